@@ -1,0 +1,72 @@
+# The kernel image: generic code (kernel/), the HAL of ARCHIPEL_ARCH (hal/<arch>) and its early boot
+# (boot/<arch>). The implementation of each HAL header is chosen here, by file, never by #ifdef.
+#
+# The ELF is linked twice: pass 1 without symbols, then tools/mksyms.py turns pass 1's function
+# symbols into a table (section .ksyms, placed after .text so text addresses cannot move) used by
+# panic() backtraces, and pass 2 links the same objects with that table.
+
+set(ARCH ${ARCHIPEL_ARCH})
+find_package(Python3 REQUIRED COMPONENTS Interpreter)
+
+# Generic code sees hal/generic only: the arch folder is not on its include path, so an arch
+# header included from kernel/ is a build error, not a convention.
+file(GLOB KERNEL_GENERIC_SOURCES CONFIGURE_DEPENDS ${ARCHIPEL_ROOT}/kernel/*/*.c)
+file(GLOB KERNEL_ARCH_SOURCES CONFIGURE_DEPENDS
+  ${ARCHIPEL_ROOT}/hal/${ARCH}/*.c ${ARCHIPEL_ROOT}/hal/${ARCH}/*.S
+  ${ARCHIPEL_ROOT}/boot/${ARCH}/*.c ${ARCHIPEL_ROOT}/boot/${ARCH}/*.S)
+
+execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=include
+                OUTPUT_VARIABLE ARCHIPEL_GCC_INCLUDE OUTPUT_STRIP_TRAILING_WHITESPACE)
+set(KERNEL_C_FLAGS
+  -ffreestanding -fno-builtin -nostdinc -isystem ${ARCHIPEL_GCC_INCLUDE}
+  -fno-common -fno-stack-protector -fno-pic -fno-pie
+  -fno-omit-frame-pointer -fno-optimize-sibling-calls
+  -g)
+if(ARCH STREQUAL "riscv")
+  set(KERNEL_ARCH_FLAGS -mcmodel=medany -march=rv64imac_zicsr_zifencei -mabi=lp64 -mno-relax)
+  set(KERNEL_LDS ${ARCHIPEL_ROOT}/hal/riscv/kernel.ld)
+endif()
+
+function(kernel_objects target)
+  add_library(${target} OBJECT ${ARGN})
+  target_compile_options(${target} PRIVATE
+    $<$<COMPILE_LANGUAGE:C>:${KERNEL_C_FLAGS}> ${KERNEL_ARCH_FLAGS}
+    $<$<CONFIG:Debug>:-Og> $<$<CONFIG:Release>:-O2 -DNDEBUG>)
+  target_compile_definitions(${target} PRIVATE $<$<CONFIG:Debug>:CONFIG_DEBUG=1>)
+  target_include_directories(${target} PRIVATE
+    ${ARCHIPEL_ROOT} ${ARCHIPEL_ROOT}/hal/generic ${ARCHIPEL_ROOT}/kernel)
+endfunction()
+
+kernel_objects(kgeneric ${KERNEL_GENERIC_SOURCES})
+kernel_objects(karch ${KERNEL_ARCH_SOURCES})
+target_include_directories(karch PRIVATE ${ARCHIPEL_ROOT}/hal/${ARCH} ${ARCHIPEL_ROOT}/boot/${ARCH})
+
+set(KERNEL_LINK_FLAGS -nostdlib -static -Wl,--no-relax -Wl,-T,${KERNEL_LDS} -Wl,--build-id=none
+    -Wl,-z,max-page-size=4096 -Wl,--no-warn-rwx-segments)
+
+# Pass 1: an empty symbol table.
+add_executable(archipel_pass1 ${ARCHIPEL_ROOT}/tools/ksyms_empty.S)
+target_link_libraries(archipel_pass1 PRIVATE kgeneric karch)
+target_link_options(archipel_pass1 PRIVATE ${KERNEL_LINK_FLAGS})
+set_target_properties(archipel_pass1 PROPERTIES LINK_DEPENDS ${KERNEL_LDS} OUTPUT_NAME archipel.pass1.elf)
+target_compile_options(archipel_pass1 PRIVATE ${KERNEL_ARCH_FLAGS})
+
+# The symbol table of pass 1.
+set(KSYMS_S ${CMAKE_BINARY_DIR}/ksyms.S)
+add_custom_command(OUTPUT ${KSYMS_S}
+  COMMAND ${Python3_EXECUTABLE} ${ARCHIPEL_ROOT}/tools/mksyms.py --nm ${CMAKE_NM}
+          $<TARGET_FILE:archipel_pass1> ${KSYMS_S}
+  DEPENDS archipel_pass1 ${ARCHIPEL_ROOT}/tools/mksyms.py
+  COMMENT "Generating the kernel symbol table")
+
+# Pass 2: the kernel, with its symbol table.
+add_executable(archipel ${KSYMS_S})
+target_link_libraries(archipel PRIVATE kgeneric karch)
+target_link_options(archipel PRIVATE ${KERNEL_LINK_FLAGS})
+set_target_properties(archipel PROPERTIES LINK_DEPENDS ${KERNEL_LDS} OUTPUT_NAME archipel.elf)
+target_compile_options(archipel PRIVATE ${KERNEL_ARCH_FLAGS})
+# Both passes must place every function at the same address, or the table would lie.
+add_custom_command(TARGET archipel POST_BUILD
+  COMMAND ${Python3_EXECUTABLE} ${ARCHIPEL_ROOT}/tools/mksyms.py --nm ${CMAKE_NM} --check
+          $<TARGET_FILE:archipel_pass1> $<TARGET_FILE:archipel>
+  COMMENT "Checking that the symbol table matches the final image")

@@ -1,0 +1,51 @@
+/*
+ * hal_remote.h - access to data of any cluster through an extended pointer.
+ *
+ * Every access to another cluster's data goes through these functions, so that remote traffic is
+ * visible, countable (debug builds count accesses whose target is not local_cxy) and greppable.
+ * They may be called from any core, in any context (IRQs on or off, locks held); they never sleep.
+ *
+ * Address translation: if GET_PTR(xp) lies in the kernel image window, the access reaches the same
+ * object in cluster GET_CXY(xp)'s replica of the image; otherwise the pointer is used as is (direct
+ * map, identical everywhere). GET_CXY(xp) must be an online cluster (asserted in debug builds).
+ *
+ * Loads and stores are single-copy atomic for naturally aligned operands. The atomics are sequentially
+ * consistent (full fences on both sides). hal_remote_memcpy/memset/strcpy are not atomic.
+ */
+#ifndef HAL_REMOTE_H
+#define HAL_REMOTE_H
+
+#include <hal_types.h>
+
+uint8_t  hal_remote_lb(xptr_t xp);
+uint32_t hal_remote_l32(xptr_t xp);
+uint64_t hal_remote_l64(xptr_t xp);
+void    *hal_remote_lpt(xptr_t xp);              /* load a pointer                       */
+xptr_t   hal_remote_lxp(xptr_t xp);              /* load an extended pointer             */
+
+void hal_remote_sb(xptr_t xp, uint8_t value);
+void hal_remote_s32(xptr_t xp, uint32_t value);
+void hal_remote_s64(xptr_t xp, uint64_t value);
+void hal_remote_spt(xptr_t xp, void *value);     /* store a pointer                      */
+void hal_remote_sxp(xptr_t xp, xptr_t value);    /* store an extended pointer            */
+
+/* Compare-and-swap: stores @new if the current value is @old; returns true if it did. */
+bool hal_remote_atomic_cas32(xptr_t xp, uint32_t old, uint32_t new);
+bool hal_remote_atomic_cas64(xptr_t xp, uint64_t old, uint64_t new);
+/* Fetch-and-op: apply the operation atomically and return the value *before* it. */
+uint32_t hal_remote_atomic_add32(xptr_t xp, int32_t inc);
+uint64_t hal_remote_atomic_add64(xptr_t xp, int64_t inc);
+uint32_t hal_remote_atomic_or32(xptr_t xp, uint32_t mask);
+uint32_t hal_remote_atomic_and32(xptr_t xp, uint32_t mask);
+
+/* Copy @size bytes between any two clusters (regions must not overlap). */
+void hal_remote_memcpy(xptr_t dst, xptr_t src, size_t size);
+void hal_remote_memset(xptr_t dst, int byte, size_t size);
+/* Copy the NUL-terminated string at @src to @dst, at most @size bytes including the NUL; the
+ * result is always terminated when size > 0. Returns the length copied (without the NUL). */
+size_t hal_remote_strcpy(xptr_t dst, xptr_t src, size_t size);
+
+/* Number of accesses this cluster made to other clusters (0 in release builds). */
+uint64_t hal_remote_count(void);
+
+#endif /* HAL_REMOTE_H */

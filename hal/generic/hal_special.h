@@ -1,0 +1,48 @@
+/*
+ * hal_special.h - identity of the running core, time, address conversions, power.
+ *
+ * All functions may be called from any context on any core and never sleep.
+ */
+#ifndef HAL_SPECIAL_H
+#define HAL_SPECIAL_H
+
+#include <hal_types.h>
+
+/* Index of the running core inside its cluster. Valid once kernel_init() has started on this core. */
+lid_t hal_get_lid(void);
+
+/* Per-core pointer kept by the HAL for the generic kernel (the core descriptor): set once per core. */
+void  hal_set_core_ptr(void *core);
+void *hal_get_core_ptr(void);
+
+/* Free-running counter of the core (cycles on RISC-V: the `time` CSR, in timebase ticks). */
+cycle_t hal_get_cycles(void);
+/* Nanoseconds since reset, monotonic, from the platform timer. */
+uint64_t hal_get_time_ns(void);
+
+/*
+ * Physical <-> kernel virtual conversions through the direct map, which maps all physical memory
+ * identically in every cluster. hal_kva_to_paddr() accepts direct-map addresses and image-window
+ * addresses (translated to the local replica); anything else is a bug and panics.
+ */
+void   *hal_paddr_to_kva(paddr_t pa);
+paddr_t hal_kva_to_paddr(const void *kva);
+
+/* True if @kva lies in the kernel image window (a replicated global or code address). */
+bool hal_is_image_addr(const void *kva);
+
+/* Spin hint inside busy-wait loops. */
+void hal_cpu_relax(void);
+/* Wait for an interrupt (or return spuriously): the core is idle. */
+void hal_cpu_idle(void);
+
+/*
+ * Stop the machine. @code 0 means success; 1..255 a failure code, visible as the emulator's exit
+ * status. Never returns. May be called by any core in any state (after a panic too).
+ */
+_Noreturn void hal_poweroff(unsigned code);
+
+/* Full memory fence between the accesses before and after it. */
+void hal_fence(void);
+
+#endif /* HAL_SPECIAL_H */

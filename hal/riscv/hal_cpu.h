@@ -1,0 +1,40 @@
+/*
+ * hal_cpu.h - per-core state of the RISC-V HAL (HAL internal).
+ *
+ * While a core runs kernel code, `tp` points to its hal_cpu_t: one cache-line aligned entry per core
+ * of the cluster, in the cluster's replica, holding the arch part (hart id, scratch for trap entry)
+ * and a pointer to the generic core descriptor.
+ */
+#ifndef HAL_RISCV_HAL_CPU_H
+#define HAL_RISCV_HAL_CPU_H
+
+#include <hal_types.h>
+#include <params.h>
+
+#define HAL_LID_PHASE0 0xffffu /* lid shown while the boot hart runs phase 0 */
+
+typedef struct hal_cpu_s {
+	lid_t    lid;      /* index in the cluster (HAL_LID_PHASE0 during phase 0) */
+	hwid_t   hwid;     /* hart id                                               */
+	void    *core;     /* generic core descriptor (hal_set_core_ptr)            */
+	uint64_t scratch[4]; /* trap entry spill slots                              */
+} __attribute__((aligned(64))) hal_cpu_t;
+
+extern hal_cpu_t hal_cpus[CONFIG_MAX_CORES_PER_CLUSTER];
+
+static inline hal_cpu_t *hal_cpu_self(void)
+{
+	hal_cpu_t *cpu;
+	__asm__ volatile("mv %0, tp" : "=r"(cpu));
+	return cpu;
+}
+
+/* Phase 0: give the boot hart an identity before anything prints. */
+void hal_cpu_init_phase0(hwid_t hartid);
+/*
+ * Console: switch this cluster's kernel instance from the SBI console to the UART of boot_info.
+ * The device itself is programmed once (@program_device, phase 0); each cluster then only maps it.
+ */
+void hal_console_init(bool program_device);
+
+#endif /* HAL_RISCV_HAL_CPU_H */

@@ -1,0 +1,126 @@
+/*
+ * hal_special.c - core identity, time, address conversions, power, IRQ mask on RISC-V.
+ */
+#include <hal_boot.h>
+#include <hal_irqmask.h>
+#include <hal_special.h>
+#include <kern/printk.h>
+
+#include "hal_cpu.h"
+#include "mmu.h"
+#include "riscv.h"
+#include "sbi.h"
+
+hal_cpu_t hal_cpus[CONFIG_MAX_CORES_PER_CLUSTER];
+static hal_cpu_t phase0_cpu;
+
+void hal_cpu_init_phase0(hwid_t hartid)
+{
+	phase0_cpu.lid = HAL_LID_PHASE0;
+	phase0_cpu.hwid = hartid;
+	__asm__ volatile("mv tp, %0" ::"r"(&phase0_cpu));
+}
+
+lid_t hal_get_lid(void)
+{
+	return hal_cpu_self()->lid;
+}
+
+void hal_set_core_ptr(void *core)
+{
+	hal_cpu_self()->core = core;
+}
+
+void *hal_get_core_ptr(void)
+{
+	return hal_cpu_self()->core;
+}
+
+cycle_t hal_get_cycles(void)
+{
+	return csr_read(time);
+}
+
+uint64_t hal_get_time_ns(void)
+{
+	uint64_t hz = boot_info.timebase_hz;
+	uint64_t t = csr_read(time);
+
+	if (hz == 0)
+		return 0;
+	/* Split so that no product overflows: t * 1e9 alone would after ~30 minutes at 10 MHz. */
+	return (t / hz) * 1000000000ULL + ((t % hz) * 1000000000ULL) / hz;
+}
+
+void *hal_paddr_to_kva(paddr_t pa)
+{
+	kassert(pa < (DMAP_MAX_GIB << 30));
+	return (void *)(DMAP_BASE + pa);
+}
+
+paddr_t hal_kva_to_paddr(const void *kva)
+{
+	uintptr_t va = (uintptr_t)kva;
+
+	if (va - KIMAGE_VBASE < CONFIG_KIMAGE_MAX_SIZE)
+		return boot_info.cluster[local_cxy].image_pa + (va - KIMAGE_VBASE);
+	if (va - DMAP_BASE < (DMAP_MAX_GIB << 30))
+		return va - DMAP_BASE;
+	panic("%s: %p is neither in the direct map nor in the image window", __func__, kva);
+}
+
+bool hal_is_image_addr(const void *kva)
+{
+	return (uintptr_t)kva - KIMAGE_VBASE < CONFIG_KIMAGE_MAX_SIZE;
+}
+
+void hal_cpu_relax(void)
+{
+	__asm__ volatile(".insn i 0x0f, 0, x0, x0, 0x010" ::: "memory"); /* pause (Zihintpause) */
+}
+
+void hal_cpu_idle(void)
+{
+	__asm__ volatile("wfi" ::: "memory");
+}
+
+void hal_fence(void)
+{
+	__asm__ volatile("fence rw, rw" ::: "memory");
+}
+
+/* The SiFive test finisher: 0x5555 = pass; 0x3333 | code << 16 = fail with code. */
+#define FINISHER_PASS 0x5555u
+#define FINISHER_FAIL 0x3333u
+
+_Noreturn void hal_poweroff(unsigned code)
+{
+	if (code > 255)
+		code = 255;
+	if (boot_info.finisher_pa) {
+		volatile uint32_t *finisher = hal_paddr_to_kva(boot_info.finisher_pa);
+		*finisher = code ? (FINISHER_FAIL | (code << 16)) : FINISHER_PASS;
+	}
+	sbi_shutdown(code != 0);
+}
+
+irqstate_t hal_disable_irq(void)
+{
+	return csr_read_clear(sstatus, SSTATUS_SIE) & SSTATUS_SIE;
+}
+
+void hal_restore_irq(irqstate_t saved)
+{
+	if (saved & SSTATUS_SIE)
+		csr_set(sstatus, SSTATUS_SIE);
+}
+
+void hal_enable_irq(void)
+{
+	csr_set(sstatus, SSTATUS_SIE);
+}
+
+bool hal_irq_enabled(void)
+{
+	return (csr_read(sstatus) & SSTATUS_SIE) != 0;
+}

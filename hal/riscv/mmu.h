@@ -1,0 +1,53 @@
+/*
+ * mmu.h - the Sv39 virtual memory layout of Archipel and the PTE format (HAL internal).
+ *
+ * Virtual layout (kernel half, identical in every cluster except the image window):
+ *   0xffffffc000000000 + pa   direct map of physical memory (1 GiB leaves, read/write, no execute)
+ *   0xffffffff80000000        image window: this cluster's replica of the kernel image (4 KiB pages)
+ */
+#ifndef HAL_RISCV_MMU_H
+#define HAL_RISCV_MMU_H
+
+#include <hal_types.h>
+#include <params.h>
+
+#define DMAP_BASE      0xffffffc000000000UL
+#define DMAP_MAX_GIB   128UL                     /* direct map covers pa < 128 GiB */
+#define KIMAGE_VBASE   0xffffffff80000000UL
+#define KIMAGE_VEND    (KIMAGE_VBASE + CONFIG_KIMAGE_MAX_SIZE)
+
+#define PT_ENTRIES     512
+#define PT_LEVEL_SHIFT(l) (12 + 9 * (l))         /* level 2 = root (1 GiB), 1 (2 MiB), 0 (4 KiB) */
+#define PT_INDEX(va, l)   (((va) >> PT_LEVEL_SHIFT(l)) & (PT_ENTRIES - 1))
+
+/* PTE bits */
+#define PTE_V   (1UL << 0)
+#define PTE_R   (1UL << 1)
+#define PTE_W   (1UL << 2)
+#define PTE_X   (1UL << 3)
+#define PTE_U   (1UL << 4)
+#define PTE_G   (1UL << 5)
+#define PTE_A   (1UL << 6)
+#define PTE_D   (1UL << 7)
+#define PTE_RSW0 (1UL << 8)                      /* software bits (COW, LOCKED in hal_gpt) */
+#define PTE_RSW1 (1UL << 9)
+#define PTE_PPN_SHIFT 10
+
+typedef uint64_t pte_t;
+
+static inline pte_t pte_make(paddr_t pa, uint64_t flags)
+{
+	return ((pa >> 12) << PTE_PPN_SHIFT) | flags;
+}
+
+static inline paddr_t pte_paddr(pte_t pte)
+{
+	return ((pte >> PTE_PPN_SHIFT) & ((1UL << 44) - 1)) << 12;
+}
+
+static inline bool pte_is_leaf(pte_t pte)
+{
+	return (pte & (PTE_R | PTE_W | PTE_X)) != 0;
+}
+
+#endif /* HAL_RISCV_MMU_H */

@@ -1,0 +1,34 @@
+/*
+ * trap_frame.h - layout of the context saved by trap.S (HAL internal, shared by C and assembly).
+ */
+#ifndef HAL_RISCV_TRAP_FRAME_H
+#define HAL_RISCV_TRAP_FRAME_H
+
+#define TF_REG(n)   (((n) - 1) * 8)   /* x1..x31 */
+#define TF_SEPC     (31 * 8)
+#define TF_SSTATUS  (32 * 8)
+#define TF_SCAUSE   (33 * 8)
+#define TF_STVAL    (34 * 8)
+#define TF_SIZE     (36 * 8)          /* 16-byte aligned */
+
+#ifndef __ASSEMBLER__
+#include <hal_types.h>
+
+typedef struct hal_trap_frame_s {
+	uint64_t x[31];   /* x[i - 1] holds register xi */
+	uint64_t sepc;
+	uint64_t sstatus;
+	uint64_t scause;
+	uint64_t stval;
+	uint64_t pad;
+} hal_trap_frame_t;
+
+_Static_assert(sizeof(hal_trap_frame_t) == TF_SIZE, "trap frame layout");
+_Static_assert(__builtin_offsetof(hal_trap_frame_t, sepc) == TF_SEPC, "trap frame layout");
+_Static_assert(__builtin_offsetof(hal_trap_frame_t, stval) == TF_STVAL, "trap frame layout");
+
+void hal_trap_entry(void);
+void hal_trap_handler(hal_trap_frame_t *tf);
+#endif
+
+#endif /* HAL_RISCV_TRAP_FRAME_H */

@@ -1,0 +1,67 @@
+/*
+ * cluster.c - the cluster manager (see cluster.h) and the directory of per-cluster allocators
+ * that the memory managers use to reach any cluster.
+ */
+#include <hal_remote.h>
+#include <hal_special.h>
+#include <kern/cluster.h>
+#include <kern/printk.h>
+
+cxy_t local_cxy;           /* set in each replica by boot phase 0 */
+cluster_t cluster_manager;
+
+xptr_t cluster_ppm_xp(cxy_t cxy)
+{
+	kassert(cxy < cluster_count());
+	return XPTR(cxy, &cluster_manager.ppm);
+}
+
+xptr_t cluster_kcm_xp(cxy_t cxy, uint32_t order)
+{
+	kassert(cxy < cluster_count());
+	kassert(order >= CONFIG_KCM_MIN_ORDER && order <= CONFIG_KCM_MAX_ORDER);
+	return XPTR(cxy, &cluster_manager.kcm[order - CONFIG_KCM_MIN_ORDER]);
+}
+
+cxy_t cluster_of_paddr(paddr_t pa)
+{
+	for (cxy_t c = 0; c < cluster_count(); c++) {
+		const boot_cluster_t *cl = &boot_info.cluster[c];
+		if (pa >= cl->mem_base && pa - cl->mem_base < cl->mem_size)
+			return c;
+	}
+	panic("%s: physical address %lx belongs to no cluster", __func__, pa);
+}
+
+core_t *cluster_current_core(void)
+{
+	return &cluster_manager.core[hal_get_lid()];
+}
+
+void cluster_init(void)
+{
+	const boot_cluster_t *bc = &boot_info.cluster[local_cxy];
+	cluster_t *cl = &cluster_manager;
+	ppm_stats_t stats;
+	error_t error;
+
+	cl->cxy = local_cxy;
+	cl->cores_nr = bc->cores_nr;
+	cl->mem_base = bc->mem_base;
+	cl->mem_size = bc->mem_size;
+	for (lid_t lid = 0; lid < bc->cores_nr; lid++) {
+		cl->core[lid].lid = lid;
+		cl->core[lid].hwid = boot_info.core[bc->first_core + lid].hwid;
+		cl->core[lid].gid = ((uint32_t)local_cxy << 16) | lid;
+	}
+
+	error = ppm_init(&cl->ppm, bc->mem_base, bc->mem_size, boot_info.rsvd, boot_info.rsvd_nr);
+	if (error)
+		panic("%s: cluster %u: cannot manage memory [%lx, %lx): error %d", __func__, local_cxy,
+		      bc->mem_base, bc->mem_base + bc->mem_size, error);
+	for (uint32_t order = CONFIG_KCM_MIN_ORDER; order <= CONFIG_KCM_MAX_ORDER; order++)
+		kcm_init(&cl->kcm[order - CONFIG_KCM_MIN_ORDER], order);
+
+	ppm_stats(local_cxy, &stats);
+	cl->free_pages_at_boot = (uint32_t)stats.free_pages;
+}

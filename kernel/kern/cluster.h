@@ -1,0 +1,62 @@
+/*
+ * cluster.h - the cluster manager: all the state of one kernel instance.
+ *
+ * Each cluster's replica of the image holds one cluster_t, `cluster_manager`, describing that
+ * cluster: its cores, its memory and its allocators. Another cluster reaches it through
+ * XPTR(cxy, &cluster_manager) (the image window translates to the right replica).
+ *
+ * Lock legend:
+ *   [I]  set by the cluster's lid 0 during cluster_init(), read-only afterwards
+ *   [A]  atomic
+ *   [P]  ppm.lock (inside ppm_t)          [K] each kcm_t's own lock
+ */
+#ifndef KERN_CLUSTER_H
+#define KERN_CLUSTER_H
+
+#include <hal_boot.h>
+#include <hal_types.h>
+#include <mm/kcm.h>
+#include <mm/ppm.h>
+#include <params.h>
+
+#define KCM_CACHES (CONFIG_KCM_MAX_ORDER - CONFIG_KCM_MIN_ORDER + 1)
+
+/* One core of the cluster. */
+typedef struct core_s {
+	lid_t    lid;      /* [I] index in the cluster              */
+	hwid_t   hwid;     /* [I] hardware id (hart id)             */
+	uint32_t gid;      /* [I] (cxy << 16) | lid                 */
+	uint32_t online;   /* [A] 1 once the core runs kernel_init  */
+} core_t;
+
+typedef struct cluster_s {
+	cxy_t    cxy;                                /* [I] this cluster's id              */
+	uint32_t cores_nr;                           /* [I] cores of this cluster          */
+	uint32_t cores_online;                       /* [A] cores that reached kernel_init */
+	paddr_t  mem_base;                           /* [I] node memory                    */
+	paddr_t  mem_size;                           /* [I]                                */
+	uint32_t free_pages_at_boot;                 /* [I] free pages once initialised    */
+	core_t   core[CONFIG_MAX_CORES_PER_CLUSTER]; /* [I] except online                  */
+	ppm_t    ppm;                                /* [P] physical pages of the node     */
+	kcm_t    kcm[KCM_CACHES];                    /* [K] object caches by size order    */
+} cluster_t;
+
+extern cluster_t cluster_manager;
+#define LOCAL_CLUSTER (&cluster_manager)
+
+/* Number of clusters and of cores of the whole machine (from boot_info). */
+static inline uint32_t cluster_count(void) { return boot_info.clusters_nr; }
+static inline uint32_t cluster_total_cores(void) { return boot_info.cores_nr; }
+static inline uint32_t cluster_cores_of(cxy_t cxy) { return boot_info.cluster[cxy].cores_nr; }
+
+/*
+ * Initialise the local cluster manager: cores, PPM over the node's memory minus every reserved
+ * range, KCM caches. Runs once, on the cluster's lid 0, before its other cores start. Panics if
+ * the node's memory cannot hold the allocators.
+ */
+void cluster_init(void);
+
+/* The calling core's descriptor. */
+core_t *cluster_current_core(void);
+
+#endif /* KERN_CLUSTER_H */

@@ -1,0 +1,73 @@
+/*
+ * kernel_init.c - the generic part of the boot, run by every core of every cluster.
+ *
+ * Each cluster's lid 0 arrives first (started by boot phase 0): it initialises its cluster manager
+ * and starts its other cores. Then all cores of the machine meet at a global barrier (in cluster 0),
+ * cluster 0 prints the boot report, and the in-kernel tests run if the command line asks for them.
+ */
+#include <hal_boot.h>
+#include <hal_remote.h>
+#include <hal_special.h>
+#include <kern/cluster.h>
+#include <kern/ktest.h>
+#include <kern/printk.h>
+#include <libk/cmdline.h>
+#include <libk/xbarrier.h>
+
+static xbarrier_t boot_barrier; /* cluster 0's copy: all cores of the machine */
+
+/* Cluster 0, once every core is online: one line per cluster, then the totals. */
+static void boot_report(void)
+{
+	uint32_t cores = 0;
+
+	for (cxy_t c = 0; c < cluster_count(); c++) {
+		xptr_t cl_xp = XPTR(c, &cluster_manager);
+		ppm_stats_t stats;
+		uint32_t online = hal_remote_l32(cl_xp + offsetof(cluster_t, cores_online));
+
+		ppm_stats(c, &stats);
+		printk("cluster %u: cores %u memory 0x%lx-0x%lx free %lu image 0x%lx", c, online,
+		       boot_info.cluster[c].mem_base,
+		       boot_info.cluster[c].mem_base + boot_info.cluster[c].mem_size, stats.free_pages,
+		       boot_info.cluster[c].image_pa);
+		cores += online;
+	}
+	printk("%u clusters, %u cores online", cluster_count(), cores);
+}
+
+/* Cluster's lid 0: bring up the cluster and its other cores. */
+static void cluster_bringup(void)
+{
+	unsigned long level;
+
+	cluster_init();
+	if (cmdline_get_uint(boot_info.cmdline, "loglevel", &level))
+		printk_loglevel = (int)level;
+	for (lid_t lid = 1; lid < cluster_manager.cores_nr; lid++)
+		if (hal_core_start(lid))
+			panic("%s: cluster %u could not start core %u", __func__, local_cxy, lid);
+}
+
+void kernel_init(lid_t lid)
+{
+	core_t *core;
+
+	if (lid == 0)
+		cluster_bringup();
+	core = &cluster_manager.core[lid];
+	hal_set_core_ptr(core);
+	hal_remote_s32(XPTR(local_cxy, &core->online), 1);
+	hal_remote_atomic_add32(XPTR(local_cxy, &cluster_manager.cores_online), 1);
+
+	xbarrier_wait(XPTR(0, &boot_barrier), cluster_total_cores());
+	if (local_cxy == 0 && lid == 0)
+		boot_report();
+	xbarrier_wait(XPTR(0, &boot_barrier), cluster_total_cores());
+
+	ktest_main();
+	if (local_cxy == 0 && lid == 0)
+		printk("no ktest selected: the cores idle");
+	for (;;)
+		hal_cpu_idle();
+}

@@ -1,0 +1,71 @@
+/*
+ * printk.h - kernel console output, levelled logging, panic and assertions.
+ *
+ * Every line goes out whole: printk formats into a buffer on the caller's stack, then writes the line
+ * under the console lock (a remote busylock in cluster 0), so lines from different cores never
+ * interleave. Each line starts with "[seconds.micro][cxy,lid] ". May be called from any core, with
+ * IRQs on or off; never sleeps. Lines longer than CONFIG_PRINTK_LINE_MAX are cut.
+ */
+#ifndef KERN_PRINTK_H
+#define KERN_PRINTK_H
+
+#include <hal_types.h>
+#include <stdarg.h>
+
+enum log_level {
+	LOG_EMERG  = 0,
+	LOG_ERR    = 3,
+	LOG_WARN   = 4,
+	LOG_NOTICE = 5,
+	LOG_INFO   = 6,
+	LOG_DEBUG  = 7,
+};
+
+/* Messages whose level is above this are dropped (kernel command line: loglevel=N). */
+extern int printk_loglevel;
+
+void printk_level(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void vprintk_level(int level, const char *fmt, va_list ap);
+
+#define printk(...)   printk_level(LOG_INFO, __VA_ARGS__)
+#define pr_err(...)   printk_level(LOG_ERR, __VA_ARGS__)
+#define pr_warn(...)  printk_level(LOG_WARN, __VA_ARGS__)
+#define pr_info(...)  printk_level(LOG_INFO, __VA_ARGS__)
+#define pr_debug(...) printk_level(LOG_DEBUG, __VA_ARGS__)
+
+/* Print without the line prefix (continuation of a table, KTAP lines): still one atomic write. */
+void printk_raw(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Stop the kernel: print "PANIC: <message>" with the core, the caller's registers and a backtrace
+ * with symbol names, stop the other cores, and power off with a failure code. Never returns.
+ */
+_Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * The same for a trap the kernel cannot handle: registers from @trap_frame (the HAL's), backtrace
+ * from the trapped @pc, frame pointer @fp and return-address register @ra. Called by the HAL.
+ */
+_Noreturn void panic_trap(const void *trap_frame, uintptr_t pc, uintptr_t fp, uintptr_t ra,
+			 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Exit codes of the machine (hal_poweroff) when the kernel stops on its own. */
+#define KERNEL_EXIT_KTEST_FAILED 1   /* a ktest failed                      */
+#define KERNEL_EXIT_PANIC        255 /* panic()                             */
+
+/* True once some core has panicked (printk of other cores then drops its output). */
+bool panic_in_progress(void);
+
+/* kassert(cond): an invariant; checked in debug builds (NDEBUG unset), panics with its location. */
+#ifndef NDEBUG
+#define kassert(cond)                                                                               \
+	do {                                                                                        \
+		if (__builtin_expect(!(cond), 0))                                                   \
+			panic("%s: assertion '%s' failed at %s:%d", __func__, #cond, __FILE__,      \
+			      __LINE__);                                                            \
+	} while (0)
+#else
+#define kassert(cond) ((void)sizeof(cond))
+#endif
+
+#endif /* KERN_PRINTK_H */

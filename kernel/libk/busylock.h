@@ -1,0 +1,42 @@
+/*
+ * busylock.h - spinning locks with interrupts masked, local and remote.
+ *
+ * A busylock protects short critical sections that never block: the holder spins with IRQs masked
+ * on its core until the lock is free, then runs without being preempted. It is a ticket lock, so
+ * waiters are served in order (fair across clusters). The remote version takes an extended pointer to
+ * a lock that may live in any cluster; the local version is the same lock reached through
+ * XPTR(local_cxy, lock). The holder is recorded ((cxy << 16) | lid of its core): acquiring a lock the
+ * core already holds, or releasing one it does not hold, panics.
+ *
+ * Rules: never sleep, block or yield while holding a busylock; release on the core that acquired.
+ */
+#ifndef LIBK_BUSYLOCK_H
+#define LIBK_BUSYLOCK_H
+
+#include <hal_types.h>
+#include <hal_irqmask.h>
+
+#define BUSYLOCK_NO_OWNER 0xffffffffu
+
+typedef struct busylock_s {
+	uint32_t   next;      /* next ticket to hand out (atomic)                       */
+	uint32_t   current;   /* ticket being served (written by the holder)             */
+	uint32_t   owner;     /* (cxy << 16) | lid of the holder, BUSYLOCK_NO_OWNER if free */
+	const char *name;     /* for diagnostics                                        */
+	irqstate_t saved_irq; /* IRQ state of the holder before acquire (holder only)   */
+} busylock_t;
+
+#define BUSYLOCK_INITIALIZER(n) { 0, 0, BUSYLOCK_NO_OWNER, (n), 0 }
+
+void busylock_init(busylock_t *lock, const char *name);
+void busylock_acquire(busylock_t *lock);
+void busylock_release(busylock_t *lock);
+bool busylock_is_held_by_me(busylock_t *lock);
+
+/* The same on a lock in any cluster. remote_busylock_init must run before any other core uses it. */
+void remote_busylock_init(xptr_t lock_xp, const char *name);
+void remote_busylock_acquire(xptr_t lock_xp);
+void remote_busylock_release(xptr_t lock_xp);
+bool remote_busylock_is_held_by_me(xptr_t lock_xp);
+
+#endif /* LIBK_BUSYLOCK_H */

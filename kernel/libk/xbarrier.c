@@ -1,0 +1,24 @@
+/*
+ * xbarrier.c - barrier across clusters (see xbarrier.h).
+ */
+#include <hal_remote.h>
+#include <hal_special.h>
+#include <libk/xbarrier.h>
+
+void xbarrier_wait(xptr_t barrier_xp, uint32_t count)
+{
+	xptr_t arrived_xp = barrier_xp + __builtin_offsetof(xbarrier_t, arrived);
+	xptr_t gen_xp = barrier_xp + __builtin_offsetof(xbarrier_t, generation);
+	uint32_t gen = hal_remote_l32(gen_xp);
+
+	hal_fence(); /* read the generation before announcing the arrival */
+	if (hal_remote_atomic_add32(arrived_xp, 1) == count - 1) {
+		hal_remote_s32(arrived_xp, 0);
+		hal_fence(); /* the reset is visible before anyone can start the next round */
+		hal_remote_atomic_add32(gen_xp, 1);
+		return;
+	}
+	while (hal_remote_l32(gen_xp) == gen)
+		hal_cpu_relax();
+	hal_fence();
+}

@@ -1,0 +1,21 @@
+/*
+ * xbarrier.h - a barrier for cores of any clusters, on an object reached by extended pointer.
+ *
+ * xbarrier_wait(b, n) returns once n cores have called it on the same barrier; the barrier is then
+ * ready for the next round (a generation number tells rounds apart, so a fast core cannot run
+ * through the next round while slow ones are still leaving this one). Waiters spin: use it only
+ * where nothing can be scheduled instead (boot, tests).
+ */
+#ifndef LIBK_XBARRIER_H
+#define LIBK_XBARRIER_H
+
+#include <hal_types.h>
+
+typedef struct xbarrier_s {
+	uint32_t arrived;    /* cores arrived in the current round (atomic)  */
+	uint32_t generation; /* rounds completed (written by the last core)   */
+} xbarrier_t;
+
+void xbarrier_wait(xptr_t barrier_xp, uint32_t count);
+
+#endif /* LIBK_XBARRIER_H */

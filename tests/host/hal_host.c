@@ -1,0 +1,151 @@
+/*
+ * hal_host.c - the HAL implemented on the host, so that generic kernel code runs in unit tests.
+ *
+ * There is one address space: an extended pointer's pointer part is used as is, whatever its
+ * cluster, and "physical" addresses are host addresses (hal_paddr_to_kva is the identity). Tests
+ * that need several clusters give each its own structures. The running "core" is (host_cxy,
+ * host_lid), settable by tests. printk goes to stdout; panic() longjmps to an armed HT_EXPECT_PANIC
+ * or aborts.
+ */
+#include <hal_atomic.h>
+#include <hal_irqmask.h>
+#include <hal_remote.h>
+#include <hal_special.h>
+#include <kern/printk.h>
+
+#include "htest.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+cxy_t local_cxy;
+lid_t host_lid;
+int printk_loglevel = LOG_INFO;
+static __thread void *host_core_ptr;
+static __thread irqstate_t host_irq_on = 1;
+
+#define P(xp) GET_PTR(xp)
+
+uint8_t hal_remote_lb(xptr_t xp) { return __atomic_load_n((uint8_t *)P(xp), __ATOMIC_RELAXED); }
+uint32_t hal_remote_l32(xptr_t xp) { return __atomic_load_n((uint32_t *)P(xp), __ATOMIC_RELAXED); }
+uint64_t hal_remote_l64(xptr_t xp) { return __atomic_load_n((uint64_t *)P(xp), __ATOMIC_RELAXED); }
+void *hal_remote_lpt(xptr_t xp) { return __atomic_load_n((void **)P(xp), __ATOMIC_RELAXED); }
+xptr_t hal_remote_lxp(xptr_t xp) { return hal_remote_l64(xp); }
+void hal_remote_sb(xptr_t xp, uint8_t v) { __atomic_store_n((uint8_t *)P(xp), v, __ATOMIC_RELAXED); }
+void hal_remote_s32(xptr_t xp, uint32_t v) { __atomic_store_n((uint32_t *)P(xp), v, __ATOMIC_RELAXED); }
+void hal_remote_s64(xptr_t xp, uint64_t v) { __atomic_store_n((uint64_t *)P(xp), v, __ATOMIC_RELAXED); }
+void hal_remote_spt(xptr_t xp, void *v) { __atomic_store_n((void **)P(xp), v, __ATOMIC_RELAXED); }
+void hal_remote_sxp(xptr_t xp, xptr_t v) { hal_remote_s64(xp, v); }
+
+bool hal_remote_atomic_cas32(xptr_t xp, uint32_t old, uint32_t new)
+{
+	return hal_atomic_cas32((uint32_t *)P(xp), old, new);
+}
+
+bool hal_remote_atomic_cas64(xptr_t xp, uint64_t old, uint64_t new)
+{
+	return __atomic_compare_exchange_n((uint64_t *)P(xp), &old, new, false, __ATOMIC_SEQ_CST,
+					   __ATOMIC_SEQ_CST);
+}
+
+uint32_t hal_remote_atomic_add32(xptr_t xp, int32_t inc) { return hal_atomic_add32((uint32_t *)P(xp), inc); }
+uint64_t hal_remote_atomic_add64(xptr_t xp, int64_t inc) { return hal_atomic_add64((uint64_t *)P(xp), inc); }
+uint32_t hal_remote_atomic_or32(xptr_t xp, uint32_t m) { return hal_atomic_or32((uint32_t *)P(xp), m); }
+uint32_t hal_remote_atomic_and32(xptr_t xp, uint32_t m) { return hal_atomic_and32((uint32_t *)P(xp), m); }
+
+void hal_remote_memcpy(xptr_t dst, xptr_t src, size_t size) { memcpy(P(dst), P(src), size); }
+void hal_remote_memset(xptr_t dst, int byte, size_t size) { memset(P(dst), byte, size); }
+
+size_t hal_remote_strcpy(xptr_t dst, xptr_t src, size_t size)
+{
+	const char *s = P(src);
+	char *d = P(dst);
+	size_t n = 0;
+
+	if (size == 0)
+		return 0;
+	while (n + 1 < size && s[n]) {
+		d[n] = s[n];
+		n++;
+	}
+	d[n] = 0;
+	return n;
+}
+
+uint64_t hal_remote_count(void) { return 0; }
+
+lid_t hal_get_lid(void) { return host_lid; }
+void hal_set_core_ptr(void *core) { host_core_ptr = core; }
+void *hal_get_core_ptr(void) { return host_core_ptr; }
+
+cycle_t hal_get_cycles(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (cycle_t)ts.tv_sec * 1000000000ull + (cycle_t)ts.tv_nsec;
+}
+
+uint64_t hal_get_time_ns(void) { return hal_get_cycles(); }
+void *hal_paddr_to_kva(paddr_t pa) { return (void *)(uintptr_t)pa; }
+paddr_t hal_kva_to_paddr(const void *kva) { return (paddr_t)(uintptr_t)kva; }
+bool hal_is_image_addr(const void *kva) { (void)kva; return false; }
+void hal_cpu_relax(void) { }
+void hal_cpu_idle(void) { }
+void hal_fence(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+
+_Noreturn void hal_poweroff(unsigned code)
+{
+	fprintf(stderr, "hal_poweroff(%u) on the host\n", code);
+	abort();
+}
+
+irqstate_t hal_disable_irq(void)
+{
+	irqstate_t old = host_irq_on;
+	host_irq_on = 0;
+	return old;
+}
+
+void hal_restore_irq(irqstate_t saved) { host_irq_on = saved; }
+void hal_enable_irq(void) { host_irq_on = 1; }
+bool hal_irq_enabled(void) { return host_irq_on != 0; }
+
+void vprintk_level(int level, const char *fmt, va_list ap)
+{
+	if (level > printk_loglevel)
+		return;
+	printf("# [host] ");
+	vprintf(fmt, ap);
+	printf("\n");
+}
+
+void printk_level(int level, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vprintk_level(level, fmt, ap);
+	va_end(ap);
+}
+
+void printk_raw(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+}
+
+_Noreturn void panic(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ht_panic_msg, sizeof(ht_panic_msg), fmt, ap);
+	va_end(ap);
+	if (ht_panic_jmp)
+		longjmp(*ht_panic_jmp, 1);
+	fprintf(stderr, "PANIC (host): %s\n", ht_panic_msg);
+	abort();
+}
