@@ -22,6 +22,7 @@
 #define CONFIG_PPM_MAX_ORDER         14      /* largest buddy block: 2^14 pages = 64 MiB                */
 #define CONFIG_KCM_MIN_ORDER         6       /* smallest slab object: 64 bytes                          */
 #define CONFIG_KCM_MAX_ORDER         11      /* largest slab object: 2 KiB; larger goes to the PPM      */
+#define CONFIG_KCM_EMPTY_PAGES_MAX   2       /* empty slab pages a cache keeps instead of freeing them  */
 #define CONFIG_KIMAGE_MAX_SIZE       (16UL << 20) /* kernel image (text..bss) upper bound, bytes        */
 #define CONFIG_BOOT_STACK_SIZE       (16UL << 10) /* boot/idle stack of each core, bytes                */
 

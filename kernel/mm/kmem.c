@@ -1,0 +1,72 @@
+/*
+ * kmem.c - the kernel heap front end (see kmem.h).
+ */
+#include <hal_remote.h>
+#include <hal_special.h>
+#include <kern/printk.h>
+#include <libk/bits.h>
+#include <mm/kcm.h>
+#include <mm/kmem.h>
+#include <mm/page.h>
+#include <mm/ppm.h>
+
+#define PG_F(page_xp, field) ((page_xp) + offsetof(page_t, field))
+
+/* Smallest order such that 2^order >= @n (n >= 1). */
+static uint32_t order_of(uint64_t n)
+{
+	return n <= 1 ? 0 : ilog2_u64(n - 1) + 1;
+}
+
+void *kmem_remote_alloc(cxy_t cxy, size_t size, uint32_t flags)
+{
+	void *ptr;
+
+	if (size == 0 || size > KMEM_MAX_SIZE)
+		return NULL;
+	if (size <= (1ul << CONFIG_KCM_MAX_ORDER)) {
+		ptr = kcm_remote_alloc(cxy, MAX(order_of(size), (uint32_t)CONFIG_KCM_MIN_ORDER));
+	} else {
+		xptr_t page_xp = ppm_remote_alloc_pages(cxy, order_of(DIV_ROUND_UP(size, CONFIG_PAGE_SIZE)));
+
+		if (page_xp == XPTR_NULL)
+			return NULL;
+		hal_remote_atomic_or32(PG_F(page_xp, flags), PG_KMEM);
+		ptr = ppm_page2kva(page_xp);
+	}
+	if (ptr != NULL && (flags & KMEM_ZERO))
+		hal_remote_memset(XPTR(cxy, ptr), 0, size);
+	return ptr;
+}
+
+void kmem_remote_free(cxy_t cxy, void *ptr)
+{
+	if (ptr == NULL)
+		return;
+
+	xptr_t page_xp = ppm_base2page(hal_kva_to_paddr(ptr));
+	if (page_xp == XPTR_NULL || GET_CXY(page_xp) != cxy)
+		panic("%s: %p is not in the memory of cluster %x (foreign pointer)", __func__, ptr, cxy);
+
+	uint32_t flags = hal_remote_l32(PG_F(page_xp, flags));
+	if (flags & PG_KCM) {
+		kcm_remote_free(cxy, ptr);
+		return;
+	}
+	if ((flags & PG_KMEM) && (flags & PG_ALLOCATED) && ptr == ppm_page2kva(page_xp)) {
+		ppm_remote_free_pages(page_xp);
+		return;
+	}
+	panic("%s: %p is not a live kmem object of cluster %x (double free, pointer inside an "
+	      "object, or foreign pointer; page flags %x)", __func__, ptr, cxy, flags);
+}
+
+void *kmem_alloc(size_t size, uint32_t flags)
+{
+	return kmem_remote_alloc(local_cxy, size, flags);
+}
+
+void kmem_free(void *ptr)
+{
+	kmem_remote_free(local_cxy, ptr);
+}

@@ -1,0 +1,462 @@
+/*
+ * ppm.c - the physical page manager, a buddy allocator per cluster (see ppm.h).
+ *
+ * Pages are numbered by their index in the cluster's range ([base, base + pages_nr * PAGE_SIZE)),
+ * but blocks are aligned in *physical* page numbers, so the buddy of a block is found by flipping
+ * bit @order of its physical page number; a buddy falling outside the range does not exist. A page
+ * is in exactly one of four states: head of a free block (PG_FREE, order, in free_root[order]),
+ * head of an allocated block (PG_ALLOCATED, order), reserved (PG_RESERVED), or a tail page of a block
+ * (none of the three). Every access to the ppm_t and the descriptors goes through hal_remote_*.
+ */
+#include <hal_remote.h>
+#include <hal_special.h>
+#include <kern/printk.h>
+#include <libk/bits.h>
+#include <libk/busylock.h>
+#include <libk/errno.h>
+#include <libk/xlist.h>
+#include <mm/ppm.h>
+
+#define PPM_F(ppm_xp, field)   ((ppm_xp) + offsetof(ppm_t, field))
+#define PPM_ROOT(ppm_xp, o)    (PPM_F(ppm_xp, free_root) + (o) * sizeof(xlist_entry_t))
+#define PPM_BLOCKS(ppm_xp, o)  (PPM_F(ppm_xp, free_blocks_nr) + (o) * sizeof(uint64_t))
+#define PPM_LOCK(ppm_xp)       PPM_F(ppm_xp, lock)
+#define PG_F(page_xp, field)   ((page_xp) + offsetof(page_t, field))
+
+#define PAGE_SHIFT  CONFIG_PAGE_SHIFT
+#define PAGE_SIZE   CONFIG_PAGE_SIZE
+#define NO_INDEX    UINT64_MAX
+
+_Static_assert(CONFIG_PPM_MAX_ORDER < 32, "orders are stored in 32 bits");
+
+/* The geometry of one cluster's PPM ([I] fields), read once at the start of an operation. */
+typedef struct ppm_geo_s {
+	cxy_t    cxy;
+	xptr_t   ppm_xp;
+	paddr_t  base;
+	uint64_t base_ppn;
+	uint64_t pages_nr;
+	page_t  *tbl;
+} ppm_geo_t;
+
+static void ppm_geo(cxy_t cxy, ppm_geo_t *g)
+{
+	g->cxy = cxy;
+	g->ppm_xp = cluster_ppm_xp(cxy);
+	g->base = hal_remote_l64(PPM_F(g->ppm_xp, base));
+	g->base_ppn = g->base >> PAGE_SHIFT;
+	g->pages_nr = hal_remote_l64(PPM_F(g->ppm_xp, pages_nr));
+	g->tbl = hal_remote_lpt(PPM_F(g->ppm_xp, pages_tbl));
+}
+
+static xptr_t geo_page(const ppm_geo_t *g, uint64_t idx)
+{
+	return XPTR(g->cxy, g->tbl + idx);
+}
+
+/* Index of the descriptor @page_xp in @g's array; false if it is not one of its descriptors. */
+static bool geo_index(const ppm_geo_t *g, xptr_t page_xp, uint64_t *idx)
+{
+	uintptr_t p = (uintptr_t)GET_PTR(page_xp);
+	uintptr_t t = (uintptr_t)g->tbl;
+
+	if (g->tbl == NULL || GET_CXY(page_xp) != g->cxy || p < t || (p - t) % sizeof(page_t))
+		return false;
+	*idx = (p - t) / sizeof(page_t);
+	return *idx < g->pages_nr;
+}
+
+/* Index of the buddy of the block (@idx, @order), NO_INDEX if the buddy is not in the range. */
+static uint64_t geo_buddy(const ppm_geo_t *g, uint64_t idx, uint32_t order)
+{
+	uint64_t buddy_ppn = (g->base_ppn + idx) ^ (1ull << order);
+
+	if (buddy_ppn < g->base_ppn || buddy_ppn - g->base_ppn + (1ull << order) > g->pages_nr)
+		return NO_INDEX;
+	return buddy_ppn - g->base_ppn;
+}
+
+static void xp_add64(xptr_t xp, int64_t delta)
+{
+	hal_remote_s64(xp, hal_remote_l64(xp) + (uint64_t)delta);
+}
+
+/* Make the pages [idx, idx + 2^order) a free block in the free list of @order. Caller holds L. */
+static void ppm_push_free(const ppm_geo_t *g, uint64_t idx, uint32_t order)
+{
+	xptr_t page_xp = geo_page(g, idx);
+
+	kassert(remote_busylock_is_held_by_me(PPM_LOCK(g->ppm_xp)));
+	hal_remote_s32(PG_F(page_xp, flags), PG_FREE);
+	hal_remote_s32(PG_F(page_xp, order), order);
+	xlist_add_first(PPM_ROOT(g->ppm_xp, order), PG_F(page_xp, list));
+	xp_add64(PPM_BLOCKS(g->ppm_xp, order), 1);
+}
+
+/* Take the free block headed by @idx out of its free list; its head becomes a tail page. Caller
+ * holds L. */
+static void ppm_pop_free(const ppm_geo_t *g, uint64_t idx, uint32_t order)
+{
+	xptr_t page_xp = geo_page(g, idx);
+
+	kassert(remote_busylock_is_held_by_me(PPM_LOCK(g->ppm_xp)));
+	xlist_unlink(PG_F(page_xp, list));
+	hal_remote_s32(PG_F(page_xp, flags), 0);
+	xp_add64(PPM_BLOCKS(g->ppm_xp, order), -1);
+}
+
+/* Insert the block (@idx, @order), whose pages are all free, merging it with its buddies while they
+ * are free blocks of the same order. Caller holds L. */
+static void ppm_merge_insert(const ppm_geo_t *g, uint64_t idx, uint32_t order)
+{
+	while (order < CONFIG_PPM_MAX_ORDER) {
+		uint64_t buddy = geo_buddy(g, idx, order);
+
+		if (buddy == NO_INDEX)
+			break;
+		xptr_t buddy_xp = geo_page(g, buddy);
+		if (hal_remote_l32(PG_F(buddy_xp, flags)) != PG_FREE ||
+		    hal_remote_l32(PG_F(buddy_xp, order)) != order)
+			break;
+		ppm_pop_free(g, buddy, order);
+		idx = MIN(idx, buddy);
+		order++;
+	}
+	ppm_push_free(g, idx, order);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* initialisation                                                                              */
+/* ------------------------------------------------------------------------------------------ */
+
+/* An empty PPM: every allocation fails. Also the state left by a failed ppm_init. */
+static void ppm_reset(xptr_t ppm_xp)
+{
+	remote_busylock_init(PPM_LOCK(ppm_xp), "ppm");
+	hal_remote_s64(PPM_F(ppm_xp, base), 0);
+	hal_remote_s64(PPM_F(ppm_xp, pages_nr), 0);
+	hal_remote_spt(PPM_F(ppm_xp, pages_tbl), NULL);
+	hal_remote_s64(PPM_F(ppm_xp, tbl_pages_nr), 0);
+	hal_remote_s64(PPM_F(ppm_xp, rsvd_pages_nr), 0);
+	for (uint32_t o = 0; o < PPM_ORDERS_NR; o++) {
+		xlist_root_init(PPM_ROOT(ppm_xp, o));
+		hal_remote_s64(PPM_BLOCKS(ppm_xp, o), 0);
+	}
+	hal_remote_s64(PPM_F(ppm_xp, free_pages_nr), 0);
+	hal_remote_s64(PPM_F(ppm_xp, alloc_pages_nr), 0);
+	hal_remote_s64(PPM_F(ppm_xp, alloc_calls), 0);
+	hal_remote_s64(PPM_F(ppm_xp, free_calls), 0);
+}
+
+/* The pages [*first, *end) of the range (@base, @pages_nr) that the reserved range @r overlaps,
+ * even partially; false if it overlaps none. */
+static bool rsvd_span(paddr_t base, uint64_t pages_nr, const boot_rsvd_t *r, uint64_t *first,
+		      uint64_t *end)
+{
+	paddr_t range_end = base + (pages_nr << PAGE_SHIFT);
+	paddr_t r_end = r->base + r->size < r->base ? UINT64_MAX : r->base + r->size;
+
+	if (r->size == 0 || r_end <= base || r->base >= range_end)
+		return false;
+	*first = (MAX(r->base, base) - base) >> PAGE_SHIFT;
+	*end = DIV_ROUND_UP(MIN(r_end, range_end) - base, PAGE_SIZE);
+	return true;
+}
+
+/* Index of the first run of @tbl_pages pages that no reserved range overlaps, NO_INDEX if none. */
+static uint64_t ppm_place_tbl(paddr_t base, uint64_t pages_nr, uint64_t tbl_pages,
+			      const boot_rsvd_t *rsvd, uint32_t rsvd_nr)
+{
+	uint64_t start = 0, first, end;
+	bool moved = true;
+
+	while (moved && start + tbl_pages <= pages_nr) {
+		moved = false;
+		for (uint32_t i = 0; i < rsvd_nr; i++) {
+			if (rsvd_span(base, pages_nr, &rsvd[i], &first, &end) && first < start + tbl_pages &&
+			    end > start) {
+				start = end;
+				moved = true;
+			}
+		}
+	}
+	return start + tbl_pages <= pages_nr ? start : NO_INDEX;
+}
+
+/* Mark the pages [first, end) reserved; returns how many were not already. */
+static uint64_t ppm_mark_rsvd(const ppm_geo_t *g, uint64_t first, uint64_t end)
+{
+	uint64_t marked = 0;
+
+	for (uint64_t idx = first; idx < end; idx++) {
+		xptr_t flags_xp = PG_F(geo_page(g, idx), flags);
+
+		if (!(hal_remote_l32(flags_xp) & PG_RESERVED)) {
+			hal_remote_s32(flags_xp, PG_RESERVED);
+			marked++;
+		}
+	}
+	return marked;
+}
+
+static bool page_is_rsvd(const ppm_geo_t *g, uint64_t idx)
+{
+	return hal_remote_l32(PG_F(geo_page(g, idx), flags)) & PG_RESERVED;
+}
+
+/* Cut every run of non-reserved pages into maximal aligned blocks and free them; returns the number
+ * of free pages. Caller holds L (in ppm_init: no other core uses the PPM yet, the lock only
+ * satisfies the helpers' assertions). */
+static uint64_t ppm_build_free(const ppm_geo_t *g)
+{
+	uint64_t idx = 0, free_pages = 0;
+
+	while (idx < g->pages_nr) {
+		if (page_is_rsvd(g, idx)) {
+			idx++;
+			continue;
+		}
+		uint64_t run_end = idx + 1;
+		while (run_end < g->pages_nr && !page_is_rsvd(g, run_end))
+			run_end++;
+		while (idx < run_end) {
+			uint64_t ppn = g->base_ppn + idx;
+			uint32_t order = ppn ? MIN((uint32_t)__builtin_ctzll(ppn), CONFIG_PPM_MAX_ORDER)
+					     : CONFIG_PPM_MAX_ORDER;
+
+			while (idx + (1ull << order) > run_end)
+				order--;
+			ppm_push_free(g, idx, order);
+			free_pages += 1ull << order;
+			idx += 1ull << order;
+		}
+	}
+	return free_pages;
+}
+
+/* Clear the descriptor array of @g and initialise each page's lock. */
+static void ppm_init_descriptors(const ppm_geo_t *g)
+{
+	hal_remote_memset(XPTR(g->cxy, g->tbl), 0, g->pages_nr * sizeof(page_t));
+	for (uint64_t idx = 0; idx < g->pages_nr; idx++)
+		remote_busylock_init(PG_F(geo_page(g, idx), lock), "page");
+}
+
+error_t ppm_init(ppm_t *ppm, paddr_t base, paddr_t size, const boot_rsvd_t *rsvd, uint32_t rsvd_nr)
+{
+	xptr_t ppm_xp = XPTR(local_cxy, ppm);
+	uint64_t first, end, rsvd_pages;
+	ppm_geo_t g;
+
+	kassert(cluster_ppm_xp(local_cxy) == ppm_xp);
+	kassert(rsvd_nr == 0 || rsvd != NULL);
+	ppm_reset(ppm_xp);
+	if (!IS_ALIGNED(base, PAGE_SIZE) || !IS_ALIGNED(size, PAGE_SIZE) || base + size < base)
+		return EINVAL;
+
+	uint64_t pages_nr = size >> PAGE_SHIFT;
+	uint64_t tbl_pages = DIV_ROUND_UP(pages_nr * sizeof(page_t), PAGE_SIZE);
+	uint64_t tbl_idx = ppm_place_tbl(base, pages_nr, tbl_pages, rsvd, rsvd_nr);
+	if (pages_nr == 0 || tbl_idx == NO_INDEX)
+		return ENOMEM;
+
+	hal_remote_s64(PPM_F(ppm_xp, base), base);
+	hal_remote_s64(PPM_F(ppm_xp, pages_nr), pages_nr);
+	hal_remote_spt(PPM_F(ppm_xp, pages_tbl), hal_paddr_to_kva(base + (tbl_idx << PAGE_SHIFT)));
+	hal_remote_s64(PPM_F(ppm_xp, tbl_pages_nr), tbl_pages);
+	ppm_geo(local_cxy, &g);
+	ppm_init_descriptors(&g);
+
+	rsvd_pages = ppm_mark_rsvd(&g, tbl_idx, tbl_idx + tbl_pages);
+	for (uint32_t i = 0; i < rsvd_nr; i++)
+		if (rsvd_span(base, pages_nr, &rsvd[i], &first, &end))
+			rsvd_pages += ppm_mark_rsvd(&g, first, end);
+	if (rsvd_pages == pages_nr) {
+		ppm_reset(ppm_xp);
+		return ENOMEM;
+	}
+	hal_remote_s64(PPM_F(ppm_xp, rsvd_pages_nr), rsvd_pages);
+	remote_busylock_acquire(PPM_LOCK(ppm_xp));
+	hal_remote_s64(PPM_F(ppm_xp, free_pages_nr), ppm_build_free(&g));
+	remote_busylock_release(PPM_LOCK(ppm_xp));
+	return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* allocation and release                                                                      */
+/* ------------------------------------------------------------------------------------------ */
+
+xptr_t ppm_remote_alloc_pages(cxy_t cxy, uint32_t order)
+{
+	ppm_geo_t g;
+	uint32_t o;
+	uint64_t idx;
+
+	if (order > CONFIG_PPM_MAX_ORDER)
+		return XPTR_NULL;
+	ppm_geo(cxy, &g);
+	remote_busylock_acquire(PPM_LOCK(g.ppm_xp));
+
+	for (o = order; o <= CONFIG_PPM_MAX_ORDER; o++)
+		if (!xlist_is_empty(PPM_ROOT(g.ppm_xp, o)))
+			break;
+	if (o > CONFIG_PPM_MAX_ORDER) {
+		remote_busylock_release(PPM_LOCK(g.ppm_xp));
+		return XPTR_NULL;
+	}
+
+	xptr_t page_xp = XLIST_ELEMENT(xlist_first(PPM_ROOT(g.ppm_xp, o)), page_t, list);
+	if (!geo_index(&g, page_xp, &idx))
+		panic("%s: free list %u of cluster %x is corrupted (%llx)", __func__, o, cxy,
+		      (unsigned long long)page_xp);
+	ppm_pop_free(&g, idx, o);
+	while (o > order) { /* split: the upper half of each step stays free */
+		o--;
+		ppm_push_free(&g, idx + (1ull << o), o);
+	}
+
+	kassert(hal_remote_l32(PG_F(page_xp, refcount)) == 0);
+	hal_remote_s32(PG_F(page_xp, flags), PG_ALLOCATED);
+	hal_remote_s32(PG_F(page_xp, order), order);
+	hal_remote_sxp(PG_F(page_xp, owner_xp), XPTR_NULL);
+	hal_remote_s32(PG_F(page_xp, forks), 0);
+	xp_add64(PPM_F(g.ppm_xp, free_pages_nr), -(int64_t)(1ull << order));
+	xp_add64(PPM_F(g.ppm_xp, alloc_pages_nr), (int64_t)(1ull << order));
+	xp_add64(PPM_F(g.ppm_xp, alloc_calls), 1);
+
+	remote_busylock_release(PPM_LOCK(g.ppm_xp));
+	return page_xp;
+}
+
+/* Why the page @idx (descriptor @page_xp) cannot be freed, NULL if it can. Caller holds L. */
+static const char *ppm_check_free(const ppm_geo_t *g, xptr_t page_xp, uint64_t idx)
+{
+	uint32_t flags = hal_remote_l32(PG_F(page_xp, flags));
+	uint32_t order = hal_remote_l32(PG_F(page_xp, order));
+
+	if (flags & PG_RESERVED)
+		return "freeing a reserved page";
+	if (flags & PG_FREE)
+		return "double free";
+	if (!(flags & PG_ALLOCATED))
+		return "not the head of an allocated block";
+	if (order > CONFIG_PPM_MAX_ORDER || !IS_ALIGNED(g->base_ppn + idx, 1ull << order) ||
+	    idx + (1ull << order) > g->pages_nr)
+		return "bad order";
+	if (hal_remote_l32(PG_F(page_xp, refcount)) != 0)
+		return "page still referenced";
+	return NULL;
+}
+
+void ppm_remote_free_pages(xptr_t page_xp)
+{
+	ppm_geo_t g;
+	uint64_t idx;
+
+	ppm_geo(GET_CXY(page_xp), &g);
+	if (!geo_index(&g, page_xp, &idx))
+		panic("%s: %llx is not a page descriptor of cluster %x", __func__,
+		      (unsigned long long)page_xp, g.cxy);
+
+	remote_busylock_acquire(PPM_LOCK(g.ppm_xp));
+	const char *why = ppm_check_free(&g, page_xp, idx);
+	if (why) {
+		uint32_t flags = hal_remote_l32(PG_F(page_xp, flags));
+		uint32_t order = hal_remote_l32(PG_F(page_xp, order));
+
+		/* release first: the PPM stays usable for the panic path (and host tests) */
+		remote_busylock_release(PPM_LOCK(g.ppm_xp));
+		panic("%s: %s: page %llx (pa %llx) of cluster %x, flags %x, order %u", __func__, why,
+		      (unsigned long long)page_xp,
+		      (unsigned long long)(g.base + (idx << PAGE_SHIFT)), g.cxy, flags, order);
+	}
+
+	uint32_t order = hal_remote_l32(PG_F(page_xp, order));
+	hal_remote_s32(PG_F(page_xp, flags), 0);
+	hal_remote_sxp(PG_F(page_xp, owner_xp), XPTR_NULL);
+	xp_add64(PPM_F(g.ppm_xp, free_pages_nr), (int64_t)(1ull << order));
+	xp_add64(PPM_F(g.ppm_xp, alloc_pages_nr), -(int64_t)(1ull << order));
+	xp_add64(PPM_F(g.ppm_xp, free_calls), 1);
+	ppm_merge_insert(&g, idx, order);
+
+	remote_busylock_release(PPM_LOCK(g.ppm_xp));
+}
+
+xptr_t ppm_alloc_pages(uint32_t order)
+{
+	return ppm_remote_alloc_pages(local_cxy, order);
+}
+
+void ppm_free_pages(page_t *page)
+{
+	ppm_remote_free_pages(XPTR(local_cxy, page));
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* conversions and observation                                                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+paddr_t ppm_page2base(xptr_t page_xp)
+{
+	ppm_geo_t g;
+	uint64_t idx;
+
+	ppm_geo(GET_CXY(page_xp), &g);
+	if (!geo_index(&g, page_xp, &idx))
+		panic("%s: %llx is not a page descriptor of cluster %x", __func__,
+		      (unsigned long long)page_xp, g.cxy);
+	return g.base + (idx << PAGE_SHIFT);
+}
+
+xptr_t ppm_base2page(paddr_t pa)
+{
+	ppm_geo_t g;
+
+	ppm_geo(cluster_of_paddr(pa), &g);
+	if (pa < g.base || pa - g.base >= (g.pages_nr << PAGE_SHIFT))
+		return XPTR_NULL;
+	return geo_page(&g, (pa - g.base) >> PAGE_SHIFT);
+}
+
+void *ppm_page2kva(xptr_t page_xp)
+{
+	return hal_paddr_to_kva(ppm_page2base(page_xp));
+}
+
+void ppm_stats(cxy_t cxy, ppm_stats_t *out)
+{
+	xptr_t ppm_xp = cluster_ppm_xp(cxy);
+
+	remote_busylock_acquire(PPM_LOCK(ppm_xp));
+	out->total_pages = hal_remote_l64(PPM_F(ppm_xp, pages_nr));
+	out->reserved_pages = hal_remote_l64(PPM_F(ppm_xp, rsvd_pages_nr));
+	out->free_pages = hal_remote_l64(PPM_F(ppm_xp, free_pages_nr));
+	out->alloc_pages = hal_remote_l64(PPM_F(ppm_xp, alloc_pages_nr));
+	out->alloc_calls = hal_remote_l64(PPM_F(ppm_xp, alloc_calls));
+	out->free_calls = hal_remote_l64(PPM_F(ppm_xp, free_calls));
+	out->largest_free_pages = 0;
+	for (uint32_t o = 0; o < PPM_ORDERS_NR; o++) {
+		out->free_blocks[o] = hal_remote_l64(PPM_BLOCKS(ppm_xp, o));
+		if (out->free_blocks[o])
+			out->largest_free_pages = 1ull << o;
+	}
+	remote_busylock_release(PPM_LOCK(ppm_xp));
+}
+
+void ppm_display(cxy_t cxy)
+{
+	ppm_stats_t s;
+	xptr_t ppm_xp = cluster_ppm_xp(cxy);
+
+	ppm_stats(cxy, &s);
+	printk("PPM of cluster %x: base %llx, %llu pages: %llu free, %llu allocated, %llu reserved, "
+	       "largest free block %llu pages", cxy,
+	       (unsigned long long)hal_remote_l64(PPM_F(ppm_xp, base)),
+	       (unsigned long long)s.total_pages, (unsigned long long)s.free_pages,
+	       (unsigned long long)s.alloc_pages, (unsigned long long)s.reserved_pages,
+	       (unsigned long long)s.largest_free_pages);
+	for (uint32_t o = 0; o < PPM_ORDERS_NR; o++)
+		if (s.free_blocks[o])
+			printk("  order %2u (%6llu pages): %llu free blocks", o,
+			       (unsigned long long)(1ull << o), (unsigned long long)s.free_blocks[o]);
+}

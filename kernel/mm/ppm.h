@@ -1,0 +1,123 @@
+/*
+ * ppm.h - the physical page manager: one buddy allocator per cluster.
+ *
+ * Each cluster's PPM manages the physical pages of that cluster's memory in blocks of 2^order pages
+ * (order 0..CONFIG_PPM_MAX_ORDER), each block naturally aligned on its size in *physical* address
+ * space. Free blocks are kept in one list per order; allocation splits a larger block, freeing
+ * merges a block with its buddy as long as the buddy is a free block of the same order. Both are
+ * O(CONFIG_PPM_MAX_ORDER): nothing ever scans the pages.
+ *
+ * The ppm_t lives in its cluster (in the cluster manager); any core of any cluster may allocate from
+ * or free to any cluster: every function takes the target cluster's ppm lock (a remote busylock) and
+ * touches the ppm_t and the page descriptors only through hal_remote_*. The local functions are the
+ * remote ones applied to local_cxy. No function sleeps; all may run with IRQs on or off.
+ *
+ * Lock order: a caller may hold other locks (a kcm lock, ...) when calling the PPM; the PPM takes
+ * no lock but its own, one cluster at a time.
+ */
+#ifndef MM_PPM_H
+#define MM_PPM_H
+
+#include <hal_boot.h>
+#include <hal_types.h>
+#include <libk/busylock.h>
+#include <libk/xlist.h>
+#include <mm/page.h>
+#include <params.h>
+
+#define PPM_ORDERS_NR (CONFIG_PPM_MAX_ORDER + 1)
+
+/*
+ * One cluster's physical page manager.
+ * Lock legend: I = written once by ppm_init, read-only afterwards (read without lock);
+ *              L = ppm_t.lock (also protects the PG_FREE/PG_ALLOCATED state, order and free-list
+ *                  link of every page_t of this cluster, see page.h).
+ */
+typedef struct ppm_s {
+	busylock_t    lock;                        /* the cluster's PPM lock                        */
+	paddr_t       base;                        /* [I] physical address of page 0 (page aligned) */
+	uint64_t      pages_nr;                    /* [I] pages in [base, base + size)              */
+	page_t       *pages_tbl;                   /* [I] the descriptor array (direct-map address) */
+	uint64_t      tbl_pages_nr;                /* [I] pages holding the descriptor array        */
+	uint64_t      rsvd_pages_nr;               /* [I] PG_RESERVED pages, the array's included   */
+	xlist_entry_t free_root[PPM_ORDERS_NR];    /* [L] free blocks of each order (head pages)    */
+	uint64_t      free_blocks_nr[PPM_ORDERS_NR]; /* [L] length of each free list                */
+	uint64_t      free_pages_nr;               /* [L] pages in free blocks                      */
+	uint64_t      alloc_pages_nr;              /* [L] pages in allocated blocks                 */
+	uint64_t      alloc_calls;                 /* [L] successful allocations since boot         */
+	uint64_t      free_calls;                  /* [L] frees since boot                          */
+} ppm_t;
+
+/* A snapshot of a PPM (taken under its lock): total = reserved + free + allocated. */
+typedef struct ppm_stats_s {
+	uint64_t total_pages;                      /* pages of the cluster's memory range           */
+	uint64_t reserved_pages;                   /* never allocatable (descriptor array included) */
+	uint64_t free_pages;
+	uint64_t alloc_pages;
+	uint64_t largest_free_pages;               /* pages of the largest free block, 0 if none    */
+	uint64_t free_blocks[PPM_ORDERS_NR];       /* free blocks of each order                     */
+	uint64_t alloc_calls;
+	uint64_t free_calls;
+} ppm_stats_t;
+
+/* ---- seams to the cluster manager (defined by kern/cluster.c; by the fixtures in host tests) ---- */
+
+/* Extended pointer of the ppm_t of cluster @cxy: XPTR(cxy, &that cluster's ppm_t). */
+xptr_t cluster_ppm_xp(cxy_t cxy);
+/* The cluster whose memory holds @pa. For an address outside every cluster's memory it may panic,
+ * or return any online cluster: ppm_base2page() then returns XPTR_NULL, the address being outside
+ * that cluster's range. */
+cxy_t cluster_of_paddr(paddr_t pa);
+
+/* ---- initialisation ---- */
+
+/*
+ * Initialise the PPM of the calling cluster over the memory [base, base + size) (page aligned).
+ * Runs once, on the cluster's own boot core, before any other core uses this PPM; @ppm must be the
+ * ppm_t that cluster_ppm_xp(local_cxy) names. Every page overlapping one of the @rsvd_nr ranges
+ * @rsvd, even by one byte, is PG_RESERVED (ranges outside [base, base + size) are ignored; the caller
+ * lists the image replica, firmware, DTB, initrd...). The descriptor array goes in the first run of
+ * non-reserved pages that holds it, and is PG_RESERVED too. The rest becomes maximal aligned free
+ * blocks. Returns EINVAL for an unaligned range, ENOMEM if the array does not fit or no page is left.
+ */
+error_t ppm_init(ppm_t *ppm, paddr_t base, paddr_t size, const boot_rsvd_t *rsvd, uint32_t rsvd_nr);
+
+/* ---- allocation ---- */
+
+/*
+ * Allocate a block of 2^@order pages in cluster @cxy's memory. Takes that cluster's PPM lock.
+ * Returns the extended pointer of the head page's descriptor (flags PG_ALLOCATED, owner_xp NULL,
+ * refcount 0), or XPTR_NULL if no block is free or @order > CONFIG_PPM_MAX_ORDER. The content of
+ * the pages is not cleared.
+ */
+xptr_t ppm_remote_alloc_pages(cxy_t cxy, uint32_t order);
+
+/*
+ * Give back the block headed by @page_xp to its cluster's PPM, merging it with its free buddies.
+ * Takes that cluster's PPM lock. The owner flags and owner_xp are reset. Panics (after releasing
+ * the lock) if @page_xp is not a page descriptor, is free ("double free"), reserved, not the head of
+ * an allocated block, has an inconsistent order, or is still referenced (refcount != 0).
+ */
+void ppm_remote_free_pages(xptr_t page_xp);
+
+/* The same in the local cluster. */
+xptr_t ppm_alloc_pages(uint32_t order);
+void   ppm_free_pages(page_t *page);
+
+/* ---- conversions (any core, no lock: they read only [I] fields) ---- */
+
+/* Physical address of the page @page_xp; panics if it is not a page descriptor. */
+paddr_t ppm_page2base(xptr_t page_xp);
+/* Descriptor of the page holding @pa (any byte of it), XPTR_NULL if no PPM manages @pa. */
+xptr_t  ppm_base2page(paddr_t pa);
+/* Direct-map kernel address of the page @page_xp; panics if it is not a page descriptor. */
+void   *ppm_page2kva(xptr_t page_xp);
+
+/* ---- observation ---- */
+
+/* Fill @out with a snapshot of cluster @cxy's PPM (takes its lock). */
+void ppm_stats(cxy_t cxy, ppm_stats_t *out);
+/* printk the state of cluster @cxy's PPM: counters, then the free blocks of each order. */
+void ppm_display(cxy_t cxy);
+
+#endif /* MM_PPM_H */
