@@ -1,0 +1,775 @@
+/*
+ * boot_fdt.c - boot_info_t from the device tree (see boot_fdt.h).
+ *
+ * The steps run in dependency order on a context kept on the stack: memory nodes (which NUMA nodes
+ * exist), cpus (checked against them), cpu-map, the cluster checks and the sort of the cores, then
+ * what names cores or nodes (distance map, interrupt controllers) and the rest. A step either
+ * succeeds or writes its message and returns; nothing is allocated, so nothing needs undoing, and
+ * info->magic is written last so that a half-filled boot_info_t is never taken for a valid one.
+ */
+#include <hal_boot.h>
+#include <hal_types.h>
+#include <libk/bits.h>
+#include <libk/errno.h>
+#include <libk/string.h>
+#include <params.h>
+
+#include "boot_fdt.h"
+#include "fdt.h"
+
+_Static_assert(CONFIG_MAX_CLUSTERS <= 32, "NUMA node sets are 32-bit masks");
+_Static_assert(CONFIG_MAX_HWID <= 0x10000, "core sort keys hold 16-bit hart ids");
+
+#define MAP_NONE        0xffffu /* boot_core_t.map_cluster/map_core: not in the cpu-map */
+#define DIST_LOCAL      10      /* SLIT convention when there is no distance-map        */
+#define DIST_REMOTE     20
+#define IRQ_S_EXT       9       /* supervisor external interrupt (mip.SEIP)             */
+
+/* The state of one boot_info_from_fdt() call. */
+typedef struct bctx_s {
+	fdt_t        fdt;
+	boot_info_t *info;
+	char        *err;
+	size_t       errlen;
+	bool         numa;      /* some cpu or memory node has numa-node-id: all must have one */
+	uint32_t     mem_mask;  /* NUMA nodes that have their memory range                     */
+	uint32_t     cpu_mask;  /* NUMA nodes that have a core                                 */
+} bctx_t;
+
+/* Write the message into the caller's buffer and return @code. */
+static error_t bfail(bctx_t *c, error_t code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static error_t bfail(bctx_t *c, error_t code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->err && c->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(c->err, c->errlen, fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+/* @n's name for messages ("/" for the root). */
+static const char *nm(const bctx_t *c, fdt_node_t n)
+{
+	const char *name = fdt_node_name(&c->fdt, n);
+
+	return !name ? "?" : name[0] ? name : "/";
+}
+
+/* Whether @n is an enabled node of device_type @type. */
+static bool is_type(const bctx_t *c, fdt_node_t n, const char *type)
+{
+	const char *s;
+
+	return !fdt_read_string(&c->fdt, n, "device_type", &s) && strcmp(s, type) == 0 &&
+	       fdt_is_available(&c->fdt, n);
+}
+
+/* Whether some child of @parent of device_type @type has a numa-node-id. */
+static bool has_numa_ids(const bctx_t *c, fdt_node_t parent, const char *type)
+{
+	fdt_prop_t p;
+	fdt_node_t n;
+	error_t error;
+
+	for (error = fdt_first_child(&c->fdt, parent, &n); !error; error = fdt_next_sibling(&c->fdt, n, &n))
+		if (is_type(c, n, type) && !fdt_get_prop(&c->fdt, n, "numa-node-id", &p))
+			return true;
+	return false;
+}
+
+/* The message for fdt_read_reg()'s or fdt_reg_count()'s @error on node @n. */
+static error_t reg_error(bctx_t *c, fdt_node_t n, error_t error)
+{
+	if (error == ENOENT)
+		return bfail(c, ENOENT, "%s: missing or empty reg", nm(c, n));
+	if (error == ERANGE)
+		return bfail(c, ERANGE, "%s: reg: parent's #address-cells or #size-cells above 2", nm(c, n));
+	return bfail(c, EINVAL, "%s: malformed reg (does not fit the parent's #address-cells/#size-cells)",
+		     nm(c, n));
+}
+
+/* Entry @index of @n's reg, with a message naming @n when it is missing or malformed. */
+static error_t read_reg(bctx_t *c, fdt_node_t n, uint32_t index, uint64_t *base, uint64_t *size)
+{
+	error_t error = fdt_read_reg(&c->fdt, n, index, base, size);
+
+	return error ? reg_error(c, n, error) : 0;
+}
+
+/* Optional one-cell property @name of @n in *val, @def when absent. */
+static error_t read_opt_u32(bctx_t *c, fdt_node_t n, const char *name, uint32_t *val, uint32_t def)
+{
+	error_t error = fdt_read_u32(&c->fdt, n, name, val);
+
+	if (error == ENOENT)
+		*val = def;
+	else if (error)
+		return bfail(c, EINVAL, "%s: %s is not one cell", nm(c, n), name);
+	return 0;
+}
+
+/* The NUMA node of memory or cpu node @n: its numa-node-id, 0 on a machine without them. */
+static error_t node_id(bctx_t *c, fdt_node_t n, uint32_t *nid)
+{
+	error_t error;
+
+	*nid = 0;
+	if (!c->numa)
+		return 0;
+	error = fdt_read_u32(&c->fdt, n, "numa-node-id", nid);
+	if (error == ENOENT)
+		return bfail(c, ENOENT, "%s: missing numa-node-id (other nodes have one)", nm(c, n));
+	if (error)
+		return bfail(c, EINVAL, "%s: numa-node-id is not one cell", nm(c, n));
+	if (*nid >= CONFIG_MAX_CLUSTERS)
+		return bfail(c, ERANGE, "%s: numa-node-id %u >= CONFIG_MAX_CLUSTERS (%u)", nm(c, n), *nid,
+			     CONFIG_MAX_CLUSTERS);
+	return 0;
+}
+
+/* ---- memory and cores ---- */
+
+/* Record the non-empty reg ranges of memory node @n as its NUMA node's one memory range. */
+static error_t add_memory(bctx_t *c, fdt_node_t n)
+{
+	boot_cluster_t *cl;
+	uint64_t base, size;
+	uint32_t nid, count, i;
+	error_t error = fdt_reg_count(&c->fdt, n, &count);
+
+	if (error)
+		return reg_error(c, n, error);
+	error = node_id(c, n, &nid);
+	for (i = 0; !error && i < count; i++) {
+		error = read_reg(c, n, i, &base, &size);
+		if (error || size == 0)
+			continue;
+		if (base + size < base)
+			return bfail(c, EINVAL, "%s: range [0x%llx, +0x%llx) wraps around", nm(c, n),
+				     (unsigned long long)base, (unsigned long long)size);
+		if (c->mem_mask & (1u << nid))
+			return bfail(c, EINVAL, "%s: numa node %u has a second memory range (one per node)",
+				     nm(c, n), nid);
+		cl = &c->info->cluster[nid];
+		cl->mem_base = base;
+		cl->mem_size = size;
+		c->mem_mask |= 1u << nid;
+	}
+	return error;
+}
+
+/* Record every memory node (device_type "memory", a child of the root). */
+static error_t parse_memory(bctx_t *c)
+{
+	fdt_node_t n;
+	error_t error;
+
+	for (error = fdt_first_child(&c->fdt, c->fdt.root, &n); !error;
+	     error = fdt_next_sibling(&c->fdt, n, &n)) {
+		if (!is_type(c, n, "memory"))
+			continue;
+		error = add_memory(c, n);
+		if (error)
+			return error;
+	}
+	if (!c->mem_mask)
+		return bfail(c, ENOENT, "fdt: no memory node (device_type \"memory\" with a non-empty reg)");
+	return 0;
+}
+
+/* The index in core[] of the core of hart @hwid, -1 if none. */
+static int find_core(const boot_info_t *info, uint64_t hwid)
+{
+	uint32_t i;
+
+	for (i = 0; i < info->cores_nr; i++)
+		if (info->core[i].hwid == hwid)
+			return (int)i;
+	return -1;
+}
+
+/* Append cpu node @n to core[], in its cluster (which must have memory). */
+static error_t add_cpu(bctx_t *c, fdt_node_t n)
+{
+	boot_info_t *info = c->info;
+	boot_core_t *core;
+	uint64_t hwid, size;
+	uint32_t nid;
+	error_t error;
+
+	if (info->cores_nr == CONFIG_MAX_CORES)
+		return bfail(c, E2BIG, "%s: more than CONFIG_MAX_CORES (%u) cpus", nm(c, n), CONFIG_MAX_CORES);
+	error = read_reg(c, n, 0, &hwid, &size);
+	if (!error)
+		error = node_id(c, n, &nid);
+	if (error)
+		return error;
+	if (hwid >= CONFIG_MAX_HWID)
+		return bfail(c, ERANGE, "%s: hart id %llu >= CONFIG_MAX_HWID (%u)", nm(c, n),
+			     (unsigned long long)hwid, CONFIG_MAX_HWID);
+	if (find_core(info, hwid) >= 0)
+		return bfail(c, EINVAL, "%s: hart id %u used by two cpus", nm(c, n), (unsigned)hwid);
+	if (!(c->mem_mask & (1u << nid)))
+		return bfail(c, ENOENT, "%s: numa node %u has no memory node", nm(c, n), nid);
+	if (info->cluster[nid].cores_nr == CONFIG_MAX_CORES_PER_CLUSTER)
+		return bfail(c, E2BIG, "%s: numa node %u has more than CONFIG_MAX_CORES_PER_CLUSTER (%u) cpus",
+			     nm(c, n), nid, CONFIG_MAX_CORES_PER_CLUSTER);
+	info->cluster[nid].cores_nr++;
+	c->cpu_mask |= 1u << nid;
+	core = &info->core[info->cores_nr++];
+	core->hwid = (hwid_t)hwid;
+	core->cxy = (cxy_t)nid;
+	core->map_cluster = MAP_NONE;
+	core->map_core = MAP_NONE;
+	return 0;
+}
+
+/* Read /cpus: timebase-frequency and every enabled cpu. */
+static error_t parse_cpus(bctx_t *c, fdt_node_t cpus)
+{
+	uint64_t tb;
+	fdt_node_t n;
+	error_t error = fdt_read_number(&c->fdt, cpus, "timebase-frequency", &tb);
+
+	if (error == ENOENT)
+		return bfail(c, ENOENT, "/cpus: missing timebase-frequency");
+	if (error || tb == 0)
+		return bfail(c, EINVAL, "/cpus: timebase-frequency is not a non-zero 1- or 2-cell number");
+	c->info->timebase_hz = tb;
+	for (error = fdt_first_child(&c->fdt, cpus, &n); !error; error = fdt_next_sibling(&c->fdt, n, &n)) {
+		if (!is_type(c, n, "cpu"))
+			continue;
+		error = add_cpu(c, n);
+		if (error)
+			return error;
+	}
+	if (c->info->cores_nr == 0)
+		return bfail(c, ENOENT, "/cpus: no enabled cpu node (device_type \"cpu\")");
+	return 0;
+}
+
+/* Whether @name is @prefix followed by a decimal number below MAP_NONE, in *idx. */
+static bool name_index(const char *name, const char *prefix, uint32_t *idx)
+{
+	size_t n = strlen(prefix);
+	uint32_t v = 0;
+
+	if (strncmp(name, prefix, n) != 0 || name[n] == '\0')
+		return false;
+	for (name += n; *name; name++) {
+		if (*name < '0' || *name > '9' || v >= MAP_NONE / 10)
+			return false;
+		v = v * 10 + (uint32_t)(*name - '0');
+	}
+	*idx = v;
+	return v < MAP_NONE;
+}
+
+/* Give the core named by cpu-map entry @cl/@co (clusterN/coreM = @ci/@mi) its position. */
+static error_t map_core(bctx_t *c, fdt_node_t cpus, fdt_node_t cl, fdt_node_t co, uint32_t ci, uint32_t mi)
+{
+	fdt_node_t cpu, parent;
+	boot_core_t *core;
+	uint64_t hwid, size;
+	uint32_t ph;
+	int i;
+	error_t error = fdt_read_u32(&c->fdt, co, "cpu", &ph);
+
+	if (error == ENOENT)
+		return 0;  /* e.g. a core made of threads: no position for it */
+	if (error)
+		return bfail(c, EINVAL, "cpu-map/%s/%s: cpu is not one phandle", nm(c, cl), nm(c, co));
+	if (fdt_find_phandle(&c->fdt, ph, &cpu) || fdt_parent(&c->fdt, cpu, &parent) || parent != cpus ||
+	    fdt_read_reg(&c->fdt, cpu, 0, &hwid, &size))
+		return bfail(c, EINVAL, "cpu-map/%s/%s: cpu phandle 0x%x names no cpu node of /cpus",
+			     nm(c, cl), nm(c, co), ph);
+	i = find_core(c->info, hwid);
+	if (i < 0)
+		return 0;  /* a disabled cpu */
+	core = &c->info->core[i];
+	if (core->map_cluster != MAP_NONE)
+		return bfail(c, EINVAL, "cpu-map/%s/%s: hart %u already at cluster%u/core%u", nm(c, cl),
+			     nm(c, co), (unsigned)hwid, core->map_cluster, core->map_core);
+	core->map_cluster = (uint16_t)ci;
+	core->map_core = (uint16_t)mi;
+	return 0;
+}
+
+/* Record the clusterN/coreM position of every core the (optional) /cpus/cpu-map names. */
+static error_t parse_cpu_map(bctx_t *c, fdt_node_t cpus)
+{
+	fdt_node_t map, cl, co;
+	uint32_t ci, mi, entries = 0;
+	error_t error, e;
+
+	if (fdt_find_path(&c->fdt, "/cpus/cpu-map", &map))
+		return 0;
+	for (e = fdt_first_child(&c->fdt, map, &cl); !e; e = fdt_next_sibling(&c->fdt, cl, &cl)) {
+		if (!name_index(nm(c, cl), "cluster", &ci))
+			continue;
+		for (error = fdt_first_child(&c->fdt, cl, &co); !error;
+		     error = fdt_next_sibling(&c->fdt, co, &co)) {
+			if (!name_index(nm(c, co), "core", &mi))
+				continue;
+			if (++entries > CONFIG_MAX_HWID)
+				return bfail(c, E2BIG, "/cpus/cpu-map: more than CONFIG_MAX_HWID (%u) entries",
+					     CONFIG_MAX_HWID);
+			error = map_core(c, cpus, cl, co, ci, mi);
+			if (error)
+				return error;
+		}
+	}
+	return 0;
+}
+
+/* The order of core[]: cluster, then cpu-map position (cores without one last), then hart id. */
+static uint64_t core_key(const boot_core_t *k)
+{
+	return (uint64_t)k->cxy << 48 | (uint64_t)k->map_cluster << 32 | (uint64_t)k->map_core << 16 |
+	       k->hwid;
+}
+
+/* Sort core[] by core_key() and number the cores of each cluster (lid, first_core). */
+static void sort_cores(boot_info_t *info)
+{
+	boot_core_t k;
+	uint32_t i, j;
+
+	for (i = 1; i < info->cores_nr; i++) {
+		k = info->core[i];
+		for (j = i; j > 0 && core_key(&info->core[j - 1]) > core_key(&k); j--)
+			info->core[j] = info->core[j - 1];
+		info->core[j] = k;
+	}
+	for (i = 0; i < info->cores_nr; i++) {
+		if (i == 0 || info->core[i - 1].cxy != info->core[i].cxy)
+			info->cluster[info->core[i].cxy].first_core = i;
+		info->core[i].lid = i - info->cluster[info->core[i].cxy].first_core;
+	}
+}
+
+/* Set clusters_nr: node ids 0..N-1 without holes, each with memory and a core (add_cpu checked
+ * that every core's node has memory); sort the cores; check that the boot hart is one of them. */
+static error_t check_clusters(bctx_t *c, hwid_t boot_hwid)
+{
+	uint32_t n = 0, k;
+
+	while (c->mem_mask >> n)  /* a loop, not __builtin_clz: no libgcc helper in early boot */
+		n++;
+	for (k = 0; k < n; k++) {
+		if (!(c->mem_mask & (1u << k)))
+			return bfail(c, EINVAL, "numa node %u has no memory and no cpu (node ids must be "
+				     "0..%u without holes)", k, n - 1);
+		if (!(c->cpu_mask & (1u << k)))
+			return bfail(c, ENOENT, "numa node %u has memory at 0x%llx but no cpu", k,
+				     (unsigned long long)c->info->cluster[k].mem_base);
+	}
+	c->info->clusters_nr = n;
+	sort_cores(c->info);
+	if (find_core(c->info, boot_hwid) < 0)
+		return bfail(c, ENOENT, "boot hart %u is not an enabled cpu of /cpus", boot_hwid);
+	return 0;
+}
+
+/* ---- distances, /chosen, reserved ranges ---- */
+
+/* Fill distance[][]: 10 local and 20 remote, then /distance-map's (src, dst, distance) triplets. */
+static error_t parse_distance(bctx_t *c)
+{
+	boot_info_t *info = c->info;
+	uint32_t i, j, src, dst, dist;
+	fdt_node_t dm;
+	fdt_prop_t p;
+
+	for (i = 0; i < info->clusters_nr; i++)
+		for (j = 0; j < info->clusters_nr; j++)
+			info->distance[i][j] = i == j ? DIST_LOCAL : DIST_REMOTE;
+	if (fdt_find_path(&c->fdt, "/distance-map", &dm) ||
+	    fdt_get_prop(&c->fdt, dm, "distance-matrix", &p))
+		return 0;
+	if (p.len % 12)
+		return bfail(c, EINVAL, "/distance-map: distance-matrix is not a list of (src dst distance)");
+	for (i = 0; !fdt_prop_cell(&p, 3 * i, &src); i++) {
+		fdt_prop_cell(&p, 3 * i + 1, &dst);
+		fdt_prop_cell(&p, 3 * i + 2, &dist);
+		if (src >= info->clusters_nr || dst >= info->clusters_nr)
+			return bfail(c, ERANGE, "/distance-map: node id %u >= %u numa nodes",
+				     src >= info->clusters_nr ? src : dst, info->clusters_nr);
+		if (dist == 0 || dist > 255)
+			return bfail(c, ERANGE, "/distance-map: distance %u from node %u to %u not in 1..255",
+				     dist, src, dst);
+		info->distance[src][dst] = (uint8_t)dist;
+		if (dst > src)  /* as Linux: A->B gives B->A too, unless B->A is listed (later) */
+			info->distance[dst][src] = (uint8_t)dist;
+	}
+	return 0;
+}
+
+/* /chosen linux,initrd-start and linux,initrd-end (both or neither, 1 or 2 cells each). */
+static error_t parse_initrd(bctx_t *c, fdt_node_t ch)
+{
+	uint64_t start, end;
+	error_t es = fdt_read_number(&c->fdt, ch, "linux,initrd-start", &start);
+	error_t ee = fdt_read_number(&c->fdt, ch, "linux,initrd-end", &end);
+
+	if (es == ENOENT && ee == ENOENT)
+		return 0;
+	if (es == ENOENT || ee == ENOENT)
+		return bfail(c, ENOENT, "/chosen: linux,initrd-%s without linux,initrd-%s",
+			     es ? "end" : "start", es ? "start" : "end");
+	if (es || ee)
+		return bfail(c, EINVAL, "/chosen: linux,initrd-%s is not 1 or 2 cells", es ? "start" : "end");
+	if (end < start)
+		return bfail(c, EINVAL, "/chosen: linux,initrd-end 0x%llx below linux,initrd-start 0x%llx",
+			     (unsigned long long)end, (unsigned long long)start);
+	c->info->initrd_start = start;
+	c->info->initrd_end = end;
+	return 0;
+}
+
+/* /chosen (optional): bootargs into cmdline, the initrd. */
+static error_t parse_chosen(bctx_t *c)
+{
+	const char *s;
+	fdt_node_t ch;
+	fdt_prop_t p;
+	size_t n;
+
+	if (fdt_find_path(&c->fdt, "/chosen", &ch))
+		return 0;
+	if (!fdt_get_prop(&c->fdt, ch, "bootargs", &p)) {
+		if (fdt_prop_string(&p, &s))
+			return bfail(c, EINVAL, "/chosen: bootargs is not one NUL-terminated string");
+		n = strlen(s);
+		if (n >= CONFIG_CMDLINE_MAX)
+			return bfail(c, E2BIG, "/chosen: bootargs of %lu bytes does not fit CONFIG_CMDLINE_MAX "
+				     "(%u)", (unsigned long)n, CONFIG_CMDLINE_MAX);
+		memcpy(c->info->cmdline, s, n + 1);
+	}
+	return parse_initrd(c, ch);
+}
+
+/* Append [base, base + size) to rsvd[] (nothing if empty); @what names it in messages. */
+static error_t add_rsvd(bctx_t *c, uint64_t base, uint64_t size, const char *what)
+{
+	boot_info_t *info = c->info;
+
+	if (size == 0)
+		return 0;
+	if (base + size < base)
+		return bfail(c, EINVAL, "%s: reserved range [0x%llx, +0x%llx) wraps around", what,
+			     (unsigned long long)base, (unsigned long long)size);
+	if (info->rsvd_nr == CONFIG_MAX_RSVD_RANGES)
+		return bfail(c, E2BIG, "%s: more than CONFIG_MAX_RSVD_RANGES (%u) reserved ranges", what,
+			     CONFIG_MAX_RSVD_RANGES);
+	info->rsvd[info->rsvd_nr].base = base;
+	info->rsvd[info->rsvd_nr].size = size;
+	info->rsvd_nr++;
+	return 0;
+}
+
+/* Every reg range of the enabled children of /reserved-memory (those without reg are placed
+ * dynamically by an OS that supports it; nothing to reserve here). */
+static error_t parse_reserved_memory(bctx_t *c)
+{
+	uint64_t base, size;
+	uint32_t count, i;
+	fdt_node_t rm, n;
+	error_t error;
+
+	if (fdt_find_path(&c->fdt, "/reserved-memory", &rm))
+		return 0;
+	for (error = fdt_first_child(&c->fdt, rm, &n); !error; error = fdt_next_sibling(&c->fdt, n, &n)) {
+		if (!fdt_is_available(&c->fdt, n))
+			continue;
+		error = fdt_reg_count(&c->fdt, n, &count);
+		if (error == ENOENT)
+			continue;
+		if (error)
+			return reg_error(c, n, error);
+		for (i = 0; i < count; i++) {
+			error = read_reg(c, n, i, &base, &size);
+			if (!error)
+				error = add_rsvd(c, base, size, nm(c, n));
+			if (error)
+				return error;
+		}
+	}
+	return 0;
+}
+
+/* rsvd[]: the header's reservation block, /reserved-memory, the blob, the initrd. */
+static error_t parse_rsvd(bctx_t *c)
+{
+	boot_info_t *info = c->info;
+	uint64_t base, size;
+	uint32_t i;
+	error_t error = 0;
+
+	for (i = 0; !error && !fdt_rsvmap_entry(&c->fdt, i, &base, &size); i++)
+		error = add_rsvd(c, base, size, "fdt memory reservation block");
+	if (!error)
+		error = parse_reserved_memory(c);
+	if (!error)
+		error = add_rsvd(c, info->dtb_pa, info->dtb_size, "fdt blob");
+	if (!error)
+		error = add_rsvd(c, info->initrd_start, info->initrd_end - info->initrd_start, "initrd");
+	return error;
+}
+
+/* ---- devices ---- */
+
+/* The hart id of the cpu whose riscv,cpu-intc node has phandle @ph (the cpu is its parent). */
+static error_t context_hart(bctx_t *c, fdt_node_t n, uint32_t ph, uint64_t *hwid)
+{
+	fdt_node_t intc, cpu;
+	uint32_t cells;
+	uint64_t size;
+
+	if (fdt_find_phandle(&c->fdt, ph, &intc))
+		return bfail(c, EINVAL, "%s: interrupts-extended: phandle 0x%x matches no node", nm(c, n), ph);
+	if (!fdt_is_compatible(&c->fdt, intc, "riscv,cpu-intc") ||
+	    fdt_read_u32(&c->fdt, intc, "#interrupt-cells", &cells) || cells != 1)
+		return bfail(c, EINVAL, "%s: interrupts-extended: phandle 0x%x is not a riscv,cpu-intc with "
+			     "#interrupt-cells 1", nm(c, n), ph);
+	if (fdt_parent(&c->fdt, intc, &cpu) || fdt_read_reg(&c->fdt, cpu, 0, hwid, &size))
+		return bfail(c, EINVAL, "%s: interrupts-extended: the cpu of %s has no valid reg", nm(c, n),
+			     nm(c, intc));
+	if (*hwid >= CONFIG_MAX_HWID)
+		return bfail(c, ERANGE, "%s: interrupts-extended: hart id %llu >= CONFIG_MAX_HWID (%u)",
+			     nm(c, n), (unsigned long long)*hwid, CONFIG_MAX_HWID);
+	return 0;
+}
+
+/* The contexts of controller @n: one <cpu-intc-phandle irq> pair of interrupts-extended each. */
+static error_t parse_contexts(bctx_t *c, fdt_node_t n, boot_irqc_t *q)
+{
+	uint32_t i, ph, irq;
+	uint64_t hwid;
+	fdt_prop_t p;
+	error_t error;
+
+	if (fdt_get_prop(&c->fdt, n, "interrupts-extended", &p))
+		return 0;
+	if (p.len % 8)
+		return bfail(c, EINVAL, "%s: interrupts-extended is not a list of <cpu-intc irq> pairs",
+			     nm(c, n));
+	for (i = 0; !fdt_prop_cell(&p, 2 * i, &ph); i++) {
+		fdt_prop_cell(&p, 2 * i + 1, &irq);
+		if (q->ctx_nr == ARRAY_SIZE(q->ctx_hwid))
+			return bfail(c, E2BIG, "%s: more than %u contexts in interrupts-extended", nm(c, n),
+				     (unsigned)ARRAY_SIZE(q->ctx_hwid));
+		error = context_hart(c, n, ph, &hwid);
+		if (error)
+			return error;
+		q->ctx_hwid[q->ctx_nr] = (hwid_t)hwid;
+		q->ctx_irq[q->ctx_nr] = irq > 0xff ? 0xff : (uint8_t)irq;  /* 0xff: not 9 nor 11 */
+		q->ctx_nr++;
+		if (irq == IRQ_S_EXT)
+			q->supervisor = true;
+	}
+	return 0;
+}
+
+/* Append interrupt controller @n of @kind to irqc[]. */
+static error_t add_irqc(bctx_t *c, fdt_node_t n, boot_irqc_kind_t kind)
+{
+	const char *ndev = kind == BOOT_IRQC_PLIC ? "riscv,ndev" : "riscv,num-sources";
+	boot_info_t *info = c->info;
+	boot_irqc_t *q = &info->irqc[info->irqc_nr];
+	uint32_t cxy = 0;
+	error_t error;
+
+	if (info->irqc_nr == CONFIG_MAX_IRQ_CONTROLLERS)
+		return bfail(c, E2BIG, "%s: more than CONFIG_MAX_IRQ_CONTROLLERS (%u) interrupt controllers",
+			     nm(c, n), CONFIG_MAX_IRQ_CONTROLLERS);
+	error = read_reg(c, n, 0, &q->base, &q->size);
+	if (error)
+		return error;
+	error = fdt_read_u32(&c->fdt, n, ndev, &q->sources);
+	if (error)
+		return bfail(c, error, "%s: %s %s", nm(c, n), error == ENOENT ? "missing" : "malformed", ndev);
+	error = read_opt_u32(c, n, "numa-node-id", &cxy, 0);
+	if (!error && cxy >= info->clusters_nr)
+		return bfail(c, ERANGE, "%s: numa-node-id %u >= %u numa nodes", nm(c, n), cxy,
+			     info->clusters_nr);
+	if (!error)
+		error = read_opt_u32(c, n, "phandle", &q->phandle, 0);
+	if (!error)
+		error = parse_contexts(c, n, q);
+	if (error)
+		return error;
+	q->kind = kind;
+	q->cxy = (cxy_t)cxy;
+	info->irqc_nr++;
+	return 0;
+}
+
+/* The kind of interrupt controller @n is, BOOT_IRQC_NONE if none that Archipel drives. */
+static boot_irqc_kind_t irqc_kind(const bctx_t *c, fdt_node_t n)
+{
+	if (fdt_is_compatible(&c->fdt, n, "sifive,plic-1.0.0") || fdt_is_compatible(&c->fdt, n, "riscv,plic0"))
+		return BOOT_IRQC_PLIC;
+	if (fdt_is_compatible(&c->fdt, n, "riscv,aplic"))
+		return BOOT_IRQC_APLIC;
+	return BOOT_IRQC_NONE;
+}
+
+/* Every enabled PLIC and APLIC, in document order. */
+static error_t parse_irqcs(bctx_t *c)
+{
+	boot_irqc_kind_t kind;
+	fdt_node_t n = c->fdt.root;
+	error_t error;
+
+	do {
+		kind = irqc_kind(c, n);
+		if (kind != BOOT_IRQC_NONE && fdt_is_available(&c->fdt, n)) {
+			error = add_irqc(c, n, kind);
+			if (error)
+				return error;
+		}
+	} while (!fdt_next_node(&c->fdt, n, &n));
+	return 0;
+}
+
+/* Whether @n is an enabled ns16550-compatible UART. */
+static bool is_uart(const bctx_t *c, fdt_node_t n)
+{
+	return (fdt_is_compatible(&c->fdt, n, "ns16550a") || fdt_is_compatible(&c->fdt, n, "ns16550")) &&
+	       fdt_is_available(&c->fdt, n);
+}
+
+/* The node /chosen stdout-path names: "/path[:options]" or "alias[:options]". */
+static error_t stdout_node(const bctx_t *c, fdt_node_t *node)
+{
+	const char *s, *path;
+	fdt_node_t ch, al;
+	fdt_prop_t p;
+	size_t len;
+	error_t error;
+
+	if (fdt_find_path(&c->fdt, "/chosen", &ch) || fdt_read_string(&c->fdt, ch, "stdout-path", &s))
+		return ENOENT;
+	for (len = 0; s[len] && s[len] != ':'; len++)
+		;
+	if (s[0] == '/')
+		return fdt_find_path_len(&c->fdt, s, len, node);
+	if (len == 0 || fdt_find_path(&c->fdt, "/aliases", &al))
+		return ENOENT;
+	for (error = fdt_first_prop(&c->fdt, al, &p); !error; error = fdt_next_prop(&c->fdt, &p))
+		if (strncmp(p.name, s, len) == 0 && p.name[len] == '\0' && !fdt_prop_string(&p, &path))
+			return fdt_find_path(&c->fdt, path, node);
+	return ENOENT;
+}
+
+/* The UART's interrupt: first cell of interrupts, interrupt-parent its own or an ancestor's. */
+static error_t uart_irq(bctx_t *c, fdt_node_t n, boot_uart_t *u)
+{
+	fdt_node_t a = n;
+	fdt_prop_t p;
+	uint32_t depth;
+	error_t error;
+
+	if (!fdt_get_prop(&c->fdt, n, "interrupts", &p) && fdt_prop_cell(&p, 0, &u->irq))
+		return bfail(c, EINVAL, "%s: empty interrupts", nm(c, n));
+	for (depth = 0; depth < FDT_MAX_DEPTH; depth++) {
+		error = fdt_read_u32(&c->fdt, a, "interrupt-parent", &u->irq_parent);
+		if (error != ENOENT)
+			return error ? bfail(c, EINVAL, "%s: interrupt-parent is not one phandle", nm(c, a)) : 0;
+		if (fdt_parent(&c->fdt, a, &a))
+			break;
+	}
+	return 0;
+}
+
+/* The console UART: stdout-path's node if an ns16550, else the first ns16550 (none: base 0). */
+static error_t parse_uart(bctx_t *c)
+{
+	boot_uart_t *u = &c->info->uart;
+	fdt_node_t n;
+	uint64_t clk;
+	error_t error;
+
+	if (stdout_node(c, &n) || !is_uart(c, n)) {
+		for (n = c->fdt.root; !is_uart(c, n);)
+			if (fdt_next_node(&c->fdt, n, &n))
+				return 0;
+	}
+	error = read_reg(c, n, 0, &u->base, &u->size);
+	if (!error)
+		error = uart_irq(c, n, u);
+	if (!error)
+		error = read_opt_u32(c, n, "reg-shift", &u->reg_shift, 0);
+	if (!error)
+		error = read_opt_u32(c, n, "reg-io-width", &u->reg_io_width, 1);
+	if (error)
+		return error;
+	error = fdt_read_number(&c->fdt, n, "clock-frequency", &clk);
+	if (error == ENOENT)
+		clk = 0;
+	else if (error || clk > UINT32_MAX)
+		return bfail(c, error ? EINVAL : ERANGE, "%s: clock-frequency is not a 32-bit number", nm(c, n));
+	u->clock_hz = (uint32_t)clk;
+	return 0;
+}
+
+/* The sifive,test0 finisher (poweroff / reboot register), if any. */
+static error_t parse_finisher(bctx_t *c)
+{
+	uint64_t size;
+	fdt_node_t n;
+
+	if (fdt_find_compatible(&c->fdt, FDT_NODE_NONE, "sifive,test0", &n))
+		return 0;
+	return read_reg(c, n, 0, &c->info->finisher_pa, &size);
+}
+
+error_t boot_info_from_fdt(const void *fdt, size_t avail, paddr_t fdt_pa, hwid_t boot_hwid,
+			   boot_info_t *info, char *err, size_t errlen)
+{
+	fdt_node_t cpus;
+	bctx_t c;
+	error_t error;
+
+	memset(info, 0, sizeof(*info));
+	memset(&c, 0, sizeof(c));
+	c.info = info;
+	c.err = err;
+	c.errlen = errlen;
+	error = fdt_init(&c.fdt, fdt, avail, err, errlen);
+	if (error)
+		return error;
+	info->boot_hwid = boot_hwid;
+	info->dtb_pa = fdt_pa;
+	info->dtb_size = c.fdt.totalsize;
+	if (fdt_find_path(&c.fdt, "/cpus", &cpus))
+		return bfail(&c, ENOENT, "fdt: missing /cpus");
+	c.numa = has_numa_ids(&c, c.fdt.root, "memory") || has_numa_ids(&c, cpus, "cpu");
+	error = parse_memory(&c);
+	if (!error)
+		error = parse_cpus(&c, cpus);
+	if (!error)
+		error = parse_cpu_map(&c, cpus);
+	if (!error)
+		error = check_clusters(&c, boot_hwid);
+	if (!error)
+		error = parse_distance(&c);
+	if (!error)
+		error = parse_chosen(&c);
+	if (!error)
+		error = parse_rsvd(&c);
+	if (!error)
+		error = parse_irqcs(&c);
+	if (!error)
+		error = parse_uart(&c);
+	if (!error)
+		error = parse_finisher(&c);
+	if (!error)
+		info->magic = BOOT_INFO_MAGIC;
+	return error;
+}
