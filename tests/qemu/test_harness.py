@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+"""Self-test of harness.py against a fake QEMU that plays a scripted console and exits with a chosen status.
+
+Run by ctest as qemu.harness-selftest; needs no kernel and no QEMU. Each case gives the fake a scenario,
+a list of steps in JSON:
+  ["out", TEXT]      print TEXT (no newline added)
+  ["sleep", S]       wait S seconds
+  ["read", TEXT]     read the console input until it contains TEXT
+  ["chatter", S]     print a line every 0.1 s for S seconds
+  ["exit", CODE]     exit with CODE (a silent hang if the scenario ends without exit)
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+HARNESS = os.path.join(HERE, "harness.py")
+
+FAKE_QEMU = """\
+import json, os, sys, time
+with open(os.environ["FAKE_QEMU_RECORD"], "w") as record:
+    json.dump({"pid": os.getpid(), "argv": sys.argv[1:]}, record)
+typed = b""
+for step, arg in json.load(open(os.environ["FAKE_QEMU_SCENARIO"])):
+    if step == "out":
+        sys.stdout.write(arg)
+        sys.stdout.flush()
+    elif step == "sleep":
+        time.sleep(arg)
+    elif step == "read":
+        while arg.encode() not in typed:
+            byte = os.read(0, 1)
+            if not byte:
+                sys.exit(99)
+            typed += byte
+        typed = typed[typed.index(arg.encode()) + len(arg):]
+    elif step == "chatter":
+        end = time.time() + arg
+        while time.time() < end:
+            print("[   1.000000][0,0] busy", flush=True)
+            time.sleep(0.1)
+    elif step == "exit":
+        sys.exit(arg)
+while True:
+    time.sleep(60)
+"""
+
+BOOT = "OpenSBI v1.2\n[   0.000100][0,0] Archipel booting\n"
+KTAP_OK = "KTAP version 1\n1..3\nok 1 ppm_local\n[   0.2][1,0] log line\nok 2 remote # SKIP 1 cluster\nok 3 barrier\n"
+BACKTRACE = ("[   0.3][1,0] PANIC: ktest_panic: deliberate fault\n"
+             "  #0 0xffffffff80001234 ktest_panic+0x1c\n  #1 0xffffffff80004000 ktest_run+0x40\n")
+
+
+class HarnessTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+        self.qemu = os.path.join(self.dir, "fake-qemu")
+        with open(self.qemu, "w") as f:
+            f.write("#!%s\n%s" % (sys.executable, FAKE_QEMU))
+        os.chmod(self.qemu, 0o755)
+        self.kernel = os.path.join(self.dir, "archipel.elf")
+        open(self.kernel, "w").close()
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def harness(self, scenario, *extra, kernel=None, topology="2x2"):
+        """Run the harness on a scenario: (exit status, verdict line, whole output, fake's record)."""
+        with open(os.path.join(self.dir, "scenario.json"), "w") as f:
+            json.dump(scenario, f)
+        env = dict(os.environ, FAKE_QEMU_SCENARIO=os.path.join(self.dir, "scenario.json"),
+                   FAKE_QEMU_RECORD=os.path.join(self.dir, "record.json"))
+        command = [sys.executable, HARNESS, "--root", ROOT, "--kernel", kernel or self.kernel,
+                   "--topology", topology, "--cmdline", "ktest=all", "--qemu", self.qemu,
+                   "--timeout", "10", "--idle-timeout", "5"] + list(extra)
+        proc = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, timeout=30)
+        verdict = proc.stdout.rstrip("\n").split("\n")[-1]
+        record = None
+        if os.path.exists(env["FAKE_QEMU_RECORD"]):
+            with open(env["FAKE_QEMU_RECORD"]) as f:
+                record = json.load(f)
+        return proc.returncode, verdict, proc.stdout, record
+
+    def assertPass(self, result):
+        status, verdict, output, _ = result
+        self.assertEqual(status, 0, output)
+        self.assertTrue(verdict.startswith("harness: PASS"), verdict)
+
+    def assertFail(self, result, reason):
+        status, verdict, output, _ = result
+        self.assertEqual(status, 1, output)
+        self.assertTrue(verdict.startswith("harness: FAIL"), verdict)
+        self.assertRegex(verdict, reason)
+
+    # --expect pass
+
+    def test_pass(self):
+        result = self.harness([["out", BOOT + "[   0.1][0,0] 2 clusters, 4 cores online\n" + KTAP_OK],
+                               ["exit", 0]], "--expect-line", r"\b2 clusters, 4 cores online")
+        self.assertPass(result)
+        self.assertIn("3/3 ok, 1 skipped", result[1])
+
+    def test_qemu_command(self):
+        _, _, _, record = self.harness([["out", KTAP_OK], ["exit", 0]])
+        argv = " ".join(record["argv"])
+        for option in ["-smp 4", "-numa node,memdev=mem1,cpus=2-3,nodeid=1",
+                       "-bios /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin",
+                       "-kernel " + self.kernel, "-append ktest=all", "-serial stdio", "-monitor none"]:
+            self.assertIn(option, argv)
+
+    def test_not_ok(self):
+        self.assertFail(self.harness([["out", "1..3\nok 1 a\nnot ok 2 remote_atomics\nok 3 c\n"], ["exit", 0]]),
+                        r"not ok: 2 remote_atomics")
+
+    def test_nested_results_do_not_count(self):
+        self.assertPass(self.harness([["out", "1..1\n    1..1\n    ok 1 sub\nok 1 suite\n"], ["exit", 0]]))
+
+    def test_incomplete_plan(self):
+        self.assertFail(self.harness([["out", "1..3\nok 1 a\nok 2 b\n"], ["exit", 0]]),
+                        r"plan 1\.\.3 incomplete: 2 result\(s\), missing 3")
+
+    def test_results_beyond_plan(self):
+        self.assertFail(self.harness([["out", "1..1\nok 1 a\nok 2 b\n"], ["exit", 0]]), r"outside the plan")
+
+    def test_duplicate_result(self):
+        self.assertFail(self.harness([["out", "1..2\nok 1 a\nok 1 a\n"], ["exit", 0]]), r"reported twice: 1")
+
+    def test_no_plan(self):
+        self.assertFail(self.harness([["out", BOOT], ["exit", 0]]), r"no KTAP plan")
+
+    def test_two_plans(self):
+        self.assertFail(self.harness([["out", "1..1\nok 1 a\n1..1\nok 1 a\n"], ["exit", 0]]),
+                        r"2 top-level KTAP plans")
+
+    def test_failure_status(self):
+        self.assertFail(self.harness([["out", KTAP_OK], ["exit", 3]]), r"exit status 3, expected 0")
+
+    def test_unexpected_panic(self):
+        self.assertFail(self.harness([["out", "1..1\nok 1 a\n" + BACKTRACE], ["exit", 3]]),
+                        r"exit status 3.*bad line: .*PANIC: ktest_panic")
+
+    def test_warning_line(self):
+        self.assertFail(self.harness([["out", KTAP_OK + "[   0.4][0,1] WARNING: lost tick\n"], ["exit", 0]]),
+                        r"bad line: .*WARNING: lost tick")
+
+    def test_expected_line_missing(self):
+        self.assertFail(self.harness([["out", KTAP_OK + "[   0.1][0,0] 1 clusters, 1 cores online\n"],
+                                      ["exit", 0]], "--expect-line", r"\b2 clusters, 4 cores online"),
+                        r"expected line never seen: /\\b2 clusters, 4 cores online/")
+
+    # --expect panic
+
+    def test_expected_panic(self):
+        self.assertPass(self.harness([["out", BOOT + BACKTRACE], ["exit", 3]],
+                                     "--expect", "panic", "--expect-line", "ktest_panic"))
+
+    def test_panic_without_symbols(self):
+        self.assertFail(self.harness([["out", "PANIC: oops\n  #0 0xffffffff80001234 ???\n"], ["exit", 3]],
+                                     "--expect", "panic"), r"no backtrace line with a symbol name")
+
+    def test_panic_with_success_status(self):
+        self.assertFail(self.harness([["out", BACKTRACE], ["exit", 0]], "--expect", "panic"),
+                        r"exit status 0, expected a failure status")
+
+    def test_no_panic(self):
+        self.assertFail(self.harness([["out", KTAP_OK], ["exit", 1]], "--expect", "panic"), r"no PANIC: line")
+
+    # Watchdogs: QEMU is killed, the verdict says why and how far the run went.
+
+    def test_wall_clock_timeout(self):
+        start = time.monotonic()
+        result = self.harness([["out", "1..2\nok 1 a\n"], ["chatter", 30]], "--timeout", "1.5")
+        self.assertFail(result, r"timeout: QEMU still running after 1\.5 s \(KTAP 1\.\.2, 1 result")
+        self.assertLess(time.monotonic() - start, 8)
+        self.assertGone(result[3]["pid"])
+
+    def test_idle_timeout(self):
+        start = time.monotonic()
+        result = self.harness([["out", BOOT]], "--idle-timeout", "1")
+        self.assertFail(result, r"idle timeout: no console output for 1 s .*Archipel booting")
+        self.assertLess(time.monotonic() - start, 8)
+        self.assertGone(result[3]["pid"])
+
+    def assertGone(self, pid):
+        with self.assertRaises(ProcessLookupError):
+            os.kill(pid, 0)
+
+    # Console input
+
+    def test_send_after(self):
+        scenario = [["out", BOOT + "login: "], ["read", "root\n"], ["out", "root\nwelcome\n$ "],
+                    ["read", "run tests\n"], ["out", "run tests\n" + KTAP_OK], ["exit", 0]]
+        self.assertPass(self.harness(scenario, "--send-after", "^login: $", r"root\n",
+                                     "--send-after", r"^\$ $", r"run tests\n"))
+
+    def test_send_after_never_matched(self):
+        # The fake waits for input that never comes: the idle watchdog ends the run.
+        result = self.harness([["out", "login: "], ["read", "root\n"], ["out", KTAP_OK], ["exit", 0]],
+                              "--send-after", "^password: $", r"root\n", "--idle-timeout", "1")
+        self.assertFail(result, r"idle timeout")
+
+    # Setup errors
+
+    def test_missing_kernel(self):
+        self.assertFail(self.harness([["exit", 0]], kernel=os.path.join(self.dir, "nope.elf")),
+                        r"kernel ELF not found")
+
+    def test_unknown_topology(self):
+        self.assertFail(self.harness([["exit", 0]], topology="9x9"), r"qemu-args.sh 9x9 failed")
+
+    def test_log_file(self):
+        log = os.path.join(self.dir, "console.log")
+        self.harness([["out", BOOT + KTAP_OK], ["exit", 0]], "--log", log)
+        with open(log) as f:
+            text = f.read()
+        self.assertIn("Archipel booting\n", text)
+        self.assertTrue(re.search(r"harness: PASS .*\n$", text), text)
+
+
+if __name__ == "__main__":
+    unittest.main()
