@@ -25,12 +25,24 @@
 #define CONFIG_KCM_EMPTY_PAGES_MAX   2       /* empty slab pages a cache keeps instead of freeing them  */
 #define CONFIG_KIMAGE_MAX_SIZE       (16UL << 20) /* kernel image (text..bss) upper bound, bytes        */
 #define CONFIG_BOOT_STACK_SIZE       (16UL << 10) /* boot/idle stack of each core, bytes                */
+#define CONFIG_KSTACK_SIZE           (16UL << 10) /* kernel stack of a thread, bytes (guard page below) */
+
+/* ---- threads and scheduling ---- */
+#define CONFIG_MAX_THREADS_PER_CLUSTER 1024  /* thread table of a cluster (ltid < this)             */
+#define CONFIG_TICK_NS               10000000 /* period of the scheduler tick: 10 ms                */
+#define CONFIG_SCHED_QUANTUM_TICKS   2       /* ticks a thread runs before another may preempt it   */
 
 /* ---- time and logging ---- */
 #define CONFIG_PRINTK_LINE_MAX       256     /* longest printk line, the rest is cut                    */
 #define CONFIG_LOGLEVEL_DEFAULT      6       /* messages with level <= this are printed (6 = info)      */
 
+/* ---- locks ---- */
+#define CONFIG_LOCKDEP_DEPTH         16      /* locks one thread may hold at once (debug-build checker) */
+
 /* ---- tests ---- */
 #define CONFIG_KTEST_MAX_NAME        32      /* longest ktest suite name                                */
+
+/* ---- RPC ---- */
+#define CONFIG_REMOTE_FIFO_SLOTS     64      /* items one RPC FIFO holds; a power of two, <= 2^31       */
 
 #endif /* ARCHIPEL_PARAMS_H */

@@ -119,3 +119,30 @@ KTEST(remote, copies_between_clusters)
 	ktest_barrier(ctx);
 	KT_EXPECT_EQ(ctx, message[0], 0);
 }
+
+/* Debug builds count the accesses each cluster makes to other clusters; local ones do not count. */
+KTEST(remote, access_counter)
+{
+	cxy_t other = (cxy_t)((local_cxy + 1) % cluster_count());
+	uint64_t before, after;
+
+	ktest_barrier(ctx);
+	before = hal_remote_count();
+	for (int i = 0; i < 100; i++)
+		(void)hal_remote_l32(XPTR(local_cxy, &replica_probe));
+	after = hal_remote_count();
+#ifdef CONFIG_DEBUG
+	KT_EXPECT(ctx, after >= before); /* other cores of the cluster may add, never remove */
+	if (other != local_cxy) {
+		before = hal_remote_count();
+		for (int i = 0; i < 100; i++)
+			(void)hal_remote_l32(XPTR(other, &replica_probe));
+		after = hal_remote_count();
+		KT_EXPECT(ctx, after - before >= 100);
+	}
+#else
+	KT_EXPECT_EQ(ctx, after, 0);
+	KT_EXPECT_EQ(ctx, before, 0);
+#endif
+	ktest_barrier(ctx);
+}

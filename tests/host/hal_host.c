@@ -4,8 +4,12 @@
  * There is one address space: an extended pointer's pointer part is used as is, whatever its
  * cluster, and "physical" addresses are host addresses (hal_paddr_to_kva is the identity). Tests
  * that need several clusters give each its own structures. The running "core" is (host_cxy,
- * host_lid), settable by tests. printk goes to stdout; panic() longjmps to an armed HT_EXPECT_PANIC
- * or aborts.
+ * host_lid), settable by tests; host_lid is per host thread, so threads of a test are different
+ * cores. printk goes to stdout; panic() longjmps to an armed HT_EXPECT_PANIC or aborts.
+ *
+ * Remote loads are acquire and stores release, hal_fence a seq_cst fence: stronger than the
+ * kernel's contract, so that ThreadSanitizer (which does not model stand-alone fences) sees the
+ * ordering that the fences of the code under test provide on the target.
  */
 #include <hal_atomic.h>
 #include <hal_irqmask.h>
@@ -22,22 +26,22 @@
 #include <time.h>
 
 cxy_t local_cxy;
-lid_t host_lid;
+__thread lid_t host_lid; /* per host thread: threads of a test are different cores */
 int printk_loglevel = LOG_INFO;
 static __thread void *host_core_ptr;
 static __thread irqstate_t host_irq_on = 1;
 
 #define P(xp) GET_PTR(xp)
 
-uint8_t hal_remote_lb(xptr_t xp) { return __atomic_load_n((uint8_t *)P(xp), __ATOMIC_RELAXED); }
-uint32_t hal_remote_l32(xptr_t xp) { return __atomic_load_n((uint32_t *)P(xp), __ATOMIC_RELAXED); }
-uint64_t hal_remote_l64(xptr_t xp) { return __atomic_load_n((uint64_t *)P(xp), __ATOMIC_RELAXED); }
-void *hal_remote_lpt(xptr_t xp) { return __atomic_load_n((void **)P(xp), __ATOMIC_RELAXED); }
+uint8_t hal_remote_lb(xptr_t xp) { return __atomic_load_n((uint8_t *)P(xp), __ATOMIC_ACQUIRE); }
+uint32_t hal_remote_l32(xptr_t xp) { return __atomic_load_n((uint32_t *)P(xp), __ATOMIC_ACQUIRE); }
+uint64_t hal_remote_l64(xptr_t xp) { return __atomic_load_n((uint64_t *)P(xp), __ATOMIC_ACQUIRE); }
+void *hal_remote_lpt(xptr_t xp) { return __atomic_load_n((void **)P(xp), __ATOMIC_ACQUIRE); }
 xptr_t hal_remote_lxp(xptr_t xp) { return hal_remote_l64(xp); }
-void hal_remote_sb(xptr_t xp, uint8_t v) { __atomic_store_n((uint8_t *)P(xp), v, __ATOMIC_RELAXED); }
-void hal_remote_s32(xptr_t xp, uint32_t v) { __atomic_store_n((uint32_t *)P(xp), v, __ATOMIC_RELAXED); }
-void hal_remote_s64(xptr_t xp, uint64_t v) { __atomic_store_n((uint64_t *)P(xp), v, __ATOMIC_RELAXED); }
-void hal_remote_spt(xptr_t xp, void *v) { __atomic_store_n((void **)P(xp), v, __ATOMIC_RELAXED); }
+void hal_remote_sb(xptr_t xp, uint8_t v) { __atomic_store_n((uint8_t *)P(xp), v, __ATOMIC_RELEASE); }
+void hal_remote_s32(xptr_t xp, uint32_t v) { __atomic_store_n((uint32_t *)P(xp), v, __ATOMIC_RELEASE); }
+void hal_remote_s64(xptr_t xp, uint64_t v) { __atomic_store_n((uint64_t *)P(xp), v, __ATOMIC_RELEASE); }
+void hal_remote_spt(xptr_t xp, void *v) { __atomic_store_n((void **)P(xp), v, __ATOMIC_RELEASE); }
 void hal_remote_sxp(xptr_t xp, xptr_t v) { hal_remote_s64(xp, v); }
 
 bool hal_remote_atomic_cas32(xptr_t xp, uint32_t old, uint32_t new)
@@ -94,7 +98,16 @@ paddr_t hal_kva_to_paddr(const void *kva) { return (paddr_t)(uintptr_t)kva; }
 bool hal_is_image_addr(const void *kva) { (void)kva; return false; }
 void hal_cpu_relax(void) { }
 void hal_cpu_idle(void) { }
+/* GCC warns that ThreadSanitizer does not model stand-alone fences: the fence is still executed,
+ * and TSan gets the ordering from the acquire loads and release stores above instead. */
+#ifdef __SANITIZE_THREAD__
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wtsan"
+#endif
 void hal_fence(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+#ifdef __SANITIZE_THREAD__
+#pragma GCC diagnostic pop
+#endif
 
 _Noreturn void hal_poweroff(unsigned code)
 {

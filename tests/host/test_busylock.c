@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-extern lid_t host_lid;
+extern __thread lid_t host_lid; /* hal_host.c: per host thread */
 
 HT_TEST(acquire_release_masks_and_restores_irqs)
 {
