@@ -9,34 +9,44 @@
  * core already holds, or releasing one it does not hold, panics.
  *
  * Rules: never sleep, block or yield while holding a busylock; release on the core that acquired.
+ * Each lock has a class (lockdep.h); debug builds check the order of classes and the other rules.
+ * The _raw variants skip those checks: only for the scheduler's lock, which is handed from one
+ * thread to the next across a context switch (sched.c).
  */
 #ifndef LIBK_BUSYLOCK_H
 #define LIBK_BUSYLOCK_H
 
 #include <hal_types.h>
 #include <hal_irqmask.h>
+#include <libk/lockdep.h>
 
 #define BUSYLOCK_NO_OWNER 0xffffffffu
 
 typedef struct busylock_s {
-	uint32_t   next;      /* next ticket to hand out (atomic)                       */
-	uint32_t   current;   /* ticket being served (written by the holder)             */
-	uint32_t   owner;     /* (cxy << 16) | lid of the holder, BUSYLOCK_NO_OWNER if free */
-	const char *name;     /* for diagnostics                                        */
-	irqstate_t saved_irq; /* IRQ state of the holder before acquire (holder only)   */
+	uint32_t     next;      /* next ticket to hand out (atomic)                         */
+	uint32_t     current;   /* ticket being served (written by the holder)               */
+	uint32_t     owner;     /* (cxy << 16) | lid of the holder, BUSYLOCK_NO_OWNER if free */
+	lock_class_t cls;       /* lock class, for the order checks                         */
+	const char  *name;      /* for diagnostics                                          */
+	irqstate_t   saved_irq; /* IRQ state of the holder before acquire (holder only)     */
 } busylock_t;
 
-#define BUSYLOCK_INITIALIZER(n) { 0, 0, BUSYLOCK_NO_OWNER, (n), 0 }
+#define BUSYLOCK_INITIALIZER(n, c) { 0, 0, BUSYLOCK_NO_OWNER, (c), (n), 0 }
 
-void busylock_init(busylock_t *lock, const char *name);
+void busylock_init(busylock_t *lock, const char *name, lock_class_t cls);
 void busylock_acquire(busylock_t *lock);
 void busylock_release(busylock_t *lock);
 bool busylock_is_held_by_me(busylock_t *lock);
 
 /* The same on a lock in any cluster. remote_busylock_init must run before any other core uses it. */
-void remote_busylock_init(xptr_t lock_xp, const char *name);
+void remote_busylock_init(xptr_t lock_xp, const char *name, lock_class_t cls);
 void remote_busylock_acquire(xptr_t lock_xp);
 void remote_busylock_release(xptr_t lock_xp);
 bool remote_busylock_is_held_by_me(xptr_t lock_xp);
+
+void busylock_acquire_raw(busylock_t *lock);
+void busylock_release_raw(busylock_t *lock);
+void remote_busylock_acquire_raw(xptr_t lock_xp);
+void remote_busylock_release_raw(xptr_t lock_xp);
 
 #endif /* LIBK_BUSYLOCK_H */

@@ -12,7 +12,7 @@ extern __thread lid_t host_lid; /* hal_host.c: per host thread */
 
 HT_TEST(acquire_release_masks_and_restores_irqs)
 {
-	busylock_t lock = BUSYLOCK_INITIALIZER("t");
+	busylock_t lock = BUSYLOCK_INITIALIZER("t", LOCK_TEST_A);
 
 	hal_enable_irq();
 	busylock_acquire(&lock);
@@ -26,7 +26,7 @@ HT_TEST(acquire_release_masks_and_restores_irqs)
 
 HT_TEST(double_acquire_panics)
 {
-	busylock_t lock = BUSYLOCK_INITIALIZER("twice");
+	busylock_t lock = BUSYLOCK_INITIALIZER("twice", LOCK_TEST_A);
 
 	busylock_acquire(&lock);
 	HT_EXPECT_PANIC(busylock_acquire(&lock));
@@ -36,7 +36,7 @@ HT_TEST(double_acquire_panics)
 
 HT_TEST(release_by_non_owner_panics)
 {
-	busylock_t lock = BUSYLOCK_INITIALIZER("other");
+	busylock_t lock = BUSYLOCK_INITIALIZER("other", LOCK_TEST_A);
 
 	busylock_acquire(&lock);
 	host_lid = 1;
