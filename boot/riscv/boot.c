@@ -40,10 +40,14 @@ static size_t replica_size(void)
 	return (size_t)(_ebss - _kimage_start);
 }
 
-/* Pages of the kernel page table of one cluster: root, one level-1 table, level-0 tables. */
+/*
+ * Pages of the kernel page table of one cluster, in this order: the root, the level-1 table of the
+ * image window, the level-1 table of the cluster's kernel stack area (hal_context.c), then the
+ * level-0 tables of the image window.
+ */
 static size_t pt_pages(void)
 {
-	return 2 + DIV_ROUND_UP(replica_size(), 1UL << PT_LEVEL_SHIFT(1));
+	return 3 + DIV_ROUND_UP(replica_size(), 1UL << PT_LEVEL_SHIFT(1));
 }
 
 /* Physical address of an image object in cluster @c's replica. */
@@ -139,12 +143,13 @@ static uint64_t image_page_flags(size_t off)
 
 /*
  * Step 3b: cluster @c's kernel page table: the direct map of all memory (1 GiB leaves, up to the
- * highest cluster's end) and the image window onto the cluster's own replica (4 KiB pages).
+ * highest cluster's end), every cluster's kernel stack area (their level-1 tables, shared), and the
+ * image window onto the cluster's own replica (4 KiB pages).
  */
 static void build_kernel_pt(cxy_t c)
 {
 	const boot_cluster_t *cl = &boot_info.cluster[c];
-	paddr_t root = cl->pt_root_pa, l1 = root + CONFIG_PAGE_SIZE, l0 = l1 + CONFIG_PAGE_SIZE;
+	paddr_t root = cl->pt_root_pa, l1 = root + CONFIG_PAGE_SIZE, l0 = l1 + 2 * CONFIG_PAGE_SIZE;
 	paddr_t top = 0;
 
 	hal_remote_memset(XPTR(c, hal_paddr_to_kva(root)), 0, pt_pages() * CONFIG_PAGE_SIZE);
@@ -156,9 +161,15 @@ static void build_kernel_pt(cxy_t c)
 		hal_remote_s64(e, pte_make(gib << 30, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D | PTE_G));
 	}
 
+	for (cxy_t i = 0; i < boot_info.clusters_nr; i++) {
+		paddr_t stack_l1 = boot_info.cluster[i].pt_root_pa + 2 * CONFIG_PAGE_SIZE;
+		xptr_t e = XPTR(c, (pte_t *)hal_paddr_to_kva(root) + PT_INDEX(KSTACK_BASE, 2) + i);
+		hal_remote_s64(e, pte_make(stack_l1, PTE_V));
+	}
+
 	hal_remote_s64(XPTR(c, (pte_t *)hal_paddr_to_kva(root) + PT_INDEX(KIMAGE_VBASE, 2)),
 		       pte_make(l1, PTE_V));
-	for (size_t t = 0; t < pt_pages() - 2; t++)
+	for (size_t t = 0; t < pt_pages() - 3; t++)
 		hal_remote_s64(XPTR(c, (pte_t *)hal_paddr_to_kva(l1) + t),
 			       pte_make(l0 + t * CONFIG_PAGE_SIZE, PTE_V));
 	for (size_t off = 0; off < replica_size(); off += CONFIG_PAGE_SIZE) {

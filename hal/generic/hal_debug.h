@@ -18,9 +18,6 @@ typedef bool (*hal_frame_fn_t)(void *arg, uintptr_t pc);
 void hal_backtrace(uintptr_t pc, uintptr_t fp, uintptr_t ra, unsigned max, hal_frame_fn_t fn,
 		   void *arg);
 
-/* Program counter and frame pointer of the caller of this function. */
-void hal_current_frame(uintptr_t *pc, uintptr_t *fp);
-
 /* Print the registers of the running core (a software panic) with printk_raw. */
 void hal_print_current_regs(void);
 

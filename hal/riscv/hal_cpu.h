@@ -18,6 +18,10 @@ typedef struct hal_cpu_s {
 	hwid_t   hwid;     /* hart id                                               */
 	void    *core;     /* generic core descriptor (hal_set_core_ptr)            */
 	uint64_t scratch[4]; /* trap entry spill slots                              */
+	uint64_t timer_next; /* time of the next tick (timer.c)                     */
+	uint64_t timer_period; /* tick period in time units                         */
+	uint32_t timer_sstc; /* 1 if the tick uses stimecmp                         */
+	uint32_t probing;    /* 1 while probing a CSR; 2 once the probe trapped     */
 } __attribute__((aligned(64))) hal_cpu_t;
 
 extern hal_cpu_t hal_cpus[CONFIG_MAX_CORES_PER_CLUSTER];
@@ -36,5 +40,11 @@ void hal_cpu_init_phase0(hwid_t hartid);
  * The device itself is programmed once (@program_device, phase 0); each cluster then only maps it.
  */
 void hal_console_init(bool program_device);
+
+/* trap.c: execute a CSR write that may not exist; false if it raised an illegal instruction. */
+bool riscv_probe_csr_write_stimecmp(uint64_t value);
+/* timer.c and ipi.c: interrupt handlers called by the trap dispatcher. */
+void riscv_timer_interrupt(void);
+void riscv_ipi_interrupt(void);
 
 #endif /* HAL_RISCV_HAL_CPU_H */

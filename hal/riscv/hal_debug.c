@@ -26,12 +26,31 @@ static bool fp_is_sane(uintptr_t fp)
 		return false;
 	if (fp - 16 - KIMAGE_VBASE < CONFIG_KIMAGE_MAX_SIZE - 16)
 		return true;
+	if (fp - 16 - KSTACK_BASE < ((uintptr_t)CONFIG_MAX_CLUSTERS << 30) - 16)
+		return true;
 	return fp - 16 - DMAP_BASE < (DMAP_MAX_GIB << 30) - 16;
 }
 
 static bool is_text(uintptr_t addr)
 {
 	return addr >= (uintptr_t)_kimage_start && addr < (uintptr_t)_etext;
+}
+
+/*
+ * A variadic function saves its unnamed argument registers (up to 8) just below fp, and ra and the
+ * caller's fp below them: look for that pair. Leaves @ret unchanged if nothing fits.
+ */
+static void find_saved_pair(uintptr_t fp, uintptr_t *ret, uintptr_t *prev)
+{
+	const uintptr_t *frame = (const uintptr_t *)fp;
+
+	for (int k = 2; k <= 9; k++) {
+		if (is_text(frame[-k]) && frame[-k - 1] > fp && fp_is_sane(frame[-k - 1])) {
+			*ret = frame[-k];
+			*prev = frame[-k - 1];
+			return;
+		}
+	}
 }
 
 void hal_backtrace(uintptr_t pc, uintptr_t fp, uintptr_t ra, unsigned max, hal_frame_fn_t fn,
@@ -47,6 +66,8 @@ void hal_backtrace(uintptr_t pc, uintptr_t fp, uintptr_t ra, unsigned max, hal_f
 		if (i == 1 && !is_text(ret) && ret > fp && fp_is_sane(ret) && is_text(ra)) {
 			prev = ret;
 			ret = ra;
+		} else if (!is_text(ret)) {
+			find_saved_pair(fp, &ret, &prev);
 		}
 		if (!is_text(ret) || !fn(arg, ret - 4)) /* ret - 4: the call, in the caller */
 			return;
@@ -56,13 +77,6 @@ void hal_backtrace(uintptr_t pc, uintptr_t fp, uintptr_t ra, unsigned max, hal_f
 	}
 }
 
-__attribute__((noinline)) void hal_current_frame(uintptr_t *pc, uintptr_t *fp)
-{
-	/* Our own frame: fp[-1] is the return address into our caller, fp[-2] our caller's fp. */
-	const uintptr_t *own = (const uintptr_t *)read_fp();
-	*pc = own[-1];
-	*fp = own[-2];
-}
 
 void hal_print_current_regs(void)
 {

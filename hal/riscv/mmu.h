@@ -3,6 +3,8 @@
  *
  * Virtual layout (kernel half, identical in every cluster except the image window):
  *   0xffffffc000000000 + pa   direct map of physical memory (1 GiB leaves, read/write, no execute)
+ *   0xffffffe000000000 + c GiB kernel stacks of cluster c (4 KiB pages, guard pages unmapped),
+ *                             mapped identically in every cluster (hal_context.c)
  *   0xffffffff80000000        image window: this cluster's replica of the kernel image (4 KiB pages)
  */
 #ifndef HAL_RISCV_MMU_H
@@ -13,6 +15,9 @@
 
 #define DMAP_BASE      0xffffffc000000000UL
 #define DMAP_MAX_GIB   128UL                     /* direct map covers pa < 128 GiB */
+#define KSTACK_BASE    0xffffffe000000000UL      /* = DMAP_BASE + DMAP_MAX_GIB GiB */
+#define KSTACK_SLOT_SIZE (32UL << 10)            /* one stack and its guard        */
+#define KSTACK_SLOTS_PER_CLUSTER ((1UL << 30) / KSTACK_SLOT_SIZE)
 #define KIMAGE_VBASE   0xffffffff80000000UL
 #define KIMAGE_VEND    (KIMAGE_VBASE + CONFIG_KIMAGE_MAX_SIZE)
 

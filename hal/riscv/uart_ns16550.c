@@ -1,25 +1,61 @@
 /*
  * uart_ns16550.c - the system console on an ns16550-compatible UART (QEMU virt: 0x10000000).
  *
- * Output only, polled, for now: the transmitter holding register is written when the line status
- * says it is empty. Before hal_console_init() the SBI console is used (early boot, bad device tree).
+ * Output is polled: the transmitter holding register is written when the line status says it is
+ * empty. Before hal_console_init() the SBI console is used (early boot, bad device tree).
+ *
+ * Input is interrupt driven. The UART's interrupt goes to the controller named by
+ * boot_info.uart.irq_parent, which QEMU virt wires to NUMA node 0, so it is taken by a core of
+ * cluster 0; the handler drains the receive FIFO into uart_rx, a ring buffer whose cluster 0 copy
+ * is the machine's only one. Any core of any cluster reads it through hal_remote_* under its lock.
+ * Hardware facts relied on: IER bit 0 enables the "received data available" interrupt (which also
+ * covers the FIFO character timeout); the interrupt stays asserted until the receive FIFO is empty;
+ * LSR bit 0 says a byte is waiting in RBR; reading RBR takes it.
+ *
+ * Lock legend of uart_rx (cluster 0's copy; the copies of the other clusters are never used):
+ *   [L] uart_rx.lock (remote busylock)   [A] single atomic load/store
  */
 #include <hal_boot.h>
 #include <hal_console.h>
+#include <hal_interrupt.h>
+#include <hal_remote.h>
 #include <hal_special.h>
+#include <kern/printk.h>
+#include <libk/bits.h>
+#include <libk/busylock.h>
+#include <libk/errno.h>
 
 #include "hal_cpu.h"
+#include "irq.h"
 #include "sbi.h"
 
+#define UART_RBR 0 /* receive buffer register (read)     */
 #define UART_THR 0 /* transmit holding register (write)  */
 #define UART_IER 1 /* interrupt enable                   */
 #define UART_FCR 2 /* FIFO control (write)               */
 #define UART_LCR 3 /* line control                       */
 #define UART_LSR 5 /* line status                        */
+#define IER_ERBFI 0x01 /* received data available interrupt (and FIFO timeout) */
+#define LSR_DR   0x01 /* data ready: RBR holds a byte      */
 #define LSR_THRE 0x20 /* transmitter holding register empty */
+
+#define UART_RX_BUF_SIZE 1024 /* bytes kept until read; more are dropped */
+_Static_assert(IS_POW2(UART_RX_BUF_SIZE), "the ring indexes wrap with a mask");
 
 static volatile uint8_t *uart_regs; /* NULL until hal_console_init() */
 static uint32_t uart_shift;
+
+static struct {
+	busylock_t lock;
+	uint32_t   head;                    /* [L] next byte to read (free-running)     */
+	uint32_t   tail;                    /* [L] next byte to write (free-running)    */
+	uint64_t   received;                /* [L] bytes read from the UART since boot  */
+	uint64_t   dropped;                 /* [L] of which dropped: the ring was full   */
+	void     (*hook)(void);             /* [A] called after bytes were queued       */
+	uint8_t    buf[UART_RX_BUF_SIZE];   /* [L] buf[i & (SIZE - 1)] for head <= i < tail */
+} uart_rx = { .lock = BUSYLOCK_INITIALIZER("uart.rx", LOCK_DEVICE) };
+
+#define RX_XP(field) XPTR(0, &uart_rx.field)
 
 static inline void uart_write_reg(unsigned reg, uint8_t v)
 {
@@ -38,7 +74,7 @@ void hal_console_init(bool program_device)
 	uart_shift = boot_info.uart.reg_shift;
 	uart_regs = hal_paddr_to_kva(boot_info.uart.base);
 	if (program_device) {
-		uart_write_reg(UART_IER, 0x00); /* polled until the interrupt path exists */
+		uart_write_reg(UART_IER, 0x00); /* no interrupt until hal_console_rx_init() */
 		uart_write_reg(UART_FCR, 0x07); /* enable and clear the FIFOs */
 	}
 }
@@ -64,4 +100,108 @@ void hal_console_write(const char *buf, size_t len)
 		else
 			sbi_console_putchar(buf[i]);
 	}
+}
+
+/*
+ * Interrupt handler (a core of cluster 0, IRQs off): move every byte of the receive FIFO into the
+ * ring, then call the hook if something was queued. Emptying the FIFO deasserts the interrupt.
+ */
+static void uart_rx_interrupt(void *unused)
+{
+	uint32_t head, tail, queued = 0, dropped = 0;
+	void (*hook)(void);
+
+	(void)unused;
+	kassert(local_cxy == 0);
+	remote_busylock_acquire(RX_XP(lock));
+	head = hal_remote_l32(RX_XP(head));
+	tail = hal_remote_l32(RX_XP(tail));
+	while (uart_read_reg(UART_LSR) & LSR_DR) {
+		uint8_t c = uart_read_reg(UART_RBR);
+
+		if (tail - head < UART_RX_BUF_SIZE) {
+			hal_remote_sb(RX_XP(buf) + (tail & (UART_RX_BUF_SIZE - 1)), c);
+			tail++;
+			queued++;
+		} else {
+			dropped++;
+		}
+	}
+	hal_remote_s32(RX_XP(tail), tail);
+	hal_remote_s64(RX_XP(received), hal_remote_l64(RX_XP(received)) + queued + dropped);
+	hal_remote_s64(RX_XP(dropped), hal_remote_l64(RX_XP(dropped)) + dropped);
+	remote_busylock_release(RX_XP(lock));
+
+	hook = hal_remote_lpt(RX_XP(hook));
+	if (queued && hook)
+		hook();
+}
+
+/*
+ * Cluster 0's lid 0, once every cluster's controller is initialised: route the UART interrupt to
+ * the last core of cluster 0 (lid 0 has the most boot and test work) and turn it on. Without a UART
+ * or an interrupt path to cluster 0 the console simply has no input (a warning says why).
+ */
+void hal_console_rx_init(void)
+{
+	lid_t lid = boot_info.cluster[0].cores_nr - 1;
+	cxy_t cxy;
+	error_t error;
+
+	kassert(local_cxy == 0);
+	if (!uart_regs) {
+		pr_warn("%s: no UART: the console has no input", __func__);
+		return;
+	}
+	error = riscv_irq_controller_cxy(boot_info.uart.irq_parent, &cxy);
+	if (!error && cxy != 0)
+		error = ENXIO;
+	if (!error)
+		error = hal_irq_register(boot_info.uart.irq_parent, boot_info.uart.irq, lid,
+					 uart_rx_interrupt, NULL);
+	if (error) {
+		pr_warn("%s: UART interrupt %u of controller 0x%x cannot reach cluster 0 (error %d): "
+			"the console has no input", __func__, boot_info.uart.irq, boot_info.uart.irq_parent,
+			error);
+		return;
+	}
+	uart_write_reg(UART_IER, IER_ERBFI); /* bytes already waiting raise the interrupt at once */
+}
+
+/* Any core, any cluster: one byte from cluster 0's ring, -1 if it is empty. */
+int hal_console_getc(void)
+{
+	uint32_t head;
+	int c = -1;
+
+	remote_busylock_acquire(RX_XP(lock));
+	head = hal_remote_l32(RX_XP(head));
+	if (head != hal_remote_l32(RX_XP(tail))) {
+		c = hal_remote_lb(RX_XP(buf) + (head & (UART_RX_BUF_SIZE - 1)));
+		hal_remote_s32(RX_XP(head), head + 1);
+	}
+	remote_busylock_release(RX_XP(lock));
+	return c;
+}
+
+/* Any core: the hook is called in cluster 0, where its address names the same code. */
+void hal_console_set_rx_hook(void (*hook)(void))
+{
+	hal_remote_spt(RX_XP(hook), (void *)hook);
+}
+
+/* Any core: @received counts every byte read from the UART, @dropped those the full ring lost.
+ * Either pointer may be NULL. */
+void hal_console_rx_stats(uint64_t *received, uint64_t *dropped)
+{
+	uint64_t r, d;
+
+	remote_busylock_acquire(RX_XP(lock));
+	r = hal_remote_l64(RX_XP(received));
+	d = hal_remote_l64(RX_XP(dropped));
+	remote_busylock_release(RX_XP(lock));
+	if (received)
+		*received = r;
+	if (dropped)
+		*dropped = d;
 }

@@ -46,6 +46,7 @@ void cluster_init(void)
 	error_t error;
 
 	cl->cxy = local_cxy;
+	busylock_init(&cl->threads_lock, "threads", LOCK_THREAD);
 	cl->cores_nr = bc->cores_nr;
 	cl->mem_base = bc->mem_base;
 	cl->mem_size = bc->mem_size;

@@ -9,24 +9,38 @@
  *   [I]  set by the cluster's lid 0 during cluster_init(), read-only afterwards
  *   [A]  atomic
  *   [P]  ppm.lock (inside ppm_t)          [K] each kcm_t's own lock
+ *   [T]  threads_lock
  */
 #ifndef KERN_CLUSTER_H
 #define KERN_CLUSTER_H
 
 #include <hal_boot.h>
 #include <hal_types.h>
+#include <kern/remote_fifo.h>
+#include <kern/rpc.h>
+#include <kern/sched.h>
+#include <libk/busylock.h>
 #include <mm/kcm.h>
 #include <mm/ppm.h>
 #include <params.h>
 
+struct thread_s;
+
 #define KCM_CACHES (CONFIG_KCM_MAX_ORDER - CONFIG_KCM_MIN_ORDER + 1)
 
-/* One core of the cluster. */
+/* One core of the cluster. [C] = only this core. */
 typedef struct core_s {
-	lid_t    lid;      /* [I] index in the cluster              */
-	hwid_t   hwid;     /* [I] hardware id (hart id)             */
-	uint32_t gid;      /* [I] (cxy << 16) | lid                 */
-	uint32_t online;   /* [A] 1 once the core runs kernel_init  */
+	lid_t    lid;         /* [I] index in the cluster                       */
+	hwid_t   hwid;        /* [I] hardware id (hart id)                      */
+	uint32_t gid;         /* [I] (cxy << 16) | lid                          */
+	uint32_t online;      /* [A] 1 once the core runs kernel_init           */
+	uint32_t ipi_pending; /* [A] IPI_* requests not yet served (ipi.h)      */
+	uint64_t ipi_resched; /* [C] IPIs received, by request                  */
+	uint64_t ipi_rpc;     /* [C]                                            */
+	uint64_t ipi_test;    /* [C]                                            */
+	sched_t  sched;       /* its scheduler (sched.h has the legend)         */
+	remote_fifo_t rpc_fifo; /* RPC requests for this core (remote_fifo.h)   */
+	rpc_server_pool_t rpc; /* RPC server threads of this core (rpc.h)       */
 } core_t;
 
 typedef struct cluster_s {
@@ -39,6 +53,11 @@ typedef struct cluster_s {
 	core_t   core[CONFIG_MAX_CORES_PER_CLUSTER]; /* [I] except online                  */
 	ppm_t    ppm;                                /* [P] physical pages of the node     */
 	kcm_t    kcm[KCM_CACHES];                    /* [K] object caches by size order    */
+	busylock_t threads_lock;                     /* protects the thread table          */
+	struct thread_s *threads[CONFIG_MAX_THREADS_PER_CLUSTER]; /* [T] by ltid            */
+	uint32_t threads_nr;                         /* [T] threads of the cluster         */
+	uint32_t threads_next;                       /* [T] where the next ltid search starts */
+	rpc_stats_t rpc_stats;                       /* [A] RPCs sent and served, by type  */
 } cluster_t;
 
 extern cluster_t cluster_manager;

@@ -2,15 +2,26 @@
  * kernel_init.c - the generic part of the boot, run by every core of every cluster.
  *
  * Each cluster's lid 0 arrives first (started by boot phase 0): it initialises its cluster manager
- * and starts its other cores. Then all cores of the machine meet at a global barrier (in cluster 0),
- * cluster 0 prints the boot report, and the in-kernel tests run if the command line asks for them.
+ * and interrupt controller, then starts its other cores. Every core then sets up its scheduler (its
+ * boot context becomes its idle thread), IPIs, external interrupts, timer and RPC servers, and all
+ * cores of the machine meet at a global barrier (in cluster 0). Cluster 0 prints the boot report;
+ * then interrupts are enabled and each core starts a `kmain` thread, which runs the in-kernel tests
+ * if the command line asks for them, while the boot context idles.
  */
 #include <hal_boot.h>
+#include <hal_console.h>
+#include <hal_interrupt.h>
+#include <hal_ipi.h>
+#include <hal_irqmask.h>
 #include <hal_remote.h>
 #include <hal_special.h>
+#include <hal_timer.h>
 #include <kern/cluster.h>
 #include <kern/ktest.h>
 #include <kern/printk.h>
+#include <kern/rpc.h>
+#include <kern/sched.h>
+#include <kern/thread.h>
 #include <libk/cmdline.h>
 #include <libk/xbarrier.h>
 
@@ -44,30 +55,58 @@ static void cluster_bringup(void)
 	cluster_init();
 	if (cmdline_get_uint(boot_info.cmdline, "loglevel", &level))
 		printk_loglevel = (int)level;
+	hal_irq_cluster_init();
 	for (lid_t lid = 1; lid < cluster_manager.cores_nr; lid++)
 		if (hal_core_start(lid))
 			panic("%s: cluster %u could not start core %u", __func__, local_cxy, lid);
 }
 
+/* Every core: its scheduler, interrupts and RPC servers. */
+static void core_bringup(lid_t lid)
+{
+	core_t *core = &cluster_manager.core[lid];
+
+	hal_set_core_ptr(core);
+	sched_init();
+	hal_ipi_core_init();
+	hal_irq_core_init();
+	hal_timer_core_init(CONFIG_TICK_NS);
+	rpc_core_init();
+	hal_remote_s32(XPTR(local_cxy, &core->online), 1);
+	hal_remote_atomic_add32(XPTR(local_cxy, &cluster_manager.cores_online), 1);
+}
+
+/* The first kernel thread of each core. */
+static void kernel_main(void *arg)
+{
+	(void)arg;
+	ktest_main();
+	if (local_cxy == 0 && hal_get_lid() == 0)
+		printk("no ktest selected: the cores idle");
+}
+
 void kernel_init(lid_t lid)
 {
-	core_t *core;
+	thread_t *kmain;
 
 	if (lid == 0)
 		cluster_bringup();
-	core = &cluster_manager.core[lid];
-	hal_set_core_ptr(core);
-	hal_remote_s32(XPTR(local_cxy, &core->online), 1);
-	hal_remote_atomic_add32(XPTR(local_cxy, &cluster_manager.cores_online), 1);
+	core_bringup(lid);
 
 	xbarrier_wait(XPTR(0, &boot_barrier), cluster_total_cores());
-	if (local_cxy == 0 && lid == 0)
+	if (local_cxy == 0 && lid == 0) {
 		boot_report();
+		hal_console_rx_init();
+	}
 	xbarrier_wait(XPTR(0, &boot_barrier), cluster_total_cores());
 
-	ktest_main();
-	if (local_cxy == 0 && lid == 0)
-		printk("no ktest selected: the cores idle");
-	for (;;)
-		hal_cpu_idle();
+	if (thread_kernel_create(&kmain, THREAD_KERNEL, "kmain", lid, kernel_main, NULL))
+		panic("%s: cannot create the main thread of core [%x,%u]", __func__, local_cxy, lid);
+	thread_start(kmain);
+	hal_enable_irq();
+	for (;;) { /* the idle thread */
+		sched_yield();
+		if (!sched_has_runnable())
+			hal_cpu_idle();
+	}
 }

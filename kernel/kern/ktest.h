@@ -63,8 +63,8 @@ void ktest_barrier(ktest_ctx_t *ctx);
 
 /*
  * Run the cases selected by the command line on the calling core; every online core calls it.
- * Returns at once if no ktest= option is given; otherwise never returns (cluster 0's lid 0 powers
- * off after the last case, other cores idle).
+ * Returns at once if no ktest= option is given; otherwise cluster 0's lid 0 powers off after the
+ * last case and the other cores return.
  */
 void ktest_main(void);
 

@@ -76,15 +76,19 @@ static _Noreturn void panic_common(const void *trap_frame, uintptr_t pc, uintptr
 	hal_poweroff(KERNEL_EXIT_PANIC);
 }
 
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wframe-address"
 _Noreturn void panic(const char *fmt, ...)
 {
-	uintptr_t pc, fp;
+	/* The backtrace starts at panic's caller; the compiler knows where it saved that frame. */
+	uintptr_t pc = (uintptr_t)__builtin_return_address(0);
+	uintptr_t fp = (uintptr_t)__builtin_frame_address(1);
 	va_list ap;
 
-	hal_current_frame(&pc, &fp);
 	va_start(ap, fmt);
 	panic_common(NULL, pc, fp, 0, fmt, ap);
 }
+#pragma GCC diagnostic pop
 
 _Noreturn void panic_trap(const void *trap_frame, uintptr_t pc, uintptr_t fp, uintptr_t ra,
 			 const char *fmt, ...)

@@ -15,7 +15,7 @@
 #include <libk/string.h>
 #include <params.h>
 
-busylock_t console_lock = BUSYLOCK_INITIALIZER("console");
+busylock_t console_lock = BUSYLOCK_INITIALIZER("console", LOCK_CONSOLE);
 int printk_loglevel = CONFIG_LOGLEVEL_DEFAULT;
 
 /* Write one formatted line; during a panic only the panicking core writes, without the lock. */

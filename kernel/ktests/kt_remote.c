@@ -21,7 +21,7 @@
 static uint32_t replica_probe;
 static uint32_t atomic_counter;
 static uint64_t locked_counter;
-static busylock_t counter_lock = BUSYLOCK_INITIALIZER("ktest.counter");
+static busylock_t counter_lock = BUSYLOCK_INITIALIZER("ktest.counter", LOCK_TEST_A);
 static char message[64];
 
 static uint32_t probe_value(cxy_t cxy)

@@ -7,6 +7,11 @@
 
 void xbarrier_wait(xptr_t barrier_xp, uint32_t count)
 {
+	xbarrier_wait_relax(barrier_xp, count, hal_cpu_relax);
+}
+
+void xbarrier_wait_relax(xptr_t barrier_xp, uint32_t count, void (*relax)(void))
+{
 	xptr_t arrived_xp = barrier_xp + __builtin_offsetof(xbarrier_t, arrived);
 	xptr_t gen_xp = barrier_xp + __builtin_offsetof(xbarrier_t, generation);
 	uint32_t gen = hal_remote_l32(gen_xp);
@@ -19,6 +24,6 @@ void xbarrier_wait(xptr_t barrier_xp, uint32_t count)
 		return;
 	}
 	while (hal_remote_l32(gen_xp) == gen)
-		hal_cpu_relax();
+		relax();
 	hal_fence();
 }

@@ -18,4 +18,7 @@ typedef struct xbarrier_s {
 
 void xbarrier_wait(xptr_t barrier_xp, uint32_t count);
 
+/* The same, calling @relax() between two looks at the barrier (e.g. to yield the core). */
+void xbarrier_wait_relax(xptr_t barrier_xp, uint32_t count, void (*relax)(void));
+
 #endif /* LIBK_XBARRIER_H */

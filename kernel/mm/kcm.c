@@ -56,7 +56,7 @@ void kcm_init(kcm_t *kcm, uint32_t order)
 
 	kassert(order >= CONFIG_KCM_MIN_ORDER && order <= CONFIG_KCM_MAX_ORDER);
 	kassert(cluster_kcm_xp(local_cxy, order) == kcm_xp);
-	remote_busylock_init(KCM_LOCK(kcm_xp), "kcm");
+	remote_busylock_init(KCM_LOCK(kcm_xp), "kcm", LOCK_KCM);
 	hal_remote_s32(KCM_F(kcm_xp, order), order);
 	hal_remote_s32(KCM_F(kcm_xp, objs_per_page), (uint32_t)(CONFIG_PAGE_SIZE >> order) - 1);
 	for (uint32_t l = 0; l < KCM_LISTS_NR; l++) {

@@ -132,7 +132,7 @@ static void ppm_merge_insert(const ppm_geo_t *g, uint64_t idx, uint32_t order)
 /* An empty PPM: every allocation fails. Also the state left by a failed ppm_init. */
 static void ppm_reset(xptr_t ppm_xp)
 {
-	remote_busylock_init(PPM_LOCK(ppm_xp), "ppm");
+	remote_busylock_init(PPM_LOCK(ppm_xp), "ppm", LOCK_PPM);
 	hal_remote_s64(PPM_F(ppm_xp, base), 0);
 	hal_remote_s64(PPM_F(ppm_xp, pages_nr), 0);
 	hal_remote_spt(PPM_F(ppm_xp, pages_tbl), NULL);
@@ -239,7 +239,7 @@ static void ppm_init_descriptors(const ppm_geo_t *g)
 {
 	hal_remote_memset(XPTR(g->cxy, g->tbl), 0, g->pages_nr * sizeof(page_t));
 	for (uint64_t idx = 0; idx < g->pages_nr; idx++)
-		remote_busylock_init(PG_F(geo_page(g, idx), lock), "page");
+		remote_busylock_init(PG_F(geo_page(g, idx), lock), "page", LOCK_PAGE);
 }
 
 error_t ppm_init(ppm_t *ppm, paddr_t base, paddr_t size, const boot_rsvd_t *rsvd, uint32_t rsvd_nr)

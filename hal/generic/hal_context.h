@@ -1,0 +1,45 @@
+/*
+ * hal_context.h - thread contexts and kernel stacks.
+ *
+ * A thread's saved kernel context is a hal_context_t embedded in its descriptor; its layout belongs
+ * to the architecture (it holds the callee-saved registers, stack pointer and return address).
+ * Kernel stacks live in a kernel stack area mapped identically in every cluster (an object on a
+ * thread's stack can be reached from any cluster, e.g. an RPC descriptor), each with an unmapped
+ * guard page below it, so an overflow faults instead of corrupting a neighbour.
+ */
+#ifndef HAL_CONTEXT_H
+#define HAL_CONTEXT_H
+
+#include <hal_types.h>
+
+#define HAL_CONTEXT_WORDS 16
+
+typedef struct hal_context_s {
+	uint64_t regs[HAL_CONTEXT_WORDS]; /* arch layout; never read by generic code */
+} hal_context_t;
+
+/*
+ * Prepare @ctx so that the first hal_context_switch() to it runs @entry(@arg) on the stack whose
+ * top is @stack_top (16-byte aligned), with IRQs masked. @entry must never return.
+ */
+void hal_context_init(hal_context_t *ctx, void *stack_top, void (*entry)(void *), void *arg);
+
+/*
+ * Save the calling thread's context in @from and resume the one saved in @to, on the calling core.
+ * Returns when some core switches back to @from. Caller: IRQs masked, scheduler lock held.
+ */
+void hal_context_switch(hal_context_t *from, hal_context_t *to);
+
+/*
+ * Kernel stacks of CONFIG_KSTACK_SIZE bytes in the local cluster's part of the kernel stack area.
+ * hal_kstack_alloc() returns the lowest address of the stack, or NULL when the area or the
+ * cluster's memory is exhausted. Freed stacks stay mapped and are reused by the same cluster, so a
+ * stack address never changes meaning under a stale TLB entry. Any core of the cluster may call
+ * them; they take a busylock and never sleep.
+ */
+void *hal_kstack_alloc(void);
+void  hal_kstack_free(void *base);
+/* Stacks handed out and stacks cached for reuse, in the local cluster. */
+void  hal_kstack_stats(uint32_t *in_use, uint32_t *cached);
+
+#endif /* HAL_CONTEXT_H */

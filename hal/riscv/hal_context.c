@@ -1,0 +1,121 @@
+/*
+ * hal_context.c - thread contexts and the kernel stack area on RISC-V (see hal_context.h).
+ *
+ * The kernel stack area gives each cluster c one gigabyte of virtual space at
+ * KSTACK_BASE + c GiB, described by one level-1 table in cluster c's memory; boot phase 0 installs
+ * every cluster's level-1 table in every cluster's root table, so a stack is mapped at the same
+ * address everywhere and its level-0 tables, added later by its cluster, are seen by all.
+ * The area is cut into 32 KiB slots: the stack at the top, unmapped pages below it (the guard).
+ */
+#include <hal_boot.h>
+#include <hal_context.h>
+#include <hal_remote.h>
+#include <hal_special.h>
+#include <kern/printk.h>
+#include <libk/bits.h>
+#include <libk/busylock.h>
+#include <libk/string.h>
+#include <mm/ppm.h>
+
+#include "mmu.h"
+#include "riscv.h"
+
+_Static_assert(HAL_CONTEXT_WORDS >= 14, "hal_context_t too small for ra, sp, s0..s11");
+_Static_assert(CONFIG_KSTACK_SIZE <= KSTACK_SLOT_SIZE - CONFIG_PAGE_SIZE, "no room for the guard page");
+
+void hal_context_start(void);
+
+void hal_context_init(hal_context_t *ctx, void *stack_top, void (*entry)(void *), void *arg)
+{
+	kassert(((uintptr_t)stack_top & 15) == 0);
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->regs[0] = (uint64_t)(uintptr_t)hal_context_start; /* ra */
+	ctx->regs[1] = (uint64_t)(uintptr_t)stack_top;         /* sp */
+	ctx->regs[2] = (uint64_t)(uintptr_t)entry;             /* s0 */
+	ctx->regs[3] = (uint64_t)(uintptr_t)arg;               /* s1 */
+}
+
+/* The local cluster's part of the stack area. Lock legend: [L] kstack.lock. */
+static struct {
+	busylock_t lock;
+	uint32_t   slots_used;  /* [L] slots ever mapped (bump index)          */
+	uint32_t   in_use;      /* [L] stacks handed out                       */
+	uint32_t   cached;      /* [L] stacks on the free list                 */
+	void      *free_list;   /* [L] freed stacks, linked through their base */
+} kstack = { .lock = BUSYLOCK_INITIALIZER("kstack", LOCK_KSTACK) };
+
+static pte_t *kstack_l1(void)
+{
+	return hal_paddr_to_kva(boot_info.cluster[local_cxy].pt_root_pa + 2 * CONFIG_PAGE_SIZE);
+}
+
+/* Map the stack pages of slot @slot (caller holds kstack.lock). Returns false on no memory. */
+static bool kstack_map_slot(uint32_t slot)
+{
+	uintptr_t va = KSTACK_BASE + ((uintptr_t)local_cxy << 30) + (uintptr_t)slot * KSTACK_SLOT_SIZE;
+	uintptr_t stack = va + KSTACK_SLOT_SIZE - CONFIG_KSTACK_SIZE;
+	pte_t *l1e = &kstack_l1()[PT_INDEX(va, 1)];
+	pte_t *l0;
+	xptr_t frames;
+
+	if (!(*l1e & PTE_V)) {
+		xptr_t table = ppm_alloc_pages(0);
+		if (table == XPTR_NULL)
+			return false;
+		memset(ppm_page2kva(table), 0, CONFIG_PAGE_SIZE);
+		hal_fence();
+		*l1e = pte_make(ppm_page2base(table), PTE_V);
+	}
+	l0 = hal_paddr_to_kva(pte_paddr(*l1e));
+	frames = ppm_alloc_pages(ilog2_u64(CONFIG_KSTACK_SIZE / CONFIG_PAGE_SIZE));
+	if (frames == XPTR_NULL)
+		return false;
+	for (uintptr_t off = 0; off < CONFIG_KSTACK_SIZE; off += CONFIG_PAGE_SIZE)
+		l0[PT_INDEX(stack + off, 0)] = pte_make(ppm_page2base(frames) + off,
+							PTE_V | PTE_R | PTE_W | PTE_A | PTE_D | PTE_G);
+	sfence_vma_all();
+	return true;
+}
+
+void *hal_kstack_alloc(void)
+{
+	void *base = NULL;
+
+	busylock_acquire(&kstack.lock);
+	if (kstack.free_list) {
+		base = kstack.free_list;
+		kstack.free_list = *(void **)base;
+		kstack.cached--;
+	} else if (kstack.slots_used < KSTACK_SLOTS_PER_CLUSTER && kstack_map_slot(kstack.slots_used)) {
+		base = (void *)(KSTACK_BASE + ((uintptr_t)local_cxy << 30) +
+				(uintptr_t)(kstack.slots_used + 1) * KSTACK_SLOT_SIZE - CONFIG_KSTACK_SIZE);
+		kstack.slots_used++;
+	}
+	if (base)
+		kstack.in_use++;
+	busylock_release(&kstack.lock);
+	return base;
+}
+
+void hal_kstack_free(void *base)
+{
+	uintptr_t off = (uintptr_t)base - KSTACK_BASE - ((uintptr_t)local_cxy << 30);
+
+	if (off >= (uintptr_t)kstack.slots_used * KSTACK_SLOT_SIZE ||
+	    (off + CONFIG_KSTACK_SIZE) % KSTACK_SLOT_SIZE != 0)
+		panic("%s: %p is not a kernel stack of cluster %u", __func__, base, local_cxy);
+	busylock_acquire(&kstack.lock);
+	*(void **)base = kstack.free_list;
+	kstack.free_list = base;
+	kstack.in_use--;
+	kstack.cached++;
+	busylock_release(&kstack.lock);
+}
+
+void hal_kstack_stats(uint32_t *in_use, uint32_t *cached)
+{
+	busylock_acquire(&kstack.lock);
+	*in_use = kstack.in_use;
+	*cached = kstack.cached;
+	busylock_release(&kstack.lock);
+}

@@ -1,0 +1,202 @@
+/*
+ * irq.c - external interrupts on RISC-V: hal_interrupt.h on top of the PLIC and APLIC drivers.
+ *
+ * Each cluster drives its own controller: the first boot_info.irqc[] entry of the cluster that
+ * serves supervisor external interrupts (a PLIC on QEMU's default virt, the S-level APLIC with
+ * aia=aplic; the M-level APLIC is the firmware's and is skipped). All state below is per cluster
+ * (one copy in each replica) and only touched by the cluster's own cores.
+ *
+ * Lock legend of irq_cluster:
+ *   [I] written by hal_irq_cluster_init (lid 0, before the other cores start), read-only after
+ *   [L] irq_cluster.lock; a slot is written once (no unregistration) and published with a fence
+ *       before its source is unmasked, so the dispatcher reads it without the lock
+ *   [C] written by its own core only (interrupt context), read by anyone
+ */
+#include <hal_boot.h>
+#include <hal_interrupt.h>
+#include <hal_special.h>
+#include <kern/printk.h>
+#include <libk/busylock.h>
+#include <libk/errno.h>
+
+#include "hal_cpu.h"
+#include "irq.h"
+#include "riscv.h"
+
+#define IRQ_CTX_SUPERVISOR 9 /* ctx_irq[] value of a supervisor external interrupt context */
+
+typedef struct irq_slot_s {
+	hal_irq_handler_t handler; /* NULL: no handler */
+	void             *arg;
+	lid_t             lid;     /* the core the source is routed to */
+} irq_slot_t;
+
+typedef struct irq_core_stats_s {
+	uint64_t taken;            /* sources claimed and handled by this core */
+} __attribute__((aligned(64))) irq_core_stats_t;
+
+static struct {
+	irq_chip_t       chip;                                  /* [I] */
+	busylock_t       lock;                                  /*     */
+	irq_slot_t       slot[IRQ_MAX_SOURCES];                 /* [L] */
+	irq_core_stats_t core[CONFIG_MAX_CORES_PER_CLUSTER];    /* [C] */
+} irq_cluster = { .lock = BUSYLOCK_INITIALIZER("irq", LOCK_DEVICE) };
+
+/* The context index of hart @hwid for supervisor external interrupts at @q, or IRQ_NO_CONTEXT. */
+static int32_t supervisor_context(const boot_irqc_t *q, hwid_t hwid)
+{
+	for (uint32_t i = 0; i < q->ctx_nr; i++)
+		if (q->ctx_hwid[i] == hwid && q->ctx_irq[i] == IRQ_CTX_SUPERVISOR)
+			return (int32_t)i;
+	return IRQ_NO_CONTEXT;
+}
+
+/* The local cluster's supervisor-level controller in boot_info, NULL if it has none. */
+static const boot_irqc_t *local_controller(void)
+{
+	for (uint32_t i = 0; i < boot_info.irqc_nr; i++) {
+		const boot_irqc_t *q = &boot_info.irqc[i];
+		if (q->cxy == local_cxy && q->supervisor && q->kind != BOOT_IRQC_NONE)
+			return q;
+	}
+	return NULL;
+}
+
+void hal_irq_cluster_init(void)
+{
+	irq_chip_t *chip = &irq_cluster.chip;
+	const boot_irqc_t *q = local_controller();
+	const boot_cluster_t *cl = &boot_info.cluster[local_cxy];
+
+	for (lid_t lid = 0; lid < CONFIG_MAX_CORES_PER_CLUSTER; lid++)
+		chip->ctx[lid] = IRQ_NO_CONTEXT;
+	if (!q) {
+		pr_warn("%s: cluster %u has no supervisor interrupt controller: no device interrupts",
+			__func__, local_cxy);
+		return;
+	}
+	if (q->sources >= IRQ_MAX_SOURCES)
+		panic("%s: controller at 0x%lx claims %u sources (at most %u)", __func__, q->base,
+		      q->sources, IRQ_MAX_SOURCES - 1);
+	for (lid_t lid = 0; lid < cl->cores_nr; lid++)
+		chip->ctx[lid] = supervisor_context(q, boot_info.core[cl->first_core + lid].hwid);
+	chip->desc = q;
+	chip->sources = q->sources;
+	chip->regs = hal_paddr_to_kva(q->base);
+	chip->drv = q->kind == BOOT_IRQC_PLIC ? &plic_driver : &aplic_driver;
+	chip->drv->init(chip);
+	pr_debug("cluster %u: %s at 0x%lx, %u sources", local_cxy, chip->drv->name, q->base,
+		 q->sources);
+}
+
+/* Open the calling core's context, re-enable what is routed to it (the firmware's warm boot of a
+ * hart may have reset its PLIC context), then let SEIP through to the core. */
+void hal_irq_core_init(void)
+{
+	irq_chip_t *chip = &irq_cluster.chip;
+	lid_t lid = hal_get_lid();
+
+	if (!chip->drv || chip->ctx[lid] == IRQ_NO_CONTEXT)
+		return;
+	busylock_acquire(&irq_cluster.lock);
+	chip->drv->core_init(chip, lid);
+	for (uint32_t src = 1; src <= chip->sources; src++)
+		if (irq_cluster.slot[src].handler && irq_cluster.slot[src].lid == lid)
+			chip->drv->unmask(chip, src, lid);
+	busylock_release(&irq_cluster.lock);
+	csr_set(sie, SIE_SEIE);
+}
+
+/*
+ * Validate everything, then commit: the slot is filled and published before the source can fire.
+ * A controller of another cluster is unknown here (this cluster's instance does not drive it).
+ */
+error_t hal_irq_register(uint32_t controller, uint32_t source, lid_t lid, hal_irq_handler_t handler,
+			 void *arg)
+{
+	irq_chip_t *chip = &irq_cluster.chip;
+	irq_slot_t *slot = &irq_cluster.slot[source < IRQ_MAX_SOURCES ? source : 0];
+	error_t error = 0;
+
+	if (!chip->drv || controller == 0 || controller != chip->desc->phandle)
+		return EINVAL;
+	if (source == 0 || source > chip->sources || !handler)
+		return EINVAL;
+	if (lid >= boot_info.cluster[local_cxy].cores_nr || chip->ctx[lid] == IRQ_NO_CONTEXT)
+		return EINVAL;
+
+	busylock_acquire(&irq_cluster.lock);
+	if (slot->handler)
+		error = EBUSY;
+	if (!error)
+		error = chip->drv->configure(chip, source, lid);
+	if (!error) {
+		slot->arg = arg;
+		slot->lid = lid;
+		irq_io_fence(); /* arg before handler: the dispatcher tests handler first */
+		__atomic_store_n(&slot->handler, handler, __ATOMIC_RELEASE);
+		irq_io_fence(); /* the slot is visible before the source can interrupt */
+		chip->drv->unmask(chip, source, lid);
+	}
+	busylock_release(&irq_cluster.lock);
+	return error;
+}
+
+/* A source fired without a handler (a bug or a stray wire): silence it rather than loop on it. */
+static void irq_unexpected(irq_chip_t *chip, uint32_t source)
+{
+	chip->drv->mask(chip, source);
+	pr_warn("%s: cluster %u: %s source %u has no handler: masked", __func__, local_cxy,
+		chip->drv->name, source);
+}
+
+void riscv_irq_external(void)
+{
+	irq_chip_t *chip = &irq_cluster.chip;
+	lid_t lid = hal_get_lid();
+	uint32_t source;
+
+	kassert(chip->drv && chip->ctx[lid] != IRQ_NO_CONTEXT);
+	while ((source = chip->drv->claim(chip, lid)) != 0) {
+		irq_slot_t *slot = &irq_cluster.slot[source < IRQ_MAX_SOURCES ? source : 0];
+		hal_irq_handler_t handler = __atomic_load_n(&slot->handler, __ATOMIC_ACQUIRE);
+
+		if (source < IRQ_MAX_SOURCES && handler)
+			handler(slot->arg);
+		else
+			irq_unexpected(chip, source);
+		chip->drv->complete(chip, lid, source);
+		__atomic_store_n(&irq_cluster.core[lid].taken, irq_cluster.core[lid].taken + 1,
+				 __ATOMIC_RELAXED);
+	}
+}
+
+uint64_t hal_irq_count(void)
+{
+	uint64_t sum = 0;
+
+	for (lid_t lid = 0; lid < CONFIG_MAX_CORES_PER_CLUSTER; lid++)
+		sum += __atomic_load_n(&irq_cluster.core[lid].taken, __ATOMIC_RELAXED);
+	return sum;
+}
+
+bool riscv_irq_lock_held(void)
+{
+	return busylock_is_held_by_me(&irq_cluster.lock);
+}
+
+/*
+ * The cluster owning controller @phandle (for drivers that must run there), ENOENT if no
+ * supervisor-level controller has that phandle.
+ */
+error_t riscv_irq_controller_cxy(uint32_t phandle, cxy_t *cxy)
+{
+	for (uint32_t i = 0; i < boot_info.irqc_nr; i++) {
+		const boot_irqc_t *q = &boot_info.irqc[i];
+		if (phandle != 0 && q->phandle == phandle && q->supervisor && q->kind != BOOT_IRQC_NONE) {
+			*cxy = q->cxy;
+			return 0;
+		}
+	}
+	return ENOENT;
+}

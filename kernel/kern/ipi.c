@@ -1,0 +1,61 @@
+/*
+ * ipi.c - requests carried by inter-processor interrupts, and the interrupt upcalls of the HAL
+ * (hal_upcalls.h): tick, IPI, end of interrupt.
+ */
+#include <hal_ipi.h>
+#include <hal_remote.h>
+#include <hal_special.h>
+#include <hal_upcalls.h>
+#include <kern/cluster.h>
+#include <kern/ipi.h>
+#include <kern/rpc.h>
+#include <kern/sched.h>
+
+void ipi_send(cxy_t cxy, lid_t lid, uint32_t request)
+{
+	hal_remote_atomic_or32(XPTR(cxy, &cluster_manager.core[lid].ipi_pending), request);
+	hal_ipi_send(cxy, lid);
+}
+
+uint64_t ipi_received(uint32_t request)
+{
+	core_t *core = cluster_current_core();
+
+	switch (request) {
+	case IPI_RESCHED:
+		return core->ipi_resched;
+	case IPI_RPC:
+		return core->ipi_rpc;
+	case IPI_TEST:
+		return core->ipi_test;
+	default:
+		return 0;
+	}
+}
+
+void kernel_ipi(void)
+{
+	core_t *core = cluster_current_core();
+	uint32_t requests = __atomic_exchange_n(&core->ipi_pending, 0, __ATOMIC_ACQ_REL);
+
+	if (requests & IPI_RESCHED) {
+		core->ipi_resched++;
+		__atomic_store_n(&core->sched.need_resched, 1, __ATOMIC_RELAXED);
+	}
+	if (requests & IPI_RPC) {
+		core->ipi_rpc++;
+		rpc_server_wakeup();
+	}
+	if (requests & IPI_TEST)
+		core->ipi_test++;
+}
+
+void kernel_tick(void)
+{
+	sched_tick();
+}
+
+void kernel_irq_exit(bool interrupted_irq_enabled)
+{
+	sched_irq_exit(interrupted_irq_enabled);
+}

@@ -1,0 +1,320 @@
+/*
+ * rpc.c - RPC clients, server threads and services (see rpc.h).
+ */
+#include <hal_irqmask.h>
+#include <hal_remote.h>
+#include <hal_special.h>
+#include <kern/cluster.h>
+#include <kern/ipi.h>
+#include <kern/printk.h>
+#include <kern/rpc.h>
+#include <kern/sched.h>
+#include <kern/thread.h>
+#include <libk/errno.h>
+#include <libk/string.h>
+
+#define DESC_FIELD(desc_xp, field) ((desc_xp) + offsetof(rpc_desc_t, field))
+#define FULL_FIFO_WAIT_NS 100000 /* a blocked client retries a full FIFO every 0.1 ms */
+
+typedef void (*rpc_service_t)(xptr_t desc_xp);
+
+static void service_echo(xptr_t desc_xp);
+static void service_sleep(xptr_t desc_xp);
+static void service_thread_create(xptr_t desc_xp);
+
+static const struct {
+	const char   *name;
+	rpc_service_t service;
+} rpc_table[RPC_TYPES_NR] = {
+	[RPC_ECHO]          = { "ECHO", service_echo },
+	[RPC_SLEEP]         = { "SLEEP", service_sleep },
+	[RPC_THREAD_CREATE] = { "THREAD_CREATE", service_thread_create },
+};
+
+const char *rpc_type_name(uint32_t type)
+{
+	return type < RPC_TYPES_NR ? rpc_table[type].name : "?";
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* client side                                                                                  */
+
+/* A client that may not block: the idle thread (and a core without a running scheduler). */
+static bool client_can_block(void)
+{
+	thread_t *self = thread_current();
+	return self && self->type != THREAD_IDLE;
+}
+
+static lid_t server_lid(cxy_t cxy)
+{
+	return hal_get_lid() % cluster_cores_of(cxy);
+}
+
+/* Post one request; waits (sleeping or spinning) while the target FIFO is full. */
+static void post(cxy_t cxy, xptr_t desc_xp, bool can_block)
+{
+	lid_t lid = server_lid(cxy);
+	xptr_t fifo_xp = XPTR(cxy, &cluster_manager.core[lid].rpc_fifo);
+	uint32_t type = hal_remote_l32(DESC_FIELD(desc_xp, type));
+
+	hal_remote_atomic_add64(XPTR(local_cxy, &cluster_manager.rpc_stats.sent[type]), 1);
+	while (remote_fifo_put_item(fifo_xp, desc_xp) != 0) {
+		hal_remote_atomic_add64(XPTR(local_cxy, &cluster_manager.rpc_stats.fifo_full), 1);
+		ipi_send(cxy, lid, IPI_RPC);
+		if (can_block)
+			thread_sleep_ns(FULL_FIFO_WAIT_NS);
+		else
+			hal_cpu_relax();
+	}
+	ipi_send(cxy, lid, IPI_RPC);
+}
+
+/* Wait until the response counter at @rsp reaches 0. */
+static void wait_responses(volatile uint32_t *rsp, bool can_block)
+{
+	thread_t *self = thread_current();
+
+	while (__atomic_load_n(rsp, __ATOMIC_ACQUIRE) != 0) {
+		if (!can_block) {
+			hal_cpu_relax();
+			continue;
+		}
+		/* Block first, then look again: a server that finished in between has already
+		 * cleared the bit or will clear it, so no wake-up is lost. */
+		thread_block(XPTR(local_cxy, self), THREAD_BLOCKED_RPC);
+		if (__atomic_load_n(rsp, __ATOMIC_ACQUIRE) == 0) {
+			thread_unblock(XPTR(local_cxy, self), THREAD_BLOCKED_RPC);
+			break;
+		}
+		sched_yield();
+	}
+}
+
+void rpc_send_parallel(uint32_t n, const cxy_t *cxy, rpc_desc_t *desc)
+{
+	volatile uint32_t responses = n;
+	bool can_block = client_can_block();
+
+	for (uint32_t i = 0; i < n; i++) {
+		kassert(cxy[i] < cluster_count() && desc[i].type < RPC_TYPES_NR);
+		desc[i].blocking = can_block;
+		desc[i].rsp_xp = XPTR(local_cxy, (void *)&responses);
+		desc[i].thread_xp = XPTR(local_cxy, thread_current());
+		desc[i].error = 0;
+	}
+	hal_fence(); /* the descriptors are complete before any server can see them */
+	for (uint32_t i = 0; i < n; i++)
+		post(cxy[i], XPTR(local_cxy, &desc[i]), can_block);
+	wait_responses(&responses, can_block);
+}
+
+void rpc_send(cxy_t cxy, rpc_desc_t *desc)
+{
+	rpc_send_parallel(1, &cxy, desc);
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* server side                                                                                  */
+
+/* Run one request, then answer it. */
+static void serve(xptr_t desc_xp)
+{
+	uint32_t type = hal_remote_l32(DESC_FIELD(desc_xp, type));
+	uint32_t blocking = hal_remote_l32(DESC_FIELD(desc_xp, blocking));
+	xptr_t rsp_xp = hal_remote_lxp(DESC_FIELD(desc_xp, rsp_xp));
+	xptr_t thread_xp = hal_remote_lxp(DESC_FIELD(desc_xp, thread_xp));
+
+	if (type >= RPC_TYPES_NR)
+		panic("%s: request %lx has unknown type %u", __func__, desc_xp, type);
+	rpc_table[type].service(desc_xp);
+	hal_remote_atomic_add64(XPTR(local_cxy, &cluster_manager.rpc_stats.served[type]), 1);
+	hal_fence(); /* results are visible before the counter says so */
+	/* After the last decrement the descriptor may vanish: nothing reads it past this point. */
+	if (hal_remote_atomic_add32(rsp_xp, -1) == 1 && blocking)
+		thread_unblock(thread_xp, THREAD_BLOCKED_RPC);
+}
+
+static error_t server_create(lid_t lid);
+
+/* Take the next request of this core's FIFO; false when there is none. */
+static bool take_request(core_t *core, xptr_t *desc_xp, bool *spawn)
+{
+	rpc_server_pool_t *pool = &core->rpc;
+	uint64_t item;
+	irqstate_t irq = hal_disable_irq();
+	bool got;
+
+	busylock_acquire(&pool->lock);
+	got = remote_fifo_get_item(XPTR(local_cxy, &core->rpc_fifo), &item) == 0;
+	/* More work queued and nobody idle to take it if this service blocks: add a server. */
+	*spawn = got && !remote_fifo_is_empty(XPTR(local_cxy, &core->rpc_fifo)) && pool->idle == 0 &&
+		 pool->servers < CONFIG_RPC_SERVERS_MAX;
+	if (*spawn)
+		pool->servers++;
+	busylock_release(&pool->lock);
+	hal_restore_irq(irq);
+	*desc_xp = (xptr_t)item;
+	return got;
+}
+
+/*
+ * No work: exit if the pool has more than its minimum, else wait as an idle server. Returns false
+ * if the thread must exit.
+ */
+static bool wait_for_work(core_t *core, thread_t *self)
+{
+	rpc_server_pool_t *pool = &core->rpc;
+	irqstate_t irq = hal_disable_irq();
+	bool stay = true;
+
+	busylock_acquire(&pool->lock);
+	if (!remote_fifo_is_empty(XPTR(local_cxy, &core->rpc_fifo))) {
+		/* a request arrived meanwhile */
+	} else if (pool->servers > CONFIG_RPC_SERVERS_MIN) {
+		pool->servers--;
+		stay = false;
+	} else {
+		pool->idle_list[pool->idle++] = self;
+		thread_block(XPTR(local_cxy, self), THREAD_BLOCKED_IDLE);
+	}
+	busylock_release(&pool->lock);
+	hal_restore_irq(irq);
+	if (stay)
+		sched_yield();
+	return stay;
+}
+
+static void server_loop(void *arg)
+{
+	core_t *core = cluster_current_core();
+	thread_t *self = thread_current();
+	xptr_t desc_xp;
+	bool spawn;
+
+	(void)arg;
+	for (;;) {
+		if (take_request(core, &desc_xp, &spawn)) {
+			if (spawn && server_create(core->lid) != 0) {
+				irqstate_t irq = hal_disable_irq();
+				busylock_acquire(&core->rpc.lock);
+				core->rpc.servers--;
+				busylock_release(&core->rpc.lock);
+				hal_restore_irq(irq);
+			}
+			serve(desc_xp);
+		} else if (!wait_for_work(core, self)) {
+			return; /* the thread exits */
+		}
+	}
+}
+
+void rpc_server_wakeup(void)
+{
+	rpc_server_pool_t *pool = &cluster_current_core()->rpc;
+	thread_t *server = NULL;
+
+	busylock_acquire(&pool->lock);
+	if (pool->idle)
+		server = pool->idle_list[--pool->idle];
+	busylock_release(&pool->lock);
+	if (server)
+		thread_unblock(XPTR(local_cxy, server), THREAD_BLOCKED_IDLE);
+}
+
+/* Create and start one more server on core @lid of the local cluster (counted by the caller). */
+static error_t server_create(lid_t lid)
+{
+	thread_t *server;
+	error_t error = thread_kernel_create(&server, THREAD_RPC, "rpc", lid, server_loop, NULL);
+
+	if (error)
+		return error;
+	cluster_manager.core[lid].rpc.created++;
+	thread_start(server);
+	return 0;
+}
+
+void rpc_core_init(void)
+{
+	core_t *core = cluster_current_core();
+
+	remote_fifo_init(XPTR(local_cxy, &core->rpc_fifo));
+	busylock_init(&core->rpc.lock, "rpc pool", LOCK_RPC_POOL);
+	core->rpc.servers = 1;
+	if (server_create(core->lid))
+		panic("%s: cannot create the RPC server of core [%x,%u]", __func__, local_cxy, core->lid);
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* services                                                                                     */
+
+static void service_echo(xptr_t desc_xp)
+{
+	for (int i = 0; i < RPC_ARGS; i++) {
+		xptr_t arg = DESC_FIELD(desc_xp, args) + i * sizeof(uint64_t);
+		hal_remote_s64(arg, ~hal_remote_l64(arg));
+	}
+	hal_remote_s32(DESC_FIELD(desc_xp, error), (uint32_t)~hal_remote_l64(DESC_FIELD(desc_xp, args) + 7 * 8));
+}
+
+static void service_sleep(xptr_t desc_xp)
+{
+	thread_sleep_ns(hal_remote_l64(DESC_FIELD(desc_xp, args)));
+	hal_remote_s32(DESC_FIELD(desc_xp, error), 0);
+}
+
+/*
+ * args: [0] entry function, [1] its argument, [2] lid (or -1: the least loaded core), [3] type,
+ * [4] extended pointer to the name (in the client's memory).
+ * Results: [0] the new thread (pointer in the target cluster), error.
+ */
+static void service_thread_create(xptr_t desc_xp)
+{
+	xptr_t args = DESC_FIELD(desc_xp, args);
+	void (*entry)(void *) = (void (*)(void *))(uintptr_t)hal_remote_l64(args);
+	void *arg = (void *)(uintptr_t)hal_remote_l64(args + 8);
+	uint64_t lid = hal_remote_l64(args + 16);
+	thread_type_t type = (thread_type_t)hal_remote_l64(args + 24);
+	char name[THREAD_NAME_MAX];
+	thread_t *thread = NULL;
+	error_t error;
+
+	hal_remote_strcpy(XPTR(local_cxy, name), hal_remote_lxp(args + 32), sizeof(name));
+	if (lid == (uint64_t)-1)
+		lid = sched_least_loaded_core();
+	error = thread_kernel_create(&thread, type, name, (lid_t)lid, entry, arg);
+	if (!error)
+		thread_start(thread);
+	hal_remote_s64(args, (uint64_t)(uintptr_t)thread);
+	hal_remote_s32(DESC_FIELD(desc_xp, error), (uint32_t)error);
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* display                                                                                      */
+
+void rpc_display(cxy_t cxy)
+{
+	xptr_t stats_xp = XPTR(cxy, &cluster_manager.rpc_stats);
+
+	if (cxy >= cluster_count()) {
+		printk_raw("rpc: no cluster %x\n", cxy);
+		return;
+	}
+	printk_raw("RPC of cluster %x: %lu posts found a full FIFO\n", cxy,
+		   hal_remote_l64(stats_xp + offsetof(rpc_stats_t, fifo_full)));
+	printk_raw("    type            sent     served\n");
+	for (uint32_t t = 0; t < RPC_TYPES_NR; t++)
+		printk_raw("    %-14s %6lu %10lu\n", rpc_type_name(t),
+			   hal_remote_l64(stats_xp + offsetof(rpc_stats_t, sent) + t * 8),
+			   hal_remote_l64(stats_xp + offsetof(rpc_stats_t, served) + t * 8));
+	for (lid_t lid = 0; lid < cluster_cores_of(cxy); lid++) {
+		xptr_t core_xp = XPTR(cxy, &cluster_manager.core[lid]);
+		xptr_t pool_xp = core_xp + offsetof(core_t, rpc);
+		printk_raw("    core %u: fifo %u queued, servers %u (idle %u), created %lu\n", lid,
+			   remote_fifo_count(core_xp + offsetof(core_t, rpc_fifo)),
+			   hal_remote_l32(pool_xp + offsetof(rpc_server_pool_t, servers)),
+			   hal_remote_l32(pool_xp + offsetof(rpc_server_pool_t, idle)),
+			   hal_remote_l64(pool_xp + offsetof(rpc_server_pool_t, created)));
+	}
+}

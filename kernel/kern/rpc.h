@@ -1,0 +1,97 @@
+/*
+ * rpc.h - remote procedure calls between clusters.
+ *
+ * Use an RPC only where the work must run in the target cluster (create a thread there, allocate
+ * in its structures under its local-only locks...); otherwise access the remote memory directly.
+ *
+ * Protocol. The client fills an rpc_desc_t in its own memory (usually on its stack: kernel stacks
+ * are mapped in every cluster) and posts XPTR(client_cxy, desc) in the RPC FIFO of one core of the
+ * target cluster (the core with the client's lid, modulo the target's cores), then sends that core
+ * an IPI. An RPC server thread of that core takes the descriptor, reads and writes it through
+ * hal_remote_*, runs the service of its type, then decrements the response counter the descriptor
+ * names; the server that brings it to 0 wakes the client. A client thread blocks while it waits
+ * (blocking mode); the idle thread and boot code poll the counter instead (polling mode). A full
+ * FIFO makes the client wait and retry: requests are never dropped.
+ *
+ * Parallel mode: one request to several clusters with one shared response counter; the client
+ * wakes up once, when the last server is done.
+ *
+ * Server pool: each core starts one server thread; when a server takes a request and more are
+ * waiting with no idle server left, it creates another (up to CONFIG_RPC_SERVERS_MAX), so a
+ * service that blocks does not stall the FIFO; servers beyond CONFIG_RPC_SERVERS_MIN exit when they
+ * find no work.
+ */
+#ifndef KERN_RPC_H
+#define KERN_RPC_H
+
+#include <hal_types.h>
+#include <libk/busylock.h>
+#include <params.h>
+
+typedef enum rpc_type_e {
+	RPC_ECHO = 0,           /* test: args[i] -> ~args[i], error = args[7]               */
+	RPC_SLEEP,              /* test: the server sleeps args[0] ns (a service that blocks) */
+	RPC_THREAD_CREATE,      /* create and start a kernel thread in the target cluster   */
+	RPC_TYPES_NR
+} rpc_type_t;
+
+#define RPC_ARGS 8
+
+/*
+ * A request. [C] written by the client before posting, read-only afterwards;
+ * [S] written by the server before it decrements the response counter.
+ */
+typedef struct rpc_desc_s {
+	uint32_t type;           /* [C] rpc_type_t                                            */
+	uint32_t blocking;       /* [C] 1: wake thread_xp when the counter reaches 0           */
+	xptr_t   rsp_xp;         /* [C] response counter (uint32_t in the client's memory)     */
+	xptr_t   thread_xp;      /* [C] the client thread                                      */
+	uint64_t args[RPC_ARGS]; /* [C] arguments, [S] results                                 */
+	int32_t  error;          /* [S] error_t of the service                                 */
+} rpc_desc_t;
+
+/* Per-cluster counters, by type. [A] */
+typedef struct rpc_stats_s {
+	uint64_t sent[RPC_TYPES_NR];    /* requests posted by this cluster's clients */
+	uint64_t served[RPC_TYPES_NR];  /* requests served by this cluster           */
+	uint64_t fifo_full;             /* posts that found the FIFO full and waited  */
+} rpc_stats_t;
+
+/* RPC servers of one core. Lock legend: [L] lock (busylock, IRQs off). */
+typedef struct rpc_server_pool_s {
+	busylock_t lock;           /* serializes the FIFO's single reader, protects the fields */
+	uint32_t   servers;        /* [L] server threads of this core                          */
+	uint32_t   idle;           /* [L] of which blocked waiting for work                    */
+	uint64_t   created;        /* [L] server threads created since boot                    */
+	struct thread_s *idle_list[CONFIG_RPC_SERVERS_MAX]; /* [L] idle servers                */
+} rpc_server_pool_t;
+
+/* Name of an RPC type ("?" if out of range). */
+const char *rpc_type_name(uint32_t type);
+
+/*
+ * Initialise the calling core's FIFO and server pool and start its first server. Runs once per
+ * core, after sched_init. Panics if the server cannot be created (boot cannot go on without it).
+ */
+void rpc_core_init(void);
+
+/*
+ * Send @desc (type and args filled) to cluster @cxy and wait for the response: the client blocks,
+ * or polls when it cannot block (idle thread). On return desc->args and desc->error hold the
+ * results. Never fails: a full FIFO makes the client wait.
+ */
+void rpc_send(cxy_t cxy, rpc_desc_t *desc);
+
+/*
+ * Send @desc[i] to cluster @cxy[i] for i < @n, all sharing one response counter, and wait once for
+ * all of them.
+ */
+void rpc_send_parallel(uint32_t n, const cxy_t *cxy, rpc_desc_t *desc);
+
+/* The IPI handler's part: wake an idle server of the calling core (interrupt context). */
+void rpc_server_wakeup(void);
+
+/* Print the RPC state of cluster @cxy: counters by type, FIFO fill and servers of each core. */
+void rpc_display(cxy_t cxy);
+
+#endif /* KERN_RPC_H */

@@ -1,0 +1,269 @@
+/*
+ * sched.c - the per-core scheduler (see sched.h).
+ *
+ * Switching protocol: sched_yield() masks IRQs, takes the core's scheduler lock and switches; the
+ * lock is released by whichever thread runs next, right after the switch (sched_switch_tail), and
+ * each thread restores its own IRQ state. The scheduler lock is taken "raw" (without lockdep),
+ * because it is handed from one thread to another across the switch.
+ */
+#include <hal_context.h>
+#include <hal_ipi.h>
+#include <hal_irqmask.h>
+#include <hal_remote.h>
+#include <hal_special.h>
+#include <kern/cluster.h>
+#include <kern/ipi.h>
+#include <kern/printk.h>
+#include <kern/sched.h>
+#include <kern/thread.h>
+#include <libk/string.h>
+
+static sched_t *local_sched(void)
+{
+	return &cluster_current_core()->sched;
+}
+
+void sched_init(void)
+{
+	sched_t *s = local_sched();
+
+	busylock_init(&s->lock, "sched", LOCK_SCHED);
+	list_root_init(&s->k_root);
+	list_root_init(&s->u_root);
+	s->idle = thread_idle_init();
+	s->current = s->idle;
+	s->quantum_left = CONFIG_SCHED_QUANTUM_TICKS;
+}
+
+void sched_attach(thread_t *thread, lid_t lid)
+{
+	sched_t *s = &cluster_manager.core[lid].sched;
+	irqstate_t irq = hal_disable_irq();
+
+	busylock_acquire_raw(&s->lock);
+	if (thread->type == THREAD_USER) {
+		list_add_last(&s->u_root, &thread->sched_list);
+		s->u_threads_nr++;
+	} else {
+		list_add_last(&s->k_root, &thread->sched_list);
+		s->k_threads_nr++;
+	}
+	busylock_release_raw(&s->lock);
+	hal_restore_irq(irq);
+}
+
+static bool runnable(const thread_t *t)
+{
+	return __atomic_load_n(&t->blocked, __ATOMIC_ACQUIRE) == 0;
+}
+
+/*
+ * Next runnable thread of one class (the user list if @user, else the kernel list), round robin:
+ * the search starts after @current when @current belongs to that list. NULL if none is runnable.
+ */
+static thread_t *pick_in(list_entry_t *root, bool user, thread_t *current)
+{
+	bool current_in_list = current->type != THREAD_IDLE && (current->type == THREAD_USER) == user;
+	list_entry_t *start, *e;
+
+	if (list_is_empty(root))
+		return NULL;
+	start = current_in_list ? current->sched_list.next : root->next;
+	e = start;
+	do {
+		if (e != root) {
+			thread_t *t = LIST_ELEMENT(e, thread_t, sched_list);
+			if (runnable(t))
+				return t;
+		}
+		e = e->next;
+	} while (e != start);
+	return NULL;
+}
+
+static thread_t *pick_next(sched_t *s)
+{
+	thread_t *t = pick_in(&s->k_root, false, s->current);
+
+	if (!t)
+		t = pick_in(&s->u_root, true, s->current);
+	return t ? t : s->idle;
+}
+
+/* After a switch, in the thread that now runs: destroy an exited predecessor, drop the lock. */
+void sched_switch_tail(void)
+{
+	sched_t *s = local_sched();
+	thread_t *dead = s->dead;
+
+	if (dead) {
+		s->dead = NULL;
+		list_unlink(&dead->sched_list);
+		if (dead->type == THREAD_USER)
+			s->u_threads_nr--;
+		else
+			s->k_threads_nr--;
+	}
+	busylock_release_raw(&s->lock);
+	if (dead)
+		thread_destroy(dead);
+}
+
+void sched_yield(void)
+{
+	sched_t *s = local_sched();
+	irqstate_t irq;
+	thread_t *prev, *next;
+
+	if (!lockdep_may_block("sched_yield"))
+		return; /* a violation a test expected: do not switch */
+	irq = hal_disable_irq();
+	busylock_acquire_raw(&s->lock);
+	__atomic_store_n(&s->need_resched, 0, __ATOMIC_RELAXED);
+	prev = s->current;
+	next = pick_next(s);
+	if (next == prev) {
+		busylock_release_raw(&s->lock);
+		hal_restore_irq(irq);
+		return;
+	}
+	if (prev->exiting)
+		s->dead = prev;
+	s->current = next;
+	s->switches++;
+	next->switches++;
+	s->quantum_left = CONFIG_SCHED_QUANTUM_TICKS;
+	hal_context_switch(&prev->ctx, &next->ctx);
+	sched_switch_tail();
+	hal_restore_irq(irq);
+}
+
+bool sched_has_runnable(void)
+{
+	sched_t *s = local_sched();
+	bool found = false;
+	irqstate_t irq = hal_disable_irq();
+
+	busylock_acquire_raw(&s->lock);
+	found = pick_in(&s->k_root, false, s->idle) || pick_in(&s->u_root, true, s->idle);
+	busylock_release_raw(&s->lock);
+	hal_restore_irq(irq);
+	return found;
+}
+
+/* Wake the sleepers of one list whose deadline has passed (caller holds the lock). */
+static void wake_sleepers(list_entry_t *root, uint64_t now)
+{
+	list_entry_t *e;
+
+	LIST_FOREACH(root, e) {
+		thread_t *t = LIST_ELEMENT(e, thread_t, sched_list);
+		if ((__atomic_load_n(&t->blocked, __ATOMIC_ACQUIRE) & THREAD_BLOCKED_SLEEP) &&
+		    now >= t->wakeup_ns)
+			thread_unblock(XPTR(local_cxy, t), THREAD_BLOCKED_SLEEP);
+	}
+}
+
+void sched_tick(void)
+{
+	sched_t *s = local_sched();
+	uint64_t now = hal_get_time_ns();
+
+	busylock_acquire_raw(&s->lock);
+	s->ticks++;
+	if (s->current == s->idle)
+		s->idle_ticks++;
+	wake_sleepers(&s->k_root, now);
+	wake_sleepers(&s->u_root, now);
+	busylock_release_raw(&s->lock);
+	if (--s->quantum_left == 0) {
+		s->quantum_left = CONFIG_SCHED_QUANTUM_TICKS;
+		__atomic_store_n(&s->need_resched, 1, __ATOMIC_RELAXED);
+	}
+}
+
+void sched_irq_exit(bool interrupted_irq_enabled)
+{
+	sched_t *s = local_sched();
+
+	if (interrupted_irq_enabled && __atomic_load_n(&s->need_resched, __ATOMIC_RELAXED))
+		sched_yield();
+}
+
+void sched_kick(cxy_t cxy, lid_t lid)
+{
+	xptr_t flag = XPTR(cxy, &cluster_manager.core[lid].sched.need_resched);
+
+	hal_remote_s32(flag, 1);
+	if (cxy != local_cxy || lid != hal_get_lid())
+		ipi_send(cxy, lid, IPI_RESCHED);
+}
+
+lid_t sched_least_loaded_core(void)
+{
+	lid_t best = 0;
+	uint32_t best_load = UINT32_MAX;
+
+	for (lid_t lid = 0; lid < cluster_manager.cores_nr; lid++) {
+		sched_t *s = &cluster_manager.core[lid].sched;
+		uint32_t load = __atomic_load_n(&s->k_threads_nr, __ATOMIC_RELAXED) +
+				__atomic_load_n(&s->u_threads_nr, __ATOMIC_RELAXED);
+		if (load < best_load) {
+			best_load = load;
+			best = lid;
+		}
+	}
+	return best;
+}
+
+/* One line per thread of a (possibly remote) list; caller holds that scheduler's lock. */
+static void display_list(cxy_t cxy, list_entry_t *root, thread_t *current)
+{
+	xptr_t root_xp = XPTR(cxy, root);
+	list_entry_t *e = hal_remote_lpt(root_xp + offsetof(list_entry_t, next));
+
+	while (e != root) {
+		thread_t *t = LIST_ELEMENT(e, thread_t, sched_list);
+		xptr_t t_xp = XPTR(cxy, t);
+		char name[THREAD_NAME_MAX], causes[64];
+		uint32_t blocked = hal_remote_l32(t_xp + offsetof(thread_t, blocked));
+
+		hal_remote_strcpy(XPTR(local_cxy, name), t_xp + offsetof(thread_t, name), sizeof(name));
+		printk_raw("  %c %08x %-6s %-12s %-8s %-20s switches %lu\n", t == current ? '*' : ' ',
+			   hal_remote_l32(t_xp + offsetof(thread_t, trdid)),
+			   thread_type_name(hal_remote_l32(t_xp + offsetof(thread_t, type))), name,
+			   blocked ? "BLOCKED" : (t == current ? "RUNNING" : "READY"),
+			   thread_blocked_names(blocked, causes, sizeof(causes)),
+			   hal_remote_l64(t_xp + offsetof(thread_t, switches)));
+		e = hal_remote_lpt(XPTR(cxy, e) + offsetof(list_entry_t, next));
+	}
+}
+
+void sched_display(cxy_t cxy, lid_t lid)
+{
+	sched_t *s = &cluster_manager.core[lid].sched;
+	xptr_t s_xp = XPTR(cxy, s);
+	thread_t *current;
+	irqstate_t irq;
+
+	if (cxy >= cluster_count() || lid >= cluster_cores_of(cxy)) {
+		printk_raw("sched: no core [%x,%u]\n", cxy, lid);
+		return;
+	}
+	irq = hal_disable_irq();
+	remote_busylock_acquire_raw(s_xp + offsetof(sched_t, lock));
+	current = hal_remote_lpt(s_xp + offsetof(sched_t, current));
+	printk_raw("scheduler of core [%x,%u]: %u kernel, %u user threads, ticks %lu (idle %lu), "
+		   "switches %lu\n", cxy, lid, hal_remote_l32(s_xp + offsetof(sched_t, k_threads_nr)),
+		   hal_remote_l32(s_xp + offsetof(sched_t, u_threads_nr)),
+		   hal_remote_l64(s_xp + offsetof(sched_t, ticks)),
+		   hal_remote_l64(s_xp + offsetof(sched_t, idle_ticks)),
+		   hal_remote_l64(s_xp + offsetof(sched_t, switches)));
+	printk_raw("    trdid    type   name         state    blocked\n");
+	display_list(cxy, &s->k_root, current);
+	display_list(cxy, &s->u_root, current);
+	if (current == hal_remote_lpt(s_xp + offsetof(sched_t, idle)))
+		printk_raw("  * idle thread running\n");
+	remote_busylock_release_raw(s_xp + offsetof(sched_t, lock));
+	hal_restore_irq(irq);
+}

@@ -1,0 +1,73 @@
+/*
+ * sched.h - one scheduler per core.
+ *
+ * Each core schedules the threads attached to it, round robin inside two classes: kernel threads
+ * (kernel services, RPC servers) always before user threads; the idle thread runs when no thread is
+ * runnable and waits for an interrupt. Threads stay in their core's lists whether blocked or not,
+ * so blocking and unblocking never touch a list (they flip bits of thread_t.blocked, possibly from
+ * another cluster). A periodic tick preempts: when the running thread has used its quantum and
+ * another thread is runnable, the core switches at the end of the interrupt.
+ *
+ * Lock legend: [L] sched.lock (a busylock of this core, taken with IRQs off; also held across the
+ * context switch and released by the thread that runs next); [C] only this core; [A] atomic.
+ */
+#ifndef KERN_SCHED_H
+#define KERN_SCHED_H
+
+#include <hal_types.h>
+#include <libk/busylock.h>
+#include <libk/list.h>
+
+struct thread_s;
+
+typedef struct sched_s {
+	busylock_t        lock;        /* protects the lists                                  */
+	list_entry_t      k_root;      /* [L] kernel and RPC threads of this core               */
+	list_entry_t      u_root;      /* [L] user threads of this core                         */
+	uint32_t          k_threads_nr;/* [L]                                                   */
+	uint32_t          u_threads_nr;/* [L]                                                   */
+	struct thread_s  *idle;        /* [C] the idle thread                                   */
+	struct thread_s  *current;     /* [C] the running thread                                */
+	struct thread_s  *dead;        /* [C] exited thread to destroy after the next switch    */
+	uint32_t          need_resched;/* [A] set by the tick or an IPI: switch at the next chance */
+	uint32_t          quantum_left;/* [C] ticks left to the current thread                  */
+	uint64_t          ticks;       /* [C] timer ticks taken by this core                    */
+	uint64_t          switches;    /* [C] context switches                                  */
+	uint64_t          idle_ticks;  /* [C] ticks that found the idle thread running          */
+} sched_t;
+
+/* Initialise the scheduler of the calling core, its boot context becoming its idle thread. */
+void sched_init(void);
+
+/* Attach a new thread to the scheduler of core @lid of the local cluster. */
+void sched_attach(struct thread_s *thread, lid_t lid);
+
+/*
+ * Give the core to another runnable thread, if any (the caller runs again later if it is still
+ * runnable). A thread that blocked itself calls this to stop running. Must not be called with a
+ * busylock held (lockdep checks it in debug builds) nor from the idle thread's own blocking paths.
+ */
+void sched_yield(void);
+
+/* Timer tick of the calling core (interrupt context): wake sleepers, account the quantum. */
+void sched_tick(void);
+
+/* End of an interrupt: switch if a reschedule is pending and the interrupted code allows it. */
+void sched_irq_exit(bool interrupted_irq_enabled);
+
+/* Ask core (@cxy, @lid) to reschedule (an IPI if it is not the calling core). */
+void sched_kick(cxy_t cxy, lid_t lid);
+
+/* True if a thread other than idle is runnable on the calling core. */
+bool sched_has_runnable(void);
+
+/* Print the scheduler of core (@cxy, @lid): threads with state and blocking causes, current. */
+void sched_display(cxy_t cxy, lid_t lid);
+
+/* The core of the local cluster with the fewest threads. */
+lid_t sched_least_loaded_core(void);
+
+/* Internal to thread.c: end of a context switch, in the thread that now runs. */
+void sched_switch_tail(void);
+
+#endif /* KERN_SCHED_H */

@@ -1,0 +1,116 @@
+/*
+ * thread.h - kernel and user threads.
+ *
+ * A thread belongs to one core of one cluster for its whole life (threads do not migrate): its
+ * descriptor is allocated in that cluster's memory, its kernel stack in that cluster's part of the
+ * kernel stack area, and it stays in that core's scheduler lists from creation to destruction. A
+ * thread runs when its `blocked` mask is 0; any core of any cluster may block or unblock it with an
+ * atomic operation on that mask (plus an IPI to the thread's core when it becomes runnable).
+ *
+ * Thread id: trdid = (cxy << 16) | ltid, ltid being an index in the cluster's thread table.
+ *
+ * Lock legend:
+ *   [I] set at creation, read-only afterwards      [A] atomic (hal_remote_atomic_*)
+ *   [S] the scheduler lock of the thread's core    [O] only the thread itself (or its core while
+ *                                                       it is switched out)
+ *   [W] the lock of the wait queue the thread is in
+ */
+#ifndef KERN_THREAD_H
+#define KERN_THREAD_H
+
+#include <hal_context.h>
+#include <hal_types.h>
+#include <libk/list.h>
+#include <libk/lockdep.h>
+#include <libk/xlist.h>
+#include <params.h>
+
+typedef uint32_t trdid_t;
+
+typedef enum thread_type_e {
+	THREAD_IDLE = 0, /* one per core, runs when nothing else can; never blocks */
+	THREAD_KERNEL,   /* kernel service thread                                  */
+	THREAD_RPC,      /* RPC server thread                                      */
+	THREAD_USER,     /* runs a user program (later issues)                     */
+} thread_type_t;
+
+/* Causes of blocking: a thread runs when none is set. */
+#define THREAD_BLOCKED_NEW    0x0001u /* created, not started yet                       */
+#define THREAD_BLOCKED_SLEEP  0x0002u /* sleeping until wakeup_ns                       */
+#define THREAD_BLOCKED_WAITQ  0x0004u /* in a wait queue (condition, lock)              */
+#define THREAD_BLOCKED_RPC    0x0008u /* waiting for the response of an RPC             */
+#define THREAD_BLOCKED_IDLE   0x0010u /* RPC server without work                        */
+#define THREAD_BLOCKED_EXIT   0x0020u /* exited, waiting to be destroyed by its core    */
+#define THREAD_BLOCKED_TEST   0x0040u /* blocked on purpose by a test                   */
+
+#define THREAD_NAME_MAX 16
+
+typedef struct thread_s {
+	hal_context_t   ctx;        /* [O] saved kernel context (switched out)             */
+	trdid_t         trdid;      /* [I] (cxy << 16) | ltid                             */
+	thread_type_t   type;       /* [I]                                                */
+	lid_t           lid;        /* [I] core of the thread                             */
+	uint32_t        blocked;    /* [A] THREAD_BLOCKED_* causes                        */
+	uint32_t        exiting;    /* [O] set by thread_exit                             */
+	char            name[THREAD_NAME_MAX]; /* [I]                                     */
+	void          (*entry)(void *); /* [I] kernel function of the thread              */
+	void           *arg;        /* [I]                                                */
+	void           *kstack;     /* [I] lowest address of the kernel stack             */
+	list_entry_t    sched_list; /* [S] in its core's kernel or user list              */
+	xlist_entry_t   wait_list;  /* [W] in a wait queue while BLOCKED_WAITQ            */
+	uint64_t        wakeup_ns;  /* [S] end of a sleep (BLOCKED_SLEEP)                 */
+	uint32_t        wait_timed_out; /* [A] 1 if a timed wait ended by its deadline    */
+	uint64_t        switches;   /* [O] times it was switched in                       */
+	uint64_t        wakeups;    /* [A] times it was unblocked                         */
+	lockdep_state_t lockdep;    /* [O] locks held (debug checks)                      */
+} thread_t;
+
+/* The running thread of the calling core. */
+thread_t *thread_current(void);
+
+/*
+ * Create a kernel thread on core @lid of the local cluster, blocked (THREAD_BLOCKED_NEW) until
+ * thread_start(). @entry(@arg) runs with IRQs enabled; when it returns the thread exits.
+ * Returns ENOMEM (no descriptor, stack or thread id left) with nothing allocated, EINVAL for a bad
+ * lid. May block (allocations). Use an RPC to create a thread in another cluster.
+ */
+error_t thread_kernel_create(thread_t **out, thread_type_t type, const char *name, lid_t lid,
+			     void (*entry)(void *), void *arg);
+
+/* Make a new thread runnable (clears THREAD_BLOCKED_NEW). */
+void thread_start(thread_t *thread);
+
+/* Terminate the calling thread; its core destroys it once switched out. Never returns. */
+_Noreturn void thread_exit(void);
+
+/*
+ * Block / unblock a thread of any cluster for @cause (thread_xp names it: XPTR(cxy, thread)).
+ * thread_block only sets the cause: the thread stops running at its next pass in the scheduler
+ * (the caller blocking itself then calls sched_yield). thread_unblock clears it and, if the thread
+ * became runnable, kicks its core with an IPI. Both may run in any context, IRQs off included.
+ */
+void thread_block(xptr_t thread_xp, uint32_t cause);
+void thread_unblock(xptr_t thread_xp, uint32_t cause);
+
+/* Sleep for at least @ns nanoseconds (timer resolution: one tick). Must not hold a busylock. */
+void thread_sleep_ns(uint64_t ns);
+
+/* Thread of this cluster with local index @ltid, or NULL. */
+thread_t *thread_by_ltid(uint32_t ltid);
+
+/* Number of threads (of every type) in the local cluster. */
+uint32_t thread_count(void);
+
+/* Name of a thread type ("IDLE", "KERNEL", "RPC", "USER"). */
+const char *thread_type_name(uint32_t type);
+
+/* Name of a blocking cause mask, e.g. "SLEEP|WAITQ", in @buf. */
+const char *thread_blocked_names(uint32_t blocked, char *buf, size_t size);
+
+/* Internal to the scheduler: first code run by a new thread, and its destruction. */
+_Noreturn void thread_entry(void *thread);
+void thread_destroy(thread_t *thread);
+/* Make the boot context of the calling core its idle thread (kernel_init, once per core). */
+thread_t *thread_idle_init(void);
+
+#endif /* KERN_THREAD_H */

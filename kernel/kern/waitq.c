@@ -1,0 +1,114 @@
+/*
+ * waitq.c - wait queues (see waitq.h).
+ *
+ * Timed waits: the waiter sets both THREAD_BLOCKED_WAITQ and THREAD_BLOCKED_SLEEP with a deadline.
+ * Whichever comes first clears its own bit: a waker clears WAITQ (and unlinks), the tick clears
+ * SLEEP. The waiter, once running again, takes the queue lock and settles the outcome: still linked
+ * means the deadline won (it unlinks itself); unlinked means it was woken.
+ */
+#include <hal_irqmask.h>
+#include <hal_remote.h>
+#include <hal_special.h>
+#include <kern/printk.h>
+#include <kern/sched.h>
+#include <kern/thread.h>
+#include <kern/waitq.h>
+#include <libk/errno.h>
+
+#define WQ_LOCK(wq_xp) ((wq_xp) + offsetof(waitq_t, lock))
+#define WQ_ROOT(wq_xp) ((wq_xp) + offsetof(waitq_t, root))
+
+void waitq_init(xptr_t wq_xp, const char *name)
+{
+	remote_busylock_init(WQ_LOCK(wq_xp), name, LOCK_WAITQ);
+	xlist_root_init(WQ_ROOT(wq_xp));
+}
+
+/* Enqueue the calling thread and block it (bits @causes); releases @guard_xp if given. */
+static void enqueue_and_block(xptr_t wq_xp, xptr_t guard_xp, uint32_t causes)
+{
+	thread_t *self = thread_current();
+	xptr_t self_xp = XPTR(local_cxy, self);
+
+	remote_busylock_acquire(WQ_LOCK(wq_xp));
+	xlist_add_last(WQ_ROOT(wq_xp), XPTR(local_cxy, &self->wait_list));
+	thread_block(self_xp, causes);
+	remote_busylock_release(WQ_LOCK(wq_xp));
+	if (guard_xp != XPTR_NULL)
+		remote_busylock_release(guard_xp);
+}
+
+void waitq_wait(xptr_t wq_xp, xptr_t guard_xp)
+{
+	enqueue_and_block(wq_xp, guard_xp, THREAD_BLOCKED_WAITQ);
+	sched_yield();
+	if (guard_xp != XPTR_NULL)
+		remote_busylock_acquire(guard_xp);
+}
+
+error_t waitq_wait_timeout(xptr_t wq_xp, xptr_t guard_xp, uint64_t timeout_ns)
+{
+	thread_t *self = thread_current();
+	xptr_t self_xp = XPTR(local_cxy, self);
+	error_t result = 0;
+	irqstate_t irq = hal_disable_irq();
+
+	self->wakeup_ns = hal_get_time_ns() + timeout_ns;
+	hal_restore_irq(irq);
+	enqueue_and_block(wq_xp, guard_xp, THREAD_BLOCKED_WAITQ | THREAD_BLOCKED_SLEEP);
+	/* Runs again once either bit is cleared; wait for the outcome to be settled. */
+	while ((hal_remote_l32(self_xp + offsetof(thread_t, blocked)) &
+		(THREAD_BLOCKED_WAITQ | THREAD_BLOCKED_SLEEP)) ==
+	       (THREAD_BLOCKED_WAITQ | THREAD_BLOCKED_SLEEP))
+		sched_yield();
+	remote_busylock_acquire(WQ_LOCK(wq_xp));
+	if (xlist_is_linked(XPTR(local_cxy, &self->wait_list))) {
+		xlist_unlink(XPTR(local_cxy, &self->wait_list));
+		result = ETIMEDOUT;
+	}
+	thread_unblock(self_xp, THREAD_BLOCKED_WAITQ | THREAD_BLOCKED_SLEEP);
+	remote_busylock_release(WQ_LOCK(wq_xp));
+	if (guard_xp != XPTR_NULL)
+		remote_busylock_acquire(guard_xp);
+	return result;
+}
+
+/* Unlink the first waiter and wake it; caller holds the queue lock. */
+static bool wake_first(xptr_t wq_xp)
+{
+	xptr_t entry_xp = xlist_first(WQ_ROOT(wq_xp));
+	xptr_t thread_xp;
+
+	if (entry_xp == XPTR_NULL)
+		return false;
+	xlist_unlink(entry_xp);
+	thread_xp = XLIST_ELEMENT(entry_xp, thread_t, wait_list);
+	thread_unblock(thread_xp, THREAD_BLOCKED_WAITQ);
+	return true;
+}
+
+bool waitq_wake_one(xptr_t wq_xp)
+{
+	bool woken;
+
+	remote_busylock_acquire(WQ_LOCK(wq_xp));
+	woken = wake_first(wq_xp);
+	remote_busylock_release(WQ_LOCK(wq_xp));
+	return woken;
+}
+
+uint32_t waitq_wake_all(xptr_t wq_xp)
+{
+	uint32_t n = 0;
+
+	remote_busylock_acquire(WQ_LOCK(wq_xp));
+	while (wake_first(wq_xp))
+		n++;
+	remote_busylock_release(WQ_LOCK(wq_xp));
+	return n;
+}
+
+bool waitq_is_empty(xptr_t wq_xp)
+{
+	return xlist_is_empty(WQ_ROOT(wq_xp));
+}

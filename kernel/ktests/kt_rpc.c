@@ -1,0 +1,105 @@
+/*
+ * kt_rpc.c - in-kernel tests of RPCs between clusters.
+ */
+#include <hal_remote.h>
+#include <hal_special.h>
+#include <kern/cluster.h>
+#include <kern/ktest.h>
+#include <kern/rpc.h>
+#include <kern/sched.h>
+#include <kern/thread.h>
+
+static uint64_t payload(cxy_t from, lid_t lid, cxy_t to, int i)
+{
+	return ((uint64_t)from << 48) | ((uint64_t)lid << 40) | ((uint64_t)to << 32) | (uint64_t)(i * 77);
+}
+
+/* From every core to every cluster (its own included), payload checked both ways. */
+KTEST(rpc, echo_all_pairs)
+{
+	for (cxy_t to = 0; to < cluster_count(); to++) {
+		rpc_desc_t desc = { .type = RPC_ECHO };
+		for (int i = 0; i < RPC_ARGS; i++)
+			desc.args[i] = payload(ctx->cxy, ctx->lid, to, i);
+		rpc_send(to, &desc);
+		for (int i = 0; i < RPC_ARGS; i++)
+			KT_EXPECT_EQ(ctx, desc.args[i], ~payload(ctx->cxy, ctx->lid, to, i));
+		KT_EXPECT_EQ(ctx, (uint32_t)desc.error, (uint32_t)payload(ctx->cxy, ctx->lid, to, 7));
+	}
+}
+
+/* One request to every cluster at once, one shared response counter. */
+KTEST(rpc, parallel_to_all_clusters)
+{
+	rpc_desc_t desc[CONFIG_MAX_CLUSTERS];
+	cxy_t to[CONFIG_MAX_CLUSTERS];
+	uint32_t n = cluster_count();
+
+	for (cxy_t c = 0; c < n; c++) {
+		to[c] = c;
+		desc[c] = (rpc_desc_t){ .type = RPC_ECHO };
+		desc[c].args[0] = payload(ctx->cxy, ctx->lid, c, 1);
+	}
+	rpc_send_parallel(n, to, desc);
+	for (cxy_t c = 0; c < n; c++)
+		KT_EXPECT_EQ(ctx, desc[c].args[0], ~payload(ctx->cxy, ctx->lid, c, 1));
+}
+
+/* Requests whose service blocks: the server pool grows so the FIFO keeps being served. */
+KTEST(rpc, blocking_services_grow_the_pool)
+{
+	enum { N = 4 };
+	rpc_desc_t desc[N];
+	cxy_t to[N];
+	cxy_t target = (cxy_t)(cluster_count() - 1);
+	lid_t server = hal_get_lid() % cluster_cores_of(target);
+	xptr_t created_xp = XPTR(target, &cluster_manager.core[server].rpc.created);
+	uint64_t before;
+
+	if (ctx->cxy != 0 || ctx->lid != 0)
+		return;
+	before = hal_remote_l64(created_xp);
+	for (int i = 0; i < N; i++) {
+		to[i] = target;
+		desc[i] = (rpc_desc_t){ .type = RPC_SLEEP };
+		desc[i].args[0] = 20000000; /* 20 ms */
+	}
+	rpc_send_parallel(N, to, desc);
+	for (int i = 0; i < N; i++)
+		KT_EXPECT_EQ(ctx, desc[i].error, 0);
+	KT_EXPECT(ctx, hal_remote_l64(created_xp) > before);
+	rpc_display(target);
+}
+
+/* Threads created in every cluster by RPC run there and exit; thread counts return to baseline. */
+static void note_cluster(void *arg)
+{
+	uint32_t *seen = arg; /* in the creator's cluster: reached remotely */
+
+	hal_remote_atomic_or32(XPTR(0, seen), 1u << local_cxy);
+}
+
+static uint32_t clusters_seen;
+
+KTEST(rpc, thread_create_in_every_cluster)
+{
+	static const char name[] = "note";
+
+	if (ctx->cxy != 0 || ctx->lid != 0)
+		return;
+	clusters_seen = 0;
+	for (cxy_t c = 0; c < cluster_count(); c++) {
+		rpc_desc_t desc = { .type = RPC_THREAD_CREATE };
+		desc.args[0] = (uint64_t)(uintptr_t)note_cluster;
+		desc.args[1] = (uint64_t)(uintptr_t)&clusters_seen;
+		desc.args[2] = (uint64_t)-1;
+		desc.args[3] = THREAD_KERNEL;
+		desc.args[4] = XPTR(local_cxy, name);
+		rpc_send(c, &desc);
+		KT_EXPECT_EQ(ctx, desc.error, 0);
+		KT_EXPECT(ctx, desc.args[0] != 0);
+	}
+	for (int i = 0; i < 1000 && clusters_seen != (1u << cluster_count()) - 1; i++)
+		thread_sleep_ns(1000000);
+	KT_EXPECT_EQ(ctx, clusters_seen, (1u << cluster_count()) - 1);
+}

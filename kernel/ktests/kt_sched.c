@@ -1,0 +1,131 @@
+/*
+ * kt_sched.c - in-kernel tests of the tick, the scheduler and blocking across clusters.
+ */
+#include <hal_remote.h>
+#include <hal_special.h>
+#include <hal_timer.h>
+#include <kern/cluster.h>
+#include <kern/ktest.h>
+#include <kern/rpc.h>
+#include <kern/sched.h>
+#include <kern/thread.h>
+
+#define PINGPONG_ROUNDS 10000
+
+/* Every core takes ticks: a sleep of 50 ms sees several (and returns at all, woken by a tick). */
+KTEST(sched, ticks_on_every_core)
+{
+	sched_t *s = &cluster_current_core()->sched;
+	uint64_t before = s->ticks, t0 = hal_get_time_ns();
+
+	thread_sleep_ns(50000000);
+	KT_EXPECT(ctx, hal_get_time_ns() - t0 >= 50000000);
+	KT_EXPECT(ctx, s->ticks >= before + 3);
+	KT_EXPECT(ctx, hal_timer_uses_sstc()); /* QEMU virt has Sstc; the SBI path is the fallback */
+}
+
+static struct spinner {
+	volatile uint64_t count;
+	volatile uint32_t stop;
+	volatile uint32_t done;
+} spinners[CONFIG_MAX_CORES_PER_CLUSTER][2];
+
+static void spin(void *arg)
+{
+	struct spinner *sp = arg;
+
+	while (!sp->stop)
+		sp->count++;
+	sp->done = 1;
+}
+
+/* Two CPU-bound threads on one core both progress: only the tick can switch between them. */
+KTEST(sched, preemption)
+{
+	struct spinner *sp = spinners[ctx->lid];
+	thread_t *t[2];
+
+	for (int i = 0; i < 2; i++) {
+		sp[i] = (struct spinner){ 0, 0, 0 };
+		KT_EXPECT_EQ(ctx, thread_kernel_create(&t[i], THREAD_KERNEL, "spin", ctx->lid, spin,
+						       &sp[i]), 0);
+	}
+	thread_start(t[0]);
+	thread_start(t[1]);
+	thread_sleep_ns(100000000);
+	KT_EXPECT(ctx, sp[0].count > 0);
+	KT_EXPECT(ctx, sp[1].count > 0);
+	sp[0].stop = sp[1].stop = 1;
+	while (!sp[0].done || !sp[1].done)
+		thread_sleep_ns(1000000);
+}
+
+/* Block / unblock ping-pong between a thread of cluster 0 and one of the last cluster. */
+static struct {
+	uint32_t turn;        /* 0: ping's turn, 1: pong's turn (in cluster 0) */
+	xptr_t   ping_xp, pong_xp;
+	uint32_t pong_done;
+} pp;
+
+/* Wait until pp.turn == @mine, blocking between looks; @self_xp is the caller. */
+static void wait_turn(uint32_t mine, xptr_t self_xp)
+{
+	xptr_t turn_xp = XPTR(0, &pp.turn);
+
+	while (hal_remote_l32(turn_xp) != mine) {
+		thread_block(self_xp, THREAD_BLOCKED_TEST);
+		if (hal_remote_l32(turn_xp) == mine) { /* the other side was faster */
+			thread_unblock(self_xp, THREAD_BLOCKED_TEST);
+			break;
+		}
+		sched_yield();
+	}
+}
+
+static void pong(void *arg)
+{
+	xptr_t self_xp = XPTR(local_cxy, thread_current());
+
+	(void)arg;
+	hal_remote_sxp(XPTR(0, &pp.pong_xp), self_xp);
+	for (int i = 0; i < PINGPONG_ROUNDS; i++) {
+		wait_turn(1, self_xp);
+		hal_remote_s32(XPTR(0, &pp.turn), 0);
+		thread_unblock(hal_remote_lxp(XPTR(0, &pp.ping_xp)), THREAD_BLOCKED_TEST);
+	}
+	hal_remote_s32(XPTR(0, &pp.pong_done), 1);
+}
+
+KTEST(sched, block_unblock_across_clusters)
+{
+	cxy_t far = (cxy_t)(cluster_count() - 1);
+	xptr_t self_xp = XPTR(local_cxy, thread_current());
+	rpc_desc_t desc = { .type = RPC_THREAD_CREATE };
+	static const char name[] = "pong";
+
+	if (ctx->cxy != 0 || ctx->lid != 0)
+		return;
+	pp.turn = 0;
+	pp.pong_done = 0;
+	pp.pong_xp = XPTR_NULL;
+	pp.ping_xp = self_xp;
+	desc.args[0] = (uint64_t)(uintptr_t)pong;
+	desc.args[2] = cluster_cores_of(far) - 1;
+	desc.args[3] = THREAD_KERNEL;
+	desc.args[4] = XPTR(local_cxy, name);
+	rpc_send(far, &desc);
+	KT_EXPECT_EQ(ctx, desc.error, 0);
+	if (desc.error)
+		return;
+	while (pp.pong_xp == XPTR_NULL)
+		sched_yield();
+	for (int i = 0; i < PINGPONG_ROUNDS; i++) {
+		wait_turn(0, self_xp);
+		pp.turn = 1;
+		thread_unblock(pp.pong_xp, THREAD_BLOCKED_TEST);
+	}
+	wait_turn(0, self_xp);
+	while (!pp.pong_done)
+		sched_yield();
+	KT_EXPECT_EQ(ctx, pp.turn, 0);
+}
