@@ -12,7 +12,11 @@
 
 #define PINGPONG_ROUNDS 10000
 
-/* Every core takes ticks: a sleep of 50 ms sees several (and returns at all, woken by a tick). */
+/*
+ * Every core takes ticks: a sleep of 50 ms returns at all (only a tick can end it) and sees the
+ * core's tick count grow. How many ticks is not checked: QEMU's virtual cores may be descheduled by
+ * a busy host, and the timer then collapses the missed periods into one tick.
+ */
 KTEST(sched, ticks_on_every_core)
 {
 	sched_t *s = &cluster_current_core()->sched;
@@ -20,7 +24,7 @@ KTEST(sched, ticks_on_every_core)
 
 	thread_sleep_ns(50000000);
 	KT_EXPECT(ctx, hal_get_time_ns() - t0 >= 50000000);
-	KT_EXPECT(ctx, s->ticks >= before + 3);
+	KT_EXPECT(ctx, s->ticks > before);
 	KT_EXPECT(ctx, hal_timer_uses_sstc()); /* QEMU virt has Sstc; the SBI path is the fallback */
 }
 
