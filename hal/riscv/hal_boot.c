@@ -15,12 +15,17 @@
 #define SBI_HSM_STOPPED 1
 #define HSM_WAIT_LOOPS  100000000UL
 
+/* Where a core's traps go when its kernel stack overflowed (trap.S). */
+static uint8_t emergency_stacks[CONFIG_MAX_CORES_PER_CLUSTER][EMERGENCY_STACK_SIZE]
+	__attribute__((aligned(16)));
+
 _Noreturn void hal_core_entry(uint64_t lid)
 {
 	hal_cpu_t *cpu = &hal_cpus[lid];
 
 	cpu->lid = (lid_t)lid;
 	cpu->hwid = boot_info.core[boot_info.cluster[local_cxy].first_core + lid].hwid;
+	cpu->emergency_sp = (uint64_t)(uintptr_t)&emergency_stacks[lid][EMERGENCY_STACK_SIZE];
 	__asm__ volatile("mv tp, %0" ::"r"(cpu));
 	csr_write(sscratch, 0);
 	csr_write(stvec, (uintptr_t)hal_trap_entry);

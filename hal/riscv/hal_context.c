@@ -21,6 +21,10 @@
 #include "riscv.h"
 
 _Static_assert(HAL_CONTEXT_WORDS >= 14, "hal_context_t too small for ra, sp, s0..s11");
+/* trap.S repeats these to detect an overflow: keep them in step. */
+_Static_assert(KSTACK_BASE == 0xffffffe0UL << 32, "trap.S: KSTACK_BASE_HI");
+_Static_assert(((uint64_t)CONFIG_MAX_CLUSTERS << 30) == 1UL << 34, "trap.S: KSTACK_AREA_SHIFT");
+_Static_assert(KSTACK_SLOT_SIZE == 32 << 10 && CONFIG_KSTACK_SIZE == 16 << 10, "trap.S: slot sizes");
 _Static_assert(CONFIG_KSTACK_SIZE <= KSTACK_SLOT_SIZE - CONFIG_PAGE_SIZE, "no room for the guard page");
 
 void hal_context_start(void);
@@ -110,6 +114,14 @@ void hal_kstack_free(void *base)
 	kstack.in_use--;
 	kstack.cached++;
 	busylock_release(&kstack.lock);
+}
+
+bool riscv_kstack_is_guard(uintptr_t addr)
+{
+	uintptr_t off = addr - KSTACK_BASE;
+
+	return off < ((uintptr_t)CONFIG_MAX_CLUSTERS << 30) &&
+	       off % KSTACK_SLOT_SIZE < KSTACK_SLOT_SIZE - CONFIG_KSTACK_SIZE;
 }
 
 void hal_kstack_stats(uint32_t *in_use, uint32_t *cached)

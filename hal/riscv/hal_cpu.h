@@ -11,13 +11,16 @@
 #include <hal_types.h>
 #include <params.h>
 
+#include "trap_frame.h"
+
 #define HAL_LID_PHASE0 0xffffu /* lid shown while the boot hart runs phase 0 */
 
 typedef struct hal_cpu_s {
 	lid_t    lid;      /* index in the cluster (HAL_LID_PHASE0 during phase 0) */
 	hwid_t   hwid;     /* hart id                                               */
 	void    *core;     /* generic core descriptor (hal_set_core_ptr)            */
-	uint64_t scratch[4]; /* trap entry spill slots                              */
+	uint64_t scratch[4]; /* trap entry spill slots (offset HAL_CPU_SCRATCH)      */
+	uint64_t emergency_sp; /* top of the stack used when a kernel stack overflowed */
 	uint64_t timer_next; /* time of the next tick (timer.c)                     */
 	uint64_t timer_period; /* tick period in time units                         */
 	uint32_t timer_sstc; /* 1 if the tick uses stimecmp                         */
@@ -25,6 +28,9 @@ typedef struct hal_cpu_s {
 } __attribute__((aligned(64))) hal_cpu_t;
 
 extern hal_cpu_t hal_cpus[CONFIG_MAX_CORES_PER_CLUSTER];
+
+_Static_assert(__builtin_offsetof(hal_cpu_t, scratch) == HAL_CPU_SCRATCH, "trap.S layout");
+_Static_assert(__builtin_offsetof(hal_cpu_t, emergency_sp) == HAL_CPU_EMERGENCY_SP, "trap.S layout");
 
 static inline hal_cpu_t *hal_cpu_self(void)
 {
@@ -43,6 +49,8 @@ void hal_console_init(bool program_device);
 
 /* trap.c: execute a CSR write that may not exist; false if it raised an illegal instruction. */
 bool riscv_probe_csr_write_stimecmp(uint64_t value);
+/* hal_context.c: true if @addr lies in the guard pages of a kernel stack slot. */
+bool riscv_kstack_is_guard(uintptr_t addr);
 /* timer.c and ipi.c: interrupt handlers called by the trap dispatcher. */
 void riscv_timer_interrupt(void);
 void riscv_ipi_interrupt(void);

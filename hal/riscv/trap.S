@@ -8,10 +8,34 @@
  */
 #include "trap_frame.h"
 
+#define KSTACK_BASE_HI     0xffffffe0     /* KSTACK_BASE >> 32 (mmu.h)                   */
+#define KSTACK_AREA_SHIFT  34             /* 16 clusters x 1 GiB (CONFIG_MAX_CLUSTERS)   */
+#define KSTACK_SLOT_SIZE   (32 << 10)
+#define KSTACK_STACK_SIZE  (16 << 10)     /* CONFIG_KSTACK_SIZE                          */
+
 	.section .text
 	.globl hal_trap_entry
 	.balign 4
 hal_trap_entry:
+	/*
+	 * Overflow check: if the frame would not fit above the guard of a thread's stack, the stack
+	 * overflowed (or is about to): save the frame on the core's emergency stack instead, so
+	 * that the trap handler can report it rather than fault again and again.
+	 */
+	sd	t0, HAL_CPU_SCRATCH(tp)
+	sd	t1, HAL_CPU_SCRATCH + 8(tp)
+	li	t0, KSTACK_BASE_HI
+	slli	t0, t0, 32
+	sub	t0, sp, t0			/* offset of sp in the stack area */
+	srli	t1, t0, KSTACK_AREA_SHIFT
+	bnez	t1, 1f				/* not a thread stack */
+	li	t1, KSTACK_SLOT_SIZE - 1
+	and	t0, t0, t1			/* offset of sp in its slot */
+	li	t1, KSTACK_SLOT_SIZE - KSTACK_STACK_SIZE + TF_SIZE
+	bgeu	t0, t1, 1f			/* room for the frame: fine */
+	ld	sp, HAL_CPU_EMERGENCY_SP(tp)
+1:	ld	t0, HAL_CPU_SCRATCH(tp)
+	ld	t1, HAL_CPU_SCRATCH + 8(tp)
 	addi	sp, sp, -TF_SIZE
 	sd	x1, TF_REG(1)(sp)
 	sd	x3, TF_REG(3)(sp)

@@ -85,6 +85,10 @@ void hal_trap_handler(hal_trap_frame_t *tf)
 		tf->sepc += 4;
 		return;
 	}
+	if (riscv_kstack_is_guard(tf->stval))
+		panic_trap(tf, tf->sepc, tf->x[8 - 1], tf->x[1 - 1],
+			   "kernel stack overflow: %s at pc %lx hit the guard page at %lx",
+			   cause_name(tf->scause), tf->sepc, tf->stval);
 	panic_trap(tf, tf->sepc, tf->x[8 - 1], tf->x[1 - 1],
 		   "kernel trap: %s (scause %lx) at pc %lx, address %lx", cause_name(tf->scause),
 		   tf->scause, tf->sepc, tf->stval);

@@ -11,6 +11,11 @@
 #define TF_STVAL    (34 * 8)
 #define TF_SIZE     (36 * 8)          /* 16-byte aligned */
 
+/* hal_cpu_t fields used by trap.S (checked in hal_cpu.h). */
+#define HAL_CPU_SCRATCH      16
+#define HAL_CPU_EMERGENCY_SP 48
+#define EMERGENCY_STACK_SIZE 4096
+
 #ifndef __ASSEMBLER__
 #include <hal_types.h>
 

@@ -15,6 +15,7 @@
 #include <kern/ipi.h>
 #include <kern/printk.h>
 #include <kern/sched.h>
+#include <kern/sched_policy.h>
 #include <kern/thread.h>
 #include <libk/string.h>
 
@@ -52,44 +53,6 @@ void sched_attach(thread_t *thread, lid_t lid)
 	hal_restore_irq(irq);
 }
 
-static bool runnable(const thread_t *t)
-{
-	return __atomic_load_n(&t->blocked, __ATOMIC_ACQUIRE) == 0;
-}
-
-/*
- * Next runnable thread of one class (the user list if @user, else the kernel list), round robin:
- * the search starts after @current when @current belongs to that list. NULL if none is runnable.
- */
-static thread_t *pick_in(list_entry_t *root, bool user, thread_t *current)
-{
-	bool current_in_list = current->type != THREAD_IDLE && (current->type == THREAD_USER) == user;
-	list_entry_t *start, *e;
-
-	if (list_is_empty(root))
-		return NULL;
-	start = current_in_list ? current->sched_list.next : root->next;
-	e = start;
-	do {
-		if (e != root) {
-			thread_t *t = LIST_ELEMENT(e, thread_t, sched_list);
-			if (runnable(t))
-				return t;
-		}
-		e = e->next;
-	} while (e != start);
-	return NULL;
-}
-
-static thread_t *pick_next(sched_t *s)
-{
-	thread_t *t = pick_in(&s->k_root, false, s->current);
-
-	if (!t)
-		t = pick_in(&s->u_root, true, s->current);
-	return t ? t : s->idle;
-}
-
 /* After a switch, in the thread that now runs: destroy an exited predecessor, drop the lock. */
 void sched_switch_tail(void)
 {
@@ -121,7 +84,7 @@ void sched_yield(void)
 	busylock_acquire_raw(&s->lock);
 	__atomic_store_n(&s->need_resched, 0, __ATOMIC_RELAXED);
 	prev = s->current;
-	next = pick_next(s);
+	next = sched_policy_pick(&s->k_root, &s->u_root, prev, s->idle);
 	if (next == prev) {
 		busylock_release_raw(&s->lock);
 		hal_restore_irq(irq);
@@ -145,7 +108,7 @@ bool sched_has_runnable(void)
 	irqstate_t irq = hal_disable_irq();
 
 	busylock_acquire_raw(&s->lock);
-	found = pick_in(&s->k_root, false, s->idle) || pick_in(&s->u_root, true, s->idle);
+	found = sched_policy_has_runnable(&s->k_root, &s->u_root, s->idle);
 	busylock_release_raw(&s->lock);
 	hal_restore_irq(irq);
 	return found;

@@ -23,3 +23,24 @@ KTEST_FLAGS(panic, kernel_fault_backtrace, KTEST_EXPLICIT)
 		ktest_fail(ctx, __FILE__, __LINE__, "survived a load from %lx: %lx",
 			   UNMAPPED_KERNEL_ADDRESS, ktest_panic_outer(UNMAPPED_KERNEL_ADDRESS));
 }
+
+/* A runaway recursion must end on the guard page below the thread's stack, with a clear panic. */
+static volatile uint64_t recursion_limit = ~0UL; /* never reached; hides the recursion's end */
+
+__attribute__((noinline)) static uint64_t ktest_recurse(volatile uint64_t *prev, uint64_t depth)
+{
+	volatile uint64_t frame[64];
+
+	frame[0] = prev ? prev[0] + 1 : depth;
+	frame[63] = depth;
+	if (depth == recursion_limit)
+		return frame[0];
+	return ktest_recurse(frame, depth + 1) + frame[63];
+}
+
+KTEST_FLAGS(stack, overflow_hits_guard, KTEST_EXPLICIT)
+{
+	if (ctx->cxy == 0 && ctx->lid == 0)
+		ktest_fail(ctx, __FILE__, __LINE__, "survived infinite recursion: %lu",
+			   ktest_recurse(NULL, 0));
+}

@@ -32,7 +32,7 @@ KTEST(rpc, echo_all_pairs)
 KTEST(rpc, parallel_to_all_clusters)
 {
 	rpc_desc_t desc[CONFIG_MAX_CLUSTERS];
-	cxy_t to[CONFIG_MAX_CLUSTERS];
+	cxy_t to[CONFIG_MAX_CLUSTERS] = { 0 };
 	uint32_t n = cluster_count();
 
 	for (cxy_t c = 0; c < n; c++) {
