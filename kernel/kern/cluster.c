@@ -66,3 +66,41 @@ void cluster_init(void)
 	ppm_stats(local_cxy, &stats);
 	cl->free_pages_at_boot = (uint32_t)stats.free_pages;
 }
+
+void cluster_display(cxy_t cxy)
+{
+	xptr_t cl_xp = XPTR(cxy, &cluster_manager);
+	const boot_cluster_t *bc;
+	ppm_stats_t stats;
+	uint32_t cores;
+
+	if (cxy >= cluster_count()) {
+		printk_raw("cluster: no cluster %x\n", cxy);
+		return;
+	}
+	bc = &boot_info.cluster[cxy];
+	cores = hal_remote_l32(cl_xp + offsetof(cluster_t, cores_nr));
+	ppm_stats(cxy, &stats);
+	printk_raw("cluster %x: %u cores (%u online), memory 0x%lx-0x%lx, image 0x%lx\n", cxy, cores,
+		   hal_remote_l32(cl_xp + offsetof(cluster_t, cores_online)), bc->mem_base,
+		   bc->mem_base + bc->mem_size, bc->image_pa);
+	printk_raw("  pages: total %lu free %lu allocated %lu reserved %lu largest free block %lu\n",
+		   stats.total_pages, stats.free_pages, stats.alloc_pages, stats.reserved_pages,
+		   stats.largest_free_pages);
+	printk_raw("  threads: %u\n", hal_remote_l32(cl_xp + offsetof(cluster_t, threads_nr)));
+	for (lid_t lid = 0; lid < cores; lid++) {
+		xptr_t s_xp = XPTR(cxy, &cluster_manager.core[lid].sched);
+		printk_raw("  core %u: hart %u, %u kernel + %u user threads, ticks %lu (idle %lu)\n", lid,
+			   bc->cores_nr ? boot_info.core[bc->first_core + lid].hwid : 0,
+			   hal_remote_l32(s_xp + offsetof(sched_t, k_threads_nr)),
+			   hal_remote_l32(s_xp + offsetof(sched_t, u_threads_nr)),
+			   hal_remote_l64(s_xp + offsetof(sched_t, ticks)),
+			   hal_remote_l64(s_xp + offsetof(sched_t, idle_ticks)));
+	}
+	for (uint32_t order = CONFIG_KCM_MIN_ORDER; order <= CONFIG_KCM_MAX_ORDER; order++) {
+		kcm_stats_t ks;
+		kcm_remote_stats(cxy, order, &ks);
+		printk_raw("  kcm %4u bytes: %lu objects in use, %lu pages\n", 1u << order,
+			   ks.objs_used, (uint64_t)ks.pages);
+	}
+}

@@ -78,4 +78,10 @@ void cluster_init(void);
 /* The calling core's descriptor. */
 core_t *cluster_current_core(void);
 
+/*
+ * Print the summary of cluster @cxy (any cluster): cores and their load, memory (pages total,
+ * free, allocated, largest free block), threads, kernel objects per cache.
+ */
+void cluster_display(cxy_t cxy);
+
 #endif /* KERN_CLUSTER_H */

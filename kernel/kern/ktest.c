@@ -1,8 +1,8 @@
 /*
  * ktest.c - the in-kernel test runner (see ktest.h).
  *
- * Shared state lives in cluster 0 (ktest_state, see global.h): a barrier, the failure count of the
- * case in progress, and the count of failed cases. Between the barriers that frame a case, only
+ * Shared state lives in cluster 0 (ktest_state, see global.h): a blocking barrier, the failure
+ * count of the case in progress, and the count of failed cases. Between the barriers that frame a case, only
  * the reporting core (cluster 0, lid 0) writes the counters' resets, so no lock is needed.
  */
 #include <hal_boot.h>
@@ -13,6 +13,7 @@
 #include <kern/ktest.h>
 #include <kern/printk.h>
 #include <kern/sched.h>
+#include <kern/waitq.h>
 #include <libk/cmdline.h>
 #include <libk/string.h>
 #include <libk/xbarrier.h>
@@ -20,12 +21,17 @@
 extern const ktest_case_t __ktests_start[], __ktests_end[];
 
 static struct {
-	xbarrier_t barrier;      /* all cores, around and inside cases       */
+	busylock_t guard;        /* protects arrived and generation          */
+	uint32_t   arrived;      /* cores at the barrier in this round       */
+	uint32_t   generation;   /* barrier rounds completed                 */
+	waitq_t    waiters;      /* cores blocked at the barrier             */
 	uint32_t   case_failures;/* failed expectations of the current case  */
 	uint32_t   failed_cases; /* cases with at least one failure          */
 } ktest_state;               /* cluster 0's copy is the one used         */
 
 #define STATE_XP(field) XPTR(0, &ktest_state.field)
+
+static xbarrier_t start_barrier; /* cluster 0's copy */
 
 static bool is_reporter(void)
 {
@@ -52,10 +58,34 @@ void ktest_fail(ktest_ctx_t *ctx, const char *file, int line, const char *fmt, .
 	printk_raw("# [%x,%u] %s:%d: %s\n", ctx->cxy, ctx->lid, file, line, msg);
 }
 
-/* Cases run in threads: a core waiting at the barrier lets its other threads run. */
+/*
+ * Cases run in threads: a core waiting at the barrier blocks (its other threads run, or it idles
+ * in wfi), so waiting cores do not steal time from the ones measured or tested.
+ */
 void ktest_barrier(ktest_ctx_t *ctx)
 {
-	xbarrier_wait_relax(STATE_XP(barrier), ctx->cores_nr, sched_yield);
+	xptr_t guard = STATE_XP(guard);
+	uint32_t gen;
+
+	remote_busylock_acquire(guard);
+	gen = hal_remote_l32(STATE_XP(generation));
+	if (hal_remote_l32(STATE_XP(arrived)) + 1 == ctx->cores_nr) {
+		hal_remote_s32(STATE_XP(arrived), 0);
+		hal_remote_s32(STATE_XP(generation), gen + 1);
+		waitq_wake_all(STATE_XP(waiters));
+	} else {
+		hal_remote_s32(STATE_XP(arrived), hal_remote_l32(STATE_XP(arrived)) + 1);
+		while (hal_remote_l32(STATE_XP(generation)) == gen)
+			waitq_wait(STATE_XP(waiters), guard);
+	}
+	remote_busylock_release(guard);
+}
+
+/* Cluster 0's lid 0, before any case: the shared state (reached by every core afterwards). */
+static void state_init(void)
+{
+	remote_busylock_init(STATE_XP(guard), "ktest.barrier", LOCK_TEST_A);
+	waitq_init(STATE_XP(waiters), "ktest.barrier.wq");
 }
 
 /* Cluster 0's lid 0, after a case: print its result, reset the case's counter. */
@@ -80,6 +110,10 @@ void ktest_main(void)
 	for (const ktest_case_t *tc = __ktests_start; tc < __ktests_end; tc++)
 		planned += case_selected(tc, selection);
 
+	if (is_reporter())
+		state_init();
+	/* Nobody may use the barrier before cluster 0 initialised it: that one still spins. */
+	xbarrier_wait_relax(XPTR(0, &start_barrier), ctx.cores_nr, sched_yield);
 	if (is_reporter()) {
 		printk_raw("KTAP version 1\n1..%u\n", planned);
 		if (planned == 0)

@@ -121,9 +121,10 @@ static void wake_sleepers(list_entry_t *root, uint64_t now)
 
 	LIST_FOREACH(root, e) {
 		thread_t *t = LIST_ELEMENT(e, thread_t, sched_list);
+		/* WAITQ with SLEEP is a timed wait (waitq.c): its deadline ends both. */
 		if ((__atomic_load_n(&t->blocked, __ATOMIC_ACQUIRE) & THREAD_BLOCKED_SLEEP) &&
 		    now >= t->wakeup_ns)
-			thread_unblock(XPTR(local_cxy, t), THREAD_BLOCKED_SLEEP);
+			thread_unblock(XPTR(local_cxy, t), THREAD_BLOCKED_SLEEP | THREAD_BLOCKED_WAITQ);
 	}
 }
 

@@ -1,10 +1,11 @@
 /*
  * waitq.c - wait queues (see waitq.h).
  *
- * Timed waits: the waiter sets both THREAD_BLOCKED_WAITQ and THREAD_BLOCKED_SLEEP with a deadline.
- * Whichever comes first clears its own bit: a waker clears WAITQ (and unlinks), the tick clears
- * SLEEP. The waiter, once running again, takes the queue lock and settles the outcome: still linked
- * means the deadline won (it unlinks itself); unlinked means it was woken.
+ * Timed waits: the waiter sets both THREAD_BLOCKED_WAITQ and THREAD_BLOCKED_SLEEP with a deadline
+ * (no other wait combines the two). Whichever comes first clears both bits: a waker (which also
+ * unlinks the waiter) or the tick at the deadline. The waiter, once running again, takes the queue
+ * lock and settles the outcome: still linked means the deadline won (it unlinks itself); unlinked
+ * means it was woken.
  */
 #include <hal_irqmask.h>
 #include <hal_remote.h>
@@ -49,24 +50,18 @@ void waitq_wait(xptr_t wq_xp, xptr_t guard_xp)
 error_t waitq_wait_timeout(xptr_t wq_xp, xptr_t guard_xp, uint64_t timeout_ns)
 {
 	thread_t *self = thread_current();
-	xptr_t self_xp = XPTR(local_cxy, self);
 	error_t result = 0;
 	irqstate_t irq = hal_disable_irq();
 
 	self->wakeup_ns = hal_get_time_ns() + timeout_ns;
 	hal_restore_irq(irq);
 	enqueue_and_block(wq_xp, guard_xp, THREAD_BLOCKED_WAITQ | THREAD_BLOCKED_SLEEP);
-	/* Runs again once either bit is cleared; wait for the outcome to be settled. */
-	while ((hal_remote_l32(self_xp + offsetof(thread_t, blocked)) &
-		(THREAD_BLOCKED_WAITQ | THREAD_BLOCKED_SLEEP)) ==
-	       (THREAD_BLOCKED_WAITQ | THREAD_BLOCKED_SLEEP))
-		sched_yield();
+	sched_yield(); /* runs again once a waker or the deadline cleared both bits */
 	remote_busylock_acquire(WQ_LOCK(wq_xp));
 	if (xlist_is_linked(XPTR(local_cxy, &self->wait_list))) {
 		xlist_unlink(XPTR(local_cxy, &self->wait_list));
 		result = ETIMEDOUT;
 	}
-	thread_unblock(self_xp, THREAD_BLOCKED_WAITQ | THREAD_BLOCKED_SLEEP);
 	remote_busylock_release(WQ_LOCK(wq_xp));
 	if (guard_xp != XPTR_NULL)
 		remote_busylock_acquire(guard_xp);
@@ -83,7 +78,7 @@ static bool wake_first(xptr_t wq_xp)
 		return false;
 	xlist_unlink(entry_xp);
 	thread_xp = XLIST_ELEMENT(entry_xp, thread_t, wait_list);
-	thread_unblock(thread_xp, THREAD_BLOCKED_WAITQ);
+	thread_unblock(thread_xp, THREAD_BLOCKED_WAITQ | THREAD_BLOCKED_SLEEP); /* timed waits */
 	return true;
 }
 

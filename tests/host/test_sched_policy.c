@@ -11,7 +11,6 @@
 
 #include "htest.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #define THREADS_MAX 32
