@@ -13,6 +13,10 @@
 
 void hal_ipi_send(cxy_t cxy, lid_t lid);
 
+/* The same to every core of cluster @cxy whose bit is set in @lid_mask (bit i = lid i), in as
+ * few firmware calls as the platform allows. */
+void hal_ipi_send_mask(cxy_t cxy, uint32_t lid_mask);
+
 /* Let the calling core take IPIs (once per core, before it enables interrupts). */
 void hal_ipi_core_init(void);
 

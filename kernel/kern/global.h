@@ -6,11 +6,21 @@
  * whole machine are the *cluster 0* copies of the variables below, always reached through
  * XPTR(0, &name) and hal_remote_*; their copies in other clusters are never used.
  *
- *   object            where          protected by
- *   console_lock      printk.c       itself (remote busylock); serializes console lines
- *   panic_owner       panic.c        atomic cas (first panicking core wins, never reset)
- *   boot_barrier      kernel_init.c  atomic counter + generation (xbarrier.h)
- *   ktest_state       ktest.c        atomics; written between barriers by the ktest runner
+ *   object            where                 protected by
+ *   console_lock      printk.c              itself (remote busylock); serializes console lines
+ *   panic_owner       panic.c               atomic cas (first panicking core wins, never reset)
+ *   boot_barrier      kernel_init.c         atomic counter + generation (xbarrier.h)
+ *   ktest_state       ktest.c               its guard busylock (barrier); atomics (failure counts)
+ *   uart_rx           hal/riscv/uart_ns16550.c  its remote busylock (ring buffer of console input;
+ *                                           the UART interrupt goes to cluster 0)
+ *
+ * Per-cluster objects that other clusters reach on purpose, through XPTR(cxy, ...):
+ *   cluster_manager   kern/cluster.h        its lock legend (PPM, KCM, thread table, cores)
+ *   core_t.rpc_fifo   kern/remote_fifo.h    lock-free writers, one reader (the core's servers)
+ *   core_t.ipi_pending kern/ipi.h           atomic or / exchange
+ *   thread_t.blocked  kern/thread.h         atomic or / and (block and unblock from anywhere)
+ * and every kernel stack, mapped at the same address in all clusters (hal_context.h), so that an
+ * RPC descriptor or a wait-queue entry on a thread's stack is reachable from any cluster.
  *
  * Read-only after boot and identical in every replica (each cluster reads its own copy):
  * boot_info (hal_boot.h).

@@ -17,6 +17,14 @@ void ipi_send(cxy_t cxy, lid_t lid, uint32_t request)
 	hal_ipi_send(cxy, lid);
 }
 
+void ipi_send_mask(cxy_t cxy, uint32_t lid_mask, uint32_t request)
+{
+	for (lid_t lid = 0; lid < cluster_cores_of(cxy); lid++)
+		if (lid_mask & (1u << lid))
+			hal_remote_atomic_or32(XPTR(cxy, &cluster_manager.core[lid].ipi_pending), request);
+	hal_ipi_send_mask(cxy, lid_mask);
+}
+
 uint64_t ipi_received(uint32_t request)
 {
 	core_t *core = cluster_current_core();

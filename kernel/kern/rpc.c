@@ -91,10 +91,10 @@ static void wait_responses(volatile uint32_t *rsp, bool can_block)
 	}
 }
 
-void rpc_send_parallel(uint32_t n, const cxy_t *cxy, rpc_desc_t *desc)
+/* Post @n requests sharing one response counter and wait for them, blocking if @can_block. */
+static void send(uint32_t n, const cxy_t *cxy, rpc_desc_t *desc, bool can_block)
 {
 	volatile uint32_t responses = n;
-	bool can_block = client_can_block();
 
 	for (uint32_t i = 0; i < n; i++) {
 		kassert(cxy[i] < cluster_count() && desc[i].type < RPC_TYPES_NR);
@@ -109,9 +109,19 @@ void rpc_send_parallel(uint32_t n, const cxy_t *cxy, rpc_desc_t *desc)
 	wait_responses(&responses, can_block);
 }
 
+void rpc_send_parallel(uint32_t n, const cxy_t *cxy, rpc_desc_t *desc)
+{
+	send(n, cxy, desc, client_can_block());
+}
+
 void rpc_send(cxy_t cxy, rpc_desc_t *desc)
 {
-	rpc_send_parallel(1, &cxy, desc);
+	send(1, &cxy, desc, client_can_block());
+}
+
+void rpc_send_polling(cxy_t cxy, rpc_desc_t *desc)
+{
+	send(1, &cxy, desc, false);
 }
 
 /* ------------------------------------------------------------------------------------------- */

@@ -83,6 +83,13 @@ void rpc_core_init(void);
 void rpc_send(cxy_t cxy, rpc_desc_t *desc);
 
 /*
+ * The same in polling mode whatever the caller: it spins on the response counter instead of
+ * blocking. For code that must not block (the idle thread, boot); rpc_send() chooses it by itself
+ * when the caller cannot block.
+ */
+void rpc_send_polling(cxy_t cxy, rpc_desc_t *desc);
+
+/*
  * Send @desc[i] to cluster @cxy[i] for i < @n, all sharing one response counter, and wait once for
  * all of them.
  */

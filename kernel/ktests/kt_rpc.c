@@ -103,3 +103,19 @@ KTEST(rpc, thread_create_in_every_cluster)
 		thread_sleep_ns(1000000);
 	KT_EXPECT_EQ(ctx, clusters_seen, (1u << cluster_count()) - 1);
 }
+
+/* Polling mode (what the idle thread and boot code use): same results, the client never blocks. */
+KTEST(rpc, polling_client)
+{
+	thread_t *self = thread_current();
+	uint64_t switches = self->switches;
+
+	for (cxy_t to = 0; to < cluster_count(); to++) {
+		rpc_desc_t desc = { .type = RPC_ECHO };
+		desc.args[3] = payload(ctx->cxy, ctx->lid, to, 3);
+		rpc_send_polling(to, &desc);
+		KT_EXPECT_EQ(ctx, desc.args[3], ~payload(ctx->cxy, ctx->lid, to, 3));
+	}
+	/* A blocking client is switched out while it waits; a polling one only by the tick. */
+	KT_EXPECT(ctx, self->switches - switches <= 2 * cluster_count());
+}
