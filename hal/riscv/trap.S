@@ -20,7 +20,8 @@ hal_trap_entry:
 	/*
 	 * Overflow check: if the frame would not fit above the guard of a thread's stack, the stack
 	 * overflowed (or is about to): save the frame on the core's emergency stack instead, so
-	 * that the trap handler can report it rather than fault again and again.
+	 * that the trap handler can report it rather than fault again and again. Whatever the trap
+	 * (a fault in the guard, or an interrupt that found no room), the handler then panics.
 	 */
 	sd	t0, HAL_CPU_SCRATCH(tp)
 	sd	t1, HAL_CPU_SCRATCH + 8(tp)
@@ -33,6 +34,7 @@ hal_trap_entry:
 	and	t0, t0, t1			/* offset of sp in its slot */
 	li	t1, KSTACK_SLOT_SIZE - KSTACK_STACK_SIZE + TF_SIZE
 	bgeu	t0, t1, 1f			/* room for the frame: fine */
+	sd	sp, HAL_CPU_SCRATCH + 16(tp)	/* no room: fatal; keep the faulty sp for the report */
 	ld	sp, HAL_CPU_EMERGENCY_SP(tp)
 1:	ld	t0, HAL_CPU_SCRATCH(tp)
 	ld	t1, HAL_CPU_SCRATCH + 8(tp)

@@ -72,10 +72,24 @@ static void handle_interrupt(hal_trap_frame_t *tf)
 	kernel_irq_exit((tf->sstatus & SSTATUS_SPIE) != 0);
 }
 
+/* True if trap.S saved @tf on the emergency stack: the thread's stack had no room left. */
+static bool on_emergency_stack(hal_cpu_t *cpu, hal_trap_frame_t *tf)
+{
+	uintptr_t top = cpu->emergency_sp, frame = (uintptr_t)tf;
+
+	return frame < top && frame >= top - EMERGENCY_STACK_SIZE;
+}
+
 void hal_trap_handler(hal_trap_frame_t *tf)
 {
 	hal_cpu_t *cpu = hal_cpu_self();
 
+	if (on_emergency_stack(cpu, tf)) {
+		tf->x[2 - 1] = cpu->scratch[2]; /* the overflowed sp, for the report */
+		panic_trap(tf, tf->sepc, tf->x[8 - 1], tf->x[1 - 1],
+			   "kernel stack overflow: %s at pc %lx with sp %lx, no room left above the "
+			   "guard page", cause_name(tf->scause), tf->sepc, cpu->scratch[2]);
+	}
 	if (tf->scause & SCAUSE_INTERRUPT) {
 		handle_interrupt(tf);
 		return;
@@ -85,7 +99,7 @@ void hal_trap_handler(hal_trap_frame_t *tf)
 		tf->sepc += 4;
 		return;
 	}
-	if (riscv_kstack_is_guard(tf->stval))
+	if (riscv_kstack_is_guard(tf->stval)) /* a big frame jumped over the check: same verdict */
 		panic_trap(tf, tf->sepc, tf->x[8 - 1], tf->x[1 - 1],
 			   "kernel stack overflow: %s at pc %lx hit the guard page at %lx",
 			   cause_name(tf->scause), tf->sepc, tf->stval);

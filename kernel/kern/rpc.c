@@ -107,6 +107,9 @@ static void send(uint32_t n, const cxy_t *cxy, rpc_desc_t *desc, bool can_block)
 	for (uint32_t i = 0; i < n; i++)
 		post(cxy[i], XPTR(local_cxy, &desc[i]), can_block);
 	wait_responses(&responses, can_block);
+	/* The last server may still be on its way out of thread_unblock(): see serve(). */
+	while (__atomic_load_n(&thread_current()->rpc_servers, __ATOMIC_ACQUIRE) != 0)
+		hal_cpu_relax();
 }
 
 void rpc_send_parallel(uint32_t n, const cxy_t *cxy, rpc_desc_t *desc)
@@ -139,10 +142,16 @@ static void serve(xptr_t desc_xp)
 		panic("%s: request %lx has unknown type %u", __func__, desc_xp, type);
 	rpc_table[type].service(desc_xp);
 	hal_remote_atomic_add64(XPTR(local_cxy, &cluster_manager.rpc_stats.served[type]), 1);
+	/*
+	 * After the last decrement the descriptor may vanish: nothing reads it past this point.
+	 * The client thread must outlive our unblock: it waits for rpc_servers to drop to 0 before
+	 * leaving rpc_send, and we raise it while the counter still holds it there.
+	 */
+	hal_remote_atomic_add32(thread_xp + offsetof(thread_t, rpc_servers), 1);
 	hal_fence(); /* results are visible before the counter says so */
-	/* After the last decrement the descriptor may vanish: nothing reads it past this point. */
 	if (hal_remote_atomic_add32(rsp_xp, -1) == 1 && blocking)
 		thread_unblock(thread_xp, THREAD_BLOCKED_RPC);
+	hal_remote_atomic_add32(thread_xp + offsetof(thread_t, rpc_servers), -1);
 }
 
 static error_t server_create(lid_t lid);

@@ -62,6 +62,7 @@ typedef struct thread_s {
 	uint32_t        wait_timed_out; /* [A] 1 if a timed wait ended by its deadline    */
 	uint64_t        switches;   /* [O] times it was switched in                       */
 	uint64_t        wakeups;    /* [A] times it was unblocked                         */
+	uint32_t        rpc_servers;/* [A] RPC servers still touching this client thread  */
 	lockdep_state_t lockdep;    /* [O] locks held (debug checks)                      */
 } thread_t;
 
