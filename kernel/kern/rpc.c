@@ -279,7 +279,10 @@ static void service_echo(xptr_t desc_xp)
 
 static void service_sleep(xptr_t desc_xp)
 {
+	xptr_t proof = DESC_FIELD(desc_xp, args) + sizeof(uint64_t);
+
 	thread_sleep_ns(hal_remote_l64(DESC_FIELD(desc_xp, args)));
+	hal_remote_s64(proof, ~hal_remote_l64(proof));
 	hal_remote_s32(DESC_FIELD(desc_xp, error), 0);
 }
 

@@ -30,7 +30,8 @@
 
 typedef enum rpc_type_e {
 	RPC_ECHO = 0,           /* test: args[i] -> ~args[i], error = args[7]               */
-	RPC_SLEEP,              /* test: the server sleeps args[0] ns (a service that blocks) */
+	RPC_SLEEP,              /* test: the server sleeps args[0] ns (a service that blocks),
+	                           then args[1] -> ~args[1]                                 */
 	RPC_THREAD_CREATE,      /* create and start a kernel thread in the target cluster   */
 	RPC_TYPES_NR
 } rpc_type_t;

@@ -8,6 +8,7 @@
 #include <kern/rpc.h>
 #include <kern/sched.h>
 #include <kern/thread.h>
+#include <mm/kmem.h>
 
 static uint64_t payload(cxy_t from, lid_t lid, cxy_t to, int i)
 {
@@ -118,4 +119,39 @@ KTEST(rpc, polling_client)
 	}
 	/* A blocking client is switched out while it waits; a polling one only by the tick. */
 	KT_EXPECT(ctx, self->switches - switches <= 2 * cluster_count());
+}
+
+/*
+ * More requests than a FIFO holds, to one core at once: the client waits, nothing is dropped. The
+ * service sleeps 1 ms, so the servers (at most CONFIG_RPC_SERVERS_MAX) drain the FIFO much more
+ * slowly than the client fills it, on any topology.
+ */
+KTEST(rpc, full_fifo_waits)
+{
+	enum { N = 3 * CONFIG_REMOTE_FIFO_SLOTS };
+	cxy_t target = (cxy_t)(cluster_count() - 1);
+	rpc_desc_t *desc;
+	cxy_t *to;
+	uint64_t full_before;
+
+	if (ctx->cxy != 0 || ctx->lid != 0)
+		return;
+	desc = kmem_alloc(N * sizeof(*desc), KMEM_ZERO);
+	to = kmem_alloc(N * sizeof(*to), KMEM_ZERO);
+	KT_EXPECT(ctx, desc && to);
+	if (desc && to) {
+		full_before = cluster_manager.rpc_stats.fifo_full;
+		for (int i = 0; i < N; i++) {
+			to[i] = target;
+			desc[i].type = RPC_SLEEP;
+			desc[i].args[0] = 1000000;
+			desc[i].args[1] = (uint64_t)i;
+		}
+		rpc_send_parallel(N, to, desc);
+		for (int i = 0; i < N; i++)
+			KT_EXPECT_EQ(ctx, desc[i].args[1], ~(uint64_t)i);
+		KT_EXPECT(ctx, cluster_manager.rpc_stats.fifo_full > full_before);
+	}
+	kmem_free(desc);
+	kmem_free(to);
 }
