@@ -31,6 +31,14 @@ void hal_context_init(hal_context_t *ctx, void *stack_top, void (*entry)(void *)
 void hal_context_switch(hal_context_t *from, hal_context_t *to);
 
 /*
+ * Leave the kernel for user mode in the calling thread: execution goes on at user address @pc with
+ * stack pointer @sp, thread pointer @tls and first argument register @arg, interrupts enabled. A
+ * later trap from user mode saves its frame at the top of this thread's kernel stack. Caller: a
+ * thread created with hal_context_init, whose address space (hal_gpt_activate) maps @pc and @sp.
+ */
+_Noreturn void hal_user_enter(uintptr_t pc, uintptr_t sp, uintptr_t tls, uintptr_t arg);
+
+/*
  * Kernel stacks of CONFIG_KSTACK_SIZE bytes in the local cluster's part of the kernel stack area.
  * hal_kstack_alloc() returns the lowest address of the stack, or NULL when the area or the
  * cluster's memory is exhausted. Freed stacks stay mapped and are reused by the same cluster, so a

@@ -45,4 +45,7 @@ _Noreturn void hal_poweroff(unsigned code);
 /* Full memory fence between the accesses before and after it. */
 void hal_fence(void);
 
+/* Make instructions this core wrote to memory visible to its own instruction fetches. */
+void hal_icache_sync(void);
+
 #endif /* HAL_SPECIAL_H */

@@ -20,4 +20,38 @@ void kernel_ipi(void);
  */
 void kernel_irq_exit(bool interrupted_irq_enabled);
 
+/* Kinds of exceptions raised by user code, as far as the generic kernel cares. */
+typedef enum hal_user_exc_e {
+	HAL_EXC_PAGE_FAULT = 1, /* access to an unmapped or protected page (vaddr, access)   */
+	HAL_EXC_ILLEGAL,        /* illegal instruction                                   */
+	HAL_EXC_BREAKPOINT,     /* breakpoint instruction                                */
+	HAL_EXC_MISALIGNED,     /* misaligned access the hardware does not handle        */
+	HAL_EXC_BUS,            /* access fault: no memory or device at that address      */
+} hal_user_exc_t;
+
+/* Access of a page fault. */
+#define HAL_ACCESS_READ  0x1u
+#define HAL_ACCESS_WRITE 0x2u
+#define HAL_ACCESS_EXEC  0x4u
+
+/*
+ * A page fault on user address @vaddr, from user code or from a copy of hal_uspace.h: map the page
+ * (demand paging, copy on write) if the address space allows @access. Returns 0 if the access can
+ * be retried, EFAULT otherwise. Runs in the faulting thread with IRQs enabled; may sleep.
+ */
+error_t kernel_page_fault(uintptr_t vaddr, uint32_t access);
+
+/*
+ * Any other exception raised by user code, or a page fault kernel_page_fault could not resolve:
+ * deliver the matching signal to the thread (@pc the faulting instruction, @vaddr the address).
+ * Returns if the thread may go on (a handler), otherwise it does not return.
+ */
+void kernel_user_exception(hal_user_exc_t kind, uintptr_t vaddr, uint32_t access, uintptr_t pc);
+
+/*
+ * A system call of the running user thread: @nr and @args as the user passed them. Returns the
+ * value for the user's result register (>= 0, or -errno). Runs with IRQs enabled; may sleep.
+ */
+int64_t kernel_syscall(uint64_t nr, const uint64_t args[6]);
+
 #endif /* HAL_UPCALLS_H */

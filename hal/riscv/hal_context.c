@@ -9,6 +9,7 @@
  */
 #include <hal_boot.h>
 #include <hal_context.h>
+#include <hal_irqmask.h>
 #include <hal_remote.h>
 #include <hal_special.h>
 #include <kern/printk.h>
@@ -19,8 +20,10 @@
 
 #include "mmu.h"
 #include "riscv.h"
+#include "hal_cpu.h"
+#include "trap_frame.h"
 
-_Static_assert(HAL_CONTEXT_WORDS >= 14, "hal_context_t too small for ra, sp, s0..s11");
+_Static_assert(HAL_CONTEXT_WORDS >= 16, "hal_context_t too small for ra, sp, s0..s11, stack, sstatus");
 /* trap.S repeats these to detect an overflow: keep them in step. */
 _Static_assert(KSTACK_BASE == 0xffffffe0UL << 32, "trap.S: KSTACK_BASE_HI");
 _Static_assert(((uint64_t)CONFIG_MAX_CLUSTERS << 30) == 1UL << 34, "trap.S: KSTACK_AREA_SHIFT");
@@ -37,6 +40,29 @@ void hal_context_init(hal_context_t *ctx, void *stack_top, void (*entry)(void *)
 	ctx->regs[1] = (uint64_t)(uintptr_t)stack_top;         /* sp */
 	ctx->regs[2] = (uint64_t)(uintptr_t)entry;             /* s0 */
 	ctx->regs[3] = (uint64_t)(uintptr_t)arg;               /* s1 */
+	ctx->regs[14] = (uint64_t)(uintptr_t)stack_top;        /* kernel stack top (trap.S) */
+	/* sstatus: supervisor, IRQs off until the new thread enables them, no user access. */
+	ctx->regs[15] = csr_read(sstatus) & ~(SSTATUS_SIE | SSTATUS_SUM);
+}
+
+void riscv_resume_frame(hal_trap_frame_t *frame);
+
+_Noreturn void hal_user_enter(uintptr_t pc, uintptr_t sp, uintptr_t tls, uintptr_t arg)
+{
+	hal_cpu_t *cpu = hal_cpu_self();
+	hal_trap_frame_t *tf = (hal_trap_frame_t *)(cpu->kstack_top - sizeof(hal_trap_frame_t));
+
+	kassert(cpu->kstack_top != 0);
+	hal_disable_irq();
+	memset(tf, 0, sizeof(*tf));
+	tf->sepc = pc;
+	tf->x[2 - 1] = sp;
+	tf->x[4 - 1] = tls;
+	tf->x[10 - 1] = arg;
+	/* Return to user mode (SPP clear) with interrupts on (SPIE), user pages off limits (SUM). */
+	tf->sstatus = (csr_read(sstatus) & ~(SSTATUS_SPP | SSTATUS_SUM)) | SSTATUS_SPIE;
+	riscv_resume_frame(tf);
+	__builtin_unreachable();
 }
 
 /* The local cluster's part of the stack area. Lock legend: [L] kstack.lock. */

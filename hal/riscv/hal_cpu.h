@@ -21,6 +21,7 @@ typedef struct hal_cpu_s {
 	void    *core;     /* generic core descriptor (hal_set_core_ptr)            */
 	uint64_t scratch[4]; /* trap entry spill slots (offset HAL_CPU_SCRATCH)      */
 	uint64_t emergency_sp; /* top of the stack used when a kernel stack overflowed */
+	uint64_t kstack_top; /* top of the running thread's kernel stack: user traps land there */
 	uint64_t timer_next; /* time of the next tick (timer.c)                     */
 	uint64_t timer_period; /* tick period in time units                         */
 	uint32_t timer_sstc; /* 1 if the tick uses stimecmp                         */
@@ -31,6 +32,7 @@ extern hal_cpu_t hal_cpus[CONFIG_MAX_CORES_PER_CLUSTER];
 
 _Static_assert(__builtin_offsetof(hal_cpu_t, scratch) == HAL_CPU_SCRATCH, "trap.S layout");
 _Static_assert(__builtin_offsetof(hal_cpu_t, emergency_sp) == HAL_CPU_EMERGENCY_SP, "trap.S layout");
+_Static_assert(__builtin_offsetof(hal_cpu_t, kstack_top) == HAL_CPU_KSTACK_TOP, "trap.S layout");
 
 static inline hal_cpu_t *hal_cpu_self(void)
 {

@@ -89,6 +89,11 @@ void hal_fence(void)
 	__asm__ volatile("fence rw, rw" ::: "memory");
 }
 
+void hal_icache_sync(void)
+{
+	__asm__ volatile("fence.i" ::: "memory");
+}
+
 /* The SiFive test finisher: 0x5555 = pass; 0x3333 | code << 16 = fail with code. */
 #define FINISHER_PASS 0x5555u
 #define FINISHER_FAIL 0x3333u

@@ -55,4 +55,11 @@ static inline bool pte_is_leaf(pte_t pte)
 	return (pte & (PTE_R | PTE_W | PTE_X)) != 0;
 }
 
+/*
+ * Make the root table at @root_pa the calling core's translation root (satp: Sv39, ASID 0) and
+ * flush its TLB. In hal_tlb.c, apart from the page-table code, so that host tests of hal_gpt.c can
+ * stand in for it.
+ */
+void riscv_mmu_switch_root(paddr_t root_pa);
+
 #endif /* HAL_RISCV_MMU_H */

@@ -2,10 +2,14 @@
  * trap.c - dispatch of supervisor traps on RISC-V.
  *
  * Interrupts go to their handler (software = IPI, timer = tick, external = the interrupt
- * controller), then to kernel_irq_exit(), which may switch threads. A kernel exception is a bug
- * and panics with its cause, the faulting address, the registers and a backtrace from the trapped
- * frame; the one exception expected is the illegal instruction of a CSR probe.
+ * controller), then to kernel_irq_exit(), which may switch threads. A trap from user mode is a
+ * system call (kernel_syscall), a page fault (kernel_page_fault) or another exception
+ * (kernel_user_exception). In the kernel, a fault inside a user copy is resolved or turned into
+ * EFAULT; the illegal instruction of a CSR probe is skipped; anything else is a bug and panics
+ * with its cause, the faulting address, the registers and a backtrace from the trapped frame.
  */
+#include <hal_gpt.h>
+#include <hal_irqmask.h>
 #include <hal_upcalls.h>
 #include <kern/printk.h>
 
@@ -17,7 +21,25 @@
 #define IRQ_S_SOFT     1
 #define IRQ_S_TIMER    5
 #define IRQ_S_EXTERNAL 9
+
+#define EXC_INST_MISALIGNED  0
+#define EXC_INST_ACCESS      1
 #define EXC_ILLEGAL_INSTRUCTION 2
+#define EXC_BREAKPOINT       3
+#define EXC_LOAD_MISALIGNED  4
+#define EXC_LOAD_ACCESS      5
+#define EXC_STORE_MISALIGNED 6
+#define EXC_STORE_ACCESS     7
+#define EXC_ECALL_U          8
+#define EXC_INST_PAGE_FAULT  12
+#define EXC_LOAD_PAGE_FAULT  13
+#define EXC_STORE_PAGE_FAULT 15
+
+/* Registers of the Linux system call convention: a7 = number, a0..a5 = arguments, a0 = result. */
+#define REG_A0 10
+#define REG_A7 17
+
+extern char riscv_uaccess_start[], riscv_uaccess_end[], riscv_uaccess_fixup[];
 
 static const char *const exception_names[] = {
 	[0] = "instruction address misaligned", [1] = "instruction access fault",
@@ -80,12 +102,93 @@ static bool on_emergency_stack(hal_cpu_t *cpu, hal_trap_frame_t *tf)
 	return frame < top && frame >= top - EMERGENCY_STACK_SIZE;
 }
 
+/* The access a memory exception was caused by (0 if it is not a memory exception). */
+static uint32_t fault_access(uint64_t code)
+{
+	switch (code) {
+	case EXC_INST_PAGE_FAULT:
+	case EXC_INST_ACCESS:
+		return HAL_ACCESS_EXEC;
+	case EXC_LOAD_PAGE_FAULT:
+	case EXC_LOAD_ACCESS:
+		return HAL_ACCESS_READ;
+	case EXC_STORE_PAGE_FAULT:
+	case EXC_STORE_ACCESS:
+		return HAL_ACCESS_WRITE;
+	default:
+		return 0;
+	}
+}
+
+static hal_user_exc_t user_exception_kind(uint64_t code)
+{
+	switch (code) {
+	case EXC_ILLEGAL_INSTRUCTION:
+		return HAL_EXC_ILLEGAL;
+	case EXC_BREAKPOINT:
+		return HAL_EXC_BREAKPOINT;
+	case EXC_INST_MISALIGNED:
+	case EXC_LOAD_MISALIGNED:
+	case EXC_STORE_MISALIGNED:
+		return HAL_EXC_MISALIGNED;
+	case EXC_INST_ACCESS:
+	case EXC_LOAD_ACCESS:
+	case EXC_STORE_ACCESS:
+		return HAL_EXC_BUS;
+	default:
+		return HAL_EXC_PAGE_FAULT;
+	}
+}
+
+/* A trap from user mode: system call, page fault, or another exception. IRQs are on meanwhile. */
+static void user_trap(hal_trap_frame_t *tf)
+{
+	uint64_t code = tf->scause;
+	uint32_t access = fault_access(code);
+
+	hal_enable_irq();
+	if (code == EXC_ECALL_U) {
+		tf->sepc += 4;
+		tf->x[REG_A0 - 1] = (uint64_t)kernel_syscall(tf->x[REG_A7 - 1], &tf->x[REG_A0 - 1]);
+	} else if ((code == EXC_INST_PAGE_FAULT || code == EXC_LOAD_PAGE_FAULT ||
+		    code == EXC_STORE_PAGE_FAULT) && kernel_page_fault(tf->stval, access) == 0) {
+		/* resolved: the instruction runs again */
+	} else {
+		kernel_user_exception(user_exception_kind(code), tf->stval, access, tf->sepc);
+	}
+	hal_disable_irq();
+	kernel_irq_exit(true);
+}
+
+/*
+ * A fault of the kernel inside a user copy (uaccess.S): let the VMM map the page, else make the
+ * copy return its error. Returns false if the fault did not come from a user copy.
+ */
+static bool uaccess_fault(hal_trap_frame_t *tf)
+{
+	uint32_t access = fault_access(tf->scause);
+
+	if (tf->sepc < (uintptr_t)riscv_uaccess_start || tf->sepc >= (uintptr_t)riscv_uaccess_end ||
+	    access == 0 || access == HAL_ACCESS_EXEC)
+		return false;
+	if (tf->scause != EXC_LOAD_ACCESS && tf->scause != EXC_STORE_ACCESS &&
+	    tf->stval < GPT_USER_VA_END) {
+		error_t error;
+		hal_enable_irq();
+		error = kernel_page_fault(tf->stval, access);
+		hal_disable_irq();
+		if (!error)
+			return true;
+	}
+	tf->sepc = (uintptr_t)riscv_uaccess_fixup;
+	return true;
+}
+
 void hal_trap_handler(hal_trap_frame_t *tf)
 {
 	hal_cpu_t *cpu = hal_cpu_self();
 
 	if (on_emergency_stack(cpu, tf)) {
-		tf->x[2 - 1] = cpu->scratch[2]; /* the overflowed sp, for the report */
 		panic_trap(tf, tf->sepc, tf->x[8 - 1], tf->x[1 - 1],
 			   "kernel stack overflow: %s at pc %lx with sp %lx, no room left above the "
 			   "guard page", cause_name(tf->scause), tf->sepc, cpu->scratch[2]);
@@ -94,6 +197,12 @@ void hal_trap_handler(hal_trap_frame_t *tf)
 		handle_interrupt(tf);
 		return;
 	}
+	if (!(tf->sstatus & SSTATUS_SPP)) {
+		user_trap(tf);
+		return;
+	}
+	if (uaccess_fault(tf))
+		return;
 	if (tf->scause == EXC_ILLEGAL_INSTRUCTION && cpu->probing == 1) {
 		cpu->probing = 2;
 		tf->sepc += 4;

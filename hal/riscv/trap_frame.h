@@ -14,6 +14,7 @@
 /* hal_cpu_t fields used by trap.S (checked in hal_cpu.h). */
 #define HAL_CPU_SCRATCH      16
 #define HAL_CPU_EMERGENCY_SP 48
+#define HAL_CPU_KSTACK_TOP   56
 #define EMERGENCY_STACK_SIZE 4096
 
 #ifndef __ASSEMBLER__
@@ -34,6 +35,7 @@ _Static_assert(__builtin_offsetof(hal_trap_frame_t, stval) == TF_STVAL, "trap fr
 
 void hal_trap_entry(void);
 void hal_trap_handler(hal_trap_frame_t *tf);
+_Noreturn void hal_trap_return(void);
 #endif
 
 #endif /* HAL_RISCV_TRAP_FRAME_H */

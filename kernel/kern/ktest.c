@@ -6,6 +6,7 @@
  * the reporting core (cluster 0, lid 0) writes the counters' resets, so no lock is needed.
  */
 #include <hal_boot.h>
+#include <hal_context.h>
 #include <hal_irqmask.h>
 #include <hal_remote.h>
 #include <hal_special.h>
@@ -43,6 +44,18 @@ static bool case_selected(const ktest_case_t *tc, const char *selection)
 	if (!strcmp(selection, "all"))
 		return !(tc->flags & KTEST_EXPLICIT);
 	return cmdline_list_contains(selection, tc->suite);
+}
+
+uint64_t ktest_free_pages(void)
+{
+	uint32_t in_use, cached;
+	ppm_stats_t stats;
+
+	for (uint32_t order = CONFIG_KCM_MIN_ORDER; order <= CONFIG_KCM_MAX_ORDER; order++)
+		kcm_remote_shrink(local_cxy, order);
+	hal_kstack_stats(&in_use, &cached);
+	ppm_stats(local_cxy, &stats);
+	return stats.free_pages + (uint64_t)cached * (CONFIG_KSTACK_SIZE / CONFIG_PAGE_SIZE);
 }
 
 void ktest_fail(ktest_ctx_t *ctx, const char *file, int line, const char *fmt, ...)

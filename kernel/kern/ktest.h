@@ -58,6 +58,13 @@ void ktest_fail(ktest_ctx_t *ctx, const char *file, int line, const char *fmt, .
 				   #b, a_, b_);                                                     \
 	} while (0)
 
+/*
+ * Free pages of the local cluster for leak checks: the PPM's free pages, once the object caches
+ * gave their empty pages back, plus the pages of the kernel stacks cached for reuse (a stack slot
+ * keeps its pages for the next thread: they are free for the purpose of a leak check).
+ */
+uint64_t ktest_free_pages(void);
+
 /* Wait for every core taking part in the case (for cases with phases). */
 void ktest_barrier(ktest_ctx_t *ctx);
 

@@ -33,6 +33,11 @@ static void console_emit(const char *buf, size_t len)
 	remote_busylock_release(lock_xp);
 }
 
+void console_write(const char *buf, size_t len)
+{
+	console_emit(buf, len);
+}
+
 static size_t format_prefix(char *buf, size_t size)
 {
 	uint64_t ns = hal_get_time_ns();

@@ -33,6 +33,9 @@ void vprintk_level(int level, const char *fmt, va_list ap);
 #define pr_info(...)  printk_level(LOG_INFO, __VA_ARGS__)
 #define pr_debug(...) printk_level(LOG_DEBUG, __VA_ARGS__)
 
+/* Write raw bytes (user output) to the console under the console lock: never torn by a log line. */
+void console_write(const char *buf, size_t len);
+
 /* Print without the line prefix (continuation of a table, KTAP lines): still one atomic write. */
 void printk_raw(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

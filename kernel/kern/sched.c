@@ -7,6 +7,7 @@
  * because it is handed from one thread to another across the switch.
  */
 #include <hal_context.h>
+#include <hal_gpt.h>
 #include <hal_ipi.h>
 #include <hal_irqmask.h>
 #include <hal_remote.h>
@@ -96,6 +97,12 @@ void sched_yield(void)
 	s->switches++;
 	next->switches++;
 	s->quantum_left = CONFIG_SCHED_QUANTUM_TICKS;
+	/* The running thread's address space is always the one loaded: a dead thread's table is
+	 * never left active while it is freed. */
+	if (next->gpt != s->active_gpt) {
+		hal_gpt_activate(next->gpt);
+		s->active_gpt = next->gpt;
+	}
 	hal_context_switch(&prev->ctx, &next->ctx);
 	sched_switch_tail();
 	hal_restore_irq(irq);

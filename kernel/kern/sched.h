@@ -29,6 +29,7 @@ typedef struct sched_s {
 	struct thread_s  *idle;        /* [C] the idle thread                                   */
 	struct thread_s  *current;     /* [C] the running thread                                */
 	struct thread_s  *dead;        /* [C] exited thread to destroy after the next switch    */
+	const struct gpt_s *active_gpt;/* [C] user address space loaded (NULL: kernel table only) */
 	uint32_t          need_resched;/* [A] set by the tick or an IPI: switch at the next chance */
 	uint32_t          quantum_left;/* [C] ticks left to the current thread                  */
 	uint64_t          ticks;       /* [C] timer ticks taken by this core                    */

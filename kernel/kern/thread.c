@@ -139,6 +139,15 @@ _Noreturn void thread_exit(void)
 	panic("%s: thread %x scheduled after its exit", __func__, self->trdid);
 }
 
+_Noreturn void thread_user_exit(int status)
+{
+	thread_t *self = thread_current();
+
+	if (self->on_exit)
+		self->on_exit(self, status);
+	thread_exit();
+}
+
 /* Free everything of an exited thread; its core runs this once it is switched out for good. */
 void thread_destroy(thread_t *thread)
 {

@@ -63,6 +63,8 @@ typedef struct thread_s {
 	uint64_t        switches;   /* [O] times it was switched in                       */
 	uint64_t        wakeups;    /* [A] times it was unblocked                         */
 	uint32_t        rpc_servers;/* [A] RPC servers still touching this client thread  */
+	struct gpt_s   *gpt;        /* [I] user address space (NULL: kernel thread)       */
+	void          (*on_exit)(struct thread_s *thread, int status); /* [I] exit notice */
 	lockdep_state_t lockdep;    /* [O] locks held (debug checks)                      */
 } thread_t;
 
@@ -83,6 +85,13 @@ void thread_start(thread_t *thread);
 
 /* Terminate the calling thread; its core destroys it once switched out. Never returns. */
 _Noreturn void thread_exit(void);
+
+/*
+ * Terminate the calling user thread with wait(2)-style @status (exit code << 8, or the number of
+ * the signal that killed it): the thread's on_exit notice runs first (its process, later issues),
+ * then thread_exit().
+ */
+_Noreturn void thread_user_exit(int status);
 
 /*
  * Block / unblock a thread of any cluster for @cause (thread_xp names it: XPTR(cxy, thread)).

@@ -82,14 +82,6 @@ KTEST(ppm, remote_alloc_in_every_cluster)
 		KT_EXPECT_EQ(ctx, free_pages_of(local_cxy), before);
 }
 
-/* Free pages of the local cluster once its caches have given their empty pages back. */
-static uint64_t free_pages_shrunk(void)
-{
-	for (uint32_t order = CONFIG_KCM_MIN_ORDER; order <= CONFIG_KCM_MAX_ORDER; order++)
-		kcm_remote_shrink(local_cxy, order);
-	return free_pages_of(local_cxy);
-}
-
 /* Objects of every size class in every cluster: usable, in the right node, freed to baseline. */
 KTEST(kmem, objects_in_every_cluster)
 {
@@ -98,7 +90,7 @@ KTEST(kmem, objects_in_every_cluster)
 
 	ktest_barrier(ctx);
 	if (ctx->lid == 0)
-		before = free_pages_shrunk();
+		before = ktest_free_pages();
 	ktest_barrier(ctx);
 	for (cxy_t c = 0; c < cluster_count(); c++) {
 		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
@@ -115,5 +107,5 @@ KTEST(kmem, objects_in_every_cluster)
 	}
 	ktest_barrier(ctx);
 	if (ctx->lid == 0)
-		KT_EXPECT_EQ(ctx, free_pages_shrunk(), before);
+		KT_EXPECT_EQ(ctx, ktest_free_pages(), before);
 }

@@ -104,6 +104,7 @@ void hal_cpu_idle(void) { }
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wtsan"
 #endif
+void hal_icache_sync(void) { }
 void hal_fence(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 #ifdef __SANITIZE_THREAD__
 #pragma GCC diagnostic pop

@@ -87,3 +87,26 @@ uint64_t fix_page_index(xptr_t page_xp)
 
 	return (uint64_t)((const page_t *)GET_PTR(page_xp) - ppm->pages_tbl);
 }
+
+xptr_t *fix_hoard(cxy_t cxy, uint64_t leave, uint64_t *nr)
+{
+	ppm_stats_t s;
+	xptr_t *pages;
+
+	ppm_stats(cxy, &s);
+	if (s.free_pages < leave)
+		abort();
+	pages = malloc((s.free_pages - leave + 1) * sizeof(xptr_t));
+	if (!pages)
+		abort();
+	for (*nr = 0; *nr < s.free_pages - leave; (*nr)++)
+		pages[*nr] = ppm_remote_alloc_pages(cxy, 0);
+	return pages;
+}
+
+void fix_unhoard(xptr_t *pages, uint64_t nr)
+{
+	for (uint64_t i = 0; i < nr; i++)
+		ppm_remote_free_pages(pages[i]);
+	free(pages);
+}

@@ -42,4 +42,9 @@ void fix_teardown(void);
 /* Index of the page descriptor @page_xp in its cluster's array. */
 uint64_t fix_page_index(xptr_t page_xp);
 
+/* Allocate every free page of cluster @cxy but @leave, one by one (to provoke ENOMEM); returns
+ * the array of the *nr pages taken, which fix_unhoard gives back and frees. */
+xptr_t *fix_hoard(cxy_t cxy, uint64_t leave, uint64_t *nr);
+void fix_unhoard(xptr_t *pages, uint64_t nr);
+
 #endif /* MM_FIXTURE_H */

@@ -1,0 +1,31 @@
+/*
+ * hal_uspace.h - copies between kernel memory and the running thread's user space.
+ *
+ * The kernel touches user memory only through these functions. Each checks first that the user
+ * range lies entirely in user space (no wrap-around); a fault on a user page during the copy is
+ * first offered to the VMM (kernel_page_fault, hal_upcalls.h: demand paging, copy on write) and, if
+ * it cannot be resolved, the copy stops and returns EFAULT — never a kernel panic. They may sleep
+ * (page faults), so the caller must not hold a busylock. Bytes already copied before a failure stay
+ * copied.
+ */
+#ifndef HAL_USPACE_H
+#define HAL_USPACE_H
+
+#include <hal_types.h>
+
+/* True if [addr, addr + size) lies in user space (size 0: addr itself may be anything). */
+bool hal_uspace_range_ok(uintptr_t addr, size_t size);
+
+/* Copy @size bytes from user address @usrc to kernel buffer @dst: 0 or EFAULT. */
+error_t hal_copy_from_uspace(void *dst, uintptr_t usrc, size_t size);
+
+/* Copy @size bytes from kernel buffer @src to user address @udst: 0 or EFAULT. */
+error_t hal_copy_to_uspace(uintptr_t udst, const void *src, size_t size);
+
+/*
+ * Copy the NUL-terminated user string at @usrc into @dst (@max bytes, NUL included). Returns 0 and
+ * its length in *len, ENAMETOOLONG if no NUL within @max bytes, EFAULT on a bad address.
+ */
+error_t hal_strcpy_from_uspace(char *dst, uintptr_t usrc, size_t max, size_t *len);
+
+#endif /* HAL_USPACE_H */

@@ -1,0 +1,49 @@
+/*
+ * user_fault.c - what happens when user code faults (the hal_upcalls.h entries for exceptions).
+ *
+ * A page fault is resolved by the VMM of the thread's process; a thread without an address space
+ * manager (no VMM yet: the VMM comes with user processes) has nothing to resolve, so the fault is
+ * unresolved. An unresolved fault or another exception kills the thread with the matching signal,
+ * as Linux's default action would (user signal handlers come with the process life cycle).
+ */
+#include <hal_upcalls.h>
+#include <kern/printk.h>
+#include <kern/thread.h>
+#include <libk/errno.h>
+
+#define SIGILL  4
+#define SIGTRAP 5
+#define SIGBUS  7
+#define SIGSEGV 11
+
+error_t kernel_page_fault(uintptr_t vaddr, uint32_t access)
+{
+	(void)vaddr;
+	(void)access;
+	return EFAULT;
+}
+
+static int exception_signal(hal_user_exc_t kind)
+{
+	switch (kind) {
+	case HAL_EXC_ILLEGAL:
+		return SIGILL;
+	case HAL_EXC_BREAKPOINT:
+		return SIGTRAP;
+	case HAL_EXC_MISALIGNED:
+	case HAL_EXC_BUS:
+		return SIGBUS;
+	default:
+		return SIGSEGV;
+	}
+}
+
+void kernel_user_exception(hal_user_exc_t kind, uintptr_t vaddr, uint32_t access, uintptr_t pc)
+{
+	thread_t *self = thread_current();
+	int sig = exception_signal(kind);
+
+	pr_info("thread %x (%s): killed by signal %d: exception %d at pc %lx, address %lx, access %x",
+		self->trdid, self->name, sig, kind, pc, vaddr, access);
+	thread_user_exit(sig);
+}

@@ -1,0 +1,674 @@
+/*
+ * test_gpt.c - the Sv39 generic page table (hal/riscv/hal_gpt.c) over simulated page-table memory.
+ *
+ * The tables are pages of the simulated clusters' PPMs; the fixture (gpt_fixture.h) gives each
+ * cluster a fake kernel root and a walker of its own, so the tests check the PTE layout in memory
+ * as well as what the API reports. Tests named tsan_* run host threads as cores (host_lid per
+ * thread); gpt.tsan.cmake runs them under ThreadSanitizer.
+ */
+#include <hal_gpt.h>
+#include <libk/errno.h>
+#include <mm/ppm.h>
+
+#include "gpt_fixture.h"
+#include "htest.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define PAGE CONFIG_PAGE_SIZE
+
+extern __thread lid_t host_lid; /* hal_host.c */
+
+HT_TEST(create_copies_kernel_half_only)
+{
+	gpt_t gpt;
+	uint64_t base;
+
+	gfix_setup(1);
+	base = gfix_free_pages(0);
+	HT_REQUIRE(hal_gpt_create(&gpt) == 0);
+	HT_CHECK(gpt.tables_nr == 1 && gfix_free_pages(0) == base - 1);
+	HT_CHECK(gpt.root_pa == (paddr_t)(uintptr_t)gpt.root && cluster_of_paddr(gpt.root_pa) == 0);
+	HT_CHECK(gpt.root != gfix_kroot[0]);
+	HT_CHECK(gfix_kernel_half_ok(&gpt, 0));
+	for (uint32_t i = 0; i < PT_ENTRIES / 2; i++)
+		HT_CHECK(((pte_t *)gpt.root)[i] == 0);
+	HT_CHECK(gfix_pte_is(XPTR(0, &gpt), 0, 0, 0));
+	HT_CHECK(gfix_pte_is(XPTR(0, &gpt), VPN_END - 1, 0, 0));
+	hal_gpt_destroy(&gpt);
+	HT_CHECK(gpt.root == NULL && gpt.tables_nr == 0 && gfix_free_pages(0) == base);
+	fix_teardown();
+}
+
+HT_TEST(every_attribute_combination_round_trips)
+{
+	gpt_t gpt;
+	xptr_t xp = XPTR(0, &gpt);
+	const vpn_t vpn = 0x12345;
+
+	gfix_setup(1);
+	HT_REQUIRE(hal_gpt_create(&gpt) == 0);
+	uint32_t prev_attr = 0;
+	ppn_t prev_ppn = 0;
+	for (uint32_t combo = 0; combo < 256; combo++) {
+		uint32_t attr = 0, a;
+		ppn_t ppn = 0x80000 + combo * 7, p;
+
+		for (uint32_t b = 0, bit = 1; bit <= GPT_LOCKED; bit <<= 1)
+			if (GFIX_SETTABLE & bit)
+				attr |= (combo >> b++ & 1) ? bit : 0;
+		HT_REQUIRE(hal_gpt_lock_pte(xp, vpn, &a, &p) == 0);
+		HT_CHECK(a == prev_attr && p == prev_ppn); /* the previous state, without LOCKED */
+		HT_CHECK(gfix_raw(&gpt, vpn) & PTE_RSW1);
+		hal_gpt_set_pte(xp, vpn, attr | GPT_MAPPED, ppn);
+		HT_CHECK(gfix_pte_is(xp, vpn, gfix_attr(attr), ppn));
+
+		/* the Sv39 layout: COW is RSW bit 8, LOCKED RSW bit 9, A always, D and R with W */
+		pte_t pte = gfix_raw(&gpt, vpn);
+		HT_CHECK(pte_paddr(pte) == ppn * PAGE && (pte & PTE_V) && (pte & PTE_A));
+		HT_CHECK(!!(pte & PTE_RSW0) == !!(attr & GPT_COW) && !(pte & PTE_RSW1));
+		HT_CHECK(!!(pte & PTE_X) == !!(attr & GPT_EXECUTABLE));
+		HT_CHECK(!!(pte & PTE_U) == !!(attr & GPT_USER) && !!(pte & PTE_G) == !!(attr & GPT_GLOBAL));
+		HT_CHECK(!(pte & PTE_W) || ((pte & PTE_R) && (pte & PTE_D)));
+
+		/* locked: get reports LOCKED; unlock leaves the PTE as it was */
+		HT_REQUIRE(hal_gpt_lock_pte(xp, vpn, &a, &p) == 0);
+		HT_CHECK(a == gfix_attr(attr) && p == ppn);
+		HT_CHECK(gfix_pte_is(xp, vpn, gfix_attr(attr) | GPT_LOCKED, ppn));
+		HT_CHECK(gfix_raw(&gpt, vpn) == (pte | PTE_RSW1));
+		hal_gpt_unlock_pte(xp, vpn);
+		HT_CHECK(gfix_raw(&gpt, vpn) == pte);
+		prev_attr = gfix_attr(attr);
+		prev_ppn = ppn;
+	}
+	/* GPT_LOCKED passed to set_pte is ignored: set always releases */
+	HT_REQUIRE(hal_gpt_lock_pte(xp, vpn, &prev_attr, &prev_ppn) == 0);
+	hal_gpt_set_pte(xp, vpn, GPT_MAPPED | GPT_READABLE | GPT_LOCKED, 5);
+	HT_CHECK(gfix_pte_is(xp, vpn, gfix_attr(GPT_READABLE), 5));
+	HT_CHECK(gpt.tables_nr == 3 && gfix_tables_ok(&gpt, 0) && gfix_kernel_half_ok(&gpt, 0));
+	hal_gpt_destroy(&gpt);
+	fix_teardown();
+}
+
+HT_TEST(reset_and_update)
+{
+	gpt_t gpt;
+	xptr_t xp = XPTR(0, &gpt);
+	uint32_t a;
+	ppn_t p;
+
+	gfix_setup(1);
+	HT_REQUIRE(hal_gpt_create(&gpt) == 0);
+	/* on a hole: no effect, no table allocated */
+	hal_gpt_reset_pte(xp, 77);
+	hal_gpt_update_pte(xp, 77, GPT_MAPPED | GPT_READABLE, 1);
+	HT_CHECK(gpt.tables_nr == 1 && gfix_pte_is(xp, 77, 0, 0));
+
+	HT_REQUIRE(gfix_map(xp, 77, GPT_READABLE | GPT_USER, 100) == 0);
+	HT_REQUIRE(gfix_map(xp, 78, GPT_READABLE | GPT_WRITABLE | GPT_USER, 101) == 0);
+	hal_gpt_update_pte(xp, 77, GPT_MAPPED | GPT_READABLE | GPT_WRITABLE | GPT_USER, 200);
+	HT_CHECK(gfix_pte_is(xp, 77, gfix_attr(GPT_READABLE | GPT_WRITABLE | GPT_USER), 200));
+	hal_gpt_update_pte(xp, 77, GPT_MAPPED | GPT_EXECUTABLE | GPT_COW, 201);
+	HT_CHECK(gfix_pte_is(xp, 77, gfix_attr(GPT_EXECUTABLE | GPT_COW), 201));
+	hal_gpt_reset_pte(xp, 77);
+	HT_CHECK(gfix_pte_is(xp, 77, 0, 0) && gfix_raw(&gpt, 77) == 0);
+	hal_gpt_update_pte(xp, 77, GPT_MAPPED | GPT_READABLE, 5); /* unmapped: no effect */
+	HT_CHECK(gfix_raw(&gpt, 77) == 0);
+	hal_gpt_reset_pte(xp, 77);
+	HT_CHECK(gfix_raw(&gpt, 77) == 0);
+	HT_CHECK(gfix_pte_is(xp, 78, gfix_attr(GPT_READABLE | GPT_WRITABLE | GPT_USER), 101));
+
+	/* both keep the lock state: of a mapped PTE, of an unmapped one */
+	HT_REQUIRE(hal_gpt_lock_pte(xp, 78, &a, &p) == 0);
+	hal_gpt_update_pte(xp, 78, GPT_MAPPED | GPT_READABLE, 300);
+	HT_CHECK(gfix_pte_is(xp, 78, gfix_attr(GPT_READABLE) | GPT_LOCKED, 300));
+	hal_gpt_reset_pte(xp, 78);
+	HT_CHECK(gfix_raw(&gpt, 78) == PTE_RSW1 && gfix_pte_is(xp, 78, 0, 0));
+	hal_gpt_update_pte(xp, 78, GPT_MAPPED | GPT_READABLE, 301);
+	HT_CHECK(gfix_raw(&gpt, 78) == PTE_RSW1);
+	hal_gpt_unlock_pte(xp, 78);
+	HT_CHECK(gfix_raw(&gpt, 78) == 0);
+
+	/* releasing a PTE nobody locked is a bug */
+	HT_EXPECT_PANIC(hal_gpt_unlock_pte(xp, 78));
+	HT_EXPECT_PANIC(hal_gpt_set_pte(xp, 78, GPT_MAPPED, 1));
+	HT_EXPECT_PANIC(hal_gpt_unlock_pte(xp, 5 * L1_SPAN)); /* no table there */
+	HT_CHECK(gfix_raw(&gpt, 78) == 0 && gpt.tables_nr == 3);
+	hal_gpt_destroy(&gpt);
+	fix_teardown();
+}
+
+HT_TEST(vpn_boundaries)
+{
+	gpt_t gpt;
+	xptr_t xp = XPTR(0, &gpt);
+	uint32_t a = 1;
+	ppn_t p = 1;
+	bool mapped;
+
+	gfix_setup(1);
+	HT_REQUIRE(hal_gpt_create(&gpt) == 0);
+	HT_REQUIRE(gfix_map(xp, 0, GPT_READABLE, 10) == 0);
+	HT_REQUIRE(gfix_map(xp, VPN_END - 1, GPT_READABLE | GPT_WRITABLE, 11) == 0);
+	HT_CHECK(gfix_pte_is(xp, 0, gfix_attr(GPT_READABLE), 10));
+	HT_CHECK(gfix_pte_is(xp, VPN_END - 1, gfix_attr(GPT_READABLE | GPT_WRITABLE), 11));
+	/* the first and the last entry of each level */
+	HT_CHECK(gfix_raw_leaf(&gpt, 0) != NULL && ((pte_t *)gpt.root)[0] & PTE_V);
+	HT_CHECK(((pte_t *)gpt.root)[PT_ENTRIES / 2 - 1] & PTE_V);
+	HT_CHECK(PT_INDEX((VPN_END - 1) * PAGE, 0) == 511 && PT_INDEX((VPN_END - 1) * PAGE, 1) == 511);
+	HT_CHECK(gpt.tables_nr == 5 && gfix_tables_ok(&gpt, 0) && gfix_kernel_half_ok(&gpt, 0));
+
+	/* beyond user space */
+	HT_CHECK(hal_gpt_lock_pte(xp, VPN_END, &a, &p) == EINVAL);
+	HT_CHECK(hal_gpt_lock_pte(xp, ~(vpn_t)0, &a, &p) == EINVAL);
+	hal_gpt_get_pte(xp, VPN_END, &a, &p);
+	HT_CHECK(a == 0 && p == 0);
+	hal_gpt_reset_pte(xp, VPN_END);
+	hal_gpt_update_pte(xp, VPN_END, GPT_MAPPED, 1);
+	HT_CHECK(hal_gpt_pte_copy(xp, VPN_END, xp, 0, false, &p, &mapped) == EINVAL);
+	HT_CHECK(hal_gpt_pte_copy(xp, 1, xp, VPN_END, false, &p, &mapped) == EINVAL);
+	HT_EXPECT_PANIC(hal_gpt_unlock_pte(xp, VPN_END));
+	HT_CHECK(gpt.tables_nr == 5 && gfix_kernel_half_ok(&gpt, 0));
+	hal_gpt_destroy(&gpt);
+	fix_teardown();
+}
+
+HT_TEST(tables_are_counted_and_freed)
+{
+	gpt_t gpt;
+	xptr_t xp = XPTR(0, &gpt);
+	uint64_t base;
+
+	gfix_setup(1);
+	base = gfix_free_pages(0);
+	HT_REQUIRE(hal_gpt_create(&gpt) == 0);
+	HT_REQUIRE(gfix_map(xp, 3 * L1_SPAN + 5, GPT_READABLE, 1) == 0);          /* + L1 + L0 */
+	HT_CHECK(gpt.tables_nr == 3);
+	HT_REQUIRE(gfix_map(xp, 3 * L1_SPAN + 6, GPT_READABLE, 2) == 0);          /* same L0   */
+	HT_REQUIRE(gfix_map(xp, 3 * L1_SPAN + L0_SPAN - 1, GPT_READABLE, 3) == 0);
+	HT_CHECK(gpt.tables_nr == 3);
+	HT_REQUIRE(gfix_map(xp, 3 * L1_SPAN + L0_SPAN, GPT_READABLE, 4) == 0);    /* + L0      */
+	HT_CHECK(gpt.tables_nr == 4);
+	HT_REQUIRE(gfix_map(xp, 4 * L1_SPAN, GPT_READABLE, 5) == 0);              /* + L1 + L0 */
+	HT_CHECK(gpt.tables_nr == 6);
+	hal_gpt_reset_pte(xp, 4 * L1_SPAN);                                  /* tables kept */
+	HT_CHECK(gpt.tables_nr == 6 && gfix_tables_ok(&gpt, 0));
+	HT_CHECK(gfix_free_pages(0) == base - 6);
+	hal_gpt_destroy(&gpt);
+	HT_CHECK(gfix_free_pages(0) == base && gpt.tables_nr == 0);
+	fix_teardown();
+}
+
+HT_TEST(enomem_locks_and_leaks_nothing)
+{
+	gpt_t gpt, dst;
+	xptr_t xp = XPTR(0, &gpt), *pages;
+	uint64_t base, nr;
+	uint32_t a;
+	ppn_t p;
+	bool mapped;
+
+	gfix_setup(1);
+	base = gfix_free_pages(0);
+	HT_REQUIRE(hal_gpt_create(&gpt) == 0 && hal_gpt_create(&dst) == 0);
+	HT_REQUIRE(gfix_map(xp, 9, GPT_READABLE | GPT_WRITABLE, 42) == 0);
+	for (uint64_t leave = 0; leave < 2; leave++) { /* no page; one page for two tables */
+		pages = fix_hoard(0, leave, &nr);
+		HT_CHECK(gfix_free_pages(0) == leave);
+		HT_CHECK(hal_gpt_lock_pte(xp, 7 * L1_SPAN + 1, &a, &p) == ENOMEM);
+		HT_CHECK(gfix_raw_leaf(&gpt, 7 * L1_SPAN + 1) == NULL && gpt.tables_nr == 3);
+		HT_CHECK(hal_gpt_pte_copy(XPTR(0, &dst), 9, xp, 9, true, &p, &mapped) == ENOMEM);
+		HT_CHECK(mapped && p == 42 && dst.tables_nr == 1 && gfix_raw_leaf(&dst, 9) == NULL);
+		HT_CHECK(gfix_free_pages(0) == leave);
+		fix_unhoard(pages, nr);
+	}
+	/* one page is enough when only the level-0 table is missing */
+	pages = fix_hoard(0, 1, &nr);
+	HT_CHECK(hal_gpt_lock_pte(xp, 9 + L0_SPAN, &a, &p) == 0 && a == 0);
+	hal_gpt_unlock_pte(xp, 9 + L0_SPAN);
+	HT_CHECK(gfix_free_pages(0) == 0 && gpt.tables_nr == 4);
+	fix_unhoard(pages, nr);
+	HT_CHECK(gfix_map(xp, 7 * L1_SPAN + 1, GPT_READABLE, 1) == 0 && gpt.tables_nr == 6);
+	HT_CHECK(gfix_tables_ok(&gpt, 0) && gfix_pte_is(xp, 9, gfix_attr(GPT_WRITABLE), 42));
+	hal_gpt_destroy(&gpt);
+	hal_gpt_destroy(&dst);
+	HT_CHECK(gfix_free_pages(0) == base);
+
+	/* create fails cleanly too */
+	pages = fix_hoard(0, 0, &nr);
+	HT_CHECK(hal_gpt_create(&gpt) == ENOMEM);
+	fix_unhoard(pages, nr);
+	HT_CHECK(gfix_free_pages(0) == base);
+	fix_teardown();
+}
+
+HT_TEST(pte_copy_with_and_without_cow)
+{
+	gpt_t src, dst;
+	xptr_t sxp = XPTR(0, &src), dxp = XPTR(1, &dst);
+	const uint32_t rw = GPT_READABLE | GPT_WRITABLE | GPT_USER, ro = GPT_READABLE | GPT_USER;
+	uint64_t base0, base1;
+	uint32_t a;
+	ppn_t p;
+	bool mapped;
+
+	gfix_setup(2);
+	base0 = gfix_free_pages(0);
+	base1 = gfix_free_pages(1);
+	HT_REQUIRE(gfix_create_in(0, &src) == 0 && gfix_create_in(1, &dst) == 0);
+	HT_REQUIRE(gfix_map(sxp, 100, rw, 1000) == 0);
+	HT_REQUIRE(gfix_map(sxp, 101, ro | GPT_EXECUTABLE, 1001) == 0);
+	HT_REQUIRE(gfix_map(sxp, 102, ro | GPT_COW, 1002) == 0);       /* COW from an earlier fork */
+	pte_t s100 = gfix_raw(&src, 100), s101 = gfix_raw(&src, 101), s102 = gfix_raw(&src, 102);
+
+	/* cow: writable -> COW and read-only in the copy; the source unchanged */
+	HT_CHECK(hal_gpt_pte_copy(dxp, 100, sxp, 100, true, &p, &mapped) == 0 && mapped && p == 1000);
+	HT_CHECK(gfix_pte_is(dxp, 100, (gfix_attr(rw) & ~GPT_WRITABLE) | GPT_COW, 1000));
+	HT_CHECK(gfix_raw(&dst, 100) == ((s100 & ~PTE_W) | PTE_RSW0));
+	HT_CHECK(hal_gpt_pte_copy(dxp, 101, sxp, 101, true, &p, &mapped) == 0 && mapped && p == 1001);
+	HT_CHECK(gfix_raw(&dst, 101) == s101); /* read-only stays read-only, without COW */
+	HT_CHECK(hal_gpt_pte_copy(dxp, 102, sxp, 102, true, &p, &mapped) == 0);
+	HT_CHECK(gfix_raw(&dst, 102) == s102); /* already COW: stays COW */
+	HT_CHECK(gfix_raw(&src, 100) == s100 && gfix_raw(&src, 101) == s101);
+	HT_CHECK(gfix_raw(&src, 102) == s102);
+
+	/* without cow: an exact copy, at another vpn; the source's lock is not copied */
+	HT_REQUIRE(hal_gpt_lock_pte(sxp, 100, &a, &p) == 0);
+	HT_CHECK(hal_gpt_pte_copy(dxp, 5 * L1_SPAN, sxp, 100, false, &p, &mapped) == 0 && mapped);
+	HT_CHECK(gfix_raw(&dst, 5 * L1_SPAN) == s100 && p == 1000);
+	hal_gpt_unlock_pte(sxp, 100);
+	HT_CHECK(gfix_raw(&src, 100) == s100);
+
+	/* an unmapped source: nothing copied, no table allocated */
+	HT_CHECK(hal_gpt_pte_copy(dxp, 9 * L1_SPAN, sxp, 7 * L1_SPAN, true, &p, &mapped) == 0);
+	HT_CHECK(!mapped && p == 0 && gfix_raw_leaf(&dst, 9 * L1_SPAN) == NULL);
+	HT_CHECK(hal_gpt_pte_copy(dxp, 9 * L1_SPAN, sxp, 103, true, &p, &mapped) == 0 && !mapped);
+
+	/* the copy's tables are the destination cluster's; a locked destination PTE stays locked */
+	HT_REQUIRE(hal_gpt_lock_pte(dxp, 200, &a, &p) == 0);
+	HT_CHECK(hal_gpt_pte_copy(dxp, 200, sxp, 101, false, &p, &mapped) == 0);
+	HT_CHECK(gfix_raw(&dst, 200) == (s101 | PTE_RSW1));
+	hal_gpt_unlock_pte(dxp, 200);
+	HT_CHECK(dst.tables_nr == 5 && gfix_tables_ok(&dst, 1) && gfix_tables_ok(&src, 0));
+	HT_CHECK(gfix_free_pages(0) == base0 - src.tables_nr);
+	HT_CHECK(gfix_free_pages(1) == base1 - dst.tables_nr);
+	gfix_destroy_in(0, &src);
+	gfix_destroy_in(1, &dst);
+	HT_CHECK(gfix_free_pages(0) == base0 && gfix_free_pages(1) == base1);
+	fix_teardown();
+}
+
+HT_TEST(set_cow_over_a_range_with_holes)
+{
+	gpt_t gpt;
+	xptr_t xp = XPTR(0, &gpt);
+	const uint32_t rw = GPT_READABLE | GPT_WRITABLE | GPT_USER;
+	const uint32_t cow_rw = (gfix_attr(rw) & ~GPT_WRITABLE) | GPT_COW; /* rw after set_cow */
+	const vpn_t lo = L1_SPAN - 3, hi = 3 * L1_SPAN + 2 * L0_SPAN + 10; /* [lo, hi) */
+	const vpn_t rw_in[] = { lo, lo + 1, L1_SPAN, L1_SPAN + 511, 3 * L1_SPAN + 2 * L0_SPAN + 9 };
+	const vpn_t ro_in[] = { lo + 2, 3 * L1_SPAN + 4 };
+	const vpn_t rw_out[] = { lo - 1, hi, hi + 1, 0 };
+	uint32_t a;
+	ppn_t p;
+
+	gfix_setup(1);
+	HT_REQUIRE(hal_gpt_create(&gpt) == 0);
+	for (size_t i = 0; i < sizeof(rw_in) / sizeof(rw_in[0]); i++)
+		HT_REQUIRE(gfix_map(xp, rw_in[i], rw, 10 + i) == 0);
+	for (size_t i = 0; i < sizeof(ro_in) / sizeof(ro_in[0]); i++)
+		HT_REQUIRE(gfix_map(xp, ro_in[i], GPT_READABLE, 20 + i) == 0);
+	for (size_t i = 0; i < sizeof(rw_out) / sizeof(rw_out[0]); i++)
+		HT_REQUIRE(gfix_map(xp, rw_out[i], rw, 30 + i) == 0);
+	HT_REQUIRE(hal_gpt_lock_pte(xp, lo + 1, &a, &p) == 0); /* a locked PTE stays locked */
+	uint32_t tables = gpt.tables_nr;
+
+	hal_gpt_set_cow(xp, lo, 0);
+	HT_CHECK(gfix_pte_is(xp, lo, gfix_attr(rw), 10));
+	hal_gpt_set_cow(xp, lo, hi - lo);
+	for (size_t i = 0; i < sizeof(rw_in) / sizeof(rw_in[0]); i++)
+		HT_CHECK(gfix_pte_is(xp, rw_in[i], cow_rw | (rw_in[i] == lo + 1 ? GPT_LOCKED : 0), 10 + i));
+	for (size_t i = 0; i < sizeof(ro_in) / sizeof(ro_in[0]); i++)
+		HT_CHECK(gfix_pte_is(xp, ro_in[i], gfix_attr(GPT_READABLE), 20 + i));
+	for (size_t i = 0; i < sizeof(rw_out) / sizeof(rw_out[0]); i++)
+		HT_CHECK(gfix_pte_is(xp, rw_out[i], gfix_attr(rw), 30 + i));
+	HT_CHECK(gpt.tables_nr == tables); /* holes are skipped, not filled */
+	hal_gpt_unlock_pte(xp, lo + 1);
+
+	/* a range starting inside holes of each level */
+	HT_REQUIRE(gfix_map(xp, 6 * L1_SPAN + 3, rw, 40) == 0);
+	HT_REQUIRE(gfix_map(xp, 6 * L1_SPAN + L0_SPAN + 1, rw, 41) == 0);
+	hal_gpt_set_cow(xp, 5 * L1_SPAN + 100, L1_SPAN);
+	HT_CHECK(gfix_pte_is(xp, 6 * L1_SPAN + 3, cow_rw, 40));
+	HT_CHECK(gfix_pte_is(xp, 6 * L1_SPAN + L0_SPAN + 1, gfix_attr(rw), 41));
+	hal_gpt_reset_pte(xp, 6 * L1_SPAN + 3);
+	hal_gpt_set_cow(xp, 6 * L1_SPAN + 2 * L0_SPAN - 7, 10); /* nothing there */
+	hal_gpt_set_cow(xp, 6 * L1_SPAN + 7, L0_SPAN);
+	HT_CHECK(gfix_pte_is(xp, 6 * L1_SPAN + L0_SPAN + 1, cow_rw, 41));
+	tables += 3;
+
+	/* the whole user space, in reasonable time thanks to the skipped holes */
+	hal_gpt_set_cow(xp, 0, VPN_END);
+	for (size_t i = 0; i < sizeof(rw_out) / sizeof(rw_out[0]); i++)
+		HT_CHECK(gfix_pte_is(xp, rw_out[i], cow_rw, 30 + i));
+	HT_CHECK(gpt.tables_nr == tables && gfix_kernel_half_ok(&gpt, 0));
+	hal_gpt_destroy(&gpt);
+	fix_teardown();
+}
+
+HT_TEST(remote_gpt_through_its_xptr)
+{
+	gpt_t gpt1, gpt0;
+	xptr_t xp1 = XPTR(1, &gpt1);
+	uint64_t base0, base1;
+	ppn_t p;
+	bool mapped;
+
+	gfix_setup(2);
+	base0 = gfix_free_pages(0);
+	base1 = gfix_free_pages(1);
+	HT_REQUIRE(gfix_create_in(1, &gpt1) == 0);
+	HT_CHECK(gfix_kernel_half_ok(&gpt1, 1) && !gfix_kernel_half_ok(&gpt1, 0));
+	local_cxy = 0; /* a core of cluster 0 works on cluster 1's GPT */
+	for (vpn_t v = 0; v < 64; v++)
+		HT_REQUIRE(gfix_map(xp1, v * 4099, GPT_READABLE | GPT_USER, 500 + v) == 0);
+	for (vpn_t v = 0; v < 64; v++)
+		HT_CHECK(gfix_pte_is(xp1, v * 4099, gfix_attr(GPT_READABLE | GPT_USER), 500 + v));
+	HT_CHECK(gfix_tables_ok(&gpt1, 1) && gfix_free_pages(0) == base0);
+	HT_CHECK(gfix_free_pages(1) == base1 - gpt1.tables_nr);
+
+	/* and copies it into a GPT of its own */
+	HT_REQUIRE(hal_gpt_create(&gpt0) == 0);
+	HT_CHECK(gfix_kernel_half_ok(&gpt0, 0));
+	HT_CHECK(hal_gpt_pte_copy(XPTR(0, &gpt0), 4099, xp1, 4099, true, &p, &mapped) == 0 && mapped);
+	HT_CHECK(p == 501 && gfix_raw(&gpt0, 4099) == gfix_raw(&gpt1, 4099));
+	HT_CHECK(gfix_tables_ok(&gpt0, 0));
+
+	/* activation: the local GPT only */
+	gfix_switch_calls = 0;
+	hal_gpt_activate(&gpt0);
+	HT_CHECK(gfix_switch_calls == 1 && gfix_switched_root == gpt0.root_pa);
+	HT_EXPECT_PANIC(hal_gpt_activate(&gpt1));
+	HT_CHECK(gfix_switch_calls == 1);
+	hal_gpt_activate(NULL); /* the kernel table alone */
+	HT_CHECK(gfix_switch_calls == 2 && gfix_switched_root == (paddr_t)(uintptr_t)gfix_kroot[0]);
+
+	hal_gpt_destroy(&gpt0);
+	gfix_destroy_in(1, &gpt1);
+	HT_CHECK(gfix_free_pages(0) == base0 && gfix_free_pages(1) == base1);
+	fix_teardown();
+}
+
+/* ---- concurrency: host threads are cores (host_lid per thread) ---- */
+
+static struct {
+	xptr_t   gpt_xp;
+	vpn_t    vpn;
+	int      started, acquired, seq, release_seq, acquire_seq;
+	uint32_t attr;
+	ppn_t    ppn;
+} blk;
+
+static void *second_locker(void *arg)
+{
+	(void)arg;
+	host_lid = 1;
+	__atomic_store_n(&blk.started, 1, __ATOMIC_SEQ_CST);
+	if (hal_gpt_lock_pte(blk.gpt_xp, blk.vpn, &blk.attr, &blk.ppn) == 0) {
+		blk.acquire_seq = __atomic_add_fetch(&blk.seq, 1, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&blk.acquired, 1, __ATOMIC_SEQ_CST);
+		hal_gpt_unlock_pte(blk.gpt_xp, blk.vpn);
+	}
+	return NULL;
+}
+
+HT_TEST(tsan_lock_bit_blocks_a_second_locker)
+{
+	gpt_t gpt;
+	pthread_t t;
+	uint32_t a;
+	ppn_t p;
+	const struct timespec ms20 = { 0, 20 * 1000 * 1000 };
+
+	gfix_setup(1);
+	HT_REQUIRE(hal_gpt_create(&gpt) == 0);
+	memset(&blk, 0, sizeof(blk));
+	blk.gpt_xp = XPTR(0, &gpt);
+	blk.vpn = 0x777;
+	/* lock an unmapped PTE: the lock bit alone */
+	HT_REQUIRE(hal_gpt_lock_pte(blk.gpt_xp, blk.vpn, &a, &p) == 0 && a == 0);
+	HT_CHECK(gfix_raw(&gpt, blk.vpn) == PTE_RSW1);
+	HT_REQUIRE(pthread_create(&t, NULL, second_locker, NULL) == 0);
+	while (!__atomic_load_n(&blk.started, __ATOMIC_SEQ_CST))
+		nanosleep(&ms20, NULL);
+	for (int i = 0; i < 5; i++) {
+		nanosleep(&ms20, NULL);
+		HT_CHECK(!__atomic_load_n(&blk.acquired, __ATOMIC_SEQ_CST));
+	}
+	blk.release_seq = __atomic_add_fetch(&blk.seq, 1, __ATOMIC_SEQ_CST);
+	hal_gpt_set_pte(blk.gpt_xp, blk.vpn, GPT_MAPPED | GPT_READABLE, 0x4242);
+	pthread_join(t, NULL);
+	HT_CHECK(blk.acquired && blk.acquire_seq > blk.release_seq);
+	HT_CHECK(blk.attr == gfix_attr(GPT_READABLE) && blk.ppn == 0x4242); /* saw the set */
+	HT_CHECK(gfix_pte_is(blk.gpt_xp, blk.vpn, gfix_attr(GPT_READABLE), 0x4242));
+	hal_gpt_destroy(&gpt);
+	fix_teardown();
+}
+
+#define THREADS 4
+#define ROUNDS  64
+#define INCS    500
+
+static struct {
+	xptr_t gpt_xp;
+	vpn_t  region;
+	int    arrived; /* a spinning barrier: threads leave it together, as cores would */
+	int    errors;
+} race;
+
+static void race_barrier(int round)
+{
+	__atomic_add_fetch(&race.arrived, 1, __ATOMIC_SEQ_CST);
+	unsigned spins = 0;
+
+	while (__atomic_load_n(&race.arrived, __ATOMIC_SEQ_CST) < (round + 1) * THREADS)
+		if (++spins % 4096 == 0)
+			sched_yield(); /* more threads than host cpus */
+}
+
+/* Each thread maps its own vpns in the same fresh region, racing to install the same tables;
+ * then all of them increment a counter kept in the ppn of one PTE, under its lock. */
+static void *racer(void *arg)
+{
+	vpn_t i = (vpn_t)(uintptr_t)arg;
+	uint32_t a;
+	ppn_t p;
+
+	host_lid = (lid_t)i + 1; /* the main thread is core 0 */
+	for (int r = 0; r < ROUNDS; r++) {
+		race_barrier(r);
+		vpn_t base = race.region + (vpn_t)r * L1_SPAN;
+		if (gfix_map(race.gpt_xp, base + i * (L0_SPAN / 2), GPT_READABLE, i + 1) != 0)
+			__atomic_add_fetch(&race.errors, 1, __ATOMIC_SEQ_CST);
+	}
+	for (int n = 0; n < INCS; n++) {
+		if (hal_gpt_lock_pte(race.gpt_xp, 3, &a, &p) != 0) {
+			__atomic_add_fetch(&race.errors, 1, __ATOMIC_SEQ_CST);
+			continue;
+		}
+		hal_gpt_set_pte(race.gpt_xp, 3, GPT_MAPPED | GPT_READABLE | GPT_WRITABLE, p + 1);
+	}
+	return NULL;
+}
+
+HT_TEST(tsan_concurrent_table_installs_and_locks)
+{
+	gpt_t gpt;
+	pthread_t t[THREADS];
+	uint64_t base;
+	ppm_stats_t s0, s;
+
+	gfix_setup(1);
+	base = gfix_free_pages(0);
+	ppm_stats(0, &s0);
+	HT_REQUIRE(hal_gpt_create(&gpt) == 0);
+	race.gpt_xp = XPTR(0, &gpt);
+	race.region = 2 * L1_SPAN;
+	race.errors = 0;
+	race.arrived = 0;
+	for (uintptr_t i = 0; i < THREADS; i++)
+		HT_REQUIRE(pthread_create(&t[i], NULL, racer, (void *)i) == 0);
+	for (int i = 0; i < THREADS; i++)
+		pthread_join(t[i], NULL);
+	host_lid = 0;
+	HT_CHECK(race.errors == 0);
+	/* per round: one level-1 table and THREADS / 2 level-0 tables; plus the counter's two */
+	HT_CHECK(gpt.tables_nr == 1 + ROUNDS * (1 + THREADS / 2) + 2 && gfix_tables_ok(&gpt, 0));
+	HT_CHECK(gfix_free_pages(0) == base - gpt.tables_nr); /* the losers' pages went back */
+	ppm_stats(0, &s);
+	printf("# %lu table pages allocated by the losers of a race\n",
+	       (unsigned long)(s.alloc_calls - s0.alloc_calls - gpt.tables_nr));
+	for (int r = 0; r < ROUNDS; r++)
+		for (vpn_t i = 0; i < THREADS; i++)
+			HT_CHECK(gfix_pte_is(race.gpt_xp, race.region + r * L1_SPAN + i * (L0_SPAN / 2),
+					gfix_attr(GPT_READABLE), i + 1));
+	HT_CHECK(gfix_pte_is(race.gpt_xp, 3, gfix_attr(GPT_READABLE | GPT_WRITABLE), THREADS * INCS));
+	hal_gpt_destroy(&gpt);
+	HT_CHECK(gfix_free_pages(0) == base);
+	fix_teardown();
+}
+
+/* ---- random operations against a model ---- */
+
+#define MODEL_VPNS 48
+#define MODEL_OPS  40000
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static uint32_t rand_attr(void)
+{
+	return ((uint32_t)rng() & GFIX_SETTABLE) | GPT_MAPPED;
+}
+
+typedef struct model_s {
+	vpn_t    vpn;
+	uint32_t attr; /* 0 if unmapped */
+	ppn_t    ppn;
+} model_t;
+
+/* Distinct vpns near the interesting places (0, table boundaries, the end of user space) and
+ * anywhere. */
+static void model_init(model_t *m)
+{
+	const vpn_t anchors[] = { 0, L0_SPAN, L1_SPAN, 200 * L1_SPAN + 7 * L0_SPAN, VPN_END };
+
+	for (int i = 0; i < MODEL_VPNS; i++) {
+		vpn_t v;
+
+		do {
+			v = i % 6 == 5 ? rng() % VPN_END : anchors[rng() % 5] + rng() % 16 - 8;
+			v = v >= VPN_END ? VPN_END - 1 - rng() % 8 : v;
+			for (int j = 0; j < i; j++)
+				v = m[j].vpn == v ? VPN_END : v;
+		} while (v >= VPN_END);
+		m[i] = (model_t){ v, 0, 0 };
+	}
+}
+
+/* One random operation on @m[i] (and @m[j] for a copy); returns false on a mismatch. */
+static bool model_step(xptr_t xp, model_t *m, int i, int j)
+{
+	uint32_t a, attr = rand_attr();
+	ppn_t p, ppn = rng() & ((1ull << 40) - 1);
+	bool mapped;
+
+	switch (rng() % 7) {
+	case 0: /* lock, set */
+	case 1:
+		if (hal_gpt_lock_pte(xp, m[i].vpn, &a, &p) != 0)
+			return false;
+		hal_gpt_set_pte(xp, m[i].vpn, attr, ppn);
+		if (a != m[i].attr || p != m[i].ppn)
+			return false;
+		m[i].attr = gfix_attr(attr), m[i].ppn = ppn;
+		return true;
+	case 2: /* lock, unlock */
+		if (hal_gpt_lock_pte(xp, m[i].vpn, &a, &p) != 0)
+			return false;
+		hal_gpt_unlock_pte(xp, m[i].vpn);
+		return a == m[i].attr && p == m[i].ppn;
+	case 3:
+		hal_gpt_reset_pte(xp, m[i].vpn);
+		m[i].attr = 0, m[i].ppn = 0;
+		return true;
+	case 4:
+		hal_gpt_update_pte(xp, m[i].vpn, attr, ppn);
+		if (m[i].attr)
+			m[i].attr = gfix_attr(attr), m[i].ppn = ppn;
+		return true;
+	case 5: { /* copy m[i] over m[j] */
+		bool cow = rng() & 1;
+
+		if (hal_gpt_pte_copy(xp, m[j].vpn, xp, m[i].vpn, cow, &p, &mapped) != 0 ||
+		    mapped != (m[i].attr != 0) || p != m[i].ppn)
+			return false;
+		if (m[i].attr) {
+			m[j].attr = m[i].attr;
+			if (cow && (m[i].attr & GPT_WRITABLE))
+				m[j].attr = (m[i].attr & ~GPT_WRITABLE) | GPT_COW;
+			m[j].ppn = m[i].ppn;
+		}
+		return true;
+	}
+	default: /* set_cow on [vpn, vpn + 2) */
+		hal_gpt_set_cow(xp, m[i].vpn, m[i].vpn + 2 <= VPN_END ? 2 : 1);
+		for (int k = 0; k < MODEL_VPNS; k++)
+			if (m[k].vpn - m[i].vpn < 2 && (m[k].attr & GPT_WRITABLE))
+				m[k].attr = (m[k].attr & ~GPT_WRITABLE) | GPT_COW;
+		return true;
+	}
+}
+
+HT_TEST(random_operations_match_a_model)
+{
+	static model_t m[MODEL_VPNS];
+	gpt_t gpt;
+	xptr_t xp = XPTR(0, &gpt);
+	uint64_t base;
+	int bad = 0;
+
+	gfix_setup(1);
+	base = gfix_free_pages(0);
+	HT_REQUIRE(hal_gpt_create(&gpt) == 0);
+	model_init(m);
+	for (int op = 0; op < MODEL_OPS && bad < 10; op++) {
+		int i = (int)(rng() % MODEL_VPNS), j = (int)(rng() % MODEL_VPNS);
+
+		if (!model_step(xp, m, i, j)) {
+			printf("# op %d on vpn %lx failed\n", op, (unsigned long)m[i].vpn);
+			bad++;
+		}
+		if (op % 97 == 0)
+			for (int k = 0; k < MODEL_VPNS; k++)
+				bad += !gfix_pte_is(xp, m[k].vpn, m[k].attr, m[k].ppn);
+	}
+	HT_CHECK(bad == 0);
+	for (int k = 0; k < MODEL_VPNS; k++)
+		HT_CHECK(gfix_pte_is(xp, m[k].vpn, m[k].attr, m[k].ppn));
+	HT_CHECK(gfix_tables_ok(&gpt, 0) && gfix_kernel_half_ok(&gpt, 0));
+	HT_CHECK(gfix_free_pages(0) == base - gpt.tables_nr);
+	hal_gpt_destroy(&gpt);
+	HT_CHECK(gfix_free_pages(0) == base);
+	fix_teardown();
+}
