@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Boot Archipel once under QEMU and decide from the exit status and the console whether the run passed.
 
-    harness.py --root DIR --kernel ELF --topology NAME --cmdline "..." [--timeout S] [--idle-timeout S]
-               [--expect pass|panic] [--expect-line REGEX]... [--send-after REGEX TEXT]...
+    harness.py --root DIR --kernel ELF --topology NAME --cmdline "..." [--initrd FILE] [--timeout S]
+               [--idle-timeout S] [--expect pass|panic] [--expect-line REGEX]... [--send-after REGEX TEXT]...
                [--log FILE] [--qemu PATH]
 
 The machine comes from tools/qemu-args.sh (the same as `./archipel run`), the serial console is on a pipe.
+--initrd FILE is passed to QEMU as -initrd (the build's initramfs.cpio: the kernel's root file system).
 The console is copied, as it arrives, to stdout (ctest shows it on failure) and to the log file.
 
 Verdicts (the last line printed, "harness: PASS ..." or "harness: FAIL ...: reason"; exit status 0 or 1):
@@ -149,8 +150,9 @@ def qemu_command(args):
     topology = subprocess.run([os.path.join(args.root, "tools", "qemu-args.sh"), args.topology],
                               check=True, stdout=subprocess.PIPE, text=True).stdout.split("\n")
     machine = [option for option in topology if option]
+    initrd = ["-initrd", args.initrd] if args.initrd else []
     return ([args.qemu] + machine
-            + ["-bios", FIRMWARE, "-kernel", args.kernel, "-append", args.cmdline] + CONSOLE_OPTIONS)
+            + ["-bios", FIRMWARE, "-kernel", args.kernel, "-append", args.cmdline] + initrd + CONSOLE_OPTIONS)
 
 
 def die_with_parent():
@@ -255,6 +257,7 @@ def parse_args(argv):
     parser.add_argument("--kernel", required=True, help="kernel ELF")
     parser.add_argument("--topology", required=True, help="config/topologies/NAME.conf")
     parser.add_argument("--cmdline", default="", help="kernel command line")
+    parser.add_argument("--initrd", help="initramfs for QEMU's -initrd")
     parser.add_argument("--timeout", type=float, default=120, help="wall-clock limit, seconds")
     parser.add_argument("--idle-timeout", type=float, default=30, help="no-output limit, seconds")
     parser.add_argument("--expect", choices=["pass", "panic"], default="pass")
@@ -275,6 +278,8 @@ def main(argv):
 
     if not os.path.isfile(args.kernel):
         problems, status = ["kernel ELF not found: %s" % args.kernel], None
+    elif args.initrd and not os.path.isfile(args.initrd):
+        problems, status = ["initrd not found: %s" % args.initrd], None
     else:
         try:
             command = qemu_command(args)

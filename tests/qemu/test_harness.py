@@ -117,6 +117,14 @@ class HarnessTest(unittest.TestCase):
                        "-kernel " + self.kernel, "-append ktest=all", "-serial stdio", "-monitor none"]:
             self.assertIn(option, argv)
 
+    def test_initrd(self):
+        initrd = os.path.join(self.dir, "initramfs.cpio")
+        open(initrd, "w").close()
+        _, _, _, record = self.harness([["out", KTAP_OK], ["exit", 0]], "--initrd", initrd)
+        self.assertIn("-initrd " + initrd, " ".join(record["argv"]))
+        _, _, _, record = self.harness([["out", KTAP_OK], ["exit", 0]])
+        self.assertNotIn("-initrd", record["argv"])
+
     def test_not_ok(self):
         self.assertFail(self.harness([["out", "1..3\nok 1 a\nnot ok 2 remote_atomics\nok 3 c\n"], ["exit", 0]]),
                         r"not ok: 2 remote_atomics")
@@ -213,6 +221,10 @@ class HarnessTest(unittest.TestCase):
     def test_missing_kernel(self):
         self.assertFail(self.harness([["exit", 0]], kernel=os.path.join(self.dir, "nope.elf")),
                         r"kernel ELF not found")
+
+    def test_missing_initrd(self):
+        self.assertFail(self.harness([["exit", 0]], "--initrd", os.path.join(self.dir, "nope.cpio")),
+                        r"initrd not found: .*nope\.cpio")
 
     def test_unknown_topology(self):
         self.assertFail(self.harness([["exit", 0]], topology="9x9"), r"qemu-args.sh 9x9 failed")

@@ -1,0 +1,290 @@
+#!/usr/bin/env python3
+"""Self-test of the driver's boot path (./archipel run and debug), tools/mkinitramfs.sh and qemu_user.py.
+
+Run by ctest as qemu.driver-selftest; needs neither a kernel nor QEMU. The driver runs from a copy of
+the tree's driver files in a temporary root, with a build tree of placeholders, a fake QEMU (it records
+its arguments and the archive it got with -initrd, prints a kernel log line and exits with the status
+of $FAKE_STATUS), and a fake cmake and dpkg-query first in PATH (nothing is built or installed).
+With ARCHIPEL_INITRAMFS set (ctest sets it), the build's own archive is checked too.
+"""
+
+import json
+import os
+import pty
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+MKINITRAMFS = os.path.join(ROOT, "tools", "mkinitramfs.sh")
+QEMU_USER = os.path.join(HERE, "qemu_user.py")
+
+FAKE_QEMU = """\
+import json, os, subprocess, sys, tempfile
+argv = sys.argv[1:]
+record = {"argv": argv}
+if "-initrd" in argv:
+    initrd = argv[argv.index("-initrd") + 1]
+    with tempfile.TemporaryDirectory() as tree, open(initrd, "rb") as archive:
+        subprocess.run(["cpio", "-id", "--quiet"], stdin=archive, cwd=tree, check=True)
+        record["files"] = {}
+        for top, dirs, files in os.walk(tree):
+            for name in files:
+                path = os.path.join(top, name)
+                with open(path, "rb") as f:
+                    record["files"][os.path.relpath(path, tree)] = f.read().decode("latin-1")
+with open(os.environ["FAKE_QEMU_RECORD"], "w") as f:
+    json.dump(record, f)
+print("[   0.000100][0,0] Archipel booting", flush=True)
+sys.exit(int(os.environ.get("FAKE_STATUS", "0")))
+"""
+
+
+def write(path, text, mode=0o644):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, mode)
+
+
+def cpio_list(archive):
+    with open(archive, "rb") as f:
+        out = subprocess.run(["cpio", "-it", "--quiet"], stdin=f, stdout=subprocess.PIPE, check=True)
+    return out.stdout.decode().split("\n")[:-1]
+
+
+def pack(staging, out, *extras):
+    return subprocess.run([MKINITRAMFS, staging, out] + list(extras), stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+
+
+class DriverTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.root = os.path.join(self.tmp.name, "tree")
+        for name in ["archipel", "params.h", "tools/qemu-args.sh", "tools/mkinitramfs.sh", "tools/gdbinit.in",
+                     "config/topologies"]:
+            source, target = os.path.join(ROOT, name), os.path.join(self.root, name)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            (shutil.copytree if os.path.isdir(source) else shutil.copy2)(source, target)
+        for preset in ["debug", "release"]:
+            build = os.path.join(self.root, "build", preset)
+            for name in ["CMakeCache.txt", "Makefile", "archipel.elf"]:
+                write(os.path.join(build, name), "")
+            write(os.path.join(build, "rootfs", "bin", "hello"), "hello of %s\n" % preset, 0o755)
+            os.makedirs(os.path.join(build, "rootfs", "dev"))
+            self.assertEqual(pack(os.path.join(build, "rootfs"),
+                                  os.path.join(build, "initramfs.cpio")).returncode, 0)
+        self.bin = os.path.join(self.tmp.name, "bin")
+        write(os.path.join(self.bin, "cmake"), "#!/bin/sh\nexit 0\n", 0o755)
+        write(os.path.join(self.bin, "dpkg-query"), "#!/bin/sh\nprintf 'ii '\n", 0o755)
+        write(os.path.join(self.bin, "fake-qemu"), "#!%s\n%s" % (sys.executable, FAKE_QEMU), 0o755)
+        self.record = os.path.join(self.tmp.name, "record.json")
+        self.cwd = os.path.join(self.tmp.name, "cwd")
+        os.makedirs(self.cwd)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def driver(self, *args, status=0, tty=False):
+        """Run the driver: (exit status, output, the fake QEMU's record or None)."""
+        env = dict(os.environ, PATH=self.bin + os.pathsep + os.environ["PATH"], FAKE_STATUS=str(status),
+                   ARCHIPEL_QEMU=os.path.join(self.bin, "fake-qemu"), FAKE_QEMU_RECORD=self.record)
+        if os.path.exists(self.record):
+            os.remove(self.record)
+        command = [os.path.join(self.root, "archipel")] + list(args)
+        if tty:
+            controller, terminal = pty.openpty()
+            try:
+                proc = subprocess.run(command, env=env, cwd=self.cwd, stdin=terminal, stdout=subprocess.PIPE,
+                                      stderr=subprocess.STDOUT, text=True, timeout=60)
+            finally:
+                os.close(controller)
+                os.close(terminal)
+        else:
+            proc = subprocess.run(command, env=env, cwd=self.cwd, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+        record = None
+        if os.path.exists(self.record):
+            with open(self.record) as f:
+                record = json.load(f)
+        return proc.returncode, proc.stdout, record
+
+    def option(self, record, name):
+        argv = record["argv"]
+        return argv[argv.index(name) + 1]
+
+    def leftovers(self):
+        return [name for name in os.listdir(os.path.join(self.root, "build", "debug")) if "extra" in name]
+
+    def test_run_passes_the_build_initramfs(self):
+        status, output, record = self.driver("run", "--topology", "1x1", status=3)
+        self.assertEqual(status, 3, output)
+        self.assertEqual(self.option(record, "-initrd"),
+                         os.path.join(self.root, "build", "debug", "initramfs.cpio"))
+        self.assertEqual(self.option(record, "-append"), "")
+        self.assertEqual(record["files"]["bin/hello"], "hello of debug\n")
+        self.assertIn("Archipel booting", output)
+
+    def test_release_initramfs(self):
+        _, output, record = self.driver("run", "--release", "--cmdline", "ktest=all")
+        self.assertEqual(self.option(record, "-initrd"),
+                         os.path.join(self.root, "build", "release", "initramfs.cpio"), output)
+        self.assertEqual(self.option(record, "-append"), "ktest=all")
+
+    def test_program_appended_to_cmdline(self):
+        status, output, record = self.driver("run", "--cmdline", "loglevel=3", "--", "/bin/hello", "-x",
+                                             "--y=1", "é", status=5)
+        self.assertEqual(status, 5, output)
+        self.assertEqual(self.option(record, "-append"), "loglevel=3 -- /bin/hello -x --y=1 é")
+        _, output, record = self.driver("run", "--", "/bin/hello")
+        self.assertEqual(self.option(record, "-append"), "-- /bin/hello", output)
+        _, output, record = self.driver("run", "--")
+        self.assertEqual(self.option(record, "-append"), "", output)
+
+    def test_refused_program_arguments(self):
+        for args, reason in [(["bin/hello"], "absolute path"), (["/bin/x", "a b"], "one word"),
+                             (["/bin/x", ""], "one word"), (["/bin/x", "a\tb"], "one word"),
+                             (["/bin/x", 'say"hi'], "one word"), (["/bin/x", "a\nb"], "one word"),
+                             (["/bin/x", "y" * 250], "longer than 255 bytes")]:
+            status, output, record = self.driver("run", "--", *args)
+            self.assertEqual(status, 2, output)
+            self.assertIn(reason, output)
+            self.assertIsNone(record, "QEMU must not start")
+
+    def test_extra_directories(self):
+        write(os.path.join(self.cwd, "one", "bin", "tool"), "first\n", 0o755)
+        write(os.path.join(self.cwd, "one", "etc", "conf"), "one\n")
+        write(os.path.join(self.cwd, "two", "bin", "tool"), "second\n", 0o755)
+        write(os.path.join(self.cwd, "two", "bin", "hello"), "replaced\n", 0o755)
+        status, output, record = self.driver("run", "--extra", "one", "--extra", os.path.join(self.cwd, "two"),
+                                             "--", "/bin/tool", status=4)
+        self.assertEqual(status, 4, output)
+        self.assertEqual(record["files"], {"bin/tool": "second\n", "bin/hello": "replaced\n", "etc/conf": "one\n"})
+        self.assertEqual(self.leftovers(), [], "the temporary initramfs must be removed")
+        self.assertEqual(cpio_list(os.path.join(self.root, "build", "debug", "initramfs.cpio")),
+                         ["bin", "bin/hello", "dev"], "the build's archive must not change")
+
+    def test_extra_on_a_terminal(self):
+        write(os.path.join(self.cwd, "x", "bin", "tool"), "t\n", 0o755)
+        status, output, record = self.driver("run", "--extra", "x", status=6, tty=True)
+        self.assertEqual(status, 6, output)
+        self.assertEqual(record["files"]["bin/tool"], "t\n")
+        self.assertEqual(self.leftovers(), [])
+
+    def test_missing_extra(self):
+        status, output, record = self.driver("run", "--extra", "nope")
+        self.assertEqual(status, 2)
+        self.assertIn("no directory 'nope'", output)
+        self.assertIsNone(record)
+
+    def test_debug(self):
+        write(os.path.join(self.cwd, "x", "bin", "tool"), "t\n", 0o755)
+        status, output, record = self.driver("debug", "--topology", "2x2", "--extra", "x", "--", "/bin/tool",
+                                             "1", status=0, tty=True)
+        self.assertEqual(status, 0, output)
+        self.assertEqual(record["argv"][-2:], ["-s", "-S"])
+        self.assertEqual(self.option(record, "-append"), "-- /bin/tool 1")
+        self.assertEqual(record["files"]["bin/tool"], "t\n")
+        self.assertEqual(self.leftovers(), [])
+        _, output, record = self.driver("debug", tty=True)
+        self.assertEqual(self.option(record, "-initrd"),
+                         os.path.join(self.root, "build", "debug", "initramfs.cpio"), output)
+
+
+class MkinitramfsTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+        write(os.path.join(self.dir, "s", "bin", "b"), "b\n", 0o755)
+        write(os.path.join(self.dir, "s", "bin-x"), "x\n")
+        write(os.path.join(self.dir, "s", "a", "z"), "z\n")
+        os.makedirs(os.path.join(self.dir, "s", "dev"))
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_names_and_order(self):
+        out = os.path.join(self.dir, "out.cpio")
+        self.assertEqual(pack(os.path.join(self.dir, "s"), out).returncode, 0)
+        # Byte order, no "./", no root entry; a directory comes before what it holds.
+        self.assertEqual(cpio_list(out), ["a", "a/z", "bin", "bin-x", "bin/b", "dev"])
+        with open(out, "rb") as f:
+            self.assertEqual(f.read(6), b"070701")
+
+    def test_reproducible(self):
+        first, second = os.path.join(self.dir, "1.cpio"), os.path.join(self.dir, "2.cpio")
+        pack(os.path.join(self.dir, "s"), first)
+        os.utime(os.path.join(self.dir, "s", "bin", "b"), (1e9, 1e9))
+        pack(os.path.join(self.dir, "s"), second)
+        with open(first, "rb") as a, open(second, "rb") as b:
+            self.assertEqual(a.read(), b.read())
+
+    def test_symlinks_followed_other_files_refused(self):
+        write(os.path.join(self.dir, "target"), "real\n")
+        os.makedirs(os.path.join(self.dir, "e", "bin"))
+        os.symlink(os.path.join(self.dir, "target"), os.path.join(self.dir, "e", "bin", "link"))
+        out = os.path.join(self.dir, "out.cpio")
+        self.assertEqual(pack(os.path.join(self.dir, "s"), out, os.path.join(self.dir, "e")).returncode, 0)
+        self.assertIn("bin/link", cpio_list(out))
+        os.mkfifo(os.path.join(self.dir, "e", "fifo"))
+        result = pack(os.path.join(self.dir, "s"), out, os.path.join(self.dir, "e"))
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("'fifo' is neither a regular file nor a directory", result.stdout)
+
+    def test_missing_directory(self):
+        result = pack(os.path.join(self.dir, "s"), os.path.join(self.dir, "o"), os.path.join(self.dir, "no"))
+        self.assertEqual(result.returncode, 2)
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "o")))
+
+    @unittest.skipUnless(os.environ.get("ARCHIPEL_INITRAMFS"), "no build archive given")
+    def test_build_archive(self):
+        names = cpio_list(os.environ["ARCHIPEL_INITRAMFS"])
+        for name in ["bin", "bin/hello", "bin/test_startup", "dev", "etc", "etc/motd"]:
+            self.assertIn(name, names)
+        for name in names:
+            self.assertFalse(name.startswith("."), name)
+
+
+class QemuUserTest(unittest.TestCase):
+    """qemu_user.py's verdicts, with a shell script as the emulator (it runs its first argument)."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.emulator = os.path.join(self.tmp.name, "fake-qemu-user")
+        write(self.emulator, '#!/bin/sh\nexec /bin/sh "$@"\n', 0o755)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def check(self, script, *options):
+        program = os.path.join(self.tmp.name, "program.sh")
+        write(program, script)
+        proc = subprocess.run([sys.executable, QEMU_USER, "--qemu-user", self.emulator] + list(options)
+                              + ["--", program], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        return proc.returncode, proc.stdout.rstrip("\n").split("\n")[-1]
+
+    def test_verdicts(self):
+        ktap = "echo 1..2; echo ok 1 a; echo ok 2 b"
+        self.assertEqual(self.check(ktap, "--ktap")[0], 0)
+        self.assertEqual(self.check("echo 1..2; echo ok 1 a; echo not ok 2 b", "--ktap"),
+                         (1, "qemu-user: FAIL program.sh: not ok: 2 b"))
+        self.assertEqual(self.check("echo 1..2; echo ok 1 a", "--ktap")[0], 1)
+        self.assertRegex(self.check("exit 3")[1], "exit status 3, expected 0")
+        self.assertEqual(self.check("exit 3", "--expect-status", "3")[0], 0)
+        self.assertEqual(self.check("echo hello", "--expect-line", "^hello$")[0], 0)
+        self.assertRegex(self.check("echo bye", "--expect-line", "^hello$")[1], "never seen")
+        self.assertEqual(self.check('test "$X" = 1 && test -z "$HOME"', "--env", "X=1")[0], 0)
+
+    def test_missing_emulator(self):
+        proc = subprocess.run([sys.executable, QEMU_USER, "--qemu-user", "no-such-qemu", "--", "/bin/true"],
+                              stdout=subprocess.PIPE, text=True)
+        self.assertEqual(proc.returncode, 77)
+        self.assertIn("SKIP", proc.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,142 @@
+/*
+ * almos.h - the ALMOS-MKH extension system calls of Archipel, for user programs.
+ *
+ * Everything else a program needs is Linux: Archipel answers the Linux riscv64 system calls with
+ * Linux's numbers and semantics, so programs use glibc as on Linux. The calls below have no Linux
+ * counterpart: they expose the machine's clusters and the kernel's per-cluster state.
+ *
+ * Numbers: the private range 1000..1099 (ALMOS_SYSCALL_FIRST..ALMOS_SYSCALL_LAST). Linux riscv64
+ * uses the asm-generic table, which is dense from 0 and grows by a handful of numbers per release
+ * (451 numbers in Linux 6.1, __NR_syscalls; the riscv-specific calls sit inside it, from
+ * __NR_arch_specific_syscall = 244). A number of 1000 or more is therefore not a Linux call: it
+ * would take some 500 more system calls, decades at the current pace. The asm-generic range
+ * 1024..1079 once held deprecated calls (__NR_open = 1024, ...) that riscv64 never had and that
+ * Linux removed from the header; it cannot come back for riscv64, whose ABI is fixed. The build
+ * checks the bound against the Linux headers it compiles with (see below).
+ *
+ * Calling convention: as every Linux call (number in a7, arguments in a0..a5, `ecall`, result in
+ * a0: >= 0 or -errno). The wrappers go through glibc's syscall(), so they return 0 on success and
+ * -1 with errno set on failure. Cluster numbers (cxy) are 0..clusters-1 and local core indexes
+ * (lid) 0..cores-1, as get_config() reports them. Output of display() goes to the kernel console,
+ * not to the caller's standard output.
+ *
+ * The kernel includes this header with ALMOS_ABI_ONLY defined: it then gets the numbers and
+ * constants only, without the C library.
+ */
+#ifndef ARCHIPEL_ALMOS_H
+#define ARCHIPEL_ALMOS_H
+
+/* The private range, and the numbers in it. Numbers once given out are never reused. */
+#define ALMOS_SYSCALL_FIRST     1000
+#define ALMOS_SYSCALL_LAST      1099
+
+#define SYS_ALMOS_DISPLAY       1000
+#define SYS_ALMOS_GET_CONFIG    1001
+#define SYS_ALMOS_GET_CORE_ID   1002
+#define SYS_ALMOS_GET_CYCLE     1003
+#define SYS_ALMOS_PLACE_NEXT    1004
+#define SYS_ALMOS_TRACE         1005
+
+/* What display() prints (its @type); 0 is no type, so that a zeroed argument is refused. */
+#define DISPLAY_VMM             1  /* arg0 cxy, arg1 pid, arg2 1 with the PTEs, 0 without */
+#define DISPLAY_SCHED           2  /* arg0 cxy, arg1 lid: the scheduler of that core */
+#define DISPLAY_PROCESS         3  /* arg0 cxy, arg1 1 = owned there only, 0 = every copy there */
+#define DISPLAY_CLUSTER         4  /* arg0 cxy: the cluster manager (cores, memory, counters) */
+#define DISPLAY_DQDT            5  /* no argument: the load tree of the whole machine */
+#define DISPLAY_PPM             6  /* arg0 cxy: the physical page allocator of the cluster */
+#define DISPLAY_RPC             7  /* arg0 cxy: the RPC FIFOs and servers of the cluster */
+#define DISPLAY_VFS             8  /* no argument: the file system tree from the root */
+
+/* place_next() arguments: any core of the cluster; no hint (default placement). */
+#define PLACE_ANY_CORE          (-1)
+#define PLACE_DEFAULT           (-1)
+
+#ifndef ALMOS_ABI_ONLY
+
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#if defined(__NR_syscalls) && __NR_syscalls > ALMOS_SYSCALL_FIRST
+#error "Linux system call numbers have reached the private ALMOS-MKH range"
+#endif
+
+/*
+ * display - print a kernel structure on the kernel console.
+ * [in] type  one of DISPLAY_*; arg0..arg2 as the DISPLAY_* comment says; arguments a type does not
+ *            use must be 0.
+ * Returns 0 once the dump is printed; -1 and errno:
+ *   EINVAL  unknown type, cxy or lid out of range, an unused argument not 0, arg2 of DISPLAY_VMM
+ *           (or arg1 of DISPLAY_PROCESS) neither 0 nor 1;
+ *   ESRCH   DISPLAY_VMM: process @pid has no copy in cluster @cxy;
+ *   ENOSYS  a known type the kernel does not implement yet.
+ */
+static inline int display(int type, long arg0, long arg1, long arg2)
+{
+	return (int)syscall(SYS_ALMOS_DISPLAY, type, arg0, arg1, arg2);
+}
+
+/*
+ * get_config - the shape of the machine.
+ * [out] clusters           number of clusters (cxy 0..clusters-1)
+ * [out] cores_per_cluster  number of cores in each cluster (lid 0..cores_per_cluster-1)
+ * Returns 0; -1 and errno EFAULT if a pointer is not writable (nothing is written then).
+ */
+static inline int get_config(unsigned int *clusters, unsigned int *cores_per_cluster)
+{
+	return (int)syscall(SYS_ALMOS_GET_CONFIG, clusters, cores_per_cluster);
+}
+
+/*
+ * get_core_id - the core running the caller at the time of the call. Threads are not migrated
+ * today, so the answer holds for the thread's life; a kernel that migrates would make it a snapshot.
+ * [out] cxy  its cluster;  lid  its index in the cluster
+ * Returns 0; -1 and errno EFAULT if a pointer is not writable.
+ */
+static inline int get_core_id(unsigned int *cxy, unsigned int *lid)
+{
+	return (int)syscall(SYS_ALMOS_GET_CORE_ID, cxy, lid);
+}
+
+/*
+ * get_cycle - the cycle counter of the core running the caller (not comparable between cores:
+ * use clock_gettime() to compare times across cores).
+ * [out] cycles  the counter
+ * Returns 0; -1 and errno EFAULT if @cycles is not writable.
+ */
+static inline int get_cycle(uint64_t *cycles)
+{
+	return (int)syscall(SYS_ALMOS_GET_CYCLE, cycles);
+}
+
+/*
+ * place_next - choose where the caller's next thread (and, once fork exists, its next child
+ * process) runs, instead of the kernel's default placement (least loaded cluster and core).
+ * [in] cxy  the cluster, or PLACE_DEFAULT (-1) to clear the hint (@lid is then ignored)
+ * [in] lid  the core in that cluster, or PLACE_ANY_CORE (-1) to let the kernel choose one there
+ * The hint belongs to the calling thread and is used once: the next clone() (pthread_create) or,
+ * later, fork() of that thread that succeeds consumes it; a call that fails leaves it set. A
+ * second place_next() replaces the first.
+ * Returns 0; -1 and errno EINVAL if @cxy is not a cluster or @lid not a core of it (or below -1).
+ */
+static inline int place_next(int cxy, int lid)
+{
+	return (int)syscall(SYS_ALMOS_PLACE_NEXT, cxy, lid);
+}
+
+/*
+ * trace - switch the system call trace of cores on or off: while on, the kernel logs on its
+ * console each system call made on the core (thread, number, arguments) and its result.
+ * [in] on   1 to start, 0 to stop
+ * [in] cxy  a cluster, or -1 for every cluster
+ * [in] lid  a core of it, or -1 for every core of the cluster(s)
+ * Returns 0; -1 and errno EINVAL if @on is not 0 or 1, or @cxy / @lid is out of range.
+ */
+static inline int trace(int on, int cxy, int lid)
+{
+	return (int)syscall(SYS_ALMOS_TRACE, on, cxy, lid);
+}
+
+#endif /* !ALMOS_ABI_ONLY */
+
+#endif /* ARCHIPEL_ALMOS_H */
