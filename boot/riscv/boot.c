@@ -31,6 +31,16 @@ extern char _pristine[], _kimage_end[];
 
 boot_info_t boot_info;
 core_start_t core_start[CONFIG_MAX_CORES_PER_CLUSTER];
+uint64_t early_start_pa[CONFIG_MAX_HWID];
+_Static_assert(CONFIG_MAX_HWID == 1024, "entry.S: EARLY_MAX_HWID");
+
+long boot_start_hart(hwid_t hart, paddr_t entry_pa, paddr_t start_pa)
+{
+	kassert(hart < CONFIG_MAX_HWID);
+	hal_remote_s64(XPTR(0, &early_start_pa[hart]), start_pa);
+	hal_fence();
+	return sbi_hart_start(hart, entry_pa, start_pa);
+}
 uint8_t boot_stacks[CONFIG_MAX_CORES_PER_CLUSTER][CONFIG_BOOT_STACK_SIZE] __attribute__((aligned(16)));
 
 #define FDT_MAX_SIZE (1UL << 20)
@@ -250,7 +260,7 @@ _Noreturn void boot_phase0(hwid_t hartid, paddr_t dtb_pa, paddr_t load_pa)
 			self = c;
 			continue;
 		}
-		long e = sbi_hart_start(hw, replica_pa(c, _secondary_start), start);
+		long e = boot_start_hart(hw, replica_pa(c, _secondary_start), start);
 		if (e)
 			panic("boot: SBI could not start hart %u (cluster %u): error %ld", hw, c, e);
 	}

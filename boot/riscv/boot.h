@@ -24,6 +24,16 @@ extern core_start_t core_start[CONFIG_MAX_CORES_PER_CLUSTER];
 /* Boot (and later idle) stack of each core of the cluster, in each replica. */
 extern uint8_t boot_stacks[CONFIG_MAX_CORES_PER_CLUSTER][CONFIG_BOOT_STACK_SIZE];
 
+/*
+ * Physical address of the start block of each hart being started, by hart id, in the loaded image
+ * (cluster 0's replica): see _start in entry.S for the OpenSBI race it covers. Written through
+ * XPTR(0, ...) before each SBI HSM start.
+ */
+extern uint64_t early_start_pa[CONFIG_MAX_HWID];
+
+/* Publish @start_pa for @hart, then ask SBI to start it at @entry_pa. Returns the SBI error. */
+long boot_start_hart(hwid_t hart, paddr_t entry_pa, paddr_t start_pa);
+
 /* entry.S */
 void _secondary_start(void);
 _Noreturn void boot_switch(const core_start_t *cs);

@@ -19,11 +19,23 @@
 #define PTE_IMAGE_FLAGS 0xef   /* V R W X . G A D */
 #define DMAP_MAX_GIB    128
 #define EARLY_IMAGE_MB2 8      /* 8 x 2 MiB = CONFIG_KIMAGE_MAX_SIZE */
+#define EARLY_MAX_HWID  1024   /* CONFIG_MAX_HWID */
 
 	.section .text.entry, "ax"
 	.globl _start
 _start:
 	csrw	sie, zero
+	/*
+	 * Only the first hart may run phase 0. OpenSBI 1.1 can let a hart that we start with SBI
+	 * HSM run before it stored the start address we gave, so the hart arrives here, at the
+	 * cold-boot address, instead of _secondary_start: such a hart waits for the physical address
+	 * of its start block, which whoever starts a core publishes in early_start_pa[hart] (in the
+	 * loaded image) before asking SBI, and goes on as if SBI had done its job.
+	 */
+	lla	t0, boot_claimed
+	li	t1, 1
+	amoswap.w t1, t1, (t0)
+	bnez	t1, .Lraced
 	mv	s0, a0			/* hart id */
 	mv	s1, a1			/* DTB physical address */
 	lla	s2, _kimage_start	/* load physical address */
@@ -102,6 +114,19 @@ _start:
 8:	wfi
 	j	8b
 
+.Lraced:
+	li	t0, EARLY_MAX_HWID
+	bgeu	a0, t0, .Lpark
+	lla	t0, early_start_pa
+	slli	t1, a0, 3
+	add	t0, t0, t1
+10:	ld	a1, 0(t0)
+	beqz	a1, 10b
+	fence	r, rw
+	j	_secondary_start
+.Lpark:	wfi
+	j	.Lpark
+
 	.globl _secondary_start
 _secondary_start:
 	csrw	sie, zero
@@ -125,6 +150,11 @@ _secondary_start:
 	.dword	7b
 .Lsecondary_virt:
 	.dword	9b
+
+	.section .data.boot, "aw"
+	.balign 4
+boot_claimed:				/* 1 once a hart entered _start (never reset) */
+	.word	0
 
 	.section .bss.boot, "aw", @nobits
 	.balign 4096

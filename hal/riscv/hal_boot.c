@@ -58,7 +58,7 @@ error_t hal_core_start(lid_t lid)
 		}
 		hal_cpu_relax();
 	}
-	err = sbi_hart_start(hw, hal_kva_to_paddr(_secondary_start), hal_kva_to_paddr(&core_start[lid]));
+	err = boot_start_hart(hw, hal_kva_to_paddr(_secondary_start), hal_kva_to_paddr(&core_start[lid]));
 	if (err) {
 		pr_err("%s: SBI could not start hart %u: error %ld", __func__, hw, err);
 		return EIO;
