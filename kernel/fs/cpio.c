@@ -95,8 +95,8 @@ static error_t cpio_read_name(const char *base, size_t size, size_t name_off, ui
 {
 	const char *name;
 
-	if (namesize == 0)
-		return cpio_fail(entry, "empty name (name size 0)");
+	if (namesize <= 1) /* 0: no room for the NUL; 1: the empty name, which names nothing */
+		return cpio_fail(entry, "empty name (name size 0 or 1)");
 	if (namesize > CPIO_NAME_MAX)
 		return cpio_fail(entry, "name too long");
 	/* name_off <= size (the header fits) and namesize is small: no overflow. */

@@ -303,6 +303,10 @@ HT_TEST(reject_bad_names)
 	etc = entry_offset(&a, 4);                          /* "etc\0" and 2 bytes of padding */
 	set_field(a.data + hello, F_NAMESIZE, 0);
 	CHECK_EINVAL(a.data, a.size, hello, "empty name");
+	a.data[hello + 110] = '\0';                         /* the empty name "" (found by fuzzing) */
+	set_field(a.data + hello, F_NAMESIZE, 1);
+	CHECK_EINVAL(a.data, a.size, hello, "empty name");
+	a.data[hello + 110] = 'b';
 	set_field(a.data + hello, F_NAMESIZE, 9);           /* the 'o' where the NUL should be */
 	CHECK_EINVAL(a.data, a.size, hello, "not NUL-terminated");
 	set_field(a.data + etc, F_NAMESIZE, 5);
