@@ -29,6 +29,8 @@
 
 /* ---- threads and scheduling ---- */
 #define CONFIG_MAX_THREADS_PER_CLUSTER 1024  /* thread table of a cluster (ltid < this)             */
+#define CONFIG_MAX_PROCESSES_PER_CLUSTER 256 /* processes a cluster owns (lpid < this; pid 0 unused) */
+#define CONFIG_MAX_FILES             64      /* file descriptors of a process (one cloexec word)     */
 #define CONFIG_TICK_NS               10000000 /* period of the scheduler tick: 10 ms                */
 #define CONFIG_SCHED_QUANTUM_TICKS   2       /* ticks a thread runs before another may preempt it   */
 
@@ -72,11 +74,24 @@
 				      CONFIG_VMM_STACK_PAGES * CONFIG_PAGE_SIZE) /* 0x3dc0000000 */
 /* Frames of ANON vsegs: 1 = first touch (the faulting thread's cluster), 0 = the creator's cluster
  * (vseg->cxy, as ALMOS-MKH). Host tests build both; the kernel uses the value here. */
+#define CONFIG_VMM_TRUE_FAULT_RPC    1              /* true faults of copies: 1 RPC, 0 direct remote   */
+#define CONFIG_VMM_STACK_PRIVATE     0              /* 1: stacks private (ALMOS-MKH), 0: public        */
 #ifndef CONFIG_VMM_ANON_FIRST_TOUCH
 #define CONFIG_VMM_ANON_FIRST_TOUCH  1
 #endif
 
+/* ---- files ---- */
+#define CONFIG_PATH_MAX              4096    /* longest path, its NUL included (Linux PATH_MAX)         */
+#define CONFIG_NAME_MAX              255     /* longest name of one directory entry (Linux NAME_MAX)    */
+#define CONFIG_SYMLINK_MAX_FOLLOW    40      /* symbolic links one lookup may follow, then ELOOP        */
+#define CONFIG_VFS_MAX_FILE_SIZE     (1ULL << 40) /* largest regular file (1 TiB): EFBIG beyond         */
+#define CONFIG_MAPPER_RADIX_BITS     6       /* page-index bits per level of a mapper's radix tree      */
+#define CONFIG_MAPPER_MAX_HEIGHT     5       /* levels of that tree: 2^30 pages, more than the max size */
+#define CONFIG_CONSOLE_RX_POLL_NS    50000000 /* a console reader re-checks input at least this often   */
+#define CONFIG_CONSOLE_LINE_MAX      256     /* bytes one read of /dev/console returns at most          */
+
 /* ---- exec ---- */
+#define CONFIG_EXEC_ARGS_MAX         (128UL << 10) /* bytes of argv and envp strings an exec accepts */
 #define CONFIG_ELF_MAX_SEGMENTS      16      /* PT_LOAD segments an executable may have                 */
 #define CONFIG_ELF_MAX_PHDRS         64      /* program headers (of any type) an executable may have    */
 

@@ -17,4 +17,9 @@ extern const char hal_ktest_user_fault[], hal_ktest_user_fault_end[];
 /* Executes an illegal instruction: the thread must be killed by SIGILL. */
 extern const char hal_ktest_user_illegal[], hal_ktest_user_illegal_end[];
 
+/* Entered with a0 = the address of four 64-bit words {base, pages, go, done}: writes one byte in
+ * each of the pages from base on, adds 1 to *done (atomically), then yields (sched_yield) until
+ * *go is non-zero, then exit(0). */
+extern const char hal_ktest_user_touch[], hal_ktest_user_touch_end[];
+
 #endif /* HAL_KTEST_H */

@@ -31,6 +31,12 @@ paddr_t hal_kva_to_paddr(const void *kva);
 /* True if @kva lies in the kernel image window (a replicated global or code address). */
 bool hal_is_image_addr(const void *kva);
 
+/* What user programs see of the machine: ELF e_machine of native executables, AT_HWCAP, and the
+ * machine name of uname(2). */
+uint16_t    hal_elf_machine(void);
+uint64_t    hal_elf_hwcap(void);
+const char *hal_machine_name(void);
+
 /* Spin hint inside busy-wait loops. */
 void hal_cpu_relax(void);
 /* Wait for an interrupt (or return spuriously): the core is idle. */

@@ -23,6 +23,13 @@ error_t hal_copy_from_uspace(void *dst, uintptr_t usrc, size_t size);
 error_t hal_copy_to_uspace(uintptr_t udst, const void *src, size_t size);
 
 /*
+ * The same with the kernel side in any cluster (an extended pointer): e.g. from or to a page of a
+ * file's page cache, wherever it lives, straight to or from the user buffer.
+ */
+error_t hal_copy_from_uspace_xp(xptr_t dst_xp, uintptr_t usrc, size_t size);
+error_t hal_copy_to_uspace_xp(uintptr_t udst, xptr_t src_xp, size_t size);
+
+/*
  * Copy the NUL-terminated user string at @usrc into @dst (@max bytes, NUL included). Returns 0 and
  * its length in *len, ENAMETOOLONG if no NUL within @max bytes, EFAULT on a bad address.
  */

@@ -12,6 +12,7 @@
 #include <libk/string.h>
 
 #include "mmu.h"
+#include "hal_cpu.h"
 
 #ifdef CONFIG_DEBUG
 static uint64_t remote_accesses; /* accesses from this cluster to others (racy, statistics only) */
@@ -35,6 +36,11 @@ static inline void *xp_addr(xptr_t xp)
 		return (void *)va;
 	kassert(cxy < CONFIG_MAX_CLUSTERS && boot_info.cluster[cxy].image_pa != 0);
 	return (void *)(DMAP_BASE + boot_info.cluster[cxy].image_pa + (va - KIMAGE_VBASE));
+}
+
+void *riscv_xptr_to_kva(xptr_t xp)
+{
+	return xp_addr(xp);
 }
 
 uint8_t hal_remote_lb(xptr_t xp) { return *(volatile uint8_t *)xp_addr(xp); }

@@ -129,3 +129,24 @@ bool hal_irq_enabled(void)
 {
 	return (csr_read(sstatus) & SSTATUS_SIE) != 0;
 }
+
+uint16_t hal_elf_machine(void)
+{
+	return 243; /* EM_RISCV */
+}
+
+/* One bit per single-letter ISA extension ('a' = bit 0), as Linux reports it: rv64imafdc. */
+uint64_t hal_elf_hwcap(void)
+{
+	const char *isa = "imafdc";
+	uint64_t hwcap = 0;
+
+	for (const char *c = isa; *c; c++)
+		hwcap |= 1ULL << (*c - 'a');
+	return hwcap;
+}
+
+const char *hal_machine_name(void)
+{
+	return "riscv64";
+}

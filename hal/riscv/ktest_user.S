@@ -51,3 +51,29 @@ hal_ktest_user_illegal:
 	li	a0, 1
 	ecall
 hal_ktest_user_illegal_end:
+
+/* hal_ktest_user_touch(a0 = &{base, pages, go, done}): write one byte in each page, add 1 to
+ * *done, then sched_yield() until *go is non-zero, then exit(0). */
+	.globl hal_ktest_user_touch, hal_ktest_user_touch_end
+hal_ktest_user_touch:
+	ld	a1, 8(a0)
+	ld	a2, 16(a0)
+	ld	a3, 24(a0)
+	ld	a0, 0(a0)
+	li	t2, 4096
+1:	beqz	a1, 2f
+	sb	zero, 0(a0)
+	add	a0, a0, t2
+	addi	a1, a1, -1
+	j	1b
+2:	li	t1, 1
+	amoadd.d zero, t1, (a3)
+3:	ld	t1, 0(a2)
+	bnez	t1, 4f
+	li	a7, 124
+	ecall
+	j	3b
+4:	li	a7, 93
+	li	a0, 0
+	ecall
+hal_ktest_user_touch_end:

@@ -10,6 +10,7 @@
 #include <libk/errno.h>
 
 #include "riscv.h"
+#include "hal_cpu.h"
 
 long riscv_uaccess_copy(void *dst, const void *src, size_t n);
 long riscv_uaccess_strncpy(char *dst, const char *src, size_t max);
@@ -43,6 +44,16 @@ error_t hal_copy_to_uspace(uintptr_t udst, const void *src, size_t size)
 	r = riscv_uaccess_copy((void *)udst, src, size);
 	csr_clear(sstatus, SSTATUS_SUM);
 	return r ? EFAULT : 0;
+}
+
+error_t hal_copy_from_uspace_xp(xptr_t dst_xp, uintptr_t usrc, size_t size)
+{
+	return hal_copy_from_uspace(riscv_xptr_to_kva(dst_xp), usrc, size);
+}
+
+error_t hal_copy_to_uspace_xp(uintptr_t udst, xptr_t src_xp, size_t size)
+{
+	return hal_copy_to_uspace(udst, riscv_xptr_to_kva(src_xp), size);
 }
 
 error_t hal_strcpy_from_uspace(char *dst, uintptr_t usrc, size_t max, size_t *len)

@@ -9,7 +9,7 @@
  *   [I]  set by the cluster's lid 0 during cluster_init(), read-only afterwards
  *   [A]  atomic
  *   [P]  ppm.lock (inside ppm_t)          [K] each kcm_t's own lock
- *   [T]  threads_lock
+ *   [T]  threads_lock                     [Q] processes_lock
  */
 #ifndef KERN_CLUSTER_H
 #define KERN_CLUSTER_H
@@ -38,6 +38,7 @@ typedef struct core_s {
 	uint64_t ipi_resched; /* [C] IPIs received, by request                  */
 	uint64_t ipi_rpc;     /* [C]                                            */
 	uint64_t ipi_test;    /* [C]                                            */
+	uint64_t tlb_flushes; /* [A] TLB flushes asked by IPI_TLB and done       */
 	sched_t  sched;       /* its scheduler (sched.h has the legend)         */
 	remote_fifo_t rpc_fifo; /* RPC requests for this core (remote_fifo.h)   */
 	rpc_server_pool_t rpc; /* RPC server threads of this core (rpc.h)       */
@@ -58,6 +59,11 @@ typedef struct cluster_s {
 	uint32_t threads_nr;                         /* [T] threads of the cluster         */
 	uint32_t threads_next;                       /* [T] where the next ltid search starts */
 	rpc_stats_t rpc_stats;                       /* [A] RPCs sent and served, by type  */
+	busylock_t processes_lock;                   /* protects the process tables below  */
+	struct process_s *owned[CONFIG_MAX_PROCESSES_PER_CLUSTER]; /* [Q] by lpid          */
+	uint32_t owned_nr;                           /* [Q] processes owned (pids in use)  */
+	list_entry_t copies_root;                    /* [Q] process copies in this cluster */
+	uint32_t copies_nr;                          /* [Q]                                */
 } cluster_t;
 
 extern cluster_t cluster_manager;

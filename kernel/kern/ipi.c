@@ -3,6 +3,7 @@
  * (hal_upcalls.h): tick, IPI, end of interrupt.
  */
 #include <hal_ipi.h>
+#include <hal_tlb.h>
 #include <hal_remote.h>
 #include <hal_special.h>
 #include <hal_upcalls.h>
@@ -56,6 +57,32 @@ void kernel_ipi(void)
 	}
 	if (requests & IPI_TEST)
 		core->ipi_test++;
+	if (requests & IPI_TLB) {
+		hal_tlb_flush_all();
+		__atomic_fetch_add(&core->tlb_flushes, 1, __ATOMIC_RELEASE);
+	}
+}
+
+void ipi_flush_cluster_tlbs(uint32_t lid_mask)
+{
+	uint64_t before[CONFIG_MAX_CORES_PER_CLUSTER];
+	lid_t self = hal_get_lid();
+	uint32_t others;
+
+	lid_mask &= (1u << cluster_manager.cores_nr) - 1;
+	others = lid_mask & ~(1u << self);
+	for (lid_t lid = 0; lid < cluster_manager.cores_nr; lid++)
+		before[lid] = __atomic_load_n(&cluster_manager.core[lid].tlb_flushes, __ATOMIC_ACQUIRE);
+	if (lid_mask & (1u << self))
+		hal_tlb_flush_all();
+	if (!others)
+		return;
+	ipi_send_mask(local_cxy, others, IPI_TLB);
+	for (lid_t lid = 0; lid < cluster_manager.cores_nr; lid++)
+		while ((others & (1u << lid)) &&
+		       __atomic_load_n(&cluster_manager.core[lid].tlb_flushes, __ATOMIC_ACQUIRE) ==
+			       before[lid])
+			sched_yield();
 }
 
 void kernel_tick(void)

@@ -13,6 +13,7 @@
 #define IPI_RESCHED 0x1u /* reschedule: a thread of the core became runnable */
 #define IPI_RPC     0x2u /* an RPC was posted in the core's FIFO              */
 #define IPI_TEST    0x4u /* ktest: count it (round-trip measurements)         */
+#define IPI_TLB     0x8u /* flush the TLB (ipi_flush_cluster_tlbs)              */
 
 /* Ask core (@cxy, @lid) for @request; callable from any core and context. */
 void ipi_send(cxy_t cxy, lid_t lid, uint32_t request);
@@ -20,6 +21,13 @@ void ipi_send(cxy_t cxy, lid_t lid, uint32_t request);
 /* Ask every core of cluster @cxy in @lid_mask (bit i = lid i) for @request, with one SBI call
  * when the platform allows it. */
 void ipi_send_mask(cxy_t cxy, uint32_t lid_mask, uint32_t request);
+
+/*
+ * Flush the TLB of the cores of the local cluster in @lid_mask and return once all have done it:
+ * the calling core at once, the others through IPI_TLB, each acknowledging by bumping its
+ * tlb_flushes counter. Caller: a thread that may yield (it waits with sched_yield).
+ */
+void ipi_flush_cluster_tlbs(uint32_t lid_mask);
 
 /* IPIs of each kind received by the calling core since boot. */
 uint64_t ipi_received(uint32_t request);

@@ -16,8 +16,10 @@
 #include <hal_remote.h>
 #include <hal_special.h>
 #include <hal_timer.h>
+#include <fs/vfs.h>
 #include <kern/cluster.h>
 #include <kern/ktest.h>
+#include <kern/launch.h>
 #include <kern/printk.h>
 #include <kern/rpc.h>
 #include <kern/sched.h>
@@ -45,6 +47,23 @@ static void boot_report(void)
 		cores += online;
 	}
 	printk("%u clusters, %u cores online", cluster_count(), cores);
+}
+
+/* Cluster 0: the file system tree, filled from the initramfs when there is one. */
+static void root_fs_init(void)
+{
+	uint32_t files = 0;
+	error_t error;
+
+	vfs_init();
+	if (boot_info.initrd_start == 0)
+		return;
+	error = vfs_populate_from_cpio(hal_paddr_to_kva(boot_info.initrd_start),
+				       boot_info.initrd_end - boot_info.initrd_start, &files);
+	if (error)
+		pr_err("vfs: the initramfs is malformed (error %d): %u files kept", error, files);
+	else
+		printk("vfs: %u files from the initramfs", files);
 }
 
 /* Cluster's lid 0: bring up the cluster and its other cores. */
@@ -81,8 +100,11 @@ static void kernel_main(void *arg)
 {
 	(void)arg;
 	ktest_main();
-	if (local_cxy == 0 && hal_get_lid() == 0)
-		printk("no ktest selected: the cores idle");
+	if (local_cxy != 0 || hal_get_lid() != 0)
+		return;
+	if (launch_requested(boot_info.cmdline))
+		hal_poweroff(launch_program(boot_info.cmdline));
+	printk("no ktest and no program selected: the cores idle");
 }
 
 void kernel_init(lid_t lid)
@@ -97,6 +119,7 @@ void kernel_init(lid_t lid)
 	if (local_cxy == 0 && lid == 0) {
 		boot_report();
 		hal_console_rx_init();
+		root_fs_init();
 	}
 	xbarrier_wait(XPTR(0, &boot_barrier), cluster_total_cores());
 

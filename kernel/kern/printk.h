@@ -59,7 +59,10 @@ _Noreturn void panic_trap(const void *trap_frame, uintptr_t pc, uintptr_t fp, ui
 /* True once some core has panicked (printk of other cores then drops its output). */
 bool panic_in_progress(void);
 
-/* kassert(cond): an invariant; checked in debug builds (NDEBUG unset), panics with its location. */
+/*
+ * kassert(cond): an invariant; checked in debug builds (NDEBUG unset), panics with its location.
+ * @cond is not evaluated in release builds: it must have no side effect.
+ */
 #ifndef NDEBUG
 #define kassert(cond)                                                                               \
 	do {                                                                                        \

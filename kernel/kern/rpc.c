@@ -12,6 +12,9 @@
 #include <kern/thread.h>
 #include <libk/errno.h>
 #include <libk/string.h>
+#include <kern/process.h>
+#include <mm/vmm.h>
+#include <syscalls/syscall.h>
 
 #define DESC_FIELD(desc_xp, field) ((desc_xp) + offsetof(rpc_desc_t, field))
 #define FULL_FIFO_WAIT_NS 100000 /* a blocked client retries a full FIFO every 0.1 ms */
@@ -29,6 +32,12 @@ static const struct {
 	[RPC_ECHO]          = { "ECHO", service_echo },
 	[RPC_SLEEP]         = { "SLEEP", service_sleep },
 	[RPC_THREAD_CREATE] = { "THREAD_CREATE", service_thread_create },
+	[RPC_PROCESS_THREAD_CREATE] = { "USER_THREAD", process_rpc_thread_create },
+	[RPC_VMM_GET_VSEG]  = { "VMM_GET_VSEG", vmm_rpc_get_vseg },
+	[RPC_VMM_TRUE_FAULT] = { "VMM_FAULT", vmm_rpc_true_fault },
+	[RPC_VMM_DISPLAY]   = { "VMM_DISPLAY", vmm_rpc_display },
+	[RPC_VMM_INVALIDATE] = { "VMM_INVALIDATE", vmm_rpc_invalidate },
+	[RPC_VMM_OP]        = { "VMM_OP", sys_mem_rpc_op },
 };
 
 const char *rpc_type_name(uint32_t type)

@@ -33,6 +33,12 @@ typedef enum rpc_type_e {
 	RPC_SLEEP,              /* test: the server sleeps args[0] ns (a service that blocks),
 	                           then args[1] -> ~args[1]                                 */
 	RPC_THREAD_CREATE,      /* create and start a kernel thread in the target cluster   */
+	RPC_PROCESS_THREAD_CREATE, /* create a user thread (process.c)                      */
+	RPC_VMM_GET_VSEG,       /* copy a vseg of the reference VSL (vmm.c)                  */
+	RPC_VMM_TRUE_FAULT,     /* resolve a true page fault in the reference GPT (vmm.c)    */
+	RPC_VMM_DISPLAY,        /* print a VMM copy where it lives (vmm.c)                    */
+	RPC_VMM_INVALIDATE,     /* a copy forgets a range of its VSL and GPT (vmm.c)         */
+	RPC_VMM_OP,             /* brk/mmap/munmap/mprotect in the reference (sys_mem.c)     */
 	RPC_TYPES_NR
 } rpc_type_t;
 

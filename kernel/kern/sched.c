@@ -15,6 +15,7 @@
 #include <kern/cluster.h>
 #include <kern/ipi.h>
 #include <kern/printk.h>
+#include <kern/process.h>
 #include <kern/sched.h>
 #include <kern/sched_policy.h>
 #include <kern/thread.h>
@@ -102,6 +103,9 @@ void sched_yield(void)
 	if (next->gpt != s->active_gpt) {
 		hal_gpt_activate(next->gpt);
 		s->active_gpt = next->gpt;
+		if (next->process) /* this core may now cache the copy's translations */
+			__atomic_fetch_or(&next->process->vmm.cores_mask, 1u << hal_get_lid(),
+					  __ATOMIC_RELEASE);
 	}
 	hal_context_switch(&prev->ctx, &next->ctx);
 	sched_switch_tail();
@@ -168,6 +172,18 @@ void sched_kick(cxy_t cxy, lid_t lid)
 	hal_remote_s32(flag, 1);
 	if (cxy != local_cxy || lid != hal_get_lid())
 		ipi_send(cxy, lid, IPI_RESCHED);
+}
+
+void sched_leave_user_space(void)
+{
+	sched_t *s = local_sched();
+	thread_t *self = s->current;
+	irqstate_t irq = hal_disable_irq();
+
+	self->gpt = NULL;
+	s->active_gpt = NULL;
+	hal_gpt_activate(NULL);
+	hal_restore_irq(irq);
 }
 
 lid_t sched_least_loaded_core(void)

@@ -65,6 +65,12 @@ bool sched_has_runnable(void);
 /* Print the scheduler of core (@cxy, @lid): threads with state and blocking causes, current. */
 void sched_display(cxy_t cxy, lid_t lid);
 
+/*
+ * The calling thread gives up its user address space for good (it is exiting): the core loads the
+ * kernel table alone, so the thread's page tables may be freed while it finishes in the kernel.
+ */
+void sched_leave_user_space(void);
+
 /* The core of the local cluster with the fewest threads. */
 lid_t sched_least_loaded_core(void);
 

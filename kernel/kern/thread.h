@@ -64,6 +64,13 @@ typedef struct thread_s {
 	uint64_t        wakeups;    /* [A] times it was unblocked                         */
 	uint32_t        rpc_servers;/* [A] RPC servers still touching this client thread  */
 	struct gpt_s   *gpt;        /* [I] user address space (NULL: kernel thread)       */
+	struct process_s *process;  /* [I] process copy of a user thread (NULL otherwise) */
+	uintptr_t       user_pc;    /* [I] where a new user thread enters user mode ...  */
+	uintptr_t       user_sp;    /* [I] ... with this stack pointer,                  */
+	uintptr_t       user_tls;   /* [I] thread pointer                                */
+	uintptr_t       user_arg;   /* [I] and first argument                            */
+	uintptr_t       clear_child_tid; /* [O] set_tid_address: cleared and woken at exit */
+	uintptr_t       robust_list;/* [O] set_robust_list: the user's robust futex list   */
 	void          (*on_exit)(struct thread_s *thread, int status); /* [I] exit notice */
 	lockdep_state_t lockdep;    /* [O] locks held (debug checks)                      */
 } thread_t;

@@ -1,13 +1,14 @@
 /*
  * user_fault.c - what happens when user code faults (the hal_upcalls.h entries for exceptions).
  *
- * A page fault is resolved by the VMM of the thread's process; a thread without an address space
- * manager (no VMM yet: the VMM comes with user processes) has nothing to resolve, so the fault is
+ * A page fault is resolved by the VMM of the thread's process copy; a thread without a process
+ * (a kernel thread, or a test's bare user thread) has nothing to resolve, so the fault is
  * unresolved. An unresolved fault or another exception kills the thread with the matching signal,
  * as Linux's default action would (user signal handlers come with the process life cycle).
  */
 #include <hal_upcalls.h>
 #include <kern/printk.h>
+#include <kern/process.h>
 #include <kern/thread.h>
 #include <libk/errno.h>
 
@@ -18,9 +19,11 @@
 
 error_t kernel_page_fault(uintptr_t vaddr, uint32_t access)
 {
-	(void)vaddr;
-	(void)access;
-	return EFAULT;
+	thread_t *self = thread_current();
+
+	if (!self || !self->process)
+		return EFAULT; /* a kernel thread has no user space */
+	return vmm_handle_page_fault(&self->process->vmm, vaddr, access);
 }
 
 static int exception_signal(hal_user_exc_t kind)

@@ -27,6 +27,7 @@ const lock_class_info_t lockdep_classes[LOCK_CLASS_NR] = {
 	[LOCK_MAPPER]     = { "mapper",  70,  LOCKDEP_BLOCKING, false },
 	[LOCK_VMM_GPT]    = { "vmm_gpt", 80,  LOCKDEP_BLOCKING, true  },
 	[LOCK_PAGE]       = { "page",    90,  LOCKDEP_BUSY,     false },
+	[LOCK_PROCESS_STATE] = { "process_state", 95, LOCKDEP_BUSY, false },
 	[LOCK_SCHED]      = { "sched",   100, LOCKDEP_BUSY,     false },
 	[LOCK_WAITQ]      = { "waitq",   110, LOCKDEP_BUSY,     false },
 	[LOCK_RPC_POOL]   = { "rpc_pool", 115, LOCKDEP_BUSY,    false },

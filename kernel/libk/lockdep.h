@@ -47,6 +47,8 @@ typedef enum lock_class_e {
 	LOCK_MAPPER,         /* a file's page cache (mapper)                         */
 	LOCK_VMM_GPT,        /* a VMM's page table; nestable                         */
 	LOCK_PAGE,           /* page_t.lock (forks count, owner's per-page state)    */
+	LOCK_PROCESS_STATE,  /* a process's small state: its copies, its threads, the
+	                        cluster's process tables (process.c)                  */
 	LOCK_SCHED,          /* a core's scheduler lists (sched_t.lock)              */
 	LOCK_WAITQ,          /* a wait queue, a queuelock's or rwlock's own state    */
 	LOCK_RPC_POOL,       /* a core's RPC server pool and FIFO reader (rpc.h)     */

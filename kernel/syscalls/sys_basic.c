@@ -1,12 +1,14 @@
 /*
- * sys_basic.c - write to the console, exit, gettid: what the first user threads need.
+ * sys_basic.c - the calls of bare user threads: console write, exit, gettid, sched_yield.
  *
- * write() accepts fds 1 and 2 (the console) until the VFS provides file descriptors.
+ * A bare user thread made by the kernel (ktests: no process, so no file table) writes to the
+ * console with fds 1 and 2.
  */
 #include <hal_console.h>
 #include <hal_uspace.h>
 #include <kern/global.h>
 #include <kern/printk.h>
+#include <kern/sched.h>
 #include <kern/thread.h>
 #include <libk/errno.h>
 #include <libk/string.h>
@@ -14,7 +16,7 @@
 
 #define WRITE_CHUNK 256
 
-int64_t sys_write(const uint64_t args[6])
+int64_t sys_write_console(const uint64_t args[6])
 {
 	int fd = (int)args[0];
 	uintptr_t buf = args[1];
@@ -47,4 +49,11 @@ int64_t sys_gettid(const uint64_t args[6])
 {
 	(void)args;
 	return thread_current()->trdid;
+}
+
+int64_t sys_sched_yield(const uint64_t args[6])
+{
+	(void)args;
+	sched_yield();
+	return 0;
 }

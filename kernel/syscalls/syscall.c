@@ -7,10 +7,31 @@
 #include <syscalls/syscall.h>
 
 static const syscall_fn_t syscall_table[SYSCALLS_NR] = {
-	[SYS_WRITE]      = sys_write,
-	[SYS_EXIT]       = sys_exit,
-	[SYS_EXIT_GROUP] = sys_exit,
-	[SYS_GETTID]     = sys_gettid,
+	[SYS_GETCWD] = sys_getcwd,           [SYS_DUP] = sys_dup,
+	[SYS_DUP3] = sys_dup3,               [SYS_FCNTL] = sys_fcntl,
+	[SYS_IOCTL] = sys_ioctl,             [SYS_MKDIRAT] = sys_mkdirat,
+	[SYS_UNLINKAT] = sys_unlinkat,       [SYS_FACCESSAT] = sys_faccessat,
+	[SYS_CHDIR] = sys_chdir,             [SYS_OPENAT] = sys_openat,
+	[SYS_CLOSE] = sys_close,             [SYS_GETDENTS64] = sys_getdents64,
+	[SYS_LSEEK] = sys_lseek,             [SYS_READ] = sys_read,
+	[SYS_WRITE] = sys_write,             [SYS_READV] = sys_readv,
+	[SYS_WRITEV] = sys_writev,           [SYS_PREAD64] = sys_pread64,
+	[SYS_PWRITE64] = sys_pwrite64,       [SYS_READLINKAT] = sys_readlinkat,
+	[SYS_NEWFSTATAT] = sys_newfstatat,   [SYS_FSTAT] = sys_fstat,
+	[SYS_EXIT] = sys_exit,               [SYS_EXIT_GROUP] = sys_exit,
+	[SYS_SET_TID_ADDRESS] = sys_set_tid_address,
+	[SYS_SET_ROBUST_LIST] = sys_set_robust_list,
+	[SYS_NANOSLEEP] = sys_nanosleep,     [SYS_CLOCK_GETTIME] = sys_clock_gettime,
+	[SYS_CLOCK_NANOSLEEP] = sys_clock_nanosleep,
+	[SYS_SCHED_YIELD] = sys_sched_yield, [SYS_UNAME] = sys_uname,
+	[SYS_GETPID] = sys_getpid,           [SYS_GETPPID] = sys_getppid,
+	[SYS_GETUID] = sys_getuid,           [SYS_GETEUID] = sys_getuid,
+	[SYS_GETGID] = sys_getuid,           [SYS_GETEGID] = sys_getuid,
+	[SYS_GETTID] = sys_gettid,           [SYS_BRK] = sys_brk,
+	[SYS_MUNMAP] = sys_munmap,           [SYS_MMAP] = sys_mmap,
+	[SYS_MPROTECT] = sys_mprotect,       [SYS_PRLIMIT64] = sys_prlimit64,
+	[SYS_GETRANDOM] = sys_getrandom,     [SYS_REBOOT] = sys_reboot,
+	[SYS_SYNC] = sys_sync,
 };
 
 /* One bit per number: an unimplemented number is logged the first time only (per cluster). */

@@ -12,19 +12,77 @@
 
 #include <hal_types.h>
 
-/* Linux asm-generic numbers used so far. */
-#define SYS_WRITE      64
-#define SYS_EXIT       93
-#define SYS_EXIT_GROUP 94
-#define SYS_GETTID     178
+/* Linux asm-generic numbers (riscv64). */
+#define SYS_GETCWD          17
+#define SYS_DUP             23
+#define SYS_DUP3            24
+#define SYS_FCNTL           25
+#define SYS_IOCTL           29
+#define SYS_MKDIRAT         34
+#define SYS_UNLINKAT        35
+#define SYS_FACCESSAT       48
+#define SYS_CHDIR           49
+#define SYS_OPENAT          56
+#define SYS_CLOSE           57
+#define SYS_GETDENTS64      61
+#define SYS_LSEEK           62
+#define SYS_READ            63
+#define SYS_WRITE           64
+#define SYS_READV           65
+#define SYS_WRITEV          66
+#define SYS_PREAD64         67
+#define SYS_PWRITE64        68
+#define SYS_READLINKAT      78
+#define SYS_NEWFSTATAT      79
+#define SYS_FSTAT           80
+#define SYS_EXIT            93
+#define SYS_EXIT_GROUP      94
+#define SYS_SET_TID_ADDRESS 96
+#define SYS_SET_ROBUST_LIST 99
+#define SYS_NANOSLEEP       101
+#define SYS_CLOCK_GETTIME   113
+#define SYS_CLOCK_NANOSLEEP 115
+#define SYS_SCHED_YIELD     124
+#define SYS_UNAME           160
+#define SYS_GETPID          172
+#define SYS_GETPPID         173
+#define SYS_GETUID          174
+#define SYS_GETEUID         175
+#define SYS_GETGID          176
+#define SYS_GETEGID         177
+#define SYS_GETTID          178
+#define SYS_BRK             214
+#define SYS_MUNMAP          215
+#define SYS_MMAP            222
+#define SYS_MPROTECT        226
+#define SYS_PRLIMIT64       261
+#define SYS_GETRANDOM       278
+#define SYS_SYNC            81
+#define SYS_REBOOT          142
 
 #define SYSCALLS_NR    512 /* table size: every Linux riscv64 number is below */
 
 typedef int64_t (*syscall_fn_t)(const uint64_t args[6]);
 
-int64_t sys_write(const uint64_t args[6]);
-int64_t sys_exit(const uint64_t args[6]);
-int64_t sys_gettid(const uint64_t args[6]);
+#define SYSCALL(name) int64_t sys_##name(const uint64_t args[6])
+SYSCALL(getcwd); SYSCALL(dup); SYSCALL(dup3); SYSCALL(fcntl); SYSCALL(ioctl); SYSCALL(mkdirat);
+SYSCALL(unlinkat); SYSCALL(faccessat); SYSCALL(chdir); SYSCALL(openat); SYSCALL(close);
+SYSCALL(getdents64); SYSCALL(lseek); SYSCALL(read); SYSCALL(write); SYSCALL(readv); SYSCALL(writev);
+SYSCALL(pread64); SYSCALL(pwrite64); SYSCALL(readlinkat); SYSCALL(newfstatat); SYSCALL(fstat);
+SYSCALL(exit); SYSCALL(set_tid_address); SYSCALL(set_robust_list); SYSCALL(nanosleep);
+SYSCALL(clock_gettime); SYSCALL(clock_nanosleep); SYSCALL(sched_yield); SYSCALL(uname);
+SYSCALL(getpid); SYSCALL(getppid); SYSCALL(getuid); SYSCALL(gettid); SYSCALL(brk); SYSCALL(munmap);
+SYSCALL(mmap); SYSCALL(mprotect); SYSCALL(prlimit64); SYSCALL(getrandom); SYSCALL(reboot);
+SYSCALL(sync);
+/* write(2) of a bare user thread (no process): fds 1 and 2 are the console. */
+SYSCALL(write_console);
+#undef SYSCALL
+
+/* The reference of the calling thread's process (XPTR_NULL for a bare kernel-made user thread). */
+xptr_t current_ref(void);
+
+/* RPC service of sys_mem.c: an address-space change run in the reference cluster. */
+void sys_mem_rpc_op(xptr_t desc_xp);
 
 /* Calls made and calls refused with ENOSYS since boot, in the local cluster. */
 void syscall_stats(uint64_t *calls, uint64_t *enosys);

@@ -10,12 +10,19 @@
  * Remote loads are acquire and stores release, hal_fence a seq_cst fence: stronger than the
  * kernel's contract, so that ThreadSanitizer (which does not model stand-alone fences) sees the
  * ordering that the fences of the code under test provide on the target.
+ *
+ * User-space copies (hal_uspace.h): every address is a user address on the host (one address
+ * space); the range check only refuses a range that wraps around. A test may declare a window of
+ * bad user addresses (host_uspace_set_fault): a copy that reaches it copies the bytes before it,
+ * then fails with EFAULT, as a copy that faults on an unmapped page does on the target.
  */
 #include <hal_atomic.h>
 #include <hal_irqmask.h>
 #include <hal_remote.h>
 #include <hal_special.h>
+#include <hal_uspace.h>
 #include <kern/printk.h>
+#include <libk/errno.h>
 
 #include "htest.h"
 
@@ -105,6 +112,9 @@ void hal_cpu_idle(void) { }
 #pragma GCC diagnostic ignored "-Wtsan"
 #endif
 void hal_icache_sync(void) { }
+uint16_t hal_elf_machine(void) { return 243; }
+uint64_t hal_elf_hwcap(void) { return 0; }
+const char *hal_machine_name(void) { return "host"; }
 void hal_fence(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 #ifdef __SANITIZE_THREAD__
 #pragma GCC diagnostic pop
@@ -162,4 +172,80 @@ _Noreturn void panic(const char *fmt, ...)
 		longjmp(*ht_panic_jmp, 1);
 	fprintf(stderr, "PANIC (host): %s\n", ht_panic_msg);
 	abort();
+}
+
+/* ---- user-space copies ---- */
+
+static uintptr_t uspace_bad_start, uspace_bad_end; /* [start, end): faulting user addresses */
+
+/* Tests: user copies touching [start, end) fail there (start == end: no bad address). */
+void host_uspace_set_fault(uintptr_t start, uintptr_t end)
+{
+	uspace_bad_start = start;
+	uspace_bad_end = end;
+}
+
+bool hal_uspace_range_ok(uintptr_t addr, size_t size)
+{
+	return size == 0 || size - 1 <= UINTPTR_MAX - addr;
+}
+
+/* Bytes of [addr, addr + size) before the bad window. */
+static size_t uspace_good(uintptr_t addr, size_t size)
+{
+	if (uspace_bad_start == uspace_bad_end || addr >= uspace_bad_end ||
+	    addr + size <= uspace_bad_start)
+		return size;
+	return addr < uspace_bad_start ? uspace_bad_start - addr : 0;
+}
+
+error_t hal_copy_from_uspace(void *dst, uintptr_t usrc, size_t size)
+{
+	size_t n;
+
+	if (!hal_uspace_range_ok(usrc, size))
+		return EFAULT;
+	n = uspace_good(usrc, size);
+	if (n)
+		memcpy(dst, (const void *)usrc, n);
+	return n == size ? 0 : EFAULT;
+}
+
+error_t hal_copy_to_uspace(uintptr_t udst, const void *src, size_t size)
+{
+	size_t n;
+
+	if (!hal_uspace_range_ok(udst, size))
+		return EFAULT;
+	n = uspace_good(udst, size);
+	if (n)
+		memcpy((void *)udst, src, n);
+	return n == size ? 0 : EFAULT;
+}
+
+error_t hal_copy_from_uspace_xp(xptr_t dst_xp, uintptr_t usrc, size_t size)
+{
+	return hal_copy_from_uspace(P(dst_xp), usrc, size);
+}
+
+error_t hal_copy_to_uspace_xp(uintptr_t udst, xptr_t src_xp, size_t size)
+{
+	return hal_copy_to_uspace(udst, P(src_xp), size);
+}
+
+error_t hal_strcpy_from_uspace(char *dst, uintptr_t usrc, size_t max, size_t *len)
+{
+	for (size_t n = 0; n < max; n++) {
+		if (!hal_uspace_range_ok(usrc, n + 1) || uspace_good(usrc + n, 1) == 0)
+			return EFAULT;
+		dst[n] = ((const char *)usrc)[n];
+		if (dst[n] == '\0') {
+			*len = n;
+			return 0;
+		}
+	}
+	if (max == 0)
+		return EFAULT;
+	dst[max - 1] = '\0';
+	return ENAMETOOLONG;
 }

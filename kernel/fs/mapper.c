@@ -1,0 +1,389 @@
+/*
+ * mapper.c - the page cache of one file (see mapper.h): a radix tree of pages in the mapper's
+ * cluster, reached from any cluster through hal_remote_*.
+ *
+ * Levels are numbered from the leaves: a node of level 0 holds pages, a node of level l > 0 holds
+ * nodes of level l - 1; the root is at level height - 1. Invariant: height == 0 <=> root_xp ==
+ * XPTR_NULL. Every function below that walks or edits the tree runs with the mapper lock held
+ * (read to walk, write to edit).
+ */
+#include <hal_remote.h>
+#include <fs/mapper.h>
+#include <kern/printk.h>
+#include <libk/errno.h>
+#include <mm/kmem.h>
+#include <mm/page.h>
+#include <mm/ppm.h>
+
+#define BITS       CONFIG_MAPPER_RADIX_BITS
+#define NODE_SIZE  (MAPPER_FANOUT * sizeof(xptr_t))
+#define MF(mxp, f) ((mxp) + offsetof(mapper_t, f))
+#define PG(pxp, f) ((pxp) + offsetof(page_t, f))
+#define SLOT(node_xp, i) ((node_xp) + (xptr_t)(i) * sizeof(xptr_t))
+
+static mapper_counters_t mapper_ctrs; /* cluster 0's copy counts for the whole machine */
+
+#define CTR_XP(f) XPTR(0, &mapper_ctrs.f)
+
+/* Pages indexed by a tree of @height levels. */
+static uint64_t capacity(uint32_t height)
+{
+	return height ? 1ULL << (BITS * height) : 0;
+}
+
+/* Slot of the node @node_xp (of level @level) on the way to page @index. */
+static xptr_t slot_of(xptr_t node_xp, uint32_t level, uint64_t index)
+{
+	return SLOT(node_xp, (index >> (BITS * level)) & (MAPPER_FANOUT - 1));
+}
+
+/* A zeroed node in the mapper's cluster, counted; XPTR_NULL if memory is exhausted. */
+static xptr_t node_alloc(xptr_t mxp)
+{
+	cxy_t cxy = GET_CXY(mxp);
+	void *node = kmem_remote_alloc(cxy, NODE_SIZE, KMEM_ZERO);
+
+	if (!node)
+		return XPTR_NULL;
+	hal_remote_s32(MF(mxp, nodes_nr), hal_remote_l32(MF(mxp, nodes_nr)) + 1);
+	hal_remote_atomic_add64(CTR_XP(nodes), 1);
+	return XPTR(cxy, node);
+}
+
+static void node_free(xptr_t mxp, xptr_t node_xp)
+{
+	kmem_remote_free(GET_CXY(node_xp), GET_PTR(node_xp));
+	hal_remote_s32(MF(mxp, nodes_nr), hal_remote_l32(MF(mxp, nodes_nr)) - 1);
+	hal_remote_atomic_add64(CTR_XP(nodes), -1);
+}
+
+xptr_t mapper_page_data(xptr_t page_xp)
+{
+	return XPTR(GET_CXY(page_xp), ppm_page2kva(page_xp));
+}
+
+/* A zeroed page of the mapper's cluster owned by the mapper, counted; XPTR_NULL if none is free. */
+static xptr_t page_alloc(xptr_t mxp)
+{
+	xptr_t page_xp = ppm_remote_alloc_pages(GET_CXY(mxp), 0);
+
+	if (page_xp == XPTR_NULL)
+		return XPTR_NULL;
+	hal_remote_memset(mapper_page_data(page_xp), 0, CONFIG_PAGE_SIZE);
+	hal_remote_sxp(PG(page_xp, owner_xp), mxp);
+	hal_remote_s64(MF(mxp, pages_nr), hal_remote_l64(MF(mxp, pages_nr)) + 1);
+	hal_remote_atomic_add64(CTR_XP(pages), 1);
+	return page_xp;
+}
+
+static void page_free(xptr_t page_xp)
+{
+	ppm_remote_free_pages(page_xp);
+	hal_remote_atomic_add64(CTR_XP(pages), -1);
+}
+
+/* Take a reference on a page of the tree; caller holds the mapper lock (so it is not cut off). */
+static void page_hold(xptr_t page_xp)
+{
+	remote_busylock_acquire(PG(page_xp, lock));
+	hal_remote_atomic_add32(PG(page_xp, refcount), 1);
+	remote_busylock_release(PG(page_xp, lock));
+}
+
+/* The page leaves the mapper (write lock held): freed now, or orphaned if still referenced. */
+static void page_cut(xptr_t mxp, xptr_t page_xp)
+{
+	bool free_it;
+
+	remote_busylock_acquire(PG(page_xp, lock));
+	free_it = hal_remote_l32(PG(page_xp, refcount)) == 0;
+	if (!free_it)
+		hal_remote_sxp(PG(page_xp, owner_xp), XPTR_NULL);
+	remote_busylock_release(PG(page_xp, lock));
+	if (free_it)
+		page_free(page_xp);
+	hal_remote_s64(MF(mxp, pages_nr), hal_remote_l64(MF(mxp, pages_nr)) - 1);
+}
+
+void mapper_release_page(xptr_t page_xp)
+{
+	uint32_t old;
+	bool free_it;
+
+	remote_busylock_acquire(PG(page_xp, lock));
+	old = hal_remote_atomic_add32(PG(page_xp, refcount), -1);
+	if (old == 0) {
+		hal_remote_atomic_add32(PG(page_xp, refcount), 1);
+		remote_busylock_release(PG(page_xp, lock));
+		panic("%s: page %lx has no reference to release", __func__, page_xp);
+	}
+	free_it = old == 1 && hal_remote_lxp(PG(page_xp, owner_xp)) == XPTR_NULL;
+	remote_busylock_release(PG(page_xp, lock));
+	if (free_it)
+		page_free(page_xp);
+}
+
+/*
+ * Grow the tree until it indexes page @index (write lock held). Returns 0, EFBIG beyond
+ * CONFIG_MAPPER_MAX_HEIGHT levels, ENOMEM (the tree stays valid, maybe one level higher).
+ */
+static error_t tree_grow(xptr_t mxp, uint64_t index)
+{
+	uint32_t height = hal_remote_l32(MF(mxp, height));
+
+	if (index >= capacity(CONFIG_MAPPER_MAX_HEIGHT))
+		return EFBIG;
+	while (index >= capacity(height)) {
+		xptr_t node_xp = node_alloc(mxp);
+		xptr_t root_xp = hal_remote_lxp(MF(mxp, root_xp));
+
+		if (node_xp == XPTR_NULL)
+			return ENOMEM;
+		if (root_xp != XPTR_NULL)
+			hal_remote_sxp(SLOT(node_xp, 0), root_xp);
+		hal_remote_sxp(MF(mxp, root_xp), node_xp);
+		hal_remote_s32(MF(mxp, height), ++height);
+	}
+	return 0;
+}
+
+/*
+ * The leaf slot of page @index in *@slot_xp. Without @create (read or write lock held): ENOENT if
+ * a node on the way is missing. With @create (write lock held): grows the tree and adds the
+ * missing nodes; EFBIG or ENOMEM.
+ */
+static error_t tree_slot(xptr_t mxp, uint64_t index, bool create, xptr_t *slot_xp)
+{
+	xptr_t node_xp;
+	uint32_t height;
+	error_t err;
+
+	if (create && (err = tree_grow(mxp, index)))
+		return err;
+	height = hal_remote_l32(MF(mxp, height));
+	if (index >= capacity(height))
+		return ENOENT;
+	node_xp = hal_remote_lxp(MF(mxp, root_xp));
+	for (uint32_t level = height - 1; level > 0; level--) {
+		xptr_t slot = slot_of(node_xp, level, index);
+		xptr_t next = hal_remote_lxp(slot);
+
+		if (next == XPTR_NULL) {
+			if (!create)
+				return ENOENT;
+			next = node_alloc(mxp);
+			if (next == XPTR_NULL)
+				return ENOMEM;
+			hal_remote_sxp(slot, next);
+		}
+		node_xp = next;
+	}
+	*slot_xp = slot_of(node_xp, 0, index);
+	return 0;
+}
+
+/* Page @index under the write lock, inserting a new one if absent. */
+static error_t insert_page(xptr_t mxp, uint64_t index, xptr_t *page_xp)
+{
+	xptr_t slot, page;
+	error_t err = tree_slot(mxp, index, true, &slot);
+
+	if (err)
+		return err;
+	page = hal_remote_lxp(slot);
+	if (page == XPTR_NULL) {
+		page = page_alloc(mxp);
+		if (page == XPTR_NULL)
+			return ENOMEM;
+		hal_remote_sxp(slot, page);
+	}
+	*page_xp = page;
+	return 0;
+}
+
+/* mapper_get_page and mapper_hold_page: a lookup under the read lock, an insertion under the write
+ * lock (another thread may have inserted the page in between: insert_page then finds it). */
+static error_t get_page(xptr_t mxp, uint64_t index, bool alloc, bool hold, xptr_t *page_xp)
+{
+	xptr_t lock_xp = MF(mxp, lock);
+	xptr_t slot, page = XPTR_NULL;
+	error_t err;
+
+	remote_rwlock_rd_acquire(lock_xp);
+	if (tree_slot(mxp, index, false, &slot) == 0)
+		page = hal_remote_lxp(slot);
+	if (page != XPTR_NULL && hold)
+		page_hold(page);
+	remote_rwlock_rd_release(lock_xp);
+	if (page != XPTR_NULL) {
+		*page_xp = page;
+		return 0;
+	}
+	if (!alloc)
+		return ENOENT;
+	remote_rwlock_wr_acquire(lock_xp);
+	err = insert_page(mxp, index, &page);
+	if (!err && hold)
+		page_hold(page);
+	remote_rwlock_wr_release(lock_xp);
+	if (!err)
+		*page_xp = page;
+	return err;
+}
+
+error_t mapper_get_page(xptr_t mapper_xp, uint64_t index, bool alloc, xptr_t *page_xp)
+{
+	return get_page(mapper_xp, index, alloc, false, page_xp);
+}
+
+error_t mapper_hold_page(xptr_t mapper_xp, uint64_t index, bool alloc, xptr_t *page_xp)
+{
+	return get_page(mapper_xp, index, alloc, true, page_xp);
+}
+
+/*
+ * Cut every page of index >= @cut out of the subtree @node_xp (level @level, first page @base) and
+ * free the nodes left empty, @node_xp included. Returns true if it was freed. Write lock held.
+ */
+static bool prune(xptr_t mxp, xptr_t node_xp, uint32_t level, uint64_t base, uint64_t cut)
+{
+	uint64_t span = 1ULL << (BITS * level); /* pages under one slot of this node */
+	bool empty = true;
+
+	for (uint32_t i = 0; i < MAPPER_FANOUT; i++) {
+		xptr_t slot = SLOT(node_xp, i);
+		xptr_t entry = hal_remote_lxp(slot);
+		uint64_t first = base + i * span;
+
+		if (entry == XPTR_NULL)
+			continue;
+		if (first + span <= cut) {
+			empty = false;
+			continue;
+		}
+		if (level == 0) {
+			page_cut(mxp, entry);
+			hal_remote_sxp(slot, XPTR_NULL);
+		} else if (prune(mxp, entry, level - 1, first, cut)) {
+			hal_remote_sxp(slot, XPTR_NULL);
+		} else {
+			empty = false;
+		}
+	}
+	if (empty)
+		node_free(mxp, node_xp);
+	return empty;
+}
+
+/* Remove top levels that only use slot 0 (write lock held), so lookups stay as short as the file. */
+static void tree_shrink(xptr_t mxp)
+{
+	uint32_t height = hal_remote_l32(MF(mxp, height));
+
+	while (height > 1) {
+		xptr_t root_xp = hal_remote_lxp(MF(mxp, root_xp));
+
+		for (uint32_t i = 1; i < MAPPER_FANOUT; i++)
+			if (hal_remote_lxp(SLOT(root_xp, i)) != XPTR_NULL)
+				return;
+		hal_remote_sxp(MF(mxp, root_xp), hal_remote_lxp(SLOT(root_xp, 0)));
+		hal_remote_s32(MF(mxp, height), --height);
+		node_free(mxp, root_xp);
+	}
+}
+
+/* Cut every page of index >= @cut (write lock held). */
+static void tree_cut(xptr_t mxp, uint64_t cut)
+{
+	xptr_t root_xp = hal_remote_lxp(MF(mxp, root_xp));
+	uint32_t height = hal_remote_l32(MF(mxp, height));
+
+	if (root_xp == XPTR_NULL)
+		return;
+	if (prune(mxp, root_xp, height - 1, 0, cut)) {
+		hal_remote_sxp(MF(mxp, root_xp), XPTR_NULL);
+		hal_remote_s32(MF(mxp, height), 0);
+	} else {
+		tree_shrink(mxp);
+	}
+}
+
+void mapper_truncate(xptr_t mapper_xp, uint64_t size)
+{
+	uint64_t in_page = size & (CONFIG_PAGE_SIZE - 1);
+	xptr_t slot, page;
+
+	remote_rwlock_wr_acquire(MF(mapper_xp, lock));
+	tree_cut(mapper_xp, (size + CONFIG_PAGE_SIZE - 1) >> CONFIG_PAGE_SHIFT);
+	if (in_page && tree_slot(mapper_xp, size >> CONFIG_PAGE_SHIFT, false, &slot) == 0) {
+		page = hal_remote_lxp(slot);
+		if (page != XPTR_NULL)
+			hal_remote_memset(mapper_page_data(page) + in_page, 0,
+					  CONFIG_PAGE_SIZE - in_page);
+	}
+	remote_rwlock_wr_release(MF(mapper_xp, lock));
+}
+
+xptr_t mapper_create(cxy_t cxy)
+{
+	mapper_t *mapper = kmem_remote_alloc(cxy, sizeof(mapper_t), KMEM_ZERO);
+	xptr_t mxp;
+
+	if (!mapper)
+		return XPTR_NULL;
+	mxp = XPTR(cxy, mapper);
+	remote_rwlock_init(MF(mxp, lock), "mapper", LOCK_MAPPER);
+	return mxp;
+}
+
+void mapper_destroy(xptr_t mapper_xp)
+{
+	remote_rwlock_wr_acquire(MF(mapper_xp, lock));
+	tree_cut(mapper_xp, 0);
+	remote_rwlock_wr_release(MF(mapper_xp, lock));
+	kassert(hal_remote_l64(MF(mapper_xp, pages_nr)) == 0);
+	kassert(hal_remote_l32(MF(mapper_xp, nodes_nr)) == 0);
+	kmem_remote_free(GET_CXY(mapper_xp), GET_PTR(mapper_xp));
+}
+
+uint64_t mapper_pages(xptr_t mapper_xp)
+{
+	return hal_remote_l64(MF(mapper_xp, pages_nr));
+}
+
+void mapper_counters(mapper_counters_t *out)
+{
+	out->pages = hal_remote_l64(CTR_XP(pages));
+	out->nodes = hal_remote_l64(CTR_XP(nodes));
+}
+
+/* One line per page of the subtree @node_xp (level @level, first page @base). Lock held. */
+static void display_subtree(xptr_t node_xp, uint32_t level, uint64_t base)
+{
+	uint64_t span = 1ULL << (BITS * level);
+
+	for (uint32_t i = 0; i < MAPPER_FANOUT; i++) {
+		xptr_t entry = hal_remote_lxp(SLOT(node_xp, i));
+
+		if (entry == XPTR_NULL)
+			continue;
+		if (level > 0) {
+			display_subtree(entry, level - 1, base + i * span);
+			continue;
+		}
+		printk_raw("    page %lu: cluster %u pa 0x%lx refs %u\n", base + i, GET_CXY(entry),
+			   ppm_page2base(entry), hal_remote_l32(PG(entry, refcount)));
+	}
+}
+
+void mapper_display(xptr_t mapper_xp)
+{
+	remote_rwlock_rd_acquire(MF(mapper_xp, lock));
+	printk("mapper %lx: cluster %u height %u nodes %u pages %lu", mapper_xp, GET_CXY(mapper_xp),
+	       hal_remote_l32(MF(mapper_xp, height)), hal_remote_l32(MF(mapper_xp, nodes_nr)),
+	       hal_remote_l64(MF(mapper_xp, pages_nr)));
+	if (hal_remote_lxp(MF(mapper_xp, root_xp)) != XPTR_NULL)
+		display_subtree(hal_remote_lxp(MF(mapper_xp, root_xp)),
+				hal_remote_l32(MF(mapper_xp, height)) - 1, 0);
+	remote_rwlock_rd_release(MF(mapper_xp, lock));
+}

@@ -1,0 +1,331 @@
+/*
+ * vfs.h - the virtual file system: the API of the system-call layer and of exec.
+ *
+ * One tree of inodes and directory entries for the whole machine, in cluster 0 (the *VFS cluster*):
+ * a RAM file system filled at boot from the initramfs (cpio newc), with /dev (console, null, zero)
+ * and /tmp. Every function below may be called by a thread of any cluster: the tree is reached
+ * through extended pointers and hal_remote_*, under per-inode rwlocks (class LOCK_VFS) and the
+ * mappers' rwlocks (LOCK_MAPPER). docs/vfs.md explains the design, the locking and the lifetimes.
+ *
+ * Conventions:
+ *  - paths are kernel strings (the caller copied them from user space); a relative path is resolved
+ *    against @cwd_xp, an inode the caller holds a reference on (XPTR_NULL: the root);
+ *  - user buffers are user addresses of the calling thread, reached only through hal_uspace.h;
+ *  - functions returning error_t return 0 or a positive errno.h code; those returning int64_t
+ *    return a count (>= 0) or -errno, ready for a system call's return value;
+ *  - every caller must be a thread that may block (no busylock held); none may hold a VFS lock.
+ *
+ * Permissions: the only user is root (uid 0). Mode bits are kept and reported, and checked as Linux
+ * checks them for root: read and write are always granted, search (x) on directories too; execute
+ * needs a regular file with at least one x bit (vfs_access). There is no read-only file system.
+ * Times are those of the archive for initramfs files, else the time since boot (no RTC yet); atime
+ * is not updated by reads (a "noatime" mount).
+ */
+#ifndef FS_VFS_H
+#define FS_VFS_H
+
+#include <hal_types.h>
+#include <params.h>
+
+/* ---- Linux values (asm-generic, riscv64) used at this interface ---- */
+
+/* open flags */
+#define O_ACCMODE   00000003
+#define O_RDONLY    00000000
+#define O_WRONLY    00000001
+#define O_RDWR      00000002
+#define O_CREAT     00000100
+#define O_EXCL      00000200
+#define O_NOCTTY    00000400
+#define O_TRUNC     00001000
+#define O_APPEND    00002000
+#define O_NONBLOCK  00004000
+#define O_LARGEFILE 00100000
+#define O_DIRECTORY 00200000
+#define O_NOFOLLOW  00400000
+#define O_CLOEXEC   02000000 /* the fd table's business: ignored here */
+/* Status flags an open file may change after open (fcntl F_SETFL). */
+#define VFS_O_SETFL_MASK (O_APPEND | O_NONBLOCK)
+
+/* file types and mode bits (st_mode) */
+#define S_IFMT   0170000
+#define S_IFDIR  0040000
+#define S_IFCHR  0020000
+#define S_IFREG  0100000
+#define S_IFLNK  0120000
+#define S_IALLUGO 07777      /* permission bits, setuid/setgid/sticky included */
+
+/* lseek */
+#define SEEK_SET 0
+#define SEEK_CUR 1
+#define SEEK_END 2
+
+/* unlinkat */
+#define AT_REMOVEDIR 0x200
+
+/* access modes (faccessat) */
+#define VFS_R_OK 4
+#define VFS_W_OK 2
+#define VFS_X_OK 1
+
+/* getdents64 d_type */
+#define DT_UNKNOWN 0
+#define DT_CHR     2
+#define DT_DIR     4
+#define DT_REG     8
+#define DT_LNK     10
+
+/* ioctl */
+#define TCGETS     0x5401
+#define TIOCGWINSZ 0x5413
+
+/*
+ * The stat of an inode, with the layout of Linux's asm-generic struct stat (riscv64): newfstatat
+ * and fstat copy it to user space as is.
+ */
+struct vfs_stat {
+	uint64_t st_dev;
+	uint64_t st_ino;
+	uint32_t st_mode;    /* S_IF* type bits | permission bits */
+	uint32_t st_nlink;
+	uint32_t st_uid;
+	uint32_t st_gid;
+	uint64_t st_rdev;    /* device files: Linux encoding of (major, minor) */
+	uint64_t pad1;
+	int64_t  st_size;
+	int32_t  st_blksize;
+	int32_t  pad2;
+	int64_t  st_blocks;  /* 512-byte blocks held */
+	int64_t  st_atime;
+	uint64_t st_atime_nsec;
+	int64_t  st_mtime;
+	uint64_t st_mtime_nsec;
+	int64_t  st_ctime;
+	uint64_t st_ctime_nsec;
+	uint32_t unused4;
+	uint32_t unused5;
+};
+
+/* struct linux_dirent64, as getdents64 writes it: records of d_reclen bytes (a multiple of 8). */
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t  d_off;      /* position of the next record (for lseek) */
+	uint16_t d_reclen;
+	uint8_t  d_type;     /* DT_* */
+	char     d_name[];   /* NUL-terminated */
+};
+
+/* struct termios of riscv64 (asm-generic termbits.h) and struct winsize, for the console's ioctls. */
+#define VFS_NCCS 19
+struct vfs_termios {
+	uint32_t c_iflag;
+	uint32_t c_oflag;
+	uint32_t c_cflag;
+	uint32_t c_lflag;
+	uint8_t  c_line;
+	uint8_t  c_cc[VFS_NCCS];
+};
+
+struct vfs_winsize {
+	uint16_t ws_row;
+	uint16_t ws_col;
+	uint16_t ws_xpixel;
+	uint16_t ws_ypixel;
+};
+
+/* Counters for leak checks (vfs_stats). */
+typedef struct vfs_stats_s {
+	uint64_t inodes;       /* inodes alive (the root and /dev included)          */
+	uint64_t dentries;     /* directory entries                                  */
+	uint64_t files;        /* open files (vfs_file_t)                            */
+	uint64_t mapper_pages; /* pages of every mapper, orphans not yet freed included */
+	uint64_t mapper_nodes; /* radix-tree nodes of every mapper                   */
+} vfs_stats_t;
+
+/* vfs_lookup flags */
+#define VFS_LOOKUP_FOLLOW    0x1 /* follow a symbolic link named by the last component       */
+#define VFS_LOOKUP_DIRECTORY 0x2 /* the result must be a directory (else ENOTDIR)            */
+
+/* ---- boot ---- */
+
+/* Cluster 0, once, at boot: the root (mode 0755), /dev with its device files, /tmp (1777). */
+void vfs_init(void);
+
+/*
+ * Add the content of the cpio (newc) archive [@base, @base + @size) (a kernel buffer) to the tree:
+ * directories, regular files (their data copied into their mappers), symbolic links, hard links.
+ * Names are relative to the root ("bin/sh" or "./bin/sh"); the entry "." is the root itself;
+ * missing parent directories are created (0755); an existing directory is kept as it is; other
+ * kinds of entry (devices, fifos) are skipped with a warning. The whole archive is checked before
+ * anything is added (validate, then commit).
+ * [out] count  entries added (directories, files, links), 0 on failure
+ * Returns 0; EINVAL for a malformed archive or a name with a ".." component; ENAMETOOLONG; and,
+ * while adding, ENOMEM/ENOSPC, EEXIST (a non-directory name given twice), ENOTDIR (a name below a
+ * file): then every entry this call added is removed again (nothing leaks).
+ */
+error_t vfs_populate_from_cpio(const void *base, size_t size, uint32_t *count);
+
+/* ---- inodes ---- */
+
+/* The root directory (never freed: no reference needed, but vfs_inode_get/put accept it). */
+xptr_t vfs_root(void);
+
+/*
+ * Resolve @path. [out] inode_xp: the inode, with a reference the caller drops with vfs_inode_put.
+ * Errors: ENOENT (a component is missing, or @path is empty), ENOTDIR (a non-final component, or a
+ * final one followed by '/', is not a directory; or VFS_LOOKUP_DIRECTORY), ENAMETOOLONG (a path of
+ * CONFIG_PATH_MAX bytes or more, a component longer than CONFIG_NAME_MAX, or a symbolic link
+ * expansion too long), ELOOP (more than CONFIG_SYMLINK_MAX_FOLLOW links), ENOMEM.
+ * A final component followed by '/' is always followed if it is a symbolic link.
+ */
+error_t vfs_lookup(xptr_t cwd_xp, const char *path, uint32_t flags, xptr_t *inode_xp);
+
+/* Take / drop a reference on an inode. The last reference of an unlinked inode frees it. */
+void vfs_inode_get(xptr_t inode_xp);
+void vfs_inode_put(xptr_t inode_xp);
+
+/* Fill @st (a kernel buffer). Caller holds a reference on @inode_xp. Returns 0. */
+error_t vfs_stat(xptr_t inode_xp, struct vfs_stat *st);
+
+/* Check @amode (VFS_R_OK | VFS_W_OK | VFS_X_OK, 0: existence) as Linux checks it for root:
+ * 0, or EACCES for X_OK on a file that is not a directory and has no x bit. */
+error_t vfs_access(xptr_t inode_xp, uint32_t amode);
+
+/* Facts of an inode the caller holds a reference on. */
+bool     vfs_inode_is_dir(xptr_t inode_xp);
+bool     vfs_inode_is_reg(xptr_t inode_xp);
+uint64_t vfs_inode_size(xptr_t inode_xp);   /* bytes (a snapshot)                       */
+uint32_t vfs_inode_mode(xptr_t inode_xp);   /* st_mode                                  */
+/* The mapper of a regular file (XPTR_NULL for any other inode). See mapper.h for the rule on the
+ * lifetime of its pages: valid while the inode is referenced and not truncated, or held. */
+xptr_t   vfs_inode_mapper(xptr_t inode_xp);
+
+/*
+ * Read up to @size bytes at @offset of the regular file @inode_xp into the kernel buffer @kbuf
+ * (exec's ELF reader). Holes read as zeros. Returns the bytes read (short at the end of the file,
+ * 0 beyond it), -EISDIR for a directory, -EINVAL for another kind of inode.
+ */
+int64_t vfs_kernel_read(xptr_t inode_xp, uint64_t offset, void *kbuf, size_t size);
+
+/*
+ * Set the size of the regular file @inode_xp: pages beyond it are freed, a larger size reads as
+ * zeros. EISDIR for a directory, EINVAL for another kind or a size above CONFIG_VFS_MAX_FILE_SIZE
+ * (EFBIG for that one, as Linux).
+ */
+error_t vfs_truncate(xptr_t inode_xp, uint64_t size);
+
+/* ---- names ---- */
+
+/* Create the directory @path (mode & S_IALLUGO). EEXIST, ENOENT, ENOTDIR, ENAMETOOLONG, ENOMEM. */
+error_t vfs_mkdir(xptr_t cwd_xp, const char *path, uint32_t mode);
+
+/* Create the symbolic link @path holding @target. ENOENT for an empty target, EEXIST, ... */
+error_t vfs_symlink(xptr_t cwd_xp, const char *target, const char *path);
+
+/*
+ * Remove the name @path (the last component is not followed). Without AT_REMOVEDIR: a file,
+ * link or device (EISDIR for a directory); with it: an empty directory (ENOTDIR if it is not one,
+ * ENOTEMPTY if not empty, EINVAL for ".", EBUSY for the root). The inode lives on while referenced
+ * (open files, working directories).
+ */
+error_t vfs_unlink(xptr_t cwd_xp, const char *path, uint32_t flags);
+
+/*
+ * readlinkat: copy the target of the symbolic link @path (not followed) to the user buffer @ubuf,
+ * at most @size bytes, no NUL. Returns the bytes copied, -EINVAL if @path is not a symbolic link or
+ * @size is 0, -EFAULT, or a lookup error.
+ */
+int64_t vfs_readlink(xptr_t cwd_xp, const char *path, uintptr_t ubuf, size_t size);
+
+/*
+ * chdir: resolve @path (following links); [out] new_cwd_xp with a reference (the caller drops the
+ * reference of the old working directory). ENOTDIR if it is not a directory, lookup errors.
+ */
+error_t vfs_chdir(xptr_t cwd_xp, const char *path, xptr_t *new_cwd_xp);
+
+/*
+ * getcwd: the absolute path of the directory @inode_xp in the kernel buffer @buf (@size bytes, NUL
+ * included). ERANGE if it does not fit, ENOENT if the directory was removed, ENOTDIR if @inode_xp
+ * is not a directory.
+ */
+error_t vfs_path_of(xptr_t inode_xp, char *buf, size_t size);
+
+/* ---- open files ---- */
+
+/*
+ * Open @path. The vfs_file_t is allocated in cluster @file_cxy (the caller's choice: the cluster of
+ * the process's fd table); it holds a reference on the inode and starts with one reference.
+ * @flags: O_RDONLY/O_WRONLY/O_RDWR, O_CREAT (with @mode & S_IALLUGO, umask applied by the caller),
+ * O_EXCL, O_TRUNC, O_APPEND, O_NONBLOCK, O_DIRECTORY, O_NOFOLLOW; others are ignored.
+ * Errors: EINVAL (access mode 3), ENOENT, EEXIST (O_CREAT|O_EXCL and the name exists), EISDIR
+ * (a directory opened for writing, or O_CREAT on a directory), ENOTDIR, ELOOP (O_NOFOLLOW on a
+ * link), ENAMETOOLONG, ENOMEM. O_CREAT through a dangling symbolic link fails with ENOENT.
+ */
+error_t vfs_open(cxy_t file_cxy, xptr_t cwd_xp, const char *path, uint32_t flags, uint32_t mode,
+		 xptr_t *file_xp);
+
+/* Drop a reference on an open file; the last one frees it and drops its inode reference. */
+void vfs_close(xptr_t file_xp);
+
+/* Take a reference on an open file (dup, fork: the copies share the offset and the flags). */
+void vfs_file_dup(xptr_t file_xp);
+
+/* The inode of an open file (no new reference: valid while the file is). */
+xptr_t vfs_file_inode(xptr_t file_xp);
+
+/* The open flags (access mode and status flags). */
+uint32_t vfs_file_flags(xptr_t file_xp);
+
+/* fcntl(F_SETFL): replace the status flags of VFS_O_SETFL_MASK by those of @flags. */
+void vfs_file_set_flags(xptr_t file_xp, uint32_t flags);
+
+/*
+ * read / write at the file offset, which advances by the bytes transferred, between the file and
+ * the user buffer @ubuf. Return the bytes transferred, or -errno: EBADF (not open for reading /
+ * writing), EISDIR (a directory), EFAULT (the buffer is bad and nothing was transferred; if some
+ * bytes were, their count is returned and nothing beyond them changed), EFBIG (writing at the
+ * maximal size), ENOSPC (no memory for the data and nothing written), EAGAIN (O_NONBLOCK console
+ * without input). A regular file reads 0 at or past its end; O_APPEND writes at the end.
+ * @count is capped at 0x7ffff000 (Linux's MAX_RW_COUNT).
+ */
+int64_t vfs_read(xptr_t file_xp, uintptr_t ubuf, size_t count);
+int64_t vfs_write(xptr_t file_xp, uintptr_t ubuf, size_t count);
+
+/* The same at @offset, leaving the file offset alone (-EINVAL if @offset < 0, -ESPIPE on the
+ * console). pwrite on an O_APPEND file appends, as on Linux. */
+int64_t vfs_pread(xptr_t file_xp, uintptr_t ubuf, size_t count, int64_t offset);
+int64_t vfs_pwrite(xptr_t file_xp, uintptr_t ubuf, size_t count, int64_t offset);
+
+/* read / write with a kernel buffer instead of a user one (kernel users, in-kernel tests). */
+int64_t vfs_kread(xptr_t file_xp, void *kbuf, size_t count);
+int64_t vfs_kwrite(xptr_t file_xp, const void *kbuf, size_t count);
+
+/*
+ * lseek: the new offset, or -EINVAL (bad @whence, a negative or overflowing result; SEEK_END on a
+ * directory), -ESPIPE (console). /dev/null and /dev/zero always answer 0.
+ */
+int64_t vfs_lseek(xptr_t file_xp, int64_t offset, int whence);
+
+/*
+ * getdents64: records (struct linux_dirent64) of the directory from the file offset on, "." and
+ * ".." first, into the user buffer @ubuf of @count bytes. Returns the bytes written (0 at the end),
+ * -ENOTDIR, -EINVAL if the first record does not fit, -EFAULT, -ENOENT if the directory was
+ * removed. The offset is a position in the directory, stable under insertions and removals.
+ */
+int64_t vfs_getdents64(xptr_t file_xp, uintptr_t ubuf, size_t count);
+
+/*
+ * ioctl on an open file; @arg is a user pointer for the commands below. The console answers
+ * TCGETS (struct vfs_termios) and TIOCGWINSZ (80 x 24); anything else -ENOTTY. Returns 0 or -errno.
+ */
+int64_t vfs_ioctl(xptr_t file_xp, uint32_t cmd, uintptr_t arg);
+
+/* ---- observation ---- */
+
+/* A snapshot of the counters (any cluster). */
+void vfs_stats(vfs_stats_t *out);
+
+/* printk the tree: one line per name (inode, type, mode, links, size, name, link target). */
+void vfs_display(void);
+
+#endif /* FS_VFS_H */

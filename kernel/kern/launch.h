@@ -1,0 +1,24 @@
+/*
+ * launch.h - the first user program, named on the kernel command line.
+ *
+ * Everything after a bare `--` on the command line is the program and its arguments:
+ * `... -- /bin/hello a b`. The kernel runs it as the first user process (pid (0 << 16) | 1 in
+ * cluster 0), with fds 0, 1 and 2 open on /dev/console, and powers the machine off when it ends:
+ * exit status n gives QEMU exit status n; death by signal s gives 128 + s (as a shell reports it).
+ */
+#ifndef KERN_LAUNCH_H
+#define KERN_LAUNCH_H
+
+#include <hal_types.h>
+
+/* True if the command line names a program to run. */
+bool launch_requested(const char *cmdline);
+
+/*
+ * Run the program of @cmdline and return the exit code for hal_poweroff (0..255). An error before
+ * the program runs (no such file, not an executable...) is printed and gives 127 (126 when the file
+ * exists but cannot be executed), as a shell would.
+ */
+unsigned launch_program(const char *cmdline);
+
+#endif /* KERN_LAUNCH_H */

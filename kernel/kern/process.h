@@ -1,0 +1,121 @@
+/*
+ * process.h - user processes spread over clusters.
+ *
+ * A process has an *owner* cluster, which gave it its pid ((owner_cxy << 16) | lpid) and keeps the
+ * list of its copies, and a *reference* cluster, whose copy holds the authoritative VMM (and, with
+ * the files, its file table). Every cluster where one of its threads runs holds a *copy*: a
+ * process_t with the same pid and its own VMM copy, created on demand by the first thread placed
+ * there and destroyed when its last local thread is gone. Today owner = reference = the cluster
+ * that created the process.
+ *
+ * Lock legend: [I] set at creation; [T] threads_lock (this copy's threads); [C] the owner's
+ * copies_lock (owner fields and every copy's copies_link); [A] atomic; [P] the cluster's
+ * processes_lock (list of copies present in the cluster); [E] the reference's exit_lock;
+ * [F] the reference's files_lock.
+ */
+#ifndef KERN_PROCESS_H
+#define KERN_PROCESS_H
+
+#include <hal_types.h>
+#include <kern/queuelock.h>
+#include <kern/waitq.h>
+#include <libk/list.h>
+#include <libk/xlist.h>
+#include <mm/vmm.h>
+
+typedef uint32_t pid_t;
+
+#define PID_CXY(pid)  ((cxy_t)((pid) >> 16))
+#define PID_LPID(pid) ((pid) & 0xffffu)
+#define PROCESS_NAME_MAX 32
+
+typedef struct process_s {
+	pid_t         pid;          /* [I]                                                   */
+	xptr_t        ref_xp;       /* [I] the reference copy                                */
+	xptr_t        owner_xp;     /* [I] the owner copy                                    */
+	char          name[PROCESS_NAME_MAX]; /* [I]                                         */
+	vmm_t         vmm;          /* this cluster's VMM copy (vmm.h legend)                */
+	busylock_t    threads_lock; /* protects threads_nr                                   */
+	uint32_t      threads_nr;   /* [T] threads of the process in this cluster            */
+	list_entry_t  local_link;   /* [P] in the cluster's list of process copies           */
+	xlist_entry_t copies_link;  /* [C] in the owner's list of copies                     */
+	/* owner only */
+	busylock_t    copies_lock;  /* protects copies_root, copies_nr                       */
+	xlist_entry_t copies_root;  /* [C] every copy, the owner's included                  */
+	uint32_t      copies_nr;    /* [C]                                                   */
+	uint32_t      threads_total;/* [A] live threads in all clusters                     */
+	/* reference only */
+	busylock_t    files_lock;   /* protects files, cloexec, cwd_xp                       */
+	xptr_t        files[CONFIG_MAX_FILES]; /* [F] open files by fd (XPTR_NULL: free)     */
+	uint64_t      cloexec;      /* [F] close-on-exec bit of each fd                      */
+	xptr_t        cwd_xp;       /* [F] current directory (an inode reference held)       */
+	xptr_t        exec_inode_xp;/* [I] the executable (an inode reference held)          */
+	busylock_t    exit_lock;    /* protects exited against the waiters' sleep            */
+	uint32_t      exited;       /* [E] 1 once the last thread is gone                    */
+	int           exit_status;  /* [E] wait(2) status of the process                     */
+	waitq_t       exit_wait;    /* kernel waiters of the end of the process             */
+} process_t;
+
+/*
+ * Create a process whose owner and reference are the local cluster: a pid, an empty reference VMM.
+ * ENOMEM or EAGAIN (no pid left) with nothing allocated.
+ */
+error_t process_create(const char *name, process_t **out);
+
+/*
+ * The copy of the process @ref_xp in the local cluster, created (empty VMM copy, linked in the
+ * owner's list) if it does not exist. ENOMEM. May block.
+ */
+error_t process_get_copy(xptr_t ref_xp, process_t **out);
+
+/*
+ * Create a user thread of the process @ref_xp on core (@cxy, @lid) that enters user mode at @pc
+ * with stack pointer @sp, thread pointer @tls and @arg in a0 (through an RPC when @cxy is another
+ * cluster). Returns its trdid in *trdid. ENOMEM, EINVAL (bad core).
+ */
+error_t process_thread_create(xptr_t ref_xp, cxy_t cxy, lid_t lid, uintptr_t pc, uintptr_t sp,
+			      uintptr_t tls, uintptr_t arg, uint32_t *trdid);
+
+/*
+ * The end of a user thread of the local copy @process with wait(2)-style @status: the copy goes
+ * when its last thread goes; the process ends (exit status recorded, waiters woken, reference
+ * destroyed after every copy) when its last thread in any cluster goes.
+ */
+void process_thread_exited(process_t *process, int status);
+
+/* Wait until the process whose reference is @ref_xp has ended; returns its status. */
+int process_wait_end(xptr_t ref_xp);
+
+/* Destroy the reference @ref_xp of a process that ended (its waiter read the status) or that never
+ * had a thread (a failed exec): its files, its VMM, its pid. Caller: the reference's cluster. */
+void process_release(xptr_t ref_xp);
+
+/* The local copy of @pid, or NULL. */
+process_t *process_find_local(pid_t pid);
+
+/* Processes owned by this cluster, copies present in it (for leak checks and displays). */
+uint32_t process_owned_count(void);
+uint32_t process_copies_count(void);
+
+/*
+ * The file table of the process whose reference is @ref_xp (any cluster may call these):
+ * fd_install puts @file_xp (whose reference the table takes over) in the lowest free fd at or above
+ * @min_fd and returns it, or -EMFILE; fd_get returns in *file_xp the file of @fd with a new
+ * reference (give it back with vfs_close), or EBADF; fd_close closes @fd, or EBADF; fd_dup_to makes
+ * @newfd name @oldfd's file (closing what @newfd named), EBADF. Close-on-exec bits ride along.
+ */
+int     fd_install(xptr_t ref_xp, xptr_t file_xp, int min_fd, bool cloexec);
+error_t fd_get(xptr_t ref_xp, int fd, xptr_t *file_xp);
+error_t fd_close(xptr_t ref_xp, int fd);
+error_t fd_dup_to(xptr_t ref_xp, int oldfd, int newfd, bool cloexec);
+bool    fd_cloexec(xptr_t ref_xp, int fd);
+void    fd_set_cloexec(xptr_t ref_xp, int fd, bool on);
+/* The current directory of @ref_xp (with a new inode reference: vfs_inode_put it). */
+xptr_t  process_cwd(xptr_t ref_xp);
+/* Make @inode_xp (whose reference the process takes over) the current directory of @ref_xp. */
+void    process_set_cwd(xptr_t ref_xp, xptr_t inode_xp);
+
+/* RPC service: create a user thread in the target cluster (rpc.c's table). */
+void process_rpc_thread_create(xptr_t desc_xp);
+
+#endif /* KERN_PROCESS_H */

@@ -1,0 +1,492 @@
+/*
+ * vmm.c - VMM copies, vsegs and page faults (see vmm.h).
+ */
+#include <hal_gpt.h>
+#include <hal_remote.h>
+#include <hal_special.h>
+#include <hal_upcalls.h>
+#include <kern/cluster.h>
+#include <kern/ipi.h>
+#include <kern/printk.h>
+#include <kern/process.h>
+#include <kern/rpc.h>
+#include <libk/bits.h>
+#include <libk/errno.h>
+#include <libk/string.h>
+#include <mm/ppm.h>
+#include <mm/vmm.h>
+
+vmm_protocol_t vmm_protocol = CONFIG_VMM_TRUE_FAULT_RPC ? VMM_PROTOCOL_RPC : VMM_PROTOCOL_DIRECT;
+
+#define VMM_FIELD(vmm_xp, field) ((vmm_xp) + offsetof(vmm_t, field))
+#define STAT_XP(vmm, field) XPTR(local_cxy, &(vmm)->stats.field)
+
+error_t vmm_init(vmm_t *vmm, xptr_t ref_xp)
+{
+	error_t error = hal_gpt_create(&vmm->gpt);
+
+	if (error)
+		return error;
+	rwlock_init(&vmm->vsl_lock, "vsl", LOCK_VMM_VSL);
+	vsl_init(&vmm->vsl);
+	vmm->ref_xp = ref_xp != XPTR_NULL ? ref_xp : XPTR(local_cxy, vmm);
+	memset(&vmm->stats, 0, sizeof(vmm->stats));
+	if (vmm_is_reference(vmm)) {
+		vspace_stack_init(&vmm->stacks);
+		vspace_mmap_init(&vmm->mmap, CONFIG_VMM_MMAP_BASE, CONFIG_VMM_MMAP_END);
+	}
+	return 0;
+}
+
+/* GPT attributes of the pages of @vseg. */
+static uint32_t vseg_attr(const vseg_t *vseg)
+{
+	uint32_t attr = GPT_MAPPED | GPT_SMALL | GPT_CACHABLE | GPT_USER;
+
+	if (vseg->flags & VSEG_READ)
+		attr |= GPT_READABLE;
+	if (vseg->flags & VSEG_WRITE)
+		attr |= GPT_WRITABLE;
+	if (vseg->flags & VSEG_EXEC)
+		attr |= GPT_EXECUTABLE;
+	return attr;
+}
+
+/* True if @vseg's mappings (and frames) are this copy's own business. */
+static bool owns_frames(const vmm_t *vmm, const vseg_t *vseg)
+{
+	return (vseg->flags & VSEG_PRIVATE) || vmm_is_reference(vmm);
+}
+
+void vmm_unmap_vseg(vmm_t *vmm, const vseg_t *vseg)
+{
+	xptr_t gpt_xp = XPTR(local_cxy, &vmm->gpt);
+	bool free_frames = owns_frames(vmm, vseg) && vseg->type != VSEG_TYPE_FILE;
+
+	for (vpn_t vpn = vseg->vpn_base; vpn < vseg->vpn_base + vseg->vpn_size; vpn++) {
+		uint32_t attr;
+		ppn_t ppn;
+		hal_gpt_get_pte(gpt_xp, vpn, &attr, &ppn);
+		if (!(attr & GPT_MAPPED))
+			continue;
+		hal_gpt_reset_pte(gpt_xp, vpn);
+		if (free_frames)
+			ppm_remote_free_pages(ppm_base2page(ppn << CONFIG_PAGE_SHIFT));
+	}
+}
+
+void vmm_update_vseg_ptes(vmm_t *vmm, const vseg_t *vseg)
+{
+	xptr_t gpt_xp = XPTR(local_cxy, &vmm->gpt);
+
+	for (vpn_t vpn = vseg->vpn_base; vpn < vseg->vpn_base + vseg->vpn_size; vpn++) {
+		uint32_t attr;
+		ppn_t ppn;
+		hal_gpt_get_pte(gpt_xp, vpn, &attr, &ppn);
+		if (attr & GPT_MAPPED)
+			hal_gpt_update_pte(gpt_xp, vpn, vseg_attr(vseg), ppn);
+	}
+}
+
+uint64_t vmm_vseg_mapped_pages(vmm_t *vmm, const vseg_t *vseg)
+{
+	xptr_t gpt_xp = XPTR(local_cxy, &vmm->gpt);
+	uint64_t n = 0;
+
+	for (vpn_t vpn = vseg->vpn_base; vpn < vseg->vpn_base + vseg->vpn_size; vpn++) {
+		uint32_t attr;
+		ppn_t ppn;
+		hal_gpt_get_pte(gpt_xp, vpn, &attr, &ppn);
+		n += (attr & GPT_MAPPED) != 0;
+	}
+	return n;
+}
+
+void vmm_destroy(vmm_t *vmm)
+{
+	vseg_t *vseg;
+
+	rwlock_wr_acquire(&vmm->vsl_lock);
+	while ((vseg = vsl_first(&vmm->vsl)) != NULL) {
+		vmm_unmap_vseg(vmm, vseg);
+		vsl_remove(&vmm->vsl, vseg);
+		vseg_free(vseg);
+	}
+	rwlock_wr_release(&vmm->vsl_lock);
+	hal_gpt_destroy(&vmm->gpt);
+}
+
+error_t vmm_create_vseg(vmm_t *vmm, vseg_type_t type, vaddr_t min, vaddr_t max, uint32_t flags,
+			const vseg_file_t *file, cxy_t cxy, vseg_t **out)
+{
+	vseg_t *vseg;
+	error_t error;
+
+	kassert(vmm_is_reference(vmm));
+	vseg = vseg_alloc();
+	if (!vseg)
+		return ENOMEM;
+	error = vseg_init(vseg, type, min, max, flags, cxy, file);
+	if (!error) {
+		rwlock_wr_acquire(&vmm->vsl_lock);
+		error = vsl_insert(&vmm->vsl, vseg);
+		rwlock_wr_release(&vmm->vsl_lock);
+	}
+	if (error) {
+		vseg_free(vseg);
+		return error;
+	}
+	if (out)
+		*out = vseg;
+	return 0;
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* page faults                                                                                  */
+
+/*
+ * Fill a new frame for @vpn of @vseg: zero, then the file's bytes for a file-backed vseg.
+ * The frame may be in any cluster: written through hal_remote_*.
+ */
+static error_t init_frame(const vseg_t *vseg, vpn_t vpn, xptr_t page_xp)
+{
+	xptr_t frame_xp = XPTR(GET_CXY(page_xp), ppm_page2kva(page_xp));
+	uint64_t offset = (vpn - vseg->vpn_base) << CONFIG_PAGE_SHIFT;
+
+	hal_remote_memset(frame_xp, 0, CONFIG_PAGE_SIZE);
+	if (vseg->mapper_xp == XPTR_NULL || offset >= vseg->file_size)
+		return 0;
+	return vmm_fill_from_file(vseg->mapper_xp, vseg->file_offset + offset,
+				  MIN(CONFIG_PAGE_SIZE, vseg->file_size - offset), frame_xp);
+}
+
+/*
+ * Map a new frame for @vpn in the GPT at @gpt_xp unless the PTE is mapped already. The frame is
+ * placed by the vseg's rule for a fault taken in cluster @faulting_cxy. *@mapped_now tells whether
+ * this call mapped it. ENOMEM (no frame or table), or the file's error; nothing changed then.
+ */
+static error_t map_new_frame(xptr_t gpt_xp, const vseg_t *vseg, vpn_t vpn, cxy_t faulting_cxy,
+			     bool *mapped_now)
+{
+	uint32_t attr;
+	ppn_t ppn;
+	xptr_t page_xp;
+	error_t error = hal_gpt_lock_pte(gpt_xp, vpn, &attr, &ppn);
+
+	*mapped_now = false;
+	if (error)
+		return error;
+	if (attr & GPT_MAPPED) {
+		hal_gpt_unlock_pte(gpt_xp, vpn);
+		return 0;
+	}
+	page_xp = ppm_remote_alloc_pages(vseg_placement(vseg, vpn, faulting_cxy, cluster_count()), 0);
+	if (page_xp == XPTR_NULL) {
+		hal_gpt_unlock_pte(gpt_xp, vpn);
+		return ENOMEM;
+	}
+	error = init_frame(vseg, vpn, page_xp);
+	if (error) {
+		ppm_remote_free_pages(page_xp);
+		hal_gpt_unlock_pte(gpt_xp, vpn);
+		return error;
+	}
+	hal_gpt_set_pte(gpt_xp, vpn, vseg_attr(vseg), ppm_page2base(page_xp) >> CONFIG_PAGE_SHIFT);
+	*mapped_now = true;
+	return 0;
+}
+
+/* Copy a mapped reference PTE into the local GPT (nothing if mapped meanwhile). */
+static error_t copy_pte(vmm_t *vmm, vpn_t vpn, uint32_t attr, ppn_t ppn)
+{
+	xptr_t gpt_xp = XPTR(local_cxy, &vmm->gpt);
+	uint32_t old_attr;
+	ppn_t old_ppn;
+	error_t error = hal_gpt_lock_pte(gpt_xp, vpn, &old_attr, &old_ppn);
+
+	if (error)
+		return error;
+	if (old_attr & GPT_MAPPED)
+		hal_gpt_unlock_pte(gpt_xp, vpn);
+	else
+		hal_gpt_set_pte(gpt_xp, vpn, attr & ~GPT_LOCKED, ppn);
+	return 0;
+}
+
+/* A true fault of a copy, resolved in the reference GPT by the chosen protocol. */
+static error_t resolve_in_reference(vmm_t *vmm, const vseg_t *vseg, vaddr_t vaddr)
+{
+	bool mapped_now;
+
+	if (vmm_protocol == VMM_PROTOCOL_DIRECT)
+		return map_new_frame(VMM_FIELD(vmm->ref_xp, gpt), vseg, vaddr >> CONFIG_PAGE_SHIFT,
+				     local_cxy, &mapped_now);
+
+	rpc_desc_t desc = { .type = RPC_VMM_TRUE_FAULT };
+	desc.args[0] = (uint64_t)(uintptr_t)GET_PTR(vmm->ref_xp);
+	desc.args[1] = vaddr;
+	desc.args[2] = local_cxy;
+	rpc_send(GET_CXY(vmm->ref_xp), &desc);
+	return (error_t)desc.error;
+}
+
+/* Copy the vseg of the reference containing @vaddr into this copy's VSL. EFAULT if none. */
+static error_t fetch_vseg(vmm_t *vmm, vaddr_t vaddr)
+{
+	vseg_t *vseg = vseg_alloc();
+	rpc_desc_t desc = { .type = RPC_VMM_GET_VSEG };
+	error_t error;
+
+	if (!vseg)
+		return ENOMEM;
+	desc.args[0] = (uint64_t)(uintptr_t)GET_PTR(vmm->ref_xp);
+	desc.args[1] = vaddr;
+	desc.args[2] = XPTR(local_cxy, vseg);
+	rpc_send(GET_CXY(vmm->ref_xp), &desc);
+	if (desc.error) {
+		vseg_free(vseg);
+		return desc.error == ENOENT ? EFAULT : (error_t)desc.error;
+	}
+	memset(&vseg->node, 0, sizeof(vseg->node)); /* the reference's tree links */
+	rwlock_wr_acquire(&vmm->vsl_lock);
+	error = vsl_insert(&vmm->vsl, vseg);
+	rwlock_wr_release(&vmm->vsl_lock);
+	if (error) /* another thread of this cluster brought it first */
+		vseg_free(vseg);
+	return 0;
+}
+
+static bool access_allowed(const vseg_t *vseg, uint32_t access)
+{
+	if ((access & HAL_ACCESS_WRITE) && !(vseg->flags & VSEG_WRITE))
+		return false;
+	if ((access & HAL_ACCESS_EXEC) && !(vseg->flags & VSEG_EXEC))
+		return false;
+	return !(access & HAL_ACCESS_READ) || (vseg->flags & VSEG_READ);
+}
+
+/* The fault proper, with the VSL read-locked and @vseg allowing the access. */
+static error_t fault_in_vseg(vmm_t *vmm, const vseg_t *vseg, vaddr_t vaddr, uint64_t t0)
+{
+	vpn_t vpn = vaddr >> CONFIG_PAGE_SHIFT;
+	xptr_t ref_gpt_xp = VMM_FIELD(vmm->ref_xp, gpt);
+	bool mapped_now;
+	uint32_t attr;
+	ppn_t ppn;
+	error_t error;
+
+	if (owns_frames(vmm, vseg)) {
+		error = map_new_frame(XPTR(local_cxy, &vmm->gpt), vseg, vpn, local_cxy, &mapped_now);
+		if (!error && mapped_now) {
+			hal_remote_atomic_add64(STAT_XP(vmm, local_faults), 1);
+			hal_remote_atomic_add64(STAT_XP(vmm, local_cycles), hal_get_cycles() - t0);
+			return 0;
+		}
+	} else {
+		hal_gpt_get_pte(ref_gpt_xp, vpn, &attr, &ppn);
+		if (!(attr & GPT_MAPPED)) {
+			error = resolve_in_reference(vmm, vseg, vaddr);
+			if (error)
+				return error;
+			hal_gpt_get_pte(ref_gpt_xp, vpn, &attr, &ppn);
+			kassert(attr & GPT_MAPPED);
+			error = copy_pte(vmm, vpn, attr, ppn);
+			if (!error) {
+				hal_remote_atomic_add64(STAT_XP(vmm, global_faults), 1);
+				hal_remote_atomic_add64(STAT_XP(vmm, global_cycles),
+							hal_get_cycles() - t0);
+			}
+			return error;
+		}
+		error = copy_pte(vmm, vpn, attr, ppn);
+	}
+	if (!error) {
+		hal_remote_atomic_add64(STAT_XP(vmm, false_faults), 1);
+		hal_remote_atomic_add64(STAT_XP(vmm, false_cycles), hal_get_cycles() - t0);
+	}
+	return error;
+}
+
+error_t vmm_handle_page_fault(vmm_t *vmm, vaddr_t vaddr, uint32_t access)
+{
+	uint64_t t0 = hal_get_cycles();
+	vseg_t *vseg;
+	error_t error;
+
+	rwlock_rd_acquire(&vmm->vsl_lock);
+	vseg = vsl_lookup(&vmm->vsl, vaddr);
+	if (!vseg && !vmm_is_reference(vmm)) {
+		rwlock_rd_release(&vmm->vsl_lock);
+		error = fetch_vseg(vmm, vaddr);
+		rwlock_rd_acquire(&vmm->vsl_lock);
+		vseg = error ? NULL : vsl_lookup(&vmm->vsl, vaddr);
+	}
+	if (!vseg || !access_allowed(vseg, access))
+		error = EFAULT;
+	else
+		error = fault_in_vseg(vmm, vseg, vaddr, t0);
+	rwlock_rd_release(&vmm->vsl_lock);
+	if (error)
+		hal_remote_atomic_add64(STAT_XP(vmm, failed_faults), 1);
+	return error;
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* RPC services (run in the reference cluster)                                                 */
+
+void vmm_rpc_get_vseg(xptr_t desc_xp)
+{
+	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
+	vmm_t *vmm = (vmm_t *)(uintptr_t)hal_remote_l64(args);
+	vaddr_t vaddr = hal_remote_l64(args + 8);
+	xptr_t dst_xp = hal_remote_l64(args + 16);
+	vseg_t *vseg;
+	error_t error = ENOENT;
+
+	rwlock_rd_acquire(&vmm->vsl_lock);
+	vseg = vsl_lookup(&vmm->vsl, vaddr);
+	if (vseg) {
+		hal_remote_memcpy(dst_xp, XPTR(local_cxy, vseg), sizeof(*vseg));
+		error = 0;
+	}
+	rwlock_rd_release(&vmm->vsl_lock);
+	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), (uint32_t)error);
+}
+
+void vmm_rpc_true_fault(xptr_t desc_xp)
+{
+	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
+	vmm_t *vmm = (vmm_t *)(uintptr_t)hal_remote_l64(args);
+	vaddr_t vaddr = hal_remote_l64(args + 8);
+	cxy_t faulting_cxy = (cxy_t)hal_remote_l64(args + 16);
+	vseg_t *vseg;
+	bool mapped_now;
+	error_t error = EFAULT;
+
+	rwlock_rd_acquire(&vmm->vsl_lock);
+	vseg = vsl_lookup(&vmm->vsl, vaddr);
+	if (vseg)
+		error = map_new_frame(XPTR(local_cxy, &vmm->gpt), vseg, vaddr >> CONFIG_PAGE_SHIFT,
+				      faulting_cxy, &mapped_now);
+	rwlock_rd_release(&vmm->vsl_lock);
+	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), (uint32_t)error);
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* display                                                                                      */
+
+static const char *attr_string(uint32_t attr, char buf[8])
+{
+	buf[0] = (attr & GPT_READABLE) ? 'r' : '-';
+	buf[1] = (attr & GPT_WRITABLE) ? 'w' : '-';
+	buf[2] = (attr & GPT_EXECUTABLE) ? 'x' : '-';
+	buf[3] = (attr & GPT_USER) ? 'u' : '-';
+	buf[4] = (attr & GPT_COW) ? 'c' : '-';
+	buf[5] = (attr & GPT_DIRTY) ? 'd' : '-';
+	buf[6] = (attr & GPT_ACCESSED) ? 'a' : '-';
+	buf[7] = 0;
+	return buf;
+}
+
+static void display_ptes(vmm_t *vmm, const vseg_t *vseg)
+{
+	xptr_t gpt_xp = XPTR(local_cxy, &vmm->gpt);
+	char buf[8];
+
+	for (vpn_t vpn = vseg->vpn_base; vpn < vseg->vpn_base + vseg->vpn_size; vpn++) {
+		uint32_t attr;
+		ppn_t ppn;
+		hal_gpt_get_pte(gpt_xp, vpn, &attr, &ppn);
+		if (attr & GPT_MAPPED)
+			printk_raw("      vpn %8lx ppn %8lx cxy %x attr %s\n", vpn, ppn,
+				   cluster_of_paddr(ppn << CONFIG_PAGE_SHIFT), attr_string(attr, buf));
+	}
+}
+
+/* Print the local VMM copy @vmm (caller: its cluster). Format in docs/vmm.md. */
+static void display_local(vmm_t *vmm, pid_t pid, bool mapping)
+{
+	vseg_t *vseg;
+
+	rwlock_rd_acquire(&vmm->vsl_lock);
+	printk_raw("VMM of process %x in cluster %x (%s, reference in cluster %x), root table %lx, "
+		   "%u vsegs\n", pid, local_cxy, vmm_is_reference(vmm) ? "reference" : "copy",
+		   GET_CXY(vmm->ref_xp), vmm->gpt.root_pa, vsl_count(&vmm->vsl));
+	for (vseg = vsl_first(&vmm->vsl); vseg; vseg = vsl_next(vseg)) {
+		printk_raw("  %-6s %010lx-%010lx pages %6lu mapped %6lu flags %c%c%c%c%c\n",
+			   vseg_type_name(vseg->type), vseg->min, vseg->max, vseg->vpn_size,
+			   vmm_vseg_mapped_pages(vmm, vseg), (vseg->flags & VSEG_READ) ? 'r' : '-',
+			   (vseg->flags & VSEG_WRITE) ? 'w' : '-', (vseg->flags & VSEG_EXEC) ? 'x' : '-',
+			   (vseg->flags & VSEG_PRIVATE) ? 'p' : 's',
+			   (vseg->flags & VSEG_DISTRIB) ? 'd' : '-');
+		if (mapping)
+			display_ptes(vmm, vseg);
+	}
+	printk_raw("  faults: false %lu local %lu global %lu failed %lu; cycles: false %lu local %lu "
+		   "global %lu\n", vmm->stats.false_faults, vmm->stats.local_faults,
+		   vmm->stats.global_faults, vmm->stats.failed_faults, vmm->stats.false_cycles,
+		   vmm->stats.local_cycles, vmm->stats.global_cycles);
+	rwlock_rd_release(&vmm->vsl_lock);
+}
+
+void vmm_display(xptr_t vmm_xp, bool mapping)
+{
+	rpc_desc_t desc = { .type = RPC_VMM_DISPLAY };
+
+	desc.args[0] = (uint64_t)(uintptr_t)GET_PTR(vmm_xp);
+	desc.args[1] = mapping;
+	rpc_send(GET_CXY(vmm_xp), &desc);
+}
+
+void vmm_rpc_display(xptr_t desc_xp)
+{
+	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
+	vmm_t *vmm = (vmm_t *)(uintptr_t)hal_remote_l64(args);
+	process_t *p = container_of(vmm, process_t, vmm);
+
+	display_local(vmm, p->pid, hal_remote_l64(args + 8) != 0);
+	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+}
+
+error_t vmm_write_user(vmm_t *vmm, vaddr_t va, const void *src, size_t size)
+{
+	const char *from = src;
+
+	kassert(vmm_is_reference(vmm));
+	while (size) {
+		size_t chunk = MIN(size, CONFIG_PAGE_SIZE - (va & (CONFIG_PAGE_SIZE - 1)));
+		uint32_t attr;
+		ppn_t ppn;
+		error_t error = vmm_handle_page_fault(vmm, va, HAL_ACCESS_WRITE);
+
+		if (error)
+			return error;
+		hal_gpt_get_pte(XPTR(local_cxy, &vmm->gpt), va >> CONFIG_PAGE_SHIFT, &attr, &ppn);
+		kassert(attr & GPT_MAPPED);
+		paddr_t pa = (ppn << CONFIG_PAGE_SHIFT) + (va & (CONFIG_PAGE_SIZE - 1));
+		hal_remote_memcpy(XPTR(cluster_of_paddr(pa), hal_paddr_to_kva(pa)),
+				  XPTR(local_cxy, (void *)from), chunk);
+		va += chunk;
+		from += chunk;
+		size -= chunk;
+	}
+	return 0;
+}
+
+void vmm_rpc_invalidate(xptr_t desc_xp)
+{
+	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
+	vmm_t *vmm = (vmm_t *)(uintptr_t)hal_remote_l64(args);
+	vaddr_t start = hal_remote_l64(args + 8), end = hal_remote_l64(args + 16);
+	vseg_t *v;
+
+	rwlock_wr_acquire(&vmm->vsl_lock);
+	while ((v = vsl_lookup_range(&vmm->vsl, start, end)) != NULL) {
+		vmm_unmap_vseg(vmm, v);
+		vsl_remove(&vmm->vsl, v);
+		vseg_free(v);
+	}
+	rwlock_wr_release(&vmm->vsl_lock);
+	ipi_flush_cluster_tlbs(__atomic_load_n(&vmm->cores_mask, __ATOMIC_ACQUIRE));
+	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+}

@@ -1,0 +1,138 @@
+/*
+ * vmm.h - the virtual memory manager of a process, one copy per cluster where it runs.
+ *
+ * The reference cluster's VMM is authoritative: its VSL holds every vseg of the process and its GPT
+ * every mapping of a public vseg. The copy of another cluster holds the vsegs its threads used
+ * (filled lazily from the reference) and the PTEs its threads touched. Page faults (DESIGN §4):
+ *   - private vseg (CODE, STACK under the private policy): a frame of the local cluster, mapped in
+ *     the local GPT only ("local" fault);
+ *   - public vseg, the local copy is the reference: the same on the reference GPT ("local");
+ *   - public vseg mapped in the reference GPT but not locally: copy the reference PTE ("false");
+ *   - public vseg unmapped in the reference: resolved in the reference GPT ("global"), by an RPC to
+ *     the reference cluster or by a direct remote update under the reference PTE lock (the
+ *     protocol: CONFIG_VMM_TRUE_FAULT_RPC, or `vmm=rpc|direct` on the kernel command line), then
+ *     copied into the local GPT.
+ * Frames of a public vseg belong to the reference (freed when it goes), frames of a private vseg
+ * to the copy that mapped them.
+ *
+ * Lock legend: [R] vsl_lock (rwlock: read to look up or fault, write to change the VSL);
+ * [P] PTE locks of the GPT (hal_gpt.h); [A] atomic; [I] set at init; [F] reference only,
+ * under vsl_lock in write mode.
+ */
+#ifndef MM_VMM_H
+#define MM_VMM_H
+
+#include <hal_gpt.h>
+#include <hal_types.h>
+#include <kern/rwlock.h>
+#include <mm/vseg.h>
+#include <mm/vsl.h>
+#include <mm/vspace.h>
+
+/* Page fault counters of one VMM copy (cycles: hal_get_cycles units). [A] */
+typedef struct vmm_stats_s {
+	uint64_t false_faults;   /* reference PTE copied                          */
+	uint64_t local_faults;   /* frame allocated and mapped in this copy's GPT */
+	uint64_t global_faults;  /* resolved in the reference for this copy       */
+	uint64_t false_cycles;
+	uint64_t local_cycles;
+	uint64_t global_cycles;
+	uint64_t failed_faults;  /* no vseg, or an access the vseg forbids        */
+} vmm_stats_t;
+
+typedef struct vmm_s {
+	rwlock_t       vsl_lock;   /* protects vsl                                    */
+	vsl_t          vsl;        /* [R] vsegs of this copy                          */
+	gpt_t          gpt;        /* [P] page table of this copy (local cluster)     */
+	xptr_t         ref_xp;     /* [I] the reference vmm_t (itself if reference)   */
+	vspace_stack_t stacks;     /* [F] stack slots                                 */
+	vspace_mmap_t  mmap;       /* [F] the mmap zone                               */
+	vaddr_t        brk_base;   /* [F] start of the heap                           */
+	vaddr_t        brk_top;    /* [F] current break                               */
+	vmm_stats_t    stats;      /* [A]                                             */
+	uint32_t       cores_mask; /* [A] cores of this cluster that ran a thread of this copy
+	                              (they may cache its translations: shootdown targets)   */
+} vmm_t;
+
+/* Protocol of true faults in copies: RPC to the reference, or direct remote update. */
+typedef enum { VMM_PROTOCOL_RPC = 0, VMM_PROTOCOL_DIRECT = 1 } vmm_protocol_t;
+extern vmm_protocol_t vmm_protocol;
+
+/* True if @vmm is the reference copy. */
+static inline bool vmm_is_reference(const vmm_t *vmm)
+{
+	return vmm->ref_xp == XPTR(local_cxy, vmm);
+}
+
+/*
+ * Initialise a VMM copy in the local cluster: empty VSL, new GPT, allocators (reference). @ref_xp
+ * names the reference vmm_t (XPTR_NULL: this one is the reference). ENOMEM with nothing allocated.
+ */
+error_t vmm_init(vmm_t *vmm, xptr_t ref_xp);
+
+/*
+ * Destroy a VMM copy of the local cluster: unmap everything, free the frames this copy owns (all
+ * public frames for the reference: destroy the other copies first), the vsegs and the GPT.
+ * Caller: no thread of the process runs in this cluster any more.
+ */
+void vmm_destroy(vmm_t *vmm);
+
+/*
+ * Create a vseg in the reference VMM @vmm (local): [min, max) with @flags, an optional @file part
+ * and cluster @cxy (REMOTE, ANON creator). EINVAL (bad vseg), EEXIST (overlap), ENOMEM.
+ */
+error_t vmm_create_vseg(vmm_t *vmm, vseg_type_t type, vaddr_t min, vaddr_t max, uint32_t flags,
+			const vseg_file_t *file, cxy_t cxy, vseg_t **out);
+
+/*
+ * Resolve a page fault of a thread of the local cluster on @vaddr for @access (HAL_ACCESS_*),
+ * in the local copy @vmm. Returns 0 if the access may be retried, EFAULT if no vseg allows it,
+ * ENOMEM if no frame or table could be had. May sleep.
+ */
+error_t vmm_handle_page_fault(vmm_t *vmm, vaddr_t vaddr, uint32_t access);
+
+/*
+ * Print the VMM copy of cluster @cxy of the process whose copy there is @vmm_xp: header, one line
+ * per vseg with its pages mapped in that copy, and with @mapping one line per mapped PTE.
+ * Format: docs/vmm.md. Runs where called; reads the copy remotely (an RPC runs it in @cxy).
+ */
+void vmm_display(xptr_t vmm_xp, bool mapping);
+
+/*
+ * Copy @size bytes of a file at byte @offset, from its page cache @mapper_xp, into the frame at
+ * @frame_xp (any cluster). Implemented with the VFS's mapper (vmm_file.c). EIO, ENOMEM.
+ */
+error_t vmm_fill_from_file(xptr_t mapper_xp, uint64_t offset, size_t size, xptr_t frame_xp);
+
+/* RPC services of the VMM (rpc.c's table). */
+void vmm_rpc_get_vseg(xptr_t desc_xp);     /* in the reference: copy a vseg to a copy      */
+void vmm_rpc_true_fault(xptr_t desc_xp);   /* in the reference: map a page for a copy      */
+void vmm_rpc_display(xptr_t desc_xp);      /* where the copy lives: print it               */
+void vmm_rpc_invalidate(xptr_t desc_xp);   /* in a copy: forget a range, flush the TLBs    */
+
+/* Unmap every page of @vseg from this copy's GPT, freeing the frames this copy owns. */
+void vmm_unmap_vseg(vmm_t *vmm, const vseg_t *vseg);
+
+/* Give the mapped PTEs of @vseg the attributes of its current flags (reference GPT, local). */
+void vmm_update_vseg_ptes(vmm_t *vmm, const vseg_t *vseg);
+
+/*
+ * Changes of the address space, in the reference VMM @vmm (local), with Linux semantics and
+ * return values (>= 0, or -errno); vmm_ops.c.
+ */
+int64_t vmm_brk(vmm_t *vmm, vaddr_t wanted);
+int64_t vmm_mmap_anon(vmm_t *vmm, vaddr_t hint, uint64_t len, uint32_t prot, bool fixed);
+int64_t vmm_munmap(vmm_t *vmm, vaddr_t addr, uint64_t len);
+int64_t vmm_mprotect(vmm_t *vmm, vaddr_t addr, uint64_t len, uint32_t prot);
+
+/*
+ * Write @size bytes from kernel memory @src at user address @va of the reference VMM @vmm (local),
+ * mapping the pages as a write fault would. Used by exec to build the initial stack. EFAULT if the
+ * range is not in a writable vseg, ENOMEM.
+ */
+error_t vmm_write_user(vmm_t *vmm, vaddr_t va, const void *src, size_t size);
+
+/* Pages mapped in this copy's GPT for @vseg (a walk of its range). */
+uint64_t vmm_vseg_mapped_pages(vmm_t *vmm, const vseg_t *vseg);
+
+#endif /* MM_VMM_H */

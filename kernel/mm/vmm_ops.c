@@ -1,0 +1,277 @@
+/*
+ * vmm_ops.c - changes to an address space: brk, mmap (anonymous), munmap, mprotect.
+ *
+ * They run in the reference cluster, on the reference VMM, with its VSL write-locked: vsegs are
+ * split where a range starts or ends inside one, the reference GPT is updated, and then every other
+ * copy forgets its vsegs and PTEs of the range (it fetches them again at its next fault there:
+ * VMM_INVALIDATE RPC). Validate, then commit: a request is checked completely before anything
+ * changes. TLB entries are flushed on the cores that ran a thread of the copy (vmm_t.cores_mask),
+ * in every cluster holding one, before the call returns.
+ */
+#include <hal_gpt.h>
+#include <hal_remote.h>
+#include <hal_tlb.h>
+#include <kern/cluster.h>
+#include <kern/ipi.h>
+#include <kern/printk.h>
+#include <kern/process.h>
+#include <kern/rpc.h>
+#include <libk/bits.h>
+#include <libk/errno.h>
+#include <mm/ppm.h>
+#include <mm/vmm.h>
+
+/* Split @vseg at @at (strictly inside): it keeps [min, at), a new vseg gets [at, max). */
+static error_t split(vmm_t *vmm, vseg_t *vseg, vaddr_t at)
+{
+	vseg_t *upper = vseg_alloc();
+	vseg_file_t file, *filep = NULL;
+	uint64_t head = at - vseg->min;
+	error_t error;
+
+	kassert(at > vseg->min && at < vseg->max && IS_ALIGNED(at, CONFIG_PAGE_SIZE));
+	if (!upper)
+		return ENOMEM;
+	if (vseg->mapper_xp != XPTR_NULL) {
+		file.mapper_xp = vseg->mapper_xp;
+		file.offset = vseg->file_offset + head;
+		file.size = vseg->file_size > head ? vseg->file_size - head : 0;
+		filep = file.size ? &file : NULL;
+	}
+	error = vseg_init(upper, vseg->type, at, vseg->max, vseg->flags, vseg->cxy, filep);
+	if (error) {
+		vseg_free(upper);
+		return error;
+	}
+	vsl_remove(&vmm->vsl, vseg);
+	vseg->max = at;
+	vseg->vpn_size = (at - vseg->min) >> CONFIG_PAGE_SHIFT;
+	if (vseg->file_size > head)
+		vseg->file_size = head;
+	/* Both halves fit where the whole was: the inserts cannot fail. */
+	error = vsl_insert(&vmm->vsl, vseg);
+	if (!error)
+		error = vsl_insert(&vmm->vsl, upper);
+	if (error)
+		panic("%s: re-inserting the halves of a split vseg failed (%d)", __func__, error);
+	return 0;
+}
+
+/* Make [start, end) a union of whole vsegs by splitting at its ends (holes allowed). */
+static error_t cut_range(vmm_t *vmm, vaddr_t start, vaddr_t end)
+{
+	vseg_t *v = vsl_lookup(&vmm->vsl, start);
+	error_t error = 0;
+
+	if (v && v->min < start)
+		error = split(vmm, v, start);
+	v = vsl_lookup(&vmm->vsl, end - 1);
+	if (!error && v && v->max > end)
+		error = split(vmm, v, end);
+	return error;
+}
+
+/* Every copy of the process of the reference @vmm forgets [start, end); then TLBs are flushed. */
+static void invalidate_copies(vmm_t *vmm, vaddr_t start, vaddr_t end)
+{
+	process_t *p = container_of(vmm, process_t, vmm);
+	xptr_t root = p->owner_xp + offsetof(process_t, copies_root), e;
+	xptr_t lock = p->owner_xp + offsetof(process_t, copies_lock);
+	xptr_t copies[CONFIG_MAX_CLUSTERS];
+	uint32_t n = 0;
+
+	remote_busylock_acquire(lock);
+	XLIST_FOREACH(root, e)
+		if (n < CONFIG_MAX_CLUSTERS)
+			copies[n++] = XLIST_ELEMENT(e, process_t, copies_link);
+	remote_busylock_release(lock);
+	for (uint32_t i = 0; i < n; i++) {
+		if (GET_CXY(copies[i]) == local_cxy)
+			continue;
+		rpc_desc_t desc = { .type = RPC_VMM_INVALIDATE };
+		desc.args[0] = (uint64_t)(uintptr_t)GET_PTR(copies[i] + offsetof(process_t, vmm));
+		desc.args[1] = start;
+		desc.args[2] = end;
+		rpc_send(GET_CXY(copies[i]), &desc);
+	}
+	ipi_flush_cluster_tlbs(__atomic_load_n(&vmm->cores_mask, __ATOMIC_ACQUIRE));
+}
+
+/* Unmap the pages of [start, end) of the reference and free its frames (whole vsegs only). */
+static void remove_range(vmm_t *vmm, vaddr_t start, vaddr_t end)
+{
+	vseg_t *v;
+
+	while ((v = vsl_lookup_range(&vmm->vsl, start, end)) != NULL) {
+		kassert(v->min >= start && v->max <= end);
+		vmm_unmap_vseg(vmm, v);
+		vsl_remove(&vmm->vsl, v);
+		if (v->type == VSEG_TYPE_STACK) {
+			uint32_t slot;
+			if (vspace_stack_slot_of(v->min, &slot))
+				vspace_stack_free(&vmm->stacks, slot);
+		}
+		vseg_free(v);
+	}
+}
+
+#define PROT_READ  0x1
+#define PROT_WRITE 0x2
+#define PROT_EXEC  0x4
+
+static uint32_t prot_flags(uint32_t prot)
+{
+	return ((prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) ? VSEG_READ : 0) |
+	       ((prot & PROT_WRITE) ? VSEG_WRITE : 0) | ((prot & PROT_EXEC) ? VSEG_EXEC : 0);
+}
+
+/* Page-aligned range check: EINVAL for a bad start or an empty length, ENOMEM past user space. */
+static error_t check_range(vaddr_t addr, uint64_t len, vaddr_t *end)
+{
+	if (!IS_ALIGNED(addr, CONFIG_PAGE_SIZE) || len == 0)
+		return EINVAL;
+	if (len > CONFIG_VMM_USER_END || addr > CONFIG_VMM_USER_END - ALIGN_UP(len, CONFIG_PAGE_SIZE))
+		return ENOMEM;
+	*end = addr + ALIGN_UP(len, CONFIG_PAGE_SIZE);
+	return 0;
+}
+
+int64_t vmm_brk(vmm_t *vmm, vaddr_t wanted)
+{
+	vaddr_t old_end, new_end;
+	vseg_t *heap;
+	int64_t result;
+
+	rwlock_wr_acquire(&vmm->vsl_lock);
+	result = (int64_t)vmm->brk_top;
+	if (wanted < vmm->brk_base || wanted >= CONFIG_VMM_MMAP_BASE)
+		goto out; /* Linux: an impossible break leaves it unchanged */
+	old_end = ALIGN_UP(vmm->brk_top, CONFIG_PAGE_SIZE);
+	new_end = ALIGN_UP(wanted, CONFIG_PAGE_SIZE);
+	heap = old_end > vmm->brk_base ? vsl_lookup(&vmm->vsl, old_end - 1) : NULL;
+	if (new_end > old_end) {
+		if (vsl_lookup_range(&vmm->vsl, old_end, new_end))
+			goto out; /* something else lives there */
+		if (heap) {
+			vsl_remove(&vmm->vsl, heap);
+			heap->max = new_end;
+			heap->vpn_size = (new_end - heap->min) >> CONFIG_PAGE_SHIFT;
+			if (vsl_insert(&vmm->vsl, heap)) /* checked free above: cannot fail */
+				panic("%s: the grown heap overlaps a vseg", __func__);
+		} else {
+			vseg_t *v = vseg_alloc();
+			if (!v || vseg_init(v, VSEG_TYPE_ANON, vmm->brk_base, new_end,
+					    VSEG_USER | VSEG_READ | VSEG_WRITE, local_cxy, NULL) ||
+			    vsl_insert(&vmm->vsl, v)) {
+				if (v)
+					vseg_free(v);
+				goto out;
+			}
+		}
+	} else if (new_end < old_end && heap) {
+		if (new_end > heap->min && split(vmm, heap, new_end))
+			goto out;
+		remove_range(vmm, new_end, old_end);
+		invalidate_copies(vmm, new_end, old_end);
+	}
+	vmm->brk_top = wanted;
+	result = (int64_t)wanted;
+out:
+	rwlock_wr_release(&vmm->vsl_lock);
+	return result;
+}
+
+int64_t vmm_munmap(vmm_t *vmm, vaddr_t addr, uint64_t len)
+{
+	vaddr_t end;
+	error_t error = check_range(addr, len, &end);
+
+	if (error)
+		return -(int64_t)error;
+	rwlock_wr_acquire(&vmm->vsl_lock);
+	error = cut_range(vmm, addr, end);
+	if (!error) {
+		remove_range(vmm, addr, end);
+		invalidate_copies(vmm, addr, end);
+	}
+	rwlock_wr_release(&vmm->vsl_lock);
+	return -(int64_t)error;
+}
+
+int64_t vmm_mmap_anon(vmm_t *vmm, vaddr_t hint, uint64_t len, uint32_t prot, bool fixed)
+{
+	vaddr_t base, end;
+	error_t error;
+
+	if (len == 0 || len > CONFIG_VMM_USER_END)
+		return len ? -ENOMEM : -EINVAL;
+	len = ALIGN_UP(len, CONFIG_PAGE_SIZE);
+	if (fixed && check_range(hint, len, &end))
+		return -EINVAL;
+	rwlock_wr_acquire(&vmm->vsl_lock);
+	if (fixed) {
+		error = cut_range(vmm, hint, hint + len);
+		if (!error) {
+			remove_range(vmm, hint, hint + len);
+			invalidate_copies(vmm, hint, hint + len);
+		}
+	} else {
+		error = 0;
+	}
+	if (!error)
+		error = vspace_mmap_alloc(&vmm->mmap, &vmm->vsl, len, hint, fixed, &base);
+	if (!error) {
+		vseg_t *v = vseg_alloc();
+		error = v ? vseg_init(v, VSEG_TYPE_ANON, base, base + len, VSEG_USER | prot_flags(prot),
+				      local_cxy, NULL) : ENOMEM;
+		if (!error)
+			error = vsl_insert(&vmm->vsl, v);
+		if (error && v)
+			vseg_free(v);
+	}
+	rwlock_wr_release(&vmm->vsl_lock);
+	return error ? -(int64_t)error : (int64_t)base;
+}
+
+/* True if [start, end) is covered by vsegs without a hole. */
+static bool covered(vmm_t *vmm, vaddr_t start, vaddr_t end)
+{
+	for (vaddr_t a = start; a < end;) {
+		vseg_t *v = vsl_lookup(&vmm->vsl, a);
+		if (!v)
+			return false;
+		a = v->max;
+	}
+	return true;
+}
+
+int64_t vmm_mprotect(vmm_t *vmm, vaddr_t addr, uint64_t len, uint32_t prot)
+{
+	vaddr_t end;
+	error_t error;
+	uint32_t flags = prot_flags(prot);
+
+	if (len == 0)
+		return IS_ALIGNED(addr, CONFIG_PAGE_SIZE) ? 0 : -EINVAL;
+	error = check_range(addr, len, &end);
+	if (error)
+		return -(int64_t)error;
+	if (prot & ~(uint32_t)(PROT_READ | PROT_WRITE | PROT_EXEC))
+		return -EINVAL;
+	rwlock_wr_acquire(&vmm->vsl_lock);
+	if (!covered(vmm, addr, end))
+		error = ENOMEM;
+	for (vseg_t *v = vsl_lookup(&vmm->vsl, addr); !error && v && v->min < end; v = vsl_next(v))
+		if (v->type == VSEG_TYPE_CODE && (flags & VSEG_WRITE))
+			error = EACCES; /* text is a private replica: writable text is not supported */
+	if (!error)
+		error = cut_range(vmm, addr, end);
+	for (vseg_t *v = vsl_lookup(&vmm->vsl, addr); !error && v && v->min < end; v = vsl_next(v)) {
+		v->flags = (v->flags & ~(VSEG_READ | VSEG_WRITE | VSEG_EXEC)) | flags;
+		vmm_update_vseg_ptes(vmm, v);
+	}
+	if (!error)
+		invalidate_copies(vmm, addr, end);
+	rwlock_wr_release(&vmm->vsl_lock);
+	return -(int64_t)error;
+}

@@ -1,0 +1,102 @@
+/*
+ * sys_mem.c - brk, mmap, munmap, mprotect: run in the reference cluster of the calling process
+ * (directly when the thread is there, through the VMM_OP RPC otherwise).
+ */
+#include <hal_remote.h>
+#include <kern/process.h>
+#include <kern/rpc.h>
+#include <kern/thread.h>
+#include <libk/errno.h>
+#include <mm/vmm.h>
+#include <syscalls/syscall.h>
+
+#define MAP_SHARED    0x01
+#define MAP_PRIVATE   0x02
+#define MAP_TYPE      0x0f
+#define MAP_FIXED     0x10
+#define MAP_ANONYMOUS 0x20
+
+enum { OP_BRK, OP_MMAP_ANON, OP_MUNMAP, OP_MPROTECT };
+
+/* Run operation @op on the reference VMM @vmm (local). */
+static int64_t run_op(vmm_t *vmm, uint64_t op, const uint64_t a[4])
+{
+	switch (op) {
+	case OP_BRK:
+		return vmm_brk(vmm, a[0]);
+	case OP_MMAP_ANON:
+		return vmm_mmap_anon(vmm, a[0], a[1], (uint32_t)a[2], a[3] != 0);
+	case OP_MUNMAP:
+		return vmm_munmap(vmm, a[0], a[1]);
+	case OP_MPROTECT:
+		return vmm_mprotect(vmm, a[0], a[1], (uint32_t)a[2]);
+	default:
+		return -ENOSYS;
+	}
+}
+
+void sys_mem_rpc_op(xptr_t desc_xp)
+{
+	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
+	uint64_t a[4];
+	vmm_t *vmm = (vmm_t *)(uintptr_t)hal_remote_l64(args);
+	uint64_t op = hal_remote_l64(args + 8);
+
+	for (int i = 0; i < 4; i++)
+		a[i] = hal_remote_l64(args + 16 + 8 * (uint64_t)i);
+	hal_remote_s64(args, (uint64_t)run_op(vmm, op, a));
+	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+}
+
+/* Run @op for the calling process, in its reference cluster. */
+static int64_t vm_op(uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	thread_t *self = thread_current();
+	uint64_t a[4] = { a0, a1, a2, a3 };
+	xptr_t ref;
+
+	if (!self->process)
+		return -ENOMEM; /* a bare user thread has no address space manager */
+	ref = self->process->ref_xp;
+	if (GET_CXY(ref) == local_cxy)
+		return run_op(&((process_t *)GET_PTR(ref))->vmm, op, a);
+
+	rpc_desc_t desc = { .type = RPC_VMM_OP };
+	desc.args[0] = (uint64_t)(uintptr_t)GET_PTR(ref + offsetof(process_t, vmm));
+	desc.args[1] = op;
+	for (int i = 0; i < 4; i++)
+		desc.args[2 + i] = a[i];
+	rpc_send(GET_CXY(ref), &desc);
+	return (int64_t)desc.args[0];
+}
+
+int64_t sys_brk(const uint64_t args[6])
+{
+	return vm_op(OP_BRK, args[0], 0, 0, 0);
+}
+
+int64_t sys_mmap(const uint64_t args[6])
+{
+	uint64_t addr = args[0], len = args[1], prot = args[2], flags = args[3], off = args[5];
+	uint64_t type = flags & MAP_TYPE;
+
+	if (len == 0 || (type != MAP_PRIVATE && type != MAP_SHARED))
+		return -EINVAL;
+	if (off & (CONFIG_PAGE_SIZE - 1))
+		return -EINVAL;
+	if (!(flags & MAP_ANONYMOUS))
+		return -ENODEV; /* file mappings come with the full mmap family */
+	if (type == MAP_SHARED)
+		return -EINVAL; /* shared anonymous memory comes with fork */
+	return vm_op(OP_MMAP_ANON, addr, len, prot, (flags & MAP_FIXED) != 0);
+}
+
+int64_t sys_munmap(const uint64_t args[6])
+{
+	return vm_op(OP_MUNMAP, args[0], args[1], 0, 0);
+}
+
+int64_t sys_mprotect(const uint64_t args[6])
+{
+	return vm_op(OP_MPROTECT, args[0], args[1], args[2], 0);
+}
