@@ -227,10 +227,11 @@ def type_input(proc, data):
 def judge(expect, status, console):
     """The list of reasons the run failed (empty: it passed)."""
     problems = []
-    if expect == "pass":
+    if expect in ("pass", "exit0"):
         if status != 0:
             problems.append("QEMU exit status %s, expected 0" % status)
-        problems += console.ktap_problems()
+        if expect == "pass":
+            problems += console.ktap_problems()
         if console.bad_lines:
             problems.append("bad line: %r" % console.bad_lines[0])
     else:
@@ -246,6 +247,8 @@ def judge(expect, status, console):
 def summary(expect, status, console):
     if expect == "panic":
         return "panicked with a backtrace, QEMU exit status %s" % status
+    if expect == "exit0":
+        return "QEMU exit status 0, every expected line seen"
     skipped = sum(1 for ok, _, rest in console.results if ok and re.search(r"#\s*SKIP", rest, re.I))
     return "QEMU exit status 0, %d/%d ok%s" % (
         len(console.results), console.plans[0], ", %d skipped" % skipped if skipped else "")
@@ -260,7 +263,9 @@ def parse_args(argv):
     parser.add_argument("--initrd", help="initramfs for QEMU's -initrd")
     parser.add_argument("--timeout", type=float, default=120, help="wall-clock limit, seconds")
     parser.add_argument("--idle-timeout", type=float, default=30, help="no-output limit, seconds")
-    parser.add_argument("--expect", choices=["pass", "panic"], default="pass")
+    parser.add_argument("--expect", choices=["pass", "exit0", "panic"], default="pass",
+                        help="pass: exit 0 and a complete KTAP plan without failure; exit0: exit 0 "
+                             "(a program that prints no KTAP); panic: a panic with a backtrace")
     parser.add_argument("--expect-line", action="append", default=[], metavar="REGEX")
     parser.add_argument("--send-after", nargs=2, action="append", default=[], metavar=("REGEX", "TEXT"))
     parser.add_argument("--log", help="file receiving the console")
