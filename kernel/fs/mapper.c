@@ -131,6 +131,7 @@ static error_t tree_grow(xptr_t mxp, uint64_t index)
 {
 	uint32_t height = hal_remote_l32(MF(mxp, height));
 
+	kassert(lockdep_is_held(MF(mxp, lock)));
 	if (index >= capacity(CONFIG_MAPPER_MAX_HEIGHT))
 		return EFBIG;
 	while (index >= capacity(height)) {
@@ -298,6 +299,7 @@ static void tree_cut(xptr_t mxp, uint64_t cut)
 	xptr_t root_xp = hal_remote_lxp(MF(mxp, root_xp));
 	uint32_t height = hal_remote_l32(MF(mxp, height));
 
+	kassert(lockdep_is_held(MF(mxp, lock)));
 	if (root_xp == XPTR_NULL)
 		return;
 	if (prune(mxp, root_xp, height - 1, 0, cut)) {

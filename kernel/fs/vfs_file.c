@@ -62,6 +62,7 @@ static size_t reg_copy_out(xptr_t ixp, uint64_t pos, vfs_buf_t buf, size_t n, er
 	xptr_t mapper_xp = hal_remote_lxp(IF(ixp, mapper_xp));
 	size_t done = 0;
 
+	kassert(lockdep_is_held(ILOCK(ixp)));
 	while (done < n) {
 		uint64_t at = pos + done;
 		size_t off = at & PAGE_MASK_LO;
@@ -93,6 +94,7 @@ static size_t reg_copy_in(xptr_t ixp, uint64_t pos, uint64_t size, vfs_buf_t buf
 	xptr_t mapper_xp = hal_remote_lxp(IF(ixp, mapper_xp));
 	size_t done = 0;
 
+	kassert(lockdep_is_held(ILOCK(ixp)));
 	while (done < n) {
 		uint64_t at = pos + done;
 		size_t off = at & PAGE_MASK_LO;

@@ -340,6 +340,7 @@ void vfs_inode_touch(xptr_t inode_xp)
 {
 	vfs_time_t now = vfs_now();
 
+	kassert(lockdep_is_held(ILOCK(inode_xp)));
 	time_store(IF(inode_xp, mtime), now);
 	time_store(IF(inode_xp, ctime), now);
 }

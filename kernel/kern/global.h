@@ -13,6 +13,11 @@
  *   ktest_state       ktest.c               its guard busylock (barrier); atomics (failure counts)
  *   uart_rx           hal/riscv/uart_ns16550.c  its remote busylock (ring buffer of console input;
  *                                           the UART interrupt goes to cluster 0)
+ *   vfs_ctx           fs/vfs.c              written once by vfs_init, then atomics (the root,
+ *                                           counters); the file system tree lives in cluster 0
+ *   mapper_ctrs       fs/mapper.c           atomics (machine-wide page cache counters)
+ *   devfs_console     fs/devfs.c            its queuelock and wait queue (console readers)
+ *   early_start_pa    boot/riscv/boot.c     written before each SBI hart start (boot.md)
  *
  * Per-cluster objects that other clusters reach on purpose, through XPTR(cxy, ...):
  *   cluster_manager   kern/cluster.h        its lock legend (PPM, KCM, thread table, cores)

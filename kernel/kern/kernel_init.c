@@ -61,7 +61,7 @@ static void root_fs_init(void)
 	error = vfs_populate_from_cpio(hal_paddr_to_kva(boot_info.initrd_start),
 				       boot_info.initrd_end - boot_info.initrd_start, &files);
 	if (error)
-		pr_err("vfs: the initramfs is malformed (error %d): %u files kept", error, files);
+		pr_err("vfs: the initramfs is malformed (error %d): nothing of it was added", error);
 	else
 		printk("vfs: %u files from the initramfs", files);
 }
