@@ -34,7 +34,8 @@ function(kernel_objects target)
     $<$<CONFIG:Debug>:-Og> $<$<CONFIG:Release>:-O2 -DNDEBUG>)
   target_compile_definitions(${target} PRIVATE $<$<CONFIG:Debug>:CONFIG_DEBUG=1>)
   target_include_directories(${target} PRIVATE
-    ${ARCHIPEL_ROOT} ${ARCHIPEL_ROOT}/hal/generic ${ARCHIPEL_ROOT}/kernel)
+    ${ARCHIPEL_ROOT} ${ARCHIPEL_ROOT}/hal/generic ${ARCHIPEL_ROOT}/kernel
+    ${ARCHIPEL_ROOT}/user/include) # the user ABI (almos.h with ALMOS_ABI_ONLY)
 endfunction()
 
 kernel_objects(kgeneric ${KERNEL_GENERIC_SOURCES})

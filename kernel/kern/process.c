@@ -346,3 +346,25 @@ uint32_t process_copies_count(void)
 {
 	return LOCAL_CLUSTER->copies_nr;
 }
+
+void process_rpc_display(xptr_t desc_xp)
+{
+	bool owned_only = hal_remote_l64(desc_xp + offsetof(rpc_desc_t, args)) != 0;
+	list_entry_t *e;
+
+	printk_raw("processes in cluster %x%s: %u copies, %u owned\n", local_cxy,
+		   owned_only ? " (owned)" : "", LOCAL_CLUSTER->copies_nr, LOCAL_CLUSTER->owned_nr);
+	printk_raw("    pid      name             role       threads vsegs\n");
+	busylock_acquire(&LOCAL_CLUSTER->processes_lock);
+	LIST_FOREACH(&LOCAL_CLUSTER->copies_root, e) {
+		process_t *p = LIST_ELEMENT(e, process_t, local_link);
+		bool owner = p->owner_xp == XPTR(local_cxy, p);
+		if (owned_only && !owner)
+			continue;
+		printk_raw("    %08x %-16s %-10s %7u %5u\n", p->pid, p->name,
+			   p->ref_xp == XPTR(local_cxy, p) ? "reference" : "copy", p->threads_nr,
+			   vsl_count(&p->vmm.vsl));
+	}
+	busylock_release(&LOCAL_CLUSTER->processes_lock);
+	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+}

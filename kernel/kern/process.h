@@ -115,7 +115,9 @@ xptr_t  process_cwd(xptr_t ref_xp);
 /* Make @inode_xp (whose reference the process takes over) the current directory of @ref_xp. */
 void    process_set_cwd(xptr_t ref_xp, xptr_t inode_xp);
 
-/* RPC service: create a user thread in the target cluster (rpc.c's table). */
+/* RPC services (rpc.c's table): create a user thread here; print the process copies of this
+ * cluster (args[0] = 1: only the processes it owns). */
 void process_rpc_thread_create(xptr_t desc_xp);
+void process_rpc_display(xptr_t desc_xp);
 
 #endif /* KERN_PROCESS_H */

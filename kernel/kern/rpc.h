@@ -39,6 +39,7 @@ typedef enum rpc_type_e {
 	RPC_VMM_DISPLAY,        /* print a VMM copy where it lives (vmm.c)                    */
 	RPC_VMM_INVALIDATE,     /* a copy forgets a range of its VSL and GPT (vmm.c)         */
 	RPC_VMM_OP,             /* brk/mmap/munmap/mprotect in the reference (sys_mem.c)     */
+	RPC_PROCESS_DISPLAY,    /* print the process copies of the cluster (process.c)        */
 	RPC_TYPES_NR
 } rpc_type_t;
 

@@ -71,6 +71,9 @@ typedef struct thread_s {
 	uintptr_t       user_arg;   /* [I] and first argument                            */
 	uintptr_t       clear_child_tid; /* [O] set_tid_address: cleared and woken at exit */
 	uintptr_t       robust_list;/* [O] set_robust_list: the user's robust futex list   */
+	cxy_t           place_cxy;  /* [O] place_next: cluster of the next thread ...      */
+	lid_t           place_lid;  /* [O] ... and core ((lid_t)-1: any)                   */
+	uint32_t        place_valid;/* [O] 1 while the hint is set                         */
 	void          (*on_exit)(struct thread_s *thread, int status); /* [I] exit notice */
 	lockdep_state_t lockdep;    /* [O] locks held (debug checks)                      */
 } thread_t;

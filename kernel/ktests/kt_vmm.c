@@ -177,7 +177,7 @@ static void scenario(ktest_ctx_t *ctx, vmm_protocol_t protocol)
 		if (copy_xp == XPTR_NULL)
 			continue;
 		KT_EXPECT_EQ(ctx, data_pages_mapped(copy_xp), expect);
-		vmm_display(copy_xp + offsetof(process_t, vmm), protocol == VMM_PROTOCOL_RPC);
+		KT_EXPECT_EQ(ctx, vmm_display(c, p->pid, protocol == VMM_PROTOCOL_RPC), 0);
 	}
 	hal_remote_s64(flag + GO_OFF, 1);                                  /* everybody exits */
 	KT_EXPECT_EQ(ctx, process_wait_end(XPTR(local_cxy, p)), 0);

@@ -429,25 +429,45 @@ static void display_local(vmm_t *vmm, pid_t pid, bool mapping)
 	rwlock_rd_release(&vmm->vsl_lock);
 }
 
-void vmm_display(xptr_t vmm_xp, bool mapping)
+error_t vmm_display(cxy_t cxy, pid_t pid, bool mapping)
 {
 	rpc_desc_t desc = { .type = RPC_VMM_DISPLAY };
 
-	desc.args[0] = (uint64_t)(uintptr_t)GET_PTR(vmm_xp);
+	if (cxy >= cluster_count())
+		return EINVAL;
+	desc.args[0] = pid;
 	desc.args[1] = mapping;
-	rpc_send(GET_CXY(vmm_xp), &desc);
+	rpc_send(cxy, &desc);
+	return (error_t)desc.error;
 }
 
 void vmm_rpc_display(xptr_t desc_xp)
 {
 	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
-	vmm_t *vmm = (vmm_t *)(uintptr_t)hal_remote_l64(args);
-	process_t *p = container_of(vmm, process_t, vmm);
+	process_t *p = process_find_local((pid_t)hal_remote_l64(args));
 
-	display_local(vmm, p->pid, hal_remote_l64(args + 8) != 0);
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+	if (p)
+		display_local(&p->vmm, p->pid, hal_remote_l64(args + 8) != 0);
+	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), p ? 0 : ESRCH);
 }
 
+void vmm_rpc_invalidate(xptr_t desc_xp)
+{
+	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
+	vmm_t *vmm = (vmm_t *)(uintptr_t)hal_remote_l64(args);
+	vaddr_t start = hal_remote_l64(args + 8), end = hal_remote_l64(args + 16);
+	vseg_t *v;
+
+	rwlock_wr_acquire(&vmm->vsl_lock);
+	while ((v = vsl_lookup_range(&vmm->vsl, start, end)) != NULL) {
+		vmm_unmap_vseg(vmm, v);
+		vsl_remove(&vmm->vsl, v);
+		vseg_free(v);
+	}
+	rwlock_wr_release(&vmm->vsl_lock);
+	ipi_flush_cluster_tlbs(__atomic_load_n(&vmm->cores_mask, __ATOMIC_ACQUIRE));
+	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+}
 error_t vmm_write_user(vmm_t *vmm, vaddr_t va, const void *src, size_t size)
 {
 	const char *from = src;
@@ -473,20 +493,4 @@ error_t vmm_write_user(vmm_t *vmm, vaddr_t va, const void *src, size_t size)
 	return 0;
 }
 
-void vmm_rpc_invalidate(xptr_t desc_xp)
-{
-	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
-	vmm_t *vmm = (vmm_t *)(uintptr_t)hal_remote_l64(args);
-	vaddr_t start = hal_remote_l64(args + 8), end = hal_remote_l64(args + 16);
-	vseg_t *v;
 
-	rwlock_wr_acquire(&vmm->vsl_lock);
-	while ((v = vsl_lookup_range(&vmm->vsl, start, end)) != NULL) {
-		vmm_unmap_vseg(vmm, v);
-		vsl_remove(&vmm->vsl, v);
-		vseg_free(v);
-	}
-	rwlock_wr_release(&vmm->vsl_lock);
-	ipi_flush_cluster_tlbs(__atomic_load_n(&vmm->cores_mask, __ATOMIC_ACQUIRE));
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
-}

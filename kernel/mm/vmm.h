@@ -92,11 +92,11 @@ error_t vmm_create_vseg(vmm_t *vmm, vseg_type_t type, vaddr_t min, vaddr_t max, 
 error_t vmm_handle_page_fault(vmm_t *vmm, vaddr_t vaddr, uint32_t access);
 
 /*
- * Print the VMM copy of cluster @cxy of the process whose copy there is @vmm_xp: header, one line
- * per vseg with its pages mapped in that copy, and with @mapping one line per mapped PTE.
- * Format: docs/vmm.md. Runs where called; reads the copy remotely (an RPC runs it in @cxy).
+ * Print the VMM copy in cluster @cxy of process @pid: header, one line per vseg with its pages
+ * mapped in that copy, and with @mapping one line per mapped PTE (format: docs/vmm.md). The copy is
+ * printed where it lives (an RPC to @cxy). EINVAL (no such cluster), ESRCH (no copy there).
  */
-void vmm_display(xptr_t vmm_xp, bool mapping);
+error_t vmm_display(cxy_t cxy, uint32_t pid, bool mapping);
 
 /*
  * Copy @size bytes of a file at byte @offset, from its page cache @mapper_xp, into the frame at

@@ -5,6 +5,12 @@
 #include <kern/printk.h>
 #include <libk/errno.h>
 #include <syscalls/syscall.h>
+#include <kern/cluster.h>
+#include <kern/thread.h>
+#include <libk/bits.h>
+
+#define ALMOS_ABI_ONLY
+#include <almos.h> /* the user ABI of the extensions, shared with user programs */
 
 static const syscall_fn_t syscall_table[SYSCALLS_NR] = {
 	[SYS_GETCWD] = sys_getcwd,           [SYS_DUP] = sys_dup,
@@ -38,11 +44,42 @@ static const syscall_fn_t syscall_table[SYSCALLS_NR] = {
 static uint64_t enosys_logged[SYSCALLS_NR / 64];
 static uint64_t calls_nr, enosys_nr;
 
+/* The ALMOS-MKH extensions, from ALMOS_SYSCALL_FIRST on (user/include/almos.h). */
+static const syscall_fn_t almos_table[] = {
+	sys_almos_display, sys_almos_get_config, sys_almos_get_core_id, sys_almos_get_cycle,
+	sys_almos_place_next, sys_almos_trace,
+};
+
+static syscall_fn_t lookup(uint64_t nr)
+{
+	if (nr < SYSCALLS_NR)
+		return syscall_table[nr];
+	if (nr >= ALMOS_SYSCALL_FIRST && nr - ALMOS_SYSCALL_FIRST < ARRAY_SIZE(almos_table))
+		return almos_table[nr - ALMOS_SYSCALL_FIRST];
+	return NULL;
+}
+
+/* The system call of the calling thread, logged when the core's trace is on. */
+static int64_t traced(syscall_fn_t fn, uint64_t nr, const uint64_t args[6])
+{
+	int64_t result;
+
+	if (!__atomic_load_n(&cluster_current_core()->trace_syscalls, __ATOMIC_RELAXED))
+		return fn(args);
+	pr_info("syscall %lu (%lx, %lx, %lx, %lx) by thread %x", nr, args[0], args[1], args[2], args[3],
+		thread_current()->trdid);
+	result = fn(args);
+	pr_info("syscall %lu by thread %x returns %ld", nr, thread_current()->trdid, result);
+	return result;
+}
+
 int64_t kernel_syscall(uint64_t nr, const uint64_t args[6])
 {
+	syscall_fn_t fn = lookup(nr);
+
 	__atomic_fetch_add(&calls_nr, 1, __ATOMIC_RELAXED);
-	if (nr < SYSCALLS_NR && syscall_table[nr])
-		return syscall_table[nr](args);
+	if (fn)
+		return traced(fn, nr, args);
 	__atomic_fetch_add(&enosys_nr, 1, __ATOMIC_RELAXED);
 	if (nr >= SYSCALLS_NR ||
 	    !(__atomic_fetch_or(&enosys_logged[nr / 64], 1ULL << (nr % 64), __ATOMIC_RELAXED) &

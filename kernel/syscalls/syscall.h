@@ -74,6 +74,8 @@ SYSCALL(clock_gettime); SYSCALL(clock_nanosleep); SYSCALL(sched_yield); SYSCALL(
 SYSCALL(getpid); SYSCALL(getppid); SYSCALL(getuid); SYSCALL(gettid); SYSCALL(brk); SYSCALL(munmap);
 SYSCALL(mmap); SYSCALL(mprotect); SYSCALL(prlimit64); SYSCALL(getrandom); SYSCALL(reboot);
 SYSCALL(sync);
+SYSCALL(almos_display); SYSCALL(almos_get_config); SYSCALL(almos_get_core_id);
+SYSCALL(almos_get_cycle); SYSCALL(almos_place_next); SYSCALL(almos_trace);
 /* write(2) of a bare user thread (no process): fds 1 and 2 are the console. */
 SYSCALL(write_console);
 #undef SYSCALL
