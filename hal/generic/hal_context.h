@@ -30,13 +30,27 @@ void hal_context_init(hal_context_t *ctx, void *stack_top, void (*entry)(void *)
  */
 void hal_context_switch(hal_context_t *from, hal_context_t *to);
 
+/* The user registers of a thread, as a system call found them (arch layout, opaque here). */
+#define HAL_USER_REGS_WORDS 36
+typedef struct hal_user_regs_s {
+	uint64_t words[HAL_USER_REGS_WORDS];
+} hal_user_regs_t;
+
+/* The running thread's user registers at the entry of its current system call (for clone). */
+void hal_user_regs_current(hal_user_regs_t *regs);
+
 /*
  * Leave the kernel for user mode in the calling thread: execution goes on at user address @pc with
- * stack pointer @sp, thread pointer @tls and first argument register @arg, interrupts enabled. A
- * later trap from user mode saves its frame at the top of this thread's kernel stack. Caller: a
+ * stack pointer @sp, thread pointer @tls and first argument register @arg, interrupts enabled; the
+ * other registers are those of @regs (a clone's parent, as Linux does) or zero when @regs is NULL.
+ * A later trap from user mode saves its frame at the top of this thread's kernel stack. Caller: a
  * thread created with hal_context_init, whose address space (hal_gpt_activate) maps @pc and @sp.
  */
-_Noreturn void hal_user_enter(uintptr_t pc, uintptr_t sp, uintptr_t tls, uintptr_t arg);
+_Noreturn void hal_user_enter(const hal_user_regs_t *regs, uintptr_t pc, uintptr_t sp, uintptr_t tls,
+			      uintptr_t arg);
+
+/* The user address the running thread resumes at when its current system call returns. */
+uintptr_t hal_user_return_pc(void);
 
 /*
  * Kernel stacks of CONFIG_KSTACK_SIZE bytes in the local cluster's part of the kernel stack area.

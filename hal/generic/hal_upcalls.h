@@ -54,4 +54,11 @@ void kernel_user_exception(hal_user_exc_t kind, uintptr_t vaddr, uint32_t access
  */
 int64_t kernel_syscall(uint64_t nr, const uint64_t args[6]);
 
+/*
+ * The running thread is about to return to user mode (after a system call, an exception or an
+ * interrupt that came from user mode): the generic kernel may end it here instead (a thread killed
+ * by exit_group of another thread). IRQs off; may not return.
+ */
+void kernel_user_return(void);
+
 #endif /* HAL_UPCALLS_H */

@@ -47,14 +47,35 @@ void hal_context_init(hal_context_t *ctx, void *stack_top, void (*entry)(void *)
 
 void riscv_resume_frame(hal_trap_frame_t *frame);
 
-_Noreturn void hal_user_enter(uintptr_t pc, uintptr_t sp, uintptr_t tls, uintptr_t arg)
+uintptr_t hal_user_return_pc(void)
+{
+	hal_cpu_t *cpu = hal_cpu_self();
+	const hal_trap_frame_t *tf = (const hal_trap_frame_t *)(cpu->kstack_top - sizeof(*tf));
+
+	return tf->sepc; /* trap.c moved it past the ecall already */
+}
+
+_Static_assert(sizeof(hal_user_regs_t) == sizeof(hal_trap_frame_t), "hal_user_regs_t layout");
+
+void hal_user_regs_current(hal_user_regs_t *regs)
+{
+	hal_cpu_t *cpu = hal_cpu_self();
+
+	memcpy(regs, (const void *)(cpu->kstack_top - sizeof(hal_trap_frame_t)), sizeof(*regs));
+}
+
+_Noreturn void hal_user_enter(const hal_user_regs_t *regs, uintptr_t pc, uintptr_t sp, uintptr_t tls,
+			      uintptr_t arg)
 {
 	hal_cpu_t *cpu = hal_cpu_self();
 	hal_trap_frame_t *tf = (hal_trap_frame_t *)(cpu->kstack_top - sizeof(hal_trap_frame_t));
 
 	kassert(cpu->kstack_top != 0);
 	hal_disable_irq();
-	memset(tf, 0, sizeof(*tf));
+	if (regs) /* gp, saved registers...: a clone continues with its parent's */
+		memcpy(tf, regs, sizeof(*tf));
+	else
+		memset(tf, 0, sizeof(*tf));
 	tf->sepc = pc;
 	tf->x[2 - 1] = sp;
 	tf->x[4 - 1] = tls;

@@ -92,6 +92,8 @@ static void handle_interrupt(hal_trap_frame_t *tf)
 			   tf->scause);
 	}
 	kernel_irq_exit((tf->sstatus & SSTATUS_SPIE) != 0);
+	if (!(tf->sstatus & SSTATUS_SPP))
+		kernel_user_return();
 }
 
 /* True if trap.S saved @tf on the emergency stack: the thread's stack had no room left. */
@@ -158,6 +160,7 @@ static void user_trap(hal_trap_frame_t *tf)
 	}
 	hal_disable_irq();
 	kernel_irq_exit(true);
+	kernel_user_return();
 }
 
 /*

@@ -94,9 +94,12 @@ unsigned launch_program(const char *cmdline)
 		error = open_console(p);
 	if (!error)
 		error = exec_load(p, argv[0], argv, envp, &entry, &sp);
-	if (!error)
-		error = process_thread_create(XPTR(local_cxy, p), local_cxy, (lid_t)-1, entry, sp, 0,
-					      0, &trdid);
+	if (!error) {
+		user_start_t start = { .pc = entry, .sp = sp };
+		xptr_t thread_xp;
+		error = process_thread_create(XPTR(local_cxy, p), local_cxy, (lid_t)-1, &start, true,
+					      &trdid, &thread_xp);
+	}
 	if (error) {
 		pr_err("launch: cannot run %s: error %d", argv[0], error);
 		if (p)

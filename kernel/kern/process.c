@@ -56,6 +56,7 @@ static void process_init_common(process_t *p, pid_t pid, xptr_t ref_xp, xptr_t o
 	p->owner_xp = owner_xp;
 	strlcpy(p->name, name, sizeof(p->name));
 	busylock_init(&p->threads_lock, "process.threads", LOCK_PROCESS_STATE);
+	list_root_init(&p->threads_root);
 	xlist_entry_init(XPTR(local_cxy, &p->copies_link));
 }
 
@@ -194,26 +195,44 @@ error_t process_get_copy(xptr_t ref_xp, process_t **out)
 static void user_thread_entry(void *arg)
 {
 	thread_t *self = thread_current();
+	hal_user_regs_t regs;
+	bool has_regs = self->user_regs != NULL;
 
 	(void)arg;
-	hal_user_enter(self->user_pc, self->user_sp, self->user_tls, self->user_arg);
+	if (has_regs) { /* copied to the stack: nothing stays allocated for the thread's life */
+		regs = *self->user_regs;
+		kmem_free(self->user_regs);
+		self->user_regs = NULL;
+	}
+	hal_user_enter(has_regs ? &regs : NULL, self->user_pc, self->user_sp, self->user_tls,
+		       self->user_arg);
 }
 
 static void user_thread_on_exit(thread_t *thread, int status)
 {
-	process_thread_exited(thread->process, status);
+	process_thread_exited(thread->process, thread, status);
 }
 
-/* Create and start a user thread of @ref_xp's copy in the local cluster. */
-static error_t local_thread_create(xptr_t ref_xp, lid_t lid, uintptr_t pc, uintptr_t sp,
-				   uintptr_t tls, uintptr_t arg, uint32_t *trdid)
+/* Create a user thread of @ref_xp's copy in the local cluster (started if @run). */
+static error_t local_thread_create(xptr_t ref_xp, lid_t lid, const user_start_t *start, bool run,
+				   uint32_t *trdid, xptr_t *thread_xp)
 {
 	process_t *copy;
 	thread_t *t;
-	error_t error = process_get_copy(ref_xp, &copy);
+	hal_user_regs_t *regs = NULL;
+	error_t error;
 
-	if (error)
+	if (start->has_regs) { /* before the thread exists, so that failing here undoes nothing */
+		regs = kmem_alloc(sizeof(*regs), 0);
+		if (!regs)
+			return ENOMEM;
+		*regs = start->regs;
+	}
+	error = process_get_copy(ref_xp, &copy);
+	if (error) {
+		kmem_free(regs);
 		return error;
+	}
 	if (lid == (lid_t)-1)
 		lid = sched_least_loaded_core();
 	busylock_acquire(&copy->threads_lock);
@@ -222,51 +241,66 @@ static error_t local_thread_create(xptr_t ref_xp, lid_t lid, uintptr_t pc, uintp
 	hal_remote_atomic_add32(PROC_XP(copy->owner_xp, threads_total), 1);
 	error = thread_kernel_create(&t, THREAD_USER, copy->name, lid, user_thread_entry, NULL);
 	if (error) {
-		process_thread_exited(copy, 0); /* undo the counts, and the copy if it was new */
+		kmem_free(regs);
+		process_thread_exited(copy, NULL, 0); /* undo the counts, and the copy if new */
 		return error;
 	}
 	t->process = copy;
 	t->gpt = &copy->vmm.gpt;
-	t->user_pc = pc;
-	t->user_sp = sp;
-	t->user_tls = tls;
-	t->user_arg = arg;
+	t->user_pc = start->pc;
+	t->user_sp = start->sp;
+	t->user_tls = start->tls;
+	t->user_arg = start->arg;
+	t->clear_child_tid = start->clear_tid;
 	t->on_exit = user_thread_on_exit;
+	t->user_regs = regs; /* freed by the thread when it enters user mode */
+	busylock_acquire(&copy->threads_lock);
+	list_add_last(&copy->threads_root, &t->process_link);
+	/* Either process_kill's pass over this list sees the thread, or we see its flag here. */
+	if (hal_remote_l32(PROC_XP(copy->owner_xp, dying))) {
+		t->kill_status = (int)hal_remote_l32(PROC_XP(copy->owner_xp, dying_status));
+		t->killed = 1;
+	}
+	busylock_release(&copy->threads_lock);
 	*trdid = t->trdid;
-	thread_start(t);
+	*thread_xp = XPTR(local_cxy, t);
+	if (run)
+		thread_start(t);
 	return 0;
 }
 
-error_t process_thread_create(xptr_t ref_xp, cxy_t cxy, lid_t lid, uintptr_t pc, uintptr_t sp,
-			      uintptr_t tls, uintptr_t arg, uint32_t *trdid)
+error_t process_thread_create(xptr_t ref_xp, cxy_t cxy, lid_t lid, const user_start_t *start,
+			      bool run, uint32_t *trdid, xptr_t *thread_xp)
 {
 	rpc_desc_t desc = { .type = RPC_PROCESS_THREAD_CREATE };
 
 	if (cxy >= cluster_count() || (lid != (lid_t)-1 && lid >= cluster_cores_of(cxy)))
 		return EINVAL;
 	if (cxy == local_cxy)
-		return local_thread_create(ref_xp, lid, pc, sp, tls, arg, trdid);
+		return local_thread_create(ref_xp, lid, start, run, trdid, thread_xp);
 	desc.args[0] = ref_xp;
 	desc.args[1] = lid;
-	desc.args[2] = pc;
-	desc.args[3] = sp;
-	desc.args[4] = tls;
-	desc.args[5] = arg;
+	desc.args[2] = XPTR(local_cxy, (void *)start);
+	desc.args[3] = run;
 	rpc_send(cxy, &desc);
 	*trdid = (uint32_t)desc.args[0];
+	*thread_xp = desc.args[1];
 	return (error_t)desc.error;
 }
 
 void process_rpc_thread_create(xptr_t desc_xp)
 {
 	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
+	user_start_t start;
 	uint32_t trdid = 0;
-	error_t error = local_thread_create(hal_remote_l64(args), (lid_t)hal_remote_l64(args + 8),
-					    hal_remote_l64(args + 16), hal_remote_l64(args + 24),
-					    hal_remote_l64(args + 32), hal_remote_l64(args + 40),
-					    &trdid);
+	xptr_t thread_xp = XPTR_NULL;
+	error_t error;
 
+	hal_remote_memcpy(XPTR(local_cxy, &start), hal_remote_l64(args + 16), sizeof(start));
+	error = local_thread_create(hal_remote_l64(args), (lid_t)hal_remote_l64(args + 8), &start,
+				    hal_remote_l64(args + 24) != 0, &trdid, &thread_xp);
 	hal_remote_s64(args, trdid);
+	hal_remote_s64(args + 8, thread_xp);
 	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), (uint32_t)error);
 }
 
@@ -274,7 +308,10 @@ void process_rpc_thread_create(xptr_t desc_xp)
 static void process_end(xptr_t ref_xp, int status)
 {
 	xptr_t lock_xp = PROC_XP(ref_xp, exit_lock);
+	xptr_t owner_xp = hal_remote_lxp(PROC_XP(ref_xp, owner_xp));
 
+	if (hal_remote_l32(PROC_XP(owner_xp, dying))) /* the status of the exit_group or signal */
+		status = (int)hal_remote_l32(PROC_XP(owner_xp, dying_status));
 	remote_busylock_acquire(lock_xp);
 	hal_remote_s32(PROC_XP(ref_xp, exit_status), (uint32_t)status);
 	hal_remote_s32(PROC_XP(ref_xp, exited), 1);
@@ -282,13 +319,19 @@ static void process_end(xptr_t ref_xp, int status)
 	remote_busylock_release(lock_xp);
 }
 
-void process_thread_exited(process_t *copy, int status)
+void process_thread_exited(process_t *copy, thread_t *thread, int status)
 {
 	uint32_t left;
 
-	/* This thread no longer needs user space: leave its tables before they can go. */
-	sched_leave_user_space();
+	if (thread) {
+		/* It no longer needs user space: leave its tables before they can go. */
+		kassert(thread == thread_current() && thread->process == copy);
+		sched_leave_user_space();
+		thread_leave_process(thread);
+	}
 	busylock_acquire(&copy->threads_lock);
+	if (thread)
+		list_unlink(&thread->process_link);
 	left = --copy->threads_nr;
 	busylock_release(&copy->threads_lock);
 	if (left == 0 && copy->ref_xp != XPTR(local_cxy, copy)) {
@@ -367,4 +410,64 @@ void process_rpc_display(xptr_t desc_xp)
 	}
 	busylock_release(&LOCAL_CLUSTER->processes_lock);
 	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+}
+
+/* Mark the threads of the local copy @copy killed (but @except) and wake them. */
+static void kill_local(process_t *copy, int status, uint32_t except)
+{
+	list_entry_t *e;
+
+	busylock_acquire(&copy->threads_lock);
+	LIST_FOREACH(&copy->threads_root, e) {
+		thread_t *t = LIST_ELEMENT(e, thread_t, process_link);
+		if (t->trdid == except)
+			continue;
+		t->kill_status = status;
+		__atomic_store_n(&t->killed, 1, __ATOMIC_RELEASE);
+		/* out of interruptible waits; a running thread enters the kernel at the next tick */
+		thread_unblock(XPTR(local_cxy, t), THREAD_BLOCKED_WAITQ | THREAD_BLOCKED_SLEEP);
+		sched_kick(local_cxy, t->lid);
+	}
+	busylock_release(&copy->threads_lock);
+}
+
+void process_rpc_kill(xptr_t desc_xp)
+{
+	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
+	process_t *copy = process_find_local((pid_t)hal_remote_l64(args));
+
+	if (copy)
+		kill_local(copy, (int)hal_remote_l64(args + 8), (uint32_t)hal_remote_l64(args + 16));
+	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+}
+
+void process_kill(xptr_t ref_xp, int status, uint32_t except_trdid)
+{
+	xptr_t owner_xp = hal_remote_lxp(PROC_XP(ref_xp, owner_xp));
+	xptr_t root = PROC_XP(owner_xp, copies_root), lock = PROC_XP(owner_xp, copies_lock), e;
+	pid_t pid = hal_remote_l32(PROC_XP(ref_xp, pid));
+	cxy_t where[CONFIG_MAX_CLUSTERS];
+	uint32_t n = 0;
+
+	if (hal_remote_l32(PROC_XP(owner_xp, dying)))
+		return; /* racing exit_groups: the first one's status stands */
+	remote_busylock_acquire(lock);
+	if (hal_remote_l32(PROC_XP(owner_xp, dying))) {
+		remote_busylock_release(lock);
+		return;
+	}
+	hal_remote_s32(PROC_XP(owner_xp, dying_status), (uint32_t)status);
+	hal_fence();
+	hal_remote_s32(PROC_XP(owner_xp, dying), 1);
+	XLIST_FOREACH(root, e)
+		if (n < CONFIG_MAX_CLUSTERS)
+			where[n++] = GET_CXY(e);
+	remote_busylock_release(lock);
+	for (uint32_t i = 0; i < n; i++) {
+		rpc_desc_t desc = { .type = RPC_PROCESS_KILL };
+		desc.args[0] = pid;
+		desc.args[1] = (uint64_t)status;
+		desc.args[2] = except_trdid;
+		rpc_send(where[i], &desc);
+	}
 }

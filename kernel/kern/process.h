@@ -16,12 +16,15 @@
 #ifndef KERN_PROCESS_H
 #define KERN_PROCESS_H
 
+#include <hal_context.h>
 #include <hal_types.h>
 #include <kern/queuelock.h>
 #include <kern/waitq.h>
 #include <libk/list.h>
 #include <libk/xlist.h>
 #include <mm/vmm.h>
+
+struct thread_s;
 
 typedef uint32_t pid_t;
 
@@ -37,6 +40,7 @@ typedef struct process_s {
 	vmm_t         vmm;          /* this cluster's VMM copy (vmm.h legend)                */
 	busylock_t    threads_lock; /* protects threads_nr                                   */
 	uint32_t      threads_nr;   /* [T] threads of the process in this cluster            */
+	list_entry_t  threads_root; /* [T] those threads (thread_t.process_link)             */
 	list_entry_t  local_link;   /* [P] in the cluster's list of process copies           */
 	xlist_entry_t copies_link;  /* [C] in the owner's list of copies                     */
 	/* owner only */
@@ -44,12 +48,15 @@ typedef struct process_s {
 	xlist_entry_t copies_root;  /* [C] every copy, the owner's included                  */
 	uint32_t      copies_nr;    /* [C]                                                   */
 	uint32_t      threads_total;/* [A] live threads in all clusters                     */
+	uint32_t      dying;        /* [A] 1 once process_kill ended the whole process        */
+	int           dying_status; /* [A] its status, then (set before dying is read as 1)   */
 	/* reference only */
 	busylock_t    files_lock;   /* protects files, cloexec, cwd_xp                       */
 	xptr_t        files[CONFIG_MAX_FILES]; /* [F] open files by fd (XPTR_NULL: free)     */
 	uint64_t      cloexec;      /* [F] close-on-exec bit of each fd                      */
 	xptr_t        cwd_xp;       /* [F] current directory (an inode reference held)       */
 	xptr_t        exec_inode_xp;/* [I] the executable (an inode reference held)          */
+	struct { uint64_t handler, flags, mask; } sigactions[64]; /* [F] rt_sigaction's table  */
 	busylock_t    exit_lock;    /* protects exited against the waiters' sleep            */
 	uint32_t      exited;       /* [E] 1 once the last thread is gone                    */
 	int           exit_status;  /* [E] wait(2) status of the process                     */
@@ -68,20 +75,42 @@ error_t process_create(const char *name, process_t **out);
  */
 error_t process_get_copy(xptr_t ref_xp, process_t **out);
 
-/*
- * Create a user thread of the process @ref_xp on core (@cxy, @lid) that enters user mode at @pc
- * with stack pointer @sp, thread pointer @tls and @arg in a0 (through an RPC when @cxy is another
- * cluster). Returns its trdid in *trdid. ENOMEM, EINVAL (bad core).
- */
-error_t process_thread_create(xptr_t ref_xp, cxy_t cxy, lid_t lid, uintptr_t pc, uintptr_t sp,
-			      uintptr_t tls, uintptr_t arg, uint32_t *trdid);
+/* What a new user thread starts with. */
+typedef struct user_start_s {
+	uintptr_t pc;        /* user address where it starts                         */
+	uintptr_t sp;        /* its stack pointer                                    */
+	uintptr_t tls;       /* its thread pointer                                   */
+	uintptr_t arg;       /* its a0                                               */
+	uintptr_t clear_tid; /* CLONE_CHILD_CLEARTID address (0: none)               */
+	bool      has_regs;  /* true: the other registers are those of @regs (clone) */
+	hal_user_regs_t regs;
+} user_start_t;
 
 /*
- * The end of a user thread of the local copy @process with wait(2)-style @status: the copy goes
+ * Create a user thread of the process @ref_xp on core (@cxy, @lid) ((lid_t)-1: the least loaded
+ * core there), through an RPC when @cxy is another cluster. With @run it runs at once; otherwise
+ * it waits for thread_unblock(*thread_xp, THREAD_BLOCKED_NEW) (so that its creator can publish its
+ * tid first). Returns its trdid and extended pointer. ENOMEM, EINVAL (bad core).
+ */
+error_t process_thread_create(xptr_t ref_xp, cxy_t cxy, lid_t lid, const user_start_t *start,
+			      bool run, uint32_t *trdid, xptr_t *thread_xp);
+
+/*
+ * The end of the user thread @thread (the caller) of the local copy @process with wait(2)-style
+ * @status, or with @thread NULL the undoing of a thread creation that failed: the copy goes
  * when its last thread goes; the process ends (exit status recorded, waiters woken, reference
  * destroyed after every copy) when its last thread in any cluster goes.
  */
-void process_thread_exited(process_t *process, int status);
+void process_thread_exited(process_t *process, struct thread_s *thread, int status);
+
+/*
+ * End the process @ref_xp (exit_group, a fatal signal) with wait(2)-style @status, which becomes
+ * the process's exit status whatever its threads exit with: every thread but @except_trdid, in
+ * every cluster, is marked killed, woken from any interruptible wait, and leaves at its next return
+ * to user mode (kernel_user_return); a thread created meanwhile is born killed. Returns once every
+ * copy was told; the threads end soon after. The first call wins: a later one does nothing.
+ */
+void process_kill(xptr_t ref_xp, int status, uint32_t except_trdid);
 
 /* Wait until the process whose reference is @ref_xp has ended; returns its status. */
 int process_wait_end(xptr_t ref_xp);
@@ -119,5 +148,6 @@ void    process_set_cwd(xptr_t ref_xp, xptr_t inode_xp);
  * cluster (args[0] = 1: only the processes it owns). */
 void process_rpc_thread_create(xptr_t desc_xp);
 void process_rpc_display(xptr_t desc_xp);
+void process_rpc_kill(xptr_t desc_xp);
 
 #endif /* KERN_PROCESS_H */

@@ -39,6 +39,7 @@ static const struct {
 	[RPC_VMM_INVALIDATE] = { "VMM_INVALIDATE", vmm_rpc_invalidate },
 	[RPC_VMM_OP]        = { "VMM_OP", sys_mem_rpc_op },
 	[RPC_PROCESS_DISPLAY] = { "PROCESS_DISPLAY", process_rpc_display },
+	[RPC_PROCESS_KILL]  = { "PROCESS_KILL", process_rpc_kill },
 };
 
 const char *rpc_type_name(uint32_t type)

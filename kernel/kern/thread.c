@@ -9,6 +9,8 @@
 #include <kern/printk.h>
 #include <kern/sched.h>
 #include <kern/thread.h>
+#include <kern/futex.h>
+#include <hal_uspace.h>
 #include <libk/errno.h>
 #include <libk/string.h>
 #include <mm/kmem.h>
@@ -143,9 +145,23 @@ _Noreturn void thread_user_exit(int status)
 {
 	thread_t *self = thread_current();
 
+	/* CLONE_CHILD_CLEARTID: a joiner waits for this word to become 0 (while user space is ours) */
+	if (self->clear_child_tid) {
+		uint32_t zero = 0;
+		if (!hal_copy_to_uspace(self->clear_child_tid, &zero, sizeof(zero)))
+			futex_wake(self->clear_child_tid, 1, ~0u);
+		self->clear_child_tid = 0;
+	}
 	if (self->on_exit)
 		self->on_exit(self, status);
 	thread_exit();
+}
+
+void thread_leave_process(thread_t *thread)
+{
+	busylock_acquire(&LOCAL_CLUSTER->threads_lock);
+	thread->process = NULL;
+	busylock_release(&LOCAL_CLUSTER->threads_lock);
 }
 
 /* Free everything of an exited thread; its core runs this once it is switched out for good. */

@@ -69,11 +69,17 @@ typedef struct thread_s {
 	uintptr_t       user_sp;    /* [I] ... with this stack pointer,                  */
 	uintptr_t       user_tls;   /* [I] thread pointer                                */
 	uintptr_t       user_arg;   /* [I] and first argument                            */
+	hal_user_regs_t *user_regs; /* [O] other registers at the start (kmem; NULL: zero) */
 	uintptr_t       clear_child_tid; /* [O] set_tid_address: cleared and woken at exit */
 	uintptr_t       robust_list;/* [O] set_robust_list: the user's robust futex list   */
 	cxy_t           place_cxy;  /* [O] place_next: cluster of the next thread ...      */
 	lid_t           place_lid;  /* [O] ... and core ((lid_t)-1: any)                   */
 	uint32_t        place_valid;/* [O] 1 while the hint is set                         */
+	uint64_t        sigmask;    /* [O] blocked signals (bit n-1: signal n)             */
+	uint64_t        sigpending; /* [A] signals sent to the thread, not delivered yet   */
+	uint32_t        killed;     /* [A] 1: leave at the next return to user mode (exit_group) */
+	int             kill_status;/* [A] the wait(2) status to leave with                */
+	list_entry_t    process_link; /* [process copy's threads_lock] its copy's threads  */
 	void          (*on_exit)(struct thread_s *thread, int status); /* [I] exit notice */
 	lockdep_state_t lockdep;    /* [O] locks held (debug checks)                      */
 } thread_t;
@@ -123,6 +129,13 @@ uint32_t thread_count(void);
 
 /* Name of a thread type ("IDLE", "KERNEL", "RPC", "USER"). */
 const char *thread_type_name(uint32_t type);
+
+/*
+ * The exiting user thread @thread (the caller) stops naming its process copy, under the cluster's
+ * thread table lock: whoever looks a thread up in that table under that lock (tgkill) finds either
+ * the thread with a live process copy or no process.
+ */
+void thread_leave_process(thread_t *thread);
 
 /* Name of a blocking cause mask, e.g. "SLEEP|WAITQ", in @buf. */
 const char *thread_blocked_names(uint32_t blocked, char *buf, size_t size);

@@ -3,9 +3,11 @@
  *
  * A page fault is resolved by the VMM of the thread's process copy; a thread without a process
  * (a kernel thread, or a test's bare user thread) has nothing to resolve, so the fault is
- * unresolved. An unresolved fault or another exception kills the thread with the matching signal,
- * as Linux's default action would (user signal handlers come with the process life cycle).
+ * unresolved. An unresolved fault or another exception kills the process (all its threads) with
+ * the matching signal, as Linux's default action would (user handlers come with the process life
+ * cycle).
  */
+#include <hal_irqmask.h>
 #include <hal_upcalls.h>
 #include <kern/printk.h>
 #include <kern/process.h>
@@ -48,5 +50,17 @@ void kernel_user_exception(hal_user_exc_t kind, uintptr_t vaddr, uint32_t access
 
 	pr_info("thread %x (%s): killed by signal %d: exception %d at pc %lx, address %lx, access %x",
 		self->trdid, self->name, sig, kind, pc, vaddr, access);
+	if (self->process) /* the default action ends the whole process */
+		process_kill(self->process->ref_xp, sig, self->trdid);
 	thread_user_exit(sig);
+}
+
+void kernel_user_return(void)
+{
+	thread_t *self = thread_current();
+
+	if (__atomic_load_n(&self->killed, __ATOMIC_ACQUIRE)) {
+		hal_enable_irq();
+		thread_user_exit(self->kill_status);
+	}
 }

@@ -36,7 +36,7 @@ static void note_exit(thread_t *thread, int status)
 static void user_main(void *arg)
 {
 	(void)arg;
-	hal_user_enter(USER_CODE_VA, USER_STACK_VA + CONFIG_PAGE_SIZE, 0, 0);
+	hal_user_enter(NULL, USER_CODE_VA, USER_STACK_VA + CONFIG_PAGE_SIZE, 0, 0);
 }
 
 /* Map one fresh local page at @va with @attr; false on failure (nothing mapped). */

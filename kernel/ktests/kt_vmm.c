@@ -91,11 +91,13 @@ static void start_toucher(ktest_ctx_t *ctx, process_t *p, xptr_t flag_page, int 
 			  vaddr_t base, uint64_t pages)
 {
 	uint64_t block[4] = { base, pages, GO_VA + GO_OFF, GO_VA + DONE_OFF };
+	user_start_t start = { .pc = CODE_VA, .arg = GO_VA + BLOCK_OFF(i) };
 	uint32_t trdid;
+	xptr_t thread_xp;
 
 	hal_remote_memcpy(flag_page + BLOCK_OFF(i), XPTR(local_cxy, block), sizeof(block));
-	KT_EXPECT_EQ(ctx, process_thread_create(XPTR(local_cxy, p), cxy, (lid_t)-1, CODE_VA, 0, 0,
-						GO_VA + BLOCK_OFF(i), &trdid), 0);
+	KT_EXPECT_EQ(ctx, process_thread_create(XPTR(local_cxy, p), cxy, (lid_t)-1, &start, true,
+						&trdid, &thread_xp), 0);
 }
 
 /* Wait (sleeping) until @n touchers have reported. */

@@ -30,6 +30,7 @@ const lock_class_info_t lockdep_classes[LOCK_CLASS_NR] = {
 	[LOCK_PROCESS_STATE] = { "process_state", 95, LOCKDEP_BUSY, false },
 	[LOCK_SCHED]      = { "sched",   100, LOCKDEP_BUSY,     false },
 	[LOCK_WAITQ]      = { "waitq",   110, LOCKDEP_BUSY,     false },
+	[LOCK_FUTEX]      = { "futex",   112, LOCKDEP_BUSY,     true  },
 	[LOCK_RPC_POOL]   = { "rpc_pool", 115, LOCKDEP_BUSY,    false },
 	[LOCK_THREAD]     = { "thread",  120, LOCKDEP_BUSY,     false },
 	[LOCK_KSTACK]     = { "kstack",  130, LOCKDEP_BUSY,     false },

@@ -51,6 +51,7 @@ typedef enum lock_class_e {
 	                        cluster's process tables (process.c)                  */
 	LOCK_SCHED,          /* a core's scheduler lists (sched_t.lock)              */
 	LOCK_WAITQ,          /* a wait queue, a queuelock's or rwlock's own state    */
+	LOCK_FUTEX,          /* a futex hash bucket (futex.c); nestable (requeue)     */
 	LOCK_RPC_POOL,       /* a core's RPC server pool and FIFO reader (rpc.h)     */
 	LOCK_THREAD,         /* the cluster's thread table (cluster_t.threads_lock)  */
 	LOCK_KSTACK,         /* the kernel-stack allocator of a cluster              */

@@ -124,6 +124,9 @@ int64_t vmm_brk(vmm_t *vmm, vaddr_t wanted);
 int64_t vmm_mmap_anon(vmm_t *vmm, vaddr_t hint, uint64_t len, uint32_t prot, bool fixed);
 int64_t vmm_munmap(vmm_t *vmm, vaddr_t addr, uint64_t len);
 int64_t vmm_mprotect(vmm_t *vmm, vaddr_t addr, uint64_t len, uint32_t prot);
+/* MADV_DONTNEED frees the pages (they read as new next time); NORMAL, RANDOM, SEQUENTIAL and
+ * WILLNEED are accepted; any other advice is EINVAL. */
+int64_t vmm_madvise(vmm_t *vmm, vaddr_t addr, uint64_t len, uint32_t advice);
 
 /*
  * Write @size bytes from kernel memory @src at user address @va of the reference VMM @vmm (local),

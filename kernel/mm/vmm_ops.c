@@ -275,3 +275,52 @@ int64_t vmm_mprotect(vmm_t *vmm, vaddr_t addr, uint64_t len, uint32_t prot)
 	rwlock_wr_release(&vmm->vsl_lock);
 	return -(int64_t)error;
 }
+
+#define MADV_NORMAL     0
+#define MADV_RANDOM     1
+#define MADV_SEQUENTIAL 2
+#define MADV_WILLNEED   3
+#define MADV_DONTNEED   4
+
+/* Unmap the pages of [start, end) in @v (reference), freeing its frames: they refault fresh. */
+static void drop_pages(vmm_t *vmm, const vseg_t *v, vaddr_t start, vaddr_t end)
+{
+	xptr_t gpt_xp = XPTR(local_cxy, &vmm->gpt);
+
+	for (vaddr_t va = MAX(start, v->min); va < MIN(end, v->max); va += CONFIG_PAGE_SIZE) {
+		uint32_t attr;
+		ppn_t ppn;
+		hal_gpt_get_pte(gpt_xp, va >> CONFIG_PAGE_SHIFT, &attr, &ppn);
+		if (!(attr & GPT_MAPPED))
+			continue;
+		hal_gpt_reset_pte(gpt_xp, va >> CONFIG_PAGE_SHIFT);
+		if (v->type != VSEG_TYPE_FILE)
+			ppm_remote_free_pages(ppm_base2page(ppn << CONFIG_PAGE_SHIFT));
+	}
+}
+
+int64_t vmm_madvise(vmm_t *vmm, vaddr_t addr, uint64_t len, uint32_t advice)
+{
+	vaddr_t end;
+	error_t error;
+
+	if (!IS_ALIGNED(addr, CONFIG_PAGE_SIZE))
+		return -EINVAL;
+	if (advice > MADV_DONTNEED)
+		return -EINVAL; /* the other advices of Linux are not known here */
+	if (len == 0)
+		return 0;
+	error = check_range(addr, len, &end);
+	if (error)
+		return -(int64_t)error;
+	rwlock_wr_acquire(&vmm->vsl_lock);
+	if (!covered(vmm, addr, end))
+		error = ENOMEM;
+	else if (advice == MADV_DONTNEED) {
+		for (vseg_t *v = vsl_lookup(&vmm->vsl, addr); v && v->min < end; v = vsl_next(v))
+			drop_pages(vmm, v, addr, end);
+		invalidate_copies(vmm, addr, end);
+	}
+	rwlock_wr_release(&vmm->vsl_lock);
+	return -(int64_t)error;
+}

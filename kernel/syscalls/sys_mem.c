@@ -16,7 +16,7 @@
 #define MAP_FIXED     0x10
 #define MAP_ANONYMOUS 0x20
 
-enum { OP_BRK, OP_MMAP_ANON, OP_MUNMAP, OP_MPROTECT };
+enum { OP_BRK, OP_MMAP_ANON, OP_MUNMAP, OP_MPROTECT, OP_MADVISE };
 
 /* Run operation @op on the reference VMM @vmm (local). */
 static int64_t run_op(vmm_t *vmm, uint64_t op, const uint64_t a[4])
@@ -30,6 +30,8 @@ static int64_t run_op(vmm_t *vmm, uint64_t op, const uint64_t a[4])
 		return vmm_munmap(vmm, a[0], a[1]);
 	case OP_MPROTECT:
 		return vmm_mprotect(vmm, a[0], a[1], (uint32_t)a[2]);
+	case OP_MADVISE:
+		return vmm_madvise(vmm, a[0], a[1], (uint32_t)a[2]);
 	default:
 		return -ENOSYS;
 	}
@@ -99,4 +101,9 @@ int64_t sys_munmap(const uint64_t args[6])
 int64_t sys_mprotect(const uint64_t args[6])
 {
 	return vm_op(OP_MPROTECT, args[0], args[1], args[2], 0);
+}
+
+int64_t sys_madvise(const uint64_t args[6])
+{
+	return vm_op(OP_MADVISE, args[0], args[1], args[2], 0);
 }

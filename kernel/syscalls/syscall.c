@@ -24,7 +24,7 @@ static const syscall_fn_t syscall_table[SYSCALLS_NR] = {
 	[SYS_WRITEV] = sys_writev,           [SYS_PREAD64] = sys_pread64,
 	[SYS_PWRITE64] = sys_pwrite64,       [SYS_READLINKAT] = sys_readlinkat,
 	[SYS_NEWFSTATAT] = sys_newfstatat,   [SYS_FSTAT] = sys_fstat,
-	[SYS_EXIT] = sys_exit,               [SYS_EXIT_GROUP] = sys_exit,
+	[SYS_EXIT] = sys_exit,               [SYS_EXIT_GROUP] = sys_exit_group,
 	[SYS_SET_TID_ADDRESS] = sys_set_tid_address,
 	[SYS_SET_ROBUST_LIST] = sys_set_robust_list,
 	[SYS_NANOSLEEP] = sys_nanosleep,     [SYS_CLOCK_GETTIME] = sys_clock_gettime,
@@ -37,7 +37,10 @@ static const syscall_fn_t syscall_table[SYSCALLS_NR] = {
 	[SYS_MUNMAP] = sys_munmap,           [SYS_MMAP] = sys_mmap,
 	[SYS_MPROTECT] = sys_mprotect,       [SYS_PRLIMIT64] = sys_prlimit64,
 	[SYS_GETRANDOM] = sys_getrandom,     [SYS_REBOOT] = sys_reboot,
-	[SYS_SYNC] = sys_sync,
+	[SYS_SYNC] = sys_sync,               [SYS_FUTEX] = sys_futex,
+	[SYS_CLONE] = sys_clone,             [SYS_RT_SIGACTION] = sys_rt_sigaction,
+	[SYS_RT_SIGPROCMASK] = sys_rt_sigprocmask, [SYS_TGKILL] = sys_tgkill,
+	[SYS_TKILL] = sys_tkill,             [SYS_MADVISE] = sys_madvise,
 };
 
 /* One bit per number: an unimplemented number is logged the first time only (per cluster). */

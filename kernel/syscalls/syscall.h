@@ -58,6 +58,14 @@
 #define SYS_PRLIMIT64       261
 #define SYS_GETRANDOM       278
 #define SYS_SYNC            81
+#define SYS_FUTEX           98
+#define SYS_MADVISE         233
+#define SYS_CLONE           220
+#define SYS_CLONE3          435
+#define SYS_RT_SIGACTION    134
+#define SYS_RT_SIGPROCMASK  135
+#define SYS_TKILL           130
+#define SYS_TGKILL          131
 #define SYS_REBOOT          142
 
 #define SYSCALLS_NR    512 /* table size: every Linux riscv64 number is below */
@@ -73,7 +81,8 @@ SYSCALL(exit); SYSCALL(set_tid_address); SYSCALL(set_robust_list); SYSCALL(nanos
 SYSCALL(clock_gettime); SYSCALL(clock_nanosleep); SYSCALL(sched_yield); SYSCALL(uname);
 SYSCALL(getpid); SYSCALL(getppid); SYSCALL(getuid); SYSCALL(gettid); SYSCALL(brk); SYSCALL(munmap);
 SYSCALL(mmap); SYSCALL(mprotect); SYSCALL(prlimit64); SYSCALL(getrandom); SYSCALL(reboot);
-SYSCALL(sync);
+SYSCALL(sync); SYSCALL(madvise); SYSCALL(futex); SYSCALL(clone); SYSCALL(exit_group);
+SYSCALL(rt_sigaction); SYSCALL(rt_sigprocmask); SYSCALL(tgkill); SYSCALL(tkill);
 SYSCALL(almos_display); SYSCALL(almos_get_config); SYSCALL(almos_get_core_id);
 SYSCALL(almos_get_cycle); SYSCALL(almos_place_next); SYSCALL(almos_trace);
 /* write(2) of a bare user thread (no process): fds 1 and 2 are the console. */

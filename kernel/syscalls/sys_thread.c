@@ -1,0 +1,159 @@
+/*
+ * sys_thread.c - threads of a process: clone (threads only: fork comes with the process life
+ * cycle), futex, exit_group, and the signal calls' bookkeeping that glibc's thread code needs.
+ */
+#include <hal_context.h>
+#include <hal_remote.h>
+#include <hal_special.h>
+#include <hal_uspace.h>
+#include <kern/cluster.h>
+#include <kern/futex.h>
+#include <kern/printk.h>
+#include <kern/process.h>
+#include <kern/thread.h>
+#include <libk/errno.h>
+#include <syscalls/syscall.h>
+
+#define CLONE_VM             0x00000100
+#define CLONE_FS             0x00000200
+#define CLONE_FILES          0x00000400
+#define CLONE_SIGHAND        0x00000800
+#define CLONE_VFORK          0x00004000
+#define CLONE_THREAD         0x00010000
+#define CLONE_SYSVSEM        0x00040000
+#define CLONE_SETTLS         0x00080000
+#define CLONE_PARENT_SETTID  0x00100000
+#define CLONE_CHILD_CLEARTID 0x00200000
+#define CLONE_CHILD_SETTID   0x01000000
+#define CLONE_THREAD_FLAGS   (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD)
+#define CLONE_KNOWN (CLONE_THREAD_FLAGS | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | \
+		     CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | 0xff /* exit signal */)
+
+#define FUTEX_WAIT          0
+#define FUTEX_WAKE          1
+#define FUTEX_REQUEUE       3
+#define FUTEX_CMP_REQUEUE   4
+#define FUTEX_WAIT_BITSET   9
+#define FUTEX_WAKE_BITSET   10
+#define FUTEX_PRIVATE_FLAG  128
+#define FUTEX_CLOCK_REALTIME 256
+#define NSEC_PER_SEC        1000000000ULL
+
+/* The cluster and core of a new thread: the caller's hint, else the least loaded cluster. */
+static void place(thread_t *self, cxy_t *cxy, lid_t *lid)
+{
+	uint32_t best = UINT32_MAX;
+
+	if (self->place_valid) {
+		*cxy = self->place_cxy;
+		*lid = self->place_lid;
+		return;
+	}
+	*lid = (lid_t)-1;
+	*cxy = local_cxy;
+	for (uint32_t i = 1; i <= cluster_count(); i++) { /* ties: the clusters after ours first */
+		cxy_t c = (cxy_t)((local_cxy + i) % cluster_count());
+		uint32_t load = hal_remote_l32(XPTR(c, &cluster_manager.threads_nr)) * 64 /
+				cluster_cores_of(c);
+		if (load < best) {
+			best = load;
+			*cxy = c;
+		}
+	}
+}
+
+int64_t sys_clone(const uint64_t args[6])
+{
+	/* riscv64 (like glibc's __clone passes them): flags, stack, parent tid, tls, child tid */
+	uint64_t flags = args[0], sp = args[1], ptid = args[2], tls = args[3], ctid = args[4];
+	thread_t *self = thread_current();
+	user_start_t start = { .pc = hal_user_return_pc(), .sp = sp, .arg = 0 };
+	uint32_t trdid;
+	xptr_t thread_xp;
+	cxy_t cxy;
+	lid_t lid;
+	error_t error;
+
+	if (flags & ~(uint64_t)CLONE_KNOWN)
+		return -EINVAL;
+	if ((flags & CLONE_THREAD_FLAGS) != CLONE_THREAD_FLAGS)
+		return (flags & CLONE_VM) ? -EINVAL : -ENOSYS; /* fork comes with the process life cycle */
+	if (!self->process || sp == 0 || (sp & 15))
+		return -EINVAL;
+	if ((flags & CLONE_PARENT_SETTID) && !hal_uspace_range_ok(ptid, 4))
+		return -EFAULT;
+	start.tls = (flags & CLONE_SETTLS) ? tls : self->user_tls;
+	start.has_regs = true;
+	hal_user_regs_current(&start.regs);
+	start.clear_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : 0;
+	place(self, &cxy, &lid);
+	error = process_thread_create(self->process->ref_xp, cxy, lid, &start, false, &trdid,
+				      &thread_xp);
+	if (error)
+		return error == ENOMEM ? -EAGAIN : -error;
+	self->place_valid = 0;
+	/* The tids are published before the child can run (and exit, clearing its ctid). */
+	if (flags & CLONE_PARENT_SETTID)
+		hal_copy_to_uspace(ptid, &trdid, sizeof(trdid));
+	if (flags & CLONE_CHILD_SETTID)
+		hal_copy_to_uspace(ctid, &trdid, sizeof(trdid));
+	thread_unblock(thread_xp, THREAD_BLOCKED_NEW);
+	return trdid;
+}
+
+/* A timespec of user space as nanoseconds; EINVAL when malformed. */
+static error_t read_timespec(uintptr_t uts, uint64_t *ns)
+{
+	int64_t ts[2];
+
+	if (hal_copy_from_uspace(ts, uts, sizeof(ts)))
+		return EFAULT;
+	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (int64_t)NSEC_PER_SEC)
+		return EINVAL;
+	*ns = (uint64_t)ts[0] * NSEC_PER_SEC + (uint64_t)ts[1];
+	return 0;
+}
+
+int64_t sys_futex(const uint64_t args[6])
+{
+	uintptr_t uaddr = args[0], uaddr2 = args[4];
+	uint32_t op = (uint32_t)args[1] & ~(uint32_t)(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+	uint32_t val = (uint32_t)args[2], val3 = (uint32_t)args[5];
+	uint64_t ns = 0;
+	error_t error;
+
+	switch (op) {
+	case FUTEX_WAIT:
+	case FUTEX_WAIT_BITSET:
+		if (args[3]) {
+			error = read_timespec(args[3], &ns);
+			if (error)
+				return -error;
+			if (ns == 0) /* an expired timeout: just the value check */
+				ns = 1;
+		}
+		return -futex_wait(uaddr, val, ns, op == FUTEX_WAIT_BITSET && args[3],
+				   op == FUTEX_WAIT ? ~0u : val3);
+	case FUTEX_WAKE:
+	case FUTEX_WAKE_BITSET:
+		return futex_wake(uaddr, val, op == FUTEX_WAKE ? ~0u : val3);
+	case FUTEX_REQUEUE:
+	case FUTEX_CMP_REQUEUE:
+		if ((int32_t)val < 0 || (int64_t)args[3] < 0)
+			return -EINVAL;
+		return futex_requeue(uaddr, val, uaddr2, (uint32_t)args[3], op == FUTEX_CMP_REQUEUE,
+				     val3);
+	default:
+		return -ENOSYS;
+	}
+}
+
+int64_t sys_exit_group(const uint64_t args[6])
+{
+	thread_t *self = thread_current();
+	int status = (int)((args[0] & 0xff) << 8);
+
+	if (self->process)
+		process_kill(self->process->ref_xp, status, self->trdid);
+	thread_user_exit(status);
+}
