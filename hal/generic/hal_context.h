@@ -61,7 +61,11 @@ uintptr_t hal_user_return_pc(void);
  */
 void *hal_kstack_alloc(void);
 void  hal_kstack_free(void *base);
-/* Stacks handed out and stacks cached for reuse, in the local cluster. */
-void  hal_kstack_stats(uint32_t *in_use, uint32_t *cached);
+/*
+ * The kernel stacks of cluster @cxy (each cluster has its own allocator): @in_use stacks handed
+ * out, @cached stacks kept for reuse, and the @pages the allocator holds from the PPM (the stacks,
+ * in use or cached, and the page tables of the stack area), which follow the peak number of threads.
+ */
+void  hal_kstack_stats(cxy_t cxy, uint32_t *in_use, uint32_t *cached, uint32_t *pages);
 
 #endif /* HAL_CONTEXT_H */

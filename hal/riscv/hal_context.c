@@ -92,6 +92,7 @@ static struct {
 	uint32_t   slots_used;  /* [L] slots ever mapped (bump index)          */
 	uint32_t   in_use;      /* [L] stacks handed out                       */
 	uint32_t   cached;      /* [L] stacks on the free list                 */
+	uint32_t   table_pages; /* [L] page tables mapping the stack area      */
 	void      *free_list;   /* [L] freed stacks, linked through their base */
 } kstack = { .lock = BUSYLOCK_INITIALIZER("kstack", LOCK_KSTACK) };
 
@@ -116,6 +117,7 @@ static bool kstack_map_slot(uint32_t slot)
 		memset(ppm_page2kva(table), 0, CONFIG_PAGE_SIZE);
 		hal_fence();
 		*l1e = pte_make(ppm_page2base(table), PTE_V);
+		kstack.table_pages++;
 	}
 	l0 = hal_paddr_to_kva(pte_paddr(*l1e));
 	frames = ppm_alloc_pages(ilog2_u64(CONFIG_KSTACK_SIZE / CONFIG_PAGE_SIZE));
@@ -171,10 +173,15 @@ bool riscv_kstack_is_guard(uintptr_t addr)
 	       off % KSTACK_SLOT_SIZE < KSTACK_SLOT_SIZE - CONFIG_KSTACK_SIZE;
 }
 
-void hal_kstack_stats(uint32_t *in_use, uint32_t *cached)
+void hal_kstack_stats(cxy_t cxy, uint32_t *in_use, uint32_t *cached, uint32_t *pages)
 {
-	busylock_acquire(&kstack.lock);
-	*in_use = kstack.in_use;
-	*cached = kstack.cached;
-	busylock_release(&kstack.lock);
+	xptr_t lock_xp = XPTR(cxy, &kstack.lock); /* the replicated image: that cluster's allocator */
+
+	remote_busylock_acquire(lock_xp);
+	*in_use = hal_remote_l32(XPTR(cxy, &kstack.in_use));
+	*cached = hal_remote_l32(XPTR(cxy, &kstack.cached));
+	*pages = hal_remote_l32(XPTR(cxy, &kstack.slots_used)) *
+		 (uint32_t)(CONFIG_KSTACK_SIZE / CONFIG_PAGE_SIZE) +
+		 hal_remote_l32(XPTR(cxy, &kstack.table_pages));
+	remote_busylock_release(lock_xp);
 }

@@ -211,7 +211,7 @@ error_t exec_load(process_t *p, const char *path, char *const argv[], char *cons
 	if (!error)
 		error = vmm_create_vseg(&p->vmm, VSEG_TYPE_STACK, stack_base, stack_base + stack_size,
 					VSEG_USER | VSEG_READ | VSEG_WRITE |
-					(CONFIG_VMM_STACK_PRIVATE ? VSEG_PRIVATE : 0),
+					(vmm_stack_private ? VSEG_PRIVATE : 0),
 					NULL, local_cxy, NULL);
 	if (!error)
 		error = build_stack(p, stack_base + stack_size, path, argv, envp, info, bias, sp);

@@ -26,6 +26,7 @@
 #include <kern/thread.h>
 #include <libk/cmdline.h>
 #include <libk/xbarrier.h>
+#include <mm/vmm.h>
 
 static xbarrier_t boot_barrier; /* cluster 0's copy: all cores of the machine */
 
@@ -74,6 +75,7 @@ static void cluster_bringup(void)
 	cluster_init();
 	if (cmdline_get_uint(boot_info.cmdline, "loglevel", &level))
 		printk_loglevel = (int)level;
+	vmm_boot_options(boot_info.cmdline);
 	hal_irq_cluster_init();
 	for (lid_t lid = 1; lid < cluster_manager.cores_nr; lid++)
 		if (hal_core_start(lid))
@@ -100,7 +102,7 @@ static void kernel_main(void *arg)
 {
 	(void)arg;
 	ktest_main();
-	if (local_cxy != 0 || hal_get_lid() != 0)
+	if (hal_get_lid() != 0 || local_cxy != launch_cluster(boot_info.cmdline))
 		return;
 	if (launch_requested(boot_info.cmdline))
 		hal_poweroff(launch_program(boot_info.cmdline));

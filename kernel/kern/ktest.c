@@ -48,12 +48,12 @@ static bool case_selected(const ktest_case_t *tc, const char *selection)
 
 uint64_t ktest_free_pages(void)
 {
-	uint32_t in_use, cached;
+	uint32_t in_use, cached, pages;
 	ppm_stats_t stats;
 
 	for (uint32_t order = CONFIG_KCM_MIN_ORDER; order <= CONFIG_KCM_MAX_ORDER; order++)
 		kcm_remote_shrink(local_cxy, order);
-	hal_kstack_stats(&in_use, &cached);
+	hal_kstack_stats(local_cxy, &in_use, &cached, &pages);
 	ppm_stats(local_cxy, &stats);
 	return stats.free_pages + (uint64_t)cached * (CONFIG_KSTACK_SIZE / CONFIG_PAGE_SIZE);
 }

@@ -8,6 +8,7 @@
 #include <kern/launch.h>
 #include <kern/printk.h>
 #include <kern/process.h>
+#include <libk/cmdline.h>
 #include <libk/errno.h>
 #include <libk/string.h>
 
@@ -33,6 +34,21 @@ bool launch_requested(const char *cmdline)
 	while (prog && *prog == ' ')
 		prog++;
 	return prog && *prog;
+}
+
+cxy_t launch_cluster(const char *cmdline)
+{
+	unsigned long cxy;
+
+	if (!cmdline_get_uint(cmdline, "launch_cluster", &cxy))
+		return 0;
+	if (cxy >= cluster_count()) {
+		if (local_cxy == 0) /* once, not once per cluster asking */
+				pr_warn("launch: launch_cluster=%lu is not a cluster: launching in cluster 0",
+				cxy);
+		return 0;
+	}
+	return (cxy_t)cxy;
 }
 
 /* Split @line (modified) at spaces into @argv (NULL-terminated); returns argc. */

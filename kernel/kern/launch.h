@@ -2,8 +2,8 @@
  * launch.h - the first user program, named on the kernel command line.
  *
  * Everything after a bare `--` on the command line is the program and its arguments:
- * `... -- /bin/hello a b`. The kernel runs it as the first user process (pid (0 << 16) | 1 in
- * cluster 0), with fds 0, 1 and 2 open on /dev/console, and powers the machine off when it ends:
+ * `... -- /bin/hello a b`. The kernel runs it as the first user process (pid (C << 16) | 1 in
+ * cluster C, the launch cluster below), with fds 0, 1 and 2 open on /dev/console, and powers the machine off when it ends:
  * exit status n gives QEMU exit status n; death by signal s gives 128 + s (as a shell reports it).
  */
 #ifndef KERN_LAUNCH_H
@@ -13,6 +13,12 @@
 
 /* True if the command line names a program to run. */
 bool launch_requested(const char *cmdline);
+
+/*
+ * The cluster where the program is launched, which becomes its owner and reference cluster:
+ * `launch_cluster=N` on the command line, 0 by default (or if N is not a cluster, with a warning).
+ */
+cxy_t launch_cluster(const char *cmdline);
 
 /*
  * Run the program of @cmdline and return the exit code for hal_poweroff (0..255). An error before

@@ -89,13 +89,6 @@ static void add_local(process_t *p)
 	busylock_release(&LOCAL_CLUSTER->processes_lock);
 }
 
-static void remove_local(process_t *p)
-{
-	busylock_acquire(&LOCAL_CLUSTER->processes_lock);
-	list_unlink(&p->local_link);
-	LOCAL_CLUSTER->copies_nr--;
-	busylock_release(&LOCAL_CLUSTER->processes_lock);
-}
 
 error_t process_create(const char *name, process_t **out)
 {
@@ -124,33 +117,61 @@ error_t process_create(const char *name, process_t **out)
 	vfs_inode_get(p->cwd_xp);
 	xlist_root_init(XPTR(local_cxy, &p->copies_root));
 	waitq_init(XPTR(local_cxy, &p->exit_wait), "process.exit");
+	p->holds = 1; /* the reference's own, dropped by process_release */
 	add_local(p);
 	link_copy(p);
 	*out = p;
 	return 0;
 }
 
-process_t *process_find_local(pid_t pid)
+/* The local copy of @pid, one more count held on it; NULL if none. Caller holds processes_lock. */
+static process_t *hold_locked(pid_t pid)
 {
-	process_t *found = NULL;
 	list_entry_t *e;
 
-	busylock_acquire(&LOCAL_CLUSTER->processes_lock);
 	LIST_FOREACH(&LOCAL_CLUSTER->copies_root, e) {
 		process_t *p = LIST_ELEMENT(e, process_t, local_link);
 		if (p->pid == pid) {
-			found = p;
-			break;
+			p->holds++;
+			return p;
 		}
 	}
+	return NULL;
+}
+
+process_t *process_hold_local(pid_t pid)
+{
+	process_t *p;
+
+	busylock_acquire(&LOCAL_CLUSTER->processes_lock);
+	p = hold_locked(pid);
 	busylock_release(&LOCAL_CLUSTER->processes_lock);
-	return found;
+	return p;
+}
+
+void process_put_local(process_t *copy)
+{
+	bool gone;
+
+	/* The count reaches 0 and the copy leaves the table under one lock: no hold can come after. */
+	busylock_acquire(&LOCAL_CLUSTER->processes_lock);
+	gone = --copy->holds == 0 && copy->ref_xp != XPTR(local_cxy, copy);
+	if (gone) {
+		list_unlink(&copy->local_link);
+		LOCAL_CLUSTER->copies_nr--;
+	}
+	busylock_release(&LOCAL_CLUSTER->processes_lock);
+	if (gone) {
+		unlink_copy(copy);
+		vmm_destroy(&copy->vmm);
+		kmem_free(copy);
+	}
 }
 
 error_t process_get_copy(xptr_t ref_xp, process_t **out)
 {
 	pid_t pid = hal_remote_l32(PROC_XP(ref_xp, pid));
-	process_t *p = process_find_local(pid);
+	process_t *p = process_hold_local(pid);
 	process_t *other;
 	char name[PROCESS_NAME_MAX];
 	error_t error;
@@ -171,12 +192,9 @@ error_t process_get_copy(xptr_t ref_xp, process_t **out)
 		return error;
 	}
 	busylock_acquire(&LOCAL_CLUSTER->processes_lock);
-	other = NULL;
-	list_entry_t *e;
-	LIST_FOREACH(&LOCAL_CLUSTER->copies_root, e)
-		if (LIST_ELEMENT(e, process_t, local_link)->pid == pid)
-			other = LIST_ELEMENT(e, process_t, local_link);
+	other = hold_locked(pid);
 	if (!other) {
+		p->holds = 1; /* ours: given back after link_copy, so it is linked before it can go */
 		list_add_last(&LOCAL_CLUSTER->copies_root, &p->local_link);
 		LOCAL_CLUSTER->copies_nr++;
 	}
@@ -228,7 +246,7 @@ static error_t local_thread_create(xptr_t ref_xp, lid_t lid, const user_start_t 
 			return ENOMEM;
 		*regs = start->regs;
 	}
-	error = process_get_copy(ref_xp, &copy);
+	error = process_get_copy(ref_xp, &copy); /* its hold becomes the new thread's */
 	if (error) {
 		kmem_free(regs);
 		return error;
@@ -321,7 +339,7 @@ static void process_end(xptr_t ref_xp, int status)
 
 void process_thread_exited(process_t *copy, thread_t *thread, int status)
 {
-	uint32_t left;
+	xptr_t owner_xp = copy->owner_xp, ref_xp = copy->ref_xp;
 
 	if (thread) {
 		/* It no longer needs user space: leave its tables before they can go. */
@@ -332,20 +350,11 @@ void process_thread_exited(process_t *copy, thread_t *thread, int status)
 	busylock_acquire(&copy->threads_lock);
 	if (thread)
 		list_unlink(&thread->process_link);
-	left = --copy->threads_nr;
+	copy->threads_nr--;
 	busylock_release(&copy->threads_lock);
-	if (left == 0 && copy->ref_xp != XPTR(local_cxy, copy)) {
-		xptr_t owner_xp = copy->owner_xp, ref_xp = copy->ref_xp;
-		unlink_copy(copy);
-		remove_local(copy);
-		vmm_destroy(&copy->vmm);
-		kmem_free(copy);
-		if (hal_remote_atomic_add32(PROC_XP(owner_xp, threads_total), -1) == 1)
-			process_end(ref_xp, status);
-		return;
-	}
-	if (hal_remote_atomic_add32(PROC_XP(copy->owner_xp, threads_total), -1) == 1)
-		process_end(copy->ref_xp, status);
+	process_put_local(copy); /* the thread's hold: the copy may go with it */
+	if (hal_remote_atomic_add32(PROC_XP(owner_xp, threads_total), -1) == 1)
+		process_end(ref_xp, status);
 }
 
 int process_wait_end(xptr_t ref_xp)
@@ -366,13 +375,26 @@ void process_release(xptr_t ref_xp)
 	process_t *p = GET_PTR(ref_xp);
 
 	kassert(GET_CXY(ref_xp) == local_cxy && p->threads_total == 0 && p->threads_nr == 0);
-	kassert(p->copies_nr == 1); /* every other copy went with its last thread */
+	/*
+	 * The other copies went with their last thread, unless a display or a kill still holds one
+	 * for a moment (it then unlinks itself from our list): wait for them, and for the holds on
+	 * the reference, before taking it off the table. Without threads nothing makes new copies.
+	 */
+	for (;;) {
+		busylock_acquire(&LOCAL_CLUSTER->processes_lock);
+		if (p->holds == 1 && __atomic_load_n(&p->copies_nr, __ATOMIC_ACQUIRE) == 1)
+			break;
+		busylock_release(&LOCAL_CLUSTER->processes_lock);
+		thread_sleep_ns(100000);
+	}
+	list_unlink(&p->local_link);
+	LOCAL_CLUSTER->copies_nr--;
+	busylock_release(&LOCAL_CLUSTER->processes_lock);
 	for (int fd = 0; fd < CONFIG_MAX_FILES; fd++)
 		if (p->files[fd] != XPTR_NULL)
 			fd_close(ref_xp, fd);
 	vfs_inode_put(p->cwd_xp);
 	unlink_copy(p);
-	remove_local(p);
 	vmm_destroy(&p->vmm);
 	if (p->exec_inode_xp != XPTR_NULL) /* after the VMM: its CODE and DATA read the file */
 		vfs_inode_put(p->exec_inode_xp);
@@ -434,10 +456,12 @@ static void kill_local(process_t *copy, int status, uint32_t except)
 void process_rpc_kill(xptr_t desc_xp)
 {
 	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
-	process_t *copy = process_find_local((pid_t)hal_remote_l64(args));
+	process_t *copy = process_hold_local((pid_t)hal_remote_l64(args));
 
-	if (copy)
+	if (copy) {
 		kill_local(copy, (int)hal_remote_l64(args + 8), (uint32_t)hal_remote_l64(args + 16));
+		process_put_local(copy);
+	}
 	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
 }
 

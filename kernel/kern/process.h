@@ -40,6 +40,7 @@ typedef struct process_s {
 	vmm_t         vmm;          /* this cluster's VMM copy (vmm.h legend)                */
 	busylock_t    threads_lock; /* protects threads_nr                                   */
 	uint32_t      threads_nr;   /* [T] threads of the process in this cluster            */
+	uint32_t      holds;        /* [P] its threads, other holders, 1 for a reference     */
 	list_entry_t  threads_root; /* [T] those threads (thread_t.process_link)             */
 	list_entry_t  local_link;   /* [P] in the cluster's list of process copies           */
 	xlist_entry_t copies_link;  /* [C] in the owner's list of copies                     */
@@ -71,7 +72,8 @@ error_t process_create(const char *name, process_t **out);
 
 /*
  * The copy of the process @ref_xp in the local cluster, created (empty VMM copy, linked in the
- * owner's list) if it does not exist. ENOMEM. May block.
+ * owner's list) if it does not exist, with a hold for the caller (process_put_local gives it back;
+ * a new thread keeps it). ENOMEM. May block.
  */
 error_t process_get_copy(xptr_t ref_xp, process_t **out);
 
@@ -119,8 +121,12 @@ int process_wait_end(xptr_t ref_xp);
  * had a thread (a failed exec): its files, its VMM, its pid. Caller: the reference's cluster. */
 void process_release(xptr_t ref_xp);
 
-/* The local copy of @pid, or NULL. */
-process_t *process_find_local(pid_t pid);
+/*
+ * The local copy of @pid with a hold on it (it stays until process_put_local), or NULL. Each
+ * thread of a copy holds it too; the copy (unless it is the reference) goes with its last hold.
+ */
+process_t *process_hold_local(pid_t pid);
+void process_put_local(process_t *copy);
 
 /* Processes owned by this cluster, copies present in it (for leak checks and displays). */
 uint32_t process_owned_count(void);

@@ -36,7 +36,7 @@ typedef enum rpc_type_e {
 	RPC_PROCESS_THREAD_CREATE, /* create a user thread (process.c)                      */
 	RPC_VMM_GET_VSEG,       /* copy a vseg of the reference VSL (vmm.c)                  */
 	RPC_VMM_TRUE_FAULT,     /* resolve a true page fault in the reference GPT (vmm.c)    */
-	RPC_VMM_DISPLAY,        /* print a VMM copy where it lives (vmm.c)                    */
+	RPC_VMM_DISPLAY,        /* print a VMM copy where it lives, or report its figures    */
 	RPC_VMM_INVALIDATE,     /* a copy forgets a range of its VSL and GPT (vmm.c)         */
 	RPC_VMM_OP,             /* brk/mmap/munmap/mprotect in the reference (sys_mem.c)     */
 	RPC_PROCESS_DISPLAY,    /* print the process copies of the cluster (process.c)        */

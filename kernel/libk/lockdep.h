@@ -43,7 +43,8 @@ typedef enum lock_class_e {
 	LOCK_TEST_C,         /* tests only                                           */
 	LOCK_PROCESS,        /* a process descriptor (children, threads, files)      */
 	LOCK_VFS,            /* a VFS inode / dentry                                 */
-	LOCK_VMM_VSL,        /* a VMM's list of vsegs (rwlock); nestable             */
+	LOCK_VMM_VSL,        /* the list of vsegs of a VMM copy (rwlock); nestable   */
+	LOCK_VMM_VSL_REF,    /* the list of vsegs of a reference VMM; nestable       */
 	LOCK_MAPPER,         /* a file's page cache (mapper)                         */
 	LOCK_VMM_GPT,        /* a VMM's page table; nestable                         */
 	LOCK_PAGE,           /* page_t.lock (forks count, owner's per-page state)    */

@@ -32,7 +32,9 @@
 typedef struct page_s {
 	uint32_t      flags;    /* PG_*: state bits [P]; owner bits [O, set atomically]            */
 	uint32_t      order;    /* [P] order of the block this page heads (head pages only)        */
-	xlist_entry_t list;     /* [P] link in the free list of its order while PG_FREE            */
+	xlist_entry_t list;     /* [P] link in the free list of its order while PG_FREE; between its
+	                           unmapping and its release, in the list of frames an address-space
+	                           change keeps until no TLB can reach them (vmm_unmap_vseg) */
 	xptr_t        owner_xp; /* [O] for the owner's use (kcm_t of a slab page); XPTR_NULL when
 	                           the block is handed out, reset by the PPM when it is freed       */
 	uint32_t      refcount; /* [A] references held on the block (mappings, ...); 0 when the

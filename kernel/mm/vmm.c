@@ -11,12 +11,41 @@
 #include <kern/process.h>
 #include <kern/rpc.h>
 #include <libk/bits.h>
+#include <libk/cmdline.h>
 #include <libk/errno.h>
 #include <libk/string.h>
 #include <mm/ppm.h>
 #include <mm/vmm.h>
 
 vmm_protocol_t vmm_protocol = CONFIG_VMM_TRUE_FAULT_RPC ? VMM_PROTOCOL_RPC : VMM_PROTOCOL_DIRECT;
+bool vmm_stack_private = CONFIG_VMM_STACK_PRIVATE;
+
+/* `key=a|b` of the command line into *@flag (false for @no, true for @yes); warns on other values. */
+static void boot_choice(const char *cmdline, const char *key, const char *no, const char *yes,
+			bool *flag)
+{
+	char val[16];
+
+	if (!cmdline_get(cmdline, key, val, sizeof(val)))
+		return;
+	if (!strcmp(val, no) || !strcmp(val, yes))
+		*flag = !strcmp(val, yes);
+	else if (local_cxy == 0)
+		pr_warn("vmm: %s=%s: expected %s or %s; keeping %s", key, val, no, yes,
+			*flag ? yes : no);
+}
+
+void vmm_boot_options(const char *cmdline)
+{
+	bool direct = vmm_protocol == VMM_PROTOCOL_DIRECT;
+
+	boot_choice(cmdline, "vmm", "rpc", "direct", &direct);
+	vmm_protocol = direct ? VMM_PROTOCOL_DIRECT : VMM_PROTOCOL_RPC;
+	boot_choice(cmdline, "stack", "public", "private", &vmm_stack_private);
+	if (local_cxy == 0)
+		pr_info("vmm: true faults by %s, stacks %s", direct ? "direct remote access" : "RPC",
+			vmm_stack_private ? "private" : "public");
+}
 
 #define VMM_FIELD(vmm_xp, field) ((vmm_xp) + offsetof(vmm_t, field))
 #define STAT_XP(vmm, field) XPTR(local_cxy, &(vmm)->stats.field)
@@ -27,7 +56,8 @@ error_t vmm_init(vmm_t *vmm, xptr_t ref_xp)
 
 	if (error)
 		return error;
-	rwlock_init(&vmm->vsl_lock, "vsl", LOCK_VMM_VSL);
+	/* A copy's fault may take its reference's lock (direct protocol): two classes, that order. */
+	rwlock_init(&vmm->vsl_lock, "vsl", ref_xp == XPTR_NULL ? LOCK_VMM_VSL_REF : LOCK_VMM_VSL);
 	vsl_init(&vmm->vsl);
 	vmm->ref_xp = ref_xp != XPTR_NULL ? ref_xp : XPTR(local_cxy, vmm);
 	memset(&vmm->stats, 0, sizeof(vmm->stats));
@@ -58,7 +88,27 @@ static bool owns_frames(const vmm_t *vmm, const vseg_t *vseg)
 	return (vseg->flags & VSEG_PRIVATE) || vmm_is_reference(vmm);
 }
 
-void vmm_unmap_vseg(vmm_t *vmm, const vseg_t *vseg)
+void vmm_doom_frame(ppn_t ppn, xptr_t doomed_xp)
+{
+	xptr_t page_xp = ppm_base2page(ppn << CONFIG_PAGE_SHIFT);
+
+	if (doomed_xp == XPTR_NULL)
+		ppm_remote_free_pages(page_xp);
+	else
+		xlist_add_last(doomed_xp, page_xp + offsetof(page_t, list));
+}
+
+void vmm_free_doomed(xptr_t doomed_xp)
+{
+	xptr_t e;
+
+	while ((e = xlist_first(doomed_xp)) != XPTR_NULL) {
+		xlist_unlink(e);
+		ppm_remote_free_pages(XLIST_ELEMENT(e, page_t, list));
+	}
+}
+
+void vmm_unmap_vseg(vmm_t *vmm, const vseg_t *vseg, xptr_t doomed_xp)
 {
 	xptr_t gpt_xp = XPTR(local_cxy, &vmm->gpt);
 	bool free_frames = owns_frames(vmm, vseg) && vseg->type != VSEG_TYPE_FILE;
@@ -71,7 +121,7 @@ void vmm_unmap_vseg(vmm_t *vmm, const vseg_t *vseg)
 			continue;
 		hal_gpt_reset_pte(gpt_xp, vpn);
 		if (free_frames)
-			ppm_remote_free_pages(ppm_base2page(ppn << CONFIG_PAGE_SHIFT));
+			vmm_doom_frame(ppn, doomed_xp);
 	}
 }
 
@@ -108,7 +158,7 @@ void vmm_destroy(vmm_t *vmm)
 
 	rwlock_wr_acquire(&vmm->vsl_lock);
 	while ((vseg = vsl_first(&vmm->vsl)) != NULL) {
-		vmm_unmap_vseg(vmm, vseg);
+		vmm_unmap_vseg(vmm, vseg, XPTR_NULL);
 		vsl_remove(&vmm->vsl, vseg);
 		vseg_free(vseg);
 	}
@@ -213,14 +263,35 @@ static error_t copy_pte(vmm_t *vmm, vpn_t vpn, uint32_t attr, ppn_t ppn)
 	return 0;
 }
 
-/* A true fault of a copy, resolved in the reference GPT by the chosen protocol. */
+/*
+ * A true fault of a copy, resolved in the reference GPT by the chosen protocol.
+ *
+ * Direct: this core maps the frame in the reference GPT itself, under the reference's VSL lock
+ * (read), using this copy's @vseg. That copy of the vseg is right only if no change of the
+ * reference is still on its way to the copies (vmm_ops.c: a change is begun under the reference's
+ * write lock and done once every copy forgot the range); otherwise the fault goes by RPC, where the
+ * reference looks the vseg up itself. The RPC path never needs the copy to be current.
+ */
 static error_t resolve_in_reference(vmm_t *vmm, const vseg_t *vseg, vaddr_t vaddr)
 {
 	bool mapped_now;
 
-	if (vmm_protocol == VMM_PROTOCOL_DIRECT)
-		return map_new_frame(VMM_FIELD(vmm->ref_xp, gpt), vseg, vaddr >> CONFIG_PAGE_SHIFT,
-				     local_cxy, &mapped_now);
+	if (vmm_protocol == VMM_PROTOCOL_DIRECT) {
+		xptr_t ref_lock = VMM_FIELD(vmm->ref_xp, vsl_lock);
+		bool current;
+		error_t error = 0;
+
+		remote_rwlock_rd_acquire(ref_lock);
+		current = hal_remote_l32(VMM_FIELD(vmm->ref_xp, changes_begun)) ==
+			  hal_remote_l32(VMM_FIELD(vmm->ref_xp, changes_done));
+		hal_fence(); /* what the copies forgot is forgotten before we look at our vseg */
+		if (current)
+			error = map_new_frame(VMM_FIELD(vmm->ref_xp, gpt), vseg,
+					      vaddr >> CONFIG_PAGE_SHIFT, local_cxy, &mapped_now);
+		remote_rwlock_rd_release(ref_lock);
+		if (current)
+			return error;
+	}
 
 	rpc_desc_t desc = { .type = RPC_VMM_TRUE_FAULT };
 	desc.args[0] = (uint64_t)(uintptr_t)GET_PTR(vmm->ref_xp);
@@ -289,7 +360,8 @@ static error_t fault_in_vseg(vmm_t *vmm, const vseg_t *vseg, vaddr_t vaddr, uint
 			if (error)
 				return error;
 			hal_gpt_get_pte(ref_gpt_xp, vpn, &attr, &ppn);
-			kassert(attr & GPT_MAPPED);
+			if (!(attr & GPT_MAPPED)) /* unmapped again by a change: the access faults again */
+				return 0;
 			error = copy_pte(vmm, vpn, attr, ppn);
 			if (!error) {
 				hal_remote_atomic_add64(STAT_XP(vmm, global_faults), 1);
@@ -429,7 +501,31 @@ static void display_local(vmm_t *vmm, pid_t pid, bool mapping)
 	rwlock_rd_release(&vmm->vsl_lock);
 }
 
-error_t vmm_display(cxy_t cxy, pid_t pid, bool mapping)
+/* The figures of the local copy @p (caller: its cluster). */
+static void info_local(process_t *p, vmm_info_t *info)
+{
+	vmm_t *vmm = &p->vmm;
+	vseg_t *vseg;
+
+	memset(info, 0, sizeof(*info));
+	info->ref_cxy = GET_CXY(vmm->ref_xp);
+	info->threads = __atomic_load_n(&p->threads_nr, __ATOMIC_RELAXED);
+	rwlock_rd_acquire(&vmm->vsl_lock);
+	info->vsegs = vsl_count(&vmm->vsl);
+	for (vseg = vsl_first(&vmm->vsl); vseg; vseg = vsl_next(vseg))
+		info->mapped_pages += vmm_vseg_mapped_pages(vmm, vseg);
+	rwlock_rd_release(&vmm->vsl_lock);
+	info->stats.false_faults = __atomic_load_n(&vmm->stats.false_faults, __ATOMIC_RELAXED);
+	info->stats.local_faults = __atomic_load_n(&vmm->stats.local_faults, __ATOMIC_RELAXED);
+	info->stats.global_faults = __atomic_load_n(&vmm->stats.global_faults, __ATOMIC_RELAXED);
+	info->stats.failed_faults = __atomic_load_n(&vmm->stats.failed_faults, __ATOMIC_RELAXED);
+	info->stats.false_cycles = __atomic_load_n(&vmm->stats.false_cycles, __ATOMIC_RELAXED);
+	info->stats.local_cycles = __atomic_load_n(&vmm->stats.local_cycles, __ATOMIC_RELAXED);
+	info->stats.global_cycles = __atomic_load_n(&vmm->stats.global_cycles, __ATOMIC_RELAXED);
+}
+
+/* Print the copy of @pid in @cxy, or with @info_xp not XPTR_NULL report its figures there. */
+static error_t inspect(cxy_t cxy, pid_t pid, bool mapping, xptr_t info_xp)
 {
 	rpc_desc_t desc = { .type = RPC_VMM_DISPLAY };
 
@@ -437,17 +533,36 @@ error_t vmm_display(cxy_t cxy, pid_t pid, bool mapping)
 		return EINVAL;
 	desc.args[0] = pid;
 	desc.args[1] = mapping;
+	desc.args[2] = info_xp;
 	rpc_send(cxy, &desc);
 	return (error_t)desc.error;
+}
+
+error_t vmm_display(cxy_t cxy, pid_t pid, bool mapping)
+{
+	return inspect(cxy, pid, mapping, XPTR_NULL);
+}
+
+error_t vmm_get_info(cxy_t cxy, uint32_t pid, vmm_info_t *info)
+{
+	return inspect(cxy, pid, false, XPTR(local_cxy, info));
 }
 
 void vmm_rpc_display(xptr_t desc_xp)
 {
 	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
-	process_t *p = process_find_local((pid_t)hal_remote_l64(args));
+	process_t *p = process_hold_local((pid_t)hal_remote_l64(args)); /* it stays while we look */
+	xptr_t info_xp = hal_remote_lxp(args + 16);
+	vmm_info_t info;
 
-	if (p)
+	if (p && info_xp != XPTR_NULL) {
+		info_local(p, &info);
+		hal_remote_memcpy(info_xp, XPTR(local_cxy, &info), sizeof(info));
+	} else if (p) {
 		display_local(&p->vmm, p->pid, hal_remote_l64(args + 8) != 0);
+	}
+	if (p)
+		process_put_local(p);
 	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), p ? 0 : ESRCH);
 }
 
@@ -456,16 +571,19 @@ void vmm_rpc_invalidate(xptr_t desc_xp)
 	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
 	vmm_t *vmm = (vmm_t *)(uintptr_t)hal_remote_l64(args);
 	vaddr_t start = hal_remote_l64(args + 8), end = hal_remote_l64(args + 16);
+	xlist_entry_t doomed; /* this copy's private frames in the range, freed after the flush */
 	vseg_t *v;
 
+	xlist_root_init(XPTR(local_cxy, &doomed));
 	rwlock_wr_acquire(&vmm->vsl_lock);
 	while ((v = vsl_lookup_range(&vmm->vsl, start, end)) != NULL) {
-		vmm_unmap_vseg(vmm, v);
+		vmm_unmap_vseg(vmm, v, XPTR(local_cxy, &doomed));
 		vsl_remove(&vmm->vsl, v);
 		vseg_free(v);
 	}
 	rwlock_wr_release(&vmm->vsl_lock);
 	ipi_flush_cluster_tlbs(__atomic_load_n(&vmm->cores_mask, __ATOMIC_ACQUIRE));
+	vmm_free_doomed(XPTR(local_cxy, &doomed));
 	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
 }
 error_t vmm_write_user(vmm_t *vmm, vaddr_t va, const void *src, size_t size)

@@ -52,11 +52,24 @@ typedef struct vmm_s {
 	vmm_stats_t    stats;      /* [A]                                             */
 	uint32_t       cores_mask; /* [A] cores of this cluster that ran a thread of this copy
 	                              (they may cache its translations: shootdown targets)   */
+	/* reference only: changes that copies must see (vmm_ops.c), begun and finished. While they
+	   differ, some copy may still hold vsegs or PTEs the reference no longer has. */
+	uint32_t       changes_begun; /* [A] */
+	uint32_t       changes_done;  /* [A] */
 } vmm_t;
 
 /* Protocol of true faults in copies: RPC to the reference, or direct remote update. */
 typedef enum { VMM_PROTOCOL_RPC = 0, VMM_PROTOCOL_DIRECT = 1 } vmm_protocol_t;
 extern vmm_protocol_t vmm_protocol;
+/* STACK vsegs created from now on are private (ALMOS-MKH's policy) rather than public. */
+extern bool vmm_stack_private;
+
+/*
+ * The boot options of the VMM, read by each cluster for its own copy of the globals above:
+ * `vmm=rpc|direct` (true-fault protocol; default CONFIG_VMM_TRUE_FAULT_RPC) and
+ * `stack=public|private` (default CONFIG_VMM_STACK_PRIVATE). Another value is reported and ignored.
+ */
+void vmm_boot_options(const char *cmdline);
 
 /* True if @vmm is the reference copy. */
 static inline bool vmm_is_reference(const vmm_t *vmm)
@@ -98,6 +111,18 @@ error_t vmm_handle_page_fault(vmm_t *vmm, vaddr_t vaddr, uint32_t access);
  */
 error_t vmm_display(cxy_t cxy, uint32_t pid, bool mapping);
 
+/* The figures of one VMM copy (what the dump prints, for programs: get_vmm_info in almos.h). */
+typedef struct vmm_info_s {
+	cxy_t       ref_cxy;      /* the reference cluster                        */
+	uint32_t    vsegs;        /* vsegs in this copy's VSL                     */
+	uint32_t    threads;      /* threads of the process in this cluster       */
+	uint64_t    mapped_pages; /* pages of user vsegs mapped in this copy's GPT */
+	vmm_stats_t stats;
+} vmm_info_t;
+
+/* Fill @info for the VMM copy in cluster @cxy of process @pid (an RPC to @cxy). EINVAL, ESRCH. */
+error_t vmm_get_info(cxy_t cxy, uint32_t pid, vmm_info_t *info);
+
 /*
  * Copy @size bytes of a file at byte @offset, from its page cache @mapper_xp, into the frame at
  * @frame_xp (any cluster). Implemented with the VFS's mapper (vmm_file.c). EIO, ENOMEM.
@@ -110,8 +135,22 @@ void vmm_rpc_true_fault(xptr_t desc_xp);   /* in the reference: map a page for a
 void vmm_rpc_display(xptr_t desc_xp);      /* where the copy lives: print it               */
 void vmm_rpc_invalidate(xptr_t desc_xp);   /* in a copy: forget a range, flush the TLBs    */
 
-/* Unmap every page of @vseg from this copy's GPT, freeing the frames this copy owns. */
-void vmm_unmap_vseg(vmm_t *vmm, const vseg_t *vseg);
+/*
+ * Unmap every page of @vseg from this copy's GPT. The frames this copy owns are freed at once
+ * with @doomed_xp XPTR_NULL (nothing else can reach them: the VMM is going); otherwise they are
+ * queued on the xlist @doomed_xp (through page_t.list), to be freed with vmm_free_doomed() once the
+ * other copies forgot them and the TLBs were flushed: until then a core may still write to them.
+ */
+void vmm_unmap_vseg(vmm_t *vmm, const vseg_t *vseg, xptr_t doomed_xp);
+
+/*
+ * Give back to their PPMs the frames queued on the list @doomed_xp by vmm_unmap_vseg (or
+ * vmm_doom_frame), once no GPT copy and no TLB can reach them any more.
+ */
+void vmm_free_doomed(xptr_t doomed_xp);
+
+/* Queue the frame @ppn on the list @doomed_xp (XPTR_NULL: free it at once). */
+void vmm_doom_frame(ppn_t ppn, xptr_t doomed_xp);
 
 /* Give the mapped PTEs of @vseg the attributes of its current flags (reference GPT, local). */
 void vmm_update_vseg_ptes(vmm_t *vmm, const vseg_t *vseg);

@@ -1,15 +1,24 @@
 /*
  * vmm_ops.c - changes to an address space: brk, mmap (anonymous), munmap, mprotect.
  *
- * They run in the reference cluster, on the reference VMM, with its VSL write-locked: vsegs are
- * split where a range starts or ends inside one, the reference GPT is updated, and then every other
- * copy forgets its vsegs and PTEs of the range (it fetches them again at its next fault there:
- * VMM_INVALIDATE RPC). Validate, then commit: a request is checked completely before anything
- * changes. TLB entries are flushed on the cores that ran a thread of the copy (vmm_t.cores_mask),
- * in every cluster holding one, before the call returns.
+ * They run in the reference cluster, on the reference VMM. A change has two steps (change_t):
+ *   1. with the reference's VSL write-locked: validate the whole request (nothing changes if it
+ *      fails), split vsegs where the range starts or ends inside one, update the reference VSL and
+ *      GPT; the frames it unmaps are queued, not freed;
+ *   2. with that lock released: every other copy forgets its vsegs and PTEs of the range (it
+ *      fetches them again at its next fault there: VMM_INVALIDATE RPC), the TLBs of the cores that
+ *      ran a thread of a copy (vmm_t.cores_mask) are flushed in every cluster holding one, and only
+ *      then are the queued frames freed: until then a copy's PTE or a TLB may still reach them.
+ * The lock is released before step 2 because a copy's page fault holds the copy's VSL lock while
+ * it waits for the reference (a true fault, the fetch of a vseg), and the copy's VMM_INVALIDATE
+ * needs that lock: holding the reference's lock across it would close a cycle. Between the steps a
+ * copy may still see the old vsegs; the reference, which copies ask for anything they lack, is
+ * already right, and the call returns only after step 2. vmm_t.changes_begun/changes_done count the
+ * changes in flight for the direct true-fault protocol (vmm.c).
  */
 #include <hal_gpt.h>
 #include <hal_remote.h>
+#include <hal_special.h>
 #include <hal_tlb.h>
 #include <kern/cluster.h>
 #include <kern/ipi.h>
@@ -97,14 +106,48 @@ static void invalidate_copies(vmm_t *vmm, vaddr_t start, vaddr_t end)
 	ipi_flush_cluster_tlbs(__atomic_load_n(&vmm->cores_mask, __ATOMIC_ACQUIRE));
 }
 
-/* Unmap the pages of [start, end) of the reference and free its frames (whole vsegs only). */
-static void remove_range(vmm_t *vmm, vaddr_t start, vaddr_t end)
+/* A change of the reference in two steps (see the top of the file). */
+typedef struct change_s {
+	vaddr_t       start, end; /* what the copies must forget                        */
+	bool          begun;      /* step 1 changed something                            */
+	xlist_entry_t doomed;     /* frames unmapped in step 1, freed at the end of step 2 */
+} change_t;
+
+static void change_init(change_t *c)
+{
+	c->begun = false;
+	xlist_root_init(XPTR(local_cxy, &c->doomed));
+}
+
+/* Step 1 changes [start, end) of the reference (caller holds its VSL write lock). */
+static void change_begin(vmm_t *vmm, change_t *c, vaddr_t start, vaddr_t end)
+{
+	kassert(!c->begun);
+	c->start = start;
+	c->end = end;
+	c->begun = true;
+	hal_remote_atomic_add32(XPTR(local_cxy, &vmm->changes_begun), 1);
+}
+
+/* Step 2, with the VSL lock released: the copies forget the range, then the frames go. */
+static void change_finish(vmm_t *vmm, change_t *c)
+{
+	if (!c->begun)
+		return;
+	invalidate_copies(vmm, c->start, c->end);
+	vmm_free_doomed(XPTR(local_cxy, &c->doomed));
+	hal_fence();
+	hal_remote_atomic_add32(XPTR(local_cxy, &vmm->changes_done), 1);
+}
+
+/* Unmap the pages of [start, end) of the reference, its frames queued on @c (whole vsegs only). */
+static void remove_range(vmm_t *vmm, change_t *c, vaddr_t start, vaddr_t end)
 {
 	vseg_t *v;
 
 	while ((v = vsl_lookup_range(&vmm->vsl, start, end)) != NULL) {
 		kassert(v->min >= start && v->max <= end);
-		vmm_unmap_vseg(vmm, v);
+		vmm_unmap_vseg(vmm, v, XPTR(local_cxy, &c->doomed));
 		vsl_remove(&vmm->vsl, v);
 		if (v->type == VSEG_TYPE_STACK) {
 			uint32_t slot;
@@ -141,7 +184,9 @@ int64_t vmm_brk(vmm_t *vmm, vaddr_t wanted)
 	vaddr_t old_end, new_end;
 	vseg_t *heap;
 	int64_t result;
+	change_t change;
 
+	change_init(&change);
 	rwlock_wr_acquire(&vmm->vsl_lock);
 	result = (int64_t)vmm->brk_top;
 	if (wanted < vmm->brk_base || wanted >= CONFIG_VMM_MMAP_BASE)
@@ -171,13 +216,14 @@ int64_t vmm_brk(vmm_t *vmm, vaddr_t wanted)
 	} else if (new_end < old_end && heap) {
 		if (new_end > heap->min && split(vmm, heap, new_end))
 			goto out;
-		remove_range(vmm, new_end, old_end);
-		invalidate_copies(vmm, new_end, old_end);
+		change_begin(vmm, &change, new_end, old_end);
+		remove_range(vmm, &change, new_end, old_end);
 	}
 	vmm->brk_top = wanted;
 	result = (int64_t)wanted;
 out:
 	rwlock_wr_release(&vmm->vsl_lock);
+	change_finish(vmm, &change);
 	return result;
 }
 
@@ -185,16 +231,19 @@ int64_t vmm_munmap(vmm_t *vmm, vaddr_t addr, uint64_t len)
 {
 	vaddr_t end;
 	error_t error = check_range(addr, len, &end);
+	change_t change;
 
 	if (error)
 		return -(int64_t)error;
+	change_init(&change);
 	rwlock_wr_acquire(&vmm->vsl_lock);
 	error = cut_range(vmm, addr, end);
 	if (!error) {
-		remove_range(vmm, addr, end);
-		invalidate_copies(vmm, addr, end);
+		change_begin(vmm, &change, addr, end);
+		remove_range(vmm, &change, addr, end);
 	}
 	rwlock_wr_release(&vmm->vsl_lock);
+	change_finish(vmm, &change);
 	return -(int64_t)error;
 }
 
@@ -202,18 +251,20 @@ int64_t vmm_mmap_anon(vmm_t *vmm, vaddr_t hint, uint64_t len, uint32_t prot, boo
 {
 	vaddr_t base, end;
 	error_t error;
+	change_t change;
 
 	if (len == 0 || len > CONFIG_VMM_USER_END)
 		return len ? -ENOMEM : -EINVAL;
 	len = ALIGN_UP(len, CONFIG_PAGE_SIZE);
 	if (fixed && check_range(hint, len, &end))
 		return -EINVAL;
+	change_init(&change);
 	rwlock_wr_acquire(&vmm->vsl_lock);
 	if (fixed) {
 		error = cut_range(vmm, hint, hint + len);
 		if (!error) {
-			remove_range(vmm, hint, hint + len);
-			invalidate_copies(vmm, hint, hint + len);
+			change_begin(vmm, &change, hint, hint + len);
+			remove_range(vmm, &change, hint, hint + len);
 		}
 	} else {
 		error = 0;
@@ -230,6 +281,7 @@ int64_t vmm_mmap_anon(vmm_t *vmm, vaddr_t hint, uint64_t len, uint32_t prot, boo
 			vseg_free(v);
 	}
 	rwlock_wr_release(&vmm->vsl_lock);
+	change_finish(vmm, &change);
 	return error ? -(int64_t)error : (int64_t)base;
 }
 
@@ -250,6 +302,7 @@ int64_t vmm_mprotect(vmm_t *vmm, vaddr_t addr, uint64_t len, uint32_t prot)
 	vaddr_t end;
 	error_t error;
 	uint32_t flags = prot_flags(prot);
+	change_t change;
 
 	if (len == 0)
 		return IS_ALIGNED(addr, CONFIG_PAGE_SIZE) ? 0 : -EINVAL;
@@ -258,6 +311,7 @@ int64_t vmm_mprotect(vmm_t *vmm, vaddr_t addr, uint64_t len, uint32_t prot)
 		return -(int64_t)error;
 	if (prot & ~(uint32_t)(PROT_READ | PROT_WRITE | PROT_EXEC))
 		return -EINVAL;
+	change_init(&change);
 	rwlock_wr_acquire(&vmm->vsl_lock);
 	if (!covered(vmm, addr, end))
 		error = ENOMEM;
@@ -266,13 +320,14 @@ int64_t vmm_mprotect(vmm_t *vmm, vaddr_t addr, uint64_t len, uint32_t prot)
 			error = EACCES; /* text is a private replica: writable text is not supported */
 	if (!error)
 		error = cut_range(vmm, addr, end);
+	if (!error)
+		change_begin(vmm, &change, addr, end);
 	for (vseg_t *v = vsl_lookup(&vmm->vsl, addr); !error && v && v->min < end; v = vsl_next(v)) {
 		v->flags = (v->flags & ~(VSEG_READ | VSEG_WRITE | VSEG_EXEC)) | flags;
 		vmm_update_vseg_ptes(vmm, v);
 	}
-	if (!error)
-		invalidate_copies(vmm, addr, end);
 	rwlock_wr_release(&vmm->vsl_lock);
+	change_finish(vmm, &change);
 	return -(int64_t)error;
 }
 
@@ -282,8 +337,8 @@ int64_t vmm_mprotect(vmm_t *vmm, vaddr_t addr, uint64_t len, uint32_t prot)
 #define MADV_WILLNEED   3
 #define MADV_DONTNEED   4
 
-/* Unmap the pages of [start, end) in @v (reference), freeing its frames: they refault fresh. */
-static void drop_pages(vmm_t *vmm, const vseg_t *v, vaddr_t start, vaddr_t end)
+/* Unmap the pages of [start, end) in @v (reference), its frames queued on @c: they refault fresh. */
+static void drop_pages(vmm_t *vmm, change_t *c, const vseg_t *v, vaddr_t start, vaddr_t end)
 {
 	xptr_t gpt_xp = XPTR(local_cxy, &vmm->gpt);
 
@@ -295,7 +350,7 @@ static void drop_pages(vmm_t *vmm, const vseg_t *v, vaddr_t start, vaddr_t end)
 			continue;
 		hal_gpt_reset_pte(gpt_xp, va >> CONFIG_PAGE_SHIFT);
 		if (v->type != VSEG_TYPE_FILE)
-			ppm_remote_free_pages(ppm_base2page(ppn << CONFIG_PAGE_SHIFT));
+			vmm_doom_frame(ppn, XPTR(local_cxy, &c->doomed));
 	}
 }
 
@@ -303,6 +358,7 @@ int64_t vmm_madvise(vmm_t *vmm, vaddr_t addr, uint64_t len, uint32_t advice)
 {
 	vaddr_t end;
 	error_t error;
+	change_t change;
 
 	if (!IS_ALIGNED(addr, CONFIG_PAGE_SIZE))
 		return -EINVAL;
@@ -313,14 +369,16 @@ int64_t vmm_madvise(vmm_t *vmm, vaddr_t addr, uint64_t len, uint32_t advice)
 	error = check_range(addr, len, &end);
 	if (error)
 		return -(int64_t)error;
+	change_init(&change);
 	rwlock_wr_acquire(&vmm->vsl_lock);
-	if (!covered(vmm, addr, end))
+	if (!covered(vmm, addr, end)) {
 		error = ENOMEM;
-	else if (advice == MADV_DONTNEED) {
+	} else if (advice == MADV_DONTNEED) {
+		change_begin(vmm, &change, addr, end);
 		for (vseg_t *v = vsl_lookup(&vmm->vsl, addr); v && v->min < end; v = vsl_next(v))
-			drop_pages(vmm, v, addr, end);
-		invalidate_copies(vmm, addr, end);
+			drop_pages(vmm, &change, v, addr, end);
 	}
 	rwlock_wr_release(&vmm->vsl_lock);
+	change_finish(vmm, &change);
 	return -(int64_t)error;
 }

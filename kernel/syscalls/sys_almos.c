@@ -2,6 +2,7 @@
  * sys_almos.c - the ALMOS-MKH extension calls (numbers 1000..1099, user/include/almos.h).
  */
 #include <fs/vfs.h>
+#include <hal_context.h>
 #include <hal_remote.h>
 #include <hal_special.h>
 #include <hal_uspace.h>
@@ -12,6 +13,7 @@
 #include <kern/sched.h>
 #include <kern/thread.h>
 #include <libk/errno.h>
+#include <mm/kcm.h>
 #include <mm/ppm.h>
 #include <mm/vmm.h>
 #include <syscalls/syscall.h>
@@ -142,4 +144,63 @@ int64_t sys_almos_trace(const uint64_t args[6])
 					       (uint32_t)on);
 	}
 	return 0;
+}
+
+int64_t sys_almos_get_cluster_info(const uint64_t args[6])
+{
+	struct almos_cluster_info info = { 0 };
+	cxy_t cxy = (cxy_t)args[0];
+	xptr_t cl_xp = XPTR(cxy, &cluster_manager);
+	uint32_t stacks_in_use, stacks_cached, stack_pages;
+	ppm_stats_t stats;
+
+	if (!cluster_ok(args[0]))
+		return -EINVAL;
+	ppm_stats(cxy, &stats);
+	info.total_pages = stats.total_pages;
+	info.free_pages = stats.free_pages;
+	for (uint32_t order = CONFIG_KCM_MIN_ORDER; order <= CONFIG_KCM_MAX_ORDER; order++) {
+		kcm_stats_t kcm;
+		kcm_remote_stats(cxy, order, &kcm);
+		info.slab_pages += kcm.pages;
+		info.slab_bytes += kcm.objs_used << order;
+	}
+	hal_kstack_stats(cxy, &stacks_in_use, &stacks_cached, &stack_pages);
+	info.kstack_pages = stack_pages;
+	info.cores = cluster_cores_of(cxy);
+	info.threads = hal_remote_l32(cl_xp + offsetof(cluster_t, threads_nr));
+	info.process_copies = hal_remote_l32(cl_xp + offsetof(cluster_t, copies_nr));
+	info.processes_owned = hal_remote_l32(cl_xp + offsetof(cluster_t, owned_nr));
+	return hal_copy_to_uspace(args[1], &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+int64_t sys_almos_get_vmm_info(const uint64_t args[6])
+{
+	thread_t *self = thread_current();
+	struct almos_vmm_info out = { 0 };
+	uint32_t pid = (uint32_t)args[1];
+	vmm_info_t info;
+	error_t error;
+
+	if (!cluster_ok(args[0]) || args[1] > UINT32_MAX)
+		return -EINVAL;
+	if (!hal_uspace_range_ok(args[2], sizeof(out)))
+		return -EFAULT;
+	if (pid == 0)
+		pid = self->process->pid;
+	error = vmm_get_info((cxy_t)args[0], pid, &info);
+	if (error)
+		return -error;
+	out.ref_cxy = info.ref_cxy;
+	out.vsegs = info.vsegs;
+	out.threads = info.threads;
+	out.mapped_pages = info.mapped_pages;
+	out.false_faults = info.stats.false_faults;
+	out.local_faults = info.stats.local_faults;
+	out.global_faults = info.stats.global_faults;
+	out.failed_faults = info.stats.failed_faults;
+	out.false_cycles = info.stats.false_cycles;
+	out.local_cycles = info.stats.local_cycles;
+	out.global_cycles = info.stats.global_cycles;
+	return hal_copy_to_uspace(args[2], &out, sizeof(out)) ? -EFAULT : 0;
 }

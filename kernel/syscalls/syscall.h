@@ -85,6 +85,7 @@ SYSCALL(sync); SYSCALL(madvise); SYSCALL(futex); SYSCALL(clone); SYSCALL(exit_gr
 SYSCALL(rt_sigaction); SYSCALL(rt_sigprocmask); SYSCALL(tgkill); SYSCALL(tkill);
 SYSCALL(almos_display); SYSCALL(almos_get_config); SYSCALL(almos_get_core_id);
 SYSCALL(almos_get_cycle); SYSCALL(almos_place_next); SYSCALL(almos_trace);
+SYSCALL(almos_get_cluster_info); SYSCALL(almos_get_vmm_info);
 /* write(2) of a bare user thread (no process): fds 1 and 2 are the console. */
 SYSCALL(write_console);
 #undef SYSCALL

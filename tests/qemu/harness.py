@@ -3,7 +3,7 @@
 
     harness.py --root DIR --kernel ELF --topology NAME --cmdline "..." [--initrd FILE] [--timeout S]
                [--idle-timeout S] [--expect pass|panic] [--expect-line REGEX]... [--send-after REGEX TEXT]...
-               [--log FILE] [--qemu PATH]
+               [--check SCRIPT] [--log FILE] [--qemu PATH]
 
 The machine comes from tools/qemu-args.sh (the same as `./archipel run`), the serial console is on a pipe.
 --initrd FILE is passed to QEMU as -initrd (the build's initramfs.cpio: the kernel's root file system).
@@ -15,6 +15,9 @@ Verdicts (the last line printed, "harness: PASS ..." or "harness: FAIL ...: reas
   --expect panic  QEMU exited non-zero; a "PANIC:" line, then a backtrace line with a symbol name
                   ("#0 0xffffffff80001234 func+0x1c"); every --expect-line matched some line.
 A wall-clock timeout and a no-output watchdog kill QEMU and fail the run.
+--check SCRIPT (with pass or exit0): once the run passed, `python3 SCRIPT` reads the whole console on its
+stdin and judges what the other checks cannot (a dump's contents); its exit status 0 passes, anything else
+fails with the last line it printed as the reason.
 
 --send-after REGEX TEXT types TEXT on the console once a line (or the unfinished last line, such as a
 prompt) matches REGEX. Pairs fire once each, in the order given. TEXT takes the escapes \\n \\r \\t \\xHH.
@@ -56,6 +59,7 @@ class Console:
         self.last_line = ""
         self.partial = b""            # the unfinished last line
         self.partial_typed = False    # it has already made us type
+        self.lines = []               # every line, for --check
 
     def feed(self, chunk):
         """Take console output as it comes; returns the bytes to type in answer (may be empty)."""
@@ -81,6 +85,7 @@ class Console:
             self.partial = b""
 
     def feed_line(self, line):
+        self.lines.append(line)
         if line.strip():
             self.last_line = line
         plan = KTAP_PLAN.match(line)
@@ -244,6 +249,20 @@ def judge(expect, status, console):
     return problems + console.expect_problems()
 
 
+def run_check(script, console):
+    """The problems --check SCRIPT finds in the console (empty: none)."""
+    try:
+        proc = subprocess.run([sys.executable, script], input="\n".join(console.lines) + "\n",
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return ["check %s could not run: %s" % (script, error)]
+    sys.stdout.write(proc.stdout)
+    if proc.returncode == 0:
+        return []
+    last = [line for line in proc.stdout.split("\n") if line.strip()]
+    return ["check %s: %s" % (os.path.basename(script), last[-1] if last else "exit status %d" % proc.returncode)]
+
+
 def summary(expect, status, console):
     if expect == "panic":
         return "panicked with a backtrace, QEMU exit status %s" % status
@@ -268,6 +287,7 @@ def parse_args(argv):
                              "(a program that prints no KTAP); panic: a panic with a backtrace")
     parser.add_argument("--expect-line", action="append", default=[], metavar="REGEX")
     parser.add_argument("--send-after", nargs=2, action="append", default=[], metavar=("REGEX", "TEXT"))
+    parser.add_argument("--check", metavar="SCRIPT", help="python script judging the console (stdin)")
     parser.add_argument("--log", help="file receiving the console")
     parser.add_argument("--qemu", default=os.environ.get("ARCHIPEL_QEMU") or "qemu-system-riscv64")
     return parser.parse_args(argv)
@@ -302,6 +322,8 @@ def main(argv):
                 if log:
                     log.close()
             problems = [reason] if reason else judge(args.expect, status, console)
+            if not problems and args.check and args.expect != "panic":
+                problems = run_check(args.check, console)
 
     if problems:
         verdict = "harness: FAIL %s: %s" % (name, "; ".join(problems))

@@ -165,6 +165,23 @@ class HarnessTest(unittest.TestCase):
                                       ["exit", 0]], "--expect-line", r"\b2 clusters, 4 cores online"),
                         r"expected line never seen: /\\b2 clusters, 4 cores online/")
 
+    # --check
+
+    def check_script(self, body):
+        path = os.path.join(self.dir, "check.py")
+        with open(path, "w") as f:
+            f.write("import sys\nlines = sys.stdin.read().split('\\n')\n" + body)
+        return path
+
+    def test_check_pass(self):
+        script = self.check_script("sys.exit(0 if 'dump 42' in lines else 1)\n")
+        self.assertPass(self.harness([["out", KTAP_OK + "dump 42\n"], ["exit", 0]], "--check", script))
+
+    def test_check_fail(self):
+        script = self.check_script("print('cluster 2: 3 pages, expected 4')\nsys.exit(1)\n")
+        self.assertFail(self.harness([["out", KTAP_OK], ["exit", 0]], "--check", script),
+                        r"check check.py: cluster 2: 3 pages, expected 4")
+
     # --expect panic
 
     def test_expected_panic(self):

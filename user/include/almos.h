@@ -36,6 +36,8 @@
 #define SYS_ALMOS_GET_CYCLE     1003
 #define SYS_ALMOS_PLACE_NEXT    1004
 #define SYS_ALMOS_TRACE         1005
+#define SYS_ALMOS_GET_CLUSTER_INFO 1006
+#define SYS_ALMOS_GET_VMM_INFO  1007
 
 /* What display() prints (its @type); 0 is no type, so that a zeroed argument is refused. */
 #define DISPLAY_VMM             1  /* arg0 cxy, arg1 pid, arg2 1 with the PTEs, 0 without */
@@ -52,8 +54,46 @@
 #define PLACE_DEFAULT           (-1)
 
 #ifndef ALMOS_ABI_ONLY
-
 #include <stdint.h>
+#endif
+
+/*
+ * What get_cluster_info() reports: one cluster, at the time of the call. Leak check: once the same
+ * threads and processes run again, free_pages + slab_pages + kstack_pages (the pages outside those
+ * caches) and slab_bytes are back where they were, unless the kernel lost memory; free_pages alone
+ * also moves with the caches' peaks and their fragmentation.
+ */
+struct almos_cluster_info {
+	uint64_t total_pages;     /* pages of the cluster's memory                               */
+	uint64_t free_pages;      /* pages free in its physical page allocator                    */
+	uint64_t slab_pages;      /* pages of the kernel object caches (KCM), used or empty       */
+	uint64_t slab_bytes;      /* bytes of the objects allocated in those caches               */
+	uint64_t kstack_pages;    /* pages of the kernel stack allocator (stacks, used or cached, */
+	                          /* and their page tables): it keeps its peak                    */
+	uint32_t cores;           /* cores of the cluster                                        */
+	uint32_t threads;         /* threads there, of every kind (idle, kernel, RPC, user)      */
+	uint32_t process_copies;  /* processes with a copy there (those it owns included)        */
+	uint32_t processes_owned; /* processes whose owner it is                                 */
+};
+
+/* What get_vmm_info() reports: one VMM copy, the figures of its `display` dump (docs/vmm.md). */
+struct almos_vmm_info {
+	uint32_t ref_cxy;         /* the process's reference cluster                             */
+	uint32_t vsegs;           /* vsegs in this copy's VSL                                    */
+	uint32_t threads;         /* threads of the process in this cluster                     */
+	uint32_t reserved;        /* 0                                                           */
+	uint64_t mapped_pages;    /* user pages mapped in this copy's page table                 */
+	uint64_t false_faults;    /* page faults resolved by copying the reference PTE           */
+	uint64_t local_faults;    /* page faults resolved in this copy's own table               */
+	uint64_t global_faults;   /* true faults resolved in the reference for this copy         */
+	uint64_t failed_faults;   /* faults outside every vseg or against its rights             */
+	uint64_t false_cycles;    /* cycles spent in each kind of fault (get_cycle units)        */
+	uint64_t local_cycles;
+	uint64_t global_cycles;
+};
+
+#ifndef ALMOS_ABI_ONLY
+
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -135,6 +175,29 @@ static inline int place_next(int cxy, int lid)
 static inline int trace(int on, int cxy, int lid)
 {
 	return (int)syscall(SYS_ALMOS_TRACE, on, cxy, lid);
+}
+
+/*
+ * get_cluster_info - memory, threads and processes of a cluster.
+ * [in]  cxy   the cluster
+ * [out] info  its figures
+ * Returns 0; -1 and errno EINVAL (@cxy is not a cluster) or EFAULT (@info not writable).
+ */
+static inline int get_cluster_info(unsigned int cxy, struct almos_cluster_info *info)
+{
+	return (int)syscall(SYS_ALMOS_GET_CLUSTER_INFO, cxy, info);
+}
+
+/*
+ * get_vmm_info - the figures of the VMM copy of process @pid in cluster @cxy (what
+ * display(DISPLAY_VMM, cxy, pid, 0) prints, as numbers).
+ * [in]  cxy   the cluster;  pid  a process, or 0 for the caller's
+ * [out] info  the figures
+ * Returns 0; -1 and errno EINVAL (@cxy is not a cluster), ESRCH (no copy of @pid there), EFAULT.
+ */
+static inline int get_vmm_info(unsigned int cxy, int pid, struct almos_vmm_info *info)
+{
+	return (int)syscall(SYS_ALMOS_GET_VMM_INFO, cxy, pid, info);
 }
 
 #endif /* !ALMOS_ABI_ONLY */
