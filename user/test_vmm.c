@@ -13,7 +13,7 @@
  *   phase 3: a thread in copy c1 writes [N, 2N)                   c1: N global faults; reference: 0
  *   phase 4: a thread in copy c2 writes [N, 2N)                   c2: N false faults
  * The group runs again after the dump test below: that second run must leave every cluster's
- * memory exactly where it was before it (the leak figures of get_cluster_info, almos.h).
+ * memory exactly where it was before it (user/include/memcheck.h).
  *
  * Then the dump test: threads in every cluster but the reference write one slice each of a fresh
  * region and wait while the main thread prints `display vmm` (with PTEs) for every cluster. The
@@ -36,6 +36,7 @@
 
 #include "almos.h"
 #include "ktap.h"
+#include "memcheck.h"
 
 #define PAGE   4096UL
 #define N      16          /* pages per phase */
@@ -186,61 +187,6 @@ static bool fault_group(void)
 	return munmap(region, 2 * N * PAGE) == 0 && ok;
 }
 
-/* The leak figures of each cluster (almos.h): pages outside the kernel caches, bytes in the slab
- * caches, threads. */
-struct memory {
-	uint64_t pages[64];
-	uint64_t slab_bytes[64];
-	uint32_t threads[64];
-};
-
-static bool snapshot(struct memory *m)
-{
-	for (unsigned int c = 0; c < clusters; c++) {
-		struct almos_cluster_info info;
-		if (get_cluster_info(c, &info) != 0)
-			return false;
-		m->pages[c] = info.free_pages + info.slab_pages + info.kstack_pages;
-		m->slab_bytes[c] = info.slab_bytes;
-		m->threads[c] = info.threads;
-	}
-	return true;
-}
-
-/*
- * A snapshot once every cluster runs @quiet's threads again and its figures hold still. The end
- * of a thread is finished by others after it can be joined (its core frees it when it next
- * switches; an RPC server may drop the last hold on its process copy), and a cluster may run an
- * extra RPC server for a moment: take snapshots 10 ms apart, for up to 2 s, until two in a row
- * agree with each other and with @quiet's thread counts.
- */
-static bool settled(const struct memory *quiet, struct memory *now)
-{
-	struct memory before;
-
-	if (!snapshot(&before))
-		return false;
-	for (int tries = 0; tries < 200; tries++) {
-		usleep(10000);
-		if (!snapshot(now))
-			return false;
-		if (!memcmp(now, &before, sizeof(*now)) &&
-		    !memcmp(now->threads, quiet->threads, clusters * sizeof(now->threads[0])))
-			return true;
-		before = *now;
-	}
-	return false;
-}
-
-static bool same_memory(const struct memory *now, const struct memory *base)
-{
-	for (unsigned int c = 0; c < clusters; c++)
-		ktap_diag("cluster %u: pages outside the caches %lu, slab bytes %lu; baseline %lu, %lu",
-			  c, now->pages[c], now->slab_bytes[c], base->pages[c], base->slab_bytes[c]);
-	return !memcmp(now->pages, base->pages, clusters * sizeof(now->pages[0])) &&
-	       !memcmp(now->slab_bytes, base->slab_bytes, clusters * sizeof(now->slab_bytes[0]));
-}
-
 /* The dump test's threads: write a slice, then wait until the dumps are printed. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
@@ -340,7 +286,7 @@ int main(int argc, char **argv)
 	bool private = argc > 1 && !strcmp(argv[1], "private");
 	struct almos_vmm_info mine;
 	unsigned int cxy, lid;
-	struct memory quiet, baseline, now;
+	struct memcheck quiet, baseline, now;
 
 	ktap_plan(6);
 	pid = getpid();
@@ -348,7 +294,7 @@ int main(int argc, char **argv)
 	if (stacks == MAP_FAILED)
 		return 1;
 	memset(stacks, 0, STACKS * STACK);
-	if (get_config(&clusters, &cores) != 0 || clusters > 64 || !snapshot(&quiet))
+	if (get_config(&clusters, &cores) != 0 || clusters > 64 || !memcheck_snapshot(&quiet))
 		return 1; /* the threads of every cluster before the test starts its own */
 	get_core_id(&cxy, &lid);
 	ktap_ok(get_vmm_info(cxy, 0, &mine) == 0 && mine.ref_cxy == cxy, "main_thread_in_reference");
@@ -357,8 +303,9 @@ int main(int argc, char **argv)
 	ktap_diag("process %x: reference in cluster %u of %u", pid, ref, clusters);
 	ktap_ok(fault_group(), "fault_counters_as_the_protocol_predicts");
 	ktap_ok(dump_test(), "dumps_of_every_cluster_printed");
-	ktap_ok(settled(&quiet, &baseline) && fault_group(), "fault_counters_again");
-	ktap_ok(settled(&quiet, &now) && same_memory(&now, &baseline), "memory_back_to_baseline");
+	ktap_ok(memcheck_settled(&quiet, &baseline) && fault_group(), "fault_counters_again");
+	ktap_ok(memcheck_settled(&quiet, &now) && memcheck_same(&now, &baseline),
+		"memory_back_to_baseline");
 	ktap_ok(stack_policy(private), "stack_policy_%s", private ? "private" : "public");
 	return ktap_exit();
 }

@@ -8,6 +8,7 @@
 #include <kern/launch.h>
 #include <kern/printk.h>
 #include <kern/process.h>
+#include <kern/thread.h>
 #include <libk/cmdline.h>
 #include <libk/errno.h>
 #include <libk/string.h>
@@ -113,8 +114,12 @@ unsigned launch_program(const char *cmdline)
 	if (!error) {
 		user_start_t start = { .pc = entry, .sp = sp };
 		xptr_t thread_xp;
-		error = process_thread_create(XPTR(local_cxy, p), local_cxy, (lid_t)-1, &start, true,
+		error = process_thread_create(XPTR(local_cxy, p), local_cxy, (lid_t)-1, &start, false,
 					      &trdid, &thread_xp);
+		if (!error) { /* known as the main thread before it can exit */
+			p->main_trdid = trdid;
+			thread_unblock(thread_xp, THREAD_BLOCKED_NEW);
+		}
 	}
 	if (error) {
 		pr_err("launch: cannot run %s: error %d", argv[0], error);

@@ -328,8 +328,11 @@ static void process_end(xptr_t ref_xp, int status)
 	xptr_t lock_xp = PROC_XP(ref_xp, exit_lock);
 	xptr_t owner_xp = hal_remote_lxp(PROC_XP(ref_xp, owner_xp));
 
-	if (hal_remote_l32(PROC_XP(owner_xp, dying))) /* the status of the exit_group or signal */
+	/* As Linux: the status of the exit_group or signal, else that of the main thread. */
+	if (hal_remote_l32(PROC_XP(owner_xp, dying)))
 		status = (int)hal_remote_l32(PROC_XP(owner_xp, dying_status));
+	else if (hal_remote_l32(PROC_XP(owner_xp, main_exited)))
+		status = (int)hal_remote_l32(PROC_XP(owner_xp, main_status));
 	remote_busylock_acquire(lock_xp);
 	hal_remote_s32(PROC_XP(ref_xp, exit_status), (uint32_t)status);
 	hal_remote_s32(PROC_XP(ref_xp, exited), 1);
@@ -346,6 +349,11 @@ void process_thread_exited(process_t *copy, thread_t *thread, int status)
 		kassert(thread == thread_current() && thread->process == copy);
 		sched_leave_user_space();
 		thread_leave_process(thread);
+	}
+	if (thread && thread->trdid == hal_remote_l32(PROC_XP(owner_xp, main_trdid))) {
+		hal_remote_s32(PROC_XP(owner_xp, main_status), (uint32_t)status);
+		hal_fence();
+		hal_remote_s32(PROC_XP(owner_xp, main_exited), 1);
 	}
 	busylock_acquire(&copy->threads_lock);
 	if (thread)

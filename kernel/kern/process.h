@@ -49,6 +49,9 @@ typedef struct process_s {
 	xlist_entry_t copies_root;  /* [C] every copy, the owner's included                  */
 	uint32_t      copies_nr;    /* [C]                                                   */
 	uint32_t      threads_total;/* [A] live threads in all clusters                     */
+	uint32_t      main_trdid;   /* [A] its main thread (the first; Linux's group leader) */
+	uint32_t      main_exited;  /* [A] 1 once it exited alone (exit, not exit_group)      */
+	int           main_status;  /* [A] its status then (set before main_exited)           */
 	uint32_t      dying;        /* [A] 1 once process_kill ended the whole process        */
 	int           dying_status; /* [A] its status, then (set before dying is read as 1)   */
 	/* reference only */

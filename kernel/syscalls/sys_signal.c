@@ -50,6 +50,17 @@ int64_t sys_rt_sigprocmask(const uint64_t args[6])
 	return 0;
 }
 
+/* As Linux: the signals pending for the caller among those it blocks (the others are delivered). */
+int64_t sys_rt_sigpending(const uint64_t args[6])
+{
+	thread_t *self = thread_current();
+	uint64_t set = __atomic_load_n(&self->sigpending, __ATOMIC_ACQUIRE) & self->sigmask;
+
+	if (args[1] != SIGSET_SIZE)
+		return -EINVAL;
+	return hal_copy_to_uspace(args[0], &set, sizeof(set)) ? -EFAULT : 0;
+}
+
 /* struct sigaction of riscv64 (no restorer): handler, flags, mask. */
 struct k_sigaction {
 	uint64_t handler;

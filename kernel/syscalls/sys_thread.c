@@ -76,12 +76,14 @@ int64_t sys_clone(const uint64_t args[6])
 
 	if (flags & ~(uint64_t)CLONE_KNOWN)
 		return -EINVAL;
+	/* Linux's rules: a thread shares the signal handlers, which need a shared address space */
+	if (((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND)) ||
+	    ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM)))
+		return -EINVAL;
 	if ((flags & CLONE_THREAD_FLAGS) != CLONE_THREAD_FLAGS)
-		return (flags & CLONE_VM) ? -EINVAL : -ENOSYS; /* fork comes with the process life cycle */
+		return -ENOSYS; /* fork and other sharing sets come with the process life cycle */
 	if (!self->process || sp == 0 || (sp & 15))
 		return -EINVAL;
-	if ((flags & CLONE_PARENT_SETTID) && !hal_uspace_range_ok(ptid, 4))
-		return -EFAULT;
 	start.tls = (flags & CLONE_SETTLS) ? tls : self->user_tls;
 	start.has_regs = true;
 	hal_user_regs_current(&start.regs);
@@ -92,7 +94,8 @@ int64_t sys_clone(const uint64_t args[6])
 	if (error)
 		return error == ENOMEM ? -EAGAIN : -error;
 	self->place_valid = 0;
-	/* The tids are published before the child can run (and exit, clearing its ctid). */
+	/* The tids are published before the child can run (and exit, clearing its ctid). As Linux,
+	 * a bad address there is not the caller's error: the write is just lost. */
 	if (flags & CLONE_PARENT_SETTID)
 		hal_copy_to_uspace(ptid, &trdid, sizeof(trdid));
 	if (flags & CLONE_CHILD_SETTID)

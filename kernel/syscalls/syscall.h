@@ -64,6 +64,7 @@
 #define SYS_CLONE3          435
 #define SYS_RT_SIGACTION    134
 #define SYS_RT_SIGPROCMASK  135
+#define SYS_RT_SIGPENDING   136
 #define SYS_TKILL           130
 #define SYS_TGKILL          131
 #define SYS_REBOOT          142
@@ -82,7 +83,7 @@ SYSCALL(clock_gettime); SYSCALL(clock_nanosleep); SYSCALL(sched_yield); SYSCALL(
 SYSCALL(getpid); SYSCALL(getppid); SYSCALL(getuid); SYSCALL(gettid); SYSCALL(brk); SYSCALL(munmap);
 SYSCALL(mmap); SYSCALL(mprotect); SYSCALL(prlimit64); SYSCALL(getrandom); SYSCALL(reboot);
 SYSCALL(sync); SYSCALL(madvise); SYSCALL(futex); SYSCALL(clone); SYSCALL(exit_group);
-SYSCALL(rt_sigaction); SYSCALL(rt_sigprocmask); SYSCALL(tgkill); SYSCALL(tkill);
+SYSCALL(rt_sigaction); SYSCALL(rt_sigprocmask); SYSCALL(rt_sigpending); SYSCALL(tgkill); SYSCALL(tkill);
 SYSCALL(almos_display); SYSCALL(almos_get_config); SYSCALL(almos_get_core_id);
 SYSCALL(almos_get_cycle); SYSCALL(almos_place_next); SYSCALL(almos_trace);
 SYSCALL(almos_get_cluster_info); SYSCALL(almos_get_vmm_info);

@@ -3,7 +3,7 @@
 
     harness.py --root DIR --kernel ELF --topology NAME --cmdline "..." [--initrd FILE] [--timeout S]
                [--idle-timeout S] [--expect pass|panic] [--expect-line REGEX]... [--send-after REGEX TEXT]...
-               [--check SCRIPT] [--log FILE] [--qemu PATH]
+               [--exit-status N] [--check SCRIPT] [--log FILE] [--qemu PATH]
 
 The machine comes from tools/qemu-args.sh (the same as `./archipel run`), the serial console is on a pipe.
 --initrd FILE is passed to QEMU as -initrd (the build's initramfs.cpio: the kernel's root file system).
@@ -15,6 +15,8 @@ Verdicts (the last line printed, "harness: PASS ..." or "harness: FAIL ...: reas
   --expect panic  QEMU exited non-zero; a "PANIC:" line, then a backtrace line with a symbol name
                   ("#0 0xffffffff80001234 func+0x1c"); every --expect-line matched some line.
 A wall-clock timeout and a no-output watchdog kill QEMU and fail the run.
+--exit-status N (with pass or exit0) wants QEMU's exit status N instead of 0: a program launched with
+`-- /PATH` that exits with status N, or 128+S when killed by signal S.
 --check SCRIPT (with pass or exit0): once the run passed, `python3 SCRIPT` reads the whole console on its
 stdin and judges what the other checks cannot (a dump's contents); its exit status 0 passes, anything else
 fails with the last line it printed as the reason.
@@ -229,12 +231,12 @@ def type_input(proc, data):
         pass
 
 
-def judge(expect, status, console):
+def judge(expect, status, console, exit_status=0):
     """The list of reasons the run failed (empty: it passed)."""
     problems = []
     if expect in ("pass", "exit0"):
-        if status != 0:
-            problems.append("QEMU exit status %s, expected 0" % status)
+        if status != exit_status:
+            problems.append("QEMU exit status %s, expected %d" % (status, exit_status))
         if expect == "pass":
             problems += console.ktap_problems()
         if console.bad_lines:
@@ -267,10 +269,10 @@ def summary(expect, status, console):
     if expect == "panic":
         return "panicked with a backtrace, QEMU exit status %s" % status
     if expect == "exit0":
-        return "QEMU exit status 0, every expected line seen"
+        return "QEMU exit status %s, every expected line seen" % status
     skipped = sum(1 for ok, _, rest in console.results if ok and re.search(r"#\s*SKIP", rest, re.I))
-    return "QEMU exit status 0, %d/%d ok%s" % (
-        len(console.results), console.plans[0], ", %d skipped" % skipped if skipped else "")
+    return "QEMU exit status %s, %d/%d ok%s" % (
+        status, len(console.results), console.plans[0], ", %d skipped" % skipped if skipped else "")
 
 
 def parse_args(argv):
@@ -287,6 +289,8 @@ def parse_args(argv):
                              "(a program that prints no KTAP); panic: a panic with a backtrace")
     parser.add_argument("--expect-line", action="append", default=[], metavar="REGEX")
     parser.add_argument("--send-after", nargs=2, action="append", default=[], metavar=("REGEX", "TEXT"))
+    parser.add_argument("--exit-status", type=int, default=0, metavar="N",
+                        help="with pass or exit0: the QEMU exit status wanted (default 0)")
     parser.add_argument("--check", metavar="SCRIPT", help="python script judging the console (stdin)")
     parser.add_argument("--log", help="file receiving the console")
     parser.add_argument("--qemu", default=os.environ.get("ARCHIPEL_QEMU") or "qemu-system-riscv64")
@@ -321,7 +325,7 @@ def main(argv):
             finally:
                 if log:
                     log.close()
-            problems = [reason] if reason else judge(args.expect, status, console)
+            problems = [reason] if reason else judge(args.expect, status, console, args.exit_status)
             if not problems and args.check and args.expect != "panic":
                 problems = run_check(args.check, console)
 

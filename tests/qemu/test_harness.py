@@ -165,6 +165,16 @@ class HarnessTest(unittest.TestCase):
                                       ["exit", 0]], "--expect-line", r"\b2 clusters, 4 cores online"),
                         r"expected line never seen: /\\b2 clusters, 4 cores online/")
 
+    # --exit-status
+
+    def test_exit_status_wanted(self):
+        self.assertPass(self.harness([["out", "killed by signal 11\n"], ["exit", 139]],
+                                     "--expect", "exit0", "--exit-status", "139"))
+
+    def test_exit_status_other(self):
+        self.assertFail(self.harness([["out", "bye\n"], ["exit", 0]], "--expect", "exit0",
+                                     "--exit-status", "139"), r"QEMU exit status 0, expected 139")
+
     # --check
 
     def check_script(self, body):

@@ -1,0 +1,94 @@
+/*
+ * memcheck.h - checking from a user program that the kernel gave its memory back (KTAP programs).
+ *
+ *     struct memcheck quiet, base, now;
+ *     memcheck_snapshot(&quiet);                  before the program starts threads
+ *     ... a warm-up round of the work ...
+ *     memcheck_settled(&quiet, &base);            the baseline
+ *     ... the same work again ...
+ *     ktap_ok(memcheck_settled(&quiet, &now) && memcheck_same(&now, &base), "no_leak");
+ *
+ * The figures are get_cluster_info()'s leak figures (almos.h): per cluster, the pages outside the
+ * kernel's caches (free + slab + kernel stack pages) and the bytes of slab objects, which must come
+ * back exactly once the same threads run again. A warm-up round first lets the caches of the kernel
+ * and of glibc (its thread stacks, its heap) reach what the work needs.
+ */
+#ifndef ARCHIPEL_MEMCHECK_H
+#define ARCHIPEL_MEMCHECK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "almos.h"
+#include "ktap.h"
+
+#define MEMCHECK_CLUSTERS_MAX 64
+
+struct memcheck {
+	unsigned int clusters;
+	uint64_t pages[MEMCHECK_CLUSTERS_MAX];      /* free + slab + kernel stack pages */
+	uint64_t slab_bytes[MEMCHECK_CLUSTERS_MAX];
+	uint32_t threads[MEMCHECK_CLUSTERS_MAX];    /* threads of every kind           */
+};
+
+/* Take the figures of every cluster now; false if a call failed. */
+static inline bool memcheck_snapshot(struct memcheck *m)
+{
+	unsigned int cores;
+
+	memset(m, 0, sizeof(*m));
+	if (get_config(&m->clusters, &cores) != 0 || m->clusters > MEMCHECK_CLUSTERS_MAX)
+		return false;
+	for (unsigned int c = 0; c < m->clusters; c++) {
+		struct almos_cluster_info info;
+		if (get_cluster_info(c, &info) != 0)
+			return false;
+		m->pages[c] = info.free_pages + info.slab_pages + info.kstack_pages;
+		m->slab_bytes[c] = info.slab_bytes;
+		m->threads[c] = info.threads;
+	}
+	return true;
+}
+
+/*
+ * A snapshot once every cluster runs @quiet's numbers of threads again and the figures hold still.
+ * The end of a thread is finished by others after it can be joined (its core frees it when it next
+ * switches; an RPC server may drop the last hold on its process copy), and a cluster may run an
+ * extra RPC server for a moment: snapshots 10 ms apart, for up to 2 s, until two in a row agree
+ * with each other and with @quiet's thread counts. False if they never do.
+ */
+static inline bool memcheck_settled(const struct memcheck *quiet, struct memcheck *now)
+{
+	struct memcheck before;
+
+	if (!memcheck_snapshot(&before))
+		return false;
+	for (int tries = 0; tries < 200; tries++) {
+		usleep(10000);
+		if (!memcheck_snapshot(now))
+			return false;
+		if (!memcmp(now, &before, sizeof(*now)) &&
+		    !memcmp(now->threads, quiet->threads, sizeof(now->threads)))
+			return true;
+		before = *now;
+	}
+	ktap_diag("memcheck: the clusters never settled back to their quiet thread counts");
+	return false;
+}
+
+/* True if @now has @base's figures in every cluster; prints both as KTAP diagnostics. */
+static inline bool memcheck_same(const struct memcheck *now, const struct memcheck *base)
+{
+	for (unsigned int c = 0; c < now->clusters; c++)
+		ktap_diag("cluster %u: pages outside the caches %lu, slab bytes %lu; baseline %lu, %lu%s",
+			  c, (unsigned long)now->pages[c], (unsigned long)now->slab_bytes[c],
+			  (unsigned long)base->pages[c], (unsigned long)base->slab_bytes[c],
+			  now->pages[c] == base->pages[c] && now->slab_bytes[c] == base->slab_bytes[c] ?
+			  "" : "  <- differs");
+	return now->clusters == base->clusters && !memcmp(now->pages, base->pages, sizeof(now->pages)) &&
+	       !memcmp(now->slab_bytes, base->slab_bytes, sizeof(now->slab_bytes));
+}
+
+#endif /* ARCHIPEL_MEMCHECK_H */
