@@ -39,6 +39,7 @@ typedef struct core_s {
 	uint64_t ipi_rpc;     /* [C]                                            */
 	uint64_t ipi_test;    /* [C]                                            */
 	uint64_t tlb_flushes; /* [A] TLB flushes asked by IPI_TLB and done       */
+	uint32_t tlb_waiters; /* [A] lids of this cluster waiting for its flush */
 	uint32_t trace_syscalls; /* [A] 1: log every system call made on the core */
 	sched_t  sched;       /* its scheduler (sched.h has the legend)         */
 	remote_fifo_t rpc_fifo; /* RPC requests for this core (remote_fifo.h)   */

@@ -3,6 +3,7 @@
  * (hal_upcalls.h): tick, IPI, end of interrupt.
  */
 #include <hal_ipi.h>
+#include <hal_irqmask.h>
 #include <hal_tlb.h>
 #include <hal_remote.h>
 #include <hal_special.h>
@@ -58,9 +59,13 @@ void kernel_ipi(void)
 	if (requests & IPI_TEST)
 		core->ipi_test++;
 	if (requests & IPI_TLB) {
+		uint32_t waiters = __atomic_exchange_n(&core->tlb_waiters, 0, __ATOMIC_ACQ_REL);
 		hal_tlb_flush_all();
 		__atomic_fetch_add(&core->tlb_flushes, 1, __ATOMIC_RELEASE);
+		if (waiters)
+			ipi_send_mask(local_cxy, waiters, IPI_TLB_ACK);
 	}
+	/* IPI_TLB_ACK needs nothing more: the interrupt has woken the waiter's wfi */
 }
 
 void ipi_flush_cluster_tlbs(uint32_t lid_mask)
@@ -77,12 +82,27 @@ void ipi_flush_cluster_tlbs(uint32_t lid_mask)
 		hal_tlb_flush_all();
 	if (!others)
 		return;
-	ipi_send_mask(local_cxy, others, IPI_TLB);
 	for (lid_t lid = 0; lid < cluster_manager.cores_nr; lid++)
+		if (others & (1u << lid))
+			__atomic_fetch_or(&cluster_manager.core[lid].tlb_waiters, 1u << self,
+					  __ATOMIC_ACQ_REL);
+	ipi_send_mask(local_cxy, others, IPI_TLB);
+	/*
+	 * Interrupts off while checking, so that an acknowledgement arriving between the check and
+	 * wfi leaves its interrupt pending: wfi then returns at once, and the interrupt is taken as
+	 * soon as they are on again. This core stays with its thread meanwhile: a few microseconds.
+	 */
+	hal_disable_irq();
+	for (lid_t lid = 0; lid < cluster_manager.cores_nr; lid++) {
 		while ((others & (1u << lid)) &&
 		       __atomic_load_n(&cluster_manager.core[lid].tlb_flushes, __ATOMIC_ACQUIRE) ==
-			       before[lid])
-			sched_yield();
+			       before[lid]) {
+			hal_cpu_idle();
+			hal_enable_irq();
+			hal_disable_irq();
+		}
+	}
+	hal_enable_irq();
 }
 
 void kernel_tick(void)

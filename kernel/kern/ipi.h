@@ -14,6 +14,7 @@
 #define IPI_RPC     0x2u /* an RPC was posted in the core's FIFO              */
 #define IPI_TEST    0x4u /* ktest: count it (round-trip measurements)         */
 #define IPI_TLB     0x8u /* flush the TLB (ipi_flush_cluster_tlbs)              */
+#define IPI_TLB_ACK 0x10u /* a core asked to flush has done it: stop waiting    */
 
 /* Ask core (@cxy, @lid) for @request; callable from any core and context. */
 void ipi_send(cxy_t cxy, lid_t lid, uint32_t request);
@@ -25,7 +26,10 @@ void ipi_send_mask(cxy_t cxy, uint32_t lid_mask, uint32_t request);
 /*
  * Flush the TLB of the cores of the local cluster in @lid_mask and return once all have done it:
  * the calling core at once, the others through IPI_TLB, each acknowledging by bumping its
- * tlb_flushes counter. Caller: a thread that may yield (it waits with sched_yield).
+ * tlb_flushes counter and sending IPI_TLB_ACK to the cores that asked. The caller waits for the
+ * acknowledgements in `wfi`, not in a loop: a waiting loop would only slow the targets down on a
+ * host that runs the cores in turn (QEMU with -icount, where it made each flush take seconds).
+ * Caller: a thread holding no busylock (interrupts on).
  */
 void ipi_flush_cluster_tlbs(uint32_t lid_mask);
 
