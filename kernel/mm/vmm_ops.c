@@ -1,5 +1,6 @@
 /*
- * vmm_ops.c - changes to an address space: brk, mmap (anonymous), munmap, mprotect.
+ * vmm_ops.c - changes to an address space: brk, mmap (anonymous), munmap, mprotect, madvise, and
+ * the reset of a whole address space for exec.
  *
  * They run in the reference cluster, on the reference VMM, with its VSL write-locked: vsegs are
  * split where a range starts or ends inside one, the reference GPT is updated, and then every other
@@ -179,6 +180,19 @@ int64_t vmm_brk(vmm_t *vmm, vaddr_t wanted)
 out:
 	rwlock_wr_release(&vmm->vsl_lock);
 	return result;
+}
+
+void vmm_reset(vmm_t *vmm)
+{
+	kassert(vmm_is_reference(vmm));
+	rwlock_wr_acquire(&vmm->vsl_lock);
+	remove_range(vmm, CONFIG_VMM_USER_MIN, CONFIG_VMM_USER_END);
+	invalidate_copies(vmm, CONFIG_VMM_USER_MIN, CONFIG_VMM_USER_END);
+	/* As a new process's: the first stack slot, an mmap zone with fresh counters, no heap. */
+	vspace_stack_init(&vmm->stacks);
+	vspace_mmap_init(&vmm->mmap, CONFIG_VMM_MMAP_BASE, CONFIG_VMM_MMAP_END);
+	vmm->brk_base = vmm->brk_top = 0;
+	rwlock_wr_release(&vmm->vsl_lock);
 }
 
 int64_t vmm_munmap(vmm_t *vmm, vaddr_t addr, uint64_t len)

@@ -41,6 +41,7 @@ static const syscall_fn_t syscall_table[SYSCALLS_NR] = {
 	[SYS_CLONE] = sys_clone,             [SYS_RT_SIGACTION] = sys_rt_sigaction,
 	[SYS_RT_SIGPROCMASK] = sys_rt_sigprocmask, [SYS_TGKILL] = sys_tgkill,
 	[SYS_TKILL] = sys_tkill,             [SYS_MADVISE] = sys_madvise,
+	[SYS_EXECVE] = sys_execve,
 };
 
 /* One bit per number: an unimplemented number is logged the first time only (per cluster). */
