@@ -49,6 +49,16 @@ void hal_user_regs_current(hal_user_regs_t *regs);
 _Noreturn void hal_user_enter(const hal_user_regs_t *regs, uintptr_t pc, uintptr_t sp, uintptr_t tls,
 			      uintptr_t arg);
 
+/*
+ * Make the running thread's current system call return into a new program (execve): at user
+ * address @pc with stack pointer @sp, every other register zero, thread pointer included; the
+ * call's result register is then written as usual, so the system call must return 0. The frame
+ * is rebuilt in place, and the normal way out of the system call (trace, end of interrupt, exit of
+ * a killed thread) still runs. Caller: a user thread inside a system call, whose address space
+ * maps @pc and @sp (or will fault them in).
+ */
+void hal_user_regs_reset(uintptr_t pc, uintptr_t sp);
+
 /* The user address the running thread resumes at when its current system call returns. */
 uintptr_t hal_user_return_pc(void);
 

@@ -37,7 +37,9 @@ void hal_context_init(hal_context_t *ctx, void *stack_top, void (*entry)(void *)
 	kassert(((uintptr_t)stack_top & 15) == 0);
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->regs[0] = (uint64_t)(uintptr_t)hal_context_start; /* ra */
-	ctx->regs[1] = (uint64_t)(uintptr_t)stack_top;         /* sp */
+	/* sp: below the user trap frame's place at the top, which hal_user_enter fills while it
+	 * runs on this stack (a clone's registers are copied there from a local of the thread). */
+	ctx->regs[1] = (uint64_t)(uintptr_t)stack_top - sizeof(hal_trap_frame_t);
 	ctx->regs[2] = (uint64_t)(uintptr_t)entry;             /* s0 */
 	ctx->regs[3] = (uint64_t)(uintptr_t)arg;               /* s1 */
 	ctx->regs[14] = (uint64_t)(uintptr_t)stack_top;        /* kernel stack top (trap.S) */
@@ -64,14 +66,18 @@ void hal_user_regs_current(hal_user_regs_t *regs)
 	memcpy(regs, (const void *)(cpu->kstack_top - sizeof(hal_trap_frame_t)), sizeof(*regs));
 }
 
-_Noreturn void hal_user_enter(const hal_user_regs_t *regs, uintptr_t pc, uintptr_t sp, uintptr_t tls,
-			      uintptr_t arg)
+/*
+ * The trap frame at the top of the running thread's kernel stack, rebuilt so that the return from
+ * the trap enters user mode at @pc with @sp, @tls and @arg, the other registers those of @regs or
+ * zero.
+ */
+static hal_trap_frame_t *set_user_frame(const hal_user_regs_t *regs, uintptr_t pc, uintptr_t sp,
+					 uintptr_t tls, uintptr_t arg)
 {
 	hal_cpu_t *cpu = hal_cpu_self();
 	hal_trap_frame_t *tf = (hal_trap_frame_t *)(cpu->kstack_top - sizeof(hal_trap_frame_t));
 
 	kassert(cpu->kstack_top != 0);
-	hal_disable_irq();
 	if (regs) /* gp, saved registers...: a clone continues with its parent's */
 		memcpy(tf, regs, sizeof(*tf));
 	else
@@ -80,10 +86,24 @@ _Noreturn void hal_user_enter(const hal_user_regs_t *regs, uintptr_t pc, uintptr
 	tf->x[2 - 1] = sp;
 	tf->x[4 - 1] = tls;
 	tf->x[10 - 1] = arg;
-	/* Return to user mode (SPP clear) with interrupts on (SPIE), user pages off limits (SUM). */
-	tf->sstatus = (csr_read(sstatus) & ~(SSTATUS_SPP | SSTATUS_SUM)) | SSTATUS_SPIE;
-	riscv_resume_frame(tf);
+	/* Return to user mode (SPP clear) with interrupts on (SPIE), user pages off limits (SUM);
+	 * off (SIE) until the sret, whoever calls with them on: trap.S restores this sstatus first. */
+	tf->sstatus = (csr_read(sstatus) & ~(SSTATUS_SPP | SSTATUS_SUM | SSTATUS_SIE)) | SSTATUS_SPIE;
+	return tf;
+}
+
+_Noreturn void hal_user_enter(const hal_user_regs_t *regs, uintptr_t pc, uintptr_t sp, uintptr_t tls,
+			      uintptr_t arg)
+{
+	hal_disable_irq(); /* until the sret: an interrupt meanwhile would overwrite sepc */
+	riscv_resume_frame(set_user_frame(regs, pc, sp, tls, arg));
 	__builtin_unreachable();
+}
+
+void hal_user_regs_reset(uintptr_t pc, uintptr_t sp)
+{
+	/* a system call runs below its frame: an interrupt meanwhile saves its own frame lower */
+	set_user_frame(NULL, pc, sp, 0, 0);
 }
 
 /* The local cluster's part of the stack area. Lock legend: [L] kstack.lock. */

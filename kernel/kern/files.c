@@ -92,6 +92,18 @@ error_t fd_dup_to(xptr_t ref_xp, int oldfd, int newfd, bool cloexec)
 	return 0;
 }
 
+void fd_close_on_exec(xptr_t ref_xp)
+{
+	uint64_t bits;
+
+	remote_busylock_acquire(FILES_LOCK(ref_xp));
+	bits = hal_remote_l64(CLOEXEC(ref_xp));
+	remote_busylock_release(FILES_LOCK(ref_xp));
+	for (int fd = 0; fd < CONFIG_MAX_FILES; fd++)
+		if (bits & (1ULL << fd))
+			fd_close(ref_xp, fd); /* one at a time: vfs_close may block */
+}
+
 xptr_t process_cwd(xptr_t ref_xp)
 {
 	xptr_t cwd;

@@ -75,12 +75,20 @@ static error_t read_word(uintptr_t uaddr, uint32_t *val)
 	return hal_copy_from_uspace(val, uaddr, sizeof(*val));
 }
 
-/* Queue @w in bucket @b (locked) and block the caller for @causes. */
+/*
+ * Queue @w in bucket @b (locked) and block the caller for @causes. A caller already killed stays
+ * runnable (settle then takes it off the queue): a kill sets thread_t.killed, then clears WAITQ
+ * (process.c's kill_local), so either that clear comes after our block, or we see the flag here.
+ * Without this look a kill landing just before the block was lost, and the thread slept for good
+ * while its exit_group or execve waited for it.
+ */
 static void enqueue(xptr_t b, futex_waiter_t *w, uint32_t causes)
 {
 	w->bucket_xp = b;
 	xlist_add_last(BF(b, root), XPTR(local_cxy, &w->link));
 	thread_block(w->thread_xp, causes);
+	if (__atomic_load_n(&thread_current()->killed, __ATOMIC_ACQUIRE))
+		thread_unblock(w->thread_xp, causes);
 }
 
 /* After waking up: leave the bucket if nobody took us off it. Returns true if a wake did. */

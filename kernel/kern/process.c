@@ -16,6 +16,7 @@
 #include <mm/kmem.h>
 
 #define PROC_XP(p_xp, field) ((p_xp) + offsetof(process_t, field))
+#define SIGKILL 9 /* the status of the threads an exec ends (never the process's: it goes on) */
 
 /* Take a free lpid of this cluster for @process (lpid 0 is never used). */
 static bool lpid_alloc(process_t *process, uint32_t *lpid)
@@ -117,6 +118,7 @@ error_t process_create(const char *name, process_t **out)
 	vfs_inode_get(p->cwd_xp);
 	xlist_root_init(XPTR(local_cxy, &p->copies_root));
 	waitq_init(XPTR(local_cxy, &p->exit_wait), "process.exit");
+	waitq_init(XPTR(local_cxy, &p->exec_wait), "process.exec");
 	p->holds = 1; /* the reference's own, dropped by process_release */
 	add_local(p);
 	link_copy(p);
@@ -222,6 +224,8 @@ static void user_thread_entry(void *arg)
 		kmem_free(self->user_regs);
 		self->user_regs = NULL;
 	}
+	if (__atomic_load_n(&self->killed, __ATOMIC_ACQUIRE)) /* born killed: run no user code */
+		thread_user_exit(self->kill_status);
 	hal_user_enter(has_regs ? &regs : NULL, self->user_pc, self->user_sp, self->user_tls,
 		       self->user_arg);
 }
@@ -229,6 +233,20 @@ static void user_thread_entry(void *arg)
 static void user_thread_on_exit(thread_t *thread, int status)
 {
 	process_thread_exited(thread->process, thread, status);
+}
+
+/*
+ * True if a thread created now in a copy of the process whose owner is @owner_xp must be born
+ * killed (the process is ending, or an exec is ending its other threads), with *status.
+ */
+static bool born_killed(xptr_t owner_xp, int *status)
+{
+	if (hal_remote_l32(PROC_XP(owner_xp, dying))) {
+		*status = (int)hal_remote_l32(PROC_XP(owner_xp, dying_status));
+		return true;
+	}
+	*status = SIGKILL;
+	return hal_remote_lxp(PROC_XP(owner_xp, exec_thread_xp)) != XPTR_NULL;
 }
 
 /* Create a user thread of @ref_xp's copy in the local cluster (started if @run). */
@@ -274,11 +292,10 @@ static error_t local_thread_create(xptr_t ref_xp, lid_t lid, const user_start_t 
 	t->user_regs = regs; /* freed by the thread when it enters user mode */
 	busylock_acquire(&copy->threads_lock);
 	list_add_last(&copy->threads_root, &t->process_link);
-	/* Either process_kill's pass over this list sees the thread, or we see its flag here. */
-	if (hal_remote_l32(PROC_XP(copy->owner_xp, dying))) {
-		t->kill_status = (int)hal_remote_l32(PROC_XP(copy->owner_xp, dying_status));
+	/* Either the kill's pass over this list (kill_local) sees the thread, or we see its flag
+	 * here: the flags are set before the pass is sent. */
+	if (born_killed(copy->owner_xp, &t->kill_status))
 		t->killed = 1;
-	}
 	busylock_release(&copy->threads_lock);
 	*trdid = t->trdid;
 	*thread_xp = XPTR(local_cxy, t);
@@ -340,6 +357,24 @@ static void process_end(xptr_t ref_xp, int status)
 	remote_busylock_release(lock_xp);
 }
 
+/*
+ * One thread less in the process whose owner is @owner_xp; returns the live threads left. The
+ * thread that leaves an exec's caller alone wakes it, under the copies lock: the caller cannot see
+ * the count and go on (and the process possibly end) before the waker is done with the owner.
+ */
+static uint32_t threads_total_dec(xptr_t owner_xp)
+{
+	xptr_t lock = PROC_XP(owner_xp, copies_lock);
+	uint32_t left;
+
+	remote_busylock_acquire(lock);
+	left = hal_remote_atomic_add32(PROC_XP(owner_xp, threads_total), -1) - 1;
+	if (left == 1 && hal_remote_lxp(PROC_XP(owner_xp, exec_thread_xp)) != XPTR_NULL)
+		waitq_wake_all(PROC_XP(owner_xp, exec_wait));
+	remote_busylock_release(lock);
+	return left;
+}
+
 void process_thread_exited(process_t *copy, thread_t *thread, int status)
 {
 	xptr_t owner_xp = copy->owner_xp, ref_xp = copy->ref_xp;
@@ -361,7 +396,7 @@ void process_thread_exited(process_t *copy, thread_t *thread, int status)
 	copy->threads_nr--;
 	busylock_release(&copy->threads_lock);
 	process_put_local(copy); /* the thread's hold: the copy may go with it */
-	if (hal_remote_atomic_add32(PROC_XP(owner_xp, threads_total), -1) == 1)
+	if (threads_total_dec(owner_xp) == 0)
 		process_end(ref_xp, status);
 }
 
@@ -473,13 +508,36 @@ void process_rpc_kill(xptr_t desc_xp)
 	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
 }
 
+/* The clusters holding a copy of the process whose owner is @owner_xp; caller: its copies lock. */
+static uint32_t copy_clusters(xptr_t owner_xp, cxy_t where[CONFIG_MAX_CLUSTERS])
+{
+	xptr_t e;
+	uint32_t n = 0;
+
+	XLIST_FOREACH(PROC_XP(owner_xp, copies_root), e)
+		if (n < CONFIG_MAX_CLUSTERS)
+			where[n++] = GET_CXY(e);
+	return n;
+}
+
+/* Kill the threads but @except of process @pid in the @n clusters @where (RPC_PROCESS_KILL). */
+static void kill_in(const cxy_t *where, uint32_t n, pid_t pid, int status, uint32_t except)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		rpc_desc_t desc = { .type = RPC_PROCESS_KILL };
+		desc.args[0] = pid;
+		desc.args[1] = (uint64_t)status;
+		desc.args[2] = except;
+		rpc_send(where[i], &desc);
+	}
+}
+
 void process_kill(xptr_t ref_xp, int status, uint32_t except_trdid)
 {
 	xptr_t owner_xp = hal_remote_lxp(PROC_XP(ref_xp, owner_xp));
-	xptr_t root = PROC_XP(owner_xp, copies_root), lock = PROC_XP(owner_xp, copies_lock), e;
-	pid_t pid = hal_remote_l32(PROC_XP(ref_xp, pid));
+	xptr_t lock = PROC_XP(owner_xp, copies_lock);
 	cxy_t where[CONFIG_MAX_CLUSTERS];
-	uint32_t n = 0;
+	uint32_t n;
 
 	if (hal_remote_l32(PROC_XP(owner_xp, dying)))
 		return; /* racing exit_groups: the first one's status stands */
@@ -491,15 +549,48 @@ void process_kill(xptr_t ref_xp, int status, uint32_t except_trdid)
 	hal_remote_s32(PROC_XP(owner_xp, dying_status), (uint32_t)status);
 	hal_fence();
 	hal_remote_s32(PROC_XP(owner_xp, dying), 1);
-	XLIST_FOREACH(root, e)
-		if (n < CONFIG_MAX_CLUSTERS)
-			where[n++] = GET_CXY(e);
+	n = copy_clusters(owner_xp, where);
 	remote_busylock_release(lock);
-	for (uint32_t i = 0; i < n; i++) {
-		rpc_desc_t desc = { .type = RPC_PROCESS_KILL };
-		desc.args[0] = pid;
-		desc.args[1] = (uint64_t)status;
-		desc.args[2] = except_trdid;
-		rpc_send(where[i], &desc);
+	kill_in(where, n, hal_remote_l32(PROC_XP(ref_xp, pid)), status, except_trdid);
+}
+
+error_t process_kill_others(xptr_t ref_xp)
+{
+	thread_t *self = thread_current();
+	xptr_t self_xp = XPTR(local_cxy, self);
+	xptr_t owner_xp = hal_remote_lxp(PROC_XP(ref_xp, owner_xp));
+	xptr_t lock = PROC_XP(owner_xp, copies_lock);
+	xptr_t claim = PROC_XP(owner_xp, exec_thread_xp);
+	cxy_t where[CONFIG_MAX_CLUSTERS];
+	uint32_t n;
+	bool killed;
+
+	/* One claim at a time, and none once the process is ending: the first one wins, and whoever
+	 * loses is among the threads the winner ends (Linux's de_thread has the same rule). */
+	remote_busylock_acquire(lock);
+	if (hal_remote_l32(PROC_XP(owner_xp, dying)) || hal_remote_lxp(claim) != XPTR_NULL ||
+	    __atomic_load_n(&self->killed, __ATOMIC_ACQUIRE)) {
+		remote_busylock_release(lock);
+		return EINTR;
 	}
+	hal_remote_sxp(claim, self_xp);
+	hal_fence(); /* the claim is visible (born_killed) before any copy is told */
+	n = copy_clusters(owner_xp, where);
+	remote_busylock_release(lock);
+	kill_in(where, n, hal_remote_l32(PROC_XP(ref_xp, pid)), SIGKILL, self->trdid);
+
+	/* threads_total_dec wakes us under this lock when we are the last one; a process_kill
+	 * marks us killed and ends the wait. Threads still being created are counted already. */
+	remote_busylock_acquire(lock);
+	while (hal_remote_l32(PROC_XP(owner_xp, threads_total)) > 1 &&
+	       !__atomic_load_n(&self->killed, __ATOMIC_ACQUIRE))
+		waitq_wait_killable(PROC_XP(owner_xp, exec_wait), lock);
+	killed = __atomic_load_n(&self->killed, __ATOMIC_ACQUIRE);
+	hal_remote_sxp(claim, XPTR_NULL); /* the threads created from now on are the new image's */
+	if (!killed) { /* as Linux: the exec'ing thread becomes the main thread, whose status counts */
+		hal_remote_s32(PROC_XP(owner_xp, main_trdid), self->trdid);
+		hal_remote_s32(PROC_XP(owner_xp, main_exited), 0);
+	}
+	remote_busylock_release(lock);
+	return killed ? EINTR : 0;
 }

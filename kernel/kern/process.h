@@ -11,7 +11,8 @@
  * Lock legend: [I] set at creation; [T] threads_lock (this copy's threads); [C] the owner's
  * copies_lock (owner fields and every copy's copies_link); [A] atomic; [P] the cluster's
  * processes_lock (list of copies present in the cluster); [E] the reference's exit_lock;
- * [F] the reference's files_lock.
+ * [F] the reference's files_lock; [X] set at creation, then changed only by an exec whose thread
+ * is the only one left in the process (process_kill_others).
  */
 #ifndef KERN_PROCESS_H
 #define KERN_PROCESS_H
@@ -36,7 +37,7 @@ typedef struct process_s {
 	pid_t         pid;          /* [I]                                                   */
 	xptr_t        ref_xp;       /* [I] the reference copy                                */
 	xptr_t        owner_xp;     /* [I] the owner copy                                    */
-	char          name[PROCESS_NAME_MAX]; /* [I]                                         */
+	char          name[PROCESS_NAME_MAX]; /* [X]                                         */
 	vmm_t         vmm;          /* this cluster's VMM copy (vmm.h legend)                */
 	busylock_t    threads_lock; /* protects threads_nr                                   */
 	uint32_t      threads_nr;   /* [T] threads of the process in this cluster            */
@@ -54,12 +55,15 @@ typedef struct process_s {
 	int           main_status;  /* [A] its status then (set before main_exited)           */
 	uint32_t      dying;        /* [A] 1 once process_kill ended the whole process        */
 	int           dying_status; /* [A] its status, then (set before dying is read as 1)   */
+	xptr_t        exec_thread_xp; /* [C] the thread whose exec is ending the others, or
+				       XPTR_NULL (process_kill_others)                         */
+	waitq_t       exec_wait;    /* that thread, until it is the only one left             */
 	/* reference only */
 	busylock_t    files_lock;   /* protects files, cloexec, cwd_xp                       */
 	xptr_t        files[CONFIG_MAX_FILES]; /* [F] open files by fd (XPTR_NULL: free)     */
 	uint64_t      cloexec;      /* [F] close-on-exec bit of each fd                      */
 	xptr_t        cwd_xp;       /* [F] current directory (an inode reference held)       */
-	xptr_t        exec_inode_xp;/* [I] the executable (an inode reference held)          */
+	xptr_t        exec_inode_xp;/* [X] the executable (an inode reference held)          */
 	struct { uint64_t handler, flags, mask; } sigactions[64]; /* [F] rt_sigaction's table  */
 	busylock_t    exit_lock;    /* protects exited against the waiters' sleep            */
 	uint32_t      exited;       /* [E] 1 once the last thread is gone                    */
@@ -117,6 +121,18 @@ void process_thread_exited(process_t *process, struct thread_s *thread, int stat
  */
 void process_kill(xptr_t ref_xp, int status, uint32_t except_trdid);
 
+/*
+ * Make the calling user thread the only thread of its process @ref_xp, for exec: every other
+ * thread, in every cluster, is killed as by process_kill (marked, woken from interruptible waits,
+ * gone at its next return to user mode; one created meanwhile is born killed), but the process
+ * does not end. Returns once they have all exited, each copy left without threads gone with its
+ * last one; the caller sleeps meanwhile (exec_wait). EINTR, killing nothing, when the process is
+ * ending (process_kill) or another thread's exec got there first; EINTR also when such a kill
+ * reaches the caller while it waits. After EINTR the caller must leave (thread_user_exit): it is
+ * one of the threads being ended. May block; no lock held.
+ */
+error_t process_kill_others(xptr_t ref_xp);
+
 /* Wait until the process whose reference is @ref_xp has ended; returns its status. */
 int process_wait_end(xptr_t ref_xp);
 
@@ -148,6 +164,8 @@ error_t fd_close(xptr_t ref_xp, int fd);
 error_t fd_dup_to(xptr_t ref_xp, int oldfd, int newfd, bool cloexec);
 bool    fd_cloexec(xptr_t ref_xp, int fd);
 void    fd_set_cloexec(xptr_t ref_xp, int fd, bool on);
+/* exec: close every fd marked close-on-exec (caller: the only thread of the process). */
+void    fd_close_on_exec(xptr_t ref_xp);
 /* The current directory of @ref_xp (with a new inode reference: vfs_inode_put it). */
 xptr_t  process_cwd(xptr_t ref_xp);
 /* Make @inode_xp (whose reference the process takes over) the current directory of @ref_xp. */

@@ -40,6 +40,7 @@ static const struct {
 	[RPC_VMM_OP]        = { "VMM_OP", sys_mem_rpc_op },
 	[RPC_PROCESS_DISPLAY] = { "PROCESS_DISPLAY", process_rpc_display },
 	[RPC_PROCESS_KILL]  = { "PROCESS_KILL", process_rpc_kill },
+	[RPC_EXEC_LOAD]     = { "EXEC_LOAD", sys_exec_rpc_load },
 };
 
 const char *rpc_type_name(uint32_t type)

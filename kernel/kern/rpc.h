@@ -41,6 +41,7 @@ typedef enum rpc_type_e {
 	RPC_VMM_OP,             /* brk/mmap/munmap/mprotect in the reference (sys_mem.c)     */
 	RPC_PROCESS_DISPLAY,    /* print the process copies of the cluster (process.c)        */
 	RPC_PROCESS_KILL,       /* end the threads of a process copy (process.c)              */
+	RPC_EXEC_LOAD,          /* execve's new image into the reference VMM (sys_exec.c)     */
 	RPC_TYPES_NR
 } rpc_type_t;
 

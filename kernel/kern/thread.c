@@ -197,6 +197,9 @@ void thread_sleep_ns(uint64_t ns)
 	/* The deadline is read by this core's tick only, and IRQs are off while it is written. */
 	self->wakeup_ns = hal_get_time_ns() + ns;
 	thread_block(XPTR(local_cxy, self), THREAD_BLOCKED_SLEEP);
+	/* A kill clears SLEEP after setting killed: if it came before our block, do not sleep. */
+	if (__atomic_load_n(&self->killed, __ATOMIC_ACQUIRE))
+		thread_unblock(XPTR(local_cxy, self), THREAD_BLOCKED_SLEEP);
 	hal_restore_irq(irq);
 	sched_yield();
 }

@@ -52,7 +52,7 @@ typedef struct thread_s {
 	lid_t           lid;        /* [I] core of the thread                             */
 	uint32_t        blocked;    /* [A] THREAD_BLOCKED_* causes                        */
 	uint32_t        exiting;    /* [O] set by thread_exit                             */
-	char            name[THREAD_NAME_MAX]; /* [I]                                     */
+	char            name[THREAD_NAME_MAX]; /* [I]; [O] when its exec renames it       */
 	void          (*entry)(void *); /* [I] kernel function of the thread              */
 	void           *arg;        /* [I]                                                */
 	void           *kstack;     /* [I] lowest address of the kernel stack             */
@@ -118,7 +118,10 @@ _Noreturn void thread_user_exit(int status);
 void thread_block(xptr_t thread_xp, uint32_t cause);
 void thread_unblock(xptr_t thread_xp, uint32_t cause);
 
-/* Sleep for at least @ns nanoseconds (timer resolution: one tick). Must not hold a busylock. */
+/*
+ * Sleep for at least @ns nanoseconds (timer resolution: one tick), or until the thread is killed
+ * (thread_t.killed: a killed thread does not sleep). Must not hold a busylock.
+ */
 void thread_sleep_ns(uint64_t ns);
 
 /* Thread of this cluster with local index @ltid, or NULL. */

@@ -5,7 +5,7 @@
  * (no other wait combines the two). Whichever comes first clears both bits: a waker (which also
  * unlinks the waiter) or the tick at the deadline. The waiter, once running again, takes the queue
  * lock and settles the outcome: still linked means the deadline won (it unlinks itself); unlinked
- * means it was woken.
+ * means it was woken. Killable waits settle the same way: a kill clears WAITQ without unlinking.
  */
 #include <hal_irqmask.h>
 #include <hal_remote.h>
@@ -25,23 +25,54 @@ void waitq_init(xptr_t wq_xp, const char *name)
 	xlist_root_init(WQ_ROOT(wq_xp));
 }
 
-/* Enqueue the calling thread and block it (bits @causes); releases @guard_xp if given. */
-static void enqueue_and_block(xptr_t wq_xp, xptr_t guard_xp, uint32_t causes)
+/*
+ * Enqueue the calling thread and block it (bits @causes); releases @guard_xp if given. With
+ * @killable, a thread already killed is not left queued and false is returned: a kill sets
+ * thread_t.killed, then clears WAITQ (process.c's kill_local), so either it is seen here, after
+ * the block, or its clear comes later and wakes the thread. IRQs are off meanwhile (the queue's
+ * busylock), so no preemption can park the thread between the block and the look.
+ */
+static bool enqueue_and_block(xptr_t wq_xp, xptr_t guard_xp, uint32_t causes, bool killable)
 {
 	thread_t *self = thread_current();
 	xptr_t self_xp = XPTR(local_cxy, self);
+	xptr_t link_xp = XPTR(local_cxy, &self->wait_list);
+	bool queued = true;
 
 	remote_busylock_acquire(WQ_LOCK(wq_xp));
-	xlist_add_last(WQ_ROOT(wq_xp), XPTR(local_cxy, &self->wait_list));
+	xlist_add_last(WQ_ROOT(wq_xp), link_xp);
 	thread_block(self_xp, causes);
+	if (killable && __atomic_load_n(&self->killed, __ATOMIC_ACQUIRE)) {
+		xlist_unlink(link_xp);
+		thread_unblock(self_xp, causes);
+		queued = false;
+	}
 	remote_busylock_release(WQ_LOCK(wq_xp));
 	if (guard_xp != XPTR_NULL)
 		remote_busylock_release(guard_xp);
+	return queued;
+}
+
+/*
+ * After a wait: a waker unlinks the thread it wakes, so a thread still linked was woken by
+ * something else (its deadline, a kill) and leaves the queue here. Returns true in that case.
+ */
+static bool leave_if_linked(xptr_t wq_xp)
+{
+	xptr_t link_xp = XPTR(local_cxy, &thread_current()->wait_list);
+	bool linked;
+
+	remote_busylock_acquire(WQ_LOCK(wq_xp));
+	linked = xlist_is_linked(link_xp);
+	if (linked)
+		xlist_unlink(link_xp);
+	remote_busylock_release(WQ_LOCK(wq_xp));
+	return linked;
 }
 
 void waitq_wait(xptr_t wq_xp, xptr_t guard_xp)
 {
-	enqueue_and_block(wq_xp, guard_xp, THREAD_BLOCKED_WAITQ);
+	enqueue_and_block(wq_xp, guard_xp, THREAD_BLOCKED_WAITQ, false);
 	sched_yield();
 	if (guard_xp != XPTR_NULL)
 		remote_busylock_acquire(guard_xp);
@@ -50,19 +81,27 @@ void waitq_wait(xptr_t wq_xp, xptr_t guard_xp)
 error_t waitq_wait_timeout(xptr_t wq_xp, xptr_t guard_xp, uint64_t timeout_ns)
 {
 	thread_t *self = thread_current();
-	error_t result = 0;
+	error_t result;
 	irqstate_t irq = hal_disable_irq();
 
 	self->wakeup_ns = hal_get_time_ns() + timeout_ns;
 	hal_restore_irq(irq);
-	enqueue_and_block(wq_xp, guard_xp, THREAD_BLOCKED_WAITQ | THREAD_BLOCKED_SLEEP);
+	enqueue_and_block(wq_xp, guard_xp, THREAD_BLOCKED_WAITQ | THREAD_BLOCKED_SLEEP, false);
 	sched_yield(); /* runs again once a waker or the deadline cleared both bits */
-	remote_busylock_acquire(WQ_LOCK(wq_xp));
-	if (xlist_is_linked(XPTR(local_cxy, &self->wait_list))) {
-		xlist_unlink(XPTR(local_cxy, &self->wait_list));
-		result = ETIMEDOUT;
+	result = leave_if_linked(wq_xp) ? ETIMEDOUT : 0;
+	if (guard_xp != XPTR_NULL)
+		remote_busylock_acquire(guard_xp);
+	return result;
+}
+
+error_t waitq_wait_killable(xptr_t wq_xp, xptr_t guard_xp)
+{
+	error_t result = EINTR;
+
+	if (enqueue_and_block(wq_xp, guard_xp, THREAD_BLOCKED_WAITQ, true)) {
+		sched_yield(); /* runs again once a waker or a kill cleared the bit */
+		result = leave_if_linked(wq_xp) ? EINTR : 0;
 	}
-	remote_busylock_release(WQ_LOCK(wq_xp));
 	if (guard_xp != XPTR_NULL)
 		remote_busylock_acquire(guard_xp);
 	return result;

@@ -37,6 +37,13 @@ void waitq_wait(xptr_t wq_xp, xptr_t guard_xp);
  */
 error_t waitq_wait_timeout(xptr_t wq_xp, xptr_t guard_xp, uint64_t timeout_ns);
 
+/*
+ * The same for a user thread that a kill (process_kill, exec: thread_t.killed) may end: returns
+ * EINTR if the thread is or gets killed before a waker wakes it (it is then no longer in the
+ * queue), 0 if woken. The guard is held again on return in both cases.
+ */
+error_t waitq_wait_killable(xptr_t wq_xp, xptr_t guard_xp);
+
 /* Wake the oldest waiter; returns false if there was none. Any context, any cluster. */
 bool waitq_wake_one(xptr_t wq_xp);
 

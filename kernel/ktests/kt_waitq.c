@@ -1,6 +1,6 @@
 /*
  * kt_waitq.c - in-kernel tests of wait queues: waiters from every cluster, wake one / wake all,
- * timed waits.
+ * timed waits, killable waits.
  */
 #include <hal_remote.h>
 #include <hal_special.h>
@@ -23,17 +23,26 @@ static void waiter(void *arg)
 	hal_remote_atomic_add32(XPTR(0, &woken), 1);
 }
 
-static error_t spawn(cxy_t cxy, void (*fn)(void *))
+/* Start @fn(@arg) in cluster @cxy; *thread_xp (if not NULL) names the thread. */
+static error_t spawn_thread(cxy_t cxy, void (*fn)(void *), void *arg, xptr_t *thread_xp)
 {
 	static const char name[] = "waiter";
 	rpc_desc_t desc = { .type = RPC_THREAD_CREATE };
 
 	desc.args[0] = (uint64_t)(uintptr_t)fn;
+	desc.args[1] = (uint64_t)(uintptr_t)arg;
 	desc.args[2] = (uint64_t)-1;
 	desc.args[3] = THREAD_KERNEL;
 	desc.args[4] = XPTR(local_cxy, name);
 	rpc_send(cxy, &desc);
+	if (thread_xp)
+		*thread_xp = XPTR(cxy, (void *)(uintptr_t)desc.args[0]);
 	return desc.error;
+}
+
+static error_t spawn(cxy_t cxy, void (*fn)(void *))
+{
+	return spawn_thread(cxy, fn, NULL, NULL);
 }
 
 /* Wait (sleeping) until @counter reaches @value or about 2 s passed. */
@@ -108,5 +117,53 @@ KTEST(waitq, timed_waits)
 	KT_EXPECT(ctx, wait_count(&woken, 2));
 	/* ...unless the host stalled the virtual core past it: then it timed out, never both. */
 	KT_EXPECT(ctx, timed_out == 1 || timed_out == 2);
+	KT_EXPECT(ctx, waitq_is_empty(XPTR(0, &wq)));
+}
+
+static uint32_t interrupted; /* cluster 0's copy: killable waits that returned EINTR */
+
+static void killable_waiter(void *arg)
+{
+	if (arg) /* killed before it waits: it must not wait at all */
+		thread_current()->killed = 1;
+	if (waitq_wait_killable(XPTR(0, &wq), XPTR_NULL) == EINTR)
+		hal_remote_atomic_add32(XPTR(0, &interrupted), 1);
+	hal_remote_atomic_add32(XPTR(0, &woken), 1);
+}
+
+/*
+ * A killable wait ends with EINTR when its thread is killed the way process.c's kill_local does it
+ * (the flag, then WAITQ cleared, the thread left in the queue), and the thread leaves the queue; a
+ * waker ends it with 0; a thread already killed does not wait.
+ */
+KTEST(waitq, killable_waits)
+{
+	cxy_t far = (cxy_t)(cluster_count() - 1);
+	xptr_t t_xp;
+
+	if (ctx->cxy != 0 || ctx->lid != 0)
+		return;
+	waitq_init(XPTR(0, &wq), "ktest.wq");
+	woken = interrupted = 0;
+	KT_EXPECT_EQ(ctx, spawn_thread(far, killable_waiter, NULL, &t_xp), 0);
+	for (int i = 0; i < 2000 && queued() == 0; i++)
+		thread_sleep_ns(1000000);
+	KT_EXPECT_EQ(ctx, queued(), 1);
+	hal_remote_s32(t_xp + offsetof(thread_t, killed), 1);
+	thread_unblock(t_xp, THREAD_BLOCKED_WAITQ | THREAD_BLOCKED_SLEEP);
+	KT_EXPECT(ctx, wait_count(&woken, 1));
+	KT_EXPECT_EQ(ctx, interrupted, 1);
+	KT_EXPECT(ctx, waitq_is_empty(XPTR(0, &wq)));
+
+	KT_EXPECT_EQ(ctx, spawn(far, killable_waiter), 0);
+	for (int i = 0; i < 2000 && queued() == 0; i++)
+		thread_sleep_ns(1000000);
+	KT_EXPECT(ctx, waitq_wake_one(XPTR(0, &wq)));
+	KT_EXPECT(ctx, wait_count(&woken, 2));
+	KT_EXPECT_EQ(ctx, interrupted, 1);
+
+	KT_EXPECT_EQ(ctx, spawn_thread(far, killable_waiter, (void *)1, NULL), 0);
+	KT_EXPECT(ctx, wait_count(&woken, 3)); /* nobody wakes it: it returned by itself */
+	KT_EXPECT_EQ(ctx, interrupted, 2);
 	KT_EXPECT(ctx, waitq_is_empty(XPTR(0, &wq)));
 }

@@ -304,7 +304,7 @@ static error_t resolve_in_reference(vmm_t *vmm, const vseg_t *vseg, vaddr_t vadd
 /* Copy the vseg of the reference containing @vaddr into this copy's VSL. EFAULT if none. */
 static error_t fetch_vseg(vmm_t *vmm, vaddr_t vaddr)
 {
-	vseg_t *vseg = vseg_alloc();
+	vseg_t *vseg = vseg_alloc(), *old;
 	rpc_desc_t desc = { .type = RPC_VMM_GET_VSEG };
 	error_t error;
 
@@ -320,6 +320,14 @@ static error_t fetch_vseg(vmm_t *vmm, vaddr_t vaddr)
 	}
 	memset(&vseg->node, 0, sizeof(vseg->node)); /* the reference's tree links */
 	rwlock_wr_acquire(&vmm->vsl_lock);
+	/* brk grows the heap in place without telling the copies (its pages do not move), so this
+	 * copy may hold the heap as it was: same start, shorter. Its PTEs stay valid; only the
+	 * descriptor is replaced. Every other change of a vseg invalidates the copies. */
+	old = vsl_lookup_range(&vmm->vsl, vseg->min, vseg->max);
+	if (old && old->min == vseg->min && old->max < vseg->max && old->type == vseg->type) {
+		vsl_remove(&vmm->vsl, old);
+		vseg_free(old);
+	}
 	error = vsl_insert(&vmm->vsl, vseg);
 	rwlock_wr_release(&vmm->vsl_lock);
 	if (error) /* another thread of this cluster brought it first */
@@ -586,10 +594,9 @@ void vmm_rpc_invalidate(xptr_t desc_xp)
 	vmm_free_doomed(XPTR(local_cxy, &doomed));
 	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
 }
-error_t vmm_write_user(vmm_t *vmm, vaddr_t va, const void *src, size_t size)
-{
-	const char *from = src;
 
+error_t vmm_write_user(vmm_t *vmm, vaddr_t va, xptr_t src_xp, size_t size)
+{
 	kassert(vmm_is_reference(vmm));
 	while (size) {
 		size_t chunk = MIN(size, CONFIG_PAGE_SIZE - (va & (CONFIG_PAGE_SIZE - 1)));
@@ -602,13 +609,10 @@ error_t vmm_write_user(vmm_t *vmm, vaddr_t va, const void *src, size_t size)
 		hal_gpt_get_pte(XPTR(local_cxy, &vmm->gpt), va >> CONFIG_PAGE_SHIFT, &attr, &ppn);
 		kassert(attr & GPT_MAPPED);
 		paddr_t pa = (ppn << CONFIG_PAGE_SHIFT) + (va & (CONFIG_PAGE_SIZE - 1));
-		hal_remote_memcpy(XPTR(cluster_of_paddr(pa), hal_paddr_to_kva(pa)),
-				  XPTR(local_cxy, (void *)from), chunk);
+		hal_remote_memcpy(XPTR(cluster_of_paddr(pa), hal_paddr_to_kva(pa)), src_xp, chunk);
 		va += chunk;
-		from += chunk;
+		src_xp += chunk;
 		size -= chunk;
 	}
 	return 0;
 }
-
-

@@ -168,11 +168,20 @@ int64_t vmm_mprotect(vmm_t *vmm, vaddr_t addr, uint64_t len, uint32_t prot);
 int64_t vmm_madvise(vmm_t *vmm, vaddr_t addr, uint64_t len, uint32_t advice);
 
 /*
- * Write @size bytes from kernel memory @src at user address @va of the reference VMM @vmm (local),
- * mapping the pages as a write fault would. Used by exec to build the initial stack. EFAULT if the
- * range is not in a writable vseg, ENOMEM.
+ * Empty the reference VMM @vmm (local) for exec: every vseg goes, from it and from every copy of
+ * the process (their frames freed as munmap frees them, TLBs flushed on every core that ran one of
+ * its threads before the call returns), and the virtual space allocators start afresh (stack
+ * slots, mmap zone, no heap: exec_commit sets the break after the new image). Caller: no other
+ * thread of the process runs, so nothing faults the old mappings back meanwhile. May block.
  */
-error_t vmm_write_user(vmm_t *vmm, vaddr_t va, const void *src, size_t size);
+void vmm_reset(vmm_t *vmm);
+
+/*
+ * Write @size bytes from kernel memory @src_xp (any cluster) at user address @va of the reference
+ * VMM @vmm (local), mapping the pages as a write fault would. Used by exec to write the initial
+ * stack. EFAULT if the range is not in a writable vseg, ENOMEM.
+ */
+error_t vmm_write_user(vmm_t *vmm, vaddr_t va, xptr_t src_xp, size_t size);
 
 /* Pages mapped in this copy's GPT for @vseg (a walk of its range). */
 uint64_t vmm_vseg_mapped_pages(vmm_t *vmm, const vseg_t *vseg);

@@ -1,5 +1,6 @@
 /*
- * vmm_ops.c - changes to an address space: brk, mmap (anonymous), munmap, mprotect.
+ * vmm_ops.c - changes to an address space: brk, mmap (anonymous), munmap, mprotect, madvise, and
+ * the reset of a whole address space for exec.
  *
  * They run in the reference cluster, on the reference VMM. A change has two steps (change_t):
  *   1. with the reference's VSL write-locked: validate the whole request (nothing changes if it
@@ -225,6 +226,23 @@ out:
 	rwlock_wr_release(&vmm->vsl_lock);
 	change_finish(vmm, &change);
 	return result;
+}
+
+void vmm_reset(vmm_t *vmm)
+{
+	change_t change;
+
+	kassert(vmm_is_reference(vmm));
+	change_init(&change);
+	rwlock_wr_acquire(&vmm->vsl_lock);
+	change_begin(vmm, &change, CONFIG_VMM_USER_MIN, CONFIG_VMM_USER_END);
+	remove_range(vmm, &change, CONFIG_VMM_USER_MIN, CONFIG_VMM_USER_END);
+	/* As a new process's: the first stack slot, an mmap zone with fresh counters, no heap. */
+	vspace_stack_init(&vmm->stacks);
+	vspace_mmap_init(&vmm->mmap, CONFIG_VMM_MMAP_BASE, CONFIG_VMM_MMAP_END);
+	vmm->brk_base = vmm->brk_top = 0;
+	rwlock_wr_release(&vmm->vsl_lock);
+	change_finish(vmm, &change);
 }
 
 int64_t vmm_munmap(vmm_t *vmm, vaddr_t addr, uint64_t len)

@@ -26,7 +26,6 @@
 #define FD_CLOEXEC 1
 #define IOV_MAX  1024
 
-/* The reference of the calling thread's process (XPTR_NULL for a bare kernel-made user thread). */
 xptr_t current_ref(void)
 {
 	thread_t *self = thread_current();
@@ -34,8 +33,7 @@ xptr_t current_ref(void)
 	return self->process ? self->process->ref_xp : XPTR_NULL;
 }
 
-/* Copy a user path into a kernel buffer of CONFIG_PATH_MAX bytes (kmem); *path NULL on error. */
-static error_t get_path(uintptr_t upath, char **path)
+error_t syscall_get_path(uintptr_t upath, char **path)
 {
 	size_t len;
 	error_t error;
@@ -69,7 +67,7 @@ int64_t sys_openat(const uint64_t args[6])
 
 	if (ref == XPTR_NULL)
 		return -EBADF;
-	error = get_path(args[1], &path);
+	error = syscall_get_path(args[1], &path);
 	if (error)
 		return -error;
 	error = at_dir((int)args[0], &cwd);
@@ -181,7 +179,7 @@ int64_t sys_newfstatat(const uint64_t args[6])
 
 	if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
 		return -EINVAL;
-	error = get_path(args[1], &path);
+	error = syscall_get_path(args[1], &path);
 	if (error)
 		return -error;
 	if (path[0] == 0 && (flags & AT_EMPTY_PATH)) {
@@ -212,7 +210,7 @@ int64_t sys_readlinkat(const uint64_t args[6])
 
 	if ((int64_t)args[3] <= 0)
 		return -EINVAL;
-	error = get_path(args[1], &path);
+	error = syscall_get_path(args[1], &path);
 	if (error)
 		return -error;
 	error = at_dir((int)args[0], &cwd);
@@ -296,7 +294,7 @@ int64_t sys_faccessat(const uint64_t args[6])
 
 	if (args[2] & ~7UL)
 		return -EINVAL;
-	error = get_path(args[1], &path);
+	error = syscall_get_path(args[1], &path);
 	if (!error) {
 		error = at_dir((int)args[0], &cwd);
 		if (!error) {
@@ -317,7 +315,7 @@ static int64_t path_op(const uint64_t args[6], bool mkdir)
 {
 	xptr_t cwd;
 	char *path;
-	error_t error = get_path(args[1], &path);
+	error_t error = syscall_get_path(args[1], &path);
 
 	if (error)
 		return -error;
@@ -348,7 +346,7 @@ int64_t sys_chdir(const uint64_t args[6])
 
 	if (ref == XPTR_NULL)
 		return -ENOENT;
-	error = get_path(args[0], &path);
+	error = syscall_get_path(args[0], &path);
 	if (error)
 		return -error;
 	cwd = process_cwd(ref);

@@ -94,6 +94,28 @@ int64_t sys_rt_sigaction(const uint64_t args[6])
 	return 0;
 }
 
+#define SIG_IGN 1
+_Static_assert(sizeof(((process_t *)0)->sigactions) == NSIG * sizeof(struct k_sigaction),
+	       "process_t.sigactions is rt_sigaction's table");
+
+void signal_reset_on_exec(xptr_t ref_xp)
+{
+	xptr_t lock = ref_xp + offsetof(process_t, files_lock);
+	xptr_t table = ref_xp + offsetof(process_t, sigactions);
+
+	remote_busylock_acquire(lock);
+	for (int i = 0; i < NSIG; i++) {
+		xptr_t slot = table + (size_t)i * sizeof(struct k_sigaction);
+		struct k_sigaction act = { 0 }; /* SIG_DFL, no flags, empty mask */
+
+		/* the handler is in the old image: gone; an ignored signal stays ignored */
+		if (hal_remote_l64(slot + offsetof(struct k_sigaction, handler)) == SIG_IGN)
+			act.handler = SIG_IGN;
+		hal_remote_memcpy(slot, XPTR(local_cxy, &act), sizeof(act));
+	}
+	remote_busylock_release(lock);
+}
+
 /*
  * The thread @tid of the calling process, in the table of its cluster whose lock @table_lock the
  * caller holds (which keeps the thread, and its process copy, from going); XPTR_NULL if none.

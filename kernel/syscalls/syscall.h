@@ -61,6 +61,7 @@
 #define SYS_FUTEX           98
 #define SYS_MADVISE         233
 #define SYS_CLONE           220
+#define SYS_EXECVE          221
 #define SYS_CLONE3          435
 #define SYS_RT_SIGACTION    134
 #define SYS_RT_SIGPROCMASK  135
@@ -83,7 +84,8 @@ SYSCALL(clock_gettime); SYSCALL(clock_nanosleep); SYSCALL(sched_yield); SYSCALL(
 SYSCALL(getpid); SYSCALL(getppid); SYSCALL(getuid); SYSCALL(gettid); SYSCALL(brk); SYSCALL(munmap);
 SYSCALL(mmap); SYSCALL(mprotect); SYSCALL(prlimit64); SYSCALL(getrandom); SYSCALL(reboot);
 SYSCALL(sync); SYSCALL(madvise); SYSCALL(futex); SYSCALL(clone); SYSCALL(exit_group);
-SYSCALL(rt_sigaction); SYSCALL(rt_sigprocmask); SYSCALL(rt_sigpending); SYSCALL(tgkill); SYSCALL(tkill);
+SYSCALL(rt_sigaction); SYSCALL(rt_sigprocmask); SYSCALL(rt_sigpending); SYSCALL(tgkill);
+SYSCALL(tkill); SYSCALL(execve);
 SYSCALL(almos_display); SYSCALL(almos_get_config); SYSCALL(almos_get_core_id);
 SYSCALL(almos_get_cycle); SYSCALL(almos_place_next); SYSCALL(almos_trace);
 SYSCALL(almos_get_cluster_info); SYSCALL(almos_get_vmm_info);
@@ -94,8 +96,23 @@ SYSCALL(write_console);
 /* The reference of the calling thread's process (XPTR_NULL for a bare kernel-made user thread). */
 xptr_t current_ref(void);
 
+/*
+ * Copy the user path at @upath into a new kernel buffer of CONFIG_PATH_MAX bytes (kmem_free it);
+ * *path is NULL on error. EFAULT, ENAMETOOLONG (no NUL within CONFIG_PATH_MAX bytes), ENOMEM.
+ */
+error_t syscall_get_path(uintptr_t upath, char **path);
+
+/*
+ * exec: every signal action with a handler goes back to SIG_DFL (ignored signals stay ignored),
+ * and every action loses its flags and mask, as Linux's flush_signal_handlers (sys_signal.c).
+ */
+void signal_reset_on_exec(xptr_t ref_xp);
+
 /* RPC service of sys_mem.c: an address-space change run in the reference cluster. */
 void sys_mem_rpc_op(xptr_t desc_xp);
+
+/* RPC service of sys_exec.c: execve's new image, loaded in the reference cluster. */
+void sys_exec_rpc_load(xptr_t desc_xp);
 
 /* Calls made and calls refused with ENOSYS since boot, in the local cluster. */
 void syscall_stats(uint64_t *calls, uint64_t *enosys);
