@@ -88,17 +88,17 @@ static void *run_phase(void *arg)
 	/* Fault in everything the measured part uses: the results, the loop's code, the call. */
 	memset(&ph->before, 0, 4 * sizeof(ph->before));
 	touch(ph->base, 0, 0);
-	ph->error |= get_vmm_info(ph->cxy, 0, &ph->scratch);
-	ph->error |= get_vmm_info(ref, 0, &ph->scratch);
+	ph->error |= get_vmm_info(ph->cxy, ALMOS_PID_SELF, &ph->scratch);
+	ph->error |= get_vmm_info(ref, ALMOS_PID_SELF, &ph->scratch);
 	ph->touch_ns = now_ns();
 
-	ph->error |= get_vmm_info(ph->cxy, 0, &ph->before);
-	ph->error |= get_vmm_info(ref, 0, &ph->ref_before);
+	ph->error |= get_vmm_info(ph->cxy, ALMOS_PID_SELF, &ph->before);
+	ph->error |= get_vmm_info(ref, ALMOS_PID_SELF, &ph->ref_before);
 	t0 = now_ns();
 	touch(ph->base, ph->first, ph->count);
 	ph->touch_ns = now_ns() - t0;
-	ph->error |= get_vmm_info(ph->cxy, 0, &ph->after);
-	ph->error |= get_vmm_info(ref, 0, &ph->ref_after);
+	ph->error |= get_vmm_info(ph->cxy, ALMOS_PID_SELF, &ph->after);
+	ph->error |= get_vmm_info(ref, ALMOS_PID_SELF, &ph->ref_after);
 	return NULL;
 }
 
@@ -308,7 +308,7 @@ int main(int argc, char **argv)
 	if (get_config(&clusters, &cores) != 0 || clusters > 64 || !memcheck_snapshot(&quiet))
 		return 1; /* the threads of every cluster before the test starts its own */
 	get_core_id(&cxy, &lid);
-	ktap_ok(get_vmm_info(cxy, 0, &mine) == 0 && mine.ref_cxy == cxy, "main_thread_in_reference");
+	ktap_ok(get_vmm_info(cxy, ALMOS_PID_SELF, &mine) == 0 && mine.ref_cxy == cxy, "main_thread_in_reference");
 	ref = mine.ref_cxy;
 	warm_up(); /* the main thread's own faults must not land in phase 1's window */
 	ktap_diag("process %x: reference in cluster %u of %u", pid, ref, clusters);

@@ -31,6 +31,19 @@ paddr_t hal_kva_to_paddr(const void *kva);
 /* True if @kva lies in the kernel image window (a replicated global or code address). */
 bool hal_is_image_addr(const void *kva);
 
+/*
+ * The kernel's own ranges of virtual addresses as the local cluster's cores see them, for the list
+ * of vsegs of the cluster's kernel process (displays): the image's code, its data, the kernel
+ * stacks of the cluster, the direct map of the cluster's memory, the device registers the kernel
+ * reaches. Up to @max in @out; returns how many were written.
+ */
+typedef enum { HAL_KRANGE_CODE, HAL_KRANGE_DATA, HAL_KRANGE_DEV } hal_krange_kind_t;
+typedef struct hal_krange_s {
+	hal_krange_kind_t kind;
+	uintptr_t         min, max; /* [min, max), page aligned */
+} hal_krange_t;
+uint32_t hal_kernel_ranges(hal_krange_t *out, uint32_t max);
+
 /* What user programs see of the machine: ELF e_machine of native executables, AT_HWCAP, and the
  * machine name of uname(2). */
 uint16_t    hal_elf_machine(void);

@@ -150,3 +150,38 @@ const char *hal_machine_name(void)
 {
 	return "riscv64";
 }
+
+extern char _kimage_start[], _etext[], _ebss[];
+
+/* Append [min, max) (rounded out to pages) to @out if there is room. */
+static void add_range(hal_krange_t *out, uint32_t max, uint32_t *n, hal_krange_kind_t kind,
+		      uintptr_t min, uintptr_t end)
+{
+	if (*n >= max || end <= min)
+		return;
+	out[*n].kind = kind;
+	out[*n].min = min & ~(uintptr_t)(CONFIG_PAGE_SIZE - 1);
+	out[*n].max = (end + CONFIG_PAGE_SIZE - 1) & ~(uintptr_t)(CONFIG_PAGE_SIZE - 1);
+	(*n)++;
+}
+
+uint32_t hal_kernel_ranges(hal_krange_t *out, uint32_t max)
+{
+	const boot_cluster_t *bc = &boot_info.cluster[local_cxy];
+	uint32_t n = 0;
+
+	add_range(out, max, &n, HAL_KRANGE_CODE, (uintptr_t)_kimage_start, (uintptr_t)_etext);
+	add_range(out, max, &n, HAL_KRANGE_DATA, (uintptr_t)_etext, (uintptr_t)_ebss);
+	add_range(out, max, &n, HAL_KRANGE_DATA, KSTACK_BASE + ((uintptr_t)local_cxy << 30),
+		  KSTACK_BASE + ((uintptr_t)(local_cxy + 1) << 30));
+	add_range(out, max, &n, HAL_KRANGE_DATA, DMAP_BASE + bc->mem_base,
+		  DMAP_BASE + bc->mem_base + bc->mem_size);
+	if (boot_info.uart.base)
+		add_range(out, max, &n, HAL_KRANGE_DEV, DMAP_BASE + boot_info.uart.base,
+			  DMAP_BASE + boot_info.uart.base + boot_info.uart.size);
+	for (uint32_t i = 0; i < boot_info.irqc_nr; i++)
+		if (boot_info.irqc[i].cxy == local_cxy && boot_info.irqc[i].supervisor)
+			add_range(out, max, &n, HAL_KRANGE_DEV, DMAP_BASE + boot_info.irqc[i].base,
+				  DMAP_BASE + boot_info.irqc[i].base + boot_info.irqc[i].size);
+	return n;
+}

@@ -197,11 +197,18 @@ static void lock_pair(xptr_t b1, xptr_t b2)
 	}
 }
 
+/* Release in the reverse order of lock_pair: the first busylock taken restores the interrupts. */
 static void unlock_pair(xptr_t b1, xptr_t b2)
 {
-	remote_busylock_release(BF(b1, lock));
-	if (b1 != b2)
+	if (b1 == b2) {
+		remote_busylock_release(BF(b1, lock));
+	} else if (b1 < b2) {
 		remote_busylock_release(BF(b2, lock));
+		remote_busylock_release(BF(b1, lock));
+	} else {
+		remote_busylock_release(BF(b1, lock));
+		remote_busylock_release(BF(b2, lock));
+	}
 }
 
 /* Move up to @count waiters of (@ref_xp, @uaddr) from @b1 to (@uaddr2, @b2); both locked. */

@@ -21,6 +21,7 @@
 #include <kern/ktest.h>
 #include <kern/launch.h>
 #include <kern/printk.h>
+#include <kern/process.h>
 #include <kern/rpc.h>
 #include <kern/sched.h>
 #include <kern/thread.h>
@@ -76,6 +77,7 @@ static void cluster_bringup(void)
 	if (cmdline_get_uint(boot_info.cmdline, "loglevel", &level))
 		printk_loglevel = (int)level;
 	vmm_boot_options(boot_info.cmdline);
+	process_kernel_init(); /* before the first thread, which joins it */
 	hal_irq_cluster_init();
 	for (lid_t lid = 1; lid < cluster_manager.cores_nr; lid++)
 		if (hal_core_start(lid))

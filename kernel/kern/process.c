@@ -91,6 +91,55 @@ static void add_local(process_t *p)
 }
 
 
+/* This cluster's kernel process (each cluster's image replica has its own). */
+static process_t kernel_process;
+
+void process_kernel_init(void)
+{
+	process_t *p = &kernel_process;
+	cluster_t *cl = LOCAL_CLUSTER;
+
+	process_init_common(p, (pid_t)local_cxy << 16, XPTR(local_cxy, p), XPTR(local_cxy, p),
+			    "kernel");
+	vmm_init_kernel(&p->vmm);
+	busylock_init(&p->copies_lock, "process.copies", LOCK_PROCESS_STATE);
+	busylock_init(&p->exit_lock, "process.exit", LOCK_PROCESS_STATE);
+	busylock_init(&p->files_lock, "process.files", LOCK_PROCESS_STATE);
+	xlist_root_init(XPTR(local_cxy, &p->copies_root));
+	p->holds = 1; /* it never goes */
+	busylock_acquire(&cl->processes_lock);
+	kassert(cl->owned[0] == NULL);
+	cl->owned[0] = p; /* lpid 0: lpid_alloc never gives it */
+	cl->owned_nr++;
+	busylock_release(&cl->processes_lock);
+	add_local(p);
+	link_copy(p);
+}
+
+void process_kernel_attach(thread_t *thread)
+{
+	process_t *p = &kernel_process;
+
+	kassert(thread->type != THREAD_USER);
+	thread->process = p;
+	busylock_acquire(&p->threads_lock);
+	list_add_last(&p->threads_root, &thread->process_link);
+	p->threads_nr++;
+	busylock_release(&p->threads_lock);
+}
+
+void process_kernel_detach(thread_t *thread)
+{
+	process_t *p = &kernel_process;
+
+	kassert(thread->process == p);
+	busylock_acquire(&p->threads_lock);
+	list_unlink(&thread->process_link);
+	p->threads_nr--;
+	busylock_release(&p->threads_lock);
+	thread->process = NULL;
+}
+
 error_t process_create(const char *name, process_t **out)
 {
 	process_t *p = kmem_alloc(sizeof(*p), KMEM_ZERO);

@@ -147,7 +147,19 @@ void process_release(xptr_t ref_xp);
 process_t *process_hold_local(pid_t pid);
 void process_put_local(process_t *copy);
 
-/* Processes owned by this cluster, copies present in it (for leak checks and displays). */
+/*
+ * The kernel process of the local cluster: pid (cxy << 16) | 0, named "kernel", owner and
+ * reference in the cluster; its VSL lists the kernel's ranges (KCODE, KDATA, KDEV vsegs) and its
+ * threads are the cluster's kernel threads (idle, RPC servers, kernel workers). Created at boot,
+ * before the first thread; never ends.
+ */
+void process_kernel_init(void);
+/* A kernel thread of the local cluster joins it (creation) or leaves it (destruction). */
+void process_kernel_attach(struct thread_s *thread);
+void process_kernel_detach(struct thread_s *thread);
+
+/* Processes owned by this cluster, copies present in it, the kernel process included (for leak
+ * checks and displays). */
 uint32_t process_owned_count(void);
 uint32_t process_copies_count(void);
 

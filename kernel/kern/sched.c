@@ -103,7 +103,7 @@ void sched_yield(void)
 	if (next->gpt != s->active_gpt) {
 		hal_gpt_activate(next->gpt);
 		s->active_gpt = next->gpt;
-		if (next->process) /* this core may now cache the copy's translations */
+		if (next->type == THREAD_USER && next->process) /* this core may now cache them */
 			__atomic_fetch_or(&next->process->vmm.cores_mask, 1u << hal_get_lid(),
 					  __ATOMIC_RELEASE);
 	}

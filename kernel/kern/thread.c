@@ -7,6 +7,7 @@
 #include <hal_special.h>
 #include <kern/cluster.h>
 #include <kern/printk.h>
+#include <kern/process.h>
 #include <kern/sched.h>
 #include <kern/thread.h>
 #include <kern/futex.h>
@@ -109,6 +110,8 @@ error_t thread_kernel_create(thread_t **out, thread_type_t type, const char *nam
 	lockdep_state_init(&thread->lockdep);
 	hal_context_init(&thread->ctx, (char *)thread->kstack + CONFIG_KSTACK_SIZE, thread_entry,
 			 thread);
+	if (type != THREAD_USER) /* a user thread's process is set by its creator */
+		process_kernel_attach(thread);
 	sched_attach(thread, lid);
 	*out = thread;
 	return 0;
@@ -168,6 +171,8 @@ void thread_leave_process(thread_t *thread)
 void thread_destroy(thread_t *thread)
 {
 	kassert(thread->exiting && thread != thread_current());
+	if (thread->type != THREAD_USER)
+		process_kernel_detach(thread);
 	ltid_free(thread->trdid & 0xffff);
 	hal_kstack_free(thread->kstack);
 	kmem_free(thread);
@@ -224,6 +229,7 @@ thread_t *thread_idle_init(void)
 	strlcpy(idle->name, "idle", sizeof(idle->name));
 	xlist_entry_init(XPTR(local_cxy, &idle->wait_list));
 	lockdep_state_init(&idle->lockdep);
+	process_kernel_attach(idle);
 	return idle; /* its context is saved at its first switch; its stack is the boot stack */
 }
 

@@ -64,7 +64,8 @@ typedef struct thread_s {
 	uint64_t        wakeups;    /* [A] times it was unblocked                         */
 	uint32_t        rpc_servers;/* [A] RPC servers still touching this client thread  */
 	struct gpt_s   *gpt;        /* [I] user address space (NULL: kernel thread)       */
-	struct process_s *process;  /* [I] process copy of a user thread (NULL otherwise) */
+	struct process_s *process;  /* [I] its process: a user thread's copy, the cluster's kernel
+	                               process for a kernel thread (NULL: a bare test thread)    */
 	uintptr_t       user_pc;    /* [I] where a new user thread enters user mode ...  */
 	uintptr_t       user_sp;    /* [I] ... with this stack pointer,                  */
 	uintptr_t       user_tls;   /* [I] thread pointer                                */

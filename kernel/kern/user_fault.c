@@ -23,8 +23,8 @@ error_t kernel_page_fault(uintptr_t vaddr, uint32_t access)
 {
 	thread_t *self = thread_current();
 
-	if (!self || !self->process)
-		return EFAULT; /* a kernel thread has no user space */
+	if (!self || self->type != THREAD_USER || !self->process)
+		return EFAULT; /* a kernel thread (or a bare test thread) has no user space */
 	return vmm_handle_page_fault(&self->process->vmm, vaddr, access);
 }
 

@@ -68,6 +68,31 @@ error_t vmm_init(vmm_t *vmm, xptr_t ref_xp)
 	return 0;
 }
 
+void vmm_init_kernel(vmm_t *vmm)
+{
+	static const struct { vseg_type_t type; uint32_t flags; } kinds[] = {
+		[HAL_KRANGE_CODE] = { VSEG_TYPE_KCODE, VSEG_READ | VSEG_EXEC | VSEG_PRIVATE },
+		[HAL_KRANGE_DATA] = { VSEG_TYPE_KDATA, VSEG_READ | VSEG_WRITE | VSEG_PRIVATE },
+		[HAL_KRANGE_DEV]  = { VSEG_TYPE_KDEV, VSEG_READ | VSEG_WRITE },
+	};
+	hal_krange_t ranges[16];
+	uint32_t n = hal_kernel_ranges(ranges, 16);
+
+	memset(vmm, 0, sizeof(*vmm));
+	rwlock_init(&vmm->vsl_lock, "vsl", LOCK_VMM_VSL_REF);
+	vsl_init(&vmm->vsl);
+	vmm->ref_xp = XPTR(local_cxy, vmm);
+	rwlock_wr_acquire(&vmm->vsl_lock);
+	for (uint32_t i = 0; i < n; i++) {
+		vseg_t *v = vseg_alloc();
+		if (!v || vseg_init(v, kinds[ranges[i].kind].type, ranges[i].min, ranges[i].max,
+				    kinds[ranges[i].kind].flags, local_cxy, NULL) ||
+		    vsl_insert(&vmm->vsl, v))
+			panic("%s: kernel range %lx-%lx refused", __func__, ranges[i].min, ranges[i].max);
+	}
+	rwlock_wr_release(&vmm->vsl_lock);
+}
+
 /* GPT attributes of the pages of @vseg. */
 static uint32_t vseg_attr(const vseg_t *vseg)
 {
@@ -143,6 +168,8 @@ uint64_t vmm_vseg_mapped_pages(vmm_t *vmm, const vseg_t *vseg)
 	xptr_t gpt_xp = XPTR(local_cxy, &vmm->gpt);
 	uint64_t n = 0;
 
+	if (!(vseg->flags & VSEG_USER)) /* a kernel range: mapped whole, by the HAL's tables */
+		return vseg->vpn_size;
 	for (vpn_t vpn = vseg->vpn_base; vpn < vseg->vpn_base + vseg->vpn_size; vpn++) {
 		uint32_t attr;
 		ppn_t ppn;
@@ -499,7 +526,7 @@ static void display_local(vmm_t *vmm, pid_t pid, bool mapping)
 			   (vseg->flags & VSEG_WRITE) ? 'w' : '-', (vseg->flags & VSEG_EXEC) ? 'x' : '-',
 			   (vseg->flags & VSEG_PRIVATE) ? 'p' : 's',
 			   (vseg->flags & VSEG_DISTRIB) ? 'd' : '-');
-		if (mapping)
+		if (mapping && (vseg->flags & VSEG_USER))
 			display_ptes(vmm, vseg);
 	}
 	printk_raw("  faults: false %lu local %lu global %lu failed %lu; cycles: false %lu local %lu "
@@ -521,7 +548,8 @@ static void info_local(process_t *p, vmm_info_t *info)
 	rwlock_rd_acquire(&vmm->vsl_lock);
 	info->vsegs = vsl_count(&vmm->vsl);
 	for (vseg = vsl_first(&vmm->vsl); vseg; vseg = vsl_next(vseg))
-		info->mapped_pages += vmm_vseg_mapped_pages(vmm, vseg);
+		if (vseg->flags & VSEG_USER)
+			info->mapped_pages += vmm_vseg_mapped_pages(vmm, vseg);
 	rwlock_rd_release(&vmm->vsl_lock);
 	info->stats.false_faults = __atomic_load_n(&vmm->stats.false_faults, __ATOMIC_RELAXED);
 	info->stats.local_faults = __atomic_load_n(&vmm->stats.local_faults, __ATOMIC_RELAXED);

@@ -84,6 +84,13 @@ static inline bool vmm_is_reference(const vmm_t *vmm)
 error_t vmm_init(vmm_t *vmm, xptr_t ref_xp);
 
 /*
+ * Initialise the VMM of the local cluster's kernel process: its VSL lists the kernel's ranges
+ * (hal_kernel_ranges: KCODE, KDATA, KDEV vsegs), for displays; no GPT of its own (the kernel's
+ * tables are the HAL's) and no allocators. Boot only; panics without memory.
+ */
+void vmm_init_kernel(vmm_t *vmm);
+
+/*
  * Destroy a VMM copy of the local cluster: unmap everything, free the frames this copy owns (all
  * public frames for the reference: destroy the other copies first), the vsegs and the GPT.
  * Caller: no thread of the process runs in this cluster any more.

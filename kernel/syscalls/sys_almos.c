@@ -178,15 +178,16 @@ int64_t sys_almos_get_vmm_info(const uint64_t args[6])
 {
 	thread_t *self = thread_current();
 	struct almos_vmm_info out = { 0 };
-	uint32_t pid = (uint32_t)args[1];
+	int64_t arg_pid = (int64_t)args[1];
+	uint32_t pid = (uint32_t)arg_pid;
 	vmm_info_t info;
 	error_t error;
 
-	if (!cluster_ok(args[0]) || args[1] > UINT32_MAX)
+	if (!cluster_ok(args[0]) || arg_pid < ALMOS_PID_SELF || arg_pid > UINT32_MAX)
 		return -EINVAL;
 	if (!hal_uspace_range_ok(args[2], sizeof(out)))
 		return -EFAULT;
-	if (pid == 0)
+	if (arg_pid == ALMOS_PID_SELF) /* pid 0 is a real one: cluster 0's kernel process */
 		pid = self->process->pid;
 	error = vmm_get_info((cxy_t)args[0], pid, &info);
 	if (error)

@@ -49,6 +49,9 @@
 #define DISPLAY_RPC             7  /* arg0 cxy: the RPC FIFOs and servers of the cluster */
 #define DISPLAY_VFS             8  /* no argument: the file system tree from the root */
 
+/* get_vmm_info()'s pid for the caller's process (pid 0 is cluster 0's kernel process). */
+#define ALMOS_PID_SELF          (-1)
+
 /* place_next() arguments: any core of the cluster; no hint (default placement). */
 #define PLACE_ANY_CORE          (-1)
 #define PLACE_DEFAULT           (-1)
@@ -191,9 +194,11 @@ static inline int get_cluster_info(unsigned int cxy, struct almos_cluster_info *
 /*
  * get_vmm_info - the figures of the VMM copy of process @pid in cluster @cxy (what
  * display(DISPLAY_VMM, cxy, pid, 0) prints, as numbers).
- * [in]  cxy   the cluster;  pid  a process, or 0 for the caller's
+ * [in]  cxy   the cluster;  pid  a process, or ALMOS_PID_SELF (-1) for the caller's
  * [out] info  the figures
- * Returns 0; -1 and errno EINVAL (@cxy is not a cluster), ESRCH (no copy of @pid there), EFAULT.
+ * Every cluster has a kernel process, pid (cxy << 16) | 0: its vsegs are the kernel's ranges.
+ * Returns 0; -1 and errno EINVAL (@cxy is not a cluster, @pid below -1), ESRCH (no copy of @pid
+ * there), EFAULT.
  */
 static inline int get_vmm_info(unsigned int cxy, int pid, struct almos_vmm_info *info)
 {
