@@ -26,6 +26,7 @@
  * `stack=private` on the command line (pass "private" to the program too) a thread of another
  * cluster writes its own replica of the page, and the main thread does not see it.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -268,6 +269,34 @@ static bool dump_test(void)
 	return munmap(region, pages * PAGE) == 0 && ok;
 }
 
+/* MAP_REMOTE (almos.h): the main thread touches a mapping whose frames come from another cluster. */
+static bool remote_mapping(void)
+{
+	unsigned int target = clusters > 1 ? (ref + 1) % clusters : 0;
+	const size_t pages = 256;
+	struct almos_cluster_info there0, there1, here0, here1;
+	char *m = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_REMOTE, (int)target, 0);
+	bool refused = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_REMOTE,
+			    (int)clusters, 0) == MAP_FAILED && errno == EINVAL;
+	bool ok;
+
+	if (m == MAP_FAILED)
+		return false;
+	touch(m, 0, 0);
+	ok = get_cluster_info(target, &there0) == 0 && get_cluster_info(ref, &here0) == 0;
+	touch(m, 0, pages);
+	ok = ok && get_cluster_info(target, &there1) == 0 && get_cluster_info(ref, &here1) == 0;
+	ktap_diag("%zu pages written from cluster %u: free pages of cluster %u %lu -> %lu, of cluster "
+		  "%u %lu -> %lu", pages, ref, target, (unsigned long)there0.free_pages,
+		  (unsigned long)there1.free_pages, ref, (unsigned long)here0.free_pages,
+		  (unsigned long)here1.free_pages);
+	/* the frames are the named cluster's; the writer's cluster gives a few page tables at most */
+	ok = ok && there0.free_pages - there1.free_pages >= pages &&
+	     (target == ref || here0.free_pages - here1.free_pages < pages / 8);
+	return munmap(m, pages * PAGE) == 0 && ok && refused;
+}
+
 static void *write_there(void *arg)
 {
 	*(volatile long *)arg = 0x5eed;
@@ -299,7 +328,7 @@ int main(int argc, char **argv)
 	unsigned int cxy, lid;
 	struct memcheck quiet, baseline, now;
 
-	ktap_plan(6);
+	ktap_plan(7);
 	pid = getpid();
 	stacks = mmap(NULL, STACKS * STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (stacks == MAP_FAILED)
@@ -318,5 +347,6 @@ int main(int argc, char **argv)
 	ktap_ok(memcheck_settled(&quiet, &now) && memcheck_same(&now, &baseline),
 		"memory_back_to_baseline");
 	ktap_ok(stack_policy(private), "stack_policy_%s", private ? "private" : "public");
+	ktap_ok(remote_mapping(), "map_remote_frames_from_the_named_cluster");
 	return ktap_exit();
 }

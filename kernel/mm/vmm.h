@@ -167,7 +167,10 @@ void vmm_update_vseg_ptes(vmm_t *vmm, const vseg_t *vseg);
  * return values (>= 0, or -errno); vmm_ops.c.
  */
 int64_t vmm_brk(vmm_t *vmm, vaddr_t wanted);
-int64_t vmm_mmap_anon(vmm_t *vmm, vaddr_t hint, uint64_t len, uint32_t prot, bool fixed);
+/* An anonymous mapping; with @remote a cluster, a REMOTE vseg whose frames all come from it. */
+#define VMM_NO_REMOTE ((cxy_t)-1)
+int64_t vmm_mmap_anon(vmm_t *vmm, vaddr_t hint, uint64_t len, uint32_t prot, bool fixed,
+		      cxy_t remote);
 int64_t vmm_munmap(vmm_t *vmm, vaddr_t addr, uint64_t len);
 int64_t vmm_mprotect(vmm_t *vmm, vaddr_t addr, uint64_t len, uint32_t prot);
 /* MADV_DONTNEED frees the pages (they read as new next time); NORMAL, RANDOM, SEQUENTIAL and

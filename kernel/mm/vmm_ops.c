@@ -265,7 +265,8 @@ int64_t vmm_munmap(vmm_t *vmm, vaddr_t addr, uint64_t len)
 	return -(int64_t)error;
 }
 
-int64_t vmm_mmap_anon(vmm_t *vmm, vaddr_t hint, uint64_t len, uint32_t prot, bool fixed)
+int64_t vmm_mmap_anon(vmm_t *vmm, vaddr_t hint, uint64_t len, uint32_t prot, bool fixed,
+		      cxy_t remote)
 {
 	vaddr_t base, end;
 	error_t error;
@@ -291,8 +292,9 @@ int64_t vmm_mmap_anon(vmm_t *vmm, vaddr_t hint, uint64_t len, uint32_t prot, boo
 		error = vspace_mmap_alloc(&vmm->mmap, &vmm->vsl, len, hint, fixed, &base);
 	if (!error) {
 		vseg_t *v = vseg_alloc();
-		error = v ? vseg_init(v, VSEG_TYPE_ANON, base, base + len, VSEG_USER | prot_flags(prot),
-				      local_cxy, NULL) : ENOMEM;
+		error = v ? vseg_init(v, remote == VMM_NO_REMOTE ? VSEG_TYPE_ANON : VSEG_TYPE_REMOTE,
+				      base, base + len, VSEG_USER | prot_flags(prot),
+				      remote == VMM_NO_REMOTE ? local_cxy : remote, NULL) : ENOMEM;
 		if (!error)
 			error = vsl_insert(&vmm->vsl, v);
 		if (error && v)

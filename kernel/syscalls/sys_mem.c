@@ -3,6 +3,7 @@
  * (directly when the thread is there, through the VMM_OP RPC otherwise).
  */
 #include <hal_remote.h>
+#include <kern/cluster.h>
 #include <kern/process.h>
 #include <kern/rpc.h>
 #include <kern/thread.h>
@@ -16,16 +17,21 @@
 #define MAP_FIXED     0x10
 #define MAP_ANONYMOUS 0x20
 
+#define ALMOS_ABI_ONLY
+#include <almos.h> /* MAP_REMOTE */
+
+#define OP_ARGS 5
+
 enum { OP_BRK, OP_MMAP_ANON, OP_MUNMAP, OP_MPROTECT, OP_MADVISE };
 
 /* Run operation @op on the reference VMM @vmm (local). */
-static int64_t run_op(vmm_t *vmm, uint64_t op, const uint64_t a[4])
+static int64_t run_op(vmm_t *vmm, uint64_t op, const uint64_t a[OP_ARGS])
 {
 	switch (op) {
 	case OP_BRK:
 		return vmm_brk(vmm, a[0]);
 	case OP_MMAP_ANON:
-		return vmm_mmap_anon(vmm, a[0], a[1], (uint32_t)a[2], a[3] != 0);
+		return vmm_mmap_anon(vmm, a[0], a[1], (uint32_t)a[2], a[3] != 0, (cxy_t)a[4]);
 	case OP_MUNMAP:
 		return vmm_munmap(vmm, a[0], a[1]);
 	case OP_MPROTECT:
@@ -40,21 +46,22 @@ static int64_t run_op(vmm_t *vmm, uint64_t op, const uint64_t a[4])
 void sys_mem_rpc_op(xptr_t desc_xp)
 {
 	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
-	uint64_t a[4];
+	uint64_t a[OP_ARGS];
 	vmm_t *vmm = (vmm_t *)(uintptr_t)hal_remote_l64(args);
 	uint64_t op = hal_remote_l64(args + 8);
 
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < OP_ARGS; i++)
 		a[i] = hal_remote_l64(args + 16 + 8 * (uint64_t)i);
 	hal_remote_s64(args, (uint64_t)run_op(vmm, op, a));
 	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
 }
 
 /* Run @op for the calling process, in its reference cluster. */
-static int64_t vm_op(uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+static int64_t vm_op(uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+		     uint64_t a4)
 {
 	thread_t *self = thread_current();
-	uint64_t a[4] = { a0, a1, a2, a3 };
+	uint64_t a[OP_ARGS] = { a0, a1, a2, a3, a4 };
 	xptr_t ref;
 
 	if (!self->process)
@@ -66,7 +73,8 @@ static int64_t vm_op(uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_
 	rpc_desc_t desc = { .type = RPC_VMM_OP };
 	desc.args[0] = (uint64_t)(uintptr_t)GET_PTR(ref + offsetof(process_t, vmm));
 	desc.args[1] = op;
-	for (int i = 0; i < 4; i++)
+	_Static_assert(2 + OP_ARGS <= RPC_ARGS, "the operands fit the RPC");
+	for (int i = 0; i < OP_ARGS; i++)
 		desc.args[2 + i] = a[i];
 	rpc_send(GET_CXY(ref), &desc);
 	return (int64_t)desc.args[0];
@@ -74,13 +82,14 @@ static int64_t vm_op(uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_
 
 int64_t sys_brk(const uint64_t args[6])
 {
-	return vm_op(OP_BRK, args[0], 0, 0, 0);
+	return vm_op(OP_BRK, args[0], 0, 0, 0, 0);
 }
 
 int64_t sys_mmap(const uint64_t args[6])
 {
 	uint64_t addr = args[0], len = args[1], prot = args[2], flags = args[3], off = args[5];
 	uint64_t type = flags & MAP_TYPE;
+	cxy_t remote = VMM_NO_REMOTE;
 
 	if (len == 0 || (type != MAP_PRIVATE && type != MAP_SHARED))
 		return -EINVAL;
@@ -90,20 +99,25 @@ int64_t sys_mmap(const uint64_t args[6])
 		return -ENODEV; /* file mappings come with the full mmap family */
 	if (type == MAP_SHARED)
 		return -EINVAL; /* shared anonymous memory comes with fork */
-	return vm_op(OP_MMAP_ANON, addr, len, prot, (flags & MAP_FIXED) != 0);
+	if (flags & MAP_REMOTE) { /* ALMOS-MKH: the frames all in the cluster given as the fd */
+		if ((int64_t)args[4] < 0 || args[4] >= cluster_count())
+			return -EINVAL;
+		remote = (cxy_t)args[4];
+	}
+	return vm_op(OP_MMAP_ANON, addr, len, prot, (flags & MAP_FIXED) != 0, remote);
 }
 
 int64_t sys_munmap(const uint64_t args[6])
 {
-	return vm_op(OP_MUNMAP, args[0], args[1], 0, 0);
+	return vm_op(OP_MUNMAP, args[0], args[1], 0, 0, 0);
 }
 
 int64_t sys_mprotect(const uint64_t args[6])
 {
-	return vm_op(OP_MPROTECT, args[0], args[1], args[2], 0);
+	return vm_op(OP_MPROTECT, args[0], args[1], args[2], 0, 0);
 }
 
 int64_t sys_madvise(const uint64_t args[6])
 {
-	return vm_op(OP_MADVISE, args[0], args[1], args[2], 0);
+	return vm_op(OP_MADVISE, args[0], args[1], args[2], 0, 0);
 }

@@ -49,6 +49,14 @@
 #define DISPLAY_RPC             7  /* arg0 cxy: the RPC FIFOs and servers of the cluster */
 #define DISPLAY_VFS             8  /* no argument: the file system tree from the root */
 
+/*
+ * mmap() flag of ALMOS-MKH's remote mappings: with MAP_PRIVATE | MAP_ANONYMOUS, every frame of the
+ * mapping comes from the cluster passed as the fd argument (a REMOTE vseg), whichever thread
+ * touches it: mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_REMOTE, cxy, 0). EINVAL if
+ * the fd is not a cluster. Linux has no such bit (it ignores unknown mmap flags).
+ */
+#define MAP_REMOTE              0x40000000
+
 /* get_vmm_info()'s pid for the caller's process (pid 0 is cluster 0's kernel process). */
 #define ALMOS_PID_SELF          (-1)
 
