@@ -39,6 +39,10 @@ typedef struct hal_user_regs_s {
 /* The running thread's user registers at the entry of its current system call (for clone). */
 void hal_user_regs_current(hal_user_regs_t *regs);
 
+/* The stack pointer and the thread pointer in @regs (a fork's child goes on with them). */
+uintptr_t hal_user_regs_sp(const hal_user_regs_t *regs);
+uintptr_t hal_user_regs_tp(const hal_user_regs_t *regs);
+
 /*
  * Leave the kernel for user mode in the calling thread: execution goes on at user address @pc with
  * stack pointer @sp, thread pointer @tls and first argument register @arg, interrupts enabled; the

@@ -12,9 +12,9 @@
  *
  * Locking. Each PTE has its own lock (the GPT_LOCKED software bit): hal_gpt_lock_pte() takes it,
  * allocating missing intermediate tables, and waits while another core holds it; hal_gpt_set_pte()
- * and hal_gpt_unlock_pte() release it. get/reset/update/copy/set_cow do not take PTE locks: their
- * callers hold the VMM's locks (vmm.h) that make them safe. None of these functions flushes TLBs:
- * the caller does (hal_tlb.h), once for a batch of changes.
+ * and hal_gpt_unlock_pte() release it. get/reset/update/copy do not take PTE locks: their
+ * callers hold the VMM's locks (vmm.h) that make them safe; set_cow waits for locked PTEs. None of
+ * these functions flushes TLBs: the caller does (hal_tlb.h), once for a batch of changes.
  */
 #ifndef HAL_GPT_H
 #define HAL_GPT_H
@@ -62,6 +62,13 @@ void hal_gpt_destroy(gpt_t *gpt);
  */
 error_t hal_gpt_lock_pte(xptr_t gpt_xp, vpn_t vpn, uint32_t *attr, ppn_t *ppn);
 
+/*
+ * Like hal_gpt_lock_pte, but for a PTE whose table exists: returns false (nothing locked, nothing
+ * allocated) when the GPT has no table for @vpn, i.e. it cannot map it. Used on the GPT copies of
+ * other clusters, which map only what their threads touched.
+ */
+bool hal_gpt_lock_pte_if_present(xptr_t gpt_xp, vpn_t vpn, uint32_t *attr, ppn_t *ppn);
+
 /* Release the lock of a PTE locked by hal_gpt_lock_pte, leaving it unchanged. Panics if the PTE
  * is not locked. */
 void hal_gpt_unlock_pte(xptr_t gpt_xp, vpn_t vpn);
@@ -96,9 +103,19 @@ void hal_gpt_update_pte(xptr_t gpt_xp, vpn_t vpn, uint32_t attr, ppn_t ppn);
 error_t hal_gpt_pte_copy(xptr_t dst_gpt_xp, vpn_t dst_vpn, xptr_t src_gpt_xp, vpn_t src_vpn, bool cow,
 			 ppn_t *ppn, bool *mapped);
 
-/* For every mapped PTE in [vpn_base, vpn_base + vpn_size): set COW and clear WRITABLE if it was
- * writable (lock state kept). The range must lie in user space; missing tables are skipped. */
+/*
+ * For every mapped PTE in [vpn_base, vpn_base + vpn_size): set COW and clear WRITABLE if it was
+ * writable. A locked PTE (a fault filling or changing it) is waited for, then marked: whatever
+ * the lock holder writes is marked too. The range must lie in user space; missing tables are
+ * skipped. Caller: holds no PTE lock of this GPT (fork marks the copies of the parent with it).
+ */
 void hal_gpt_set_cow(xptr_t gpt_xp, vpn_t vpn_base, vpn_t vpn_size);
+
+/*
+ * The first vpn in [@vpn, @end) whose PTE is mapped or locked in the GPT at @gpt_xp, or @end:
+ * walks skip the ranges without tables, so a sparse range costs what is mapped in it.
+ */
+vpn_t hal_gpt_next_mapped(xptr_t gpt_xp, vpn_t vpn, vpn_t end);
 
 /* Use @gpt, a GPT of the local cluster, for user addresses on the calling core (and flush its
  * TLB); NULL: the local cluster's kernel table alone (no user mapping). */

@@ -59,6 +59,16 @@ uintptr_t hal_user_return_pc(void)
 
 _Static_assert(sizeof(hal_user_regs_t) == sizeof(hal_trap_frame_t), "hal_user_regs_t layout");
 
+uintptr_t hal_user_regs_sp(const hal_user_regs_t *regs)
+{
+	return ((const hal_trap_frame_t *)regs)->x[2 - 1];
+}
+
+uintptr_t hal_user_regs_tp(const hal_user_regs_t *regs)
+{
+	return ((const hal_trap_frame_t *)regs)->x[4 - 1];
+}
+
 void hal_user_regs_current(hal_user_regs_t *regs)
 {
 	hal_cpu_t *cpu = hal_cpu_self();

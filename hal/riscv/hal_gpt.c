@@ -320,6 +320,24 @@ error_t hal_gpt_lock_pte(xptr_t gpt_xp, vpn_t vpn, uint32_t *attr, ppn_t *ppn)
 	return 0;
 }
 
+bool hal_gpt_lock_pte_if_present(xptr_t gpt_xp, vpn_t vpn, uint32_t *attr, ppn_t *ppn)
+{
+	xptr_t pte_xp = vpn < GPT_USER_VPN_END ? gpt_leaf_lookup(gpt_xp, vpn) : XPTR_NULL;
+	pte_t old;
+
+	if (pte_xp == XPTR_NULL)
+		return false;
+	for (;;) {
+		old = hal_remote_l64(pte_xp);
+		if (old & PTE_LOCKED)
+			hal_cpu_relax();
+		else if (hal_remote_atomic_cas64(pte_xp, old, old | PTE_LOCKED))
+			break;
+	}
+	gpt_decode(old, attr, ppn);
+	return true;
+}
+
 /* The leaf of @vpn, which the caller locked: panics if it is not locked. */
 static xptr_t gpt_locked_leaf(xptr_t gpt_xp, vpn_t vpn, const char *caller)
 {
@@ -415,6 +433,27 @@ error_t hal_gpt_pte_copy(xptr_t dst_gpt_xp, vpn_t dst_vpn, xptr_t src_gpt_xp, vp
 	return 0;
 }
 
+vpn_t hal_gpt_next_mapped(xptr_t gpt_xp, vpn_t vpn, vpn_t end)
+{
+	if (end > GPT_USER_VPN_END)
+		end = GPT_USER_VPN_END;
+	while (vpn < end) {
+		int level;
+		void *table = gpt_walk(gpt_xp, vpn, &level);
+
+		if (level > 0) { /* a hole: skip what the invalid entry at @level would map */
+			vpn_t span = (vpn_t)1 << (PT_LEVEL_SHIFT(level) - CONFIG_PAGE_SHIFT);
+
+			vpn = (vpn & ~(span - 1)) + span;
+			continue;
+		}
+		if (hal_remote_l64(gpt_entry_xp(GET_CXY(gpt_xp), table, vpn, 0)) & (PTE_V | PTE_LOCKED))
+			return vpn;
+		vpn++;
+	}
+	return end;
+}
+
 void hal_gpt_set_cow(xptr_t gpt_xp, vpn_t vpn_base, vpn_t vpn_size)
 {
 	vpn_t end = vpn_base + vpn_size, vpn = vpn_base;
@@ -435,11 +474,16 @@ void hal_gpt_set_cow(xptr_t gpt_xp, vpn_t vpn_base, vpn_t vpn_size)
 			continue;
 		}
 		pte_xp = gpt_entry_xp(GET_CXY(gpt_xp), table, vpn, 0);
-		do {
+		for (;;) {
 			old = hal_remote_l64(pte_xp);
-			if ((old & (PTE_V | PTE_W)) != (PTE_V | PTE_W))
+			if (old & PTE_LOCKED) { /* a fault is filling it: let it finish, then mark it */
+				hal_cpu_relax();
+				continue;
+			}
+			if ((old & (PTE_V | PTE_W)) != (PTE_V | PTE_W) ||
+			    hal_remote_atomic_cas64(pte_xp, old, (old & ~PTE_W) | PTE_COW))
 				break;
-		} while (!hal_remote_atomic_cas64(pte_xp, old, (old & ~PTE_W) | PTE_COW));
+		}
 		vpn++;
 	}
 }

@@ -29,6 +29,13 @@ struct thread_s;
 #define KCM_CACHES (CONFIG_KCM_MAX_ORDER - CONFIG_KCM_MIN_ORDER + 1)
 
 /* One core of the cluster. [C] = only this core. */
+/* TLB shootdowns asked by the cores of a cluster (ipi_shootdown), for displays and benchmarks. */
+typedef struct tlb_stats_s {
+	uint64_t shootdowns; /* [A] calls of ipi_shootdown                          */
+	uint64_t targets;    /* [A] cores asked to flush (the caller's own excluded) */
+	uint64_t acks;       /* [A] acknowledgements waited for and received          */
+} tlb_stats_t;
+
 typedef struct core_s {
 	lid_t    lid;         /* [I] index in the cluster                       */
 	hwid_t   hwid;        /* [I] hardware id (hart id)                      */
@@ -39,7 +46,7 @@ typedef struct core_s {
 	uint64_t ipi_rpc;     /* [C]                                            */
 	uint64_t ipi_test;    /* [C]                                            */
 	uint64_t tlb_flushes; /* [A] TLB flushes asked by IPI_TLB and done       */
-	uint32_t tlb_waiters; /* [A] lids of this cluster waiting for its flush */
+	uint32_t tlb_waiters[CONFIG_MAX_CLUSTERS]; /* [A] by cluster: lids waiting for its flush */
 	uint32_t trace_syscalls; /* [A] 1: log every system call made on the core */
 	sched_t  sched;       /* its scheduler (sched.h has the legend)         */
 	remote_fifo_t rpc_fifo; /* RPC requests for this core (remote_fifo.h)   */
@@ -66,6 +73,7 @@ typedef struct cluster_s {
 	uint32_t owned_nr;                           /* [Q] processes owned (pids in use)  */
 	list_entry_t copies_root;                    /* [Q] process copies in this cluster */
 	uint32_t copies_nr;                          /* [Q]                                */
+	tlb_stats_t tlb_stats;                       /* [A] shootdowns asked from this cluster */
 } cluster_t;
 
 extern cluster_t cluster_manager;

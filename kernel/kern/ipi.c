@@ -10,6 +10,7 @@
 #include <hal_upcalls.h>
 #include <kern/cluster.h>
 #include <kern/ipi.h>
+#include <kern/printk.h>
 #include <kern/rpc.h>
 #include <kern/sched.h>
 
@@ -59,50 +60,79 @@ void kernel_ipi(void)
 	if (requests & IPI_TEST)
 		core->ipi_test++;
 	if (requests & IPI_TLB) {
-		uint32_t waiters = __atomic_exchange_n(&core->tlb_waiters, 0, __ATOMIC_ACQ_REL);
+		uint32_t waiters[CONFIG_MAX_CLUSTERS];
+		uint32_t n = cluster_count();
+
+		for (cxy_t c = 0; c < n; c++)
+			waiters[c] = __atomic_exchange_n(&core->tlb_waiters[c], 0, __ATOMIC_ACQ_REL);
 		hal_tlb_flush_all();
 		__atomic_fetch_add(&core->tlb_flushes, 1, __ATOMIC_RELEASE);
-		if (waiters)
-			ipi_send_mask(local_cxy, waiters, IPI_TLB_ACK);
+		for (cxy_t c = 0; c < n; c++)
+			if (waiters[c])
+				ipi_send_mask(c, waiters[c], IPI_TLB_ACK);
 	}
 	/* IPI_TLB_ACK needs nothing more: the interrupt has woken the waiter's wfi */
 }
 
-void ipi_flush_cluster_tlbs(uint32_t lid_mask)
-{
-	uint64_t before[CONFIG_MAX_CORES_PER_CLUSTER];
-	lid_t self = hal_get_lid();
-	uint32_t others;
+#define CORE_XP(cxy, lid, field) \
+	XPTR(cxy, &cluster_manager.core[lid].field)
 
-	lid_mask &= (1u << cluster_manager.cores_nr) - 1;
-	others = lid_mask & ~(1u << self);
-	for (lid_t lid = 0; lid < cluster_manager.cores_nr; lid++)
-		before[lid] = __atomic_load_n(&cluster_manager.core[lid].tlb_flushes, __ATOMIC_ACQUIRE);
-	if (lid_mask & (1u << self))
-		hal_tlb_flush_all();
-	if (!others)
+void ipi_shootdown(const uint32_t *lid_masks, uint32_t clusters_nr)
+{
+	uint64_t seen[CONFIG_MAX_CLUSTERS][CONFIG_MAX_CORES_PER_CLUSTER];
+	uint32_t others[CONFIG_MAX_CLUSTERS] = { 0 };
+	lid_t self = hal_get_lid();
+	uint64_t targets = 0;
+
+	kassert(clusters_nr <= cluster_count());
+	for (cxy_t c = 0; c < clusters_nr; c++) {
+		uint32_t cores = cluster_cores_of(c);
+
+		others[c] = lid_masks[c] & (uint32_t)((1ull << cores) - 1);
+		if (c == local_cxy && (others[c] & (1u << self))) {
+			others[c] &= ~(1u << self);
+			hal_tlb_flush_all();
+		}
+		for (lid_t lid = 0; lid < cores; lid++) {
+			if (!(others[c] & (1u << lid)))
+				continue;
+			seen[c][lid] = hal_remote_l64(CORE_XP(c, lid, tlb_flushes));
+			hal_remote_atomic_or32(CORE_XP(c, lid, tlb_waiters[local_cxy]), 1u << self);
+			targets++;
+		}
+		if (others[c])
+			ipi_send_mask(c, others[c], IPI_TLB);
+	}
+	__atomic_fetch_add(&cluster_manager.tlb_stats.shootdowns, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&cluster_manager.tlb_stats.targets, targets, __ATOMIC_RELAXED);
+	if (!targets)
 		return;
-	for (lid_t lid = 0; lid < cluster_manager.cores_nr; lid++)
-		if (others & (1u << lid))
-			__atomic_fetch_or(&cluster_manager.core[lid].tlb_waiters, 1u << self,
-					  __ATOMIC_ACQ_REL);
-	ipi_send_mask(local_cxy, others, IPI_TLB);
 	/*
 	 * Interrupts off while checking, so that an acknowledgement arriving between the check and
 	 * wfi leaves its interrupt pending: wfi then returns at once, and the interrupt is taken as
 	 * soon as they are on again. This core stays with its thread meanwhile: a few microseconds.
 	 */
 	hal_disable_irq();
-	for (lid_t lid = 0; lid < cluster_manager.cores_nr; lid++) {
-		while ((others & (1u << lid)) &&
-		       __atomic_load_n(&cluster_manager.core[lid].tlb_flushes, __ATOMIC_ACQUIRE) ==
-			       before[lid]) {
-			hal_cpu_idle();
-			hal_enable_irq();
-			hal_disable_irq();
+	for (cxy_t c = 0; c < clusters_nr; c++) {
+		for (lid_t lid = 0; lid < cluster_cores_of(c); lid++) {
+			while ((others[c] & (1u << lid)) &&
+			       hal_remote_l64(CORE_XP(c, lid, tlb_flushes)) == seen[c][lid]) {
+				hal_cpu_idle();
+				hal_enable_irq();
+				hal_disable_irq();
+			}
 		}
 	}
 	hal_enable_irq();
+	__atomic_fetch_add(&cluster_manager.tlb_stats.acks, targets, __ATOMIC_RELAXED);
+}
+
+void ipi_flush_cluster_tlbs(uint32_t lid_mask)
+{
+	uint32_t masks[CONFIG_MAX_CLUSTERS] = { 0 };
+
+	masks[local_cxy] = lid_mask;
+	ipi_shootdown(masks, local_cxy + 1);
 }
 
 void kernel_tick(void)

@@ -24,13 +24,18 @@ void ipi_send(cxy_t cxy, lid_t lid, uint32_t request);
 void ipi_send_mask(cxy_t cxy, uint32_t lid_mask, uint32_t request);
 
 /*
- * Flush the TLB of the cores of the local cluster in @lid_mask and return once all have done it:
- * the calling core at once, the others through IPI_TLB, each acknowledging by bumping its
- * tlb_flushes counter and sending IPI_TLB_ACK to the cores that asked. The caller waits for the
- * acknowledgements in `wfi`, not in a loop: a waiting loop would only slow the targets down on a
- * host that runs the cores in turn (QEMU with -icount, where it made each flush take seconds).
+ * TLB shootdown: flush the TLB of the cores named by @lid_masks (one lid mask per cluster, indexed
+ * by cxy, @clusters_nr of them) and return once all have done it: the calling core at once, the
+ * others through IPI_TLB, sent to every cluster before waiting for any. Each target bumps its
+ * tlb_flushes counter and sends IPI_TLB_ACK to the cores that asked (core_t.tlb_waiters records
+ * them by cluster). The caller waits for the acknowledgements in `wfi`, not in a loop: a waiting
+ * loop would only slow the targets down on a host that runs the cores in turn (QEMU with -icount,
+ * where it made each flush take seconds). Counted in the local cluster's tlb_stats.
  * Caller: a thread holding no busylock (interrupts on).
  */
+void ipi_shootdown(const uint32_t *lid_masks, uint32_t clusters_nr);
+
+/* The same for the cores of the local cluster in @lid_mask. */
 void ipi_flush_cluster_tlbs(uint32_t lid_mask);
 
 /* IPIs of each kind received by the calling core since boot. */

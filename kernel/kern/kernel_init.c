@@ -78,6 +78,8 @@ static void cluster_bringup(void)
 		printk_loglevel = (int)level;
 	vmm_boot_options(boot_info.cmdline);
 	process_kernel_init(); /* before the first thread, which joins it */
+	if (local_cxy == 0)
+		process_family_init();
 	hal_irq_cluster_init();
 	for (lid_t lid = 1; lid < cluster_manager.cores_nr; lid++)
 		if (hal_core_start(lid))

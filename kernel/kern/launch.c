@@ -118,6 +118,7 @@ unsigned launch_program(const char *cmdline)
 					      &trdid, &thread_xp);
 		if (!error) { /* known as the main thread before it can exit */
 			p->main_trdid = trdid;
+			process_set_init(XPTR(local_cxy, p)); /* orphans become its children */
 			thread_unblock(thread_xp, THREAD_BLOCKED_NEW);
 		}
 	}

@@ -5,6 +5,7 @@
 #include <hal_context.h>
 #include <hal_remote.h>
 #include <hal_special.h>
+#include <hal_uspace.h>
 #include <kern/cluster.h>
 #include <kern/printk.h>
 #include <kern/process.h>
@@ -168,6 +169,10 @@ error_t process_create(const char *name, process_t **out)
 	xlist_root_init(XPTR(local_cxy, &p->copies_root));
 	waitq_init(XPTR(local_cxy, &p->exit_wait), "process.exit");
 	waitq_init(XPTR(local_cxy, &p->exec_wait), "process.exec");
+	waitq_init(XPTR(local_cxy, &p->child_wait), "process.child");
+	waitq_init(XPTR(local_cxy, &p->vfork_wait), "process.vfork");
+	xlist_root_init(XPTR(local_cxy, &p->children_root));
+	xlist_entry_init(XPTR(local_cxy, &p->children_link));
 	p->holds = 1; /* the reference's own, dropped by process_release */
 	add_local(p);
 	link_copy(p);
@@ -275,6 +280,8 @@ static void user_thread_entry(void *arg)
 	}
 	if (__atomic_load_n(&self->killed, __ATOMIC_ACQUIRE)) /* born killed: run no user code */
 		thread_user_exit(self->kill_status);
+	if (self->set_child_tid) /* CLONE_CHILD_SETTID: as Linux, a bad address is just ignored */
+		hal_copy_to_uspace(self->set_child_tid, &self->trdid, sizeof(self->trdid));
 	hal_user_enter(has_regs ? &regs : NULL, self->user_pc, self->user_sp, self->user_tls,
 		       self->user_arg);
 }
@@ -337,6 +344,7 @@ static error_t local_thread_create(xptr_t ref_xp, lid_t lid, const user_start_t 
 	t->user_tls = start->tls;
 	t->user_arg = start->arg;
 	t->clear_child_tid = start->clear_tid;
+	t->set_child_tid = start->set_tid;
 	t->on_exit = user_thread_on_exit;
 	t->user_regs = regs; /* freed by the thread when it enters user mode */
 	busylock_acquire(&copy->threads_lock);
@@ -401,6 +409,17 @@ static void process_end(xptr_t ref_xp, int status)
 		status = (int)hal_remote_l32(PROC_XP(owner_xp, main_status));
 	remote_busylock_acquire(lock_xp);
 	hal_remote_s32(PROC_XP(ref_xp, exit_status), (uint32_t)status);
+	remote_busylock_release(lock_xp);
+	/* Its children, its parent or the kernel told: whoever waits may release it from then on,
+	 * so this is the last use of the process here. */
+	process_family_exit(owner_xp);
+}
+
+void process_mark_exited(xptr_t ref_xp)
+{
+	xptr_t lock_xp = PROC_XP(ref_xp, exit_lock);
+
+	remote_busylock_acquire(lock_xp);
 	hal_remote_s32(PROC_XP(ref_xp, exited), 1);
 	waitq_wake_all(PROC_XP(ref_xp, exit_wait));
 	remote_busylock_release(lock_xp);

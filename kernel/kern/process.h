@@ -12,7 +12,8 @@
  * copies_lock (owner fields and every copy's copies_link); [A] atomic; [P] the cluster's
  * processes_lock (list of copies present in the cluster); [E] the reference's exit_lock;
  * [F] the reference's files_lock; [X] set at creation, then changed only by an exec whose thread
- * is the only one left in the process (process_kill_others).
+ * is the only one left in the process (process_kill_others); [G] the family lock (process_life.c:
+ * one lock, in cluster 0, for every parent-child link of the machine).
  */
 #ifndef KERN_PROCESS_H
 #define KERN_PROCESS_H
@@ -58,6 +59,19 @@ typedef struct process_s {
 	xptr_t        exec_thread_xp; /* [C] the thread whose exec is ending the others, or
 				       XPTR_NULL (process_kill_others)                         */
 	waitq_t       exec_wait;    /* that thread, until it is the only one left             */
+	/* owner only: the family (process_life.c) */
+	xptr_t        parent_xp;    /* [G] the parent's owner copy; XPTR_NULL: none (the kernel
+				       waits for it, or nobody: see reap_self)                 */
+	pid_t         ppid;         /* [G] the parent's pid (0: none)                          */
+	uint32_t      reap_self;    /* [G] 1: an orphan nobody waits for, released at its end   */
+	uint32_t      zombie;       /* [G] 1: ended, its status not yet taken by its parent     */
+	uint32_t      reaped;       /* [G] 1: a wait took its status; it is being released      */
+	uint32_t      vfork_waiting;/* [G] 1: its parent waits for its exec or end (vfork)      */
+	uint32_t      exit_signal;  /* [I] signal sent to the parent at its end (clone's low byte) */
+	xlist_entry_t children_root;/* [G] its children (children_link)                        */
+	xlist_entry_t children_link;/* [G] in its parent's children_root                       */
+	waitq_t       child_wait;   /* its threads in wait4, woken when a child ends           */
+	waitq_t       vfork_wait;   /* its vfork parent, woken by its exec or end               */
 	/* reference only */
 	busylock_t    files_lock;   /* protects files, cloexec, cwd_xp                       */
 	xptr_t        files[CONFIG_MAX_FILES]; /* [F] open files by fd (XPTR_NULL: free)     */
@@ -91,6 +105,8 @@ typedef struct user_start_s {
 	uintptr_t tls;       /* its thread pointer                                   */
 	uintptr_t arg;       /* its a0                                               */
 	uintptr_t clear_tid; /* CLONE_CHILD_CLEARTID address (0: none)               */
+	uintptr_t set_tid;   /* CLONE_CHILD_SETTID address, written by the new thread
+				in its own address space before it starts (0: none) */
 	bool      has_regs;  /* true: the other registers are those of @regs (clone) */
 	hal_user_regs_t regs;
 } user_start_t;
@@ -183,10 +199,57 @@ xptr_t  process_cwd(xptr_t ref_xp);
 /* Make @inode_xp (whose reference the process takes over) the current directory of @ref_xp. */
 void    process_set_cwd(xptr_t ref_xp, xptr_t inode_xp);
 
+/*
+ * Fork (process_life.c): a new process, child of the caller's, made in cluster @cxy (the caller
+ * chose it: placement hint or DQDT), by an RPC when remote: its pid from @cxy, the parent's file
+ * table, current directory, signal actions and address space (vmm_fork: copy on write), and one
+ * thread, blocked until thread_unblock(*thread_xp, THREAD_BLOCKED_NEW), which resumes at @start
+ * (the caller's registers, a0 = 0). @exit_signal is sent to the parent at the child's end.
+ * Returns the child's pid. EAGAIN (no pid left in @cxy), ENOMEM, with nothing left behind.
+ */
+error_t process_fork(cxy_t cxy, const user_start_t *start, uint32_t exit_signal, bool vfork,
+		     pid_t *pid, xptr_t *thread_xp);
+
+/* vfork: the caller waits until its child @pid has exec'd or ended. EINTR if killed meanwhile. */
+error_t process_vfork_wait(pid_t pid);
+
+/* True if the process whose owner is @owner_xp is in process group @pgid (0: the caller's). */
+bool process_in_group(xptr_t owner_xp, pid_t pgid);
+
+/*
+ * wait4 with Linux semantics: a child of the caller's process matching @pid (-1 any, > 0 that
+ * pid, 0 or < -1 a process group) that ended; its status in *@status, its pid returned, and the
+ * child released. 0 with WNOHANG when none ended yet; -ECHILD when no child matches; -EINTR when
+ * the caller is killed meanwhile; -EINVAL for unknown @options.
+ */
+int64_t process_wait_child(int64_t pid, int *status, uint32_t options);
+
+/* The exec of the calling process reached its point of no return: a vfork parent goes on. */
+void process_exec_done(xptr_t owner_xp);
+
+/* The first user process, whose parentless orphans become children (the kernel waits for it). */
+void process_set_init(xptr_t owner_xp);
+
+/* Internal (process.c): the process whose owner is @owner_xp ended (its status recorded): its
+ * children go to init, its parent is told, or it is released if nobody will wait for it. The
+ * process may be gone when this returns. */
+void process_family_exit(xptr_t owner_xp);
+
+/* Internal: the process @ref_xp ended; wake the kernel's waiters (process_wait_end). */
+void process_mark_exited(xptr_t ref_xp);
+
+/* Boot, cluster 0: the family lock. */
+void process_family_init(void);
+
+/* The parent's pid of the process whose owner is @owner_xp (0: none). */
+pid_t process_ppid(xptr_t owner_xp);
+
 /* RPC services (rpc.c's table): create a user thread here; print the process copies of this
  * cluster (args[0] = 1: only the processes it owns). */
 void process_rpc_thread_create(xptr_t desc_xp);
 void process_rpc_display(xptr_t desc_xp);
 void process_rpc_kill(xptr_t desc_xp);
+void process_rpc_fork(xptr_t desc_xp);
+void process_rpc_release(xptr_t desc_xp);
 
 #endif /* KERN_PROCESS_H */

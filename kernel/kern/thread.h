@@ -72,6 +72,7 @@ typedef struct thread_s {
 	uintptr_t       user_arg;   /* [I] and first argument                            */
 	hal_user_regs_t *user_regs; /* [O] other registers at the start (kmem; NULL: zero) */
 	uintptr_t       clear_child_tid; /* [O] set_tid_address: cleared and woken at exit */
+	uintptr_t       set_child_tid; /* [O] CLONE_CHILD_SETTID: its tid written there at start */
 	uintptr_t       robust_list;/* [O] set_robust_list: the user's robust futex list   */
 	cxy_t           place_cxy;  /* [O] place_next: cluster of the next thread ...      */
 	lid_t           place_lid;  /* [O] ... and core ((lid_t)-1: any)                   */

@@ -25,6 +25,8 @@ error_t kernel_page_fault(uintptr_t vaddr, uint32_t access)
 
 	if (!self || self->type != THREAD_USER || !self->process)
 		return EFAULT; /* a kernel thread (or a bare test thread) has no user space */
+	if ((access & HAL_ACCESS_WRITE) && vmm_is_cow(&self->process->vmm, vaddr))
+		return vmm_handle_cow(&self->process->vmm, vaddr);
 	return vmm_handle_page_fault(&self->process->vmm, vaddr, access);
 }
 

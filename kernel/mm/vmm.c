@@ -117,6 +117,9 @@ void vmm_doom_frame(ppn_t ppn, xptr_t doomed_xp)
 {
 	xptr_t page_xp = ppm_base2page(ppn << CONFIG_PAGE_SHIFT);
 
+	if (vmm_frame_unshare(ppn)) /* another process (a fork) still maps it */
+		return;
+
 	if (doomed_xp == XPTR_NULL)
 		ppm_remote_free_pages(page_xp);
 	else
@@ -158,7 +161,12 @@ void vmm_update_vseg_ptes(vmm_t *vmm, const vseg_t *vseg)
 		uint32_t attr;
 		ppn_t ppn;
 		hal_gpt_get_pte(gpt_xp, vpn, &attr, &ppn);
-		if (attr & GPT_MAPPED)
+		if (!(attr & GPT_MAPPED))
+			continue;
+		if (attr & GPT_COW) /* a frame shared with a fork stays so: writes still copy it */
+			hal_gpt_update_pte(gpt_xp, vpn, (vseg_attr(vseg) & ~GPT_WRITABLE) | GPT_COW,
+					   ppn);
+		else
 			hal_gpt_update_pte(gpt_xp, vpn, vseg_attr(vseg), ppn);
 	}
 }
@@ -273,20 +281,27 @@ static error_t map_new_frame(xptr_t gpt_xp, const vseg_t *vseg, vpn_t vpn, cxy_t
 	return 0;
 }
 
-/* Copy a mapped reference PTE into the local GPT (nothing if mapped meanwhile). */
-static error_t copy_pte(vmm_t *vmm, vpn_t vpn, uint32_t attr, ppn_t ppn)
+/*
+ * Copy the reference PTE of @vpn into the local GPT (nothing if mapped meanwhile). The reference
+ * PTE is read with the local one locked: whoever changes the reference PTE then the copies (a fork
+ * marking pages copy-on-write, vmm_global_update_pte) waits for our lock, so what we write is
+ * either already the new value or overwritten by it. A reference PTE locked by such a change is not
+ * copied: the access faults again once it is done.
+ */
+static error_t copy_pte(vmm_t *vmm, vpn_t vpn)
 {
 	xptr_t gpt_xp = XPTR(local_cxy, &vmm->gpt);
-	uint32_t old_attr;
-	ppn_t old_ppn;
+	uint32_t old_attr, attr;
+	ppn_t old_ppn, ppn;
 	error_t error = hal_gpt_lock_pte(gpt_xp, vpn, &old_attr, &old_ppn);
 
 	if (error)
 		return error;
-	if (old_attr & GPT_MAPPED)
+	hal_gpt_get_pte(VMM_FIELD(vmm->ref_xp, gpt), vpn, &attr, &ppn);
+	if ((old_attr & GPT_MAPPED) || !(attr & GPT_MAPPED) || (attr & GPT_LOCKED))
 		hal_gpt_unlock_pte(gpt_xp, vpn);
 	else
-		hal_gpt_set_pte(gpt_xp, vpn, attr & ~GPT_LOCKED, ppn);
+		hal_gpt_set_pte(gpt_xp, vpn, attr, ppn);
 	return 0;
 }
 
@@ -397,7 +412,7 @@ static error_t fault_in_vseg(vmm_t *vmm, const vseg_t *vseg, vaddr_t vaddr, uint
 			hal_gpt_get_pte(ref_gpt_xp, vpn, &attr, &ppn);
 			if (!(attr & GPT_MAPPED)) /* unmapped again by a change: the access faults again */
 				return 0;
-			error = copy_pte(vmm, vpn, attr, ppn);
+			error = copy_pte(vmm, vpn);
 			if (!error) {
 				hal_remote_atomic_add64(STAT_XP(vmm, global_faults), 1);
 				hal_remote_atomic_add64(STAT_XP(vmm, global_cycles),
@@ -405,7 +420,7 @@ static error_t fault_in_vseg(vmm_t *vmm, const vseg_t *vseg, vaddr_t vaddr, uint
 			}
 			return error;
 		}
-		error = copy_pte(vmm, vpn, attr, ppn);
+		error = copy_pte(vmm, vpn);
 	}
 	if (!error) {
 		hal_remote_atomic_add64(STAT_XP(vmm, false_faults), 1);
@@ -533,6 +548,8 @@ static void display_local(vmm_t *vmm, pid_t pid, bool mapping)
 		   "global %lu\n", vmm->stats.false_faults, vmm->stats.local_faults,
 		   vmm->stats.global_faults, vmm->stats.failed_faults, vmm->stats.false_cycles,
 		   vmm->stats.local_cycles, vmm->stats.global_cycles);
+	printk_raw("  copy-on-write: faults %lu copies %lu cycles %lu\n", vmm->stats.cow_faults,
+		   vmm->stats.cow_copies, vmm->stats.cow_cycles);
 	rwlock_rd_release(&vmm->vsl_lock);
 }
 
@@ -558,6 +575,9 @@ static void info_local(process_t *p, vmm_info_t *info)
 	info->stats.false_cycles = __atomic_load_n(&vmm->stats.false_cycles, __ATOMIC_RELAXED);
 	info->stats.local_cycles = __atomic_load_n(&vmm->stats.local_cycles, __ATOMIC_RELAXED);
 	info->stats.global_cycles = __atomic_load_n(&vmm->stats.global_cycles, __ATOMIC_RELAXED);
+	info->stats.cow_faults = __atomic_load_n(&vmm->stats.cow_faults, __ATOMIC_RELAXED);
+	info->stats.cow_copies = __atomic_load_n(&vmm->stats.cow_copies, __ATOMIC_RELAXED);
+	info->stats.cow_cycles = __atomic_load_n(&vmm->stats.cow_cycles, __ATOMIC_RELAXED);
 }
 
 /* Print the copy of @pid in @cxy, or with @info_xp not XPTR_NULL report its figures there. */

@@ -38,6 +38,9 @@ typedef struct vmm_stats_s {
 	uint64_t local_cycles;
 	uint64_t global_cycles;
 	uint64_t failed_faults;  /* no vseg, or an access the vseg forbids        */
+	uint64_t cow_faults;     /* writes to a copy-on-write page (vmm_handle_cow) */
+	uint64_t cow_copies;     /* ... that copied the frame (the others reused it) */
+	uint64_t cow_cycles;
 } vmm_stats_t;
 
 typedef struct vmm_s {
@@ -56,6 +59,9 @@ typedef struct vmm_s {
 	   differ, some copy may still hold vsegs or PTEs the reference no longer has. */
 	uint32_t       changes_begun; /* [A] */
 	uint32_t       changes_done;  /* [A] */
+	/* reference only: forks of this process under way (vmm_fork.c). While one is, some copy may
+	   still write to a page the fork is sharing: copy-on-write faults wait. */
+	uint32_t       forks_in_progress; /* [A] */
 } vmm_t;
 
 /* Protocol of true faults in copies: RPC to the reference, or direct remote update. */
@@ -136,11 +142,57 @@ error_t vmm_get_info(cxy_t cxy, uint32_t pid, vmm_info_t *info);
  */
 error_t vmm_fill_from_file(xptr_t mapper_xp, uint64_t offset, size_t size, xptr_t frame_xp);
 
+/*
+ * Fork (vmm_fork.c). Build the address space of a child whose reference VMM is @child (local, new,
+ * empty, seen by nobody else) from the parent's reference VMM @parent_xp, which may be in another
+ * cluster (the work is done there, by an RPC): the child gets a copy of every vseg and of every
+ * mapped PTE but CODE's (replicated: the child maps its own); the shared frames' forks counters
+ * are incremented; every shared page becomes copy-on-write in the child, in the parent's
+ * reference GPT and, before this returns, in every GPT copy of the parent, whose cores' TLBs are
+ * shot down. The allocators (stack slots, mmap zone, break) are copied. ENOMEM with the child's
+ * VMM left for vmm_destroy (which gives back what it holds) and the parent unchanged but for pages
+ * marked copy-on-write (harmless: the next write reuses the frame).
+ */
+error_t vmm_fork(vmm_t *child, xptr_t parent_xp);
+
+/*
+ * A write by a thread of the local cluster to @vaddr, whose PTE in the local copy @vmm is mapped
+ * copy-on-write (the path of its own of DESIGN §4, apart from vmm_handle_page_fault). In the GPT
+ * that owns the mapping (the reference's for a public vseg, the local one for a private vseg),
+ * under that PTE's lock: if the frame's forks counter is not 0, the page is copied into a new frame
+ * placed by the vseg's rule and the counter decremented; otherwise the frame is reused. The PTE
+ * becomes writable in the reference and every GPT copy (vmm_global_update_pte), then the TLBs of
+ * every core that ran the process are shot down. Concurrent writes from several clusters give one
+ * copy. Returns 0 (retry the access), EFAULT (the vseg forbids writing), ENOMEM. May sleep.
+ */
+error_t vmm_handle_cow(vmm_t *vmm, vaddr_t vaddr);
+
+/*
+ * One process less shares the frame @ppn: true if others still do (its forks counter was not 0, and
+ * was decremented), false if the caller was the last one and may free it.
+ */
+bool vmm_frame_unshare(ppn_t ppn);
+
+/* True if the local copy @vmm maps @vaddr copy-on-write (the write goes to vmm_handle_cow). */
+bool vmm_is_cow(vmm_t *vmm, vaddr_t vaddr);
+
+/*
+ * Write @attr and @ppn in the PTE of @vpn of every GPT copy of the process whose reference VMM is
+ * @ref_vmm_xp, but the reference's (the caller changed it and holds its lock): each copy's PTE is
+ * locked for the change when its table exists, and left alone when not mapped. No TLB flush.
+ */
+void vmm_global_update_pte(xptr_t ref_vmm_xp, vpn_t vpn, uint32_t attr, ppn_t ppn);
+
+/* Shoot down the TLBs of every core that ran a thread of the process whose reference VMM is
+ * @ref_vmm_xp, in every cluster holding a copy (vmm_t.cores_mask). */
+void vmm_shootdown(xptr_t ref_vmm_xp);
+
 /* RPC services of the VMM (rpc.c's table). */
 void vmm_rpc_get_vseg(xptr_t desc_xp);     /* in the reference: copy a vseg to a copy      */
 void vmm_rpc_true_fault(xptr_t desc_xp);   /* in the reference: map a page for a copy      */
 void vmm_rpc_display(xptr_t desc_xp);      /* where the copy lives: print it               */
 void vmm_rpc_invalidate(xptr_t desc_xp);   /* in a copy: forget a range, flush the TLBs    */
+void vmm_rpc_fork(xptr_t desc_xp);         /* in the parent's reference: vmm_fork's work    */
 
 /*
  * Unmap every page of @vseg from this copy's GPT. The frames this copy owns are freed at once

@@ -203,5 +203,8 @@ int64_t sys_almos_get_vmm_info(const uint64_t args[6])
 	out.false_cycles = info.stats.false_cycles;
 	out.local_cycles = info.stats.local_cycles;
 	out.global_cycles = info.stats.global_cycles;
+	out.cow_faults = info.stats.cow_faults;
+	out.cow_copies = info.stats.cow_copies;
+	out.cow_cycles = info.stats.cow_cycles;
 	return hal_copy_to_uspace(args[2], &out, sizeof(out)) ? -EFAULT : 0;
 }

@@ -233,6 +233,7 @@ int64_t sys_execve(const uint64_t args[6])
 		thread_user_exit(SIGSEGV);
 	}
 	kmem_free(path);
+	process_exec_done(self->process->owner_xp); /* a vfork parent goes on */
 	hal_user_regs_reset(entry, sp);
 	return 0;
 }

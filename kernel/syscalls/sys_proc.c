@@ -37,12 +37,6 @@ int64_t sys_getpid(const uint64_t args[6])
 	return self->process ? self->process->pid : self->trdid;
 }
 
-int64_t sys_getppid(const uint64_t args[6])
-{
-	(void)args;
-	return 0; /* parents come with fork: the first process has none */
-}
-
 int64_t sys_getuid(const uint64_t args[6])
 {
 	(void)args;

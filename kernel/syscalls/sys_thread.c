@@ -1,6 +1,5 @@
 /*
- * sys_thread.c - threads of a process: clone (threads only: fork comes with the process life
- * cycle), futex, exit_group, and the signal calls' bookkeeping that glibc's thread code needs.
+ * sys_thread.c - threads of a process: clone of a thread (sys_fork.c makes processes), futex, exit_group, and the signal calls' bookkeeping that glibc's thread code needs.
  */
 #include <hal_context.h>
 #include <hal_remote.h>
@@ -26,7 +25,7 @@
 #define CLONE_CHILD_CLEARTID 0x00200000
 #define CLONE_CHILD_SETTID   0x01000000
 #define CLONE_THREAD_FLAGS   (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD)
-#define CLONE_KNOWN (CLONE_THREAD_FLAGS | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | \
+#define CLONE_KNOWN (CLONE_THREAD_FLAGS | CLONE_VFORK | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | \
 		     CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | 0xff /* exit signal */)
 
 #define FUTEX_WAIT          0
@@ -80,8 +79,10 @@ int64_t sys_clone(const uint64_t args[6])
 	if (((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND)) ||
 	    ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM)))
 		return -EINVAL;
+	if (!(flags & CLONE_THREAD))
+		return sys_clone_process(args); /* fork, vfork (sys_fork.c) */
 	if ((flags & CLONE_THREAD_FLAGS) != CLONE_THREAD_FLAGS)
-		return -ENOSYS; /* fork and other sharing sets come with the process life cycle */
+		return -EINVAL; /* a thread shares everything its process has */
 	if (!self->process || sp == 0 || (sp & 15))
 		return -EINVAL;
 	start.tls = (flags & CLONE_SETTLS) ? tls : self->user_tls;

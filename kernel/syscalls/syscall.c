@@ -42,7 +42,7 @@ static const syscall_fn_t syscall_table[SYSCALLS_NR] = {
 	[SYS_RT_SIGPROCMASK] = sys_rt_sigprocmask, [SYS_TGKILL] = sys_tgkill,
 	[SYS_TKILL] = sys_tkill,             [SYS_MADVISE] = sys_madvise,
 	[SYS_RT_SIGPENDING] = sys_rt_sigpending,
-	[SYS_EXECVE] = sys_execve,
+	[SYS_EXECVE] = sys_execve,           [SYS_WAIT4] = sys_wait4,
 };
 
 /* One bit per number: an unimplemented number is logged the first time only (per cluster). */

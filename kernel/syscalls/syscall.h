@@ -63,6 +63,7 @@
 #define SYS_CLONE           220
 #define SYS_EXECVE          221
 #define SYS_CLONE3          435
+#define SYS_WAIT4           260
 #define SYS_RT_SIGACTION    134
 #define SYS_RT_SIGPROCMASK  135
 #define SYS_RT_SIGPENDING   136
@@ -85,7 +86,7 @@ SYSCALL(getpid); SYSCALL(getppid); SYSCALL(getuid); SYSCALL(gettid); SYSCALL(brk
 SYSCALL(mmap); SYSCALL(mprotect); SYSCALL(prlimit64); SYSCALL(getrandom); SYSCALL(reboot);
 SYSCALL(sync); SYSCALL(madvise); SYSCALL(futex); SYSCALL(clone); SYSCALL(exit_group);
 SYSCALL(rt_sigaction); SYSCALL(rt_sigprocmask); SYSCALL(rt_sigpending); SYSCALL(tgkill);
-SYSCALL(tkill); SYSCALL(execve);
+SYSCALL(tkill); SYSCALL(execve); SYSCALL(wait4); SYSCALL(clone_process);
 SYSCALL(almos_display); SYSCALL(almos_get_config); SYSCALL(almos_get_core_id);
 SYSCALL(almos_get_cycle); SYSCALL(almos_place_next); SYSCALL(almos_trace);
 SYSCALL(almos_get_cluster_info); SYSCALL(almos_get_vmm_info);

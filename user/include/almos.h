@@ -101,6 +101,9 @@ struct almos_vmm_info {
 	uint64_t false_cycles;    /* cycles spent in each kind of fault (get_cycle units)        */
 	uint64_t local_cycles;
 	uint64_t global_cycles;
+	uint64_t cow_faults;      /* writes to copy-on-write pages of this copy                  */
+	uint64_t cow_copies;      /* ... that copied the frame (shared by another process)       */
+	uint64_t cow_cycles;      /* cycles spent in them                                        */
 };
 
 #ifndef ALMOS_ABI_ONLY

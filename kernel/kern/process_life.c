@@ -1,0 +1,393 @@
+/*
+ * process_life.c - the life cycle of processes: fork, the family (parents, children, orphans),
+ * wait4 and the release of ended processes (see process.h and docs/fork.md).
+ *
+ * Fork runs in the cluster chosen for the child (the caller's placement hint, else the DQDT), by an
+ * RPC when it is not the caller's: process_make_fork there creates the process (its pid comes from
+ * that cluster, which becomes its owner and reference), copies the parent's files, directory and
+ * signal actions, builds its address space with vmm_fork (copy on write, done where the parent's
+ * reference lives), creates its thread and links it under its parent.
+ *
+ * The family lock. Every parent-child link of the machine is under one busylock in cluster 0 (like
+ * Linux's tasklist lock): it is taken by fork, by the end of a process and by wait4 only, for a
+ * few list operations each, never on a page fault or an ordinary system call. One lock makes the
+ * end of a parent racing with the end of its child simple: the child's parent link cannot change
+ * under it, and a parent cannot be released while a child's end is telling it.
+ *
+ * The end of a process (process_family_exit, from process_end in its last thread): under the
+ * family lock its children go to init (the first process) or, without one, become self-reaping;
+ * then, if it has a parent, it becomes a zombie and the parent's waiters are woken: from then on
+ * the parent may release it, so the exiting thread does not touch it again. Without a parent, the
+ * kernel's waiter (launch_program) is woken instead, or the process releases itself.
+ */
+#include <fs/vfs.h>
+#include <hal_remote.h>
+#include <hal_special.h>
+#include <kern/cluster.h>
+#include <kern/printk.h>
+#include <kern/process.h>
+#include <kern/rpc.h>
+#include <kern/sched.h>
+#include <kern/thread.h>
+#include <libk/errno.h>
+#include <libk/string.h>
+#include <mm/kmem.h>
+
+#define PROC_XP(p_xp, field) ((p_xp) + offsetof(process_t, field))
+
+#define WNOHANG    0x00000001
+#define WUNTRACED  0x00000002
+#define WCONTINUED 0x00000008
+#define WNOTHREAD  0x20000000
+#define WALL       0x40000000
+#define WCLONE     0x80000000u
+
+/* Cluster 0's copies are the machine's. */
+static busylock_t family_lock;
+static xptr_t init_xp = XPTR_NULL; /* [G] the first process's owner copy, while it lives */
+#define FAMILY_LOCK XPTR(0, &family_lock)
+#define INIT_XP     XPTR(0, &init_xp)
+
+void process_family_init(void)
+{
+	kassert(local_cxy == 0);
+	busylock_init(&family_lock, "process.family", LOCK_PROCESS_STATE);
+}
+
+void process_set_init(xptr_t owner_xp)
+{
+	remote_busylock_acquire(FAMILY_LOCK);
+	hal_remote_sxp(INIT_XP, owner_xp);
+	remote_busylock_release(FAMILY_LOCK);
+}
+
+pid_t process_ppid(xptr_t owner_xp)
+{
+	pid_t ppid;
+
+	remote_busylock_acquire(FAMILY_LOCK);
+	ppid = hal_remote_l32(PROC_XP(owner_xp, ppid));
+	remote_busylock_release(FAMILY_LOCK);
+	return ppid;
+}
+
+/* Release the ended process @ref_xp where it lives. */
+static void release_anywhere(xptr_t ref_xp)
+{
+	rpc_desc_t desc = { .type = RPC_PROCESS_RELEASE };
+
+	if (GET_CXY(ref_xp) == local_cxy) {
+		process_release(ref_xp);
+		return;
+	}
+	desc.args[0] = ref_xp;
+	rpc_send(GET_CXY(ref_xp), &desc);
+}
+
+void process_rpc_release(xptr_t desc_xp)
+{
+	process_release(hal_remote_lxp(desc_xp + offsetof(rpc_desc_t, args)));
+	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+}
+
+/* Link @child under @parent (XPTR_NULL: none, it reaps itself). Caller: the family lock. */
+static void adopt(xptr_t parent, xptr_t child)
+{
+	hal_remote_sxp(PROC_XP(child, parent_xp), parent);
+	if (parent == XPTR_NULL) {
+		hal_remote_s32(PROC_XP(child, ppid), 0);
+		hal_remote_s32(PROC_XP(child, reap_self), 1);
+		return;
+	}
+	hal_remote_s32(PROC_XP(child, ppid), hal_remote_l32(PROC_XP(parent, pid)));
+	xlist_add_last(PROC_XP(parent, children_root), PROC_XP(child, children_link));
+}
+
+void process_family_exit(xptr_t owner_xp)
+{
+	xptr_t orphans[16]; /* zombies left without a parent, released after the lock */
+	uint32_t orphans_nr = 0;
+	xptr_t new_parent, parent, e;
+	bool reap_self, waited_by_kernel;
+
+	for (;;) {
+		bool more = false;
+
+		remote_busylock_acquire(FAMILY_LOCK);
+		new_parent = hal_remote_lxp(INIT_XP);
+		if (new_parent == owner_xp) { /* init ends: the orphans reap themselves from now on */
+			new_parent = XPTR_NULL;
+			hal_remote_sxp(INIT_XP, XPTR_NULL);
+		}
+		while ((e = xlist_first(PROC_XP(owner_xp, children_root))) != XPTR_NULL) {
+			xptr_t child = XLIST_ELEMENT(e, process_t, children_link);
+			bool zombie = hal_remote_l32(PROC_XP(child, zombie)) != 0;
+
+			if (zombie && new_parent == XPTR_NULL && orphans_nr == 16) {
+				more = true; /* release these first, then come back for the rest */
+				break;
+			}
+			xlist_unlink(e);
+			adopt(new_parent, child);
+			if (zombie && new_parent == XPTR_NULL) {
+				hal_remote_s32(PROC_XP(child, reaped), 1);
+				orphans[orphans_nr++] = child;
+			}
+		}
+		if (!more)
+			break;
+		remote_busylock_release(FAMILY_LOCK);
+		for (uint32_t i = 0; i < orphans_nr; i++)
+			release_anywhere(orphans[i]);
+		orphans_nr = 0;
+	}
+	if (new_parent != XPTR_NULL)
+		waitq_wake_all(PROC_XP(new_parent, child_wait)); /* it may have got zombies */
+
+	parent = hal_remote_lxp(PROC_XP(owner_xp, parent_xp));
+	reap_self = hal_remote_l32(PROC_XP(owner_xp, reap_self)) != 0;
+	waited_by_kernel = parent == XPTR_NULL && !reap_self;
+	if (hal_remote_l32(PROC_XP(owner_xp, vfork_waiting)))
+		waitq_wake_all(PROC_XP(owner_xp, vfork_wait));
+	if (parent != XPTR_NULL) {
+		/* From now on the parent may release us: the last touch of the process is here. */
+		hal_remote_s32(PROC_XP(owner_xp, zombie), 1);
+		waitq_wake_all(PROC_XP(parent, child_wait));
+	}
+	remote_busylock_release(FAMILY_LOCK);
+
+	for (uint32_t i = 0; i < orphans_nr; i++)
+		release_anywhere(orphans[i]);
+	if (waited_by_kernel)
+		process_mark_exited(owner_xp);
+	else if (reap_self)
+		release_anywhere(owner_xp);
+}
+
+void process_exec_done(xptr_t owner_xp)
+{
+	remote_busylock_acquire(FAMILY_LOCK);
+	if (hal_remote_l32(PROC_XP(owner_xp, vfork_waiting)))
+		waitq_wake_all(PROC_XP(owner_xp, vfork_wait));
+	hal_remote_s32(PROC_XP(owner_xp, vfork_waiting), 0);
+	remote_busylock_release(FAMILY_LOCK);
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* fork                                                                                         */
+
+/* The parent's files, directory and signal actions into the new reference @child (local). */
+static void copy_files(process_t *child, xptr_t parent_ref)
+{
+	xptr_t lock = PROC_XP(parent_ref, files_lock);
+
+	vfs_inode_put(child->cwd_xp); /* process_create's: the parent's replaces it */
+	remote_busylock_acquire(lock);
+	for (int fd = 0; fd < CONFIG_MAX_FILES; fd++) {
+		xptr_t f = hal_remote_lxp(PROC_XP(parent_ref, files[fd]));
+		if (f != XPTR_NULL)
+			vfs_file_dup(f);
+		child->files[fd] = f;
+	}
+	child->cloexec = hal_remote_l64(PROC_XP(parent_ref, cloexec));
+	child->cwd_xp = hal_remote_lxp(PROC_XP(parent_ref, cwd_xp));
+	vfs_inode_get(child->cwd_xp);
+	hal_remote_memcpy(XPTR(local_cxy, child->sigactions), PROC_XP(parent_ref, sigactions),
+			  sizeof(child->sigactions));
+	remote_busylock_release(lock);
+	child->exec_inode_xp = hal_remote_lxp(PROC_XP(parent_ref, exec_inode_xp));
+	if (child->exec_inode_xp != XPTR_NULL)
+		vfs_inode_get(child->exec_inode_xp);
+}
+
+/* What process_make_fork needs (on the caller's stack, read by RPC). */
+typedef struct fork_args_s {
+	xptr_t       parent_ref;  /* the parent's reference copy                 */
+	xptr_t       parent_owner;/* the parent's owner copy                     */
+	xptr_t       start_xp;    /* the child thread's user_start_t              */
+	uint64_t     sigmask;     /* the forking thread's blocked signals         */
+	uint32_t     exit_signal;
+	uint32_t     vfork;       /* the parent waits for the child's exec or end */
+	pid_t        pid;         /* [out] */
+	xptr_t       thread_xp;   /* [out] */
+	error_t      error;       /* [out] */
+} fork_args_t;
+
+/* Make the child in the local cluster. */
+static void process_make_fork(fork_args_t *a)
+{
+	char name[PROCESS_NAME_MAX];
+	user_start_t start;
+	process_t *child;
+	xptr_t child_xp, thread_xp;
+	uint32_t trdid;
+	error_t error;
+
+	hal_remote_strcpy(XPTR(local_cxy, name), PROC_XP(a->parent_ref, name), sizeof(name));
+	hal_remote_memcpy(XPTR(local_cxy, &start), a->start_xp, sizeof(start));
+	error = process_create(name, &child);
+	if (error) {
+		a->error = error;
+		return;
+	}
+	child_xp = XPTR(local_cxy, child);
+	child->exit_signal = a->exit_signal;
+	copy_files(child, a->parent_ref);
+	error = vmm_fork(&child->vmm, PROC_XP(a->parent_ref, vmm));
+	if (!error)
+		error = process_thread_create(child_xp, local_cxy, (lid_t)-1, &start, false, &trdid,
+					      &thread_xp);
+	if (error) {
+		process_release(child_xp); /* it never had a thread */
+		a->error = error;
+		return;
+	}
+	((thread_t *)GET_PTR(thread_xp))->sigmask = a->sigmask;
+	child->main_trdid = trdid;
+
+	remote_busylock_acquire(FAMILY_LOCK);
+	adopt(a->parent_owner, child_xp);
+	child->reap_self = 0;
+	child->vfork_waiting = a->vfork;
+	remote_busylock_release(FAMILY_LOCK);
+	a->pid = child->pid;
+	a->thread_xp = thread_xp;
+	a->error = 0;
+}
+
+void process_rpc_fork(xptr_t desc_xp)
+{
+	xptr_t a_xp = hal_remote_lxp(desc_xp + offsetof(rpc_desc_t, args));
+	fork_args_t a;
+
+	hal_remote_memcpy(XPTR(local_cxy, &a), a_xp, sizeof(a));
+	process_make_fork(&a);
+	hal_remote_memcpy(a_xp, XPTR(local_cxy, &a), sizeof(a));
+	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+}
+
+error_t process_fork(cxy_t cxy, const user_start_t *start, uint32_t exit_signal, bool vfork,
+		     pid_t *pid, xptr_t *thread_xp)
+{
+	thread_t *self = thread_current();
+	fork_args_t a = {
+		.parent_ref = self->process->ref_xp,
+		.parent_owner = self->process->owner_xp,
+		.start_xp = XPTR(local_cxy, (void *)start),
+		.sigmask = self->sigmask,
+		.exit_signal = exit_signal,
+		.vfork = vfork,
+	};
+
+	if (cxy >= cluster_count())
+		return EINVAL;
+	if (cxy == local_cxy) {
+		process_make_fork(&a);
+	} else {
+		rpc_desc_t desc = { .type = RPC_PROCESS_FORK };
+		desc.args[0] = XPTR(local_cxy, &a);
+		rpc_send(cxy, &desc);
+	}
+	if (a.error)
+		return a.error;
+	*pid = a.pid;
+	*thread_xp = a.thread_xp;
+	return 0;
+}
+
+error_t process_vfork_wait(pid_t pid)
+{
+	xptr_t self_owner = thread_current()->process->owner_xp, e;
+	error_t error = 0;
+
+	remote_busylock_acquire(FAMILY_LOCK);
+	for (;;) {
+		xptr_t child = XPTR_NULL;
+
+		XLIST_FOREACH(PROC_XP(self_owner, children_root), e) {
+			xptr_t c = XLIST_ELEMENT(e, process_t, children_link);
+			if (hal_remote_l32(PROC_XP(c, pid)) == pid)
+				child = c;
+		}
+		if (child == XPTR_NULL || !hal_remote_l32(PROC_XP(child, vfork_waiting)) ||
+		    hal_remote_l32(PROC_XP(child, zombie)))
+			break;
+		error = waitq_wait_killable(PROC_XP(child, vfork_wait), FAMILY_LOCK);
+		if (error)
+			break;
+	}
+	remote_busylock_release(FAMILY_LOCK);
+	return error;
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* wait4                                                                                        */
+
+/* True if the child @c matches wait4's @pid for a caller in process group @pgid. */
+static bool matches(xptr_t c, int64_t pid)
+{
+	if (pid == -1)
+		return true;
+	if (pid > 0)
+		return hal_remote_l32(PROC_XP(c, pid)) == (pid_t)pid;
+	/* Process groups: pid 0 (the caller's group) and -pgid. */
+	return process_in_group(c, pid == 0 ? 0 : (pid_t)-pid);
+}
+
+int64_t process_wait_child(int64_t pid, int *status, uint32_t options)
+{
+	xptr_t self_owner = thread_current()->process->owner_xp, e;
+	xptr_t found = XPTR_NULL;
+	pid_t found_pid = 0;
+	int64_t ret;
+
+	if (options & ~(uint32_t)(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE))
+		return -EINVAL;
+	if (pid == INT32_MIN)
+		return -ESRCH; /* as Linux: -INT_MIN is no group */
+	remote_busylock_acquire(FAMILY_LOCK);
+	for (;;) {
+		bool any = false;
+
+		XLIST_FOREACH(PROC_XP(self_owner, children_root), e) {
+			xptr_t c = XLIST_ELEMENT(e, process_t, children_link);
+			if (!matches(c, pid))
+				continue;
+			any = true;
+			if (hal_remote_l32(PROC_XP(c, zombie)) && !hal_remote_l32(PROC_XP(c, reaped))) {
+				found = c;
+				break;
+			}
+		}
+		if (found != XPTR_NULL) {
+			xlist_unlink(PROC_XP(found, children_link));
+			hal_remote_s32(PROC_XP(found, reaped), 1);
+			found_pid = hal_remote_l32(PROC_XP(found, pid));
+			*status = (int)hal_remote_l32(PROC_XP(found, exit_status));
+			ret = found_pid;
+			break;
+		}
+		if (!any) {
+			ret = -ECHILD;
+			break;
+		}
+		if (options & WNOHANG) {
+			ret = 0;
+			break;
+		}
+		if (waitq_wait_killable(PROC_XP(self_owner, child_wait), FAMILY_LOCK)) {
+			ret = -EINTR;
+			break;
+		}
+	}
+	remote_busylock_release(FAMILY_LOCK);
+	if (found != XPTR_NULL)
+		release_anywhere(found);
+	return ret;
+}
+
+bool process_in_group(xptr_t owner_xp, pid_t pgid)
+{
+	(void)owner_xp;
+	return pgid == 0; /* MERGE: process groups (signal.c) */
+}

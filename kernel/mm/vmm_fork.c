@@ -1,0 +1,432 @@
+/*
+ * vmm_fork.c - the address space of a fork, and copy on write (see vmm.h and docs/fork.md).
+ *
+ * Fork (vmm_fork). The child's reference VMM is created in the cluster the placement chose; the
+ * sharing is done where the parent's reference lives (RPC_VMM_FORK), because its VSL is a tree of
+ * local pointers. There, in three steps:
+ *   1. parent.forks_in_progress++: copy-on-write faults of the parent wait until step 3;
+ *   2. with the parent's VSL read-locked (no munmap, mprotect or exec can change it), each vseg is
+ *      copied into an array in the child's cluster, and each mapped PTE but CODE's, under its lock
+ *      in the parent's reference GPT: copied into the child's GPT (hal_gpt_pte_copy), its frame's
+ *      forks counter incremented, and the page made copy-on-write in both;
+ *   3. the lock released, every GPT copy of the parent marks the same pages copy-on-write
+ *      (hal_gpt_set_cow, which waits for a PTE a fault is filling), then one TLB shootdown over
+ *      every core that ran the parent; forks_in_progress--.
+ * The child's thread starts only after vmm_fork returned, so it never sees a page its parent's
+ * threads still write. A copy-on-write fault of the parent during step 3 could otherwise copy a
+ * frame that a sibling still writes through a stale writable PTE of another copy: the write would
+ * be lost; hence the wait of step 1.
+ *
+ * Frames shared by forks. page_t.forks counts the processes sharing a frame beyond the first
+ * (under page_t.lock). Whoever unmaps a shared frame decrements the counter instead of freeing it
+ * (vmm_doom_frame); the last one frees it. A write to a copy-on-write page (vmm_handle_cow) copies
+ * the frame while the counter is not 0 (decrementing it), and reuses it once it is.
+ */
+#include <hal_gpt.h>
+#include <hal_remote.h>
+#include <hal_special.h>
+#include <hal_tlb.h>
+#include <hal_upcalls.h>
+#include <kern/cluster.h>
+#include <kern/ipi.h>
+#include <kern/printk.h>
+#include <kern/process.h>
+#include <kern/rpc.h>
+#include <kern/sched.h>
+#include <libk/bits.h>
+#include <libk/errno.h>
+#include <libk/string.h>
+#include <mm/kmem.h>
+#include <mm/page.h>
+#include <mm/ppm.h>
+#include <mm/vmm.h>
+
+#define VMM_FIELD(vmm_xp, field) ((vmm_xp) + offsetof(vmm_t, field))
+#define PROC_OF_VMM(vmm_xp) ((vmm_xp) - offsetof(process_t, vmm))
+#define STAT_XP(vmm, field) XPTR(local_cxy, &(vmm)->stats.field)
+
+/* The page descriptor of frame @ppn. */
+static xptr_t frame_page(ppn_t ppn)
+{
+	return ppm_base2page((paddr_t)ppn << CONFIG_PAGE_SHIFT);
+}
+
+/* Add @delta to the forks counter of frame @ppn; returns the value before. */
+static uint32_t forks_add(ppn_t ppn, int32_t delta)
+{
+	xptr_t page_xp = frame_page(ppn);
+	xptr_t lock = page_xp + offsetof(page_t, lock);
+	uint32_t old;
+
+	remote_busylock_acquire(lock);
+	old = hal_remote_l32(page_xp + offsetof(page_t, forks));
+	kassert(delta >= 0 || old > 0);
+	hal_remote_s32(page_xp + offsetof(page_t, forks), old + (uint32_t)delta);
+	remote_busylock_release(lock);
+	return old;
+}
+
+bool vmm_frame_unshare(ppn_t ppn)
+{
+	xptr_t page_xp = frame_page(ppn);
+	xptr_t lock = page_xp + offsetof(page_t, lock);
+	uint32_t forks;
+
+	remote_busylock_acquire(lock);
+	forks = hal_remote_l32(page_xp + offsetof(page_t, forks));
+	if (forks)
+		hal_remote_s32(page_xp + offsetof(page_t, forks), forks - 1);
+	remote_busylock_release(lock);
+	return forks != 0;
+}
+
+/* The GPT copies of the process whose reference VMM is @ref_vmm_xp, the reference's excluded. */
+typedef struct copies_s {
+	uint32_t n;
+	xptr_t   vmm[CONFIG_MAX_CLUSTERS];
+} copies_t;
+
+/* Run @fn on each VMM copy but the reference, with the owner's copies lock held (a copy leaves the
+ * list, then is destroyed: under the lock, none of them goes). */
+static void for_each_copy(xptr_t ref_vmm_xp, void (*fn)(xptr_t vmm_xp, void *arg), void *arg)
+{
+	xptr_t proc_xp = PROC_OF_VMM(ref_vmm_xp);
+	xptr_t owner_xp = hal_remote_lxp(proc_xp + offsetof(process_t, owner_xp));
+	xptr_t lock = owner_xp + offsetof(process_t, copies_lock), e;
+
+	remote_busylock_acquire(lock);
+	XLIST_FOREACH(owner_xp + offsetof(process_t, copies_root), e) {
+		xptr_t vmm_xp = XLIST_ELEMENT(e, process_t, copies_link) + offsetof(process_t, vmm);
+		if (vmm_xp != ref_vmm_xp)
+			fn(vmm_xp, arg);
+	}
+	remote_busylock_release(lock);
+}
+
+static void collect_cores(xptr_t vmm_xp, void *arg)
+{
+	uint32_t *masks = arg;
+
+	masks[GET_CXY(vmm_xp)] |= hal_remote_l32(VMM_FIELD(vmm_xp, cores_mask));
+}
+
+void vmm_shootdown(xptr_t ref_vmm_xp)
+{
+	uint32_t masks[CONFIG_MAX_CLUSTERS] = { 0 };
+
+	collect_cores(ref_vmm_xp, masks);
+	for_each_copy(ref_vmm_xp, collect_cores, masks);
+	ipi_shootdown(masks, cluster_count());
+}
+
+typedef struct pte_value_s {
+	vpn_t    vpn;
+	uint32_t attr;
+	ppn_t    ppn;
+} pte_value_t;
+
+static void update_copy(xptr_t vmm_xp, void *arg)
+{
+	const pte_value_t *v = arg;
+	xptr_t gpt_xp = VMM_FIELD(vmm_xp, gpt);
+	uint32_t attr;
+	ppn_t ppn;
+
+	/* Locked: a copy_pte in flight read the old value; it writes it first, then we overwrite. */
+	if (!hal_gpt_lock_pte_if_present(gpt_xp, v->vpn, &attr, &ppn))
+		return;
+	if (attr & GPT_MAPPED)
+		hal_gpt_set_pte(gpt_xp, v->vpn, v->attr, v->ppn);
+	else
+		hal_gpt_unlock_pte(gpt_xp, v->vpn);
+}
+
+void vmm_global_update_pte(xptr_t ref_vmm_xp, vpn_t vpn, uint32_t attr, ppn_t ppn)
+{
+	pte_value_t v = { vpn, attr & ~GPT_LOCKED, ppn };
+
+	for_each_copy(ref_vmm_xp, update_copy, &v);
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* fork                                                                                         */
+
+/* What vmm_rpc_fork needs, in the child's cluster. */
+typedef struct fork_job_s {
+	xptr_t   parent_vmm;  /* the parent's reference VMM                                   */
+	xptr_t   child_vmm;   /* the child's reference VMM                                    */
+	vseg_t  *vsegs;       /* [out] copies of the parent's vsegs, allocated in the child's cluster */
+	uint32_t vsegs_nr;    /* [out]                                                         */
+	error_t  error;       /* [out]                                                         */
+} fork_job_t;
+
+/* Share the mapped pages of @vseg (parent's reference, local) with the child's GPT @child_gpt_xp. */
+static error_t share_vseg(vmm_t *parent, const vseg_t *vseg, xptr_t child_gpt_xp)
+{
+	xptr_t gpt_xp = XPTR(local_cxy, &parent->gpt);
+	vpn_t end = vseg->vpn_base + vseg->vpn_size;
+	bool shared = vseg->type != VSEG_TYPE_FILE; /* a FILE page is the mapper's: no COW */
+
+	for (vpn_t vpn = hal_gpt_next_mapped(gpt_xp, vseg->vpn_base, end); vpn < end;
+	     vpn = hal_gpt_next_mapped(gpt_xp, vpn + 1, end)) {
+		uint32_t attr, cow_attr;
+		ppn_t ppn, copied;
+		bool mapped;
+		error_t error = hal_gpt_lock_pte(gpt_xp, vpn, &attr, &ppn);
+
+		if (error)
+			return error;
+		if (!(attr & GPT_MAPPED)) {
+			hal_gpt_unlock_pte(gpt_xp, vpn);
+			continue;
+		}
+		error = hal_gpt_pte_copy(child_gpt_xp, vpn, gpt_xp, vpn, shared, &copied, &mapped);
+		if (error || !shared) {
+			hal_gpt_unlock_pte(gpt_xp, vpn);
+			if (error)
+				return error;
+			continue;
+		}
+		forks_add(ppn, 1);
+		/* Read-only pages too: a later mprotect must not make a shared frame writable. */
+		cow_attr = (attr & ~(GPT_WRITABLE | GPT_LOCKED)) | GPT_COW;
+		hal_gpt_update_pte(child_gpt_xp, vpn, cow_attr, ppn);
+		hal_gpt_update_pte(gpt_xp, vpn, cow_attr, ppn); /* keeps our lock */
+		hal_gpt_unlock_pte(gpt_xp, vpn);
+	}
+	return 0;
+}
+
+/* A public vseg range the copies of the parent must mark copy-on-write. */
+static void mark_copy(xptr_t vmm_xp, void *arg)
+{
+	const fork_job_t *job = arg;
+	xptr_t gpt_xp = VMM_FIELD(vmm_xp, gpt);
+
+	for (uint32_t i = 0; i < job->vsegs_nr; i++) {
+		xptr_t v = XPTR(GET_CXY(job->child_vmm), &job->vsegs[i]);
+		uint32_t type = hal_remote_l32(v + offsetof(vseg_t, type));
+		uint32_t flags = hal_remote_l32(v + offsetof(vseg_t, flags));
+
+		if (type == VSEG_TYPE_CODE || type == VSEG_TYPE_FILE || (flags & VSEG_PRIVATE))
+			continue;
+		hal_gpt_set_cow(gpt_xp, hal_remote_l64(v + offsetof(vseg_t, vpn_base)),
+				hal_remote_l64(v + offsetof(vseg_t, vpn_size)));
+	}
+}
+
+/* vmm_fork's work, in the cluster of the parent's reference @parent (local). */
+static void fork_in_parent(vmm_t *parent, fork_job_t *job)
+{
+	cxy_t child_cxy = GET_CXY(job->child_vmm);
+	xptr_t child_gpt_xp = VMM_FIELD(job->child_vmm, gpt);
+	vseg_t *vseg;
+	uint32_t n = 0, max;
+	error_t error = 0;
+
+	kassert(vmm_is_reference(parent));
+	__atomic_fetch_add(&parent->forks_in_progress, 1, __ATOMIC_ACQ_REL);
+	rwlock_rd_acquire(&parent->vsl_lock);
+	max = vsl_count(&parent->vsl);
+	job->vsegs = max ? kmem_remote_alloc(child_cxy, max * sizeof(vseg_t), KMEM_ZERO) : NULL;
+	if (max && !job->vsegs)
+		error = ENOMEM;
+	for (vseg = vsl_first(&parent->vsl); vseg && !error; vseg = vsl_next(vseg)) {
+		hal_remote_memcpy(XPTR(child_cxy, &job->vsegs[n]), XPTR(local_cxy, vseg),
+				  sizeof(*vseg));
+		n++;
+		if (vseg->type != VSEG_TYPE_CODE)
+			error = share_vseg(parent, vseg, child_gpt_xp);
+	}
+	job->vsegs_nr = n;
+	if (!error) { /* the child's allocators start where the parent's are */
+		xptr_t stacks = VMM_FIELD(job->child_vmm, stacks);
+
+		busylock_acquire(&parent->stacks.lock);
+		hal_remote_s32(stacks + offsetof(vspace_stack_t, used), parent->stacks.used);
+		hal_remote_memcpy(stacks + offsetof(vspace_stack_t, bitmap),
+				  XPTR(local_cxy, parent->stacks.bitmap), sizeof(parent->stacks.bitmap));
+		busylock_release(&parent->stacks.lock);
+		hal_remote_s64(VMM_FIELD(job->child_vmm, brk_base), parent->brk_base);
+		hal_remote_s64(VMM_FIELD(job->child_vmm, brk_top), parent->brk_top);
+	}
+	rwlock_rd_release(&parent->vsl_lock);
+
+	/* Step 3, also after a failure: some pages of the parent may be copy-on-write already. */
+	for_each_copy(XPTR(local_cxy, parent), mark_copy, job);
+	vmm_shootdown(XPTR(local_cxy, parent));
+	__atomic_fetch_sub(&parent->forks_in_progress, 1, __ATOMIC_ACQ_REL);
+	job->error = error;
+}
+
+void vmm_rpc_fork(xptr_t desc_xp)
+{
+	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
+	xptr_t job_xp = hal_remote_lxp(args);
+	fork_job_t job;
+
+	hal_remote_memcpy(XPTR(local_cxy, &job), job_xp, sizeof(job));
+	fork_in_parent(GET_PTR(job.parent_vmm), &job);
+	hal_remote_memcpy(job_xp, XPTR(local_cxy, &job), sizeof(job));
+	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+}
+
+error_t vmm_fork(vmm_t *child, xptr_t parent_xp)
+{
+	fork_job_t job = { .parent_vmm = parent_xp, .child_vmm = XPTR(local_cxy, child) };
+	error_t error = 0;
+
+	kassert(vmm_is_reference(child) && vsl_count(&child->vsl) == 0);
+	if (GET_CXY(parent_xp) == local_cxy) {
+		fork_in_parent(GET_PTR(parent_xp), &job);
+	} else {
+		rpc_desc_t desc = { .type = RPC_VMM_FORK };
+		desc.args[0] = XPTR(local_cxy, &job);
+		rpc_send(GET_CXY(parent_xp), &desc);
+	}
+	/* Nobody sees the child yet: its VSL is filled without its lock. A vseg that cannot be
+	 * inserted gives back the pages shared for it at once (vmm_destroy only knows the VSL). */
+	for (uint32_t i = 0; i < job.vsegs_nr; i++) {
+		vseg_t *v = error ? NULL : vseg_alloc();
+
+		if (v) {
+			*v = job.vsegs[i];
+			memset(&v->node, 0, sizeof(v->node));
+			error = vsl_insert(&child->vsl, v);
+			if (!error)
+				continue;
+			vseg_free(v);
+		}
+		error = error ? error : ENOMEM;
+		memset(&job.vsegs[i].node, 0, sizeof(job.vsegs[i].node));
+		vmm_unmap_vseg(child, &job.vsegs[i], XPTR_NULL);
+	}
+	kmem_free(job.vsegs);
+	return job.error ? job.error : error;
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* copy on write                                                                                */
+
+bool vmm_is_cow(vmm_t *vmm, vaddr_t vaddr)
+{
+	uint32_t attr;
+	ppn_t ppn;
+
+	hal_gpt_get_pte(XPTR(local_cxy, &vmm->gpt), vaddr >> CONFIG_PAGE_SHIFT, &attr, &ppn);
+	return (attr & (GPT_MAPPED | GPT_COW)) == (GPT_MAPPED | GPT_COW);
+}
+
+/* A copy of the frame @ppn placed for @vpn of @vseg; XPTR_NULL without memory. */
+static xptr_t copy_frame(const vseg_t *vseg, vpn_t vpn, ppn_t ppn)
+{
+	paddr_t pa = (paddr_t)ppn << CONFIG_PAGE_SHIFT;
+	xptr_t page_xp = ppm_remote_alloc_pages(vseg_placement(vseg, vpn, local_cxy, cluster_count()),
+						0);
+
+	if (page_xp != XPTR_NULL)
+		hal_remote_memcpy(XPTR(GET_CXY(page_xp), ppm_page2kva(page_xp)),
+				  XPTR(cluster_of_paddr(pa), hal_paddr_to_kva(pa)), CONFIG_PAGE_SIZE);
+	return page_xp;
+}
+
+/*
+ * The COW fault proper, the local VSL read-locked and @vseg allowing the write. @gpt_xp is the GPT
+ * owning the mapping; @global: it is the reference's of a public vseg (the copies follow it).
+ */
+static error_t cow_in_vseg(vmm_t *vmm, const vseg_t *vseg, vpn_t vpn, xptr_t gpt_xp, bool global)
+{
+	xptr_t local_gpt_xp = XPTR(local_cxy, &vmm->gpt);
+	uint32_t attr, new_attr;
+	ppn_t ppn, new_ppn;
+	bool copied = false;
+	error_t error = hal_gpt_lock_pte(gpt_xp, vpn, &attr, &ppn);
+
+	if (error)
+		return error;
+	if (!(attr & GPT_MAPPED)) { /* unmapped meanwhile: the retry faults normally */
+		hal_gpt_unlock_pte(gpt_xp, vpn);
+		return 0;
+	}
+	if (!(attr & GPT_COW)) {
+		/* Another thread resolved it: copy the owner's PTE into ours (a copy's). */
+		hal_gpt_unlock_pte(gpt_xp, vpn);
+		if (gpt_xp != local_gpt_xp) {
+			uint32_t a;
+			ppn_t p;
+			if (hal_gpt_lock_pte_if_present(local_gpt_xp, vpn, &a, &p)) {
+				hal_gpt_get_pte(gpt_xp, vpn, &attr, &ppn);
+				if ((a & GPT_MAPPED) && (attr & GPT_MAPPED) && !(attr & GPT_LOCKED))
+					hal_gpt_set_pte(local_gpt_xp, vpn, attr, ppn);
+				else
+					hal_gpt_unlock_pte(local_gpt_xp, vpn);
+			}
+		}
+		hal_tlb_flush_page(vpn);
+		return 0;
+	}
+	if (hal_remote_l32(VMM_FIELD(vmm->ref_xp, forks_in_progress))) {
+		hal_gpt_unlock_pte(gpt_xp, vpn); /* a fork is sharing the pages: wait for its end */
+		sched_yield();
+		return 0;
+	}
+	new_ppn = ppn;
+	if (vmm_frame_unshare(ppn)) { /* others share it: ours becomes a copy */
+		xptr_t page_xp = copy_frame(vseg, vpn, ppn);
+
+		if (page_xp == XPTR_NULL) {
+			forks_add(ppn, 1); /* still shared */
+			hal_gpt_unlock_pte(gpt_xp, vpn);
+			return ENOMEM;
+		}
+		new_ppn = ppm_page2base(page_xp) >> CONFIG_PAGE_SHIFT;
+		copied = true;
+	}
+	new_attr = (attr & ~(GPT_COW | GPT_LOCKED)) | GPT_WRITABLE;
+	hal_gpt_update_pte(gpt_xp, vpn, new_attr, new_ppn); /* keeps our lock */
+	if (global)
+		vmm_global_update_pte(vmm->ref_xp, vpn, new_attr, new_ppn);
+	/* No core may go on reading the old frame through a stale entry, nor write the new one
+	 * before every copy sees it. */
+	if (global)
+		vmm_shootdown(vmm->ref_xp);
+	else
+		ipi_flush_cluster_tlbs(__atomic_load_n(&vmm->cores_mask, __ATOMIC_ACQUIRE));
+	hal_gpt_unlock_pte(gpt_xp, vpn);
+	if (copied)
+		hal_remote_atomic_add64(STAT_XP(vmm, cow_copies), 1);
+	return 0;
+}
+
+error_t vmm_handle_cow(vmm_t *vmm, vaddr_t vaddr)
+{
+	uint64_t t0 = hal_get_cycles();
+	vpn_t vpn = vaddr >> CONFIG_PAGE_SHIFT;
+	vseg_t *vseg;
+	error_t error;
+
+	rwlock_rd_acquire(&vmm->vsl_lock);
+	vseg = vsl_lookup(&vmm->vsl, vaddr);
+	if (!vseg && !vmm_is_reference(vmm)) {
+		/* A copy forgot the vseg (an invalidation) but not yet the PTE: the ordinary path
+		 * fetches it; the retried write comes back here. */
+		rwlock_rd_release(&vmm->vsl_lock);
+		return vmm_handle_page_fault(vmm, vaddr, HAL_ACCESS_WRITE);
+	}
+	if (!vseg || !(vseg->flags & VSEG_WRITE)) {
+		error = EFAULT;
+	} else {
+		bool local = (vseg->flags & VSEG_PRIVATE) || vmm_is_reference(vmm);
+		xptr_t gpt_xp = local ? XPTR(local_cxy, &vmm->gpt) : VMM_FIELD(vmm->ref_xp, gpt);
+
+		error = cow_in_vseg(vmm, vseg, vpn, gpt_xp, !(vseg->flags & VSEG_PRIVATE));
+	}
+	rwlock_rd_release(&vmm->vsl_lock);
+	if (error == EFAULT)
+		hal_remote_atomic_add64(STAT_XP(vmm, failed_faults), 1);
+	else if (!error) {
+		hal_remote_atomic_add64(STAT_XP(vmm, cow_faults), 1);
+		hal_remote_atomic_add64(STAT_XP(vmm, cow_cycles), hal_get_cycles() - t0);
+	}
+	return error;
+}

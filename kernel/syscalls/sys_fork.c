@@ -1,0 +1,123 @@
+/*
+ * sys_fork.c - new processes: clone without CLONE_VM (fork) or with CLONE_VM | CLONE_VFORK
+ * (vfork, posix_spawn), wait4, getppid (docs/fork.md).
+ */
+#include <hal_context.h>
+#include <hal_remote.h>
+#include <hal_uspace.h>
+#include <kern/cluster.h>
+#include <kern/printk.h>
+#include <kern/process.h>
+#include <kern/thread.h>
+#include <libk/errno.h>
+#include <syscalls/syscall.h>
+
+#define CLONE_VM             0x00000100
+#define CLONE_VFORK          0x00004000
+#define CLONE_SETTLS         0x00080000
+#define CLONE_PARENT_SETTID  0x00100000
+#define CLONE_CHILD_CLEARTID 0x00200000
+#define CLONE_CHILD_SETTID   0x01000000
+#define CLONE_EXIT_SIGNAL    0x000000ff
+#define CLONE_FORK_KNOWN (CLONE_VM | CLONE_VFORK | CLONE_SETTLS | CLONE_PARENT_SETTID | \
+			  CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | CLONE_EXIT_SIGNAL)
+#define NSIG 64
+
+/*
+ * The cluster of a new process: the caller's one-shot hint (place_next) if set, else the least
+ * loaded cluster: fewest processes owned per core, ties to the clusters after the caller's.
+ */
+static cxy_t fork_place(thread_t *self, const char **why)
+{
+	uint32_t best = UINT32_MAX;
+	cxy_t cxy = local_cxy;
+
+	if (self->place_valid) {
+		self->place_valid = 0;
+		*why = "hint";
+		return self->place_cxy;
+	}
+	*why = "load";
+	for (uint32_t i = 1; i <= cluster_count(); i++) {
+		cxy_t c = (cxy_t)((local_cxy + i) % cluster_count());
+		uint32_t load = hal_remote_l32(XPTR(c, &cluster_manager.owned_nr)) * 64 /
+				cluster_cores_of(c);
+		if (load < best) {
+			best = load;
+			cxy = c;
+		}
+	}
+	return cxy;
+}
+
+/* clone for a new process; sys_clone sends here what is not a thread. */
+int64_t sys_clone_process(const uint64_t args[6])
+{
+	uint64_t flags = args[0], sp = args[1], ptid = args[2], tls = args[3], ctid = args[4];
+	thread_t *self = thread_current();
+	user_start_t start = { .pc = hal_user_return_pc(), .arg = 0, .has_regs = true };
+	bool vfork = (flags & (CLONE_VM | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK);
+	const char *why;
+	xptr_t thread_xp;
+	pid_t pid;
+	cxy_t cxy;
+	error_t error;
+
+	if ((flags & ~(uint64_t)CLONE_FORK_KNOWN) || (flags & CLONE_EXIT_SIGNAL) > NSIG)
+		return -EINVAL;
+	if ((flags & CLONE_VM) && !vfork)
+		return -EINVAL; /* a process sharing its parent's memory for good: not supported */
+	if (!self->process || (sp & 15))
+		return -EINVAL;
+	hal_user_regs_current(&start.regs);
+	start.sp = sp ? sp : hal_user_regs_sp(&start.regs);
+	start.tls = (flags & CLONE_SETTLS) ? tls : hal_user_regs_tp(&start.regs);
+	start.clear_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : 0;
+	start.set_tid = (flags & CLONE_CHILD_SETTID) ? ctid : 0;
+	cxy = fork_place(self, &why);
+	error = process_fork(cxy, &start, (uint32_t)(flags & CLONE_EXIT_SIGNAL), vfork, &pid,
+			     &thread_xp);
+	if (error == EAGAIN || error == ENOMEM) { /* that cluster is full: any other will do */
+		for (uint32_t i = 1; i < cluster_count() && (error == EAGAIN || error == ENOMEM); i++) {
+			cxy = (cxy_t)((cxy + 1) % cluster_count());
+			why = "fallback";
+			error = process_fork(cxy, &start, (uint32_t)(flags & CLONE_EXIT_SIGNAL), vfork,
+					     &pid, &thread_xp);
+		}
+	}
+	if (error)
+		return error == ENOMEM ? -ENOMEM : -(int64_t)error;
+	pr_debug("fork: process %x made %x in cluster %x (%s)", self->process->pid, pid, cxy, why);
+	if (flags & CLONE_PARENT_SETTID) /* as Linux: a bad address is not the caller's error */
+		hal_copy_to_uspace(ptid, &pid, sizeof(pid));
+	thread_unblock(thread_xp, THREAD_BLOCKED_NEW);
+	if (vfork) /* the parent goes on once the child has exec'd or ended */
+		process_vfork_wait(pid);
+	return pid;
+}
+
+int64_t sys_wait4(const uint64_t args[6])
+{
+	int status = 0;
+	int64_t ret;
+
+	if (!thread_current()->process)
+		return -ECHILD;
+	ret = process_wait_child((int64_t)(int32_t)args[0], &status, (uint32_t)args[2]);
+	if (ret > 0 && args[1] && hal_copy_to_uspace(args[1], &status, sizeof(status)))
+		return -EFAULT; /* as Linux: the child is reaped all the same */
+	if (ret > 0 && args[3]) { /* struct rusage: no accounting yet, all zero */
+		uint64_t rusage[18] = { 0 };
+		if (hal_copy_to_uspace(args[3], rusage, sizeof(rusage)))
+			return -EFAULT;
+	}
+	return ret;
+}
+
+int64_t sys_getppid(const uint64_t args[6])
+{
+	thread_t *self = thread_current();
+
+	(void)args;
+	return self->process ? process_ppid(self->process->owner_xp) : 0;
+}
