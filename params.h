@@ -33,6 +33,7 @@
 #define CONFIG_MAX_FILES             64      /* file descriptors of a process (one cloexec word)     */
 #define CONFIG_TICK_NS               10000000 /* period of the scheduler tick: 10 ms                */
 #define CONFIG_SCHED_QUANTUM_TICKS   2       /* ticks a thread runs before another may preempt it   */
+#define CONFIG_DQDT_PERIOD_TICKS     5       /* a cluster reports its pages to the DQDT every 50 ms  */
 
 /* ---- time and logging ---- */
 #define CONFIG_PRINTK_LINE_MAX       256     /* longest printk line, the rest is cut                    */

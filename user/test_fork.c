@@ -280,8 +280,8 @@ static void test_concurrent_cow(void)
 	status = reap(pid);
 	for (unsigned int i = 0; i < n; i++) /* two copies would have lost a write */
 		seen += cow_page[i * 8] == 'w';
-	ktap_diag("copies made by the parent meanwhile (its stack and libc data included): %lu",
-		  (unsigned long)copies);
+	ktap_diag("copies made by the parent meanwhile (its stack and libc data included): %ld",
+		  (long)copies);
 	ktap_ok(seen == (int)n && exited_with(status, 0),
 		"cow: %u threads on %u clusters write one shared page at once: one copy holds "
 		"every write, the child still has the old page", n, n);

@@ -131,8 +131,7 @@ static error_t open_check(xptr_t ixp, uint32_t flags)
 	return 0;
 }
 
-/* A new open file in cluster @cxy for the inode @ixp, whose reference it takes over. */
-static error_t file_alloc(cxy_t cxy, xptr_t ixp, uint32_t flags, xptr_t *file_xp)
+error_t vfs_file_alloc(cxy_t cxy, xptr_t ixp, uint32_t flags, xptr_t *file_xp)
 {
 	vfs_file_t *file = kmem_remote_alloc(cxy, sizeof(vfs_file_t), KMEM_ZERO);
 	xptr_t fxp;
@@ -166,7 +165,7 @@ error_t vfs_open(cxy_t file_cxy, xptr_t cwd_xp, const char *path, uint32_t flags
 		return err;
 	err = open_check(ixp, flags);
 	if (!err)
-		err = file_alloc(file_cxy, ixp, flags, file_xp);
+		err = vfs_file_alloc(file_cxy, ixp, flags, file_xp);
 	if (err)
 		vfs_inode_put(ixp);
 	return err;
@@ -180,6 +179,8 @@ void vfs_close(xptr_t file_xp)
 		panic("%s: file %lx has no reference", __func__, file_xp);
 	if (old > 1)
 		return;
+	if (hal_remote_l32(FF(file_xp, type)) == VFS_FIFO)
+		pipe_release(file_xp);
 	vfs_inode_put(hal_remote_lxp(FF(file_xp, inode_xp)));
 	kmem_remote_free(GET_CXY(file_xp), GET_PTR(file_xp));
 	hal_remote_atomic_add64(VFS_CTX(files), -1);

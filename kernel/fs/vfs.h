@@ -51,9 +51,13 @@
 #define S_IFMT   0170000
 #define S_IFDIR  0040000
 #define S_IFCHR  0020000
+#define S_IFIFO  0010000
 #define S_IFREG  0100000
 #define S_IFLNK  0120000
 #define S_IALLUGO 07777      /* permission bits, setuid/setgid/sticky included */
+
+/* Writes to a pipe of at most this many bytes are atomic (Linux's PIPE_BUF). */
+#define PIPE_BUF 4096
 
 /* lseek */
 #define SEEK_SET 0
@@ -264,6 +268,19 @@ error_t vfs_path_of(xptr_t inode_xp, char *buf, size_t size);
 error_t vfs_open(cxy_t file_cxy, xptr_t cwd_xp, const char *path, uint32_t flags, uint32_t mode,
 		 xptr_t *file_xp);
 
+/*
+ * pipe2: a new pipe (an anonymous inode of type FIFO with a ring buffer of 64 KiB, one page if
+ * memory is short) in the calling cluster, and its two open files in cluster @file_cxy:
+ * [out] rd_xp (O_RDONLY) and wr_xp (O_WRONLY), each with one reference. @flags: 0 or O_NONBLOCK
+ * (the caller checked them; O_CLOEXEC is the fd table's). Returns 0 or ENOMEM (nothing left).
+ * Reads return what is there (at least one byte; 0 once empty without a writer), writes of at
+ * most PIPE_BUF bytes are atomic, a write without a reader is -EPIPE, waits end with -EINTR when
+ * the thread is killed, O_NONBLOCK gives -EAGAIN instead of a wait; lseek, pread, pwrite -ESPIPE.
+ * An end stays open while its file has a reference (vfs_file_dup); the pipe is freed with the
+ * last reference of both (docs/pipes.md).
+ */
+error_t vfs_pipe(cxy_t file_cxy, uint32_t flags, xptr_t *rd_xp, xptr_t *wr_xp);
+
 /* Drop a reference on an open file; the last one frees it and drops its inode reference. */
 void vfs_close(xptr_t file_xp);
 
@@ -285,14 +302,15 @@ void vfs_file_set_flags(xptr_t file_xp, uint32_t flags);
  * writing), EISDIR (a directory), EFAULT (the buffer is bad and nothing was transferred; if some
  * bytes were, their count is returned and nothing beyond them changed), EFBIG (writing at the
  * maximal size), ENOSPC (no memory for the data and nothing written), EAGAIN (O_NONBLOCK console
- * without input). A regular file reads 0 at or past its end; O_APPEND writes at the end.
+ * without input, O_NONBLOCK pipe empty or full), EPIPE (a pipe without reader), EINTR (the thread
+ * was killed while a pipe made it wait). A regular file reads 0 at or past its end; O_APPEND writes at the end.
  * @count is capped at 0x7ffff000 (Linux's MAX_RW_COUNT).
  */
 int64_t vfs_read(xptr_t file_xp, uintptr_t ubuf, size_t count);
 int64_t vfs_write(xptr_t file_xp, uintptr_t ubuf, size_t count);
 
 /* The same at @offset, leaving the file offset alone (-EINVAL if @offset < 0, -ESPIPE on the
- * console). pwrite on an O_APPEND file appends, as on Linux. */
+ * console and pipes). pwrite on an O_APPEND file appends, as on Linux. */
 int64_t vfs_pread(xptr_t file_xp, uintptr_t ubuf, size_t count, int64_t offset);
 int64_t vfs_pwrite(xptr_t file_xp, uintptr_t ubuf, size_t count, int64_t offset);
 
@@ -302,7 +320,7 @@ int64_t vfs_kwrite(xptr_t file_xp, const void *kbuf, size_t count);
 
 /*
  * lseek: the new offset, or -EINVAL (bad @whence, a negative or overflowing result; SEEK_END on a
- * directory), -ESPIPE (console). /dev/null and /dev/zero always answer 0.
+ * directory), -ESPIPE (console, pipes). /dev/null and /dev/zero always answer 0.
  */
 int64_t vfs_lseek(xptr_t file_xp, int64_t offset, int whence);
 

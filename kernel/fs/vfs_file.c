@@ -246,6 +246,8 @@ static int64_t file_read(xptr_t fxp, vfs_buf_t buf, size_t count, const uint64_t
 		return -EFAULT; /* as Linux's access_ok, before anything else */
 	if (type == VFS_DIR)
 		return -EISDIR;
+	if (type == VFS_FIFO)
+		return at ? -ESPIPE : pipe_read(fxp, buf, count);
 	if (type == VFS_DEV) {
 		ops = &vfs_devices[hal_remote_l32(FF(fxp, dev))];
 		if (at && !ops->seekable)
@@ -267,6 +269,8 @@ static int64_t file_write(xptr_t fxp, vfs_buf_t buf, size_t count, const uint64_
 		count = MAX_RW_COUNT;
 	if (buf.user && !hal_uspace_range_ok(buf.addr, count))
 		return -EFAULT;
+	if (type == VFS_FIFO)
+		return at ? -ESPIPE : pipe_write(fxp, buf, count);
 	if (type == VFS_DEV) {
 		ops = &vfs_devices[hal_remote_l32(FF(fxp, dev))];
 		if (at && !ops->seekable)
@@ -342,6 +346,8 @@ int64_t vfs_lseek(xptr_t file_xp, int64_t offset, int whence)
 	xptr_t ixp = hal_remote_lxp(FF(file_xp, inode_xp));
 	int64_t target;
 
+	if (type == VFS_FIFO)
+		return -ESPIPE;
 	if (type == VFS_DEV)
 		return vfs_devices[hal_remote_l32(FF(file_xp, dev))].seekable ? 0 : -ESPIPE;
 	remote_rwlock_rd_acquire(ILOCK(ixp));

@@ -2,8 +2,9 @@
  * vfs_inode.c - inodes and directory entries: creation, references and links, lookup of a name in
  * one directory, stat (vfs_private.h has the structures and the lifetime rules).
  *
- * Every inode and dentry is a kmem object of cluster 0, reached through hal_remote_* from any
- * cluster; nothing here holds more than one VFS lock.
+ * Every inode and dentry is a kmem object of cluster 0 (but a pipe's inode is in its creator's
+ * cluster), reached through hal_remote_* from any cluster; nothing here holds more than one VFS
+ * lock.
  */
 #include <fs/mapper.h>
 #include <fs/vfs_private.h>
@@ -38,6 +39,7 @@ static uint32_t type_bits(vfs_type_t type)
 	case VFS_DIR: return S_IFDIR;
 	case VFS_REG: return S_IFREG;
 	case VFS_LNK: return S_IFLNK;
+	case VFS_FIFO: return S_IFIFO;
 	default:      return S_IFCHR;
 	}
 }
@@ -64,20 +66,16 @@ static error_t inode_alloc_parts(xptr_t ixp, vfs_type_t type, const char *target
 	return 0;
 }
 
-error_t vfs_inode_create(vfs_type_t type, uint32_t mode, xptr_t parent_xp, const char *target,
-			 size_t size, uint32_t dev, const vfs_time_t *time, xptr_t *inode_xp)
+/* Allocate and initialise an inode in cluster @cxy (the parts of @type done by the caller). */
+static error_t inode_alloc(cxy_t cxy, vfs_type_t type, uint32_t mode, uint32_t dev, vfs_time_t t,
+			   xptr_t *inode_xp)
 {
-	vfs_inode_t *inode = kmem_remote_alloc(0, sizeof(vfs_inode_t), KMEM_ZERO);
-	vfs_time_t t = time ? *time : vfs_now();
+	vfs_inode_t *inode = kmem_remote_alloc(cxy, sizeof(vfs_inode_t), KMEM_ZERO);
 	xptr_t ixp;
 
 	if (!inode)
 		return ENOMEM;
-	ixp = XPTR(0, inode);
-	if (inode_alloc_parts(ixp, type, target, size)) {
-		kmem_remote_free(0, inode);
-		return ENOMEM;
-	}
+	ixp = XPTR(cxy, inode);
 	remote_rwlock_init(ILOCK(ixp), "inode", LOCK_VFS);
 	hal_remote_s64(IF(ixp, life), 1);
 	hal_remote_s64(IF(ixp, ino), hal_remote_atomic_add64(VFS_CTX(next_ino), 1) + 1);
@@ -86,6 +84,24 @@ error_t vfs_inode_create(vfs_type_t type, uint32_t mode, xptr_t parent_xp, const
 	hal_remote_s32(IF(ixp, dev), dev);
 	hal_remote_s64(IF(ixp, next_seq), 2);
 	xlist_root_init(IF(ixp, children));
+	time_store(IF(ixp, atime), t);
+	time_store(IF(ixp, mtime), t);
+	time_store(IF(ixp, ctime), t);
+	*inode_xp = ixp;
+	return 0;
+}
+
+error_t vfs_inode_create(vfs_type_t type, uint32_t mode, xptr_t parent_xp, const char *target,
+			 size_t size, uint32_t dev, const vfs_time_t *time, xptr_t *inode_xp)
+{
+	xptr_t ixp;
+
+	if (inode_alloc(0, type, mode, dev, time ? *time : vfs_now(), &ixp))
+		return ENOMEM;
+	if (inode_alloc_parts(ixp, type, target, size)) {
+		kmem_remote_free(0, GET_PTR(ixp));
+		return ENOMEM;
+	}
 	if (type == VFS_DIR) {
 		if (parent_xp == XPTR_NULL)
 			parent_xp = ixp; /* the root */
@@ -93,9 +109,18 @@ error_t vfs_inode_create(vfs_type_t type, uint32_t mode, xptr_t parent_xp, const
 			vfs_inode_get(parent_xp);
 		hal_remote_sxp(IF(ixp, parent_xp), parent_xp);
 	}
-	time_store(IF(ixp, atime), t);
-	time_store(IF(ixp, mtime), t);
-	time_store(IF(ixp, ctime), t);
+	hal_remote_atomic_add64(VFS_CTX(inodes), 1);
+	*inode_xp = ixp;
+	return 0;
+}
+
+error_t vfs_inode_create_fifo(xptr_t pipe_xp, xptr_t *inode_xp)
+{
+	xptr_t ixp;
+
+	if (inode_alloc(GET_CXY(pipe_xp), VFS_FIFO, 0600, VFS_DEV_NONE, vfs_now(), &ixp))
+		return ENOMEM;
+	hal_remote_sxp(IF(ixp, pipe_xp), pipe_xp);
 	hal_remote_atomic_add64(VFS_CTX(inodes), 1);
 	*inode_xp = ixp;
 	return 0;
@@ -117,8 +142,10 @@ static xptr_t inode_destroy(xptr_t ixp)
 		parent_xp = hal_remote_lxp(IF(ixp, parent_xp));
 		if (parent_xp == ixp)
 			panic("%s: the root directory lost its last reference", __func__);
+	} else if (type == VFS_FIFO) {
+		pipe_destroy(hal_remote_lxp(IF(ixp, pipe_xp)));
 	}
-	kmem_remote_free(0, GET_PTR(ixp));
+	kmem_remote_free(GET_CXY(ixp), GET_PTR(ixp));
 	hal_remote_atomic_add64(VFS_CTX(inodes), -1);
 	return parent_xp;
 }
@@ -283,6 +310,8 @@ static uint32_t stat_nlink(xptr_t ixp, uint32_t type)
 {
 	uint32_t links = (uint32_t)(hal_remote_l64(IF(ixp, life)) >> 32);
 
+	if (type == VFS_FIFO)
+		return 1; /* as Linux shows an anonymous pipe */
 	if (type != VFS_DIR)
 		return links;
 	if (hal_remote_l32(IF(ixp, entries)) & VFS_DIR_DEAD)

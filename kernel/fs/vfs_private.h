@@ -1,8 +1,9 @@
 /*
  * vfs_private.h - the structures of the VFS and the helpers its files share (kernel/fs only).
  *
- * Inodes and directory entries are kmem objects of cluster 0; open files are kmem objects of the
- * cluster their opener chose. All are reached through extended pointers and hal_remote_*, from any
+ * Inodes and directory entries are kmem objects of cluster 0 (but a pipe's inode, which no
+ * directory names, is in its creator's cluster); open files are kmem objects of the cluster their
+ * opener chose. All are reached through extended pointers and hal_remote_*, from any
  * cluster, with the accessor macros below (IF, DF, FF: the field of an inode, dentry, file).
  *
  * Lifetime of an inode: one 64-bit atomic word, `life` = links << 32 | refs.
@@ -35,6 +36,7 @@ typedef enum vfs_type_e {
 	VFS_REG,
 	VFS_LNK,
 	VFS_DEV,
+	VFS_FIFO,   /* an anonymous pipe (pipe.c): in the cluster of its creator, named by nothing */
 } vfs_type_t;
 
 /* Device files (vfs_inode_t.dev): index in vfs_devices[] (devfs.c). */
@@ -71,6 +73,7 @@ typedef struct vfs_inode_s {
 	xptr_t        parent_xp; /* [I] directory: parent (a reference held); root: itself      */
 	xptr_t        mapper_xp; /* [I] regular file: its page cache                            */
 	xptr_t        target_xp; /* [I] symbolic link: the target (cluster 0 kmem, size bytes)  */
+	xptr_t        pipe_xp;   /* [I] FIFO: its pipe_t (pipe.c), in the inode's cluster       */
 	vfs_time_t    atime, mtime, ctime; /* [L]                                              */
 } vfs_inode_t;
 
@@ -157,6 +160,13 @@ error_t vfs_dir_add(xptr_t dir_xp, const char *name, size_t len, xptr_t inode_xp
 /* The name of @dentry_xp into @buf (CONFIG_NAME_MAX + 1 bytes); returns its length. */
 size_t vfs_dentry_name(xptr_t dentry_xp, char *buf);
 
+/*
+ * A new pipe inode (VFS_FIFO, mode S_IFIFO | 0600) in the cluster of @pipe_xp, holding that pipe,
+ * with links 0 and one reference (the caller's); the last reference frees it and the pipe
+ * (pipe_destroy). Returns 0 or ENOMEM (then the pipe is still the caller's).
+ */
+error_t vfs_inode_create_fifo(xptr_t pipe_xp, xptr_t *inode_xp);
+
 /* ---- vfs_lookup.c ---- */
 
 /*
@@ -167,6 +177,12 @@ size_t vfs_dentry_name(xptr_t dentry_xp, char *buf);
  */
 error_t vfs_lookup_parent(xptr_t cwd_xp, const char *path, xptr_t *dir_xp, char *name,
 			  size_t *len, bool *trailing);
+
+/* ---- vfs.c ---- */
+
+/* A new open file in cluster @cxy for the inode @ixp, whose reference it takes over: @flags
+ * (O_CREAT, O_EXCL, O_TRUNC, O_NOCTTY, O_CLOEXEC dropped), one reference. Returns 0 or ENOMEM. */
+error_t vfs_file_alloc(cxy_t cxy, xptr_t ixp, uint32_t flags, xptr_t *file_xp);
 
 /* ---- vfs_file.c ---- */
 
@@ -194,6 +210,19 @@ extern const uint8_t vfs_zero_page[CONFIG_PAGE_SIZE];
  * was written).
  */
 error_t vfs_inode_kwrite(xptr_t inode_xp, uint64_t pos, const void *kbuf, size_t n);
+
+/* ---- pipe.c ---- */
+
+/* read and write of an open pipe file (the checks of vfs_file.c done). See vfs_pipe in vfs.h. */
+int64_t pipe_read(xptr_t file_xp, vfs_buf_t buf, size_t count);
+int64_t pipe_write(xptr_t file_xp, vfs_buf_t buf, size_t count);
+
+/* The last reference of the pipe file @file_xp is gone: one reader or writer less (wakes the
+ * other side). Called by vfs_close before it drops the file's inode reference. */
+void pipe_release(xptr_t file_xp);
+
+/* Free the pipe @pipe_xp (no reader, no writer, nobody waiting): by the inode's destruction. */
+void pipe_destroy(xptr_t pipe_xp);
 
 /* ---- devfs.c ---- */
 

@@ -38,6 +38,24 @@ int fd_install(xptr_t ref_xp, xptr_t file_xp, int min_fd, bool cloexec)
 	return fd;
 }
 
+int fd_install_pair(xptr_t ref_xp, xptr_t file0_xp, xptr_t file1_xp, bool cloexec, int fds[2])
+{
+	int found = 0;
+
+	remote_busylock_acquire(FILES_LOCK(ref_xp));
+	for (int i = 0; i < CONFIG_MAX_FILES && found < 2; i++)
+		if (hal_remote_lxp(FILE_SLOT(ref_xp, i)) == XPTR_NULL)
+			fds[found++] = i;
+	if (found == 2) { /* both or nothing */
+		hal_remote_sxp(FILE_SLOT(ref_xp, fds[0]), file0_xp);
+		hal_remote_sxp(FILE_SLOT(ref_xp, fds[1]), file1_xp);
+		set_cloexec(ref_xp, fds[0], cloexec);
+		set_cloexec(ref_xp, fds[1], cloexec);
+	}
+	remote_busylock_release(FILES_LOCK(ref_xp));
+	return found == 2 ? 0 : -EMFILE;
+}
+
 error_t fd_get(xptr_t ref_xp, int fd, xptr_t *file_xp)
 {
 	xptr_t f = XPTR_NULL;

@@ -18,6 +18,7 @@
 #include <hal_timer.h>
 #include <fs/vfs.h>
 #include <kern/cluster.h>
+#include <kern/dqdt.h>
 #include <kern/ktest.h>
 #include <kern/launch.h>
 #include <kern/printk.h>
@@ -74,6 +75,7 @@ static void cluster_bringup(void)
 	unsigned long level;
 
 	cluster_init();
+	dqdt_init();
 	if (cmdline_get_uint(boot_info.cmdline, "loglevel", &level))
 		printk_loglevel = (int)level;
 	vmm_boot_options(boot_info.cmdline);

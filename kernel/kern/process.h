@@ -187,6 +187,9 @@ uint32_t process_copies_count(void);
  * @newfd name @oldfd's file (closing what @newfd named), EBADF. Close-on-exec bits ride along.
  */
 int     fd_install(xptr_t ref_xp, xptr_t file_xp, int min_fd, bool cloexec);
+/* pipe2: install two files in the two lowest free fds (fds[0] < fds[1]) at once, or neither:
+ * 0 or -EMFILE. */
+int     fd_install_pair(xptr_t ref_xp, xptr_t file0_xp, xptr_t file1_xp, bool cloexec, int fds[2]);
 error_t fd_get(xptr_t ref_xp, int fd, xptr_t *file_xp);
 error_t fd_close(xptr_t ref_xp, int fd);
 error_t fd_dup_to(xptr_t ref_xp, int oldfd, int newfd, bool cloexec);

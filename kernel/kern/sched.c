@@ -16,6 +16,7 @@
 #include <kern/ipi.h>
 #include <kern/printk.h>
 #include <kern/process.h>
+#include <kern/dqdt.h>
 #include <kern/sched.h>
 #include <kern/sched_policy.h>
 #include <kern/thread.h>
@@ -151,6 +152,7 @@ void sched_tick(void)
 	wake_sleepers(&s->k_root, now);
 	wake_sleepers(&s->u_root, now);
 	busylock_release_raw(&s->lock);
+	dqdt_tick(cluster_current_core()->lid, s->ticks);
 	if (--s->quantum_left == 0) {
 		s->quantum_left = CONFIG_SCHED_QUANTUM_TICKS;
 		__atomic_store_n(&s->need_resched, 1, __ATOMIC_RELAXED);

@@ -6,6 +6,7 @@
 #include <hal_remote.h>
 #include <hal_special.h>
 #include <kern/cluster.h>
+#include <kern/dqdt.h>
 #include <kern/printk.h>
 #include <kern/process.h>
 #include <kern/sched.h>
@@ -54,6 +55,8 @@ static bool ltid_alloc(thread_t *thread, uint32_t *ltid)
 		}
 	}
 	busylock_release(&cl->threads_lock);
+	if (found)
+		dqdt_threads_changed();
 	return found;
 }
 
@@ -66,6 +69,7 @@ static void ltid_free(uint32_t ltid)
 	cl->threads[ltid] = NULL;
 	cl->threads_nr--;
 	busylock_release(&cl->threads_lock);
+	dqdt_threads_changed();
 }
 
 thread_t *thread_by_ltid(uint32_t ltid)

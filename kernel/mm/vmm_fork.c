@@ -370,17 +370,26 @@ static error_t cow_in_vseg(vmm_t *vmm, const vseg_t *vseg, vpn_t vpn, xptr_t gpt
 		sched_yield();
 		return 0;
 	}
+	/*
+	 * Others share it: ours becomes a copy. The counter is decremented only once the copy is
+	 * made: a sharer that finds it at 0 reuses the frame and writes to it at once, so it must not
+	 * see 0 while another is still copying. Two sharers may copy at once; the one whose
+	 * decrement finds 0 was the last, and keeps the frame instead of its copy.
+	 */
 	new_ppn = ppn;
-	if (vmm_frame_unshare(ppn)) { /* others share it: ours becomes a copy */
+	if (forks_add(ppn, 0) != 0) {
 		xptr_t page_xp = copy_frame(vseg, vpn, ppn);
 
 		if (page_xp == XPTR_NULL) {
-			forks_add(ppn, 1); /* still shared */
 			hal_gpt_unlock_pte(gpt_xp, vpn);
 			return ENOMEM;
 		}
-		new_ppn = ppm_page2base(page_xp) >> CONFIG_PAGE_SHIFT;
-		copied = true;
+		if (vmm_frame_unshare(ppn)) {
+			new_ppn = ppm_page2base(page_xp) >> CONFIG_PAGE_SHIFT;
+			copied = true;
+		} else {
+			ppm_remote_free_pages(page_xp);
+		}
 	}
 	new_attr = (attr & ~(GPT_COW | GPT_LOCKED)) | GPT_WRITABLE;
 	hal_gpt_update_pte(gpt_xp, vpn, new_attr, new_ppn); /* keeps our lock */

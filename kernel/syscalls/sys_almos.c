@@ -7,6 +7,7 @@
 #include <hal_special.h>
 #include <hal_uspace.h>
 #include <kern/cluster.h>
+#include <kern/dqdt.h>
 #include <kern/printk.h>
 #include <kern/process.h>
 #include <kern/rpc.h>
@@ -72,7 +73,10 @@ int64_t sys_almos_display(const uint64_t args[6])
 		vfs_display();
 		return 0;
 	case DISPLAY_DQDT:
-		return -ENOSYS; /* the load tree comes with placement of processes (DQDT) */
+		if (a0 || a1 || a2)
+			return -EINVAL;
+		dqdt_display();
+		return 0;
 	default:
 		return -EINVAL;
 	}

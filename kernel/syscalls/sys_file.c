@@ -251,6 +251,42 @@ int64_t sys_dup3(const uint64_t args[6])
 	return fd_dup_to(ref, oldfd, newfd, (args[2] & O_CLOEXEC) != 0) ? -EBADF : newfd;
 }
 
+/*
+ * pipe2(fds, flags): a new pipe, its read end in fds[0] and its write end in fds[1] (the two
+ * lowest free fds). EINVAL for a flag other than O_CLOEXEC and O_NONBLOCK, EMFILE unless both fds
+ * fit, EFAULT for a bad array; nothing is left behind on failure. The array is written after the
+ * fds are installed (as Linux's fd_install before copy_to_user would not allow: Linux reserves
+ * them first), so a failed copy closes them again.
+ */
+int64_t sys_pipe2(const uint64_t args[6])
+{
+	xptr_t ref = current_ref(), rd, wr;
+	uint32_t flags = (uint32_t)args[1];
+	int fds[2];
+	error_t error;
+
+	if (flags & ~(uint32_t)(O_CLOEXEC | O_NONBLOCK))
+		return -EINVAL;
+	if (ref == XPTR_NULL)
+		return -EMFILE;
+	if (!hal_uspace_range_ok(args[0], sizeof(fds)))
+		return -EFAULT;
+	error = vfs_pipe(GET_CXY(ref), flags & O_NONBLOCK, &rd, &wr);
+	if (error)
+		return -error;
+	if (fd_install_pair(ref, rd, wr, (flags & O_CLOEXEC) != 0, fds)) {
+		vfs_close(rd);
+		vfs_close(wr);
+		return -EMFILE;
+	}
+	if (hal_copy_to_uspace(args[0], fds, sizeof(fds))) {
+		fd_close(ref, fds[0]);
+		fd_close(ref, fds[1]);
+		return -EFAULT;
+	}
+	return 0;
+}
+
 int64_t sys_fcntl(const uint64_t args[6])
 {
 	xptr_t ref = current_ref(), file;

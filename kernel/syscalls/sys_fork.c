@@ -6,6 +6,7 @@
 #include <hal_remote.h>
 #include <hal_uspace.h>
 #include <kern/cluster.h>
+#include <kern/dqdt.h>
 #include <kern/printk.h>
 #include <kern/process.h>
 #include <kern/thread.h>
@@ -23,31 +24,16 @@
 			  CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | CLONE_EXIT_SIGNAL)
 #define NSIG 64
 
-/*
- * The cluster of a new process: the caller's one-shot hint (place_next) if set, else the least
- * loaded cluster: fewest processes owned per core, ties to the clusters after the caller's.
- */
+/* The cluster of a new process: the caller's one-shot hint (place_next) if set, else the DQDT's. */
 static cxy_t fork_place(thread_t *self, const char **why)
 {
-	uint32_t best = UINT32_MAX;
-	cxy_t cxy = local_cxy;
-
 	if (self->place_valid) {
 		self->place_valid = 0;
 		*why = "hint";
 		return self->place_cxy;
 	}
-	*why = "load";
-	for (uint32_t i = 1; i <= cluster_count(); i++) {
-		cxy_t c = (cxy_t)((local_cxy + i) % cluster_count());
-		uint32_t load = hal_remote_l32(XPTR(c, &cluster_manager.owned_nr)) * 64 /
-				cluster_cores_of(c);
-		if (load < best) {
-			best = load;
-			cxy = c;
-		}
-	}
-	return cxy;
+	*why = "dqdt";
+	return dqdt_get_cluster_for_process();
 }
 
 /* clone for a new process; sys_clone sends here what is not a thread. */

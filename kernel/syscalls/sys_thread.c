@@ -6,6 +6,7 @@
 #include <hal_special.h>
 #include <hal_uspace.h>
 #include <kern/cluster.h>
+#include <kern/dqdt.h>
 #include <kern/futex.h>
 #include <kern/printk.h>
 #include <kern/process.h>
@@ -38,27 +39,17 @@
 #define FUTEX_CLOCK_REALTIME 256
 #define NSEC_PER_SEC        1000000000ULL
 
-/* The cluster and core of a new thread: the caller's hint, else the least loaded cluster. */
+/* The cluster and core of a new thread: the caller's hint, else the cluster the DQDT finds least
+ * loaded in threads per core (ties: ours, then the next ones; dqdt.h), any core there. */
 static void place(thread_t *self, cxy_t *cxy, lid_t *lid)
 {
-	uint32_t best = UINT32_MAX;
-
 	if (self->place_valid) {
 		*cxy = self->place_cxy;
 		*lid = self->place_lid;
 		return;
 	}
 	*lid = (lid_t)-1;
-	*cxy = local_cxy;
-	for (uint32_t i = 1; i <= cluster_count(); i++) { /* ties: the clusters after ours first */
-		cxy_t c = (cxy_t)((local_cxy + i) % cluster_count());
-		uint32_t load = hal_remote_l32(XPTR(c, &cluster_manager.threads_nr)) * 64 /
-				cluster_cores_of(c);
-		if (load < best) {
-			best = load;
-			*cxy = c;
-		}
-	}
+	*cxy = dqdt_get_cluster_for_thread(local_cxy);
 }
 
 int64_t sys_clone(const uint64_t args[6])

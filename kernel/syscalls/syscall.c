@@ -19,6 +19,7 @@ static const syscall_fn_t syscall_table[SYSCALLS_NR] = {
 	[SYS_UNLINKAT] = sys_unlinkat,       [SYS_FACCESSAT] = sys_faccessat,
 	[SYS_CHDIR] = sys_chdir,             [SYS_OPENAT] = sys_openat,
 	[SYS_CLOSE] = sys_close,             [SYS_GETDENTS64] = sys_getdents64,
+	[SYS_PIPE2] = sys_pipe2,
 	[SYS_LSEEK] = sys_lseek,             [SYS_READ] = sys_read,
 	[SYS_WRITE] = sys_write,             [SYS_READV] = sys_readv,
 	[SYS_WRITEV] = sys_writev,           [SYS_PREAD64] = sys_pread64,

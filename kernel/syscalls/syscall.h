@@ -24,6 +24,7 @@
 #define SYS_CHDIR           49
 #define SYS_OPENAT          56
 #define SYS_CLOSE           57
+#define SYS_PIPE2           59
 #define SYS_GETDENTS64      61
 #define SYS_LSEEK           62
 #define SYS_READ            63
@@ -78,6 +79,7 @@ typedef int64_t (*syscall_fn_t)(const uint64_t args[6]);
 #define SYSCALL(name) int64_t sys_##name(const uint64_t args[6])
 SYSCALL(getcwd); SYSCALL(dup); SYSCALL(dup3); SYSCALL(fcntl); SYSCALL(ioctl); SYSCALL(mkdirat);
 SYSCALL(unlinkat); SYSCALL(faccessat); SYSCALL(chdir); SYSCALL(openat); SYSCALL(close);
+SYSCALL(pipe2);
 SYSCALL(getdents64); SYSCALL(lseek); SYSCALL(read); SYSCALL(write); SYSCALL(readv); SYSCALL(writev);
 SYSCALL(pread64); SYSCALL(pwrite64); SYSCALL(readlinkat); SYSCALL(newfstatat); SYSCALL(fstat);
 SYSCALL(exit); SYSCALL(set_tid_address); SYSCALL(set_robust_list); SYSCALL(nanosleep);
