@@ -12,7 +12,8 @@
  * copies_lock (owner fields and every copy's copies_link); [A] atomic; [P] the cluster's
  * processes_lock (list of copies present in the cluster); [E] the reference's exit_lock;
  * [F] the reference's files_lock; [X] set at creation, then changed only by an exec whose thread
- * is the only one left in the process (process_kill_others).
+ * is the only one left in the process (process_kill_others); [G] the owner's sig_lock (signal.c;
+ * the set of pending signals is also read atomically without it).
  */
 #ifndef KERN_PROCESS_H
 #define KERN_PROCESS_H
@@ -20,6 +21,7 @@
 #include <hal_context.h>
 #include <hal_types.h>
 #include <kern/queuelock.h>
+#include <kern/signal.h>
 #include <kern/waitq.h>
 #include <libk/list.h>
 #include <libk/xlist.h>
@@ -58,13 +60,22 @@ typedef struct process_s {
 	xptr_t        exec_thread_xp; /* [C] the thread whose exec is ending the others, or
 				       XPTR_NULL (process_kill_others)                         */
 	waitq_t       exec_wait;    /* that thread, until it is the only one left             */
+	busylock_t    sig_lock;     /* protects the signal fields below (class signal)        */
+	uint64_t      sig_pending;  /* [G] process-directed signals not taken yet (kill)      */
+	ksiginfo_t    sig_info[SIGNAL_NSIG]; /* [G] the information of each pending one       */
+	pid_t         pgid;         /* [G] process group                                      */
+	pid_t         sid;          /* [G] session                                            */
+	uint32_t      jobctl_stopped; /* [G] 1 while stopped by a stop signal                 */
+	int           jobctl_status;/* [G] wait status of the last stop (0x7f | sig << 8) or
+				       continue (0xffff)                                        */
+	uint32_t      jobctl_pending; /* [G] 1 until a waiter consumed jobctl_status          */
 	/* reference only */
 	busylock_t    files_lock;   /* protects files, cloexec, cwd_xp                       */
 	xptr_t        files[CONFIG_MAX_FILES]; /* [F] open files by fd (XPTR_NULL: free)     */
 	uint64_t      cloexec;      /* [F] close-on-exec bit of each fd                      */
 	xptr_t        cwd_xp;       /* [F] current directory (an inode reference held)       */
 	xptr_t        exec_inode_xp;/* [X] the executable (an inode reference held)          */
-	struct { uint64_t handler, flags, mask; } sigactions[64]; /* [F] rt_sigaction's table  */
+	k_sigaction_t sigactions[SIGNAL_NSIG]; /* [F] rt_sigaction's table                      */
 	busylock_t    exit_lock;    /* protects exited against the waiters' sleep            */
 	uint32_t      exited;       /* [E] 1 once the last thread is gone                    */
 	int           exit_status;  /* [E] wait(2) status of the process                     */
@@ -91,6 +102,7 @@ typedef struct user_start_s {
 	uintptr_t tls;       /* its thread pointer                                   */
 	uintptr_t arg;       /* its a0                                               */
 	uintptr_t clear_tid; /* CLONE_CHILD_CLEARTID address (0: none)               */
+	uint64_t  sigmask;   /* its blocked signals (clone: the creator's)           */
 	bool      has_regs;  /* true: the other registers are those of @regs (clone) */
 	hal_user_regs_t regs;
 } user_start_t;
@@ -120,6 +132,13 @@ void process_thread_exited(process_t *process, struct thread_s *thread, int stat
  * copy was told; the threads end soon after. The first call wins: a later one does nothing.
  */
 void process_kill(xptr_t ref_xp, int status, uint32_t except_trdid);
+
+/*
+ * A child event of the process whose owner is @owner_xp: it stopped or continued (jobctl_status
+ * and jobctl_pending were just set by signal.c). Its parent's waiters and SIGCHLD are told
+ * (process_notify.c). No lock held; may block.
+ */
+void process_child_event(xptr_t owner_xp);
 
 /*
  * Make the calling user thread the only thread of its process @ref_xp, for exec: every other
