@@ -60,7 +60,8 @@
  *   [MMAP_END, STACK_BASE)        free: only MAP_FIXED mappings go there;
  *   [STACK_BASE, STACK_TOP)       STACK_SLOTS stack slots of STACK_PAGES pages, the lowest page of each
  *                                 one a guard that is never mapped (kernel/mm/vspace.h);
- *   [STACK_TOP, USER_END)         reserved for pages the kernel provides to user space (trampolines).
+ *   [STACK_TOP, USER_END)         reserved for pages the kernel provides to user space: the signal
+ *                                 trampoline page at SIGTRAMP_BASE (kernel/mm/vmm_query.h).
  * kernel/mm/vspace.c checks the order of these values at build time. */
 #define CONFIG_VMM_USER_MIN          0x10000UL      /* lowest user address a vseg may cover (64 KiB)   */
 #define CONFIG_VMM_USER_END          0x4000000000UL /* end of user space on Sv39 (256 GiB), exclusive   */
@@ -69,6 +70,7 @@
 #define CONFIG_VMM_MMAP_BASE         0x2000000000UL /* start of the MMAP zone (128 GiB); heap limit     */
 #define CONFIG_VMM_MMAP_END          0x3000000000UL /* end of the MMAP zone (192 GiB), exclusive        */
 #define CONFIG_VMM_STACK_TOP         0x3fc0000000UL /* end of the STACK zone (255 GiB), exclusive       */
+#define CONFIG_VMM_SIGTRAMP_BASE     0x3fc0000000UL /* signal return trampoline: one page at STACK_TOP */
 #define CONFIG_VMM_STACK_PAGES       2048           /* pages of one stack slot, guard included (8 MiB)  */
 #define CONFIG_VMM_STACK_SLOTS       1024           /* stack slots of a process; a multiple of 64       */
 #define CONFIG_VMM_STACK_BASE        (CONFIG_VMM_STACK_TOP - (unsigned long)CONFIG_VMM_STACK_SLOTS *    \

@@ -471,6 +471,25 @@ static void test_orphans(void)
 		"an orphan becomes the child of the first process, which reaps it (%x)", status);
 }
 
+/*
+ * True if @now holds as many pages outside the caches, all clusters together, as @base, and the
+ * same slab bytes in each cluster. A copy-on-write copy made by a thread of another cluster moves
+ * a page of the parent there (the frame is placed by the faulting cluster): not a leak.
+ */
+static bool same_total(const struct memcheck *now, const struct memcheck *base)
+{
+	uint64_t a = 0, b = 0;
+
+	memcheck_same(now, base); /* the per-cluster figures, as diagnostics */
+	for (unsigned int c = 0; c < now->clusters; c++) {
+		a += now->pages[c];
+		b += base->pages[c];
+	}
+	ktap_diag("pages outside the caches, all clusters: %lu, baseline %lu", (unsigned long)a,
+		  (unsigned long)b);
+	return a == b && !memcmp(now->slab_bytes, base->slab_bytes, sizeof(now->slab_bytes));
+}
+
 /* What forks, copies pages and runs threads: run twice, the second time against a baseline. */
 static void round_of_forks(int loops)
 {
@@ -491,7 +510,7 @@ int main(int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "exit"))
 		return atoi(argv[2]);
 	get_config(&clusters, &cores);
-	ktap_plan(29);
+	ktap_plan(28);
 	memcheck_snapshot(&quiet);
 	test_basic();
 	round_of_forks(1000);
@@ -507,8 +526,8 @@ int main(int argc, char **argv)
 	if (!memcheck_settled(&quiet, &base))
 		ktap_diag("no baseline: the clusters do not settle");
 	round_of_forks(100);
-	ktap_ok(memcheck_settled(&quiet, &now) && memcheck_same(&now, &base),
-		"after a second round, every cluster's memory is back to its baseline: every frame "
+	ktap_ok(memcheck_settled(&quiet, &now) && same_total(&now, &base),
+		"after a second round, the machine's memory is back to its baseline: every frame "
 		"shared by a fork was freed");
 	return ktap_exit();
 }

@@ -17,6 +17,7 @@
 #include <libk/errno.h>
 #include <libk/string.h>
 #include <mm/kmem.h>
+#include <mm/vmm_query.h>
 
 /* Auxiliary vector entries (Linux include/uapi/linux/auxvec.h). */
 #define AT_NULL     0
@@ -247,6 +248,8 @@ error_t exec_commit(process_t *p, xptr_t image_xp, uintptr_t *entry, uintptr_t *
 					(vmm_stack_private ? VSEG_PRIVATE : 0),
 					NULL, local_cxy, NULL);
 	}
+	if (!error)
+		error = vmm_sigtramp_create(&p->vmm); /* handlers return through it (signal.c) */
 	if (!error)
 		error = vmm_write_user(&p->vmm, img->sp, XPTR(GET_CXY(image_xp), img->stack),
 				       img->stack_size);

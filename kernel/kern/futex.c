@@ -87,7 +87,7 @@ static void enqueue(xptr_t b, futex_waiter_t *w, uint32_t causes)
 	w->bucket_xp = b;
 	xlist_add_last(BF(b, root), XPTR(local_cxy, &w->link));
 	thread_block(w->thread_xp, causes);
-	if (__atomic_load_n(&thread_current()->killed, __ATOMIC_ACQUIRE))
+	if (thread_interrupted(thread_current(), THREAD_WAIT_SIGNAL))
 		thread_unblock(w->thread_xp, causes);
 }
 
@@ -140,12 +140,16 @@ error_t futex_wait(uintptr_t uaddr, uint32_t val, uint64_t time_ns, bool absolut
 		remote_busylock_release(BF(b, lock)); /* a wake came between: look again */
 	}
 	self->wakeup_ns = deadline;
+	thread_wait_begin(self, THREAD_WAIT_SIGNAL);
 	enqueue(b, &w, THREAD_BLOCKED_WAITQ | (time_ns ? THREAD_BLOCKED_SLEEP : 0));
 	remote_busylock_release(BF(b, lock));
 	sched_yield();
+	thread_wait_end(self);
 	if (settle(&w))
 		return 0;
-	return self->killed ? EINTR : ETIMEDOUT;
+	if (time_ns && hal_get_time_ns() >= deadline)
+		return ETIMEDOUT;
+	return EINTR; /* a kill or a signal (or, rarely, another early wake: the caller restarts) */
 }
 
 /* Take up to @count matching waiters off bucket @b (locked): wake them. Returns how many. */

@@ -29,6 +29,7 @@
 #include <libk/cmdline.h>
 #include <libk/xbarrier.h>
 #include <mm/vmm.h>
+#include <mm/vmm_query.h>
 
 static xbarrier_t boot_barrier; /* cluster 0's copy: all cores of the machine */
 
@@ -79,6 +80,7 @@ static void cluster_bringup(void)
 	if (cmdline_get_uint(boot_info.cmdline, "loglevel", &level))
 		printk_loglevel = (int)level;
 	vmm_boot_options(boot_info.cmdline);
+	vmm_sigtramp_init();
 	process_kernel_init(); /* before the first thread, which joins it */
 	if (local_cxy == 0)
 		process_family_init();

@@ -164,6 +164,7 @@ error_t process_create(const char *name, process_t **out)
 	busylock_init(&p->copies_lock, "process.copies", LOCK_PROCESS_STATE);
 	busylock_init(&p->exit_lock, "process.exit", LOCK_PROCESS_STATE);
 	busylock_init(&p->files_lock, "process.files", LOCK_PROCESS_STATE);
+	signal_owner_init(p);
 	p->cwd_xp = vfs_root();
 	vfs_inode_get(p->cwd_xp);
 	xlist_root_init(XPTR(local_cxy, &p->copies_root));
@@ -343,6 +344,7 @@ static error_t local_thread_create(xptr_t ref_xp, lid_t lid, const user_start_t 
 	t->user_sp = start->sp;
 	t->user_tls = start->tls;
 	t->user_arg = start->arg;
+	t->sigmask = start->sigmask & ~SIG_UNBLOCKABLE;
 	t->clear_child_tid = start->clear_tid;
 	t->set_child_tid = start->set_tid;
 	t->on_exit = user_thread_on_exit;
@@ -557,8 +559,9 @@ static void kill_local(process_t *copy, int status, uint32_t except)
 			continue;
 		t->kill_status = status;
 		__atomic_store_n(&t->killed, 1, __ATOMIC_RELEASE);
-		/* out of interruptible waits; a running thread enters the kernel at the next tick */
-		thread_unblock(XPTR(local_cxy, t), THREAD_BLOCKED_WAITQ | THREAD_BLOCKED_SLEEP);
+		/* out of interruptible waits and stops; a running thread enters the kernel at once */
+		thread_interrupt(XPTR(local_cxy, t), true);
+		thread_unblock(XPTR(local_cxy, t), THREAD_BLOCKED_STOPPED);
 		sched_kick(local_cxy, t->lid);
 	}
 	busylock_release(&copy->threads_lock);

@@ -12,8 +12,9 @@
  * copies_lock (owner fields and every copy's copies_link); [A] atomic; [P] the cluster's
  * processes_lock (list of copies present in the cluster); [E] the reference's exit_lock;
  * [F] the reference's files_lock; [X] set at creation, then changed only by an exec whose thread
- * is the only one left in the process (process_kill_others); [G] the family lock (process_life.c:
- * one lock, in cluster 0, for every parent-child link of the machine).
+ * is the only one left in the process (process_kill_others); [G] the owner's sig_lock (signal.c;
+ * the set of pending signals is also read atomically without it); [L] the family lock
+ * (process_life.c: one lock, in cluster 0, for every parent-child link of the machine).
  */
 #ifndef KERN_PROCESS_H
 #define KERN_PROCESS_H
@@ -21,6 +22,7 @@
 #include <hal_context.h>
 #include <hal_types.h>
 #include <kern/queuelock.h>
+#include <kern/signal.h>
 #include <kern/waitq.h>
 #include <libk/list.h>
 #include <libk/xlist.h>
@@ -60,25 +62,34 @@ typedef struct process_s {
 				       XPTR_NULL (process_kill_others)                         */
 	waitq_t       exec_wait;    /* that thread, until it is the only one left             */
 	/* owner only: the family (process_life.c) */
-	xptr_t        parent_xp;    /* [G] the parent's owner copy; XPTR_NULL: none (the kernel
+	xptr_t        parent_xp;    /* [L] the parent's owner copy; XPTR_NULL: none (the kernel
 				       waits for it, or nobody: see reap_self)                 */
-	pid_t         ppid;         /* [G] the parent's pid (0: none)                          */
-	uint32_t      reap_self;    /* [G] 1: an orphan nobody waits for, released at its end   */
-	uint32_t      zombie;       /* [G] 1: ended, its status not yet taken by its parent     */
-	uint32_t      reaped;       /* [G] 1: a wait took its status; it is being released      */
-	uint32_t      vfork_waiting;/* [G] 1: its parent waits for its exec or end (vfork)      */
+	pid_t         ppid;         /* [L] the parent's pid (0: none)                          */
+	uint32_t      reap_self;    /* [L] 1: an orphan nobody waits for, released at its end   */
+	uint32_t      zombie;       /* [L] 1: ended, its status not yet taken by its parent     */
+	uint32_t      reaped;       /* [L] 1: a wait took its status; it is being released      */
+	uint32_t      vfork_waiting;/* [L] 1: its parent waits for its exec or end (vfork)      */
 	uint32_t      exit_signal;  /* [I] signal sent to the parent at its end (clone's low byte) */
-	xlist_entry_t children_root;/* [G] its children (children_link)                        */
-	xlist_entry_t children_link;/* [G] in its parent's children_root                       */
+	xlist_entry_t children_root;/* [L] its children (children_link)                        */
+	xlist_entry_t children_link;/* [L] in its parent's children_root                       */
 	waitq_t       child_wait;   /* its threads in wait4, woken when a child ends           */
 	waitq_t       vfork_wait;   /* its vfork parent, woken by its exec or end               */
+	busylock_t    sig_lock;     /* protects the signal fields below (class signal)        */
+	uint64_t      sig_pending;  /* [G] process-directed signals not taken yet (kill)      */
+	ksiginfo_t    sig_info[SIGNAL_NSIG]; /* [G] the information of each pending one       */
+	pid_t         pgid;         /* [G] process group                                      */
+	pid_t         sid;          /* [G] session                                            */
+	uint32_t      jobctl_stopped; /* [G] 1 while stopped by a stop signal                 */
+	int           jobctl_status;/* [G] wait status of the last stop (0x7f | sig << 8) or
+				       continue (0xffff)                                        */
+	uint32_t      jobctl_pending; /* [G] 1 until a waiter consumed jobctl_status          */
 	/* reference only */
 	busylock_t    files_lock;   /* protects files, cloexec, cwd_xp                       */
 	xptr_t        files[CONFIG_MAX_FILES]; /* [F] open files by fd (XPTR_NULL: free)     */
 	uint64_t      cloexec;      /* [F] close-on-exec bit of each fd                      */
 	xptr_t        cwd_xp;       /* [F] current directory (an inode reference held)       */
 	xptr_t        exec_inode_xp;/* [X] the executable (an inode reference held)          */
-	struct { uint64_t handler, flags, mask; } sigactions[64]; /* [F] rt_sigaction's table  */
+	k_sigaction_t sigactions[SIGNAL_NSIG]; /* [F] rt_sigaction's table                      */
 	busylock_t    exit_lock;    /* protects exited against the waiters' sleep            */
 	uint32_t      exited;       /* [E] 1 once the last thread is gone                    */
 	int           exit_status;  /* [E] wait(2) status of the process                     */
@@ -107,6 +118,7 @@ typedef struct user_start_s {
 	uintptr_t clear_tid; /* CLONE_CHILD_CLEARTID address (0: none)               */
 	uintptr_t set_tid;   /* CLONE_CHILD_SETTID address, written by the new thread
 				in its own address space before it starts (0: none) */
+	uint64_t  sigmask;   /* its blocked signals (clone: the creator's)           */
 	bool      has_regs;  /* true: the other registers are those of @regs (clone) */
 	hal_user_regs_t regs;
 } user_start_t;
@@ -136,6 +148,13 @@ void process_thread_exited(process_t *process, struct thread_s *thread, int stat
  * copy was told; the threads end soon after. The first call wins: a later one does nothing.
  */
 void process_kill(xptr_t ref_xp, int status, uint32_t except_trdid);
+
+/*
+ * A child event of the process whose owner is @owner_xp: it stopped or continued (jobctl_status
+ * and jobctl_pending were just set by signal.c). Its parent's waiters and SIGCHLD are told
+ * (process_notify.c). No lock held; may block.
+ */
+void process_child_event(xptr_t owner_xp);
 
 /*
  * Make the calling user thread the only thread of its process @ref_xp, for exec: every other

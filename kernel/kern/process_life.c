@@ -28,6 +28,7 @@
 #include <kern/process.h>
 #include <kern/rpc.h>
 #include <kern/sched.h>
+#include <kern/signal.h>
 #include <kern/thread.h>
 #include <libk/errno.h>
 #include <libk/string.h>
@@ -90,6 +91,33 @@ void process_rpc_release(xptr_t desc_xp)
 	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
 }
 
+#define SA_NOCLDSTOP 0x1
+#define SA_NOCLDWAIT 0x2
+#define CLD_EXITED    1
+#define CLD_KILLED    2
+#define CLD_DUMPED    3
+#define CLD_STOPPED   5
+#define CLD_CONTINUED 6
+
+/* The handler and flags of SIGCHLD in the process whose owner is @owner_xp. */
+static void sigchld_action(xptr_t owner_xp, uint64_t *handler, uint64_t *flags)
+{
+	xptr_t ref = hal_remote_lxp(PROC_XP(owner_xp, ref_xp));
+	xptr_t slot = PROC_XP(ref, sigactions[SIGCHLD - 1]);
+
+	*handler = hal_remote_l64(slot);
+	*flags = hal_remote_l64(slot + 8);
+}
+
+/* Send @sig (SIGCHLD, or the child's exit signal) to @ppid about its child @pid. */
+static void tell_parent(pid_t ppid, int sig, pid_t pid, int code, int status)
+{
+	ksiginfo_t info = { .code = code, .pid = pid, .status = status };
+
+	if (ppid && sig)
+		signal_send_process(ppid, sig, &info);
+}
+
 /* Link @child under @parent (XPTR_NULL: none, it reaps itself). Caller: the family lock. */
 static void adopt(xptr_t parent, xptr_t child)
 {
@@ -109,6 +137,8 @@ void process_family_exit(xptr_t owner_xp)
 	uint32_t orphans_nr = 0;
 	xptr_t new_parent, parent, e;
 	bool reap_self, waited_by_kernel;
+	pid_t ppid, pid;
+	int sig, status;
 
 	for (;;) {
 		bool more = false;
@@ -145,8 +175,22 @@ void process_family_exit(xptr_t owner_xp)
 		waitq_wake_all(PROC_XP(new_parent, child_wait)); /* it may have got zombies */
 
 	parent = hal_remote_lxp(PROC_XP(owner_xp, parent_xp));
+	if (parent != XPTR_NULL) {
+		uint64_t handler, flags;
+
+		sigchld_action(parent, &handler, &flags);
+		if (handler == SIG_IGN || (flags & SA_NOCLDWAIT)) { /* POSIX: no zombie then */
+			xlist_unlink(PROC_XP(owner_xp, children_link));
+			adopt(XPTR_NULL, owner_xp);
+			parent = XPTR_NULL;
+		}
+	}
 	reap_self = hal_remote_l32(PROC_XP(owner_xp, reap_self)) != 0;
 	waited_by_kernel = parent == XPTR_NULL && !reap_self;
+	ppid = hal_remote_l32(PROC_XP(owner_xp, ppid));
+	pid = hal_remote_l32(PROC_XP(owner_xp, pid));
+	sig = (int)hal_remote_l32(PROC_XP(owner_xp, exit_signal));
+	status = (int)hal_remote_l32(PROC_XP(owner_xp, exit_status));
 	if (hal_remote_l32(PROC_XP(owner_xp, vfork_waiting)))
 		waitq_wake_all(PROC_XP(owner_xp, vfork_wait));
 	if (parent != XPTR_NULL) {
@@ -156,12 +200,46 @@ void process_family_exit(xptr_t owner_xp)
 	}
 	remote_busylock_release(FAMILY_LOCK);
 
+	if (parent != XPTR_NULL) {
+		if ((status & 0x7f) == 0)
+			tell_parent(ppid, sig, pid, CLD_EXITED, (status >> 8) & 0xff);
+		else
+			tell_parent(ppid, sig, pid, (status & 0x80) ? CLD_DUMPED : CLD_KILLED,
+				    status & 0x7f);
+	}
 	for (uint32_t i = 0; i < orphans_nr; i++)
 		release_anywhere(orphans[i]);
 	if (waited_by_kernel)
 		process_mark_exited(owner_xp);
 	else if (reap_self)
 		release_anywhere(owner_xp);
+}
+
+void process_child_event(xptr_t owner_xp)
+{
+	xptr_t parent;
+	pid_t ppid, pid;
+	int status;
+
+	remote_busylock_acquire(FAMILY_LOCK);
+	parent = hal_remote_lxp(PROC_XP(owner_xp, parent_xp));
+	ppid = hal_remote_l32(PROC_XP(owner_xp, ppid));
+	pid = hal_remote_l32(PROC_XP(owner_xp, pid));
+	status = (int)hal_remote_l32(PROC_XP(owner_xp, jobctl_status));
+	if (parent != XPTR_NULL)
+		waitq_wake_all(PROC_XP(parent, child_wait));
+	remote_busylock_release(FAMILY_LOCK);
+	if (parent != XPTR_NULL) {
+		uint64_t handler, flags;
+
+		sigchld_action(parent, &handler, &flags);
+		if (!(flags & SA_NOCLDSTOP)) {
+			if (status == 0xffff)
+				tell_parent(ppid, SIGCHLD, pid, CLD_CONTINUED, SIGCONT);
+			else
+				tell_parent(ppid, SIGCHLD, pid, CLD_STOPPED, (status >> 8) & 0xff);
+		}
+	}
 }
 
 void process_exec_done(xptr_t owner_xp)
@@ -176,7 +254,7 @@ void process_exec_done(xptr_t owner_xp)
 /* ------------------------------------------------------------------------------------------- */
 /* fork                                                                                         */
 
-/* The parent's files, directory and signal actions into the new reference @child (local). */
+/* The parent's files and directory into the new reference @child (local). */
 static void copy_files(process_t *child, xptr_t parent_ref)
 {
 	xptr_t lock = PROC_XP(parent_ref, files_lock);
@@ -192,8 +270,6 @@ static void copy_files(process_t *child, xptr_t parent_ref)
 	child->cloexec = hal_remote_l64(PROC_XP(parent_ref, cloexec));
 	child->cwd_xp = hal_remote_lxp(PROC_XP(parent_ref, cwd_xp));
 	vfs_inode_get(child->cwd_xp);
-	hal_remote_memcpy(XPTR(local_cxy, child->sigactions), PROC_XP(parent_ref, sigactions),
-			  sizeof(child->sigactions));
 	remote_busylock_release(lock);
 	child->exec_inode_xp = hal_remote_lxp(PROC_XP(parent_ref, exec_inode_xp));
 	if (child->exec_inode_xp != XPTR_NULL)
@@ -205,7 +281,6 @@ typedef struct fork_args_s {
 	xptr_t       parent_ref;  /* the parent's reference copy                 */
 	xptr_t       parent_owner;/* the parent's owner copy                     */
 	xptr_t       start_xp;    /* the child thread's user_start_t              */
-	uint64_t     sigmask;     /* the forking thread's blocked signals         */
 	uint32_t     exit_signal;
 	uint32_t     vfork;       /* the parent waits for the child's exec or end */
 	pid_t        pid;         /* [out] */
@@ -233,6 +308,7 @@ static void process_make_fork(fork_args_t *a)
 	child_xp = XPTR(local_cxy, child);
 	child->exit_signal = a->exit_signal;
 	copy_files(child, a->parent_ref);
+	signal_fork_copy(a->parent_owner, child); /* group, session, signal actions */
 	error = vmm_fork(&child->vmm, PROC_XP(a->parent_ref, vmm));
 	if (!error)
 		error = process_thread_create(child_xp, local_cxy, (lid_t)-1, &start, false, &trdid,
@@ -242,7 +318,6 @@ static void process_make_fork(fork_args_t *a)
 		a->error = error;
 		return;
 	}
-	((thread_t *)GET_PTR(thread_xp))->sigmask = a->sigmask;
 	child->main_trdid = trdid;
 
 	remote_busylock_acquire(FAMILY_LOCK);
@@ -274,7 +349,6 @@ error_t process_fork(cxy_t cxy, const user_start_t *start, uint32_t exit_signal,
 		.parent_ref = self->process->ref_xp,
 		.parent_owner = self->process->owner_xp,
 		.start_xp = XPTR(local_cxy, (void *)start),
-		.sigmask = self->sigmask,
 		.exit_signal = exit_signal,
 		.vfork = vfork,
 	};
@@ -323,6 +397,27 @@ error_t process_vfork_wait(pid_t pid)
 /* ------------------------------------------------------------------------------------------- */
 /* wait4                                                                                        */
 
+/* A stop (WUNTRACED) or continue (WCONTINUED) of the child @c not reported yet: its status in
+ * *@status, and it is reported (true). Caller: the family lock (then the child's signal lock). */
+static bool job_event(xptr_t c, uint32_t options, int *status)
+{
+	xptr_t lock = PROC_XP(c, sig_lock);
+	bool found = false;
+	int st;
+
+	remote_busylock_acquire(lock);
+	st = (int)hal_remote_l32(PROC_XP(c, jobctl_status));
+	if (hal_remote_l32(PROC_XP(c, jobctl_pending)) &&
+	    (((options & WUNTRACED) && (st & 0xff) == 0x7f) ||
+	     ((options & WCONTINUED) && st == 0xffff))) {
+		hal_remote_s32(PROC_XP(c, jobctl_pending), 0);
+		*status = st;
+		found = true;
+	}
+	remote_busylock_release(lock);
+	return found;
+}
+
 /* True if the child @c matches wait4's @pid for a caller in process group @pgid. */
 static bool matches(xptr_t c, int64_t pid)
 {
@@ -358,6 +453,11 @@ int64_t process_wait_child(int64_t pid, int *status, uint32_t options)
 				found = c;
 				break;
 			}
+			if ((options & (WUNTRACED | WCONTINUED)) && job_event(c, options, status)) {
+				ret = hal_remote_l32(PROC_XP(c, pid));
+				remote_busylock_release(FAMILY_LOCK);
+				return ret;
+			}
 		}
 		if (found != XPTR_NULL) {
 			xlist_unlink(PROC_XP(found, children_link));
@@ -375,8 +475,8 @@ int64_t process_wait_child(int64_t pid, int *status, uint32_t options)
 			ret = 0;
 			break;
 		}
-		if (waitq_wait_killable(PROC_XP(self_owner, child_wait), FAMILY_LOCK)) {
-			ret = -EINTR;
+		if (waitq_wait_interruptible(PROC_XP(self_owner, child_wait), FAMILY_LOCK)) {
+			ret = -ERESTARTSYS; /* EINTR, or restarted under SA_RESTART */
 			break;
 		}
 	}
@@ -388,6 +488,7 @@ int64_t process_wait_child(int64_t pid, int *status, uint32_t options)
 
 bool process_in_group(xptr_t owner_xp, pid_t pgid)
 {
-	(void)owner_xp;
-	return pgid == 0; /* MERGE: process groups (signal.c) */
+	if (pgid == 0)
+		pgid = hal_remote_l32(PROC_XP(thread_current()->process->owner_xp, pgid));
+	return hal_remote_l32(PROC_XP(owner_xp, pgid)) == pgid;
 }

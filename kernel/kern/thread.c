@@ -111,6 +111,7 @@ error_t thread_kernel_create(thread_t **out, thread_type_t type, const char *nam
 	thread->arg = arg;
 	strlcpy(thread->name, name, sizeof(thread->name));
 	xlist_entry_init(XPTR(local_cxy, &thread->wait_list));
+	busylock_init(&thread->sig_lock, "thread.signal", LOCK_SIGNAL);
 	lockdep_state_init(&thread->lockdep);
 	hal_context_init(&thread->ctx, (char *)thread->kstack + CONFIG_KSTACK_SIZE, thread_entry,
 			 thread);
@@ -205,12 +206,15 @@ void thread_sleep_ns(uint64_t ns)
 
 	/* The deadline is read by this core's tick only, and IRQs are off while it is written. */
 	self->wakeup_ns = hal_get_time_ns() + ns;
+	thread_wait_begin(self, THREAD_WAIT_SIGNAL);
 	thread_block(XPTR(local_cxy, self), THREAD_BLOCKED_SLEEP);
-	/* A kill clears SLEEP after setting killed: if it came before our block, do not sleep. */
-	if (__atomic_load_n(&self->killed, __ATOMIC_ACQUIRE))
+	/* A kill or a signal ends announced waits after it is recorded: if it came before our
+	 * block, do not sleep. */
+	if (thread_interrupted(self, THREAD_WAIT_SIGNAL))
 		thread_unblock(XPTR(local_cxy, self), THREAD_BLOCKED_SLEEP);
 	hal_restore_irq(irq);
 	sched_yield();
+	thread_wait_end(self);
 }
 
 const char *thread_type_name(uint32_t type)
@@ -232,6 +236,7 @@ thread_t *thread_idle_init(void)
 	idle->lid = hal_get_lid();
 	strlcpy(idle->name, "idle", sizeof(idle->name));
 	xlist_entry_init(XPTR(local_cxy, &idle->wait_list));
+	busylock_init(&idle->sig_lock, "thread.signal", LOCK_SIGNAL);
 	lockdep_state_init(&idle->lockdep);
 	process_kernel_attach(idle);
 	return idle; /* its context is saved at its first switch; its stack is the boot stack */
@@ -239,7 +244,8 @@ thread_t *thread_idle_init(void)
 
 const char *thread_blocked_names(uint32_t blocked, char *buf, size_t size)
 {
-	static const char *const names[] = { "NEW", "SLEEP", "WAITQ", "RPC", "IDLE", "EXIT", "TEST" };
+	static const char *const names[] = { "NEW", "SLEEP", "WAITQ", "RPC", "IDLE", "EXIT", "TEST",
+						     "STOPPED" };
 	size_t n = 0;
 
 	buf[0] = 0;

@@ -20,6 +20,8 @@
 
 #include <hal_context.h>
 #include <hal_types.h>
+#include <kern/signal.h>
+#include <libk/busylock.h>
 #include <libk/list.h>
 #include <libk/lockdep.h>
 #include <libk/xlist.h>
@@ -42,6 +44,13 @@ typedef enum thread_type_e {
 #define THREAD_BLOCKED_IDLE   0x0010u /* RPC server without work                        */
 #define THREAD_BLOCKED_EXIT   0x0020u /* exited, waiting to be destroyed by its core    */
 #define THREAD_BLOCKED_TEST   0x0040u /* blocked on purpose by a test                   */
+#define THREAD_BLOCKED_STOPPED 0x0080u /* its process is stopped (SIGSTOP...: signal.c) */
+
+/* thread_t.intr_wait: whether the thread is in a wait that a signal or a kill may end. */
+#define THREAD_WAIT_PLAIN     0u /* not in an interruptible wait                          */
+#define THREAD_WAIT_SIGNAL    1u /* interruptible: a deliverable signal or a kill ends it  */
+#define THREAD_WAIT_BUSY      2u /* an interrupter is unblocking it right now              */
+#define THREAD_WAIT_KILL      3u /* killable: only a kill ends it                         */
 
 #define THREAD_NAME_MAX 16
 
@@ -77,8 +86,18 @@ typedef struct thread_s {
 	cxy_t           place_cxy;  /* [O] place_next: cluster of the next thread ...      */
 	lid_t           place_lid;  /* [O] ... and core ((lid_t)-1: any)                   */
 	uint32_t        place_valid;/* [O] 1 while the hint is set                         */
-	uint64_t        sigmask;    /* [O] blocked signals (bit n-1: signal n)             */
-	uint64_t        sigpending; /* [A] signals sent to the thread, not delivered yet   */
+	uint64_t        sigmask;    /* [O] blocked signals (bit n-1: signal n); read by senders */
+	busylock_t      sig_lock;   /* protects sigpending (writes) and siginfo            */
+	uint64_t        sigpending; /* [G] signals sent to the thread, not delivered yet;
+	                               read atomically without the lock                     */
+	ksiginfo_t      siginfo[SIGNAL_NSIG]; /* [G] the information of each pending one    */
+	uint64_t        sigmask_saved;   /* [O] mask to restore after sigsuspend's handler  */
+	uint32_t        sigmask_restore; /* [O] 1: sigmask_saved is to be restored          */
+	uint32_t        sig_restart;     /* [O] 1: the current system call may be restarted */
+	uint64_t        sig_restart_a0;  /* [O] ... with this first argument               */
+	uintptr_t       altstack_sp;     /* [O] sigaltstack: base (0 with size 0: none)     */
+	size_t          altstack_size;   /* [O]                                             */
+	uint32_t        intr_wait;  /* [A] THREAD_WAIT_*: see thread_interrupt (signal.c)  */
 	uint32_t        killed;     /* [A] 1: leave at the next return to user mode (exit_group) */
 	int             kill_status;/* [A] the wait(2) status to leave with                */
 	list_entry_t    process_link; /* [process copy's threads_lock] its copy's threads  */
@@ -122,7 +141,8 @@ void thread_unblock(xptr_t thread_xp, uint32_t cause);
 
 /*
  * Sleep for at least @ns nanoseconds (timer resolution: one tick), or until the thread is killed
- * (thread_t.killed: a killed thread does not sleep). Must not hold a busylock.
+ * or a signal it does not block is sent to it (thread_interrupted: then it does not sleep at all).
+ * Must not hold a busylock.
  */
 void thread_sleep_ns(uint64_t ns);
 

@@ -3,21 +3,17 @@
  *
  * A page fault is resolved by the VMM of the thread's process copy; a thread without a process
  * (a kernel thread, or a test's bare user thread) has nothing to resolve, so the fault is
- * unresolved. An unresolved fault or another exception kills the process (all its threads) with
- * the matching signal, as Linux's default action would (user handlers come with the process life
- * cycle).
+ * unresolved. An unresolved fault or another exception becomes the matching synchronous signal
+ * (signal_fault): a handler runs, or the process ends as Linux's default action would.
  */
 #include <hal_irqmask.h>
 #include <hal_upcalls.h>
 #include <kern/printk.h>
 #include <kern/process.h>
+#include <kern/signal.h>
 #include <kern/thread.h>
 #include <libk/errno.h>
-
-#define SIGILL  4
-#define SIGTRAP 5
-#define SIGBUS  7
-#define SIGSEGV 11
+#include <mm/vmm_query.h>
 
 error_t kernel_page_fault(uintptr_t vaddr, uint32_t access)
 {
@@ -30,31 +26,30 @@ error_t kernel_page_fault(uintptr_t vaddr, uint32_t access)
 	return vmm_handle_page_fault(&self->process->vmm, vaddr, access);
 }
 
-static int exception_signal(hal_user_exc_t kind)
-{
-	switch (kind) {
-	case HAL_EXC_ILLEGAL:
-		return SIGILL;
-	case HAL_EXC_BREAKPOINT:
-		return SIGTRAP;
-	case HAL_EXC_MISALIGNED:
-	case HAL_EXC_BUS:
-		return SIGBUS;
-	default:
-		return SIGSEGV;
-	}
-}
-
 void kernel_user_exception(hal_user_exc_t kind, uintptr_t vaddr, uint32_t access, uintptr_t pc)
 {
 	thread_t *self = thread_current();
-	int sig = exception_signal(kind);
 
-	pr_info("thread %x (%s): killed by signal %d: exception %d at pc %lx, address %lx, access %x",
-		self->trdid, self->name, sig, kind, pc, vaddr, access);
-	if (self->process) /* the default action ends the whole process */
-		process_kill(self->process->ref_xp, sig, self->trdid);
-	thread_user_exit(sig);
+	pr_debug("thread %x (%s): exception %d at pc %lx, address %lx, access %x", self->trdid,
+		 self->name, kind, pc, vaddr, access);
+	switch (kind) {
+	case HAL_EXC_ILLEGAL:
+		signal_fault(SIGILL, ILL_ILLOPC, pc);
+		break;
+	case HAL_EXC_BREAKPOINT:
+		signal_fault(SIGTRAP, TRAP_BRKPT, pc);
+		break;
+	case HAL_EXC_MISALIGNED:
+		signal_fault(SIGBUS, BUS_ADRALN, vaddr);
+		break;
+	case HAL_EXC_BUS:
+		signal_fault(SIGBUS, BUS_ADRERR, vaddr);
+		break;
+	default: /* a vseg that forbids the access, or none at all */
+		signal_fault(SIGSEGV, self->process && vmm_has_vseg(&self->process->vmm, vaddr) ?
+				      SEGV_ACCERR : SEGV_MAPERR, vaddr);
+		break;
+	}
 }
 
 void kernel_user_return(void)
@@ -65,4 +60,5 @@ void kernel_user_return(void)
 		hal_enable_irq();
 		thread_user_exit(self->kill_status);
 	}
+	signal_deliver();
 }

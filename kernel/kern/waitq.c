@@ -27,22 +27,25 @@ void waitq_init(xptr_t wq_xp, const char *name)
 
 /*
  * Enqueue the calling thread and block it (bits @causes); releases @guard_xp if given. With
- * @killable, a thread already killed is not left queued and false is returned: a kill sets
- * thread_t.killed, then clears WAITQ (process.c's kill_local), so either it is seen here, after
- * the block, or its clear comes later and wakes the thread. IRQs are off meanwhile (the queue's
- * busylock), so no preemption can park the thread between the block and the look.
+ * @mode THREAD_WAIT_KILL or _SIGNAL, a thread already killed (or with a deliverable signal) is not
+ * left queued and false is returned: a kill or a signal is recorded, then ends announced waits
+ * (thread_interrupt, signal.c), so either it is seen here, after the block, or its interrupt
+ * comes later and wakes the thread. IRQs are off meanwhile (the queue's busylock), so no
+ * preemption can park the thread between the block and the look.
  */
-static bool enqueue_and_block(xptr_t wq_xp, xptr_t guard_xp, uint32_t causes, bool killable)
+static bool enqueue_and_block(xptr_t wq_xp, xptr_t guard_xp, uint32_t causes, uint32_t mode)
 {
 	thread_t *self = thread_current();
 	xptr_t self_xp = XPTR(local_cxy, self);
 	xptr_t link_xp = XPTR(local_cxy, &self->wait_list);
 	bool queued = true;
 
+	if (mode != THREAD_WAIT_PLAIN)
+		thread_wait_begin(self, mode);
 	remote_busylock_acquire(WQ_LOCK(wq_xp));
 	xlist_add_last(WQ_ROOT(wq_xp), link_xp);
 	thread_block(self_xp, causes);
-	if (killable && __atomic_load_n(&self->killed, __ATOMIC_ACQUIRE)) {
+	if (mode != THREAD_WAIT_PLAIN && thread_interrupted(self, mode)) {
 		xlist_unlink(link_xp);
 		thread_unblock(self_xp, causes);
 		queued = false;
@@ -72,7 +75,7 @@ static bool leave_if_linked(xptr_t wq_xp)
 
 void waitq_wait(xptr_t wq_xp, xptr_t guard_xp)
 {
-	enqueue_and_block(wq_xp, guard_xp, THREAD_BLOCKED_WAITQ, false);
+	enqueue_and_block(wq_xp, guard_xp, THREAD_BLOCKED_WAITQ, THREAD_WAIT_PLAIN);
 	sched_yield();
 	if (guard_xp != XPTR_NULL)
 		remote_busylock_acquire(guard_xp);
@@ -86,7 +89,7 @@ error_t waitq_wait_timeout(xptr_t wq_xp, xptr_t guard_xp, uint64_t timeout_ns)
 
 	self->wakeup_ns = hal_get_time_ns() + timeout_ns;
 	hal_restore_irq(irq);
-	enqueue_and_block(wq_xp, guard_xp, THREAD_BLOCKED_WAITQ | THREAD_BLOCKED_SLEEP, false);
+	enqueue_and_block(wq_xp, guard_xp, THREAD_BLOCKED_WAITQ | THREAD_BLOCKED_SLEEP, THREAD_WAIT_PLAIN);
 	sched_yield(); /* runs again once a waker or the deadline cleared both bits */
 	result = leave_if_linked(wq_xp) ? ETIMEDOUT : 0;
 	if (guard_xp != XPTR_NULL)
@@ -94,17 +97,31 @@ error_t waitq_wait_timeout(xptr_t wq_xp, xptr_t guard_xp, uint64_t timeout_ns)
 	return result;
 }
 
-error_t waitq_wait_killable(xptr_t wq_xp, xptr_t guard_xp)
+/* A wait a kill (@mode THREAD_WAIT_KILL) or also a signal (THREAD_WAIT_SIGNAL) may end. */
+static error_t wait_interruptible(xptr_t wq_xp, xptr_t guard_xp, uint32_t mode)
 {
 	error_t result = EINTR;
 
-	if (enqueue_and_block(wq_xp, guard_xp, THREAD_BLOCKED_WAITQ, true)) {
-		sched_yield(); /* runs again once a waker or a kill cleared the bit */
+	if (enqueue_and_block(wq_xp, guard_xp, THREAD_BLOCKED_WAITQ, mode)) {
+		sched_yield(); /* runs again once a waker or an interrupt cleared the bit */
+		thread_wait_end(thread_current());
 		result = leave_if_linked(wq_xp) ? EINTR : 0;
+	} else {
+		thread_wait_end(thread_current());
 	}
 	if (guard_xp != XPTR_NULL)
 		remote_busylock_acquire(guard_xp);
 	return result;
+}
+
+error_t waitq_wait_killable(xptr_t wq_xp, xptr_t guard_xp)
+{
+	return wait_interruptible(wq_xp, guard_xp, THREAD_WAIT_KILL);
+}
+
+error_t waitq_wait_interruptible(xptr_t wq_xp, xptr_t guard_xp)
+{
+	return wait_interruptible(wq_xp, guard_xp, THREAD_WAIT_SIGNAL);
 }
 
 /* Unlink the first waiter and wake it; caller holds the queue lock. */

@@ -44,6 +44,13 @@ error_t waitq_wait_timeout(xptr_t wq_xp, xptr_t guard_xp, uint64_t timeout_ns);
  */
 error_t waitq_wait_killable(xptr_t wq_xp, xptr_t guard_xp);
 
+/*
+ * The same, also ended (EINTR) by a signal the thread does not block (signal.h): for the waits of
+ * system calls that Linux lets a signal interrupt (a blocking read, wait4...). The caller returns
+ * EINTR to user space (or -ERESTARTSYS to have it restarted under SA_RESTART: syscall.h).
+ */
+error_t waitq_wait_interruptible(xptr_t wq_xp, xptr_t guard_xp);
+
 /* Wake the oldest waiter; returns false if there was none. Any context, any cluster. */
 bool waitq_wake_one(xptr_t wq_xp);
 

@@ -133,7 +133,7 @@ static void killable_waiter(void *arg)
 
 /*
  * A killable wait ends with EINTR when its thread is killed the way process.c's kill_local does it
- * (the flag, then WAITQ cleared, the thread left in the queue), and the thread leaves the queue; a
+ * (the flag, then thread_interrupt clears WAITQ, the thread left in the queue), and the thread leaves the queue; a
  * waker ends it with 0; a thread already killed does not wait.
  */
 KTEST(waitq, killable_waits)
@@ -150,7 +150,7 @@ KTEST(waitq, killable_waits)
 		thread_sleep_ns(1000000);
 	KT_EXPECT_EQ(ctx, queued(), 1);
 	hal_remote_s32(t_xp + offsetof(thread_t, killed), 1);
-	thread_unblock(t_xp, THREAD_BLOCKED_WAITQ | THREAD_BLOCKED_SLEEP);
+	thread_interrupt(t_xp, true);
 	KT_EXPECT(ctx, wait_count(&woken, 1));
 	KT_EXPECT_EQ(ctx, interrupted, 1);
 	KT_EXPECT(ctx, waitq_is_empty(XPTR(0, &wq)));

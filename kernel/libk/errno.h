@@ -11,6 +11,7 @@
 #define ENOENT     2   /* no such file or directory     */
 #define ESRCH      3   /* no such process               */
 #define EINTR      4   /* interrupted system call       */
+#define ERESTARTSYS 512 /* kernel only: EINTR, or restarted under SA_RESTART (syscall.h) */
 #define EIO        5   /* I/O error                     */
 #define ENXIO      6   /* no such device or address     */
 #define E2BIG      7   /* argument list too long        */

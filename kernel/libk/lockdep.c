@@ -35,6 +35,7 @@ const lock_class_info_t lockdep_classes[LOCK_CLASS_NR] = {
 	[LOCK_FUTEX]      = { "futex",   112, LOCKDEP_BUSY,     true  },
 	[LOCK_RPC_POOL]   = { "rpc_pool", 115, LOCKDEP_BUSY,    false },
 	[LOCK_THREAD]     = { "thread",  120, LOCKDEP_BUSY,     false },
+	[LOCK_SIGNAL]     = { "signal",  125, LOCKDEP_BUSY,     false },
 	[LOCK_KSTACK]     = { "kstack",  130, LOCKDEP_BUSY,     false },
 	[LOCK_KCM]        = { "kcm",     140, LOCKDEP_BUSY,     false },
 	[LOCK_PPM]        = { "ppm",     150, LOCKDEP_BUSY,     false },

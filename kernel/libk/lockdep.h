@@ -56,6 +56,7 @@ typedef enum lock_class_e {
 	LOCK_FUTEX,          /* a futex hash bucket (futex.c); nestable (requeue)     */
 	LOCK_RPC_POOL,       /* a core's RPC server pool and FIFO reader (rpc.h)     */
 	LOCK_THREAD,         /* the cluster's thread table (cluster_t.threads_lock)  */
+	LOCK_SIGNAL,         /* pending signals of a thread or a process (signal.c)  */
 	LOCK_KSTACK,         /* the kernel-stack allocator of a cluster              */
 	LOCK_KCM,            /* a slab cache (kcm_t.lock)                            */
 	LOCK_PPM,            /* a cluster's page allocator (ppm_t.lock)              */

@@ -16,6 +16,7 @@
 #include <libk/string.h>
 #include <mm/ppm.h>
 #include <mm/vmm.h>
+#include <mm/vmm_query.h>
 
 vmm_protocol_t vmm_protocol = CONFIG_VMM_TRUE_FAULT_RPC ? VMM_PROTOCOL_RPC : VMM_PROTOCOL_DIRECT;
 bool vmm_stack_private = CONFIG_VMM_STACK_PRIVATE;
@@ -139,7 +140,8 @@ void vmm_free_doomed(xptr_t doomed_xp)
 void vmm_unmap_vseg(vmm_t *vmm, const vseg_t *vseg, xptr_t doomed_xp)
 {
 	xptr_t gpt_xp = XPTR(local_cxy, &vmm->gpt);
-	bool free_frames = owns_frames(vmm, vseg) && vseg->type != VSEG_TYPE_FILE;
+	bool free_frames = owns_frames(vmm, vseg) && vseg->type != VSEG_TYPE_FILE &&
+			   vseg->type != VSEG_TYPE_TRAMP; /* the mapper's, the kernel's */
 
 	for (vpn_t vpn = vseg->vpn_base; vpn < vseg->vpn_base + vseg->vpn_size; vpn++) {
 		uint32_t attr;
@@ -396,6 +398,8 @@ static error_t fault_in_vseg(vmm_t *vmm, const vseg_t *vseg, vaddr_t vaddr, uint
 	ppn_t ppn;
 	error_t error;
 
+	if (vseg->type == VSEG_TYPE_TRAMP)
+		return vmm_sigtramp_map(vmm, vpn); /* vmm_sigtramp.c: the cluster's own page */
 	if (owns_frames(vmm, vseg)) {
 		error = map_new_frame(XPTR(local_cxy, &vmm->gpt), vseg, vpn, local_cxy, &mapped_now);
 		if (!error && mapped_now) {

@@ -208,7 +208,8 @@ static void mark_copy(xptr_t vmm_xp, void *arg)
 		uint32_t type = hal_remote_l32(v + offsetof(vseg_t, type));
 		uint32_t flags = hal_remote_l32(v + offsetof(vseg_t, flags));
 
-		if (type == VSEG_TYPE_CODE || type == VSEG_TYPE_FILE || (flags & VSEG_PRIVATE))
+		if (type == VSEG_TYPE_CODE || type == VSEG_TYPE_FILE || type == VSEG_TYPE_TRAMP ||
+		    (flags & VSEG_PRIVATE))
 			continue;
 		hal_gpt_set_cow(gpt_xp, hal_remote_l64(v + offsetof(vseg_t, vpn_base)),
 				hal_remote_l64(v + offsetof(vseg_t, vpn_size)));
@@ -235,7 +236,8 @@ static void fork_in_parent(vmm_t *parent, fork_job_t *job)
 		hal_remote_memcpy(XPTR(child_cxy, &job->vsegs[n]), XPTR(local_cxy, vseg),
 				  sizeof(*vseg));
 		n++;
-		if (vseg->type != VSEG_TYPE_CODE)
+		/* CODE is replicated, the trampoline page is the kernel's: the child maps its own */
+		if (vseg->type != VSEG_TYPE_CODE && vseg->type != VSEG_TYPE_TRAMP)
 			error = share_vseg(parent, vseg, child_gpt_xp);
 	}
 	job->vsegs_nr = n;

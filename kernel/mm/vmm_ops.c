@@ -336,7 +336,7 @@ int64_t vmm_mprotect(vmm_t *vmm, vaddr_t addr, uint64_t len, uint32_t prot)
 	if (!covered(vmm, addr, end))
 		error = ENOMEM;
 	for (vseg_t *v = vsl_lookup(&vmm->vsl, addr); !error && v && v->min < end; v = vsl_next(v))
-		if (v->type == VSEG_TYPE_CODE && (flags & VSEG_WRITE))
+		if ((v->type == VSEG_TYPE_CODE || v->type == VSEG_TYPE_TRAMP) && (flags & VSEG_WRITE))
 			error = EACCES; /* text is a private replica: writable text is not supported */
 	if (!error)
 		error = cut_range(vmm, addr, end);
@@ -369,7 +369,7 @@ static void drop_pages(vmm_t *vmm, change_t *c, const vseg_t *v, vaddr_t start, 
 		if (!(attr & GPT_MAPPED))
 			continue;
 		hal_gpt_reset_pte(gpt_xp, va >> CONFIG_PAGE_SHIFT);
-		if (v->type != VSEG_TYPE_FILE)
+		if (v->type != VSEG_TYPE_FILE && v->type != VSEG_TYPE_TRAMP) /* not ours to free */
 			vmm_doom_frame(ppn, XPTR(local_cxy, &c->doomed));
 	}
 }

@@ -40,6 +40,8 @@ static const vseg_rule_t vseg_rules[VSEG_TYPES_NR] = {
 	[VSEG_TYPE_KCODE]  = { "KCODE", 0, VSEG_READ | VSEG_EXEC | VSEG_PRIVATE, FILE_REFUSED, false },
 	[VSEG_TYPE_KDATA]  = { "KDATA", 0, VSEG_READ | VSEG_WRITE | VSEG_PRIVATE, FILE_REFUSED, false },
 	[VSEG_TYPE_KDEV]   = { "KDEV", 0, VSEG_READ | VSEG_WRITE, FILE_REFUSED, false },
+	[VSEG_TYPE_TRAMP]  = { "TRAMP", VSEG_USER | VSEG_READ | VSEG_EXEC | VSEG_PRIVATE,
+			       VSEG_USER | VSEG_READ | VSEG_EXEC | VSEG_PRIVATE, FILE_REFUSED, true },
 };
 
 vseg_t *vseg_alloc(void)

@@ -14,6 +14,8 @@
  *                                             creator policy: vseg->cxy
  *   FILE    public                            none: the mapper's page itself        the file
  *   REMOTE  public                            vseg->cxy, named by the user          zero
+ *   TRAMP   private, read+exec                 the faulting cluster's trampoline    rt_sigreturn's code
+ *                                             page (kernel's, never freed)         (vmm_query.h)
  *   KCODE/KDATA/KDEV  kernel ranges, outside user space (for displays; never faulted)
  *
  * A *public* vseg is mapped through the reference GPT of its process and copied lazily into the GPT of
@@ -41,6 +43,7 @@ typedef enum vseg_type_e {
 	VSEG_TYPE_KCODE,    /* kernel code                                                       */
 	VSEG_TYPE_KDATA,    /* kernel data                                                       */
 	VSEG_TYPE_KDEV,     /* device registers mapped by the kernel                             */
+	VSEG_TYPE_TRAMP,    /* the signal return trampoline: a kernel page of each cluster       */
 	VSEG_TYPES_NR
 } vseg_type_t;
 

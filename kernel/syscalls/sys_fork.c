@@ -56,6 +56,7 @@ int64_t sys_clone_process(const uint64_t args[6])
 	if (!self->process || (sp & 15))
 		return -EINVAL;
 	hal_user_regs_current(&start.regs);
+	start.sigmask = self->sigmask; /* the child's thread starts with the forking thread's mask */
 	start.sp = sp ? sp : hal_user_regs_sp(&start.regs);
 	start.tls = (flags & CLONE_SETTLS) ? tls : hal_user_regs_tp(&start.regs);
 	start.clear_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : 0;

@@ -138,14 +138,26 @@ int64_t sys_clock_gettime(const uint64_t args[6])
 	return hal_copy_to_uspace(args[1], ts, sizeof(ts)) ? -EFAULT : 0;
 }
 
-/* Sleep until @deadline_ns; returns 0. */
-static int64_t sleep_until(uint64_t deadline_ns)
+/*
+ * Sleep until @deadline_ns; returns 0, or -EINTR when a signal (or a kill) ended the sleep
+ * first, with the time left written at @urem (if not 0) as Linux does for relative sleeps.
+ */
+static int64_t sleep_until(uint64_t deadline_ns, uintptr_t urem)
 {
 	uint64_t now = hal_get_time_ns();
 
 	if (deadline_ns > now)
 		thread_sleep_ns(deadline_ns - now);
-	return 0;
+	now = hal_get_time_ns();
+	if (now >= deadline_ns)
+		return 0;
+	if (urem) {
+		int64_t rem[2] = { (int64_t)((deadline_ns - now) / NSEC_PER_SEC),
+				   (int64_t)((deadline_ns - now) % NSEC_PER_SEC) };
+		if (hal_copy_to_uspace(urem, rem, sizeof(rem)))
+			return -EFAULT;
+	}
+	return -EINTR;
 }
 
 int64_t sys_nanosleep(const uint64_t args[6])
@@ -156,7 +168,8 @@ int64_t sys_nanosleep(const uint64_t args[6])
 		return -EFAULT;
 	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (int64_t)NSEC_PER_SEC)
 		return -EINVAL;
-	return sleep_until(hal_get_time_ns() + (uint64_t)ts[0] * NSEC_PER_SEC + (uint64_t)ts[1]);
+	return sleep_until(hal_get_time_ns() + (uint64_t)ts[0] * NSEC_PER_SEC + (uint64_t)ts[1],
+			   args[1]);
 }
 
 int64_t sys_clock_nanosleep(const uint64_t args[6])
@@ -173,7 +186,9 @@ int64_t sys_clock_nanosleep(const uint64_t args[6])
 	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (int64_t)NSEC_PER_SEC)
 		return -EINVAL;
 	ns = (uint64_t)ts[0] * NSEC_PER_SEC + (uint64_t)ts[1];
-	return sleep_until((args[1] & TIMER_ABSTIME) ? ns : hal_get_time_ns() + ns);
+	if (args[1] & TIMER_ABSTIME)
+		return sleep_until(ns, 0);
+	return sleep_until(hal_get_time_ns() + ns, args[3]);
 }
 
 #define LINUX_REBOOT_MAGIC1         0xfee1deadU

@@ -1,24 +1,23 @@
 /*
- * sys_signal.c - the signal calls' bookkeeping: masks, actions, and pending signals recorded by
- * tgkill/tkill. Delivery to handlers, default actions and signal frames come with the process life
- * cycle; until then a signal sent to a thread stays pending (visible to the kernel and its tests).
+ * sys_signal.c - the signal system calls: masks, actions, pending sets, kill/tgkill/tkill,
+ * sigaltstack, rt_sigsuspend, rt_sigreturn (kern/signal.h does the work; docs/signals.md).
  */
 #include <hal_remote.h>
 #include <hal_uspace.h>
 #include <kern/cluster.h>
+#include <hal_signal.h>
 #include <kern/process.h>
+#include <kern/signal.h>
 #include <kern/thread.h>
 #include <libk/errno.h>
 #include <syscalls/syscall.h>
 
-#define NSIG        64
-#define SIGKILL     9
-#define SIGSTOP     19
+#define NSIG        SIGNAL_NSIG
 #define SIG_BLOCK   0
 #define SIG_UNBLOCK 1
 #define SIG_SETMASK 2
 #define SIGSET_SIZE 8
-#define UNBLOCKABLE ((1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1)))
+#define UNBLOCKABLE SIG_UNBLOCKABLE
 
 int64_t sys_rt_sigprocmask(const uint64_t args[6])
 {
@@ -50,29 +49,42 @@ int64_t sys_rt_sigprocmask(const uint64_t args[6])
 	return 0;
 }
 
-/* As Linux: the signals pending for the caller among those it blocks (the others are delivered). */
+/* As Linux: the signals pending for the caller (its own and its process's) among those it blocks
+ * (the others are delivered). */
 int64_t sys_rt_sigpending(const uint64_t args[6])
 {
 	thread_t *self = thread_current();
-	uint64_t set = __atomic_load_n(&self->sigpending, __ATOMIC_ACQUIRE) & self->sigmask;
+	uint64_t set = __atomic_load_n(&self->sigpending, __ATOMIC_ACQUIRE);
+
+	if (self->process)
+		set |= hal_remote_l64(self->process->owner_xp + offsetof(process_t, sig_pending));
+	set &= self->sigmask;
 
 	if (args[1] != SIGSET_SIZE)
 		return -EINVAL;
 	return hal_copy_to_uspace(args[0], &set, sizeof(set)) ? -EFAULT : 0;
 }
 
-/* struct sigaction of riscv64 (no restorer): handler, flags, mask. */
-struct k_sigaction {
-	uint64_t handler;
-	uint64_t flags;
-	uint64_t mask;
-};
+/* Linux flushes the pending instances of a signal whose action becomes "ignore": those of the
+ * process and of the caller (other threads' own ones stay, and are ignored when taken). */
+static void flush_ignored(thread_t *self, int sig)
+{
+	xptr_t owner_xp = self->process->owner_xp;
+	xptr_t set_xp = owner_xp + offsetof(process_t, sig_pending);
+
+	remote_busylock_acquire(owner_xp + offsetof(process_t, sig_lock));
+	hal_remote_s64(set_xp, hal_remote_l64(set_xp) & ~SIG_BIT(sig));
+	remote_busylock_release(owner_xp + offsetof(process_t, sig_lock));
+	busylock_acquire(&self->sig_lock);
+	__atomic_and_fetch(&self->sigpending, ~SIG_BIT(sig), __ATOMIC_RELEASE);
+	busylock_release(&self->sig_lock);
+}
 
 int64_t sys_rt_sigaction(const uint64_t args[6])
 {
 	xptr_t ref = current_ref();
 	int sig = (int)args[0];
-	struct k_sigaction act, old;
+	k_sigaction_t act, old;
 	xptr_t slot;
 
 	if (args[3] != SIGSET_SIZE || sig < 1 || sig > NSIG)
@@ -83,19 +95,20 @@ int64_t sys_rt_sigaction(const uint64_t args[6])
 		return -EINVAL;
 	if (args[1] && hal_copy_from_uspace(&act, args[1], sizeof(act)))
 		return -EFAULT;
-	slot = ref + offsetof(process_t, sigactions) + (size_t)(sig - 1) * sizeof(struct k_sigaction);
+	slot = ref + offsetof(process_t, sigactions) + (size_t)(sig - 1) * sizeof(k_sigaction_t);
 	remote_busylock_acquire(ref + offsetof(process_t, files_lock));
 	hal_remote_memcpy(XPTR(local_cxy, &old), slot, sizeof(old));
 	if (args[1])
 		hal_remote_memcpy(slot, XPTR(local_cxy, &act), sizeof(act));
 	remote_busylock_release(ref + offsetof(process_t, files_lock));
+	if (args[1] && signal_action_of(sig, act.handler) == SIGACT_IGNORE)
+		flush_ignored(thread_current(), sig);
 	if (args[2] && hal_copy_to_uspace(args[2], &old, sizeof(old)))
 		return -EFAULT;
 	return 0;
 }
 
-#define SIG_IGN 1
-_Static_assert(sizeof(((process_t *)0)->sigactions) == NSIG * sizeof(struct k_sigaction),
+_Static_assert(sizeof(((process_t *)0)->sigactions) == NSIG * sizeof(k_sigaction_t),
 	       "process_t.sigactions is rt_sigaction's table");
 
 void signal_reset_on_exec(xptr_t ref_xp)
@@ -105,15 +118,16 @@ void signal_reset_on_exec(xptr_t ref_xp)
 
 	remote_busylock_acquire(lock);
 	for (int i = 0; i < NSIG; i++) {
-		xptr_t slot = table + (size_t)i * sizeof(struct k_sigaction);
-		struct k_sigaction act = { 0 }; /* SIG_DFL, no flags, empty mask */
+		xptr_t slot = table + (size_t)i * sizeof(k_sigaction_t);
+		k_sigaction_t act = { 0 }; /* SIG_DFL, no flags, empty mask */
 
 		/* the handler is in the old image: gone; an ignored signal stays ignored */
-		if (hal_remote_l64(slot + offsetof(struct k_sigaction, handler)) == SIG_IGN)
+		if (hal_remote_l64(slot + offsetof(k_sigaction_t, handler)) == SIG_IGN)
 			act.handler = SIG_IGN;
 		hal_remote_memcpy(slot, XPTR(local_cxy, &act), sizeof(act));
 	}
 	remote_busylock_release(lock);
+	signal_exec_thread(thread_current()); /* no alternate stack in the new image */
 }
 
 /*
@@ -137,29 +151,34 @@ static xptr_t find_thread_locked(uint32_t tid, xptr_t table_lock)
 	return t_xp;
 }
 
-/* Record @sig pending for thread @tid of the calling process (0: just check it exists). */
+/* Send @sig to thread @tid of the calling process (0: just check it exists), as tgkill: SI_TKILL. */
 static int64_t send_to_thread(uint32_t tid, int sig)
 {
 	cxy_t cxy = (cxy_t)(tid >> 16);
+	thread_t *self = thread_current();
+	ksiginfo_t info = { .code = SI_TKILL };
 	xptr_t lock, t_xp;
+	error_t error = 0;
 
 	if (sig < 0 || sig > NSIG)
 		return -EINVAL;
 	if (cxy >= cluster_count() || (tid & 0xffff) >= CONFIG_MAX_THREADS_PER_CLUSTER ||
-	    !thread_current()->process)
+	    !self->process)
 		return -ESRCH;
+	info.pid = self->process->pid;
 	lock = XPTR(cxy, &cluster_manager.threads_lock);
 	remote_busylock_acquire(lock);
 	t_xp = find_thread_locked(tid, lock);
-	if (t_xp != XPTR_NULL && sig) {
-		xptr_t pending = t_xp + offsetof(thread_t, sigpending);
-		uint64_t old;
-		do
-			old = hal_remote_l64(pending);
-		while (!hal_remote_atomic_cas64(pending, old, old | (1ULL << (sig - 1))));
-	}
+	/* SIGKILL and SIGCONT act on the whole process: sent without the table lock (they take
+	 * locks that rank before it) */
+	if (t_xp != XPTR_NULL && sig && sig != SIGKILL && sig != SIGCONT)
+		error = signal_send_thread(t_xp, sig, &info);
 	remote_busylock_release(lock);
-	return t_xp == XPTR_NULL ? -ESRCH : 0;
+	if (t_xp == XPTR_NULL)
+		return -ESRCH;
+	if (sig == SIGKILL || sig == SIGCONT)
+		error = signal_send_process(self->process->pid, sig, &info);
+	return -(int64_t)error;
 }
 
 int64_t sys_tgkill(const uint64_t args[6])
@@ -178,4 +197,123 @@ int64_t sys_tkill(const uint64_t args[6])
 	if ((int64_t)args[0] <= 0)
 		return -EINVAL;
 	return send_to_thread((uint32_t)args[0], (int)args[1]);
+}
+
+/* kill(pid, sig) to a set of processes: every user process whose pgid is @pgid (0: any), but
+ * @skip1 and @skip2. Returns 0 if at least one got it, else ESRCH. */
+static error_t kill_group(pid_t pgid, pid_t skip1, pid_t skip2, int sig, const ksiginfo_t *info)
+{
+	pid_t pids[CONFIG_MAX_PROCESSES_PER_CLUSTER];
+	bool found = false;
+
+	for (cxy_t cxy = 0; cxy < cluster_count(); cxy++) {
+		xptr_t lock = XPTR(cxy, &cluster_manager.processes_lock);
+		uint32_t n = 0;
+
+		remote_busylock_acquire(lock);
+		for (uint32_t lpid = 1; lpid < CONFIG_MAX_PROCESSES_PER_CLUSTER; lpid++) {
+			process_t *p = hal_remote_lpt(XPTR(cxy, &cluster_manager.owned[lpid]));
+			xptr_t p_xp = XPTR(cxy, p);
+			pid_t pid;
+			if (!p)
+				continue;
+			pid = hal_remote_l32(p_xp + offsetof(process_t, pid));
+			if (pid == skip1 || pid == skip2 || hal_remote_l32(p_xp + offsetof(process_t, dying)))
+				continue;
+			if (pgid == 0 || hal_remote_l32(p_xp + offsetof(process_t, pgid)) == pgid)
+				pids[n++] = pid;
+		}
+		remote_busylock_release(lock);
+		for (uint32_t i = 0; i < n; i++) /* one that ended meanwhile: ESRCH, skipped */
+			found |= signal_send_process(pids[i], sig, info) == 0;
+	}
+	return found ? 0 : ESRCH;
+}
+
+int64_t sys_kill(const uint64_t args[6])
+{
+	thread_t *self = thread_current();
+	int32_t pid = (int32_t)args[0];
+	int sig = (int)args[1];
+	ksiginfo_t info = { .code = SI_USER };
+	pid_t pgid;
+
+	if (sig < 0 || sig > NSIG)
+		return -EINVAL;
+	if (!self->process)
+		return -ESRCH;
+	info.pid = self->process->pid;
+	if (pid > 0)
+		return -(int64_t)signal_send_process((pid_t)pid, sig, &info);
+	if (pid == -1) /* every process but init and the caller */
+		return -(int64_t)kill_group(0, 1, self->process->pid, sig, &info);
+	if (pid == (int32_t)0x80000000)
+		return -ESRCH;
+	pgid = pid == 0 ? hal_remote_l32(self->process->owner_xp + offsetof(process_t, pgid)) :
+			  (pid_t)-pid;
+	return -(int64_t)kill_group(pgid, 0, 0, sig, &info);
+}
+
+/* stack_t of riscv64. */
+struct k_stack {
+	uint64_t sp;
+	int32_t  flags;
+	int32_t  pad;
+	uint64_t size;
+};
+
+int64_t sys_sigaltstack(const uint64_t args[6])
+{
+	thread_t *self = thread_current();
+	bool on = signal_on_altstack(hal_user_sp(), self->altstack_sp, self->altstack_size);
+	struct k_stack ss, old = { .sp = self->altstack_sp, .size = self->altstack_size,
+				   .flags = self->altstack_size == 0 ? SS_DISABLE : on ? SS_ONSTACK : 0 };
+	uint32_t flags;
+
+	if (args[0]) {
+		if (hal_copy_from_uspace(&ss, args[0], sizeof(ss)))
+			return -EFAULT;
+		if (on)
+			return -EPERM; /* not while running on it */
+		flags = (uint32_t)ss.flags & ~SS_AUTODISARM; /* accepted; the stack is never disarmed */
+		if (flags != 0 && flags != SS_ONSTACK && flags != SS_DISABLE)
+			return -EINVAL;
+		if (flags == SS_DISABLE) {
+			self->altstack_sp = 0;
+			self->altstack_size = 0;
+		} else {
+			if (ss.size < SIGNAL_MINSIGSTKSZ)
+				return -ENOMEM;
+			self->altstack_sp = ss.sp;
+			self->altstack_size = ss.size;
+		}
+	}
+	if (args[1] && hal_copy_to_uspace(args[1], &old, sizeof(old)))
+		return -EFAULT;
+	return 0;
+}
+
+int64_t sys_rt_sigsuspend(const uint64_t args[6])
+{
+	thread_t *self = thread_current();
+	uint64_t mask;
+
+	if (args[1] != SIGSET_SIZE)
+		return -EINVAL;
+	if (hal_copy_from_uspace(&mask, args[0], sizeof(mask)))
+		return -EFAULT;
+	/* the caller's mask comes back when the handler returns (the frame holds it) or, without a
+	 * handler, on the way out (signal_deliver) */
+	self->sigmask_saved = self->sigmask;
+	self->sigmask_restore = 1;
+	self->sigmask = mask & ~UNBLOCKABLE;
+	while (!thread_interrupted(self, THREAD_WAIT_SIGNAL))
+		thread_sleep_ns(1000ULL * 1000 * 1000 * 1000); /* ended early by the signal */
+	return -EINTR;
+}
+
+int64_t sys_rt_sigreturn(const uint64_t args[6])
+{
+	(void)args;
+	return signal_sigreturn();
 }

@@ -78,6 +78,7 @@ int64_t sys_clone(const uint64_t args[6])
 		return -EINVAL;
 	start.tls = (flags & CLONE_SETTLS) ? tls : self->user_tls;
 	start.has_regs = true;
+	start.sigmask = self->sigmask; /* as Linux: a new thread starts with its creator's mask */
 	hal_user_regs_current(&start.regs);
 	start.clear_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : 0;
 	place(self, &cxy, &lid);
@@ -127,8 +128,13 @@ int64_t sys_futex(const uint64_t args[6])
 			if (ns == 0) /* an expired timeout: just the value check */
 				ns = 1;
 		}
-		return -futex_wait(uaddr, val, ns, op == FUTEX_WAIT_BITSET && args[3],
+		error = futex_wait(uaddr, val, ns, op == FUTEX_WAIT_BITSET && args[3],
 				   op == FUTEX_WAIT ? ~0u : val3);
+		/* without a timeout the wait may simply start again (SA_RESTART, or no handler);
+		 * a relative timeout would start over whole, so that one ends with EINTR */
+		if (error == EINTR && !args[3])
+			return -ERESTARTSYS;
+		return -(int64_t)error;
 	case FUTEX_WAKE:
 	case FUTEX_WAKE_BITSET:
 		return futex_wake(uaddr, val, op == FUTEX_WAKE ? ~0u : val3);

@@ -44,6 +44,10 @@ static const syscall_fn_t syscall_table[SYSCALLS_NR] = {
 	[SYS_TKILL] = sys_tkill,             [SYS_MADVISE] = sys_madvise,
 	[SYS_RT_SIGPENDING] = sys_rt_sigpending,
 	[SYS_EXECVE] = sys_execve,           [SYS_WAIT4] = sys_wait4,
+	[SYS_KILL] = sys_kill,               [SYS_SIGALTSTACK] = sys_sigaltstack,
+	[SYS_RT_SIGSUSPEND] = sys_rt_sigsuspend, [SYS_RT_SIGRETURN] = sys_rt_sigreturn,
+	[SYS_SETPGID] = sys_setpgid,         [SYS_GETPGID] = sys_getpgid,
+	[SYS_GETSID] = sys_getsid,           [SYS_SETSID] = sys_setsid,
 };
 
 /* One bit per number: an unimplemented number is logged the first time only (per cluster). */
@@ -82,10 +86,20 @@ static int64_t traced(syscall_fn_t fn, uint64_t nr, const uint64_t args[6])
 int64_t kernel_syscall(uint64_t nr, const uint64_t args[6])
 {
 	syscall_fn_t fn = lookup(nr);
+	int64_t result;
 
 	__atomic_fetch_add(&calls_nr, 1, __ATOMIC_RELAXED);
-	if (fn)
-		return traced(fn, nr, args);
+	if (fn) {
+		result = traced(fn, nr, args);
+		/* rt_sigreturn returns the user's a0, whatever it is: never a restart request */
+		if (result == -ERESTARTSYS && nr != SYS_RT_SIGRETURN) {
+			thread_t *self = thread_current();
+			self->sig_restart = 1;          /* signal_deliver settles it: again, or EINTR */
+			self->sig_restart_a0 = args[0];
+			result = -EINTR;
+		}
+		return result;
+	}
 	__atomic_fetch_add(&enosys_nr, 1, __ATOMIC_RELAXED);
 	if (nr >= SYSCALLS_NR ||
 	    !(__atomic_fetch_or(&enosys_logged[nr / 64], 1ULL << (nr % 64), __ATOMIC_RELAXED) &

@@ -4,7 +4,9 @@
  *
  * kernel_syscall() (hal_upcalls.h) looks the number up in one table; an unknown or unimplemented
  * number returns -ENOSYS and is logged once per number. Each sys_* function takes the six argument
- * registers as the user passed them and returns the result register: >= 0, or -errno. Arguments
+ * registers as the user passed them and returns the result register: >= 0, or -errno; -ERESTARTSYS
+ * (a wait a signal interrupted) becomes -EINTR, or the call runs again after the signal's handler
+ * when its action has SA_RESTART (or when no handler runs at all: signal_deliver). Arguments
  * are validated before anything changes (bad user pointers give -EFAULT, never a kernel fault).
  */
 #ifndef SYSCALLS_SYSCALL_H
@@ -71,6 +73,14 @@
 #define SYS_TKILL           130
 #define SYS_TGKILL          131
 #define SYS_REBOOT          142
+#define SYS_KILL            129
+#define SYS_SIGALTSTACK     132
+#define SYS_RT_SIGSUSPEND   133
+#define SYS_RT_SIGRETURN    139
+#define SYS_SETPGID         154
+#define SYS_GETPGID         155
+#define SYS_GETSID          156
+#define SYS_SETSID          157
 
 #define SYSCALLS_NR    512 /* table size: every Linux riscv64 number is below */
 
@@ -88,7 +98,9 @@ SYSCALL(getpid); SYSCALL(getppid); SYSCALL(getuid); SYSCALL(gettid); SYSCALL(brk
 SYSCALL(mmap); SYSCALL(mprotect); SYSCALL(prlimit64); SYSCALL(getrandom); SYSCALL(reboot);
 SYSCALL(sync); SYSCALL(madvise); SYSCALL(futex); SYSCALL(clone); SYSCALL(exit_group);
 SYSCALL(rt_sigaction); SYSCALL(rt_sigprocmask); SYSCALL(rt_sigpending); SYSCALL(tgkill);
-SYSCALL(tkill); SYSCALL(execve); SYSCALL(wait4); SYSCALL(clone_process);
+SYSCALL(wait4); SYSCALL(clone_process);
+SYSCALL(tkill); SYSCALL(execve); SYSCALL(kill); SYSCALL(sigaltstack); SYSCALL(rt_sigsuspend);
+SYSCALL(rt_sigreturn); SYSCALL(setpgid); SYSCALL(getpgid); SYSCALL(getsid); SYSCALL(setsid);
 SYSCALL(almos_display); SYSCALL(almos_get_config); SYSCALL(almos_get_core_id);
 SYSCALL(almos_get_cycle); SYSCALL(almos_place_next); SYSCALL(almos_trace);
 SYSCALL(almos_get_cluster_info); SYSCALL(almos_get_vmm_info);

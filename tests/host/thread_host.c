@@ -71,3 +71,21 @@ void sched_yield(void)
 			nanosleep(&nap, NULL);
 	}
 }
+
+/* The waits a signal or a kill may end (kern/signal.h): host threads get neither, so a wait is
+ * interrupted only by a test that sets thread_t.killed. */
+void thread_wait_begin(thread_t *self, uint32_t mode)
+{
+	__atomic_store_n(&self->intr_wait, mode, __ATOMIC_SEQ_CST);
+}
+
+void thread_wait_end(thread_t *self)
+{
+	__atomic_store_n(&self->intr_wait, THREAD_WAIT_PLAIN, __ATOMIC_SEQ_CST);
+}
+
+bool thread_interrupted(thread_t *self, uint32_t mode)
+{
+	(void)mode;
+	return __atomic_load_n(&self->killed, __ATOMIC_SEQ_CST) != 0;
+}
