@@ -316,7 +316,7 @@ static int child_sleep(void *arg)
 static void test_spread(void)
 {
 	pid_t pids[64];
-	unsigned int n = clusters * 2 > 64 ? 64 : clusters * 2, seen = 0, hinted = 0;
+	unsigned int n = clusters * 4 > 64 ? 64 : clusters * 4, seen = 0, hinted = 0;
 
 	for (unsigned int i = 0; i < n; i++) {
 		pids[i] = spawn_fn(child_sleep, NULL);
@@ -490,6 +490,165 @@ static bool same_total(const struct memcheck *now, const struct memcheck *base)
 	return a == b && !memcmp(now->slab_bytes, base->slab_bytes, sizeof(now->slab_bytes));
 }
 
+/* ---- processes and pipes, signals between processes --------------------------------------- */
+
+/* A child on another cluster writes 1 MiB into a pipe, the parent reads it intact, then EOF. */
+static void test_pipe_between_processes(void)
+{
+	enum { TOTAL = 1 << 20, CHUNK = 3000 };
+	static unsigned char buf[CHUNK];
+	int fds[2], status;
+	size_t got = 0;
+	bool same = true;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(fds) != 0) {
+		ktap_ok(false, "pipe between processes: pipe() failed");
+		return;
+	}
+	place_next((int)(clusters - 1), PLACE_ANY_CORE);
+	pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		for (size_t off = 0; off < TOTAL; off += CHUNK) {
+			size_t len = TOTAL - off < CHUNK ? TOTAL - off : CHUNK;
+			for (size_t i = 0; i < len; i++)
+				buf[i] = (unsigned char)((off + i) * 7 + 3);
+			if (write(fds[1], buf, len) != (ssize_t)len)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	while ((n = read(fds[0], buf, sizeof(buf))) > 0) {
+		for (ssize_t i = 0; i < n; i++)
+			same &= buf[i] == (unsigned char)((got + (size_t)i) * 7 + 3);
+		got += (size_t)n;
+	}
+	close(fds[0]);
+	status = reap(pid);
+	ktap_ok(n == 0 && got == TOTAL && same && exited_with(status, 0),
+		"pipe: 1 MiB from a child in cluster %u to its parent, intact, then EOF (%zu bytes)",
+		clusters - 1, got);
+}
+
+/* A child writes into a pipe nobody reads: killed by SIGPIPE; with SIGPIPE ignored, EPIPE. */
+static void test_sigpipe(void)
+{
+	int fds[2], killed, ignored;
+	pid_t pid;
+
+	pipe(fds);
+	close(fds[0]);
+	pid = fork();
+	if (pid == 0) {
+		write(fds[1], "x", 1);
+		_exit(1);
+	}
+	killed = reap(pid);
+	pid = fork();
+	if (pid == 0) {
+		signal(SIGPIPE, SIG_IGN);
+		_exit(write(fds[1], "x", 1) == -1 && errno == EPIPE ? 0 : 1);
+	}
+	ignored = reap(pid);
+	close(fds[1]);
+	ktap_ok(killed != -1 && WIFSIGNALED(killed) && WTERMSIG(killed) == SIGPIPE &&
+		exited_with(ignored, 0),
+		"pipe without reader: SIGPIPE kills the writer (%x); ignored, write gives EPIPE", killed);
+}
+
+static void *sleeper(void *arg)
+{
+	(void)arg;
+	for (;;)
+		sleep(1000);
+	return NULL;
+}
+
+/* A child with a sleeping thread in every cluster: SIGKILL ends all of them. */
+static void test_kill_threads(void)
+{
+	int fds[2], status;
+	char c = 0;
+	pid_t pid;
+
+	pipe(fds);
+	pid = fork();
+	if (pid == 0) {
+		pthread_t t;
+		for (unsigned int i = 0; i < clusters; i++)
+			if (start_on(&t, i, sleeper, NULL) != 0)
+				_exit(1);
+		write(fds[1], "r", 1);
+		sleeper(NULL);
+	}
+	read(fds[0], &c, 1);
+	close(fds[0]);
+	close(fds[1]);
+	kill(pid, SIGKILL);
+	status = reap(pid);
+	ktap_ok(c == 'r' && status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+		"SIGKILL ends a child with threads in all %u clusters (%x)", clusters, status);
+}
+
+/* Stop and continue a child: wait4 reports both (WUNTRACED, WCONTINUED). */
+static void test_stop_continue(void)
+{
+	int stopped = 0, continued = 0, status;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		sleeper(NULL);
+	kill(pid, SIGSTOP);
+	if (waitpid(pid, &stopped, WUNTRACED) != pid)
+		stopped = -1;
+	kill(pid, SIGCONT);
+	if (waitpid(pid, &continued, WCONTINUED) != pid)
+		continued = -1;
+	kill(pid, SIGKILL);
+	status = reap(pid);
+	ktap_ok(WIFSTOPPED(stopped) && WSTOPSIG(stopped) == SIGSTOP && WIFCONTINUED(continued) &&
+		WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+		"wait4 reports a child stopped (%x), continued (%x), then killed (%x)", stopped,
+		continued, status);
+}
+
+/* The parent's SIGCHLD handler gets CLD_EXITED with the child's pid and status. */
+static volatile int chld_code, chld_pid, chld_status;
+
+static void on_sigchld(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	chld_code = si->si_code;
+	chld_pid = si->si_pid;
+	chld_status = si->si_status;
+}
+
+static void test_sigchld(void)
+{
+	struct sigaction sa = { 0 }, old;
+	pid_t pid;
+	int status;
+
+	sa.sa_sigaction = on_sigchld;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGCHLD, &sa, &old);
+	chld_code = chld_pid = chld_status = 0;
+	pid = fork();
+	if (pid == 0)
+		_exit(3);
+	status = reap(pid);
+	for (int i = 0; i < 100 && chld_pid == 0; i++)
+		usleep(1000);
+	sigaction(SIGCHLD, &old, NULL);
+	ktap_ok(exited_with(status, 3) && chld_code == CLD_EXITED && chld_pid == pid &&
+		chld_status == 3, "SIGCHLD handler: CLD_EXITED, the child's pid and status (%d %d %d)",
+		chld_code, chld_pid, chld_status);
+}
+
 /* What forks, copies pages and runs threads: run twice, the second time against a baseline. */
 static void round_of_forks(int loops)
 {
@@ -500,6 +659,8 @@ static void round_of_forks(int loops)
 	test_fork_wait_loop(loops);
 	test_exec_after_fork();
 	test_posix_spawn();
+	test_pipe_between_processes();
+	test_kill_threads();
 }
 
 int main(int argc, char **argv)
@@ -510,7 +671,7 @@ int main(int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "exit"))
 		return atoi(argv[2]);
 	get_config(&clusters, &cores);
-	ktap_plan(28);
+	ktap_plan(35);
 	memcheck_snapshot(&quiet);
 	test_basic();
 	round_of_forks(1000);
@@ -518,6 +679,9 @@ int main(int argc, char **argv)
 	test_wait_errors();
 	test_child_segv();
 	test_orphans();
+	test_sigpipe();
+	test_stop_continue();
+	test_sigchld();
 	test_until_eagain();
 	/*
 	 * The first round grew what a process keeps (glibc's cache of thread stacks, its heap, our

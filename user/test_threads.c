@@ -308,9 +308,11 @@ static bool clone_refusals(void)
 	void *top = stack + sizeof(stack);
 	bool ok = true;
 
-	/* fork-like clones come with the process life cycle */
-	ok = ok && fails(syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, NULL)) == ENOSYS;
-	ok = ok && fails(syscall(SYS_clone, CLONE_VM | SIGCHLD, top, NULL, NULL, NULL)) == ENOSYS;
+	/* a process sharing its parent's memory without CLONE_VFORK (test_fork tests fork) */
+	ok = ok && fails(syscall(SYS_clone, CLONE_VM | SIGCHLD, top, NULL, NULL, NULL)) == EINVAL;
+	/* a thread without the rest of what a thread shares */
+	ok = ok && fails(syscall(SYS_clone, CLONE_VM | CLONE_SIGHAND | CLONE_THREAD, top, NULL, NULL,
+				 NULL)) == EINVAL;
 	/* Linux's rules: CLONE_THREAD needs CLONE_SIGHAND, which needs CLONE_VM */
 	ok = ok && fails(syscall(SYS_clone, CLONE_VM | CLONE_THREAD, top, NULL, NULL, NULL)) == EINVAL;
 	ok = ok && fails(syscall(SYS_clone, CLONE_SIGHAND, top, NULL, NULL, NULL)) == EINVAL;

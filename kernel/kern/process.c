@@ -412,6 +412,11 @@ static void process_end(xptr_t ref_xp, int status)
 	remote_busylock_acquire(lock_xp);
 	hal_remote_s32(PROC_XP(ref_xp, exit_status), (uint32_t)status);
 	remote_busylock_release(lock_xp);
+	/* As Linux: the files close at the end, not when the parent reaps (a pipe's reader must see
+	 * EOF before it waits for the writer). No thread is left to use or open one. */
+	for (int fd = 0; fd < CONFIG_MAX_FILES; fd++)
+		if (hal_remote_lxp(PROC_XP(ref_xp, files[fd])) != XPTR_NULL)
+			fd_close(ref_xp, fd);
 	/* Its children, its parent or the kernel told: whoever waits may release it from then on,
 	 * so this is the last use of the process here. */
 	process_family_exit(owner_xp);

@@ -175,6 +175,9 @@ int64_t sys_almos_get_cluster_info(const uint64_t args[6])
 	info.threads = hal_remote_l32(cl_xp + offsetof(cluster_t, threads_nr));
 	info.process_copies = hal_remote_l32(cl_xp + offsetof(cluster_t, copies_nr));
 	info.processes_owned = hal_remote_l32(cl_xp + offsetof(cluster_t, owned_nr));
+	info.tlb_shootdowns = hal_remote_l64(cl_xp + offsetof(cluster_t, tlb_stats.shootdowns));
+	info.tlb_targets = hal_remote_l64(cl_xp + offsetof(cluster_t, tlb_stats.targets));
+	info.tlb_acks = hal_remote_l64(cl_xp + offsetof(cluster_t, tlb_stats.acks));
 	return hal_copy_to_uspace(args[1], &info, sizeof(info)) ? -EFAULT : 0;
 }
 

@@ -8,6 +8,7 @@
 #include <fs/vfs.h>
 #include <hal_uspace.h>
 #include <kern/process.h>
+#include <kern/signal.h>
 #include <kern/thread.h>
 #include <libk/errno.h>
 #include <libk/string.h>
@@ -120,11 +121,21 @@ int64_t sys_lseek(const uint64_t args[6]) { return with_fd((int)args[0], op_lsee
 int64_t sys_getdents64(const uint64_t args[6]) { return with_fd((int)args[0], op_getdents, args); }
 int64_t sys_ioctl(const uint64_t args[6]) { return with_fd((int)args[0], op_ioctl, args); }
 
+/* A write to a pipe without readers: as Linux, SIGPIPE to the writing thread, and EPIPE. */
+static int64_t broken_pipe(int64_t result)
+{
+	if (result == -EPIPE) {
+		ksiginfo_t info = { .code = SI_USER, .pid = thread_current()->process->pid };
+		signal_send_thread(XPTR(local_cxy, thread_current()), SIGPIPE, &info);
+	}
+	return result;
+}
+
 int64_t sys_write(const uint64_t args[6])
 {
 	if (current_ref() == XPTR_NULL)
 		return sys_write_console(args); /* a bare user thread made by the kernel (ktests) */
-	return with_fd((int)args[0], op_write, args);
+	return broken_pipe(with_fd((int)args[0], op_write, args));
 }
 
 /* readv / writev: one call per vector element, stopping at the first short transfer. */
@@ -153,7 +164,10 @@ static int64_t op_vector(xptr_t f, const uint64_t a[6], bool write)
 static int64_t op_readv(xptr_t f, const uint64_t a[6]) { return op_vector(f, a, false); }
 static int64_t op_writev(xptr_t f, const uint64_t a[6]) { return op_vector(f, a, true); }
 int64_t sys_readv(const uint64_t args[6]) { return with_fd((int)args[0], op_readv, args); }
-int64_t sys_writev(const uint64_t args[6]) { return with_fd((int)args[0], op_writev, args); }
+int64_t sys_writev(const uint64_t args[6])
+{
+	return broken_pipe(with_fd((int)args[0], op_writev, args));
+}
 
 /* stat of @inode copied to the user buffer @ubuf. */
 static int64_t stat_to_user(xptr_t inode, uintptr_t ubuf)

@@ -312,8 +312,6 @@ HT_TEST(set_cow_over_a_range_with_holes)
 	const vpn_t rw_in[] = { lo, lo + 1, L1_SPAN, L1_SPAN + 511, 3 * L1_SPAN + 2 * L0_SPAN + 9 };
 	const vpn_t ro_in[] = { lo + 2, 3 * L1_SPAN + 4 };
 	const vpn_t rw_out[] = { lo - 1, hi, hi + 1, 0 };
-	uint32_t a;
-	ppn_t p;
 
 	gfix_setup(1);
 	HT_REQUIRE(hal_gpt_create(&gpt) == 0);
@@ -323,20 +321,18 @@ HT_TEST(set_cow_over_a_range_with_holes)
 		HT_REQUIRE(gfix_map(xp, ro_in[i], GPT_READABLE, 20 + i) == 0);
 	for (size_t i = 0; i < sizeof(rw_out) / sizeof(rw_out[0]); i++)
 		HT_REQUIRE(gfix_map(xp, rw_out[i], rw, 30 + i) == 0);
-	HT_REQUIRE(hal_gpt_lock_pte(xp, lo + 1, &a, &p) == 0); /* a locked PTE stays locked */
 	uint32_t tables = gpt.tables_nr;
 
 	hal_gpt_set_cow(xp, lo, 0);
 	HT_CHECK(gfix_pte_is(xp, lo, gfix_attr(rw), 10));
 	hal_gpt_set_cow(xp, lo, hi - lo);
 	for (size_t i = 0; i < sizeof(rw_in) / sizeof(rw_in[0]); i++)
-		HT_CHECK(gfix_pte_is(xp, rw_in[i], cow_rw | (rw_in[i] == lo + 1 ? GPT_LOCKED : 0), 10 + i));
+		HT_CHECK(gfix_pte_is(xp, rw_in[i], cow_rw, 10 + i));
 	for (size_t i = 0; i < sizeof(ro_in) / sizeof(ro_in[0]); i++)
 		HT_CHECK(gfix_pte_is(xp, ro_in[i], gfix_attr(GPT_READABLE), 20 + i));
 	for (size_t i = 0; i < sizeof(rw_out) / sizeof(rw_out[0]); i++)
 		HT_CHECK(gfix_pte_is(xp, rw_out[i], gfix_attr(rw), 30 + i));
 	HT_CHECK(gpt.tables_nr == tables); /* holes are skipped, not filled */
-	hal_gpt_unlock_pte(xp, lo + 1);
 
 	/* a range starting inside holes of each level */
 	HT_REQUIRE(gfix_map(xp, 6 * L1_SPAN + 3, rw, 40) == 0);
@@ -454,6 +450,82 @@ HT_TEST(tsan_lock_bit_blocks_a_second_locker)
 	HT_CHECK(blk.acquired && blk.acquire_seq > blk.release_seq);
 	HT_CHECK(blk.attr == gfix_attr(GPT_READABLE) && blk.ppn == 0x4242); /* saw the set */
 	HT_CHECK(gfix_pte_is(blk.gpt_xp, blk.vpn, gfix_attr(GPT_READABLE), 0x4242));
+	hal_gpt_destroy(&gpt);
+	fix_teardown();
+}
+
+/* fork marks a copy's pages while a fault fills one: set_cow waits for that PTE's lock, then marks
+ * what the fault wrote. */
+static struct {
+	xptr_t gpt_xp;
+	vpn_t  base;
+	int    done;
+} cowwait;
+
+static void *cow_marker(void *arg)
+{
+	(void)arg;
+	host_lid = 1;
+	hal_gpt_set_cow(cowwait.gpt_xp, cowwait.base, 8);
+	__atomic_store_n(&cowwait.done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+HT_TEST(tsan_set_cow_waits_for_a_locked_pte)
+{
+	gpt_t gpt;
+	pthread_t t;
+	uint32_t a;
+	ppn_t p;
+	const uint32_t rw = GPT_READABLE | GPT_WRITABLE;
+	const uint32_t cow_rw = (gfix_attr(rw) & ~GPT_WRITABLE) | GPT_COW;
+	const struct timespec ms20 = { 0, 20 * 1000 * 1000 };
+
+	gfix_setup(1);
+	HT_REQUIRE(hal_gpt_create(&gpt) == 0);
+	cowwait.gpt_xp = XPTR(0, &gpt);
+	cowwait.base = 0x900;
+	cowwait.done = 0;
+	HT_REQUIRE(gfix_map(cowwait.gpt_xp, cowwait.base, rw, 5) == 0);
+	/* a fault holds the lock of an unmapped PTE of the range */
+	HT_REQUIRE(hal_gpt_lock_pte(cowwait.gpt_xp, cowwait.base + 3, &a, &p) == 0 && a == 0);
+	HT_CHECK(hal_gpt_next_mapped(cowwait.gpt_xp, cowwait.base + 1, cowwait.base + 8) ==
+		 cowwait.base + 3); /* locked counts as mapped: someone is filling it */
+	HT_REQUIRE(pthread_create(&t, NULL, cow_marker, NULL) == 0);
+	for (int i = 0; i < 5; i++) {
+		nanosleep(&ms20, NULL);
+		HT_CHECK(!__atomic_load_n(&cowwait.done, __ATOMIC_SEQ_CST));
+	}
+	hal_gpt_set_pte(cowwait.gpt_xp, cowwait.base + 3, GPT_MAPPED | rw, 6); /* the fault ends */
+	pthread_join(t, NULL);
+	HT_CHECK(gfix_pte_is(cowwait.gpt_xp, cowwait.base, cow_rw, 5));
+	HT_CHECK(gfix_pte_is(cowwait.gpt_xp, cowwait.base + 3, cow_rw, 6)); /* marked after the set */
+	hal_gpt_destroy(&gpt);
+	fix_teardown();
+}
+
+HT_TEST(next_mapped_and_lock_if_present)
+{
+	gpt_t gpt;
+	xptr_t xp = XPTR(0, &gpt);
+	uint32_t a;
+	ppn_t p;
+
+	gfix_setup(1);
+	HT_REQUIRE(hal_gpt_create(&gpt) == 0);
+	HT_REQUIRE(gfix_map(xp, 5 * L1_SPAN + 7, GPT_READABLE, 9) == 0);
+	HT_CHECK(hal_gpt_next_mapped(xp, 0, 10 * L1_SPAN) == 5 * L1_SPAN + 7);
+	HT_CHECK(hal_gpt_next_mapped(xp, 5 * L1_SPAN + 8, 10 * L1_SPAN) == 10 * L1_SPAN);
+	HT_CHECK(hal_gpt_next_mapped(xp, 0, 3) == 3);
+	uint32_t tables = gpt.tables_nr;
+	HT_CHECK(!hal_gpt_lock_pte_if_present(xp, 2 * L1_SPAN, &a, &p)); /* no table: nothing */
+	HT_CHECK(gpt.tables_nr == tables);
+	HT_REQUIRE(hal_gpt_lock_pte_if_present(xp, 5 * L1_SPAN + 7, &a, &p));
+	HT_CHECK(a == gfix_attr(GPT_READABLE) && p == 9);
+	hal_gpt_unlock_pte(xp, 5 * L1_SPAN + 7);
+	HT_REQUIRE(hal_gpt_lock_pte_if_present(xp, 5 * L1_SPAN + 8, &a, &p)); /* table, no PTE */
+	HT_CHECK(a == 0);
+	hal_gpt_unlock_pte(xp, 5 * L1_SPAN + 8);
 	hal_gpt_destroy(&gpt);
 	fix_teardown();
 }

@@ -85,6 +85,9 @@ struct almos_cluster_info {
 	uint32_t threads;         /* threads there, of every kind (idle, kernel, RPC, user)      */
 	uint32_t process_copies;  /* processes with a copy there (those it owns included)        */
 	uint32_t processes_owned; /* processes whose owner it is                                 */
+	uint64_t tlb_shootdowns;  /* TLB shootdowns asked by its cores since boot                */
+	uint64_t tlb_targets;     /* cores they asked to flush (the asking core excluded)        */
+	uint64_t tlb_acks;        /* acknowledgements received                                   */
 };
 
 /* What get_vmm_info() reports: one VMM copy, the figures of its `display` dump (docs/vmm.md). */
