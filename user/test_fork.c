@@ -1,10 +1,11 @@
 /*
  * test_fork.c - fork, copy on write, wait4 and the end of processes across clusters (KTAP).
  *
- *     test_fork [exit N]
+ *     test_fork [exit N | dump]
  *
  * Without arguments, the test groups below run in order and the program exits 0 if all passed.
- * "exit N" (what some groups exec) just exits with N.
+ * "exit N" (what some groups exec) just exits with N; "dump" prints the VMM dumps of a parent and
+ * its child after a fork (dump_mode).
  *
  * Memory is checked at the end: the groups that fork, copy pages and run threads run a second time,
  * and after it every cluster's free pages and kernel objects are back where they were before it
@@ -649,6 +650,63 @@ static void test_sigchld(void)
 		chld_code, chld_pid, chld_status);
 }
 
+/* ---- dump mode: COW attributes in every copy of the parent ------------------------------ */
+
+#define DUMP_SLICE 2
+static char *dump_region;
+static pthread_barrier_t dump_start, dump_end;
+
+static void *dump_toucher(void *arg)
+{
+	unsigned int c = (unsigned int)(long)arg;
+
+	for (unsigned int i = 0; i < DUMP_SLICE; i++)
+		dump_region[(c * DUMP_SLICE + i) * PAGE] = (char)c;
+	pthread_barrier_wait(&dump_start); /* the copy of this cluster has its slice mapped */
+	pthread_barrier_wait(&dump_end);   /* and lives (this thread) until the dumps are printed */
+	return NULL;
+}
+
+/*
+ * `test_fork dump`: a thread in each cluster writes its slice of a region, the process forks a
+ * child (in the last cluster), and `display vmm` with PTEs is printed for every copy of the parent
+ * and for the child, between "# forkcheck:" lines (tests/qemu/check_fork_dump.py judges them).
+ */
+static int dump_mode(void)
+{
+	pthread_t t[64];
+	unsigned int n = clusters > 64 ? 64 : clusters;
+	size_t pages = (size_t)n * DUMP_SLICE;
+	pid_t child;
+	int status;
+
+	dump_region = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			   -1, 0);
+	pthread_barrier_init(&dump_start, NULL, n + 1);
+	pthread_barrier_init(&dump_end, NULL, n + 1);
+	for (unsigned int c = 0; c < n; c++)
+		start_on(&t[c], c, dump_toucher, (void *)(long)c);
+	pthread_barrier_wait(&dump_start);
+	place_next((int)(clusters - 1), PLACE_ANY_CORE);
+	child = fork();
+	if (child == 0)
+		sleeper(NULL);
+	printf("# forkcheck: parent %x child %x region %lx pages %zu clusters %u\n", getpid(), child,
+	       (unsigned long)dump_region, pages, n);
+	fflush(stdout);
+	for (unsigned int c = 0; c < n; c++)
+		display(DISPLAY_VMM, c, getpid(), 1);
+	display(DISPLAY_VMM, (long)((unsigned int)child >> 16), child, 1);
+	printf("# forkcheck: end\n");
+	fflush(stdout);
+	pthread_barrier_wait(&dump_end);
+	for (unsigned int c = 0; c < n; c++)
+		pthread_join(t[c], NULL);
+	kill(child, SIGKILL);
+	status = reap(child);
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL ? 0 : 1;
+}
+
 /* What forks, copies pages and runs threads: run twice, the second time against a baseline. */
 static void round_of_forks(int loops)
 {
@@ -671,6 +729,8 @@ int main(int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "exit"))
 		return atoi(argv[2]);
 	get_config(&clusters, &cores);
+	if (argc == 2 && !strcmp(argv[1], "dump"))
+		return dump_mode();
 	ktap_plan(35);
 	memcheck_snapshot(&quiet);
 	test_basic();
