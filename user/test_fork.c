@@ -707,6 +707,54 @@ static int dump_mode(void)
 	return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL ? 0 : 1;
 }
 
+/* The TLB shootdowns asked in all clusters since boot: calls, cores targeted, acks received. */
+static void shootdowns(uint64_t out[3])
+{
+	out[0] = out[1] = out[2] = 0;
+	for (unsigned int c = 0; c < clusters; c++) {
+		struct almos_cluster_info info;
+		if (get_cluster_info(c, &info) != 0)
+			continue;
+		out[0] += info.tlb_shootdowns;
+		out[1] += info.tlb_targets;
+		out[2] += info.tlb_acks;
+	}
+}
+
+/* A child in a group of its own: setpgid from the parent, kill of the group, wait4 of the group. */
+static void test_groups(void)
+{
+	pid_t pid = fork();
+	int status = -1, set, other;
+
+	if (pid == 0)
+		sleeper(NULL);
+	set = setpgid(pid, pid);
+	other = waitpid(0, &status, WNOHANG); /* our group: the child left it */
+	if (set == 0 && getpgid(pid) == pid)
+		kill(-pid, SIGKILL);
+	else
+		kill(pid, SIGKILL);
+	if (waitpid(-pid, &status, 0) != pid)
+		status = -1;
+	ktap_ok(set == 0 && other == -1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+		"process groups: setpgid of a child, kill and wait4 of its group (%d %d %x)", set,
+		other, status);
+}
+
+/* Processes owned and process copies, all clusters together (pids in use, descriptors). */
+static void process_counts(uint32_t out[2])
+{
+	out[0] = out[1] = 0;
+	for (unsigned int c = 0; c < clusters; c++) {
+		struct almos_cluster_info info;
+		if (get_cluster_info(c, &info) != 0)
+			continue;
+		out[0] += info.processes_owned;
+		out[1] += info.process_copies;
+	}
+}
+
 /* What forks, copies pages and runs threads: run twice, the second time against a baseline. */
 static void round_of_forks(int loops)
 {
@@ -731,10 +779,20 @@ int main(int argc, char **argv)
 	get_config(&clusters, &cores);
 	if (argc == 2 && !strcmp(argv[1], "dump"))
 		return dump_mode();
-	ktap_plan(35);
+	ktap_plan(38);
 	memcheck_snapshot(&quiet);
+	uint64_t tlb0[3], tlb1[3];
+	uint32_t procs0[2], procs1[2];
+
 	test_basic();
+	shootdowns(tlb0);
 	round_of_forks(1000);
+	shootdowns(tlb1);
+	ktap_diag("TLB shootdowns during the first round: %lu, cores targeted %lu, acks %lu",
+		  (unsigned long)(tlb1[0] - tlb0[0]), (unsigned long)(tlb1[1] - tlb0[1]),
+		  (unsigned long)(tlb1[2] - tlb0[2]));
+	ktap_ok(tlb1[0] > tlb0[0] && tlb1[2] - tlb0[2] == tlb1[1] - tlb0[1],
+		"TLB shootdowns: every core targeted acknowledged its flush");
 	test_spread();
 	test_wait_errors();
 	test_child_segv();
@@ -742,6 +800,7 @@ int main(int argc, char **argv)
 	test_sigpipe();
 	test_stop_continue();
 	test_sigchld();
+	test_groups();
 	test_until_eagain();
 	/*
 	 * The first round grew what a process keeps (glibc's cache of thread stacks, its heap, our
@@ -749,9 +808,14 @@ int main(int argc, char **argv)
 	 */
 	if (!memcheck_settled(&quiet, &base))
 		ktap_diag("no baseline: the clusters do not settle");
+	process_counts(procs0);
 	round_of_forks(100);
 	ktap_ok(memcheck_settled(&quiet, &now) && same_total(&now, &base),
 		"after a second round, the machine's memory is back to its baseline: every frame "
 		"shared by a fork was freed");
+	process_counts(procs1);
+	ktap_ok(procs1[0] == procs0[0] && procs1[1] == procs0[1],
+		"... and so are the processes (pids %u, baseline %u) and process copies (%u, %u)",
+		procs1[0], procs0[0], procs1[1], procs0[1]);
 	return ktap_exit();
 }

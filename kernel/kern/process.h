@@ -235,6 +235,9 @@ error_t process_fork(cxy_t cxy, const user_start_t *start, uint32_t exit_signal,
 /* vfork: the caller waits until its child @pid has exec'd or ended. EINTR if killed meanwhile. */
 error_t process_vfork_wait(pid_t pid);
 
+/* True if @pid is a child of the caller's process (alive or zombie, not yet reaped). */
+bool process_is_child(pid_t pid);
+
 /* True if the process whose owner is @owner_xp is in process group @pgid (0: the caller's). */
 bool process_in_group(xptr_t owner_xp, pid_t pgid);
 

@@ -492,3 +492,16 @@ bool process_in_group(xptr_t owner_xp, pid_t pgid)
 		pgid = hal_remote_l32(PROC_XP(thread_current()->process->owner_xp, pgid));
 	return hal_remote_l32(PROC_XP(owner_xp, pgid)) == pgid;
 }
+
+bool process_is_child(pid_t pid)
+{
+	xptr_t self_owner = thread_current()->process->owner_xp, e;
+	bool found = false;
+
+	remote_busylock_acquire(FAMILY_LOCK);
+	XLIST_FOREACH(PROC_XP(self_owner, children_root), e)
+		if (hal_remote_l32(PROC_XP(XLIST_ELEMENT(e, process_t, children_link), pid)) == pid)
+			found = true;
+	remote_busylock_release(FAMILY_LOCK);
+	return found;
+}

@@ -27,8 +27,7 @@
 /* The cluster of a new process: the caller's one-shot hint (place_next) if set, else the DQDT's. */
 static cxy_t fork_place(thread_t *self, const char **why)
 {
-	if (self->place_valid) {
-		self->place_valid = 0;
+	if (self->place_valid) { /* consumed once the fork succeeded */
 		*why = "hint";
 		return self->place_cxy;
 	}
@@ -74,6 +73,7 @@ int64_t sys_clone_process(const uint64_t args[6])
 	}
 	if (error)
 		return error == ENOMEM ? -ENOMEM : -(int64_t)error;
+	self->place_valid = 0;
 	pr_debug("fork: process %x made %x in cluster %x (%s)", self->process->pid, pid, cxy, why);
 	if (flags & CLONE_PARENT_SETTID) /* as Linux: a bad address is not the caller's error */
 		hal_copy_to_uspace(ptid, &pid, sizeof(pid));

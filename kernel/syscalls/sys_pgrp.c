@@ -3,8 +3,8 @@
  * setsid. The pgid and sid of a process live in its owner copy (signal_owner_init: a process
  * created from nothing leads its own group and session; fork copies the parent's).
  *
- * Until fork brings children, a process can name only itself in setpgid: any other pid is ESRCH,
- * as Linux answers for a process that is not the caller or one of its children.
+ * setpgid names the caller or one of its children (ESRCH otherwise, as Linux); a child that has
+ * exec'd is not refused (Linux's EACCES): Archipel does not record it.
  */
 #include <hal_remote.h>
 #include <kern/cluster.h>
@@ -85,8 +85,8 @@ int64_t sys_setpgid(const uint64_t args[6])
 		pgid = pid;
 	if (pgid < 0)
 		return -EINVAL;
-	if (pid < 0 || (pid_t)pid != me || me == 0) /* neither the caller nor a child */
-		return -ESRCH;
+	if (pid < 0 || me == 0 || ((pid_t)pid != me && !process_is_child((pid_t)pid)))
+		return -ESRCH; /* neither the caller nor one of its children */
 	owner_xp = signal_owner_lock((pid_t)pid, &lock);
 	if (owner_xp == XPTR_NULL)
 		return -ESRCH;
@@ -94,6 +94,8 @@ int64_t sys_setpgid(const uint64_t args[6])
 	remote_busylock_release(lock);
 	if (sid == (pid_t)pid)
 		return -EPERM; /* a session leader keeps its group */
+	if ((pid_t)pid != me && sid != (pid_t)get_id(0, true))
+		return -EPERM; /* a child in another session */
 	if (pgid != pid && !group_exists((pid_t)pgid, sid, (pid_t)pid))
 		return -EPERM; /* no such group in its session */
 	owner_xp = signal_owner_lock((pid_t)pid, &lock);

@@ -167,12 +167,12 @@ static inline int get_cycle(uint64_t *cycles)
 }
 
 /*
- * place_next - choose where the caller's next thread (and, once fork exists, its next child
- * process) runs, instead of the kernel's default placement (least loaded cluster and core).
+ * place_next - choose where the caller's next thread (or its next child process) runs, instead
+ * of the kernel's default placement (the DQDT: least loaded cluster, and core).
  * [in] cxy  the cluster, or PLACE_DEFAULT (-1) to clear the hint (@lid is then ignored)
  * [in] lid  the core in that cluster, or PLACE_ANY_CORE (-1) to let the kernel choose one there
- * The hint belongs to the calling thread and is used once: the next clone() (pthread_create) or,
- * later, fork() of that thread that succeeds consumes it; a call that fails leaves it set. A
+ * The hint belongs to the calling thread and is used once: the next clone() (pthread_create) or
+ * fork() of that thread consumes it; a call that fails leaves it set. A
  * second place_next() replaces the first.
  * Returns 0; -1 and errno EINVAL if @cxy is not a cluster or @lid not a core of it (or below -1).
  */
