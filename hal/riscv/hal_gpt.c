@@ -298,10 +298,25 @@ void hal_gpt_activate(const gpt_t *gpt)
 
 /* ---- PTE operations ---- */
 
+/* Take the lock bit of the PTE at @pte_xp, waiting while another core holds it; its attributes
+ * and ppn as they were. */
+static void pte_lock(xptr_t pte_xp, uint32_t *attr, ppn_t *ppn)
+{
+	pte_t old;
+
+	for (;;) {
+		old = hal_remote_l64(pte_xp);
+		if (old & PTE_LOCKED)
+			hal_cpu_relax();
+		else if (hal_remote_atomic_cas64(pte_xp, old, old | PTE_LOCKED))
+			break;
+	}
+	gpt_decode(old, attr, ppn);
+}
+
 error_t hal_gpt_lock_pte(xptr_t gpt_xp, vpn_t vpn, uint32_t *attr, ppn_t *ppn)
 {
 	xptr_t pte_xp;
-	pte_t old;
 	error_t error;
 
 	if (vpn >= GPT_USER_VPN_END)
@@ -309,32 +324,17 @@ error_t hal_gpt_lock_pte(xptr_t gpt_xp, vpn_t vpn, uint32_t *attr, ppn_t *ppn)
 	error = gpt_leaf_alloc(gpt_xp, vpn, &pte_xp);
 	if (error)
 		return error;
-	for (;;) {
-		old = hal_remote_l64(pte_xp);
-		if (old & PTE_LOCKED)
-			hal_cpu_relax();
-		else if (hal_remote_atomic_cas64(pte_xp, old, old | PTE_LOCKED))
-			break;
-	}
-	gpt_decode(old, attr, ppn);
+	pte_lock(pte_xp, attr, ppn);
 	return 0;
 }
 
 bool hal_gpt_lock_pte_if_present(xptr_t gpt_xp, vpn_t vpn, uint32_t *attr, ppn_t *ppn)
 {
 	xptr_t pte_xp = vpn < GPT_USER_VPN_END ? gpt_leaf_lookup(gpt_xp, vpn) : XPTR_NULL;
-	pte_t old;
 
 	if (pte_xp == XPTR_NULL)
 		return false;
-	for (;;) {
-		old = hal_remote_l64(pte_xp);
-		if (old & PTE_LOCKED)
-			hal_cpu_relax();
-		else if (hal_remote_atomic_cas64(pte_xp, old, old | PTE_LOCKED))
-			break;
-	}
-	gpt_decode(old, attr, ppn);
+	pte_lock(pte_xp, attr, ppn);
 	return true;
 }
 
