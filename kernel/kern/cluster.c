@@ -90,6 +90,10 @@ void cluster_display(cxy_t cxy)
 		   stats.total_pages, stats.free_pages, stats.alloc_pages, stats.reserved_pages,
 		   stats.largest_free_pages);
 	printk_raw("  threads: %u\n", hal_remote_l32(cl_xp + offsetof(cluster_t, threads_nr)));
+	printk_raw("  tlb shootdowns: %lu, cores targeted %lu, acks %lu\n",
+		   hal_remote_l64(cl_xp + offsetof(cluster_t, tlb_stats.shootdowns)),
+		   hal_remote_l64(cl_xp + offsetof(cluster_t, tlb_stats.targets)),
+		   hal_remote_l64(cl_xp + offsetof(cluster_t, tlb_stats.acks)));
 	for (lid_t lid = 0; lid < cores; lid++) {
 		xptr_t s_xp = XPTR(cxy, &cluster_manager.core[lid].sched);
 		printk_raw("  core %u: hart %u, %u kernel + %u user threads, ticks %lu (idle %lu)\n", lid,
