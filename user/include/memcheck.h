@@ -56,8 +56,9 @@ static inline bool memcheck_snapshot(struct memcheck *m)
  * A snapshot once every cluster runs @quiet's numbers of threads again and the figures hold still.
  * The end of a thread is finished by others after it can be joined (its core frees it when it next
  * switches; an RPC server may drop the last hold on its process copy), and a cluster may run an
- * extra RPC server for a moment: snapshots 10 ms apart, for up to 2 s, until two in a row agree
- * with each other and with @quiet's thread counts. False if they never do.
+ * extra RPC server for a moment: snapshots 10 ms apart, for up to 10 s (a loaded host runs the
+ * guest slowly), until two in a row agree with each other and with @quiet's thread counts. False
+ * if they never do.
  */
 static inline bool memcheck_settled(const struct memcheck *quiet, struct memcheck *now)
 {
@@ -65,7 +66,7 @@ static inline bool memcheck_settled(const struct memcheck *quiet, struct memchec
 
 	if (!memcheck_snapshot(&before))
 		return false;
-	for (int tries = 0; tries < 200; tries++) {
+	for (int tries = 0; tries < 1000; tries++) {
 		usleep(10000);
 		if (!memcheck_snapshot(now))
 			return false;
