@@ -61,4 +61,12 @@ int64_t kernel_syscall(uint64_t nr, const uint64_t args[6]);
  */
 void kernel_user_return(void);
 
+/*
+ * The calling thread has found a lock of the HAL (a PTE lock) held by another thread @rounds times
+ * in a row. It relaxes the core, and from time to time, when it may (interrupts enabled, so no
+ * busylock held), lets the holder run: a kernel thread spinning on a lock held by a preempted user
+ * thread of its own core would otherwise never let it run (kernel threads run first).
+ */
+void kernel_lock_wait(uint32_t rounds);
+
 #endif /* HAL_UPCALLS_H */

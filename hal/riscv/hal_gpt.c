@@ -20,6 +20,7 @@
  */
 #include <hal_boot.h>
 #include <hal_gpt.h>
+#include <hal_upcalls.h>
 #include <hal_remote.h>
 #include <hal_special.h>
 #include <kern/printk.h>
@@ -302,12 +303,13 @@ void hal_gpt_activate(const gpt_t *gpt)
  * and ppn as they were. */
 static void pte_lock(xptr_t pte_xp, uint32_t *attr, ppn_t *ppn)
 {
+	uint32_t rounds = 0;
 	pte_t old;
 
 	for (;;) {
 		old = hal_remote_l64(pte_xp);
 		if (old & PTE_LOCKED)
-			hal_cpu_relax();
+			kernel_lock_wait(++rounds);
 		else if (hal_remote_atomic_cas64(pte_xp, old, old | PTE_LOCKED))
 			break;
 	}
@@ -457,6 +459,7 @@ vpn_t hal_gpt_next_mapped(xptr_t gpt_xp, vpn_t vpn, vpn_t end)
 void hal_gpt_set_cow(xptr_t gpt_xp, vpn_t vpn_base, vpn_t vpn_size)
 {
 	vpn_t end = vpn_base + vpn_size, vpn = vpn_base;
+	uint32_t rounds = 0;
 
 	kassert(end >= vpn_base && end <= GPT_USER_VPN_END);
 	if (end < vpn_base || end > GPT_USER_VPN_END)
@@ -477,7 +480,7 @@ void hal_gpt_set_cow(xptr_t gpt_xp, vpn_t vpn_base, vpn_t vpn_size)
 		for (;;) {
 			old = hal_remote_l64(pte_xp);
 			if (old & PTE_LOCKED) { /* a fault is filling it: let it finish, then mark it */
-				hal_cpu_relax();
+				kernel_lock_wait(++rounds);
 				continue;
 			}
 			if ((old & (PTE_V | PTE_W)) != (PTE_V | PTE_W) ||

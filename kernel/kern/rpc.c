@@ -106,10 +106,46 @@ static void wait_responses(volatile uint32_t *rsp, bool can_block)
 	}
 }
 
+static error_t server_create(lid_t lid);
+
+/*
+ * An RPC server of this core is about to wait for an RPC of its own (@begin), or is done waiting:
+ * while it waits it is not a spare, and an idle server must be left to serve what comes meanwhile
+ * (created now if there is none): a request that comes while the FIFO's only server waits would
+ * otherwise wait for it, and its answer may be what that server waits for.
+ */
+static void server_nested(bool begin)
+{
+	core_t *core = cluster_current_core();
+	rpc_server_pool_t *pool = &core->rpc;
+	irqstate_t irq = hal_disable_irq();
+	bool spawn = false;
+
+	busylock_acquire(&pool->lock);
+	if (begin) {
+		pool->nested++;
+		spawn = pool->idle == 0 && pool->servers < CONFIG_RPC_SERVERS_MAX;
+		if (spawn)
+			pool->servers++;
+	} else {
+		pool->nested--;
+	}
+	busylock_release(&pool->lock);
+	hal_restore_irq(irq);
+	if (spawn && server_create(core->lid) != 0) {
+		irq = hal_disable_irq();
+		busylock_acquire(&pool->lock);
+		pool->servers--;
+		busylock_release(&pool->lock);
+		hal_restore_irq(irq);
+	}
+}
+
 /* Post @n requests sharing one response counter and wait for them, blocking if @can_block. */
 static void send(uint32_t n, const cxy_t *cxy, rpc_desc_t *desc, bool can_block)
 {
 	volatile uint32_t responses = n;
+	bool server = can_block && thread_current()->type == THREAD_RPC;
 
 	for (uint32_t i = 0; i < n; i++) {
 		kassert(cxy[i] < cluster_count() && desc[i].type < RPC_TYPES_NR);
@@ -119,9 +155,13 @@ static void send(uint32_t n, const cxy_t *cxy, rpc_desc_t *desc, bool can_block)
 		desc[i].error = 0;
 	}
 	hal_fence(); /* the descriptors are complete before any server can see them */
+	if (server)
+		server_nested(true);
 	for (uint32_t i = 0; i < n; i++)
 		post(cxy[i], XPTR(local_cxy, &desc[i]), can_block);
 	wait_responses(&responses, can_block);
+	if (server)
+		server_nested(false);
 	/* The last server may still be on its way out of thread_unblock(): see serve(). */
 	while (__atomic_load_n(&thread_current()->rpc_servers, __ATOMIC_ACQUIRE) != 0)
 		hal_cpu_relax();
@@ -169,8 +209,6 @@ static void serve(xptr_t desc_xp)
 	hal_remote_atomic_add32(thread_xp + offsetof(thread_t, rpc_servers), -1);
 }
 
-static error_t server_create(lid_t lid);
-
 /* Take the next request of this core's FIFO; false when there is none. */
 static bool take_request(core_t *core, xptr_t *desc_xp, bool *spawn)
 {
@@ -205,7 +243,7 @@ static bool wait_for_work(core_t *core, thread_t *self)
 	busylock_acquire(&pool->lock);
 	if (!remote_fifo_is_empty(XPTR(local_cxy, &core->rpc_fifo))) {
 		/* a request arrived meanwhile */
-	} else if (pool->servers > CONFIG_RPC_SERVERS_MIN) {
+	} else if (pool->servers - pool->nested > CONFIG_RPC_SERVERS_MIN) {
 		pool->servers--;
 		stay = false;
 	} else {

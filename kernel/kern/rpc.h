@@ -19,7 +19,10 @@
  * Server pool: each core starts one server thread; when a server takes a request and more are
  * waiting with no idle server left, it creates another (up to CONFIG_RPC_SERVERS_MAX), so a
  * service that blocks does not stall the FIFO; servers beyond CONFIG_RPC_SERVERS_MIN exit when they
- * find no work.
+ * find no work. A server that sends an RPC of its own (a munmap in the reference invalidating the
+ * copies) first makes sure an idle server is left on its core, and servers do not count as spare
+ * while they wait so: a request that comes while it waits, and that its own answer may depend on
+ * (a copy's true fault, which holds the copy's VSL lock that the invalidation needs), is served.
  */
 #ifndef KERN_RPC_H
 #define KERN_RPC_H
@@ -75,6 +78,7 @@ typedef struct rpc_server_pool_s {
 	busylock_t lock;           /* serializes the FIFO's single reader, protects the fields */
 	uint32_t   servers;        /* [L] server threads of this core                          */
 	uint32_t   idle;           /* [L] of which blocked waiting for work                    */
+	uint32_t   nested;         /* [L] of which waiting for an RPC of their own (rpc.c)      */
 	uint64_t   created;        /* [L] server threads created since boot                    */
 	struct thread_s *idle_list[CONFIG_RPC_SERVERS_MAX]; /* [L] idle servers                */
 } rpc_server_pool_t;

@@ -12,6 +12,7 @@
 #include <hal_irqmask.h>
 #include <hal_remote.h>
 #include <hal_special.h>
+#include <hal_upcalls.h>
 #include <kern/cluster.h>
 #include <kern/ipi.h>
 #include <kern/printk.h>
@@ -255,4 +256,17 @@ void sched_display(cxy_t cxy, lid_t lid)
 		printk_raw("  * idle thread running\n");
 	remote_busylock_release_raw(s_xp + offsetof(sched_t, lock));
 	hal_restore_irq(irq);
+}
+
+void kernel_lock_wait(uint32_t rounds)
+{
+	thread_t *self = thread_current();
+
+	hal_cpu_relax();
+	if (rounds % 256 != 0 || !hal_irq_enabled() || !self || self->type == THREAD_IDLE)
+		return;
+	if (self->type == THREAD_USER)
+		sched_yield(); /* the holder, if a user thread of this core, is in the same round */
+	else
+		thread_sleep_ns(1); /* a tick: the user threads of this core run meanwhile */
 }
