@@ -98,7 +98,7 @@ int64_t sys_mmap(const uint64_t args[6])
 	if (!(flags & MAP_ANONYMOUS))
 		return -ENODEV; /* file mappings come with the full mmap family */
 	if (type == MAP_SHARED)
-		return -EINVAL; /* shared anonymous memory comes with fork */
+		return -EINVAL; /* shared memory comes with the full mmap family (MAP_SHARED) */
 	if (flags & MAP_REMOTE) { /* ALMOS-MKH: the frames all in the cluster given as the fd */
 		if ((int64_t)args[4] < 0 || args[4] >= cluster_count())
 			return -EINVAL;
