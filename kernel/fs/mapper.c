@@ -22,6 +22,7 @@
 #define SLOT(node_xp, i) ((node_xp) + (xptr_t)(i) * sizeof(xptr_t))
 
 static mapper_counters_t mapper_ctrs; /* cluster 0's copy counts for the whole machine */
+static uint64_t cluster_pages;       /* each cluster's copy: the mappers' pages in its memory */
 
 #define CTR_XP(f) XPTR(0, &mapper_ctrs.f)
 
@@ -73,13 +74,15 @@ static xptr_t page_alloc(xptr_t mxp)
 	hal_remote_sxp(PG(page_xp, owner_xp), mxp);
 	hal_remote_s64(MF(mxp, pages_nr), hal_remote_l64(MF(mxp, pages_nr)) + 1);
 	hal_remote_atomic_add64(CTR_XP(pages), 1);
+	hal_remote_atomic_add64(XPTR(GET_CXY(page_xp), &cluster_pages), 1);
 	return page_xp;
 }
 
 static void page_free(xptr_t page_xp)
 {
-	ppm_remote_free_pages(page_xp);
 	hal_remote_atomic_add64(CTR_XP(pages), -1);
+	hal_remote_atomic_add64(XPTR(GET_CXY(page_xp), &cluster_pages), -1);
+	ppm_remote_free_pages(page_xp);
 }
 
 /* Take a reference on a page of the tree; caller holds the mapper lock (so it is not cut off). */
@@ -351,6 +354,11 @@ void mapper_destroy(xptr_t mapper_xp)
 uint64_t mapper_pages(xptr_t mapper_xp)
 {
 	return hal_remote_l64(MF(mapper_xp, pages_nr));
+}
+
+uint64_t mapper_cluster_pages(cxy_t cxy)
+{
+	return hal_remote_l64(XPTR(cxy, &cluster_pages));
 }
 
 void mapper_counters(mapper_counters_t *out)

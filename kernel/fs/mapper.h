@@ -100,6 +100,8 @@ xptr_t mapper_page_data(xptr_t page_xp);
 
 /* A snapshot of the machine-wide counters (any cluster). */
 void mapper_counters(mapper_counters_t *out);
+/* Pages of the page cache in the memory of cluster @cxy (get_cluster_info). */
+uint64_t mapper_cluster_pages(cxy_t cxy);
 
 /* printk the mapper: height, nodes, and one line per page (index, cluster, physical address). */
 void mapper_display(xptr_t mapper_xp);

@@ -1,6 +1,7 @@
 /*
  * sys_almos.c - the ALMOS-MKH extension calls (numbers 1000..1099, user/include/almos.h).
  */
+#include <fs/mapper.h>
 #include <fs/vfs.h>
 #include <hal_context.h>
 #include <hal_remote.h>
@@ -178,6 +179,7 @@ int64_t sys_almos_get_cluster_info(const uint64_t args[6])
 	info.tlb_shootdowns = hal_remote_l64(cl_xp + offsetof(cluster_t, tlb_stats.shootdowns));
 	info.tlb_targets = hal_remote_l64(cl_xp + offsetof(cluster_t, tlb_stats.targets));
 	info.tlb_acks = hal_remote_l64(cl_xp + offsetof(cluster_t, tlb_stats.acks));
+	info.cache_pages = mapper_cluster_pages(cxy);
 	return hal_copy_to_uspace(args[1], &info, sizeof(info)) ? -EFAULT : 0;
 }
 

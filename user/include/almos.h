@@ -88,6 +88,7 @@ struct almos_cluster_info {
 	uint64_t tlb_shootdowns;  /* TLB shootdowns asked by its cores since boot                */
 	uint64_t tlb_targets;     /* cores they asked to flush (the asking core excluded)        */
 	uint64_t tlb_acks;        /* acknowledgements received                                   */
+	uint64_t cache_pages;     /* pages of the page cache (file mappers) in its memory         */
 };
 
 /* What get_vmm_info() reports: one VMM copy, the figures of its `display` dump (docs/vmm.md). */

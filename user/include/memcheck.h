@@ -28,7 +28,7 @@
 
 struct memcheck {
 	unsigned int clusters;
-	uint64_t pages[MEMCHECK_CLUSTERS_MAX];      /* free + slab + kernel stack pages */
+	uint64_t pages[MEMCHECK_CLUSTERS_MAX];      /* free + slab + kernel stack + page cache pages */
 	uint64_t slab_bytes[MEMCHECK_CLUSTERS_MAX];
 	uint32_t threads[MEMCHECK_CLUSTERS_MAX];    /* threads of every kind           */
 };
@@ -45,7 +45,8 @@ static inline bool memcheck_snapshot(struct memcheck *m)
 		struct almos_cluster_info info;
 		if (get_cluster_info(c, &info) != 0)
 			return false;
-		m->pages[c] = info.free_pages + info.slab_pages + info.kstack_pages;
+		/* the page cache keeps what programs read (a code page first run late, say) */
+		m->pages[c] = info.free_pages + info.slab_pages + info.kstack_pages + info.cache_pages;
 		m->slab_bytes[c] = info.slab_bytes;
 		m->threads[c] = info.threads;
 	}
