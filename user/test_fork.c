@@ -724,6 +724,29 @@ static void shootdowns(uint64_t out[3])
 	}
 }
 
+/* SIGCHLD ignored: children leave no zombie, and a wait4 for them ends with ECHILD (POSIX). */
+static void test_sigchld_ignored(void)
+{
+	struct sigaction sa = { 0 }, old;
+	int status, ret, err;
+	pid_t pid;
+
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGCHLD, &sa, &old);
+	pid = fork();
+	if (pid == 0) {
+		usleep(50000);
+		_exit(4);
+	}
+	errno = 0;
+	ret = waitpid(pid, &status, 0);
+	err = errno;
+	sigaction(SIGCHLD, &old, NULL);
+	ktap_ok(pid > 0 && ret == -1 && err == ECHILD,
+		"SIGCHLD ignored: no zombie, wait4 waits for the child's end then says ECHILD (%d %d)",
+		ret, err);
+}
+
 /* A child in a group of its own: setpgid from the parent, kill of the group, wait4 of the group. */
 static void test_groups(void)
 {
@@ -782,7 +805,7 @@ int main(int argc, char **argv)
 	get_config(&clusters, &cores);
 	if (argc == 2 && !strcmp(argv[1], "dump"))
 		return dump_mode();
-	ktap_plan(38);
+	ktap_plan(39);
 	memcheck_snapshot(&quiet);
 	uint64_t tlb0[3], tlb1[3];
 	uint32_t procs0[2], procs1[2];
@@ -804,6 +827,7 @@ int main(int argc, char **argv)
 	test_stop_continue();
 	test_sigchld();
 	test_groups();
+	test_sigchld_ignored();
 	test_until_eagain();
 	/*
 	 * The first round grew what a process keeps (glibc's cache of thread stacks, its heap, our

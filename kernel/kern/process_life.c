@@ -182,6 +182,7 @@ void process_family_exit(xptr_t owner_xp)
 		if (handler == SIG_IGN || (flags & SA_NOCLDWAIT)) { /* POSIX: no zombie then */
 			xlist_unlink(PROC_XP(owner_xp, children_link));
 			adopt(XPTR_NULL, owner_xp);
+			waitq_wake_all(PROC_XP(parent, child_wait)); /* its wait4 may have no child left */
 			parent = XPTR_NULL;
 		}
 	}
