@@ -320,17 +320,34 @@ static int child_sleep(void *arg)
 static void test_spread(void)
 {
 	pid_t pids[64];
-	unsigned int n = clusters * 4 > 64 ? 64 : clusters * 4, seen = 0, hinted = 0;
+	unsigned int n = 0, seen = 0, hinted = 0, all = (1u << clusters) - 1;
+	int fds[2];
+	char byte;
 
-	for (unsigned int i = 0; i < n; i++) {
-		pids[i] = spawn_fn(child_sleep, NULL);
-		if (pids[i] > 0)
-			seen |= 1u << ((unsigned int)pids[i] >> 16);
+	/* Children stay (reading a pipe until we close it) while we fork more, so the load grows
+	 * where they land: the DQDT must come to every cluster, ours included, which also runs our
+	 * thread and the kernel's. */
+	if (pipe(fds) != 0) {
+		ktap_ok(false, "placement: pipe() failed");
+		return;
 	}
+	while (n < 64 && seen != all) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			close(fds[1]);
+			_exit(read(fds[0], &byte, 1) == 0 ? 0 : 1);
+		}
+		if (pid < 0)
+			break;
+		pids[n++] = pid;
+		seen |= 1u << ((unsigned int)pid >> 16);
+	}
+	close(fds[0]);
+	close(fds[1]);
 	for (unsigned int i = 0; i < n; i++)
 		reap(pids[i]);
-	ktap_ok(seen == (1u << clusters) - 1, "placement: %u children land on every cluster "
-		"(clusters seen %x)", n, seen);
+	ktap_ok(seen == all, "placement: children land on every cluster (clusters seen %x after %u "
+		"children)", seen, n);
 	for (unsigned int c = 0; c < clusters; c++) {
 		pid_t pid;
 

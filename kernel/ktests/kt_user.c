@@ -62,6 +62,7 @@ static int run_user(ktest_ctx_t *ctx, const char *code, const char *end)
 {
 	struct user_run *run = &runs[ctx->lid];
 	thread_t *thread;
+	uint32_t ltid;
 	int status = -1;
 
 	memset(run, 0, sizeof(*run));
@@ -80,11 +81,12 @@ static int run_user(ktest_ctx_t *ctx, const char *code, const char *end)
 	}
 	thread->gpt = &run->gpt;
 	thread->on_exit = note_exit;
+	ltid = thread->trdid & 0xffff; /* read now: the descriptor is freed once the thread is gone */
 	thread_start(thread);
 	while (run->status == -1)
 		thread_sleep_ns(1000000);
 	status = run->status;
-	while (thread_count() && LOCAL_CLUSTER->threads[thread->trdid & 0xffff] == thread)
+	while (LOCAL_CLUSTER->threads[ltid] == thread)
 		thread_sleep_ns(1000000); /* destroyed by its core after its last switch */
 out:
 	hal_gpt_destroy(&run->gpt);
