@@ -219,9 +219,17 @@ void vmm_update_vseg_ptes(vmm_t *vmm, const vseg_t *vseg);
  * return values (>= 0, or -errno); vmm_ops.c.
  */
 int64_t vmm_brk(vmm_t *vmm, vaddr_t wanted);
-/* An anonymous mapping; with @remote a cluster, a REMOTE vseg whose frames all come from it. */
+/*
+ * An anonymous mapping; with @remote a cluster, a REMOTE vseg whose frames all come from it. @how:
+ * VMM_MAP_FIXED at @hint, replacing what is there (MAP_FIXED); VMM_MAP_NOREPLACE at @hint, EEXIST
+ * if anything is there (MAP_FIXED_NOREPLACE); neither, @hint is a hint; VMM_MAP_POPULATE maps the
+ * pages before returning (MAP_POPULATE, best effort).
+ */
 #define VMM_NO_REMOTE ((cxy_t)-1)
-int64_t vmm_mmap_anon(vmm_t *vmm, vaddr_t hint, uint64_t len, uint32_t prot, bool fixed,
+#define VMM_MAP_FIXED     0x1u
+#define VMM_MAP_NOREPLACE 0x2u
+#define VMM_MAP_POPULATE  0x4u
+int64_t vmm_mmap_anon(vmm_t *vmm, vaddr_t hint, uint64_t len, uint32_t prot, uint32_t how,
 		      cxy_t remote);
 int64_t vmm_munmap(vmm_t *vmm, vaddr_t addr, uint64_t len);
 int64_t vmm_mprotect(vmm_t *vmm, vaddr_t addr, uint64_t len, uint32_t prot);

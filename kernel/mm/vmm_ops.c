@@ -21,6 +21,7 @@
 #include <hal_remote.h>
 #include <hal_special.h>
 #include <hal_tlb.h>
+#include <hal_upcalls.h>
 #include <kern/cluster.h>
 #include <kern/ipi.h>
 #include <kern/printk.h>
@@ -265,9 +266,10 @@ int64_t vmm_munmap(vmm_t *vmm, vaddr_t addr, uint64_t len)
 	return -(int64_t)error;
 }
 
-int64_t vmm_mmap_anon(vmm_t *vmm, vaddr_t hint, uint64_t len, uint32_t prot, bool fixed,
+int64_t vmm_mmap_anon(vmm_t *vmm, vaddr_t hint, uint64_t len, uint32_t prot, uint32_t how,
 		      cxy_t remote)
 {
+	bool fixed = how & (VMM_MAP_FIXED | VMM_MAP_NOREPLACE);
 	vaddr_t base, end;
 	error_t error;
 	change_t change;
@@ -279,7 +281,9 @@ int64_t vmm_mmap_anon(vmm_t *vmm, vaddr_t hint, uint64_t len, uint32_t prot, boo
 		return -EINVAL;
 	change_init(&change);
 	rwlock_wr_acquire(&vmm->vsl_lock);
-	if (fixed) {
+	if (how & VMM_MAP_NOREPLACE) { /* there, or nowhere */
+		error = vsl_lookup_range(&vmm->vsl, hint, hint + len) ? EEXIST : 0;
+	} else if (fixed) {
 		error = cut_range(vmm, hint, hint + len);
 		if (!error) {
 			change_begin(vmm, &change, hint, hint + len);
@@ -302,7 +306,14 @@ int64_t vmm_mmap_anon(vmm_t *vmm, vaddr_t hint, uint64_t len, uint32_t prot, boo
 	}
 	rwlock_wr_release(&vmm->vsl_lock);
 	change_finish(vmm, &change);
-	return error ? -(int64_t)error : (int64_t)base;
+	if (error)
+		return -(int64_t)error;
+	/* MAP_POPULATE: the pages now, as the faults would map them (best effort, as Linux) */
+	for (vaddr_t va = base; (how & VMM_MAP_POPULATE) && (prot & PROT_READ) && va < base + len;
+	     va += CONFIG_PAGE_SIZE)
+		if (vmm_handle_page_fault(vmm, va, HAL_ACCESS_READ))
+			break;
+	return (int64_t)base;
 }
 
 /* True if [start, end) is covered by vsegs without a hole. */

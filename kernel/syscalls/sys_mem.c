@@ -16,6 +16,10 @@
 #define MAP_TYPE      0x0f
 #define MAP_FIXED     0x10
 #define MAP_ANONYMOUS 0x20
+#define MAP_NORESERVE 0x4000   /* accepted: memory is never reserved ahead */
+#define MAP_POPULATE  0x8000
+#define MAP_STACK     0x20000  /* accepted: a hint Linux ignores too */
+#define MAP_FIXED_NOREPLACE 0x100000
 
 #define ALMOS_ABI_ONLY
 #include <almos.h> /* MAP_REMOTE */
@@ -31,7 +35,7 @@ static int64_t run_op(vmm_t *vmm, uint64_t op, const uint64_t a[OP_ARGS])
 	case OP_BRK:
 		return vmm_brk(vmm, a[0]);
 	case OP_MMAP_ANON:
-		return vmm_mmap_anon(vmm, a[0], a[1], (uint32_t)a[2], a[3] != 0, (cxy_t)a[4]);
+		return vmm_mmap_anon(vmm, a[0], a[1], (uint32_t)a[2], (uint32_t)a[3], (cxy_t)a[4]);
 	case OP_MUNMAP:
 		return vmm_munmap(vmm, a[0], a[1]);
 	case OP_MPROTECT:
@@ -90,6 +94,7 @@ int64_t sys_mmap(const uint64_t args[6])
 	uint64_t addr = args[0], len = args[1], prot = args[2], flags = args[3], off = args[5];
 	uint64_t type = flags & MAP_TYPE;
 	cxy_t remote = VMM_NO_REMOTE;
+	uint32_t how;
 
 	if (len == 0 || (type != MAP_PRIVATE && type != MAP_SHARED))
 		return -EINVAL;
@@ -104,7 +109,12 @@ int64_t sys_mmap(const uint64_t args[6])
 			return -EINVAL;
 		remote = (cxy_t)args[4];
 	}
-	return vm_op(OP_MMAP_ANON, addr, len, prot, (flags & MAP_FIXED) != 0, remote);
+	how = (flags & MAP_FIXED_NOREPLACE) ? VMM_MAP_NOREPLACE
+	      : (flags & MAP_FIXED)         ? VMM_MAP_FIXED
+					    : 0;
+	if (flags & MAP_POPULATE)
+		how |= VMM_MAP_POPULATE;
+	return vm_op(OP_MMAP_ANON, addr, len, prot, how, remote);
 }
 
 int64_t sys_munmap(const uint64_t args[6])
