@@ -1,6 +1,6 @@
 /*
  * test_mmap.c - mmap's flags beyond the basics (KTAP): MAP_FIXED_NOREPLACE, MAP_POPULATE,
- * MAP_STACK and MAP_NORESERVE. The full mmap family of the session issue extends this program.
+ * MAP_STACK and MAP_NORESERVE; msync and its errors. The full mmap family of the session issue extends this program.
  *
  * MAP_FIXED_NOREPLACE is checked here rather than in test_syscalls, whose cases must also pass
  * under qemu-riscv64: QEMU's user-mode emulation does not refuse an occupied range as Linux does.
@@ -28,7 +28,7 @@ int main(void)
 	unsigned long before;
 	long r;
 
-	ktap_plan(5);
+	ktap_plan(10);
 	p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	p[0] = 1;
 	errno = 0;
@@ -52,5 +52,22 @@ int main(void)
 	p = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK |
 		 MAP_NORESERVE, -1, 0);
 	ktap_ok(p != MAP_FAILED && munmap(p, 4 * page) == 0, "MAP_STACK and MAP_NORESERVE accepted");
+	p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ktap_ok(msync(p, 2 * page, MS_SYNC) == 0 && msync(p, 2 * page, MS_ASYNC | MS_INVALIDATE) == 0,
+		"msync over a mapping");
+	errno = 0;
+	r = msync(p + 1, page, MS_SYNC);
+	ktap_ok(r == -1 && errno == EINVAL, "msync: unaligned address EINVAL");
+	errno = 0;
+	r = msync(p, page, MS_SYNC | MS_ASYNC);
+	ktap_ok(r == -1 && errno == EINVAL, "msync: MS_SYNC with MS_ASYNC EINVAL");
+	errno = 0;
+	r = msync(p, page, 0x100);
+	ktap_ok(r == -1 && errno == EINVAL, "msync: unknown flag EINVAL");
+	munmap(p + page, page);
+	errno = 0;
+	r = msync(p, 2 * page, MS_SYNC);
+	ktap_ok(r == -1 && errno == ENOMEM, "msync: a hole in the range ENOMEM");
+	munmap(p, page);
 	return ktap_exit();
 }

@@ -236,6 +236,9 @@ int64_t vmm_mprotect(vmm_t *vmm, vaddr_t addr, uint64_t len, uint32_t prot);
 /* MADV_DONTNEED frees the pages (they read as new next time); NORMAL, RANDOM, SEQUENTIAL and
  * WILLNEED are accepted; any other advice is EINVAL. */
 int64_t vmm_madvise(vmm_t *vmm, vaddr_t addr, uint64_t len, uint32_t advice);
+/* msync: EINVAL (unaligned @addr, unknown flags, MS_ASYNC with MS_SYNC), ENOMEM (a hole in the
+ * range); 0 otherwise (anonymous mappings have nothing to write back). */
+int64_t vmm_msync(vmm_t *vmm, vaddr_t addr, uint64_t len, uint32_t flags);
 
 /*
  * Empty the reference VMM @vmm (local) for exec: every vseg goes, from it and from every copy of

@@ -385,6 +385,31 @@ static void drop_pages(vmm_t *vmm, change_t *c, const vseg_t *v, vaddr_t start, 
 	}
 }
 
+#define MS_ASYNC      1
+#define MS_INVALIDATE 2
+#define MS_SYNC       4
+
+int64_t vmm_msync(vmm_t *vmm, vaddr_t addr, uint64_t len, uint32_t flags)
+{
+	vaddr_t end;
+	error_t error;
+	bool ok;
+
+	if (!IS_ALIGNED(addr, CONFIG_PAGE_SIZE) || (flags & ~(uint32_t)(MS_ASYNC | MS_INVALIDATE |
+	    MS_SYNC)) || (flags & (MS_ASYNC | MS_SYNC)) == (MS_ASYNC | MS_SYNC))
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	error = check_range(addr, len, &end);
+	if (error)
+		return -(int64_t)error;
+	rwlock_rd_acquire(&vmm->vsl_lock);
+	ok = covered(vmm, addr, end);
+	rwlock_rd_release(&vmm->vsl_lock);
+	/* Mapped: nothing to write back, the mappings are anonymous (file mappings come later). */
+	return ok ? 0 : -ENOMEM;
+}
+
 int64_t vmm_madvise(vmm_t *vmm, vaddr_t addr, uint64_t len, uint32_t advice)
 {
 	vaddr_t end;

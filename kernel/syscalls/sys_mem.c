@@ -26,7 +26,7 @@
 
 #define OP_ARGS 5
 
-enum { OP_BRK, OP_MMAP_ANON, OP_MUNMAP, OP_MPROTECT, OP_MADVISE };
+enum { OP_BRK, OP_MMAP_ANON, OP_MUNMAP, OP_MPROTECT, OP_MADVISE, OP_MSYNC };
 
 /* Run operation @op on the reference VMM @vmm (local). */
 static int64_t run_op(vmm_t *vmm, uint64_t op, const uint64_t a[OP_ARGS])
@@ -42,6 +42,8 @@ static int64_t run_op(vmm_t *vmm, uint64_t op, const uint64_t a[OP_ARGS])
 		return vmm_mprotect(vmm, a[0], a[1], (uint32_t)a[2]);
 	case OP_MADVISE:
 		return vmm_madvise(vmm, a[0], a[1], (uint32_t)a[2]);
+	case OP_MSYNC:
+		return vmm_msync(vmm, a[0], a[1], (uint32_t)a[2]);
 	default:
 		return -ENOSYS;
 	}
@@ -130,4 +132,9 @@ int64_t sys_mprotect(const uint64_t args[6])
 int64_t sys_madvise(const uint64_t args[6])
 {
 	return vm_op(OP_MADVISE, args[0], args[1], args[2], 0, 0);
+}
+
+int64_t sys_msync(const uint64_t args[6])
+{
+	return vm_op(OP_MSYNC, args[0], args[1], args[2], 0, 0);
 }

@@ -44,6 +44,7 @@ static const syscall_fn_t syscall_table[SYSCALLS_NR] = {
 	[SYS_TKILL] = sys_tkill,             [SYS_MADVISE] = sys_madvise,
 	[SYS_RT_SIGPENDING] = sys_rt_sigpending,
 	[SYS_EXECVE] = sys_execve,           [SYS_WAIT4] = sys_wait4,
+	[SYS_MSYNC] = sys_msync,
 	[SYS_KILL] = sys_kill,               [SYS_SIGALTSTACK] = sys_sigaltstack,
 	[SYS_RT_SIGSUSPEND] = sys_rt_sigsuspend, [SYS_RT_SIGRETURN] = sys_rt_sigreturn,
 	[SYS_SETPGID] = sys_setpgid,         [SYS_GETPGID] = sys_getpgid,

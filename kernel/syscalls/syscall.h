@@ -67,6 +67,7 @@
 #define SYS_EXECVE          221
 #define SYS_CLONE3          435
 #define SYS_WAIT4           260
+#define SYS_MSYNC           227
 #define SYS_RT_SIGACTION    134
 #define SYS_RT_SIGPROCMASK  135
 #define SYS_RT_SIGPENDING   136
@@ -98,7 +99,7 @@ SYSCALL(getpid); SYSCALL(getppid); SYSCALL(getuid); SYSCALL(gettid); SYSCALL(brk
 SYSCALL(mmap); SYSCALL(mprotect); SYSCALL(prlimit64); SYSCALL(getrandom); SYSCALL(reboot);
 SYSCALL(sync); SYSCALL(madvise); SYSCALL(futex); SYSCALL(clone); SYSCALL(exit_group);
 SYSCALL(rt_sigaction); SYSCALL(rt_sigprocmask); SYSCALL(rt_sigpending); SYSCALL(tgkill);
-SYSCALL(wait4); SYSCALL(clone_process);
+SYSCALL(wait4); SYSCALL(clone_process); SYSCALL(msync);
 SYSCALL(tkill); SYSCALL(execve); SYSCALL(kill); SYSCALL(sigaltstack); SYSCALL(rt_sigsuspend);
 SYSCALL(rt_sigreturn); SYSCALL(setpgid); SYSCALL(getpgid); SYSCALL(getsid); SYSCALL(setsid);
 SYSCALL(almos_display); SYSCALL(almos_get_config); SYSCALL(almos_get_core_id);
