@@ -121,6 +121,7 @@ static void tell_parent(pid_t ppid, int sig, pid_t pid, int code, int status)
 /* Link @child under @parent (XPTR_NULL: none, it reaps itself). Caller: the family lock. */
 static void adopt(xptr_t parent, xptr_t child)
 {
+	kassert(remote_busylock_is_held_by_me(FAMILY_LOCK));
 	hal_remote_sxp(PROC_XP(child, parent_xp), parent);
 	if (parent == XPTR_NULL) {
 		hal_remote_s32(PROC_XP(child, ppid), 0);
@@ -406,6 +407,7 @@ static bool job_event(xptr_t c, uint32_t options, int *status)
 	bool found = false;
 	int st;
 
+	kassert(remote_busylock_is_held_by_me(FAMILY_LOCK));
 	remote_busylock_acquire(lock);
 	st = (int)hal_remote_l32(PROC_XP(c, jobctl_status));
 	if (hal_remote_l32(PROC_XP(c, jobctl_pending)) &&
