@@ -117,6 +117,9 @@ void hal_gpt_set_cow(xptr_t gpt_xp, vpn_t vpn_base, vpn_t vpn_size);
  */
 vpn_t hal_gpt_next_mapped(xptr_t gpt_xp, vpn_t vpn, vpn_t end);
 
+/* The user table pages of all the GPTs in cluster @cxy's memory (every tables_nr there summed). */
+uint32_t hal_gpt_cluster_tables(cxy_t cxy);
+
 /* Use @gpt, a GPT of the local cluster, for user addresses on the calling core (and flush its
  * TLB); NULL: the local cluster's kernel table alone (no user mapping). */
 void hal_gpt_activate(const gpt_t *gpt);

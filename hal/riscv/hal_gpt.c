@@ -44,6 +44,25 @@ _Static_assert(CONFIG_PAGE_SHIFT == PT_LEVEL_SHIFT(0), "Sv39 small pages");
 
 #define GPT_F(gpt_xp, field) ((gpt_xp) + offsetof(gpt_t, field))
 
+/*
+ * User table pages of every GPT of the cluster, roots included (each cluster's replica of this
+ * global counts the tables in its memory; hal_gpt_cluster_tables reads it): the page-table pages
+ * of `free` and of the leak checks. Changed with tables_nr, atomically.
+ */
+static uint32_t gpt_cluster_tables;
+
+/* Count @delta table pages in @gpt_xp's tables_nr and in its cluster's total. */
+static void gpt_count_tables(xptr_t gpt_xp, int32_t delta)
+{
+	hal_remote_atomic_add32(GPT_F(gpt_xp, tables_nr), (uint32_t)delta);
+	hal_remote_atomic_add32(XPTR(GET_CXY(gpt_xp), &gpt_cluster_tables), (uint32_t)delta);
+}
+
+uint32_t hal_gpt_cluster_tables(cxy_t cxy)
+{
+	return hal_remote_l32(XPTR(cxy, &gpt_cluster_tables));
+}
+
 /* The generic attributes that are one PTE bit each (the others are implied, see gpt_encode). */
 static const struct {
 	uint32_t attr;
@@ -187,7 +206,7 @@ static void *gpt_install(xptr_t gpt_xp, xptr_t entry_xp, gpt_spares_t *s)
 		page_xp = s->page[s->nr - 1];
 		if (hal_remote_atomic_cas64(entry_xp, old, pte_make(ppm_page2base(page_xp), PTE_V))) {
 			s->nr--;
-			hal_remote_atomic_add32(GPT_F(gpt_xp, tables_nr), 1);
+			gpt_count_tables(gpt_xp, 1);
 			return ppm_page2kva(page_xp);
 		}
 	}
@@ -237,7 +256,8 @@ error_t hal_gpt_create(gpt_t *gpt)
 			  (PT_ENTRIES - GPT_USER_ROOT_ENTRIES) * sizeof(pte_t));
 	hal_remote_spt(GPT_F(gpt_xp, root), root);
 	hal_remote_s64(GPT_F(gpt_xp, root_pa), ppm_page2base(page_xp));
-	hal_remote_s32(GPT_F(gpt_xp, tables_nr), 1);
+	hal_remote_s32(GPT_F(gpt_xp, tables_nr), 0);
+	gpt_count_tables(gpt_xp, 1);
 	return 0;
 }
 
@@ -250,7 +270,7 @@ static void gpt_free_table(xptr_t gpt_xp, paddr_t pa)
 		panic("%s: table %lx is not a page of cluster %u", __func__, (unsigned long)pa,
 		      GET_CXY(gpt_xp));
 	ppm_remote_free_pages(page_xp);
-	hal_remote_atomic_add32(GPT_F(gpt_xp, tables_nr), -1);
+	gpt_count_tables(gpt_xp, -1);
 }
 
 /* Free the level-1 table at @pa and the level-0 tables it points at. */

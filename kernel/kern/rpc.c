@@ -40,6 +40,8 @@ static const struct {
 	[RPC_VMM_FORK] = { "VMM_FORK", vmm_rpc_fork },
 	[RPC_PROCESS_FORK] = { "PROCESS_FORK", process_rpc_fork },
 	[RPC_PROCESS_RELEASE] = { "PROCESS_RELEASE", process_rpc_release },
+	[RPC_PROCESS_INFO]  = { "PROCESS_INFO", sys_almos_rpc_process_info },
+	[RPC_ALMOS_REGIONS] = { "REGIONS", sys_almos_rpc_regions },
 	[RPC_VMM_OP]        = { "VMM_OP", sys_mem_rpc_op },
 	[RPC_PROCESS_DISPLAY] = { "PROCESS_DISPLAY", process_rpc_display },
 	[RPC_PROCESS_KILL]  = { "PROCESS_KILL", process_rpc_kill },

@@ -568,9 +568,16 @@ static void info_local(process_t *p, vmm_info_t *info)
 	info->threads = __atomic_load_n(&p->threads_nr, __ATOMIC_RELAXED);
 	rwlock_rd_acquire(&vmm->vsl_lock);
 	info->vsegs = vsl_count(&vmm->vsl);
-	for (vseg = vsl_first(&vmm->vsl); vseg; vseg = vsl_next(vseg))
-		if (vseg->flags & VSEG_USER)
-			info->mapped_pages += vmm_vseg_mapped_pages(vmm, vseg);
+	for (vseg = vsl_first(&vmm->vsl); vseg; vseg = vsl_next(vseg)) {
+		vmm_page_counts_t counts;
+		if (!(vseg->flags & VSEG_USER))
+			continue;
+		vmm_vseg_page_counts(vmm, vseg, &counts);
+		info->mapped_pages += counts.mapped;
+		info->shared_pages += counts.shared;
+		info->cow_pages += counts.cow;
+	}
+	info->pt_pages = __atomic_load_n(&vmm->gpt.tables_nr, __ATOMIC_RELAXED);
 	rwlock_rd_release(&vmm->vsl_lock);
 	info->stats.false_faults = __atomic_load_n(&vmm->stats.false_faults, __ATOMIC_RELAXED);
 	info->stats.local_faults = __atomic_load_n(&vmm->stats.local_faults, __ATOMIC_RELAXED);

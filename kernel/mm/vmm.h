@@ -130,6 +130,9 @@ typedef struct vmm_info_s {
 	uint32_t    vsegs;        /* vsegs in this copy's VSL                     */
 	uint32_t    threads;      /* threads of the process in this cluster       */
 	uint64_t    mapped_pages; /* pages of user vsegs mapped in this copy's GPT */
+	uint64_t    shared_pages; /* of them, shared (vmm_query.h: vmm_page_counts_t) */
+	uint64_t    cow_pages;    /* of them, copy-on-write                        */
+	uint32_t    pt_pages;     /* table pages of this copy's GPT                */
 	vmm_stats_t stats;
 } vmm_info_t;
 

@@ -1,10 +1,13 @@
 /*
- * vmm_query.c - vmm_has_vseg (vmm_query.h).
+ * vmm_query.c - vmm_has_vseg and the page counts of a vseg (vmm_query.h).
  */
+#include <hal_gpt.h>
 #include <hal_remote.h>
 #include <kern/rpc.h>
 #include <libk/string.h>
 #include <mm/kmem.h>
+#include <mm/page.h>
+#include <mm/ppm.h>
 #include <mm/vmm_query.h>
 
 bool vmm_has_vseg(vmm_t *vmm, vaddr_t addr)
@@ -31,4 +34,32 @@ bool vmm_has_vseg(vmm_t *vmm, vaddr_t addr)
 	memset(&tmp->node, 0, sizeof(tmp->node)); /* the reference's links: not ours to check */
 	vseg_free(tmp);
 	return desc.error == 0;
+}
+
+void vmm_vseg_page_counts(vmm_t *vmm, const vseg_t *vseg, vmm_page_counts_t *counts)
+{
+	xptr_t gpt_xp = XPTR(local_cxy, &vmm->gpt);
+	vpn_t end = vseg->vpn_base + vseg->vpn_size;
+
+	memset(counts, 0, sizeof(*counts));
+	if (!(vseg->flags & VSEG_USER)) { /* a kernel range: mapped whole by the HAL, not shared */
+		counts->mapped = vseg->vpn_size;
+		return;
+	}
+	for (vpn_t vpn = hal_gpt_next_mapped(gpt_xp, vseg->vpn_base, end); vpn < end;
+	     vpn = hal_gpt_next_mapped(gpt_xp, vpn + 1, end)) {
+		uint32_t attr;
+		ppn_t ppn;
+		xptr_t page_xp;
+
+		hal_gpt_get_pte(gpt_xp, vpn, &attr, &ppn);
+		if (!(attr & GPT_MAPPED)) /* locked while a fault fills it */
+			continue;
+		counts->mapped++;
+		if (attr & GPT_COW)
+			counts->cow++;
+		page_xp = ppm_base2page((paddr_t)ppn << CONFIG_PAGE_SHIFT);
+		if (page_xp != XPTR_NULL && hal_remote_l32(page_xp + offsetof(page_t, refcount)) != 0)
+			counts->shared++;
+	}
 }

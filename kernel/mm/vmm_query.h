@@ -14,6 +14,20 @@
  */
 bool vmm_has_vseg(vmm_t *vmm, vaddr_t addr);
 
+/* The pages of a vseg as a process's statistics count them (MINIX's total, shared, COW). */
+typedef struct vmm_page_counts_s {
+	uint64_t mapped; /* pages mapped in the copy's GPT                                        */
+	uint64_t shared; /* of them, frames that hold references (the page cache's pages, shared  */
+	                 /* memory): other address spaces may map them too                         */
+	uint64_t cow;    /* of them, copy-on-write PTEs (shared with a fork relative)              */
+} vmm_page_counts_t;
+
+/*
+ * Count the pages of @vseg in the local copy @vmm (caller: @vmm's cluster, holding its VSL lock
+ * for reading). A kernel vseg counts as mapped whole. Walks only the mapped part of the range.
+ */
+void vmm_vseg_page_counts(vmm_t *vmm, const vseg_t *vseg, vmm_page_counts_t *counts);
+
 /*
  * The signal trampoline: one page of the kernel's in each cluster (allocated by
  * vmm_sigtramp_init at the cluster's boot, filled with hal_sigreturn_code, never freed), mapped

@@ -44,9 +44,21 @@ static const vseg_rule_t vseg_rules[VSEG_TYPES_NR] = {
 			       VSEG_USER | VSEG_READ | VSEG_EXEC | VSEG_PRIVATE, FILE_REFUSED, true },
 };
 
+/* Vsegs allocated in this cluster and not freed (each cluster's replica counts its own). */
+static uint32_t vsegs_nr;
+
 vseg_t *vseg_alloc(void)
 {
-	return kmem_alloc(sizeof(vseg_t), KMEM_ZERO);
+	vseg_t *vseg = kmem_alloc(sizeof(vseg_t), KMEM_ZERO);
+
+	if (vseg)
+		__atomic_fetch_add(&vsegs_nr, 1, __ATOMIC_RELAXED);
+	return vseg;
+}
+
+uint32_t vseg_cluster_count(cxy_t cxy)
+{
+	return hal_remote_l32(XPTR(cxy, &vsegs_nr));
 }
 
 void vseg_free(vseg_t *vseg)
@@ -55,6 +67,7 @@ void vseg_free(vseg_t *vseg)
 		return;
 	kassert(vseg->node.height == 0);
 	kmem_free(vseg);
+	__atomic_fetch_sub(&vsegs_nr, 1, __ATOMIC_RELAXED);
 }
 
 /* True if [@min, @max) is a valid range for a vseg of kind @user (user or kernel). */

@@ -95,6 +95,9 @@ vseg_t *vseg_alloc(void);
 /* Free @vseg, allocated by vseg_alloc in the local cluster; it must be in no VSL (asserted). */
 void vseg_free(vseg_t *vseg);
 
+/* Vsegs allocated in cluster @cxy and not freed yet (in VSLs, or in flight): for leak checks. */
+uint32_t vseg_cluster_count(cxy_t cxy);
+
 /*
  * Fill @vseg as a vseg of @type over [@min, @max) with @flags. @vseg is in no VSL: it comes from
  * vseg_alloc, was removed from its VSL, or was zeroed by the caller (node.height 0, asserted).

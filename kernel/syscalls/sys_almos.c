@@ -4,6 +4,7 @@
 #include <fs/mapper.h>
 #include <fs/vfs.h>
 #include <hal_context.h>
+#include <hal_gpt.h>
 #include <hal_remote.h>
 #include <hal_special.h>
 #include <hal_uspace.h>
@@ -18,6 +19,7 @@
 #include <mm/kcm.h>
 #include <mm/ppm.h>
 #include <mm/vmm.h>
+#include <mm/vseg.h>
 #include <syscalls/syscall.h>
 
 #define ALMOS_ABI_ONLY
@@ -151,6 +153,26 @@ int64_t sys_almos_trace(const uint64_t args[6])
 	return 0;
 }
 
+/* The user threads of cluster @cxy, and its threads not blocked but the idle ones (a snapshot,
+ * under the cluster's thread table lock: a thread in the table is not freed meanwhile). */
+static void count_threads(cxy_t cxy, uint32_t *user, uint32_t *runnable)
+{
+	xptr_t lock_xp = XPTR(cxy, &cluster_manager.threads_lock);
+
+	*user = *runnable = 0;
+	remote_busylock_acquire(lock_xp);
+	for (uint32_t i = 0; i < CONFIG_MAX_THREADS_PER_CLUSTER; i++) {
+		thread_t *t = hal_remote_lpt(XPTR(cxy, &cluster_manager.threads[i]));
+		uint32_t type;
+		if (!t)
+			continue;
+		type = hal_remote_l32(XPTR(cxy, &t->type));
+		*user += type == THREAD_USER;
+		*runnable += type != THREAD_IDLE && hal_remote_l32(XPTR(cxy, &t->blocked)) == 0;
+	}
+	remote_busylock_release(lock_xp);
+}
+
 int64_t sys_almos_get_cluster_info(const uint64_t args[6])
 {
 	struct almos_cluster_info info = { 0 };
@@ -169,7 +191,12 @@ int64_t sys_almos_get_cluster_info(const uint64_t args[6])
 		kcm_remote_stats(cxy, order, &kcm);
 		info.slab_pages += kcm.pages;
 		info.slab_bytes += kcm.objs_used << order;
+		info.slab_objects += kcm.objs_used;
 	}
+	info.largest_free_pages = stats.largest_free_pages;
+	info.pt_pages = hal_gpt_cluster_tables(cxy);
+	info.vsegs = vseg_cluster_count(cxy);
+	count_threads(cxy, &info.user_threads, &info.runnable);
 	hal_kstack_stats(cxy, &stacks_in_use, &stacks_cached, &stack_pages);
 	info.kstack_pages = stack_pages;
 	info.cores = cluster_cores_of(cxy);
@@ -215,5 +242,7 @@ int64_t sys_almos_get_vmm_info(const uint64_t args[6])
 	out.cow_faults = info.stats.cow_faults;
 	out.cow_copies = info.stats.cow_copies;
 	out.cow_cycles = info.stats.cow_cycles;
+	out.shared_pages = info.shared_pages;
+	out.cow_pages = info.cow_pages;
 	return hal_copy_to_uspace(args[2], &out, sizeof(out)) ? -EFAULT : 0;
 }

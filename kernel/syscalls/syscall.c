@@ -59,6 +59,7 @@ static uint64_t calls_nr, enosys_nr;
 static const syscall_fn_t almos_table[] = {
 	sys_almos_display, sys_almos_get_config, sys_almos_get_core_id, sys_almos_get_cycle,
 	sys_almos_place_next, sys_almos_trace, sys_almos_get_cluster_info, sys_almos_get_vmm_info,
+	sys_almos_get_processes, sys_almos_get_process_info, sys_almos_get_regions,
 };
 
 static syscall_fn_t lookup(uint64_t nr)

@@ -105,6 +105,7 @@ SYSCALL(rt_sigreturn); SYSCALL(setpgid); SYSCALL(getpgid); SYSCALL(getsid); SYSC
 SYSCALL(almos_display); SYSCALL(almos_get_config); SYSCALL(almos_get_core_id);
 SYSCALL(almos_get_cycle); SYSCALL(almos_place_next); SYSCALL(almos_trace);
 SYSCALL(almos_get_cluster_info); SYSCALL(almos_get_vmm_info);
+SYSCALL(almos_get_processes); SYSCALL(almos_get_process_info); SYSCALL(almos_get_regions);
 /* write(2) of a bare user thread (no process): fds 1 and 2 are the console. */
 SYSCALL(write_console);
 #undef SYSCALL
@@ -126,6 +127,10 @@ void signal_reset_on_exec(xptr_t ref_xp);
 
 /* RPC service of sys_mem.c: an address-space change run in the reference cluster. */
 void sys_mem_rpc_op(xptr_t desc_xp);
+
+/* RPC services of sys_almos_stats.c: a process copy's figures; the region list of a reference. */
+void sys_almos_rpc_process_info(xptr_t desc_xp);
+void sys_almos_rpc_regions(xptr_t desc_xp);
 
 /* RPC service of sys_exec.c: execve's new image, loaded in the reference cluster. */
 void sys_exec_rpc_load(xptr_t desc_xp);

@@ -38,6 +38,9 @@
 #define SYS_ALMOS_TRACE         1005
 #define SYS_ALMOS_GET_CLUSTER_INFO 1006
 #define SYS_ALMOS_GET_VMM_INFO  1007
+#define SYS_ALMOS_GET_PROCESSES 1008
+#define SYS_ALMOS_GET_PROCESS_INFO 1009
+#define SYS_ALMOS_GET_REGIONS   1010
 
 /* What display() prints (its @type); 0 is no type, so that a zeroed argument is refused. */
 #define DISPLAY_VMM             1  /* arg0 cxy, arg1 pid, arg2 1 with the PTEs, 0 without */
@@ -89,6 +92,13 @@ struct almos_cluster_info {
 	uint64_t tlb_targets;     /* cores they asked to flush (the asking core excluded)        */
 	uint64_t tlb_acks;        /* acknowledgements received                                   */
 	uint64_t cache_pages;     /* pages of the page cache (file mappers) in its memory         */
+	uint64_t largest_free_pages; /* pages of its largest free block (contiguous allocations) */
+	uint64_t pt_pages;        /* pages of user page tables (every GPT in its memory)          */
+	uint64_t slab_objects;    /* kernel objects allocated in its caches (KCM)                 */
+	uint32_t vsegs;           /* vsegs allocated there (every VSL copy of the cluster)        */
+	uint32_t user_threads;    /* threads running user programs                               */
+	uint32_t runnable;        /* threads not blocked (running or ready), idle ones excluded   */
+	uint32_t reserved;        /* 0                                                            */
 };
 
 /* What get_vmm_info() reports: one VMM copy, the figures of its `display` dump (docs/vmm.md). */
@@ -108,7 +118,53 @@ struct almos_vmm_info {
 	uint64_t cow_faults;      /* writes to copy-on-write pages of this copy                  */
 	uint64_t cow_copies;      /* ... that copied the frame (shared by another process)       */
 	uint64_t cow_cycles;      /* cycles spent in them                                        */
+	uint64_t shared_pages;    /* mapped pages another address space may map too (page cache, */
+	                          /* shared memory)                                              */
+	uint64_t cow_pages;       /* mapped pages shared copy-on-write (since a fork)            */
 };
+
+/*
+ * What get_process_info() reports: one process, gathered from its copies (MINIX's process
+ * figures). The page figures are those of its reference VMM, the authoritative one.
+ */
+struct almos_process_info {
+	uint32_t pid, ppid, pgid, sid;
+	uint32_t owner_cxy;       /* the cluster that gave its pid (and keeps its family)        */
+	uint32_t ref_cxy;         /* the cluster of its reference VMM                            */
+	uint64_t copies_mask;     /* bit c set: a copy (some of its threads) in cluster c        */
+	uint32_t threads;         /* live threads, all clusters together                         */
+	uint32_t runnable;        /* of them, not blocked (running or ready to run)              */
+	char     state;           /* 'R' runnable thread(s), 'S' all blocked, 'T' stopped,       */
+	                          /* 'Z' zombie (ended, not reaped)                              */
+	char     name[31];        /* its command (the program's path at exec), NUL-terminated    */
+	uint32_t vsegs;           /* vsegs of its reference VSL                                  */
+	uint32_t pt_pages;        /* page-table pages of its reference GPT                       */
+	uint64_t total_pages;     /* user pages mapped in its reference GPT                      */
+	uint64_t shared_pages;    /* of them, pages other address spaces may map too             */
+	uint64_t cow_pages;       /* of them, pages shared copy-on-write                         */
+};
+
+/* One region (vseg) of a process: get_regions(). */
+struct almos_region {
+	uint64_t start, end;      /* [start, end), page aligned                                  */
+	uint32_t type;            /* ALMOS_REGION_*                                             */
+	uint32_t prot;            /* PROT_READ | PROT_WRITE | PROT_EXEC bits (1, 2, 4)           */
+	uint32_t shared;          /* 1: a shared mapping (MAP_SHARED, page cache); 0: private    */
+	uint32_t cxy;             /* REMOTE: the cluster of its frames; otherwise 0              */
+	uint64_t offset;          /* file regions: offset in the file of start; otherwise 0     */
+	uint64_t mapped_pages;    /* pages mapped in the reference GPT                           */
+	uint64_t shared_pages;    /* of them, shared with other address spaces (as above)        */
+	uint64_t cow_pages;       /* of them, copy-on-write                                      */
+};
+
+/* Region types (the kernel's vseg types). */
+#define ALMOS_REGION_CODE       0  /* program text and read-only data, from the file       */
+#define ALMOS_REGION_DATA       1  /* program data and bss                                 */
+#define ALMOS_REGION_STACK      2  /* a thread's stack                                     */
+#define ALMOS_REGION_ANON       3  /* anonymous memory: heap, mmap                         */
+#define ALMOS_REGION_FILE       4  /* a file mapping                                       */
+#define ALMOS_REGION_REMOTE     5  /* anonymous memory in a named cluster (MAP_REMOTE)     */
+#define ALMOS_REGION_TRAMP      9  /* the signal return trampoline                         */
 
 #ifndef ALMOS_ABI_ONLY
 
@@ -218,6 +274,37 @@ static inline int get_cluster_info(unsigned int cxy, struct almos_cluster_info *
 static inline int get_vmm_info(unsigned int cxy, int pid, struct almos_vmm_info *info)
 {
 	return (int)syscall(SYS_ALMOS_GET_VMM_INFO, cxy, pid, info);
+}
+
+/*
+ * get_processes - the pids of the user processes of the machine, cluster by cluster (a snapshot).
+ * [out] pids  up to @max pids;  [in] max  room in @pids (0: just count)
+ * Returns the number of processes (more than @max if @pids was too small); -1 and errno EFAULT
+ * if @pids is not writable.
+ */
+static inline int get_processes(unsigned int *pids, unsigned int max)
+{
+	return (int)syscall(SYS_ALMOS_GET_PROCESSES, pids, max);
+}
+
+/*
+ * get_process_info - the figures of process @pid (ALMOS_PID_SELF: the caller's).
+ * Returns 0; -1 and errno ESRCH (no such process), EINVAL (@pid below -1), EFAULT.
+ */
+static inline int get_process_info(int pid, struct almos_process_info *info)
+{
+	return (int)syscall(SYS_ALMOS_GET_PROCESS_INFO, pid, info);
+}
+
+/*
+ * get_regions - the region list of process @pid (ALMOS_PID_SELF: the caller's), in address order,
+ * from its reference VMM: up to @max regions into @regions.
+ * Returns the number of regions (more than @max if @regions was too small); -1 and errno ESRCH,
+ * EINVAL (@pid below -1, @max above 4096), ENOMEM, EFAULT.
+ */
+static inline int get_regions(int pid, struct almos_region *regions, unsigned int max)
+{
+	return (int)syscall(SYS_ALMOS_GET_REGIONS, pid, regions, max);
 }
 
 #endif /* !ALMOS_ABI_ONLY */

@@ -9,8 +9,9 @@
  *     ktap_ok(memcheck_settled(&quiet, &now) && memcheck_same(&now, &base), "no_leak");
  *
  * The figures are get_cluster_info()'s leak figures (almos.h): per cluster, the pages outside the
- * kernel's caches (free + slab + kernel stack pages) and the bytes of slab objects, which must come
- * back exactly once the same threads run again. A warm-up round first lets the caches of the kernel
+ * kernel's caches (free + slab + kernel stack + page cache pages) and the bytes of slab objects,
+ * which must come back exactly once the same threads run again; and, so that a difference says
+ * what leaked, the page-table pages, the vsegs and the process copies of each cluster. A warm-up round first lets the caches of the kernel
  * and of glibc (its thread stacks, its heap) reach what the work needs.
  */
 #ifndef ARCHIPEL_MEMCHECK_H
@@ -31,6 +32,9 @@ struct memcheck {
 	uint64_t pages[MEMCHECK_CLUSTERS_MAX];      /* free + slab + kernel stack + page cache pages */
 	uint64_t slab_bytes[MEMCHECK_CLUSTERS_MAX];
 	uint32_t threads[MEMCHECK_CLUSTERS_MAX];    /* threads of every kind           */
+	uint64_t pt_pages[MEMCHECK_CLUSTERS_MAX];   /* user page-table pages           */
+	uint32_t vsegs[MEMCHECK_CLUSTERS_MAX];
+	uint32_t copies[MEMCHECK_CLUSTERS_MAX];     /* process copies                  */
 };
 
 /* Take the figures of every cluster now; false if a call failed. */
@@ -49,6 +53,9 @@ static inline bool memcheck_snapshot(struct memcheck *m)
 		m->pages[c] = info.free_pages + info.slab_pages + info.kstack_pages + info.cache_pages;
 		m->slab_bytes[c] = info.slab_bytes;
 		m->threads[c] = info.threads;
+		m->pt_pages[c] = info.pt_pages;
+		m->vsegs[c] = info.vsegs;
+		m->copies[c] = info.process_copies;
 	}
 	return true;
 }
@@ -83,14 +90,22 @@ static inline bool memcheck_settled(const struct memcheck *quiet, struct memchec
 /* True if @now has @base's figures in every cluster; prints both as KTAP diagnostics. */
 static inline bool memcheck_same(const struct memcheck *now, const struct memcheck *base)
 {
-	for (unsigned int c = 0; c < now->clusters; c++)
-		ktap_diag("cluster %u: pages outside the caches %lu, slab bytes %lu; baseline %lu, %lu%s",
-			  c, (unsigned long)now->pages[c], (unsigned long)now->slab_bytes[c],
+	bool same = now->clusters == base->clusters;
+
+	for (unsigned int c = 0; c < now->clusters; c++) {
+		bool ok = now->pages[c] == base->pages[c] && now->slab_bytes[c] == base->slab_bytes[c] &&
+			  now->pt_pages[c] == base->pt_pages[c] && now->vsegs[c] == base->vsegs[c] &&
+			  now->copies[c] == base->copies[c];
+		ktap_diag("cluster %u: pages outside the caches %lu, slab bytes %lu, page tables %lu, "
+			  "vsegs %u, process copies %u; baseline %lu, %lu, %lu, %u, %u%s", c,
+			  (unsigned long)now->pages[c], (unsigned long)now->slab_bytes[c],
+			  (unsigned long)now->pt_pages[c], now->vsegs[c], now->copies[c],
 			  (unsigned long)base->pages[c], (unsigned long)base->slab_bytes[c],
-			  now->pages[c] == base->pages[c] && now->slab_bytes[c] == base->slab_bytes[c] ?
-			  "" : "  <- differs");
-	return now->clusters == base->clusters && !memcmp(now->pages, base->pages, sizeof(now->pages)) &&
-	       !memcmp(now->slab_bytes, base->slab_bytes, sizeof(now->slab_bytes));
+			  (unsigned long)base->pt_pages[c], base->vsegs[c], base->copies[c],
+			  ok ? "" : "  <- differs");
+		same &= ok;
+	}
+	return same;
 }
 
 #endif /* ARCHIPEL_MEMCHECK_H */
