@@ -35,6 +35,7 @@ struct memcheck {
 	uint64_t pt_pages[MEMCHECK_CLUSTERS_MAX];   /* user page-table pages           */
 	uint32_t vsegs[MEMCHECK_CLUSTERS_MAX];
 	uint32_t copies[MEMCHECK_CLUSTERS_MAX];     /* process copies                  */
+	uint64_t self_pages;                        /* user pages the caller maps      */
 };
 
 /* Take the figures of every cluster now; false if a call failed. */
@@ -57,6 +58,10 @@ static inline bool memcheck_snapshot(struct memcheck *m)
 		m->vsegs[c] = info.vsegs;
 		m->copies[c] = info.process_copies;
 	}
+	struct almos_process_info self;
+	if (get_process_info(ALMOS_PID_SELF, &self) != 0)
+		return false;
+	m->self_pages = self.total_pages;
 	return true;
 }
 

@@ -114,10 +114,12 @@ static inline double stress_now(void)
 
 /*
  * The leak check of a measured round against the baseline taken after the warm-up round: the pages
- * outside the kernel's caches, all clusters together (a copy-on-write copy or a first-touch frame
- * made by a thread of another cluster legitimately moves a page between clusters), and the slab
- * bytes of each cluster. Prints the figures that differ; false if any does or the clusters never
- * settle back to @quiet's thread counts.
+ * outside the kernel's caches plus the user pages the checking process maps, all clusters together
+ * (a copy-on-write copy or a first-touch frame made by a thread of another cluster legitimately
+ * moves a page between clusters; the checking process may touch a new page of its own, its stack
+ * or its heap, after the baseline: that is its memory, not a kernel leak), and the slab bytes,
+ * page-table pages, vsegs and process copies of each cluster. Prints the figures that differ;
+ * false if any does or the clusters never settle back to @quiet's thread counts.
  */
 static inline bool stress_no_leak(const char *prog, const struct memcheck *quiet,
 				  const struct memcheck *base)
@@ -130,17 +132,27 @@ static inline bool stress_no_leak(const char *prog, const struct memcheck *quiet
 		printf("%s: the clusters do not settle back to their thread counts\n", prog);
 		return false;
 	}
+	a = now.self_pages;
+	b = base->self_pages;
 	for (unsigned int c = 0; c < now.clusters; c++) {
 		a += now.pages[c];
 		b += base->pages[c];
-		if (now.slab_bytes[c] != base->slab_bytes[c]) {
-			printf("%s: cluster %u: slab bytes %lu, baseline %lu\n", prog, c,
-			       (unsigned long)now.slab_bytes[c], (unsigned long)base->slab_bytes[c]);
+		if (now.slab_bytes[c] != base->slab_bytes[c] || now.pt_pages[c] != base->pt_pages[c] ||
+		    now.vsegs[c] != base->vsegs[c] || now.copies[c] != base->copies[c]) {
+			printf("%s: cluster %u: slab bytes %lu, page tables %lu, vsegs %u, process copies "
+			       "%u; baseline %lu, %lu, %u, %u\n", prog, c, (unsigned long)now.slab_bytes[c],
+			       (unsigned long)now.pt_pages[c], now.vsegs[c], now.copies[c],
+			       (unsigned long)base->slab_bytes[c], (unsigned long)base->pt_pages[c],
+			       base->vsegs[c], base->copies[c]);
 			same = false;
 		}
 	}
-	printf("%s: pages outside the caches, all clusters: %lu, baseline %lu\n", prog,
+	printf("%s: pages outside the caches and its own, all clusters: %lu, baseline %lu\n", prog,
 	       (unsigned long)a, (unsigned long)b);
+	if (a != b)
+		for (unsigned int c = 0; c < now.clusters; c++)
+			printf("%s: cluster %u: pages outside the caches %lu, baseline %lu\n", prog, c,
+			       (unsigned long)now.pages[c], (unsigned long)base->pages[c]);
 	fflush(stdout);
 	return same && a == b;
 }
