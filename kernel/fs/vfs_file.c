@@ -240,10 +240,10 @@ static int64_t file_read(xptr_t fxp, vfs_buf_t buf, size_t count, const uint64_t
 
 	if ((hal_remote_l32(FF(fxp, flags)) & O_ACCMODE) == O_WRONLY)
 		return -EBADF;
+	if (buf.user && !hal_uspace_range_ok(buf.addr, count))
+		return -EFAULT; /* as Linux's access_ok: the whole count, before it is capped */
 	if (count > MAX_RW_COUNT)
 		count = MAX_RW_COUNT;
-	if (buf.user && !hal_uspace_range_ok(buf.addr, count))
-		return -EFAULT; /* as Linux's access_ok, before anything else */
 	if (type == VFS_DIR)
 		return -EISDIR;
 	if (type == VFS_FIFO)
@@ -265,10 +265,10 @@ static int64_t file_write(xptr_t fxp, vfs_buf_t buf, size_t count, const uint64_
 
 	if ((hal_remote_l32(FF(fxp, flags)) & O_ACCMODE) == O_RDONLY)
 		return -EBADF;
-	if (count > MAX_RW_COUNT)
-		count = MAX_RW_COUNT;
 	if (buf.user && !hal_uspace_range_ok(buf.addr, count))
 		return -EFAULT;
+	if (count > MAX_RW_COUNT)
+		count = MAX_RW_COUNT;
 	if (type == VFS_FIFO)
 		return at ? -ESPIPE : pipe_write(fxp, buf, count);
 	if (type == VFS_DEV) {

@@ -140,10 +140,12 @@ void vmm_free_doomed(xptr_t doomed_xp)
 void vmm_unmap_vseg(vmm_t *vmm, const vseg_t *vseg, xptr_t doomed_xp)
 {
 	xptr_t gpt_xp = XPTR(local_cxy, &vmm->gpt);
+	vpn_t end = vseg->vpn_base + vseg->vpn_size;
 	bool free_frames = owns_frames(vmm, vseg) && vseg->type != VSEG_TYPE_FILE &&
 			   vseg->type != VSEG_TYPE_TRAMP; /* the mapper's, the kernel's */
 
-	for (vpn_t vpn = vseg->vpn_base; vpn < vseg->vpn_base + vseg->vpn_size; vpn++) {
+	for (vpn_t vpn = hal_gpt_next_mapped(gpt_xp, vseg->vpn_base, end); vpn < end;
+	     vpn = hal_gpt_next_mapped(gpt_xp, vpn + 1, end)) {
 		uint32_t attr;
 		ppn_t ppn;
 		hal_gpt_get_pte(gpt_xp, vpn, &attr, &ppn);
@@ -158,8 +160,10 @@ void vmm_unmap_vseg(vmm_t *vmm, const vseg_t *vseg, xptr_t doomed_xp)
 void vmm_update_vseg_ptes(vmm_t *vmm, const vseg_t *vseg)
 {
 	xptr_t gpt_xp = XPTR(local_cxy, &vmm->gpt);
+	vpn_t end = vseg->vpn_base + vseg->vpn_size;
 
-	for (vpn_t vpn = vseg->vpn_base; vpn < vseg->vpn_base + vseg->vpn_size; vpn++) {
+	for (vpn_t vpn = hal_gpt_next_mapped(gpt_xp, vseg->vpn_base, end); vpn < end;
+	     vpn = hal_gpt_next_mapped(gpt_xp, vpn + 1, end)) {
 		uint32_t attr;
 		ppn_t ppn;
 		hal_gpt_get_pte(gpt_xp, vpn, &attr, &ppn);
@@ -176,11 +180,13 @@ void vmm_update_vseg_ptes(vmm_t *vmm, const vseg_t *vseg)
 uint64_t vmm_vseg_mapped_pages(vmm_t *vmm, const vseg_t *vseg)
 {
 	xptr_t gpt_xp = XPTR(local_cxy, &vmm->gpt);
+	vpn_t end = vseg->vpn_base + vseg->vpn_size;
 	uint64_t n = 0;
 
 	if (!(vseg->flags & VSEG_USER)) /* a kernel range: mapped whole, by the HAL's tables */
 		return vseg->vpn_size;
-	for (vpn_t vpn = vseg->vpn_base; vpn < vseg->vpn_base + vseg->vpn_size; vpn++) {
+	for (vpn_t vpn = hal_gpt_next_mapped(gpt_xp, vseg->vpn_base, end); vpn < end;
+	     vpn = hal_gpt_next_mapped(gpt_xp, vpn + 1, end)) {
 		uint32_t attr;
 		ppn_t ppn;
 		hal_gpt_get_pte(gpt_xp, vpn, &attr, &ppn);
@@ -517,9 +523,11 @@ static const char *attr_string(uint32_t attr, char buf[8])
 static void display_ptes(vmm_t *vmm, const vseg_t *vseg)
 {
 	xptr_t gpt_xp = XPTR(local_cxy, &vmm->gpt);
+	vpn_t end = vseg->vpn_base + vseg->vpn_size;
 	char buf[8];
 
-	for (vpn_t vpn = vseg->vpn_base; vpn < vseg->vpn_base + vseg->vpn_size; vpn++) {
+	for (vpn_t vpn = hal_gpt_next_mapped(gpt_xp, vseg->vpn_base, end); vpn < end;
+	     vpn = hal_gpt_next_mapped(gpt_xp, vpn + 1, end)) {
 		uint32_t attr;
 		ppn_t ppn;
 		hal_gpt_get_pte(gpt_xp, vpn, &attr, &ppn);

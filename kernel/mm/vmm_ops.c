@@ -253,7 +253,7 @@ int64_t vmm_munmap(vmm_t *vmm, vaddr_t addr, uint64_t len)
 	change_t change;
 
 	if (error)
-		return -(int64_t)error;
+		return -EINVAL; /* Linux: a range beyond user space is EINVAL for munmap, not ENOMEM */
 	change_init(&change);
 	rwlock_wr_acquire(&vmm->vsl_lock);
 	error = cut_range(vmm, addr, end);
@@ -277,8 +277,9 @@ int64_t vmm_mmap_anon(vmm_t *vmm, vaddr_t hint, uint64_t len, uint32_t prot, uin
 	if (len == 0 || len > CONFIG_VMM_USER_END)
 		return len ? -ENOMEM : -EINVAL;
 	len = ALIGN_UP(len, CONFIG_PAGE_SIZE);
-	if (fixed && check_range(hint, len, &end))
-		return -EINVAL;
+	/* Linux: EINVAL for an unaligned address, ENOMEM for a range beyond user space */
+	if (fixed && (error = check_range(hint, len, &end)))
+		return -(int64_t)error;
 	change_init(&change);
 	rwlock_wr_acquire(&vmm->vsl_lock);
 	if (how & VMM_MAP_NOREPLACE) { /* there, or nowhere */

@@ -2,6 +2,7 @@
  * sys_mem.c - brk, mmap, munmap, mprotect: run in the reference cluster of the calling process
  * (directly when the thread is there, through the VMM_OP RPC otherwise).
  */
+#include <fs/vfs.h>
 #include <hal_remote.h>
 #include <kern/cluster.h>
 #include <kern/process.h>
@@ -91,6 +92,17 @@ int64_t sys_brk(const uint64_t args[6])
 	return vm_op(OP_BRK, args[0], 0, 0, 0, 0);
 }
 
+/* True if @fd names an open file of the calling process. */
+static bool fd_is_open(int fd)
+{
+	xptr_t ref = current_ref(), file;
+
+	if (ref == XPTR_NULL || fd_get(ref, fd, &file))
+		return false;
+	vfs_close(file);
+	return true;
+}
+
 int64_t sys_mmap(const uint64_t args[6])
 {
 	uint64_t addr = args[0], len = args[1], prot = args[2], flags = args[3], off = args[5];
@@ -98,9 +110,12 @@ int64_t sys_mmap(const uint64_t args[6])
 	cxy_t remote = VMM_NO_REMOTE;
 	uint32_t how;
 
-	if (len == 0 || (type != MAP_PRIVATE && type != MAP_SHARED))
-		return -EINVAL;
+	/* Linux's order: the offset (riscv's mmap), the fd of a file mapping, then the rest */
 	if (off & (CONFIG_PAGE_SIZE - 1))
+		return -EINVAL;
+	if (!(flags & MAP_ANONYMOUS) && !fd_is_open((int)args[4]))
+		return -EBADF;
+	if (len == 0 || (type != MAP_PRIVATE && type != MAP_SHARED))
 		return -EINVAL;
 	if (!(flags & MAP_ANONYMOUS))
 		return -ENODEV; /* file mappings come with the full mmap family */
