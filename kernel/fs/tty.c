@@ -43,9 +43,28 @@ static bool is_word(uint8_t c)
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
 
-void tty_init(tty_ldisc_t *t, const struct vfs_termios *termios, tty_emit_t emit, void *ctx)
+/* The byte and the flags of the slot of position @pos. */
+static uint8_t byte_at(const tty_ldisc_t *t, uint32_t pos)
+{
+	return hal_remote_lb(t->ring_xp + SLOT(pos));
+}
+
+static uint8_t flags_at(const tty_ldisc_t *t, uint32_t pos)
+{
+	return hal_remote_lb(t->ring_xp + TTY_BUF_SIZE + SLOT(pos));
+}
+
+static void set_slot(tty_ldisc_t *t, uint32_t pos, uint8_t c, uint8_t flags)
+{
+	hal_remote_sb(t->ring_xp + SLOT(pos), c);
+	hal_remote_sb(t->ring_xp + TTY_BUF_SIZE + SLOT(pos), flags);
+}
+
+void tty_init(tty_ldisc_t *t, xptr_t ring_xp, const struct vfs_termios *termios, tty_emit_t emit,
+	      void *ctx)
 {
 	memset(t, 0, sizeof(*t));
+	t->ring_xp = ring_xp;
 	t->termios = termios ? *termios : tty_default_termios;
 	t->emit = emit;
 	t->emit_ctx = ctx;
@@ -53,10 +72,9 @@ void tty_init(tty_ldisc_t *t, const struct vfs_termios *termios, tty_emit_t emit
 
 /* ---- output ---- */
 
-size_t tty_output(const tty_ldisc_t *t, const char *src, size_t n, char *dst, size_t cap,
-		  size_t *used)
+size_t tty_output(uint32_t oflag, const char *src, size_t n, char *dst, size_t cap, size_t *used)
 {
-	bool onlcr = (t->termios.c_oflag & (TTY_OPOST | TTY_ONLCR)) == (TTY_OPOST | TTY_ONLCR);
+	bool onlcr = (oflag & (TTY_OPOST | TTY_ONLCR)) == (TTY_OPOST | TTY_ONLCR);
 	size_t i = 0, o = 0;
 
 	for (; i < n; i++) {
@@ -79,7 +97,7 @@ static void echo_raw(tty_ldisc_t *t, const char *s, size_t n)
 	char out[32];
 
 	while (n > 0) {
-		size_t used, m = tty_output(t, s, n, out, sizeof(out), &used);
+		size_t used, m = tty_output(t->termios.c_oflag, s, n, out, sizeof(out), &used);
 
 		t->emit(t->emit_ctx, out, m);
 		s += used;
@@ -106,8 +124,7 @@ static void echo_char(tty_ldisc_t *t, uint8_t c)
 
 static void store(tty_ldisc_t *t, uint8_t c, uint8_t flags)
 {
-	t->buf[SLOT(t->tail)] = c;
-	t->flags[SLOT(t->tail)] = flags;
+	set_slot(t, t->tail, c, flags);
 	t->tail++;
 	if (!lflag(t, TTY_ICANON) || (flags & TTY_F_EOL))
 		t->canon = t->tail;
@@ -138,7 +155,7 @@ static bool erase_one(tty_ldisc_t *t, bool echo_as_erase_char)
 
 	if (t->tail == t->canon)
 		return false;
-	c = t->buf[SLOT(t->tail - 1)];
+	c = byte_at(t, t->tail - 1);
 	t->tail--;
 	if (!lflag(t, TTY_ECHO))
 		return true;
@@ -166,7 +183,7 @@ static void erase(tty_ldisc_t *t, uint8_t c)
 		uint32_t seen_word = 0;
 
 		while (t->tail != t->canon) {
-			uint8_t last = t->buf[SLOT(t->tail - 1)];
+			uint8_t last = byte_at(t, t->tail - 1);
 
 			if (is_word(last))
 				seen_word++;
@@ -290,7 +307,7 @@ size_t tty_take(tty_ldisc_t *t, uint8_t *out, size_t max, bool *line_done)
 
 	*line_done = false;
 	while (t->head != t->canon && n < max) {
-		uint8_t c = t->buf[SLOT(t->head)], f = t->flags[SLOT(t->head)];
+		uint8_t c = byte_at(t, t->head), f = flags_at(t, t->head);
 
 		t->head++;
 		if (!(f & TTY_F_EOF))
@@ -301,7 +318,7 @@ size_t tty_take(tty_ldisc_t *t, uint8_t *out, size_t max, bool *line_done)
 		}
 	}
 	/* the buffer filled up to an EOF mark: consume it now, not as a later end of file */
-	if (canon && t->head != t->canon && (t->flags[SLOT(t->head)] & TTY_F_EOF)) {
+	if (canon && t->head != t->canon && (flags_at(t, t->head) & TTY_F_EOF)) {
 		t->head++;
 		*line_done = true;
 	}
@@ -313,7 +330,7 @@ uint32_t tty_inq(const tty_ldisc_t *t)
 	uint32_t n = 0;
 
 	for (uint32_t pos = t->head; pos != t->canon; pos++)
-		if (!(t->flags[SLOT(pos)] & TTY_F_EOF))
+		if (!(flags_at(t, pos) & TTY_F_EOF))
 			n++;
 	return n;
 }
@@ -327,7 +344,7 @@ uint32_t tty_set_termios(tty_ldisc_t *t, const struct vfs_termios *termios)
 		t->canon = t->tail;
 	} else if (!was_canon && lflag(t, TTY_ICANON)) {
 		for (uint32_t pos = t->head; pos != t->tail; pos++)
-			t->flags[SLOT(pos)] = 0;
+			set_slot(t, pos, byte_at(t, pos), 0);
 		t->canon = t->head;
 	}
 	return t->canon != t->head ? TTY_R_READABLE : 0;

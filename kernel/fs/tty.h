@@ -7,7 +7,11 @@
  * one by one, writes the echo it gets through the @emit function, raises the signals it is told
  * to, and wakes its readers. Host-tested by tests/host/test_tty.c.
  *
- * Input is kept in one ring of TTY_BUF_SIZE bytes, as three free-running positions:
+ * Input is kept in a ring of TTY_BUF_SIZE bytes (and a flags byte for each), reached by extended
+ * pointer with hal_remote_* so that it may live in another cluster than the caller: the console's
+ * is in cluster 0. The rest, tty_ldisc_t, is small on purpose: a caller of another cluster copies
+ * it in, calls these functions on its copy, and copies it back, all under the owner's lock.
+ * The input positions are three free-running counters:
  *   head <= canon <= tail
  * [head, canon) is input a reader may take in canonical mode (complete lines), [canon, tail) the
  * line being edited. In raw mode (no ICANON) canon follows tail: everything is readable. Each slot
@@ -17,6 +21,7 @@
 #define FS_TTY_H
 
 #include <fs/vfs.h>
+#include <hal_remote.h>
 #include <hal_types.h>
 
 /* Linux's termios flags (asm-generic termbits.h, octal as there). */
@@ -58,6 +63,7 @@
 /* Input kept: Linux's N_TTY_BUF_SIZE. A line holds at most TTY_BUF_SIZE - 1 bytes, so that its
  * newline always fits; other bytes beyond that are dropped (and not echoed). */
 #define TTY_BUF_SIZE 4096u
+#define TTY_RING_BYTES (2 * TTY_BUF_SIZE) /* the bytes, then the TTY_F_* flags of each slot */
 
 /* Where echo goes: @n bytes at @s, already output-processed (OPOST). */
 typedef void (*tty_emit_t)(void *ctx, const char *s, size_t n);
@@ -68,8 +74,7 @@ typedef struct tty_ldisc_s {
 	uint32_t   canon;                 /* end of the readable input                      */
 	uint32_t   tail;                  /* end of the input                               */
 	uint32_t   dropped;               /* bytes dropped because the buffer was full      */
-	uint8_t    buf[TTY_BUF_SIZE];
-	uint8_t    flags[TTY_BUF_SIZE];   /* TTY_F_* of each slot                           */
+	xptr_t     ring_xp;               /* TTY_RING_BYTES: the input and its flags        */
 	tty_emit_t emit;                  /* echo goes there                                */
 	void      *emit_ctx;
 } tty_ldisc_t;
@@ -81,8 +86,10 @@ typedef struct tty_ldisc_s {
 /* Linux's default termios of a terminal (tty_std_termios and INIT_C_CC, 38400 baud). */
 extern const struct vfs_termios tty_default_termios;
 
-/* A line discipline with @termios (NULL: the default), empty, echoing through @emit(@ctx). */
-void tty_init(tty_ldisc_t *t, const struct vfs_termios *termios, tty_emit_t emit, void *ctx);
+/* A line discipline over the ring @ring_xp (TTY_RING_BYTES) with @termios (NULL: the default),
+ * empty, echoing through @emit(@ctx). */
+void tty_init(tty_ldisc_t *t, xptr_t ring_xp, const struct vfs_termios *termios, tty_emit_t emit,
+	      void *ctx);
 
 /*
  * Process one received byte @c: input flags (ISTRIP, IGNCR, ICRNL, INLCR), then with ISIG the
@@ -123,11 +130,10 @@ void tty_flush_input(tty_ldisc_t *t);
 uint32_t tty_set_termios(tty_ldisc_t *t, const struct vfs_termios *termios);
 
 /*
- * Output processing of @n bytes at @src for the terminal (OPOST with ONLCR: NL becomes CR NL),
- * into @dst of @cap bytes (>= 2). Returns the bytes stored in @dst; *@used is set to the bytes of
- * @src they came from (less than @n when @dst is full).
+ * Output processing of @n bytes at @src for a terminal whose c_oflag is @oflag (OPOST with ONLCR:
+ * NL becomes CR NL), into @dst of @cap bytes (>= 2). Returns the bytes stored in @dst; *@used is
+ * set to the bytes of @src they came from (less than @n when @dst is full).
  */
-size_t tty_output(const tty_ldisc_t *t, const char *src, size_t n, char *dst, size_t cap,
-		  size_t *used);
+size_t tty_output(uint32_t oflag, const char *src, size_t n, char *dst, size_t cap, size_t *used);
 
 #endif /* FS_TTY_H */
