@@ -63,11 +63,13 @@ _Static_assert(sizeof(struct vfs_winsize) == 8, "struct winsize");
 /* The line discipline's control part, copied in and out (lock held). */
 static void ld_load(tty_ldisc_t *ld)
 {
+	kassert(remote_busylock_is_held_by_me(LOCK));
 	hal_remote_memcpy(XPTR(local_cxy, ld), CON_XP(ld), sizeof(*ld));
 }
 
 static void ld_store(const tty_ldisc_t *ld)
 {
+	kassert(remote_busylock_is_held_by_me(LOCK));
 	hal_remote_memcpy(CON_XP(ld), XPTR(local_cxy, ld), sizeof(*ld));
 }
 
@@ -76,6 +78,7 @@ static void ld_store(const tty_ldisc_t *ld)
 /* Write the echo gathered so far (tty thread, lock held). */
 static void echo_flush(void)
 {
+	kassert(remote_busylock_is_held_by_me(LOCK));
 	if (console.echo_len) {
 		console_write_bytes(console.echo, console.echo_len);
 		console.echo_len = 0;
