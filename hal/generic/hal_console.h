@@ -2,7 +2,7 @@
  * hal_console.h - the system console (a UART on every platform of Archipel).
  *
  * hal_console_write() writes bytes with polling, from any core and context, IRQs on or off; the
- * caller serializes whole lines (printk holds the console lock). Before the platform's UART is known
+ * caller serializes whole lines (printk holds the console lock). It turns NL into CR NL. Before the platform's UART is known
  * (early boot) the firmware's console is used.
  */
 #ifndef HAL_CONSOLE_H
@@ -11,6 +11,10 @@
 #include <hal_types.h>
 
 void hal_console_write(const char *buf, size_t len);
+
+/* The same, but every byte goes out as it is (hal_console_write turns NL into CR NL): for the
+ * terminal's output, which does its own output processing (OPOST, kernel/fs/tty.h). */
+void hal_console_write_raw(const char *buf, size_t len);
 
 /*
  * Console input. hal_console_rx_init() (cluster 0's lid 0, after hal_irq_cluster_init) routes the

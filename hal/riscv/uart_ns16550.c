@@ -86,6 +86,16 @@ static void uart_putc(char c)
 	uart_write_reg(UART_THR, (uint8_t)c);
 }
 
+void hal_console_write_raw(const char *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (uart_regs)
+			uart_putc(buf[i]);
+		else
+			sbi_console_putchar(buf[i]);
+	}
+}
+
 void hal_console_write(const char *buf, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {

@@ -166,9 +166,17 @@ error_t vfs_open(cxy_t file_cxy, xptr_t cwd_xp, const char *path, uint32_t flags
 	err = open_check(ixp, flags);
 	if (!err)
 		err = vfs_file_alloc(file_cxy, ixp, flags, file_xp);
-	if (err)
+	if (err) {
 		vfs_inode_put(ixp);
-	return err;
+		return err;
+	}
+	if (hal_remote_l32(FF(*file_xp, type)) == VFS_DEV) {
+		const vfs_dev_ops_t *ops = &vfs_devices[hal_remote_l32(FF(*file_xp, dev))];
+
+		if (ops->open)
+			ops->open(*file_xp, flags); /* the console: a controlling terminal */
+	}
+	return 0;
 }
 
 void vfs_close(xptr_t file_xp)

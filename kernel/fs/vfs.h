@@ -79,9 +79,21 @@
 #define DT_REG     8
 #define DT_LNK     10
 
-/* ioctl */
+/* ioctl: the terminal's (Linux asm-generic ioctls.h; kernel/fs/console.c, docs/tty.md) */
 #define TCGETS     0x5401
+#define TCSETS     0x5402
+#define TCSETSW    0x5403
+#define TCSETSF    0x5404
+#define TCSBRK     0x5409
+#define TCFLSH     0x540b
+#define TIOCSCTTY  0x540e
+#define TIOCGPGRP  0x540f
+#define TIOCSPGRP  0x5410
+#define TIOCOUTQ   0x5411
 #define TIOCGWINSZ 0x5413
+#define TIOCSWINSZ 0x5414
+#define FIONREAD   0x541b
+#define TIOCGSID   0x5429
 
 /*
  * The stat of an inode, with the layout of Linux's asm-generic struct stat (riscv64): newfstatat
@@ -333,10 +345,18 @@ int64_t vfs_lseek(xptr_t file_xp, int64_t offset, int whence);
 int64_t vfs_getdents64(xptr_t file_xp, uintptr_t ubuf, size_t count);
 
 /*
- * ioctl on an open file; @arg is a user pointer for the commands below. The console answers
- * TCGETS (struct vfs_termios) and TIOCGWINSZ (80 x 24); anything else -ENOTTY. Returns 0 or -errno.
+ * ioctl on an open file; @arg is a user pointer or value as Linux's. The console answers the
+ * terminal's commands above (docs/tty.md); anything else, and any command on another kind of
+ * file, -ENOTTY. Returns 0 (FIONREAD and friends write their int to @arg) or -errno.
  */
 int64_t vfs_ioctl(xptr_t file_xp, uint32_t cmd, uintptr_t arg);
+
+/*
+ * The console becomes the controlling terminal of the session @sid, with the group @pgid in the
+ * foreground, whoever had it before: for the first process, which the kernel starts with its fds
+ * 0, 1, 2 on /dev/console (launch.c). Any cluster.
+ */
+void vfs_console_attach(uint32_t sid, uint32_t pgid);
 
 /* ---- observation ---- */
 

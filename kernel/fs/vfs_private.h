@@ -233,14 +233,25 @@ typedef struct vfs_dev_ops_s {
 	int64_t   (*read)(xptr_t file_xp, vfs_buf_t buf, size_t count);
 	int64_t   (*write)(xptr_t file_xp, vfs_buf_t buf, size_t count);
 	int64_t   (*ioctl)(xptr_t file_xp, uint32_t cmd, uintptr_t arg); /* NULL: ENOTTY          */
+	void      (*open)(xptr_t file_xp, uint32_t flags); /* after a successful open (NULL: none) */
 } vfs_dev_ops_t;
 
 /* Indexed by vfs_dev_t; image data, identical in every replica (the functions too). */
 extern const vfs_dev_ops_t vfs_devices[VFS_DEV_NR];
 
-/* Cluster 0 at boot (vfs_init): the console's reader state and its input hook; then the device
- * files in the directory @dev_xp. */
+/* Cluster 0 at boot (vfs_init): the console (console_init), then the device files in the
+ * directory @dev_xp. */
 void devfs_init(xptr_t dev_xp);
+
+/* ---- console.c (the terminal: docs/tty.md) ---- */
+
+/* Cluster 0 at boot: the console's state, its tty thread, the UART receive hook. */
+void console_init(void);
+/* The console's entry of vfs_devices[] (run by any cluster, in the caller's context). */
+int64_t console_dev_read(xptr_t file_xp, vfs_buf_t buf, size_t count);
+int64_t console_dev_write(xptr_t file_xp, vfs_buf_t buf, size_t count);
+int64_t console_dev_ioctl(xptr_t file_xp, uint32_t cmd, uintptr_t arg);
+void    console_dev_open(xptr_t file_xp, uint32_t flags);
 
 /* ---- vfs_dir.c ---- */
 

@@ -109,6 +109,8 @@ unsigned launch_program(const char *cmdline)
 	error = process_create(argv[0], &p);
 	if (!error)
 		error = open_console(p);
+	if (!error) /* its controlling terminal, its group in the foreground: a shell's job control */
+		vfs_console_attach(p->pid, p->pid);
 	if (!error)
 		error = exec_load(p, argv[0], argv, envp, &entry, &sp);
 	if (!error) {

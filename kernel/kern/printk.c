@@ -18,24 +18,31 @@
 busylock_t console_lock = BUSYLOCK_INITIALIZER("console", LOCK_CONSOLE);
 int printk_loglevel = CONFIG_LOGLEVEL_DEFAULT;
 
-/* Write one formatted line; during a panic only the panicking core writes, without the lock. */
-static void console_emit(const char *buf, size_t len)
+/* Write one formatted line (@raw: bytes as they are); during a panic only the panicking core
+ * writes, without the lock. */
+static void console_emit(const char *buf, size_t len, bool raw)
 {
 	xptr_t lock_xp = XPTR(0, &console_lock);
+	void (*write)(const char *, size_t) = raw ? hal_console_write_raw : hal_console_write;
 
 	if (panic_in_progress()) {
 		if (panic_is_mine())
-			hal_console_write(buf, len);
+			write(buf, len);
 		return;
 	}
 	remote_busylock_acquire(lock_xp);
-	hal_console_write(buf, len);
+	write(buf, len);
 	remote_busylock_release(lock_xp);
 }
 
 void console_write(const char *buf, size_t len)
 {
-	console_emit(buf, len);
+	console_emit(buf, len, false);
+}
+
+void console_write_bytes(const char *buf, size_t len)
+{
+	console_emit(buf, len, true);
 }
 
 static size_t format_prefix(char *buf, size_t size)
@@ -70,7 +77,7 @@ void vprintk_level(int level, const char *fmt, va_list ap)
 
 	if (level > printk_loglevel)
 		return;
-	console_emit(line, format_line(line, true, fmt, ap));
+	console_emit(line, format_line(line, true, fmt, ap), false);
 }
 
 void printk_level(int level, const char *fmt, ...)
@@ -88,6 +95,6 @@ void printk_raw(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	console_emit(line, format_line(line, false, fmt, ap));
+	console_emit(line, format_line(line, false, fmt, ap), false);
 	va_end(ap);
 }

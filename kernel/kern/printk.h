@@ -36,6 +36,10 @@ void vprintk_level(int level, const char *fmt, va_list ap);
 /* Write raw bytes (user output) to the console under the console lock: never torn by a log line. */
 void console_write(const char *buf, size_t len);
 
+/* The same without turning NL into CR NL: for the terminal, whose output processing (OPOST,
+ * kernel/fs/tty.h) already did what its termios asks. */
+void console_write_bytes(const char *buf, size_t len);
+
 /* Print without the line prefix (continuation of a table, KTAP lines): still one atomic write. */
 void printk_raw(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

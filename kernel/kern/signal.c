@@ -134,6 +134,13 @@ static uint64_t handler_of(xptr_t ref_xp, int sig)
 	return hal_remote_l64(ACTION_XP(ref_xp, sig) + offsetof(k_sigaction_t, handler));
 }
 
+bool signal_ignored_or_blocked(thread_t *self, int sig)
+{
+	if (self->sigmask & SIG_BIT(sig))
+		return true;
+	return self->process && handler_of(self->process->ref_xp, sig) == SIG_IGN;
+}
+
 /* The whole action of @sig, under the reference's files_lock. */
 static void action_of(xptr_t ref_xp, int sig, k_sigaction_t *act)
 {

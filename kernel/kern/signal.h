@@ -176,6 +176,11 @@ error_t signal_send_thread(xptr_t thread_xp, int sig, const ksiginfo_t *info);
  */
 error_t signal_send_process(uint32_t pid, int sig, const ksiginfo_t *info);
 
+/* True if the calling user thread @self blocks @sig or its process ignores it (SIG_IGN): the
+ * terminal's job control then answers EIO instead of stopping the caller (docs/tty.md). */
+struct thread_s;
+bool signal_ignored_or_blocked(struct thread_s *self, int sig);
+
 /* ---- taking ---- */
 
 /*

@@ -124,6 +124,31 @@ error_t waitq_wait_interruptible(xptr_t wq_xp, xptr_t guard_xp)
 	return wait_interruptible(wq_xp, guard_xp, THREAD_WAIT_SIGNAL);
 }
 
+/* An interruptible timed wait: the deadline (the tick) and an interrupter both clear WAITQ and
+ * SLEEP without unlinking, so a thread still linked tells them apart by looking for the cause. */
+error_t waitq_wait_interruptible_timeout(xptr_t wq_xp, xptr_t guard_xp, uint64_t timeout_ns)
+{
+	thread_t *self = thread_current();
+	error_t result = EINTR;
+	irqstate_t irq = hal_disable_irq();
+
+	self->wakeup_ns = hal_get_time_ns() + timeout_ns;
+	hal_restore_irq(irq);
+	if (enqueue_and_block(wq_xp, guard_xp, THREAD_BLOCKED_WAITQ | THREAD_BLOCKED_SLEEP,
+			      THREAD_WAIT_SIGNAL)) {
+		sched_yield();
+		thread_wait_end(self);
+		result = 0;
+		if (leave_if_linked(wq_xp))
+			result = thread_interrupted(self, THREAD_WAIT_SIGNAL) ? EINTR : ETIMEDOUT;
+	} else {
+		thread_wait_end(self);
+	}
+	if (guard_xp != XPTR_NULL)
+		remote_busylock_acquire(guard_xp);
+	return result;
+}
+
 /* Unlink the first waiter and wake it; caller holds the queue lock. */
 static bool wake_first(xptr_t wq_xp)
 {

@@ -51,6 +51,10 @@ error_t waitq_wait_killable(xptr_t wq_xp, xptr_t guard_xp);
  */
 error_t waitq_wait_interruptible(xptr_t wq_xp, xptr_t guard_xp);
 
+/* The same with a deadline: 0 if woken, ETIMEDOUT if @timeout_ns passed first, EINTR if a signal
+ * or a kill ended it (the thread is no longer in the queue in both cases). */
+error_t waitq_wait_interruptible_timeout(xptr_t wq_xp, xptr_t guard_xp, uint64_t timeout_ns);
+
 /* Wake the oldest waiter; returns false if there was none. Any context, any cluster. */
 bool waitq_wake_one(xptr_t wq_xp);
 

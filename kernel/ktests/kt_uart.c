@@ -1,19 +1,23 @@
 /*
- * kt_uart.c - console input through the UART receive interrupt.
+ * kt_uart.c - console input through the UART receive interrupt and the console's line discipline.
  *
  * Explicit suite (ktest=uart): somebody must type. The QEMU harness waits for the diagnostic line
  * "# uart: waiting for input" and types "archipel-uart-test" and a newline (tests/qemu); by hand,
- * type the same line and Enter. The line is read by the last core of the last cluster, so on a
- * multi-cluster machine the bytes cross from cluster 0's buffer through remote accesses. Only the
- * UART interrupt handler fills that buffer, so a received line plus the increase of cluster 0's
- * interrupt count and of the receive counters show that the bytes came through the interrupt path.
+ * type the same line and Enter. The line is read from /dev/console by the last core of the last
+ * cluster, so on a multi-cluster machine the bytes cross from cluster 0 (the UART ring, then the
+ * tty thread's line discipline) through remote accesses. Only the UART interrupt handler fills the
+ * ring, so a received line plus the increase of cluster 0's interrupt count and of the receive
+ * counters show that the bytes came through the interrupt path.
  */
+#include <fs/vfs.h>
 #include <hal_console.h>
 #include <hal_interrupt.h>
 #include <hal_special.h>
 #include <kern/cluster.h>
 #include <kern/ktest.h>
 #include <kern/printk.h>
+#include <kern/thread.h>
+#include <libk/errno.h>
 #include <libk/string.h>
 
 #define UART_TEST_LINE    "archipel-uart-test"
@@ -30,33 +34,36 @@ static bool is_reader(const ktest_ctx_t *ctx)
 }
 
 /*
- * Read one line from the console into @line (NUL-terminated, end of line removed); empty lines
- * are skipped, so CR, LF and CR LF all end a line. Returns false if no full line came before
- * @deadline (hal_get_time_ns) or if it did not fit.
+ * Read one line from /dev/console (canonical mode) into @line (NUL-terminated, newline removed);
+ * empty lines are skipped. The file is non-blocking so that a deadline can end the wait. Returns
+ * false if no full line came before @deadline (hal_get_time_ns), if it did not fit, or if the
+ * console cannot be opened.
  */
 static bool read_line(char *line, size_t size, uint64_t deadline)
 {
-	size_t n = 0;
-	int c;
+	xptr_t file_xp;
+	bool complete = false;
 
-	while (hal_get_time_ns() < deadline) {
-		c = hal_console_getc();
-		if (c < 0) {
-			hal_cpu_relax();
+	line[0] = '\0';
+	if (vfs_open(local_cxy, XPTR_NULL, "/dev/console", O_RDONLY | O_NONBLOCK | O_NOCTTY, 0,
+		     &file_xp))
+		return false;
+	while (!complete && hal_get_time_ns() < deadline) {
+		int64_t n = vfs_kread(file_xp, line, size - 1);
+
+		if (n == -EAGAIN) {
+			thread_sleep_ns(10 * 1000 * 1000);
 			continue;
 		}
-		if (c == '\r' || c == '\n') {
-			if (n == 0)
-				continue;
-			line[n] = '\0';
-			return true;
+		if (n <= 0 || line[n - 1] != '\n') {
+			line[n > 0 ? n : 0] = '\0';
+			break; /* an error, or a line longer than the buffer */
 		}
-		if (n + 1 == size)
-			return false;
-		line[n++] = (char)c;
+		line[n - 1] = '\0';
+		complete = n > 1;
 	}
-	line[n] = '\0';
-	return false;
+	vfs_close(file_xp);
+	return complete;
 }
 
 /* The reader: wait for the typed line and check it, and that the receive path counted it. */

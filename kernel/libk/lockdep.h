@@ -51,6 +51,7 @@ typedef enum lock_class_e {
 	LOCK_PROCESS_STATE,  /* a process's small state: its copies, its threads, the
 	                        cluster's process tables (process.c)                  */
 	LOCK_PIPE,           /* a pipe's counters; guard of its waits (fs/pipe.c)    */
+	LOCK_TTY,            /* the console's line discipline (fs/console.c)         */
 	LOCK_SCHED,          /* a core's scheduler lists (sched_t.lock)              */
 	LOCK_WAITQ,          /* a wait queue, a queuelock's or rwlock's own state    */
 	LOCK_FUTEX,          /* a futex hash bucket (futex.c); nestable (requeue)     */

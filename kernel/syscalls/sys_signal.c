@@ -6,6 +6,7 @@
 #include <hal_uspace.h>
 #include <kern/cluster.h>
 #include <hal_signal.h>
+#include <kern/pgrp.h>
 #include <kern/process.h>
 #include <kern/signal.h>
 #include <kern/thread.h>
@@ -199,37 +200,6 @@ int64_t sys_tkill(const uint64_t args[6])
 	return send_to_thread((uint32_t)args[0], (int)args[1]);
 }
 
-/* kill(pid, sig) to a set of processes: every user process whose pgid is @pgid (0: any), but
- * @skip1 and @skip2. Returns 0 if at least one got it, else ESRCH. */
-static error_t kill_group(pid_t pgid, pid_t skip1, pid_t skip2, int sig, const ksiginfo_t *info)
-{
-	pid_t pids[CONFIG_MAX_PROCESSES_PER_CLUSTER];
-	bool found = false;
-
-	for (cxy_t cxy = 0; cxy < cluster_count(); cxy++) {
-		xptr_t lock = XPTR(cxy, &cluster_manager.processes_lock);
-		uint32_t n = 0;
-
-		remote_busylock_acquire(lock);
-		for (uint32_t lpid = 1; lpid < CONFIG_MAX_PROCESSES_PER_CLUSTER; lpid++) {
-			process_t *p = hal_remote_lpt(XPTR(cxy, &cluster_manager.owned[lpid]));
-			xptr_t p_xp = XPTR(cxy, p);
-			pid_t pid;
-			if (!p)
-				continue;
-			pid = hal_remote_l32(p_xp + offsetof(process_t, pid));
-			if (pid == skip1 || pid == skip2 || hal_remote_l32(p_xp + offsetof(process_t, dying)))
-				continue;
-			if (pgid == 0 || hal_remote_l32(p_xp + offsetof(process_t, pgid)) == pgid)
-				pids[n++] = pid;
-		}
-		remote_busylock_release(lock);
-		for (uint32_t i = 0; i < n; i++) /* one that ended meanwhile: ESRCH, skipped */
-			found |= signal_send_process(pids[i], sig, info) == 0;
-	}
-	return found ? 0 : ESRCH;
-}
-
 int64_t sys_kill(const uint64_t args[6])
 {
 	thread_t *self = thread_current();
@@ -246,12 +216,12 @@ int64_t sys_kill(const uint64_t args[6])
 	if (pid > 0)
 		return -(int64_t)signal_send_process((pid_t)pid, sig, &info);
 	if (pid == -1) /* every process but init and the caller */
-		return -(int64_t)kill_group(0, 1, self->process->pid, sig, &info);
+		return -(int64_t)pgrp_signal(0, 1, self->process->pid, sig, &info);
 	if (pid == (int32_t)0x80000000)
 		return -ESRCH;
 	pgid = pid == 0 ? hal_remote_l32(self->process->owner_xp + offsetof(process_t, pgid)) :
 			  (pid_t)-pid;
-	return -(int64_t)kill_group(pgid, 0, 0, sig, &info);
+	return -(int64_t)pgrp_signal(pgid, 0, 0, sig, &info);
 }
 
 /* stack_t of riscv64. */

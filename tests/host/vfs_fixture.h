@@ -3,8 +3,8 @@
  * the leak check, a fake console, newc archives made in memory, and a few shortcuts.
  *
  * The VFS runs on the mm fixture's clusters (mm_fixture.h) with the kernel's own rwlock, queuelock
- * and wait queues over host threads (thread_host.c). The console driver functions the VFS calls
- * (hal_console_getc, hal_console_set_rx_hook, console_write) are fakes defined here.
+ * and wait queues over host threads (thread_host.c). The console device (console_init,
+ * console_dev_*: kernel/fs/console.c in the kernel) is a fake defined here.
  */
 #ifndef VFS_FIXTURE_H
 #define VFS_FIXTURE_H
@@ -35,8 +35,8 @@ int64_t vfx_write_str(xptr_t file_xp, const char *s);
 bool    vfx_file_is(const char *path, const void *data, size_t size);  /* whole content check */
 uint64_t vfx_ino(const char *path);                             /* 0 if absent */
 
-/* The fake console: bytes queued for input, the hook the devfs registered, what was written. */
-void   vfx_console_input(const char *bytes, size_t n, bool hook); /* queues, calls the hook */
+/* The fake console: bytes queued for input, what was written. */
+void   vfx_console_input(const char *bytes, size_t n);
 size_t vfx_console_output(char *buf, size_t size);      /* copies what was written, resets */
 
 /* newc archives made in memory. */
