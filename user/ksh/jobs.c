@@ -141,6 +141,7 @@ static void record(struct job *fg, pid_t pid, int wstatus)
 			if (j->pids[i] != pid)
 				continue;
 			if (WIFSTOPPED(wstatus)) {
+				j->stop_news = j != fg && j->state != JOB_STOPPED;
 				j->state = JOB_STOPPED;
 			} else if (WIFCONTINUED(wstatus)) {
 				j->state = JOB_RUNNING;
@@ -250,6 +251,10 @@ void jobs_notify(void)
 		struct job *j = table[i];
 		char what[64];
 
+		if (j && j->stop_news) {
+			j->stop_news = false;
+			printf("[%d]%c  %-22s%s\n", j->id, job_mark(j), "Stopped", j->text);
+		}
 		if (!j || j->state != JOB_DONE)
 			continue;
 		describe(j, what, sizeof(what));

@@ -86,6 +86,7 @@ struct job {
 	bool *ended;
 	int nprocs;
 	enum job_state state;
+	bool stop_news;         /* stopped in the background, not reported yet                    */
 	char *text;
 	struct termios tmodes;  /* the terminal's modes when it stopped (restored by fg)           */
 	bool have_tmodes;
