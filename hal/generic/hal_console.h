@@ -16,8 +16,8 @@ void hal_console_write(const char *buf, size_t len);
  * Console input. hal_console_rx_init() (cluster 0's lid 0, after hal_irq_cluster_init) routes the
  * UART receive interrupt to a core of cluster 0; received bytes are kept in a ring buffer (when it
  * is full, further bytes wait in the device, which stops taking input, until a reader makes room:
- * none is lost). hal_console_getc() takes one byte from the
- * buffer, from any core of any cluster (the buffer lives in cluster 0), or returns -1 if it is empty.
+ * none is lost). hal_console_getc() takes one byte from the buffer, from any core of any cluster
+ * (the buffer lives in cluster 0), or returns -1 if it is empty.
  * hal_console_set_rx_hook() names a function called (interrupt context) after bytes were queued,
  * so that a reader can be woken up.
  */

@@ -26,9 +26,9 @@ bool launch_requested(const char *cmdline);
 cxy_t launch_cluster(const char *cmdline);
 
 /*
- * Run the program of @cmdline (after `--`, else init as above) and return the exit code for hal_poweroff (0..255). An error before
- * the program runs (no such file, not an executable...) is printed and gives 127 (126 when the file
- * exists but cannot be executed), as a shell would.
+ * Run the program of @cmdline (after `--`, else init as above) and return the exit code for
+ * hal_poweroff (0..255). An error before the program runs (no such file, not an executable...) is
+ * printed and gives 127 (126 when the file exists but cannot be executed), as a shell would.
  */
 unsigned launch_program(const char *cmdline);
 
