@@ -4,7 +4,8 @@
 The session (tests/qemu/CMakeLists.txt) starts `nap 60 &`, whose pid ksh prints in decimal
 ("[1] 65538"), then displays its VMM in two clusters. Checked here, what --expect-line cannot:
 both `display vmm` headers name that process (the kernel prints pids in hex) in two different
-clusters, one of them its reference and at least one a copy with PTEs listed (-m); after the
+clusters, each with its reference in the process's owner cluster (pid >> 16: where the DQDT put
+it, so either dump may be the reference's), the second with PTEs listed (-m); after the
 first shell exited, init started another and its prompt came; the commands ran in order.
 Exit status 0 if all holds, else 1 with the problem as the last line printed.
 """
@@ -13,7 +14,8 @@ import re
 import sys
 
 JOB = re.compile(r"^\[1\] (\d+)$")
-HEADER = re.compile(r"^VMM of process ([0-9a-f]+) in cluster ([0-9a-f]+) \((reference|copy), ")
+HEADER = re.compile(r"^VMM of process ([0-9a-f]+) in cluster ([0-9a-f]+) \((reference|copy), "
+                    r"reference in cluster ([0-9a-f]+)\)")
 PTE = re.compile(r"^      vpn\s+[0-9a-f]+ ppn\s+[0-9a-f]+ cxy [0-9a-f]+ attr ")
 PROMPT = re.compile(r"^ksh:\S*\$ ")
 
@@ -27,13 +29,14 @@ def check(lines):
             break
     if pid is None:
         return "no '[1] PID' line for the background job"
-    dumps = [(i, m.group(2), m.group(3)) for i, m in
+    dumps = [(i, m.group(2), m.group(4)) for i, m in
              ((i, HEADER.match(line)) for i, line in enumerate(lines)) if m and m.group(1) == pid]
     clusters = {cxy for _, cxy, _ in dumps}
     if len(clusters) < 2:
         return "display vmm of process %s seen in %d cluster(s), expected 2" % (pid, len(clusters))
-    if "reference" not in {kind for _, _, kind in dumps}:
-        return "no dump of process %s's reference copy" % pid
+    owner = "%x" % (int(pid, 16) >> 16)
+    if any(ref != owner for _, _, ref in dumps):
+        return "a dump of process %s names a reference cluster other than %s" % (pid, owner)
     last = dumps[-1][0]
     if not any(PTE.match(line) for line in lines[last + 1:last + 40]):
         return "the display vmm ... -m of process %s lists no PTE" % pid
