@@ -8,6 +8,10 @@
  * boot_info.uart.irq_parent, which QEMU virt wires to NUMA node 0, so it is taken by a core of
  * cluster 0; the handler drains the receive FIFO into uart_rx, a ring buffer whose cluster 0 copy
  * is the machine's only one. Any core of any cluster reads it through hal_remote_* under its lock.
+ * Flow control: when the ring is full, the handler leaves the rest in the UART and turns the
+ * receive interrupt off (it would stay asserted); the UART's FIFO fills, and QEMU then stops reading
+ * its input (a pipe or a terminal) instead of losing it. A reader that empties the ring to half
+ * turns the interrupt back on. So input typed (or piped) ahead of a slow reader is never lost.
  * Hardware facts relied on: IER bit 0 enables the "received data available" interrupt (which also
  * covers the FIFO character timeout); the interrupt stays asserted until the receive FIFO is empty;
  * LSR bit 0 says a byte is waiting in RBR; reading RBR takes it.
@@ -39,7 +43,7 @@
 #define LSR_DR   0x01 /* data ready: RBR holds a byte      */
 #define LSR_THRE 0x20 /* transmitter holding register empty */
 
-#define UART_RX_BUF_SIZE 1024 /* bytes kept until read; more are dropped */
+#define UART_RX_BUF_SIZE 1024 /* bytes kept until read; more wait in the UART */
 _Static_assert(IS_POW2(UART_RX_BUF_SIZE), "the ring indexes wrap with a mask");
 
 static volatile uint8_t *uart_regs; /* NULL until hal_console_init() */
@@ -50,7 +54,8 @@ static struct {
 	uint32_t   head;                    /* [L] next byte to read (free-running)     */
 	uint32_t   tail;                    /* [L] next byte to write (free-running)    */
 	uint64_t   received;                /* [L] bytes read from the UART since boot  */
-	uint64_t   dropped;                 /* [L] of which dropped: the ring was full   */
+	uint64_t   dropped;                 /* [L] of which lost: 0 (flow control)       */
+	uint8_t    throttled;               /* [L] 1: receive interrupt off, ring full   */
 	void     (*hook)(void);             /* [A] called after bytes were queued       */
 	uint8_t    buf[UART_RX_BUF_SIZE];   /* [L] buf[i & (SIZE - 1)] for head <= i < tail */
 } uart_rx = { .lock = BUSYLOCK_INITIALIZER("uart.rx", LOCK_DEVICE) };
@@ -113,12 +118,13 @@ void hal_console_write(const char *buf, size_t len)
 }
 
 /*
- * Interrupt handler (a core of cluster 0, IRQs off): move every byte of the receive FIFO into the
- * ring, then call the hook if something was queued. Emptying the FIFO deasserts the interrupt.
+ * Interrupt handler (a core of cluster 0, IRQs off): move the bytes of the receive FIFO into the
+ * ring, then call the hook if something was queued. Emptying the FIFO deasserts the interrupt; if
+ * the ring fills first, the interrupt is turned off until hal_console_getc() makes room.
  */
 static void uart_rx_interrupt(void *unused)
 {
-	uint32_t head, tail, queued = 0, dropped = 0;
+	uint32_t head, tail, queued = 0;
 	void (*hook)(void);
 
 	(void)unused;
@@ -127,19 +133,17 @@ static void uart_rx_interrupt(void *unused)
 	head = hal_remote_l32(RX_XP(head));
 	tail = hal_remote_l32(RX_XP(tail));
 	while (uart_read_reg(UART_LSR) & LSR_DR) {
-		uint8_t c = uart_read_reg(UART_RBR);
-
-		if (tail - head < UART_RX_BUF_SIZE) {
-			hal_remote_sb(RX_XP(buf) + (tail & (UART_RX_BUF_SIZE - 1)), c);
-			tail++;
-			queued++;
-		} else {
-			dropped++;
+		if (tail - head == UART_RX_BUF_SIZE) {
+			uart_write_reg(UART_IER, 0x00); /* the rest waits in the UART */
+			hal_remote_sb(RX_XP(throttled), 1);
+			break;
 		}
+		hal_remote_sb(RX_XP(buf) + (tail & (UART_RX_BUF_SIZE - 1)), uart_read_reg(UART_RBR));
+		tail++;
+		queued++;
 	}
 	hal_remote_s32(RX_XP(tail), tail);
-	hal_remote_s64(RX_XP(received), hal_remote_l64(RX_XP(received)) + queued + dropped);
-	hal_remote_s64(RX_XP(dropped), hal_remote_l64(RX_XP(dropped)) + dropped);
+	hal_remote_s64(RX_XP(received), hal_remote_l64(RX_XP(received)) + queued);
 	remote_busylock_release(RX_XP(lock));
 
 	hook = hal_remote_lpt(RX_XP(hook));
@@ -178,17 +182,25 @@ void hal_console_rx_init(void)
 	uart_write_reg(UART_IER, IER_ERBFI); /* bytes already waiting raise the interrupt at once */
 }
 
-/* Any core, any cluster: one byte from cluster 0's ring, -1 if it is empty. */
+/*
+ * Any core, any cluster: one byte from cluster 0's ring, -1 if it is empty. Once a full ring is
+ * down to half, the receive interrupt goes back on (at once if bytes wait in the UART).
+ */
 int hal_console_getc(void)
 {
-	uint32_t head;
+	uint32_t head, tail;
 	int c = -1;
 
 	remote_busylock_acquire(RX_XP(lock));
 	head = hal_remote_l32(RX_XP(head));
-	if (head != hal_remote_l32(RX_XP(tail))) {
+	tail = hal_remote_l32(RX_XP(tail));
+	if (head != tail) {
 		c = hal_remote_lb(RX_XP(buf) + (head & (UART_RX_BUF_SIZE - 1)));
-		hal_remote_s32(RX_XP(head), head + 1);
+		hal_remote_s32(RX_XP(head), ++head);
+	}
+	if (hal_remote_lb(RX_XP(throttled)) && tail - head <= UART_RX_BUF_SIZE / 2) {
+		hal_remote_sb(RX_XP(throttled), 0);
+		uart_write_reg(UART_IER, IER_ERBFI);
 	}
 	remote_busylock_release(RX_XP(lock));
 	return c;

@@ -112,9 +112,7 @@ static void kernel_main(void *arg)
 	ktest_main();
 	if (hal_get_lid() != 0 || local_cxy != launch_cluster(boot_info.cmdline))
 		return;
-	if (launch_requested(boot_info.cmdline))
-		hal_poweroff(launch_program(boot_info.cmdline));
-	printk("no ktest and no program selected: the cores idle");
+	hal_poweroff(launch_program(boot_info.cmdline)); /* the `--` program, or init */
 }
 
 void kernel_init(lid_t lid)

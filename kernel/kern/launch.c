@@ -37,6 +37,18 @@ bool launch_requested(const char *cmdline)
 	return prog && *prog;
 }
 
+/*
+ * The words to run, into @line: what follows `--`, else `init=PATH`, else LAUNCH_DEFAULT_INIT.
+ * A program named after `--` keeps its arguments; init gets none (as Linux's init=).
+ */
+static void launch_words(const char *cmdline, char *line, size_t size)
+{
+	if (launch_requested(cmdline))
+		strlcpy(line, program_part(cmdline), size);
+	else if (!cmdline_get(cmdline, "init", line, size) || !*line)
+		strlcpy(line, LAUNCH_DEFAULT_INIT, size);
+}
+
 cxy_t launch_cluster(const char *cmdline)
 {
 	unsigned long cxy;
@@ -104,7 +116,7 @@ unsigned launch_program(const char *cmdline)
 	error_t error;
 	int status;
 
-	strlcpy(line, program_part(cmdline), sizeof(line));
+	launch_words(cmdline, line, sizeof(line));
 	split_args(line, argv);
 	error = process_create(argv[0], &p);
 	if (!error)

@@ -3,8 +3,8 @@
 
 Run by ctest as qemu.driver-selftest; needs neither a kernel nor QEMU. The driver runs from a copy of
 the tree's driver files in a temporary root, with a build tree of placeholders, a fake QEMU (it records
-its arguments and the archive it got with -initrd, prints a kernel log line and exits with the status
-of $FAKE_STATUS), and a fake cmake and dpkg-query first in PATH (nothing is built or installed).
+its arguments and the archive it got with -initrd, prints a kernel log line, echoes its input with
+$FAKE_ECHO_INPUT, and exits with the status of $FAKE_STATUS), and a fake cmake and dpkg-query first in PATH (nothing is built or installed).
 With ARCHIPEL_INITRAMFS set (ctest sets it), the build's own archive is checked too.
 """
 
@@ -39,6 +39,9 @@ if "-initrd" in argv:
 with open(os.environ["FAKE_QEMU_RECORD"], "w") as f:
     json.dump(record, f)
 print("[   0.000100][0,0] Archipel booting", flush=True)
+if os.environ.get("FAKE_ECHO_INPUT"):   # a console session: what is typed comes back
+    for line in sys.stdin:
+        print("got: " + line.rstrip("\\n"), flush=True)
 sys.exit(int(os.environ.get("FAKE_STATUS", "0")))
 """
 
@@ -89,10 +92,13 @@ class DriverTest(unittest.TestCase):
     def tearDown(self):
         self.tmp.cleanup()
 
-    def driver(self, *args, status=0, tty=False):
-        """Run the driver: (exit status, output, the fake QEMU's record or None)."""
+    def driver(self, *args, status=0, tty=False, input=None):
+        """Run the driver: (exit status, output, the fake QEMU's record or None). With @input (text),
+        stdin is a pipe carrying it and the fake QEMU echoes what it reads."""
         env = dict(os.environ, PATH=self.bin + os.pathsep + os.environ["PATH"], FAKE_STATUS=str(status),
                    ARCHIPEL_QEMU=os.path.join(self.bin, "fake-qemu"), FAKE_QEMU_RECORD=self.record)
+        if input is not None:
+            env["FAKE_ECHO_INPUT"] = "1"
         if os.path.exists(self.record):
             os.remove(self.record)
         command = [os.path.join(self.root, "archipel")] + list(args)
@@ -104,6 +110,9 @@ class DriverTest(unittest.TestCase):
             finally:
                 os.close(controller)
                 os.close(terminal)
+        elif input is not None:
+            proc = subprocess.run(command, env=env, cwd=self.cwd, input=input,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
         else:
             proc = subprocess.run(command, env=env, cwd=self.cwd, stdin=subprocess.DEVNULL,
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
@@ -128,6 +137,20 @@ class DriverTest(unittest.TestCase):
         self.assertEqual(self.option(record, "-append"), "")
         self.assertEqual(record["files"]["bin/hello"], "hello of debug\n")
         self.assertIn("Archipel booting", output)
+
+    def test_piped_session(self):
+        # printf 'display vmm 1 1 -m\npoweroff\n' | ./archipel run: no program on the command line
+        # (the kernel runs init and the shell), the lines reach the console after the kernel's first
+        # log line, in order and whole, and QEMU's status is run's.
+        status, output, record = self.driver("run", input="display vmm 1 1 -m\npoweroff\n", status=0)
+        self.assertEqual(status, 0, output)
+        self.assertEqual(self.option(record, "-append"), "")
+        lines = output.split("\n")
+        boot = lines.index("[   0.000100][0,0] Archipel booting")
+        self.assertEqual(lines[boot + 1:boot + 3], ["got: display vmm 1 1 -m", "got: poweroff"], output)
+        status, output, _ = self.driver("run", "--topology", "2x2", input="exit\n", status=7)
+        self.assertEqual(status, 7, output)
+        self.assertIn("got: exit", output)
 
     def test_release_initramfs(self):
         _, output, record = self.driver("run", "--release", "--cmdline", "ktest=all")
@@ -243,7 +266,8 @@ class MkinitramfsTest(unittest.TestCase):
     @unittest.skipUnless(os.environ.get("ARCHIPEL_INITRAMFS"), "no build archive given")
     def test_build_archive(self):
         names = cpio_list(os.environ["ARCHIPEL_INITRAMFS"])
-        for name in ["bin", "bin/hello", "bin/test_startup", "dev", "etc", "etc/motd"]:
+        for name in ["bin", "bin/hello", "bin/test_startup", "bin/init", "bin/ksh", "bin/ls", "bin/cat",
+                     "dev", "etc", "etc/motd", "tmp"]:
             self.assertIn(name, names)
         for name in names:
             self.assertFalse(name.startswith("."), name)
