@@ -80,7 +80,7 @@ void hal_console_init(bool program_device)
 	uart_regs = hal_paddr_to_kva(boot_info.uart.base);
 	if (program_device) {
 		uart_write_reg(UART_IER, 0x00); /* no interrupt until hal_console_rx_init() */
-		uart_write_reg(UART_FCR, 0x07); /* enable and clear the FIFOs */
+		uart_write_reg(UART_FCR, 0x01); /* enable the FIFOs, keeping what was typed ahead */
 	}
 }
 

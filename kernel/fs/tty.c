@@ -343,9 +343,17 @@ uint32_t tty_set_termios(tty_ldisc_t *t, const struct vfs_termios *termios)
 	if (was_canon && !lflag(t, TTY_ICANON)) {
 		t->canon = t->tail;
 	} else if (!was_canon && lflag(t, TTY_ICANON)) {
-		for (uint32_t pos = t->head; pos != t->tail; pos++)
-			set_slot(t, pos, byte_at(t, pos), 0);
-		t->canon = t->head;
+		/*
+		 * Bytes received in raw mode and not read yet (typed ahead of a program that
+		 * reads lines, while a shell's line editor had the terminal raw): as Linux, they
+		 * are readable at once, not an unfinished line waiting for an end that already
+		 * came. Each NL ends a line, and so does the last byte.
+		 */
+		for (uint32_t pos = t->head; pos != t->tail; pos++) {
+			uint8_t c = byte_at(t, pos);
+			set_slot(t, pos, c, (c == '\n' || pos + 1 == t->tail) ? TTY_F_EOL : 0);
+		}
+		t->canon = t->tail;
 	}
 	return t->canon != t->head ? TTY_R_READABLE : 0;
 }

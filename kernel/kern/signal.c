@@ -488,8 +488,9 @@ void signal_deliver(void)
 			break;
 		case SIGACT_TERM:
 		case SIGACT_CORE:
-			pr_info("thread %x (%s): process %x killed by signal %d", self->trdid,
-				self->name, self->process->pid, sig);
+			/* an ordinary end (^C, kill): the shell reports it; loglevel=7 logs it */
+			pr_debug("thread %x (%s): process %x killed by signal %d", self->trdid,
+				 self->name, self->process->pid, sig);
 			die(self, sig, signal_action_of(sig, act.handler) == SIGACT_CORE);
 		case SIGACT_STOP:
 			do_stop(self, sig);

@@ -271,9 +271,26 @@ HT_TEST(mode_changes_move_the_line)
 	HT_CHECK(tty_set_termios(t, &raw) == TTY_R_READABLE); /* the edited line is readable */
 	HT_CHECK(tty_inq(t) == 4);
 	HT_CHECK(TAKE_IS(t, 2, "ha"));
-	HT_CHECK(tty_set_termios(t, &tty_default_termios) == 0); /* "lf" starts the new line */
-	TYPE(t, "\x7f" "e\n");
-	HT_CHECK(TAKE_IS(t, 100, "le\n"));
+	/* back to canonical: what raw mode received is readable at once (Linux pushes it) */
+	HT_CHECK(tty_set_termios(t, &tty_default_termios) == TTY_R_READABLE);
+	TYPE(t, "\x7f" "e\n");                       /* a new line: nothing to erase in it */
+	HT_CHECK(TAKE_IS(t, 100, "lf"));
+	HT_CHECK(TAKE_IS(t, 100, "e\n"));
+}
+
+HT_TEST(raw_typeahead_is_lines_in_canonical_mode)
+{
+	tty_ldisc_t *t = fresh();
+	struct vfs_termios raw = tty_default_termios;
+
+	raw.c_lflag &= ~(TTY_ICANON | TTY_ECHO);       /* a line editor's mode */
+	tty_set_termios(t, &raw);
+	TYPE(t, "cat\none\ntw");
+	HT_CHECK(TAKE_IS(t, 4, "cat\n"));              /* the editor reads its line */
+	HT_CHECK(tty_set_termios(t, &tty_default_termios) == TTY_R_READABLE);
+	HT_CHECK(TAKE_IS(t, 100, "one\n"));            /* the program reads the rest by lines */
+	HT_CHECK(TAKE_IS(t, 100, "tw"));
+	HT_CHECK(!tty_readable(t, 1));
 }
 
 HT_TEST(full_buffer_keeps_4095_bytes_and_the_newline)

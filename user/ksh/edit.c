@@ -209,6 +209,7 @@ static bool raw_mode(void)
 
 	raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO | ISIG | IEXTEN);
 	raw.c_iflag &= ~(tcflag_t)(ICRNL | INLCR | IXON);
+	raw.c_oflag &= ~(tcflag_t)OPOST; /* the editor writes "\r\n" itself: no NL -> CR NL on top */
 	raw.c_cc[VMIN] = 1;
 	raw.c_cc[VTIME] = 0;
 	return tcsetattr(0, TCSANOW, &raw) == 0;
