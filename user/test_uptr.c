@@ -33,6 +33,7 @@
 
 #include "almos.h"
 #include "ktap.h"
+#include "ktap_groups.h"
 #include "memcheck.h"
 
 #define PAGE           4096UL
@@ -43,37 +44,6 @@
 
 static const char *self;
 
-/* ---- results: the first round reports every check, the second folds them into one ---- */
-
-static bool quiet;
-static int quiet_failures;
-
-static __attribute__((format(printf, 2, 3))) bool check(bool pass, const char *fmt, ...)
-{
-	char text[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	if (!quiet)
-		return ktap_ok(pass, "%s", text);
-	if (!pass) {
-		quiet_failures++;
-		ktap_diag("second round: not ok: %s", text);
-	}
-	return pass;
-}
-
-/* True if the call failed with @err; otherwise a diagnostic says what it did. */
-static bool fails(long ret, int err)
-{
-	if (ret == -1 && errno == err)
-		return true;
-	ktap_diag("returned %ld, errno %d (%s), expected errno %d (%s)", ret, errno, strerror(errno),
-		  err, strerror(err));
-	return false;
-}
 
 static long sys_read(int fd, const void *buf, size_t n)
 {
@@ -451,94 +421,15 @@ static void group_wait(void)
 
 /* ---- the groups and their rounds ---- */
 
-struct group {
-	const char *name;
-	void (*run)(void);
-	int checks;  /* results of the first round */
-};
-
-static const struct group groups[] = {
+static const struct ktap_group groups[] = {
 	{ "file", group_file, 10 },
 	{ "pipe", group_pipe, 5 },
 	{ "exec", group_exec, 13 },
 	{ "wait", group_wait, 9 },
 };
-#define GROUPS (int)(sizeof(groups) / sizeof(groups[0]))
-
-/* The user pages the process maps (its reference GPT): says whether a difference is ours. */
-static unsigned long own_pages(void)
-{
-	struct almos_process_info me;
-
-	return get_process_info(ALMOS_PID_SELF, &me) == 0 ? (unsigned long)me.total_pages : 0;
-}
-
-/*
- * Map every page of the program's image now (code and data): a code page first run in a second
- * round would otherwise be a page more than at the baseline, and not the kernel's.
- */
-static void map_own_image(void)
-{
-	static struct almos_region image[64];
-	int n = get_regions(ALMOS_PID_SELF, image, 64);
-
-	for (int i = 0; i < n && i < 64; i++)
-		if (image[i].type == ALMOS_REGION_CODE || image[i].type == ALMOS_REGION_DATA)
-			for (uint64_t a = image[i].start; a < image[i].end; a += PAGE)
-				(void)*(volatile const char *)a;
-}
-
-/* Run @g twice: reported, then folded, against the memory baseline taken between the two. */
-static void run_group(const struct group *g, const struct memcheck *idle)
-{
-	struct memcheck base, now;
-	unsigned long pages;
-	struct timespec t0, t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	quiet = false;
-	g->run();
-	bool settled = memcheck_settled(idle, &base);
-	pages = own_pages();
-	quiet = true;
-	quiet_failures = 0;
-	g->run();
-	quiet = false;
-	ktap_ok(quiet_failures == 0, "%s: second round: every check ok again (%d not)", g->name,
-		quiet_failures);
-	settled = settled && memcheck_settled(idle, &now);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ktap_diag("%s: the process maps %lu user pages, %lu at the baseline; both rounds %ld ms",
-		  g->name, own_pages(), pages, (long)((t1.tv_sec - t0.tv_sec) * 1000 +
-		  (t1.tv_nsec - t0.tv_nsec) / 1000000));
-	ktap_ok(settled && memcheck_same(&now, &base),
-		"%s: every cluster back to its baseline after the second round", g->name);
-}
-
-static bool chosen(const char *name, int argc, char **argv)
-{
-	if (argc < 2)
-		return true;
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], name))
-			return true;
-	return false;
-}
 
 int main(int argc, char **argv)
 {
-	struct memcheck idle;
-	int plan = 0;
-
 	self = argv[0];
-	for (int i = 0; i < GROUPS; i++)
-		if (chosen(groups[i].name, argc, argv))
-			plan += groups[i].checks + 2;
-	ktap_plan(plan);
-	map_own_image();
-	memcheck_snapshot(&idle);
-	for (int i = 0; i < GROUPS; i++)
-		if (chosen(groups[i].name, argc, argv))
-			run_group(&groups[i], &idle);
-	return ktap_exit();
+	return ktap_groups_main(groups, sizeof(groups) / sizeof(groups[0]), argc, argv);
 }

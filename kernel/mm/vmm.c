@@ -569,22 +569,17 @@ static void display_local(vmm_t *vmm, pid_t pid, bool mapping)
 static void info_local(process_t *p, vmm_info_t *info)
 {
 	vmm_t *vmm = &p->vmm;
-	vseg_t *vseg;
+	vmm_page_counts_t totals;
 
 	memset(info, 0, sizeof(*info));
 	info->ref_cxy = GET_CXY(vmm->ref_xp);
 	info->threads = __atomic_load_n(&p->threads_nr, __ATOMIC_RELAXED);
 	rwlock_rd_acquire(&vmm->vsl_lock);
 	info->vsegs = vsl_count(&vmm->vsl);
-	for (vseg = vsl_first(&vmm->vsl); vseg; vseg = vsl_next(vseg)) {
-		vmm_page_counts_t counts;
-		if (!(vseg->flags & VSEG_USER))
-			continue;
-		vmm_vseg_page_counts(vmm, vseg, &counts);
-		info->mapped_pages += counts.mapped;
-		info->shared_pages += counts.shared;
-		info->cow_pages += counts.cow;
-	}
+	vmm_user_page_totals(vmm, &totals);
+	info->mapped_pages = totals.mapped;
+	info->shared_pages = totals.shared;
+	info->cow_pages = totals.cow;
 	info->pt_pages = __atomic_load_n(&vmm->gpt.tables_nr, __ATOMIC_RELAXED);
 	rwlock_rd_release(&vmm->vsl_lock);
 	info->stats.false_faults = __atomic_load_n(&vmm->stats.false_faults, __ATOMIC_RELAXED);

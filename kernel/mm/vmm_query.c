@@ -63,3 +63,17 @@ void vmm_vseg_page_counts(vmm_t *vmm, const vseg_t *vseg, vmm_page_counts_t *cou
 			counts->shared++;
 	}
 }
+
+void vmm_user_page_totals(vmm_t *vmm, vmm_page_counts_t *totals)
+{
+	memset(totals, 0, sizeof(*totals));
+	for (vseg_t *v = vsl_first(&vmm->vsl); v; v = vsl_next(v)) {
+		vmm_page_counts_t counts;
+		if (!(v->flags & VSEG_USER))
+			continue;
+		vmm_vseg_page_counts(vmm, v, &counts);
+		totals->mapped += counts.mapped;
+		totals->shared += counts.shared;
+		totals->cow += counts.cow;
+	}
+}

@@ -28,6 +28,9 @@ typedef struct vmm_page_counts_s {
  */
 void vmm_vseg_page_counts(vmm_t *vmm, const vseg_t *vseg, vmm_page_counts_t *counts);
 
+/* The sums of vmm_vseg_page_counts over the user vsegs of @vmm (the same caller's conditions). */
+void vmm_user_page_totals(vmm_t *vmm, vmm_page_counts_t *totals);
+
 /*
  * The signal trampoline: one page of the kernel's in each cluster (allocated by
  * vmm_sigtramp_init at the cluster's boot, filled with hal_sigreturn_code, never freed), mapped

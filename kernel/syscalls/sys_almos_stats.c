@@ -42,22 +42,19 @@ typedef struct copy_info_s {
 	uint64_t mapped, shared, cow;
 } copy_info_t;
 
-/* The page counts of every user vseg of the local copy @vmm. */
+/* The page counts of the local copy @vmm. */
 static void vmm_totals(vmm_t *vmm, copy_info_t *ci)
 {
+	vmm_page_counts_t totals;
+
 	rwlock_rd_acquire(&vmm->vsl_lock);
 	ci->vsegs = vsl_count(&vmm->vsl);
-	for (vseg_t *v = vsl_first(&vmm->vsl); v; v = vsl_next(v)) {
-		vmm_page_counts_t counts;
-		if (!(v->flags & VSEG_USER))
-			continue;
-		vmm_vseg_page_counts(vmm, v, &counts);
-		ci->mapped += counts.mapped;
-		ci->shared += counts.shared;
-		ci->cow += counts.cow;
-	}
+	vmm_user_page_totals(vmm, &totals);
 	ci->pt_pages = __atomic_load_n(&vmm->gpt.tables_nr, __ATOMIC_RELAXED);
 	rwlock_rd_release(&vmm->vsl_lock);
+	ci->mapped = totals.mapped;
+	ci->shared = totals.shared;
+	ci->cow = totals.cow;
 }
 
 void sys_almos_rpc_process_info(xptr_t desc_xp)
