@@ -11,17 +11,21 @@
  *   - remap:    MAP_FIXED over a random run of mapped pages of a slot (fresh zero pages);
  *   - munmap:   a random run of mapped pages;
  *   - mprotect: a random run of mapped pages, a random protection;
+ *   - mremap:   a mapped page moves onto another mapped page of the slot (MREMAP_MAYMOVE |
+ *               MREMAP_FIXED): the destination takes its protection and value, the source is
+ *               unmapped (a single page always lies in one vseg, which mremap requires);
  *   - touch:    a random mapped page: a read must fault if it is PROT_NONE, else return the model's
  *               value; a write must fault unless it is PROT_READ|PROT_WRITE, else it stores a new
  *               value. Faults are caught by a SIGSEGV handler that siglongjmps back.
  * A thread only ever maps, unmaps or changes runs of pages it has mapped itself: a page it unmapped
  * may be another thread's next mapping, so it never touches it again. At the end each thread checks
- * all its pages against the model and unmaps them. mremap and MAP_SHARED are not used.
+ * all its pages against the model and unmaps them. MAP_SHARED is not used.
  *
  * Each round runs in a child process (the same sequences each time). Round 1 of @rounds warms
  * up; the memory after it is the baseline, and after the others the pages (all clusters together)
  * and every cluster's slab bytes must be back to it.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -44,6 +48,7 @@
 #define PAGES_MAX 16
 #define THREADS_MAX 256
 #define WORDS (STRESS_PAGE / sizeof(uint64_t))
+#define OPS 6 /* map, fixed, munmap, mprotect, mremap, touch */
 
 struct page_model {
 	bool mapped;
@@ -62,7 +67,7 @@ struct worker {
 	unsigned int index;
 	uint64_t rng;
 	struct slot slot[SLOTS];
-	unsigned long ops[5], faults, errors;
+	unsigned long ops[OPS], faults, errors;
 };
 
 static struct stress_machine m;
@@ -153,7 +158,7 @@ static void check_page(struct worker *w, struct slot *s, unsigned int p, unsigne
 static void one_op(struct worker *w, unsigned int op)
 {
 	struct slot *s = &w->slot[pick(w, SLOTS)];
-	unsigned int kind = pick(w, 5), first, count;
+	unsigned int kind = pick(w, OPS), first, count;
 	int prot = prots[pick(w, 3)];
 
 	w->ops[kind]++;
@@ -208,6 +213,22 @@ static void one_op(struct worker *w, unsigned int op)
 		for (unsigned int i = first; i < first + count; i++)
 			s->page[i].prot = prot;
 		return;
+	case 4: { /* mremap a mapped page onto another mapped page of ours */
+		unsigned int to = pick(w, s->pages ? s->pages : 1);
+		char *src, *dst;
+
+		if (!mapped_run(w, s, &first, &count) || to == first || !s->page[to].mapped)
+			return;
+		src = s->base + first * STRESS_PAGE;
+		dst = s->base + to * STRESS_PAGE;
+		if (mremap(src, STRESS_PAGE, STRESS_PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, dst) != dst) {
+			error(w, "mremap failed", op, s, first, errno);
+			return;
+		}
+		s->page[to] = s->page[first];
+		s->page[first].mapped = false;
+		return;
+	}
 	default: { /* touch a mapped page: read, then write, as the protection says */
 		volatile uint64_t *words;
 		uint64_t value = stress_rand(&w->rng) | 1;
@@ -260,7 +281,7 @@ static void *run(void *arg)
 /* One round: every thread runs its sequence from the same seed. */
 static bool round_of(unsigned int r)
 {
-	unsigned long errors = 0, faults = 0, ops[5] = { 0 };
+	unsigned long errors = 0, faults = 0, ops[OPS] = { 0 };
 	double t0 = stress_now();
 
 	for (unsigned int t = 0; t < nthreads; t++) {
@@ -279,12 +300,12 @@ static bool round_of(unsigned int r)
 		pthread_join(workers[t].t, NULL);
 		errors += workers[t].errors;
 		faults += workers[t].faults;
-		for (int k = 0; k < 5; k++)
+		for (int k = 0; k < OPS; k++)
 			ops[k] += workers[t].ops[k];
 	}
-	printf(PROG ": round %u: %lu map, %lu fixed, %lu munmap, %lu mprotect, %lu touch; %lu "
-	       "expected faults caught, %lu errors, %.2f s\n", r, ops[0], ops[1], ops[2], ops[3],
-	       ops[4], faults, errors, stress_now() - t0);
+	printf(PROG ": round %u: %lu map, %lu fixed, %lu munmap, %lu mprotect, %lu mremap, %lu "
+	       "touch; %lu expected faults caught, %lu errors, %.2f s\n", r, ops[0], ops[1], ops[2],
+	       ops[3], ops[4], ops[5], faults, errors, stress_now() - t0);
 	fflush(stdout);
 	if (errors)
 		stress_fail(PROG, "round %u: %lu differences from the model", r, errors);

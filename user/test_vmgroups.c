@@ -53,12 +53,6 @@
 #define THREADS_MAX    16
 #define BRK_LOW        0x10000UL /* the lowest user address: below any break */
 
-/*
- * Whether mprotect merges neighbours of the same rights again. kernel/mm has no merging yet (the
- * mmap family adds it): until then the check reports SKIP, with the count it found.
- */
-#define MPROTECT_MERGES 0
-
 static unsigned int clusters, cores;
 
 
@@ -474,14 +468,8 @@ static void group_mprotect(void)
 	      "mprotect: back to read-write, every page readable and writable");
 	char got[256];
 	regions_in(p, 8 * PAGE, got, sizeof(got));
-	if (MPROTECT_MERGES) {
-		check(strcmp(got, "0-8:3") == 0, "mprotect: neighbours of the same rights merge again "
-		      "(%s)", got);
-	} else if (!ktap_groups_second_round()) {
-		ktap_diag("regions after mprotect back: %s", got);
-		ktap_skip("mprotect: neighbours of the same rights merge again",
-			  "mprotect merging lands with the mmap family");
-	}
+	check(strcmp(got, "0-8:3") == 0, "mprotect: neighbours of the same rights merge again (%s)",
+	      got);
 	munmap(p, 8 * PAGE);
 }
 

@@ -93,6 +93,12 @@ static void page_hold(xptr_t page_xp)
 	remote_busylock_release(PG(page_xp, lock));
 }
 
+void mapper_hold_again(xptr_t page_xp)
+{
+	kassert(hal_remote_l32(PG(page_xp, refcount)) > 0);
+	page_hold(page_xp); /* held: no truncation can free it meanwhile, no mapper lock needed */
+}
+
 /* The page leaves the mapper (write lock held): freed now, or orphaned if still referenced. */
 static void page_cut(xptr_t mxp, xptr_t page_xp)
 {

@@ -80,6 +80,11 @@ error_t mapper_get_page(xptr_t mapper_xp, uint64_t index, bool alloc, xptr_t *pa
 error_t mapper_hold_page(xptr_t mapper_xp, uint64_t index, bool alloc, xptr_t *page_xp);
 
 /*
+ * One more reference on a page the caller already holds one on (a mapping copied by fork).
+ * Any cluster, busylocks only.
+ */
+void mapper_hold_again(xptr_t page_xp);
+/*
  * Drop a reference taken by mapper_hold_page(); frees the page if it was orphaned (cut off by a
  * truncate or destroy) and this was its last reference. Any cluster, may not sleep (busylocks only).
  */

@@ -217,6 +217,13 @@ uint32_t vfs_inode_mode(xptr_t inode_xp);   /* st_mode                          
 xptr_t   vfs_inode_mapper(xptr_t inode_xp);
 
 /*
+ * A new regular file named by nothing, of @size bytes (zeros), its mapper and pages in cluster
+ * @mapper_cxy: the object behind a shared anonymous mapping (Linux's shmem file). [out] inode_xp
+ * with one reference (the caller's; the last vfs_inode_put frees it all). ENOMEM (nothing left).
+ */
+error_t vfs_inode_create_anon(cxy_t mapper_cxy, uint64_t size, xptr_t *inode_xp);
+
+/*
  * Read up to @size bytes at @offset of the regular file @inode_xp into the kernel buffer @kbuf
  * (exec's ELF reader). Holes read as zeros. Returns the bytes read (short at the end of the file,
  * 0 beyond it), -EISDIR for a directory, -EINVAL for another kind of inode.

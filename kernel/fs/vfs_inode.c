@@ -114,6 +114,23 @@ error_t vfs_inode_create(vfs_type_t type, uint32_t mode, xptr_t parent_xp, const
 	return 0;
 }
 
+error_t vfs_inode_create_anon(cxy_t mapper_cxy, uint64_t size, xptr_t *inode_xp)
+{
+	xptr_t ixp, mapper_xp = mapper_create(mapper_cxy);
+
+	if (mapper_xp == XPTR_NULL)
+		return ENOMEM;
+	if (inode_alloc(0, VFS_REG, 0600, VFS_DEV_NONE, vfs_now(), &ixp)) {
+		mapper_destroy(mapper_xp);
+		return ENOMEM;
+	}
+	hal_remote_sxp(IF(ixp, mapper_xp), mapper_xp);
+	hal_remote_s64(IF(ixp, size), size);
+	hal_remote_atomic_add64(VFS_CTX(inodes), 1);
+	*inode_xp = ixp;
+	return 0;
+}
+
 error_t vfs_inode_create_fifo(xptr_t pipe_xp, xptr_t *inode_xp)
 {
 	xptr_t ixp;

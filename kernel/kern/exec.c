@@ -87,7 +87,7 @@ static error_t map_segments(process_t *p, const exec_image_t *img)
 		vaddr_t max = ALIGN_UP(seg->vaddr + img->bias + seg->memsz, CONFIG_PAGE_SIZE);
 		uint64_t head = seg->vaddr + img->bias - min;
 		vseg_file_t file = { vfs_inode_mapper(img->inode_xp), seg->offset - head,
-				     seg->filesz + head };
+				     seg->filesz + head, XPTR_NULL };
 		uint32_t flags = VSEG_USER | ((seg->flags & PF_R) ? VSEG_READ : 0) |
 				 ((seg->flags & PF_X) ? VSEG_EXEC : 0);
 		vseg_type_t type = VSEG_TYPE_CODE;

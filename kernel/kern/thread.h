@@ -100,6 +100,7 @@ typedef struct thread_s {
 	uint32_t        intr_wait;  /* [A] THREAD_WAIT_*: see thread_interrupt (signal.c)  */
 	uint32_t        killed;     /* [A] 1: leave at the next return to user mode (exit_group) */
 	int             kill_status;/* [A] the wait(2) status to leave with                */
+	uint32_t        fault_error;/* [T] the last page fault's answer (ENXIO: SIGBUS, else SIGSEGV) */
 	list_entry_t    process_link; /* [process copy's threads_lock] its copy's threads  */
 	void          (*on_exit)(struct thread_s *thread, int status); /* [I] exit notice */
 	lockdep_state_t lockdep;    /* [O] locks held (debug checks)                      */

@@ -13,17 +13,25 @@
 #include <kern/signal.h>
 #include <kern/thread.h>
 #include <libk/errno.h>
+#include <mm/vmm.h>
 #include <mm/vmm_query.h>
 
 error_t kernel_page_fault(uintptr_t vaddr, uint32_t access)
 {
 	thread_t *self = thread_current();
+	error_t error;
 
 	if (!self || self->type != THREAD_USER || !self->process)
 		return EFAULT; /* a kernel thread (or a bare test thread) has no user space */
 	if ((access & HAL_ACCESS_WRITE) && vmm_is_cow(&self->process->vmm, vaddr))
-		return vmm_handle_cow(&self->process->vmm, vaddr);
-	return vmm_handle_page_fault(&self->process->vmm, vaddr, access);
+		error = vmm_handle_cow(&self->process->vmm, vaddr);
+	else
+		error = vmm_handle_page_fault(&self->process->vmm, vaddr, access);
+	if (error == EFAULT && !vmm_has_vseg(&self->process->vmm, vaddr) &&
+	    vmm_fault_grow_down(vaddr) == 0) /* just below a MAP_GROWSDOWN mapping: it grew */
+		error = vmm_handle_page_fault(&self->process->vmm, vaddr, access);
+	self->fault_error = error; /* which signal an unresolved fault becomes (below) */
+	return error;
 }
 
 void kernel_user_exception(hal_user_exc_t kind, uintptr_t vaddr, uint32_t access, uintptr_t pc)
@@ -45,7 +53,11 @@ void kernel_user_exception(hal_user_exc_t kind, uintptr_t vaddr, uint32_t access
 	case HAL_EXC_BUS:
 		signal_fault(SIGBUS, BUS_ADRERR, vaddr);
 		break;
-	default: /* a vseg that forbids the access, or none at all */
+	default: /* a vseg that forbids the access, or none at all; beyond the end of a mapped file */
+		if (kind == HAL_EXC_PAGE_FAULT && self->fault_error == ENXIO) {
+			signal_fault(SIGBUS, BUS_ADRERR, vaddr);
+			break;
+		}
 		signal_fault(SIGSEGV, self->process && vmm_has_vseg(&self->process->vmm, vaddr) ?
 				      SEGV_ACCERR : SEGV_MAPERR, vaddr);
 		break;

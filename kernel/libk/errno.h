@@ -42,6 +42,8 @@
 #define ENOSYS     38  /* function not implemented      */
 #define ENOTEMPTY  39  /* directory not empty           */
 #define ELOOP      40  /* too many symbolic links       */
+#define EOVERFLOW  75  /* value too large for defined data type */
+#define EOPNOTSUPP 95  /* operation not supported       */
 #define ETIMEDOUT  110 /* connection timed out          */
 
 #endif /* LIBK_ERRNO_H */

@@ -10,10 +10,13 @@
 #include <kern/printk.h>
 #include <kern/process.h>
 #include <kern/rpc.h>
+#include <fs/mapper.h>
 #include <libk/bits.h>
 #include <libk/cmdline.h>
 #include <libk/errno.h>
 #include <libk/string.h>
+#include <mm/kmem.h>
+#include <mm/page.h>
 #include <mm/ppm.h>
 #include <mm/vmm.h>
 #include <mm/vmm_query.h>
@@ -114,6 +117,14 @@ static bool owns_frames(const vmm_t *vmm, const vseg_t *vseg)
 	return (vseg->flags & VSEG_PRIVATE) || vmm_is_reference(vmm);
 }
 
+void vmm_doomed_init(vmm_doomed_t *doomed)
+{
+	xlist_root_init(XPTR(local_cxy, &doomed->frames));
+	xlist_root_init(XPTR(local_cxy, &doomed->held));
+}
+
+#define DOOMED(doomed_xp, field) ((doomed_xp) + offsetof(vmm_doomed_t, field))
+
 void vmm_doom_frame(ppn_t ppn, xptr_t doomed_xp)
 {
 	xptr_t page_xp = ppm_base2page(ppn << CONFIG_PAGE_SHIFT);
@@ -124,25 +135,69 @@ void vmm_doom_frame(ppn_t ppn, xptr_t doomed_xp)
 	if (doomed_xp == XPTR_NULL)
 		ppm_remote_free_pages(page_xp);
 	else
-		xlist_add_last(doomed_xp, page_xp + offsetof(page_t, list));
+		xlist_add_last(DOOMED(doomed_xp, frames), page_xp + offsetof(page_t, list));
+}
+
+/* A mapper page whose hold a change drops once no TLB can reach it. */
+typedef struct doomed_hold_s {
+	xlist_entry_t link;
+	xptr_t        page_xp;
+} doomed_hold_t;
+
+void vmm_doom_held(ppn_t ppn, xptr_t doomed_xp)
+{
+	xptr_t page_xp = ppm_base2page((paddr_t)ppn << CONFIG_PAGE_SHIFT);
+	doomed_hold_t *node = doomed_xp != XPTR_NULL ? kmem_alloc(sizeof(*node), 0) : NULL;
+
+	if (!node) {
+		/* At once. Without memory for the node this is early: only a truncation of the file
+		 * racing with this change could then free a page a TLB still maps (docs/vmm.md). */
+		mapper_release_page(page_xp);
+		return;
+	}
+	kassert(GET_CXY(doomed_xp) == local_cxy);
+	node->page_xp = page_xp;
+	xlist_add_last(DOOMED(doomed_xp, held), XPTR(local_cxy, &node->link));
 }
 
 void vmm_free_doomed(xptr_t doomed_xp)
 {
 	xptr_t e;
 
-	while ((e = xlist_first(doomed_xp)) != XPTR_NULL) {
+	while ((e = xlist_first(DOOMED(doomed_xp, frames))) != XPTR_NULL) {
 		xlist_unlink(e);
 		ppm_remote_free_pages(XLIST_ELEMENT(e, page_t, list));
 	}
+	while ((e = xlist_first(DOOMED(doomed_xp, held))) != XPTR_NULL) {
+		doomed_hold_t *node = GET_PTR(XLIST_ELEMENT(e, doomed_hold_t, link));
+		xlist_unlink(e);
+		mapper_release_page(node->page_xp);
+		kmem_free(node);
+	}
+}
+
+uint32_t vmm_frame_share_count(ppn_t ppn)
+{
+	xptr_t page_xp = ppm_base2page((paddr_t)ppn << CONFIG_PAGE_SHIFT);
+	uint32_t n;
+
+	if (page_xp == XPTR_NULL)
+		return 0;
+	remote_busylock_acquire(page_xp + offsetof(page_t, lock));
+	if (hal_remote_lxp(page_xp + offsetof(page_t, owner_xp)) != XPTR_NULL ||
+	    hal_remote_l32(page_xp + offsetof(page_t, refcount)) != 0) /* a mapper's (or orphan) */
+		n = hal_remote_l32(page_xp + offsetof(page_t, refcount));
+	else
+		n = hal_remote_l32(page_xp + offsetof(page_t, forks)) + 1;
+	remote_busylock_release(page_xp + offsetof(page_t, lock));
+	return n;
 }
 
 void vmm_unmap_vseg(vmm_t *vmm, const vseg_t *vseg, xptr_t doomed_xp)
 {
 	xptr_t gpt_xp = XPTR(local_cxy, &vmm->gpt);
 	vpn_t end = vseg->vpn_base + vseg->vpn_size;
-	bool free_frames = owns_frames(vmm, vseg) && vseg->type != VSEG_TYPE_FILE &&
-			   vseg->type != VSEG_TYPE_TRAMP; /* the mapper's, the kernel's */
+	bool owner = owns_frames(vmm, vseg) && vseg->type != VSEG_TYPE_TRAMP; /* the kernel's */
 
 	for (vpn_t vpn = hal_gpt_next_mapped(gpt_xp, vseg->vpn_base, end); vpn < end;
 	     vpn = hal_gpt_next_mapped(gpt_xp, vpn + 1, end)) {
@@ -152,7 +207,9 @@ void vmm_unmap_vseg(vmm_t *vmm, const vseg_t *vseg, xptr_t doomed_xp)
 		if (!(attr & GPT_MAPPED))
 			continue;
 		hal_gpt_reset_pte(gpt_xp, vpn);
-		if (free_frames)
+		if (owner && vseg->type == VSEG_TYPE_FILE) /* the mapper's page: our hold goes */
+			vmm_doom_held(ppn, doomed_xp);
+		else if (owner)
 			vmm_doom_frame(ppn, doomed_xp);
 	}
 }
@@ -203,6 +260,8 @@ void vmm_destroy(vmm_t *vmm)
 	while ((vseg = vsl_first(&vmm->vsl)) != NULL) {
 		vmm_unmap_vseg(vmm, vseg, XPTR_NULL);
 		vsl_remove(&vmm->vsl, vseg);
+		if (vmm_is_reference(vmm)) /* a copy's vsegs hold no file */
+			vmm_vseg_drop_file(vseg);
 		vseg_free(vseg);
 	}
 	rwlock_wr_release(&vmm->vsl_lock);
@@ -244,9 +303,14 @@ error_t vmm_create_vseg(vmm_t *vmm, vseg_type_t type, vaddr_t min, vaddr_t max, 
 static error_t init_frame(const vseg_t *vseg, vpn_t vpn, xptr_t page_xp)
 {
 	xptr_t frame_xp = XPTR(GET_CXY(page_xp), ppm_page2kva(page_xp));
-	uint64_t offset = (vpn - vseg->vpn_base) << CONFIG_PAGE_SHIFT;
+	uint64_t offset = (vpn - vseg->vpn_base) << CONFIG_PAGE_SHIFT, file_offset;
+	size_t bytes;
 
 	hal_remote_memset(frame_xp, 0, CONFIG_PAGE_SIZE);
+	if (vseg->inode_xp != XPTR_NULL) { /* a private file mapping: the file as it is now */
+		error_t error = vmm_file_page(vseg, vpn, &file_offset, &bytes);
+		return error ? error : vmm_fill_from_file(vseg->mapper_xp, file_offset, bytes, frame_xp);
+	}
 	if (vseg->mapper_xp == XPTR_NULL || offset >= vseg->file_size)
 		return 0;
 	return vmm_fill_from_file(vseg->mapper_xp, vseg->file_offset + offset,
@@ -272,6 +336,25 @@ static error_t map_new_frame(xptr_t gpt_xp, const vseg_t *vseg, vpn_t vpn, cxy_t
 	if (attr & GPT_MAPPED) {
 		hal_gpt_unlock_pte(gpt_xp, vpn);
 		return 0;
+	}
+	if (vseg->type == VSEG_TYPE_FILE) { /* the page cache's page itself, held */
+		error = vmm_file_hold_page(vseg, vpn, &ppn);
+		if (error) {
+			hal_gpt_unlock_pte(gpt_xp, vpn);
+			return error;
+		}
+		hal_gpt_set_pte(gpt_xp, vpn, vseg_attr(vseg), ppn);
+		*mapped_now = true;
+		return 0;
+	}
+	if (vseg->inode_xp != XPTR_NULL) { /* beyond the end of the file: SIGBUS, no frame taken */
+		uint64_t offset;
+		size_t bytes;
+		error = vmm_file_page(vseg, vpn, &offset, &bytes);
+		if (error) {
+			hal_gpt_unlock_pte(gpt_xp, vpn);
+			return error;
+		}
 	}
 	page_xp = ppm_remote_alloc_pages(vseg_placement(vseg, vpn, faulting_cxy, cluster_count()), 0);
 	if (page_xp == XPTR_NULL) {
@@ -370,11 +453,12 @@ static error_t fetch_vseg(vmm_t *vmm, vaddr_t vaddr)
 	}
 	memset(&vseg->node, 0, sizeof(vseg->node)); /* the reference's tree links */
 	rwlock_wr_acquire(&vmm->vsl_lock);
-	/* brk grows the heap in place without telling the copies (its pages do not move), so this
-	 * copy may hold the heap as it was: same start, shorter. Its PTEs stay valid; only the
-	 * descriptor is replaced. Every other change of a vseg invalidates the copies. */
-	old = vsl_lookup_range(&vmm->vsl, vseg->min, vseg->max);
-	if (old && old->min == vseg->min && old->max < vseg->max && old->type == vseg->type) {
+	/* brk, mremap and MAP_GROWSDOWN grow a vseg in place without telling the copies (its pages
+	 * do not move), so this copy may hold it as it was: inside the new one, shorter. Its PTEs
+	 * stay valid; only the descriptor is replaced. Every other change of a vseg invalidates the
+	 * copies. */
+	while ((old = vsl_lookup_range(&vmm->vsl, vseg->min, vseg->max)) != NULL &&
+	       old->min >= vseg->min && old->max <= vseg->max && old->type == vseg->type) {
 		vsl_remove(&vmm->vsl, old);
 		vseg_free(old);
 	}
@@ -641,10 +725,10 @@ void vmm_rpc_invalidate(xptr_t desc_xp)
 	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
 	vmm_t *vmm = (vmm_t *)(uintptr_t)hal_remote_l64(args);
 	vaddr_t start = hal_remote_l64(args + 8), end = hal_remote_l64(args + 16);
-	xlist_entry_t doomed; /* this copy's private frames in the range, freed after the flush */
+	vmm_doomed_t doomed; /* this copy's private frames in the range, freed after the flush */
 	vseg_t *v;
 
-	xlist_root_init(XPTR(local_cxy, &doomed));
+	vmm_doomed_init(&doomed);
 	rwlock_wr_acquire(&vmm->vsl_lock);
 	while ((v = vsl_lookup_range(&vmm->vsl, start, end)) != NULL) {
 		vmm_unmap_vseg(vmm, v, XPTR(local_cxy, &doomed));

@@ -145,6 +145,33 @@ error_t vmm_get_info(cxy_t cxy, uint32_t pid, vmm_info_t *info);
  */
 error_t vmm_fill_from_file(xptr_t mapper_xp, uint64_t offset, size_t size, xptr_t frame_xp);
 
+/* vmm_file.c: mappings of files (mmap with an fd, and MAP_SHARED|MAP_ANONYMOUS over a new
+ * anonymous inode). */
+
+/*
+ * The bytes of the file behind @vseg (an mmap'd one: inode_xp set) that page @vpn shows: its byte
+ * offset in the file in *@offset and how many bytes of the page the file has now in *@bytes (the
+ * rest reads as zeros). ENXIO if the page lies wholly beyond the end of the file (SIGBUS).
+ */
+error_t vmm_file_page(const vseg_t *vseg, vpn_t vpn, uint64_t *offset, size_t *bytes);
+
+/* The mapper page for @vpn of the FILE vseg @vseg, held (one hold per PTE of a reference GPT).
+ * [out] ppn. ENXIO beyond the end of the file, ENOMEM, EFBIG. */
+error_t vmm_file_hold_page(const vseg_t *vseg, vpn_t vpn, ppn_t *ppn);
+
+/* One more hold on the mapper page of frame @ppn, held already (fork copies a FILE PTE). */
+void vmm_file_hold_again(ppn_t ppn);
+
+/* The reference vseg @vseg takes / drops its reference on its file's inode (no-op without). */
+void vmm_vseg_hold_file(const vseg_t *vseg);
+void vmm_vseg_drop_file(const vseg_t *vseg);
+
+/*
+ * A new anonymous inode of @size bytes whose pages live in cluster @cxy, for a shared anonymous
+ * mapping; [out] inode_xp with one reference. ENOMEM.
+ */
+error_t vmm_file_create_anon(cxy_t cxy, uint64_t size, xptr_t *inode_xp);
+
 /*
  * Fork (vmm_fork.c). Build the address space of a child whose reference VMM is @child (local, new,
  * empty, seen by nobody else) from the parent's reference VMM @parent_xp, which may be in another
@@ -198,21 +225,46 @@ void vmm_rpc_invalidate(xptr_t desc_xp);   /* in a copy: forget a range, flush t
 void vmm_rpc_fork(xptr_t desc_xp);         /* in the parent's reference: vmm_fork's work    */
 
 /*
- * Unmap every page of @vseg from this copy's GPT. The frames this copy owns are freed at once
- * with @doomed_xp XPTR_NULL (nothing else can reach them: the VMM is going); otherwise they are
- * queued on the xlist @doomed_xp (through page_t.list), to be freed with vmm_free_doomed() once the
- * other copies forgot them and the TLBs were flushed: until then a core may still write to them.
+ * What an address-space change unmapped, kept until no GPT copy and no TLB can reach it: frames to
+ * free (linked through page_t.list: a frame is unmapped by one change only) and mapper pages whose
+ * hold to drop (a page of a file may be unmapped by several changes at once: small nodes of the
+ * local cluster link them). Local to the change's cluster.
+ */
+typedef struct vmm_doomed_s {
+	xlist_entry_t frames;
+	xlist_entry_t held;
+} vmm_doomed_t;
+
+void vmm_doomed_init(vmm_doomed_t *doomed);
+
+/*
+ * Unmap every page of @vseg from this copy's GPT. The frames this copy owns are freed (and the
+ * mapper pages of a FILE vseg it holds released) at once with @doomed_xp XPTR_NULL (nothing else
+ * can reach them: the VMM is going); otherwise they are queued on the vmm_doomed_t @doomed_xp, to
+ * be given back with vmm_free_doomed() once the other copies forgot them and the TLBs were flushed:
+ * until then a core may still write to them.
  */
 void vmm_unmap_vseg(vmm_t *vmm, const vseg_t *vseg, xptr_t doomed_xp);
 
 /*
- * Give back to their PPMs the frames queued on the list @doomed_xp by vmm_unmap_vseg (or
- * vmm_doom_frame), once no GPT copy and no TLB can reach them any more.
+ * Give back what vmm_unmap_vseg, vmm_doom_frame and vmm_doom_held queued on the vmm_doomed_t
+ * @doomed_xp (local), once no GPT copy and no TLB can reach it any more.
  */
 void vmm_free_doomed(xptr_t doomed_xp);
 
-/* Queue the frame @ppn on the list @doomed_xp (XPTR_NULL: free it at once). */
+/* Queue the frame @ppn on @doomed_xp (XPTR_NULL: free it at once); a frame shared by a fork only
+ * loses a sharer. */
 void vmm_doom_frame(ppn_t ppn, xptr_t doomed_xp);
+
+/* Queue the release of the hold on the mapper page of frame @ppn (XPTR_NULL: at once). */
+void vmm_doom_held(ppn_t ppn, xptr_t doomed_xp);
+
+/*
+ * How many address spaces map the frame @ppn now, for statistics ("shared" pages): a frame of a
+ * mapper counts its holders (each mapping PTE of a reference GPT holds it), another frame the
+ * processes sharing it after forks (forks + 1). 0 for a frame nobody maps. A snapshot.
+ */
+uint32_t vmm_frame_share_count(ppn_t ppn);
 
 /* Give the mapped PTEs of @vseg the attributes of its current flags (reference GPT, local). */
 void vmm_update_vseg_ptes(vmm_t *vmm, const vseg_t *vseg);
@@ -234,13 +286,47 @@ int64_t vmm_brk(vmm_t *vmm, vaddr_t wanted);
 #define VMM_MAP_POPULATE  0x4u
 int64_t vmm_mmap_anon(vmm_t *vmm, vaddr_t hint, uint64_t len, uint32_t prot, uint32_t how,
 		      cxy_t remote);
+/*
+ * A mapping of @len bytes of the file @inode_xp from byte @offset (page aligned), whose reference
+ * it takes over (dropped on failure): with VMM_MAP_SHARED a FILE vseg mapping the file's page cache
+ * (writes reach the file), otherwise a private ANON vseg whose pages start as copies of the file's.
+ * VMM_MAP_RO_FILE: the file is not open for writing (mprotect PROT_WRITE then EACCES). @how's other
+ * bits as for vmm_mmap_anon.
+ */
+#define VMM_MAP_SHARED    0x8u
+#define VMM_MAP_RO_FILE   0x10u
+#define VMM_MAP_GROWSDOWN 0x20u
+int64_t vmm_mmap_file(vmm_t *vmm, vaddr_t hint, uint64_t len, uint32_t prot, uint32_t how,
+		      xptr_t inode_xp, uint64_t offset);
+/*
+ * mremap: Linux's semantics and errors. @flags: VMM_MREMAP_MAYMOVE, VMM_MREMAP_FIXED (with
+ * MAYMOVE; the result at @new_addr, replacing what is there). Pages move with their frames.
+ */
+#define VMM_MREMAP_MAYMOVE 1u
+#define VMM_MREMAP_FIXED   2u
+#define VMM_MREMAP_DONTUNMAP 4u
+/*
+ * MAP_GROWSDOWN: if @addr lies below a GROWSDOWN vseg, within 8 MiB of its end, with 256 pages
+ * free below the new start (Linux's stack_guard_gap), the vseg grows down to @addr's page.
+ * 0, or -EFAULT (nothing grew). vmm_fault_grow_down (sys_mem.c) runs it for the calling thread
+ * in its reference cluster, from a page fault that found no vseg.
+ */
+int64_t vmm_grow_down(vmm_t *vmm, vaddr_t addr);
+error_t vmm_fault_grow_down(vaddr_t addr);
+int64_t vmm_mremap(vmm_t *vmm, vaddr_t old_addr, uint64_t old_len, uint64_t new_len,
+		   uint32_t flags, vaddr_t new_addr);
 int64_t vmm_munmap(vmm_t *vmm, vaddr_t addr, uint64_t len);
 int64_t vmm_mprotect(vmm_t *vmm, vaddr_t addr, uint64_t len, uint32_t prot);
-/* MADV_DONTNEED frees the pages (they read as new next time); NORMAL, RANDOM, SEQUENTIAL and
- * WILLNEED are accepted; any other advice is EINVAL. */
+/* madvise with Linux's answers: DONTNEED (and FREE, DONTNEED_LOCKED) unmap the pages (private
+ * ones read zero or the file again, shared ones keep their contents); DONTFORK/DOFORK and
+ * WIPEONFORK/KEEPONFORK mark the range for fork; POPULATE_READ/WRITE fault it in; NORMAL, RANDOM,
+ * SEQUENTIAL, WILLNEED, DONTDUMP, DODUMP, COLD, PAGEOUT are accepted hints; REMOVE is EACCES
+ * (private) or EOPNOTSUPP (the RAM file system cannot punch holes); anything else EINVAL (as a
+ * Linux without KSM and transparent huge pages). docs/vmm.md. */
 int64_t vmm_madvise(vmm_t *vmm, vaddr_t addr, uint64_t len, uint32_t advice);
 /* msync: EINVAL (unaligned @addr, unknown flags, MS_ASYNC with MS_SYNC), ENOMEM (a hole in the
- * range); 0 otherwise (anonymous mappings have nothing to write back). */
+ * range); 0 otherwise (anonymous mappings have nothing to write back, and a shared file
+ * mapping's pages are the page cache itself, which is the file on the RAM file system). */
 int64_t vmm_msync(vmm_t *vmm, vaddr_t addr, uint64_t len, uint32_t flags);
 
 /*

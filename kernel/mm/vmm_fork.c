@@ -182,6 +182,8 @@ static error_t share_vseg(vmm_t *parent, const vseg_t *vseg, xptr_t child_gpt_xp
 		}
 		error = hal_gpt_pte_copy(child_gpt_xp, vpn, gpt_xp, vpn, shared, &copied, &mapped);
 		if (error || !shared) {
+			if (!error) /* the child's PTE holds the mapper page too (until it unmaps it) */
+				vmm_file_hold_again(ppn);
 			hal_gpt_unlock_pte(gpt_xp, vpn);
 			if (error)
 				return error;
@@ -209,7 +211,7 @@ static void mark_copy(xptr_t vmm_xp, void *arg)
 		uint32_t flags = hal_remote_l32(v + offsetof(vseg_t, flags));
 
 		if (type == VSEG_TYPE_CODE || type == VSEG_TYPE_FILE || type == VSEG_TYPE_TRAMP ||
-		    (flags & VSEG_PRIVATE))
+		    (flags & (VSEG_PRIVATE | VSEG_WIPEONFORK)))
 			continue;
 		hal_gpt_set_cow(gpt_xp, hal_remote_l64(v + offsetof(vseg_t, vpn_base)),
 				hal_remote_l64(v + offsetof(vseg_t, vpn_size)));
@@ -233,11 +235,16 @@ static void fork_in_parent(vmm_t *parent, fork_job_t *job)
 	if (max && !job->vsegs)
 		error = ENOMEM;
 	for (vseg = vsl_first(&parent->vsl); vseg && !error; vseg = vsl_next(vseg)) {
+		if (vseg->flags & VSEG_DONTFORK) /* madvise(MADV_DONTFORK): not the child's */
+			continue;
 		hal_remote_memcpy(XPTR(child_cxy, &job->vsegs[n]), XPTR(local_cxy, vseg),
 				  sizeof(*vseg));
 		n++;
-		/* CODE is replicated, the trampoline page is the kernel's: the child maps its own */
-		if (vseg->type != VSEG_TYPE_CODE && vseg->type != VSEG_TYPE_TRAMP)
+		vmm_vseg_hold_file(vseg); /* the child's vseg holds the file too */
+		/* CODE is replicated, the trampoline page is the kernel's: the child maps its own;
+		 * MADV_WIPEONFORK: the child's pages start empty (zero) */
+		if (vseg->type != VSEG_TYPE_CODE && vseg->type != VSEG_TYPE_TRAMP &&
+		    !(vseg->flags & VSEG_WIPEONFORK))
 			error = share_vseg(parent, vseg, child_gpt_xp);
 	}
 	job->vsegs_nr = n;
@@ -302,6 +309,7 @@ error_t vmm_fork(vmm_t *child, xptr_t parent_xp)
 		error = error ? error : ENOMEM;
 		memset(&job.vsegs[i].node, 0, sizeof(job.vsegs[i].node));
 		vmm_unmap_vseg(child, &job.vsegs[i], XPTR_NULL);
+		vmm_vseg_drop_file(&job.vsegs[i]);
 	}
 	kmem_free(job.vsegs);
 	return job.error ? job.error : error;

@@ -34,9 +34,12 @@ static const vseg_rule_t vseg_rules[VSEG_TYPES_NR] = {
 	[VSEG_TYPE_DATA]   = { "DATA", VSEG_USER, U_RWX | VSEG_DISTRIB, FILE_OPTIONAL, true },
 	[VSEG_TYPE_STACK]  = { "STACK", VSEG_USER | VSEG_READ | VSEG_WRITE,
 			       VSEG_USER | VSEG_READ | VSEG_WRITE | VSEG_PRIVATE, FILE_REFUSED, true },
-	[VSEG_TYPE_ANON]   = { "ANON", VSEG_USER, U_RWX, FILE_REFUSED, true },
-	[VSEG_TYPE_FILE]   = { "FILE", VSEG_USER, U_RWX, FILE_REQUIRED, true },
-	[VSEG_TYPE_REMOTE] = { "REMOTE", VSEG_USER, U_RWX, FILE_REFUSED, true },
+	[VSEG_TYPE_ANON]   = { "ANON", VSEG_USER, U_RWX | VSEG_GROWSDOWN | VSEG_DONTFORK |
+			       VSEG_WIPEONFORK, FILE_OPTIONAL, true },
+	[VSEG_TYPE_FILE]   = { "FILE", VSEG_USER, U_RWX | VSEG_RO_FILE | VSEG_DONTFORK,
+			       FILE_REQUIRED, true },
+	[VSEG_TYPE_REMOTE] = { "REMOTE", VSEG_USER, U_RWX | VSEG_DONTFORK | VSEG_WIPEONFORK,
+			       FILE_REFUSED, true },
 	[VSEG_TYPE_KCODE]  = { "KCODE", 0, VSEG_READ | VSEG_EXEC | VSEG_PRIVATE, FILE_REFUSED, false },
 	[VSEG_TYPE_KDATA]  = { "KDATA", 0, VSEG_READ | VSEG_WRITE | VSEG_PRIVATE, FILE_REFUSED, false },
 	[VSEG_TYPE_KDEV]   = { "KDEV", 0, VSEG_READ | VSEG_WRITE, FILE_REFUSED, false },
@@ -120,6 +123,7 @@ error_t vseg_init(vseg_t *vseg, vseg_type_t type, vaddr_t min, vaddr_t max, uint
 	vseg->mapper_xp   = file ? file->mapper_xp : XPTR_NULL;
 	vseg->file_offset = file ? file->offset : 0;
 	vseg->file_size   = file ? file->size : 0;
+	vseg->inode_xp    = file ? file->inode_xp : XPTR_NULL;
 	vseg->cxy         = cxy;
 	return 0;
 }

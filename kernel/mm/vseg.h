@@ -10,9 +10,11 @@
  *   DATA    public                            spread over clusters by vpn if        file part from the
  *                                             VSEG_DISTRIB, else the faulting one   mapper, rest zero
  *   STACK   public, or private by policy      the faulting (thread's) cluster       zero
- *   ANON    public                            first touch: the faulting cluster;    zero
- *                                             creator policy: vseg->cxy
- *   FILE    public                            none: the mapper's page itself        the file
+ *   ANON    public                            first touch: the faulting cluster;    zero, or the file's
+ *                                             creator policy: vseg->cxy             bytes (MAP_PRIVATE
+ *                                                                                   of a file)
+ *   FILE    public (MAP_SHARED)               none: the mapper's page itself        the file (or a new
+ *                                                                                   anonymous inode)
  *   REMOTE  public                            vseg->cxy, named by the user          zero
  *   TRAMP   private, read+exec                 the faulting cluster's trampoline    rt_sigreturn's code
  *                                             page (kernel's, never freed)         (vmm_query.h)
@@ -37,8 +39,8 @@ typedef enum vseg_type_e {
 	VSEG_TYPE_CODE = 0, /* read-only file segment (text, rodata), replicated per cluster     */
 	VSEG_TYPE_DATA,     /* writable ELF segment: file part then zero (bss)                  */
 	VSEG_TYPE_STACK,    /* a thread's stack (a slot of the STACK zone, guard page excluded)  */
-	VSEG_TYPE_ANON,     /* anonymous memory: heap (brk), private anonymous mmap              */
-	VSEG_TYPE_FILE,     /* shared file mapping: the PTEs point at the mapper's pages          */
+	VSEG_TYPE_ANON,     /* private memory: heap (brk), private mmap (anonymous, or of a file) */
+	VSEG_TYPE_FILE,     /* shared mapping (MAP_SHARED): the PTEs point at the mapper's pages */
 	VSEG_TYPE_REMOTE,   /* anonymous memory in a cluster named by the user                   */
 	VSEG_TYPE_KCODE,    /* kernel code                                                       */
 	VSEG_TYPE_KDATA,    /* kernel data                                                       */
@@ -54,17 +56,23 @@ typedef enum vseg_type_e {
 #define VSEG_EXEC    0x08u /* executable                                                         */
 #define VSEG_PRIVATE 0x10u /* mapped only in the faulting cluster's GPT (CODE; STACK by policy)  */
 #define VSEG_DISTRIB 0x20u /* DATA only: frames distributed over clusters by vpn                */
-#define VSEG_FLAGS_ALL 0x3fu
+#define VSEG_RO_FILE 0x40u /* FILE only: the file was not open for writing (mprotect: EACCES)  */
+#define VSEG_GROWSDOWN 0x80u /* ANON only: MAP_GROWSDOWN, a fault just below grows it downward */
+#define VSEG_DONTFORK 0x100u /* madvise(MADV_DONTFORK): a fork's child does not get the range   */
+#define VSEG_WIPEONFORK 0x200u /* madvise(MADV_WIPEONFORK): a fork's child gets it empty (zero) */
+#define VSEG_FLAGS_ALL 0x3ffu
 
 /* vseg_placement's answer for a vseg whose pages have no frame of their own (kernel types). */
 #define VSEG_PLACEMENT_NONE ((cxy_t)0xffff)
 
-/* The file behind a CODE, DATA or FILE vseg, as given to vseg_init. */
+/* The file behind a CODE, DATA, FILE (or ANON: a private file mapping) vseg, as given to vseg_init. */
 typedef struct vseg_file_s {
 	xptr_t   mapper_xp; /* the file's mapper (page cache); opaque here, never XPTR_NULL       */
 	uint64_t offset;    /* offset in the file of the byte at vseg min; page aligned           */
 	uint64_t size;      /* bytes of the vseg that come from the file (<= max - min); the rest */
 			    /* of the vseg reads as zero                                          */
+	xptr_t   inode_xp;  /* mmap: the file's inode (its size bounds the mapping: SIGBUS beyond);
+			       XPTR_NULL for exec's CODE and DATA (the process holds the file)    */
 } vseg_file_t;
 
 /*
@@ -83,6 +91,8 @@ typedef struct vseg_s {
 	xptr_t      mapper_xp;   /* [V] CODE/DATA/FILE: the file's mapper; XPTR_NULL otherwise     */
 	uint64_t    file_offset; /* [V] offset in the file of min (page aligned); 0 without file  */
 	uint64_t    file_size;   /* [V] bytes from the file from min on; 0 without file           */
+	xptr_t      inode_xp;    /* [V] mmap of a file: its inode; the *reference's* vseg holds a
+	                            reference on it (vmm_vseg_hold_file), a copy's does not        */
 	cxy_t       cxy;         /* [V] REMOTE: the named cluster; ANON: the creator's cluster     */
 } vseg_t;
 
@@ -102,8 +112,8 @@ uint32_t vseg_cluster_count(cxy_t cxy);
  * Fill @vseg as a vseg of @type over [@min, @max) with @flags. @vseg is in no VSL: it comes from
  * vseg_alloc, was removed from its VSL, or was zeroed by the caller (node.height 0, asserted).
  * @cxy is the named cluster of a REMOTE vseg and the creator's cluster of an ANON vseg (ignored by
- * other types, but kept). @file is the file behind a CODE, FILE (required) or DATA (optional)
- * vseg, NULL for other types.
+ * other types, but kept). @file is the file behind a CODE, FILE (required), DATA or ANON
+ * (optional) vseg, NULL for other types. No reference on the file's inode is taken here.
  * Returns 0, or EINVAL with @vseg unchanged if: min or max is not page aligned, min >= max; a user
  * type is not inside [CONFIG_VMM_USER_MIN, CONFIG_VMM_USER_END) or a kernel type is not above it;
  * the flags do not fit the type (table in vseg.c); @cxy >= CONFIG_MAX_CLUSTERS; @file is missing,

@@ -1,6 +1,8 @@
 /*
- * sys_mem.c - brk, mmap, munmap, mprotect: run in the reference cluster of the calling process
- * (directly when the thread is there, through the VMM_OP RPC otherwise).
+ * sys_mem.c - brk, mmap, mremap, munmap, mprotect, madvise, msync: run in the reference cluster of
+ * the calling process (directly when the thread is there, through the VMM_OP RPC otherwise). The
+ * file of a file mapping is looked up here, in the caller's cluster, and its inode handed over
+ * with a reference.
  */
 #include <fs/vfs.h>
 #include <hal_remote.h>
@@ -8,6 +10,7 @@
 #include <kern/process.h>
 #include <kern/rpc.h>
 #include <kern/thread.h>
+#include <fs/vfs.h>
 #include <libk/errno.h>
 #include <mm/vmm.h>
 #include <syscalls/syscall.h>
@@ -17,6 +20,11 @@
 #define MAP_TYPE      0x0f
 #define MAP_FIXED     0x10
 #define MAP_ANONYMOUS 0x20
+#define MAP_GROWSDOWN 0x0100
+#define MAP_DENYWRITE 0x0800   /* ignored, as Linux does */
+#define MAP_EXECUTABLE 0x1000  /* ignored, as Linux does */
+#define MAP_LOCKED    0x2000   /* accepted: nothing is ever paged out */
+#define MAP_SHARED_VALIDATE 0x03
 #define MAP_NORESERVE 0x4000   /* accepted: memory is never reserved ahead */
 #define MAP_POPULATE  0x8000
 #define MAP_STACK     0x20000  /* accepted: a hint Linux ignores too */
@@ -27,7 +35,8 @@
 
 #define OP_ARGS 5
 
-enum { OP_BRK, OP_MMAP_ANON, OP_MUNMAP, OP_MPROTECT, OP_MADVISE, OP_MSYNC };
+enum { OP_BRK, OP_MMAP_ANON, OP_MUNMAP, OP_MPROTECT, OP_MADVISE, OP_MSYNC, OP_MMAP_FILE,
+       OP_MREMAP, OP_GROW_DOWN };
 
 /* Run operation @op on the reference VMM @vmm (local). */
 static int64_t run_op(vmm_t *vmm, uint64_t op, const uint64_t a[OP_ARGS])
@@ -45,6 +54,13 @@ static int64_t run_op(vmm_t *vmm, uint64_t op, const uint64_t a[OP_ARGS])
 		return vmm_madvise(vmm, a[0], a[1], (uint32_t)a[2]);
 	case OP_MSYNC:
 		return vmm_msync(vmm, a[0], a[1], (uint32_t)a[2]);
+	case OP_MMAP_FILE: /* a[2]: prot | how << 16 */
+		return vmm_mmap_file(vmm, a[0], a[1], (uint32_t)a[2] & 0xffff, (uint32_t)(a[2] >> 16),
+				     (xptr_t)a[3], a[4]);
+	case OP_GROW_DOWN:
+		return vmm_grow_down(vmm, a[0]);
+	case OP_MREMAP:
+		return vmm_mremap(vmm, a[0], a[1], a[2], (uint32_t)a[3], a[4]);
 	default:
 		return -ENOSYS;
 	}
@@ -87,6 +103,11 @@ static int64_t vm_op(uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_
 	return (int64_t)desc.args[0];
 }
 
+error_t vmm_fault_grow_down(vaddr_t addr)
+{
+	return vm_op(OP_GROW_DOWN, addr, 0, 0, 0, 0) == 0 ? 0 : EFAULT;
+}
+
 int64_t sys_brk(const uint64_t args[6])
 {
 	return vm_op(OP_BRK, args[0], 0, 0, 0, 0);
@@ -103,26 +124,68 @@ static bool fd_is_open(int fd)
 	return true;
 }
 
+/*
+ * The file of an fd for mmap: [out] inode_xp with a reference, and whether it may be written.
+ * Linux's answers: EBADF (no such fd), EACCES (not open for reading; MAP_SHARED with PROT_WRITE on
+ * a file not open for writing), ENODEV (not a regular file: a pipe, a device, a directory).
+ */
+static error_t mmap_file_of(int64_t fd, bool shared_write, xptr_t *inode_xp, bool *writable)
+{
+	thread_t *self = thread_current();
+	xptr_t file_xp, inode_xp_;
+	uint32_t mode;
+	error_t error;
+
+	if (!self->process)
+		return ENOMEM; /* a bare user thread has no address space manager */
+	if (fd < 0 || fd > 0x7fffffff)
+		return EBADF;
+	error = fd_get(self->process->ref_xp, (int)fd, &file_xp);
+	if (error)
+		return error;
+	inode_xp_ = vfs_file_inode(file_xp);
+	mode = vfs_file_flags(file_xp) & O_ACCMODE;
+	if (inode_xp_ == XPTR_NULL || !vfs_inode_is_reg(inode_xp_))
+		error = ENODEV;
+	else if (mode == O_WRONLY || (shared_write && mode != O_RDWR))
+		error = EACCES;
+	if (!error) {
+		vfs_inode_get(inode_xp_);
+		*inode_xp = inode_xp_;
+		*writable = mode == O_RDWR;
+	}
+	vfs_close(file_xp);
+	return error;
+}
+
 int64_t sys_mmap(const uint64_t args[6])
 {
 	uint64_t addr = args[0], len = args[1], prot = args[2], flags = args[3], off = args[5];
 	uint64_t type = flags & MAP_TYPE;
 	cxy_t remote = VMM_NO_REMOTE;
 	uint32_t how;
+	xptr_t inode_xp;
+	bool writable;
+	error_t error;
 
 	/* Linux's order: the offset (riscv's mmap), the fd of a file mapping, then the rest */
 	if (off & (CONFIG_PAGE_SIZE - 1))
 		return -EINVAL;
 	if (!(flags & MAP_ANONYMOUS) && !fd_is_open((int)args[4]))
 		return -EBADF;
+	/* MAP_SHARED, refusing flags it does not know: for files only (Linux's do_mmap: an
+	 * anonymous mapping is MAP_SHARED or MAP_PRIVATE, anything else EINVAL) */
+	if (type == MAP_SHARED_VALIDATE && !(flags & MAP_ANONYMOUS)) {
+		if (flags & ~(uint64_t)(MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN |
+					MAP_DENYWRITE | MAP_EXECUTABLE | MAP_LOCKED | MAP_NORESERVE |
+					MAP_POPULATE | MAP_STACK | MAP_FIXED_NOREPLACE | MAP_REMOTE))
+			return -EOPNOTSUPP;
+		type = MAP_SHARED;
+	}
 	if (len == 0 || (type != MAP_PRIVATE && type != MAP_SHARED))
 		return -EINVAL;
-	if (!(flags & MAP_ANONYMOUS))
-		return -ENODEV; /* file mappings come with the full mmap family */
-	if (type == MAP_SHARED)
-		return -EINVAL; /* shared memory comes with the full mmap family (MAP_SHARED) */
 	if (flags & MAP_REMOTE) { /* ALMOS-MKH: the frames all in the cluster given as the fd */
-		if ((int64_t)args[4] < 0 || args[4] >= cluster_count())
+		if (!(flags & MAP_ANONYMOUS) || (int64_t)args[4] < 0 || args[4] >= cluster_count())
 			return -EINVAL;
 		remote = (cxy_t)args[4];
 	}
@@ -131,7 +194,28 @@ int64_t sys_mmap(const uint64_t args[6])
 					    : 0;
 	if (flags & MAP_POPULATE)
 		how |= VMM_MAP_POPULATE;
-	return vm_op(OP_MMAP_ANON, addr, len, prot, how, remote);
+	if (type == MAP_SHARED)
+		how |= VMM_MAP_SHARED;
+	if (flags & MAP_GROWSDOWN) {
+		if (type == MAP_SHARED || !(flags & MAP_ANONYMOUS) || remote != VMM_NO_REMOTE)
+			return -EINVAL; /* a growing stack of private anonymous memory only */
+		how |= VMM_MAP_GROWSDOWN;
+	}
+	if (flags & MAP_ANONYMOUS)
+		return vm_op(OP_MMAP_ANON, addr, len, prot, how, remote);
+	error = mmap_file_of((int64_t)args[4], type == MAP_SHARED && (prot & 0x2), &inode_xp,
+			     &writable);
+	if (error)
+		return -(int64_t)error;
+	if (type == MAP_SHARED && !writable)
+		how |= VMM_MAP_RO_FILE;
+	/* the operation takes the inode's reference over, on failure too */
+	return vm_op(OP_MMAP_FILE, addr, len, (prot & 0xffff) | (uint64_t)how << 16, inode_xp, off);
+}
+
+int64_t sys_mremap(const uint64_t args[6])
+{
+	return vm_op(OP_MREMAP, args[0], args[1], args[2], args[3], args[4]);
 }
 
 int64_t sys_munmap(const uint64_t args[6])

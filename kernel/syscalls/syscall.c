@@ -35,7 +35,7 @@ static const syscall_fn_t syscall_table[SYSCALLS_NR] = {
 	[SYS_GETUID] = sys_getuid,           [SYS_GETEUID] = sys_getuid,
 	[SYS_GETGID] = sys_getuid,           [SYS_GETEGID] = sys_getuid,
 	[SYS_GETTID] = sys_gettid,           [SYS_BRK] = sys_brk,
-	[SYS_MUNMAP] = sys_munmap,           [SYS_MMAP] = sys_mmap,
+	[SYS_MUNMAP] = sys_munmap, [SYS_MREMAP] = sys_mremap,           [SYS_MMAP] = sys_mmap,
 	[SYS_MPROTECT] = sys_mprotect,       [SYS_PRLIMIT64] = sys_prlimit64,
 	[SYS_GETRANDOM] = sys_getrandom,     [SYS_REBOOT] = sys_reboot,
 	[SYS_SYNC] = sys_sync,               [SYS_FUTEX] = sys_futex,

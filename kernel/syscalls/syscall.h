@@ -56,6 +56,7 @@
 #define SYS_GETTID          178
 #define SYS_BRK             214
 #define SYS_MUNMAP          215
+#define SYS_MREMAP          216
 #define SYS_MMAP            222
 #define SYS_MPROTECT        226
 #define SYS_PRLIMIT64       261
@@ -95,7 +96,7 @@ SYSCALL(getdents64); SYSCALL(lseek); SYSCALL(read); SYSCALL(write); SYSCALL(read
 SYSCALL(pread64); SYSCALL(pwrite64); SYSCALL(readlinkat); SYSCALL(newfstatat); SYSCALL(fstat);
 SYSCALL(exit); SYSCALL(set_tid_address); SYSCALL(set_robust_list); SYSCALL(nanosleep);
 SYSCALL(clock_gettime); SYSCALL(clock_nanosleep); SYSCALL(sched_yield); SYSCALL(uname);
-SYSCALL(getpid); SYSCALL(getppid); SYSCALL(getuid); SYSCALL(gettid); SYSCALL(brk); SYSCALL(munmap);
+SYSCALL(getpid); SYSCALL(getppid); SYSCALL(getuid); SYSCALL(gettid); SYSCALL(brk); SYSCALL(munmap); SYSCALL(mremap);
 SYSCALL(mmap); SYSCALL(mprotect); SYSCALL(prlimit64); SYSCALL(getrandom); SYSCALL(reboot);
 SYSCALL(sync); SYSCALL(madvise); SYSCALL(futex); SYSCALL(clone); SYSCALL(exit_group);
 SYSCALL(rt_sigaction); SYSCALL(rt_sigprocmask); SYSCALL(rt_sigpending); SYSCALL(tgkill);

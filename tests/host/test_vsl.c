@@ -357,7 +357,7 @@ HT_TEST(vseg_init_validates_range_flags_and_file)
 	HT_CHECK(INIT(ANON, A(0), A(1), VSEG_USER | VSEG_WRITE, 0, NULL) == EINVAL);            /* W without R */
 	HT_CHECK(INIT(ANON, A(0), A(1), URW | VSEG_PRIVATE, 0, NULL) == EINVAL);                /* public type */
 	HT_CHECK(INIT(ANON, A(0), A(1), URW | VSEG_DISTRIB, 0, NULL) == EINVAL);
-	HT_CHECK(INIT(ANON, A(0), A(1), URW | 0x100, 0, NULL) == EINVAL);                      /* unknown bit */
+	HT_CHECK(INIT(ANON, A(0), A(1), URW | 0x400, 0, NULL) == EINVAL);                      /* unknown bit */
 	HT_CHECK(INIT(ANON, A(0), A(1), VSEG_USER, 0, NULL) == 0);                            /* PROT_NONE  */
 	HT_CHECK(INIT(CODE, A(0), A(2), VSEG_USER | VSEG_READ | VSEG_EXEC, 0, &f) == EINVAL);   /* not PRIVATE */
 	HT_CHECK(INIT(CODE, A(0), A(2), URW | VSEG_PRIVATE, 0, &f) == EINVAL);                  /* writable   */
@@ -378,7 +378,9 @@ HT_TEST(vseg_init_validates_range_flags_and_file)
 	HT_CHECK(INIT(FILE, A(0), A(2), URW, 0, &f_unaligned) == EINVAL);
 	HT_CHECK(INIT(FILE, A(0), A(2), URW, 0, &f_big) == EINVAL);
 	HT_CHECK(INIT(FILE, A(0), A(2), URW, 0, &f_nomapper) == EINVAL);
-	HT_CHECK(INIT(ANON, A(0), A(2), URW, 0, &f) == EINVAL);
+	HT_CHECK(INIT(REMOTE, A(0), A(2), URW, 0, &f) == EINVAL);
+	HT_CHECK(INIT(ANON, A(0), A(2), URW, 0, &f) == 0); /* a private file mapping */
+	memset(&v, 0, sizeof(v));
 	HT_CHECK(INIT(STACK, A(0), A(2), URW, 0, &f) == EINVAL);
 	HT_CHECK(INIT(REMOTE, A(0), A(2), URW, 0, &f) == EINVAL);
 	HT_CHECK(vseg_init(&v, VSEG_TYPES_NR, A(0), A(1), URW, 0, NULL) == EINVAL);
