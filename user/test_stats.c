@@ -105,6 +105,15 @@ static void test_self(void)
 	ktap_ok(region_at(ALMOS_PID_SELF, (void *)test_self, &r) && r.type == ALMOS_REGION_CODE &&
 		r.prot == 5 && r.mapped_pages > 0 && !r.shared, "code_region_of_the_program");
 
+	/* shared memory: a shared region, its frames counted shared */
+	char *sh = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	for (int i = 0; sh != MAP_FAILED && i < 4; i++)
+		sh[i * PAGE] = 1;
+	ktap_ok(sh != MAP_FAILED && region_at(ALMOS_PID_SELF, sh, &r) && r.shared &&
+		r.mapped_pages == 4 && r.shared_pages == 4 && r.cow_pages == 0,
+		"shared_mapping_pages_counted_shared");
+	munmap(sh, 4 * PAGE);
+
 	/* a too small buffer: the count, and only max entries written */
 	struct almos_region two[3];
 	memset(two, 0xa5, sizeof(two));
@@ -218,7 +227,7 @@ int main(void)
 {
 	struct memcheck quiet, base, now;
 
-	ktap_plan(30);
+	ktap_plan(31);
 	if (get_config(&clusters, &cores) != 0)
 		return 1;
 	memcheck_snapshot(&quiet);
