@@ -18,6 +18,9 @@
  * waking it. Under it: wait queues, the UART ring, the console output (echo). Never under it: a
  * user copy (may fault) or a walk over the process tables (pgrp.h, class process_state).
  *
+ * Pollers (vfs_poll.c) are told of new input and of termios changes under the lock
+ * (vfs_poll_notify; LOCK_POLL ranks after LOCK_TTY).
+ *
  * Readers take turns (console.reading): one reader at a time takes bytes, so a canonical line is
  * never split between two readers. Waits for input or for the turn are interruptible: a signal
  * ends them with -ERESTARTSYS (EINTR, or a restart under SA_RESTART), as Linux's n_tty.
@@ -134,8 +137,10 @@ static void tty_thread_main(void *arg)
 			}
 		}
 		echo_flush();
-		if (wake)
+		if (wake) {
 			waitq_wake_all(CON_XP(rd_wq));
+			vfs_poll_notify();
+		}
 		waitq_wait(CON_XP(rx_wq), LOCK); /* released while queued, held again on return */
 	}
 }
@@ -372,6 +377,22 @@ int64_t console_dev_read(xptr_t file_xp, vfs_buf_t buf, size_t count)
 	return n;
 }
 
+/* poll: input a read would take now without waiting (as Linux's n_tty_poll: canonical mode, a
+ * complete line; raw mode, a byte); output never waits. */
+uint32_t console_dev_poll(xptr_t file_xp)
+{
+	tty_ldisc_t ld;
+	uint32_t mask = POLLOUT | POLLWRNORM;
+
+	(void)file_xp;
+	remote_busylock_acquire(LOCK);
+	ld_load(&ld);
+	if (tty_readable(&ld, 1))
+		mask |= POLLIN | POLLRDNORM;
+	remote_busylock_release(LOCK);
+	return mask;
+}
+
 /* ---- write ---- */
 
 /* Output processing (OPOST/ONLCR) as the termios says, then the console, in pieces that log
@@ -432,6 +453,7 @@ static int64_t set_termios(uintptr_t arg, bool flush)
 	tty_set_termios(&ld, &t);
 	ld_store(&ld);
 	waitq_wake_all(CON_XP(rd_wq)); /* what a reader waits for may have changed */
+	vfs_poll_notify();             /* and what a poller does */
 	remote_busylock_release(LOCK);
 	return 0;
 }

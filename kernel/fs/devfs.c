@@ -1,8 +1,8 @@
 /*
  * devfs.c - the device files of /dev: console, null, zero (vfs_private.h: vfs_dev_ops_t).
  *
- * A device inode names an entry of vfs_devices[]; read, write and ioctl of an open device file go
- * to its functions, without any inode lock held (a console read may wait for input for ever), and
+ * A device inode names an entry of vfs_devices[]; read, write, ioctl and poll of an open device
+ * file go to its functions (poll NULL: always ready, as /dev/null and /dev/zero), without any inode lock held (a console read may wait for input for ever), and
  * open to its open function after the file is made.
  *
  * /dev/null reads end of file and swallows writes, /dev/zero reads zeros; neither answers any
@@ -47,11 +47,11 @@ static int64_t zero_read(xptr_t file_xp, vfs_buf_t buf, size_t count)
 }
 
 const vfs_dev_ops_t vfs_devices[VFS_DEV_NR] = {
-	[VFS_DEV_NONE]    = { "none", 0, 0, false, null_read, swallow_write, NULL, NULL },
+	[VFS_DEV_NONE]    = { "none", 0, 0, false, null_read, swallow_write, NULL, NULL, NULL },
 	[VFS_DEV_CONSOLE] = { "console", 5, 1, false, console_dev_read, console_dev_write,
-			      console_dev_ioctl, console_dev_open },
-	[VFS_DEV_NULL]    = { "null", 1, 3, true, null_read, swallow_write, NULL, NULL },
-	[VFS_DEV_ZERO]    = { "zero", 1, 5, true, zero_read, swallow_write, NULL, NULL },
+			      console_dev_ioctl, console_dev_open, console_dev_poll },
+	[VFS_DEV_NULL]    = { "null", 1, 3, true, null_read, swallow_write, NULL, NULL, NULL },
+	[VFS_DEV_ZERO]    = { "zero", 1, 5, true, zero_read, swallow_write, NULL, NULL, NULL },
 };
 
 void devfs_init(xptr_t dev_xp)

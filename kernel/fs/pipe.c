@@ -24,6 +24,9 @@
  * vfs_close of the second file frees the inode, which frees the ring and the pipe_t, from whichever
  * cluster it runs in.
  *
+ * Poll: pipe_poll reads the counters under the lock; every read, write and release that changes
+ * them announces it (vfs_poll_notify, vfs_poll.c) with the lock held.
+ *
  * Lock legend of pipe_t: [I] set before the pipe is published; [L] lock.
  */
 #include <fs/pipe_ring.h>
@@ -161,7 +164,34 @@ void pipe_release(xptr_t file_xp)
 	/* writers learn there is no reader left (EPIPE), readers that there is no writer (EOF) */
 	waitq_wake_all(PF(pxp, rd_wq));
 	waitq_wake_all(PF(pxp, wr_wq));
+	vfs_poll_notify(); /* POLLHUP or POLLERR for pollers of the other end */
 	remote_busylock_release(PLOCK(pxp));
+}
+
+uint32_t pipe_poll(xptr_t file_xp)
+{
+	xptr_t pxp = file_pipe(file_xp);
+	bool reader = (hal_remote_l32(FF(file_xp, flags)) & O_ACCMODE) == O_RDONLY;
+	uint32_t mask = 0;
+	uint64_t rd, wr;
+
+	remote_busylock_acquire(PLOCK(pxp));
+	rd = hal_remote_l64(PF(pxp, rd));
+	wr = hal_remote_l64(PF(pxp, wr));
+	if (reader) {
+		if (pipe_ring_avail(rd, wr))
+			mask |= POLLIN | POLLRDNORM;
+		if (GET32(pxp, writers) == 0)
+			mask |= POLLHUP;
+	} else {
+		/* as Linux's pipe_poll, which wants a free page slot: a PIPE_BUF write would not wait */
+		if (pipe_ring_room(hal_remote_l64(PF(pxp, size)), rd, wr) >= PIPE_BUF)
+			mask |= POLLOUT | POLLWRNORM;
+		if (GET32(pxp, readers) == 0)
+			mask |= POLLERR;
+	}
+	remote_busylock_release(PLOCK(pxp));
+	return mask;
 }
 
 /* ---- bytes between the ring and a buffer ---- */
@@ -236,6 +266,8 @@ int64_t pipe_read(xptr_t file_xp, vfs_buf_t buf, size_t count)
 	SET32(pxp, rd_busy, 0);
 	waitq_wake_all(PF(pxp, wr_wq)); /* room */
 	waitq_wake_all(PF(pxp, rd_wq)); /* the readers' turn */
+	if (done)
+		vfs_poll_notify();      /* room for pollers of the write end */
 	remote_busylock_release(PLOCK(pxp));
 	return done ? (int64_t)done : -(int64_t)err;
 }
@@ -293,6 +325,8 @@ int64_t pipe_write(xptr_t file_xp, vfs_buf_t buf, size_t count)
 		SET32(pxp, wr_busy, 0);
 		waitq_wake_all(PF(pxp, rd_wq)); /* data */
 		waitq_wake_all(PF(pxp, wr_wq)); /* the writers' turn */
+		if (got)
+			vfs_poll_notify();      /* data for pollers of the read end */
 		done += got;
 	}
 	remote_busylock_release(PLOCK(pxp));

@@ -20,6 +20,7 @@ void vfs_init(void)
 	error_t err;
 
 	kassert(local_cxy == 0);
+	vfs_poll_init();
 	err = vfs_inode_create(VFS_DIR, 0755, XPTR_NULL, NULL, 0, VFS_DEV_NONE, NULL, &root_xp);
 	if (err)
 		panic("%s: no memory for the root directory", __func__);

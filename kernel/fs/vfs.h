@@ -56,6 +56,18 @@
 #define S_IFLNK  0120000
 #define S_IALLUGO 07777      /* permission bits, setuid/setgid/sticky included */
 
+/* poll events (asm-generic poll.h), spelled as glibc's so that both may be included */
+#define POLLIN		0x001
+#define POLLPRI		0x002
+#define POLLOUT		0x004
+#define POLLERR		0x008
+#define POLLHUP		0x010
+#define POLLNVAL	0x020
+#define POLLRDNORM	0x040
+#define POLLRDBAND	0x080
+#define POLLWRNORM	0x100
+#define POLLWRBAND	0x200
+
 /* Writes to a pipe of at most this many bytes are atomic (Linux's PIPE_BUF). */
 #define PIPE_BUF 4096
 
@@ -357,6 +369,35 @@ int64_t vfs_getdents64(xptr_t file_xp, uintptr_t ubuf, size_t count);
  * file, -ENOTTY. Returns 0 (FIONREAD and friends write their int to @arg) or -errno.
  */
 int64_t vfs_ioctl(xptr_t file_xp, uint32_t cmd, uintptr_t arg);
+
+/* ---- readiness (poll, select: vfs_poll.c, docs/poll.md) ---- */
+
+/*
+ * The POLL* events of the open file @file_xp now (a snapshot, any cluster): regular files,
+ * directories, /dev/null and /dev/zero are always readable and writable (POLLIN | POLLRDNORM |
+ * POLLOUT | POLLWRNORM, Linux's DEFAULT_POLLMASK); a pipe's read end POLLIN | POLLRDNORM with data,
+ * POLLHUP without a writer; its write end POLLOUT | POLLWRNORM with room for PIPE_BUF bytes (a
+ * write of PIPE_BUF bytes does not wait), POLLERR without a reader; the console POLLIN |
+ * POLLRDNORM when a read would not wait for input (canonical mode: a complete line; raw mode: a
+ * byte), always POLLOUT | POLLWRNORM. POLLERR and POLLHUP come whatever the caller asked.
+ */
+uint32_t vfs_poll(xptr_t file_xp);
+
+/*
+ * The machine-wide poll wait. Every change that may make a file ready (pipe read, write or close,
+ * console input, a terminal mode change) counts one event and wakes the pollers. A poller reads
+ * the count (vfs_poll_events), looks at its files, and if none is ready calls vfs_poll_wait with
+ * the count it read: it sleeps only if no event came since, so no change between its look and its
+ * sleep is missed. Wake-ups are broadcast and may be spurious: the poller looks again.
+ */
+uint64_t vfs_poll_events(void);
+
+/*
+ * Sleep until an event after @seen, a signal the caller does not block (or a kill), or
+ * @timeout_ns (0: no deadline). Returns 0 (an event: possibly before the call, then at once),
+ * ETIMEDOUT or EINTR. Caller: a user thread that may block, no lock held.
+ */
+error_t vfs_poll_wait(uint64_t seen, uint64_t timeout_ns);
 
 /*
  * The console becomes the controlling terminal of the session @sid, with the group @pgid in the

@@ -217,6 +217,9 @@ error_t vfs_inode_kwrite(xptr_t inode_xp, uint64_t pos, const void *kbuf, size_t
 int64_t pipe_read(xptr_t file_xp, vfs_buf_t buf, size_t count);
 int64_t pipe_write(xptr_t file_xp, vfs_buf_t buf, size_t count);
 
+/* poll of an open pipe file (see vfs_poll in vfs.h). */
+uint32_t pipe_poll(xptr_t file_xp);
+
 /* The last reference of the pipe file @file_xp is gone: one reader or writer less (wakes the
  * other side). Called by vfs_close before it drops the file's inode reference. */
 void pipe_release(xptr_t file_xp);
@@ -234,6 +237,7 @@ typedef struct vfs_dev_ops_s {
 	int64_t   (*write)(xptr_t file_xp, vfs_buf_t buf, size_t count);
 	int64_t   (*ioctl)(xptr_t file_xp, uint32_t cmd, uintptr_t arg); /* NULL: ENOTTY          */
 	void      (*open)(xptr_t file_xp, uint32_t flags); /* after a successful open (NULL: none) */
+	uint32_t  (*poll)(xptr_t file_xp);                 /* POLL* now (NULL: always ready)    */
 } vfs_dev_ops_t;
 
 /* Indexed by vfs_dev_t; image data, identical in every replica (the functions too). */
@@ -252,6 +256,19 @@ int64_t console_dev_read(xptr_t file_xp, vfs_buf_t buf, size_t count);
 int64_t console_dev_write(xptr_t file_xp, vfs_buf_t buf, size_t count);
 int64_t console_dev_ioctl(xptr_t file_xp, uint32_t cmd, uintptr_t arg);
 void    console_dev_open(xptr_t file_xp, uint32_t flags);
+uint32_t console_dev_poll(xptr_t file_xp);
+
+/* ---- vfs_poll.c ---- */
+
+/* Cluster 0 at boot (vfs_init): the poll wait's lock and queue. */
+void vfs_poll_init(void);
+
+/*
+ * Count one event and wake every poller (vfs.h: the poll wait): called after a change that may
+ * make a file ready is made visible (its lock may still be held: pipe or tty class, which rank
+ * before LOCK_POLL). Any cluster; no lock taken when nobody polls.
+ */
+void vfs_poll_notify(void);
 
 /* ---- vfs_dir.c ---- */
 

@@ -52,6 +52,7 @@ typedef enum lock_class_e {
 	                        cluster's process tables (process.c)                  */
 	LOCK_PIPE,           /* a pipe's counters; guard of its waits (fs/pipe.c)    */
 	LOCK_TTY,            /* the console's line discipline (fs/console.c)         */
+	LOCK_POLL,           /* the machine-wide poll wait's guard (fs/vfs_poll.c)   */
 	LOCK_SCHED,          /* a core's scheduler lists (sched_t.lock)              */
 	LOCK_WAITQ,          /* a wait queue, a queuelock's or rwlock's own state    */
 	LOCK_FUTEX,          /* a futex hash bucket (futex.c); nestable (requeue)     */

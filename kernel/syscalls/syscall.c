@@ -24,6 +24,7 @@ static const syscall_fn_t syscall_table[SYSCALLS_NR] = {
 	[SYS_WRITE] = sys_write,             [SYS_READV] = sys_readv,
 	[SYS_WRITEV] = sys_writev,           [SYS_PREAD64] = sys_pread64,
 	[SYS_PWRITE64] = sys_pwrite64,       [SYS_READLINKAT] = sys_readlinkat,
+	[SYS_PSELECT6] = sys_pselect6,       [SYS_PPOLL] = sys_ppoll,
 	[SYS_NEWFSTATAT] = sys_newfstatat,   [SYS_FSTAT] = sys_fstat,
 	[SYS_EXIT] = sys_exit,               [SYS_EXIT_GROUP] = sys_exit_group,
 	[SYS_SET_TID_ADDRESS] = sys_set_tid_address,

@@ -35,6 +35,8 @@
 #define SYS_WRITEV          66
 #define SYS_PREAD64         67
 #define SYS_PWRITE64        68
+#define SYS_PSELECT6        72
+#define SYS_PPOLL           73
 #define SYS_READLINKAT      78
 #define SYS_NEWFSTATAT      79
 #define SYS_FSTAT           80
@@ -93,7 +95,7 @@ SYSCALL(getcwd); SYSCALL(dup); SYSCALL(dup3); SYSCALL(fcntl); SYSCALL(ioctl); SY
 SYSCALL(unlinkat); SYSCALL(faccessat); SYSCALL(chdir); SYSCALL(openat); SYSCALL(close);
 SYSCALL(pipe2);
 SYSCALL(getdents64); SYSCALL(lseek); SYSCALL(read); SYSCALL(write); SYSCALL(readv); SYSCALL(writev);
-SYSCALL(pread64); SYSCALL(pwrite64); SYSCALL(readlinkat); SYSCALL(newfstatat); SYSCALL(fstat);
+SYSCALL(pread64); SYSCALL(pwrite64); SYSCALL(pselect6); SYSCALL(ppoll); SYSCALL(readlinkat); SYSCALL(newfstatat); SYSCALL(fstat);
 SYSCALL(exit); SYSCALL(set_tid_address); SYSCALL(set_robust_list); SYSCALL(nanosleep);
 SYSCALL(clock_gettime); SYSCALL(clock_nanosleep); SYSCALL(sched_yield); SYSCALL(uname);
 SYSCALL(getpid); SYSCALL(getppid); SYSCALL(getuid); SYSCALL(gettid); SYSCALL(brk); SYSCALL(munmap); SYSCALL(mremap);

@@ -5,7 +5,7 @@
 set(VFS_TSAN_SOURCES
     vfs_fixture.c host_files.c thread_host.c mm_fixture.c
     kernel/fs/vfs.c kernel/fs/vfs_inode.c kernel/fs/vfs_lookup.c kernel/fs/vfs_dir.c
-    kernel/fs/vfs_file.c kernel/fs/pipe.c kernel/fs/devfs.c kernel/fs/ramfs.c kernel/fs/mapper.c kernel/fs/cpio.c
+    kernel/fs/vfs_file.c kernel/fs/vfs_poll.c kernel/fs/pipe.c kernel/fs/devfs.c kernel/fs/ramfs.c kernel/fs/mapper.c kernel/fs/cpio.c
     kernel/kern/rwlock.c kernel/kern/queuelock.c kernel/kern/waitq.c
     kernel/libk/lockdep.c kernel/libk/xlist.c kernel/libk/busylock.c
     kernel/mm/ppm.c kernel/mm/kcm.c kernel/mm/kmem.c)

@@ -22,8 +22,8 @@
  *
  * The VFS tests check the dispatch to a device, not the terminal: the console device
  * (kernel/fs/console.c, with its tty thread and job control) runs in the QEMU tests, its line
- * discipline in test_tty. This fake reads what was queued (EAGAIN when nothing is), writes to a
- * buffer, and answers TCGETS only.
+ * discipline in test_tty. This fake reads what was queued (EAGAIN when nothing is; poll says
+ * POLLIN when something is), writes to a buffer, and answers TCGETS only.
  */
 
 static pthread_mutex_t console_mutex = PTHREAD_MUTEX_INITIALIZER;
@@ -56,6 +56,18 @@ int64_t console_dev_read(xptr_t file_xp, vfs_buf_t buf, size_t count)
 	if (n == 0)
 		return -EAGAIN;
 	return vfs_buf_to(buf, 0, XPTR(local_cxy, tmp), n) ? -EFAULT : (int64_t)n;
+}
+
+uint32_t console_dev_poll(xptr_t file_xp)
+{
+	uint32_t mask = POLLOUT | POLLWRNORM;
+
+	(void)file_xp;
+	pthread_mutex_lock(&console_mutex);
+	if (console_in_tail != console_in_head)
+		mask |= POLLIN | POLLRDNORM;
+	pthread_mutex_unlock(&console_mutex);
+	return mask;
 }
 
 int64_t console_dev_write(xptr_t file_xp, vfs_buf_t buf, size_t count)
