@@ -86,7 +86,8 @@ static bool pipe_readiness(void)
 		return false;
 	ok = revents(fds[0], POLLIN) == 0 && revents(fds[1], POLLOUT) == (POLLOUT);
 	ok = ok && revents(fds[1], POLLOUT | POLLWRNORM) == (POLLOUT | POLLWRNORM);
-	ok = ok && write(fds[1], "abc", 3) == 3 && revents(fds[0], POLLIN | POLLRDNORM) == (POLLIN | POLLRDNORM);
+	ok = ok && write(fds[1], "abc", 3) == 3 &&
+	     revents(fds[0], POLLIN | POLLRDNORM) == (POLLIN | POLLRDNORM);
 	ok = ok && revents(fds[0], POLLOUT) == 0; /* what is not asked is not told */
 	/* the writer gone: POLLHUP, asked or not, with POLLIN while data is left */
 	ok = ok && close(fds[1]) == 0 && revents(fds[0], POLLIN) == (POLLIN | POLLHUP);

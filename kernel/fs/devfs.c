@@ -2,8 +2,9 @@
  * devfs.c - the device files of /dev: console, null, zero (vfs_private.h: vfs_dev_ops_t).
  *
  * A device inode names an entry of vfs_devices[]; read, write, ioctl and poll of an open device
- * file go to its functions (poll NULL: always ready, as /dev/null and /dev/zero), without any inode lock held (a console read may wait for input for ever), and
- * open to its open function after the file is made.
+ * file go to its functions (poll NULL: always ready, as /dev/null and /dev/zero), without any
+ * inode lock held (a console read may wait for input for ever), and open to its open function
+ * after the file is made.
  *
  * /dev/null reads end of file and swallows writes, /dev/zero reads zeros; neither answers any
  * ioctl (ENOTTY). /dev/console is the terminal, with its line discipline: kernel/fs/console.c and

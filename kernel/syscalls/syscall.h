@@ -95,7 +95,8 @@ SYSCALL(getcwd); SYSCALL(dup); SYSCALL(dup3); SYSCALL(fcntl); SYSCALL(ioctl); SY
 SYSCALL(unlinkat); SYSCALL(faccessat); SYSCALL(chdir); SYSCALL(openat); SYSCALL(close);
 SYSCALL(pipe2);
 SYSCALL(getdents64); SYSCALL(lseek); SYSCALL(read); SYSCALL(write); SYSCALL(readv); SYSCALL(writev);
-SYSCALL(pread64); SYSCALL(pwrite64); SYSCALL(pselect6); SYSCALL(ppoll); SYSCALL(readlinkat); SYSCALL(newfstatat); SYSCALL(fstat);
+SYSCALL(pread64); SYSCALL(pwrite64); SYSCALL(readlinkat); SYSCALL(newfstatat); SYSCALL(fstat);
+SYSCALL(pselect6); SYSCALL(ppoll);
 SYSCALL(exit); SYSCALL(set_tid_address); SYSCALL(set_robust_list); SYSCALL(nanosleep);
 SYSCALL(clock_gettime); SYSCALL(clock_nanosleep); SYSCALL(sched_yield); SYSCALL(uname);
 SYSCALL(getpid); SYSCALL(getppid); SYSCALL(getuid); SYSCALL(gettid); SYSCALL(brk); SYSCALL(munmap); SYSCALL(mremap);

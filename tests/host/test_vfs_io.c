@@ -288,6 +288,43 @@ HT_TEST(null_and_zero)
 	vfx_teardown();
 }
 
+/* Readiness (vfs_poll.c): always-ready files, a pipe's ends as it fills, empties and loses a side,
+ * and the event count that pipes bump (a wait after an event returns at once). The wait itself,
+ * signals and timeouts run in the QEMU tests (user/test_poll.c). */
+HT_TEST(poll_readiness_and_events)
+{
+	const uint32_t both = POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM;
+	xptr_t f, rd, wr;
+	uint64_t seen;
+	char c = 'x';
+
+	vfx_setup();
+	f = vfx_open("/dev/null", O_RDWR);
+	HT_REQUIRE(f != XPTR_NULL);
+	HT_CHECK(vfs_poll(f) == both);
+	vfs_close(f);
+	HT_REQUIRE(vfs_pipe(local_cxy, 0, &rd, &wr) == 0);
+	HT_CHECK(vfs_poll(rd) == 0);
+	HT_CHECK(vfs_poll(wr) == (POLLOUT | POLLWRNORM));
+	seen = vfs_poll_events();
+	HT_CHECK(vfs_kwrite(wr, &c, 1) == 1);
+	HT_CHECK(vfs_poll_events() != seen);
+	HT_CHECK(vfs_poll_wait(seen, 0) == 0); /* an event came since @seen: no sleep */
+	HT_CHECK(vfs_poll(rd) == (POLLIN | POLLRDNORM));
+	seen = vfs_poll_events();
+	HT_CHECK(vfs_kread(rd, &c, 1) == 1 && c == 'x');
+	HT_CHECK(vfs_poll_events() != seen && vfs_poll(rd) == 0);
+	vfs_close(wr);
+	HT_CHECK(vfs_poll(rd) == POLLHUP);
+	vfs_close(rd);
+	HT_REQUIRE(vfs_pipe(local_cxy, 0, &rd, &wr) == 0);
+	vfs_close(rd);
+	HT_CHECK(vfs_poll(wr) == (POLLOUT | POLLWRNORM | POLLERR));
+	vfs_close(wr);
+	HT_CHECK(vfx_no_leak());
+	vfx_teardown();
+}
+
 /* The VFS's side of a device: dispatch of read, write and ioctl, ESPIPE, EBADF, EFAULT before the
  * device sees anything. The console itself runs in the QEMU tests (user/test_tty.c). */
 HT_TEST(console_dispatch)
