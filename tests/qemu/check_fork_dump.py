@@ -20,11 +20,11 @@ Exit status 0 if all holds, else 1 with the first problem as the last line print
 import re
 import sys
 
+from vmm_dump import HEADER, PTE
+
 PAGE_SHIFT = 12
 ANNOUNCE = re.compile(r"# forkcheck: parent ([0-9a-f]+) child ([0-9a-f]+) region ([0-9a-f]+) "
                       r"pages (\d+) clusters (\d+)")
-HEADER = re.compile(r"^VMM of process ([0-9a-f]+) in cluster ([0-9a-f]+) \((reference|copy), ")
-PTE = re.compile(r"^      vpn\s+([0-9a-f]+) ppn\s+([0-9a-f]+) cxy ([0-9a-f]+) attr (\S+)")
 
 
 class Problem(Exception):

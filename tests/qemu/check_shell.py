@@ -13,10 +13,9 @@ Exit status 0 if all holds, else 1 with the problem as the last line printed.
 import re
 import sys
 
+from vmm_dump import HEADER, PTE
+
 JOB = re.compile(r"^\[1\] (\d+)$")
-HEADER = re.compile(r"^VMM of process ([0-9a-f]+) in cluster ([0-9a-f]+) \((reference|copy), "
-                    r"reference in cluster ([0-9a-f]+)\)")
-PTE = re.compile(r"^      vpn\s+[0-9a-f]+ ppn\s+[0-9a-f]+ cxy [0-9a-f]+ attr ")
 PROMPT = re.compile(r"^ksh:\S*\$ ")
 
 

@@ -23,13 +23,11 @@ first problem as the last line printed.
 import re
 import sys
 
+from vmm_dump import HEADER, VSEG, PTE
+
 PAGE_SHIFT = 12
 ANNOUNCE = re.compile(r"# vmmcheck: pid ([0-9a-f]+) region ([0-9a-f]+) pages (\d+) reference (\d+)")
 WROTE = re.compile(r"# vmmcheck: cluster (\d+) wrote ([0-9a-f]+) pages (\d+)")
-HEADER = re.compile(r"^VMM of process ([0-9a-f]+) in cluster ([0-9a-f]+) \((reference|copy), "
-                    r"reference in cluster ([0-9a-f]+)\)")
-VSEG = re.compile(r"^  (\w+)\s+([0-9a-f]+)-([0-9a-f]+) pages\s+(\d+) mapped\s+(\d+) flags")
-PTE = re.compile(r"^      vpn\s+([0-9a-f]+) ppn\s+([0-9a-f]+) cxy ([0-9a-f]+) attr (\S+)")
 
 
 class Problem(Exception):
