@@ -106,6 +106,7 @@ void process_kernel_init(void)
 	busylock_init(&p->copies_lock, "process.copies", LOCK_PROCESS_STATE);
 	busylock_init(&p->exit_lock, "process.exit", LOCK_PROCESS_STATE);
 	busylock_init(&p->files_lock, "process.files", LOCK_PROCESS_STATE);
+	signal_owner_init(p); /* its own group and session: a walk over owners may lock it */
 	xlist_root_init(XPTR(local_cxy, &p->copies_root));
 	p->holds = 1; /* it never goes */
 	busylock_acquire(&cl->processes_lock);
