@@ -53,6 +53,8 @@ void remote_fifo_init(xptr_t fifo_xp);
  * Append @item to the FIFO at @fifo_xp. Any core of any cluster, any context, concurrently with
  * other writers and the reader; never sleeps, never waits for another core. Returns 0 when the item
  * is published (the reader will get it), EAGAIN if the FIFO was full (nothing stored: retry later).
+ * A reserved slot holds up the reader until it is published: call it with IRQs masked, so that
+ * the writer cannot be preempted in between (rpc.c's post does).
  */
 error_t remote_fifo_put_item(xptr_t fifo_xp, uint64_t item);
 

@@ -68,6 +68,22 @@ static lid_t server_lid(cxy_t cxy)
 	return hal_get_lid() % cluster_cores_of(cxy);
 }
 
+/*
+ * One attempt to put @desc_xp in the FIFO @fifo_xp, with IRQs masked: between its reservation and
+ * its publication the item blocks every later one (the reader takes them in reservation order), so
+ * the writer must not be preempted there. A user thread preempted in that window by a tick never
+ * ran again when the FIFO was its own core's: the core's RPC servers, kernel threads and thus
+ * always picked first, yielded to each other forever waiting for the slot (found by forkstress).
+ */
+static error_t put(xptr_t fifo_xp, xptr_t desc_xp)
+{
+	irqstate_t irq = hal_disable_irq();
+	error_t error = remote_fifo_put_item(fifo_xp, desc_xp);
+
+	hal_restore_irq(irq);
+	return error;
+}
+
 /* Post one request; waits (sleeping or spinning) while the target FIFO is full. */
 static void post(cxy_t cxy, xptr_t desc_xp, bool can_block)
 {
@@ -76,7 +92,7 @@ static void post(cxy_t cxy, xptr_t desc_xp, bool can_block)
 	uint32_t type = hal_remote_l32(DESC_FIELD(desc_xp, type));
 
 	hal_remote_atomic_add64(XPTR(local_cxy, &cluster_manager.rpc_stats.sent[type]), 1);
-	while (remote_fifo_put_item(fifo_xp, desc_xp) != 0) {
+	while (put(fifo_xp, desc_xp) != 0) {
 		hal_remote_atomic_add64(XPTR(local_cxy, &cluster_manager.rpc_stats.fifo_full), 1);
 		ipi_send(cxy, lid, IPI_RPC);
 		if (can_block)
