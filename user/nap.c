@@ -1,14 +1,18 @@
 /*
- * nap.c - /bin/nap SECONDS [CLUSTERS]: a process that sleeps with a thread in each of the clusters
- * 0..CLUSTERS-1 (all by default) besides its main thread's, each placed with place_next(): a quiet
- * process with a VMM copy in several clusters, to look at with ksh's `display vmm` (docs/shell.md). Ends with status 0
- * after SECONDS; a wrong argument prints a usage line, status 2.
+ * nap.c - /bin/nap [-v] SECONDS [CLUSTERS]: a process that sleeps with a thread in each of the
+ * clusters 0..CLUSTERS-1 (all by default) besides its main thread's, each placed with place_next():
+ * a quiet process with a VMM copy in several clusters, to look at with ksh's `display vmm`
+ * (docs/shell.md). -v: one line once every thread is there ("nap: N threads asleep for S s"), so a
+ * script knows it runs (and, in the foreground, that the terminal is its). Ends with status 0 after
+ * SECONDS; a wrong argument prints a usage line, status 2.
  */
 #include <almos.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static struct timespec nap_time;
@@ -28,9 +32,14 @@ int main(int argc, char **argv)
 	unsigned int clusters = 1, cores = 1, self = 0, lid;
 	pthread_t *threads;
 	unsigned long want;
+	bool verbose = argc > 1 && !strcmp(argv[1], "-v");
 	char *end;
 	long seconds;
 
+	if (verbose) {
+		argv++;
+		argc--;
+	}
 	if (argc < 2 || argc > 3)
 		goto usage;
 	seconds = strtol(argv[1], &end, 10);
@@ -57,12 +66,16 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (verbose) {
+		printf("nap: %lu threads asleep for %ld s\n", want, seconds);
+		fflush(stdout);
+	}
 	sleeper(NULL);
 	for (unsigned long cxy = 0; cxy < want; cxy++)
 		if (cxy != self)
 			pthread_join(threads[cxy], NULL);
 	return 0;
 usage:
-	fprintf(stderr, "usage: nap SECONDS [CLUSTERS]\n");
+	fprintf(stderr, "usage: nap [-v] SECONDS [CLUSTERS]\n");
 	return 2;
 }
