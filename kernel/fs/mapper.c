@@ -85,7 +85,8 @@ static void page_free(xptr_t page_xp)
 	ppm_remote_free_pages(page_xp);
 }
 
-/* Take a reference on a page of the tree; caller holds the mapper lock (so it is not cut off). */
+/* Take a reference on a page of the tree; the caller holds the mapper lock (so that the page is
+ * not cut off meanwhile) or a reference of its own (mapper_hold_again). */
 static void page_hold(xptr_t page_xp)
 {
 	remote_busylock_acquire(PG(page_xp, lock));

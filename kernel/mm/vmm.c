@@ -234,24 +234,6 @@ void vmm_update_vseg_ptes(vmm_t *vmm, const vseg_t *vseg)
 	}
 }
 
-uint64_t vmm_vseg_mapped_pages(vmm_t *vmm, const vseg_t *vseg)
-{
-	xptr_t gpt_xp = XPTR(local_cxy, &vmm->gpt);
-	vpn_t end = vseg->vpn_base + vseg->vpn_size;
-	uint64_t n = 0;
-
-	if (!(vseg->flags & VSEG_USER)) /* a kernel range: mapped whole, by the HAL's tables */
-		return vseg->vpn_size;
-	for (vpn_t vpn = hal_gpt_next_mapped(gpt_xp, vseg->vpn_base, end); vpn < end;
-	     vpn = hal_gpt_next_mapped(gpt_xp, vpn + 1, end)) {
-		uint32_t attr;
-		ppn_t ppn;
-		hal_gpt_get_pte(gpt_xp, vpn, &attr, &ppn);
-		n += (attr & GPT_MAPPED) != 0;
-	}
-	return n;
-}
-
 void vmm_destroy(vmm_t *vmm)
 {
 	vseg_t *vseg;
@@ -631,9 +613,11 @@ static void display_local(vmm_t *vmm, pid_t pid, bool mapping)
 		   "%u vsegs\n", pid, local_cxy, vmm_is_reference(vmm) ? "reference" : "copy",
 		   GET_CXY(vmm->ref_xp), vmm->gpt.root_pa, vsl_count(&vmm->vsl));
 	for (vseg = vsl_first(&vmm->vsl); vseg; vseg = vsl_next(vseg)) {
+		vmm_page_counts_t counts;
+		vmm_vseg_page_counts(vmm, vseg, &counts);
 		printk_raw("  %-6s %010lx-%010lx pages %6lu mapped %6lu flags %c%c%c%c%c\n",
 			   vseg_type_name(vseg->type), vseg->min, vseg->max, vseg->vpn_size,
-			   vmm_vseg_mapped_pages(vmm, vseg), (vseg->flags & VSEG_READ) ? 'r' : '-',
+			   counts.mapped, (vseg->flags & VSEG_READ) ? 'r' : '-',
 			   (vseg->flags & VSEG_WRITE) ? 'w' : '-', (vseg->flags & VSEG_EXEC) ? 'x' : '-',
 			   (vseg->flags & VSEG_PRIVATE) ? 'p' : 's',
 			   (vseg->flags & VSEG_DISTRIB) ? 'd' : '-');
@@ -664,7 +648,6 @@ static void info_local(process_t *p, vmm_info_t *info)
 	info->mapped_pages = totals.mapped;
 	info->shared_pages = totals.shared;
 	info->cow_pages = totals.cow;
-	info->pt_pages = __atomic_load_n(&vmm->gpt.tables_nr, __ATOMIC_RELAXED);
 	rwlock_rd_release(&vmm->vsl_lock);
 	info->stats.false_faults = __atomic_load_n(&vmm->stats.false_faults, __ATOMIC_RELAXED);
 	info->stats.local_faults = __atomic_load_n(&vmm->stats.local_faults, __ATOMIC_RELAXED);

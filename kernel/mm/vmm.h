@@ -132,7 +132,6 @@ typedef struct vmm_info_s {
 	uint64_t    mapped_pages; /* pages of user vsegs mapped in this copy's GPT */
 	uint64_t    shared_pages; /* of them, shared (vmm_query.h: vmm_page_counts_t) */
 	uint64_t    cow_pages;    /* of them, copy-on-write                        */
-	uint32_t    pt_pages;     /* table pages of this copy's GPT                */
 	vmm_stats_t stats;
 } vmm_info_t;
 
@@ -344,8 +343,5 @@ void vmm_reset(vmm_t *vmm);
  * stack. EFAULT if the range is not in a writable vseg, ENOMEM.
  */
 error_t vmm_write_user(vmm_t *vmm, vaddr_t va, xptr_t src_xp, size_t size);
-
-/* Pages mapped in this copy's GPT for @vseg (a walk of its range). */
-uint64_t vmm_vseg_mapped_pages(vmm_t *vmm, const vseg_t *vseg);
 
 #endif /* MM_VMM_H */

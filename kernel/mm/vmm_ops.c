@@ -35,6 +35,10 @@
 #include <fs/vfs.h>
 #include "vmm_change.h"
 
+/* The caller holds @vmm's VSL lock (the functions of vmm_change.h: for writing, but for
+ * vmm_range_covered; lockdep knows the holder, not the mode). */
+#define VSL_HELD(vmm) kassert(lockdep_is_held(XPTR(local_cxy, &(vmm)->vsl_lock)))
+
 /* Split @vseg at @at (strictly inside): it keeps [min, at), a new vseg gets [at, max). */
 static error_t split(vmm_t *vmm, vseg_t *vseg, vaddr_t at)
 {
@@ -80,6 +84,7 @@ error_t vmm_cut_range(vmm_t *vmm, vaddr_t start, vaddr_t end)
 	vseg_t *v = vsl_lookup(&vmm->vsl, start);
 	error_t error = 0;
 
+	VSL_HELD(vmm);
 	if (v && v->min < start)
 		error = split(vmm, v, start);
 	v = vsl_lookup(&vmm->vsl, end - 1);
@@ -124,6 +129,7 @@ void vmm_change_init(change_t *c)
 /* Step 1 changes [start, end) of the reference (caller holds its VSL write lock). */
 void vmm_change_begin(vmm_t *vmm, change_t *c, vaddr_t start, vaddr_t end)
 {
+	VSL_HELD(vmm);
 	kassert(!c->begun);
 	c->start = start;
 	c->end = end;
@@ -149,6 +155,7 @@ void vmm_remove_range(vmm_t *vmm, change_t *c, vaddr_t start, vaddr_t end)
 {
 	vseg_t *v;
 
+	VSL_HELD(vmm);
 	while ((v = vsl_lookup_range(&vmm->vsl, start, end)) != NULL) {
 		kassert(v->min >= start && v->max <= end);
 		vmm_unmap_vseg(vmm, v, XPTR(local_cxy, &c->doomed));
@@ -377,6 +384,7 @@ int64_t vmm_mmap_file(vmm_t *vmm, vaddr_t hint, uint64_t len, uint32_t prot, uin
 /* True if [start, end) is covered by vsegs without a hole. */
 bool vmm_range_covered(vmm_t *vmm, vaddr_t start, vaddr_t end)
 {
+	VSL_HELD(vmm);
 	for (vaddr_t a = start; a < end;) {
 		vseg_t *v = vsl_lookup(&vmm->vsl, a);
 		if (!v)
@@ -413,6 +421,7 @@ void vmm_merge_around(vmm_t *vmm, change_t *c, vaddr_t start, vaddr_t end)
 {
 	vseg_t *v = start > CONFIG_VMM_USER_MIN ? vsl_lookup(&vmm->vsl, start - 1) : NULL;
 
+	VSL_HELD(vmm);
 	if (!v)
 		v = vsl_lookup(&vmm->vsl, start);
 	while (v && v->min <= end) {

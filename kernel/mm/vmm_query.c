@@ -3,7 +3,9 @@
  */
 #include <hal_gpt.h>
 #include <hal_remote.h>
+#include <kern/printk.h>
 #include <kern/rpc.h>
+#include <libk/lockdep.h>
 #include <libk/string.h>
 #include <mm/kmem.h>
 #include <mm/page.h>
@@ -41,6 +43,7 @@ void vmm_vseg_page_counts(vmm_t *vmm, const vseg_t *vseg, vmm_page_counts_t *cou
 	xptr_t gpt_xp = XPTR(local_cxy, &vmm->gpt);
 	vpn_t end = vseg->vpn_base + vseg->vpn_size;
 
+	kassert(lockdep_is_held(XPTR(local_cxy, &vmm->vsl_lock)));
 	memset(counts, 0, sizeof(*counts));
 	if (!(vseg->flags & VSEG_USER)) { /* a kernel range: mapped whole by the HAL, not shared */
 		counts->mapped = vseg->vpn_size;
@@ -66,6 +69,7 @@ void vmm_vseg_page_counts(vmm_t *vmm, const vseg_t *vseg, vmm_page_counts_t *cou
 
 void vmm_user_page_totals(vmm_t *vmm, vmm_page_counts_t *totals)
 {
+	kassert(lockdep_is_held(XPTR(local_cxy, &vmm->vsl_lock)));
 	memset(totals, 0, sizeof(*totals));
 	for (vseg_t *v = vsl_first(&vmm->vsl); v; v = vsl_next(v)) {
 		vmm_page_counts_t counts;
