@@ -8,10 +8,15 @@
 set(ARCH ${ARCHIPEL_ARCH})
 find_package(Python3 REQUIRED COMPONENTS Interpreter)
 
-# Generic code sees hal/generic only: the arch folder is not on its include path, so an arch
-# header included from kernel/ is a build error, not a convention.
+# Generic code sees hal/generic and the architecture's public headers only: hal/<arch>/include holds
+# headers named <arch/NAME.h> that give the types, constants and layouts the contract of hal/generic
+# leaves to the architecture (as seL4's include path selects the architecture). The rest of the arch
+# folder is not on generic code's include path, so an arch-internal header included from kernel/ is
+# a build error, not a convention. hal/common holds implementations of HAL headers that every
+# architecture shares, parameterised by its <arch/...> headers.
 file(GLOB KERNEL_GENERIC_SOURCES CONFIGURE_DEPENDS ${ARCHIPEL_ROOT}/kernel/*/*.c)
 file(GLOB KERNEL_ARCH_SOURCES CONFIGURE_DEPENDS
+  ${ARCHIPEL_ROOT}/hal/common/*.c
   ${ARCHIPEL_ROOT}/hal/${ARCH}/*.c ${ARCHIPEL_ROOT}/hal/${ARCH}/*.S
   ${ARCHIPEL_ROOT}/boot/${ARCH}/*.c ${ARCHIPEL_ROOT}/boot/${ARCH}/*.S)
 
@@ -34,7 +39,8 @@ function(kernel_objects target)
     $<$<CONFIG:Debug>:-Og> $<$<CONFIG:Release>:-O2 -DNDEBUG>)
   target_compile_definitions(${target} PRIVATE $<$<CONFIG:Debug>:CONFIG_DEBUG=1>)
   target_include_directories(${target} PRIVATE
-    ${ARCHIPEL_ROOT} ${ARCHIPEL_ROOT}/hal/generic ${ARCHIPEL_ROOT}/kernel
+    ${ARCHIPEL_ROOT} ${ARCHIPEL_ROOT}/hal/generic ${ARCHIPEL_ROOT}/hal/${ARCH}/include
+    ${ARCHIPEL_ROOT}/kernel
     ${ARCHIPEL_ROOT}/user/include) # the user ABI (almos.h with ALMOS_ABI_ONLY)
 endfunction()
 
