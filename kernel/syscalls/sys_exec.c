@@ -32,9 +32,6 @@
 #include <mm/kmem.h>
 #include <syscalls/syscall.h>
 
-#define SIGKILL 9
-#define SIGSEGV 11
-
 /*
  * argv and envp copied from user space into one kmem block of CONFIG_EXEC_ARGS_MAX bytes: the
  * strings from its bottom up, the pointers of both vectors (their NULLs included) from its top

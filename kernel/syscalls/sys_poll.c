@@ -25,8 +25,7 @@
 
 #define NSEC_PER_SEC 1000000000ULL
 #define FOREVER      UINT64_MAX  /* a deadline: no timeout */
-#define SIGSET_SIZE  8
-#define FD_BITS      64          /* bits of one fd_set word (riscv64 long) */
+#define FD_BITS      64          /* bits of one fd_set word (a long of a 64-bit ABI) */
 
 /* Linux's select sets in poll events (fs/select.c). */
 #define POLLIN_SET  (POLLRDNORM | POLLRDBAND | POLLIN | POLLHUP | POLLERR)
@@ -94,7 +93,7 @@ static error_t mask_install(uintptr_t umask, uint64_t size)
 
 	if (!umask)
 		return 0;
-	if (size != SIGSET_SIZE)
+	if (size != SIGNAL_SIGSET_SIZE)
 		return EINVAL;
 	if (hal_copy_from_uspace(&mask, umask, sizeof(mask)))
 		return EFAULT;
