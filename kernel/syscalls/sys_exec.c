@@ -231,6 +231,7 @@ int64_t sys_execve(const uint64_t args[6])
 	}
 	kmem_free(path);
 	process_exec_done(self->process->owner_xp); /* a vfork parent goes on */
+	self->user_tls = 0; /* the new program starts with no thread pointer, as every register */
 	hal_user_regs_reset(entry, sp);
 	return 0;
 }

@@ -15,13 +15,6 @@
 #include <mm/kmem.h>
 #include <syscalls/syscall.h>
 
-#define F_DUPFD  0
-#define F_GETFD  1
-#define F_SETFD  2
-#define F_GETFL  3
-#define F_SETFL  4
-#define F_DUPFD_CLOEXEC 1030
-#define FD_CLOEXEC 1
 #define IOV_MAX  1024
 
 xptr_t current_ref(void)

@@ -56,6 +56,37 @@
 #define AT_SYMLINK_NOFOLLOW 0x100
 #define AT_EMPTY_PATH       0x1000
 
+/* fcntl(2) commands and fd flags (include/uapi/asm-generic/fcntl.h, x86's too). */
+#define F_DUPFD         0
+#define F_GETFD         1
+#define F_SETFD         2
+#define F_GETFL         3
+#define F_SETFL         4
+#define F_DUPFD_CLOEXEC 1030
+#define FD_CLOEXEC      1
+
+/* ---- time ---- */
+
+#define UABI_NSEC_PER_SEC 1000000000ULL
+#define UABI_FOREVER      UINT64_MAX /* a deadline: no timeout */
+
+/*
+ * The deadline, in ns since boot, of a timeout of @sec seconds and @nsec nanoseconds starting at
+ * @now (as Linux's poll_select_set_timeout): 0 for a zero timeout (look once), UABI_FOREVER when
+ * it ends beyond any uptime. EINVAL (nothing written) if @sec < 0 or @nsec is not in [0, 1e9).
+ */
+error_t uabi_deadline(uint64_t now, int64_t sec, int64_t nsec, uint64_t *deadline);
+
+/* select(2)'s struct timeval {tv_sec, tv_usec} as the seconds and nanoseconds of a timeout:
+ * microseconds of a second or more carry into the seconds, as Linux's kern_select does (a
+ * negative field stays negative: uabi_deadline refuses it). */
+void uabi_timeval_split(const int64_t tv[2], int64_t *sec, int64_t *nsec);
+
+/* The time left from @now until @deadline (0 once passed), as a timespec {sec, nsec} or a
+ * timeval {sec, usec} (nanoseconds truncated, as Linux's poll_select_finish). */
+void uabi_time_left_timespec(uint64_t now, uint64_t deadline, int64_t ts[2]);
+void uabi_time_left_timeval(uint64_t now, uint64_t deadline, int64_t tv[2]);
+
 /* ---- clone ---- */
 
 /* What clone(2) asks, whatever the architecture's order of its arguments. */
@@ -74,8 +105,9 @@ void uabi_clone_decode(const uint64_t args[6], clone_req_t *req);
 
 struct vfs_stat;
 
-/* The architecture's struct stat of the kernel's @k. EOVERFLOW (as Linux's cp_new_stat) if a value
- * does not fit its field; *@u is then not to be used. */
+/* The architecture's struct stat of the kernel's @k, padding zeroed. EOVERFLOW (as Linux's
+ * cp_new_stat) if the device, inode or link count does not fit its field: *@u is then not to be
+ * used. */
 error_t uabi_stat_from(struct uabi_stat *u, const struct vfs_stat *k);
 
 /* ---- sigaction ---- */
