@@ -5,7 +5,7 @@ Usage: tools/check-generic.py [ROOT]      check the tree at ROOT (default: this 
        tools/check-generic.py --self-test  plant each kind of violation in a scratch tree and check
                                            that it is found, and that clean code passes
 
-Generic code is kernel/, hal/generic/ and hal/common/ (C sources and headers). What an architecture
+Generic code is kernel/, hal/generic/, hal/common/ (C sources and headers) and params.h. What an architecture
 defines reaches it only through <arch/NAME.h> (hal/<arch>/include/arch/). The check reports, as
 PATH:LINE: KIND: what, and exits 1 if anything was found:
 
@@ -36,6 +36,7 @@ import sys
 import tempfile
 
 GENERIC_DIRS = ("kernel", "hal/generic", "hal/common")
+GENERIC_FILES = ("params.h",)
 SOURCE_EXT = (".c", ".h", ".S")
 
 # Short register names: flagged as a part of a longer identifier (sig_restart_a0, REG_A7) or as a
@@ -208,6 +209,9 @@ def check_line(code, numbers, names, layout, in_syscalls):
 
 
 def generic_files(root):
+    for f in GENERIC_FILES:
+        if os.path.exists(os.path.join(root, f)):
+            yield os.path.join(root, f)
     for d in GENERIC_DIRS:
         base = os.path.join(root, d)
         for dirpath, _, files in os.walk(base):
