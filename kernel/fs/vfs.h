@@ -27,7 +27,7 @@
 #include <hal_types.h>
 #include <params.h>
 
-/* ---- Linux values (asm-generic, riscv64) used at this interface ---- */
+/* ---- Linux values (asm-generic: riscv64 and x86_64 share them) used at this interface ---- */
 
 /* open flags */
 #define O_ACCMODE   00000003
@@ -139,7 +139,8 @@ struct linux_dirent64 {
 	char     d_name[];   /* NUL-terminated */
 };
 
-/* struct termios of riscv64 (asm-generic termbits.h) and struct winsize, for the console's ioctls. */
+/* struct termios (asm-generic termbits.h: riscv64 and x86_64) and struct winsize, for the console's
+ * ioctls. */
 #define VFS_NCCS 19
 struct vfs_termios {
 	uint32_t c_iflag;
