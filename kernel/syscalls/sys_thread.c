@@ -27,7 +27,6 @@
 #define FUTEX_WAKE_BITSET   10
 #define FUTEX_PRIVATE_FLAG  128
 #define FUTEX_CLOCK_REALTIME 256
-#define NSEC_PER_SEC        1000000000ULL
 
 /* The cluster and core of a new thread: the caller's hint, else the cluster the DQDT finds least
  * loaded in threads per core (ties: ours, then the next ones; dqdt.h), any core there. */
@@ -102,9 +101,9 @@ static error_t read_timespec(uintptr_t uts, uint64_t *ns)
 
 	if (hal_copy_from_uspace(ts, uts, sizeof(ts)))
 		return EFAULT;
-	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (int64_t)NSEC_PER_SEC)
+	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (int64_t)UABI_NSEC_PER_SEC)
 		return EINVAL;
-	*ns = (uint64_t)ts[0] * NSEC_PER_SEC + (uint64_t)ts[1];
+	*ns = (uint64_t)ts[0] * UABI_NSEC_PER_SEC + (uint64_t)ts[1];
 	return 0;
 }
 
