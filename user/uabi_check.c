@@ -1,9 +1,10 @@
 /*
  * uabi_check.c - the kernel's view of the user ABI (hal/<arch>/include/arch/{uabi,syscall_table}.h)
- * against the Linux UAPI headers of the user programs' toolchain (riscv64: Debian's
- * linux-libc-dev-riscv64-cross): every size, offset and constant, and every number of the system
- * call table. Compiled, never run: a difference is a build error (user/CMakeLists.txt, target
- * uabi_check). x86_64's headers are also checked against the host's (tests/host/uabi_linux_x86_64.c).
+ * against Linux's own UAPI headers: every size, offset and constant, and every number of the
+ * system call table. Compiled, never run: a difference is a build error. Compiled twice: by the user
+ * programs' toolchain against its architecture's headers (user/CMakeLists.txt, target uabi_check:
+ * riscv64 with Debian's linux-libc-dev-riscv64-cross), and by the host compiler of an x86_64 host
+ * against x86_64's (tests/host/uabi.cmake, target uabi_check_x86_64: linux-libc-dev).
  */
 #include <arch/syscall_table.h>
 #include <arch/uabi.h>

@@ -4,8 +4,8 @@
  * x86_64 has its own table (arch/x86/entry/syscalls/syscall_64.tbl), with the old calls (open,
  * stat, fork, poll, select, ...) beside their successors: glibc's x86_64 build calls some of each.
  * The old ones are generic wrappers of the new (kernel/syscalls/sys_compat.c, sys_poll.c).
- * ENTRY(nr, name): number nr runs sys_<name>. tests/host/test_uabi.c checks every number against
- * the host's <asm/unistd_64.h>.
+ * ENTRY(nr, name): number nr runs sys_<name>. user/uabi_check.c, compiled by the host-tests tree
+ * on an x86_64 host, checks every number against the host's <asm/unistd_64.h>.
  */
 #ifndef ARCH_SYSCALL_TABLE_H
 #define ARCH_SYSCALL_TABLE_H

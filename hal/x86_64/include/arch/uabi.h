@@ -7,7 +7,8 @@
  * sa_mask and SA_RESTORER 0x04000000 (glibc always sets both: its handlers return through its
  * __restore_rt, which calls rt_sigreturn), stack_t, MINSIGSTKSZ 2048, clone's argument order
  * without CONFIG_CLONE_BACKWARDS (child tid before tls), and arch_prctl's codes of prctl.h.
- * tests/host/test_uabi.c compares every layout here with the host's own x86_64 UAPI headers.
+ * user/uabi_check.c, compiled by the host-tests tree on an x86_64 host, compares every layout here
+ * with the host's own x86_64 UAPI headers.
  */
 #ifndef ARCH_UABI_H
 #define ARCH_UABI_H
