@@ -2,7 +2,8 @@
  * params.h - static parameters of Archipel.
  *
  * Every limit of the kernel that is fixed at build time lives here, with one line saying what it bounds.
- * Generic code and the HAL include this file; nothing here depends on the architecture.
+ * Generic code and the HAL include this file; nothing here depends on the architecture (what does
+ * is in the architecture's <arch/NAME.h> headers).
  */
 #ifndef ARCHIPEL_PARAMS_H
 #define ARCHIPEL_PARAMS_H
@@ -51,30 +52,11 @@
 #define CONFIG_REMOTE_FIFO_SLOTS     64      /* items one RPC FIFO holds; a power of two, <= 2^31       */
 
 /* ---- user address space ----
- * Sv39 gives user space [0, 0x4000000000) (256 GiB). Zones, from low to high addresses:
- *   [0, USER_MIN)                 never mapped: NULL-pointer accesses fault (Linux's mmap_min_addr);
- *   ELF image                     where the linker put it (a static riscv64 glibc binary links at
- *                                 0x10000; a static-pie at ELF_DYN_BASE); must end below ELF_END;
- *   heap (brk)                    from the page after the ELF image up to MMAP_BASE, growing up;
- *   [MMAP_BASE, MMAP_END)         mmap without MAP_FIXED, first fit, growing up (kernel/mm/vspace.h);
- *   [MMAP_END, STACK_BASE)        free: only MAP_FIXED mappings go there;
- *   [STACK_BASE, STACK_TOP)       STACK_SLOTS stack slots of STACK_PAGES pages, the lowest page of each
- *                                 one a guard that is never mapped (kernel/mm/vspace.h);
- *   [STACK_TOP, USER_END)         reserved for pages the kernel provides to user space: the signal
- *                                 trampoline page at SIGTRAMP_BASE (kernel/mm/vmm_query.h).
- * kernel/mm/vspace.c checks the order of these values at build time. */
-#define CONFIG_VMM_USER_MIN          0x10000UL      /* lowest user address a vseg may cover (64 KiB)   */
-#define CONFIG_VMM_USER_END          0x4000000000UL /* end of user space on Sv39 (256 GiB), exclusive   */
-#define CONFIG_VMM_ELF_DYN_BASE      0x400000UL     /* load address of a static-pie (ET_DYN) image      */
-#define CONFIG_VMM_ELF_END           0x1000000000UL /* ELF segments end at or below this (64 GiB)       */
-#define CONFIG_VMM_MMAP_BASE         0x2000000000UL /* start of the MMAP zone (128 GiB); heap limit     */
-#define CONFIG_VMM_MMAP_END          0x3000000000UL /* end of the MMAP zone (192 GiB), exclusive        */
-#define CONFIG_VMM_STACK_TOP         0x3fc0000000UL /* end of the STACK zone (255 GiB), exclusive       */
-#define CONFIG_VMM_SIGTRAMP_BASE     0x3fc0000000UL /* signal return trampoline: one page at STACK_TOP */
+ * Where the zones lie (ELF image, heap, MMAP, STACK, signal trampoline, user end) is the
+ * architecture's: <arch/user_layout.h> (hal_uabi.h). What is chosen here holds on every one. */
+#define CONFIG_VMM_USER_MIN          0x10000UL      /* lowest user address of a vseg (64 KiB, mmap_min_addr) */
 #define CONFIG_VMM_STACK_PAGES       2048           /* pages of one stack slot, guard included (8 MiB)  */
 #define CONFIG_VMM_STACK_SLOTS       1024           /* stack slots of a process; a multiple of 64       */
-#define CONFIG_VMM_STACK_BASE        (CONFIG_VMM_STACK_TOP - (unsigned long)CONFIG_VMM_STACK_SLOTS *    \
-				      CONFIG_VMM_STACK_PAGES * CONFIG_PAGE_SIZE) /* 0x3dc0000000 */
 /* Frames of ANON vsegs: 1 = first touch (the faulting thread's cluster), 0 = the creator's cluster
  * (vseg->cxy, as ALMOS-MKH). Host tests build both; the kernel uses the value here. */
 #define CONFIG_VMM_TRUE_FAULT_RPC    1              /* true faults of copies: 1 RPC, 0 direct remote   */

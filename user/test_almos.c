@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "almos.h"
+#include <uarch.h>
 #include "ktap.h"
 
 static bool fails(int ret, int err)
@@ -58,7 +59,7 @@ int main(void)
 	ktap_ok(fails(get_config(NULL, &cores), EFAULT), "get_config_bad_pointer_efault");
 	ktap_ok(get_core_id(&cxy, &lid) == 0 && cxy < clusters && lid < cores, "get_core_id");
 	ktap_ok(get_cycle(&c1) == 0 && get_cycle(&c2) == 0 && c2 >= c1, "get_cycle_monotonic");
-	ktap_ok(fails(get_cycle((uint64_t *)0xffffffff80000000UL), EFAULT), "get_cycle_kernel_efault");
+	ktap_ok(fails(get_cycle((uint64_t *)UARCH_KERNEL_IMAGE), EFAULT), "get_cycle_kernel_efault");
 	ktap_ok(display(DISPLAY_VMM, cxy, getpid(), 1) == 0, "display_own_vmm_with_ptes");
 	ktap_ok(fails(display(DISPLAY_VMM, cxy, 0x7fff0000, 0), ESRCH), "display_vmm_no_process_esrch");
 	ktap_ok(fails(display(DISPLAY_VMM, clusters, getpid(), 0), EINVAL), "display_vmm_bad_cluster");

@@ -31,9 +31,10 @@
 #include <unistd.h>
 
 #include "almos.h"
+#include <uarch.h>
 #include "ktap.h"
 
-#define KERNEL_ADDRESS ((const char *)0xffffffc000000000UL)
+#define KERNEL_ADDRESS ((const char *)UARCH_KERNEL_ADDRESS)
 #define BAD_ADDRESS    ((void *)16)                   /* in the never-mapped first page      */
 #define ARG_LIMIT      (128 << 10)                    /* Linux's MAX_ARG_STRLEN, our total   */
 #define MAP_ADDR       ((void *)0x1800000000UL)       /* above the image, below the mmap zone */

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <uarch.h>
 
 #include "almos.h"
 
@@ -73,11 +74,11 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "null"))
 		write_null();
 	else if (!strcmp(mode, "kernel"))
-		printf("read %lx\n", *(volatile unsigned long *)0xffffffc000000000UL);
+		printf("read %lx\n", *(volatile unsigned long *)UARCH_KERNEL_ADDRESS);
 	else if (!strcmp(mode, "code"))
 		*(volatile unsigned char *)(uintptr_t)main = 0;
 	else if (!strcmp(mode, "ill"))
-		__asm__ volatile(".4byte 0"); /* all zeros: an illegal instruction on RISC-V */
+		uarch_illegal_instruction();
 	else if (!strcmp(mode, "thread"))
 		return thread_mode();
 	else

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "almos.h"
+#include <uarch.h>
 #include "ktap.h"
 #include "memcheck.h"
 
@@ -39,7 +40,7 @@
 static unsigned int clusters, cores;
 /* Bad buffers (volatile: the compiler would check the calls against them). */
 static char *volatile bad_address = (char *)16;
-static char *volatile kernel_address = (char *)0xffffffc000000000UL;
+static char *volatile kernel_address = (char *)UARCH_KERNEL_ADDRESS;
 
 int main(int argc, char **argv);
 

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "almos.h"
+#include <uarch.h>
 #include "ktap.h"
 
 static unsigned int clusters, cores;
@@ -53,16 +54,14 @@ static void on_fault_jump(int sig, siginfo_t *si, void *uc)
 	siglongjmp(jump, 1);
 }
 
-/* Go on after the faulting 4-byte instruction: move the pc of the interrupted context. */
+/* Go on after the faulting instruction (uarch.h's): move the pc of the interrupted context. */
 static void on_fault_skip(int sig, siginfo_t *si, void *ucv)
 {
-	ucontext_t *uc = ucv;
-
 	got_sig = sig;
 	got_code = si->si_code;
 	got_addr = (uintptr_t)si->si_addr;
 	got_count++;
-	uc->uc_mcontext.__gregs[REG_PC] += 4;
+	uarch_ucontext_skip(ucv);
 }
 
 static void on_info(int sig, siginfo_t *si, void *uc)
@@ -113,21 +112,19 @@ static void test_faults(void)
 
 	reset();
 	set_action(SIGSEGV, on_fault_skip, 0);
-	__asm__ volatile(".option push\n.option norvc\nsw zero, 0(%0)\n.option pop" ::"r"(ro) : "memory");
+	uarch_store_zero(ro);
 	ktap_ok(got_count == 1 && got_sig == SIGSEGV && got_code == SEGV_ACCERR &&
 		got_addr == (uintptr_t)ro, "SIGSEGV of a write to PROT_READ: SEGV_ACCERR, left by the pc");
 
 	reset();
 	set_action(SIGILL, on_fault_skip, 0);
-	__asm__ volatile(".option push\n.option norvc\nlla %0, 1f\n1: .4byte 0\n.option pop"
-			 : "=r"(where)::"memory");
+	where = uarch_illegal_instruction();
 	ktap_ok(got_count == 1 && got_sig == SIGILL && got_code == ILL_ILLOPC && got_addr == where,
 		"SIGILL: ILL_ILLOPC, si_addr = the instruction's pc (%lx)", (unsigned long)where);
 
 	reset();
 	set_action(SIGBUS, on_fault_skip, 0);
-	__asm__ volatile(".option push\n.option norvc\namoadd.w zero, zero, (%0)\n.option pop"
-			 ::"r"(buf + 1) : "memory");
+	uarch_misaligned_atomic(buf + 1);
 	ktap_ok(got_count == 1 && got_sig == SIGBUS && got_code == BUS_ADRALN &&
 		got_addr == (uintptr_t)(buf + 1), "SIGBUS of a misaligned atomic: BUS_ADRALN (code %d)",
 		got_code);
@@ -550,7 +547,7 @@ static int mode(const char *m)
 		sigprocmask(SIG_BLOCK, &set, NULL);
 		*(volatile int *)null_pointer = 1;
 	} else if (!strcmp(m, "badframe")) {
-		__asm__ volatile("li sp, 16\nli a7, 139\necall" ::: "memory");
+		uarch_sigreturn_bad_stack();
 	}
 	return 1; /* not reached when the mode works */
 }

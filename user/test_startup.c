@@ -14,6 +14,7 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
+#include <uarch.h>
 #include "ktap.h"
 
 #define MAX_AUXV    256     /* more entries than any kernel gives: the vector is unterminated */
@@ -173,12 +174,6 @@ static bool secure_sane(unsigned long v)
 	return v == 0 || (v == 1 && !same_ids);
 }
 
-/* Linux riscv: one bit per single-letter extension, bit (letter - 'a'); the base ISA is there. */
-static bool hwcap_sane(unsigned long v)
-{
-	return (v & (1ul << ('i' - 'a'))) != 0 && (v >> 26) == 0;
-}
-
 static bool execfn_sane(unsigned long v)
 {
 	const char *path = (const char *)v;
@@ -218,7 +213,7 @@ static const struct aux_check aux_checks[] = {
 	{ AT_ENTRY, "AT_ENTRY", entry_sane },    { AT_RANDOM, "AT_RANDOM", random_sane },
 	{ AT_UID, "AT_UID", uid_sane },          { AT_EUID, "AT_EUID", euid_sane },
 	{ AT_GID, "AT_GID", gid_sane },          { AT_EGID, "AT_EGID", egid_sane },
-	{ AT_SECURE, "AT_SECURE", secure_sane }, { AT_HWCAP, "AT_HWCAP", hwcap_sane },
+	{ AT_SECURE, "AT_SECURE", secure_sane }, { AT_HWCAP, "AT_HWCAP", uarch_hwcap_sane },
 	{ AT_EXECFN, "AT_EXECFN", execfn_sane },
 };
 
@@ -242,7 +237,7 @@ int main(int argc, char **argv, char **envp)
 	struct startup s = { .argc = argc, .argv = argv, .envp = envp };
 	char **p = envp;
 
-	__asm__ volatile("mv %0, sp" : "=r"(s.sp_in_main));
+	s.sp_in_main = uarch_stack_pointer();
 	for (int i = 0; i < MAX_ENVP && *p != NULL; i++)
 		p++;
 	s.auxv = (Elf64_auxv_t *)(p + 1);

@@ -12,9 +12,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <uarch.h>
 #include "ktap.h"
 
-#define KERNEL_ADDRESS ((void *)0xffffffff80000000UL)
+#define KERNEL_ADDRESS ((void *)UARCH_KERNEL_IMAGE)
 
 /* The syscall failed with @err. */
 static bool fails(long ret, int err)

@@ -29,10 +29,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <uarch.h>
 #include "ktap.h"
 
 #define PLAN 37
-static char *volatile kernel_address = (char *)0xffffffc000000000UL;
+static char *volatile kernel_address = (char *)UARCH_KERNEL_ADDRESS;
 
 static bool fails(long ret, int err)
 {

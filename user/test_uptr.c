@@ -32,12 +32,13 @@
 #include <unistd.h>
 
 #include "almos.h"
+#include <uarch.h>
 #include "ktap.h"
 #include "ktap_groups.h"
 #include "memcheck.h"
 
 #define PAGE           4096UL
-#define KERNEL_ADDRESS ((char *)0xffffffc000000000UL)
+#define KERNEL_ADDRESS ((char *)UARCH_KERNEL_ADDRESS)
 #define MINUS_ONE      ((char *)-1L)
 #define TMP            "/tmp"
 #define ARG_MAX_STRING (128 << 10)   /* Linux's MAX_ARG_STRLEN */

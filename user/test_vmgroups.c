@@ -42,12 +42,13 @@
 #include <unistd.h>
 
 #include "almos.h"
+#include <uarch.h>
 #include "ktap.h"
 #include "ktap_groups.h"
 #include "memcheck.h"
 
 #define PAGE           4096UL
-#define KERNEL_ADDRESS 0xffffffc000000000UL
+#define KERNEL_ADDRESS UARCH_KERNEL_ADDRESS
 #define GIB            (1UL << 30)
 #define WORDS          (PAGE / sizeof(uint64_t))
 #define THREADS_MAX    16
@@ -297,8 +298,8 @@ static void group_mmap(void)
 	check(fails(r, ENOMEM), "mmap: length 2^62 ENOMEM");
 	r = sys_mmap(0, SIZE_MAX, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	check(fails(r, ENOMEM), "mmap: length SIZE_MAX (0 once page aligned) ENOMEM");
-	r = sys_mmap(0, 200 * GIB, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	check(fails(r, ENOMEM), "mmap: 200 GiB ENOMEM");
+	r = sys_mmap(0, (UARCH_MMAP_ZONE_GIB + 1) * GIB, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	check(fails(r, ENOMEM), "mmap: more than the mmap zone ENOMEM");
 	r = sys_mmap(0, PAGE, PROT_READ, MAP_PRIVATE, -1, 0);
 	check(fails(r, EBADF), "mmap: a file mapping of fd -1 EBADF");
 	r = sys_mmap(0, PAGE, PROT_READ, MAP_SHARED, 1000, 0);
@@ -308,7 +309,7 @@ static void group_mmap(void)
 	      before);
 
 	/* Exhaustion of the address space: 1 GiB pieces until ENOMEM, one page of each touched */
-	enum { PIECES = 300 };
+	enum { PIECES = UARCH_MMAP_ZONE_GIB + 1 }; /* ENOMEM comes first */
 	static char *piece[PIECES];
 	int n = 0, err = 0;
 	bool touched = true;

@@ -39,9 +39,17 @@ typedef struct hal_user_regs_s {
 /* The running thread's user registers at the entry of its current system call (for clone). */
 void hal_user_regs_current(hal_user_regs_t *regs);
 
-/* The stack pointer and the thread pointer in @regs (a fork's child goes on with them). */
+/* The stack pointer and the thread pointer (TLS) in @regs (a fork's child goes on with them). */
 uintptr_t hal_user_regs_sp(const hal_user_regs_t *regs);
-uintptr_t hal_user_regs_tp(const hal_user_regs_t *regs);
+uintptr_t hal_user_regs_tls(const hal_user_regs_t *regs);
+
+/*
+ * Set the running user thread's thread pointer (TLS register) to @tls, from its next return to
+ * user mode on (RISC-V: tp in the saved user frame; x86_64: the FS base, which the thread keeps
+ * across switches). The caller keeps thread_t.user_tls in step (arch_prctl). Caller: a user
+ * thread inside a system call.
+ */
+void hal_user_set_tls(uintptr_t tls);
 
 /*
  * Leave the kernel for user mode in the calling thread: execution goes on at user address @pc with

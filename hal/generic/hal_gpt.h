@@ -41,8 +41,9 @@ typedef struct gpt_s {
 	uint32_t tables_nr;  /* table pages allocated (root included), for leak checks */
 } gpt_t;
 
-/* Highest user virtual address + 1 (Sv39: 256 GiB). */
-#define GPT_USER_VA_END 0x4000000000UL
+/* Highest user virtual address + 1: the end of the user half (the architecture's, hal_uabi.h). */
+#include <arch/user_layout.h>
+#define GPT_USER_VA_END CONFIG_VMM_USER_VA_END
 
 /*
  * Create an empty GPT in the local cluster: a root table whose kernel half is the local kernel

@@ -42,8 +42,9 @@ uint64_t hal_signal_frame_pop(uint64_t *mask, uintptr_t *ss_sp, uint32_t *ss_fla
 			      error_t *error);
 
 /* Make the system call being returned from run again: back to its instruction, first argument
- * register = @a0 (restart of a call a signal interrupted). */
-void hal_user_syscall_restart(uint64_t a0);
+ * register = @arg0 (restart of a call a signal interrupted: the register that held the first
+ * argument may hold the result by now). */
+void hal_user_syscall_restart(uint64_t arg0);
 
 /* The instructions of the return trampoline (rt_sigreturn), into @buf; returns their size, or 0 if
  * @size is too small. */

@@ -64,9 +64,18 @@ uintptr_t hal_user_regs_sp(const hal_user_regs_t *regs)
 	return ((const hal_trap_frame_t *)regs)->x[2 - 1];
 }
 
-uintptr_t hal_user_regs_tp(const hal_user_regs_t *regs)
+uintptr_t hal_user_regs_tls(const hal_user_regs_t *regs)
 {
-	return ((const hal_trap_frame_t *)regs)->x[4 - 1];
+	return ((const hal_trap_frame_t *)regs)->x[4 - 1]; /* tp */
+}
+
+void hal_user_set_tls(uintptr_t tls)
+{
+	hal_cpu_t *cpu = hal_cpu_self();
+	hal_trap_frame_t *tf = (hal_trap_frame_t *)(cpu->kstack_top - sizeof(*tf));
+
+	kassert(cpu->kstack_top != 0);
+	tf->x[4 - 1] = tls; /* tp */
 }
 
 void hal_user_regs_current(hal_user_regs_t *regs)

@@ -15,8 +15,6 @@
 #include <libk/errno.h>
 #include <libk/string.h>
 
-_Static_assert(sizeof(struct vfs_stat) == 128, "struct stat of riscv64");
-
 /* ---- null and zero ---- */
 
 static int64_t null_read(xptr_t file_xp, vfs_buf_t buf, size_t count)

@@ -27,7 +27,7 @@
 #include <hal_types.h>
 #include <params.h>
 
-/* ---- Linux values (asm-generic, riscv64) used at this interface ---- */
+/* ---- Linux values (asm-generic: riscv64 and x86_64 share them) used at this interface ---- */
 
 /* open flags */
 #define O_ACCMODE   00000003
@@ -108,8 +108,8 @@
 #define TIOCGSID   0x5429
 
 /*
- * The stat of an inode, with the layout of Linux's asm-generic struct stat (riscv64): newfstatat
- * and fstat copy it to user space as is.
+ * The stat of an inode, the kernel's record: the system calls convert it to the architecture's
+ * struct stat at the user boundary (syscalls/uabi.h).
  */
 struct vfs_stat {
 	uint64_t st_dev;
@@ -119,10 +119,8 @@ struct vfs_stat {
 	uint32_t st_uid;
 	uint32_t st_gid;
 	uint64_t st_rdev;    /* device files: Linux encoding of (major, minor) */
-	uint64_t pad1;
 	int64_t  st_size;
-	int32_t  st_blksize;
-	int32_t  pad2;
+	uint32_t st_blksize;
 	int64_t  st_blocks;  /* 512-byte blocks held */
 	int64_t  st_atime;
 	uint64_t st_atime_nsec;
@@ -130,8 +128,6 @@ struct vfs_stat {
 	uint64_t st_mtime_nsec;
 	int64_t  st_ctime;
 	uint64_t st_ctime_nsec;
-	uint32_t unused4;
-	uint32_t unused5;
 };
 
 /* struct linux_dirent64, as getdents64 writes it: records of d_reclen bytes (a multiple of 8). */
@@ -143,7 +139,8 @@ struct linux_dirent64 {
 	char     d_name[];   /* NUL-terminated */
 };
 
-/* struct termios of riscv64 (asm-generic termbits.h) and struct winsize, for the console's ioctls. */
+/* struct termios (asm-generic termbits.h: riscv64 and x86_64) and struct winsize, for the console's
+ * ioctls. */
 #define VFS_NCCS 19
 struct vfs_termios {
 	uint32_t c_iflag;

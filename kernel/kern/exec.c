@@ -18,26 +18,8 @@
 #include <libk/string.h>
 #include <mm/kmem.h>
 #include <mm/vmm_query.h>
+#include <syscalls/uabi.h> /* AT_*, the architecture's AT_PLATFORM */
 
-/* Auxiliary vector entries (Linux include/uapi/linux/auxvec.h). */
-#define AT_NULL     0
-#define AT_PHDR     3
-#define AT_PHENT    4
-#define AT_PHNUM    5
-#define AT_PAGESZ   6
-#define AT_BASE     7
-#define AT_FLAGS    8
-#define AT_ENTRY    9
-#define AT_UID      11
-#define AT_EUID     12
-#define AT_GID      13
-#define AT_EGID     14
-#define AT_PLATFORM 15
-#define AT_HWCAP    16
-#define AT_CLKTCK   17
-#define AT_SECURE   23
-#define AT_RANDOM   25
-#define AT_EXECFN   31
 #define AUXV_MAX    20
 
 static error_t read_file(void *ctx, uint64_t offset, void *buf, size_t size)
@@ -157,7 +139,7 @@ static error_t build_stack(exec_image_t *img, const char *path, char *const argv
 	if (error)
 		return error;
 	size_t envc = count - argc;
-	size_t bytes = args + strlen(path) + 1 + 16 + sizeof("riscv64");
+	size_t bytes = args + strlen(path) + 1 + 16 + sizeof(UABI_PLATFORM);
 	size_t words = 1 + argc + 1 + envc + 1 + 2 * AUXV_MAX;
 	size_t size = ALIGN_UP(bytes, 16) + ALIGN_UP(words * 8, 16) + 16;
 	char *image = kmem_alloc(size, KMEM_ZERO);
@@ -174,8 +156,8 @@ static error_t build_stack(exec_image_t *img, const char *path, char *const argv
 	str -= 16;
 	random_bytes(image + str, 16);
 	vaddr_t random = base + str;
-	str -= sizeof("riscv64");
-	memcpy(image + str, hal_machine_name(), strlen(hal_machine_name()) + 1);
+	str -= sizeof(UABI_PLATFORM);
+	memcpy(image + str, UABI_PLATFORM, sizeof(UABI_PLATFORM));
 	vaddr_t platform = base + str;
 
 	uint64_t *w = (uint64_t *)image; /* the vector, from the bottom of the image */

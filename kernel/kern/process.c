@@ -17,7 +17,6 @@
 #include <mm/kmem.h>
 
 #define PROC_XP(p_xp, field) ((p_xp) + offsetof(process_t, field))
-#define SIGKILL 9 /* the status of the threads an exec ends (never the process's: it goes on) */
 
 /* Take a free lpid of this cluster for @process (lpid 0 is never used). */
 static bool lpid_alloc(process_t *process, uint32_t *lpid)

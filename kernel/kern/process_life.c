@@ -91,8 +91,6 @@ void process_rpc_release(xptr_t desc_xp)
 	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
 }
 
-#define SA_NOCLDSTOP 0x1
-#define SA_NOCLDWAIT 0x2
 #define CLD_EXITED    1
 #define CLD_KILLED    2
 #define CLD_DUMPED    3
@@ -106,7 +104,7 @@ static void sigchld_action(xptr_t owner_xp, uint64_t *handler, uint64_t *flags)
 	xptr_t slot = PROC_XP(ref, sigactions[SIGCHLD - 1]);
 
 	*handler = hal_remote_l64(slot);
-	*flags = hal_remote_l64(slot + 8);
+	*flags = hal_remote_l64(slot + offsetof(k_sigaction_t, flags));
 }
 
 /* Send @sig (SIGCHLD, or the child's exit signal) to @ppid about its child @pid. */

@@ -11,6 +11,7 @@
 #include <hal_remote.h>
 #include <hal_signal.h>
 #include <hal_special.h>
+#include <hal_uabi.h>
 #include <kern/cluster.h>
 #include <kern/printk.h>
 #include <kern/process.h>
@@ -416,7 +417,7 @@ static void fill_siginfo(linux_siginfo_t *si, int sig, const ksiginfo_t *info)
  * false if the frame could not be written. */
 static bool run_handler(thread_t *self, int sig, const ksiginfo_t *info, const k_sigaction_t *act)
 {
-	uintptr_t user_sp = hal_user_sp(), sp = user_sp;
+	uintptr_t user_sp = hal_user_sp(), sp = user_sp, restorer;
 	bool on_alt = signal_on_altstack(user_sp, self->altstack_sp, self->altstack_size);
 	linux_siginfo_t si;
 	hal_sigframe_t frame = {
@@ -430,12 +431,15 @@ static bool run_handler(thread_t *self, int sig, const ksiginfo_t *info, const k
 	if (self->sig_restart) { /* the interrupted call: again after the handler, or EINTR */
 		self->sig_restart = 0;
 		if (act->flags & SA_RESTART)
-			hal_user_syscall_restart(self->sig_restart_a0);
+			hal_user_syscall_restart(self->sig_restart_arg0);
 	}
 	if ((act->flags & SA_ONSTACK) && self->altstack_size != 0 && !on_alt)
 		sp = self->altstack_sp + self->altstack_size;
 	fill_siginfo(&si, sig, info);
-	if (hal_signal_frame_push(sp, &frame, act->handler, sig, CONFIG_VMM_SIGTRAMP_BASE))
+	/* the handler returns to the user's restorer where the ABI has one (x86_64's glibc always sets
+	 * it), else to the kernel's trampoline page */
+	restorer = (act->flags & UABI_SA_RESTORER) ? act->restorer : CONFIG_VMM_SIGTRAMP_BASE;
+	if (hal_signal_frame_push(sp, &frame, act->handler, sig, restorer))
 		return false;
 	self->sigmask_restore = 0;
 	self->sigmask = signal_handler_mask(self->sigmask, act->mask, act->flags, sig);
@@ -503,7 +507,7 @@ void signal_deliver(void)
 	/* no handler (left) for the interrupted call: it goes on as if nothing happened */
 	if (self->sig_restart) {
 		self->sig_restart = 0;
-		hal_user_syscall_restart(self->sig_restart_a0);
+		hal_user_syscall_restart(self->sig_restart_arg0);
 	}
 	if (self->sigmask_restore) {
 		self->sigmask_restore = 0;
@@ -540,10 +544,10 @@ int64_t signal_sigreturn(void)
 	uintptr_t ss_sp;
 	uint32_t ss_flags;
 	size_t ss_size;
-	uint64_t mask, a0;
+	uint64_t mask, result;
 	error_t error;
 
-	a0 = hal_signal_frame_pop(&mask, &ss_sp, &ss_flags, &ss_size, &error);
+	result = hal_signal_frame_pop(&mask, &ss_sp, &ss_flags, &ss_size, &error);
 	if (error) {
 		pr_info("thread %x (%s): killed by signal %d: bad signal frame at %lx", self->trdid,
 			self->name, SIGSEGV, hal_user_sp());
@@ -559,10 +563,10 @@ int64_t signal_sigreturn(void)
 		if (ss_flags == SS_DISABLE) {
 			self->altstack_sp = 0;
 			self->altstack_size = 0;
-		} else if ((ss_flags & ~(uint32_t)SS_AUTODISARM) == 0 && ss_size >= SIGNAL_MINSIGSTKSZ) {
+		} else if ((ss_flags & ~(uint32_t)SS_AUTODISARM) == 0 && ss_size >= UABI_MINSIGSTKSZ) {
 			self->altstack_sp = ss_sp;
 			self->altstack_size = ss_size;
 		}
 	}
-	return (int64_t)a0;
+	return (int64_t)result;
 }

@@ -25,8 +25,10 @@
 /* pids are process.h's pid_t (uint32_t), spelled uint32_t here: thread.h includes this header and
  * host tests compile thread.h next to the C library's own pid_t. */
 #define SIGNAL_NSIG 64
+#define SIGNAL_SIGSET_SIZE 8 /* the sigsetsize argument of the rt_sig* calls: 64 bits */
 
-/* Linux signal numbers (asm-generic). */
+/* Linux signal numbers: asm-generic's, which x86 shares (the architectures that differ, such as
+ * alpha, mips and sparc, would give theirs in <arch/uabi.h>). */
 #define SIGHUP    1
 #define SIGINT    2
 #define SIGQUIT   3
@@ -63,9 +65,12 @@
 #define SIG_UNBLOCKABLE (SIG_BIT(SIGKILL) | SIG_BIT(SIGSTOP))
 #define SIG_STOPS (SIG_BIT(SIGSTOP) | SIG_BIT(SIGTSTP) | SIG_BIT(SIGTTIN) | SIG_BIT(SIGTTOU))
 
-/* sigaction handler values and flags (riscv64 = asm-generic). */
+/* sigaction handler values and flags, the same on riscv64 (asm-generic) and x86_64; SA_RESTORER,
+ * which only some architectures have, is <arch/uabi.h>'s UABI_SA_RESTORER. */
 #define SIG_DFL 0
 #define SIG_IGN 1
+#define SA_NOCLDSTOP 0x00000001ULL
+#define SA_NOCLDWAIT 0x00000002ULL
 #define SA_SIGINFO   0x00000004ULL
 #define SA_ONSTACK   0x08000000ULL
 #define SA_RESTART   0x10000000ULL
@@ -87,7 +92,6 @@
 #define SS_ONSTACK     1
 #define SS_DISABLE     2
 #define SS_AUTODISARM  (1U << 31)
-#define SIGNAL_MINSIGSTKSZ 2048 /* riscv64's MINSIGSTKSZ */
 
 /* The kernel's record of one pending signal (its number is its index). */
 typedef struct ksiginfo_s {
@@ -113,11 +117,13 @@ typedef struct linux_siginfo_s {
 } linux_siginfo_t;
 _Static_assert(sizeof(linux_siginfo_t) == 128, "siginfo_t is 128 bytes");
 
-/* One entry of rt_sigaction's table (riscv64's struct sigaction: no restorer). */
+/* One entry of rt_sigaction's table: the kernel's record of a struct sigaction, whatever the
+ * architecture's layout (syscalls/uabi.h converts). */
 typedef struct k_sigaction_s {
-	uint64_t handler;
-	uint64_t flags;
-	uint64_t mask;
+	uint64_t handler;  /* SIG_DFL, SIG_IGN or the handler's address                        */
+	uint64_t flags;    /* SA_*                                                             */
+	uint64_t mask;     /* blocked while the handler runs                                   */
+	uint64_t restorer; /* where the handler returns if flags has UABI_SA_RESTORER           */
 } k_sigaction_t;
 
 /* ---- the pure part (signal_policy.c) ---- */
@@ -200,7 +206,8 @@ void signal_deliver(void);
 void signal_fault(int sig, int si_code, uintptr_t addr);
 
 /* rt_sigreturn: restore the context saved in the frame at the user stack pointer. Returns the
- * value of the user's a0 register; a bad frame kills the process with SIGSEGV. */
+ * value of the user's result register (the call returns it as is); a bad frame kills the process
+ * with SIGSEGV. */
 int64_t signal_sigreturn(void);
 
 /* ---- waits ---- */

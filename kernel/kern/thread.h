@@ -77,7 +77,7 @@ typedef struct thread_s {
 	                               process for a kernel thread (NULL: a bare test thread)    */
 	uintptr_t       user_pc;    /* [I] where a new user thread enters user mode ...  */
 	uintptr_t       user_sp;    /* [I] ... with this stack pointer,                  */
-	uintptr_t       user_tls;   /* [I] thread pointer                                */
+	uintptr_t       user_tls;   /* [O] thread pointer (set at creation, arch_prctl)  */
 	uintptr_t       user_arg;   /* [I] and first argument                            */
 	hal_user_regs_t *user_regs; /* [O] other registers at the start (kmem; NULL: zero) */
 	uintptr_t       clear_child_tid; /* [O] set_tid_address: cleared and woken at exit */
@@ -94,7 +94,7 @@ typedef struct thread_s {
 	uint64_t        sigmask_saved;   /* [O] mask to restore after sigsuspend's handler  */
 	uint32_t        sigmask_restore; /* [O] 1: sigmask_saved is to be restored          */
 	uint32_t        sig_restart;     /* [O] 1: the current system call may be restarted */
-	uint64_t        sig_restart_a0;  /* [O] ... with this first argument               */
+	uint64_t        sig_restart_arg0; /* [O] ... with this first argument              */
 	uintptr_t       altstack_sp;     /* [O] sigaltstack: base (0 with size 0: none)     */
 	size_t          altstack_size;   /* [O]                                             */
 	uint32_t        intr_wait;  /* [A] THREAD_WAIT_*: see thread_interrupt (signal.c)  */

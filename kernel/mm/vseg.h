@@ -34,6 +34,7 @@
 #include <hal_types.h>
 #include <mm/vsl.h>
 #include <params.h>
+#include <arch/user_layout.h>
 
 typedef enum vseg_type_e {
 	VSEG_TYPE_CODE = 0, /* read-only file segment (text, rodata), replicated per cluster     */

@@ -7,7 +7,7 @@
 #include <mm/vseg.h>
 #include <mm/vspace.h>
 
-/* The layout of params.h, checked once here. */
+/* The user layout (the architecture's <arch/user_layout.h> and params.h), checked once here. */
 #define PAGE_ALIGNED(x) (((x) & (CONFIG_PAGE_SIZE - 1)) == 0)
 _Static_assert(PAGE_ALIGNED(CONFIG_VMM_USER_MIN) && PAGE_ALIGNED(CONFIG_VMM_USER_END) &&
 	       PAGE_ALIGNED(CONFIG_VMM_ELF_DYN_BASE) && PAGE_ALIGNED(CONFIG_VMM_ELF_END) &&
@@ -22,8 +22,10 @@ _Static_assert(0 < CONFIG_VMM_USER_MIN && CONFIG_VMM_USER_MIN <= CONFIG_VMM_ELF_
 _Static_assert(CONFIG_VMM_STACK_SLOTS > 0 && CONFIG_VMM_STACK_SLOTS % 64 == 0,
 	       "stack bitmap made of whole words");
 _Static_assert(CONFIG_VMM_STACK_PAGES >= 2, "a stack slot holds its guard page and one usable page");
-_Static_assert(CONFIG_VMM_STACK_BASE == 0x3dc0000000UL || CONFIG_VMM_STACK_PAGES != 2048 ||
-	       CONFIG_VMM_STACK_SLOTS != 1024, "params.h gives the STACK zone base for the default slots");
+_Static_assert(CONFIG_VMM_SIGTRAMP_BASE >= CONFIG_VMM_STACK_TOP && PAGE_ALIGNED(CONFIG_VMM_SIGTRAMP_BASE) &&
+	       CONFIG_VMM_SIGTRAMP_BASE + CONFIG_PAGE_SIZE <= CONFIG_VMM_USER_END,
+	       "the signal trampoline page lies above the stacks, in user space");
+_Static_assert(CONFIG_VMM_USER_END <= CONFIG_VMM_USER_VA_END, "usable user space inside the user half");
 
 /* ---- STACK slots ---- */
 

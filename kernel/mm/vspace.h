@@ -26,9 +26,13 @@
 #include <libk/busylock.h>
 #include <mm/vsl.h>
 #include <params.h>
+#include <arch/user_layout.h> /* where the zones lie: the architecture's (hal_uabi.h) */
 
 /* Bytes of one stack slot, guard page included. */
 #define VSPACE_STACK_SLOT_SIZE ((vaddr_t)CONFIG_VMM_STACK_PAGES * CONFIG_PAGE_SIZE)
+
+/* The base of the STACK zone: its top is the architecture's, its size params.h's. */
+#define CONFIG_VMM_STACK_BASE  (CONFIG_VMM_STACK_TOP - (vaddr_t)CONFIG_VMM_STACK_SLOTS * VSPACE_STACK_SLOT_SIZE)
 
 /* Lock legend: L = lock. */
 typedef struct vspace_stack_s {

@@ -32,9 +32,6 @@
 #include <mm/kmem.h>
 #include <syscalls/syscall.h>
 
-#define SIGKILL 9
-#define SIGSEGV 11
-
 /*
  * argv and envp copied from user space into one kmem block of CONFIG_EXEC_ARGS_MAX bytes: the
  * strings from its bottom up, the pointers of both vectors (their NULLs included) from its top
@@ -234,6 +231,7 @@ int64_t sys_execve(const uint64_t args[6])
 	}
 	kmem_free(path);
 	process_exec_done(self->process->owner_xp); /* a vfork parent goes on */
+	self->user_tls = 0; /* the new program starts with no thread pointer, as every register */
 	hal_user_regs_reset(entry, sp);
 	return 0;
 }

@@ -15,16 +15,6 @@
 #include <mm/kmem.h>
 #include <syscalls/syscall.h>
 
-#define AT_FDCWD            (-100)
-#define AT_EMPTY_PATH       0x1000
-#define AT_SYMLINK_NOFOLLOW 0x100
-#define F_DUPFD  0
-#define F_GETFD  1
-#define F_SETFD  2
-#define F_GETFL  3
-#define F_SETFL  4
-#define F_DUPFD_CLOEXEC 1030
-#define FD_CLOEXEC 1
 #define IOV_MAX  1024
 
 xptr_t current_ref(void)
@@ -169,14 +159,17 @@ int64_t sys_writev(const uint64_t args[6])
 	return broken_pipe(with_fd((int)args[0], op_writev, args));
 }
 
-/* stat of @inode copied to the user buffer @ubuf. */
+/* stat of @inode copied to the user buffer @ubuf, in the architecture's layout. */
 static int64_t stat_to_user(xptr_t inode, uintptr_t ubuf)
 {
 	struct vfs_stat st;
+	struct uabi_stat ust;
 	error_t error = vfs_stat(inode, &st);
 
 	if (!error)
-		error = hal_copy_to_uspace(ubuf, &st, sizeof(st));
+		error = uabi_stat_from(&ust, &st);
+	if (!error)
+		error = hal_copy_to_uspace(ubuf, &ust, sizeof(ust));
 	return -error;
 }
 

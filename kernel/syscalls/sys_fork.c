@@ -13,16 +13,8 @@
 #include <libk/errno.h>
 #include <syscalls/syscall.h>
 
-#define CLONE_VM             0x00000100
-#define CLONE_VFORK          0x00004000
-#define CLONE_SETTLS         0x00080000
-#define CLONE_PARENT_SETTID  0x00100000
-#define CLONE_CHILD_CLEARTID 0x00200000
-#define CLONE_CHILD_SETTID   0x01000000
-#define CLONE_EXIT_SIGNAL    0x000000ff
 #define CLONE_FORK_KNOWN (CLONE_VM | CLONE_VFORK | CLONE_SETTLS | CLONE_PARENT_SETTID | \
 			  CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | CLONE_EXIT_SIGNAL)
-#define NSIG 64
 
 /* The cluster of a new process: the caller's one-shot hint (place_next) if set, else the DQDT's. */
 static cxy_t fork_place(thread_t *self, const char **why)
@@ -35,10 +27,10 @@ static cxy_t fork_place(thread_t *self, const char **why)
 	return dqdt_get_cluster_for_process();
 }
 
-/* clone for a new process; sys_clone sends here what is not a thread. */
-int64_t sys_clone_process(const uint64_t args[6])
+/* clone for a new process; syscall_clone sends here what is not a thread. */
+int64_t syscall_clone_process(const clone_req_t *req)
 {
-	uint64_t flags = args[0], sp = args[1], ptid = args[2], tls = args[3], ctid = args[4];
+	uint64_t flags = req->flags;
 	thread_t *self = thread_current();
 	user_start_t start = { .pc = hal_user_return_pc(), .arg = 0, .has_regs = true };
 	bool vfork = (flags & (CLONE_VM | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK);
@@ -48,18 +40,18 @@ int64_t sys_clone_process(const uint64_t args[6])
 	cxy_t cxy;
 	error_t error;
 
-	if ((flags & ~(uint64_t)CLONE_FORK_KNOWN) || (flags & CLONE_EXIT_SIGNAL) > NSIG)
+	if ((flags & ~(uint64_t)CLONE_FORK_KNOWN) || (flags & CLONE_EXIT_SIGNAL) > SIGNAL_NSIG)
 		return -EINVAL;
 	if ((flags & CLONE_VM) && !vfork)
 		return -EINVAL; /* a process sharing its parent's memory for good: not supported */
-	if (!self->process || (sp & 15))
+	if (!self->process || (req->sp & 15))
 		return -EINVAL;
 	hal_user_regs_current(&start.regs);
 	start.sigmask = self->sigmask; /* the child's thread starts with the forking thread's mask */
-	start.sp = sp ? sp : hal_user_regs_sp(&start.regs);
-	start.tls = (flags & CLONE_SETTLS) ? tls : hal_user_regs_tp(&start.regs);
-	start.clear_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : 0;
-	start.set_tid = (flags & CLONE_CHILD_SETTID) ? ctid : 0;
+	start.sp = req->sp ? req->sp : hal_user_regs_sp(&start.regs);
+	start.tls = (flags & CLONE_SETTLS) ? req->tls : hal_user_regs_tls(&start.regs);
+	start.clear_tid = (flags & CLONE_CHILD_CLEARTID) ? req->ctid : 0;
+	start.set_tid = (flags & CLONE_CHILD_SETTID) ? req->ctid : 0;
 	cxy = fork_place(self, &why);
 	error = process_fork(cxy, &start, (uint32_t)(flags & CLONE_EXIT_SIGNAL), vfork, &pid,
 			     &thread_xp);
@@ -76,7 +68,7 @@ int64_t sys_clone_process(const uint64_t args[6])
 	self->place_valid = 0;
 	pr_debug("fork: process %x made %x in cluster %x (%s)", self->process->pid, pid, cxy, why);
 	if (flags & CLONE_PARENT_SETTID) /* as Linux: a bad address is not the caller's error */
-		hal_copy_to_uspace(ptid, &pid, sizeof(pid));
+		hal_copy_to_uspace(req->ptid, &pid, sizeof(pid));
 	thread_unblock(thread_xp, THREAD_BLOCKED_NEW);
 	if (vfork) /* the parent goes on once the child has exec'd or ended */
 		process_vfork_wait(pid);

@@ -1,7 +1,9 @@
 /*
- * sys_poll.c - ppoll (73) and pselect6 (72): which of a set of files are ready, waiting for one
- * with a timeout and a temporary signal mask (docs/poll.md). glibc's poll, select, pselect and
- * pause (ppoll with no fd and no timeout) are built on them.
+ * sys_poll.c - ppoll and pselect6: which of a set of files are ready, waiting for one with a
+ * timeout and a temporary signal mask (docs/poll.md). glibc's poll, select, pselect and pause
+ * (ppoll with no fd and no timeout) are built on them where the architecture has nothing else
+ * (riscv64); poll, select and pause themselves are here too, for the architectures that have them
+ * (x86_64): the same work with a timeout in milliseconds or a struct timeval and no mask.
  *
  * Both calls look at every file (vfs_poll), and if none is ready sleep in the machine-wide poll
  * wait (vfs_poll_wait) until an event, a signal or the deadline, then look again. The event count
@@ -23,10 +25,8 @@
 #include <libk/errno.h>
 #include <syscalls/syscall.h>
 
-#define NSEC_PER_SEC 1000000000ULL
-#define FOREVER      UINT64_MAX  /* a deadline: no timeout */
-#define SIGSET_SIZE  8
-#define FD_BITS      64          /* bits of one fd_set word (riscv64 long) */
+#define FOREVER      UABI_FOREVER /* a deadline: no timeout */
+#define FD_BITS      64          /* bits of one fd_set word (a long of a 64-bit ABI) */
 
 /* Linux's select sets in poll events (fs/select.c). */
 #define POLLIN_SET  (POLLRDNORM | POLLRDBAND | POLLIN | POLLHUP | POLLERR)
@@ -45,44 +45,33 @@ typedef struct k_pollfd {
 _Static_assert(sizeof(k_pollfd_t) == 8, "struct pollfd");
 
 /* The deadline of the user timespec at @uts: FOREVER for NULL, 0 for a zero timeout (look once),
- * else the time since boot it ends at. EFAULT, or EINVAL when malformed. */
+ * else the time since boot it ends at (uabi_deadline). EFAULT, or EINVAL when malformed. */
 static error_t read_deadline(uintptr_t uts, uint64_t *deadline)
 {
 	int64_t ts[2];
-	uint64_t ns, now;
 
 	*deadline = FOREVER;
 	if (!uts)
 		return 0;
 	if (hal_copy_from_uspace(ts, uts, sizeof(ts)))
 		return EFAULT;
-	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (int64_t)NSEC_PER_SEC)
-		return EINVAL;
-	if (ts[0] == 0 && ts[1] == 0) {
-		*deadline = 0;
-		return 0;
-	}
-	now = hal_get_time_ns();
-	if ((uint64_t)ts[0] > (FOREVER - 1 - now) / NSEC_PER_SEC)
-		return 0; /* beyond any uptime: for ever */
-	ns = (uint64_t)ts[0] * NSEC_PER_SEC + (uint64_t)ts[1];
-	*deadline = now + (ns < FOREVER - 1 - now ? ns : FOREVER - 1 - now);
-	return 0;
+	return uabi_deadline(hal_get_time_ns(), ts[0], ts[1], deadline);
 }
 
-/* As Linux's poll_select_finish: a non-zero timeout at @uts gets the time left until @deadline
- * (a write that fails is ignored, the result stands). */
-static void write_time_left(uintptr_t uts, uint64_t deadline)
+/* As Linux's poll_select_finish: a non-zero timeout at @utime gets the time left until @deadline,
+ * as a timespec or (@timeval) a struct timeval (a write that fails is ignored, the result
+ * stands). */
+static void write_time_left(uintptr_t utime, uint64_t deadline, bool timeval)
 {
-	int64_t ts[2];
-	uint64_t now = hal_get_time_ns(), left;
+	int64_t t[2];
 
-	if (!uts || deadline == FOREVER || deadline == 0)
+	if (!utime || deadline == FOREVER || deadline == 0)
 		return;
-	left = deadline > now ? deadline - now : 0;
-	ts[0] = (int64_t)(left / NSEC_PER_SEC);
-	ts[1] = (int64_t)(left % NSEC_PER_SEC);
-	hal_copy_to_uspace(uts, ts, sizeof(ts));
+	if (timeval)
+		uabi_time_left_timeval(hal_get_time_ns(), deadline, t);
+	else
+		uabi_time_left_timespec(hal_get_time_ns(), deadline, t);
+	hal_copy_to_uspace(utime, t, sizeof(t));
 }
 
 /* Install the user mask at @umask (NULL: none) of @size bytes, as described at the top: EINVAL
@@ -94,7 +83,7 @@ static error_t mask_install(uintptr_t umask, uint64_t size)
 
 	if (!umask)
 		return 0;
-	if (size != SIGSET_SIZE)
+	if (size != SIGNAL_SIGSET_SIZE)
 		return EINVAL;
 	if (hal_copy_from_uspace(&mask, umask, sizeof(mask)))
 		return EFAULT;
@@ -181,34 +170,75 @@ static int64_t scan_pollfds(xptr_t ref, void *ctx)
 	return count;
 }
 
+/* The @nfds pollfds at @ufds into @set: EINVAL (more than RLIMIT_NOFILE), EFAULT. */
+static error_t poll_read(poll_set_t *set, uintptr_t ufds, uint64_t nfds)
+{
+	if (nfds > CONFIG_MAX_FILES)
+		return EINVAL;
+	set->nfds = (uint32_t)nfds;
+	if (set->nfds && hal_copy_from_uspace(set->fds, ufds, set->nfds * sizeof(k_pollfd_t)))
+		return EFAULT;
+	return 0;
+}
+
+/* Wait as poll_loop, then write each revents back to @ufds. */
+static int64_t poll_run(poll_set_t *set, uintptr_t ufds, uint64_t deadline)
+{
+	int64_t result = poll_loop(scan_pollfds, set, deadline);
+
+	for (uint32_t i = 0; result >= 0 && i < set->nfds; i++)
+		if (hal_copy_to_uspace(ufds + i * sizeof(k_pollfd_t) + offsetof(k_pollfd_t, revents),
+				       &set->fds[i].revents, sizeof(set->fds[i].revents)))
+			result = -EFAULT;
+	return result;
+}
+
 /* ppoll(fds, nfds, tmo_p, sigmask, sigsetsize). */
 int64_t sys_ppoll(const uint64_t args[6])
 {
 	poll_set_t set;
-	uintptr_t ufds = args[0];
 	uint64_t deadline;
 	int64_t result;
 	error_t err;
 
 	err = read_deadline(args[2], &deadline);
-	if (!err && args[1] > CONFIG_MAX_FILES)
-		err = EINVAL; /* more than RLIMIT_NOFILE */
-	set.nfds = (uint32_t)args[1];
-	if (!err && set.nfds &&
-	    hal_copy_from_uspace(set.fds, ufds, set.nfds * sizeof(k_pollfd_t)))
-		err = EFAULT;
+	if (!err)
+		err = poll_read(&set, args[0], args[1]);
 	if (!err)
 		err = mask_install(args[3], args[4]);
 	if (err)
 		return -(int64_t)err;
-	result = poll_loop(scan_pollfds, &set, deadline);
-	for (uint32_t i = 0; result >= 0 && i < set.nfds; i++)
-		if (hal_copy_to_uspace(ufds + i * sizeof(k_pollfd_t) + offsetof(k_pollfd_t, revents),
-				       &set.fds[i].revents, sizeof(set.fds[i].revents)))
-			result = -EFAULT;
-	write_time_left(args[2], deadline);
+	result = poll_run(&set, args[0], deadline);
+	write_time_left(args[2], deadline, false);
 	mask_settle(result);
 	return result;
+}
+
+/* poll(fds, nfds, timeout): milliseconds, a negative one for ever (Linux's sys_poll); nfds is an
+ * unsigned int. */
+int64_t sys_poll(const uint64_t args[6])
+{
+	int32_t timeout = (int32_t)args[2];
+	uint64_t deadline = FOREVER;
+	poll_set_t set;
+	error_t err;
+
+	if (timeout >= 0) /* always valid: ms / 1000 seconds, the rest in ns */
+		uabi_deadline(hal_get_time_ns(), timeout / 1000, (int64_t)(timeout % 1000) * 1000000,
+			      &deadline);
+	err = poll_read(&set, args[0], (uint32_t)args[1]);
+	if (err)
+		return -(int64_t)err;
+	return poll_run(&set, args[0], deadline);
+}
+
+/* pause(): until a signal is taken (as ppoll with no fd and no timeout). */
+int64_t sys_pause(const uint64_t args[6])
+{
+	poll_set_t set = { .nfds = 0 };
+
+	(void)args;
+	return poll_loop(scan_pollfds, &set, FOREVER);
 }
 
 /* ---- pselect6 ---- */
@@ -246,37 +276,79 @@ static int64_t scan_fdsets(xptr_t ref, void *ctx)
 	return count;
 }
 
+/* The three sets of @nfds fds at @usets[0..2] (0: none) into @s: EINVAL (nfds < 0), EFAULT. */
+static error_t select_read(select_set_t *s, int32_t nfds, const uint64_t usets[3])
+{
+	if (nfds < 0)
+		return EINVAL;
+	/* Linux reads and writes whole longs up to nfds, and ignores fds beyond its table */
+	s->nfds = nfds > CONFIG_MAX_FILES ? CONFIG_MAX_FILES : (uint32_t)nfds;
+	for (int k = 0; k < 3 && nfds > 0; k++) {
+		if (usets[k] && hal_copy_from_uspace(&s->in[k], usets[k], sizeof(uint64_t)))
+			return EFAULT;
+		if (s->nfds < FD_BITS)
+			s->in[k] &= (1ULL << s->nfds) - 1;
+	}
+	return 0;
+}
+
+/* Wait as poll_loop, then write the sets back to @usets. */
+static int64_t select_run(select_set_t *s, int32_t nfds, const uint64_t usets[3], uint64_t deadline)
+{
+	int64_t result = poll_loop(scan_fdsets, s, deadline);
+
+	for (int k = 0; k < 3 && result >= 0 && nfds > 0; k++)
+		if (usets[k] && hal_copy_to_uspace(usets[k], &s->out[k], sizeof(uint64_t)))
+			result = -EFAULT;
+	return result;
+}
+
 /* pselect6(nfds, readfds, writefds, exceptfds, timeout, {sigmask, sigsetsize}). */
 int64_t sys_pselect6(const uint64_t args[6])
 {
 	select_set_t s = { 0 };
 	uint64_t deadline, sig[2] = { 0, 0 };
 	int64_t result;
-	error_t err = 0;
-	int32_t nfds = (int32_t)args[0];
+	error_t err;
 
-	if (nfds < 0)
-		return -EINVAL;
-	/* Linux reads and writes whole longs up to nfds, and ignores fds beyond its table */
-	s.nfds = nfds > CONFIG_MAX_FILES ? CONFIG_MAX_FILES : (uint32_t)nfds;
-	for (int k = 0; k < 3 && nfds > 0; k++) {
-		if (args[1 + k] && hal_copy_from_uspace(&s.in[k], args[1 + k], sizeof(uint64_t)))
-			return -EFAULT;
-		if (s.nfds < FD_BITS)
-			s.in[k] &= (1ULL << s.nfds) - 1;
-	}
-	err = read_deadline(args[4], &deadline);
+	err = select_read(&s, (int32_t)args[0], &args[1]);
+	if (!err)
+		err = read_deadline(args[4], &deadline);
 	if (!err && args[5] && hal_copy_from_uspace(sig, args[5], sizeof(sig)))
 		err = EFAULT;
 	if (!err)
 		err = mask_install(sig[0], sig[1]);
 	if (err)
 		return -(int64_t)err;
-	result = poll_loop(scan_fdsets, &s, deadline);
-	for (int k = 0; k < 3 && result >= 0 && nfds > 0; k++)
-		if (args[1 + k] && hal_copy_to_uspace(args[1 + k], &s.out[k], sizeof(uint64_t)))
-			result = -EFAULT;
-	write_time_left(args[4], deadline);
+	result = select_run(&s, (int32_t)args[0], &args[1], deadline);
+	write_time_left(args[4], deadline, false);
 	mask_settle(result);
+	return result;
+}
+
+/*
+ * select(nfds, readfds, writefds, exceptfds, timeout): a struct timeval, whose microseconds of a
+ * second or more carry into the seconds and which gets the time left, as Linux's kern_select
+ * (the timeout is read before the sets, as there).
+ */
+int64_t sys_select(const uint64_t args[6])
+{
+	select_set_t s = { 0 };
+	uint64_t deadline = FOREVER;
+	int64_t tv[2], sec, nsec, result;
+	error_t err = 0;
+
+	if (args[4]) {
+		if (hal_copy_from_uspace(tv, args[4], sizeof(tv)))
+			return -EFAULT;
+		uabi_timeval_split(tv, &sec, &nsec);
+		err = uabi_deadline(hal_get_time_ns(), sec, nsec, &deadline);
+	}
+	if (!err)
+		err = select_read(&s, (int32_t)args[0], &args[1]);
+	if (err)
+		return -(int64_t)err;
+	result = select_run(&s, (int32_t)args[0], &args[1], deadline);
+	write_time_left(args[4], deadline, true);
 	return result;
 }

@@ -26,7 +26,6 @@
 #define CLOCK_MONOTONIC_RAW 4
 #define CLOCK_BOOTTIME  7
 #define TIMER_ABSTIME   1
-#define NSEC_PER_SEC    1000000000ULL
 #define ROBUST_LIST_HEAD_SIZE 24
 
 int64_t sys_getpid(const uint64_t args[6])
@@ -42,6 +41,11 @@ int64_t sys_getuid(const uint64_t args[6])
 	(void)args;
 	return 0; /* one user: root */
 }
+
+/* The effective user and the groups: root's, as getuid's. */
+int64_t sys_geteuid(const uint64_t args[6]) { return sys_getuid(args); }
+int64_t sys_getgid(const uint64_t args[6]) { return sys_getuid(args); }
+int64_t sys_getegid(const uint64_t args[6]) { return sys_getuid(args); }
 
 int64_t sys_set_tid_address(const uint64_t args[6])
 {
@@ -122,7 +126,7 @@ int64_t sys_getrandom(const uint64_t args[6])
 int64_t sys_clock_gettime(const uint64_t args[6])
 {
 	uint64_t ns = hal_get_time_ns();
-	int64_t ts[2] = { (int64_t)(ns / NSEC_PER_SEC), (int64_t)(ns % NSEC_PER_SEC) };
+	int64_t ts[2] = { (int64_t)(ns / UABI_NSEC_PER_SEC), (int64_t)(ns % UABI_NSEC_PER_SEC) };
 
 	switch (args[0]) {
 	case CLOCK_REALTIME: /* no RTC yet: the epoch is the boot */
@@ -152,8 +156,8 @@ static int64_t sleep_until(uint64_t deadline_ns, uintptr_t urem)
 	if (now >= deadline_ns)
 		return 0;
 	if (urem) {
-		int64_t rem[2] = { (int64_t)((deadline_ns - now) / NSEC_PER_SEC),
-				   (int64_t)((deadline_ns - now) % NSEC_PER_SEC) };
+		int64_t rem[2] = { (int64_t)((deadline_ns - now) / UABI_NSEC_PER_SEC),
+				   (int64_t)((deadline_ns - now) % UABI_NSEC_PER_SEC) };
 		if (hal_copy_to_uspace(urem, rem, sizeof(rem)))
 			return -EFAULT;
 	}
@@ -166,9 +170,9 @@ int64_t sys_nanosleep(const uint64_t args[6])
 
 	if (hal_copy_from_uspace(ts, args[0], sizeof(ts)))
 		return -EFAULT;
-	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (int64_t)NSEC_PER_SEC)
+	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (int64_t)UABI_NSEC_PER_SEC)
 		return -EINVAL;
-	return sleep_until(hal_get_time_ns() + (uint64_t)ts[0] * NSEC_PER_SEC + (uint64_t)ts[1],
+	return sleep_until(hal_get_time_ns() + (uint64_t)ts[0] * UABI_NSEC_PER_SEC + (uint64_t)ts[1],
 			   args[1]);
 }
 
@@ -183,9 +187,9 @@ int64_t sys_clock_nanosleep(const uint64_t args[6])
 		return -EINVAL;
 	if (hal_copy_from_uspace(ts, args[2], sizeof(ts)))
 		return -EFAULT;
-	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (int64_t)NSEC_PER_SEC)
+	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (int64_t)UABI_NSEC_PER_SEC)
 		return -EINVAL;
-	ns = (uint64_t)ts[0] * NSEC_PER_SEC + (uint64_t)ts[1];
+	ns = (uint64_t)ts[0] * UABI_NSEC_PER_SEC + (uint64_t)ts[1];
 	if (args[1] & TIMER_ABSTIME)
 		return sleep_until(ns, 0);
 	return sleep_until(hal_get_time_ns() + ns, args[3]);

@@ -14,11 +14,10 @@
 #include <syscalls/syscall.h>
 
 #define NSIG        SIGNAL_NSIG
+#define SIGSET_SIZE SIGNAL_SIGSET_SIZE
 #define SIG_BLOCK   0
 #define SIG_UNBLOCK 1
 #define SIG_SETMASK 2
-#define SIGSET_SIZE 8
-#define UNBLOCKABLE SIG_UNBLOCKABLE
 
 int64_t sys_rt_sigprocmask(const uint64_t args[6])
 {
@@ -46,7 +45,7 @@ int64_t sys_rt_sigprocmask(const uint64_t args[6])
 	if (args[2] && hal_copy_to_uspace(args[2], &old, sizeof(old)))
 		return -EFAULT;
 	if (args[1])
-		self->sigmask = set & ~UNBLOCKABLE;
+		self->sigmask = set & ~SIG_UNBLOCKABLE;
 	return 0;
 }
 
@@ -85,6 +84,7 @@ int64_t sys_rt_sigaction(const uint64_t args[6])
 {
 	xptr_t ref = current_ref();
 	int sig = (int)args[0];
+	struct uabi_sigaction uact;
 	k_sigaction_t act, old;
 	xptr_t slot;
 
@@ -94,8 +94,11 @@ int64_t sys_rt_sigaction(const uint64_t args[6])
 		return -EINVAL;
 	if (ref == XPTR_NULL)
 		return -EINVAL;
-	if (args[1] && hal_copy_from_uspace(&act, args[1], sizeof(act)))
-		return -EFAULT;
+	if (args[1]) {
+		if (hal_copy_from_uspace(&uact, args[1], sizeof(uact)))
+			return -EFAULT;
+		uabi_sigaction_to_kernel(&uact, &act);
+	}
 	slot = ref + offsetof(process_t, sigactions) + (size_t)(sig - 1) * sizeof(k_sigaction_t);
 	remote_busylock_acquire(ref + offsetof(process_t, files_lock));
 	hal_remote_memcpy(XPTR(local_cxy, &old), slot, sizeof(old));
@@ -104,8 +107,11 @@ int64_t sys_rt_sigaction(const uint64_t args[6])
 	remote_busylock_release(ref + offsetof(process_t, files_lock));
 	if (args[1] && signal_action_of(sig, act.handler) == SIGACT_IGNORE)
 		flush_ignored(thread_current(), sig);
-	if (args[2] && hal_copy_to_uspace(args[2], &old, sizeof(old)))
-		return -EFAULT;
+	if (args[2]) {
+		uabi_sigaction_from_kernel(&old, &uact);
+		if (hal_copy_to_uspace(args[2], &uact, sizeof(uact)))
+			return -EFAULT;
+	}
 	return 0;
 }
 
@@ -224,20 +230,12 @@ int64_t sys_kill(const uint64_t args[6])
 	return -(int64_t)pgrp_signal(pgid, 0, 0, sig, &info);
 }
 
-/* stack_t of riscv64. */
-struct k_stack {
-	uint64_t sp;
-	int32_t  flags;
-	int32_t  pad;
-	uint64_t size;
-};
-
 int64_t sys_sigaltstack(const uint64_t args[6])
 {
 	thread_t *self = thread_current();
 	bool on = signal_on_altstack(hal_user_sp(), self->altstack_sp, self->altstack_size);
-	struct k_stack ss, old = { .sp = self->altstack_sp, .size = self->altstack_size,
-				   .flags = self->altstack_size == 0 ? SS_DISABLE : on ? SS_ONSTACK : 0 };
+	uabi_stack_t ss, old = { .ss_sp = self->altstack_sp, .ss_size = self->altstack_size,
+				 .ss_flags = self->altstack_size == 0 ? SS_DISABLE : on ? SS_ONSTACK : 0 };
 	uint32_t flags;
 
 	if (args[0]) {
@@ -245,17 +243,17 @@ int64_t sys_sigaltstack(const uint64_t args[6])
 			return -EFAULT;
 		if (on)
 			return -EPERM; /* not while running on it */
-		flags = (uint32_t)ss.flags & ~SS_AUTODISARM; /* accepted; the stack is never disarmed */
+		flags = (uint32_t)ss.ss_flags & ~SS_AUTODISARM; /* accepted; the stack is never disarmed */
 		if (flags != 0 && flags != SS_ONSTACK && flags != SS_DISABLE)
 			return -EINVAL;
 		if (flags == SS_DISABLE) {
 			self->altstack_sp = 0;
 			self->altstack_size = 0;
 		} else {
-			if (ss.size < SIGNAL_MINSIGSTKSZ)
+			if (ss.ss_size < UABI_MINSIGSTKSZ)
 				return -ENOMEM;
-			self->altstack_sp = ss.sp;
-			self->altstack_size = ss.size;
+			self->altstack_sp = ss.ss_sp;
+			self->altstack_size = ss.ss_size;
 		}
 	}
 	if (args[1] && hal_copy_to_uspace(args[1], &old, sizeof(old)))
@@ -276,7 +274,7 @@ int64_t sys_rt_sigsuspend(const uint64_t args[6])
 	 * handler, on the way out (signal_deliver) */
 	self->sigmask_saved = self->sigmask;
 	self->sigmask_restore = 1;
-	self->sigmask = mask & ~UNBLOCKABLE;
+	self->sigmask = mask & ~SIG_UNBLOCKABLE;
 	while (!thread_interrupted(self, THREAD_WAIT_SIGNAL))
 		thread_sleep_ns(1000ULL * 1000 * 1000 * 1000); /* ended early by the signal */
 	return -EINTR;

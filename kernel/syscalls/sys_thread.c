@@ -1,5 +1,6 @@
 /*
- * sys_thread.c - threads of a process: clone of a thread (sys_fork.c makes processes), futex, exit_group, and the signal calls' bookkeeping that glibc's thread code needs.
+ * sys_thread.c - threads of a process: clone of a thread (sys_fork.c makes processes), futex,
+ * exit_group, and the signal calls' bookkeeping that glibc's thread code needs.
  */
 #include <hal_context.h>
 #include <hal_remote.h>
@@ -14,20 +15,9 @@
 #include <libk/errno.h>
 #include <syscalls/syscall.h>
 
-#define CLONE_VM             0x00000100
-#define CLONE_FS             0x00000200
-#define CLONE_FILES          0x00000400
-#define CLONE_SIGHAND        0x00000800
-#define CLONE_VFORK          0x00004000
-#define CLONE_THREAD         0x00010000
-#define CLONE_SYSVSEM        0x00040000
-#define CLONE_SETTLS         0x00080000
-#define CLONE_PARENT_SETTID  0x00100000
-#define CLONE_CHILD_CLEARTID 0x00200000
-#define CLONE_CHILD_SETTID   0x01000000
 #define CLONE_THREAD_FLAGS   (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD)
 #define CLONE_KNOWN (CLONE_THREAD_FLAGS | CLONE_VFORK | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | \
-		     CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | 0xff /* exit signal */)
+		     CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | CLONE_EXIT_SIGNAL)
 
 #define FUTEX_WAIT          0
 #define FUTEX_WAKE          1
@@ -37,7 +27,6 @@
 #define FUTEX_WAKE_BITSET   10
 #define FUTEX_PRIVATE_FLAG  128
 #define FUTEX_CLOCK_REALTIME 256
-#define NSEC_PER_SEC        1000000000ULL
 
 /* The cluster and core of a new thread: the caller's hint, else the cluster the DQDT finds least
  * loaded in threads per core (ties: ours, then the next ones; dqdt.h), any core there. */
@@ -54,10 +43,17 @@ static void place(thread_t *self, cxy_t *cxy, lid_t *lid)
 
 int64_t sys_clone(const uint64_t args[6])
 {
-	/* riscv64 (like glibc's __clone passes them): flags, stack, parent tid, tls, child tid */
-	uint64_t flags = args[0], sp = args[1], ptid = args[2], tls = args[3], ctid = args[4];
+	clone_req_t req;
+
+	uabi_clone_decode(args, &req);
+	return syscall_clone(&req);
+}
+
+int64_t syscall_clone(const clone_req_t *req)
+{
+	uint64_t flags = req->flags;
 	thread_t *self = thread_current();
-	user_start_t start = { .pc = hal_user_return_pc(), .sp = sp, .arg = 0 };
+	user_start_t start = { .pc = hal_user_return_pc(), .sp = req->sp, .arg = 0 };
 	uint32_t trdid;
 	xptr_t thread_xp;
 	cxy_t cxy;
@@ -71,16 +67,17 @@ int64_t sys_clone(const uint64_t args[6])
 	    ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM)))
 		return -EINVAL;
 	if (!(flags & CLONE_THREAD))
-		return sys_clone_process(args); /* fork, vfork (sys_fork.c) */
+		return syscall_clone_process(req); /* fork, vfork (sys_fork.c) */
 	if ((flags & CLONE_THREAD_FLAGS) != CLONE_THREAD_FLAGS)
 		return -EINVAL; /* a thread shares everything its process has */
-	if (!self->process || sp == 0 || (sp & 15))
+	if (!self->process || req->sp == 0 || (req->sp & 15))
 		return -EINVAL;
-	start.tls = (flags & CLONE_SETTLS) ? tls : self->user_tls;
 	start.has_regs = true;
 	start.sigmask = self->sigmask; /* as Linux: a new thread starts with its creator's mask */
 	hal_user_regs_current(&start.regs);
-	start.clear_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : 0;
+	/* as Linux: the creator's thread pointer as it is now, unless CLONE_SETTLS gives one */
+	start.tls = (flags & CLONE_SETTLS) ? req->tls : hal_user_regs_tls(&start.regs);
+	start.clear_tid = (flags & CLONE_CHILD_CLEARTID) ? req->ctid : 0;
 	place(self, &cxy, &lid);
 	error = process_thread_create(self->process->ref_xp, cxy, lid, &start, false, &trdid,
 				      &thread_xp);
@@ -90,9 +87,9 @@ int64_t sys_clone(const uint64_t args[6])
 	/* The tids are published before the child can run (and exit, clearing its ctid). As Linux,
 	 * a bad address there is not the caller's error: the write is just lost. */
 	if (flags & CLONE_PARENT_SETTID)
-		hal_copy_to_uspace(ptid, &trdid, sizeof(trdid));
+		hal_copy_to_uspace(req->ptid, &trdid, sizeof(trdid));
 	if (flags & CLONE_CHILD_SETTID)
-		hal_copy_to_uspace(ctid, &trdid, sizeof(trdid));
+		hal_copy_to_uspace(req->ctid, &trdid, sizeof(trdid));
 	thread_unblock(thread_xp, THREAD_BLOCKED_NEW);
 	return trdid;
 }
@@ -104,9 +101,9 @@ static error_t read_timespec(uintptr_t uts, uint64_t *ns)
 
 	if (hal_copy_from_uspace(ts, uts, sizeof(ts)))
 		return EFAULT;
-	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (int64_t)NSEC_PER_SEC)
+	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (int64_t)UABI_NSEC_PER_SEC)
 		return EINVAL;
-	*ns = (uint64_t)ts[0] * NSEC_PER_SEC + (uint64_t)ts[1];
+	*ns = (uint64_t)ts[0] * UABI_NSEC_PER_SEC + (uint64_t)ts[1];
 	return 0;
 }
 

@@ -1,24 +1,27 @@
 /*
  * almos.h - the ALMOS-MKH extension system calls of Archipel, for user programs.
  *
- * Everything else a program needs is Linux: Archipel answers the Linux riscv64 system calls with
- * Linux's numbers and semantics, so programs use glibc as on Linux. The calls below have no Linux
- * counterpart: they expose the machine's clusters and the kernel's per-cluster state.
+ * Everything else a program needs is Linux: Archipel answers the Linux system calls of its
+ * architecture (riscv64's asm-generic table; x86_64's own) with Linux's numbers and semantics, so
+ * programs use glibc as on Linux. The calls below have no Linux counterpart: they expose the
+ * machine's clusters and the kernel's per-cluster state.
  *
- * Numbers: the private range 1000..1099 (ALMOS_SYSCALL_FIRST..ALMOS_SYSCALL_LAST). Linux riscv64
- * uses the asm-generic table, which is dense from 0 and grows by a handful of numbers per release
- * (451 numbers in Linux 6.1, __NR_syscalls; the riscv-specific calls sit inside it, from
- * __NR_arch_specific_syscall = 244). A number of 1000 or more is therefore not a Linux call: it
- * would take some 500 more system calls, decades at the current pace. The asm-generic range
- * 1024..1079 once held deprecated calls (__NR_open = 1024, ...) that riscv64 never had and that
- * Linux removed from the header; it cannot come back for riscv64, whose ABI is fixed. The build
- * checks the bound against the Linux headers it compiles with (see below).
+ * Numbers: the private range 1000..1099 (ALMOS_SYSCALL_FIRST..ALMOS_SYSCALL_LAST), the same on
+ * every architecture. Linux riscv64 uses the asm-generic table, which is dense from 0 and grows by
+ * a handful of numbers per release (451 numbers in Linux 6.1, __NR_syscalls; the riscv-specific
+ * calls sit inside it, from __NR_arch_specific_syscall = 244); x86_64's table ends below 512 (its
+ * x32 calls carry bit 30). A number of 1000 or more is therefore not a Linux call: it would take
+ * some 500 more system calls, decades at the current pace. The asm-generic range 1024..1079 once
+ * held deprecated calls (__NR_open = 1024, ...) that riscv64 never had and that Linux removed from
+ * the header; it cannot come back for riscv64, whose ABI is fixed. The build checks the bound
+ * against the Linux headers it compiles with (see below), and the kernel that every number of its
+ * table is below the range (kernel/syscalls/syscall.c).
  *
- * Calling convention: as every Linux call (number in a7, arguments in a0..a5, `ecall`, result in
- * a0: >= 0 or -errno). The wrappers go through glibc's syscall(), so they return 0 on success and
- * -1 with errno set on failure. Cluster numbers (cxy) are 0..clusters-1 and local core indexes
- * (lid) 0..cores-1, as get_config() reports them. Output of display() goes to the kernel console,
- * not to the caller's standard output.
+ * Calling convention: as every Linux call of the architecture (riscv64: number in a7, arguments in
+ * a0..a5, `ecall`, result in a0: >= 0 or -errno). The wrappers go through glibc's syscall(), so
+ * they return 0 on success and -1 with errno set on failure. Cluster numbers (cxy) are
+ * 0..clusters-1 and local core indexes (lid) 0..cores-1, as get_config() reports them. Output of
+ * display() goes to the kernel console, not to the caller's standard output.
  *
  * The kernel includes this header with ALMOS_ABI_ONLY defined: it then gets the numbers and
  * constants only, without the C library.
