@@ -25,3 +25,31 @@ add_custom_command(OUTPUT ${ACPI_SEEDS}
   COMMAND ${CMAKE_COMMAND} -E env ACPI_SEED_DIR=${ACPI_SEED_DIR} $<TARGET_FILE:test_acpi> write_seeds
   DEPENDS test_acpi ${acpi_fixtures} COMMENT "fuzz_acpi seeds from the ACPI fixtures" VERBATIM)
 add_custom_target(acpi_test_inputs ALL DEPENDS ${ACPI_SEEDS})
+
+# The standalone early-boot image (boot/x86_64/standalone: PVH entry, long mode, ACPI, every AP
+# started) booted on qemu-system-x86_64 q35, built by its own Makefile with the host gcc into
+# <build>/x86_64-standalone: 1x1, 4x2 and 16x4 (64 CPUs), 16x4 under -icount too, and a machine
+# it must refuse (9 CPUs in one node: more than CONFIG_MAX_CORES_PER_CLUSTER) with QEMU's failure
+# status 3 and the reason. Skipped, with a warning, without qemu-system-x86_64 and make.
+find_program(ARCHIPEL_QEMU_X86_64 qemu-system-x86_64)
+find_program(ARCHIPEL_MAKE make)
+if(NOT ARCHIPEL_QEMU_X86_64 OR NOT ARCHIPEL_MAKE)
+  message(WARNING "x86_64 standalone boot tests skipped: qemu-system-x86_64 or make not found "
+                  "(Debian: qemu-system-x86)")
+  return()
+endif()
+set(X86_STANDALONE ${ARCHIPEL_ROOT}/boot/x86_64/standalone)
+set(X86_STANDALONE_OUT ${CMAKE_CURRENT_BINARY_DIR}/x86_64-standalone)
+foreach(run "1x1" "4x2" "16x4" "16x4;--icount")
+  string(REPLACE ";" "" name "${run}")
+  add_test(NAME host.x86_standalone.${name}
+           COMMAND env O=${X86_STANDALONE_OUT} bash ${X86_STANDALONE}/run.sh ${run})
+  set_tests_properties(host.x86_standalone.${name} PROPERTIES TIMEOUT 300 RESOURCE_LOCK x86_standalone)
+endforeach()
+add_test(NAME host.x86_standalone.refused
+  COMMAND sh -c "make -s -C \"$0\" O=\"$1\" >&2 && out=$(timeout 120 qemu-system-x86_64 -machine q35 \
+-smp 9 -m 512M -cpu qemu64 -display none -serial stdio -no-reboot \
+-device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel \"$1\"/archipel-x86.elf); rc=$?; echo \"$out\"; \
+[ $rc -eq 3 ] && echo \"$out\" | grep -q 'PANIC: boot: .*CONFIG_MAX_CORES_PER_CLUSTER'"
+  ${X86_STANDALONE} ${X86_STANDALONE_OUT})
+set_tests_properties(host.x86_standalone.refused PROPERTIES TIMEOUT 300 RESOURCE_LOCK x86_standalone)
