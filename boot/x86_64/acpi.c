@@ -89,6 +89,7 @@ static error_t check_rsdp(actx_t *c, paddr_t pa, paddr_t *sdt_pa, bool *xsdt)
 {
 	const uint8_t *p = c->pm->map(c->pm->ctx, pa, RSDP_V1_LEN);
 	uint32_t len;
+	uint8_t rev;
 
 	if (!p)
 		return acpi_fail(c, EINVAL, "RSDP at 0x%llx: not readable", (unsigned long long)pa);
@@ -100,11 +101,12 @@ static error_t check_rsdp(actx_t *c, paddr_t pa, paddr_t *sdt_pa, bool *xsdt)
 	*sdt_pa = rd32(p + 16);
 	if (p[15] < 2)
 		return 0;
+	rev = p[15];
 	p = c->pm->map(c->pm->ctx, pa, RSDP_V2_LEN);
 	len = p ? rd32(p + 20) : 0;
 	if (!p || len < RSDP_V2_LEN || len > 4096 || !(p = c->pm->map(c->pm->ctx, pa, len)))
-		return acpi_fail(c, EINVAL, "RSDP at 0x%llx: revision %u with a length of %u not readable",
-				 (unsigned long long)pa, p ? p[15] : 2, len);
+		return acpi_fail(c, EINVAL, "RSDP at 0x%llx: revision %u, its length %u not in [36, 4096] "
+				 "or not readable", (unsigned long long)pa, rev, len);
 	if (sum8(p, len) != 0)
 		return acpi_fail(c, EINVAL, "RSDP at 0x%llx: bad extended checksum", (unsigned long long)pa);
 	if (rd64(p + 24) != 0) {
