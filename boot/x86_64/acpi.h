@@ -9,7 +9,7 @@
  * read: signature, a length that covers its header and lies within what the map could map, the
  * checksum, entry lengths (never below 2 or the size of the entry's type, never past the table),
  * and counts bounded by params.h. Malformed or missing tables are refused with a reason; only SRAT
- * and SLIT may be absent (one cluster; distances 10 local, 20 remote).
+ * (one cluster), SLIT (distances 10 local, 20 remote) and FADT (no PM timer) may be absent.
  */
 #ifndef BOOT_X86_64_ACPI_H
 #define BOOT_X86_64_ACPI_H

@@ -175,6 +175,7 @@ boot_gdt_desc32:
 	.word	boot_gdt_end - boot_gdt - 1
 	.long	PA(boot_gdt)
 	.p2align 3
+	.globl	boot_gdt_desc64
 boot_gdt_desc64:
 	.word	boot_gdt_end - boot_gdt - 1
 	.quad	boot_gdt

@@ -26,6 +26,7 @@ extern const uint8_t trampoline_start[], trampoline_end[];
 extern uint32_t tramp_cr3, tramp_efer;
 extern uint64_t tramp_stack, tramp_entry, tramp_arg;
 extern uint8_t early_pml4[];
+extern const struct { uint16_t limit; uint64_t base; } __attribute__((packed)) boot_gdt_desc64;
 
 /* One stack per core (the boot core's is in entry.S); phase 2 gives each core a stack in its own
  * cluster's image replica. */
@@ -85,6 +86,8 @@ static bool init_needs_delay(void)
 /* Where an AP lands in long mode, on its own stack, with @idx its index in boot_info.core[]. */
 static void __attribute__((noreturn)) ap_main(uint64_t idx)
 {
+	/* the trampoline's GDT lives in the identity-mapped low page, which phase 2 does not keep */
+	__asm__ volatile("lgdt %0" : : "m"(boot_gdt_desc64));
 	lapic_enable(lapic_pa, use_x2apic);
 	__atomic_store_n(&checkin[idx], lapic_id() + 1, __ATOMIC_RELEASE);
 	for (;;)
