@@ -28,9 +28,9 @@ add_custom_target(acpi_test_inputs ALL DEPENDS ${ACPI_SEEDS})
 
 # The standalone early-boot image (boot/x86_64/standalone: PVH entry, long mode, ACPI, every AP
 # started) booted on qemu-system-x86_64 q35, built by its own Makefile with the host gcc into
-# <build>/x86_64-standalone: 1x1, 4x2 and 16x4 (64 CPUs), 16x4 under -icount too, and a machine
-# it must refuse (9 CPUs in one node: more than CONFIG_MAX_CORES_PER_CLUSTER) with QEMU's failure
-# status 3 and the reason. Skipped, with a warning, without qemu-system-x86_64 and make.
+# <build>/x86_64-standalone: 1x1, 4x2 and 16x4 (64 CPUs), 16x4 under -icount with the qemu64 and
+# the max CPU models too, and a machine it must refuse (9 CPUs in one node: more than
+# CONFIG_MAX_CORES_PER_CLUSTER) with QEMU's failure status 3 and the reason. Skipped, with a warning, without qemu-system-x86_64 and make.
 find_program(ARCHIPEL_QEMU_X86_64 qemu-system-x86_64)
 find_program(ARCHIPEL_MAKE make)
 if(NOT ARCHIPEL_QEMU_X86_64 OR NOT ARCHIPEL_MAKE)
@@ -40,7 +40,7 @@ if(NOT ARCHIPEL_QEMU_X86_64 OR NOT ARCHIPEL_MAKE)
 endif()
 set(X86_STANDALONE ${ARCHIPEL_ROOT}/boot/x86_64/standalone)
 set(X86_STANDALONE_OUT ${CMAKE_CURRENT_BINARY_DIR}/x86_64-standalone)
-foreach(run "1x1" "4x2" "16x4" "16x4;--icount")
+foreach(run "1x1" "4x2" "16x4" "16x4;--icount" "16x4;--icount;--cpu;max")
   string(REPLACE ";" "" name "${run}")
   add_test(NAME host.x86_standalone.${name}
            COMMAND env O=${X86_STANDALONE_OUT} bash ${X86_STANDALONE}/run.sh ${run})
