@@ -84,3 +84,10 @@ if(TARGET cpio_test_inputs)
   set(cpio_deps cpio_test_inputs)
 endif()
 fuzz_harness(fuzz_cpio kernel/fs/cpio.c SEEDS ${cpio_seeds} DEPENDS ${cpio_deps})
+
+# x86_64 boot data (PVH start info, ACPI): seeds packed from tests/host/acpi/*.txt by acpi.cmake.
+if(TARGET acpi_test_inputs)
+  file(GLOB fuzz_acpi_deps ${ARCHIPEL_ROOT}/boot/x86_64/*.[ch] ${ARCHIPEL_ROOT}/tests/host/acpi/*.h)
+  list(APPEND FUZZ_HEADERS ${fuzz_acpi_deps})
+  fuzz_harness(fuzz_acpi boot/x86_64/acpi.c SEEDS ${ACPI_SEEDS} DEPENDS acpi_test_inputs)
+endif()
