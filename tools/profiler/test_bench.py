@@ -1,21 +1,26 @@
 #!/usr/bin/env python3
-"""Self-test of tools/profiler/bench.py: its tables from made-up consoles, and Linux's figures
-read from ../shared/TESTING.md when the tree has it beside."""
+"""Self-test of `./archipel bench`: tools/profiler/bench.py's tables from made-up consoles (and
+Linux's figures read from ../shared/TESTING.md when the tree has it beside), and the driver's runs
+against a fake QEMU that prints such consoles (no kernel, no QEMU, nothing built)."""
 import contextlib
 import io
+import json
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 import bench  # noqa: E402
 
 TESTING = """\
 Report benchmarks on 1x1 and on 4x2. Linux's reference figures for the
-same benchmark on the same machine (one hart, icount): getpid 180, anon_fault 2 498, cow_fault 3 616,
-fork_wait 121 143, fork_exec_wait 200 018, mmap_munmap 10 764, mmap_touch_munmap_16 61 901,
+same benchmark on the same machine (one hart, icount): getpid 180, anon_fault 2 498,
+cow_fault 3 616, fork_wait 121 143, fork_exec_wait 200 018, mmap_munmap 10 764, mmap_touch_munmap_16 61 901,
 brk_grow 5 597, mprotect 2 352 instructions per operation.
 On x86_64 (...): getpid 312, anon_fault 3 274.
 """
@@ -107,6 +112,120 @@ class Tables(unittest.TestCase):
             self.skipTest("no ../shared/TESTING.md")
         with open(path) as f:
             self.assertEqual(sorted(bench.linux_figures(f.read())), sorted(bench.VMBENCH))
+
+
+# The fake QEMU: records its arguments (one JSON line per run) and prints the console of the run
+# its -append asks for; the run whose -append contains $FAKE_FAIL fails.
+FAKE_QEMU = """\
+import json, os, sys
+argv = sys.argv[1:]
+cmdline = argv[argv.index("-append") + 1]
+with open(os.environ["FAKE_QEMU_RECORD"], "a") as f:
+    f.write(json.dumps(argv) + "\\n")
+consoles = json.loads(os.environ["FAKE_CONSOLES"])
+for key, text in consoles.items():
+    if key in cmdline:
+        sys.stdout.write(text)
+fail = os.environ.get("FAKE_FAIL")
+sys.exit(3 if fail and fail in cmdline else 0)
+"""
+
+
+class Driver(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.root = os.path.join(self.tmp.name, "tree")
+        for name in ["archipel", "params.h", "tools/qemu-args.sh", "tools/profiler/bench.py",
+                     "config/topologies"]:
+            source, target = os.path.join(ROOT, name), os.path.join(self.root, name)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            (shutil.copytree if os.path.isdir(source) else shutil.copy2)(source, target)
+        build = os.path.join(self.root, "build", "release")
+        os.makedirs(os.path.join(build, "rootfs", "bin"))
+        for name in ["CMakeCache.txt", "Makefile", "archipel.elf", "initramfs.cpio",
+                     "rootfs/bin/vmbench"]:
+            open(os.path.join(build, name), "w").close()
+        os.makedirs(os.path.join(self.tmp.name, "shared"))
+        with open(os.path.join(self.tmp.name, "shared", "TESTING.md"), "w") as f:
+            f.write(TESTING)
+        self.bin = os.path.join(self.tmp.name, "bin")
+        os.makedirs(self.bin)
+        for name, text in {"cmake": "#!/bin/sh\nexit 0\n",
+                           "dpkg-query": "#!/bin/sh\nprintf 'ii '\n",
+                           "fake-qemu": f"#!{sys.executable}\n{FAKE_QEMU}"}.items():
+            with open(os.path.join(self.bin, name), "w") as f:
+                f.write(text)
+            os.chmod(os.path.join(self.bin, name), 0o755)
+        self.record = os.path.join(self.tmp.name, "record")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def bench(self, *args, fail=""):
+        consoles = {"-- /bin/vmbench": VMBENCH_1X1, "ktest=bench": KTEST,
+                    "-- /bin/test_vmm": TEST_VMM}
+        env = dict(os.environ, PATH=self.bin + os.pathsep + os.environ["PATH"],
+                   ARCHIPEL_QEMU=os.path.join(self.bin, "fake-qemu"), FAKE_QEMU_RECORD=self.record,
+                   FAKE_CONSOLES=json.dumps(consoles), FAKE_FAIL=fail)
+        proc = subprocess.run([os.path.join(self.root, "archipel"), "bench", *args], env=env,
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+        runs = []
+        if os.path.exists(self.record):
+            with open(self.record) as f:
+                runs = [json.loads(line) for line in f]
+        return proc.returncode, proc.stdout, proc.stderr, runs
+
+    @staticmethod
+    def option(argv, name):
+        return argv[argv.index(name) + 1]
+
+    def test_runs_and_tables(self):
+        status, out, err, runs = self.bench()
+        self.assertEqual(status, 0, err)
+        self.assertEqual([(self.option(r, "-smp"), self.option(r, "-append")) for r in runs],
+                         [("1", "-- /bin/vmbench"), ("1", "ktest=bench"),
+                          ("8", "-- /bin/vmbench"), ("8", "ktest=bench"),
+                          ("8", "launch_cluster=1 vmm=rpc -- /bin/test_vmm"),
+                          ("8", "launch_cluster=1 vmm=direct -- /bin/test_vmm")])
+        for argv in runs:
+            self.assertEqual(self.option(argv, "-icount"), "shift=0")
+            self.assertTrue(self.option(argv, "-kernel").endswith("build/release/archipel.elf"))
+        self.assertIn("| getpid | 477 | 477 | 180 | 2.65 | 2.65 | 1.00 |", out)
+        self.assertIn("user/test_vmm on 4x2", out)
+        self.assertIn("| local: a thread in the reference cluster | 5 987 | 5 987 |", out)
+        self.assertIn("| context_switch | 623 | 623 |", out)
+        log = os.path.join(self.root, "build", "release", "bench", "vmbench.4x2.log")
+        with open(log) as f:
+            self.assertEqual(f.read(), VMBENCH_1X1)
+
+    def test_one_topology(self):
+        status, out, err, runs = self.bench("--topology", "1x1")
+        self.assertEqual(status, 0, err)
+        self.assertEqual([self.option(r, "-append") for r in runs],
+                         ["-- /bin/vmbench", "ktest=bench"])
+        self.assertIn("| benchmark | Archipel 1x1 | Linux | 1x1/Linux |", out)
+        self.assertNotIn("test_vmm", out)
+
+    def test_failed_run(self):
+        status, out, err, runs = self.bench(fail="vmm=direct")
+        self.assertEqual(status, 1)
+        self.assertEqual(len(runs), 6)
+        self.assertIn("bench: test_vmm.direct on 4x2 failed (status 3)", err)
+        self.assertIn("| local: a thread in the reference cluster | 5 987 | 5 987 |", out)
+
+    def test_no_vmbench(self):
+        os.remove(os.path.join(self.root, "build", "release", "rootfs", "bin", "vmbench"))
+        status, out, err, runs = self.bench("--topology", "1x1")
+        self.assertEqual(status, 0, err)
+        self.assertEqual([self.option(r, "-append") for r in runs], ["ktest=bench"])
+        self.assertIn("| getpid | - | 180 | - |", out)
+
+    def test_bad_options(self):
+        for args in (["--nosuch"], ["--topology", "9x9"]):
+            status, _, err, runs = self.bench(*args)
+            self.assertEqual(status, 2, args)
+            self.assertEqual(runs, [])
+            self.assertIn("archipel:", err)
 
 
 if __name__ == "__main__":
