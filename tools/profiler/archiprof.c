@@ -27,7 +27,7 @@
  *
  * Output, one record a line: "archiprof 1", "vcpus N", "T insns" (the whole run), "W insns" per
  * window in order, "P pc window_count total_count [wfi]" per executed PC, then the tree and the
- * counters of callstack.h ("N ...", "S name value"). PC 0 stands for idle time (see halted()).
+ * counters of callstack.h ("N ...", "S name value"). PC 0 stands for idle time (block_ended()).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -88,14 +88,19 @@ static struct block *blocks[BLOCK_BUCKETS];
 static const struct block *current_block; /* the last block that started, on last_vcpu */
 static uint64_t current_block_base;       /* insns when it started */
 
+/* Per vCPU: its last block and how many of its instructions started, known once the next block
+ * of any vCPU starts. */
+struct last_block {
+	const struct block *block;
+	uint64_t done;
+};
+static struct last_block *last_blocks;
+
 static uint64_t insns;           /* inline: every instruction of every vCPU */
 static uint64_t charged;         /* insns when the call stacks were last charged */
 static unsigned int last_vcpu;   /* the vCPU that ran the instructions since then */
 
-struct window {
-	uint64_t insns;
-};
-static struct window *windows;
+static uint64_t *windows;        /* instructions of each closed window */
 static size_t nwindows, windows_cap;
 static bool window_open;
 static uint64_t window_base;
@@ -221,55 +226,60 @@ static void window_end(void)
 		if (windows == NULL)
 			fatal("out of memory");
 	}
-	windows[nwindows++] = (struct window){ insns - window_base };
+	windows[nwindows++] = insns - window_base;
 	window_open = false;
 }
 
 /*
- * Whether block @b of @vcpu starts because the current block raised an exception: it stopped
- * early, and @b is a trap entry (the S-mode vector, or the firmware entered from outside). The
- * inline counter of the faulting instruction had counted it; it did not complete, and runs again
- * after the trap (a page fault), so it is taken back: a count is a completed instruction, as in
- * icount's virtual time. An exception on a block's last instruction cannot be told from an
- * interrupt taken after the block and stays counted (ecall and illegal instructions always end
- * their block, and icount counts them too).
+ * The current block ended: record how far it went. If it stopped at a wfi that halted its vCPU,
+ * charge the rest of it to PC 0, "idle": QEMU 7.2 leaves such a block without correcting icount,
+ * whose virtual time then includes the block's instructions after the wfi, never executed there
+ * (the vCPU resumes after the wfi in a new block). So the windows measure what the program's clock
+ * measures. (The time icount skips while every vCPU waits for a timer is not seen at all.)
  */
-static bool raised_exception(unsigned int vcpu, const struct block *b, uint64_t done)
+static void block_ended(void)
 {
 	const struct block *c = current_block;
+	uint64_t done = insns - current_block_base;
 
-	if (c == NULL || vcpu != last_vcpu || done == 0 || done >= c->n || c->insn[done - 1]->wfi)
+	if (c == NULL)
+		return;
+	last_blocks[last_vcpu] = (struct last_block){ c, done };
+	if (done >= 1 && done < c->n && c->insn[done - 1]->wfi) {
+		idle->count += c->n - done;
+		insns += c->n - done;
+	}
+}
+
+/*
+ * Whether block @b starts because @last, the previous block of the same vCPU, raised an exception:
+ * it stopped early, and @b is a trap entry (the S-mode vector, or the firmware entered from
+ * outside). The inline counter of the faulting instruction had counted it; it did not complete,
+ * and runs again after the trap (a page fault), so it is taken back: a count is a completed
+ * instruction, as in icount's virtual time. An exception on a block's last instruction cannot be
+ * told from an interrupt taken after the block and stays counted (ecall and illegal instructions
+ * always end their block, and icount counts them too).
+ */
+static bool raised_exception(const struct last_block *last, const struct block *b)
+{
+	const struct block *c = last->block;
+
+	if (c == NULL || last->done == 0 || last->done >= c->n || c->insn[last->done - 1]->wfi)
 		return false;
 	return b->start == opt.trap ||
 	       (classify(b->start) == CS_FIRMWARE && classify(c->start) != CS_FIRMWARE);
 }
 
-/*
- * Whether the current block stopped at a wfi that halted its vCPU. QEMU 7.2 leaves the block there
- * without correcting icount, whose virtual time then includes the block's instructions after the
- * wfi, not executed (the vCPU resumes after the wfi in a new block). The profiler charges the same
- * amount to PC 0, "idle", so that its windows measure what the program's clock measures. (The
- * time icount skips while every vCPU waits, up to the next timer event, is not seen at all.)
- */
-static bool halted(uint64_t done)
-{
-	const struct block *c = current_block;
-
-	return c != NULL && done >= 1 && done < c->n && c->insn[done - 1]->wfi;
-}
-
 static void on_block(unsigned int vcpu, void *block)
 {
 	const struct block *b = block;
-	uint64_t done = insns - current_block_base;
+	struct last_block *last = &last_blocks[vcpu];
 
 	enter();
-	if (raised_exception(vcpu, b, done)) {
-		current_block->insn[done - 1]->count--;
+	block_ended();
+	if (raised_exception(last, b)) {
+		last->block->insn[last->done - 1]->count--;
 		insns--;
-	} else if (halted(done)) {
-		idle->count += current_block->n - done;
-		insns += current_block->n - done;
 	}
 	charge();
 	last_vcpu = vcpu;
@@ -395,10 +405,13 @@ static struct block *block_of(struct qemu_plugin_tb *tb)
 
 static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
-	struct block *b = block_of(tb);
-	bool kernel = classify(b->start) == CS_KERNEL;
+	struct block *b;
+	bool kernel;
 
 	(void)id;
+	enter();
+	b = block_of(tb);
+	kernel = classify(b->start) == CS_KERNEL;
 	qemu_plugin_register_vcpu_tb_exec_cb(tb, on_block, QEMU_PLUGIN_CB_NO_REGS, b);
 	for (uint32_t i = 0; i < b->n; i++) {
 		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
@@ -419,13 +432,14 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_close, QEMU_PLUGIN_CB_NO_REGS,
 							       NULL);
 	}
+	leave();
 }
 
 static void write_profile(FILE *f, unsigned int vcpus)
 {
 	fprintf(f, "archiprof 1\nvcpus %u\nT %" PRIu64 "\n", vcpus, insns);
 	for (size_t i = 0; i < nwindows; i++)
-		fprintf(f, "W %" PRIu64 "\n", windows[i].insns);
+		fprintf(f, "W %" PRIu64 "\n", windows[i]);
 	for (uint32_t i = 0; i < npcs; i++) {
 		const struct pc_entry *e = entry_at(i);
 
@@ -533,6 +547,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 		return -1;
 	}
 	vcpu_count = (unsigned int)info->system.max_vcpus;
+	last_blocks = xcalloc(vcpu_count, sizeof(*last_blocks));
 	cfg = (struct cs_config){ .vcpus = vcpu_count, .trap_vector = opt.trap,
 				  .thread_start = opt.thread_start };
 	if (cs_init(&cfg) != 0)
