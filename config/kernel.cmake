@@ -1,11 +1,13 @@
-# The kernel image: generic code (kernel/), the HAL of ARCHIPEL_ARCH (hal/<arch>) and its early boot
-# (boot/<arch>). The implementation of each HAL header is chosen here, by file, never by #ifdef.
+# The kernel image: generic code (kernel/), the HAL of ARCHIPEL_ARCH (hal/<HAL>, HAL= of
+# config/arch/<arch>.conf) and its early boot (boot/<HAL>). The implementation of each HAL header is
+# chosen here, by file, never by #ifdef; the architecture's flags and linker script come from its
+# KERNEL_CMAKE file (config/arch/<arch>/kernel.cmake).
 #
 # The ELF is linked twice: pass 1 without symbols, then tools/mksyms.py turns pass 1's function
 # symbols into a table (section .ksyms, placed after .text so text addresses cannot move) used by
 # panic() backtraces, and pass 2 links the same objects with that table.
 
-set(ARCH ${ARCHIPEL_ARCH})
+set(ARCH ${ARCHIPEL_HAL})
 find_package(Python3 REQUIRED COMPONENTS Interpreter)
 
 # Generic code sees hal/generic and the architecture's public headers only: hal/<arch>/include holds
@@ -27,10 +29,7 @@ set(KERNEL_C_FLAGS
   -fno-common -fno-stack-protector -fno-pic -fno-pie
   -fno-omit-frame-pointer -fno-optimize-sibling-calls
   -g)
-if(ARCH STREQUAL "riscv")
-  set(KERNEL_ARCH_FLAGS -mcmodel=medany -march=rv64imac_zicsr_zifencei -mabi=lp64 -mno-relax)
-  set(KERNEL_LDS ${ARCHIPEL_ROOT}/hal/riscv/kernel.ld)
-endif()
+include(${ARCHIPEL_KERNEL_CMAKE})     # KERNEL_ARCH_FLAGS, KERNEL_LDS
 
 function(kernel_objects target)
   add_library(${target} OBJECT ${ARGN})
