@@ -29,7 +29,7 @@ set(KERNEL_C_FLAGS
   -fno-common -fno-stack-protector -fno-pic -fno-pie
   -fno-omit-frame-pointer -fno-optimize-sibling-calls
   -g)
-include(${ARCHIPEL_KERNEL_CMAKE})     # KERNEL_ARCH_FLAGS, KERNEL_LDS
+include(${ARCHIPEL_KERNEL_CMAKE})     # KERNEL_ARCH_FLAGS, KERNEL_ARCH_LINK_FLAGS, KERNEL_LDS
 
 function(kernel_objects target)
   add_library(${target} OBJECT ${ARGN})
@@ -47,7 +47,7 @@ kernel_objects(kgeneric ${KERNEL_GENERIC_SOURCES})
 kernel_objects(karch ${KERNEL_ARCH_SOURCES})
 target_include_directories(karch PRIVATE ${ARCHIPEL_ROOT}/hal/${ARCH} ${ARCHIPEL_ROOT}/boot/${ARCH})
 
-set(KERNEL_LINK_FLAGS -nostdlib -static -Wl,--no-relax -Wl,-T,${KERNEL_LDS} -Wl,--build-id=none
+set(KERNEL_LINK_FLAGS -nostdlib -static ${KERNEL_ARCH_LINK_FLAGS} -Wl,-T,${KERNEL_LDS} -Wl,--build-id=none
     -Wl,-z,max-page-size=4096 -Wl,--no-warn-rwx-segments)
 
 # Pass 1: an empty symbol table.
