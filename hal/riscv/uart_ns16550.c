@@ -6,8 +6,9 @@
  *
  * Input is interrupt driven. The UART's interrupt goes to the controller boot_info.console names
  * (the one of its device-tree interrupt-parent), which QEMU virt wires to NUMA node 0, so it is
- * taken by a core of cluster 0; the handler drains the receive FIFO into uart_rx, a ring buffer whose cluster 0 copy
- * is the machine's only one. Any core of any cluster reads it through hal_remote_* under its lock.
+ * taken by a core of cluster 0; the handler drains the receive FIFO into uart_rx, a ring buffer
+ * whose cluster 0 copy is the machine's only one. Any core of any cluster reads it through
+ * hal_remote_* under its lock.
  * Flow control: when the ring is full, the handler leaves the rest in the UART and turns the
  * receive interrupt off (it would stay asserted); the UART's FIFO fills, and QEMU then stops reading
  * its input (a pipe or a terminal) instead of losing it. A reader that empties the ring to half
