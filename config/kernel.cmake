@@ -1,11 +1,13 @@
-# The kernel image: generic code (kernel/), the HAL of ARCHIPEL_ARCH (hal/<arch>) and its early boot
-# (boot/<arch>). The implementation of each HAL header is chosen here, by file, never by #ifdef.
+# The kernel image: generic code (kernel/), the HAL of ARCHIPEL_ARCH (hal/<HAL>, HAL= of
+# config/arch/<arch>.conf) and its early boot (boot/<HAL>). The implementation of each HAL header is
+# chosen here, by file, never by #ifdef; the architecture's flags and linker script come from its
+# KERNEL_CMAKE file (config/arch/<arch>/kernel.cmake).
 #
 # The ELF is linked twice: pass 1 without symbols, then tools/mksyms.py turns pass 1's function
 # symbols into a table (section .ksyms, placed after .text so text addresses cannot move) used by
 # panic() backtraces, and pass 2 links the same objects with that table.
 
-set(ARCH ${ARCHIPEL_ARCH})
+set(ARCH ${ARCHIPEL_HAL})
 find_package(Python3 REQUIRED COMPONENTS Interpreter)
 
 # Generic code sees hal/generic and the architecture's public headers only: hal/<arch>/include holds
@@ -27,10 +29,7 @@ set(KERNEL_C_FLAGS
   -fno-common -fno-stack-protector -fno-pic -fno-pie
   -fno-omit-frame-pointer -fno-optimize-sibling-calls
   -g)
-if(ARCH STREQUAL "riscv")
-  set(KERNEL_ARCH_FLAGS -mcmodel=medany -march=rv64imac_zicsr_zifencei -mabi=lp64 -mno-relax)
-  set(KERNEL_LDS ${ARCHIPEL_ROOT}/hal/riscv/kernel.ld)
-endif()
+include(${ARCHIPEL_KERNEL_CMAKE})     # KERNEL_ARCH_FLAGS, KERNEL_ARCH_LINK_FLAGS, KERNEL_LDS
 
 function(kernel_objects target)
   add_library(${target} OBJECT ${ARGN})
@@ -48,7 +47,7 @@ kernel_objects(kgeneric ${KERNEL_GENERIC_SOURCES})
 kernel_objects(karch ${KERNEL_ARCH_SOURCES})
 target_include_directories(karch PRIVATE ${ARCHIPEL_ROOT}/hal/${ARCH} ${ARCHIPEL_ROOT}/boot/${ARCH})
 
-set(KERNEL_LINK_FLAGS -nostdlib -static -Wl,--no-relax -Wl,-T,${KERNEL_LDS} -Wl,--build-id=none
+set(KERNEL_LINK_FLAGS -nostdlib -static ${KERNEL_ARCH_LINK_FLAGS} -Wl,-T,${KERNEL_LDS} -Wl,--build-id=none
     -Wl,-z,max-page-size=4096 -Wl,--no-warn-rwx-segments)
 
 # Pass 1: an empty symbol table.

@@ -20,10 +20,9 @@
 _Static_assert(CONFIG_MAX_CLUSTERS <= 32, "NUMA node sets are 32-bit masks");
 _Static_assert(CONFIG_MAX_HWID <= 0x10000, "core sort keys hold 16-bit hart ids");
 
-#define MAP_NONE        0xffffu /* boot_core_t.map_cluster/map_core: not in the cpu-map */
+#define MAP_NONE        RISCV_MAP_NONE  /* riscv_cpu_pos_t: not in the cpu-map          */
 #define DIST_LOCAL      10      /* SLIT convention when there is no distance-map        */
 #define DIST_REMOTE     20
-#define IRQ_S_EXT       9       /* supervisor external interrupt (mip.SEIP)             */
 
 /* The state of one boot_info_from_fdt() call. */
 typedef struct bctx_s {
@@ -220,11 +219,10 @@ static error_t add_cpu(bctx_t *c, fdt_node_t n)
 			     nm(c, n), nid, CONFIG_MAX_CORES_PER_CLUSTER);
 	info->cluster[nid].cores_nr++;
 	c->cpu_mask |= 1u << nid;
+	info->arch.cpu_pos[info->cores_nr] = (riscv_cpu_pos_t){ MAP_NONE, MAP_NONE };
 	core = &info->core[info->cores_nr++];
 	core->hwid = (hwid_t)hwid;
 	core->cxy = (cxy_t)nid;
-	core->map_cluster = MAP_NONE;
-	core->map_core = MAP_NONE;
 	return 0;
 }
 
@@ -273,7 +271,7 @@ static bool name_index(const char *name, const char *prefix, uint32_t *idx)
 static error_t map_core(bctx_t *c, fdt_node_t cpus, fdt_node_t cl, fdt_node_t co, uint32_t ci, uint32_t mi)
 {
 	fdt_node_t cpu, parent;
-	boot_core_t *core;
+	riscv_cpu_pos_t *pos;
 	uint64_t hwid, size;
 	uint32_t ph;
 	int i;
@@ -290,12 +288,12 @@ static error_t map_core(bctx_t *c, fdt_node_t cpus, fdt_node_t cl, fdt_node_t co
 	i = find_core(c->info, hwid);
 	if (i < 0)
 		return 0;  /* a disabled cpu */
-	core = &c->info->core[i];
-	if (core->map_cluster != MAP_NONE)
+	pos = &c->info->arch.cpu_pos[i];
+	if (pos->cluster != MAP_NONE)
 		return bfail(c, EINVAL, "cpu-map/%s/%s: hart %u already at cluster%u/core%u", nm(c, cl),
-			     nm(c, co), (unsigned)hwid, core->map_cluster, core->map_core);
-	core->map_cluster = (uint16_t)ci;
-	core->map_core = (uint16_t)mi;
+			     nm(c, co), (unsigned)hwid, pos->cluster, pos->core);
+	pos->cluster = (uint16_t)ci;
+	pos->core = (uint16_t)mi;
 	return 0;
 }
 
@@ -327,23 +325,28 @@ static error_t parse_cpu_map(bctx_t *c, fdt_node_t cpus)
 }
 
 /* The order of core[]: cluster, then cpu-map position (cores without one last), then hart id. */
-static uint64_t core_key(const boot_core_t *k)
+static uint64_t core_key(const boot_core_t *k, const riscv_cpu_pos_t *pos)
 {
-	return (uint64_t)k->cxy << 48 | (uint64_t)k->map_cluster << 32 | (uint64_t)k->map_core << 16 |
-	       k->hwid;
+	return (uint64_t)k->cxy << 48 | (uint64_t)pos->cluster << 32 | (uint64_t)pos->core << 16 | k->hwid;
 }
 
-/* Sort core[] by core_key() and number the cores of each cluster (lid, first_core). */
+/* Sort core[] (and its cpu-map positions with it) by core_key() and number the cores of each
+ * cluster (lid, first_core). */
 static void sort_cores(boot_info_t *info)
 {
+	riscv_cpu_pos_t *pos = info->arch.cpu_pos, kp;
 	boot_core_t k;
 	uint32_t i, j;
 
 	for (i = 1; i < info->cores_nr; i++) {
 		k = info->core[i];
-		for (j = i; j > 0 && core_key(&info->core[j - 1]) > core_key(&k); j--)
+		kp = pos[i];
+		for (j = i; j > 0 && core_key(&info->core[j - 1], &pos[j - 1]) > core_key(&k, &kp); j--) {
 			info->core[j] = info->core[j - 1];
+			pos[j] = pos[j - 1];
+		}
 		info->core[j] = k;
+		pos[j] = kp;
 	}
 	for (i = 0; i < info->cores_nr; i++) {
 		if (i == 0 || info->core[i - 1].cxy != info->core[i].cxy)
@@ -515,7 +518,7 @@ static error_t parse_rsvd(bctx_t *c)
 	if (!error)
 		error = parse_reserved_memory(c);
 	if (!error)
-		error = add_rsvd(c, info->dtb_pa, info->dtb_size, "fdt blob");
+		error = add_rsvd(c, info->arch.dtb_pa, info->arch.dtb_size, "fdt blob");
 	if (!error)
 		error = add_rsvd(c, info->initrd_start, info->initrd_end - info->initrd_start, "initrd");
 	return error;
@@ -545,8 +548,9 @@ static error_t context_hart(bctx_t *c, fdt_node_t n, uint32_t ph, uint64_t *hwid
 	return 0;
 }
 
-/* The contexts of controller @n: one <cpu-intc-phandle irq> pair of interrupts-extended each. */
-static error_t parse_contexts(bctx_t *c, fdt_node_t n, boot_irqc_t *q)
+/* The contexts of controller @n: one <cpu-intc-phandle irq> pair of interrupts-extended each. A
+ * controller with a supervisor context delivers interrupts to the kernel (@kernel). */
+static error_t parse_contexts(bctx_t *c, fdt_node_t n, riscv_irqc_t *q, bool *kernel)
 {
 	uint32_t i, ph, irq;
 	uint64_t hwid;
@@ -569,18 +573,19 @@ static error_t parse_contexts(bctx_t *c, fdt_node_t n, boot_irqc_t *q)
 		q->ctx_hwid[q->ctx_nr] = (hwid_t)hwid;
 		q->ctx_irq[q->ctx_nr] = irq > 0xff ? 0xff : (uint8_t)irq;  /* 0xff: not 9 nor 11 */
 		q->ctx_nr++;
-		if (irq == IRQ_S_EXT)
-			q->supervisor = true;
+		if (irq == RISCV_CTX_SUPERVISOR)
+			*kernel = true;
 	}
 	return 0;
 }
 
-/* Append interrupt controller @n of @kind to irqc[]. */
-static error_t add_irqc(bctx_t *c, fdt_node_t n, boot_irqc_kind_t kind)
+/* Append interrupt controller @n of @kind to irqc[]: its generic entry and RISC-V's, same index. */
+static error_t add_irqc(bctx_t *c, fdt_node_t n, riscv_irqc_kind_t kind)
 {
-	const char *ndev = kind == BOOT_IRQC_PLIC ? "riscv,ndev" : "riscv,num-sources";
+	const char *ndev = kind == RISCV_IRQC_PLIC ? "riscv,ndev" : "riscv,num-sources";
 	boot_info_t *info = c->info;
-	boot_irqc_t *q = &info->irqc[info->irqc_nr];
+	boot_irqc_t *g = &info->irqc[info->irqc_nr];
+	riscv_irqc_t *q = &info->arch.irqc[info->irqc_nr];
 	uint32_t cxy = 0;
 	error_t error;
 
@@ -590,7 +595,7 @@ static error_t add_irqc(bctx_t *c, fdt_node_t n, boot_irqc_kind_t kind)
 	error = read_reg(c, n, 0, &q->base, &q->size);
 	if (error)
 		return error;
-	error = fdt_read_u32(&c->fdt, n, ndev, &q->sources);
+	error = fdt_read_u32(&c->fdt, n, ndev, &g->sources);
 	if (error)
 		return bfail(c, error, "%s: %s %s", nm(c, n), error == ENOENT ? "missing" : "malformed", ndev);
 	error = read_opt_u32(c, n, "numa-node-id", &cxy, 0);
@@ -600,35 +605,35 @@ static error_t add_irqc(bctx_t *c, fdt_node_t n, boot_irqc_kind_t kind)
 	if (!error)
 		error = read_opt_u32(c, n, "phandle", &q->phandle, 0);
 	if (!error)
-		error = parse_contexts(c, n, q);
+		error = parse_contexts(c, n, q, &g->kernel);
 	if (error)
 		return error;
 	q->kind = kind;
-	q->cxy = (cxy_t)cxy;
+	g->cxy = (cxy_t)cxy;
 	info->irqc_nr++;
 	return 0;
 }
 
-/* The kind of interrupt controller @n is, BOOT_IRQC_NONE if none that Archipel drives. */
-static boot_irqc_kind_t irqc_kind(const bctx_t *c, fdt_node_t n)
+/* The kind of interrupt controller @n is, 0 if none that Archipel drives. */
+static riscv_irqc_kind_t irqc_kind(const bctx_t *c, fdt_node_t n)
 {
 	if (fdt_is_compatible(&c->fdt, n, "sifive,plic-1.0.0") || fdt_is_compatible(&c->fdt, n, "riscv,plic0"))
-		return BOOT_IRQC_PLIC;
+		return RISCV_IRQC_PLIC;
 	if (fdt_is_compatible(&c->fdt, n, "riscv,aplic"))
-		return BOOT_IRQC_APLIC;
-	return BOOT_IRQC_NONE;
+		return RISCV_IRQC_APLIC;
+	return 0;
 }
 
 /* Every enabled PLIC and APLIC, in document order. */
 static error_t parse_irqcs(bctx_t *c)
 {
-	boot_irqc_kind_t kind;
+	riscv_irqc_kind_t kind;
 	fdt_node_t n = c->fdt.root;
 	error_t error;
 
 	do {
 		kind = irqc_kind(c, n);
-		if (kind != BOOT_IRQC_NONE && fdt_is_available(&c->fdt, n)) {
+		if (kind != 0 && fdt_is_available(&c->fdt, n)) {
 			error = add_irqc(c, n, kind);
 			if (error)
 				return error;
@@ -667,15 +672,16 @@ static error_t stdout_node(const bctx_t *c, fdt_node_t *node)
 	return ENOENT;
 }
 
-/* The UART's interrupt: first cell of interrupts, interrupt-parent its own or an ancestor's. */
-static error_t uart_irq(bctx_t *c, fdt_node_t n, boot_uart_t *u)
+/* The UART's interrupt: first cell of interrupts (the console's source), interrupt-parent its own
+ * or an ancestor's. */
+static error_t uart_irq(bctx_t *c, fdt_node_t n, riscv_uart_t *u)
 {
 	fdt_node_t a = n;
 	fdt_prop_t p;
 	uint32_t depth;
 	error_t error;
 
-	if (!fdt_get_prop(&c->fdt, n, "interrupts", &p) && fdt_prop_cell(&p, 0, &u->irq))
+	if (!fdt_get_prop(&c->fdt, n, "interrupts", &p) && fdt_prop_cell(&p, 0, &c->info->console.source))
 		return bfail(c, EINVAL, "%s: empty interrupts", nm(c, n));
 	for (depth = 0; depth < FDT_MAX_DEPTH; depth++) {
 		error = fdt_read_u32(&c->fdt, a, "interrupt-parent", &u->irq_parent);
@@ -690,7 +696,7 @@ static error_t uart_irq(bctx_t *c, fdt_node_t n, boot_uart_t *u)
 /* The console UART: stdout-path's node if an ns16550, else the first ns16550 (none: base 0). */
 static error_t parse_uart(bctx_t *c)
 {
-	boot_uart_t *u = &c->info->uart;
+	riscv_uart_t *u = &c->info->arch.uart;
 	fdt_node_t n;
 	uint64_t clk;
 	error_t error;
@@ -715,7 +721,25 @@ static error_t parse_uart(bctx_t *c)
 	else if (error || clk > UINT32_MAX)
 		return bfail(c, error ? EINVAL : ERANGE, "%s: clock-frequency is not a 32-bit number", nm(c, n));
 	u->clock_hz = (uint32_t)clk;
+	c->info->console.present = true;
 	return 0;
+}
+
+/*
+ * The console's interrupt controller by its neutral id: the controller whose phandle the UART's
+ * interrupt-parent names. A parent that is none of them (or no interrupt at all) leaves the console
+ * without an interrupt: it still prints, it has no input.
+ */
+static void resolve_console_irq(boot_info_t *info)
+{
+	info->console.irqc = BOOT_IRQC_NONE;
+	if (!info->console.present || info->arch.uart.irq_parent == 0 || info->console.source == 0)
+		return;
+	for (uint32_t i = 0; i < info->irqc_nr; i++)
+		if (info->arch.irqc[i].phandle == info->arch.uart.irq_parent) {
+			info->console.irqc = i;
+			return;
+		}
 }
 
 /* The sifive,test0 finisher (poweroff / reboot register), if any. */
@@ -726,7 +750,7 @@ static error_t parse_finisher(bctx_t *c)
 
 	if (fdt_find_compatible(&c->fdt, FDT_NODE_NONE, "sifive,test0", &n))
 		return 0;
-	return read_reg(c, n, 0, &c->info->finisher_pa, &size);
+	return read_reg(c, n, 0, &c->info->arch.finisher_pa, &size);
 }
 
 error_t boot_info_from_fdt(const void *fdt, size_t avail, paddr_t fdt_pa, hwid_t boot_hwid,
@@ -745,8 +769,8 @@ error_t boot_info_from_fdt(const void *fdt, size_t avail, paddr_t fdt_pa, hwid_t
 	if (error)
 		return error;
 	info->boot_hwid = boot_hwid;
-	info->dtb_pa = fdt_pa;
-	info->dtb_size = c.fdt.totalsize;
+	info->arch.dtb_pa = fdt_pa;
+	info->arch.dtb_size = c.fdt.totalsize;
 	if (fdt_find_path(&c.fdt, "/cpus", &cpus))
 		return bfail(&c, ENOENT, "fdt: missing /cpus");
 	c.numa = has_numa_ids(&c, c.fdt.root, "memory") || has_numa_ids(&c, cpus, "cpu");
@@ -769,7 +793,9 @@ error_t boot_info_from_fdt(const void *fdt, size_t avail, paddr_t fdt_pa, hwid_t
 		error = parse_uart(&c);
 	if (!error)
 		error = parse_finisher(&c);
-	if (!error)
+	if (!error) {
+		resolve_console_irq(info);
 		info->magic = BOOT_INFO_MAGIC;
+	}
 	return error;
 }

@@ -18,14 +18,19 @@
  * What is read (all of it validated before use):
  *  - cores: /cpus/cpu@* nodes of device_type "cpu" that are not disabled; hart id from reg; cluster
  *    from numa-node-id (all nodes 0 when no cpu or memory node has one; an error if only some do);
- *    cpu-map clusterN/coreM positions; core[] sorted by (cluster, cpu-map position, hart id);
+ *    cpu-map clusterN/coreM positions (arch.cpu_pos[]); core[] sorted by (cluster, cpu-map
+ *    position, hart id);
  *  - clusters: one memory range (device_type "memory") and at least one core per NUMA node, node
  *    ids 0..N-1 without holes; /cpus timebase-frequency; /distance-map distance-matrix (10 local,
  *    20 remote when absent);
  *  - reserved ranges: the header's reservation block, /reserved-memory children with a reg, the DTB
  *    itself and the initrd;
- *  - PLICs and APLICs with their contexts (hart, 9 or 11) from interrupts-extended; the ns16550 UART
- *    (/chosen stdout-path, else the first one); the sifive,test0 finisher; /chosen bootargs and
+ *  - PLICs and APLICs: irqc[i] (cluster, sources, kernel = has a supervisor context) and
+ *    arch.irqc[i] (registers, phandle, contexts: hart and 9 or 11, from interrupts-extended);
+ *  - the console: the ns16550 UART of /chosen stdout-path, else the first one (arch.uart); its
+ *    interrupt in console.source, at the controller its interrupt-parent names (console.irqc, that
+ *    controller's index; BOOT_IRQC_NONE if none is recorded or it has no interrupt);
+ *  - the sifive,test0 finisher (arch.finisher_pa); the blob (arch.dtb_pa/size); /chosen bootargs and
  *    linux,initrd-start/end.
  *
  * Returns 0, or: EINVAL when the blob or a property is malformed, ENOENT when a required node or

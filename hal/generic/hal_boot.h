@@ -1,27 +1,35 @@
 /*
  * hal_boot.h - the description of the machine handed by early boot to the kernel.
  *
- * The architecture's boot code (boot/<arch>/) discovers the platform (device tree on RISC-V, ACPI on
- * x86_64) and fills one boot_info_t. It is architecture-neutral: cores are identified by a hardware id
- * (hart id, APIC id) and a position (cluster, lid); devices by their physical registers and interrupt.
- * Every cluster's replica of the kernel image holds its own copy (the global `boot_info`), written by the
- * boot core of cluster 0 before the cluster starts, and read-only afterwards.
+ * The architecture's boot code (boot/<arch>/) discovers the platform (a device tree on RISC-V, ACPI
+ * on x86_64) and fills one boot_info_t, in two parts:
+ *  - the generic part, every field below but `arch`: clusters, cores (hardware id, cluster, lid),
+ *    memory ranges, distances, reserved ranges, the initrd, the command line, the time base, the
+ *    interrupt controllers and the console device. Controllers are named by a neutral id, their index
+ *    in irqc[]; devices name the controller of their interrupt by that id. This is all the generic
+ *    kernel reads of the machine;
+ *  - `arch`, of type boot_arch_t from <arch/boot.h>: what only the architecture's own code reads
+ *    (device registers, firmware tables, the platform's own names such as device-tree phandles).
+ *    Generic code never reads it. <arch/boot.h> must define the type boot_arch_t (a struct; the
+ *    boot code zeroes the whole boot_info_t before filling it).
+ * Every cluster's replica of the kernel image holds its own copy (the global `boot_info`), written by
+ * the boot core of cluster 0 before the cluster starts, and read-only afterwards. docs/boot.md says
+ * what an architecture must fill, and docs/porting.md where.
  */
 #ifndef HAL_BOOT_H
 #define HAL_BOOT_H
 
 #include <hal_types.h>
 #include <params.h>
+#include <arch/boot.h>  /* boot_arch_t */
 
 #define BOOT_INFO_MAGIC 0x41524348u /* "ARCH" */
 
-/* One core. Cores of a cluster are numbered lid = 0..n-1 in cpu-map order (else hardware id order). */
+/* One core. The boot code numbers the cores of a cluster lid = 0..n-1 in the platform's order. */
 typedef struct boot_core_s {
-	hwid_t   hwid;          /* hardware id (hart id)                               */
+	hwid_t   hwid;          /* hardware id (RISC-V hart id, x86 APIC id)            */
 	cxy_t    cxy;           /* cluster = NUMA node of the core                      */
 	lid_t    lid;           /* index inside its cluster                             */
-	uint16_t map_cluster;   /* cpu-map position: clusterN ...                       */
-	uint16_t map_core;      /* ... coreM (0xffff when there is no cpu-map)          */
 } boot_core_t;
 
 /* One cluster: its memory, its cores, and where boot put its copy of the kernel. */
@@ -36,51 +44,38 @@ typedef struct boot_cluster_s {
 	paddr_t  pt_root_pa;    /* this cluster's kernel page table root                */
 } boot_cluster_t;
 
-/* A physical range that no allocator may hand out (firmware, DTB, initrd, ...). */
+/* A physical range that no allocator may hand out (firmware, firmware tables, initrd, ...). */
 typedef struct boot_rsvd_s {
 	paddr_t base;
 	paddr_t size;
 } boot_rsvd_t;
 
-typedef enum {
-	BOOT_IRQC_NONE = 0,
-	BOOT_IRQC_PLIC,         /* SiFive PLIC ("sifive,plic-1.0.0", "riscv,plic0")     */
-	BOOT_IRQC_APLIC,        /* RISC-V APLIC ("riscv,aplic"), direct delivery        */
-} boot_irqc_kind_t;
-
-/* One interrupt controller and the cores it serves in supervisor mode. */
+/*
+ * An interrupt controller. Its id is its index in boot_info.irqc[] (what hal_irq_register() and
+ * boot_dev_t take); the architecture keeps its registers under the same index in boot_info.arch.
+ */
 typedef struct boot_irqc_s {
-	boot_irqc_kind_t kind;
-	paddr_t  base;
-	paddr_t  size;
-	uint32_t sources;       /* number of interrupt sources (riscv,ndev / num-sources) */
-	cxy_t    cxy;           /* NUMA node of the controller (0 if not given)          */
-	bool     supervisor;    /* delivers supervisor external interrupts (IRQ 9)       */
-	uint32_t phandle;       /* device-tree phandle: devices name their parent by it  */
-	/* For each context / IDC index i of the controller: the hart it targets and the privilege
-	 * (9 = supervisor external, 11 = machine external), as listed in interrupts-extended. */
-	uint32_t ctx_nr;
-	hwid_t   ctx_hwid[CONFIG_MAX_CORES_PER_CLUSTER * 2 * 4];
-	uint8_t  ctx_irq[CONFIG_MAX_CORES_PER_CLUSTER * 2 * 4];
+	cxy_t    cxy;           /* cluster whose kernel instance drives it (0 if unsaid) */
+	bool     kernel;        /* delivers interrupts to the kernel; false: a firmware's
+	                           controller, listed but never driven                   */
+	uint32_t sources;       /* its interrupt sources are numbered 1..sources         */
 } boot_irqc_t;
 
-/* An ns16550-compatible UART. */
-typedef struct boot_uart_s {
-	paddr_t  base;          /* 0 when absent                                         */
-	paddr_t  size;
-	uint32_t irq;           /* interrupt source number at its controller             */
-	uint32_t irq_parent;    /* phandle of its interrupt controller                   */
-	uint32_t clock_hz;      /* clock-frequency (0 if not given)                      */
-	uint32_t reg_shift;     /* reg-shift (0 if not given)                            */
-	uint32_t reg_io_width;  /* reg-io-width (1 if not given)                         */
-} boot_uart_t;
+#define BOOT_IRQC_NONE 0xffffffffu /* boot_dev_t.irqc of a device without an interrupt */
+
+/* A device the generic kernel knows of, and where its interrupt goes. */
+typedef struct boot_dev_s {
+	bool     present;
+	uint32_t irqc;          /* id of the controller of its interrupt, BOOT_IRQC_NONE */
+	uint32_t source;        /* its source number at that controller                  */
+} boot_dev_t;
 
 typedef struct boot_info_s {
 	uint32_t       magic;                       /* BOOT_INFO_MAGIC once filled       */
 	uint32_t       clusters_nr;                 /* clusters (NUMA nodes), 1..MAX     */
 	uint32_t       cores_nr;                    /* cores in all clusters             */
-	uint32_t       boot_hwid;                   /* core that entered the kernel      */
-	uint64_t       timebase_hz;                 /* frequency of the time counter     */
+	hwid_t         boot_hwid;                   /* core that entered the kernel      */
+	uint64_t       timebase_hz;                 /* frequency of hal_get_cycles()     */
 	boot_cluster_t cluster[CONFIG_MAX_CLUSTERS];
 	boot_core_t    core[CONFIG_MAX_CORES];      /* sorted by (cxy, lid)              */
 	uint8_t        distance[CONFIG_MAX_CLUSTERS][CONFIG_MAX_CLUSTERS]; /* SLIT-style, 10 = local */
@@ -88,13 +83,11 @@ typedef struct boot_info_s {
 	boot_rsvd_t    rsvd[CONFIG_MAX_RSVD_RANGES];
 	uint32_t       irqc_nr;
 	boot_irqc_t    irqc[CONFIG_MAX_IRQ_CONTROLLERS];
-	boot_uart_t    uart;
-	paddr_t        finisher_pa;                 /* sifive,test0 finisher, 0 if absent */
+	boot_dev_t     console;                     /* the system console (hal_console.h) */
 	paddr_t        initrd_start;                /* [start, end) of the initrd, 0 if none */
 	paddr_t        initrd_end;
-	paddr_t        dtb_pa;                      /* the device tree (reserved as well) */
-	paddr_t        dtb_size;
-	char           cmdline[CONFIG_CMDLINE_MAX]; /* /chosen bootargs, NUL-terminated  */
+	char           cmdline[CONFIG_CMDLINE_MAX]; /* the kernel command line, NUL-terminated */
+	boot_arch_t    arch;                        /* the architecture's part (above)   */
 } boot_info_t;
 
 /* This cluster's copy of the machine description (read-only after boot). */

@@ -1,10 +1,12 @@
 /*
  * hal_interrupt.h - external interrupts (devices), as seen by the generic kernel.
  *
- * Each cluster has its own interrupt controller (one PLIC or one supervisor APLIC per NUMA node on
- * QEMU virt), initialised by that cluster. A device interrupt is identified by its controller
- * (the device tree phandle recorded in boot_info, e.g. boot_info.uart.irq_parent) and its source
- * number there; it is delivered to one core chosen at registration.
+ * The boot code lists the machine's interrupt controllers in boot_info.irqc[] (hal_boot.h), each
+ * with the cluster that drives it. A cluster drives at most one controller, initialised by that
+ * cluster (on RISC-V's QEMU virt: one PLIC or one supervisor APLIC per NUMA node). A device
+ * interrupt is identified by its controller's id (its index in boot_info.irqc[], as a boot_dev_t
+ * names it, e.g. boot_info.console.irqc) and its source number there; it is delivered to one core
+ * chosen at registration.
  */
 #ifndef HAL_INTERRUPT_H
 #define HAL_INTERRUPT_H
@@ -22,17 +24,19 @@ typedef void (*hal_irq_handler_t)(void *arg);
 void hal_irq_cluster_init(void);
 
 /*
- * Let the calling core take external interrupts (its controller context and SIE.SEIE); runs once
- * per core, after hal_irq_cluster_init() of its cluster. Interrupts stay masked in sstatus until the
- * core enables them (hal_enable_irq).
+ * Let the calling core take external interrupts (opens its delivery at the controller and at the
+ * core); runs once per core, after hal_irq_cluster_init() of its cluster. Interrupts stay masked
+ * until the core enables them (hal_enable_irq).
  */
 void hal_irq_core_init(void);
 
 /*
- * Route source @source of controller @controller (phandle) to core @lid of the cluster owning that
- * controller, call @handler(@arg) for each interrupt, and unmask it. Must run in the controller's
- * cluster. Returns EINVAL for an unknown controller or a source out of range, EBUSY if the source
- * already has a handler.
+ * Route source @source of controller @controller (its id: index in boot_info.irqc[]) to core @lid of
+ * the calling cluster, call @handler(@arg) for each interrupt, and unmask it. Must run in the
+ * controller's cluster (boot_info.irqc[@controller].cxy). Returns EINVAL for a controller this
+ * cluster does not drive (an id out of the table or BOOT_IRQC_NONE, another cluster's, one that does
+ * not deliver to the kernel), a source outside 1..sources, a core the controller cannot reach or a
+ * NULL handler; EBUSY if the source already has a handler. Nothing changes on failure.
  */
 error_t hal_irq_register(uint32_t controller, uint32_t source, lid_t lid, hal_irq_handler_t handler,
 			 void *arg);

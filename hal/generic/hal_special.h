@@ -15,7 +15,7 @@ lid_t hal_get_lid(void);
 void  hal_set_core_ptr(void *core);
 void *hal_get_core_ptr(void);
 
-/* Free-running counter of the core (cycles on RISC-V: the `time` CSR, in timebase ticks). */
+/* Free-running counter of the core, counting at boot_info.timebase_hz. */
 cycle_t hal_get_cycles(void);
 /* Nanoseconds since reset, monotonic, from the platform timer. */
 uint64_t hal_get_time_ns(void);
@@ -56,10 +56,15 @@ void hal_cpu_relax(void);
 void hal_cpu_idle(void);
 
 /*
- * Stop the machine. @code 0 means success; 1..255 a failure code, visible as the emulator's exit
- * status. Never returns. May be called by any core in any state (after a panic too).
+ * Stop the machine with @status: 0 means success, 1..255 a failure (a larger value counts as 255).
+ * Every end of the machine goes through here: a panic (255), the end of the in-kernel tests (0 or 1),
+ * reboot(2)'s power off (0), the end of the first user program (its exit status, 128 + S when killed
+ * by signal S). The architecture hands @status to its exit device, which makes it the emulator's
+ * exit status in the device's own encoding (RISC-V's test finisher: as is; x86's isa-debug-exit:
+ * (status << 1) | 1); config/arch/<arch>.conf names the device, and the driver and the QEMU harness
+ * decode through it. Never returns. May be called by any core in any state (after a panic too).
  */
-_Noreturn void hal_poweroff(unsigned code);
+_Noreturn void hal_poweroff(unsigned status);
 
 /* Full memory fence between the accesses before and after it. */
 void hal_fence(void);

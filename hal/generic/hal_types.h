@@ -22,7 +22,7 @@ typedef uint64_t ppn_t;     /* physical page number                      */
 typedef uint64_t vpn_t;     /* virtual page number                       */
 typedef uint16_t cxy_t;     /* cluster index (= NUMA node id)            */
 typedef uint32_t lid_t;     /* core index inside its cluster             */
-typedef uint32_t hwid_t;    /* hardware core id (RISC-V hart id)         */
+typedef uint32_t hwid_t;    /* hardware core id (hart id, APIC id)       */
 typedef int      error_t;   /* 0 on success, a positive code of errno.h  */
 typedef uint64_t cycle_t;   /* a count of cycles or timer ticks          */
 

@@ -94,19 +94,24 @@ void hal_icache_sync(void)
 	__asm__ volatile("fence.i" ::: "memory");
 }
 
-/* The SiFive test finisher: 0x5555 = pass; 0x3333 | code << 16 = fail with code. */
+/*
+ * The exit device is the SiFive test finisher: 0x5555 = pass (QEMU exits 0); 0x3333 | code << 16 =
+ * fail with code (QEMU exits with it), so QEMU's exit status is the status as is (the `sifive-test`
+ * exit device of config/arch/riscv64.conf). Without a finisher, SBI system reset: QEMU then exits 0
+ * whatever the status, which is why the finisher is preferred.
+ */
 #define FINISHER_PASS 0x5555u
 #define FINISHER_FAIL 0x3333u
 
-_Noreturn void hal_poweroff(unsigned code)
+_Noreturn void hal_poweroff(unsigned status)
 {
-	if (code > 255)
-		code = 255;
-	if (boot_info.finisher_pa) {
-		volatile uint32_t *finisher = hal_paddr_to_kva(boot_info.finisher_pa);
-		*finisher = code ? (FINISHER_FAIL | (code << 16)) : FINISHER_PASS;
+	if (status > 255)
+		status = 255;
+	if (boot_info.arch.finisher_pa) {
+		volatile uint32_t *finisher = hal_paddr_to_kva(boot_info.arch.finisher_pa);
+		*finisher = status ? (FINISHER_FAIL | (status << 16)) : FINISHER_PASS;
 	}
-	sbi_shutdown(code != 0);
+	sbi_shutdown(status != 0);
 }
 
 irqstate_t hal_disable_irq(void)
@@ -176,12 +181,12 @@ uint32_t hal_kernel_ranges(hal_krange_t *out, uint32_t max)
 		  KSTACK_BASE + ((uintptr_t)(local_cxy + 1) << 30));
 	add_range(out, max, &n, HAL_KRANGE_DATA, DMAP_BASE + bc->mem_base,
 		  DMAP_BASE + bc->mem_base + bc->mem_size);
-	if (boot_info.uart.base)
-		add_range(out, max, &n, HAL_KRANGE_DEV, DMAP_BASE + boot_info.uart.base,
-			  DMAP_BASE + boot_info.uart.base + boot_info.uart.size);
+	if (boot_info.arch.uart.base)
+		add_range(out, max, &n, HAL_KRANGE_DEV, DMAP_BASE + boot_info.arch.uart.base,
+			  DMAP_BASE + boot_info.arch.uart.base + boot_info.arch.uart.size);
 	for (uint32_t i = 0; i < boot_info.irqc_nr; i++)
-		if (boot_info.irqc[i].cxy == local_cxy && boot_info.irqc[i].supervisor)
-			add_range(out, max, &n, HAL_KRANGE_DEV, DMAP_BASE + boot_info.irqc[i].base,
-				  DMAP_BASE + boot_info.irqc[i].base + boot_info.irqc[i].size);
+		if (boot_info.irqc[i].cxy == local_cxy && boot_info.irqc[i].kernel)
+			add_range(out, max, &n, HAL_KRANGE_DEV, DMAP_BASE + boot_info.arch.irqc[i].base,
+				  DMAP_BASE + boot_info.arch.irqc[i].base + boot_info.arch.irqc[i].size);
 	return n;
 }

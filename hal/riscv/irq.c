@@ -2,9 +2,10 @@
  * irq.c - external interrupts on RISC-V: hal_interrupt.h on top of the PLIC and APLIC drivers.
  *
  * Each cluster drives its own controller: the first boot_info.irqc[] entry of the cluster that
- * serves supervisor external interrupts (a PLIC on QEMU's default virt, the S-level APLIC with
- * aia=aplic; the M-level APLIC is the firmware's and is skipped). All state below is per cluster
- * (one copy in each replica) and only touched by the cluster's own cores.
+ * delivers to the kernel, i.e. has supervisor contexts (a PLIC on QEMU's default virt, the S-level
+ * APLIC with aia=aplic; the M-level APLIC is the firmware's and is skipped). Its id (hal_irq_register)
+ * is that index; its registers and contexts are boot_info.arch.irqc[] at the same index. All state
+ * below is per cluster (one copy in each replica) and only touched by the cluster's own cores.
  *
  * Lock legend of irq_cluster:
  *   [I] written by hal_irq_cluster_init (lid 0, before the other cores start), read-only after
@@ -22,8 +23,6 @@
 #include "hal_cpu.h"
 #include "irq.h"
 #include "riscv.h"
-
-#define IRQ_CTX_SUPERVISOR 9 /* ctx_irq[] value of a supervisor external interrupt context */
 
 typedef struct irq_slot_s {
 	hal_irq_handler_t handler; /* NULL: no handler */
@@ -43,50 +42,52 @@ static struct {
 } irq_cluster = { .lock = BUSYLOCK_INITIALIZER("irq", LOCK_DEVICE) };
 
 /* The context index of hart @hwid for supervisor external interrupts at @q, or IRQ_NO_CONTEXT. */
-static int32_t supervisor_context(const boot_irqc_t *q, hwid_t hwid)
+static int32_t supervisor_context(const riscv_irqc_t *q, hwid_t hwid)
 {
 	for (uint32_t i = 0; i < q->ctx_nr; i++)
-		if (q->ctx_hwid[i] == hwid && q->ctx_irq[i] == IRQ_CTX_SUPERVISOR)
+		if (q->ctx_hwid[i] == hwid && q->ctx_irq[i] == RISCV_CTX_SUPERVISOR)
 			return (int32_t)i;
 	return IRQ_NO_CONTEXT;
 }
 
-/* The local cluster's supervisor-level controller in boot_info, NULL if it has none. */
-static const boot_irqc_t *local_controller(void)
+/* The id of the local cluster's controller (the first of the cluster delivering to the kernel),
+ * BOOT_IRQC_NONE if it has none. */
+static uint32_t local_controller(void)
 {
-	for (uint32_t i = 0; i < boot_info.irqc_nr; i++) {
-		const boot_irqc_t *q = &boot_info.irqc[i];
-		if (q->cxy == local_cxy && q->supervisor && q->kind != BOOT_IRQC_NONE)
-			return q;
-	}
-	return NULL;
+	for (uint32_t i = 0; i < boot_info.irqc_nr; i++)
+		if (boot_info.irqc[i].cxy == local_cxy && boot_info.irqc[i].kernel)
+			return i;
+	return BOOT_IRQC_NONE;
 }
 
 void hal_irq_cluster_init(void)
 {
 	irq_chip_t *chip = &irq_cluster.chip;
-	const boot_irqc_t *q = local_controller();
+	uint32_t id = local_controller();
 	const boot_cluster_t *cl = &boot_info.cluster[local_cxy];
+	const riscv_irqc_t *q;
 
 	for (lid_t lid = 0; lid < CONFIG_MAX_CORES_PER_CLUSTER; lid++)
 		chip->ctx[lid] = IRQ_NO_CONTEXT;
-	if (!q) {
+	if (id == BOOT_IRQC_NONE) {
 		pr_warn("%s: cluster %u has no supervisor interrupt controller: no device interrupts",
 			__func__, local_cxy);
 		return;
 	}
-	if (q->sources >= IRQ_MAX_SOURCES)
+	q = &boot_info.arch.irqc[id];
+	if (boot_info.irqc[id].sources >= IRQ_MAX_SOURCES)
 		panic("%s: controller at 0x%lx claims %u sources (at most %u)", __func__, q->base,
-		      q->sources, IRQ_MAX_SOURCES - 1);
+		      boot_info.irqc[id].sources, IRQ_MAX_SOURCES - 1);
 	for (lid_t lid = 0; lid < cl->cores_nr; lid++)
 		chip->ctx[lid] = supervisor_context(q, boot_info.core[cl->first_core + lid].hwid);
+	chip->id = id;
 	chip->desc = q;
-	chip->sources = q->sources;
+	chip->sources = boot_info.irqc[id].sources;
 	chip->regs = hal_paddr_to_kva(q->base);
-	chip->drv = q->kind == BOOT_IRQC_PLIC ? &plic_driver : &aplic_driver;
+	chip->drv = q->kind == RISCV_IRQC_PLIC ? &plic_driver : &aplic_driver;
 	chip->drv->init(chip);
 	pr_debug("cluster %u: %s at 0x%lx, %u sources", local_cxy, chip->drv->name, q->base,
-		 q->sources);
+		 chip->sources);
 }
 
 /* Open the calling core's context, re-enable what is routed to it (the firmware's warm boot of a
@@ -118,7 +119,7 @@ error_t hal_irq_register(uint32_t controller, uint32_t source, lid_t lid, hal_ir
 	irq_slot_t *slot = &irq_cluster.slot[source < IRQ_MAX_SOURCES ? source : 0];
 	error_t error = 0;
 
-	if (!chip->drv || controller == 0 || controller != chip->desc->phandle)
+	if (!chip->drv || controller != chip->id)
 		return EINVAL;
 	if (source == 0 || source > chip->sources || !handler)
 		return EINVAL;
@@ -183,20 +184,4 @@ uint64_t hal_irq_count(void)
 bool riscv_irq_lock_held(void)
 {
 	return busylock_is_held_by_me(&irq_cluster.lock);
-}
-
-/*
- * The cluster owning controller @phandle (for drivers that must run there), ENOENT if no
- * supervisor-level controller has that phandle.
- */
-error_t riscv_irq_controller_cxy(uint32_t phandle, cxy_t *cxy)
-{
-	for (uint32_t i = 0; i < boot_info.irqc_nr; i++) {
-		const boot_irqc_t *q = &boot_info.irqc[i];
-		if (phandle != 0 && q->phandle == phandle && q->supervisor && q->kind != BOOT_IRQC_NONE) {
-			*cxy = q->cxy;
-			return 0;
-		}
-	}
-	return ENOENT;
 }

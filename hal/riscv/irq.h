@@ -3,10 +3,11 @@
  * between the generic part (irq.c: controller choice, handler table, dispatch) and the two drivers
  * (plic.c, aplic.c).
  *
- * Each cluster drives one supervisor-level controller, its own (boot_info.irqc[] entry whose cxy is
- * the cluster and whose contexts include supervisor external interrupts). A controller's context
- * index (PLIC context, APLIC IDC / hart index) is the position of that context in the controller's
- * interrupts-extended list, which boot recorded in ctx_hwid[] / ctx_irq[].
+ * Each cluster drives one supervisor-level controller, its own (the boot_info.irqc[] entry whose cxy
+ * is the cluster and that delivers to the kernel; its registers and contexts are boot_info.arch.irqc[]
+ * at the same index). A controller's context index (PLIC context, APLIC IDC / hart index) is the
+ * position of that context in the controller's interrupts-extended list, which boot recorded in
+ * ctx_hwid[] / ctx_irq[].
  */
 #ifndef HAL_RISCV_IRQ_H
 #define HAL_RISCV_IRQ_H
@@ -22,12 +23,6 @@
  */
 void riscv_irq_external(void);
 
-/*
- * The cluster owning the supervisor-level controller of device-tree phandle @phandle (a driver's
- * hal_irq_register must run there). Returns 0, or ENOENT if no such controller was recorded.
- */
-error_t riscv_irq_controller_cxy(uint32_t phandle, cxy_t *cxy);
-
 /* Both the PLIC and the APLIC number sources 1..1023; source 0 does not exist. */
 #define IRQ_MAX_SOURCES 1024
 
@@ -36,7 +31,8 @@ error_t riscv_irq_controller_cxy(uint32_t phandle, cxy_t *cxy);
 /* The local cluster's controller as its driver sees it (hal_irq_cluster_init, then read-only). */
 typedef struct irq_chip_s {
 	const struct irq_driver_s *drv;  /* NULL: this cluster has no controller       */
-	const boot_irqc_t *desc;         /* its entry in this cluster's boot_info       */
+	uint32_t id;                     /* its id: index in boot_info.irqc[]           */
+	const riscv_irqc_t *desc;        /* its registers: boot_info.arch.irqc[id]      */
 	volatile uint8_t  *regs;         /* its registers, through the direct map       */
 	uint32_t sources;                /* valid sources are 1..sources                */
 	int32_t  ctx[CONFIG_MAX_CORES_PER_CLUSTER]; /* per lid: supervisor context index,

@@ -40,7 +40,7 @@ void hal_timer_core_init(uint64_t period_ns)
 	csr_set(sie, SIE_STIE);
 }
 
-bool hal_timer_uses_sstc(void)
+bool hal_timer_is_direct(void)
 {
 	return hal_cpu_self()->timer_sstc != 0;
 }

@@ -4,10 +4,11 @@
  * Output is polled: the transmitter holding register is written when the line status says it is
  * empty. Before hal_console_init() the SBI console is used (early boot, bad device tree).
  *
- * Input is interrupt driven. The UART's interrupt goes to the controller named by
- * boot_info.uart.irq_parent, which QEMU virt wires to NUMA node 0, so it is taken by a core of
- * cluster 0; the handler drains the receive FIFO into uart_rx, a ring buffer whose cluster 0 copy
- * is the machine's only one. Any core of any cluster reads it through hal_remote_* under its lock.
+ * Input is interrupt driven. The UART's interrupt goes to the controller boot_info.console names
+ * (the one of its device-tree interrupt-parent), which QEMU virt wires to NUMA node 0, so it is
+ * taken by a core of cluster 0; the handler drains the receive FIFO into uart_rx, a ring buffer
+ * whose cluster 0 copy is the machine's only one. Any core of any cluster reads it through
+ * hal_remote_* under its lock.
  * Flow control: when the ring is full, the handler leaves the rest in the UART and turns the
  * receive interrupt off (it would stay asserted); the UART's FIFO fills, and QEMU then stops reading
  * its input (a pipe or a terminal) instead of losing it. A reader that empties the ring to half
@@ -30,7 +31,6 @@
 #include <libk/errno.h>
 
 #include "hal_cpu.h"
-#include "irq.h"
 #include "sbi.h"
 
 #define UART_RBR 0 /* receive buffer register (read)     */
@@ -74,10 +74,10 @@ static inline uint8_t uart_read_reg(unsigned reg)
 
 void hal_console_init(bool program_device)
 {
-	if (boot_info.uart.base == 0)
+	if (boot_info.arch.uart.base == 0)
 		return; /* no UART: stay on the SBI console */
-	uart_shift = boot_info.uart.reg_shift;
-	uart_regs = hal_paddr_to_kva(boot_info.uart.base);
+	uart_shift = boot_info.arch.uart.reg_shift;
+	uart_regs = hal_paddr_to_kva(boot_info.arch.uart.base);
 	if (program_device) {
 		uart_write_reg(UART_IER, 0x00); /* no interrupt until hal_console_rx_init() */
 		uart_write_reg(UART_FCR, 0x01); /* enable the FIFOs, keeping what was typed ahead */
@@ -158,25 +158,25 @@ static void uart_rx_interrupt(void *unused)
  */
 void hal_console_rx_init(void)
 {
+	const boot_dev_t *con = &boot_info.console;
 	lid_t lid = boot_info.cluster[0].cores_nr - 1;
-	cxy_t cxy;
-	error_t error;
+	error_t error = 0;
 
 	kassert(local_cxy == 0);
 	if (!uart_regs) {
 		pr_warn("%s: no UART: the console has no input", __func__);
 		return;
 	}
-	error = riscv_irq_controller_cxy(boot_info.uart.irq_parent, &cxy);
-	if (!error && cxy != 0)
+	if (con->irqc == BOOT_IRQC_NONE)
+		error = ENOENT;
+	else if (boot_info.irqc[con->irqc].cxy != 0)
 		error = ENXIO;
 	if (!error)
-		error = hal_irq_register(boot_info.uart.irq_parent, boot_info.uart.irq, lid,
-					 uart_rx_interrupt, NULL);
+		error = hal_irq_register(con->irqc, con->source, lid, uart_rx_interrupt, NULL);
 	if (error) {
-		pr_warn("%s: UART interrupt %u of controller 0x%x cannot reach cluster 0 (error %d): "
-			"the console has no input", __func__, boot_info.uart.irq, boot_info.uart.irq_parent,
-			error);
+		pr_warn("%s: UART interrupt %u of controller %d (phandle 0x%x) cannot reach cluster 0 "
+			"(error %d): the console has no input", __func__, con->source, (int)con->irqc,
+			boot_info.arch.uart.irq_parent, error);
 		return;
 	}
 	uart_write_reg(UART_IER, IER_ERBFI); /* bytes already waiting raise the interrupt at once */

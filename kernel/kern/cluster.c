@@ -96,7 +96,7 @@ void cluster_display(cxy_t cxy)
 		   hal_remote_l64(cl_xp + offsetof(cluster_t, tlb_stats.acks)));
 	for (lid_t lid = 0; lid < cores; lid++) {
 		xptr_t s_xp = XPTR(cxy, &cluster_manager.core[lid].sched);
-		printk_raw("  core %u: hart %u, %u kernel + %u user threads, ticks %lu (idle %lu)\n", lid,
+		printk_raw("  core %u: hwid %u, %u kernel + %u user threads, ticks %lu (idle %lu)\n", lid,
 			   bc->cores_nr ? boot_info.core[bc->first_core + lid].hwid : 0,
 			   hal_remote_l32(s_xp + offsetof(sched_t, k_threads_nr)),
 			   hal_remote_l32(s_xp + offsetof(sched_t, u_threads_nr)),

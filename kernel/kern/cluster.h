@@ -38,7 +38,7 @@ typedef struct tlb_stats_s {
 
 typedef struct core_s {
 	lid_t    lid;         /* [I] index in the cluster                       */
-	hwid_t   hwid;        /* [I] hardware id (hart id)                      */
+	hwid_t   hwid;        /* [I] hardware id (hart id, APIC id)             */
 	uint32_t gid;         /* [I] (cxy << 16) | lid                          */
 	uint32_t online;      /* [A] 1 once the core runs kernel_init           */
 	uint32_t ipi_pending; /* [A] IPI_* requests not yet served (ipi.h)      */

@@ -3,7 +3,7 @@
  * (ALMOS-MKH's DQDT over NUMA clusters; docs/dqdt.md).
  *
  * The leaves are the clusters; each inner node groups up to 4 nodes of the level below, chosen by
- * the NUMA distances the boot code read from the device tree (boot_info.distance): a node takes the
+ * the NUMA distances the boot code read from the platform (boot_info.distance): a node takes the
  * first node not yet grouped and the (up to) 3 nearest to it. With uniform distances this groups
  * clusters by index in fours. The *shape* is a pure function of boot_info, computed by every
  * cluster into its own replica (dqdt_init), so it is read locally; the *counters* of a node live in

@@ -19,8 +19,8 @@
 /* Ask core (@cxy, @lid) for @request; callable from any core and context. */
 void ipi_send(cxy_t cxy, lid_t lid, uint32_t request);
 
-/* Ask every core of cluster @cxy in @lid_mask (bit i = lid i) for @request, with one SBI call
- * when the platform allows it. */
+/* Ask every core of cluster @cxy in @lid_mask (bit i = lid i) for @request, with one call
+ * to the platform (firmware or interrupt controller) when it allows it. */
 void ipi_send_mask(cxy_t cxy, uint32_t lid_mask, uint32_t request);
 
 /*

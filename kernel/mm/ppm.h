@@ -76,7 +76,7 @@ cxy_t cluster_of_paddr(paddr_t pa);
  * Runs once, on the cluster's own boot core, before any other core uses this PPM; @ppm must be the
  * ppm_t that cluster_ppm_xp(local_cxy) names. Every page overlapping one of the @rsvd_nr ranges
  * @rsvd, even by one byte, is PG_RESERVED (ranges outside [base, base + size) are ignored; the caller
- * lists the image replica, firmware, DTB, initrd...). The descriptor array goes in the first run of
+ * lists the image replica, firmware and its tables, initrd...). The descriptor array goes in the first run of
  * non-reserved pages that holds it, and is PG_RESERVED too. The rest becomes maximal aligned free
  * blocks. Returns EINVAL for an unaligned range, ENOMEM if the array does not fit or no page is left.
  */

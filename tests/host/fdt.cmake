@@ -2,10 +2,11 @@
 # (boot/riscv/boot_fdt.c).
 #
 # Their inputs are made at build time in <build>/tests/host/fdt/:
-#  - for every config/topologies/<t>.conf, the device trees QEMU builds for it (tools/qemu-args.sh,
-#    through tests/host/fdt/dumpdtb.sh): <t>.dtb, <t>-bootargs.dtb (-append) and <t>-initrd.dtb
-#    (-append and -initrd). QEMU takes -append and -initrd only with -kernel, so a dummy raw kernel
-#    image is given; QEMU exits once the tree is dumped, before running anything;
+#  - for every topology of config/topologies/ that riscv64 boots, the device trees QEMU builds for it
+#    on the machine config/arch/riscv64.conf chooses (tools/qemu_args.py, through
+#    tests/host/fdt/dumpdtb.sh): <t>.dtb, <t>-bootargs.dtb (-append) and <t>-initrd.dtb (-append and
+#    -initrd), each with its <name>.machine. QEMU takes -append and -initrd only with -kernel, so a
+#    dummy raw kernel image is given; QEMU exits once the tree is dumped, before running anything;
 #  - <name>.dtb for every tests/host/fdt/<name>.dts, compiled by dtc.
 # The tests find them in FDT_TEST_DIR: htest's runner takes its first argument as a test-name filter,
 # so the paths cannot be passed as ARGS.
@@ -19,12 +20,24 @@ if(CMAKE_SCRIPT_MODE_FILE)
   return()
 endif()
 
-find_program(ARCHIPEL_QEMU_RISCV64 qemu-system-riscv64)
+find_package(Python3 REQUIRED COMPONENTS Interpreter)
+archipel_arch_value(riscv64 QEMU fdt_qemu)
+find_program(ARCHIPEL_QEMU_RISCV64 ${fdt_qemu})
 find_program(ARCHIPEL_DTC dtc)
 if(NOT ARCHIPEL_QEMU_RISCV64 OR NOT ARCHIPEL_DTC)
-  message(WARNING "fdt host tests skipped: qemu-system-riscv64 or dtc not found")
+  message(WARNING "fdt host tests skipped: ${fdt_qemu} or dtc not found")
   return()
 endif()
+# The topologies riscv64 boots (a topology of another architecture's size is not one of them).
+execute_process(COMMAND ${Python3_EXECUTABLE} ${ARCHIPEL_ROOT}/tools/qemu_args.py topologies --arch riscv64
+                OUTPUT_VARIABLE fdt_topologies RESULT_VARIABLE fdt_status OUTPUT_STRIP_TRAILING_WHITESPACE)
+if(NOT fdt_status EQUAL 0)
+  message(FATAL_ERROR "tools/qemu_args.py topologies --arch riscv64 failed")
+endif()
+string(REPLACE "\n" ";" fdt_topologies "${fdt_topologies}")
+file(GLOB fdt_topology_files CONFIGURE_DEPENDS ${ARCHIPEL_ROOT}/config/topologies/*.conf)
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${fdt_topology_files}
+             ${ARCHIPEL_ROOT}/tools/qemu_args.py)
 
 set(FDT_TEST_DIR ${CMAKE_CURRENT_BINARY_DIR}/fdt)
 set(FDT_TEST_SRC ${CMAKE_CURRENT_LIST_DIR}/fdt)
@@ -39,11 +52,10 @@ add_custom_command(OUTPUT ${FDT_TEST_KERNEL} ${FDT_TEST_INITRD}
   DEPENDS ${CMAKE_CURRENT_LIST_FILE} COMMENT "dummy kernel image and initrd for QEMU" VERBATIM)
 
 set(fdt_inputs "")
-file(GLOB fdt_topologies CONFIGURE_DEPENDS ${ARCHIPEL_ROOT}/config/topologies/*.conf)
-foreach(conf ${fdt_topologies})
-  get_filename_component(topo ${conf} NAME_WE)
-  set(dump bash ${FDT_TEST_SRC}/dumpdtb.sh ${ARCHIPEL_QEMU_RISCV64} ${topo})
-  set(deps ${conf} ${ARCHIPEL_ROOT}/tools/qemu-args.sh ${FDT_TEST_SRC}/dumpdtb.sh)
+foreach(topo ${fdt_topologies})
+  set(dump bash ${FDT_TEST_SRC}/dumpdtb.sh ${topo})
+  set(deps ${ARCHIPEL_ROOT}/config/topologies/${topo}.conf ${ARCHIPEL_ROOT}/config/arch/riscv64.conf
+           ${ARCHIPEL_ROOT}/tools/qemu_args.py ${FDT_TEST_SRC}/dumpdtb.sh)
   add_custom_command(OUTPUT ${FDT_TEST_DIR}/${topo}.dtb
     COMMAND ${dump} ${FDT_TEST_DIR}/${topo}.dtb
     DEPENDS ${deps} COMMENT "QEMU device tree of topology ${topo}" VERBATIM)
@@ -71,9 +83,11 @@ foreach(dts ${fdt_sources})
 endforeach()
 add_custom_target(fdt_test_inputs ALL DEPENDS ${fdt_inputs})
 
+string(REPLACE ";" " " fdt_topologies_words "${fdt_topologies}")
 set(fdt_defines
   FDT_TEST_DIR="${FDT_TEST_DIR}"
   FDT_TOPOLOGY_DIR="${ARCHIPEL_ROOT}/config/topologies"
+  FDT_TOPOLOGIES="${fdt_topologies_words}"
   FDT_TEST_BOOTARGS="${FDT_TEST_BOOTARGS}"
   FDT_TEST_INITRD_SIZE=${FDT_TEST_INITRD_SIZE})
 archipel_host_test(test_fdt SOURCES test_fdt.c fdt/fdt_writer.c boot/riscv/fdt.c

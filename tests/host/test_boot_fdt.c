@@ -1,10 +1,14 @@
 /*
  * test_boot_fdt.c - boot_info_t built from device trees (boot/riscv/boot_fdt.c) on the host.
  *
- * Inputs: the trees QEMU builds for config/topologies/<name>.conf (checked field by field against
- * the .conf, plus the known facts of 1x1, 2x2 and 4x2), hand-written .dts files (tests/host/fdt/),
+ * Inputs: the trees QEMU builds for the topologies riscv64 boots (config/topologies/<name>.conf, on
+ * the machine config/arch/riscv64.conf chooses for it, which dumpdtb.sh writes in <dtb>.machine;
+ * checked field by field against the .conf, plus the known facts of 1x1, 2x2 and 4x2), hand-written
+ * .dts files (tests/host/fdt/),
  * machines built by fdt/fdt_machine.c (one defect each), patched and truncated blobs, and
  * random mutations. Blobs are allocated at their exact size so that ASan sees any over-read.
+ * Both parts of boot_info_t are checked: the generic one (what the kernel reads: controllers by id,
+ * the console by the id of its controller) and RISC-V's (boot_info.arch: registers, phandles).
  */
 #include <hal_boot.h>
 #include <libk/bits.h>
@@ -15,7 +19,6 @@
 #include "fdt/fdt_writer.h"
 #include "htest.h"
 
-#include <dirent.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,7 +82,24 @@ typedef struct topo_s {
 	unsigned dist[CONFIG_MAX_CLUSTERS][CONFIG_MAX_CLUSTERS];
 } topo_t;
 
-/* Read the shell-variable file of topology @name: CLUSTERS=, CORES=, MEM_MB=, MACHINE=,
+/* Whether the machine QEMU ran for the tree @file (its .machine file, written by dumpdtb.sh) has
+ * the APLIC: 1, 0 if it has the PLIC, -1 if that file is missing or names no virt machine. */
+static int machine_has_aplic(const char *file)
+{
+	char path[512], line[256] = "";
+	bool virt;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%.*s.machine", FDT_TEST_DIR, (int)(strlen(file) - 4), file);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	virt = fgets(line, sizeof(line), f) != NULL && strncmp(line, "virt", 4) == 0;
+	fclose(f);
+	return !virt ? -1 : strstr(line, "aia=aplic") != NULL;
+}
+
+/* Read the shell-variable file of topology @name: CLUSTERS=, CORES=, MEM_MB=,
  * DISTANCES=("row" "row" ...). */
 static bool topo_load(const char *name, topo_t *t)
 {
@@ -99,8 +119,6 @@ static bool topo_load(const char *name, topo_t *t)
 		sscanf(line, "CLUSTERS=%u", &t->clusters);
 		sscanf(line, "CORES=%u", &t->cores);
 		sscanf(line, "MEM_MB=%u", &t->mem_mb);
-		if (strncmp(line, "MACHINE=", 8) == 0)
-			t->aplic = strstr(line, "aia=aplic") != NULL;
 		p = line;
 		if (strncmp(line, "DISTANCES=(", 11) == 0) {
 			in_dist = true;
@@ -133,37 +151,38 @@ static int find_rsvd(uint64_t base, uint64_t size)
 }
 
 /* The interrupt controllers of QEMU virt: one PLIC (M and S context per hart) or one M and one S
- * APLIC per NUMA node. */
+ * APLIC per NUMA node; generic entry i and RISC-V's entry i describe the same controller. */
 static void check_irqcs(const topo_t *t)
 {
 	unsigned per_node = t->aplic ? 2 : 1, supervisors = 0;
 
 	HT_REQUIRE(info.irqc_nr == t->clusters * per_node);
 	for (uint32_t i = 0; i < info.irqc_nr; i++) {
-		const boot_irqc_t *q = &info.irqc[i];
-		unsigned first = q->cxy * t->cores;
+		const boot_irqc_t *g = &info.irqc[i];
+		const riscv_irqc_t *q = &info.arch.irqc[i];
+		unsigned first = g->cxy * t->cores;
 
-		HT_CHECK(q->kind == (t->aplic ? BOOT_IRQC_APLIC : BOOT_IRQC_PLIC));
-		HT_CHECK(q->cxy < t->clusters && q->sources == 96 && q->phandle != 0 && q->base && q->size);
+		HT_CHECK(q->kind == (t->aplic ? RISCV_IRQC_APLIC : RISCV_IRQC_PLIC));
+		HT_CHECK(g->cxy < t->clusters && g->sources == 96 && q->phandle != 0 && q->base && q->size);
 		if (!t->aplic) {
-			HT_CHECK(q->supervisor && q->ctx_nr == 2 * t->cores);
+			HT_CHECK(g->kernel && q->ctx_nr == 2 * t->cores);
 			for (unsigned k = 0; k < q->ctx_nr; k++)
 				HT_CHECK(q->ctx_hwid[k] == first + k / 2 && q->ctx_irq[k] == (k % 2 ? 9 : 11));
 		} else {
 			HT_CHECK(q->ctx_nr == t->cores);
 			for (unsigned k = 0; k < q->ctx_nr; k++)
-				HT_CHECK(q->ctx_hwid[k] == first + k && q->ctx_irq[k] == (q->supervisor ? 9 : 11));
+				HT_CHECK(q->ctx_hwid[k] == first + k && q->ctx_irq[k] == (g->kernel ? 9 : 11));
 		}
-		supervisors += q->supervisor;
-		/* the console's interrupt goes to the supervisor controller of node 0 */
-		if (q->phandle == info.uart.irq_parent)
-			HT_CHECK(q->supervisor && q->cxy == 0);
+		supervisors += g->kernel;
+		/* the console's interrupt goes to the supervisor controller of node 0, named by its id */
+		if (q->phandle == info.arch.uart.irq_parent)
+			HT_CHECK(g->kernel && g->cxy == 0 && info.console.irqc == i);
 	}
 	HT_CHECK(supervisors == t->clusters);
 	for (unsigned c = 0; c < t->clusters; c++) {
 		unsigned n = 0;
 		for (uint32_t i = 0; i < info.irqc_nr; i++)
-			n += info.irqc[i].supervisor && info.irqc[i].cxy == c;
+			n += info.irqc[i].kernel && info.irqc[i].cxy == c;
 		HT_CHECK(n == 1);
 	}
 }
@@ -176,9 +195,13 @@ static void check_topology(const char *name, const char *suffix)
 	size_t size;
 	uint8_t *b;
 	topo_t t;
+	int aplic;
 
 	HT_REQUIRE(topo_load(name, &t));
 	snprintf(file, sizeof(file), "%s%s.dtb", name, suffix);
+	aplic = machine_has_aplic(file);
+	HT_REQUIRE(aplic >= 0);
+	t.aplic = aplic;
 	b = fdtw_load(FDT_TEST_DIR, file, &size);
 	if (parse(b, size, 0) != 0)
 		printf("# %s: %s\n", file, err);
@@ -196,14 +219,16 @@ static void check_topology(const char *name, const char *suffix)
 	for (unsigned i = 0; i < info.cores_nr; i++) {
 		const boot_core_t *k = &info.core[i];
 		HT_CHECK(k->hwid == i && k->cxy == i / t.cores && k->lid == i % t.cores);
-		HT_CHECK(k->map_cluster == i / t.cores && k->map_core == i % t.cores);
+		HT_CHECK(info.arch.cpu_pos[i].cluster == i / t.cores && info.arch.cpu_pos[i].core == i % t.cores);
 	}
 	check_irqcs(&t);
-	HT_CHECK(info.uart.base == 0x10000000u && info.uart.size == 0x100 && info.uart.irq == 10);
-	HT_CHECK(info.uart.clock_hz == 3686400 && info.uart.reg_shift == 0 && info.uart.reg_io_width == 1);
-	HT_CHECK(info.uart.irq_parent != 0);
-	HT_CHECK(info.finisher_pa == 0x100000);
-	HT_CHECK(info.dtb_pa == DTB_PA && info.dtb_size == size);
+	HT_CHECK(info.console.present && info.console.source == 10 && info.console.irqc < info.irqc_nr);
+	HT_CHECK(info.arch.uart.base == 0x10000000u && info.arch.uart.size == 0x100);
+	HT_CHECK(info.arch.uart.clock_hz == 3686400 && info.arch.uart.reg_shift == 0 &&
+		 info.arch.uart.reg_io_width == 1);
+	HT_CHECK(info.arch.uart.irq_parent != 0);
+	HT_CHECK(info.arch.finisher_pa == 0x100000);
+	HT_CHECK(info.arch.dtb_pa == DTB_PA && info.arch.dtb_size == size);
 	HT_CHECK(find_rsvd(DTB_PA, size) >= 0);
 	if (suffix[0] == '\0') {
 		HT_CHECK(info.cmdline[0] == '\0' && info.initrd_start == 0 && info.initrd_end == 0);
@@ -226,9 +251,10 @@ HT_TEST(qemu_1x1)
 	check_topology("1x1", "");
 	HT_CHECK(info.clusters_nr == 1 && info.cores_nr == 1 && info.core[0].hwid == 0);
 	HT_CHECK(info.cluster[0].mem_base == 0x80000000u && info.cluster[0].mem_size == 512 * MiB);
-	HT_CHECK(info.irqc_nr == 1 && info.irqc[0].kind == BOOT_IRQC_PLIC && info.irqc[0].supervisor);
-	HT_CHECK(info.irqc[0].base == 0xc000000 && info.irqc[0].ctx_nr == 2);
-	HT_CHECK(info.irqc[0].ctx_hwid[1] == 0 && info.irqc[0].ctx_irq[1] == 9);
+	HT_CHECK(info.irqc_nr == 1 && info.arch.irqc[0].kind == RISCV_IRQC_PLIC && info.irqc[0].kernel);
+	HT_CHECK(info.arch.irqc[0].base == 0xc000000 && info.arch.irqc[0].ctx_nr == 2);
+	HT_CHECK(info.arch.irqc[0].ctx_hwid[1] == 0 && info.arch.irqc[0].ctx_irq[1] == 9);
+	HT_CHECK(info.console.irqc == 0);
 	HT_CHECK(info.distance[0][0] == 10);
 }
 
@@ -239,8 +265,8 @@ HT_TEST(qemu_2x2)
 	HT_CHECK(info.cluster[1].mem_base == 0xa0000000u && info.cluster[1].first_core == 2);
 	HT_REQUIRE(info.irqc_nr == 2);
 	for (unsigned c = 0; c < 2; c++) {
-		const boot_irqc_t *q = &info.irqc[c];
-		HT_CHECK(q->kind == BOOT_IRQC_PLIC && q->cxy == c && q->supervisor);
+		const riscv_irqc_t *q = &info.arch.irqc[c];
+		HT_CHECK(q->kind == RISCV_IRQC_PLIC && info.irqc[c].cxy == c && info.irqc[c].kernel);
 		HT_CHECK(q->ctx_nr == 4 && q->ctx_hwid[1] == 2 * c && q->ctx_irq[1] == 9);
 		HT_CHECK(q->ctx_hwid[3] == 2 * c + 1 && q->ctx_irq[3] == 9 && q->ctx_irq[2] == 11);
 	}
@@ -263,34 +289,32 @@ HT_TEST(qemu_4x2)
 		HT_CHECK(memcmp(info.distance[c], dist[c], 4) == 0);
 	}
 	for (uint32_t i = 0; i < info.irqc_nr; i++) {
-		const boot_irqc_t *q = &info.irqc[i];
-		HT_CHECK(q->kind == BOOT_IRQC_APLIC);
-		if (q->supervisor) {
+		const riscv_irqc_t *q = &info.arch.irqc[i];
+		cxy_t cxy = info.irqc[i].cxy;
+		HT_CHECK(q->kind == RISCV_IRQC_APLIC);
+		if (info.irqc[i].kernel) {
 			aplics++;
-			HT_CHECK(q->ctx_nr == 2 && q->ctx_hwid[0] == 2u * q->cxy && q->ctx_hwid[1] == 2u * q->cxy + 1);
+			HT_CHECK(q->ctx_nr == 2 && q->ctx_hwid[0] == 2u * cxy && q->ctx_hwid[1] == 2u * cxy + 1);
 		}
 	}
 	HT_CHECK(aplics == 4);
-	HT_CHECK(info.uart.base == 0x10000000u && info.uart.irq == 10 && info.uart.clock_hz == 3686400);
-	HT_CHECK(info.finisher_pa == 0x100000 && info.timebase_hz == 10000000);
+	/* the console's controller: the S-level APLIC of node 0, not the M-level one */
+	HT_REQUIRE(info.console.irqc < info.irqc_nr);
+	HT_CHECK(info.irqc[info.console.irqc].kernel && info.irqc[info.console.irqc].cxy == 0);
+	HT_CHECK(info.arch.uart.base == 0x10000000u && info.console.source == 10 &&
+		 info.arch.uart.clock_hz == 3686400);
+	HT_CHECK(info.arch.finisher_pa == 0x100000 && info.timebase_hz == 10000000);
 }
 
+/* Every topology riscv64 boots (FDT_TOPOLOGIES: the build asked tools/qemu_args.py), each variant. */
 HT_TEST(qemu_every_topology_and_variant)
 {
 	static const char *const variants[] = { "", "-bootargs", "-initrd" };
-	struct dirent *e;
+	char names[512], *name, *save = NULL;
 	unsigned n = 0;
-	DIR *d = opendir(FDT_TOPOLOGY_DIR);
 
-	HT_REQUIRE(d != NULL);
-	while ((e = readdir(d)) != NULL) {
-		char name[128];
-		size_t len = strlen(e->d_name);
-
-		if (len < 6 || len >= sizeof(name) || strcmp(e->d_name + len - 5, ".conf") != 0)
-			continue;
-		memcpy(name, e->d_name, len - 5);
-		name[len - 5] = '\0';
+	snprintf(names, sizeof(names), "%s", FDT_TOPOLOGIES);
+	for (name = strtok_r(names, " ", &save); name; name = strtok_r(NULL, " ", &save)) {
 		for (unsigned v = 0; v < ARRAY_SIZE(variants); v++) {
 			check_topology(name, variants[v]);
 			if (ht_current_failed()) {
@@ -300,7 +324,6 @@ HT_TEST(qemu_every_topology_and_variant)
 		}
 		n++;
 	}
-	closedir(d);
 	HT_CHECK(n >= 3);
 }
 
@@ -318,7 +341,8 @@ HT_TEST(dts_features)
 {
 	size_t size;
 	uint8_t *b = fdtw_load(FDT_TEST_DIR, "features.dtb", &size);
-	const boot_irqc_t *q = &info.irqc[0];
+	const riscv_irqc_t *q = &info.arch.irqc[0];
+	const riscv_cpu_pos_t *pos = info.arch.cpu_pos;
 
 	if (parse(b, size, 10) != 0)
 		printf("# %s\n", err);
@@ -326,10 +350,10 @@ HT_TEST(dts_features)
 	HT_CHECK(info.timebase_hz == 1000000 && info.boot_hwid == 10);
 	HT_CHECK(info.clusters_nr == 2 && info.cores_nr == 3);
 	/* cpu-map order, not hart order; the disabled cpu@7 is left out */
-	HT_CHECK(info.core[0].hwid == 10 && info.core[0].lid == 0 && info.core[0].map_core == 0);
-	HT_CHECK(info.core[1].hwid == 3 && info.core[1].lid == 1 && info.core[1].map_core == 1);
+	HT_CHECK(info.core[0].hwid == 10 && info.core[0].lid == 0 && pos[0].core == 0);
+	HT_CHECK(info.core[1].hwid == 3 && info.core[1].lid == 1 && pos[1].core == 1);
 	HT_CHECK(info.core[2].hwid == 5 && info.core[2].cxy == 1 && info.core[2].lid == 0);
-	HT_CHECK(info.core[2].map_cluster == 1 && info.core[2].map_core == 0);
+	HT_CHECK(pos[2].cluster == 1 && pos[2].core == 0);
 	HT_CHECK(info.cluster[0].cores_nr == 2 && info.cluster[1].cores_nr == 1 && info.cluster[1].first_core == 2);
 	HT_CHECK(info.cluster[1].mem_base == 0x100000000ull && info.cluster[1].mem_size == 512 * MiB);
 	HT_CHECK(info.distance[0][1] == 15 && info.distance[1][0] == 15 && info.distance[1][1] == 10);
@@ -341,15 +365,18 @@ HT_TEST(dts_features)
 	HT_CHECK(find_rsvd(0x88100000u, 0x2000) >= 0 && find_rsvd(DTB_PA, size) >= 0);
 	HT_CHECK(find_rsvd(0x84000000u, 0x100000) >= 0);
 	HT_REQUIRE(info.irqc_nr == 1);  /* the disabled PLIC is left out */
-	HT_CHECK(q->kind == BOOT_IRQC_PLIC && q->base == 0xc000000 && q->size == 0x4000000);
-	HT_CHECK(q->sources == 53 && q->cxy == 0 && q->supervisor && q->ctx_nr == 6);
+	HT_CHECK(q->kind == RISCV_IRQC_PLIC && q->base == 0xc000000 && q->size == 0x4000000);
+	HT_CHECK(info.irqc[0].sources == 53 && info.irqc[0].cxy == 0 && info.irqc[0].kernel && q->ctx_nr == 6);
 	HT_CHECK(q->ctx_hwid[0] == 3 && q->ctx_irq[0] == 11 && q->ctx_hwid[3] == 10 && q->ctx_irq[3] == 9);
 	HT_CHECK(q->ctx_hwid[4] == 5 && q->ctx_irq[4] == 0xff && q->ctx_irq[5] == 9);
 	/* stdout-path "serial0:115200n8" -> the alias -> the second UART, a plain "ns16550" */
-	HT_CHECK(info.uart.base == 0x10001000u && info.uart.size == 0x400 && info.uart.irq == 33);
-	HT_CHECK(info.uart.irq_parent == q->phandle && q->phandle != 0);  /* inherited from /soc */
-	HT_CHECK(info.uart.clock_hz == 1843200 && info.uart.reg_shift == 2 && info.uart.reg_io_width == 4);
-	HT_CHECK(info.finisher_pa == 0x100000);
+	HT_CHECK(info.arch.uart.base == 0x10001000u && info.arch.uart.size == 0x400);
+	HT_CHECK(info.console.present && info.console.source == 33);
+	HT_CHECK(info.arch.uart.irq_parent == q->phandle && q->phandle != 0);  /* inherited from /soc */
+	HT_CHECK(info.console.irqc == 0);
+	HT_CHECK(info.arch.uart.clock_hz == 1843200 && info.arch.uart.reg_shift == 2 &&
+		 info.arch.uart.reg_io_width == 4);
+	HT_CHECK(info.arch.finisher_pa == 0x100000);
 	expect_error(parse(b, size, 7), ENOENT, "boot hart 7", NULL); /* disabled */
 	free(b);
 }
@@ -364,13 +391,15 @@ HT_TEST(dts_without_numa_ids)
 	HT_REQUIRE(info.magic == BOOT_INFO_MAGIC);
 	HT_CHECK(info.clusters_nr == 1 && info.cores_nr == 2);
 	HT_CHECK(info.core[0].hwid == 0 && info.core[1].hwid == 1 && info.core[1].lid == 1);
-	HT_CHECK(info.core[0].map_cluster == 0xffff && info.core[0].map_core == 0xffff);
+	HT_CHECK(info.arch.cpu_pos[0].cluster == RISCV_MAP_NONE && info.arch.cpu_pos[0].core == RISCV_MAP_NONE);
 	HT_CHECK(info.cluster[0].mem_base == 0x80000000u && info.cluster[0].mem_size == 128 * MiB);
 	HT_CHECK(info.distance[0][0] == 10 && info.cmdline[0] == 0 && info.rsvd_nr == 1);
-	HT_CHECK(info.irqc_nr == 1 && info.irqc[0].ctx_nr == 4 && info.irqc[0].ctx_hwid[2] == 1);
-	HT_CHECK(info.irqc[0].phandle != 0 && info.uart.irq_parent == info.irqc[0].phandle);
-	HT_CHECK(info.uart.base == 0x10000000u && info.uart.clock_hz == 0 && info.uart.reg_io_width == 1);
-	HT_CHECK(info.finisher_pa == 0);
+	HT_CHECK(info.irqc_nr == 1 && info.arch.irqc[0].ctx_nr == 4 && info.arch.irqc[0].ctx_hwid[2] == 1);
+	HT_CHECK(info.arch.irqc[0].phandle != 0 && info.arch.uart.irq_parent == info.arch.irqc[0].phandle);
+	HT_CHECK(info.console.irqc == 0);
+	HT_CHECK(info.arch.uart.base == 0x10000000u && info.arch.uart.clock_hz == 0 &&
+		 info.arch.uart.reg_io_width == 1);
+	HT_CHECK(info.arch.finisher_pa == 0);
 	free(b);
 }
 
@@ -393,7 +422,8 @@ HT_TEST(built_machines_that_are_valid)
 
 	mspec_init(&m, 2, 2);
 	HT_CHECK(parse_spec(&m) == 0 && info.clusters_nr == 2 && info.cores_nr == 4 && info.irqc_nr == 2);
-	HT_CHECK(info.uart.irq_parent == 0x3000 && info.rsvd_nr == 1);
+	HT_CHECK(info.arch.uart.irq_parent == 0x3000 && info.rsvd_nr == 1);
+	HT_CHECK(info.console.irqc < info.irqc_nr && info.arch.irqc[info.console.irqc].phandle == 0x3000);
 	/* the largest machine params.h allows */
 	mspec_init(&m, CONFIG_MAX_CLUSTERS, CONFIG_MAX_CORES_PER_CLUSTER);
 	if (parse_spec(&m) != 0)
@@ -416,6 +446,32 @@ HT_TEST(built_machines_that_are_valid)
 	mspec_init(&m, 1, 1);
 	m.rsv_extra = CONFIG_MAX_RSVD_RANGES - 1;
 	HT_CHECK(parse_spec(&m) == 0 && info.rsvd_nr == CONFIG_MAX_RSVD_RANGES);
+}
+
+/* The console names its interrupt controller by id, whatever the device tree calls it; a parent that
+ * is no recorded controller, or no interrupt at all, leaves a console that only prints. */
+HT_TEST(console_interrupt_controller_by_id)
+{
+	mspec_t m;
+
+	mspec_init(&m, 2, 2);
+	m.uart_parent = 0x3001;  /* node 1's PLIC */
+	HT_REQUIRE(parse_spec(&m) == 0);
+	HT_CHECK(info.console.present && info.console.source == 10 && info.console.irqc == 1);
+	HT_CHECK(info.arch.irqc[1].phandle == 0x3001 && info.irqc[1].cxy == 1 && info.irqc[1].kernel);
+	m.uart_parent = 0x4444;  /* nothing recorded has it */
+	HT_REQUIRE(parse_spec(&m) == 0);
+	HT_CHECK(info.console.present && info.console.irqc == BOOT_IRQC_NONE);
+	HT_CHECK(info.arch.uart.base == 0x10000000u && info.arch.uart.irq_parent == 0x4444);
+	mspec_init(&m, 1, 1);
+	m.uart_no_irq = true;
+	HT_REQUIRE(parse_spec(&m) == 0);
+	HT_CHECK(info.console.present && info.console.source == 0 && info.console.irqc == BOOT_IRQC_NONE);
+	mspec_init(&m, 1, 1);
+	m.no_uart = true;
+	HT_REQUIRE(parse_spec(&m) == 0);
+	HT_CHECK(!info.console.present && info.console.irqc == BOOT_IRQC_NONE && info.arch.uart.base == 0);
+	HT_CHECK(info.arch.finisher_pa == 0x100000);
 }
 
 HT_TEST(missing_cpus_timebase_memory)

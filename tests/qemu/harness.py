@@ -1,21 +1,29 @@
 #!/usr/bin/env python3
 """Boot Archipel once under QEMU and decide from the exit status and the console whether the run passed.
 
-    harness.py --root DIR --kernel ELF --topology NAME --cmdline "..." [--initrd FILE] [--timeout S]
-               [--idle-timeout S] [--expect pass|panic] [--expect-line REGEX]... [--send-after REGEX TEXT]...
-               [--exit-status N] [--check SCRIPT] [--log FILE] [--qemu PATH]
+    harness.py --root DIR --arch ARCH --kernel ELF --topology NAME --cmdline "..." [--initrd FILE]
+               [--timeout S] [--idle-timeout S] [--expect pass|panic] [--expect-line REGEX]...
+               [--send-after REGEX TEXT]... [--exit-status N] [--check SCRIPT] [--log FILE] [--qemu PATH]
 
-The machine comes from tools/qemu-args.sh (the same as `./archipel run`), the serial console is on a pipe.
+The QEMU command comes from tools/qemu_args.py (the same as `./archipel run`): the machine from the
+architecture's file config/arch/ARCH.conf (ctest passes the arch of its build tree), the clusters, cores
+and memory from config/topologies/NAME.conf; the serial console is on a pipe.
 --initrd FILE is passed to QEMU as -initrd (the build's initramfs.cpio: the kernel's root file system).
 The console is copied, as it arrives, to stdout (ctest shows it on failure) and to the log file.
 
+The kernel's end status (hal_poweroff: 0 success, 1..255 failure) reaches QEMU's exit status through the
+architecture's exit device (EXIT_DEVICE of the arch file: the RISC-V finisher gives it as is; x86's
+isa-debug-exit gives (status << 1) | 1); the checks below are on the kernel's status, encoded that way.
+
 Verdicts (the last line printed, "harness: PASS ..." or "harness: FAIL ...: reason"; exit status 0 or 1):
-  --expect pass   QEMU exited 0; one top-level KTAP plan "1..N" and exactly the results 1..N, none "not ok";
-                  no line matching PANIC, BUG: or WARNING:; every --expect-line matched some line.
-  --expect panic  QEMU exited non-zero; a "PANIC:" line, then a backtrace line with a symbol name
-                  ("#0 0xffffffff80001234 func+0x1c"); every --expect-line matched some line.
+  --expect pass   the kernel ended with status 0; one top-level KTAP plan "1..N" and exactly the results
+                  1..N, none "not ok"; no line matching PANIC, BUG: or WARNING:; every --expect-line
+                  matched some line.
+  --expect panic  the kernel ended through its exit device with a failure status; a "PANIC:" line, then a
+                  backtrace line with a symbol name ("#0 0xffffffff80001234 func+0x1c"); every
+                  --expect-line matched some line.
 A wall-clock timeout and a no-output watchdog kill QEMU and fail the run.
---exit-status N (with pass or exit0) wants QEMU's exit status N instead of 0: a program launched with
+--exit-status N (with pass or exit0) wants the kernel's status N instead of 0: a program launched with
 `-- /PATH` that exits with status N, or 128+S when killed by signal S.
 --check SCRIPT (with pass or exit0): once the run passed, `python3 SCRIPT` reads the whole console on its
 stdin and judges what the other checks cannot (a dump's contents); its exit status 0 passes, anything else
@@ -23,7 +31,7 @@ fails with the last line it printed as the reason.
 
 --send-after REGEX TEXT types TEXT on the console once a line (or the unfinished last line, such as a
 prompt) matches REGEX. Pairs fire once each, in the order given. TEXT takes the escapes \\n \\r \\t \\xHH.
-The QEMU binary is --qemu, else $ARCHIPEL_QEMU, else qemu-system-riscv64.
+The QEMU binary is --qemu, else $ARCHIPEL_QEMU, else the arch file's.
 """
 
 import argparse
@@ -37,8 +45,9 @@ import subprocess
 import sys
 import time
 
-FIRMWARE = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"
-CONSOLE_OPTIONS = ["-display", "none", "-serial", "stdio", "-monitor", "none"]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                                "tools"))
+import qemu_args  # noqa: E402  (the QEMU command and the exit devices, shared with the driver)
 
 KTAP_PLAN = re.compile(r"^1\.\.(\d+)\s*$")
 KTAP_RESULT = re.compile(r"^(not ok|ok) (\d+)\b\s*(.*)$")
@@ -153,13 +162,9 @@ def decode_escapes(text):
     return codecs.decode(text.encode("utf-8"), "unicode_escape").encode("latin-1")
 
 
-def qemu_command(args):
-    topology = subprocess.run([os.path.join(args.root, "tools", "qemu-args.sh"), args.topology],
-                              check=True, stdout=subprocess.PIPE, text=True).stdout.split("\n")
-    machine = [option for option in topology if option]
-    initrd = ["-initrd", args.initrd] if args.initrd else []
-    return ([args.qemu] + machine
-            + ["-bios", FIRMWARE, "-kernel", args.kernel, "-append", args.cmdline] + initrd + CONSOLE_OPTIONS)
+def qemu_command(args, arch):
+    topology = qemu_args.Topology(args.root, args.topology)
+    return qemu_args.qemu_command(arch, topology, args.kernel, args.cmdline, args.initrd, "pipe", args.qemu)
 
 
 def die_with_parent():
@@ -231,19 +236,25 @@ def type_input(proc, data):
         pass
 
 
-def judge(expect, status, console, exit_status=0):
-    """The list of reasons the run failed (empty: it passed)."""
+def judge(expect, status, console, exit_status=0, arch=None):
+    """The list of reasons the run failed (empty: it passed). @status is QEMU's exit status, @exit_status
+    the kernel's wanted status, encoded by @arch's exit device (as is without an arch)."""
     problems = []
+    encode = arch.qemu_status if arch else (lambda code: code)
+    describe = arch.describe_status if arch else str
+    guest = arch.guest_status(status) if arch else status
     if expect in ("pass", "exit0"):
-        if status != exit_status:
-            problems.append("QEMU exit status %s, expected %d" % (status, exit_status))
+        if status != encode(exit_status):
+            wanted = "%d" % exit_status if encode(exit_status) == exit_status else \
+                "%d (status %d)" % (encode(exit_status), exit_status)
+            problems.append("QEMU exit status %s, expected %s" % (describe(status), wanted))
         if expect == "pass":
             problems += console.ktap_problems()
         if console.bad_lines:
             problems.append("bad line: %r" % console.bad_lines[0])
     else:
-        if status == 0:
-            problems.append("QEMU exit status 0, expected a failure status")
+        if guest is None or guest == 0:
+            problems.append("QEMU exit status %s, expected a failure status" % describe(status))
         if not console.panic_seen:
             problems.append("no PANIC: line")
         elif not console.backtrace_after_panic:
@@ -265,7 +276,8 @@ def run_check(script, console):
     return ["check %s: %s" % (os.path.basename(script), last[-1] if last else "exit status %d" % proc.returncode)]
 
 
-def summary(expect, status, console):
+def summary(expect, status, console, arch):
+    status = arch.describe_status(status)
     if expect == "panic":
         return "panicked with a backtrace, QEMU exit status %s" % status
     if expect == "exit0":
@@ -277,7 +289,8 @@ def summary(expect, status, console):
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description="Boot Archipel under QEMU and judge the run.")
-    parser.add_argument("--root", required=True, help="repository root (for tools/qemu-args.sh)")
+    parser.add_argument("--root", required=True, help="repository root (config/arch, config/topologies)")
+    parser.add_argument("--arch", default="riscv64", help="config/arch/ARCH.conf (default riscv64)")
     parser.add_argument("--kernel", required=True, help="kernel ELF")
     parser.add_argument("--topology", required=True, help="config/topologies/NAME.conf")
     parser.add_argument("--cmdline", default="", help="kernel command line")
@@ -293,46 +306,49 @@ def parse_args(argv):
                         help="with pass or exit0: the QEMU exit status wanted (default 0)")
     parser.add_argument("--check", metavar="SCRIPT", help="python script judging the console (stdin)")
     parser.add_argument("--log", help="file receiving the console")
-    parser.add_argument("--qemu", default=os.environ.get("ARCHIPEL_QEMU") or "qemu-system-riscv64")
+    parser.add_argument("--qemu", default=os.environ.get("ARCHIPEL_QEMU"),
+                        help="QEMU binary (default: $ARCHIPEL_QEMU, else the arch file's)")
     return parser.parse_args(argv)
 
 
 def main(argv):
     args = parse_args(argv)
-    name = "%s %s" % (args.topology, args.cmdline or '""')
+    name = "%s %s %s" % (args.arch, args.topology, args.cmdline or '""')
     for regex in args.expect_line:
         re.compile(regex)
     send_after = [(re.compile(regex), decode_escapes(text)) for regex, text in args.send_after]
     console = Console(args.expect_line, send_after)
 
+    arch = None
     if not os.path.isfile(args.kernel):
         problems, status = ["kernel ELF not found: %s" % args.kernel], None
     elif args.initrd and not os.path.isfile(args.initrd):
         problems, status = ["initrd not found: %s" % args.initrd], None
     else:
         try:
-            command = qemu_command(args)
-        except subprocess.CalledProcessError:
+            arch = qemu_args.Arch(args.root, args.arch)
+            command = qemu_command(args, arch)
+        except qemu_args.ConfigError as error:
             command = None
-            problems, status = ["tools/qemu-args.sh %s failed" % args.topology], None
+            problems, status = ["%s" % error], None
         if command:
             print("harness: " + " ".join(shlex.quote(word) for word in command), flush=True)
             log = open(args.log, "wb") if args.log else None
             try:
                 status, reason = run_qemu(command, console, log, args.timeout, args.idle_timeout)
             except OSError as error:
-                status, reason = None, "cannot run %s: %s" % (args.qemu, error.strerror)
+                status, reason = None, "cannot run %s: %s" % (command[0], error.strerror)
             finally:
                 if log:
                     log.close()
-            problems = [reason] if reason else judge(args.expect, status, console, args.exit_status)
+            problems = [reason] if reason else judge(args.expect, status, console, args.exit_status, arch)
             if not problems and args.check and args.expect != "panic":
                 problems = run_check(args.check, console)
 
     if problems:
         verdict = "harness: FAIL %s: %s" % (name, "; ".join(problems))
     else:
-        verdict = "harness: PASS %s: %s" % (name, summary(args.expect, status, console))
+        verdict = "harness: PASS %s: %s" % (name, summary(args.expect, status, console, arch))
     print("\n" + verdict, flush=True)
     if args.log:
         with open(args.log, "a") as log:

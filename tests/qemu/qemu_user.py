@@ -4,14 +4,16 @@
     qemu_user.py [--ktap] [--expect-status N] [--expect-line REGEX]... [--env NAME=VALUE]...
                  [--timeout S] -- PROGRAM [ARG...]
 
-The user programs of user/ are static Linux riscv64 executables: until the kernel runs them, they are
-checked under qemu-riscv64 (Debian package qemu-user), which runs them on the host's Linux. The program
-gets exactly the --env variables as its environment. Its output is copied to stdout (ctest shows it on
+The user programs of user/ are static Linux executables of the build's architecture: until the kernel runs
+them, they are checked on the host's Linux, under the architecture's user-mode emulator (QEMU_USER of
+config/arch/<arch>.conf, which the build passes as --qemu-user: qemu-riscv64 for riscv64, from Debian's
+qemu-user), or natively when --qemu-user is empty. The program gets exactly the --env variables as its
+environment. Its output is copied to stdout (ctest shows it on
 failure), then the verdict, "qemu-user: PASS ..." or "qemu-user: FAIL ...: reason".
 
 The run passes if the exit status is --expect-status (default 0), every --expect-line matched a line, and
 with --ktap the output holds one complete KTAP plan without "not ok" (the rules of harness.py). Exit status
-0 (pass), 1 (fail), or 77 when qemu-riscv64 is not installed (ctest counts the test as skipped).
+0 (pass), 1 (fail), or 77 when the emulator is not installed (ctest counts the test as skipped).
 """
 
 import argparse
@@ -34,7 +36,8 @@ def parse_args(argv):
     parser.add_argument("--expect-line", action="append", default=[], metavar="REGEX")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--timeout", type=float, default=60, help="wall-clock limit, seconds")
-    parser.add_argument("--qemu-user", default="qemu-riscv64", help="the emulator")
+    parser.add_argument("--qemu-user", default="qemu-riscv64",
+                        help="the user-mode emulator (empty: run the program natively)")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- PROGRAM [ARG...]")
     args = parser.parse_args(argv)
     if args.command[:1] == ["--"]:
@@ -58,15 +61,15 @@ def judge(args, status, console):
 
 def main(argv):
     args = parse_args(argv)
-    emulator = shutil.which(args.qemu_user)
-    if emulator is None:
-        print("qemu-user: SKIP: %s not found (Debian package qemu-user; ./archipel setup installs it)"
+    emulator = [shutil.which(args.qemu_user)] if args.qemu_user else []
+    if emulator == [None]:
+        print("qemu-user: SKIP: %s not found (./archipel setup installs the architecture's packages)"
               % args.qemu_user)
         return SKIPPED
     env = dict(item.split("=", 1) for item in args.env)
     console = Console(args.expect_line, [])
     try:
-        proc = subprocess.run([emulator] + args.command, env=env, stdin=subprocess.DEVNULL,
+        proc = subprocess.run(emulator + args.command, env=env, stdin=subprocess.DEVNULL,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=args.timeout)
     except subprocess.TimeoutExpired:
         print("qemu-user: FAIL %s: timeout after %g s" % (args.command[0], args.timeout))

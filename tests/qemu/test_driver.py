@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""Self-test of the driver's boot path (./archipel run and debug), tools/mkinitramfs.sh and qemu_user.py.
+"""Self-test of the driver (./archipel run, debug, build, test, setup), tools/mkinitramfs.sh and qemu_user.py.
 
 Run by ctest as qemu.driver-selftest; needs neither a kernel nor QEMU. The driver runs from a copy of
-the tree's driver files in a temporary root, with a build tree of placeholders, a fake QEMU (it records
-its arguments and the archive it got with -initrd, prints a kernel log line, echoes its input with
-$FAKE_ECHO_INPUT, and exits with the status of $FAKE_STATUS), and a fake cmake and dpkg-query first in PATH (nothing is built or installed).
+the tree's driver files (with config/arch and config/topologies) in a temporary root, plus a test
+architecture `toy` whose exit device is isa-debug-exit and whose packages are not all installable, with
+build trees of placeholders, a fake QEMU (it records its arguments and the archive it got with -initrd,
+prints a kernel log line, echoes its input with $FAKE_ECHO_INPUT, and exits with the status of
+$FAKE_STATUS), and fakes of cmake, ctest, dpkg-query, apt-cache, apt-get and sudo first in PATH (nothing
+is built or installed; cmake and apt-get record their arguments).
 With ARCHIPEL_INITRAMFS set (ctest sets it), the build's own archive is checked too.
 """
 
@@ -46,6 +49,32 @@ sys.exit(int(os.environ.get("FAKE_STATUS", "0")))
 """
 
 
+# A second architecture: another exit device, a machine per shape, a package apt cannot install.
+TOY_ARCH = """HAL=toy
+QEMU=qemu-system-toy
+MACHINES=2:toy 4:toy,big=on
+EXIT_DEVICE=isa-debug-exit
+QEMU_OPTIONS=-device isa-debug-exit
+GDB_ARCH=i386:x86-64
+PACKAGES=toy-tools %s
+TEST_TOPOLOGIES=1x1
+"""
+
+FAKE_DPKG_QUERY = """#!/bin/sh
+# installed: everything but the packages named no-such-*
+case "$3" in no-such-*) exit 1 ;; esac
+printf 'ii '
+"""
+
+FAKE_APT_CACHE = """#!/bin/sh
+# apt-cache policy PACKAGE: a candidate for everything but no-such-package
+[ "$1" = policy ] || exit 1
+echo "$2:"
+echo "  Installed: (none)"
+case "$2" in no-such-package) echo "  Candidate: (none)" ;; *) echo "  Candidate: 1.0-1" ;; esac
+"""
+
+
 def write(path, text, mode=0o644):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
@@ -68,12 +97,13 @@ class DriverTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
         self.root = os.path.join(self.tmp.name, "tree")
-        for name in ["archipel", "params.h", "tools/qemu-args.sh", "tools/mkinitramfs.sh", "tools/gdbinit.in",
-                     "config/topologies"]:
+        for name in ["archipel", "params.h", "tools/qemu_args.py", "tools/mkinitramfs.sh", "tools/gdbinit.in",
+                     "config/topologies", "config/arch"]:
             source, target = os.path.join(ROOT, name), os.path.join(self.root, name)
             os.makedirs(os.path.dirname(target), exist_ok=True)
             (shutil.copytree if os.path.isdir(source) else shutil.copy2)(source, target)
-        for preset in ["debug", "release"]:
+        self.toy_packages("no-such-extra")
+        for preset in ["riscv64-debug", "riscv64-release", "toy-debug"]:
             build = os.path.join(self.root, "build", preset)
             for name in ["CMakeCache.txt", "Makefile", "archipel.elf"]:
                 write(os.path.join(build, name), "")
@@ -82,8 +112,14 @@ class DriverTest(unittest.TestCase):
             self.assertEqual(pack(os.path.join(build, "rootfs"),
                                   os.path.join(build, "initramfs.cpio")).returncode, 0)
         self.bin = os.path.join(self.tmp.name, "bin")
-        write(os.path.join(self.bin, "cmake"), "#!/bin/sh\nexit 0\n", 0o755)
-        write(os.path.join(self.bin, "dpkg-query"), "#!/bin/sh\nprintf 'ii '\n", 0o755)
+        self.calls = os.path.join(self.tmp.name, "calls.log")
+        for tool in ["cmake", "apt-get"]:
+            write(os.path.join(self.bin, tool), '#!/bin/sh\necho "%s $*" >> "%s"\n' % (tool, self.calls), 0o755)
+        write(os.path.join(self.bin, "ctest"), "#!/bin/sh\necho '100% tests passed, 0 tests failed out of 2'\n",
+              0o755)
+        write(os.path.join(self.bin, "dpkg-query"), FAKE_DPKG_QUERY, 0o755)
+        write(os.path.join(self.bin, "apt-cache"), FAKE_APT_CACHE, 0o755)
+        write(os.path.join(self.bin, "sudo"), '#!/bin/sh\nexec "$@"\n', 0o755)
         write(os.path.join(self.bin, "fake-qemu"), "#!%s\n%s" % (sys.executable, FAKE_QEMU), 0o755)
         self.record = os.path.join(self.tmp.name, "record.json")
         self.cwd = os.path.join(self.tmp.name, "cwd")
@@ -91,6 +127,17 @@ class DriverTest(unittest.TestCase):
 
     def tearDown(self):
         self.tmp.cleanup()
+
+    def toy_packages(self, extra):
+        write(os.path.join(self.root, "config", "arch", "toy.conf"), TOY_ARCH % extra)
+
+    def call_log(self):
+        if not os.path.exists(self.calls):
+            return []
+        with open(self.calls) as f:
+            lines = f.read().split("\n")[:-1]
+        os.remove(self.calls)
+        return lines
 
     def driver(self, *args, status=0, tty=False, input=None):
         """Run the driver: (exit status, output, the fake QEMU's record or None). With @input (text),
@@ -127,15 +174,15 @@ class DriverTest(unittest.TestCase):
         return argv[argv.index(name) + 1]
 
     def leftovers(self):
-        return [name for name in os.listdir(os.path.join(self.root, "build", "debug")) if "extra" in name]
+        return [name for name in os.listdir(os.path.join(self.root, "build", "riscv64-debug")) if "extra" in name]
 
     def test_run_passes_the_build_initramfs(self):
         status, output, record = self.driver("run", "--topology", "1x1", status=3)
         self.assertEqual(status, 3, output)
         self.assertEqual(self.option(record, "-initrd"),
-                         os.path.join(self.root, "build", "debug", "initramfs.cpio"))
+                         os.path.join(self.root, "build", "riscv64-debug", "initramfs.cpio"))
         self.assertEqual(self.option(record, "-append"), "")
-        self.assertEqual(record["files"]["bin/hello"], "hello of debug\n")
+        self.assertEqual(record["files"]["bin/hello"], "hello of riscv64-debug\n")
         self.assertIn("Archipel booting", output)
 
     def test_piped_session(self):
@@ -155,7 +202,7 @@ class DriverTest(unittest.TestCase):
     def test_release_initramfs(self):
         _, output, record = self.driver("run", "--release", "--cmdline", "ktest=all")
         self.assertEqual(self.option(record, "-initrd"),
-                         os.path.join(self.root, "build", "release", "initramfs.cpio"), output)
+                         os.path.join(self.root, "build", "riscv64-release", "initramfs.cpio"), output)
         self.assertEqual(self.option(record, "-append"), "ktest=all")
 
     def test_program_appended_to_cmdline(self):
@@ -188,7 +235,7 @@ class DriverTest(unittest.TestCase):
         self.assertEqual(status, 4, output)
         self.assertEqual(record["files"], {"bin/tool": "second\n", "bin/hello": "replaced\n", "etc/conf": "one\n"})
         self.assertEqual(self.leftovers(), [], "the temporary initramfs must be removed")
-        self.assertEqual(cpio_list(os.path.join(self.root, "build", "debug", "initramfs.cpio")),
+        self.assertEqual(cpio_list(os.path.join(self.root, "build", "riscv64-debug", "initramfs.cpio")),
                          ["bin", "bin/hello", "dev"], "the build's archive must not change")
 
     def test_extra_on_a_terminal(self):
@@ -209,13 +256,127 @@ class DriverTest(unittest.TestCase):
         status, output, record = self.driver("debug", "--topology", "2x2", "--extra", "x", "--", "/bin/tool",
                                              "1", status=0, tty=True)
         self.assertEqual(status, 0, output)
-        self.assertEqual(record["argv"][-2:], ["-s", "-S"])
+        self.assertEqual(record["argv"][-3:], ["-gdb", "tcp::1234", "-S"])
+        with open(os.path.join(self.root, "build", "riscv64-debug", "gdbinit")) as f:
+            gdbinit = f.read()
+        self.assertIn("set architecture riscv:rv64\n", gdbinit)
+        self.assertIn("file %s\n" % os.path.join(self.root, "build", "riscv64-debug", "archipel.elf"), gdbinit)
+        self.assertIn("target remote :1234\n", gdbinit)
         self.assertEqual(self.option(record, "-append"), "-- /bin/tool 1")
         self.assertEqual(record["files"]["bin/tool"], "t\n")
         self.assertEqual(self.leftovers(), [])
         _, output, record = self.driver("debug", tty=True)
         self.assertEqual(self.option(record, "-initrd"),
-                         os.path.join(self.root, "build", "debug", "initramfs.cpio"), output)
+                         os.path.join(self.root, "build", "riscv64-debug", "initramfs.cpio"), output)
+        status, output, record = self.driver("debug", "--arch", "toy", "--topology", "1x1", "--port", "1303",
+                                             tty=True, status=1)
+        self.assertEqual(status, 0, output)
+        self.assertEqual(record["argv"][-3:], ["-gdb", "tcp::1303", "-S"])
+        self.assertIn("listens on :1303", output)
+        with open(os.path.join(self.root, "build", "toy-debug", "gdbinit")) as f:
+            gdbinit = f.read()
+        self.assertIn("set architecture i386:x86-64\n", gdbinit)
+        self.assertIn("target remote :1303\n", gdbinit)
+        for port in ["0", "65536", "x"]:
+            status, output, record = self.driver("debug", "--port", port, tty=True)
+            self.assertEqual(status, 2, output)
+            self.assertIn("is not a TCP port", output)
+            self.assertIsNone(record)
+
+    # Architectures: the machine, the exit device, the presets.
+
+    def test_run_arch_machine_and_options(self):
+        status, output, record = self.driver("run", "--topology", "2x2", status=0)
+        argv = " ".join(record["argv"])
+        self.assertIn("-machine virt -smp 4", argv)
+        self.assertIn("-bios /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin", argv)
+        self.assertEqual(record["argv"][-1], "-nographic")
+        _, output, record = self.driver("run", "--arch", "toy", "--topology", "4x2", "--icount", status=1)
+        argv = " ".join(record["argv"])
+        self.assertIn("-machine toy,big=on -smp 8", argv)
+        self.assertIn("-device isa-debug-exit -kernel %s" % os.path.join(self.root, "build", "toy-debug",
+                                                                         "archipel.elf"), argv)
+        self.assertNotIn("-bios", argv)
+        self.assertEqual(record["argv"][-3:], ["-nographic", "-icount", "shift=0"])
+
+    def test_run_refuses_what_the_arch_cannot_boot(self):
+        write(os.path.join(self.root, "config", "topologies", "8x1.conf"),
+              "CLUSTERS=8\nCORES=1\nMEM_MB=64\nDISTANCES=(%s)\n"
+              % " ".join('"%s"' % " ".join("10" if i == j else "20" for j in range(8)) for i in range(8)))
+        for args, reason in [(["--arch", "toy", "--topology", "8x1"], "toy cannot boot topology 8x1"),
+                             (["--topology", "8x1"], "riscv64 cannot boot topology 8x1: 8 clusters, at most 4"),
+                             (["--arch", "vax"], "no architecture 'vax' \\(have: riscv64 toy\\)"),
+                             (["--topology", "3x3"], "no topology '3x3'")]:
+            status, output, record = self.driver("run", *args)
+            self.assertEqual(status, 2, output)
+            self.assertRegex(output, reason)
+            self.assertIsNone(record, "QEMU must not start")
+            self.assertEqual(self.call_log(), [], "nothing is built")
+
+    def test_exit_status_through_the_exit_device(self):
+        # riscv64's finisher: QEMU's status is the kernel's.
+        for qemu, kernel in [(0, 0), (139, 139)]:
+            self.assertEqual(self.driver("run", status=qemu, tty=True)[0], kernel)
+        # isa-debug-exit: the kernel's status s made QEMU exit ((s << 1) | 1) & 0xff; an even status is
+        # QEMU's own, passed on (0 becomes 1: not the kernel's success).
+        for qemu, kernel in [(1, 0), (23, 11), (255, 127), (2, 2)]:
+            self.assertEqual(self.driver("run", "--arch", "toy", "--topology", "1x1", status=qemu, tty=True)[0],
+                             kernel, "QEMU status %d" % qemu)
+        self.assertEqual(self.driver("run", "--arch", "toy", "--topology", "1x1", status=3,
+                                     input="poweroff\n")[0], 1, "piped")
+        status, output, _ = self.driver("run", "--arch", "toy", "--topology", "1x1", status=0, tty=True)
+        self.assertEqual(status, 1)
+        self.assertIn("QEMU exit status 0 is not one isa-debug-exit gives", output)
+
+    def test_build_presets(self):
+        for args, preset in [([], "riscv64-debug"), (["--release"], "riscv64-release"),
+                             (["--arch", "toy"], "toy-debug"), (["--arch", "toy", "--release"], "toy-release")]:
+            status, output, _ = self.driver("build", *args)
+            self.assertEqual(status, 0, output)
+            calls = self.call_log()
+            self.assertIn("cmake --build --preset %s -j %d" % (preset, os.cpu_count()), calls, output)
+        status, output, _ = self.driver("build", "--arch", "vax")
+        self.assertEqual(status, 2, output)
+
+    def test_test_every_installable_arch(self):
+        # toy needs no-such-package, which apt cannot install: left out, said so; riscv64 is tested.
+        self.toy_packages("no-such-package")
+        status, output, _ = self.driver("test")
+        self.assertEqual(status, 0, output)
+        self.assertIn("leaving out architecture toy: cannot install no-such-package", output)
+        self.assertIn("test: architectures riscv64\n", output)
+        calls = self.call_log()
+        self.assertEqual([c.split()[3] for c in calls if c.startswith("cmake --build")],
+                         ["host-tests", "host-tsan", "riscv64-debug"], calls)
+        self.assertIn("apt-get update", calls)
+        self.assertTrue(output.endswith("6 passed, 0 failed\n"), output)
+        # installable (no-such-extra has a candidate): both architectures, the missing ones installed.
+        self.toy_packages("no-such-extra")
+        status, output, _ = self.driver("test")
+        self.assertEqual(status, 0, output)
+        self.assertIn("test: architectures riscv64 toy\n", output)
+        calls = self.call_log()
+        self.assertEqual([c.split()[3] for c in calls if c.startswith("cmake --build")],
+                         ["host-tests", "host-tsan", "riscv64-debug", "toy-debug"], calls)
+        self.assertIn("apt-get install -y --no-install-recommends no-such-extra", calls)
+        self.assertEqual(calls.count("apt-get update"), 1)
+        # --arch chooses; a missing one is an error before anything runs.
+        status, output, _ = self.driver("test", "--arch", "toy")
+        self.assertIn("test: architectures toy\n", output)
+        self.assertEqual([c.split()[3] for c in self.call_log() if c.startswith("cmake --build")],
+                         ["host-tests", "host-tsan", "toy-debug"])
+        status, output, _ = self.driver("test", "--arch", "vax")
+        self.assertEqual(status, 2, output)
+        self.assertEqual(self.call_log(), [])
+
+    def test_setup(self):
+        self.toy_packages("no-such-package")
+        status, output, _ = self.driver("setup")
+        self.assertEqual(status, 0, output)
+        self.assertIn("all packages present", output)     # riscv64's: the fake says installed
+        self.assertIn("leaving out architecture toy", output)
+        status, output, _ = self.driver("setup", "--arch", "toy")
+        self.assertIn("apt-get install -y --no-install-recommends no-such-package", self.call_log())
 
 
 class MkinitramfsTest(unittest.TestCase):
@@ -302,6 +463,14 @@ class QemuUserTest(unittest.TestCase):
         self.assertEqual(self.check("echo hello", "--expect-line", "^hello$")[0], 0)
         self.assertRegex(self.check("echo bye", "--expect-line", "^hello$")[1], "never seen")
         self.assertEqual(self.check('test "$X" = 1 && test -z "$HOME"', "--env", "X=1")[0], 0)
+
+    def test_native(self):
+        # An empty emulator runs the program itself (an architecture whose programs are the host's).
+        program = os.path.join(self.tmp.name, "native.sh")
+        write(program, "#!/bin/sh\necho native; exit 4\n", 0o755)
+        proc = subprocess.run([sys.executable, QEMU_USER, "--qemu-user", "", "--expect-status", "4",
+                               "--expect-line", "^native$", "--", program], stdout=subprocess.PIPE, text=True)
+        self.assertEqual(proc.returncode, 0, proc.stdout)
 
     def test_missing_emulator(self):
         proc = subprocess.run([sys.executable, QEMU_USER, "--qemu-user", "no-such-qemu", "--", "/bin/true"],

@@ -8,11 +8,14 @@ a list of steps in JSON:
   ["read", TEXT]     read the console input until it contains TEXT
   ["chatter", S]     print a line every 0.1 s for S seconds
   ["exit", CODE]     exit with CODE (a silent hang if the scenario ends without exit)
+The architecture is riscv64's file of the tree (its test finisher: QEMU's status is the kernel's), or a
+fake one in a temporary root to check another exit device (isa-debug-exit) and the machine rules.
 """
 
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -72,13 +75,16 @@ class HarnessTest(unittest.TestCase):
     def tearDown(self):
         self.tmp.cleanup()
 
-    def harness(self, scenario, *extra, kernel=None, topology="2x2"):
+    def harness(self, scenario, *extra, kernel=None, topology="2x2", root=ROOT, arch="riscv64"):
         """Run the harness on a scenario: (exit status, verdict line, whole output, fake's record)."""
         with open(os.path.join(self.dir, "scenario.json"), "w") as f:
             json.dump(scenario, f)
         env = dict(os.environ, FAKE_QEMU_SCENARIO=os.path.join(self.dir, "scenario.json"),
                    FAKE_QEMU_RECORD=os.path.join(self.dir, "record.json"))
-        command = [sys.executable, HARNESS, "--root", ROOT, "--kernel", kernel or self.kernel,
+        env.pop("ARCHIPEL_QEMU", None)
+        if os.path.exists(env["FAKE_QEMU_RECORD"]):
+            os.remove(env["FAKE_QEMU_RECORD"])
+        command = [sys.executable, HARNESS, "--root", root, "--arch", arch, "--kernel", kernel or self.kernel,
                    "--topology", topology, "--cmdline", "ktest=all", "--qemu", self.qemu,
                    "--timeout", "10", "--idle-timeout", "5"] + list(extra)
         proc = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -254,7 +260,84 @@ class HarnessTest(unittest.TestCase):
                         r"initrd not found: .*nope\.cpio")
 
     def test_unknown_topology(self):
-        self.assertFail(self.harness([["exit", 0]], topology="9x9"), r"qemu-args.sh 9x9 failed")
+        self.assertFail(self.harness([["exit", 0]], topology="9x9"), r"no topology '9x9' \(have: .*1x1")
+
+    def test_unknown_arch(self):
+        self.assertFail(self.harness([["exit", 0]], arch="vax"), r"no architecture 'vax' \(have: .*riscv64")
+
+    # The architecture's file: machine per topology shape, firmware, options, exit device.
+
+    def fake_root(self, exit_device, machines="2:toy 4:toy,big=on", firmware=""):
+        """A root with the tree's topologies and config/arch/toy.conf."""
+        root = os.path.join(self.dir, "root")
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.copytree(os.path.join(ROOT, "config", "topologies"), os.path.join(root, "config", "topologies"))
+        os.makedirs(os.path.join(root, "config", "arch"))
+        with open(os.path.join(root, "config", "arch", "toy.conf"), "w") as f:
+            f.write("# a test architecture\nHAL=toy\nQEMU=qemu-system-toy\nMACHINES=%s\nFIRMWARE=%s\n"
+                    "QEMU_OPTIONS=-device toy-exit,iobase=0xf4 -cpu max\nEXIT_DEVICE=%s\n"
+                    % (machines, firmware, exit_device))
+        return root
+
+    def toy(self, scenario, *extra, exit_device="isa-debug-exit", topology="2x2", **keys):
+        return self.harness(scenario, *extra, root=self.fake_root(exit_device, **keys), arch="toy",
+                            topology=topology)
+
+    def test_machine_per_topology_shape(self):
+        _, _, _, record = self.toy([["out", KTAP_OK], ["exit", 1]], topology="1x1")
+        argv = " ".join(record["argv"])
+        self.assertIn("-machine toy -smp 1", argv)
+        self.assertIn("-device toy-exit,iobase=0xf4 -cpu max -kernel", argv)
+        self.assertNotIn("-bios", argv)
+        _, _, _, record = self.toy([["out", KTAP_OK], ["exit", 1]], topology="4x2", firmware="/fw.bin")
+        self.assertIn("-machine toy,big=on -smp 8", " ".join(record["argv"]))
+        self.assertIn("-bios /fw.bin", " ".join(record["argv"]))
+        result = self.toy([["exit", 1]], topology="4x2", machines="2:toy")
+        self.assertFail(result, r"toy cannot boot topology 4x2: 4 clusters, at most 2 NUMA nodes")
+        self.assertIsNone(result[3], "QEMU must not start")
+
+    def test_isa_debug_exit_success(self):
+        # hal_poweroff(0) writes 0: QEMU exits (0 << 1) | 1 = 1.
+        result = self.toy([["out", KTAP_OK], ["exit", 1]])
+        self.assertPass(result)
+        self.assertIn("QEMU exit status 1 (status 0 through isa-debug-exit), 3/3 ok", result[1])
+
+    def test_isa_debug_exit_not_through_the_device(self):
+        # An even status is QEMU's own (the guest never wrote the device): never a success.
+        self.assertFail(self.toy([["out", KTAP_OK], ["exit", 0]]),
+                        r"QEMU exit status 0 \(not from isa-debug-exit\), expected 1 \(status 0\)")
+
+    def test_isa_debug_exit_failure(self):
+        # A failed ktest: status 1, QEMU exits 3.
+        self.assertFail(self.toy([["out", KTAP_OK], ["exit", 3]]),
+                        r"QEMU exit status 3 \(status 1 through isa-debug-exit\), expected 1 \(status 0\)")
+
+    def test_isa_debug_exit_wanted_status(self):
+        # A program killed by SIGSEGV: 139 -> (139 << 1 | 1) & 0xff = 23.
+        self.assertPass(self.toy([["out", "killed by signal 11\n"], ["exit", 23]], "--expect", "exit0",
+                                 "--exit-status", "139"))
+        self.assertFail(self.toy([["out", "bye\n"], ["exit", 139]], "--expect", "exit0", "--exit-status", "139"),
+                        r"QEMU exit status 139 \(status 69 through isa-debug-exit\), expected 23 \(status 139\)")
+
+    def test_isa_debug_exit_panic(self):
+        # A panic: status 255 -> 511, of which the host keeps 255.
+        self.assertPass(self.toy([["out", BOOT + BACKTRACE], ["exit", 255]], "--expect", "panic"))
+        self.assertFail(self.toy([["out", BACKTRACE], ["exit", 1]], "--expect", "panic"),
+                        r"QEMU exit status 1 \(status 0 through isa-debug-exit\), expected a failure status")
+        self.assertFail(self.toy([["out", BACKTRACE], ["exit", 2]], "--expect", "panic"),
+                        r"QEMU exit status 2 \(not from isa-debug-exit\), expected a failure status")
+
+    def test_finisher_status_as_is(self):
+        # The same runs with the test finisher: QEMU's status is the kernel's.
+        self.assertPass(self.toy([["out", KTAP_OK], ["exit", 0]], exit_device="sifive-test"))
+        self.assertPass(self.toy([["out", "x\n"], ["exit", 139]], "--expect", "exit0", "--exit-status", "139",
+                                 exit_device="sifive-test"))
+        self.assertFail(self.toy([["out", KTAP_OK], ["exit", 1]], exit_device="sifive-test"),
+                        r"QEMU exit status 1, expected 0")
+
+    def test_unknown_exit_device(self):
+        self.assertFail(self.toy([["exit", 0]], exit_device="morse-code"),
+                        r"EXIT_DEVICE=morse-code is none of isa-debug-exit, sifive-test")
 
     def test_log_file(self):
         log = os.path.join(self.dir, "console.log")

@@ -189,7 +189,7 @@ class Driver(unittest.TestCase):
                           ("8", "launch_cluster=1 vmm=direct -- /bin/test_vmm")])
         for argv in runs:
             self.assertEqual(self.option(argv, "-icount"), "shift=0")
-            self.assertTrue(self.option(argv, "-kernel").endswith("build/release/archipel.elf"))
+            self.assertTrue(self.option(argv, "-kernel").endswith("build/riscv64-release/archipel.elf"))
         self.assertIn("| getpid | 477 | 477 | 180 | 2.65 | 2.65 | 1.00 |", out)
         self.assertIn("user/test_vmm on 4x2", out)
         self.assertIn("| local: a thread in the reference cluster | 5 987 | 5 987 |", out)

@@ -100,13 +100,16 @@ static void build_soc(fdtw_t *w, const mspec_t *m)
 		fdtw_prop(w, "interrupts-extended", ext, n * 4);
 		fdtw_end(w);
 	}
-	fdtw_begin(w, "serial@10000000");
-	fdtw_str(w, "compatible", "ns16550a");
-	fdtw_cells(w, "reg", 4, 0, 0x10000000, 0, 0x100);
-	fdtw_u32(w, "interrupts", 10);
-	fdtw_u32(w, "interrupt-parent", 0x3000);
-	fdtw_u32(w, "clock-frequency", 3686400);
-	fdtw_end(w);
+	if (!m->no_uart) {
+		fdtw_begin(w, "serial@10000000");
+		fdtw_str(w, "compatible", "ns16550a");
+		fdtw_cells(w, "reg", 4, 0, 0x10000000, 0, 0x100);
+		if (!m->uart_no_irq)
+			fdtw_u32(w, "interrupts", 10);
+		fdtw_u32(w, "interrupt-parent", m->uart_parent ? m->uart_parent : 0x3000);
+		fdtw_u32(w, "clock-frequency", 3686400);
+		fdtw_end(w);
+	}
 	fdtw_begin(w, "test@100000");
 	fdtw_prop(w, "compatible", "sifive,test1\0sifive,test0\0syscon", 33);
 	fdtw_cells(w, "reg", 4, 0, 0x100000, 0, 0x1000);
