@@ -114,6 +114,18 @@ size_t hal_remote_strcpy(xptr_t dst, xptr_t src, size_t size)
 	return n;
 }
 
+size_t hal_remote_find64(xptr_t xp, size_t n, uint64_t mask)
+{
+	/* One translation for the whole run of words: a table never crosses a page. */
+	const volatile uint64_t *w = xp_addr(xp);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (w[i] & mask)
+			break;
+	return i;
+}
+
 uint64_t hal_remote_count(void)
 {
 #ifdef CONFIG_DEBUG
