@@ -116,7 +116,7 @@ size_t hal_remote_strcpy(xptr_t dst, xptr_t src, size_t size)
 
 size_t hal_remote_find64(xptr_t xp, size_t n, uint64_t mask)
 {
-	/* One translation for the whole run of words: a table never crosses a page. */
+	/* One translation for the whole run, as for memcpy: a replica is contiguous. */
 	const volatile uint64_t *w = xp_addr(xp);
 	size_t i;
 
