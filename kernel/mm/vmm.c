@@ -129,7 +129,7 @@ void vmm_doom_frame(ppn_t ppn, xptr_t doomed_xp)
 {
 	xptr_t page_xp = ppm_base2page(ppn << CONFIG_PAGE_SHIFT);
 
-	if (vmm_frame_unshare(ppn)) /* another process (a fork) still maps it */
+	if (vmm_frame_unshare(page_xp)) /* another process (a fork) still maps it */
 		return;
 
 	if (doomed_xp == XPTR_NULL)
@@ -183,14 +183,10 @@ uint32_t vmm_frame_share_count(ppn_t ppn)
 
 	if (page_xp == XPTR_NULL)
 		return 0;
-	remote_busylock_acquire(page_xp + offsetof(page_t, lock));
-	if (hal_remote_lxp(page_xp + offsetof(page_t, owner_xp)) != XPTR_NULL ||
-	    hal_remote_l32(page_xp + offsetof(page_t, refcount)) != 0) /* a mapper's (or orphan) */
-		n = hal_remote_l32(page_xp + offsetof(page_t, refcount));
-	else
-		n = hal_remote_l32(page_xp + offsetof(page_t, forks)) + 1;
-	remote_busylock_release(page_xp + offsetof(page_t, lock));
-	return n;
+	n = hal_remote_l32(page_xp + offsetof(page_t, refcount));
+	if (hal_remote_lxp(page_xp + offsetof(page_t, owner_xp)) != XPTR_NULL || n != 0)
+		return n; /* a mapper's (or orphan) */
+	return hal_remote_l32(page_xp + offsetof(page_t, forks)) + 1;
 }
 
 void vmm_unmap_vseg(vmm_t *vmm, const vseg_t *vseg, xptr_t doomed_xp)

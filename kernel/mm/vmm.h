@@ -202,10 +202,11 @@ error_t vmm_handle_cow(vmm_t *vmm, const vseg_t *vseg, const gpt_pte_t *pte, uin
 		       ppn_t ppn);
 
 /*
- * One process less shares the frame @ppn: true if others still do (its forks counter was not 0, and
- * was decremented), false if the caller was the last one and may free it.
+ * One process less shares the frame whose descriptor is @page_xp: true if others still do (its
+ * forks counter was not 0, and was decremented), false if the caller was the last one and may free
+ * it. Lock-free (an atomic decrement that stops at 0).
  */
-bool vmm_frame_unshare(ppn_t ppn);
+bool vmm_frame_unshare(xptr_t page_xp);
 
 /* True if the local copy @vmm maps @vaddr copy-on-write (the write goes to vmm_handle_cow). */
 bool vmm_is_cow(vmm_t *vmm, vaddr_t vaddr);

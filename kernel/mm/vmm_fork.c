@@ -17,10 +17,12 @@
  * frame that a sibling still writes through a stale writable PTE of another copy: the write would
  * be lost; hence the wait of step 1.
  *
- * Frames shared by forks. page_t.forks counts the processes sharing a frame beyond the first
- * (under page_t.lock). Whoever unmaps a shared frame decrements the counter instead of freeing it
- * (vmm_doom_frame); the last one frees it. A write to a copy-on-write page (vmm_handle_cow) copies
- * the frame while the counter is not 0 (decrementing it), and reuses it once it is.
+ * Frames shared by forks. page_t.forks counts the processes sharing a frame beyond the first. It is
+ * changed by atomic operations only: an increment per sharing child, a decrement that never goes
+ * below 0 (vmm_frame_unshare: compare-and-swap). Whoever unmaps a shared frame decrements the
+ * counter instead of freeing it (vmm_doom_frame); the one that finds it at 0 was the last and frees
+ * it. A write to a copy-on-write page (vmm_handle_cow) copies the frame while the counter is not 0
+ * (decrementing it), and reuses it once it is.
  */
 #include <hal_gpt.h>
 #include <hal_remote.h>
@@ -51,33 +53,19 @@ static xptr_t frame_page(ppn_t ppn)
 	return ppm_base2page((paddr_t)ppn << CONFIG_PAGE_SHIFT);
 }
 
-/* Add @delta to the forks counter of frame @ppn; returns the value before. */
-static uint32_t forks_add(ppn_t ppn, int32_t delta)
-{
-	xptr_t page_xp = frame_page(ppn);
-	xptr_t lock = page_xp + offsetof(page_t, lock);
-	uint32_t old;
+/* The forks counter of the frame whose descriptor is @page_xp (atomic: see the top). */
+#define FORKS(page_xp) ((page_xp) + offsetof(page_t, forks))
 
-	remote_busylock_acquire(lock);
-	old = hal_remote_l32(page_xp + offsetof(page_t, forks));
-	kassert(delta >= 0 || old > 0);
-	hal_remote_s32(page_xp + offsetof(page_t, forks), old + (uint32_t)delta);
-	remote_busylock_release(lock);
-	return old;
-}
-
-bool vmm_frame_unshare(ppn_t ppn)
+bool vmm_frame_unshare(xptr_t page_xp)
 {
-	xptr_t page_xp = frame_page(ppn);
-	xptr_t lock = page_xp + offsetof(page_t, lock);
 	uint32_t forks;
 
-	remote_busylock_acquire(lock);
-	forks = hal_remote_l32(page_xp + offsetof(page_t, forks));
-	if (forks)
-		hal_remote_s32(page_xp + offsetof(page_t, forks), forks - 1);
-	remote_busylock_release(lock);
-	return forks != 0;
+	do {
+		forks = hal_remote_l32(FORKS(page_xp));
+		if (forks == 0)
+			return false;
+	} while (!hal_remote_atomic_cas32(FORKS(page_xp), forks, forks - 1));
+	return true;
 }
 
 /* The GPT copies of the process whose reference VMM is @ref_vmm_xp, the reference's excluded. */
@@ -199,7 +187,7 @@ static error_t share_vseg(vmm_t *parent, const vseg_t *vseg, xptr_t child_gpt_xp
 		}
 		cow_attr = (attr & ~GPT_WRITABLE) | GPT_COW;
 		hal_gpt_pte_store(&dst, cow_attr, ppn);
-		forks_add(ppn, 1);
+		hal_remote_atomic_add32(FORKS(frame_page(ppn)), 1);
 		hal_gpt_pte_set(&it.pte, cow_attr, ppn); /* and unlocks */
 	}
 	return 0;
@@ -375,6 +363,7 @@ error_t vmm_handle_cow(vmm_t *vmm, const vseg_t *vseg, const gpt_pte_t *pte, uin
 		       ppn_t ppn)
 {
 	bool global = !(vseg->flags & VSEG_PRIVATE);
+	xptr_t frame = frame_page(ppn);
 	vpn_t vpn = pte->vpn;
 	uint32_t new_attr;
 	ppn_t new_ppn = ppn;
@@ -402,14 +391,14 @@ error_t vmm_handle_cow(vmm_t *vmm, const vseg_t *vseg, const gpt_pte_t *pte, uin
 	 * see 0 while another is still copying. Two sharers may copy at once; the one whose
 	 * decrement finds 0 was the last, and keeps the frame instead of its copy.
 	 */
-	if (forks_add(ppn, 0) != 0) {
+	if (hal_remote_l32(FORKS(frame))) {
 		xptr_t page_xp = copy_frame(vseg, vpn, ppn);
 
 		if (page_xp == XPTR_NULL) {
 			hal_gpt_pte_unlock(pte);
 			return ENOMEM;
 		}
-		if (vmm_frame_unshare(ppn)) {
+		if (vmm_frame_unshare(frame)) {
 			new_ppn = ppm_page2base(page_xp) >> CONFIG_PAGE_SHIFT;
 			copied = true;
 		} else {
