@@ -437,11 +437,20 @@ error_t hal_gpt_cursor_pte(gpt_cursor_t *cursor, vpn_t vpn, gpt_pte_t *pte)
 	return 0;
 }
 
+/* The index of the first of the @n entries at @xp with a bit of @mask, @n if none: one load for
+ * a single entry (the ranges of small mmaps), hal_remote_find64 for a run. */
+static size_t gpt_find(xptr_t xp, size_t n, pte_t mask)
+{
+	if (n == 1)
+		return (hal_remote_l64(xp) & mask) ? 0 : 1;
+	return hal_remote_find64(xp, n, mask);
+}
+
 /*
  * The first existing leaf table that maps a vpn in [*@vpn, @end): returned, with *@vpn moved to the
  * first vpn of the range it maps (the range's start if that table maps it); NULL (and *@vpn = @end)
  * if none. Each level's table is scanned for an entry pointing somewhere, over the entries that meet
- * the range only, in one hal_remote_find64; a level with none sends the search to the next entry of
+ * the range only, in one gpt_find; a level with none sends the search to the next entry of
  * the level above, from the root again.
  */
 static pte_t *gpt_find_leaf(xptr_t gpt_xp, vpn_t *vpn, vpn_t end)
@@ -458,7 +467,7 @@ static pte_t *gpt_find_leaf(xptr_t gpt_xp, vpn_t *vpn, vpn_t end)
 			uint32_t limit = l == GPT_ROOT_LEVEL ? PTE_ROOT_USER_ENTRIES : PTE_ENTRIES;
 			uint64_t meet = ((end - 1) >> shift) - (v >> shift) + 1;
 			size_t n = MIN(meet, (uint64_t)(limit - idx));
-			size_t i = hal_remote_find64(XPTR(cxy, table + idx), n, PTE_TABLE_BITS);
+			size_t i = gpt_find(XPTR(cxy, table + idx), n, PTE_TABLE_BITS);
 
 			if (i == n)
 				break;
@@ -507,7 +516,7 @@ bool hal_gpt_iter_next(gpt_iter_t *it)
 		}
 		entry = c->leaf + (v - c->leaf_base);
 		n = MIN((vpn_t)PTE_ENTRIES - (v - c->leaf_base), it->end - v);
-		i = hal_remote_find64(XPTR(cxy, entry), n, mask);
+		i = gpt_find(XPTR(cxy, entry), n, mask);
 		v += i;
 		if (i == n)
 			continue;
