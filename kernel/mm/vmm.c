@@ -189,19 +189,29 @@ uint32_t vmm_frame_share_count(ppn_t ppn)
 	return hal_remote_l32(page_xp + offsetof(page_t, forks)) + 1;
 }
 
-void vmm_unmap_vseg(vmm_t *vmm, const vseg_t *vseg, xptr_t doomed_xp)
+/*
+ * vmm_unmap_vseg's work. @clear: clear the PTEs; vmm_destroy does not, the GPT being destroyed
+ * with its tables right after and walked by no core any more.
+ */
+static void unmap_ptes(vmm_t *vmm, const vseg_t *vseg, xptr_t doomed_xp, bool clear)
 {
 	bool owner = owns_frames(vmm, vseg) && vseg->type != VSEG_TYPE_TRAMP; /* the kernel's */
 	gpt_iter_t it;
 
 	for (hal_gpt_iter_init(&it, XPTR(local_cxy, &vmm->gpt), vseg->vpn_base,
 			       vseg->vpn_base + vseg->vpn_size, 0); hal_gpt_iter_next(&it);) {
-		hal_gpt_pte_reset(&it.pte);
+		if (clear)
+			hal_gpt_pte_reset(&it.pte);
 		if (owner && vseg->type == VSEG_TYPE_FILE) /* the mapper's page: our hold goes */
 			vmm_doom_held(it.ppn, doomed_xp);
 		else if (owner)
 			vmm_doom_frame(it.ppn, doomed_xp);
 	}
+}
+
+void vmm_unmap_vseg(vmm_t *vmm, const vseg_t *vseg, xptr_t doomed_xp)
+{
+	unmap_ptes(vmm, vseg, doomed_xp, true);
 }
 
 void vmm_update_vseg_ptes(vmm_t *vmm, const vseg_t *vseg)
@@ -224,7 +234,7 @@ void vmm_destroy(vmm_t *vmm)
 
 	rwlock_wr_acquire(&vmm->vsl_lock);
 	while ((vseg = vsl_first(&vmm->vsl)) != NULL) {
-		vmm_unmap_vseg(vmm, vseg, XPTR_NULL);
+		unmap_ptes(vmm, vseg, XPTR_NULL, false);
 		vsl_remove(&vmm->vsl, vseg);
 		if (vmm_is_reference(vmm)) /* a copy's vsegs hold no file */
 			vmm_vseg_drop_file(vseg);
