@@ -376,6 +376,8 @@ static void test_until_eagain(void)
 			break;
 		}
 		pids[n++] = pid;
+		if (n % 256 == 0) /* a sign of life: this takes tens of seconds on 4x2 debug */
+			ktap_diag("%d children", n);
 		if (n == 8192)
 			break;
 	}
@@ -384,6 +386,8 @@ static void test_until_eagain(void)
 	for (int i = 0; i < n; i++) {
 		int status = reap(pids[i]);
 		bad += !(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+		if ((i + 1) % 256 == 0)
+			ktap_diag("%d reaped", i + 1);
 	}
 	ktap_ok(err == EAGAIN && n > 0 && bad == 0,
 		"fork until EAGAIN: %d children, then %s; all reaped (%d bad)", n, strerror(err), bad);
