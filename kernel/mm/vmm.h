@@ -177,10 +177,12 @@ error_t vmm_file_create_anon(cxy_t cxy, uint64_t size, xptr_t *inode_xp);
  * Fork (vmm_fork.c). Build the address space of a child whose reference VMM is @child (local, new,
  * empty, seen by nobody else) from the parent's reference VMM @parent_xp, which may be in another
  * cluster (the work is done there, by an RPC): the child gets a copy of every vseg and of every
- * mapped PTE but CODE's (replicated: the child maps its own) and the trampoline's; the shared
- * frames' forks counters are incremented; every shared page becomes copy-on-write in the child, in
- * the parent's reference GPT and, before this returns, in every GPT copy of the parent, whose
- * cores' TLBs are shot down. The allocators (stack slots, mmap zone, break) are copied. ENOMEM with the child's
+ * mapped PTE of the parent's reference GPT, but CODE's when the child is in another cluster than
+ * the parent's reference (CODE is replicated per cluster: the child maps its own replica; in the
+ * same cluster it shares the parent's) and the trampoline's; the shared frames' forks counters are
+ * incremented; every shared page but CODE's becomes copy-on-write in the child, in the parent's
+ * reference GPT and, before this returns, in every GPT copy of the parent, whose cores' TLBs are
+ * shot down. The allocators (stack slots, mmap zone, break) are copied. ENOMEM with the child's
  * VMM left for vmm_destroy (which gives back what it holds) and the parent unchanged but for pages
  * marked copy-on-write (harmless: the next write reuses the frame).
  */
