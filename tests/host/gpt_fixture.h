@@ -75,6 +75,15 @@ void    gfix_destroy_in(cxy_t cxy, gpt_t *gpt);
 error_t gfix_map(xptr_t gpt_xp, vpn_t vpn, uint32_t attr, ppn_t ppn);
 /* True if hal_gpt_get_pte reports exactly @attr and @ppn for @vpn. */
 bool    gfix_pte_is(xptr_t gpt_xp, vpn_t vpn, uint32_t attr, ppn_t ppn);
+/* A xorshift step of the generator whose state is *@state (never 0): reproducible random tests. */
+static inline uint64_t gfix_rng(uint64_t *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return *state;
+}
+
 /* The handle of @vpn's PTE through a fresh cursor (its tables allocated if missing; the test
  * fails on ENOMEM). */
 gpt_pte_t gfix_handle(xptr_t gpt_xp, vpn_t vpn);
