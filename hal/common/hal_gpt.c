@@ -88,18 +88,22 @@ static void gpt_decode(pte_t pte, uint32_t *attr, ppn_t *ppn)
 	*ppn = *attr ? pte_leaf_ppn(pte) : 0;
 }
 
-/* The table an intermediate entry points at (direct-map address), NULL if it points nowhere.
- * The user half holds no huge pages: a leaf here means a corrupt table. */
-static pte_t *gpt_next_table(xptr_t entry_xp)
+/* The table the intermediate entry @e (read at @entry_xp) points at (direct-map address), NULL if
+ * it points nowhere. The user half holds no huge pages: a leaf here means a corrupt table. */
+static pte_t *gpt_table_of(pte_t e, xptr_t entry_xp)
 {
-	pte_t e = hal_remote_l64(entry_xp);
-
 	if (!(e & PTE_TABLE_BITS))
 		return NULL;
 	if (pte_table_is_leaf(e))
 		panic("%s: leaf %lx in an intermediate table (cluster %u)", __func__,
 		      (unsigned long)e, GET_CXY(entry_xp));
 	return hal_paddr_to_kva(pte_table_paddr(e));
+}
+
+/* The table the intermediate entry at @entry_xp points at, NULL if none. */
+static pte_t *gpt_next_table(xptr_t entry_xp)
+{
+	return gpt_table_of(hal_remote_l64(entry_xp), entry_xp);
 }
 
 /*
@@ -437,13 +441,22 @@ error_t hal_gpt_cursor_pte(gpt_cursor_t *cursor, vpn_t vpn, gpt_pte_t *pte)
 	return 0;
 }
 
-/* The index of the first of the @n entries at @xp with a bit of @mask, @n if none: one load for
- * a single entry (the ranges of small mmaps), hal_remote_find64 for a run. */
-static size_t gpt_find(xptr_t xp, size_t n, pte_t mask)
+/*
+ * The index of the first of the @n (> 0) entries at @xp with a bit of @mask, @n if none, and in
+ * *@value that entry read once more (it may have changed since the scan saw it): one load for a
+ * single entry (the ranges of small mmaps), hal_remote_find64 and a load for a run.
+ */
+static size_t gpt_find(xptr_t xp, size_t n, pte_t mask, pte_t *value)
 {
-	if (n == 1)
-		return (hal_remote_l64(xp) & mask) ? 0 : 1;
-	return hal_remote_find64(xp, n, mask);
+	size_t i;
+
+	if (n == 1) {
+		*value = hal_remote_l64(xp);
+		return (*value & mask) ? 0 : 1;
+	}
+	i = hal_remote_find64(xp, n, mask);
+	*value = i < n ? hal_remote_l64(xp + i * sizeof(pte_t)) : 0;
+	return i;
 }
 
 /*
@@ -467,13 +480,14 @@ static pte_t *gpt_find_leaf(xptr_t gpt_xp, vpn_t *vpn, vpn_t end)
 			uint32_t limit = l == GPT_ROOT_LEVEL ? PTE_ROOT_USER_ENTRIES : PTE_ENTRIES;
 			uint64_t meet = ((end - 1) >> shift) - (v >> shift) + 1;
 			size_t n = MIN(meet, (uint64_t)(limit - idx));
-			size_t i = gpt_find(XPTR(cxy, table + idx), n, PTE_TABLE_BITS);
+			pte_t e;
+			size_t i = gpt_find(XPTR(cxy, table + idx), n, PTE_TABLE_BITS, &e);
 
-			if (i == n)
+			if (i == n) /* (an entry that points at a table always will: no recheck) */
 				break;
 			if (i) /* a later entry: the levels below start at their first entry */
 				v = ALIGN_DOWN(v, gpt_span(l)) + i * gpt_span(l);
-			table = gpt_next_table(XPTR(cxy, table + idx + i));
+			table = gpt_table_of(e, XPTR(cxy, table + idx + i));
 		}
 		if (l == 0) {
 			*vpn = v;
@@ -516,15 +530,12 @@ bool hal_gpt_iter_next(gpt_iter_t *it)
 		}
 		entry = c->leaf + (v - c->leaf_base);
 		n = MIN((vpn_t)PTE_ENTRIES - (v - c->leaf_base), it->end - v);
-		i = gpt_find(XPTR(cxy, entry), n, mask);
-		v += i;
-		if (i == n)
-			continue;
-		value = hal_remote_l64(XPTR(cxy, entry + i));
-		if (!(value & mask)) { /* changed since the scan saw it */
-			v++;
+		i = gpt_find(XPTR(cxy, entry), n, mask, &value);
+		if (i == n || !(value & mask)) { /* none, or it changed since the scan saw it */
+			v += i == n ? n : i + 1;
 			continue;
 		}
+		v += i;
 		gpt_decode(value, &it->attr, &it->ppn);
 		it->attr |= (value & PTE_LOCKED) ? GPT_LOCKED : 0;
 		it->vpn = v;
