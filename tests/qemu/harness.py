@@ -17,9 +17,11 @@ Verdicts (the last line printed, "harness: PASS ..." or "harness: FAIL ...: reas
 A wall-clock timeout and a no-output watchdog kill QEMU and fail the run.
 --exit-status N (with pass or exit0) wants QEMU's exit status N instead of 0: a program launched with
 `-- /PATH` that exits with status N, or 128+S when killed by signal S.
---check SCRIPT (with pass or exit0): once the run passed, `python3 SCRIPT` reads the whole console on its
-stdin and judges what the other checks cannot (a dump's contents); its exit status 0 passes, anything else
-fails with the last line it printed as the reason.
+--check SCRIPT: once the run passed, `python3 SCRIPT` reads the whole console on its stdin and judges what
+the other checks cannot (a dump's contents, a panic report's frames); its exit status 0 passes, anything
+else fails with the last line it printed as the reason.
+A kernel panic ends QEMU with exit status 255 (KERNEL_EXIT_PANIC): with pass or exit0, that status fails
+the run as a panic even when the console is too garbled to show a PANIC line (unless --exit-status 255).
 
 --send-after REGEX TEXT types TEXT on the console once a line (or the unfinished last line, such as a
 prompt) matches REGEX. Pairs fire once each, in the order given. TEXT takes the escapes \\n \\r \\t \\xHH.
@@ -45,6 +47,7 @@ KTAP_RESULT = re.compile(r"^(not ok|ok) (\d+)\b\s*(.*)$")
 BAD_LINE = re.compile(r"PANIC|BUG:|WARNING:")
 PANIC_LINE = re.compile(r"PANIC:")
 BACKTRACE_LINE = re.compile(r"#\d+ 0x[0-9a-f]+ [A-Za-z_]\w*\+0x[0-9a-f]+")
+KERNEL_EXIT_PANIC = 255     # kernel/kern/printk.h
 
 
 class Console:
@@ -235,7 +238,9 @@ def judge(expect, status, console, exit_status=0):
     """The list of reasons the run failed (empty: it passed)."""
     problems = []
     if expect in ("pass", "exit0"):
-        if status != exit_status:
+        if status == KERNEL_EXIT_PANIC and exit_status != KERNEL_EXIT_PANIC:
+            problems.append("the kernel panicked (QEMU exit status %d)" % status)
+        elif status != exit_status:
             problems.append("QEMU exit status %s, expected %d" % (status, exit_status))
         if expect == "pass":
             problems += console.ktap_problems()
@@ -326,7 +331,7 @@ def main(argv):
                 if log:
                     log.close()
             problems = [reason] if reason else judge(args.expect, status, console, args.exit_status)
-            if not problems and args.check and args.expect != "panic":
+            if not problems and args.check:
                 problems = run_check(args.check, console)
 
     if problems:
