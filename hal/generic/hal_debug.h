@@ -10,6 +10,7 @@
 #ifndef HAL_DEBUG_H
 #define HAL_DEBUG_H
 
+#include <hal_context.h>
 #include <hal_types.h>
 
 typedef enum {
@@ -44,6 +45,14 @@ void hal_backtrace(uintptr_t pc, uintptr_t fp, uintptr_t ra, unsigned max, hal_f
  * function (HAL_FRAME_CALL), then its caller's, through kernel trap frames. Same limits.
  */
 void hal_backtrace_calls(uintptr_t fp, unsigned max, hal_frame_fn_t fn, void *arg);
+
+/*
+ * Walk the kernel stack of a thread switched out with @ctx (a copy of its hal_context_t): the first
+ * frame is the call that switched it out (the scheduler's), then its callers'. The thread must
+ * stay switched out and its stack mapped meanwhile (the caller holds its scheduler's lock), else
+ * the frames may be garbage; the walk still never faults. Same limits. For thread dumps.
+ */
+void hal_backtrace_saved(const hal_context_t *ctx, unsigned max, hal_frame_fn_t fn, void *arg);
 
 /* Print the registers of the running core (a software panic) with printk_raw. */
 void hal_print_current_regs(void);

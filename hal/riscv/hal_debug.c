@@ -183,6 +183,16 @@ void hal_backtrace_calls(uintptr_t fp, unsigned max, hal_frame_fn_t fn, void *ar
 	walk_frames(&w, fp);
 }
 
+void hal_backtrace_saved(const hal_context_t *ctx, unsigned max, hal_frame_fn_t fn, void *arg)
+{
+	walk_t w = { .left = max, .fn = fn, .arg = arg };
+	uintptr_t ra = ctx->regs[0], fp = ctx->regs[2]; /* context.S: ra, sp, s0... */
+
+	/* hal_context_switch keeps no frame: ra is the return into its caller, s0 that caller's fp */
+	if (is_text(ra) && report(&w, HAL_FRAME_CALL, call_site(ra), NULL))
+		walk_frames(&w, fp);
+}
+
 void hal_print_current_regs(void)
 {
 	printk_raw("  sstatus %016lx sie %016lx satp %016lx\n", csr_read(sstatus), csr_read(sie),
