@@ -2,7 +2,7 @@
  * signal.c - sending, taking and waiting for signals (see signal.h, docs/signals.md).
  *
  * Locks: a cluster's processes_lock (class process_state) keeps an owner process_t alive while a
- * sender uses it; a cluster's threads_lock (class thread) keeps the threads of its table alive, each
+ * sender uses it (a hold, process_hold_owner_locked, when the work must go on without the lock); a cluster's threads_lock (class thread) keeps the threads of its table alive, each
  * naming a live process copy (thread_leave_process); thread_t.sig_lock and the owner's sig_lock
  * (class signal) protect the pending sets and their siginfo. They nest in that order only, and
  * never two signal locks at once. Nothing that may block (process_kill, an RPC) runs under them.
@@ -273,8 +273,11 @@ error_t signal_send_process(pid_t pid, int sig, const ksiginfo_t *info)
 		return 0;
 	}
 	if (sig == SIGKILL) {
+		/* Held, it cannot be released while the kill runs without the table's lock. */
+		process_hold_owner_locked(owner_xp);
 		remote_busylock_release(plock);
 		process_kill(ref_xp, SIGKILL, 0); /* every thread, the sender's included */
+		process_put_owner(owner_xp);
 		return 0;
 	}
 	if (sig == SIGCONT)
@@ -286,9 +289,13 @@ error_t signal_send_process(pid_t pid, int sig, const ksiginfo_t *info)
 		remote_busylock_release(PROC_XP(owner_xp, sig_lock));
 		for_each_thread(pid, kick_one_unblocking, &sig);
 	}
-	remote_busylock_release(plock);
 	if (notify)
+		process_hold_owner_locked(owner_xp);
+	remote_busylock_release(plock);
+	if (notify) {
 		process_child_event(owner_xp);
+		process_put_owner(owner_xp);
+	}
 	return 0;
 }
 

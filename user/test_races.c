@@ -1,0 +1,152 @@
+/*
+ * test_races.c - regression tests of the races the fuzzer found (docs/testing.md, "Bugs found by
+ * the fuzzer"): each group repeats the race a fixed number of times and checks that the kernel
+ * survives with everything reaped and every cluster back at its baseline (ktap_groups.h).
+ *
+ *     test_races [killfork] [vforkreap] ...
+ *
+ * killfork   a process forks children into the last cluster while another process SIGKILLs every
+ *            pid of that cluster's first lpids, over and over: a kill reaches each child at every
+ *            step of its making (a pid just taken, a thread not yet started, a thread starting).
+ *            The kernel once took locks of a process not yet initialised (lockdep: class none),
+ *            read a freed process after its table's lock, and read a child thread freed by the
+ *            time the parent's thread_unblock finished with it.
+ * vforkreap  a thread vforks children that end at once while another thread of the process
+ *            reaps them: the vfork parent once waited on a queue inside the child, which the
+ *            other thread's wait4 freed before the parent left the queue.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "almos.h"
+#include "ktap_groups.h"
+
+#define KILLFORK_FORKS 300
+#define VFORK_ROUNDS 300
+
+static unsigned clusters = 1, cores = 1;
+
+/* SIGKILL every pid of cluster @cxy's first 32 lpids but @spare, until killed itself. */
+static _Noreturn void killer(unsigned cxy, pid_t spare1, pid_t spare2)
+{
+	for (;;)
+		for (pid_t lpid = 1; lpid <= 32; lpid++) {
+			pid_t pid = (pid_t)(cxy << 16) | lpid;
+			if (pid != spare1 && pid != spare2 && pid != getpid() && pid != 1)
+				kill(pid, SIGKILL);
+		}
+}
+
+static void group_killfork(void)
+{
+	unsigned target = clusters - 1;
+	pid_t parent = getppid(), me = getpid(), kpid;
+	int forked = 0, reaped = 0, status, other = 0;
+
+	place_next((int)(clusters > 1 ? 0 : target), PLACE_ANY_CORE);
+	kpid = fork();
+	if (kpid == 0)
+		killer(target, me, parent);
+	for (int i = 0; i < KILLFORK_FORKS; i++) {
+		pid_t pid;
+
+		place_next((int)target, PLACE_ANY_CORE);
+		pid = fork();
+		if (pid == 0)
+			_exit(7);
+		if (pid > 0)
+			forked++;
+		else if (errno != EAGAIN && errno != ENOMEM)
+			other++;
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0 && pid != kpid)
+			reaped++;
+	}
+	kill(kpid, SIGKILL);
+	while (waitpid(-1, &status, 0) > 0)
+		reaped++; /* the killer among them */
+	check(forked > 0 && other == 0, "killfork: %d forks into cluster %u under kills (%d failed "
+	      "otherwise than EAGAIN)", forked, target, other);
+	check(reaped == forked + 1 && errno == ECHILD, "killfork: every child and the killer reaped "
+	      "(%d of %d)", reaped, forked + 1);
+}
+
+/* A vfork whose child ends at once, without running C code (a raw clone: the child is a copy). */
+static long vfork_exit(void)
+{
+	register long a0 __asm__("a0") = CLONE_VM | CLONE_VFORK | SIGCHLD;
+	register long a1 __asm__("a1") = 0;
+	register long a7 __asm__("a7") = SYS_clone;
+
+	__asm__ volatile("ecall\n\t"
+			 "bnez a0, 1f\n\t"
+			 "li a0, 5\n\t"
+			 "li a7, 93\n\t" /* exit */
+			 "ecall\n"
+			 "1:"
+			 : "+r"(a0)
+			 : "r"(a1), "r"(a7)
+			 : "memory");
+	return a0;
+}
+
+static atomic_int vforks_done;
+static atomic_int reaped_by_other;
+
+static void *reaper(void *arg)
+{
+	int status;
+
+	(void)arg;
+	while (atomic_load(&vforks_done) == 0) {
+		if (waitpid(-1, &status, WNOHANG | __WALL) > 0)
+			atomic_fetch_add(&reaped_by_other, 1);
+		else
+			sched_yield();
+	}
+	return NULL;
+}
+
+static void group_vforkreap(void)
+{
+	int made = 0, reaped = 0, status;
+	pthread_t t;
+	pid_t pid;
+
+	atomic_store(&vforks_done, 0);
+	atomic_store(&reaped_by_other, 0);
+	place_next((int)(clusters - 1), cores > 1 ? 1 : PLACE_ANY_CORE);
+	pthread_create(&t, NULL, reaper, NULL);
+	for (int i = 0; i < VFORK_ROUNDS; i++) {
+		if (i % 2 == 0)
+			place_next((int)(i / 2 % clusters), PLACE_ANY_CORE);
+		if (vfork_exit() > 0)
+			made++;
+	}
+	atomic_store(&vforks_done, 1);
+	pthread_join(t, NULL);
+	while ((pid = waitpid(-1, &status, __WALL)) > 0)
+		reaped++;
+	check(made == VFORK_ROUNDS, "vforkreap: %d vforks whose child ends at once", made);
+	check(reaped + atomic_load(&reaped_by_other) == made,
+	      "vforkreap: all reaped, %d of them by the other thread while vforks went on",
+	      atomic_load(&reaped_by_other));
+}
+
+static const struct ktap_group groups[] = {
+	{ "killfork", group_killfork, 2 },
+	{ "vforkreap", group_vforkreap, 2 },
+};
+
+int main(int argc, char **argv)
+{
+	get_config(&clusters, &cores);
+	return ktap_groups_main(groups, sizeof(groups) / sizeof(groups[0]), argc, argv);
+}
