@@ -34,15 +34,22 @@ void thread_wait_begin(thread_t *self, uint32_t mode)
 
 void thread_wait_end(thread_t *self)
 {
-	uint32_t mode = __atomic_load_n(&self->intr_wait, __ATOMIC_ACQUIRE);
-
 	/* An interrupter that claimed the wait (BUSY) is unblocking us: let it finish first, so that
-	 * its unblock cannot land on our next wait. */
-	while (mode != THREAD_WAIT_PLAIN &&
-	       !__atomic_compare_exchange_n(&self->intr_wait, &mode, THREAD_WAIT_PLAIN, false,
-					    __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE)) {
-		hal_cpu_relax();
-		mode = __atomic_load_n(&self->intr_wait, __ATOMIC_ACQUIRE);
+	 * neither its unblock nor its final PLAIN can land on our next wait. (Taking BUSY over with
+	 * PLAIN, as this loop once did, let a slow interrupter's PLAIN turn the next wait into one no
+	 * signal ends: the lost wake-up of a shell's `wait`, found by waitstress.) */
+	for (;;) {
+		uint32_t mode = __atomic_load_n(&self->intr_wait, __ATOMIC_ACQUIRE);
+
+		if (mode == THREAD_WAIT_PLAIN)
+			return;
+		if (mode == THREAD_WAIT_BUSY) {
+			hal_cpu_relax(); /* the interrupter runs with IRQs off: a few instructions */
+			continue;
+		}
+		if (__atomic_compare_exchange_n(&self->intr_wait, &mode, THREAD_WAIT_PLAIN, false,
+						__ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE))
+			return;
 	}
 }
 
@@ -67,6 +74,8 @@ bool thread_interrupted(thread_t *self, uint32_t mode)
 void thread_interrupt(xptr_t thread_xp, bool kill)
 {
 	xptr_t mode_xp = THR_XP(thread_xp, intr_wait);
+	/* The waiter spins in thread_wait_end while we hold BUSY: never be preempted meanwhile. */
+	irqstate_t irq = hal_disable_irq();
 
 	hal_fence(); /* the signal or the kill is recorded before we look at the wait */
 	if (hal_remote_atomic_cas32(mode_xp, THREAD_WAIT_SIGNAL, THREAD_WAIT_BUSY) ||
@@ -74,6 +83,7 @@ void thread_interrupt(xptr_t thread_xp, bool kill)
 		thread_unblock(thread_xp, THREAD_BLOCKED_WAITQ | THREAD_BLOCKED_SLEEP);
 		hal_remote_s32(mode_xp, THREAD_WAIT_PLAIN);
 	}
+	hal_restore_irq(irq);
 }
 
 /* ---- processes ---- */
