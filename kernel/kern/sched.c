@@ -234,6 +234,23 @@ static void display_stack(xptr_t t_xp)
 	hal_backtrace_saved(&ctx, 24, print_saved_frame, NULL);
 }
 
+/* The signal state of the user thread @t_xp: what may wake it and what it waits for. */
+static void display_signals(xptr_t t_xp)
+{
+	process_t *p = hal_remote_lpt(t_xp + offsetof(thread_t, process));
+	uint64_t pending = 0;
+
+	if (p) {
+		xptr_t owner = hal_remote_lxp(XPTR(GET_CXY(t_xp), &p->owner_xp));
+		pending = hal_remote_l64(owner + offsetof(process_t, sig_pending));
+	}
+	printk_raw("        mask %lx pending %lx, process %lx; wait %u, killed %u\n",
+		   hal_remote_l64(t_xp + offsetof(thread_t, sigmask)),
+		   hal_remote_l64(t_xp + offsetof(thread_t, sigpending)), pending,
+		   hal_remote_l32(t_xp + offsetof(thread_t, intr_wait)),
+		   hal_remote_l32(t_xp + offsetof(thread_t, killed)));
+}
+
 /* One line per thread of a (possibly remote) list, and with @stacks the kernel backtrace of each
  * thread not running; caller holds that scheduler's lock. */
 static void display_list(cxy_t cxy, list_entry_t *root, thread_t *current, bool stacks)
@@ -254,8 +271,11 @@ static void display_list(cxy_t cxy, list_entry_t *root, thread_t *current, bool 
 			   blocked ? "BLOCKED" : (t == current ? "RUNNING" : "READY"),
 			   thread_blocked_names(blocked, causes, sizeof(causes)),
 			   hal_remote_l64(t_xp + offsetof(thread_t, switches)));
-		if (stacks && t != current)
+		if (stacks && t != current) {
+			if (hal_remote_l32(t_xp + offsetof(thread_t, type)) == THREAD_USER)
+				display_signals(t_xp);
 			display_stack(t_xp);
+		}
 		e = hal_remote_lpt(XPTR(cxy, e) + offsetof(list_entry_t, next));
 	}
 }
