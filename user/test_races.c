@@ -14,6 +14,10 @@
  * vforkreap  a thread vforks children that end at once while another thread of the process
  *            reaps them: the vfork parent once waited on a queue inside the child, which the
  *            other thread's wait4 freed before the parent left the queue.
+ * slayinit   (as init, the first process) a child clones a grandchild whose exit signal is
+ *            SIGUSR1, then ends: the orphan, adopted by init, must tell init of its end with
+ *            SIGCHLD, as Linux does. It once sent its own exit signal and, when that was a
+ *            fatal one, killed init (the fuzzer's parent died of a SIGXFSZ).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -140,9 +144,59 @@ static void group_vforkreap(void)
 	      atomic_load(&reaped_by_other));
 }
 
+static atomic_int usr1_taken, chld_taken;
+
+static void count_signal(int sig)
+{
+	atomic_fetch_add(sig == SIGUSR1 ? &usr1_taken : &chld_taken, 1);
+}
+
+static void group_slayinit(void)
+{
+	struct sigaction sa = { .sa_handler = count_signal };
+	int fds[2], status, orphans = 0;
+	pid_t child, pid;
+
+	if (getpid() != 1) {
+		check(true, "slayinit: not init here (the orphan goes to another process): skipped");
+		check(true, "slayinit: skipped");
+		return;
+	}
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);
+	atomic_store(&usr1_taken, 0);
+	atomic_store(&chld_taken, 0);
+	if (pipe(fds) != 0)
+		return;
+	place_next((int)(clusters - 1), PLACE_ANY_CORE);
+	child = fork();
+	if (child == 0) {
+		/* the grandchild, made with SIGUSR1 as its exit signal, outlives its parent */
+		if (syscall(SYS_clone, SIGUSR1, 0, 0, 0, 0) == 0) {
+			char c;
+			close(fds[1]);
+			(void)read(fds[0], &c, 1); /* until init closes its end */
+			_exit(3);
+		}
+		_exit(0);
+	}
+	close(fds[0]);
+	waitpid(child, &status, 0); /* the grandchild is init's now */
+	close(fds[1]);              /* it may end */
+	while ((pid = waitpid(-1, &status, __WALL)) > 0)
+		orphans += WIFEXITED(status) && WEXITSTATUS(status) == 3;
+	check(orphans == 1, "slayinit: the orphan with exit signal SIGUSR1 reaped by init");
+	check(atomic_load(&usr1_taken) == 0, "slayinit: init got SIGCHLD (%d), not the orphan's own "
+	      "exit signal (%d SIGUSR1)", atomic_load(&chld_taken), atomic_load(&usr1_taken));
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);
+}
+
 static const struct ktap_group groups[] = {
 	{ "killfork", group_killfork, 2 },
 	{ "vforkreap", group_vforkreap, 2 },
+	{ "slayinit", group_slayinit, 2 },
 };
 
 int main(int argc, char **argv)

@@ -70,7 +70,8 @@ typedef struct process_s {
 	uint32_t      reaped;       /* [L] 1: a wait took its status; it is being released      */
 	uint32_t      vfork_waiting;/* [L] 1: its parent waits for its exec or end (vfork): the
 				       parent's vfork_wait is woken then                          */
-	uint32_t      exit_signal;  /* [I] signal sent to the parent at its end (clone's low byte) */
+	uint32_t      exit_signal;  /* [L] signal sent to the parent at its end (clone's low byte;
+				       SIGCHLD once an orphan is adopted)                         */
 	xlist_entry_t children_root;/* [L] its children (children_link)                        */
 	xlist_entry_t children_link;/* [L] in its parent's children_root                       */
 	waitq_t       child_wait;   /* its threads in wait4, woken when a child ends           */

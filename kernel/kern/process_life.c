@@ -160,6 +160,9 @@ void process_family_exit(xptr_t owner_xp)
 			}
 			xlist_unlink(e);
 			adopt(new_parent, child);
+			/* as Linux's reparent_leader, "we don't want people slaying init": an orphan
+			 * cloned with another exit signal tells its new parent with SIGCHLD */
+			hal_remote_s32(PROC_XP(child, exit_signal), SIGCHLD);
 			if (zombie && new_parent == XPTR_NULL) {
 				hal_remote_s32(PROC_XP(child, reaped), 1);
 				orphans[orphans_nr++] = child;
