@@ -18,6 +18,8 @@
  *            SIGUSR1, then ends: the orphan, adopted by init, must tell init of its end with
  *            SIGCHLD, as Linux does. It once sent its own exit signal and, when that was a
  *            fatal one, killed init (the fuzzer's parent died of a SIGXFSZ).
+ * tgkill     tgkill and tkill reach a thread of another process (Linux allows it; they were
+ *            refused with ESRCH, so the fuzzer's watchdog never ended a wait of a worker).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -193,10 +195,58 @@ static void group_slayinit(void)
 	sigaction(SIGCHLD, &sa, NULL);
 }
 
+static void on_usr1_exit(int sig)
+{
+	_exit(sig);
+}
+
+/* A child that tells its thread id, then waits for SIGUSR1 (whose handler ends it with 10). */
+static pid_t waiting_child(int *tid)
+{
+	int fds[2];
+	pid_t pid;
+
+	*tid = 0;
+	if (pipe(fds) != 0)
+		return -1;
+	place_next((int)(clusters - 1), PLACE_ANY_CORE);
+	pid = fork();
+	if (pid == 0) {
+		struct sigaction sa = { .sa_handler = on_usr1_exit };
+		int me = (int)syscall(SYS_gettid);
+		sigaction(SIGUSR1, &sa, NULL);
+		(void)write(fds[1], &me, sizeof(me));
+		for (;;)
+			pause();
+	}
+	close(fds[1]);
+	if (read(fds[0], tid, sizeof(*tid)) != sizeof(*tid))
+		*tid = 0;
+	close(fds[0]);
+	return pid;
+}
+
+static void group_tgkill(void)
+{
+	int tid, status = 0;
+	pid_t pid = waiting_child(&tid);
+
+	check(pid > 0 && tid > 0 && syscall(SYS_tgkill, pid, tid, 0) == 0 &&
+	      syscall(SYS_tgkill, pid, tid, SIGUSR1) == 0 && waitpid(pid, &status, 0) == pid &&
+	      WIFEXITED(status) && WEXITSTATUS(status) == SIGUSR1,
+	      "tgkill: SIGUSR1 to another process's thread (status %x)", status);
+	pid = waiting_child(&tid);
+	check(pid > 0 && tid > 0 && syscall(SYS_tgkill, pid + 1, tid, SIGUSR1) == -1 &&
+	      errno == ESRCH && syscall(SYS_tkill, tid, SIGUSR1) == 0 &&
+	      waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == SIGUSR1,
+	      "tgkill: ESRCH with another tgid; tkill reaches it (status %x)", status);
+}
+
 static const struct ktap_group groups[] = {
 	{ "killfork", group_killfork, 2 },
 	{ "vforkreap", group_vforkreap, 2 },
 	{ "slayinit", group_slayinit, 2 },
+	{ "tgkill", group_tgkill, 2 },
 };
 
 int main(int argc, char **argv)
