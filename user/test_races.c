@@ -20,9 +20,13 @@
  *            fatal one, killed init (the fuzzer's parent died of a SIGXFSZ).
  * tgkill     tgkill and tkill reach a thread of another process (Linux allows it; they were
  *            refused with ESRCH, so the fuzzer's watchdog never ended a wait of a worker).
+ * pipeintr   a read of an empty pipe and a write to a full one, in a thread of another cluster,
+ *            end with EINTR when a signal's handler runs, and go on under SA_RESTART (they were
+ *            kill-only: a worker's read stayed blocked under the watchdog's signals).
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -242,11 +246,98 @@ static void group_tgkill(void)
 	      "tgkill: ESRCH with another tgid; tkill reaches it (status %x)", status);
 }
 
+static atomic_int pipe_result, pipe_errno, pipe_ready;
+
+static void on_usr2(int sig)
+{
+	(void)sig;
+}
+
+/* The blocked call: a read of an empty pipe (@arg even) or a write to a full one (odd). */
+static void *pipe_blocker(void *arg)
+{
+	static char big[1 << 17];
+	long which = (long)arg;
+	int fd = (int)(which >> 1);
+	long r;
+
+	atomic_store(&pipe_ready, (int)syscall(SYS_gettid));
+	r = (which & 1) ? write(fd, big, sizeof(big)) : read(fd, big, 1);
+	atomic_store(&pipe_errno, r < 0 ? errno : 0);
+	atomic_store(&pipe_result, (int)r);
+	return NULL;
+}
+
+/*
+ * Block a thread of the last cluster in @fd (a read, or with @write_side a write) and send it
+ * SIGUSR2, whose handler is installed with @flags: without SA_RESTART, again every millisecond
+ * until the call returns (a signal taken before the call blocks is not the test), which must be
+ * EINTR; with SA_RESTART, a few times, then the call is let finish through @unblock_fd: it must
+ * succeed, never having returned EINTR in between.
+ */
+static bool pipe_interrupted(int fd, bool write_side, int flags, int unblock_fd)
+{
+	struct sigaction sa = { .sa_handler = on_usr2, .sa_flags = flags };
+	struct timespec ms = { 0, 1000000 };
+	pthread_t t;
+	char c = 'x';
+	int tid;
+
+	sigaction(SIGUSR2, &sa, NULL);
+	atomic_store(&pipe_ready, 0);
+	atomic_store(&pipe_result, -2);
+	place_next((int)(clusters - 1), PLACE_ANY_CORE);
+	pthread_create(&t, NULL, pipe_blocker, (void *)(long)(fd << 1 | write_side));
+	while ((tid = atomic_load(&pipe_ready)) == 0)
+		sched_yield();
+	for (int i = 0; atomic_load(&pipe_result) == -2 && (!(flags & SA_RESTART) || i < 20); i++) {
+		syscall(SYS_tgkill, getpid(), tid, SIGUSR2);
+		nanosleep(&ms, NULL);
+	}
+	if (flags & SA_RESTART) { /* the call goes on: let it finish */
+		if (write_side) {
+			static char drain[1 << 17];
+			while (atomic_load(&pipe_result) == -2 && read(unblock_fd, drain, sizeof(drain)) > 0)
+				;
+		} else {
+			(void)write(unblock_fd, &c, 1);
+		}
+	}
+	pthread_join(t, NULL);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGUSR2, &sa, NULL);
+	return flags & SA_RESTART ? atomic_load(&pipe_result) > 0
+				  : atomic_load(&pipe_result) == -1 && atomic_load(&pipe_errno) == EINTR;
+}
+
+static void group_pipeintr(void)
+{
+	int p[2];
+	bool eintr_r, restart_r, eintr_w, restart_w;
+
+	if (pipe(p) != 0)
+		return;
+	eintr_r = pipe_interrupted(p[0], false, 0, p[1]);
+	restart_r = pipe_interrupted(p[0], false, SA_RESTART, p[1]);
+	while (write(p[1], "f", 1) == 1 && fcntl(p[1], F_SETFL, O_NONBLOCK) == 0)
+		; /* fill it */
+	fcntl(p[1], F_SETFL, 0);
+	eintr_w = pipe_interrupted(p[1], true, 0, p[0]);
+	restart_w = pipe_interrupted(p[1], true, SA_RESTART, p[0]);
+	close(p[0]);
+	close(p[1]);
+	check(eintr_r && eintr_w, "pipeintr: a signal's handler ends a blocked read (%d) and write "
+	      "(%d) with EINTR", eintr_r, eintr_w);
+	check(restart_r && restart_w, "pipeintr: under SA_RESTART they go on and finish (read %d, "
+	      "write %d)", restart_r, restart_w);
+}
+
 static const struct ktap_group groups[] = {
 	{ "killfork", group_killfork, 2 },
 	{ "vforkreap", group_vforkreap, 2 },
 	{ "slayinit", group_slayinit, 2 },
 	{ "tgkill", group_tgkill, 2 },
+	{ "pipeintr", group_pipeintr, 2 },
 };
 
 int main(int argc, char **argv)
