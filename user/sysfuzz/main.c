@@ -57,6 +57,7 @@ static unsigned findings, started, ended, killed, execed;
 static struct {
 	uint32_t seq;
 	int64_t since, poked;
+	bool gone; /* its thread is gone (an exec of its process leaves its last call "running") */
 } watch[SF_WORKERS_MAX][SF_RINGS];
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -259,10 +260,16 @@ static void watchdog(int64_t now)
 			    e->seq != watch[w][r].seq) {
 				watch[w][r].seq = head ? e->seq : 0;
 				watch[w][r].since = now;
+				watch[w][r].gone = false;
 				continue;
 			}
+			if (watch[w][r].gone)
+				continue;
 			if (now - watch[w][r].since > POKE_MS && now - watch[w][r].poked > POKE_MS) {
-				syscall(SYS_tgkill, ring->pid, ring->tid, SIGURG);
+				if (syscall(SYS_tgkill, ring->pid, ring->tid, SIGURG) != 0 && errno == ESRCH) {
+					watch[w][r].gone = true;
+					continue;
+				}
 				watch[w][r].poked = now;
 			}
 			if (now - watch[w][r].since > stuck_limit * 1000 && !s->killed_at) {
