@@ -217,6 +217,6 @@ void hal_trap_handler(hal_trap_frame_t *tf)
 			   "kernel stack overflow: %s at pc %lx hit the guard page at %lx",
 			   riscv_cause_name(tf->scause), tf->sepc, tf->stval);
 	panic_trap(tf, tf->sepc, tf->x[8 - 1], tf->x[1 - 1],
-		   "kernel trap: %s (scause %lx) at pc %lx, address %lx", riscv_cause_name(tf->scause),
-		   tf->scause, tf->sepc, tf->stval);
+		   "kernel trap: %s (scause %lx) at pc %lx, address %lx",
+		   riscv_cause_name(tf->scause), tf->scause, tf->sepc, tf->stval);
 }

@@ -2,7 +2,8 @@
  * signal.c - sending, taking and waiting for signals (see signal.h, docs/signals.md).
  *
  * Locks: a cluster's processes_lock (class process_state) keeps an owner process_t alive while a
- * sender uses it (a hold, process_hold_owner_locked, when the work must go on without the lock); a cluster's threads_lock (class thread) keeps the threads of its table alive, each
+ * sender uses it (a hold, process_hold_owner_locked, when the work must go on without the lock);
+ * a cluster's threads_lock (class thread) keeps the threads of its table alive, each
  * naming a live process copy (thread_leave_process); thread_t.sig_lock and the owner's sig_lock
  * (class signal) protect the pending sets and their siginfo. They nest in that order only, and
  * never two signal locks at once. Nothing that may block (process_kill, an RPC) runs under them.

@@ -376,8 +376,8 @@ static void phase(int64_t seconds, uint64_t budget)
 		}
 		if (now - last_say >= 5000) {
 			say("%lld s: %llu calls; workers started %u, ended %u (killed %u, exec'd %u); "
-			    "findings %u", (long long)(now - t0) / 1000, (unsigned long long)calls, started, ended, killed,
-			    execed, findings);
+			    "findings %u", (long long)(now - t0) / 1000, (unsigned long long)calls,
+			    started, ended, killed, execed, findings);
 			last_say = now;
 		}
 		if (now - t0 >= seconds * 1000 || (budget && calls >= budget) || (findings && !keep_going))
@@ -504,8 +504,8 @@ int main(int argc, char **argv)
 	else if (!findings && !stress_no_leak(SF_PROG, &quiet, &base))
 		stress_fail(SF_PROG, "the counters are not back at the baseline");
 	say("%llu calls in %lld s by %u workers (%u started, %u killed, %u exec'd), seed %llu",
-	    (unsigned long long)total_calls(), (long long)(sf_now() - t0) / 1000, workers, started, killed, execed,
-	    (unsigned long long)master_seed);
+	    (unsigned long long)total_calls(), (long long)(sf_now() - t0) / 1000, workers, started,
+	    killed, execed, (unsigned long long)master_seed);
 	{
 		char what[128];
 		snprintf(what, sizeof(what), "%llu calls in %lld s", (unsigned long long)total_calls(),
