@@ -372,13 +372,17 @@ static void g_kill(struct sf_ctx *c, long a[6])
 		a[1] = 0; /* every process but init: only whether one exists */
 }
 
+/* A thread id: of a thread of the run (its rings name them), or one nobody has. Never a number
+ * drawn at random: tgkill and tkill reach any process's thread, the parent's and the shell's too,
+ * and the protected list holds pids, not thread ids. */
 static long some_tid(struct sf_ctx *c)
 {
+	static const long none[] = { 0x7fff0000L, 0x7fffffffL, 0, -1, 0xffffL };
 	struct sf_slot *s = &sf->w[sf_below(c, sf->workers)];
 
-	if (sf_chance(c, 70))
+	if (sf_chance(c, 85))
 		return __atomic_load_n(&s->rings[sf_below(c, SF_RINGS)].tid, __ATOMIC_RELAXED);
-	return sf_pid(c);
+	return none[sf_below(c, 5)];
 }
 
 static void g_tgkill(struct sf_ctx *c, long a[6])
@@ -386,16 +390,12 @@ static void g_tgkill(struct sf_ctx *c, long a[6])
 	a[0] = sf_pid(c);
 	a[1] = some_tid(c);
 	a[2] = sf_sig(c);
-	if (sf_protected(a[1]))
-		a[1] = 0x7fff0000L;
 }
 
 static void g_tkill(struct sf_ctx *c, long a[6])
 {
 	a[0] = some_tid(c);
 	a[1] = sf_sig(c);
-	if (sf_protected(a[0]))
-		a[0] = 0x7fff0000L;
 }
 
 static bool kept_signal(long sig)
