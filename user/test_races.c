@@ -39,7 +39,7 @@
 #include "almos.h"
 #include "ktap_groups.h"
 
-#define KILLFORK_FORKS 300
+#define KILLFORK_FORKS 200
 #define VFORK_ROUNDS 300
 
 static unsigned clusters = 1, cores = 1;
@@ -78,6 +78,8 @@ static void group_killfork(void)
 			other++;
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0 && pid != kpid)
 			reaped++;
+		if (i % 50 == 49 && !ktap_groups_second_round())
+			ktap_diag("killfork: %d forks", i + 1); /* a slow host: the console shows progress */
 	}
 	kill(kpid, SIGKILL);
 	while (waitpid(-1, &status, 0) > 0)
