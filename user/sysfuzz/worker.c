@@ -353,7 +353,8 @@ static void act_fork(struct sf_ctx *c)
 		sp.pid = getpid();
 		sp.threads = SF_THREADS_MAX; /* a child makes no thread */
 		memset(r, 0, sizeof(*r));
-		r->pid = r->tid = sp.pid;
+		r->pid = sp.pid;
+		r->tid = (int32_t)syscall(SYS_gettid); /* a thread id is not the pid */
 		r->seed = seed;
 		child.ring = r;
 		self_ctx = &child;
@@ -574,7 +575,8 @@ int sf_worker_main(int worker, uint64_t seed)
 		calls_weight += sf_calls[k].weight;
 	setup_process(worker);
 	memset(c.ring, 0, sizeof(*c.ring));
-	c.ring->pid = c.ring->tid = sp.pid;
+	c.ring->pid = sp.pid;
+	c.ring->tid = (int32_t)syscall(SYS_gettid);
 	c.ring->seed = seed;
 	self_ctx = &c;
 	sp.threads = 1;
