@@ -742,11 +742,19 @@ void vmm_rpc_display(xptr_t desc_xp)
 void vmm_rpc_invalidate(xptr_t desc_xp)
 {
 	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
-	vmm_t *vmm = (vmm_t *)(uintptr_t)hal_remote_l64(args);
+	/* The process's copy here, held while we work: the sender's list of copies is a snapshot,
+	 * and a copy goes with its last thread (a raw pointer once read a freed one). */
+	process_t *copy = process_hold_local((pid_t)hal_remote_l64(args));
 	vaddr_t start = hal_remote_l64(args + 8), end = hal_remote_l64(args + 16);
 	vmm_doomed_t doomed; /* this copy's private frames in the range, freed after the flush */
+	vmm_t *vmm;
 	vseg_t *v;
 
+	if (!copy) { /* gone, and its mappings with it */
+		hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+		return;
+	}
+	vmm = &copy->vmm;
 	vmm_doomed_init(&doomed);
 	rwlock_wr_acquire(&vmm->vsl_lock);
 	while ((v = vsl_lookup_range(&vmm->vsl, start, end)) != NULL) {
@@ -757,6 +765,7 @@ void vmm_rpc_invalidate(xptr_t desc_xp)
 	rwlock_wr_release(&vmm->vsl_lock);
 	ipi_flush_cluster_tlbs(__atomic_load_n(&vmm->cores_mask, __ATOMIC_ACQUIRE));
 	vmm_free_doomed(XPTR(local_cxy, &doomed));
+	process_put_local(copy);
 	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
 }
 
