@@ -52,6 +52,15 @@ const char *hal_machine_name(void);
 
 /* Spin hint inside busy-wait loops. */
 void hal_cpu_relax(void);
+/*
+ * Inside a wait for something another core must do (free a lock, set a flag), after spinning a
+ * while: let the other cores run, where the platform runs them in turn on one processor (an
+ * emulator: QEMU's -icount runs every hart round-robin on one host thread, so the core waited for
+ * may not run until the waiter's turn ends); elsewhere a spin hint. Returns soon in either case;
+ * may leave a spurious inter-processor interrupt pending (kernel_ipi() handles it as one with no
+ * request). Any context, IRQs on or off.
+ */
+void hal_cpu_wait_other(void);
 /* Wait for an interrupt (or return spuriously): the core is idle. */
 void hal_cpu_idle(void);
 

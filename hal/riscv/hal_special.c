@@ -79,6 +79,24 @@ void hal_cpu_relax(void)
 	__asm__ volatile(".insn i 0x0f, 0, x0, x0, 0x010" ::: "memory"); /* pause (Zihintpause) */
 }
 
+/*
+ * wfi ends this hart's turn under QEMU's TCG (the next hart runs); with a software interrupt
+ * pending and enabled it is not halted and resumes at its next turn. So the hart makes its own
+ * sip.SSIP pending first (S-mode may write it), and leaves it: clearing it could lose a real IPI
+ * that arrived in between; the IPI handler then runs once for nothing. Before hal_ipi_core_init
+ * has enabled the software interrupt (sie.SSIE), wfi could sleep until some other interrupt: only
+ * the spin hint then. On hardware, wfi with an interrupt pending does not stop the hart.
+ */
+void hal_cpu_wait_other(void)
+{
+	if (!(csr_read(sie) & SIE_SSIE)) {
+		hal_cpu_relax();
+		return;
+	}
+	csr_set(sip, SIE_SSIE);
+	__asm__ volatile("wfi" ::: "memory");
+}
+
 void hal_cpu_idle(void)
 {
 	__asm__ volatile("wfi" ::: "memory");
