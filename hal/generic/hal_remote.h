@@ -18,9 +18,9 @@
  *   void *hal_remote_kva(xptr_t xp)   static inline: the address that reaches @xp from this cluster
  *                                     (the replica's translation; debug builds count an access to
  *                                     another cluster and assert that it is online);
- *   HAL_REMOTE_LOAD_ORDER, HAL_REMOTE_STORE_ORDER
- *                                     the memory order (__ATOMIC_*) of a plain remote load / store:
- *                                     relaxed on a target, where single-copy atomicity is enough.
+ *   HAL_REMOTE_LOAD(T, p), HAL_REMOTE_STORE(T, p, v)
+ *                                     a plain load / store of type T at address p, single-copy
+ *                                     atomic, never merged nor elided (volatile on a target).
  * Code outside the HAL never calls hal_remote_kva itself: every access is one of the functions below.
  */
 #ifndef HAL_REMOTE_H
@@ -31,48 +31,48 @@
 
 static inline uint8_t hal_remote_lb(xptr_t xp)
 {
-	return __atomic_load_n((uint8_t *)hal_remote_kva(xp), HAL_REMOTE_LOAD_ORDER);
+	return HAL_REMOTE_LOAD(uint8_t, hal_remote_kva(xp));
 }
 static inline uint32_t hal_remote_l32(xptr_t xp)
 {
-	return __atomic_load_n((uint32_t *)hal_remote_kva(xp), HAL_REMOTE_LOAD_ORDER);
+	return HAL_REMOTE_LOAD(uint32_t, hal_remote_kva(xp));
 }
 static inline uint64_t hal_remote_l64(xptr_t xp)
 {
-	return __atomic_load_n((uint64_t *)hal_remote_kva(xp), HAL_REMOTE_LOAD_ORDER);
+	return HAL_REMOTE_LOAD(uint64_t, hal_remote_kva(xp));
 }
 /* load a pointer */
 static inline void *hal_remote_lpt(xptr_t xp)
 {
-	return __atomic_load_n((void **)hal_remote_kva(xp), HAL_REMOTE_LOAD_ORDER);
+	return (void *)HAL_REMOTE_LOAD(uintptr_t, hal_remote_kva(xp));
 }
 /* load an extended pointer */
 static inline xptr_t hal_remote_lxp(xptr_t xp)
 {
-	return __atomic_load_n((xptr_t *)hal_remote_kva(xp), HAL_REMOTE_LOAD_ORDER);
+	return HAL_REMOTE_LOAD(xptr_t, hal_remote_kva(xp));
 }
 
 static inline void hal_remote_sb(xptr_t xp, uint8_t value)
 {
-	__atomic_store_n((uint8_t *)hal_remote_kva(xp), value, HAL_REMOTE_STORE_ORDER);
+	HAL_REMOTE_STORE(uint8_t, hal_remote_kva(xp), value);
 }
 static inline void hal_remote_s32(xptr_t xp, uint32_t value)
 {
-	__atomic_store_n((uint32_t *)hal_remote_kva(xp), value, HAL_REMOTE_STORE_ORDER);
+	HAL_REMOTE_STORE(uint32_t, hal_remote_kva(xp), value);
 }
 static inline void hal_remote_s64(xptr_t xp, uint64_t value)
 {
-	__atomic_store_n((uint64_t *)hal_remote_kva(xp), value, HAL_REMOTE_STORE_ORDER);
+	HAL_REMOTE_STORE(uint64_t, hal_remote_kva(xp), value);
 }
 /* store a pointer */
 static inline void hal_remote_spt(xptr_t xp, void *value)
 {
-	__atomic_store_n((void **)hal_remote_kva(xp), value, HAL_REMOTE_STORE_ORDER);
+	HAL_REMOTE_STORE(uintptr_t, hal_remote_kva(xp), (uintptr_t)value);
 }
 /* store an extended pointer */
 static inline void hal_remote_sxp(xptr_t xp, xptr_t value)
 {
-	__atomic_store_n((xptr_t *)hal_remote_kva(xp), value, HAL_REMOTE_STORE_ORDER);
+	HAL_REMOTE_STORE(xptr_t, hal_remote_kva(xp), value);
 }
 
 /* Compare-and-swap: stores @new if the current value is @old; returns true if it did. */

@@ -8,8 +8,15 @@
 
 #include <hal_types.h>
 
-/* Index of the running core inside its cluster. Valid once kernel_init() has started on this core. */
-lid_t hal_get_lid(void);
+/*
+ * Provided by the architecture in <arch/special.h>, defined there static inline (or declared, for
+ * an out-of-line implementation), because the locks and every remote access use them:
+ *   lid_t hal_get_lid(void)      index of the running core inside its cluster; valid once
+ *                                kernel_init() has started on this core;
+ *   void  hal_cpu_relax(void)    spin hint inside busy-wait loops;
+ *   void  hal_fence(void)        full memory fence between the accesses before and after it.
+ */
+#include <arch/special.h>
 
 /* Per-core pointer kept by the HAL for the generic kernel (the core descriptor): set once per core. */
 void  hal_set_core_ptr(void *core);
@@ -50,8 +57,6 @@ uint16_t    hal_elf_machine(void);
 uint64_t    hal_elf_hwcap(void);
 const char *hal_machine_name(void);
 
-/* Spin hint inside busy-wait loops. */
-void hal_cpu_relax(void);
 /*
  * Inside a wait for something another core must do (free a lock, set a flag), after spinning a
  * while: let the other cores run, where the platform runs them in turn on one processor (an
@@ -69,9 +74,6 @@ void hal_cpu_idle(void);
  * status. Never returns. May be called by any core in any state (after a panic too).
  */
 _Noreturn void hal_poweroff(unsigned code);
-
-/* Full memory fence between the accesses before and after it. */
-void hal_fence(void);
 
 /* Make instructions this core wrote to memory visible to its own instruction fetches. */
 void hal_icache_sync(void);

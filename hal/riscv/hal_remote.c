@@ -15,25 +15,24 @@
 #include "mmu.h"
 #include "hal_cpu.h"
 
-_Static_assert(RISCV_KIMAGE_VBASE == KIMAGE_VBASE, "arch/remote.h and mmu.h agree");
+_Static_assert(RISCV_KIMAGE_VBASE == KIMAGE_VBASE && RISCV_DMAP_BASE == DMAP_BASE,
+	       "arch/remote.h and mmu.h agree");
 
 #ifdef CONFIG_DEBUG
 static uint64_t remote_accesses; /* accesses from this cluster to others (racy, statistics only) */
 
-void riscv_remote_count(void)
-{
-	__atomic_fetch_add(&remote_accesses, 1, __ATOMIC_RELAXED);
-}
-#endif
-
-void *riscv_remote_image_kva(xptr_t xp)
+void *riscv_remote_kva_debug(xptr_t xp)
 {
 	uintptr_t va = (uintptr_t)GET_PTR(xp);
 	cxy_t cxy = GET_CXY(xp);
 
+	__atomic_fetch_add(&remote_accesses, 1, __ATOMIC_RELAXED);
+	if (va - KIMAGE_VBASE >= CONFIG_KIMAGE_MAX_SIZE)
+		return (void *)va;
 	kassert(cxy < CONFIG_MAX_CLUSTERS && boot_info.cluster[cxy].image_pa != 0);
 	return (void *)(DMAP_BASE + boot_info.cluster[cxy].image_pa + (va - KIMAGE_VBASE));
 }
+#endif
 
 /* The kernel virtual address that reaches @xp from this cluster. */
 static inline void *xp_addr(xptr_t xp)

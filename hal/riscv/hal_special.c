@@ -12,6 +12,10 @@
 #include "sbi.h"
 
 hal_cpu_t hal_cpus[CONFIG_MAX_CORES_PER_CLUSTER];
+
+/* hal_get_lid, hal_disable_irq and the others are inline: arch/special.h, arch/irqmask.h. */
+_Static_assert(__builtin_offsetof(hal_cpu_t, lid) == RISCV_HAL_CPU_LID_OFFSET, "arch/special.h");
+_Static_assert(RISCV_SSTATUS_SIE == SSTATUS_SIE, "arch/irqmask.h");
 static hal_cpu_t phase0_cpu;
 
 void hal_cpu_init_phase0(hwid_t hartid)
@@ -19,11 +23,6 @@ void hal_cpu_init_phase0(hwid_t hartid)
 	phase0_cpu.lid = HAL_LID_PHASE0;
 	phase0_cpu.hwid = hartid;
 	__asm__ volatile("mv tp, %0" ::"r"(&phase0_cpu));
-}
-
-lid_t hal_get_lid(void)
-{
-	return hal_cpu_self()->lid;
 }
 
 void hal_set_core_ptr(void *core)
@@ -74,11 +73,6 @@ bool hal_is_image_addr(const void *kva)
 	return (uintptr_t)kva - KIMAGE_VBASE < CONFIG_KIMAGE_MAX_SIZE;
 }
 
-void hal_cpu_relax(void)
-{
-	__asm__ volatile(".insn i 0x0f, 0, x0, x0, 0x010" ::: "memory"); /* pause (Zihintpause) */
-}
-
 /*
  * wfi ends this hart's turn under QEMU's TCG (the next hart runs); with a software interrupt
  * pending and enabled it is not halted and resumes at its next turn. So the hart makes its own
@@ -102,11 +96,6 @@ void hal_cpu_idle(void)
 	__asm__ volatile("wfi" ::: "memory");
 }
 
-void hal_fence(void)
-{
-	__asm__ volatile("fence rw, rw" ::: "memory");
-}
-
 void hal_icache_sync(void)
 {
 	__asm__ volatile("fence.i" ::: "memory");
@@ -125,27 +114,6 @@ _Noreturn void hal_poweroff(unsigned code)
 		*finisher = code ? (FINISHER_FAIL | (code << 16)) : FINISHER_PASS;
 	}
 	sbi_shutdown(code != 0);
-}
-
-irqstate_t hal_disable_irq(void)
-{
-	return csr_read_clear(sstatus, SSTATUS_SIE) & SSTATUS_SIE;
-}
-
-void hal_restore_irq(irqstate_t saved)
-{
-	if (saved & SSTATUS_SIE)
-		csr_set(sstatus, SSTATUS_SIE);
-}
-
-void hal_enable_irq(void)
-{
-	csr_set(sstatus, SSTATUS_SIE);
-}
-
-bool hal_irq_enabled(void)
-{
-	return (csr_read(sstatus) & SSTATUS_SIE) != 0;
 }
 
 uint16_t hal_elf_machine(void)
