@@ -1,8 +1,10 @@
 /*
  * hal_debug.c - registers and stack frames for panic() on RISC-V.
  *
- * The kernel is compiled with frame pointers: in each frame, s0 (fp) is the caller's sp at entry,
- * fp[-1] the return address and fp[-2] the caller's fp.
+ * Debug builds are compiled with frame pointers: in each frame, s0 (fp) is the caller's sp at
+ * entry, fp[-1] the return address and fp[-2] the caller's fp. Release builds are not (and make
+ * sibling calls, config/kernel.cmake): s0 is an ordinary register there, so the walk stops after
+ * the return address register.
  */
 #include <hal_debug.h>
 #include <kern/printk.h>
@@ -58,6 +60,12 @@ void hal_backtrace(uintptr_t pc, uintptr_t fp, uintptr_t ra, unsigned max, hal_f
 {
 	if (!fn(arg, pc))
 		return;
+#ifndef CONFIG_DEBUG
+	(void)fp;
+	if (max > 1 && is_text(ra))
+		fn(arg, ra - 4);
+	return;
+#endif
 	for (unsigned i = 1; i < max && fp_is_sane(fp); i++) {
 		uintptr_t ret = ((const uintptr_t *)fp)[-1];
 		uintptr_t prev = ((const uintptr_t *)fp)[-2];
