@@ -12,8 +12,8 @@
 
 #include <hal_types.h>
 
-#define HAL_REMOTE_LOAD_ORDER  __ATOMIC_ACQUIRE
-#define HAL_REMOTE_STORE_ORDER __ATOMIC_RELEASE
+#define HAL_REMOTE_LOAD(T, p)      __atomic_load_n((T *)(p), __ATOMIC_ACQUIRE)
+#define HAL_REMOTE_STORE(T, p, v)  __atomic_store_n((T *)(p), (v), __ATOMIC_RELEASE)
 
 static inline void *hal_remote_kva(xptr_t xp)
 {
