@@ -14,13 +14,13 @@
  *   lid_t hal_get_lid(void)      index of the running core inside its cluster; valid once
  *                                kernel_init() has started on this core;
  *   void  hal_cpu_relax(void)    spin hint inside busy-wait loops;
- *   void  hal_fence(void)        full memory fence between the accesses before and after it.
+ *   void  hal_fence(void)        full memory fence between the accesses before and after it;
+ *   void *hal_get_core_ptr(void) the per-core pointer below (thread_current() reads it).
  */
 #include <arch/special.h>
 
 /* Per-core pointer kept by the HAL for the generic kernel (the core descriptor): set once per core. */
 void  hal_set_core_ptr(void *core);
-void *hal_get_core_ptr(void);
 
 /* Free-running counter of the core (cycles on RISC-V: the `time` CSR, in timebase ticks). */
 cycle_t hal_get_cycles(void);

@@ -15,6 +15,7 @@ hal_cpu_t hal_cpus[CONFIG_MAX_CORES_PER_CLUSTER];
 
 /* hal_get_lid, hal_disable_irq and the others are inline: arch/special.h, arch/irqmask.h. */
 _Static_assert(__builtin_offsetof(hal_cpu_t, lid) == RISCV_HAL_CPU_LID_OFFSET, "arch/special.h");
+_Static_assert(__builtin_offsetof(hal_cpu_t, core) == RISCV_HAL_CPU_CORE_OFFSET, "arch/special.h");
 _Static_assert(RISCV_SSTATUS_SIE == SSTATUS_SIE, "arch/irqmask.h");
 static hal_cpu_t phase0_cpu;
 
@@ -28,11 +29,6 @@ void hal_cpu_init_phase0(hwid_t hartid)
 void hal_set_core_ptr(void *core)
 {
 	hal_cpu_self()->core = core;
-}
-
-void *hal_get_core_ptr(void)
-{
-	return hal_cpu_self()->core;
 }
 
 cycle_t hal_get_cycles(void)

@@ -8,8 +8,9 @@
 #include <hal_types.h>
 
 /* While a core runs kernel code, tp points to its hal_cpu_t (hal/riscv/hal_cpu.h), whose first
- * field is the core's lid (asserted there). */
-#define RISCV_HAL_CPU_LID_OFFSET 0
+ * field is the core's lid, and the generic core pointer at the offset below (asserted there). */
+#define RISCV_HAL_CPU_LID_OFFSET  0
+#define RISCV_HAL_CPU_CORE_OFFSET 8
 
 static inline lid_t hal_get_lid(void)
 {
@@ -17,6 +18,14 @@ static inline lid_t hal_get_lid(void)
 
 	__asm__ volatile("lwu %0, %1(tp)" : "=r"(lid) : "i"(RISCV_HAL_CPU_LID_OFFSET));
 	return lid;
+}
+
+static inline void *hal_get_core_ptr(void)
+{
+	void *core;
+
+	__asm__ volatile("ld %0, %1(tp)" : "=r"(core) : "i"(RISCV_HAL_CPU_CORE_OFFSET));
+	return core;
 }
 
 static inline void hal_cpu_relax(void)

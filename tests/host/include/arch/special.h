@@ -9,5 +9,6 @@
 lid_t hal_get_lid(void);
 void  hal_cpu_relax(void);
 void  hal_fence(void);
+void *hal_get_core_ptr(void);
 
 #endif /* ARCH_SPECIAL_H */
