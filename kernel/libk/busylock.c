@@ -48,12 +48,22 @@ static __attribute__((noinline, cold, noreturn)) void foreign_release(xptr_t loc
 	      local_cxy, hal_get_lid(), owner);
 }
 
+/* Record the caller as the holder; the lock is its own. */
+static inline void ticket_own(xptr_t lock_xp, irqstate_t saved, uint32_t me)
+{
+	hal_fence(); /* the critical section reads nothing before the lock is ours */
+	hal_remote_s32(LOCK_FIELD(lock_xp, owner), me);
+	hal_remote_s64(LOCK_FIELD(lock_xp, saved_irq), saved);
+}
+
 /*
- * Wait until @ticket is served. The holder runs on another core: spin on the ticket, and after a
- * while let the other cores run (hal_cpu_wait_other: under an emulator that runs the cores one
- * at a time, the holder may be waiting for this core's time slice to end).
+ * Wait until @ticket is served, then own the lock. The holder runs on another core: spin on the
+ * ticket, and after a while let the other cores run (hal_cpu_wait_other: under an emulator that
+ * runs the cores one at a time, the holder may be waiting for this core's turn to end). Out of
+ * line and called last, so that the uncontended path calls nothing and saves no register.
  */
-static __attribute__((noinline)) void ticket_wait(xptr_t lock_xp, uint32_t ticket)
+static __attribute__((noinline)) void ticket_wait(xptr_t lock_xp, irqstate_t saved, uint32_t me,
+						  uint32_t ticket)
 {
 	uint32_t spins = 0;
 
@@ -65,6 +75,7 @@ static __attribute__((noinline)) void ticket_wait(xptr_t lock_xp, uint32_t ticke
 			spins = 0;
 		}
 	}
+	ticket_own(lock_xp, saved, me);
 }
 
 /* Take the ticket lock; IRQs are already masked, @saved is the state to restore at release. */
@@ -77,11 +88,9 @@ static inline void ticket_acquire(xptr_t lock_xp, irqstate_t saved)
 
 	uint32_t ticket = hal_remote_atomic_add32(LOCK_FIELD(lock_xp, next), 1);
 	if (__builtin_expect(hal_remote_l32(LOCK_FIELD(lock_xp, current)) != ticket, 0))
-		ticket_wait(lock_xp, ticket);
-	hal_fence(); /* the critical section reads nothing before the lock is ours */
-
-	hal_remote_s32(LOCK_FIELD(lock_xp, owner), me);
-	hal_remote_s64(LOCK_FIELD(lock_xp, saved_irq), saved);
+		ticket_wait(lock_xp, saved, me, ticket);
+	else
+		ticket_own(lock_xp, saved, me);
 }
 
 void remote_busylock_acquire(xptr_t lock_xp)
