@@ -41,14 +41,39 @@ typedef struct ppm_geo_s {
 	page_t  *tbl;
 } ppm_geo_t;
 
-static void ppm_geo(cxy_t cxy, ppm_geo_t *g)
+/*
+ * This cluster's copy of the geometry of every ready PPM ([I] fields, read through hal_remote_*
+ * once): the conversions and every allocation need it, and it never changes once the PPM is ready.
+ * geo_ready[c] is set after geo_cache[c] is complete; ppm_init clears this cluster's own entry
+ * (the host tests initialise a PPM several times; on the target each replica has its own table
+ * and a PPM becomes ready once).
+ */
+static ppm_geo_t geo_cache[CONFIG_MAX_CLUSTERS];
+static uint32_t  geo_ready[CONFIG_MAX_CLUSTERS];
+
+static __attribute__((noinline)) void ppm_geo_read(cxy_t cxy, ppm_geo_t *g)
 {
 	g->cxy = cxy;
 	g->ppm_xp = cluster_ppm_xp(cxy);
+
+	bool ready = hal_remote_l32(PPM_F(g->ppm_xp, ready)) != 0;
+	hal_fence(); /* read after ready: the geometry it announces */
 	g->base = hal_remote_l64(PPM_F(g->ppm_xp, base));
 	g->base_ppn = g->base >> PAGE_SHIFT;
 	g->pages_nr = hal_remote_l64(PPM_F(g->ppm_xp, pages_nr));
 	g->tbl = hal_remote_lpt(PPM_F(g->ppm_xp, pages_tbl));
+	if (ready && cxy < CONFIG_MAX_CLUSTERS) {
+		geo_cache[cxy] = *g;
+		__atomic_store_n(&geo_ready[cxy], 1, __ATOMIC_RELEASE);
+	}
+}
+
+static inline void ppm_geo(cxy_t cxy, ppm_geo_t *g)
+{
+	if (cxy < CONFIG_MAX_CLUSTERS && __atomic_load_n(&geo_ready[cxy], __ATOMIC_ACQUIRE))
+		*g = geo_cache[cxy];
+	else
+		ppm_geo_read(cxy, g);
 }
 
 static xptr_t geo_page(const ppm_geo_t *g, uint64_t idx)
@@ -134,6 +159,8 @@ static void ppm_merge_insert(const ppm_geo_t *g, uint64_t idx, uint32_t order)
 /* An empty PPM: every allocation fails. Also the state left by a failed ppm_init. */
 static void ppm_reset(xptr_t ppm_xp)
 {
+	hal_remote_s32(PPM_F(ppm_xp, ready), 0);
+	__atomic_store_n(&geo_ready[local_cxy], 0, __ATOMIC_RELEASE);
 	remote_busylock_init(PPM_LOCK(ppm_xp), "ppm", LOCK_PPM);
 	hal_remote_s64(PPM_F(ppm_xp, base), 0);
 	hal_remote_s64(PPM_F(ppm_xp, pages_nr), 0);
@@ -282,6 +309,8 @@ error_t ppm_init(ppm_t *ppm, paddr_t base, paddr_t size, const boot_rsvd_t *rsvd
 	remote_busylock_acquire(PPM_LOCK(ppm_xp));
 	hal_remote_s64(PPM_F(ppm_xp, free_pages_nr), ppm_build_free(&g));
 	remote_busylock_release(PPM_LOCK(ppm_xp));
+	hal_fence(); /* the geometry is complete before a cluster may cache it */
+	hal_remote_s32(PPM_F(ppm_xp, ready), 1);
 	return 0;
 }
 

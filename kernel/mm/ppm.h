@@ -51,6 +51,8 @@ typedef struct ppm_s {
 	page_t       *pages_tbl;                   /* [I] the descriptor array (direct-map address) */
 	uint64_t      tbl_pages_nr;                /* [I] pages holding the descriptor array        */
 	uint64_t      rsvd_pages_nr;               /* [I] PG_RESERVED pages, the array's included   */
+	uint32_t      ready;                       /* [I] 1 once ppm_init has succeeded: the fields
+	                                              above never change again (ppm.c caches them) */
 	xlist_entry_t free_root[PPM_ORDERS_NR];    /* [L] free blocks of each order (head pages)    */
 	uint64_t      free_blocks_nr[PPM_ORDERS_NR]; /* [L] length of each free list                */
 	uint64_t      free_pages_nr;               /* [L] free pages: in free blocks and in cache[] */
