@@ -120,6 +120,8 @@ HT_TEST(rwlock_misuse_is_refused_by_the_checker)
 }
 #endif
 
+extern __thread lid_t host_lid; /* hal_host.c: each host thread is a core of its own */
+
 #define WORKERS 4
 #define ROUNDS  2000
 
@@ -130,7 +132,7 @@ static int mismatches;            /* readers that saw a writer's half-done updat
 
 static void *ql_worker(void *arg)
 {
-	(void)arg;
+	host_lid = (lid_t)(long)arg + 1;
 	for (int i = 0; i < ROUNDS; i++) {
 		queuelock_acquire(&shared_ql);
 		count_a++;
@@ -144,6 +146,7 @@ static void *rw_worker(void *arg)
 {
 	long id = (long)arg;
 
+	host_lid = (lid_t)id + 1;
 	for (int i = 0; i < ROUNDS; i++) {
 		if ((i + id) % 4 == 0) {
 			rwlock_wr_acquire(&shared_rw);
