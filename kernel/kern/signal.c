@@ -479,15 +479,14 @@ static bool work_pending(thread_t *self)
 	       hal_remote_l32(PROC_XP(self->process->owner_xp, jobctl_stopped));
 }
 
-void signal_deliver(void)
+/* The work of signal_deliver, out of line: the common return to user mode, with nothing to do,
+ * then saves no register. */
+static __attribute__((noinline)) void deliver_work(thread_t *self)
 {
-	thread_t *self = thread_current();
 	ksiginfo_t info;
 	k_sigaction_t act;
 	int sig;
 
-	if (self->type != THREAD_USER || !self->process || !work_pending(self))
-		return;
 	hal_enable_irq();
 	for (;;) {
 		if (__atomic_load_n(&self->killed, __ATOMIC_ACQUIRE))
@@ -532,6 +531,14 @@ void signal_deliver(void)
 		self->sigmask = self->sigmask_saved;
 	}
 	hal_disable_irq();
+}
+
+void signal_deliver(void)
+{
+	thread_t *self = thread_current();
+
+	if (self->type == THREAD_USER && self->process && work_pending(self))
+		deliver_work(self);
 }
 
 void signal_fault(int sig, int si_code, uintptr_t addr)

@@ -273,7 +273,8 @@ error_t vmm_create_vseg(vmm_t *vmm, vseg_type_t type, vaddr_t min, vaddr_t max, 
 /* page faults                                                                                  */
 
 /*
- * Fill a new frame for @vpn of @vseg: zero, then the file's bytes for a file-backed vseg.
+ * Fill a new frame for @vpn of @vseg: the file's bytes for a file-backed vseg, zeros for the rest
+ * (each byte written once: a code page is not zeroed before the copy that covers it).
  * The frame may be in any cluster: written through hal_remote_*.
  */
 static error_t init_frame(const vseg_t *vseg, vpn_t vpn, xptr_t page_xp)
@@ -282,13 +283,14 @@ static error_t init_frame(const vseg_t *vseg, vpn_t vpn, xptr_t page_xp)
 	uint64_t offset = (vpn - vseg->vpn_base) << CONFIG_PAGE_SHIFT, file_offset;
 	size_t bytes;
 
-	hal_remote_memset(frame_xp, 0, CONFIG_PAGE_SIZE);
 	if (vseg->inode_xp != XPTR_NULL) { /* a private file mapping: the file as it is now */
 		error_t error = vmm_file_page(vseg, vpn, &file_offset, &bytes);
 		return error ? error : vmm_fill_from_file(vseg->mapper_xp, file_offset, bytes, frame_xp);
 	}
-	if (vseg->mapper_xp == XPTR_NULL || offset >= vseg->file_size)
+	if (vseg->mapper_xp == XPTR_NULL || offset >= vseg->file_size) {
+		hal_remote_memset(frame_xp, 0, CONFIG_PAGE_SIZE);
 		return 0;
+	}
 	return vmm_fill_from_file(vseg->mapper_xp, vseg->file_offset + offset,
 				  MIN(CONFIG_PAGE_SIZE, vseg->file_size - offset), frame_xp);
 }
