@@ -2,11 +2,18 @@
  * context.S - switching kernel threads on RISC-V.
  *
  * hal_context_t layout (hal_context.c checks it): regs[0] = ra, regs[1] = sp, regs[2..13] = s0..s11,
- * regs[14] = top of the thread's kernel stack (0 for an idle thread), which the switch publishes in
- * the core's hal_cpu_t: a trap from user mode saves its frame there; regs[15] = sstatus, so that
+ * regs[14] = top of the thread's kernel stack below its FP area (0 for an idle thread), which the
+ * switch publishes in the core's hal_cpu_t: a trap from user mode saves its frame below it; regs[15] = sstatus, so that
  * a thread switched out in the middle of a user copy (SUM set) does not lend SUM to the next one.
  * Only callee-saved registers are kept: hal_context_switch is an ordinary call for the compiler.
  * A new context starts in hal_context_start with s0 = entry, s1 = arg.
+ *
+ * The user FP state (docs/fpu.md, fpu.c): the thread left has FP registers newer than its area
+ * if the sstatus of its user frame (at the top of its kernel stack) says FS = Dirty (then SD, bit
+ * 63, is set: one test); they are then saved into its area (above the frame) and the frame says
+ * Clean. A kernel thread's frame slot says Off (hal_context_init); the idle thread has no frame.
+ * The registers keep their values: the thread switched in loads its own (riscv_fpu_switch_in) only
+ * if it uses the FPU and they are not its values already.
  */
 #include "trap_frame.h"
 
@@ -30,6 +37,40 @@ hal_context_switch:			/* a0 = from, a1 = to */
 	sd	s11, 104(a0)
 	csrr	t0, sstatus
 	sd	t0, 120(a0)
+	ld	t0, CTX_KSTACK_TOP(a0)
+	beqz	t0, 1f				/* an idle thread: no user frame */
+	ld	t1, TF_SSTATUS - TF_SIZE(t0)
+	bgez	t1, 1f				/* SD clear: FS != Dirty, nothing to save */
+	mv	s0, a0				/* saved above: free until the loads below */
+	mv	s1, a1
+	mv	s2, t0
+	mv	a0, t0				/* its FP area, above the frame */
+	call	riscv_fpu_save			/* uses a0 and t0 only */
+	ld	t1, TF_SSTATUS - TF_SIZE(s2)
+	slli	t1, t1, 1			/* SD off ... */
+	srli	t1, t1, 1
+	li	t2, 1 << 13
+	xor	t1, t1, t2			/* ... and FS Dirty (3) -> Clean (2) */
+	sd	t1, TF_SSTATUS - TF_SIZE(s2)
+	ld	t2, HAL_CPU_FPU_SAVES(tp)
+	addi	t2, t2, 1
+	sd	t2, HAL_CPU_FPU_SAVES(tp)
+	mv	a0, s0
+	mv	a1, s1
+1:
+#if !RISCV_FPU_LAZY
+	ld	t0, CTX_KSTACK_TOP(a1)
+	beqz	t0, 2f				/* an idle thread: no FP area */
+	mv	a0, t0				/* its FP area */
+	lw	t1, FPU_IN_USE(a0)
+	beqz	t1, 2f				/* it never used the FPU: nothing to load */
+	ld	t1, HAL_CPU_FPU_OWNER(tp)
+	beq	t1, a0, 2f			/* its values are in the registers already */
+	mv	s1, a1
+	call	riscv_fpu_switch_in
+	mv	a1, s1
+2:
+#endif
 	ld	ra, 0(a1)
 	ld	sp, 8(a1)
 	ld	s0, 16(a1)
@@ -44,7 +85,7 @@ hal_context_switch:			/* a0 = from, a1 = to */
 	ld	s9, 88(a1)
 	ld	s10, 96(a1)
 	ld	s11, 104(a1)
-	ld	t0, 112(a1)
+	ld	t0, CTX_KSTACK_TOP(a1)
 	sd	t0, HAL_CPU_KSTACK_TOP(tp)
 	ld	t0, 120(a1)
 	csrw	sstatus, t0

@@ -3,8 +3,8 @@
  *
  * Interrupts go to their handler (software = IPI, timer = tick, external = the interrupt
  * controller), then to kernel_irq_exit(), which may switch threads. A trap from user mode is a
- * system call (kernel_syscall), a page fault (kernel_page_fault) or another exception
- * (kernel_user_exception). In the kernel, a fault inside a user copy is resolved or turned into
+ * system call (kernel_syscall), a page fault (kernel_page_fault), an FP instruction that found the
+ * FPU off (fpu.c: it runs again with the FPU on) or another exception (kernel_user_exception). In the kernel, a fault inside a user copy is resolved or turned into
  * EFAULT; the illegal instruction of a CSR probe is skipped; anything else is a bug and panics
  * with its cause, the faulting address, the registers and a backtrace from the trapped frame.
  */
@@ -189,8 +189,20 @@ static bool uaccess_fault(hal_trap_frame_t *tf)
 
 void hal_trap_handler(hal_trap_frame_t *tf)
 {
-	hal_cpu_t *cpu = hal_cpu_self();
+	hal_cpu_t *cpu;
 
+	if (!(tf->sstatus & SSTATUS_SPP)) { /* from user mode: trap.S put the frame on the thread's
+					     * own stack, never on the emergency one */
+		if (tf->scause & SCAUSE_INTERRUPT)
+			handle_interrupt(tf);
+		else if (tf->scause != EXC_ILLEGAL_INSTRUCTION || !riscv_fpu_trap(tf))
+			user_trap(tf);
+		/* else an FP instruction that found the FPU off: it runs again with the FPU on, as if
+		 * nothing happened (no work is due: any event that needs some raises an interrupt of
+		 * its own, whose way back to user mode does it) */
+		return;
+	}
+	cpu = hal_cpu_self();
 	if (on_emergency_stack(cpu, tf)) {
 		panic_trap(tf, tf->sepc, tf->x[8 - 1], tf->x[1 - 1],
 			   "kernel stack overflow: %s at pc %lx with sp %lx, no room left above the "
@@ -198,10 +210,6 @@ void hal_trap_handler(hal_trap_frame_t *tf)
 	}
 	if (tf->scause & SCAUSE_INTERRUPT) {
 		handle_interrupt(tf);
-		return;
-	}
-	if (!(tf->sstatus & SSTATUS_SPP)) {
-		user_trap(tf);
 		return;
 	}
 	if (uaccess_fault(tf))
