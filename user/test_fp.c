@@ -10,19 +10,18 @@
  *                          extension state refused; fork (the child starts with its parent's
  *                          values, then changes its own), pthread_create (the same), execve
  *                          (every register and the control word zero); on Archipel, threads that
- *                          never touch the FPU cost no FP save, load or trap, and threads that do
- *                          are counted (get_cluster_info).
- *     test_fp bench        ns per sched_yield between two processes of one core: integer-only,
- *                          both changing their FP registers every round, one of each (figures
- *                          for docs/perf.md; run under `./archipel run --release --icount`)
+ *                          touch no FP register cost no FP save, load or trap, and threads that
+ *                          do are counted (get_cluster_info).
+ *     test_fp bench        ns per switch between two threads of one core that sched_yield in
+ *                          turn: both integer-only, both changing all their FP registers every
+ *                          round, one of each (figures for docs/fpu.md; run under
+ *                          `./archipel run --release --icount`)
  *
- * and modes the suite execs: exec-check (the registers of a new image), int-only (the counter
- * check), bench-worker. The FP instructions are in the architecture's fpregs.h. On Linux (ctest
- * user.test_fp, under qemu-riscv64) the Archipel-only checks are skipped.
+ * and modes the suite and the bench exec: exec-check (the registers of a new image), int-only (the
+ * counter check), bench-pair. The FP instructions are in the architecture's fpregs.h. On Linux
+ * (ctest user.test_fp, under qemu-riscv64) the Archipel-only checks are skipped.
  */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <fenv.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -583,7 +582,7 @@ static bool test_counted(void)
 
 #define BENCH_ROUNDS 2000
 
-static pthread_barrier_t bench_start;
+static _Atomic int bench_ready;
 
 /* One thread of a bench pair: BENCH_ROUNDS sched_yield (with every FP register loaded each time
  * if @arg says "fp"); the time per switch (two per round: to the partner and back). */
@@ -595,7 +594,9 @@ static void *bench_thread(void *arg)
 	struct timespec t0, t1;
 
 	pattern(1, in, &ctrl);
-	pthread_barrier_wait(&bench_start);
+	atomic_fetch_add(&bench_ready, 1);
+	while (atomic_load(&bench_ready) < 2) /* both running: each yield then goes to the other */
+		sched_yield();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (long i = 0; i < BENCH_ROUNDS; i++) {
 		if (fp)
@@ -616,14 +617,13 @@ static int mode_bench_pair(char **argv)
 	void *ns[2];
 
 	get_core_id(&cxy, &lid);
-	pthread_barrier_init(&bench_start, NULL, 2);
 	for (int k = 0; k < 2; k++)
 		if (start_on(&t[k], cxy, lid, bench_thread, argv[2 + k]) != 0)
 			return 1;
 	for (int k = 0; k < 2; k++)
 		pthread_join(t[k], &ns[k]);
-	printf("# bench %s-%s: %ld and %ld ns per switch (%d rounds, core [%u,%u])\n", argv[2],
-	       argv[3], (long)(intptr_t)ns[0], (long)(intptr_t)ns[1], BENCH_ROUNDS, cxy, lid);
+	printf("# bench %s-%s: %ld ns per switch (%d rounds each, core [%u,%u])\n", argv[2], argv[3],
+	       ((long)(intptr_t)ns[0] + (long)(intptr_t)ns[1]) / 2, BENCH_ROUNDS, cxy, lid);
 	return 0;
 }
 
@@ -655,15 +655,15 @@ int main(int argc, char **argv)
 	int status;
 
 	self_path = argv[0];
-	if (argc > 1 && !strcmp(argv[1], "exec-check"))
+	if (argc > 1 && !strcmp(argv[1], "exec-check")) /* first: its FP registers untouched */
 		return mode_exec_check();
+	archipel = get_config(&clusters, &cores) == 0;
+	if (!archipel)
+		clusters = cores = 1;
 	if (argc > 1 && !strcmp(argv[1], "int-only"))
 		return mode_int_only();
 	if (argc > 3 && !strcmp(argv[1], "bench-pair"))
 		return mode_bench_pair(argv);
-	archipel = get_config(&clusters, &cores) == 0;
-	if (!archipel)
-		clusters = cores = 1;
 	if (argc > 1 && !strcmp(argv[1], "bench"))
 		return mode_bench();
 	shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);

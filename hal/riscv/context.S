@@ -10,10 +10,11 @@
  *
  * The user FP state (docs/fpu.md, fpu.c): the thread left has FP registers newer than its area
  * if the sstatus of its user frame (at the top of its kernel stack) says FS = Dirty (then SD, bit
- * 63, is set: one test); they are then saved into its area (above the frame) and the frame says
- * Clean. A kernel thread's frame slot says Off (hal_context_init); the idle thread has no frame.
- * The registers keep their values: the thread switched in loads its own (riscv_fpu_switch_in) only
- * if it uses the FPU and they are not its values already.
+ * 63, is set: one test); they are then saved into its area (above the frame), the frame says
+ * Clean, and the area says "recent". A kernel thread's frame slot says Off (hal_context_init); the
+ * idle thread has neither. The registers keep their values; the thread switched in has its own
+ * loaded now (riscv_fpu_switch_in) only if it is "recent" and they are not there already, else at
+ * its first FP instruction, if it makes one.
  */
 #include "trap_frame.h"
 
@@ -40,12 +41,15 @@ hal_context_switch:			/* a0 = from, a1 = to */
 	ld	t0, CTX_KSTACK_TOP(a0)
 	beqz	t0, 1f				/* an idle thread: no user frame */
 	ld	t1, TF_SSTATUS - TF_SIZE(t0)
+	sw	zero, FPU_RECENT(t0)		/* FP registers unchanged in the slice that ends, */
 	bgez	t1, 1f				/* SD clear: FS != Dirty, nothing to save */
 	mv	s0, a0				/* saved above: free until the loads below */
 	mv	s1, a1
 	mv	s2, t0
 	mv	a0, t0				/* its FP area, above the frame */
 	call	riscv_fpu_save			/* uses a0 and t0 only */
+	li	t1, 1
+	sw	t1, FPU_RECENT(s2)		/* or changed */
 	ld	t1, TF_SSTATUS - TF_SIZE(s2)
 	slli	t1, t1, 1			/* SD off ... */
 	srli	t1, t1, 1
@@ -57,20 +61,17 @@ hal_context_switch:			/* a0 = from, a1 = to */
 	sd	t2, HAL_CPU_FPU_SAVES(tp)
 	mv	a0, s0
 	mv	a1, s1
-1:
-#if !RISCV_FPU_LAZY
-	ld	t0, CTX_KSTACK_TOP(a1)
+1:	ld	t0, CTX_KSTACK_TOP(a1)
 	beqz	t0, 2f				/* an idle thread: no FP area */
-	mv	a0, t0				/* its FP area */
-	lw	t1, FPU_IN_USE(a0)
-	beqz	t1, 2f				/* it never used the FPU: nothing to load */
+	lw	t1, FPU_RECENT(t0)
+	beqz	t1, 2f				/* loaded at its first FP instruction, if any */
 	ld	t1, HAL_CPU_FPU_OWNER(tp)
-	beq	t1, a0, 2f			/* its values are in the registers already */
+	beq	t1, t0, 2f			/* its values are in the registers already */
 	mv	s1, a1
+	mv	a0, t0
 	call	riscv_fpu_switch_in
 	mv	a1, s1
 2:
-#endif
 	ld	ra, 0(a1)
 	ld	sp, 8(a1)
 	ld	s0, 16(a1)

@@ -4,19 +4,21 @@
  *
  * A core's FP registers hold the values of at most one thread, cpu->fpu_owner (the FP area of
  * that thread; NULL: nobody's). A thread's area lies above its user frame at the top of its kernel
- * stack (trap_frame.h). Its user sstatus.FS (the CSR while it runs user code, its user frame while
- * it is in the kernel) says where its values are:
+ * stack (riscv_fpu_area_t). Its user sstatus.FS (the CSR while it runs user code, its user frame
+ * while it is in the kernel) says where its values are:
  *   Off    in its area only: its next FP instruction traps (riscv_fpu_trap), which loads them and
  *          turns the FPU on;
  *   Clean  in its area and, the same, in the registers (it is the owner);
  *   Dirty  in the registers, newer than its area (it is the owner).
  * Switching out (context.S) saves Dirty registers and says Clean, so the area of a thread that does
- * not run is always up to date and its values may stay in the registers; switching in loads them
- * (eager policy) if the thread uses the FPU and they are not there. Whoever loads a thread's values
- * first turns the previous owner's FS to Off. So the way back to user mode has nothing to do, and a
- * thread that never touches the FPU (area marked unused, FS Off) never saves nor loads anything.
- * Every change of an owner, an FS or an area happens with IRQs masked on the owner's core: a switch
- * never finds one half done.
+ * not run is always up to date and its values may stay in the registers. Loading them again when
+ * another thread took the registers meanwhile is lazy (at the thread's next FP instruction), except
+ * for a thread that changed them in its last time slice (area->recent): that one is likely to use
+ * them again at once, so the switch loads them (riscv_fpu_switch_in) rather than pay a trap.
+ * Whoever loads a thread's values first turns the previous owner's FS to Off. So the way back to
+ * user mode has nothing to do, and a thread that does not touch the FPU in a time slice saves and
+ * loads nothing. Every change of an owner, an FS or an area happens with IRQs masked on the owner's
+ * core: a switch never finds one half done.
  */
 #include <hal_context.h>
 #include <hal_irqmask.h>
@@ -30,18 +32,16 @@
 
 #define FCSR_MASK 0xffu /* frm (7:5) and fflags (4:0); the rest of fcsr is reserved */
 
-_Static_assert(sizeof(hal_fpu_t) <= FPU_AREA_SIZE && FPU_AREA_SIZE % 16 == 0, "FP area");
-_Static_assert(__builtin_offsetof(hal_fpu_t, fcsr) == FPU_FCSR, "fpu.S layout");
-_Static_assert(__builtin_offsetof(hal_fpu_t, in_use) == FPU_IN_USE, "context.S layout");
+_Static_assert(__builtin_offsetof(riscv_fpu_area_t, state.fcsr) == FPU_FCSR, "fpu.S layout");
 
-/* The user frame of the thread whose FP area is @fpu: right below it. */
-static hal_trap_frame_t *user_frame(hal_fpu_t *fpu)
+/* The user frame of the thread whose FP area is @area: right below it. */
+static hal_trap_frame_t *user_frame(riscv_fpu_area_t *area)
 {
-	return (hal_trap_frame_t *)fpu - 1;
+	return (hal_trap_frame_t *)area - 1;
 }
 
 /* The FP area of the running thread. */
-static hal_fpu_t *current_area(hal_cpu_t *cpu)
+static riscv_fpu_area_t *current_area(hal_cpu_t *cpu)
 {
 	kassert(cpu->kstack_top != 0);
 	return riscv_fpu_area(cpu->kstack_top);
@@ -56,28 +56,28 @@ static void set_fs(hal_trap_frame_t *tf, uint64_t fs)
 }
 
 /*
- * Load the values of @fpu into the registers of the calling core and make its thread their
- * owner, FS Clean; the thread they belonged to finds its FPU off. Caller: IRQs masked; @fpu is the
- * area of the running thread or of the one being switched in.
+ * Load the values of @area into the registers of the calling core and make its thread their
+ * owner, FS Clean; the thread they belonged to finds its FPU off. Caller: IRQs masked; @area is
+ * the running thread's or the one being switched in.
  */
-static void take(hal_cpu_t *cpu, hal_fpu_t *fpu)
+static void take(hal_cpu_t *cpu, riscv_fpu_area_t *area)
 {
-	hal_fpu_t *prev = cpu->fpu_owner;
+	riscv_fpu_area_t *prev = cpu->fpu_owner;
 
-	if (prev && prev != fpu) /* switched out, so saved: its FS is Clean */
+	if (prev && prev != area) /* switched out, so saved: its FS is Clean */
 		set_fs(user_frame(prev), SSTATUS_FS_OFF);
-	riscv_fpu_load(fpu);
+	riscv_fpu_load(&area->state);
 	cpu->fpu_restores++;
-	cpu->fpu_owner = fpu;
-	set_fs(user_frame(fpu), SSTATUS_FS_CLEAN);
+	cpu->fpu_owner = area;
+	set_fs(user_frame(area), SSTATUS_FS_CLEAN);
 }
 
-void riscv_fpu_switch_in(hal_fpu_t *fpu)
+void riscv_fpu_switch_in(riscv_fpu_area_t *area)
 {
 	hal_cpu_t *cpu = hal_cpu_self();
 
-	kassert(!RISCV_FPU_LAZY && fpu->in_use && cpu->fpu_owner != fpu);
-	take(cpu, fpu);
+	kassert(area->recent && area->state.in_use && cpu->fpu_owner != area);
+	take(cpu, area);
 }
 
 /*
@@ -103,7 +103,7 @@ static bool is_fp_instruction(uint32_t insn)
 bool riscv_fpu_trap(hal_trap_frame_t *tf)
 {
 	hal_cpu_t *cpu = hal_cpu_self();
-	hal_fpu_t *fpu = current_area(cpu);
+	riscv_fpu_area_t *area = current_area(cpu);
 	bool fp = (tf->sstatus & SSTATUS_FS) == SSTATUS_FS_OFF; /* else a genuinely illegal one */
 
 	/* stval holds the instruction when the hart reports it; 0 when it does not (or for the
@@ -113,10 +113,10 @@ bool riscv_fpu_trap(hal_trap_frame_t *tf)
 	if (fp && tf->stval != 0)
 		fp = is_fp_instruction((uint32_t)tf->stval);
 	if (fp) { /* FS Off: the registers are not its values, or it never used them */
-		kassert(cpu->fpu_owner != fpu && user_frame(fpu) == tf);
+		kassert(cpu->fpu_owner != area && user_frame(area) == tf);
 		cpu->fpu_traps++;
-		fpu->in_use = 1; /* its area holds the initial state (zeros) if it was unused */
-		take(cpu, fpu);
+		area->state.in_use = 1; /* its area holds the initial state (zeros) if it was unused */
+		take(cpu, area);
 	}
 	return fp;
 }
@@ -125,16 +125,16 @@ void riscv_fpu_get(hal_fpu_t *out)
 {
 	irqstate_t irq = hal_disable_irq();
 	hal_cpu_t *cpu = hal_cpu_self();
-	hal_fpu_t *fpu = current_area(cpu);
-	hal_trap_frame_t *tf = user_frame(fpu);
+	riscv_fpu_area_t *area = current_area(cpu);
+	hal_trap_frame_t *tf = user_frame(area);
 
 	if ((tf->sstatus & SSTATUS_FS) == SSTATUS_FS_DIRTY) {
-		kassert(cpu->fpu_owner == fpu);
-		riscv_fpu_save(fpu);
+		kassert(cpu->fpu_owner == area);
+		riscv_fpu_save(&area->state);
 		cpu->fpu_saves++;
 		set_fs(tf, SSTATUS_FS_CLEAN);
 	}
-	*out = *fpu;
+	*out = area->state;
 	hal_restore_irq(irq);
 }
 
@@ -142,19 +142,19 @@ void riscv_fpu_set(const hal_fpu_t *in)
 {
 	irqstate_t irq = hal_disable_irq();
 	hal_cpu_t *cpu = hal_cpu_self();
-	hal_fpu_t *fpu = current_area(cpu);
+	riscv_fpu_area_t *area = current_area(cpu);
 
-	/* the live registers, Dirty or not, are not the thread's values any more */
-	set_fs(user_frame(fpu), SSTATUS_FS_OFF);
-	if (cpu->fpu_owner == fpu)
+	/* the live registers, Dirty or not, are not the thread's values any more: its next FP
+	 * instruction loads the new ones */
+	set_fs(user_frame(area), SSTATUS_FS_OFF);
+	if (cpu->fpu_owner == area)
 		cpu->fpu_owner = NULL;
+	area->recent = 0;
 	if (in && in->in_use) {
-		*fpu = *in;
-		fpu->fcsr &= FCSR_MASK;
-		if (!RISCV_FPU_LAZY)
-			take(cpu, fpu);
+		area->state = *in;
+		area->state.fcsr &= FCSR_MASK;
 	} else { /* the initial state: an unused area always holds zeros */
-		memset(fpu, 0, sizeof(*fpu));
+		memset(&area->state, 0, sizeof(area->state));
 	}
 	hal_restore_irq(irq);
 }

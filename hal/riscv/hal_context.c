@@ -52,7 +52,8 @@ void hal_context_init(hal_context_t *ctx, void *stack_top, void (*entry)(void *)
 	/* A reused stack holds a dead thread's frame and FP area: the frame's place says FS = Off
 	 * until hal_user_enter fills it (a switch reads it: context.S), the area says unused. */
 	((hal_trap_frame_t *)(uintptr_t)top - 1)->sstatus = 0;
-	riscv_fpu_area(top)->in_use = 0;
+	riscv_fpu_area(top)->state.in_use = 0;
+	riscv_fpu_area(top)->recent = 0;
 }
 
 void riscv_resume_frame(hal_trap_frame_t *frame);

@@ -27,8 +27,8 @@ typedef struct hal_cpu_s {
 	uint64_t timer_period; /* tick period in time units                         */
 	uint32_t timer_sstc; /* 1 if the tick uses stimecmp                         */
 	uint32_t probing;    /* 1 while probing a CSR; 2 once the probe trapped     */
-	hal_fpu_t *fpu_owner;/* the FP area whose values the FP registers hold; NULL:
-	                        nobody's (fpu.c)                                     */
+	struct riscv_fpu_area_s *fpu_owner; /* the FP area whose values the FP registers
+	                        hold; NULL: nobody's (fpu.c)                         */
 	uint64_t fpu_saves;  /* FP registers saved into a thread's area (fpu.c)     */
 	uint64_t fpu_restores; /* a thread's area loaded into the FP registers      */
 	uint64_t fpu_traps;  /* FP instructions that found the FPU off              */
@@ -64,26 +64,39 @@ void *riscv_xptr_to_kva(xptr_t xp);
 /* hal_context.c: true if @addr lies in the guard pages of a kernel stack slot. */
 bool riscv_kstack_is_guard(uintptr_t addr);
 /*
+ * A thread's FP area, at the top of its kernel stack (trap_frame.h): its saved registers, and
+ * whether it changed them in its last time slice (then they are loaded as soon as it is switched in
+ * again; else at its first FP instruction: fpu.c).
+ */
+typedef struct riscv_fpu_area_s {
+	hal_fpu_t state;  /* f0..f31, fcsr, in_use                                   */
+	uint32_t  recent; /* 1: FS was Dirty when the thread was last switched out     */
+	uint32_t  pad;
+} riscv_fpu_area_t;
+
+_Static_assert(sizeof(riscv_fpu_area_t) == FPU_AREA_SIZE, "FP area");
+_Static_assert(__builtin_offsetof(riscv_fpu_area_t, recent) == FPU_RECENT, "context.S layout");
+
+/*
  * fpu.c: the user FP state of the running thread (docs/fpu.md).
  *   riscv_fpu_area       the FP area of the thread whose kernel stack top is @kstack_top;
  *   riscv_fpu_trap       an illegal instruction from user mode (@tf: its frame; IRQs masked):
  *                        true if it is an FP instruction that found the FPU off, which is now on
  *                        for the thread with its values loaded (the instruction runs again);
- *   riscv_fpu_switch_in  context.S, the eager policy: the values of @fpu, the area of the thread
- *                        switched in, into the registers (IRQs masked; that thread uses the FPU
- *                        and they are not its values);
+ *   riscv_fpu_switch_in  context.S: @area's values into the registers for the thread switched in
+ *                        (IRQs masked; it changed them in its last slice, and they are not there);
  *   riscv_fpu_get        the thread's current state into @fpu (its live registers saved first);
  *   riscv_fpu_set        the thread's state becomes @fpu (NULL: the initial state);
  *   riscv_fpu_save/load  fpu.S (IRQs masked).
  * The last two work on the running thread, which must be a thread with a kernel stack.
  */
-static inline hal_fpu_t *riscv_fpu_area(uint64_t kstack_top)
+static inline riscv_fpu_area_t *riscv_fpu_area(uint64_t kstack_top)
 {
-	return (hal_fpu_t *)(uintptr_t)kstack_top;
+	return (riscv_fpu_area_t *)(uintptr_t)kstack_top;
 }
 
 bool riscv_fpu_trap(hal_trap_frame_t *tf);
-void riscv_fpu_switch_in(hal_fpu_t *fpu);
+void riscv_fpu_switch_in(riscv_fpu_area_t *area);
 void riscv_fpu_get(hal_fpu_t *fpu);
 void riscv_fpu_set(const hal_fpu_t *fpu);
 void riscv_fpu_save(hal_fpu_t *fpu);

@@ -142,21 +142,29 @@ static hal_user_exc_t user_exception_kind(uint64_t code)
 	}
 }
 
-/* A trap from user mode: system call, page fault, or another exception. IRQs are on meanwhile. */
+/*
+ * A trap from user mode: system call, page fault, or another exception, handled with IRQs on. An
+ * FP instruction that found the FPU off returns at once, IRQs still off, as if nothing had
+ * happened: it runs again with the FPU on, and no work can be due (any event that needs some
+ * raises an interrupt of its own, whose way back to user mode does it).
+ */
 static void user_trap(hal_trap_frame_t *tf)
 {
 	uint64_t code = tf->scause;
 	uint32_t access = fault_access(code);
 
-	hal_enable_irq();
 	if (code == EXC_ECALL_U) {
+		hal_enable_irq();
 		tf->sepc += 4;
 		tf->x[REG_A0 - 1] = (uint64_t)kernel_syscall(tf->x[REG_A7 - 1], &tf->x[REG_A0 - 1]);
-	} else if ((code == EXC_INST_PAGE_FAULT || code == EXC_LOAD_PAGE_FAULT ||
-		    code == EXC_STORE_PAGE_FAULT) && kernel_page_fault(tf->stval, access) == 0) {
-		/* resolved: the instruction runs again */
+	} else if (code == EXC_ILLEGAL_INSTRUCTION && riscv_fpu_trap(tf)) {
+		return;
 	} else {
-		kernel_user_exception(user_exception_kind(code), tf->stval, access, tf->sepc);
+		hal_enable_irq();
+		if ((code != EXC_INST_PAGE_FAULT && code != EXC_LOAD_PAGE_FAULT &&
+		     code != EXC_STORE_PAGE_FAULT) || kernel_page_fault(tf->stval, access) != 0)
+			kernel_user_exception(user_exception_kind(code), tf->stval, access, tf->sepc);
+		/* else resolved: the instruction runs again */
 	}
 	hal_disable_irq();
 	kernel_irq_exit(true);
@@ -195,11 +203,8 @@ void hal_trap_handler(hal_trap_frame_t *tf)
 					     * own stack, never on the emergency one */
 		if (tf->scause & SCAUSE_INTERRUPT)
 			handle_interrupt(tf);
-		else if (tf->scause != EXC_ILLEGAL_INSTRUCTION || !riscv_fpu_trap(tf))
+		else
 			user_trap(tf);
-		/* else an FP instruction that found the FPU off: it runs again with the FPU on, as if
-		 * nothing happened (no work is due: any event that needs some raises an interrupt of
-		 * its own, whose way back to user mode does it) */
 		return;
 	}
 	cpu = hal_cpu_self();

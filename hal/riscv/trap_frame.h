@@ -12,18 +12,15 @@
 #define TF_SIZE     (36 * 8)          /* 16-byte aligned */
 
 /*
- * The top of a thread's kernel stack: the thread's FP area (a hal_fpu_t, FPU_AREA_SIZE bytes to
- * keep the stack 16-byte aligned; fpu.c), then below it the user frame (TF_SIZE bytes), where a
+ * The top of a thread's kernel stack: the thread's FP area (riscv_fpu_area_t, hal_cpu.h; fpu.c),
+ * then below it the user frame (TF_SIZE bytes), where a
  * trap from user mode saves the user's registers. The thread's "kernel stack top" (hal_context_t
  * regs[14], hal_cpu_t.kstack_top) is the address that separates the two: traps from user mode go
  * below it, the FP area is above it. The kernel stack proper starts below the frame.
  */
 #define FPU_AREA_SIZE        (34 * 8)
-#define FPU_FCSR             (32 * 8)  /* hal_fpu_t fields used by fpu.S and context.S */
-#define FPU_IN_USE           (32 * 8 + 4)
-
-/* 0: a thread's FP values are loaded as soon as it is switched in; 1: at its next FP instruction. */
-#define RISCV_FPU_LAZY       1
+#define FPU_FCSR             (32 * 8)  /* riscv_fpu_area_t fields used by fpu.S and context.S */
+#define FPU_RECENT           (33 * 8)
 
 /* hal_cpu_t fields used by trap.S and context.S (checked in hal_cpu.h). */
 #define HAL_CPU_SCRATCH      16
