@@ -157,14 +157,17 @@ static void user_trap(hal_trap_frame_t *tf)
 		hal_enable_irq();
 		tf->sepc += 4;
 		tf->x[REG_A0 - 1] = (uint64_t)kernel_syscall(tf->x[REG_A7 - 1], &tf->x[REG_A0 - 1]);
+	} else if (code == EXC_INST_PAGE_FAULT || code == EXC_LOAD_PAGE_FAULT ||
+		   code == EXC_STORE_PAGE_FAULT) {
+		hal_enable_irq();
+		if (kernel_page_fault(tf->stval, access) != 0)
+			kernel_user_exception(HAL_EXC_PAGE_FAULT, tf->stval, access, tf->sepc);
+		/* else resolved: the instruction runs again */
 	} else if (code == EXC_ILLEGAL_INSTRUCTION && riscv_fpu_trap(tf)) {
 		return;
 	} else {
 		hal_enable_irq();
-		if ((code != EXC_INST_PAGE_FAULT && code != EXC_LOAD_PAGE_FAULT &&
-		     code != EXC_STORE_PAGE_FAULT) || kernel_page_fault(tf->stval, access) != 0)
-			kernel_user_exception(user_exception_kind(code), tf->stval, access, tf->sepc);
-		/* else resolved: the instruction runs again */
+		kernel_user_exception(user_exception_kind(code), tf->stval, access, tf->sepc);
 	}
 	hal_disable_irq();
 	kernel_irq_exit(true);
