@@ -27,9 +27,9 @@
  * clone's or fork's snapshot (hal_user_regs_t below), which crosses clusters in one remote copy
  * while its creator goes on, so the state cannot be left behind a pointer to the creator's.
  *
- * Every thread has one area, which the HAL keeps with the thread's kernel stack (RISC-V: below the
- * user frame at its top): thread descriptors do not grow, and nothing is allocated or can fail
- * for it. Its life cycle follows the thread's:
+ * Every thread has one area, which the HAL keeps with the thread's kernel stack (RISC-V: at its
+ * top, above the user frame): thread descriptors do not grow, and nothing is allocated or can
+ * fail for it. Its life cycle follows the thread's:
  *   created    hal_context_init(): marked unused (the initial state, exec's: every register and
  *              control word zero on RISC-V);
  *   inherited  hal_user_regs_current() snapshots it with the integer registers, the live
@@ -42,11 +42,12 @@
  *   freed      hal_context_destroy(), on the thread's core, once it is switched out for good.
  * Saving and loading: a core's registers hold the values of the last user thread that used them.
  * hal_context_switch() saves the values of the thread it leaves only if that thread changed them
- * since they were loaded (RISC-V: sstatus.FS = Dirty), and loads those of the thread it resumes
- * only if that thread uses the FPU and another thread's took their place meanwhile. A thread that
- * never touches the FPU runs with it off, its first FP instruction trapping to turn it on, so it
- * is never saved nor loaded. The kernel itself uses no extended register: it is built without
- * them and runs with the FPU off, so that a use by mistake traps (docs/fpu.md).
+ * since they were loaded (RISC-V: sstatus.FS = Dirty). A thread's values are loaded again only if
+ * another thread's took their place meanwhile: by the switch if the thread changed them in its last
+ * time slice, otherwise at its next FP instruction, which finds the FPU off and traps. So a thread
+ * that does not touch the FPU in a time slice saves and loads nothing in it. The kernel itself uses
+ * no extended register: it is built without them and runs with the FPU off, so that a use by
+ * mistake traps (docs/fpu.md, which also gives the policies measured).
  */
 typedef struct hal_context_s {
 	uint64_t regs[HAL_CONTEXT_WORDS]; /* arch layout; never read by generic code */
