@@ -3,8 +3,9 @@
  *
  * hal_context_t layout (hal_context.c checks it): regs[0] = ra, regs[1] = sp, regs[2..13] = s0..s11,
  * regs[14] = top of the thread's kernel stack below its FP area (0 for an idle thread), which the
- * switch publishes in the core's hal_cpu_t: a trap from user mode saves its frame below it; regs[15] = sstatus, so that
- * a thread switched out in the middle of a user copy (SUM set) does not lend SUM to the next one.
+ * switch publishes in the core's hal_cpu_t: a trap from user mode saves its frame below it;
+ * regs[15] = sstatus, so that a thread switched out in the middle of a user copy (SUM set) does
+ * not lend SUM to the next one.
  * Only callee-saved registers are kept: hal_context_switch is an ordinary call for the compiler.
  * A new context starts in hal_context_start with s0 = entry, s1 = arg.
  *

@@ -59,7 +59,7 @@ _Static_assert(__builtin_offsetof(struct rv_ucontext, uc_mcontext) == 176, "uc_m
 _Static_assert(sizeof(struct rv_sigcontext) == 784, "mcontext_t");
 _Static_assert(sizeof(struct rv_fp_state) == 528, "union __riscv_fp_state");
 _Static_assert(__builtin_offsetof(struct rv_fp_state, fcsr) == 256, "__riscv_d_ext_state.fcsr");
-_Static_assert(__builtin_offsetof(struct rv_fp_state, reserved) == 516, "__riscv_q_ext_state.reserved");
+_Static_assert(__builtin_offsetof(struct rv_fp_state, reserved) == 516, "q.reserved");
 _Static_assert(sizeof(struct rv_ucontext) == 960, "ucontext_t");
 _Static_assert(sizeof(struct rv_rt_sigframe) == 1088, "rt_sigframe");
 

@@ -4,8 +4,8 @@
  * Interrupts go to their handler (software = IPI, timer = tick, external = the interrupt
  * controller), then to kernel_irq_exit(), which may switch threads. A trap from user mode is a
  * system call (kernel_syscall), a page fault (kernel_page_fault), an FP instruction that found the
- * FPU off (fpu.c: it runs again with the FPU on) or another exception (kernel_user_exception). In the kernel, a fault inside a user copy is resolved or turned into
- * EFAULT; the illegal instruction of a CSR probe is skipped; anything else is a bug and panics
+ * FPU off (fpu.c: it runs again with the FPU on) or another exception (kernel_user_exception). In
+ * the kernel, a fault inside a user copy is resolved or turned into EFAULT; the illegal instruction of a CSR probe is skipped; anything else is a bug and panics
  * with its cause, the faulting address, the registers and a backtrace from the trapped frame.
  */
 #include <hal_gpt.h>

@@ -55,9 +55,9 @@ static inline uint32_t *fp_uc_reserved(ucontext_t *uc, int *count)
 #define FP_EACH ".irp n,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31\n"
 
 /*
- * System call @nr(@a0, @a1, @a2, 0, 0, 0) with every FP register loaded from @in and the control word set
- * to @ctrl_in just before the ecall, and stored into @out / *@ctrl_out just after it (in the
- * child too, for a fork-like clone). Returns the call's result (a0).
+ * System call @nr(@a0, @a1, @a2, 0, 0, 0) with every FP register loaded from @in and the control
+ * word set to @ctrl_in just before the ecall, and stored into @out / *@ctrl_out just after it (in
+ * the child too, for a fork-like clone). Returns the call's result (a0).
  */
 static inline long fp_syscall(long nr, long a0, long a1, long a2, const uint64_t in[FP_NREGS],
 			      uint32_t ctrl_in, uint64_t out[FP_NREGS], uint32_t *ctrl_out)
