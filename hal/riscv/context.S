@@ -11,7 +11,7 @@
  *
  * The user FP state (docs/fpu.md, fpu.c): the thread left has FP registers newer than its area
  * if the sstatus of its user frame (at the top of its kernel stack) says FS = Dirty (then SD, bit
- * 63, is set: one test); they are then saved into its area (above the frame), the frame says
+ * 63, is set: one test when it is not); they are then saved into its area (above the frame), the frame says
  * Clean, and the area says "recent". A kernel thread's frame slot says Off (hal_context_init); the
  * idle thread has neither. The registers keep their values; the thread switched in has its own
  * loaded now (riscv_fpu_switch_in) only if it is "recent" and they are not there already, else at
@@ -44,6 +44,10 @@ hal_context_switch:			/* a0 = from, a1 = to */
 	ld	t1, TF_SSTATUS - TF_SIZE(t0)
 	sw	zero, FPU_RECENT(t0)		/* FP registers unchanged in the slice that ends, */
 	bgez	t1, 1f				/* SD clear: FS != Dirty, nothing to save */
+	srli	t2, t1, 13
+	andi	t2, t2, 3
+	li	t3, 3
+	bne	t2, t3, 1f			/* SD for another extension's state (VS, XS) */
 	mv	s0, a0				/* saved above: free until the loads below */
 	mv	s1, a1
 	mv	s2, t0
