@@ -652,11 +652,17 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_sigaction = on_signal_clobber, .sa_flags = SA_SIGINFO };
 	uint64_t in[FP_NREGS], out[FP_NREGS];
 	uint32_t ctrl, ctrl_out;
+	char path[256];
 	int status;
 
-	self_path = argv[0];
 	if (argc > 1 && !strcmp(argv[1], "exec-check")) /* first: its FP registers untouched */
 		return mode_exec_check();
+	/* this program, to exec again: argv[0], found in /bin when a shell found it through PATH */
+	if (strchr(argv[0], '/') == NULL &&
+	    snprintf(path, sizeof(path), "/bin/%s", argv[0]) < (int)sizeof(path))
+		self_path = path;
+	else
+		self_path = argv[0];
 	archipel = get_config(&clusters, &cores) == 0;
 	if (!archipel)
 		clusters = cores = 1;

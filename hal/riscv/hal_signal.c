@@ -125,7 +125,7 @@ uint64_t hal_signal_frame_pop(uint64_t *mask, uintptr_t *ss_sp, uint32_t *ss_fla
 			return 0;
 		}
 	}
-	/* pc and x1..x31 only: sstatus (user mode, interrupts on) stays what the trap saved */
+	/* pc, x1..x31 and the FP state only: sstatus (user mode, interrupts on) stays the trap's */
 	tf->sepc = f.uc.uc_mcontext.regs[0];
 	for (int i = 1; i < 32; i++)
 		tf->x[i - 1] = f.uc.uc_mcontext.regs[i];
