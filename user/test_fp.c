@@ -176,7 +176,7 @@ static void clobber_fp(unsigned int seed)
 static void on_signal_clobber(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
-	uintptr_t pc = uc->uc_mcontext.__gregs[REG_PC];
+	uintptr_t pc = fp_uc_pc(uc);
 
 	(void)si;
 	if (pc >= (uintptr_t)fp_spin && pc < (uintptr_t)fp_spin_end)

@@ -28,7 +28,12 @@ static inline uint32_t fp_ctrl_make(unsigned int seed)
 	return ((seed % 5u) << 5) | ((seed / 5u) & 0x1fu);
 }
 
-/* The interrupted code's registers and control word in a signal handler's ucontext. */
+/* The interrupted code's pc, FP registers and control word in a signal handler's ucontext. */
+static inline uintptr_t fp_uc_pc(ucontext_t *uc)
+{
+	return uc->uc_mcontext.__gregs[REG_PC];
+}
+
 static inline uint64_t *fp_uc_regs(ucontext_t *uc)
 {
 	return (uint64_t *)uc->uc_mcontext.__fpregs.__d.__f;
