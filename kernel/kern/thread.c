@@ -178,6 +178,7 @@ void thread_destroy(thread_t *thread)
 	kassert(thread->exiting && thread != thread_current());
 	if (thread->type != THREAD_USER)
 		process_kernel_detach(thread);
+	hal_context_destroy(&thread->ctx); /* on its core: its FP registers there are nobody's now */
 	ltid_free(thread->trdid & 0xffff);
 	hal_kstack_free(thread->kstack);
 	kmem_free(thread);
