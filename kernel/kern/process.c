@@ -167,6 +167,7 @@ error_t process_create(const char *name, process_t **out)
 	signal_owner_init(p);
 	p->cwd_xp = vfs_root();
 	vfs_inode_get(p->cwd_xp);
+	p->umask = 022; /* Linux's first process's */
 	xlist_root_init(XPTR(local_cxy, &p->copies_root));
 	waitq_init(XPTR(local_cxy, &p->exit_wait), "process.exit");
 	waitq_init(XPTR(local_cxy, &p->exec_wait), "process.exec");
@@ -289,6 +290,7 @@ static void user_thread_entry(void *arg)
 
 static void user_thread_on_exit(thread_t *thread, int status)
 {
+	acct_thread_exit(thread); /* before its process can end: the parent's wait sees it */
 	process_thread_exited(thread->process, thread, status);
 }
 

@@ -63,8 +63,9 @@ int64_t sys_openat(const uint64_t args[6])
 		return -error;
 	error = at_dir((int)args[0], &cwd);
 	if (!error) {
+		/* the umask removes its bits from the mode of a file O_CREAT makes */
 		error = vfs_open(GET_CXY(ref), cwd, path, (uint32_t)args[2] & ~O_CLOEXEC,
-				 (uint32_t)args[3], &file);
+				 (uint32_t)args[3] & S_IALLUGO & ~syscall_umask(), &file);
 		vfs_inode_put(cwd);
 	}
 	kmem_free(path);
@@ -364,7 +365,9 @@ static int64_t path_op(const uint64_t args[6], bool mkdir)
 		return -error;
 	error = at_dir((int)args[0], &cwd);
 	if (!error) {
-		error = mkdir ? vfs_mkdir(cwd, path, (uint32_t)args[2])
+		/* mkdir keeps the permission and sticky bits (Linux's S_IRWXUGO | S_ISVTX) less
+		 * the umask's */
+		error = mkdir ? vfs_mkdir(cwd, path, (uint32_t)args[2] & 01777 & ~syscall_umask())
 			      : vfs_unlink(cwd, path, (uint32_t)args[2]);
 		vfs_inode_put(cwd);
 	}

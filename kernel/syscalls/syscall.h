@@ -46,6 +46,9 @@ SYSCALL(rt_sigreturn); SYSCALL(sigaltstack); SYSCALL(kill); SYSCALL(tkill); SYSC
 /* time, misc */
 SYSCALL(nanosleep); SYSCALL(clock_gettime); SYSCALL(clock_nanosleep); SYSCALL(uname);
 SYSCALL(getrandom); SYSCALL(reboot);
+/* resources, the machine, clocks (sys_usage.c); affinity and placement (sys_affinity.c) */
+SYSCALL(getrusage); SYSCALL(times); SYSCALL(sysinfo); SYSCALL(clock_getres); SYSCALL(umask);
+SYSCALL(prctl); SYSCALL(sched_getaffinity); SYSCALL(sched_setaffinity); SYSCALL(getcpu);
 /*
  * The calls other architectures have and riscv64 lacks (sys_compat.c, sys_poll.c), each with the
  * exact semantics of Linux's, as a wrapper of its successor: open, stat, lstat, access, pipe,
@@ -97,6 +100,20 @@ void sys_almos_rpc_regions(xptr_t desc_xp);
 
 /* RPC service of sys_exec.c: execve's new image, loaded in the reference cluster. */
 void sys_exec_rpc_load(xptr_t desc_xp);
+
+/*
+ * The figures of the live threads of the process @pid, summed over its copies (one PROCESS_INFO
+ * RPC per cluster, sys_almos_stats.c), and the pages its reference VMM maps. ESRCH if it has no
+ * copy left. The caller's own figures are those of its last interval (acct_self for the rest).
+ */
+struct acct_s;
+error_t syscall_process_usage(uint32_t pid, struct acct_s *live, uint64_t *rss_pages);
+
+/* The time of clock @clk (clock_gettime's clocks) in ns: 0, or EINVAL for an unknown clock. */
+error_t syscall_clock_read(uint64_t clk, uint64_t *ns);
+
+/* The calling process's umask (022 for a bare kernel-made thread). */
+uint32_t syscall_umask(void);
 
 /* Calls made and calls refused with ENOSYS since boot, in the local cluster. */
 void syscall_stats(uint64_t *calls, uint64_t *enosys);
