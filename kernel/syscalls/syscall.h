@@ -49,6 +49,10 @@ SYSCALL(getrandom); SYSCALL(reboot);
 /* resources, the machine, clocks (sys_usage.c); affinity and placement (sys_affinity.c) */
 SYSCALL(getrusage); SYSCALL(times); SYSCALL(sysinfo); SYSCALL(clock_getres); SYSCALL(umask);
 SYSCALL(prctl); SYSCALL(sched_getaffinity); SYSCALL(sched_setaffinity); SYSCALL(getcpu);
+/* names and inodes (sys_fsmeta.c): the *at calls, and x86_64's older forms as wrappers */
+SYSCALL(fchmodat); SYSCALL(fchmod); SYSCALL(chmod); SYSCALL(truncate); SYSCALL(ftruncate);
+SYSCALL(renameat2); SYSCALL(renameat); SYSCALL(rename); SYSCALL(linkat); SYSCALL(link);
+SYSCALL(symlinkat); SYSCALL(symlink); SYSCALL(utimensat); SYSCALL(statfs); SYSCALL(fstatfs);
 /*
  * The calls other architectures have and riscv64 lacks (sys_compat.c, sys_poll.c), each with the
  * exact semantics of Linux's, as a wrapper of its successor: open, stat, lstat, access, pipe,
@@ -90,6 +94,13 @@ error_t syscall_get_path(uintptr_t upath, char **path);
  * and every action loses its flags and mask, as Linux's flush_signal_handlers (sys_signal.c).
  */
 void signal_reset_on_exec(xptr_t ref_xp);
+
+/*
+ * The directory an *at call with @dirfd starts from, with a reference (vfs_inode_put it):
+ * AT_FDCWD is the working directory; a directory fd is not supported as a base (ENOTDIR), a
+ * negative one is EBADF.
+ */
+error_t syscall_at_dir(int dirfd, xptr_t *cwd);
 
 /* RPC service of sys_mem.c: an address-space change run in the reference cluster. */
 void sys_mem_rpc_op(xptr_t desc_xp);
