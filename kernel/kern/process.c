@@ -9,6 +9,7 @@
 #include <kern/cluster.h>
 #include <kern/printk.h>
 #include <kern/process.h>
+#include <kern/ptimer.h>
 #include <kern/rpc.h>
 #include <kern/sched.h>
 #include <kern/thread.h>
@@ -414,6 +415,7 @@ static void process_end(xptr_t ref_xp, int status)
 	remote_busylock_acquire(lock_xp);
 	hal_remote_s32(PROC_XP(ref_xp, exit_status), (uint32_t)status);
 	remote_busylock_release(lock_xp);
+	ptimer_process_exit(owner_xp); /* its timers stop with its last thread (Linux's exit_itimers) */
 	/* As Linux: the files close at the end, not when the parent reaps (a pipe's reader must see
 	 * EOF before it waits for the writer). No thread is left to use or open one. */
 	for (int fd = 0; fd < CONFIG_MAX_FILES; fd++)

@@ -86,6 +86,7 @@ typedef struct process_s {
 	uint32_t      jobctl_pending; /* [G] 1 until a waiter consumed jobctl_status          */
 	acct_t        acct_dead;    /* [A] figures of its threads that ended (acct.h)         */
 	acct_t        acct_children;/* [A] figures of its reaped children and theirs          */
+	xptr_t        ptimers_xp;   /* [A] its timers (kern/ptimer.c), made at the first one  */
 	/* reference only */
 	busylock_t    files_lock;   /* protects files, cloexec, cwd_xp                       */
 	xptr_t        files[CONFIG_MAX_FILES]; /* [F] open files by fd (XPTR_NULL: free)     */

@@ -204,11 +204,11 @@ void sched_tick(void)
 		s->idle_ticks++;
 	wake_sleepers(&s->k_root, now);
 	wake_sleepers(&s->u_root, now);
-	if (s->ticks % LOADAVG_PERIOD_TICKS == 0)
+	if (loadavg_sample_due(cluster_current_core()->lid, now))
 		running = count_running(&s->k_root, s->idle) + count_running(&s->u_root, s->idle);
 	busylock_release_raw(&s->lock);
 	dqdt_tick(cluster_current_core()->lid, s->ticks);
-	loadavg_tick(cluster_current_core()->lid, s->ticks, running);
+	loadavg_tick(cluster_current_core()->lid, now, running);
 	if (--s->quantum_left == 0) {
 		s->quantum_left = CONFIG_SCHED_QUANTUM_TICKS;
 		__atomic_store_n(&s->need_resched, 1, __ATOMIC_RELAXED);

@@ -34,6 +34,7 @@ const lock_class_info_t lockdep_classes[LOCK_CLASS_NR] = {
 	[LOCK_TTY]        = { "tty",     98,  LOCKDEP_BUSY,     false },
 	[LOCK_POLL]       = { "poll",    99,  LOCKDEP_BUSY,     false },
 	[LOCK_SCHED]      = { "sched",   100, LOCKDEP_BUSY,     false },
+	[LOCK_KTIMER]     = { "ktimer",  105, LOCKDEP_BUSY,     false },
 	[LOCK_WAITQ]      = { "waitq",   110, LOCKDEP_BUSY,     false },
 	[LOCK_FUTEX]      = { "futex",   112, LOCKDEP_BUSY,     true  },
 	[LOCK_RPC_POOL]   = { "rpc_pool", 115, LOCKDEP_BUSY,    false },

@@ -55,6 +55,7 @@ typedef enum lock_class_e {
 	LOCK_TTY,            /* the console's line discipline (fs/console.c)         */
 	LOCK_POLL,           /* the machine-wide poll wait's guard (fs/vfs_poll.c)   */
 	LOCK_SCHED,          /* a core's scheduler lists (sched_t.lock)              */
+	LOCK_KTIMER,         /* a cluster's list of kernel timers (ktimer.c)         */
 	LOCK_WAITQ,          /* a wait queue, a queuelock's or rwlock's own state    */
 	LOCK_FUTEX,          /* a futex hash bucket (futex.c); nestable (requeue)     */
 	LOCK_RPC_POOL,       /* a core's RPC server pool and FIFO reader (rpc.h)     */

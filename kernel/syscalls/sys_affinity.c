@@ -71,6 +71,22 @@ static error_t find_thread(uint32_t tid, xptr_t *t_xp, xptr_t *lock_xp)
 	return 0;
 }
 
+bool syscall_thread_of_self(uint32_t tid)
+{
+	thread_t *self = thread_current();
+	xptr_t t_xp, lock;
+	bool mine;
+
+	if (!self->process || find_thread(tid, &t_xp, &lock))
+		return false;
+	mine = hal_remote_l32(XPTR(GET_CXY(t_xp),
+				   &((process_t *)hal_remote_lpt(t_xp + offsetof(thread_t, process)))->pid)) ==
+	       self->process->pid;
+	if (lock != XPTR_NULL)
+		remote_busylock_release(lock);
+	return mine;
+}
+
 /* The lids thread @t_xp may run on (its affinity, 0 meaning every core of its cluster). */
 static uint64_t allowed_lids(xptr_t t_xp)
 {

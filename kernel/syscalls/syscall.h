@@ -53,6 +53,9 @@ SYSCALL(prctl); SYSCALL(sched_getaffinity); SYSCALL(sched_setaffinity); SYSCALL(
 SYSCALL(fchmodat); SYSCALL(fchmod); SYSCALL(chmod); SYSCALL(truncate); SYSCALL(ftruncate);
 SYSCALL(renameat2); SYSCALL(renameat); SYSCALL(rename); SYSCALL(linkat); SYSCALL(link);
 SYSCALL(symlinkat); SYSCALL(symlink); SYSCALL(utimensat); SYSCALL(statfs); SYSCALL(fstatfs);
+/* timers (sys_timer.c) */
+SYSCALL(getitimer); SYSCALL(setitimer); SYSCALL(alarm); SYSCALL(timer_create);
+SYSCALL(timer_settime); SYSCALL(timer_gettime); SYSCALL(timer_getoverrun); SYSCALL(timer_delete);
 /*
  * The calls other architectures have and riscv64 lacks (sys_compat.c, sys_poll.c), each with the
  * exact semantics of Linux's, as a wrapper of its successor: open, stat, lstat, access, pipe,
@@ -122,6 +125,9 @@ error_t syscall_process_usage(uint32_t pid, struct acct_s *live, uint64_t *rss_p
 
 /* The time of clock @clk (clock_gettime's clocks) in ns: 0, or EINVAL for an unknown clock. */
 error_t syscall_clock_read(uint64_t clk, uint64_t *ns);
+
+/* True if @tid names a live thread of the calling process (sys_affinity.c). */
+bool syscall_thread_of_self(uint32_t tid);
 
 /* The calling process's umask (022 for a bare kernel-made thread). */
 uint32_t syscall_umask(void);

@@ -21,7 +21,8 @@
 	ENTRY(21, access)             ENTRY(22, pipe)               ENTRY(23, select) \
 	ENTRY(24, sched_yield)        ENTRY(25, mremap)             ENTRY(26, msync) \
 	ENTRY(28, madvise)            ENTRY(32, dup)                ENTRY(33, dup2) \
-	ENTRY(34, pause)              ENTRY(35, nanosleep)          ENTRY(39, getpid) \
+	ENTRY(34, pause)              ENTRY(35, nanosleep)          ENTRY(36, getitimer) \
+	ENTRY(37, alarm)              ENTRY(38, setitimer)          ENTRY(39, getpid) \
 	ENTRY(56, clone)              ENTRY(57, fork)               ENTRY(58, vfork) \
 	ENTRY(59, execve)             ENTRY(60, exit)               ENTRY(61, wait4) \
 	ENTRY(62, kill)               ENTRY(63, uname)              ENTRY(72, fcntl) \
@@ -39,14 +40,16 @@
 	ENTRY(158, arch_prctl)        ENTRY(162, sync)              ENTRY(169, reboot) \
 	ENTRY(186, gettid)            ENTRY(200, tkill)             ENTRY(201, time) \
 	ENTRY(202, futex)             ENTRY(203, sched_setaffinity) ENTRY(204, sched_getaffinity) \
-	ENTRY(217, getdents64)        ENTRY(218, set_tid_address)   ENTRY(228, clock_gettime) \
-	ENTRY(229, clock_getres)      ENTRY(230, clock_nanosleep)   ENTRY(231, exit_group) \
-	ENTRY(234, tgkill)            ENTRY(257, openat)            ENTRY(258, mkdirat) \
-	ENTRY(262, newfstatat)        ENTRY(263, unlinkat)          ENTRY(264, renameat) \
-	ENTRY(265, linkat)            ENTRY(266, symlinkat)         ENTRY(267, readlinkat) \
-	ENTRY(268, fchmodat)          ENTRY(269, faccessat)         ENTRY(270, pselect6) \
-	ENTRY(271, ppoll)             ENTRY(273, set_robust_list)   ENTRY(280, utimensat) \
-	ENTRY(292, dup3)              ENTRY(293, pipe2)             ENTRY(302, prlimit64) \
-	ENTRY(309, getcpu)            ENTRY(316, renameat2)         ENTRY(318, getrandom)
+	ENTRY(217, getdents64)        ENTRY(218, set_tid_address)   ENTRY(222, timer_create) \
+	ENTRY(223, timer_settime)     ENTRY(224, timer_gettime)     ENTRY(225, timer_getoverrun) \
+	ENTRY(226, timer_delete)      ENTRY(228, clock_gettime)     ENTRY(229, clock_getres) \
+	ENTRY(230, clock_nanosleep)   ENTRY(231, exit_group)        ENTRY(234, tgkill) \
+	ENTRY(257, openat)            ENTRY(258, mkdirat)           ENTRY(262, newfstatat) \
+	ENTRY(263, unlinkat)          ENTRY(264, renameat)          ENTRY(265, linkat) \
+	ENTRY(266, symlinkat)         ENTRY(267, readlinkat)        ENTRY(268, fchmodat) \
+	ENTRY(269, faccessat)         ENTRY(270, pselect6)          ENTRY(271, ppoll) \
+	ENTRY(273, set_robust_list)   ENTRY(280, utimensat)         ENTRY(292, dup3) \
+	ENTRY(293, pipe2)             ENTRY(302, prlimit64)         ENTRY(309, getcpu) \
+	ENTRY(316, renameat2)         ENTRY(318, getrandom)
 
 #endif /* ARCH_SYSCALL_TABLE_H */
