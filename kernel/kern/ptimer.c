@@ -44,16 +44,6 @@ typedef struct ptimer_table_s {
 #define PROC_XP(p, f) ((p) + offsetof(process_t, f))
 #define TAB(xp, f) ((xp) + offsetof(ptimer_table_t, f))
 
-uint64_t ptimer_periods(uint64_t deadline, uint64_t interval, uint64_t now, uint64_t *next)
-{
-	uint64_t periods = 1;
-
-	if (now >= deadline)
-		periods += (now - deadline) / interval;
-	*next = deadline + periods * interval;
-	return periods;
-}
-
 /* The table of the process @owner_xp, made if @make (XPTR_NULL: none, or no memory). */
 static xptr_t table_of(xptr_t owner_xp, bool make)
 {

@@ -65,7 +65,17 @@ void ptimer_exec(xptr_t owner_xp);
 void ptimer_process_exit(xptr_t owner_xp);
 
 /* Pure: an expiry at @now of a timer due at @deadline with period @interval (> 0): how many
- * periods passed (1 + the missed ones), and the next deadline after @now. */
-uint64_t ptimer_periods(uint64_t deadline, uint64_t interval, uint64_t now, uint64_t *next);
+ * periods passed (1 + the missed ones: the overrun), and the next deadline after @now (Linux's
+ * hrtimer_forward). */
+static inline uint64_t ptimer_periods(uint64_t deadline, uint64_t interval, uint64_t now,
+				      uint64_t *next)
+{
+	uint64_t periods = 1;
+
+	if (now >= deadline)
+		periods += (now - deadline) / interval;
+	*next = deadline + periods * interval;
+	return periods;
+}
 
 #endif /* KERN_PTIMER_H */
