@@ -107,7 +107,8 @@ static void on_bus(int sig, siginfo_t *si, void *uc)
 	siglongjmp(bus_jmp, 1);
 }
 
-/* A shared mapping of a file, touched only below its new end: a page beyond is SIGBUS. */
+/* A shared mapping of a file, every page touched, then the file shrinks: a page beyond the new
+ * end is SIGBUS (its mapping went), the first page keeps its bytes, its tail reads zeros. */
 static bool sigbus_beyond_end(void)
 {
 	struct sigaction sa = { 0 }, old;
@@ -121,6 +122,8 @@ static bool sigbus_beyond_end(void)
 	if (map == MAP_FAILED)
 		return false;
 	map[0] = 'a';
+	map[4096] = 'b';
+	map[2 * 4096] = 'c';
 	ftruncate(fd, 100); /* the first page keeps 100 bytes; pages 1 and 2 are beyond the end */
 	sa.sa_sigaction = on_bus;
 	sa.sa_flags = SA_SIGINFO;

@@ -455,6 +455,10 @@ error_t vfs_poll_wait(uint64_t seen, uint64_t timeout_ns);
  */
 void vfs_console_attach(uint32_t sid, uint32_t pgid);
 
+/* RPC service (RPC_FILE_SHRUNK, vfs_shrink.c), in a process's reference cluster: args pid,
+ * inode, size; drops the process's mappings of the file beyond @size (vfs_truncate). */
+void vfs_rpc_file_shrunk(xptr_t desc_xp);
+
 /* ---- observation ---- */
 
 /* A snapshot of the counters (any cluster). */

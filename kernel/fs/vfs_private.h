@@ -269,6 +269,16 @@ void pipe_release(xptr_t file_xp);
 /* Free the pipe @pipe_xp (no reader, no writer, nobody waiting): by the inode's destruction. */
 void pipe_destroy(xptr_t pipe_xp);
 
+/* ---- vfs_shrink.c ---- */
+
+/*
+ * The file @inode_xp shrank to @size bytes and some of its pages beyond were mapped: every
+ * process's mappings of the file from page ALIGN_UP(@size) on are dropped (in its reference VMM
+ * and every copy, as madvise(MADV_DONTNEED) does), so that an access there faults and finds the
+ * end of the file: SIGBUS, as after Linux's unmap_mapping_range. No lock held; may block.
+ */
+void vfs_unmap_beyond(xptr_t inode_xp, uint64_t size);
+
 /* ---- devfs.c ---- */
 
 typedef struct vfs_dev_ops_s {

@@ -10,6 +10,7 @@
 
 #include "htest.h"
 #include "vfs_fixture.h"
+#include <fs/mapper.h>
 
 #include <pthread.h>
 #include <stdio.h>
@@ -175,6 +176,29 @@ HT_TEST(link_chmod_utimens_statfs)
 	vfs_inode_put(ixp);
 	static const char *const paths[] = { "/lf", "/lf2", "/sl", "/slf", "/sln" };
 	clean(paths, 5);
+	HT_CHECK(vfx_no_leak());
+	vfx_teardown();
+}
+
+/* A truncation that cuts a held (mapped) page asks for the mappings to go; one that cuts only
+ * unheld pages, or grows the file, does not. */
+HT_TEST(truncate_of_held_pages_unmaps)
+{
+	xptr_t ixp, page;
+
+	vfx_setup();
+	HT_REQUIRE(mkfile("/big", "x"));
+	ixp = vfx_lookup("/big", 0);
+	HT_REQUIRE(ixp != XPTR_NULL && vfs_truncate(ixp, 5 * 4096) == 0);
+	HT_REQUIRE(mapper_hold_page(vfs_inode_mapper(ixp), 3, true, &page) == 0);
+	vfx_unmap_calls = 0;
+	HT_CHECK(vfs_truncate(ixp, 4 * 4096 + 10) == 0 && vfx_unmap_calls == 0); /* page 3 stays */
+	HT_CHECK(vfs_truncate(ixp, 8 * 4096) == 0 && vfx_unmap_calls == 0);      /* grows        */
+	HT_CHECK(vfs_truncate(ixp, 100) == 0 && vfx_unmap_calls == 1 && vfx_unmap_size == 100);
+	HT_CHECK(vfs_inode_size(ixp) == 100);
+	mapper_release_page(page); /* the orphan goes with its last holder */
+	vfs_inode_put(ixp);
+	vfs_unlink(ROOT, "/big", 0);
 	HT_CHECK(vfx_no_leak());
 	vfx_teardown();
 }
