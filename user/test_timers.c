@@ -297,6 +297,56 @@ static void test_itimer(void)
 	block(SIGALRM, false);
 }
 
+static volatile int spin_stop;
+static volatile uint64_t spin_sink;
+
+/* Burns user time, with every signal of the test blocked, until told to stop. */
+static void *spinner(void *arg)
+{
+	(void)arg;
+	while (!spin_stop)
+		spin_sink++;
+	return NULL;
+}
+
+/* ITIMER_VIRTUAL counts user time of every thread: one spinning in another cluster drives it
+ * while the main thread waits in sigsuspend; ITIMER_PROF counts system time too. */
+static void test_cpu_itimers(void)
+{
+	struct itimerval it = { { 0, 20000 }, { 0, 20000 } }, cur, old;
+	unsigned int clusters, cores, node;
+	pthread_t t;
+
+	get_config(&clusters, &cores);
+	syscall(SYS_getcpu, NULL, &node, NULL);
+	handle(SIGVTALRM);
+	handle(SIGPROF);
+	block(SIGVTALRM, true);
+	block(SIGPROF, true);
+	reset_got();
+	spin_stop = 0;
+	place_next((int)((node + 1) % clusters), -1);
+	pthread_create(&t, NULL, spinner, NULL);
+	ktap_ok(syscall(SYS_setitimer, ITIMER_VIRTUAL, &it, NULL) == 0 && wait_count(SIGVTALRM, 3) &&
+		got_code == SI_KERNEL, "itimer_virtual_counts_other_threads_user_time");
+	ktap_ok(syscall(SYS_getitimer, ITIMER_VIRTUAL, &cur) == 0 && cur.it_interval.tv_usec == 20000 &&
+		cur.it_value.tv_sec == 0 && cur.it_value.tv_usec <= 20000, "getitimer_virtual");
+	memset(&it, 0, sizeof(it));
+	ktap_ok(syscall(SYS_setitimer, ITIMER_VIRTUAL, &it, &old) == 0 && old.it_interval.tv_usec == 20000 &&
+		syscall(SYS_getitimer, ITIMER_VIRTUAL, &cur) == 0 && cur.it_value.tv_usec == 0 &&
+		cur.it_value.tv_sec == 0, "setitimer_virtual_disarm");
+	reset_got();
+	it = (struct itimerval){ { 0, 30000 }, { 0, 30000 } };
+	ktap_ok(syscall(SYS_setitimer, ITIMER_PROF, &it, NULL) == 0 && wait_count(SIGPROF, 2) &&
+		got_code == SI_KERNEL, "itimer_prof_repeats");
+	memset(&it, 0, sizeof(it));
+	syscall(SYS_setitimer, ITIMER_PROF, &it, NULL);
+	spin_stop = 1;
+	pthread_join(t, NULL);
+	block(SIGVTALRM, false);
+	block(SIGPROF, false);
+}
+
 /* exec: the POSIX timers go, ITIMER_REAL stays (the new image checks both). */
 static bool exec_round(void)
 {
@@ -363,13 +413,14 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "exec-check"))
 		return exec_check();
-	ktap_plan(22);
+	ktap_plan(26);
 	ktap_ok(memcheck_snapshot(&quiet), "memcheck_snapshot");
 	test_signal_timer();
 	test_none_and_default();
 	test_thread_id();
 	test_timer_errors();
 	test_itimer();
+	test_cpu_itimers();
 	ktap_ok(exec_round(), "exec_deletes_posix_timers_keeps_itimer");
 	ktap_ok(timers_round(), "timers_round");
 	ktap_ok(memcheck_settled(&quiet, &base) && timers_round() && memcheck_settled(&quiet, &now) &&

@@ -58,6 +58,25 @@ void acct_thread_exit(struct thread_s *self);
  * @parent_owner's children (caller holds the family lock, so the child cannot go meanwhile). */
 void acct_reap(xptr_t parent_owner, xptr_t child_owner);
 
+/*
+ * ITIMER_VIRTUAL (user time) and ITIMER_PROF (user and system time) of a process count down the
+ * CPU time of all its threads: each accounting step above charges the owner's armed timers (one
+ * remote load when none is armed); the thread whose charge brings one to 0 reloads it with its
+ * interval (or disarms it) and sends SIGVTALRM / SIGPROF (SI_KERNEL) to the process at its return
+ * to user mode. Resolution: the accounting steps (kernel entries, exits and switches).
+ */
+#define ACCT_ITIMER_VIRTUAL 1
+#define ACCT_ITIMER_PROF    2
+
+/* setitimer / getitimer of @which (ACCT_ITIMER_*) of the process whose owner is @owner_xp:
+ * ns to the expiry (0: disarm) and interval; the previous setting in *@old_*. */
+void acct_itimer_set(xptr_t owner_xp, int which, uint64_t value_ns, uint64_t interval_ns,
+		     uint64_t *old_value_ns, uint64_t *old_interval_ns);
+void acct_itimer_get(xptr_t owner_xp, int which, uint64_t *value_ns, uint64_t *interval_ns);
+
+/* kernel_user_return: the signals of the CPU itimers @self brought to 0 (thread context). */
+void acct_user_return(struct thread_s *self);
+
 /* @a += @b, field by field (maxrss: the larger). */
 void acct_add(acct_t *a, const acct_t *b);
 

@@ -80,6 +80,8 @@ typedef struct thread_s {
 	                               mode (sched_setaffinity by another thread); 0: none */
 	lid_t           migrate_lid;/* [O] the core sched_migrate_self moves it to        */
 	uint64_t        acct_stamp; /* [O] start of the interval not yet in acct          */
+	uint32_t        acct_expired; /* [O] CPU itimers it brought to 0: signalled at its
+	                               return to user mode (acct_user_return)              */
 	uint64_t        wakeups;    /* [A] times it was unblocked                         */
 	uint32_t        rpc_servers;/* [A] RPC servers still touching this client thread  */
 	struct gpt_s   *gpt;        /* [I] user address space (NULL: kernel thread)       */

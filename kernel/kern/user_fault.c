@@ -77,6 +77,11 @@ void kernel_user_return(void)
 		hal_enable_irq();
 		thread_user_exit(self->kill_status);
 	}
+	if (self->acct_expired) { /* ITIMER_VIRTUAL/PROF reached 0: their signals, before delivery */
+		hal_enable_irq();
+		acct_user_return(self);
+		hal_disable_irq();
+	}
 	if (move_to) { /* another thread's sched_setaffinity excluded this core */
 		hal_enable_irq();
 		sched_migrate_self(move_to - 1);

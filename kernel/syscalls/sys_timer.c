@@ -5,11 +5,12 @@
  * The user's structures are checked here in Linux's order (kernel/time/itimer.c,
  * posix-timers.c); the timers themselves are kern/ptimer.c's, in the owner cluster of the process.
  * Every clock counts from the boot (no RTC yet), so CLOCK_REALTIME, CLOCK_MONOTONIC and
- * CLOCK_BOOTTIME deadlines are the same ns count. ITIMER_VIRTUAL and ITIMER_PROF are not
- * implemented: EINVAL (docs/timers.md says so).
+ * CLOCK_BOOTTIME deadlines are the same ns count. ITIMER_VIRTUAL and ITIMER_PROF count the
+ * process's CPU time (kern/acct.h).
  */
 #include <hal_special.h>
 #include <hal_uspace.h>
+#include <kern/acct.h>
 #include <kern/process.h>
 #include <kern/ptimer.h>
 #include <kern/signal.h>
@@ -64,9 +65,20 @@ int64_t sys_getitimer(const uint64_t args[6])
 	ptimer_setting_t cur;
 	xptr_t owner = self_owner();
 
-	if ((int)args[0] != UABI_ITIMER_REAL || owner == XPTR_NULL)
+	if (owner == XPTR_NULL)
 		return -EINVAL;
-	ptimer_itimer_get(owner, &cur);
+	switch ((int)args[0]) {
+	case UABI_ITIMER_REAL:
+		ptimer_itimer_get(owner, &cur);
+		break;
+	case UABI_ITIMER_VIRTUAL:
+	case UABI_ITIMER_PROF:
+		acct_itimer_get(owner, (int)args[0] == UABI_ITIMER_VIRTUAL ? ACCT_ITIMER_VIRTUAL :
+					ACCT_ITIMER_PROF, &cur.value_ns, &cur.interval_ns);
+		break;
+	default:
+		return -EINVAL;
+	}
 	setting_itimerval(&cur, &it);
 	return hal_copy_to_uspace(args[1], &it, sizeof(it)) ? -EFAULT : 0;
 }
@@ -85,11 +97,23 @@ int64_t sys_setitimer(const uint64_t args[6])
 		    (error = timeval_ns(&it.it_interval, &set.interval_ns)))
 			return -error;
 	}
-	if ((int)args[0] != UABI_ITIMER_REAL || owner == XPTR_NULL)
+	if (owner == XPTR_NULL)
 		return -EINVAL;
-	error = ptimer_itimer_set(owner, &set, &old);
-	if (error)
-		return -error;
+	switch ((int)args[0]) {
+	case UABI_ITIMER_REAL:
+		error = ptimer_itimer_set(owner, &set, &old);
+		if (error)
+			return -error;
+		break;
+	case UABI_ITIMER_VIRTUAL:
+	case UABI_ITIMER_PROF:
+		acct_itimer_set(owner, (int)args[0] == UABI_ITIMER_VIRTUAL ? ACCT_ITIMER_VIRTUAL :
+				ACCT_ITIMER_PROF, set.value_ns, set.interval_ns, &old.value_ns,
+				&old.interval_ns);
+		break;
+	default:
+		return -EINVAL;
+	}
 	setting_itimerval(&old, &it);
 	return args[2] && hal_copy_to_uspace(args[2], &it, sizeof(it)) ? -EFAULT : 0;
 }
