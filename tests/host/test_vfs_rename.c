@@ -204,7 +204,7 @@ HT_TEST(truncate_of_held_pages_unmaps)
 }
 
 /* Threads rename a directory back and forth while others walk through it and ask its path. */
-static volatile int race_stop;
+static int race_stop; /* atomic */
 static int race_errors;
 
 typedef struct race_arg_s {
@@ -218,7 +218,7 @@ static void *race_thread(void *p)
 	char cwd[64];
 
 	host_lid = a->lid;
-	for (int i = 0; a->mover ? i < 300 : !race_stop; i++) {
+	for (int i = 0; a->mover ? i < 300 : !__atomic_load_n(&race_stop, __ATOMIC_ACQUIRE); i++) {
 		if (a->mover) {
 			int e = rn(i % 2 ? "/q/b" : "/q/a", i % 2 ? "/q/a" : "/q/b", 0);
 			if (e && e != ENOENT)
@@ -247,13 +247,13 @@ HT_TEST(rename_races_lookups)
 	vfx_setup();
 	HT_REQUIRE(vfs_mkdir(ROOT, "/q", 0755) == 0 && vfs_mkdir(ROOT, "/q/a", 0755) == 0 &&
 		   vfs_mkdir(ROOT, "/q/a/s", 0755) == 0 && mkfile("/q/a/s/f", "f"));
-	race_stop = 0;
+	__atomic_store_n(&race_stop, 0, __ATOMIC_RELEASE);
 	race_errors = 0;
 	for (int i = 0; i < 4; i++)
 		HT_REQUIRE(pthread_create(&t[i], NULL, race_thread, &args[i]) == 0);
 	pthread_join(t[0], NULL);
 	pthread_join(t[1], NULL);
-	race_stop = 1;
+	__atomic_store_n(&race_stop, 1, __ATOMIC_RELEASE);
 	pthread_join(t[2], NULL);
 	pthread_join(t[3], NULL);
 	HT_CHECK(race_errors == 0);
