@@ -247,6 +247,7 @@ static void test_rename(void)
 		fails(rename2("/dev", "/tmp/r/dev", 0), EBUSY) && fails(rename2("/tmp/r/d3", "/dev", 0), EBUSY),
 		"rename_exdev_and_ebusy");
 	ktap_ok(fails(rename2("/tmp/r/x", "/tmp/r/z", RENAME_NOREPLACE | RENAME_EXCHANGE), EINVAL) &&
+		/* RENAME_WHITEOUT: EINVAL on a RAM file system (Linux's simple_rename; ext4 has it) */
 		fails(rename2("/tmp/r/x", "/tmp/r/z", 8), EINVAL) && fails(rename2("/tmp/r/x", "/tmp/r/z", 4), EINVAL) &&
 		fails(rename2(NULL, "/tmp/r/z", 0), EFAULT) && fails(rename2("/tmp/r/x", KERNEL_ADDRESS, 0), EFAULT),
 		"rename_bad_flags_and_pointers");
@@ -301,8 +302,11 @@ static void test_utimens(void)
 	ktap_ok(syscall(SYS_utimensat, AT_FDCWD, "/tmp/u", t, 0) == 0 && stat("/tmp/u", &st) == 0 &&
 		st.st_atim.tv_sec == 1000 && st.st_atim.tv_nsec == 500 && st.st_mtim.tv_sec == 2000 &&
 		st.st_mtim.tv_nsec == 600, "utimensat_sets_both_times");
+	struct timespec before, after;
+	clock_gettime(CLOCK_REALTIME, &before);
 	ktap_ok(syscall(SYS_utimensat, AT_FDCWD, "/tmp/u", now_t, 0) == 0 && stat("/tmp/u", &st) == 0 &&
-		st.st_atim.tv_sec < 1000 && st.st_mtim.tv_sec == 2000, "utimensat_now_and_omit");
+		clock_gettime(CLOCK_REALTIME, &after) == 0 && st.st_atim.tv_sec >= before.tv_sec &&
+		st.st_atim.tv_sec <= after.tv_sec && st.st_mtim.tv_sec == 2000, "utimensat_now_and_omit");
 	ktap_ok(syscall(SYS_utimensat, AT_FDCWD, "/tmp/u", NULL, 0) == 0 && stat("/tmp/u", &st) == 0 &&
 		st.st_mtim.tv_sec != 2000, "utimensat_null_times_is_now");
 	ktap_ok(syscall(SYS_utimensat, AT_FDCWD, "/tmp/u_link", t, AT_SYMLINK_NOFOLLOW) == 0 &&
