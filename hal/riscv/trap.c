@@ -217,6 +217,8 @@ void hal_trap_handler(hal_trap_frame_t *tf)
 			   "kernel stack overflow: %s at pc %lx with sp %lx, no room left above the "
 			   "guard page", riscv_cause_name(tf->scause), tf->sepc, cpu->scratch[2]);
 	}
+	if (!(tf->sstatus & SSTATUS_SPP))
+		kernel_user_enter(); /* CPU time accounting: the user interval ends */
 	if (tf->scause & SCAUSE_INTERRUPT) {
 		handle_interrupt(tf);
 		return;

@@ -261,7 +261,7 @@ thread_t *thread_idle_init(void)
 const char *thread_blocked_names(uint32_t blocked, char *buf, size_t size)
 {
 	static const char *const names[] = { "NEW", "SLEEP", "WAITQ", "RPC", "IDLE", "EXIT", "TEST",
-						     "STOPPED" };
+						     "STOPPED", "MIGRATE" };
 	size_t n = 0;
 
 	buf[0] = 0;
