@@ -35,7 +35,7 @@ typedef enum thread_type_e {
 	THREAD_IDLE = 0, /* one per core, runs when nothing else can; never blocks */
 	THREAD_KERNEL,   /* kernel service thread                                  */
 	THREAD_RPC,      /* RPC server thread                                      */
-	THREAD_USER,     /* runs a user program (later issues)                     */
+	THREAD_USER,     /* runs a user program (threads.md)                       */
 } thread_type_t;
 
 /* Causes of blocking: a thread runs when none is set. */
@@ -138,7 +138,7 @@ _Noreturn void thread_exit(void);
 
 /*
  * Terminate the calling user thread with wait(2)-style @status (exit code << 8, or the number of
- * the signal that killed it): the thread's on_exit notice runs first (its process, later issues),
+ * the signal that killed it): the thread's on_exit notice runs first (its process: threads.md),
  * then thread_exit().
  */
 _Noreturn void thread_user_exit(int status);
