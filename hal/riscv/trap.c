@@ -205,6 +205,7 @@ void hal_trap_handler(hal_trap_frame_t *tf)
 
 	if (!(tf->sstatus & SSTATUS_SPP)) { /* from user mode: trap.S put the frame on the thread's
 					     * own stack, never on the emergency one */
+		kernel_user_enter(); /* CPU time accounting: the user interval ends */
 		if (tf->scause & SCAUSE_INTERRUPT)
 			handle_interrupt(tf);
 		else
@@ -217,8 +218,6 @@ void hal_trap_handler(hal_trap_frame_t *tf)
 			   "kernel stack overflow: %s at pc %lx with sp %lx, no room left above the "
 			   "guard page", riscv_cause_name(tf->scause), tf->sepc, cpu->scratch[2]);
 	}
-	if (!(tf->sstatus & SSTATUS_SPP))
-		kernel_user_enter(); /* CPU time accounting: the user interval ends */
 	if (tf->scause & SCAUSE_INTERRUPT) {
 		handle_interrupt(tf);
 		return;
