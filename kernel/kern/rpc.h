@@ -64,6 +64,8 @@ typedef struct rpc_desc_s {
 	uint32_t blocking;       /* [C] 1: wake thread_xp when the counter reaches 0           */
 	xptr_t   rsp_xp;         /* [C] response counter (uint32_t in the client's memory)     */
 	xptr_t   thread_xp;      /* [C] the client thread                                      */
+	xptr_t   failnth_xp;     /* [C] the fail-nth counter the client's allocations count on,
+	                            which the server's count on too (mm/failnth.h); or XPTR_NULL */
 	uint64_t args[RPC_ARGS]; /* [C] arguments, [S] results                                 */
 	int32_t  error;          /* [S] error_t of the service                                 */
 } rpc_desc_t;

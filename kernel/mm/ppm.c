@@ -15,6 +15,7 @@
 #include <libk/busylock.h>
 #include <libk/errno.h>
 #include <libk/xlist.h>
+#include <mm/failnth.h>
 #include <mm/ppm.h>
 
 #define PPM_F(ppm_xp, field)   ((ppm_xp) + offsetof(ppm_t, field))
@@ -287,6 +288,13 @@ error_t ppm_init(ppm_t *ppm, paddr_t base, paddr_t size, const boot_rsvd_t *rsvd
 /* ------------------------------------------------------------------------------------------ */
 
 xptr_t ppm_remote_alloc_pages(cxy_t cxy, uint32_t order)
+{
+	if (failnth_should_fail()) /* the injection point of every frame, table, stack, block */
+		return XPTR_NULL;
+	return ppm_remote_alloc_block(cxy, order);
+}
+
+xptr_t ppm_remote_alloc_block(cxy_t cxy, uint32_t order)
 {
 	ppm_geo_t g;
 	uint32_t o;

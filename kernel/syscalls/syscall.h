@@ -61,6 +61,7 @@ SYSCALL(almos_display); SYSCALL(almos_get_config); SYSCALL(almos_get_core_id);
 SYSCALL(almos_get_cycle); SYSCALL(almos_place_next); SYSCALL(almos_trace);
 SYSCALL(almos_get_cluster_info); SYSCALL(almos_get_vmm_info);
 SYSCALL(almos_get_processes); SYSCALL(almos_get_process_info); SYSCALL(almos_get_regions);
+SYSCALL(almos_fail_nth);
 /* write(2) of a bare user thread (no process): fds 1 and 2 are the console. */
 SYSCALL(write_console);
 #undef SYSCALL
