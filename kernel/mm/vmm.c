@@ -509,7 +509,7 @@ error_t vmm_handle_page_fault(vmm_t *vmm, vaddr_t vaddr, uint32_t access)
 {
 	uint64_t t0 = hal_get_cycles();
 	vseg_t *vseg;
-	error_t error;
+	error_t error = 0;
 
 	rwlock_rd_acquire(&vmm->vsl_lock);
 	vseg = vsl_lookup(&vmm->vsl, vaddr);
@@ -519,12 +519,13 @@ error_t vmm_handle_page_fault(vmm_t *vmm, vaddr_t vaddr, uint32_t access)
 		rwlock_rd_acquire(&vmm->vsl_lock);
 		vseg = error ? NULL : vsl_lookup(&vmm->vsl, vaddr);
 	}
-	if (!vseg || !access_allowed(vseg, access))
-		error = EFAULT;
-	else
-		error = fault_in_vseg(vmm, vseg, vaddr, t0);
+	/* no memory for the copy's vseg is not the program's fault (found by the fail-nth sweep:
+	 * it was SIGSEGV) */
+	if (error != ENOMEM)
+		error = vseg && access_allowed(vseg, access) ? fault_in_vseg(vmm, vseg, vaddr, t0)
+							     : EFAULT;
 	rwlock_rd_release(&vmm->vsl_lock);
-	if (error)
+	if (error == EFAULT)
 		hal_remote_atomic_add64(STAT_XP(vmm, failed_faults), 1);
 	return error;
 }
