@@ -39,29 +39,30 @@
  * vmm_range_covered; lockdep knows the holder, not the mode). */
 #define VSL_HELD(vmm) kassert(lockdep_is_held(XPTR(local_cxy, &(vmm)->vsl_lock)))
 
-/* Split @vseg at @at (strictly inside): it keeps [min, at), a new vseg gets [at, max). */
-static error_t split(vmm_t *vmm, vseg_t *vseg, vaddr_t at)
+/*
+ * Split @vseg at @at (strictly inside): it keeps [min, at), @upper (a vseg_alloc'ed descriptor,
+ * the caller's until this succeeds) gets [at, max). It cannot fail: the halves are made of a
+ * valid vseg and fit where the whole was.
+ */
+static void split(vmm_t *vmm, vseg_t *vseg, vaddr_t at, vseg_t *upper)
 {
-	vseg_t *upper = vseg_alloc();
 	vseg_file_t file, *filep = NULL;
 	uint64_t head = at - vseg->min;
 	error_t error;
 
 	kassert(at > vseg->min && at < vseg->max && IS_ALIGNED(at, CONFIG_PAGE_SIZE));
-	if (!upper)
-		return ENOMEM;
 	if (vseg->mapper_xp != XPTR_NULL) {
 		file.mapper_xp = vseg->mapper_xp;
 		file.inode_xp = vseg->inode_xp;
 		file.offset = vseg->file_offset + head;
 		file.size = vseg->file_size > head ? vseg->file_size - head : 0;
-		filep = file.size || vseg->inode_xp != XPTR_NULL ? &file : NULL;
+		/* past its file part, a DATA half is bss alone; CODE always names its file */
+		filep = file.size || vseg->inode_xp != XPTR_NULL || vseg->type == VSEG_TYPE_CODE ?
+			&file : NULL;
 	}
 	error = vseg_init(upper, vseg->type, at, vseg->max, vseg->flags, vseg->cxy, filep);
-	if (error) {
-		vseg_free(upper);
-		return error;
-	}
+	if (error)
+		panic("%s: the upper half of a valid vseg is refused (%d)", __func__, error);
 	vsl_remove(&vmm->vsl, vseg);
 	vseg->max = at;
 	vseg->vpn_size = (at - vseg->min) >> CONFIG_PAGE_SHIFT;
@@ -69,28 +70,36 @@ static error_t split(vmm_t *vmm, vseg_t *vseg, vaddr_t at)
 		vseg->file_size = head;
 	if (filep)
 		vmm_vseg_hold_file(upper); /* each half of an mmap'd file holds its inode */
-	/* Both halves fit where the whole was: the inserts cannot fail. */
 	error = vsl_insert(&vmm->vsl, vseg);
 	if (!error)
 		error = vsl_insert(&vmm->vsl, upper);
 	if (error)
 		panic("%s: re-inserting the halves of a split vseg failed (%d)", __func__, error);
-	return 0;
 }
 
-/* Make [start, end) a union of whole vsegs by splitting at its ends (holes allowed). */
+/*
+ * Make [start, end) a union of whole vsegs by splitting at its ends (holes allowed). Validate,
+ * then commit: the descriptors of both new halves are taken first, so that an ENOMEM leaves the
+ * VSL as it was, not cut at one end only (found by the fail-nth sweep: munmap and mprotect
+ * answered ENOMEM with the mapping split in two).
+ */
 error_t vmm_cut_range(vmm_t *vmm, vaddr_t start, vaddr_t end)
 {
-	vseg_t *v = vsl_lookup(&vmm->vsl, start);
-	error_t error = 0;
+	vseg_t *v = vsl_lookup(&vmm->vsl, start), *w = vsl_lookup(&vmm->vsl, end - 1);
+	vseg_t *upper[2] = { NULL, NULL };
+	bool at_start = v && v->min < start, at_end = w && w->max > end;
 
 	VSL_HELD(vmm);
-	if (v && v->min < start)
-		error = split(vmm, v, start);
-	v = vsl_lookup(&vmm->vsl, end - 1);
-	if (!error && v && v->max > end)
-		error = split(vmm, v, end);
-	return error;
+	if ((at_start && !(upper[0] = vseg_alloc())) || (at_end && !(upper[1] = vseg_alloc()))) {
+		if (upper[0])
+			vseg_free(upper[0]);
+		return ENOMEM;
+	}
+	if (at_start)
+		split(vmm, v, start, upper[0]);
+	if (at_end) /* the upper half of the first split, if the range lies inside one vseg */
+		split(vmm, vsl_lookup(&vmm->vsl, end - 1), end, upper[1]);
+	return 0;
 }
 
 /* Every copy of the process of the reference @vmm forgets [start, end); then TLBs are flushed. */
@@ -228,8 +237,12 @@ int64_t vmm_brk(vmm_t *vmm, vaddr_t wanted)
 			}
 		}
 	} else if (new_end < old_end && heap) {
-		if (new_end > heap->min && split(vmm, heap, new_end))
-			goto out;
+		if (new_end > heap->min) {
+			vseg_t *upper = vseg_alloc();
+			if (!upper)
+				goto out;
+			split(vmm, heap, new_end, upper);
+		}
 		vmm_change_begin(vmm, &change, new_end, old_end);
 		vmm_remove_range(vmm, &change, new_end, old_end);
 	}
