@@ -47,6 +47,7 @@ static const struct {
 	[RPC_PROCESS_DISPLAY] = { "PROCESS_DISPLAY", process_rpc_display },
 	[RPC_PROCESS_KILL]  = { "PROCESS_KILL", process_rpc_kill },
 	[RPC_EXEC_LOAD]     = { "EXEC_LOAD", sys_exec_rpc_load },
+	[RPC_VMM_EXIT]      = { "VMM_EXIT", vmm_rpc_exit },
 };
 
 const char *rpc_type_name(uint32_t type)

@@ -16,6 +16,7 @@
 #include <libk/errno.h>
 #include <libk/string.h>
 #include <mm/kmem.h>
+#include <mm/oom.h>
 #include <mm/page.h>
 #include <mm/ppm.h>
 #include <mm/vmm.h>
@@ -338,7 +339,7 @@ static error_t map_new_frame(xptr_t gpt_xp, const vseg_t *vseg, vpn_t vpn, cxy_t
 			return error;
 		}
 	}
-	page_xp = ppm_remote_alloc_pages(vseg_placement(vseg, vpn, faulting_cxy, cluster_count()), 0);
+	page_xp = oom_fault_frame(vseg, vpn, faulting_cxy); /* the vseg's cluster, else the nearest */
 	if (page_xp == XPTR_NULL) {
 		hal_gpt_unlock_pte(gpt_xp, vpn);
 		return ENOMEM;

@@ -30,6 +30,7 @@
 #include <kern/rpc.h>
 #include <libk/bits.h>
 #include <libk/errno.h>
+#include <mm/oom.h>
 #include <mm/ppm.h>
 #include <mm/vmm.h>
 #include <fs/vfs.h>
@@ -218,8 +219,9 @@ int64_t vmm_brk(vmm_t *vmm, vaddr_t wanted)
 	new_end = ALIGN_UP(wanted, CONFIG_PAGE_SIZE);
 	heap = old_end > vmm->brk_base ? vsl_lookup(&vmm->vsl, old_end - 1) : NULL;
 	if (new_end > old_end) {
-		if (vsl_lookup_range(&vmm->vsl, old_end, new_end))
-			goto out; /* something else lives there */
+		if (vsl_lookup_range(&vmm->vsl, old_end, new_end) ||
+		    oom_exceeds_memory((new_end - old_end) >> CONFIG_PAGE_SHIFT))
+			goto out; /* something else lives there; or more than the machine has */
 		if (heap) {
 			vsl_remove(&vmm->vsl, heap);
 			heap->max = new_end;
@@ -271,6 +273,40 @@ void vmm_reset(vmm_t *vmm)
 	vmm_change_finish(vmm, &change);
 }
 
+/* vmm_exit in the reference cluster. */
+static void exit_local(vmm_t *vmm)
+{
+	change_t change;
+
+	kassert(vmm_is_reference(vmm));
+	vmm_change_init(&change);
+	rwlock_wr_acquire(&vmm->vsl_lock);
+	vmm_remove_range(vmm, &change, CONFIG_VMM_USER_MIN, CONFIG_VMM_USER_END);
+	rwlock_wr_release(&vmm->vsl_lock);
+	/* No TLB flush: no TLB can hold these pages. Each thread of the process left its address
+	 * space before it ended (sched_leave_user_space), and a core that switches address spaces
+	 * flushes its TLB (hal_gpt_activate); vmm_destroy relies on the same. */
+	vmm_free_doomed(XPTR(local_cxy, &change.doomed));
+}
+
+void vmm_exit(xptr_t ref_vmm_xp)
+{
+	rpc_desc_t desc = { .type = RPC_VMM_EXIT };
+
+	if (GET_CXY(ref_vmm_xp) == local_cxy) {
+		exit_local(GET_PTR(ref_vmm_xp));
+		return;
+	}
+	desc.args[0] = (uint64_t)(uintptr_t)GET_PTR(ref_vmm_xp);
+	rpc_send(GET_CXY(ref_vmm_xp), &desc);
+}
+
+void vmm_rpc_exit(xptr_t desc_xp)
+{
+	exit_local((vmm_t *)(uintptr_t)hal_remote_l64(desc_xp + offsetof(rpc_desc_t, args)));
+	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+}
+
 int64_t vmm_munmap(vmm_t *vmm, vaddr_t addr, uint64_t len)
 {
 	vaddr_t end;
@@ -299,6 +335,22 @@ static uint32_t map_flags(uint32_t prot, uint32_t how)
 }
 
 /*
+ * MAP_POPULATE: the pages of [base, base + len) now, as the faults would map them. Stops at the
+ * first page that cannot be mapped and returns why: ENOMEM (no frame anywhere, or no page table),
+ * which fails the mmap; ENXIO (a file's page beyond its end) or EFAULT, which do not (the faults
+ * will answer for them, as on Linux).
+ */
+static error_t populate(vmm_t *vmm, vaddr_t base, uint64_t len)
+{
+	for (vaddr_t va = base; va < base + len; va += CONFIG_PAGE_SIZE) {
+		error_t error = vmm_handle_page_fault(vmm, va, HAL_ACCESS_READ);
+		if (error)
+			return error;
+	}
+	return 0;
+}
+
+/*
  * A new vseg of @type over @len bytes at @hint as @how says (mmap's common part). @file: the file
  * behind it (its inode's reference is the new vseg's on success). Returns the address or -errno.
  */
@@ -316,6 +368,11 @@ static int64_t map_new(vmm_t *vmm, vaddr_t hint, uint64_t len, uint32_t prot, ui
 	/* Linux: EINVAL for an unaligned address, ENOMEM for a range beyond user space */
 	if (fixed && (error = vmm_check_range(hint, len, &end)))
 		return -(int64_t)error;
+	/* Linux's overcommit heuristic: private writable memory beyond the machine's (a shared
+	 * mapping's pages are its file's) */
+	if ((prot & PROT_WRITE) && type != VSEG_TYPE_FILE && !(how & VMM_MAP_NORESERVE) &&
+	    oom_exceeds_memory(len >> CONFIG_PAGE_SHIFT))
+		return -ENOMEM;
 	vmm_change_init(&change);
 	rwlock_wr_acquire(&vmm->vsl_lock);
 	if (how & VMM_MAP_NOREPLACE) { /* there, or nowhere */
@@ -350,11 +407,10 @@ static int64_t map_new(vmm_t *vmm, vaddr_t hint, uint64_t len, uint32_t prot, ui
 	vmm_change_finish(vmm, &change);
 	if (error)
 		return -(int64_t)error;
-	/* MAP_POPULATE: the pages now, as the faults would map them (best effort, as Linux) */
-	for (vaddr_t va = base; (how & VMM_MAP_POPULATE) && (prot & PROT_READ) && va < base + len;
-	     va += CONFIG_PAGE_SIZE)
-		if (vmm_handle_page_fault(vmm, va, HAL_ACCESS_READ))
-			break;
+	if ((how & VMM_MAP_POPULATE) && (prot & PROT_READ) && populate(vmm, base, len) == ENOMEM) {
+		vmm_munmap(vmm, base, len);
+		return -ENOMEM;
+	}
 	return (int64_t)base;
 }
 

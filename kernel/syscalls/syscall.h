@@ -92,6 +92,14 @@ void signal_reset_on_exec(xptr_t ref_xp);
 /* RPC service of sys_mem.c: an address-space change run in the reference cluster. */
 void sys_mem_rpc_op(xptr_t desc_xp);
 
+/*
+ * get_process_info's figures of the user process @pid (user/include/almos.h), gathered from its
+ * copies (one RPC per cluster: a snapshot); *@dying: a kill (exit_group, a fatal signal) is
+ * ending it. ESRCH: no such user process (or it is gone). May block.
+ */
+struct almos_process_info;
+error_t syscall_process_figures(uint32_t pid, struct almos_process_info *out, bool *dying);
+
 /* RPC services of sys_almos_stats.c: a process copy's figures; the region list of a reference. */
 void sys_almos_rpc_process_info(xptr_t desc_xp);
 void sys_almos_rpc_regions(xptr_t desc_xp);
