@@ -253,16 +253,6 @@ static void check_the_call(void)
 	munmap(p, 4096);
 }
 
-static bool chosen(const char *name, int argc, char **argv)
-{
-	if (argc < 2)
-		return true;
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], name))
-			return true;
-	return false;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct sweep_op *const tables[] = { sweep_memory_ops, sweep_process_ops };
@@ -276,13 +266,13 @@ int main(int argc, char **argv)
 		return 1;
 	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
 		for (const struct sweep_op *op = tables[t]; op->name; op++)
-			plan += chosen(op->name, argc, argv) ? 2 : 0;
+			plan += ktap_groups_chosen(op->name, argc, argv) ? 2 : 0;
 	ktap_plan(plan + 2);
 	ktap_groups_map_own_image(); /* a code page first run late is no leak */
 	check_the_call();
 	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
 		for (const struct sweep_op *op = tables[t]; op->name; op++)
-			if (chosen(op->name, argc, argv))
+			if (ktap_groups_chosen(op->name, argc, argv))
 				sweep(op);
 	return ktap_exit();
 }
