@@ -10,6 +10,7 @@
 #include <kern/cluster.h>
 #include <kern/thread.h>
 #include <libk/bits.h>
+#include <mm/failnth.h>
 
 #define ALMOS_ABI_ONLY
 #include <almos.h> /* the user ABI of the extensions, shared with user programs */
@@ -37,6 +38,7 @@ static const syscall_fn_t almos_table[] = {
 	sys_almos_display, sys_almos_get_config, sys_almos_get_core_id, sys_almos_get_cycle,
 	sys_almos_place_next, sys_almos_trace, sys_almos_get_cluster_info, sys_almos_get_vmm_info,
 	sys_almos_get_processes, sys_almos_get_process_info, sys_almos_get_regions,
+	sys_almos_fail_nth,
 };
 
 static syscall_fn_t lookup(uint64_t nr)
@@ -69,7 +71,12 @@ int64_t kernel_syscall(uint64_t nr, const uint64_t args[6])
 
 	__atomic_fetch_add(&calls_nr, 1, __ATOMIC_RELAXED);
 	if (fn) {
+		/* an armed fail-nth applies to the next call, fail_nth's own readings excepted */
+		bool counting = fn != sys_almos_fail_nth && failnth_begin();
+
 		result = traced(fn, nr, args);
+		if (counting)
+			failnth_end();
 		/* rt_sigreturn returns the interrupted code's result register, whatever it holds:
 		 * never a restart request */
 		if (result == -ERESTARTSYS && fn != sys_rt_sigreturn) {
