@@ -1,5 +1,14 @@
 /*
- * busylock.c - ticket spinlocks reached through extended pointers (see busylock.h).
+ * busylock.c - test-and-set spinlocks reached through extended pointers (see busylock.h).
+ *
+ * Why not a ticket lock, which is fair: a ticket lock hands the lock to one chosen waiter, which
+ * must be running to take it. Under QEMU every core is a host thread, and on a loaded host most of
+ * them are descheduled at any moment: each hand-off then waits for the host to run that one core,
+ * while the others spin. With seven cores of a 4x2 machine queued on one lock (a file's mapper
+ * during the fuzzer's execs) the machine made some 25 hand-offs a second and looked dead (issue
+ * 14). Here the lock goes to whichever waiter runs when it is freed, as Linux's guests do without
+ * paravirtual spinlocks (virt_spin_lock: "fair locks have horrible lock 'holder' preemption
+ * issues"). Critical sections are short, so no waiter is passed over for long.
  */
 #include <hal_irqmask.h>
 #include <hal_remote.h>
@@ -16,8 +25,7 @@ static uint32_t my_owner_id(void)
 
 void remote_busylock_init(xptr_t lock_xp, const char *name, lock_class_t cls)
 {
-	hal_remote_s32(LOCK_FIELD(lock_xp, next), 0);
-	hal_remote_s32(LOCK_FIELD(lock_xp, current), 0);
+	hal_remote_s32(LOCK_FIELD(lock_xp, taken), 0);
 	hal_remote_s32(LOCK_FIELD(lock_xp, owner), BUSYLOCK_NO_OWNER);
 	hal_remote_s32(LOCK_FIELD(lock_xp, cls), cls);
 	hal_remote_spt(LOCK_FIELD(lock_xp, name), (void *)name);
@@ -28,8 +36,10 @@ static const char *lock_name(xptr_t lock_xp)
 	return hal_remote_lpt(LOCK_FIELD(lock_xp, name));
 }
 
-/* Take the ticket lock; IRQs are already masked, @saved is the state to restore at release. */
-static void ticket_acquire(xptr_t lock_xp, irqstate_t saved)
+/* Take the lock; IRQs are already masked, @saved is the state to restore at release. Waiters
+ * only read the word while it is taken (test and test-and-set): the compare-and-swap, which
+ * takes the line exclusively, is tried only when the lock looks free. */
+static void spin_acquire(xptr_t lock_xp, irqstate_t saved)
 {
 	uint32_t me = my_owner_id();
 
@@ -37,9 +47,9 @@ static void ticket_acquire(xptr_t lock_xp, irqstate_t saved)
 		panic("%s: double acquire of lock '%s' by core [%x,%u]", __func__, lock_name(lock_xp),
 		      local_cxy, hal_get_lid());
 
-	uint32_t ticket = hal_remote_atomic_add32(LOCK_FIELD(lock_xp, next), 1);
-	while (hal_remote_l32(LOCK_FIELD(lock_xp, current)) != ticket)
-		hal_cpu_relax();
+	while (!hal_remote_atomic_cas32(LOCK_FIELD(lock_xp, taken), 0, 1))
+		while (hal_remote_l32(LOCK_FIELD(lock_xp, taken)))
+			hal_cpu_relax();
 	hal_fence(); /* the critical section reads nothing before the lock is ours */
 
 	hal_remote_s32(LOCK_FIELD(lock_xp, owner), me);
@@ -56,7 +66,7 @@ void remote_busylock_acquire(xptr_t lock_xp)
 		hal_restore_irq(saved);
 		return; /* a violation a test expected: the lock is not taken */
 	}
-	ticket_acquire(lock_xp, saved);
+	spin_acquire(lock_xp, saved);
 }
 
 void remote_busylock_release(xptr_t lock_xp)
@@ -68,7 +78,7 @@ void remote_busylock_release(xptr_t lock_xp)
 
 void remote_busylock_acquire_raw(xptr_t lock_xp)
 {
-	ticket_acquire(lock_xp, hal_disable_irq());
+	spin_acquire(lock_xp, hal_disable_irq());
 }
 
 void remote_busylock_release_raw(xptr_t lock_xp)
@@ -83,7 +93,7 @@ void remote_busylock_release_raw(xptr_t lock_xp)
 	irqstate_t saved = hal_remote_l64(LOCK_FIELD(lock_xp, saved_irq));
 	hal_remote_s32(LOCK_FIELD(lock_xp, owner), BUSYLOCK_NO_OWNER);
 	hal_fence(); /* every write of the critical section is visible before the next holder runs */
-	hal_remote_s32(LOCK_FIELD(lock_xp, current), hal_remote_l32(LOCK_FIELD(lock_xp, current)) + 1);
+	hal_remote_s32(LOCK_FIELD(lock_xp, taken), 0);
 	hal_restore_irq(saved);
 }
 
