@@ -19,10 +19,10 @@
 uint32_t failnth_counting;
 
 /* One frame of the trace of an injected failure (loglevel 7). */
-static bool trace_frame(void *arg, uintptr_t pc)
+static bool trace_frame(void *arg, const hal_frame_t *frame)
 {
 	uintptr_t offset;
-	const char *name = ksyms_lookup(pc, &offset);
+	const char *name = ksyms_lookup(frame->pc, &offset);
 
 	(void)arg;
 	pr_debug("failnth:   %s+%lx", name ? name : "?", offset);
@@ -35,8 +35,7 @@ static void trace(const thread_t *self)
 	if (printk_loglevel < LOG_DEBUG)
 		return;
 	pr_debug("failnth: an allocation of thread %x fails, injected", self->trdid);
-	hal_backtrace((uintptr_t)trace, (uintptr_t)__builtin_frame_address(0), 0, 8, trace_frame,
-		      NULL);
+	hal_backtrace_calls((uintptr_t)__builtin_frame_address(0), 8, trace_frame, NULL);
 }
 
 bool failnth_hit(void)

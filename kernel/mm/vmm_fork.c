@@ -400,7 +400,7 @@ error_t vmm_handle_cow(vmm_t *vmm, const vseg_t *vseg, const gpt_pte_t *pte, uin
 		       ppn_t ppn)
 {
 	bool global = !(vseg->flags & VSEG_PRIVATE);
-	xptr_t frame = frame_page(ppn);
+	xptr_t frame;
 	vpn_t vpn = pte->vpn;
 	uint32_t new_attr;
 	ppn_t new_ppn = ppn;
@@ -422,6 +422,9 @@ error_t vmm_handle_cow(vmm_t *vmm, const vseg_t *vseg, const gpt_pte_t *pte, uin
 		sched_yield();
 		return 0;
 	}
+	/* Only now: a copy's PTE said copy-on-write, but the reference's may have been unmapped
+	 * since (a change in flight), and @ppn is then no frame at all. */
+	frame = frame_page(ppn);
 	/*
 	 * Others share it: ours becomes a copy. The counter is decremented only once the copy is
 	 * made: a sharer that finds it at 0 reuses the frame and writes to it at once, so it must not

@@ -22,10 +22,9 @@ const char *ksyms_lookup(uintptr_t addr, uintptr_t *offset)
 	return NULL;
 }
 
-void hal_backtrace(uintptr_t pc, uintptr_t fp, uintptr_t ra, unsigned max, hal_frame_fn_t fn,
-		   void *arg)
+void hal_backtrace_calls(uintptr_t fp, unsigned max, hal_frame_fn_t fn, void *arg)
 {
-	(void)pc; (void)fp; (void)ra; (void)max; (void)fn; (void)arg;
+	(void)fp; (void)max; (void)fn; (void)arg;
 }
 
 /* @n allocations of the running thread: the index (1-based) of the one that failed, 0 if none. */
