@@ -189,8 +189,6 @@ static error_t add_core(actx_t *c, uint32_t off, uint32_t apic)
 		return acpi_fail(c, E2BIG, "MADT: more than CONFIG_MAX_CORES (%u) enabled processors",
 				 CONFIG_MAX_CORES);
 	m->core[m->cores_nr].hwid = apic;
-	m->core[m->cores_nr].map_cluster = 0xffff;
-	m->core[m->cores_nr].map_core = 0xffff;
 	m->cores_nr++;
 	return 0;
 }
