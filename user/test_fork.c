@@ -134,6 +134,68 @@ static void test_cow(void)
 	sbrk(-(intptr_t)(4 * PAGE));
 }
 
+/*
+ * CODE at fork: a child placed in its parent's reference cluster maps the parent's replica of the
+ * code (no fault when it first runs a page the parent ran); a child in another cluster maps its
+ * own replica there (a fault). code_probe has a page of its own, which the parent runs first.
+ */
+__attribute__((noinline, aligned(4096))) static int code_probe(int x)
+{
+	return 3 * x + 1;
+}
+
+/* Starts the next page: code_probe's page holds nothing else (checked by test_code_shared). */
+__attribute__((noinline, aligned(4096), used)) static void code_probe_end(void)
+{
+}
+
+/* The faults (demand ones: local or false) the child took to run code_probe first; 100+: error. */
+static int child_code(void *arg)
+{
+	unsigned int cxy = (unsigned int)(getpid() >> 16); /* its thread runs in its reference */
+	struct almos_vmm_info before, after;
+	uint64_t faults;
+
+	(void)arg;
+	/* twice: the first call faults in its own code, stack and data pages */
+	if (get_vmm_info(cxy, ALMOS_PID_SELF, &before) != 0 ||
+	    get_vmm_info(cxy, ALMOS_PID_SELF, &before) != 0)
+		return 100;
+	if (code_probe(13) != 40)
+		return 101;
+	if (get_vmm_info(cxy, ALMOS_PID_SELF, &after) != 0)
+		return 100;
+	faults = after.local_faults - before.local_faults + after.false_faults - before.false_faults;
+	return faults > 99 ? 99 : (int)faults;
+}
+
+static void test_code_shared(void)
+{
+	int ref = getpid() >> 16, same, other = -1;
+	bool elsewhere_ok = clusters == 1; /* nowhere else to go */
+
+	uintptr_t probe = (uintptr_t)code_probe;
+
+	if ((uintptr_t)code_probe_end - probe != PAGE || (uintptr_t)child_code - probe < PAGE ||
+	    (uintptr_t)get_vmm_info - probe < PAGE) {
+		ktap_ok(false, "code: code_probe has no page of its own (the test cannot tell)");
+		return;
+	}
+	if (code_probe(1) != 4) /* mapped in the parent's reference, where its main thread runs */
+		ktap_diag("code_probe is wrong");
+	place_next(ref, PLACE_ANY_CORE);
+	same = reap(spawn_fn(child_code, NULL));
+	if (clusters > 1) {
+		place_next((ref + 1) % (int)clusters, PLACE_ANY_CORE);
+		other = reap(spawn_fn(child_code, NULL));
+		elsewhere_ok = WIFEXITED(other) && WEXITSTATUS(other) >= 1 && WEXITSTATUS(other) < 100;
+	}
+	ktap_ok(exited_with(same, 0) && elsewhere_ok,
+		"code: a child in its parent's cluster shares its code pages, one elsewhere maps its "
+		"own (faults %d, %d)", WIFEXITED(same) ? WEXITSTATUS(same) : -1,
+		other != -1 && WIFEXITED(other) ? WEXITSTATUS(other) : -1);
+}
+
 /* The child only reads 32 pages: no frame is copied, and no cluster loses a page for them. */
 static char *shared;
 
@@ -376,6 +438,8 @@ static void test_until_eagain(void)
 			break;
 		}
 		pids[n++] = pid;
+		if (n % 256 == 0) /* a sign of life: this takes tens of seconds on 4x2 debug */
+			ktap_diag("%d children", n);
 		if (n == 8192)
 			break;
 	}
@@ -384,6 +448,8 @@ static void test_until_eagain(void)
 	for (int i = 0; i < n; i++) {
 		int status = reap(pids[i]);
 		bad += !(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+		if ((i + 1) % 256 == 0)
+			ktap_diag("%d reaped", i + 1);
 	}
 	ktap_ok(err == EAGAIN && n > 0 && bad == 0,
 		"fork until EAGAIN: %d children, then %s; all reaped (%d bad)", n, strerror(err), bad);
@@ -802,6 +868,7 @@ static void process_counts(uint32_t out[2])
 static void round_of_forks(int loops)
 {
 	test_cow();
+	test_code_shared();
 	test_readers_share();
 	test_fork_while_writing();
 	test_concurrent_cow();
@@ -822,7 +889,7 @@ int main(int argc, char **argv)
 	get_config(&clusters, &cores);
 	if (argc == 2 && !strcmp(argv[1], "dump"))
 		return dump_mode();
-	ktap_plan(39);
+	ktap_plan(41);
 	memcheck_snapshot(&quiet);
 	uint64_t tlb0[3], tlb1[3];
 	uint32_t procs0[2], procs1[2];

@@ -45,6 +45,13 @@ void hal_remote_memset(xptr_t dst, int byte, size_t size);
  * result is always terminated when size > 0. Returns the length copied (without the NUL). */
 size_t hal_remote_strcpy(xptr_t dst, xptr_t src, size_t size);
 
+/*
+ * The index of the first of the @n naturally aligned 64-bit words at @xp whose value has a bit of
+ * @mask set, or @n if none: a scan of a table of any cluster in one call (the page tables' walks and
+ * iterators). Each word is read once, single-copy atomic; the scan as a whole is not atomic.
+ */
+size_t hal_remote_find64(xptr_t xp, size_t n, uint64_t mask);
+
 /* Number of accesses this cluster made to other clusters (0 in release builds). */
 uint64_t hal_remote_count(void);
 

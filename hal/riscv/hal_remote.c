@@ -114,6 +114,22 @@ size_t hal_remote_strcpy(xptr_t dst, xptr_t src, size_t size)
 	return n;
 }
 
+size_t hal_remote_find64(xptr_t xp, size_t n, uint64_t mask)
+{
+	/* One translation for the whole run, as for memcpy: a replica is contiguous. */
+	const volatile uint64_t *w = xp_addr(xp);
+	size_t i = 0;
+
+	/* Four words per test: page tables are mostly runs of empty entries. */
+	for (; i + 4 <= n; i += 4)
+		if ((w[i] | w[i + 1] | w[i + 2] | w[i + 3]) & mask)
+			break;
+	for (; i < n; i++)
+		if (w[i] & mask)
+			break;
+	return i;
+}
+
 uint64_t hal_remote_count(void)
 {
 #ifdef CONFIG_DEBUG

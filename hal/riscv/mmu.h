@@ -1,5 +1,5 @@
 /*
- * mmu.h - the Sv39 virtual memory layout of Archipel and the PTE format (HAL internal).
+ * mmu.h - the Sv39 virtual memory layout of Archipel (HAL internal; the PTE format is <arch/pte.h>).
  *
  * Virtual layout (kernel half, identical in every cluster except the image window):
  *   0xffffffc000000000 + pa   direct map of physical memory (1 GiB leaves, read/write, no execute)
@@ -10,6 +10,7 @@
 #ifndef HAL_RISCV_MMU_H
 #define HAL_RISCV_MMU_H
 
+#include <arch/pte.h>
 #include <hal_types.h>
 #include <params.h>
 
@@ -21,43 +22,14 @@
 #define KIMAGE_VBASE   0xffffffff80000000UL
 #define KIMAGE_VEND    (KIMAGE_VBASE + CONFIG_KIMAGE_MAX_SIZE)
 
-#define PT_ENTRIES     512
-#define PT_LEVEL_SHIFT(l) (12 + 9 * (l))         /* level 2 = root (1 GiB), 1 (2 MiB), 0 (4 KiB) */
+/* The Sv39 format is <arch/pte.h>'s; the names the boot and context code use for it. */
+#define PT_ENTRIES        PTE_ENTRIES
+#define PT_LEVEL_SHIFT(l) PTE_LEVEL_SHIFT(l)     /* level 2 = root (1 GiB), 1 (2 MiB), 0 (4 KiB) */
 #define PT_INDEX(va, l)   (((va) >> PT_LEVEL_SHIFT(l)) & (PT_ENTRIES - 1))
-
-/* PTE bits */
-#define PTE_V   (1UL << 0)
-#define PTE_R   (1UL << 1)
-#define PTE_W   (1UL << 2)
-#define PTE_X   (1UL << 3)
-#define PTE_U   (1UL << 4)
-#define PTE_G   (1UL << 5)
-#define PTE_A   (1UL << 6)
-#define PTE_D   (1UL << 7)
-#define PTE_RSW0 (1UL << 8)                      /* software bits (COW, LOCKED in hal_gpt) */
-#define PTE_RSW1 (1UL << 9)
-#define PTE_PPN_SHIFT 10
-
-typedef uint64_t pte_t;
-
-static inline pte_t pte_make(paddr_t pa, uint64_t flags)
-{
-	return ((pa >> 12) << PTE_PPN_SHIFT) | flags;
-}
-
-static inline paddr_t pte_paddr(pte_t pte)
-{
-	return ((pte >> PTE_PPN_SHIFT) & ((1UL << 44) - 1)) << 12;
-}
-
-static inline bool pte_is_leaf(pte_t pte)
-{
-	return (pte & (PTE_R | PTE_W | PTE_X)) != 0;
-}
 
 /*
  * Make the root table at @root_pa the calling core's translation root (satp: Sv39, ASID 0) and
- * flush its TLB. In hal_tlb.c, apart from the page-table code, so that host tests of hal_gpt.c can
+ * flush its TLB. In hal_tlb.c, apart from the page-table code, so that host tests of the GPT can
  * stand in for it.
  */
 void riscv_mmu_switch_root(paddr_t root_pa);

@@ -23,10 +23,7 @@ error_t kernel_page_fault(uintptr_t vaddr, uint32_t access)
 
 	if (!self || self->type != THREAD_USER || !self->process)
 		return EFAULT; /* a kernel thread (or a bare test thread) has no user space */
-	if ((access & HAL_ACCESS_WRITE) && vmm_is_cow(&self->process->vmm, vaddr))
-		error = vmm_handle_cow(&self->process->vmm, vaddr);
-	else
-		error = vmm_handle_page_fault(&self->process->vmm, vaddr, access);
+	error = vmm_handle_page_fault(&self->process->vmm, vaddr, access); /* copy on write too */
 	if (error == EFAULT && !vmm_has_vseg(&self->process->vmm, vaddr) &&
 	    vmm_fault_grow_down(vaddr) == 0) /* just below a MAP_GROWSDOWN mapping: it grew */
 		error = vmm_handle_page_fault(&self->process->vmm, vaddr, access);

@@ -42,7 +42,7 @@ static void user_main(void *arg)
 /* Map one fresh local page at @va with @attr; false on failure (nothing mapped). */
 static bool map_page(struct user_run *run, int i, vaddr_t va, uint32_t attr)
 {
-	xptr_t gpt_xp = XPTR(local_cxy, &run->gpt);
+	gpt_pte_t pte;
 	uint32_t old_attr;
 	ppn_t old_ppn;
 
@@ -50,10 +50,10 @@ static bool map_page(struct user_run *run, int i, vaddr_t va, uint32_t attr)
 	if (run->pages[i] == XPTR_NULL)
 		return false;
 	memset(ppm_page2kva(run->pages[i]), 0, CONFIG_PAGE_SIZE);
-	if (hal_gpt_lock_pte(gpt_xp, va >> CONFIG_PAGE_SHIFT, &old_attr, &old_ppn))
+	if (hal_gpt_lock_pte(XPTR(local_cxy, &run->gpt), va >> CONFIG_PAGE_SHIFT, &pte, &old_attr,
+			     &old_ppn))
 		return false;
-	hal_gpt_set_pte(gpt_xp, va >> CONFIG_PAGE_SHIFT, attr,
-			ppm_page2base(run->pages[i]) >> CONFIG_PAGE_SHIFT);
+	hal_gpt_pte_set(&pte, attr, ppm_page2base(run->pages[i]) >> CONFIG_PAGE_SHIFT);
 	return true;
 }
 

@@ -39,8 +39,9 @@ typedef struct page_s {
 	                           the block is handed out, reset by the PPM when it is freed       */
 	uint32_t      refcount; /* [A] references held on the block (mappings, ...); 0 when the
 	                           block is allocated and when it is freed (asserted by the PPM)    */
-	uint32_t      forks;    /* [L] pending forks sharing the page copy-on-write                */
-	busylock_t    lock;     /* protects forks and the owner's per-page state (COW, mapper)     */
+	uint32_t      forks;    /* [A] processes sharing the page beyond the first, after forks
+	                           (vmm_fork.c); 0 when the block is allocated                     */
+	busylock_t    lock;     /* for the owner's per-page state                                  */
 } page_t;
 
 #endif /* MM_PAGE_H */

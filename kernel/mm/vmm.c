@@ -129,7 +129,7 @@ void vmm_doom_frame(ppn_t ppn, xptr_t doomed_xp)
 {
 	xptr_t page_xp = ppm_base2page(ppn << CONFIG_PAGE_SHIFT);
 
-	if (vmm_frame_unshare(ppn)) /* another process (a fork) still maps it */
+	if (vmm_frame_unshare(page_xp)) /* another process (a fork) still maps it */
 		return;
 
 	if (doomed_xp == XPTR_NULL)
@@ -183,54 +183,48 @@ uint32_t vmm_frame_share_count(ppn_t ppn)
 
 	if (page_xp == XPTR_NULL)
 		return 0;
-	remote_busylock_acquire(page_xp + offsetof(page_t, lock));
-	if (hal_remote_lxp(page_xp + offsetof(page_t, owner_xp)) != XPTR_NULL ||
-	    hal_remote_l32(page_xp + offsetof(page_t, refcount)) != 0) /* a mapper's (or orphan) */
-		n = hal_remote_l32(page_xp + offsetof(page_t, refcount));
-	else
-		n = hal_remote_l32(page_xp + offsetof(page_t, forks)) + 1;
-	remote_busylock_release(page_xp + offsetof(page_t, lock));
-	return n;
+	n = hal_remote_l32(page_xp + offsetof(page_t, refcount));
+	if (hal_remote_lxp(page_xp + offsetof(page_t, owner_xp)) != XPTR_NULL || n != 0)
+		return n; /* a mapper's (or orphan) */
+	return hal_remote_l32(page_xp + offsetof(page_t, forks)) + 1;
+}
+
+/*
+ * vmm_unmap_vseg's work. @clear: clear the PTEs; vmm_destroy does not, the GPT being destroyed
+ * with its tables right after and walked by no core any more.
+ */
+static void unmap_ptes(vmm_t *vmm, const vseg_t *vseg, xptr_t doomed_xp, bool clear)
+{
+	bool owner = owns_frames(vmm, vseg) && vseg->type != VSEG_TYPE_TRAMP; /* the kernel's */
+	gpt_iter_t it;
+
+	for (hal_gpt_iter_init(&it, XPTR(local_cxy, &vmm->gpt), vseg->vpn_base,
+			       vseg->vpn_base + vseg->vpn_size, 0); hal_gpt_iter_next(&it);) {
+		if (clear)
+			hal_gpt_pte_reset(&it.pte);
+		if (owner && vseg->type == VSEG_TYPE_FILE) /* the mapper's page: our hold goes */
+			vmm_doom_held(it.ppn, doomed_xp);
+		else if (owner)
+			vmm_doom_frame(it.ppn, doomed_xp);
+	}
 }
 
 void vmm_unmap_vseg(vmm_t *vmm, const vseg_t *vseg, xptr_t doomed_xp)
 {
-	xptr_t gpt_xp = XPTR(local_cxy, &vmm->gpt);
-	vpn_t end = vseg->vpn_base + vseg->vpn_size;
-	bool owner = owns_frames(vmm, vseg) && vseg->type != VSEG_TYPE_TRAMP; /* the kernel's */
-
-	for (vpn_t vpn = hal_gpt_next_mapped(gpt_xp, vseg->vpn_base, end); vpn < end;
-	     vpn = hal_gpt_next_mapped(gpt_xp, vpn + 1, end)) {
-		uint32_t attr;
-		ppn_t ppn;
-		hal_gpt_get_pte(gpt_xp, vpn, &attr, &ppn);
-		if (!(attr & GPT_MAPPED))
-			continue;
-		hal_gpt_reset_pte(gpt_xp, vpn);
-		if (owner && vseg->type == VSEG_TYPE_FILE) /* the mapper's page: our hold goes */
-			vmm_doom_held(ppn, doomed_xp);
-		else if (owner)
-			vmm_doom_frame(ppn, doomed_xp);
-	}
+	unmap_ptes(vmm, vseg, doomed_xp, true);
 }
 
 void vmm_update_vseg_ptes(vmm_t *vmm, const vseg_t *vseg)
 {
-	xptr_t gpt_xp = XPTR(local_cxy, &vmm->gpt);
-	vpn_t end = vseg->vpn_base + vseg->vpn_size;
+	uint32_t attr = vseg_attr(vseg);
+	gpt_iter_t it;
 
-	for (vpn_t vpn = hal_gpt_next_mapped(gpt_xp, vseg->vpn_base, end); vpn < end;
-	     vpn = hal_gpt_next_mapped(gpt_xp, vpn + 1, end)) {
-		uint32_t attr;
-		ppn_t ppn;
-		hal_gpt_get_pte(gpt_xp, vpn, &attr, &ppn);
-		if (!(attr & GPT_MAPPED))
-			continue;
-		if (attr & GPT_COW) /* a frame shared with a fork stays so: writes still copy it */
-			hal_gpt_update_pte(gpt_xp, vpn, (vseg_attr(vseg) & ~GPT_WRITABLE) | GPT_COW,
-					   ppn);
+	for (hal_gpt_iter_init(&it, XPTR(local_cxy, &vmm->gpt), vseg->vpn_base,
+			       vseg->vpn_base + vseg->vpn_size, 0); hal_gpt_iter_next(&it);) {
+		if (it.attr & GPT_COW) /* a frame shared with a fork stays so: writes still copy it */
+			hal_gpt_pte_update(&it.pte, (attr & ~GPT_WRITABLE) | GPT_COW, it.ppn);
 		else
-			hal_gpt_update_pte(gpt_xp, vpn, vseg_attr(vseg), ppn);
+			hal_gpt_pte_update(&it.pte, attr, it.ppn);
 	}
 }
 
@@ -240,7 +234,7 @@ void vmm_destroy(vmm_t *vmm)
 
 	rwlock_wr_acquire(&vmm->vsl_lock);
 	while ((vseg = vsl_first(&vmm->vsl)) != NULL) {
-		vmm_unmap_vseg(vmm, vseg, XPTR_NULL);
+		unmap_ptes(vmm, vseg, XPTR_NULL, false);
 		vsl_remove(&vmm->vsl, vseg);
 		if (vmm_is_reference(vmm)) /* a copy's vsegs hold no file */
 			vmm_vseg_drop_file(vseg);
@@ -300,58 +294,67 @@ static error_t init_frame(const vseg_t *vseg, vpn_t vpn, xptr_t page_xp)
 }
 
 /*
- * Map a new frame for @vpn in the GPT at @gpt_xp unless the PTE is mapped already. The frame is
- * placed by the vseg's rule for a fault taken in cluster @faulting_cxy. *@mapped_now tells whether
- * this call mapped it. ENOMEM (no frame or table), or the file's error; nothing changed then.
+ * Fill the locked, unmapped PTE @pte of @vpn of @vseg and release it: the page cache's page itself
+ * for a FILE vseg, else a new frame placed by the vseg's rule for a fault taken in cluster
+ * @faulting_cxy. ENOMEM (no frame), or the file's error: the PTE is released unchanged then.
  */
-static error_t map_new_frame(xptr_t gpt_xp, const vseg_t *vseg, vpn_t vpn, cxy_t faulting_cxy,
-			     bool *mapped_now)
+static error_t fill_pte(const gpt_pte_t *pte, const vseg_t *vseg, vpn_t vpn, cxy_t faulting_cxy)
 {
-	uint32_t attr;
-	ppn_t ppn;
 	xptr_t page_xp;
-	error_t error = hal_gpt_lock_pte(gpt_xp, vpn, &attr, &ppn);
+	ppn_t ppn;
+	error_t error = 0;
 
-	*mapped_now = false;
-	if (error)
-		return error;
-	if (attr & GPT_MAPPED) {
-		hal_gpt_unlock_pte(gpt_xp, vpn);
-		return 0;
-	}
 	if (vseg->type == VSEG_TYPE_FILE) { /* the page cache's page itself, held */
 		error = vmm_file_hold_page(vseg, vpn, &ppn);
 		if (error) {
-			hal_gpt_unlock_pte(gpt_xp, vpn);
+			hal_gpt_pte_unlock(pte);
 			return error;
 		}
-		hal_gpt_set_pte(gpt_xp, vpn, vseg_attr(vseg), ppn);
-		*mapped_now = true;
+		hal_gpt_pte_set(pte, vseg_attr(vseg), ppn);
 		return 0;
 	}
 	if (vseg->inode_xp != XPTR_NULL) { /* beyond the end of the file: SIGBUS, no frame taken */
 		uint64_t offset;
 		size_t bytes;
 		error = vmm_file_page(vseg, vpn, &offset, &bytes);
-		if (error) {
-			hal_gpt_unlock_pte(gpt_xp, vpn);
-			return error;
-		}
 	}
-	page_xp = ppm_remote_alloc_pages(vseg_placement(vseg, vpn, faulting_cxy, cluster_count()), 0);
-	if (page_xp == XPTR_NULL) {
-		hal_gpt_unlock_pte(gpt_xp, vpn);
-		return ENOMEM;
-	}
-	error = init_frame(vseg, vpn, page_xp);
-	if (error) {
+	page_xp = error ? XPTR_NULL : ppm_remote_alloc_pages(vseg_placement(vseg, vpn, faulting_cxy,
+									    cluster_count()), 0);
+	if (!error && page_xp == XPTR_NULL)
+		error = ENOMEM;
+	if (!error && (error = init_frame(vseg, vpn, page_xp)) != 0)
 		ppm_remote_free_pages(page_xp);
-		hal_gpt_unlock_pte(gpt_xp, vpn);
+	if (error) {
+		hal_gpt_pte_unlock(pte);
 		return error;
 	}
-	hal_gpt_set_pte(gpt_xp, vpn, vseg_attr(vseg), ppm_page2base(page_xp) >> CONFIG_PAGE_SHIFT);
-	*mapped_now = true;
+	hal_gpt_pte_set(pte, vseg_attr(vseg), ppm_page2base(page_xp) >> CONFIG_PAGE_SHIFT);
 	return 0;
+}
+
+/*
+ * Map a new frame for @vpn in the GPT at @gpt_xp unless the PTE is mapped already (fill_pte).
+ * *@mapped_now tells whether this call mapped it. ENOMEM (no frame or table), or the file's error;
+ * nothing changed then.
+ */
+static error_t map_new_frame(xptr_t gpt_xp, const vseg_t *vseg, vpn_t vpn, cxy_t faulting_cxy,
+			     bool *mapped_now)
+{
+	gpt_pte_t pte;
+	uint32_t attr;
+	ppn_t ppn;
+	error_t error = hal_gpt_lock_pte(gpt_xp, vpn, &pte, &attr, &ppn);
+
+	*mapped_now = false;
+	if (error)
+		return error;
+	if (attr & GPT_MAPPED) {
+		hal_gpt_pte_unlock(&pte);
+		return 0;
+	}
+	error = fill_pte(&pte, vseg, vpn, faulting_cxy);
+	*mapped_now = !error;
+	return error;
 }
 
 /*
@@ -363,18 +366,18 @@ static error_t map_new_frame(xptr_t gpt_xp, const vseg_t *vseg, vpn_t vpn, cxy_t
  */
 static error_t copy_pte(vmm_t *vmm, vpn_t vpn)
 {
-	xptr_t gpt_xp = XPTR(local_cxy, &vmm->gpt);
+	gpt_pte_t pte;
 	uint32_t old_attr, attr;
 	ppn_t old_ppn, ppn;
-	error_t error = hal_gpt_lock_pte(gpt_xp, vpn, &old_attr, &old_ppn);
+	error_t error = hal_gpt_lock_pte(XPTR(local_cxy, &vmm->gpt), vpn, &pte, &old_attr, &old_ppn);
 
 	if (error)
 		return error;
 	hal_gpt_get_pte(VMM_FIELD(vmm->ref_xp, gpt), vpn, &attr, &ppn);
 	if ((old_attr & GPT_MAPPED) || !(attr & GPT_MAPPED) || (attr & GPT_LOCKED))
-		hal_gpt_unlock_pte(gpt_xp, vpn);
+		hal_gpt_pte_unlock(&pte);
 	else
-		hal_gpt_set_pte(gpt_xp, vpn, attr, ppn);
+		hal_gpt_pte_set(&pte, attr, ppn);
 	return 0;
 }
 
@@ -460,48 +463,83 @@ static bool access_allowed(const vseg_t *vseg, uint32_t access)
 	return !(access & HAL_ACCESS_READ) || (vseg->flags & VSEG_READ);
 }
 
-/* The fault proper, with the VSL read-locked and @vseg allowing the access. */
-static error_t fault_in_vseg(vmm_t *vmm, const vseg_t *vseg, vaddr_t vaddr, uint64_t t0)
+/* Count a resolved fault of @vmm in the counter @count_xp and its cost since @t0 in @cycles_xp. */
+static void count_fault(xptr_t count_xp, xptr_t cycles_xp, uint64_t t0)
+{
+	hal_remote_atomic_add64(count_xp, 1);
+	hal_remote_atomic_add64(cycles_xp, hal_get_cycles() - t0);
+}
+
+/*
+ * A fault on a vseg whose mappings this copy owns (private, or this is the reference): one walk of
+ * the local GPT, whose locked PTE is filled, or handed to the copy-on-write path for a write to a
+ * page mapped copy-on-write, or released (another thread mapped it first: a false fault).
+ */
+static error_t fault_owned(vmm_t *vmm, const vseg_t *vseg, vpn_t vpn, uint32_t access, uint64_t t0)
+{
+	gpt_pte_t pte;
+	uint32_t attr;
+	ppn_t ppn;
+	error_t error = hal_gpt_lock_pte(XPTR(local_cxy, &vmm->gpt), vpn, &pte, &attr, &ppn);
+
+	if (error)
+		return error;
+	if ((attr & GPT_COW) && (access & HAL_ACCESS_WRITE)) {
+		error = vmm_handle_cow(vmm, vseg, &pte, attr, ppn);
+		if (!error)
+			count_fault(STAT_XP(vmm, cow_faults), STAT_XP(vmm, cow_cycles), t0);
+		return error;
+	}
+	if (attr & GPT_MAPPED) {
+		hal_gpt_pte_unlock(&pte);
+		count_fault(STAT_XP(vmm, false_faults), STAT_XP(vmm, false_cycles), t0);
+		return 0;
+	}
+	error = fill_pte(&pte, vseg, vpn, local_cxy);
+	if (!error)
+		count_fault(STAT_XP(vmm, local_faults), STAT_XP(vmm, local_cycles), t0);
+	return error;
+}
+
+/*
+ * A fault of a copy on a public vseg: a write to a page this copy maps copy-on-write goes to the
+ * copy-on-write path on the reference's PTE; otherwise the reference PTE is copied (a false fault),
+ * after mapping it in the reference if needed (a true fault, resolve_in_reference).
+ */
+static error_t fault_public(vmm_t *vmm, const vseg_t *vseg, vaddr_t vaddr, uint32_t access,
+			    uint64_t t0)
 {
 	vpn_t vpn = vaddr >> CONFIG_PAGE_SHIFT;
 	xptr_t ref_gpt_xp = VMM_FIELD(vmm->ref_xp, gpt);
-	bool mapped_now;
+	gpt_pte_t pte;
 	uint32_t attr;
 	ppn_t ppn;
 	error_t error;
 
-	if (vseg->type == VSEG_TYPE_TRAMP)
-		return vmm_sigtramp_map(vmm, vpn); /* vmm_sigtramp.c: the cluster's own page */
-	if (owns_frames(vmm, vseg)) {
-		error = map_new_frame(XPTR(local_cxy, &vmm->gpt), vseg, vpn, local_cxy, &mapped_now);
-		if (!error && mapped_now) {
-			hal_remote_atomic_add64(STAT_XP(vmm, local_faults), 1);
-			hal_remote_atomic_add64(STAT_XP(vmm, local_cycles), hal_get_cycles() - t0);
-			return 0;
-		}
-	} else {
-		hal_gpt_get_pte(ref_gpt_xp, vpn, &attr, &ppn);
-		if (!(attr & GPT_MAPPED)) {
-			error = resolve_in_reference(vmm, vseg, vaddr);
-			if (error)
-				return error;
-			hal_gpt_get_pte(ref_gpt_xp, vpn, &attr, &ppn);
-			if (!(attr & GPT_MAPPED)) /* unmapped again by a change: the access faults again */
-				return 0;
-			error = copy_pte(vmm, vpn);
-			if (!error) {
-				hal_remote_atomic_add64(STAT_XP(vmm, global_faults), 1);
-				hal_remote_atomic_add64(STAT_XP(vmm, global_cycles),
-							hal_get_cycles() - t0);
-			}
-			return error;
-		}
+	if ((access & HAL_ACCESS_WRITE) && vmm_is_cow(vmm, vaddr)) {
+		error = hal_gpt_lock_pte(ref_gpt_xp, vpn, &pte, &attr, &ppn);
+		if (!error)
+			error = vmm_handle_cow(vmm, vseg, &pte, attr, ppn);
+		if (!error)
+			count_fault(STAT_XP(vmm, cow_faults), STAT_XP(vmm, cow_cycles), t0);
+		return error;
+	}
+	hal_gpt_get_pte(ref_gpt_xp, vpn, &attr, &ppn);
+	if (attr & GPT_MAPPED) {
 		error = copy_pte(vmm, vpn);
+		if (!error)
+			count_fault(STAT_XP(vmm, false_faults), STAT_XP(vmm, false_cycles), t0);
+		return error;
 	}
-	if (!error) {
-		hal_remote_atomic_add64(STAT_XP(vmm, false_faults), 1);
-		hal_remote_atomic_add64(STAT_XP(vmm, false_cycles), hal_get_cycles() - t0);
-	}
+	error = resolve_in_reference(vmm, vseg, vaddr);
+	if (error)
+		return error;
+	hal_gpt_get_pte(ref_gpt_xp, vpn, &attr, &ppn);
+	if (!(attr & GPT_MAPPED)) /* unmapped again by a change: the access faults again */
+		return 0;
+	error = copy_pte(vmm, vpn);
+	if (!error)
+		count_fault(STAT_XP(vmm, global_faults), STAT_XP(vmm, global_cycles), t0);
 	return error;
 }
 
@@ -521,8 +559,12 @@ error_t vmm_handle_page_fault(vmm_t *vmm, vaddr_t vaddr, uint32_t access)
 	}
 	if (!vseg || !access_allowed(vseg, access))
 		error = EFAULT;
+	else if (vseg->type == VSEG_TYPE_TRAMP)
+		error = vmm_sigtramp_map(vmm, vaddr >> CONFIG_PAGE_SHIFT); /* the cluster's own page */
+	else if (owns_frames(vmm, vseg))
+		error = fault_owned(vmm, vseg, vaddr >> CONFIG_PAGE_SHIFT, access, t0);
 	else
-		error = fault_in_vseg(vmm, vseg, vaddr, t0);
+		error = fault_public(vmm, vseg, vaddr, access, t0);
 	rwlock_rd_release(&vmm->vsl_lock);
 	if (error)
 		hal_remote_atomic_add64(STAT_XP(vmm, failed_faults), 1);
@@ -588,19 +630,13 @@ static const char *attr_string(uint32_t attr, char buf[8])
 
 static void display_ptes(vmm_t *vmm, const vseg_t *vseg)
 {
-	xptr_t gpt_xp = XPTR(local_cxy, &vmm->gpt);
-	vpn_t end = vseg->vpn_base + vseg->vpn_size;
 	char buf[8];
+	gpt_iter_t it;
 
-	for (vpn_t vpn = hal_gpt_next_mapped(gpt_xp, vseg->vpn_base, end); vpn < end;
-	     vpn = hal_gpt_next_mapped(gpt_xp, vpn + 1, end)) {
-		uint32_t attr;
-		ppn_t ppn;
-		hal_gpt_get_pte(gpt_xp, vpn, &attr, &ppn);
-		if (attr & GPT_MAPPED)
-			printk_raw("      vpn %8lx ppn %8lx cxy %x attr %s\n", vpn, ppn,
-				   cluster_of_paddr(ppn << CONFIG_PAGE_SHIFT), attr_string(attr, buf));
-	}
+	for (hal_gpt_iter_init(&it, XPTR(local_cxy, &vmm->gpt), vseg->vpn_base,
+			       vseg->vpn_base + vseg->vpn_size, 0); hal_gpt_iter_next(&it);)
+		printk_raw("      vpn %8lx ppn %8lx cxy %x attr %s\n", it.vpn, it.ppn,
+			   cluster_of_paddr(it.ppn << CONFIG_PAGE_SHIFT), attr_string(it.attr, buf));
 }
 
 /* Print the local VMM copy @vmm (caller: its cluster). Format in docs/vmm.md. */

@@ -112,8 +112,10 @@ error_t vmm_create_vseg(vmm_t *vmm, vseg_type_t type, vaddr_t min, vaddr_t max, 
 
 /*
  * Resolve a page fault of a thread of the local cluster on @vaddr for @access (HAL_ACCESS_*),
- * in the local copy @vmm. Returns 0 if the access may be retried, EFAULT if no vseg allows it,
- * ENOMEM if no frame or table could be had. May sleep.
+ * in the local copy @vmm: a demand fault (DESIGN §4), or a write to a page mapped copy-on-write
+ * (vmm_handle_cow). Where this copy owns the mapping, one walk of its GPT finds, locks and fills
+ * the PTE. Returns 0 if the access may be retried, EFAULT if no vseg allows it, ENOMEM if no frame
+ * or table could be had. May sleep.
  */
 error_t vmm_handle_page_fault(vmm_t *vmm, vaddr_t vaddr, uint32_t access);
 
@@ -175,8 +177,10 @@ error_t vmm_file_create_anon(cxy_t cxy, uint64_t size, xptr_t *inode_xp);
  * Fork (vmm_fork.c). Build the address space of a child whose reference VMM is @child (local, new,
  * empty, seen by nobody else) from the parent's reference VMM @parent_xp, which may be in another
  * cluster (the work is done there, by an RPC): the child gets a copy of every vseg and of every
- * mapped PTE but CODE's (replicated: the child maps its own); the shared frames' forks counters
- * are incremented; every shared page becomes copy-on-write in the child, in the parent's
+ * mapped PTE of the parent's reference GPT, but CODE's when the child is in another cluster than
+ * the parent's reference (CODE is replicated per cluster: the child maps its own replica; in the
+ * same cluster it shares the parent's) and the trampoline's; the shared frames' forks counters are
+ * incremented; every shared page but CODE's becomes copy-on-write in the child, in the parent's
  * reference GPT and, before this returns, in every GPT copy of the parent, whose cores' TLBs are
  * shot down. The allocators (stack slots, mmap zone, break) are copied. ENOMEM with the child's
  * VMM left for vmm_destroy (which gives back what it holds) and the parent unchanged but for pages
@@ -185,22 +189,26 @@ error_t vmm_file_create_anon(cxy_t cxy, uint64_t size, xptr_t *inode_xp);
 error_t vmm_fork(vmm_t *child, xptr_t parent_xp);
 
 /*
- * A write by a thread of the local cluster to @vaddr, whose PTE in the local copy @vmm is mapped
- * copy-on-write (the path of its own of DESIGN §4, apart from vmm_handle_page_fault). In the GPT
- * that owns the mapping (the reference's for a public vseg, the local one for a private vseg),
- * under that PTE's lock: if the frame's forks counter is not 0, the page is copied into a new frame
- * placed by the vseg's rule and the counter decremented; otherwise the frame is reused. The PTE
- * becomes writable in the reference and every GPT copy (vmm_global_update_pte), then the TLBs of
- * every core that ran the process are shot down. Concurrent writes from several clusters give one
- * copy. Returns 0 (retry the access), EFAULT (the vseg forbids writing), ENOMEM. May sleep.
+ * The copy-on-write path (DESIGN §4), taken by vmm_handle_page_fault for a write by a thread of the
+ * local cluster to a page that the local copy @vmm maps copy-on-write. @pte is the PTE of the page
+ * in the GPT that owns the mapping (the reference's for a public vseg, the local one for a private
+ * vseg), locked by the caller, who found @attr and @ppn in it; @vseg, from the local VSL (read-
+ * locked), allows writing. If the frame's forks counter is not 0, the page is copied into a new
+ * frame placed by the vseg's rule and the counter decremented; otherwise the frame is reused. The
+ * PTE becomes writable in the reference and every GPT copy (vmm_global_update_pte), then the TLBs
+ * of every core that ran the process are shot down. Concurrent writes from several clusters give
+ * one copy. Releases @pte. Returns 0 (retry the access; also when the PTE was unmapped or resolved
+ * meanwhile, or a fork of the process is under way), ENOMEM. May sleep.
  */
-error_t vmm_handle_cow(vmm_t *vmm, vaddr_t vaddr);
+error_t vmm_handle_cow(vmm_t *vmm, const vseg_t *vseg, const gpt_pte_t *pte, uint32_t attr,
+		       ppn_t ppn);
 
 /*
- * One process less shares the frame @ppn: true if others still do (its forks counter was not 0, and
- * was decremented), false if the caller was the last one and may free it.
+ * One process less shares the frame whose descriptor is @page_xp: true if others still do (its
+ * forks counter was not 0, and was decremented), false if the caller was the last one and may free
+ * it. Lock-free (an atomic decrement that stops at 0).
  */
-bool vmm_frame_unshare(ppn_t ppn);
+bool vmm_frame_unshare(xptr_t page_xp);
 
 /* True if the local copy @vmm maps @vaddr copy-on-write (the write goes to vmm_handle_cow). */
 bool vmm_is_cow(vmm_t *vmm, vaddr_t vaddr);

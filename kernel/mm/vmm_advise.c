@@ -48,19 +48,15 @@
  * (zero, or the file's bytes; a shared mapping's pages are the file's and come back as they are). */
 static void drop_pages(vmm_t *vmm, change_t *c, const vseg_t *v, vaddr_t start, vaddr_t end)
 {
-	xptr_t gpt_xp = XPTR(local_cxy, &vmm->gpt);
+	gpt_iter_t it;
 
-	for (vaddr_t va = MAX(start, v->min); va < MIN(end, v->max); va += CONFIG_PAGE_SIZE) {
-		uint32_t attr;
-		ppn_t ppn;
-		hal_gpt_get_pte(gpt_xp, va >> CONFIG_PAGE_SHIFT, &attr, &ppn);
-		if (!(attr & GPT_MAPPED))
-			continue;
-		hal_gpt_reset_pte(gpt_xp, va >> CONFIG_PAGE_SHIFT);
+	for (hal_gpt_iter_init(&it, XPTR(local_cxy, &vmm->gpt), MAX(start, v->min) >> CONFIG_PAGE_SHIFT,
+			       MIN(end, v->max) >> CONFIG_PAGE_SHIFT, 0); hal_gpt_iter_next(&it);) {
+		hal_gpt_pte_reset(&it.pte);
 		if (v->type == VSEG_TYPE_FILE)
-			vmm_doom_held(ppn, XPTR(local_cxy, &c->doomed));
+			vmm_doom_held(it.ppn, XPTR(local_cxy, &c->doomed));
 		else if (v->type != VSEG_TYPE_TRAMP) /* the kernel's page: not ours to free */
-			vmm_doom_frame(ppn, XPTR(local_cxy, &c->doomed));
+			vmm_doom_frame(it.ppn, XPTR(local_cxy, &c->doomed));
 	}
 }
 
@@ -100,9 +96,7 @@ static error_t populate(vmm_t *vmm, vaddr_t addr, vaddr_t end, uint32_t access)
 {
 	for (vaddr_t va = addr; va < end; va += CONFIG_PAGE_SIZE) {
 		error_t error = vmm_handle_page_fault(vmm, va, access);
-		if (error)
-			return error;
-		if ((access & HAL_ACCESS_WRITE) && vmm_is_cow(vmm, va) && (error = vmm_handle_cow(vmm, va)))
+		if (error) /* a write breaks copy-on-write sharing, as the access itself would */
 			return error;
 	}
 	return 0;
@@ -190,49 +184,45 @@ int64_t vmm_msync(vmm_t *vmm, vaddr_t addr, uint64_t len, uint32_t flags)
 }
 
 /*
- * Move the PTEs of @v (reference, whole vseg, out of the VSL) to start at @to: each one under
- * its lock (a copy-on-write fault of a copy may be on it), copied to the new page then cleared.
- * ENOMEM (a page table could not be had): what moved goes back, which cannot fail (the old tables
- * stay), and nothing changed.
+ * Move the PTEs of @v (reference, whole vseg, out of the VSL) to start at @to (a range that does
+ * not overlap it): each one under its lock (a copy-on-write fault of a copy may be on it), copied to
+ * the new page then cleared, a leaf table at a time on both sides. ENOMEM (a page table could not
+ * be had): what moved goes back, which cannot fail (the old tables stay), and nothing changed.
  */
 static error_t move_ptes(vmm_t *vmm, const vseg_t *v, vaddr_t to)
 {
 	xptr_t gpt_xp = XPTR(local_cxy, &vmm->gpt);
-	vpn_t end = v->vpn_base + v->vpn_size, delta = (to >> CONFIG_PAGE_SHIFT) - v->vpn_base;
+	vpn_t delta = (to >> CONFIG_PAGE_SHIFT) - v->vpn_base;
+	gpt_cursor_t dst;
+	gpt_iter_t it, back;
 	error_t error = 0;
-	vpn_t vpn;
 
-	for (vpn = hal_gpt_next_mapped(gpt_xp, v->vpn_base, end); vpn < end;
-	     vpn = hal_gpt_next_mapped(gpt_xp, vpn + 1, end)) {
+	hal_gpt_cursor_init(&dst, gpt_xp);
+	for (hal_gpt_iter_init(&it, gpt_xp, v->vpn_base, v->vpn_base + v->vpn_size, GPT_ITER_LOCKED);
+	     !error && hal_gpt_iter_next(&it);) {
+		gpt_pte_t new;
 		uint32_t attr;
 		ppn_t ppn;
-		bool mapped;
 
-		error = hal_gpt_lock_pte(gpt_xp, vpn, &attr, &ppn);
-		if (error)
-			break;
-		if (attr & GPT_MAPPED) {
-			error = hal_gpt_pte_copy(gpt_xp, vpn + delta, gpt_xp, vpn, false, &ppn, &mapped);
-			if (!error)
-				hal_gpt_reset_pte(gpt_xp, vpn); /* keeps our lock */
+		hal_gpt_pte_lock(&it.pte, &attr, &ppn);
+		if ((attr & GPT_MAPPED) && !(error = hal_gpt_cursor_pte(&dst, it.vpn + delta, &new))) {
+			hal_gpt_pte_store(&new, attr, ppn);
+			hal_gpt_pte_reset(&it.pte); /* keeps our lock */
 		}
-		hal_gpt_unlock_pte(gpt_xp, vpn);
-		if (error)
-			break;
+		hal_gpt_pte_unlock(&it.pte);
 	}
 	if (!error)
 		return 0;
-	for (vpn_t back = v->vpn_base; back < vpn; back++) { /* undo, last error first */
-		uint32_t attr;
-		ppn_t ppn;
-		bool mapped;
+	/* Undo: the PTEs moved so far lie below it.vpn + delta, and their old tables are there. */
+	hal_gpt_cursor_init(&dst, gpt_xp);
+	for (hal_gpt_iter_init(&back, gpt_xp, v->vpn_base + delta, it.vpn + delta, 0);
+	     hal_gpt_iter_next(&back);) {
+		gpt_pte_t old;
 
-		hal_gpt_get_pte(gpt_xp, back + delta, &attr, &ppn);
-		if (!(attr & GPT_MAPPED))
-			continue;
-		if (hal_gpt_pte_copy(gpt_xp, back, gpt_xp, back + delta, false, &ppn, &mapped))
+		if (hal_gpt_cursor_pte(&dst, back.vpn - delta, &old))
 			panic("%s: moving a PTE back to its table failed", __func__);
-		hal_gpt_reset_pte(gpt_xp, back + delta);
+		hal_gpt_pte_store(&old, back.attr, back.ppn);
+		hal_gpt_pte_reset(&back.pte);
 	}
 	return error;
 }

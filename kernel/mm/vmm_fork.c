@@ -6,9 +6,11 @@
  * local pointers. There, in three steps:
  *   1. parent.forks_in_progress++: copy-on-write faults of the parent wait until step 3;
  *   2. with the parent's VSL read-locked (no munmap, mprotect or exec can change it), each vseg is
- *      copied into an array in the child's cluster, and each mapped PTE but CODE's, under its lock
- *      in the parent's reference GPT: copied into the child's GPT (hal_gpt_pte_copy), its frame's
- *      forks counter incremented, and the page made copy-on-write in both;
+ *      copied into an array in the child's cluster, and each mapped PTE of the parent's reference
+ *      GPT, a leaf table at a time and each under its lock: copied into the child's GPT, its
+ *      frame's forks counter incremented, and the page made copy-on-write in both. CODE's pages
+ *      are shared as they are (never writable) when the child lives in the parent's reference
+ *      cluster, whose replica they are; elsewhere the child maps its own cluster's replica;
  *   3. the lock released, every GPT copy of the parent marks the same pages copy-on-write
  *      (hal_gpt_set_cow, which waits for a PTE a fault is filling), then one TLB shootdown over
  *      every core that ran the parent; forks_in_progress--.
@@ -17,10 +19,12 @@
  * frame that a sibling still writes through a stale writable PTE of another copy: the write would
  * be lost; hence the wait of step 1.
  *
- * Frames shared by forks. page_t.forks counts the processes sharing a frame beyond the first
- * (under page_t.lock). Whoever unmaps a shared frame decrements the counter instead of freeing it
- * (vmm_doom_frame); the last one frees it. A write to a copy-on-write page (vmm_handle_cow) copies
- * the frame while the counter is not 0 (decrementing it), and reuses it once it is.
+ * Frames shared by forks. page_t.forks counts the processes sharing a frame beyond the first. It is
+ * changed by atomic operations only: an increment per sharing child, a decrement that never goes
+ * below 0 (vmm_frame_unshare: compare-and-swap). Whoever unmaps a shared frame decrements the
+ * counter instead of freeing it (vmm_doom_frame); the one that finds it at 0 was the last and frees
+ * it. A write to a copy-on-write page (vmm_handle_cow) copies the frame while the counter is not 0
+ * (decrementing it), and reuses it once it is.
  */
 #include <hal_gpt.h>
 #include <hal_remote.h>
@@ -51,33 +55,19 @@ static xptr_t frame_page(ppn_t ppn)
 	return ppm_base2page((paddr_t)ppn << CONFIG_PAGE_SHIFT);
 }
 
-/* Add @delta to the forks counter of frame @ppn; returns the value before. */
-static uint32_t forks_add(ppn_t ppn, int32_t delta)
-{
-	xptr_t page_xp = frame_page(ppn);
-	xptr_t lock = page_xp + offsetof(page_t, lock);
-	uint32_t old;
+/* The forks counter of the frame whose descriptor is @page_xp (atomic: see the top). */
+#define FORKS(page_xp) ((page_xp) + offsetof(page_t, forks))
 
-	remote_busylock_acquire(lock);
-	old = hal_remote_l32(page_xp + offsetof(page_t, forks));
-	kassert(delta >= 0 || old > 0);
-	hal_remote_s32(page_xp + offsetof(page_t, forks), old + (uint32_t)delta);
-	remote_busylock_release(lock);
-	return old;
-}
-
-bool vmm_frame_unshare(ppn_t ppn)
+bool vmm_frame_unshare(xptr_t page_xp)
 {
-	xptr_t page_xp = frame_page(ppn);
-	xptr_t lock = page_xp + offsetof(page_t, lock);
 	uint32_t forks;
 
-	remote_busylock_acquire(lock);
-	forks = hal_remote_l32(page_xp + offsetof(page_t, forks));
-	if (forks)
-		hal_remote_s32(page_xp + offsetof(page_t, forks), forks - 1);
-	remote_busylock_release(lock);
-	return forks != 0;
+	do {
+		forks = hal_remote_l32(FORKS(page_xp));
+		if (forks == 0)
+			return false;
+	} while (!hal_remote_atomic_cas32(FORKS(page_xp), forks, forks - 1));
+	return true;
 }
 
 /* The GPT copies of the process whose reference VMM is @ref_vmm_xp, the reference's excluded. */
@@ -128,17 +118,17 @@ typedef struct pte_value_s {
 static void update_copy(xptr_t vmm_xp, void *arg)
 {
 	const pte_value_t *v = arg;
-	xptr_t gpt_xp = VMM_FIELD(vmm_xp, gpt);
+	gpt_pte_t pte;
 	uint32_t attr;
 	ppn_t ppn;
 
 	/* Locked: a copy_pte in flight read the old value; it writes it first, then we overwrite. */
-	if (!hal_gpt_lock_pte_if_present(gpt_xp, v->vpn, &attr, &ppn))
+	if (!hal_gpt_lock_pte_if_present(VMM_FIELD(vmm_xp, gpt), v->vpn, &pte, &attr, &ppn))
 		return;
 	if (attr & GPT_MAPPED)
-		hal_gpt_set_pte(gpt_xp, v->vpn, v->attr, v->ppn);
+		hal_gpt_pte_set(&pte, v->attr, v->ppn);
 	else
-		hal_gpt_unlock_pte(gpt_xp, v->vpn);
+		hal_gpt_pte_unlock(&pte);
 }
 
 void vmm_global_update_pte(xptr_t ref_vmm_xp, vpn_t vpn, uint32_t attr, ppn_t ppn)
@@ -160,41 +150,78 @@ typedef struct fork_job_s {
 	error_t  error;       /* [out]                                                         */
 } fork_job_t;
 
-/* Share the mapped pages of @vseg (parent's reference, local) with the child's GPT @child_gpt_xp. */
+/*
+ * Share the mapped pages of @vseg (parent's reference, local) with the child's GPT @child_gpt_xp,
+ * a leaf table at a time: the parent's PTEs come from one scan (hal_gpt_iter), the child's entries
+ * of one leaf table from one walk (a cursor). Each parent PTE is locked while it is shared (a fault
+ * of another cluster may be changing it). A page becomes copy-on-write in both, read-only ones too
+ * (a later mprotect must not make a shared frame writable), and its frame's forks counter counts the
+ * child; a FILE page is the mapper's, shared as it is with one more hold.
+ */
 static error_t share_vseg(vmm_t *parent, const vseg_t *vseg, xptr_t child_gpt_xp)
 {
-	xptr_t gpt_xp = XPTR(local_cxy, &parent->gpt);
-	vpn_t end = vseg->vpn_base + vseg->vpn_size;
-	bool shared = vseg->type != VSEG_TYPE_FILE; /* a FILE page is the mapper's: no COW */
+	gpt_cursor_t child;
+	gpt_iter_t it;
 
-	for (vpn_t vpn = hal_gpt_next_mapped(gpt_xp, vseg->vpn_base, end); vpn < end;
-	     vpn = hal_gpt_next_mapped(gpt_xp, vpn + 1, end)) {
+	hal_gpt_cursor_init(&child, child_gpt_xp);
+	for (hal_gpt_iter_init(&it, XPTR(local_cxy, &parent->gpt), vseg->vpn_base,
+			       vseg->vpn_base + vseg->vpn_size, GPT_ITER_LOCKED); hal_gpt_iter_next(&it);) {
+		gpt_pte_t dst;
 		uint32_t attr, cow_attr;
-		ppn_t ppn, copied;
-		bool mapped;
-		error_t error = hal_gpt_lock_pte(gpt_xp, vpn, &attr, &ppn);
+		ppn_t ppn;
+		error_t error;
+
+		hal_gpt_pte_lock(&it.pte, &attr, &ppn);
+		if (!(attr & GPT_MAPPED)) { /* a fault left it empty */
+			hal_gpt_pte_unlock(&it.pte);
+			continue;
+		}
+		error = hal_gpt_cursor_pte(&child, it.vpn, &dst);
+		if (error) {
+			hal_gpt_pte_unlock(&it.pte);
+			return error;
+		}
+		if (vseg->type == VSEG_TYPE_FILE) {
+			hal_gpt_pte_store(&dst, attr, ppn);
+			vmm_file_hold_again(ppn); /* the child's PTE holds the mapper page too */
+			hal_gpt_pte_unlock(&it.pte);
+			continue;
+		}
+		cow_attr = (attr & ~GPT_WRITABLE) | GPT_COW;
+		hal_gpt_pte_store(&dst, cow_attr, ppn);
+		hal_remote_atomic_add32(FORKS(frame_page(ppn)), 1);
+		hal_gpt_pte_set(&it.pte, cow_attr, ppn); /* and unlocks */
+	}
+	return 0;
+}
+
+/*
+ * Share the mapped pages of the CODE vseg @vseg (parent's reference, local) with the child's GPT
+ * @child_gpt_xp, in the same cluster: the frames are this cluster's replica of the code, which the
+ * child would otherwise copy again from the file at each first touch. CODE is never writable (not
+ * even by mprotect), so the PTEs are copied as they are, without copy-on-write, and each frame's
+ * forks counter counts the child (whoever unmaps it last frees it). No PTE lock is needed: under
+ * the VSL read lock that fork holds, a mapped CODE PTE of the reference can only be locked and
+ * released unchanged by a fault that found it mapped; one that a fault is filling is skipped (the
+ * child faults it itself).
+ */
+static error_t share_code(vmm_t *parent, const vseg_t *vseg, xptr_t child_gpt_xp)
+{
+	gpt_cursor_t child;
+	gpt_iter_t it;
+
+	kassert(vseg->type == VSEG_TYPE_CODE && !(vseg->flags & VSEG_WRITE));
+	kassert(GET_CXY(child_gpt_xp) == local_cxy);
+	hal_gpt_cursor_init(&child, child_gpt_xp);
+	for (hal_gpt_iter_init(&it, XPTR(local_cxy, &parent->gpt), vseg->vpn_base,
+			       vseg->vpn_base + vseg->vpn_size, 0); hal_gpt_iter_next(&it);) {
+		gpt_pte_t dst;
+		error_t error = hal_gpt_cursor_pte(&child, it.vpn, &dst);
 
 		if (error)
 			return error;
-		if (!(attr & GPT_MAPPED)) {
-			hal_gpt_unlock_pte(gpt_xp, vpn);
-			continue;
-		}
-		error = hal_gpt_pte_copy(child_gpt_xp, vpn, gpt_xp, vpn, shared, &copied, &mapped);
-		if (error || !shared) {
-			if (!error) /* the child's PTE holds the mapper page too (until it unmaps it) */
-				vmm_file_hold_again(ppn);
-			hal_gpt_unlock_pte(gpt_xp, vpn);
-			if (error)
-				return error;
-			continue;
-		}
-		forks_add(ppn, 1);
-		/* Read-only pages too: a later mprotect must not make a shared frame writable. */
-		cow_attr = (attr & ~(GPT_WRITABLE | GPT_LOCKED)) | GPT_COW;
-		hal_gpt_update_pte(child_gpt_xp, vpn, cow_attr, ppn);
-		hal_gpt_update_pte(gpt_xp, vpn, cow_attr, ppn); /* keeps our lock */
-		hal_gpt_unlock_pte(gpt_xp, vpn);
+		hal_gpt_pte_store(&dst, it.attr & ~GPT_LOCKED, it.ppn);
+		hal_remote_atomic_add32(FORKS(frame_page(it.ppn)), 1);
 	}
 	return 0;
 }
@@ -241,10 +268,14 @@ static void fork_in_parent(vmm_t *parent, fork_job_t *job)
 				  sizeof(*vseg));
 		n++;
 		vmm_vseg_hold_file(vseg); /* the child's vseg holds the file too */
-		/* CODE is replicated, the trampoline page is the kernel's: the child maps its own;
-		 * MADV_WIPEONFORK: the child's pages start empty (zero) */
-		if (vseg->type != VSEG_TYPE_CODE && vseg->type != VSEG_TYPE_TRAMP &&
-		    !(vseg->flags & VSEG_WIPEONFORK))
+		if (vseg->flags & VSEG_WIPEONFORK) /* MADV_WIPEONFORK: the child's pages start empty */
+			continue;
+		/* CODE is replicated per cluster: a child in the parent's reference cluster shares the
+		 * replica there, a child elsewhere maps its own. The trampoline page is the kernel's,
+		 * one per cluster: the child maps its cluster's. */
+		if (vseg->type == VSEG_TYPE_CODE && child_cxy == local_cxy)
+			error = share_code(parent, vseg, child_gpt_xp);
+		else if (vseg->type != VSEG_TYPE_CODE && vseg->type != VSEG_TYPE_TRAMP)
 			error = share_vseg(parent, vseg, child_gpt_xp);
 	}
 	job->vsegs_nr = n;
@@ -341,42 +372,53 @@ static xptr_t copy_frame(const vseg_t *vseg, vpn_t vpn, ppn_t ppn)
 }
 
 /*
- * The COW fault proper, the local VSL read-locked and @vseg allowing the write. @gpt_xp is the GPT
- * owning the mapping; @global: it is the reference's of a public vseg (the copies follow it).
+ * Another thread resolved the copy-on-write fault on @vpn (the owner's PTE, in @gpt_xp, is no
+ * longer COW): refresh this copy's PTE from it if the owner is the reference's GPT, and forget the
+ * stale translation of the calling core.
  */
-static error_t cow_in_vseg(vmm_t *vmm, const vseg_t *vseg, vpn_t vpn, xptr_t gpt_xp, bool global)
+static void cow_resolved_elsewhere(vmm_t *vmm, xptr_t gpt_xp, vpn_t vpn)
 {
 	xptr_t local_gpt_xp = XPTR(local_cxy, &vmm->gpt);
-	uint32_t attr, new_attr;
-	ppn_t ppn, new_ppn;
-	bool copied = false;
-	error_t error = hal_gpt_lock_pte(gpt_xp, vpn, &attr, &ppn);
 
-	if (error)
-		return error;
+	if (gpt_xp != local_gpt_xp) {
+		gpt_pte_t pte;
+		uint32_t a, attr;
+		ppn_t p, ppn;
+
+		if (hal_gpt_lock_pte_if_present(local_gpt_xp, vpn, &pte, &a, &p)) {
+			hal_gpt_get_pte(gpt_xp, vpn, &attr, &ppn);
+			if ((a & GPT_MAPPED) && (attr & GPT_MAPPED) && !(attr & GPT_LOCKED))
+				hal_gpt_pte_set(&pte, attr, ppn);
+			else
+				hal_gpt_pte_unlock(&pte);
+		}
+	}
+	hal_tlb_flush_page(vpn);
+}
+
+error_t vmm_handle_cow(vmm_t *vmm, const vseg_t *vseg, const gpt_pte_t *pte, uint32_t attr,
+		       ppn_t ppn)
+{
+	bool global = !(vseg->flags & VSEG_PRIVATE);
+	xptr_t frame = frame_page(ppn);
+	vpn_t vpn = pte->vpn;
+	uint32_t new_attr;
+	ppn_t new_ppn = ppn;
+	bool copied = false;
+
+	kassert(vseg->flags & VSEG_WRITE);
 	if (!(attr & GPT_MAPPED)) { /* unmapped meanwhile: the retry faults normally */
-		hal_gpt_unlock_pte(gpt_xp, vpn);
+		hal_gpt_pte_unlock(pte);
 		return 0;
 	}
 	if (!(attr & GPT_COW)) {
-		/* Another thread resolved it: copy the owner's PTE into ours (a copy's). */
-		hal_gpt_unlock_pte(gpt_xp, vpn);
-		if (gpt_xp != local_gpt_xp) {
-			uint32_t a;
-			ppn_t p;
-			if (hal_gpt_lock_pte_if_present(local_gpt_xp, vpn, &a, &p)) {
-				hal_gpt_get_pte(gpt_xp, vpn, &attr, &ppn);
-				if ((a & GPT_MAPPED) && (attr & GPT_MAPPED) && !(attr & GPT_LOCKED))
-					hal_gpt_set_pte(local_gpt_xp, vpn, attr, ppn);
-				else
-					hal_gpt_unlock_pte(local_gpt_xp, vpn);
-			}
-		}
-		hal_tlb_flush_page(vpn);
+		hal_gpt_pte_unlock(pte);
+		cow_resolved_elsewhere(vmm, global && !vmm_is_reference(vmm) ?
+				       VMM_FIELD(vmm->ref_xp, gpt) : XPTR(local_cxy, &vmm->gpt), vpn);
 		return 0;
 	}
 	if (hal_remote_l32(VMM_FIELD(vmm->ref_xp, forks_in_progress))) {
-		hal_gpt_unlock_pte(gpt_xp, vpn); /* a fork is sharing the pages: wait for its end */
+		hal_gpt_pte_unlock(pte); /* a fork is sharing the pages: wait for its end */
 		sched_yield();
 		return 0;
 	}
@@ -386,15 +428,14 @@ static error_t cow_in_vseg(vmm_t *vmm, const vseg_t *vseg, vpn_t vpn, xptr_t gpt
 	 * see 0 while another is still copying. Two sharers may copy at once; the one whose
 	 * decrement finds 0 was the last, and keeps the frame instead of its copy.
 	 */
-	new_ppn = ppn;
-	if (forks_add(ppn, 0) != 0) {
+	if (hal_remote_l32(FORKS(frame))) {
 		xptr_t page_xp = copy_frame(vseg, vpn, ppn);
 
 		if (page_xp == XPTR_NULL) {
-			hal_gpt_unlock_pte(gpt_xp, vpn);
+			hal_gpt_pte_unlock(pte);
 			return ENOMEM;
 		}
-		if (vmm_frame_unshare(ppn)) {
+		if (vmm_frame_unshare(frame)) {
 			new_ppn = ppm_page2base(page_xp) >> CONFIG_PAGE_SHIFT;
 			copied = true;
 		} else {
@@ -402,7 +443,7 @@ static error_t cow_in_vseg(vmm_t *vmm, const vseg_t *vseg, vpn_t vpn, xptr_t gpt
 		}
 	}
 	new_attr = (attr & ~(GPT_COW | GPT_LOCKED)) | GPT_WRITABLE;
-	hal_gpt_update_pte(gpt_xp, vpn, new_attr, new_ppn); /* keeps our lock */
+	hal_gpt_pte_update(pte, new_attr, new_ppn); /* keeps our lock */
 	if (global)
 		vmm_global_update_pte(vmm->ref_xp, vpn, new_attr, new_ppn);
 	/* No core may go on reading the old frame through a stale entry, nor write the new one
@@ -411,41 +452,8 @@ static error_t cow_in_vseg(vmm_t *vmm, const vseg_t *vseg, vpn_t vpn, xptr_t gpt
 		vmm_shootdown(vmm->ref_xp);
 	else
 		ipi_flush_cluster_tlbs(__atomic_load_n(&vmm->cores_mask, __ATOMIC_ACQUIRE));
-	hal_gpt_unlock_pte(gpt_xp, vpn);
+	hal_gpt_pte_unlock(pte);
 	if (copied)
 		hal_remote_atomic_add64(STAT_XP(vmm, cow_copies), 1);
 	return 0;
-}
-
-error_t vmm_handle_cow(vmm_t *vmm, vaddr_t vaddr)
-{
-	uint64_t t0 = hal_get_cycles();
-	vpn_t vpn = vaddr >> CONFIG_PAGE_SHIFT;
-	vseg_t *vseg;
-	error_t error;
-
-	rwlock_rd_acquire(&vmm->vsl_lock);
-	vseg = vsl_lookup(&vmm->vsl, vaddr);
-	if (!vseg && !vmm_is_reference(vmm)) {
-		/* A copy forgot the vseg (an invalidation) but not yet the PTE: the ordinary path
-		 * fetches it; the retried write comes back here. */
-		rwlock_rd_release(&vmm->vsl_lock);
-		return vmm_handle_page_fault(vmm, vaddr, HAL_ACCESS_WRITE);
-	}
-	if (!vseg || !(vseg->flags & VSEG_WRITE)) {
-		error = EFAULT;
-	} else {
-		bool local = (vseg->flags & VSEG_PRIVATE) || vmm_is_reference(vmm);
-		xptr_t gpt_xp = local ? XPTR(local_cxy, &vmm->gpt) : VMM_FIELD(vmm->ref_xp, gpt);
-
-		error = cow_in_vseg(vmm, vseg, vpn, gpt_xp, !(vseg->flags & VSEG_PRIVATE));
-	}
-	rwlock_rd_release(&vmm->vsl_lock);
-	if (error == EFAULT)
-		hal_remote_atomic_add64(STAT_XP(vmm, failed_faults), 1);
-	else if (!error) {
-		hal_remote_atomic_add64(STAT_XP(vmm, cow_faults), 1);
-		hal_remote_atomic_add64(STAT_XP(vmm, cow_cycles), hal_get_cycles() - t0);
-	}
-	return error;
 }

@@ -40,8 +40,7 @@ bool vmm_has_vseg(vmm_t *vmm, vaddr_t addr)
 
 void vmm_vseg_page_counts(vmm_t *vmm, const vseg_t *vseg, vmm_page_counts_t *counts)
 {
-	xptr_t gpt_xp = XPTR(local_cxy, &vmm->gpt);
-	vpn_t end = vseg->vpn_base + vseg->vpn_size;
+	gpt_iter_t it;
 
 	kassert(lockdep_is_held(XPTR(local_cxy, &vmm->vsl_lock)));
 	memset(counts, 0, sizeof(*counts));
@@ -49,19 +48,13 @@ void vmm_vseg_page_counts(vmm_t *vmm, const vseg_t *vseg, vmm_page_counts_t *cou
 		counts->mapped = vseg->vpn_size;
 		return;
 	}
-	for (vpn_t vpn = hal_gpt_next_mapped(gpt_xp, vseg->vpn_base, end); vpn < end;
-	     vpn = hal_gpt_next_mapped(gpt_xp, vpn + 1, end)) {
-		uint32_t attr;
-		ppn_t ppn;
-		xptr_t page_xp;
+	for (hal_gpt_iter_init(&it, XPTR(local_cxy, &vmm->gpt), vseg->vpn_base,
+			       vseg->vpn_base + vseg->vpn_size, 0); hal_gpt_iter_next(&it);) {
+		xptr_t page_xp = ppm_base2page((paddr_t)it.ppn << CONFIG_PAGE_SHIFT);
 
-		hal_gpt_get_pte(gpt_xp, vpn, &attr, &ppn);
-		if (!(attr & GPT_MAPPED)) /* locked while a fault fills it */
-			continue;
 		counts->mapped++;
-		if (attr & GPT_COW)
+		if (it.attr & GPT_COW)
 			counts->cow++;
-		page_xp = ppm_base2page((paddr_t)ppn << CONFIG_PAGE_SHIFT);
 		if (page_xp != XPTR_NULL && hal_remote_l32(page_xp + offsetof(page_t, refcount)) != 0)
 			counts->shared++;
 	}

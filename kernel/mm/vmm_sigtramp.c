@@ -42,20 +42,19 @@ error_t vmm_sigtramp_create(vmm_t *vmm)
 
 error_t vmm_sigtramp_map(vmm_t *vmm, vpn_t vpn)
 {
-	xptr_t gpt_xp = XPTR(local_cxy, &vmm->gpt);
+	gpt_pte_t pte;
 	uint32_t attr;
 	ppn_t ppn;
-	error_t error = hal_gpt_lock_pte(gpt_xp, vpn, &attr, &ppn);
+	error_t error = hal_gpt_lock_pte(XPTR(local_cxy, &vmm->gpt), vpn, &pte, &attr, &ppn);
 
 	if (error)
 		return error;
 	if (attr & GPT_MAPPED) {
-		hal_gpt_unlock_pte(gpt_xp, vpn);
+		hal_gpt_pte_unlock(&pte);
 		return 0;
 	}
-	hal_gpt_set_pte(gpt_xp, vpn, GPT_MAPPED | GPT_SMALL | GPT_CACHABLE | GPT_USER | GPT_READABLE |
-					     GPT_EXECUTABLE,
-			ppm_page2base(sigtramp_page) >> CONFIG_PAGE_SHIFT);
+	hal_gpt_pte_set(&pte, GPT_MAPPED | GPT_SMALL | GPT_CACHABLE | GPT_USER | GPT_READABLE |
+				      GPT_EXECUTABLE, ppm_page2base(sigtramp_page) >> CONFIG_PAGE_SHIFT);
 	return 0;
 }
 

@@ -1,11 +1,26 @@
-# Host tests of the Sv39 generic page table (hal/riscv/hal_gpt.c) over simulated clusters, their
-# PPMs (mm_fixture.h) and fake kernel roots (gpt_fixture.h), under AddressSanitizer and UBSan: every
-# test, the multi-threaded ones (tsan_*) included; gpt.tsan.cmake runs those under ThreadSanitizer.
-# hal/riscv is on the include path for mmu.h only; hal_tlb.c (satp, sfence.vma) is not compiled:
-# the fixture stands in for it.
-set(GPT_TEST_SOURCES test_gpt.c gpt_fixture.c mm_fixture.c hal/riscv/hal_gpt.c kernel/mm/ppm.c
-    kernel/mm/kcm.c kernel/mm/kmem.c kernel/libk/xlist.c kernel/libk/busylock.c)
+# Host tests of the generic page table (hal/common/hal_gpt.c) over simulated clusters, their PPMs
+# (mm_fixture.h) and fake kernel roots (gpt_fixture.h), under AddressSanitizer and UBSan: every test,
+# the multi-threaded ones (tsan_*) included; gpt.tsan.cmake runs those under ThreadSanitizer.
+# The same tests run over each architecture's PTE format: test_gpt with hal/riscv/include first on
+# the include path (Sv39, 3 levels; with the RISC-V part, hal/riscv/hal_gpt_arch.c, whose mmu.h
+# needs hal/riscv: its hal_tlb.c is not compiled, the fixture stands in for it), test_gpt_x86_64
+# with hal/x86_64/include first (4-level paging).
+set(GPT_TEST_COMMON test_gpt.c test_gpt_walks.c gpt_fixture.c mm_fixture.c hal/common/hal_gpt.c
+    kernel/mm/ppm.c kernel/mm/kcm.c kernel/mm/kmem.c kernel/libk/xlist.c kernel/libk/busylock.c)
 
-archipel_host_test(test_gpt SOURCES ${GPT_TEST_SOURCES})
-target_include_directories(test_gpt PRIVATE ${ARCHIPEL_ROOT}/hal/riscv)
-target_link_libraries(test_gpt PRIVATE pthread)
+function(archipel_gpt_test name arch)
+  if(arch STREQUAL "riscv")
+    archipel_host_test(${name} ${ARGN} SOURCES ${GPT_TEST_COMMON} gpt_fixture_sv39.c
+                       hal/riscv/hal_gpt_arch.c)
+    target_include_directories(${name} PRIVATE ${ARCHIPEL_ROOT}/hal/riscv)
+  else()
+    archipel_host_test(${name} ${ARGN} SOURCES ${GPT_TEST_COMMON} gpt_fixture_x86_64.c)
+    target_include_directories(${name} BEFORE PRIVATE ${ARCHIPEL_ROOT}/hal/x86_64/include)
+  endif()
+  target_link_libraries(${name} PRIVATE pthread)
+endfunction()
+
+if(NOT ARCHIPEL_TSAN) # gpt.tsan.cmake includes this file for the function above
+  archipel_gpt_test(test_gpt riscv)
+  archipel_gpt_test(test_gpt_x86_64 x86_64)
+endif()

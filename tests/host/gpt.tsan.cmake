@@ -1,8 +1,7 @@
 # The GPT's multi-threaded tests (names containing "tsan": host threads as cores racing to install
-# tables and to take PTE locks) under ThreadSanitizer. Included only with ARCHIPEL_TSAN (the
-# host-tsan preset); the ctest name is host.tsan.gpt. Same sources as gpt.cmake.
-archipel_host_test(tsan.gpt ARGS tsan SOURCES test_gpt.c gpt_fixture.c mm_fixture.c
-    hal/riscv/hal_gpt.c kernel/mm/ppm.c kernel/mm/kcm.c kernel/mm/kmem.c kernel/libk/xlist.c
-    kernel/libk/busylock.c)
-target_include_directories(tsan.gpt PRIVATE ${ARCHIPEL_ROOT}/hal/riscv)
-target_link_libraries(tsan.gpt PRIVATE pthread)
+# tables, to take PTE locks and to scan while others map) under ThreadSanitizer, over both PTE
+# formats. Included only with ARCHIPEL_TSAN (the host-tsan preset); the ctest names are
+# host.tsan.gpt and host.tsan.gpt_x86_64. Same sources as gpt.cmake, which defines the function.
+include(${CMAKE_CURRENT_LIST_DIR}/gpt.cmake)
+archipel_gpt_test(tsan.gpt riscv ARGS tsan)
+archipel_gpt_test(tsan.gpt_x86_64 x86_64 ARGS tsan)

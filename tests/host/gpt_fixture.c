@@ -1,8 +1,9 @@
 /*
- * gpt_fixture.c - simulated clusters with kernel page tables for hal_gpt host tests (see
- * gpt_fixture.h).
+ * gpt_fixture.c - simulated clusters with kernel page tables for host tests of the generic page
+ * table (see gpt_fixture.h); the architecture's part is gpt_fixture_<arch>.c.
  */
 #include "gpt_fixture.h"
+#include "htest.h"
 
 #include <string.h>
 #include <time.h>
@@ -10,24 +11,15 @@
 #define PAGE CONFIG_PAGE_SIZE
 
 boot_info_t boot_info;
-pte_t gfix_kroot[FIX_MAX_CLUSTERS][PT_ENTRIES] __attribute__((aligned(CONFIG_PAGE_SIZE)));
-paddr_t gfix_switched_root;
-int gfix_switch_calls;
-
-/* Stands in for hal_tlb.c's satp write on the host. */
-void riscv_mmu_switch_root(paddr_t root_pa)
-{
-	gfix_switched_root = root_pa;
-	gfix_switch_calls++;
-}
+pte_t gfix_kroot[FIX_MAX_CLUSTERS][PTE_ENTRIES] __attribute__((aligned(CONFIG_PAGE_SIZE)));
 
 /* A recognisable kernel root entry of cluster @cxy, index @i; junk in the user half, which
  * hal_gpt_create must not copy. */
 static pte_t kroot_entry(cxy_t cxy, uint32_t i)
 {
-	if (i < PT_ENTRIES / 2)
+	if (i < PTE_ROOT_USER_ENTRIES)
 		return 0xdead0000u | i;
-	return pte_make(((paddr_t)cxy << 32) | ((paddr_t)i << 12), PTE_V | PTE_G | (i & 1 ? PTE_R : 0));
+	return ((paddr_t)cxy << 32) | ((paddr_t)i << 12) | gfix_arch.table_bit | (i & 1 ? 2 : 0);
 }
 
 void gfix_setup(uint32_t n)
@@ -36,7 +28,7 @@ void gfix_setup(uint32_t n)
 	memset(&boot_info, 0, sizeof(boot_info));
 	boot_info.clusters_nr = n;
 	for (cxy_t c = 0; c < n; c++) {
-		for (uint32_t i = 0; i < PT_ENTRIES; i++)
+		for (uint32_t i = 0; i < PTE_ENTRIES; i++)
 			gfix_kroot[c][i] = kroot_entry(c, i);
 		boot_info.cluster[c].pt_root_pa = (paddr_t)(uintptr_t)gfix_kroot[c];
 		boot_info.cluster[c].mem_base = fix_clusters[c].base;
@@ -52,18 +44,24 @@ uint64_t gfix_free_pages(cxy_t cxy)
 	return s.free_pages;
 }
 
+/* The index of @vpn's entry in a table of level @l. */
+static uint32_t index_at(vpn_t vpn, int l)
+{
+	return (uint32_t)(vpn >> (9 * l)) & 511;
+}
+
 pte_t *gfix_raw_leaf(const gpt_t *gpt, vpn_t vpn)
 {
 	pte_t *t = gpt->root;
 
-	for (int l = 2; l > 0; l--) {
-		pte_t e = t[PT_INDEX(vpn * PAGE, l)];
+	for (int l = LEVELS - 1; l > 0; l--) {
+		pte_t e = t[index_at(vpn, l)];
 
-		if (!(e & PTE_V) || pte_is_leaf(e))
+		if (!(e & gfix_arch.table_bit))
 			return NULL;
-		t = (pte_t *)(uintptr_t)pte_paddr(e);
+		t = (pte_t *)(uintptr_t)gfix_arch.entry_pa(e);
 	}
-	return &t[PT_INDEX(vpn * PAGE, 0)];
+	return &t[index_at(vpn, 0)];
 }
 
 pte_t gfix_raw(const gpt_t *gpt, vpn_t vpn)
@@ -73,51 +71,33 @@ pte_t gfix_raw(const gpt_t *gpt, vpn_t vpn)
 	return p ? *p : 0;
 }
 
-/* Table pages reachable from the user half of @gpt's root, the root included; *all_in_cxy tells
- * whether all are in cluster @cxy's memory. */
-static uint32_t count_tables(const gpt_t *gpt, cxy_t cxy, bool *all_in_cxy)
+/* Tables reachable from the first @n entries of the level-@l table @t, @t included; *all_in_cxy
+ * is cleared if one is not in cluster @cxy's memory. */
+static uint32_t count_below(const pte_t *t, int l, uint32_t n, cxy_t cxy, bool *all_in_cxy)
 {
-	const pte_t *root = gpt->root;
-	uint32_t n = 1;
+	uint32_t count = 1;
 
-	*all_in_cxy = cluster_of_paddr(gpt->root_pa) == cxy;
-	for (uint32_t i = 0; i < PT_ENTRIES / 2; i++) {
-		const pte_t *l1 = (const pte_t *)(uintptr_t)pte_paddr(root[i]);
-
-		if (!(root[i] & PTE_V))
-			continue;
-		n++;
-		*all_in_cxy &= cluster_of_paddr(pte_paddr(root[i])) == cxy;
-		for (uint32_t j = 0; j < PT_ENTRIES; j++) {
-			if (!(l1[j] & PTE_V))
-				continue;
-			n++;
-			*all_in_cxy &= cluster_of_paddr(pte_paddr(l1[j])) == cxy;
-		}
-	}
-	return n;
+	*all_in_cxy &= cluster_of_paddr((paddr_t)(uintptr_t)t) == cxy;
+	if (l == 0)
+		return count;
+	for (uint32_t i = 0; i < n; i++)
+		if (t[i] & gfix_arch.table_bit)
+			count += count_below((const pte_t *)(uintptr_t)gfix_arch.entry_pa(t[i]), l - 1,
+					     512, cxy, all_in_cxy);
+	return count;
 }
 
 bool gfix_tables_ok(const gpt_t *gpt, cxy_t cxy)
 {
-	bool in_cxy;
+	bool in_cxy = cluster_of_paddr(gpt->root_pa) == cxy;
+	uint32_t n = count_below(gpt->root, LEVELS - 1, 256, cxy, &in_cxy);
 
-	return count_tables(gpt, cxy, &in_cxy) == gpt->tables_nr && in_cxy;
+	return n == gpt->tables_nr && in_cxy;
 }
 
 bool gfix_kernel_half_ok(const gpt_t *gpt, cxy_t cxy)
 {
-	return memcmp((const pte_t *)gpt->root + PT_ENTRIES / 2, &gfix_kroot[cxy][PT_ENTRIES / 2],
-		      PT_ENTRIES / 2 * sizeof(pte_t)) == 0;
-}
-
-/* RISC-V: a valid user leaf is small and cachable; A always, R and D with W (hal_gpt.c). */
-uint32_t gfix_attr(uint32_t attr)
-{
-	attr = (attr & ~GPT_LOCKED) | GPT_MAPPED | GPT_SMALL | GPT_CACHABLE | GPT_ACCESSED;
-	if (attr & GPT_WRITABLE)
-		attr |= GPT_READABLE | GPT_DIRTY;
-	return attr;
+	return memcmp((const pte_t *)gpt->root + 256, &gfix_kroot[cxy][256], 256 * sizeof(pte_t)) == 0;
 }
 
 error_t gfix_create_in(cxy_t cxy, gpt_t *gpt)
@@ -142,12 +122,13 @@ void gfix_destroy_in(cxy_t cxy, gpt_t *gpt)
 
 error_t gfix_map(xptr_t gpt_xp, vpn_t vpn, uint32_t attr, ppn_t ppn)
 {
+	gpt_pte_t pte;
 	uint32_t a;
 	ppn_t p;
-	error_t err = hal_gpt_lock_pte(gpt_xp, vpn, &a, &p);
+	error_t err = hal_gpt_lock_pte(gpt_xp, vpn, &pte, &a, &p);
 
 	if (err == 0)
-		hal_gpt_set_pte(gpt_xp, vpn, attr | GPT_MAPPED, ppn);
+		hal_gpt_pte_set(&pte, attr | GPT_MAPPED, ppn);
 	return err;
 }
 
@@ -158,6 +139,17 @@ bool gfix_pte_is(xptr_t gpt_xp, vpn_t vpn, uint32_t attr, ppn_t ppn)
 
 	hal_gpt_get_pte(gpt_xp, vpn, &a, &p);
 	return a == attr && p == ppn;
+}
+
+gpt_pte_t gfix_handle(xptr_t gpt_xp, vpn_t vpn)
+{
+	gpt_cursor_t c;
+	gpt_pte_t pte = { XPTR_NULL, vpn };
+
+	hal_gpt_cursor_init(&c, gpt_xp);
+	if (hal_gpt_cursor_pte(&c, vpn, &pte) != 0)
+		ht_fail(__FILE__, __LINE__, "gfix_handle: no handle");
+	return pte;
 }
 
 /* The kernel's answer to a contended HAL lock (hal_upcalls.h): host threads just give way. */

@@ -86,6 +86,17 @@ size_t hal_remote_strcpy(xptr_t dst, xptr_t src, size_t size)
 	return n;
 }
 
+size_t hal_remote_find64(xptr_t xp, size_t n, uint64_t mask)
+{
+	const uint64_t *w = P(xp);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (__atomic_load_n(&w[i], __ATOMIC_ACQUIRE) & mask)
+			break;
+	return i;
+}
+
 uint64_t hal_remote_count(void) { return 0; }
 
 lid_t hal_get_lid(void) { return host_lid; }

@@ -1,10 +1,13 @@
 /*
- * test_gpt.c - the Sv39 generic page table (hal/riscv/hal_gpt.c) over simulated page-table memory.
+ * test_gpt.c - the generic page table (hal/common/hal_gpt.c), one PTE at a time, over simulated
+ * page-table memory and the PTE format of the architecture the executable was built for
+ * (gpt.cmake: Sv39, x86_64 4-level paging).
  *
  * The tables are pages of the simulated clusters' PPMs; the fixture (gpt_fixture.h) gives each
- * cluster a fake kernel root and a walker of its own, so the tests check the PTE layout in memory
- * as well as what the API reports. Tests named tsan_* run host threads as cores (host_lid per
- * thread); gpt.tsan.cmake runs them under ThreadSanitizer.
+ * cluster a fake kernel root, the format as the architecture's manual states it and a walker of its
+ * own, so the tests check the PTE layout in memory as well as what the API reports. Walks over
+ * ranges (iterators, cursors, destroy) are test_gpt_walks.c's. Tests named tsan_* run host threads
+ * as cores (host_lid per thread); gpt.tsan.cmake runs them under ThreadSanitizer.
  */
 #include <hal_gpt.h>
 #include <libk/errno.h>
@@ -35,7 +38,7 @@ HT_TEST(create_copies_kernel_half_only)
 	HT_CHECK(gpt.root_pa == (paddr_t)(uintptr_t)gpt.root && cluster_of_paddr(gpt.root_pa) == 0);
 	HT_CHECK(gpt.root != gfix_kroot[0]);
 	HT_CHECK(gfix_kernel_half_ok(&gpt, 0));
-	for (uint32_t i = 0; i < PT_ENTRIES / 2; i++)
+	for (uint32_t i = 0; i < PTE_ROOT_USER_ENTRIES; i++)
 		HT_CHECK(((pte_t *)gpt.root)[i] == 0);
 	HT_CHECK(gfix_pte_is(XPTR(0, &gpt), 0, 0, 0));
 	HT_CHECK(gfix_pte_is(XPTR(0, &gpt), VPN_END - 1, 0, 0));
@@ -49,95 +52,107 @@ HT_TEST(every_attribute_combination_round_trips)
 	gpt_t gpt;
 	xptr_t xp = XPTR(0, &gpt);
 	const vpn_t vpn = 0x12345;
+	gpt_pte_t pte, again;
 
 	gfix_setup(1);
 	HT_REQUIRE(hal_gpt_create(&gpt) == 0);
 	uint32_t prev_attr = 0;
 	ppn_t prev_ppn = 0;
-	for (uint32_t combo = 0; combo < 256; combo++) {
+	for (uint32_t combo = 0; combo < 512; combo++) {
 		uint32_t attr = 0, a;
 		ppn_t ppn = 0x80000 + combo * 7, p;
 
 		for (uint32_t b = 0, bit = 1; bit <= GPT_LOCKED; bit <<= 1)
 			if (GFIX_SETTABLE & bit)
 				attr |= (combo >> b++ & 1) ? bit : 0;
-		HT_REQUIRE(hal_gpt_lock_pte(xp, vpn, &a, &p) == 0);
+		HT_REQUIRE(hal_gpt_lock_pte(xp, vpn, &pte, &a, &p) == 0);
+		HT_CHECK(pte.vpn == vpn && GET_PTR(pte.xp) == gfix_raw_leaf(&gpt, vpn));
 		HT_CHECK(a == prev_attr && p == prev_ppn); /* the previous state, without LOCKED */
-		HT_CHECK(gfix_raw(&gpt, vpn) & PTE_RSW1);
-		hal_gpt_set_pte(xp, vpn, attr | GPT_MAPPED, ppn);
+		HT_CHECK(gfix_raw(&gpt, vpn) & gfix_arch.locked_bit);
+		hal_gpt_pte_set(&pte, attr | GPT_MAPPED, ppn);
 		HT_CHECK(gfix_pte_is(xp, vpn, gfix_attr(attr), ppn));
 
-		/* the Sv39 layout: COW is RSW bit 8, LOCKED RSW bit 9, A always, D and R with W */
-		pte_t pte = gfix_raw(&gpt, vpn);
-		HT_CHECK(pte_paddr(pte) == ppn * PAGE && (pte & PTE_V) && (pte & PTE_A));
-		HT_CHECK(!!(pte & PTE_RSW0) == !!(attr & GPT_COW) && !(pte & PTE_RSW1));
-		HT_CHECK(!!(pte & PTE_X) == !!(attr & GPT_EXECUTABLE));
-		HT_CHECK(!!(pte & PTE_U) == !!(attr & GPT_USER) && !!(pte & PTE_G) == !!(attr & GPT_GLOBAL));
-		HT_CHECK(!(pte & PTE_W) || ((pte & PTE_R) && (pte & PTE_D)));
+		/* the layout the architecture's manual gives, without the lock bit */
+		pte_t raw = gfix_raw(&gpt, vpn);
+		HT_CHECK(raw == gfix_arch.leaf(attr, ppn));
+		HT_CHECK(!!(raw & gfix_arch.cow_bit) == !!(attr & GPT_COW));
 
 		/* locked: get reports LOCKED; unlock leaves the PTE as it was */
-		HT_REQUIRE(hal_gpt_lock_pte(xp, vpn, &a, &p) == 0);
-		HT_CHECK(a == gfix_attr(attr) && p == ppn);
+		HT_REQUIRE(hal_gpt_lock_pte(xp, vpn, &again, &a, &p) == 0);
+		HT_CHECK(again.xp == pte.xp && a == gfix_attr(attr) && p == ppn);
 		HT_CHECK(gfix_pte_is(xp, vpn, gfix_attr(attr) | GPT_LOCKED, ppn));
-		HT_CHECK(gfix_raw(&gpt, vpn) == (pte | PTE_RSW1));
-		hal_gpt_unlock_pte(xp, vpn);
-		HT_CHECK(gfix_raw(&gpt, vpn) == pte);
+		hal_gpt_pte_get(&again, &a, &p);
+		HT_CHECK(a == (gfix_attr(attr) | GPT_LOCKED) && p == ppn);
+		HT_CHECK(gfix_raw(&gpt, vpn) == (raw | gfix_arch.locked_bit));
+		hal_gpt_pte_unlock(&again);
+		HT_CHECK(gfix_raw(&gpt, vpn) == raw);
 		prev_attr = gfix_attr(attr);
 		prev_ppn = ppn;
 	}
-	/* GPT_LOCKED passed to set_pte is ignored: set always releases */
-	HT_REQUIRE(hal_gpt_lock_pte(xp, vpn, &prev_attr, &prev_ppn) == 0);
-	hal_gpt_set_pte(xp, vpn, GPT_MAPPED | GPT_READABLE | GPT_LOCKED, 5);
-	HT_CHECK(gfix_pte_is(xp, vpn, gfix_attr(GPT_READABLE), 5));
-	HT_CHECK(gpt.tables_nr == 3 && gfix_tables_ok(&gpt, 0) && gfix_kernel_half_ok(&gpt, 0));
+	/* GPT_LOCKED passed to set is ignored: set always releases */
+	HT_REQUIRE(hal_gpt_lock_pte(xp, vpn, &pte, &prev_attr, &prev_ppn) == 0);
+	hal_gpt_pte_set(&pte, GPT_MAPPED | GPT_READABLE | GPT_CACHABLE | GPT_LOCKED, 5);
+	HT_CHECK(gfix_pte_is(xp, vpn, gfix_attr(GPT_READABLE | GPT_CACHABLE), 5));
+	HT_CHECK(gpt.tables_nr == (uint32_t)LEVELS && gfix_tables_ok(&gpt, 0));
+	HT_CHECK(gfix_kernel_half_ok(&gpt, 0));
 	hal_gpt_destroy(&gpt);
 	fix_teardown();
 }
 
-HT_TEST(reset_and_update)
+HT_TEST(reset_update_and_store)
 {
 	gpt_t gpt;
 	xptr_t xp = XPTR(0, &gpt);
+	const uint32_t c = GPT_CACHABLE;
+	gpt_pte_t h77, h78, h79;
 	uint32_t a;
 	ppn_t p;
 
 	gfix_setup(1);
 	HT_REQUIRE(hal_gpt_create(&gpt) == 0);
-	/* on a hole: no effect, no table allocated */
-	hal_gpt_reset_pte(xp, 77);
-	hal_gpt_update_pte(xp, 77, GPT_MAPPED | GPT_READABLE, 1);
+	/* on a hole: nothing to lock, no table allocated */
+	HT_CHECK(!hal_gpt_lock_pte_if_present(xp, 77, &h77, &a, &p));
 	HT_CHECK(gpt.tables_nr == 1 && gfix_pte_is(xp, 77, 0, 0));
 
-	HT_REQUIRE(gfix_map(xp, 77, GPT_READABLE | GPT_USER, 100) == 0);
-	HT_REQUIRE(gfix_map(xp, 78, GPT_READABLE | GPT_WRITABLE | GPT_USER, 101) == 0);
-	hal_gpt_update_pte(xp, 77, GPT_MAPPED | GPT_READABLE | GPT_WRITABLE | GPT_USER, 200);
-	HT_CHECK(gfix_pte_is(xp, 77, gfix_attr(GPT_READABLE | GPT_WRITABLE | GPT_USER), 200));
-	hal_gpt_update_pte(xp, 77, GPT_MAPPED | GPT_EXECUTABLE | GPT_COW, 201);
-	HT_CHECK(gfix_pte_is(xp, 77, gfix_attr(GPT_EXECUTABLE | GPT_COW), 201));
-	hal_gpt_reset_pte(xp, 77);
+	HT_REQUIRE(gfix_map(xp, 77, GPT_READABLE | GPT_USER | c, 100) == 0);
+	HT_REQUIRE(gfix_map(xp, 78, GPT_READABLE | GPT_WRITABLE | GPT_USER | c, 101) == 0);
+	h77 = gfix_handle(xp, 77);
+	h78 = gfix_handle(xp, 78);
+	h79 = gfix_handle(xp, 79);
+	hal_gpt_pte_update(&h77, GPT_MAPPED | GPT_READABLE | GPT_WRITABLE | GPT_USER | c, 200);
+	HT_CHECK(gfix_pte_is(xp, 77, gfix_attr(GPT_READABLE | GPT_WRITABLE | GPT_USER | c), 200));
+	hal_gpt_pte_update(&h77, GPT_MAPPED | GPT_EXECUTABLE | GPT_COW | c, 201);
+	HT_CHECK(gfix_pte_is(xp, 77, gfix_attr(GPT_EXECUTABLE | GPT_COW | c), 201));
+	hal_gpt_pte_reset(&h77);
 	HT_CHECK(gfix_pte_is(xp, 77, 0, 0) && gfix_raw(&gpt, 77) == 0);
-	hal_gpt_update_pte(xp, 77, GPT_MAPPED | GPT_READABLE, 5); /* unmapped: no effect */
+	hal_gpt_pte_update(&h77, GPT_MAPPED | GPT_READABLE | c, 5); /* unmapped: no effect */
 	HT_CHECK(gfix_raw(&gpt, 77) == 0);
-	hal_gpt_reset_pte(xp, 77);
+	hal_gpt_pte_reset(&h77);
 	HT_CHECK(gfix_raw(&gpt, 77) == 0);
-	HT_CHECK(gfix_pte_is(xp, 78, gfix_attr(GPT_READABLE | GPT_WRITABLE | GPT_USER), 101));
+	hal_gpt_pte_store(&h79, GPT_MAPPED | GPT_READABLE | c, 7); /* store maps an empty PTE */
+	HT_CHECK(gfix_pte_is(xp, 79, gfix_attr(GPT_READABLE | c), 7));
+	hal_gpt_pte_store(&h79, GPT_MAPPED | GPT_WRITABLE | c, 8); /* and overwrites a mapped one */
+	HT_CHECK(gfix_raw(&gpt, 79) == gfix_arch.leaf(GPT_WRITABLE | c, 8));
+	HT_CHECK(gfix_pte_is(xp, 78, gfix_attr(GPT_READABLE | GPT_WRITABLE | GPT_USER | c), 101));
 
-	/* both keep the lock state: of a mapped PTE, of an unmapped one */
-	HT_REQUIRE(hal_gpt_lock_pte(xp, 78, &a, &p) == 0);
-	hal_gpt_update_pte(xp, 78, GPT_MAPPED | GPT_READABLE, 300);
-	HT_CHECK(gfix_pte_is(xp, 78, gfix_attr(GPT_READABLE) | GPT_LOCKED, 300));
-	hal_gpt_reset_pte(xp, 78);
-	HT_CHECK(gfix_raw(&gpt, 78) == PTE_RSW1 && gfix_pte_is(xp, 78, 0, 0));
-	hal_gpt_update_pte(xp, 78, GPT_MAPPED | GPT_READABLE, 301);
-	HT_CHECK(gfix_raw(&gpt, 78) == PTE_RSW1);
-	hal_gpt_unlock_pte(xp, 78);
+	/* all three keep the lock state: of a mapped PTE, of an unmapped one */
+	HT_REQUIRE(hal_gpt_lock_pte(xp, 78, &h78, &a, &p) == 0);
+	hal_gpt_pte_update(&h78, GPT_MAPPED | GPT_READABLE | c, 300);
+	HT_CHECK(gfix_pte_is(xp, 78, gfix_attr(GPT_READABLE | c) | GPT_LOCKED, 300));
+	hal_gpt_pte_reset(&h78);
+	HT_CHECK(gfix_raw(&gpt, 78) == gfix_arch.locked_bit && gfix_pte_is(xp, 78, 0, 0));
+	hal_gpt_pte_update(&h78, GPT_MAPPED | GPT_READABLE | c, 301);
+	HT_CHECK(gfix_raw(&gpt, 78) == gfix_arch.locked_bit);
+	hal_gpt_pte_store(&h78, GPT_MAPPED | GPT_READABLE | c, 302);
+	HT_CHECK(gfix_raw(&gpt, 78) == (gfix_arch.leaf(GPT_READABLE | c, 302) | gfix_arch.locked_bit));
+	hal_gpt_pte_reset(&h78);
+	hal_gpt_pte_unlock(&h78);
 	HT_CHECK(gfix_raw(&gpt, 78) == 0);
 
 	/* releasing a PTE nobody locked is a bug */
-	HT_EXPECT_PANIC(hal_gpt_unlock_pte(xp, 78));
-	HT_EXPECT_PANIC(hal_gpt_set_pte(xp, 78, GPT_MAPPED, 1));
-	HT_EXPECT_PANIC(hal_gpt_unlock_pte(xp, 5 * L1_SPAN)); /* no table there */
-	HT_CHECK(gfix_raw(&gpt, 78) == 0 && gpt.tables_nr == 3);
+	HT_EXPECT_PANIC(hal_gpt_pte_unlock(&h78));
+	HT_EXPECT_PANIC(hal_gpt_pte_set(&h78, GPT_MAPPED, 1));
+	HT_CHECK(gfix_raw(&gpt, 78) == 0 && gpt.tables_nr == (uint32_t)LEVELS);
 	hal_gpt_destroy(&gpt);
 	fix_teardown();
 }
@@ -146,33 +161,35 @@ HT_TEST(vpn_boundaries)
 {
 	gpt_t gpt;
 	xptr_t xp = XPTR(0, &gpt);
+	const uint32_t c = GPT_CACHABLE;
+	gpt_cursor_t cur;
+	gpt_pte_t pte;
 	uint32_t a = 1;
 	ppn_t p = 1;
-	bool mapped;
 
 	gfix_setup(1);
 	HT_REQUIRE(hal_gpt_create(&gpt) == 0);
-	HT_REQUIRE(gfix_map(xp, 0, GPT_READABLE, 10) == 0);
-	HT_REQUIRE(gfix_map(xp, VPN_END - 1, GPT_READABLE | GPT_WRITABLE, 11) == 0);
-	HT_CHECK(gfix_pte_is(xp, 0, gfix_attr(GPT_READABLE), 10));
-	HT_CHECK(gfix_pte_is(xp, VPN_END - 1, gfix_attr(GPT_READABLE | GPT_WRITABLE), 11));
+	HT_REQUIRE(gfix_map(xp, 0, GPT_READABLE | c, 10) == 0);
+	HT_REQUIRE(gfix_map(xp, VPN_END - 1, GPT_READABLE | GPT_WRITABLE | c, 11) == 0);
+	HT_CHECK(gfix_pte_is(xp, 0, gfix_attr(GPT_READABLE | c), 10));
+	HT_CHECK(gfix_pte_is(xp, VPN_END - 1, gfix_attr(GPT_READABLE | GPT_WRITABLE | c), 11));
 	/* the first and the last entry of each level */
-	HT_CHECK(gfix_raw_leaf(&gpt, 0) != NULL && ((pte_t *)gpt.root)[0] & PTE_V);
-	HT_CHECK(((pte_t *)gpt.root)[PT_ENTRIES / 2 - 1] & PTE_V);
-	HT_CHECK(PT_INDEX((VPN_END - 1) * PAGE, 0) == 511 && PT_INDEX((VPN_END - 1) * PAGE, 1) == 511);
-	HT_CHECK(gpt.tables_nr == 5 && gfix_tables_ok(&gpt, 0) && gfix_kernel_half_ok(&gpt, 0));
+	HT_CHECK(gfix_raw_leaf(&gpt, 0) != NULL && ((pte_t *)gpt.root)[0] & gfix_arch.table_bit);
+	HT_CHECK(((pte_t *)gpt.root)[PTE_ROOT_USER_ENTRIES - 1] & gfix_arch.table_bit);
+	HT_CHECK(gfix_raw_leaf(&gpt, VPN_END - 1) == &gfix_raw_leaf(&gpt, VPN_END - 512)[511]);
+	HT_CHECK(gpt.tables_nr == 1 + 2 * (uint32_t)(LEVELS - 1));
+	HT_CHECK(gfix_tables_ok(&gpt, 0) && gfix_kernel_half_ok(&gpt, 0));
 
 	/* beyond user space */
-	HT_CHECK(hal_gpt_lock_pte(xp, VPN_END, &a, &p) == EINVAL);
-	HT_CHECK(hal_gpt_lock_pte(xp, ~(vpn_t)0, &a, &p) == EINVAL);
+	HT_CHECK(hal_gpt_lock_pte(xp, VPN_END, &pte, &a, &p) == EINVAL);
+	HT_CHECK(hal_gpt_lock_pte(xp, ~(vpn_t)0, &pte, &a, &p) == EINVAL);
+	HT_CHECK(!hal_gpt_lock_pte_if_present(xp, VPN_END, &pte, &a, &p));
 	hal_gpt_get_pte(xp, VPN_END, &a, &p);
 	HT_CHECK(a == 0 && p == 0);
-	hal_gpt_reset_pte(xp, VPN_END);
-	hal_gpt_update_pte(xp, VPN_END, GPT_MAPPED, 1);
-	HT_CHECK(hal_gpt_pte_copy(xp, VPN_END, xp, 0, false, &p, &mapped) == EINVAL);
-	HT_CHECK(hal_gpt_pte_copy(xp, 1, xp, VPN_END, false, &p, &mapped) == EINVAL);
-	HT_EXPECT_PANIC(hal_gpt_unlock_pte(xp, VPN_END));
-	HT_CHECK(gpt.tables_nr == 5 && gfix_kernel_half_ok(&gpt, 0));
+	hal_gpt_cursor_init(&cur, xp);
+	HT_CHECK(hal_gpt_cursor_pte(&cur, VPN_END, &pte) == EINVAL);
+	HT_CHECK(hal_gpt_cursor_pte(&cur, VPN_END - 1, &pte) == 0 && pte.vpn == VPN_END - 1);
+	HT_CHECK(gpt.tables_nr == 1 + 2 * (uint32_t)(LEVELS - 1) && gfix_kernel_half_ok(&gpt, 0));
 	hal_gpt_destroy(&gpt);
 	fix_teardown();
 }
@@ -181,61 +198,69 @@ HT_TEST(tables_are_counted_and_freed)
 {
 	gpt_t gpt;
 	xptr_t xp = XPTR(0, &gpt);
+	const uint32_t r = GPT_READABLE | GPT_CACHABLE;
+	gpt_pte_t pte;
 	uint64_t base;
 
 	gfix_setup(1);
 	base = gfix_free_pages(0);
 	HT_REQUIRE(hal_gpt_create(&gpt) == 0);
-	HT_REQUIRE(gfix_map(xp, 3 * L1_SPAN + 5, GPT_READABLE, 1) == 0);          /* + L1 + L0 */
-	HT_CHECK(gpt.tables_nr == 3);
-	HT_REQUIRE(gfix_map(xp, 3 * L1_SPAN + 6, GPT_READABLE, 2) == 0);          /* same L0   */
-	HT_REQUIRE(gfix_map(xp, 3 * L1_SPAN + L0_SPAN - 1, GPT_READABLE, 3) == 0);
-	HT_CHECK(gpt.tables_nr == 3);
-	HT_REQUIRE(gfix_map(xp, 3 * L1_SPAN + L0_SPAN, GPT_READABLE, 4) == 0);    /* + L0      */
-	HT_CHECK(gpt.tables_nr == 4);
-	HT_REQUIRE(gfix_map(xp, 4 * L1_SPAN, GPT_READABLE, 5) == 0);              /* + L1 + L0 */
-	HT_CHECK(gpt.tables_nr == 6);
-	hal_gpt_reset_pte(xp, 4 * L1_SPAN);                                  /* tables kept */
-	HT_CHECK(gpt.tables_nr == 6 && gfix_tables_ok(&gpt, 0));
-	HT_CHECK(gfix_free_pages(0) == base - 6);
+	HT_REQUIRE(gfix_map(xp, 3 * L1_SPAN + 5, r, 1) == 0);          /* + the path to a leaf */
+	HT_CHECK(gpt.tables_nr == (uint32_t)LEVELS);
+	HT_REQUIRE(gfix_map(xp, 3 * L1_SPAN + 6, r, 2) == 0);          /* same leaf table      */
+	HT_REQUIRE(gfix_map(xp, 3 * L1_SPAN + L0_SPAN - 1, r, 3) == 0);
+	HT_CHECK(gpt.tables_nr == (uint32_t)LEVELS);
+	HT_REQUIRE(gfix_map(xp, 3 * L1_SPAN + L0_SPAN, r, 4) == 0);    /* + L0                 */
+	HT_CHECK(gpt.tables_nr == (uint32_t)LEVELS + 1);
+	HT_REQUIRE(gfix_map(xp, 4 * L1_SPAN, r, 5) == 0);              /* + L1 + L0            */
+	HT_CHECK(gpt.tables_nr == (uint32_t)LEVELS + 3);
+	pte = gfix_handle(xp, 4 * L1_SPAN);
+	hal_gpt_pte_reset(&pte);                                        /* tables kept          */
+	HT_CHECK(gpt.tables_nr == (uint32_t)LEVELS + 3 && gfix_tables_ok(&gpt, 0));
+	HT_REQUIRE(gfix_map(xp, VPN_END - 1, r, 6) == 0);              /* the other end        */
+	HT_CHECK(gpt.tables_nr == 2 * (uint32_t)LEVELS + 2 && gfix_tables_ok(&gpt, 0));
+	HT_CHECK(hal_gpt_cluster_tables(0) == gpt.tables_nr);
+	HT_CHECK(gfix_free_pages(0) == base - gpt.tables_nr);
 	hal_gpt_destroy(&gpt);
-	HT_CHECK(gfix_free_pages(0) == base && gpt.tables_nr == 0);
+	HT_CHECK(gfix_free_pages(0) == base && gpt.tables_nr == 0 && hal_gpt_cluster_tables(0) == 0);
 	fix_teardown();
 }
 
 HT_TEST(enomem_locks_and_leaks_nothing)
 {
-	gpt_t gpt, dst;
+	gpt_t gpt;
 	xptr_t xp = XPTR(0, &gpt), *pages;
+	gpt_cursor_t cur;
+	gpt_pte_t pte;
 	uint64_t base, nr;
 	uint32_t a;
 	ppn_t p;
-	bool mapped;
 
 	gfix_setup(1);
 	base = gfix_free_pages(0);
-	HT_REQUIRE(hal_gpt_create(&gpt) == 0 && hal_gpt_create(&dst) == 0);
+	HT_REQUIRE(hal_gpt_create(&gpt) == 0);
 	HT_REQUIRE(gfix_map(xp, 9, GPT_READABLE | GPT_WRITABLE, 42) == 0);
-	for (uint64_t leave = 0; leave < 2; leave++) { /* no page; one page for two tables */
+	/* a path of LEVELS - 1 missing tables: with fewer pages than that, nothing is installed */
+	for (uint64_t leave = 0; leave < (uint64_t)LEVELS - 1; leave++) {
 		pages = fix_hoard(0, leave, &nr);
 		HT_CHECK(gfix_free_pages(0) == leave);
-		HT_CHECK(hal_gpt_lock_pte(xp, 7 * L1_SPAN + 1, &a, &p) == ENOMEM);
-		HT_CHECK(gfix_raw_leaf(&gpt, 7 * L1_SPAN + 1) == NULL && gpt.tables_nr == 3);
-		HT_CHECK(hal_gpt_pte_copy(XPTR(0, &dst), 9, xp, 9, true, &p, &mapped) == ENOMEM);
-		HT_CHECK(mapped && p == 42 && dst.tables_nr == 1 && gfix_raw_leaf(&dst, 9) == NULL);
-		HT_CHECK(gfix_free_pages(0) == leave);
+		HT_CHECK(hal_gpt_lock_pte(xp, 7 * ROOT_SPAN / 2 + 1, &pte, &a, &p) == ENOMEM);
+		hal_gpt_cursor_init(&cur, xp);
+		HT_CHECK(hal_gpt_cursor_pte(&cur, 7 * ROOT_SPAN / 2 + 1, &pte) == ENOMEM);
+		HT_CHECK(gfix_raw_leaf(&gpt, 7 * ROOT_SPAN / 2 + 1) == NULL);
+		HT_CHECK(gpt.tables_nr == (uint32_t)LEVELS && gfix_free_pages(0) == leave);
 		fix_unhoard(pages, nr);
 	}
 	/* one page is enough when only the level-0 table is missing */
 	pages = fix_hoard(0, 1, &nr);
-	HT_CHECK(hal_gpt_lock_pte(xp, 9 + L0_SPAN, &a, &p) == 0 && a == 0);
-	hal_gpt_unlock_pte(xp, 9 + L0_SPAN);
-	HT_CHECK(gfix_free_pages(0) == 0 && gpt.tables_nr == 4);
+	HT_CHECK(hal_gpt_lock_pte(xp, 9 + L0_SPAN, &pte, &a, &p) == 0 && a == 0);
+	hal_gpt_pte_unlock(&pte);
+	HT_CHECK(gfix_free_pages(0) == 0 && gpt.tables_nr == (uint32_t)LEVELS + 1);
 	fix_unhoard(pages, nr);
-	HT_CHECK(gfix_map(xp, 7 * L1_SPAN + 1, GPT_READABLE, 1) == 0 && gpt.tables_nr == 6);
+	HT_CHECK(gfix_map(xp, 7 * ROOT_SPAN / 2 + 1, GPT_READABLE, 1) == 0);
+	HT_CHECK(gpt.tables_nr == 2 * (uint32_t)LEVELS);
 	HT_CHECK(gfix_tables_ok(&gpt, 0) && gfix_pte_is(xp, 9, gfix_attr(GPT_WRITABLE), 42));
 	hal_gpt_destroy(&gpt);
-	hal_gpt_destroy(&dst);
 	HT_CHECK(gfix_free_pages(0) == base);
 
 	/* create fails cleanly too */
@@ -243,62 +268,6 @@ HT_TEST(enomem_locks_and_leaks_nothing)
 	HT_CHECK(hal_gpt_create(&gpt) == ENOMEM);
 	fix_unhoard(pages, nr);
 	HT_CHECK(gfix_free_pages(0) == base);
-	fix_teardown();
-}
-
-HT_TEST(pte_copy_with_and_without_cow)
-{
-	gpt_t src, dst;
-	xptr_t sxp = XPTR(0, &src), dxp = XPTR(1, &dst);
-	const uint32_t rw = GPT_READABLE | GPT_WRITABLE | GPT_USER, ro = GPT_READABLE | GPT_USER;
-	uint64_t base0, base1;
-	uint32_t a;
-	ppn_t p;
-	bool mapped;
-
-	gfix_setup(2);
-	base0 = gfix_free_pages(0);
-	base1 = gfix_free_pages(1);
-	HT_REQUIRE(gfix_create_in(0, &src) == 0 && gfix_create_in(1, &dst) == 0);
-	HT_REQUIRE(gfix_map(sxp, 100, rw, 1000) == 0);
-	HT_REQUIRE(gfix_map(sxp, 101, ro | GPT_EXECUTABLE, 1001) == 0);
-	HT_REQUIRE(gfix_map(sxp, 102, ro | GPT_COW, 1002) == 0);       /* COW from an earlier fork */
-	pte_t s100 = gfix_raw(&src, 100), s101 = gfix_raw(&src, 101), s102 = gfix_raw(&src, 102);
-
-	/* cow: writable -> COW and read-only in the copy; the source unchanged */
-	HT_CHECK(hal_gpt_pte_copy(dxp, 100, sxp, 100, true, &p, &mapped) == 0 && mapped && p == 1000);
-	HT_CHECK(gfix_pte_is(dxp, 100, (gfix_attr(rw) & ~GPT_WRITABLE) | GPT_COW, 1000));
-	HT_CHECK(gfix_raw(&dst, 100) == ((s100 & ~PTE_W) | PTE_RSW0));
-	HT_CHECK(hal_gpt_pte_copy(dxp, 101, sxp, 101, true, &p, &mapped) == 0 && mapped && p == 1001);
-	HT_CHECK(gfix_raw(&dst, 101) == s101); /* read-only stays read-only, without COW */
-	HT_CHECK(hal_gpt_pte_copy(dxp, 102, sxp, 102, true, &p, &mapped) == 0);
-	HT_CHECK(gfix_raw(&dst, 102) == s102); /* already COW: stays COW */
-	HT_CHECK(gfix_raw(&src, 100) == s100 && gfix_raw(&src, 101) == s101);
-	HT_CHECK(gfix_raw(&src, 102) == s102);
-
-	/* without cow: an exact copy, at another vpn; the source's lock is not copied */
-	HT_REQUIRE(hal_gpt_lock_pte(sxp, 100, &a, &p) == 0);
-	HT_CHECK(hal_gpt_pte_copy(dxp, 5 * L1_SPAN, sxp, 100, false, &p, &mapped) == 0 && mapped);
-	HT_CHECK(gfix_raw(&dst, 5 * L1_SPAN) == s100 && p == 1000);
-	hal_gpt_unlock_pte(sxp, 100);
-	HT_CHECK(gfix_raw(&src, 100) == s100);
-
-	/* an unmapped source: nothing copied, no table allocated */
-	HT_CHECK(hal_gpt_pte_copy(dxp, 9 * L1_SPAN, sxp, 7 * L1_SPAN, true, &p, &mapped) == 0);
-	HT_CHECK(!mapped && p == 0 && gfix_raw_leaf(&dst, 9 * L1_SPAN) == NULL);
-	HT_CHECK(hal_gpt_pte_copy(dxp, 9 * L1_SPAN, sxp, 103, true, &p, &mapped) == 0 && !mapped);
-
-	/* the copy's tables are the destination cluster's; a locked destination PTE stays locked */
-	HT_REQUIRE(hal_gpt_lock_pte(dxp, 200, &a, &p) == 0);
-	HT_CHECK(hal_gpt_pte_copy(dxp, 200, sxp, 101, false, &p, &mapped) == 0);
-	HT_CHECK(gfix_raw(&dst, 200) == (s101 | PTE_RSW1));
-	hal_gpt_unlock_pte(dxp, 200);
-	HT_CHECK(dst.tables_nr == 5 && gfix_tables_ok(&dst, 1) && gfix_tables_ok(&src, 0));
-	HT_CHECK(gfix_free_pages(0) == base0 - src.tables_nr);
-	HT_CHECK(gfix_free_pages(1) == base1 - dst.tables_nr);
-	gfix_destroy_in(0, &src);
-	gfix_destroy_in(1, &dst);
-	HT_CHECK(gfix_free_pages(0) == base0 && gfix_free_pages(1) == base1);
 	fix_teardown();
 }
 
@@ -340,7 +309,8 @@ HT_TEST(set_cow_over_a_range_with_holes)
 	hal_gpt_set_cow(xp, 5 * L1_SPAN + 100, L1_SPAN);
 	HT_CHECK(gfix_pte_is(xp, 6 * L1_SPAN + 3, cow_rw, 40));
 	HT_CHECK(gfix_pte_is(xp, 6 * L1_SPAN + L0_SPAN + 1, gfix_attr(rw), 41));
-	hal_gpt_reset_pte(xp, 6 * L1_SPAN + 3);
+	gpt_pte_t pte = gfix_handle(xp, 6 * L1_SPAN + 3);
+	hal_gpt_pte_reset(&pte);
 	hal_gpt_set_cow(xp, 6 * L1_SPAN + 2 * L0_SPAN - 7, 10); /* nothing there */
 	hal_gpt_set_cow(xp, 6 * L1_SPAN + 7, L0_SPAN);
 	HT_CHECK(gfix_pte_is(xp, 6 * L1_SPAN + L0_SPAN + 1, cow_rw, 41));
@@ -358,10 +328,13 @@ HT_TEST(set_cow_over_a_range_with_holes)
 HT_TEST(remote_gpt_through_its_xptr)
 {
 	gpt_t gpt1, gpt0;
-	xptr_t xp1 = XPTR(1, &gpt1);
+	xptr_t xp1 = XPTR(1, &gpt1), xp0 = XPTR(0, &gpt0);
+	const uint32_t r = GPT_READABLE | GPT_USER | GPT_CACHABLE;
+	gpt_cursor_t cur;
+	gpt_pte_t src, dst;
 	uint64_t base0, base1;
+	uint32_t a;
 	ppn_t p;
-	bool mapped;
 
 	gfix_setup(2);
 	base0 = gfix_free_pages(0);
@@ -370,27 +343,22 @@ HT_TEST(remote_gpt_through_its_xptr)
 	HT_CHECK(gfix_kernel_half_ok(&gpt1, 1) && !gfix_kernel_half_ok(&gpt1, 0));
 	local_cxy = 0; /* a core of cluster 0 works on cluster 1's GPT */
 	for (vpn_t v = 0; v < 64; v++)
-		HT_REQUIRE(gfix_map(xp1, v * 4099, GPT_READABLE | GPT_USER, 500 + v) == 0);
+		HT_REQUIRE(gfix_map(xp1, v * 4099, r, 500 + v) == 0);
 	for (vpn_t v = 0; v < 64; v++)
-		HT_CHECK(gfix_pte_is(xp1, v * 4099, gfix_attr(GPT_READABLE | GPT_USER), 500 + v));
+		HT_CHECK(gfix_pte_is(xp1, v * 4099, gfix_attr(r), 500 + v));
 	HT_CHECK(gfix_tables_ok(&gpt1, 1) && gfix_free_pages(0) == base0);
 	HT_CHECK(gfix_free_pages(1) == base1 - gpt1.tables_nr);
 
-	/* and copies it into a GPT of its own */
+	/* and copies a PTE into a GPT of its own, as fork does */
 	HT_REQUIRE(hal_gpt_create(&gpt0) == 0);
 	HT_CHECK(gfix_kernel_half_ok(&gpt0, 0));
-	HT_CHECK(hal_gpt_pte_copy(XPTR(0, &gpt0), 4099, xp1, 4099, true, &p, &mapped) == 0 && mapped);
-	HT_CHECK(p == 501 && gfix_raw(&gpt0, 4099) == gfix_raw(&gpt1, 4099));
-	HT_CHECK(gfix_tables_ok(&gpt0, 0));
-
-	/* activation: the local GPT only */
-	gfix_switch_calls = 0;
-	hal_gpt_activate(&gpt0);
-	HT_CHECK(gfix_switch_calls == 1 && gfix_switched_root == gpt0.root_pa);
-	HT_EXPECT_PANIC(hal_gpt_activate(&gpt1));
-	HT_CHECK(gfix_switch_calls == 1);
-	hal_gpt_activate(NULL); /* the kernel table alone */
-	HT_CHECK(gfix_switch_calls == 2 && gfix_switched_root == (paddr_t)(uintptr_t)gfix_kroot[0]);
+	HT_REQUIRE(hal_gpt_lock_pte_if_present(xp1, 4099, &src, &a, &p) && p == 501);
+	hal_gpt_cursor_init(&cur, xp0);
+	HT_REQUIRE(hal_gpt_cursor_pte(&cur, 4099, &dst) == 0);
+	hal_gpt_pte_store(&dst, a, p);
+	hal_gpt_pte_unlock(&src);
+	HT_CHECK(gfix_raw(&gpt0, 4099) == gfix_raw(&gpt1, 4099));
+	HT_CHECK(gfix_tables_ok(&gpt0, 0) && gfix_tables_ok(&gpt1, 1));
 
 	hal_gpt_destroy(&gpt0);
 	gfix_destroy_in(1, &gpt1);
@@ -413,10 +381,12 @@ static void *second_locker(void *arg)
 	(void)arg;
 	host_lid = 1;
 	__atomic_store_n(&blk.started, 1, __ATOMIC_SEQ_CST);
-	if (hal_gpt_lock_pte(blk.gpt_xp, blk.vpn, &blk.attr, &blk.ppn) == 0) {
+	gpt_pte_t pte;
+
+	if (hal_gpt_lock_pte(blk.gpt_xp, blk.vpn, &pte, &blk.attr, &blk.ppn) == 0) {
 		blk.acquire_seq = __atomic_add_fetch(&blk.seq, 1, __ATOMIC_SEQ_CST);
 		__atomic_store_n(&blk.acquired, 1, __ATOMIC_SEQ_CST);
-		hal_gpt_unlock_pte(blk.gpt_xp, blk.vpn);
+		hal_gpt_pte_unlock(&pte);
 	}
 	return NULL;
 }
@@ -424,6 +394,7 @@ static void *second_locker(void *arg)
 HT_TEST(tsan_lock_bit_blocks_a_second_locker)
 {
 	gpt_t gpt;
+	gpt_pte_t pte;
 	pthread_t t;
 	uint32_t a;
 	ppn_t p;
@@ -435,8 +406,8 @@ HT_TEST(tsan_lock_bit_blocks_a_second_locker)
 	blk.gpt_xp = XPTR(0, &gpt);
 	blk.vpn = 0x777;
 	/* lock an unmapped PTE: the lock bit alone */
-	HT_REQUIRE(hal_gpt_lock_pte(blk.gpt_xp, blk.vpn, &a, &p) == 0 && a == 0);
-	HT_CHECK(gfix_raw(&gpt, blk.vpn) == PTE_RSW1);
+	HT_REQUIRE(hal_gpt_lock_pte(blk.gpt_xp, blk.vpn, &pte, &a, &p) == 0 && a == 0);
+	HT_CHECK(gfix_raw(&gpt, blk.vpn) == gfix_arch.locked_bit);
 	HT_REQUIRE(pthread_create(&t, NULL, second_locker, NULL) == 0);
 	while (!__atomic_load_n(&blk.started, __ATOMIC_SEQ_CST))
 		nanosleep(&ms20, NULL);
@@ -445,7 +416,7 @@ HT_TEST(tsan_lock_bit_blocks_a_second_locker)
 		HT_CHECK(!__atomic_load_n(&blk.acquired, __ATOMIC_SEQ_CST));
 	}
 	blk.release_seq = __atomic_add_fetch(&blk.seq, 1, __ATOMIC_SEQ_CST);
-	hal_gpt_set_pte(blk.gpt_xp, blk.vpn, GPT_MAPPED | GPT_READABLE, 0x4242);
+	hal_gpt_pte_set(&pte, GPT_MAPPED | GPT_READABLE, 0x4242);
 	pthread_join(t, NULL);
 	HT_CHECK(blk.acquired && blk.acquire_seq > blk.release_seq);
 	HT_CHECK(blk.attr == gfix_attr(GPT_READABLE) && blk.ppn == 0x4242); /* saw the set */
@@ -474,6 +445,7 @@ static void *cow_marker(void *arg)
 HT_TEST(tsan_set_cow_waits_for_a_locked_pte)
 {
 	gpt_t gpt;
+	gpt_pte_t pte;
 	pthread_t t;
 	uint32_t a;
 	ppn_t p;
@@ -488,15 +460,13 @@ HT_TEST(tsan_set_cow_waits_for_a_locked_pte)
 	cowwait.done = 0;
 	HT_REQUIRE(gfix_map(cowwait.gpt_xp, cowwait.base, rw, 5) == 0);
 	/* a fault holds the lock of an unmapped PTE of the range */
-	HT_REQUIRE(hal_gpt_lock_pte(cowwait.gpt_xp, cowwait.base + 3, &a, &p) == 0 && a == 0);
-	HT_CHECK(hal_gpt_next_mapped(cowwait.gpt_xp, cowwait.base + 1, cowwait.base + 8) ==
-		 cowwait.base + 3); /* locked counts as mapped: someone is filling it */
+	HT_REQUIRE(hal_gpt_lock_pte(cowwait.gpt_xp, cowwait.base + 3, &pte, &a, &p) == 0 && a == 0);
 	HT_REQUIRE(pthread_create(&t, NULL, cow_marker, NULL) == 0);
 	for (int i = 0; i < 5; i++) {
 		nanosleep(&ms20, NULL);
 		HT_CHECK(!__atomic_load_n(&cowwait.done, __ATOMIC_SEQ_CST));
 	}
-	hal_gpt_set_pte(cowwait.gpt_xp, cowwait.base + 3, GPT_MAPPED | rw, 6); /* the fault ends */
+	hal_gpt_pte_set(&pte, GPT_MAPPED | rw, 6); /* the fault ends */
 	pthread_join(t, NULL);
 	HT_CHECK(gfix_pte_is(cowwait.gpt_xp, cowwait.base, cow_rw, 5));
 	HT_CHECK(gfix_pte_is(cowwait.gpt_xp, cowwait.base + 3, cow_rw, 6)); /* marked after the set */
@@ -504,28 +474,28 @@ HT_TEST(tsan_set_cow_waits_for_a_locked_pte)
 	fix_teardown();
 }
 
-HT_TEST(next_mapped_and_lock_if_present)
+HT_TEST(lock_if_present)
 {
 	gpt_t gpt;
 	xptr_t xp = XPTR(0, &gpt);
+	gpt_pte_t pte;
 	uint32_t a;
 	ppn_t p;
 
 	gfix_setup(1);
 	HT_REQUIRE(hal_gpt_create(&gpt) == 0);
 	HT_REQUIRE(gfix_map(xp, 5 * L1_SPAN + 7, GPT_READABLE, 9) == 0);
-	HT_CHECK(hal_gpt_next_mapped(xp, 0, 10 * L1_SPAN) == 5 * L1_SPAN + 7);
-	HT_CHECK(hal_gpt_next_mapped(xp, 5 * L1_SPAN + 8, 10 * L1_SPAN) == 10 * L1_SPAN);
-	HT_CHECK(hal_gpt_next_mapped(xp, 0, 3) == 3);
 	uint32_t tables = gpt.tables_nr;
-	HT_CHECK(!hal_gpt_lock_pte_if_present(xp, 2 * L1_SPAN, &a, &p)); /* no table: nothing */
+	HT_CHECK(!hal_gpt_lock_pte_if_present(xp, 2 * L1_SPAN, &pte, &a, &p)); /* no table */
+	HT_CHECK(!hal_gpt_lock_pte_if_present(xp, 5 * L1_SPAN + L0_SPAN, &pte, &a, &p));
 	HT_CHECK(gpt.tables_nr == tables);
-	HT_REQUIRE(hal_gpt_lock_pte_if_present(xp, 5 * L1_SPAN + 7, &a, &p));
-	HT_CHECK(a == gfix_attr(GPT_READABLE) && p == 9);
-	hal_gpt_unlock_pte(xp, 5 * L1_SPAN + 7);
-	HT_REQUIRE(hal_gpt_lock_pte_if_present(xp, 5 * L1_SPAN + 8, &a, &p)); /* table, no PTE */
-	HT_CHECK(a == 0);
-	hal_gpt_unlock_pte(xp, 5 * L1_SPAN + 8);
+	HT_REQUIRE(hal_gpt_lock_pte_if_present(xp, 5 * L1_SPAN + 7, &pte, &a, &p));
+	HT_CHECK(a == gfix_attr(GPT_READABLE) && p == 9 && pte.vpn == 5 * L1_SPAN + 7);
+	hal_gpt_pte_unlock(&pte);
+	HT_REQUIRE(hal_gpt_lock_pte_if_present(xp, 5 * L1_SPAN + 8, &pte, &a, &p)); /* no PTE */
+	HT_CHECK(a == 0 && gfix_raw(&gpt, 5 * L1_SPAN + 8) == gfix_arch.locked_bit);
+	hal_gpt_pte_unlock(&pte);
+	HT_CHECK(gfix_raw(&gpt, 5 * L1_SPAN + 8) == 0);
 	hal_gpt_destroy(&gpt);
 	fix_teardown();
 }
@@ -556,6 +526,7 @@ static void race_barrier(int round)
 static void *racer(void *arg)
 {
 	vpn_t i = (vpn_t)(uintptr_t)arg;
+	gpt_pte_t pte;
 	uint32_t a;
 	ppn_t p;
 
@@ -567,11 +538,11 @@ static void *racer(void *arg)
 			__atomic_add_fetch(&race.errors, 1, __ATOMIC_SEQ_CST);
 	}
 	for (int n = 0; n < INCS; n++) {
-		if (hal_gpt_lock_pte(race.gpt_xp, 3, &a, &p) != 0) {
+		if (hal_gpt_lock_pte(race.gpt_xp, 3, &pte, &a, &p) != 0) {
 			__atomic_add_fetch(&race.errors, 1, __ATOMIC_SEQ_CST);
 			continue;
 		}
-		hal_gpt_set_pte(race.gpt_xp, 3, GPT_MAPPED | GPT_READABLE | GPT_WRITABLE, p + 1);
+		hal_gpt_pte_set(&pte, GPT_MAPPED | GPT_READABLE | GPT_WRITABLE, p + 1);
 	}
 	return NULL;
 }
@@ -597,8 +568,12 @@ HT_TEST(tsan_concurrent_table_installs_and_locks)
 		pthread_join(t[i], NULL);
 	host_lid = 0;
 	HT_CHECK(race.errors == 0);
-	/* per round: one level-1 table and THREADS / 2 level-0 tables; plus the counter's two */
-	HT_CHECK(gpt.tables_nr == 1 + ROUNDS * (1 + THREADS / 2) + 2 && gfix_tables_ok(&gpt, 0));
+	/* the root, the LEVELS - 3 tables between it and the level-1 tables, which the rounds share
+	 * with the counter (the ROUNDS level-1 spans from 2 * L1_SPAN lie under one entry of level
+	 * 3 when there is one); per round one level-1 table and THREADS / 2 level-0 tables; the
+	 * counter's level-1 and level-0 tables */
+	HT_CHECK(gpt.tables_nr == 1 + (uint32_t)(LEVELS - 3) + ROUNDS * (1 + THREADS / 2) + 2 &&
+		 gfix_tables_ok(&gpt, 0));
 	HT_CHECK(gfix_free_pages(0) == base - gpt.tables_nr); /* the losers' pages went back */
 	ppm_stats(0, &s);
 	printf("# %lu table pages allocated by the losers of a race\n",
@@ -622,10 +597,7 @@ static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
 static uint64_t rng(void)
 {
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
+	return gfix_rng(&rng_state);
 }
 
 static uint32_t rand_attr(void)
@@ -663,44 +635,47 @@ static bool model_step(xptr_t xp, model_t *m, int i, int j)
 {
 	uint32_t a, attr = rand_attr();
 	ppn_t p, ppn = rng() & ((1ull << 40) - 1);
-	bool mapped;
+	gpt_pte_t pte;
 
 	switch (rng() % 7) {
 	case 0: /* lock, set */
 	case 1:
-		if (hal_gpt_lock_pte(xp, m[i].vpn, &a, &p) != 0)
+		if (hal_gpt_lock_pte(xp, m[i].vpn, &pte, &a, &p) != 0)
 			return false;
-		hal_gpt_set_pte(xp, m[i].vpn, attr, ppn);
+		hal_gpt_pte_set(&pte, attr, ppn);
 		if (a != m[i].attr || p != m[i].ppn)
 			return false;
 		m[i].attr = gfix_attr(attr), m[i].ppn = ppn;
 		return true;
 	case 2: /* lock, unlock */
-		if (hal_gpt_lock_pte(xp, m[i].vpn, &a, &p) != 0)
+		if (hal_gpt_lock_pte(xp, m[i].vpn, &pte, &a, &p) != 0)
 			return false;
-		hal_gpt_unlock_pte(xp, m[i].vpn);
+		hal_gpt_pte_unlock(&pte);
 		return a == m[i].attr && p == m[i].ppn;
 	case 3:
-		hal_gpt_reset_pte(xp, m[i].vpn);
+		pte = gfix_handle(xp, m[i].vpn);
+		hal_gpt_pte_reset(&pte);
 		m[i].attr = 0, m[i].ppn = 0;
 		return true;
 	case 4:
-		hal_gpt_update_pte(xp, m[i].vpn, attr, ppn);
+		pte = gfix_handle(xp, m[i].vpn);
+		hal_gpt_pte_update(&pte, attr, ppn);
 		if (m[i].attr)
 			m[i].attr = gfix_attr(attr), m[i].ppn = ppn;
 		return true;
-	case 5: { /* copy m[i] over m[j] */
+	case 5: { /* copy m[i] over m[j], made copy-on-write or not, as fork and mremap do */
 		bool cow = rng() & 1;
 
-		if (hal_gpt_pte_copy(xp, m[j].vpn, xp, m[i].vpn, cow, &p, &mapped) != 0 ||
-		    mapped != (m[i].attr != 0) || p != m[i].ppn)
+		hal_gpt_get_pte(xp, m[i].vpn, &a, &p);
+		if (a != m[i].attr || p != m[i].ppn)
 			return false;
-		if (m[i].attr) {
-			m[j].attr = m[i].attr;
-			if (cow && (m[i].attr & GPT_WRITABLE))
-				m[j].attr = (m[i].attr & ~GPT_WRITABLE) | GPT_COW;
-			m[j].ppn = m[i].ppn;
-		}
+		if (!a)
+			return true;
+		a = cow ? (a & ~GPT_WRITABLE) | GPT_COW : a;
+		pte = gfix_handle(xp, m[j].vpn);
+		hal_gpt_pte_store(&pte, a, p);
+		m[j].attr = gfix_attr(a);
+		m[j].ppn = p;
 		return true;
 	}
 	default: /* set_cow on [vpn, vpn + 2) */

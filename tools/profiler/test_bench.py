@@ -135,12 +135,12 @@ class Driver(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
         self.root = os.path.join(self.tmp.name, "tree")
-        for name in ["archipel", "params.h", "tools/qemu-args.sh", "tools/profiler/bench.py",
-                     "config/topologies"]:
+        for name in ["archipel", "params.h", "tools/qemu_args.py", "tools/profiler/bench.py",
+                     "config/topologies", "config/arch"]:
             source, target = os.path.join(ROOT, name), os.path.join(self.root, name)
             os.makedirs(os.path.dirname(target), exist_ok=True)
             (shutil.copytree if os.path.isdir(source) else shutil.copy2)(source, target)
-        build = os.path.join(self.root, "build", "release")
+        build = os.path.join(self.root, "build", "riscv64-release")
         os.makedirs(os.path.join(build, "rootfs", "bin"))
         for name in ["CMakeCache.txt", "Makefile", "archipel.elf", "initramfs.cpio",
                      "rootfs/bin/vmbench"]:
@@ -194,7 +194,7 @@ class Driver(unittest.TestCase):
         self.assertIn("user/test_vmm on 4x2", out)
         self.assertIn("| local: a thread in the reference cluster | 5 987 | 5 987 |", out)
         self.assertIn("| context_switch | 623 | 623 |", out)
-        log = os.path.join(self.root, "build", "release", "bench", "vmbench.4x2.log")
+        log = os.path.join(self.root, "build", "riscv64-release", "bench", "vmbench.4x2.log")
         with open(log) as f:
             self.assertEqual(f.read(), VMBENCH_1X1)
 
@@ -210,11 +210,11 @@ class Driver(unittest.TestCase):
         status, out, err, runs = self.bench(fail="vmm=direct")
         self.assertEqual(status, 1)
         self.assertEqual(len(runs), 6)
-        self.assertIn("bench: test_vmm.direct on 4x2 failed (status 3)", err)
+        self.assertIn("bench: test_vmm.direct on riscv64 4x2 failed (status 3)", err)
         self.assertIn("| local: a thread in the reference cluster | 5 987 | 5 987 |", out)
 
     def test_no_vmbench(self):
-        os.remove(os.path.join(self.root, "build", "release", "rootfs", "bin", "vmbench"))
+        os.remove(os.path.join(self.root, "build", "riscv64-release", "rootfs", "bin", "vmbench"))
         status, out, err, runs = self.bench("--topology", "1x1")
         self.assertEqual(status, 0, err)
         self.assertEqual([self.option(r, "-append") for r in runs], ["ktest=bench"])

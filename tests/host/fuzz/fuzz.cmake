@@ -37,7 +37,8 @@ endif()
 
 set(FUZZ_CFLAGS -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
     -g -O1 -std=gnu11 -Wall -Wextra -Werror -DARCHIPEL_HOST_TEST)
-set(FUZZ_INCLUDES -I${ARCHIPEL_ROOT} -I${ARCHIPEL_ROOT}/hal/generic -I${ARCHIPEL_ROOT}/kernel -I${FUZZ_SRC})
+set(FUZZ_INCLUDES -I${ARCHIPEL_ROOT} -I${ARCHIPEL_ROOT}/hal/generic -I${ARCHIPEL_ROOT}/hal/riscv/include
+    -I${ARCHIPEL_ROOT}/kernel -I${FUZZ_SRC})
 set(FUZZ_HEADERS ${ARCHIPEL_ROOT}/params.h ${ARCHIPEL_ROOT}/hal/generic/hal_types.h
     ${ARCHIPEL_ROOT}/kernel/libk/elf.h ${ARCHIPEL_ROOT}/kernel/fs/cpio.h ${FUZZ_SRC}/invariants.h)
 

@@ -1,0 +1,579 @@
+/*
+ * hal_gpt.c - the generic page table, one implementation for every architecture (see hal_gpt.h and
+ * docs/gpt.md).
+ *
+ * Shape. PTE_LEVELS levels of PTE_ENTRIES-entry, one-page tables (<arch/pte.h>): the root is level
+ * PTE_LEVELS - 1, user leaves are always at level 0 (no huge user pages). The user half is root
+ * entries [0, PTE_ROOT_USER_ENTRIES); the other root entries are a copy of the cluster's kernel root,
+ * made at create: shared, never freed here.
+ *
+ * Where things live. All tables of a GPT are pages of the GPT's cluster, reached at their
+ * direct-map address; every access to a table or to the gpt_t goes through hal_remote_* on
+ * XPTR(that cluster, kva), so the reference cluster can work on the copy of another cluster. Scans
+ * read a run of entries with one hal_remote_find64, so a sparse range costs what is mapped in it.
+ *
+ * Concurrency. An intermediate entry goes from 0 to a table exactly once, by a compare-and-swap
+ * (two cores installing the same table: the loser keeps its page as a spare and frees it), and is
+ * cleared only by destroy: so a table, and any handle or cursor into it, stays valid as long as the
+ * GPT. A leaf changes by compare-and-swap loops, so that a LOCKED bit another core took meanwhile
+ * (or an A/D bit a hardware walker set) is never overwritten by a stale value; the exception is
+ * hal_gpt_pte_set, the lock holder's release: one 64-bit store without LOCKED.
+ */
+#include <hal_gpt.h>
+#include <hal_remote.h>
+#include <hal_special.h>
+#include <hal_upcalls.h>
+#include <kern/printk.h>
+#include <libk/bits.h>
+#include <libk/errno.h>
+#include <mm/ppm.h>
+#include <arch/user_layout.h>
+
+/* The user layout (hal_uabi.h) and the page-table format describe the same user half. */
+_Static_assert(GPT_USER_VA_END == CONFIG_VMM_USER_VA_END, "<arch/pte.h> and <arch/user_layout.h> agree");
+
+#define GPT_ROOT_LEVEL   (PTE_LEVELS - 1)
+#define GPT_USER_VPN_END ((vpn_t)(PTE_USER_VA_END >> CONFIG_PAGE_SHIFT))
+
+_Static_assert(PTE_ENTRIES * sizeof(pte_t) == CONFIG_PAGE_SIZE, "a table is one page");
+_Static_assert(PTE_LEVEL_SHIFT(0) == CONFIG_PAGE_SHIFT, "leaves map small pages");
+_Static_assert(PTE_LEVELS >= 2 && PTE_ROOT_USER_ENTRIES <= PTE_ENTRIES, "a root with a user half");
+_Static_assert(PTE_USER_VA_END == (uint64_t)PTE_ROOT_USER_ENTRIES
+			       << PTE_LEVEL_SHIFT(PTE_LEVELS - 1), "the user half is the root's lower part");
+_Static_assert((PTE_TABLE_BITS & PTE_LOCKED) == 0 && (PTE_MAPPED_BITS & PTE_LOCKED) == 0 &&
+	       (PTE_COW & (PTE_LOCKED | PTE_MAPPED_BITS | PTE_WRITE)) == 0, "distinct PTE bits");
+
+#define GPT_F(gpt_xp, field) ((gpt_xp) + offsetof(gpt_t, field))
+
+/* vpns mapped by one entry of level @l. */
+static inline vpn_t gpt_span(int l)
+{
+	return (vpn_t)1 << (PTE_INDEX_BITS * l);
+}
+
+/* The index of @vpn's entry in its table of level @l. */
+static inline uint32_t gpt_index(vpn_t vpn, int l)
+{
+	return (uint32_t)(vpn >> (PTE_INDEX_BITS * l)) & (PTE_ENTRIES - 1);
+}
+
+/*
+ * User table pages of every GPT of the cluster, roots included (each cluster's replica of this
+ * global counts the tables in its memory; hal_gpt_cluster_tables reads it): the page-table pages
+ * of `free` and of the leak checks. Changed with tables_nr, atomically.
+ */
+static uint32_t gpt_cluster_tables;
+
+/* Count @delta table pages in @gpt_xp's tables_nr and in its cluster's total. */
+static void gpt_count_tables(xptr_t gpt_xp, int32_t delta)
+{
+	hal_remote_atomic_add32(GPT_F(gpt_xp, tables_nr), delta);
+	hal_remote_atomic_add32(XPTR(GET_CXY(gpt_xp), &gpt_cluster_tables), delta);
+}
+
+uint32_t hal_gpt_cluster_tables(cxy_t cxy)
+{
+	return hal_remote_l32(XPTR(cxy, &gpt_cluster_tables));
+}
+
+/* The leaf PTE for @attr and @ppn, without the LOCKED bit. */
+static pte_t gpt_encode(uint32_t attr, ppn_t ppn)
+{
+	pte_t pte = pte_leaf(attr, ppn);
+
+	kassert(pte_leaf_ppn(pte) == ppn); /* the ppn fits the PTE */
+	return pte & ~PTE_LOCKED;
+}
+
+/* Attributes and ppn of the leaf @pte: 0 and 0 if it is not mapped. */
+static void gpt_decode(pte_t pte, uint32_t *attr, ppn_t *ppn)
+{
+	*attr = pte_leaf_attr(pte);
+	*ppn = *attr ? pte_leaf_ppn(pte) : 0;
+}
+
+/* The table the intermediate entry @e (read at @entry_xp) points at (direct-map address), NULL if
+ * it points nowhere. The user half holds no huge pages: a leaf here means a corrupt table. */
+static pte_t *gpt_table_of(pte_t e, xptr_t entry_xp)
+{
+	if (!(e & PTE_TABLE_BITS))
+		return NULL;
+	if (pte_table_is_leaf(e))
+		panic("%s: leaf %lx in an intermediate table (cluster %u)", __func__,
+		      (unsigned long)e, GET_CXY(entry_xp));
+	return hal_paddr_to_kva(pte_table_paddr(e));
+}
+
+/* The table the intermediate entry at @entry_xp points at, NULL if none. */
+static pte_t *gpt_next_table(xptr_t entry_xp)
+{
+	return gpt_table_of(hal_remote_l64(entry_xp), entry_xp);
+}
+
+/*
+ * Walk the GPT at @gpt_xp towards @vpn as far as its tables exist. Returns the deepest table
+ * reached and in *level its level: 0 if the leaf table exists, else the level of the first entry on
+ * the way that points nowhere (the tables of levels *level - 1 .. 0 are missing).
+ */
+static pte_t *gpt_walk(xptr_t gpt_xp, vpn_t vpn, int *level)
+{
+	cxy_t cxy = GET_CXY(gpt_xp);
+	pte_t *table = hal_remote_lpt(GPT_F(gpt_xp, root));
+	int l;
+
+	for (l = GPT_ROOT_LEVEL; l > 0; l--) {
+		pte_t *next = gpt_next_table(XPTR(cxy, table + gpt_index(vpn, l)));
+
+		if (!next)
+			break;
+		table = next;
+	}
+	*level = l;
+	return table;
+}
+
+/* Zeroed table pages allocated before a walk installs them (one per missing level at most). */
+typedef struct gpt_spares_s {
+	xptr_t   page[GPT_ROOT_LEVEL];
+	uint32_t nr;
+} gpt_spares_t;
+
+/* Give the unused spares back to their PPM. */
+static void gpt_spares_free(gpt_spares_t *s)
+{
+	while (s->nr)
+		ppm_remote_free_pages(s->page[--s->nr]);
+}
+
+/* Allocate @n zeroed table pages in cluster @cxy into @s. ENOMEM with none allocated. */
+static error_t gpt_spares_alloc(cxy_t cxy, int n, gpt_spares_t *s)
+{
+	while ((int)s->nr < n) {
+		xptr_t page_xp = ppm_remote_alloc_pages(cxy, 0);
+
+		if (page_xp == XPTR_NULL) {
+			gpt_spares_free(s);
+			return ENOMEM;
+		}
+		hal_remote_memset(XPTR(cxy, ppm_page2kva(page_xp)), 0, CONFIG_PAGE_SIZE);
+		s->page[s->nr++] = page_xp;
+	}
+	return 0;
+}
+
+/*
+ * Make the entry @entry_xp point at a table and return that table: the one another core installed
+ * meanwhile, or a spare of @s installed by compare-and-swap (counted in tables_nr). The cas orders
+ * the spare's zeroing before its publication.
+ */
+static pte_t *gpt_install(xptr_t gpt_xp, xptr_t entry_xp, gpt_spares_t *s)
+{
+	for (;;) {
+		pte_t old = hal_remote_l64(entry_xp);
+		xptr_t page_xp;
+
+		if (old & PTE_TABLE_BITS)
+			return gpt_next_table(entry_xp);
+		if (s->nr == 0) /* tables are never removed: the count of missing ones only drops */
+			panic("%s: no spare table left", __func__);
+		page_xp = s->page[s->nr - 1];
+		if (hal_remote_atomic_cas64(entry_xp, old, pte_table(ppm_page2base(page_xp)))) {
+			s->nr--;
+			gpt_count_tables(gpt_xp, 1);
+			return ppm_page2kva(page_xp);
+		}
+	}
+}
+
+/*
+ * The leaf table mapping @vpn (< GPT_USER_VPN_END) in *leaf: with @alloc, installing the missing
+ * tables (allocated in the GPT's cluster before anything is installed; ENOMEM with nothing
+ * changed); without, NULL if one is missing.
+ */
+static error_t gpt_leaf_table(xptr_t gpt_xp, vpn_t vpn, bool alloc, pte_t **leaf)
+{
+	cxy_t cxy = GET_CXY(gpt_xp);
+	gpt_spares_t spares = { .nr = 0 };
+	int level;
+	pte_t *table = gpt_walk(gpt_xp, vpn, &level);
+
+	if (level > 0 && !alloc)
+		table = NULL;
+	if (level > 0 && alloc) {
+		error_t error = gpt_spares_alloc(cxy, level, &spares);
+
+		if (error)
+			return error;
+		for (; level > 0; level--)
+			table = gpt_install(gpt_xp, XPTR(cxy, table + gpt_index(vpn, level)), &spares);
+		gpt_spares_free(&spares); /* pages of the tables other cores installed first */
+	}
+	*leaf = table;
+	return 0;
+}
+
+/* Fill the handle @pte of @vpn's entry in the leaf table @leaf of the GPT at @gpt_xp. */
+static void gpt_handle(gpt_pte_t *pte, xptr_t gpt_xp, pte_t *leaf, vpn_t vpn)
+{
+	pte->xp = XPTR(GET_CXY(gpt_xp), leaf + gpt_index(vpn, 0));
+	pte->vpn = vpn;
+}
+
+/* ---- create, destroy ---- */
+
+error_t hal_gpt_create(gpt_t *gpt)
+{
+	xptr_t gpt_xp = XPTR(local_cxy, gpt);
+	xptr_t page_xp = ppm_alloc_pages(0);
+	const pte_t *kroot = hal_paddr_to_kva(hal_gpt_kernel_root(local_cxy));
+	pte_t *root;
+
+	if (page_xp == XPTR_NULL)
+		return ENOMEM;
+	root = ppm_page2kva(page_xp);
+	hal_remote_memset(XPTR(local_cxy, root), 0, PTE_ROOT_USER_ENTRIES * sizeof(pte_t));
+	/* The kernel's root entries are final once boot built them (what they point at may grow,
+	 * e.g. new kernel stacks, and is shared), so a copy made now stays right. */
+	hal_remote_memcpy(XPTR(local_cxy, root + PTE_ROOT_USER_ENTRIES),
+			  XPTR(local_cxy, kroot + PTE_ROOT_USER_ENTRIES),
+			  (PTE_ENTRIES - PTE_ROOT_USER_ENTRIES) * sizeof(pte_t));
+	hal_remote_spt(GPT_F(gpt_xp, root), root);
+	hal_remote_s64(GPT_F(gpt_xp, root_pa), ppm_page2base(page_xp));
+	hal_remote_s32(GPT_F(gpt_xp, tables_nr), 0);
+	gpt_count_tables(gpt_xp, 1);
+	return 0;
+}
+
+/* Free the table @table, a page of cluster @cxy. */
+static void gpt_free_table(cxy_t cxy, pte_t *table)
+{
+	paddr_t pa = hal_kva_to_paddr(table);
+	xptr_t page_xp = ppm_base2page(pa);
+
+	if (page_xp == XPTR_NULL || GET_CXY(page_xp) != cxy)
+		panic("%s: table %lx is not a page of cluster %u", __func__, (unsigned long)pa, cxy);
+	ppm_remote_free_pages(page_xp);
+}
+
+/* Free the tables below entries [0, @n) of the level-@l table @table of cluster @cxy; count them
+ * in *@freed. Entries pointing nowhere are skipped a run at a time. */
+static void gpt_free_below(cxy_t cxy, pte_t *table, int l, uint32_t n, uint32_t *freed)
+{
+	for (uint32_t i = 0;; i++) {
+		pte_t *next;
+
+		i += hal_remote_find64(XPTR(cxy, table + i), n - i, PTE_TABLE_BITS);
+		if (i >= n)
+			return;
+		next = gpt_next_table(XPTR(cxy, table + i));
+		if (l > 1)
+			gpt_free_below(cxy, next, l - 1, PTE_ENTRIES, freed);
+		gpt_free_table(cxy, next);
+		(*freed)++;
+	}
+}
+
+void hal_gpt_destroy(gpt_t *gpt)
+{
+	xptr_t gpt_xp = XPTR(local_cxy, gpt);
+	pte_t *root = hal_remote_lpt(GPT_F(gpt_xp, root));
+	uint32_t freed = 1; /* the root */
+
+	kassert(root != NULL);
+	gpt_free_below(local_cxy, root, GPT_ROOT_LEVEL, PTE_ROOT_USER_ENTRIES, &freed);
+	gpt_free_table(local_cxy, root);
+	gpt_count_tables(gpt_xp, -(int32_t)freed);
+	kassert(hal_remote_l32(GPT_F(gpt_xp, tables_nr)) == 0);
+	hal_remote_spt(GPT_F(gpt_xp, root), NULL);
+	hal_remote_s64(GPT_F(gpt_xp, root_pa), 0);
+}
+
+/* ---- one PTE ---- */
+
+error_t hal_gpt_lock_pte(xptr_t gpt_xp, vpn_t vpn, gpt_pte_t *pte, uint32_t *attr, ppn_t *ppn)
+{
+	pte_t *leaf;
+	error_t error;
+
+	if (vpn >= GPT_USER_VPN_END)
+		return EINVAL;
+	error = gpt_leaf_table(gpt_xp, vpn, true, &leaf);
+	if (error)
+		return error;
+	gpt_handle(pte, gpt_xp, leaf, vpn);
+	hal_gpt_pte_lock(pte, attr, ppn);
+	return 0;
+}
+
+bool hal_gpt_lock_pte_if_present(xptr_t gpt_xp, vpn_t vpn, gpt_pte_t *pte, uint32_t *attr,
+				 ppn_t *ppn)
+{
+	pte_t *leaf = NULL;
+
+	if (vpn < GPT_USER_VPN_END)
+		gpt_leaf_table(gpt_xp, vpn, false, &leaf);
+	if (!leaf)
+		return false;
+	gpt_handle(pte, gpt_xp, leaf, vpn);
+	hal_gpt_pte_lock(pte, attr, ppn);
+	return true;
+}
+
+void hal_gpt_get_pte(xptr_t gpt_xp, vpn_t vpn, uint32_t *attr, ppn_t *ppn)
+{
+	pte_t *leaf = NULL;
+
+	if (vpn < GPT_USER_VPN_END)
+		gpt_leaf_table(gpt_xp, vpn, false, &leaf);
+	gpt_decode(leaf ? hal_remote_l64(XPTR(GET_CXY(gpt_xp), leaf + gpt_index(vpn, 0))) : 0,
+		   attr, ppn);
+}
+
+void hal_gpt_pte_lock(const gpt_pte_t *pte, uint32_t *attr, ppn_t *ppn)
+{
+	uint32_t rounds = 0;
+	pte_t old;
+
+	for (;;) {
+		old = hal_remote_l64(pte->xp);
+		if (old & PTE_LOCKED)
+			kernel_lock_wait(++rounds);
+		else if (hal_remote_atomic_cas64(pte->xp, old, old | PTE_LOCKED))
+			break;
+	}
+	gpt_decode(old, attr, ppn);
+}
+
+/* The value of the locked @pte: panics (naming @caller) if it is not locked. */
+static pte_t gpt_locked_value(const gpt_pte_t *pte, const char *caller)
+{
+	pte_t value = hal_remote_l64(pte->xp);
+
+	if (!(value & PTE_LOCKED))
+		panic("%s: the PTE of vpn %lx (%lx) is not locked", caller, (unsigned long)pte->vpn,
+		      (unsigned long)pte->xp);
+	return value;
+}
+
+void hal_gpt_pte_unlock(const gpt_pte_t *pte)
+{
+	pte_t old = gpt_locked_value(pte, __func__);
+
+	/* Only A/D updates by a hardware walker may race with the holder: retry on them. */
+	while (!hal_remote_atomic_cas64(pte->xp, old, old & ~PTE_LOCKED))
+		old = hal_remote_l64(pte->xp);
+}
+
+void hal_gpt_pte_set(const gpt_pte_t *pte, uint32_t attr, ppn_t ppn)
+{
+	pte_t value = gpt_encode(attr, ppn);
+
+	gpt_locked_value(pte, __func__);
+	kassert(attr & GPT_MAPPED);
+	/* What the caller wrote in the frame is visible before the mapping that reveals it. */
+	hal_fence();
+	hal_remote_s64(pte->xp, value);
+}
+
+void hal_gpt_pte_get(const gpt_pte_t *pte, uint32_t *attr, ppn_t *ppn)
+{
+	gpt_decode(hal_remote_l64(pte->xp), attr, ppn);
+}
+
+void hal_gpt_pte_update(const gpt_pte_t *pte, uint32_t attr, ppn_t ppn)
+{
+	pte_t old, value = gpt_encode(attr, ppn);
+
+	kassert(attr & GPT_MAPPED);
+	do {
+		old = hal_remote_l64(pte->xp);
+		if (!(old & PTE_MAPPED_BITS))
+			return;
+	} while (!hal_remote_atomic_cas64(pte->xp, old, value | (old & PTE_LOCKED)));
+}
+
+void hal_gpt_pte_store(const gpt_pte_t *pte, uint32_t attr, ppn_t ppn)
+{
+	pte_t old, value = gpt_encode(attr, ppn);
+
+	kassert(attr & GPT_MAPPED);
+	do
+		old = hal_remote_l64(pte->xp);
+	while (!hal_remote_atomic_cas64(pte->xp, old, value | (old & PTE_LOCKED)));
+}
+
+void hal_gpt_pte_reset(const gpt_pte_t *pte)
+{
+	pte_t old;
+
+	do {
+		old = hal_remote_l64(pte->xp);
+		if (!(old & PTE_MAPPED_BITS))
+			return;
+	} while (!hal_remote_atomic_cas64(pte->xp, old, old & PTE_LOCKED));
+}
+
+/* ---- cursors and iterators ---- */
+
+void hal_gpt_cursor_init(gpt_cursor_t *cursor, xptr_t gpt_xp)
+{
+	cursor->gpt_xp = gpt_xp;
+	cursor->leaf = NULL;
+	cursor->leaf_base = 0;
+}
+
+/* True if the cursor's cached leaf table maps @vpn. */
+static bool gpt_cursor_hit(const gpt_cursor_t *cursor, vpn_t vpn)
+{
+	return cursor->leaf && vpn - cursor->leaf_base < PTE_ENTRIES;
+}
+
+error_t hal_gpt_cursor_pte(gpt_cursor_t *cursor, vpn_t vpn, gpt_pte_t *pte)
+{
+	if (vpn >= GPT_USER_VPN_END)
+		return EINVAL;
+	if (!gpt_cursor_hit(cursor, vpn)) {
+		pte_t *leaf;
+		error_t error = gpt_leaf_table(cursor->gpt_xp, vpn, true, &leaf);
+
+		if (error)
+			return error;
+		cursor->leaf = leaf;
+		cursor->leaf_base = vpn & ~(vpn_t)(PTE_ENTRIES - 1);
+	}
+	gpt_handle(pte, cursor->gpt_xp, cursor->leaf, vpn);
+	return 0;
+}
+
+/*
+ * The index of the first of the @n (> 0) entries at @xp with a bit of @mask, @n if none, and in
+ * *@value that entry read once more (it may have changed since the scan saw it): one load for a
+ * single entry (the ranges of small mmaps), hal_remote_find64 and a load for a run.
+ */
+static size_t gpt_find(xptr_t xp, size_t n, pte_t mask, pte_t *value)
+{
+	size_t i;
+
+	if (n == 1) {
+		*value = hal_remote_l64(xp);
+		return (*value & mask) ? 0 : 1;
+	}
+	i = hal_remote_find64(xp, n, mask);
+	*value = i < n ? hal_remote_l64(xp + i * sizeof(pte_t)) : 0;
+	return i;
+}
+
+/*
+ * The first existing leaf table that maps a vpn in [*@vpn, @end): returned, with *@vpn moved to the
+ * first vpn of the range it maps (the range's start if that table maps it); NULL (and *@vpn = @end)
+ * if none. Each level's table is scanned for an entry pointing somewhere, over the entries that meet
+ * the range only, in one gpt_find; a level with none sends the search to the next entry of
+ * the level above, from the root again.
+ */
+static pte_t *gpt_find_leaf(xptr_t gpt_xp, vpn_t *vpn, vpn_t end)
+{
+	cxy_t cxy = GET_CXY(gpt_xp);
+	vpn_t v = *vpn;
+
+	while (v < end) {
+		pte_t *table = hal_remote_lpt(GPT_F(gpt_xp, root));
+		int l;
+
+		for (l = GPT_ROOT_LEVEL; l > 0; l--) {
+			uint32_t shift = PTE_INDEX_BITS * l, idx = gpt_index(v, l);
+			uint32_t limit = l == GPT_ROOT_LEVEL ? PTE_ROOT_USER_ENTRIES : PTE_ENTRIES;
+			uint64_t meet = ((end - 1) >> shift) - (v >> shift) + 1;
+			size_t n = MIN(meet, (uint64_t)(limit - idx));
+			pte_t e;
+			size_t i = gpt_find(XPTR(cxy, table + idx), n, PTE_TABLE_BITS, &e);
+
+			if (i == n) /* (an entry that points at a table always will: no recheck) */
+				break;
+			if (i) /* a later entry: the levels below start at their first entry */
+				v = ALIGN_DOWN(v, gpt_span(l)) + i * gpt_span(l);
+			table = gpt_table_of(e, XPTR(cxy, table + idx + i));
+		}
+		if (l == 0) {
+			*vpn = v;
+			return table;
+		}
+		/* nothing below this level-l table from v on: on to the next entry of level l + 1 */
+		v = ALIGN_DOWN(v, gpt_span(l + 1)) + gpt_span(l + 1);
+	}
+	*vpn = end;
+	return NULL;
+}
+
+void hal_gpt_iter_init(gpt_iter_t *it, xptr_t gpt_xp, vpn_t start, vpn_t end, uint32_t flags)
+{
+	hal_gpt_cursor_init(&it->cursor, gpt_xp);
+	it->end = MIN(end, GPT_USER_VPN_END);
+	it->next = start;
+	it->locked = flags & GPT_ITER_LOCKED;
+	it->vpn = start;
+	it->attr = 0;
+	it->ppn = 0;
+}
+
+bool hal_gpt_iter_next(gpt_iter_t *it)
+{
+	gpt_cursor_t *c = &it->cursor;
+	cxy_t cxy = GET_CXY(c->gpt_xp);
+	pte_t mask = PTE_MAPPED_BITS | (it->locked ? PTE_LOCKED : 0);
+	vpn_t v = it->next;
+
+	while (v < it->end) {
+		size_t n, i;
+		pte_t *entry, value;
+
+		if (!gpt_cursor_hit(c, v)) {
+			c->leaf = gpt_find_leaf(c->gpt_xp, &v, it->end);
+			if (!c->leaf)
+				break;
+			c->leaf_base = v & ~(vpn_t)(PTE_ENTRIES - 1);
+		}
+		entry = c->leaf + (v - c->leaf_base);
+		n = MIN((vpn_t)PTE_ENTRIES - (v - c->leaf_base), it->end - v);
+		i = gpt_find(XPTR(cxy, entry), n, mask, &value);
+		if (i == n || !(value & mask)) { /* none, or it changed since the scan saw it */
+			v += i == n ? n : i + 1;
+			continue;
+		}
+		v += i;
+		gpt_decode(value, &it->attr, &it->ppn);
+		it->attr |= (value & PTE_LOCKED) ? GPT_LOCKED : 0;
+		it->vpn = v;
+		it->pte.xp = XPTR(cxy, entry + i);
+		it->pte.vpn = v;
+		it->next = v + 1;
+		return true;
+	}
+	it->next = it->end;
+	return false;
+}
+
+/* ---- ranges ---- */
+
+void hal_gpt_set_cow(xptr_t gpt_xp, vpn_t vpn_base, vpn_t vpn_size)
+{
+	vpn_t end = vpn_base + vpn_size;
+	uint32_t rounds = 0;
+	gpt_iter_t it;
+
+	kassert(end >= vpn_base && end <= GPT_USER_VPN_END);
+	if (end < vpn_base)
+		end = GPT_USER_VPN_END;
+	for (hal_gpt_iter_init(&it, gpt_xp, vpn_base, end, GPT_ITER_LOCKED); hal_gpt_iter_next(&it);) {
+		for (;;) {
+			pte_t old = hal_remote_l64(it.pte.xp);
+
+			if (old & PTE_LOCKED) { /* a fault is filling it: let it finish, then mark it */
+				kernel_lock_wait(++rounds);
+				continue;
+			}
+			if ((old & PTE_MAPPED_BITS) == 0 || (old & PTE_WRITE) == 0 ||
+			    hal_remote_atomic_cas64(it.pte.xp, old, (old & ~PTE_WRITE) | PTE_COW))
+				break;
+		}
+	}
+}
