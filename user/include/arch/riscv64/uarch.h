@@ -17,7 +17,9 @@
  *                           (BUS_ADRALN), of UARCH_FAULT_INSN_SIZE bytes;
  *   uarch_ucontext_skip(uc) moves the pc of a signal handler's ucontext past such an instruction;
  *   uarch_sigreturn_bad_stack()  calls rt_sigreturn with a stack pointer where no frame can be;
- *   uarch_hwcap_sane(v)     true if AT_HWCAP's value @v looks like this architecture's.
+ *   uarch_hwcap_sane(v)     true if AT_HWCAP's value @v looks like this architecture's;
+ *   uarch_auxv_libc_own(t)  true if glibc's getauxval(@t) gives its own value rather than the
+ *                           kernel's (x86_64's AT_HWCAP).
  */
 #ifndef USER_UARCH_H
 #define USER_UARCH_H
@@ -75,6 +77,13 @@ static inline void uarch_sigreturn_bad_stack(void)
 static inline bool uarch_hwcap_sane(unsigned long v)
 {
 	return (v & (1ul << ('i' - 'a'))) != 0 && (v >> 26) == 0;
+}
+
+/* glibc's getauxval() gives the kernel's value of every entry on riscv64. */
+static inline bool uarch_auxv_libc_own(unsigned long type)
+{
+	(void)type;
+	return false;
 }
 
 #endif /* USER_UARCH_H */

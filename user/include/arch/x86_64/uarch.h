@@ -76,4 +76,11 @@ static inline bool uarch_hwcap_sane(unsigned long v)
 	return (v & 1) && (v & (1ul << 4)) && (v >> 32) == 0;
 }
 
+/* glibc x86_64 answers getauxval(AT_HWCAP) with its own dl_hwcap (HWCAP_X86_64 and friends:
+ * sysdeps/x86/dl-hwcap.h), not the kernel's CPUID.1:EDX. */
+static inline bool uarch_auxv_libc_own(unsigned long type)
+{
+	return type == 16; /* AT_HWCAP */
+}
+
 #endif /* USER_UARCH_H */
