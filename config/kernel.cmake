@@ -24,18 +24,22 @@ file(GLOB KERNEL_ARCH_SOURCES CONFIGURE_DEPENDS
 
 execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=include
                 OUTPUT_VARIABLE ARCHIPEL_GCC_INCLUDE OUTPUT_STRIP_TRAILING_WHITESPACE)
+# Debug builds keep frame pointers and every call's frame, for panic()'s backtrace; release
+# builds do without both (a register more, no frame set-up in leaf paths, tail calls as jumps):
+# their backtrace shows the faulting pc and the return address register only (hal_debug.c).
 set(KERNEL_C_FLAGS
   -ffreestanding -fno-builtin -nostdinc -isystem ${ARCHIPEL_GCC_INCLUDE}
   -fno-common -fno-stack-protector -fno-pic -fno-pie
-  -fno-omit-frame-pointer -fno-optimize-sibling-calls
   -g)
+set(KERNEL_DEBUG_C_FLAGS -Og -fno-omit-frame-pointer -fno-optimize-sibling-calls)
+set(KERNEL_RELEASE_C_FLAGS -O2 -DNDEBUG -fomit-frame-pointer -foptimize-sibling-calls)
 include(${ARCHIPEL_KERNEL_CMAKE})     # KERNEL_ARCH_FLAGS, KERNEL_ARCH_LINK_FLAGS, KERNEL_LDS
 
 function(kernel_objects target)
   add_library(${target} OBJECT ${ARGN})
   target_compile_options(${target} PRIVATE
     $<$<COMPILE_LANGUAGE:C>:${KERNEL_C_FLAGS}> ${KERNEL_ARCH_FLAGS}
-    $<$<CONFIG:Debug>:-Og> $<$<CONFIG:Release>:-O2 -DNDEBUG>)
+    "$<$<CONFIG:Debug>:${KERNEL_DEBUG_C_FLAGS}>" "$<$<CONFIG:Release>:${KERNEL_RELEASE_C_FLAGS}>")
   target_compile_definitions(${target} PRIVATE $<$<CONFIG:Debug>:CONFIG_DEBUG=1>)
   target_include_directories(${target} PRIVATE
     ${ARCHIPEL_ROOT} ${ARCHIPEL_ROOT}/hal/generic ${ARCHIPEL_ROOT}/hal/${ARCH}/include

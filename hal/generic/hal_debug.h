@@ -1,22 +1,58 @@
 /*
  * hal_debug.h - what panic() needs from the architecture: registers and stack frames.
+ *
+ * A backtrace is a list of frames, innermost first. A frame is an exact pc (where a trap or a
+ * saved context stopped), the call instruction of an active call (not the return address: after
+ * a call to a noreturn function the return address is already in the next function of the image),
+ * or a trap crossed on the way: the walk goes through the trap frame into the interrupted context,
+ * and ends at a trap from user mode.
  */
 #ifndef HAL_DEBUG_H
 #define HAL_DEBUG_H
 
+#include <hal_context.h>
 #include <hal_types.h>
 
-/* Called for each return address found, innermost first; returns false to stop the walk. */
-typedef bool (*hal_frame_fn_t)(void *arg, uintptr_t pc);
+typedef enum {
+	HAL_FRAME_PC,   /* @pc is the exact pc of a trapped or saved context                       */
+	HAL_FRAME_CALL, /* @pc is the call instruction of an active call (return address - its size) */
+	HAL_FRAME_TRAP, /* a kernel trap frame: @trap stopped @pc, reported next as HAL_FRAME_PC    */
+	HAL_FRAME_USER, /* the stack began with a trap from user mode at @pc (@trap): the walk ends  */
+} hal_frame_kind_t;
+
+typedef struct hal_frame_s {
+	hal_frame_kind_t kind;
+	uintptr_t pc;
+	const char *trap; /* TRAP and USER: the trap's cause ("timer interrupt", "load page fault") */
+} hal_frame_t;
+
+/* Called for each frame found, innermost first; returns false to stop the walk. */
+typedef bool (*hal_frame_fn_t)(void *arg, const hal_frame_t *frame);
 
 /*
- * Walk the kernel stack from frame pointer @fp, reporting @pc first. @ra is the return-address
- * register at @pc when known (a trap frame), else 0: it lets the walk step out of a leaf function,
- * whose frame holds no return address. Stops at a frame pointer outside kernel memory (never
- * faults), after @max frames, or when @fn returns false.
+ * Walk the kernel stack of a trapped or saved context: @pc (reported first, as HAL_FRAME_PC), its
+ * frame pointer register @fp and its return-address register @ra (0 if unknown). @ra lets the walk
+ * step out of a function that has no frame yet or keeps its return address in the register (a
+ * leaf, a prologue, an epilogue). Stops at a frame pointer outside kernel memory (never faults),
+ * after @max frames, or when @fn returns false.
  */
 void hal_backtrace(uintptr_t pc, uintptr_t fp, uintptr_t ra, unsigned max, hal_frame_fn_t fn,
 		   void *arg);
+
+/*
+ * Walk the active calls of the running stack from @fp, the frame address of a function still
+ * active (its __builtin_frame_address(0)): the first frame reported is the call that entered that
+ * function (HAL_FRAME_CALL), then its caller's, through kernel trap frames. Same limits.
+ */
+void hal_backtrace_calls(uintptr_t fp, unsigned max, hal_frame_fn_t fn, void *arg);
+
+/*
+ * Walk the kernel stack of a thread switched out with @ctx (a copy of its hal_context_t): the first
+ * frame is the call that switched it out (the scheduler's), then its callers'. The thread must
+ * stay switched out and its stack mapped meanwhile (the caller holds its scheduler's lock), else
+ * the frames may be garbage; the walk still never faults. Same limits. For thread dumps.
+ */
+void hal_backtrace_saved(const hal_context_t *ctx, unsigned max, hal_frame_fn_t fn, void *arg);
 
 /* Print the registers of the running core (a software panic) with printk_raw. */
 void hal_print_current_regs(void);

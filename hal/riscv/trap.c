@@ -51,12 +51,13 @@ static const char *const exception_names[] = {
 	[15] = "store page fault",
 };
 
-static const char *cause_name(uint64_t scause)
+const char *riscv_cause_name(uint64_t scause)
 {
 	uint64_t code = scause & ~SCAUSE_INTERRUPT;
 
 	if (scause & SCAUSE_INTERRUPT)
-		return "unexpected interrupt";
+		return code == IRQ_S_SOFT ? "software interrupt" : code == IRQ_S_TIMER ? "timer interrupt"
+		       : code == IRQ_S_EXTERNAL ? "external interrupt" : "unexpected interrupt";
 	if (code < sizeof(exception_names) / sizeof(exception_names[0]) && exception_names[code])
 		return exception_names[code];
 	return "unknown exception";
@@ -194,7 +195,7 @@ void hal_trap_handler(hal_trap_frame_t *tf)
 	if (on_emergency_stack(cpu, tf)) {
 		panic_trap(tf, tf->sepc, tf->x[8 - 1], tf->x[1 - 1],
 			   "kernel stack overflow: %s at pc %lx with sp %lx, no room left above the "
-			   "guard page", cause_name(tf->scause), tf->sepc, cpu->scratch[2]);
+			   "guard page", riscv_cause_name(tf->scause), tf->sepc, cpu->scratch[2]);
 	}
 	if (tf->scause & SCAUSE_INTERRUPT) {
 		handle_interrupt(tf);
@@ -214,8 +215,8 @@ void hal_trap_handler(hal_trap_frame_t *tf)
 	if (riscv_kstack_is_guard(tf->stval)) /* a big frame jumped over the check: same verdict */
 		panic_trap(tf, tf->sepc, tf->x[8 - 1], tf->x[1 - 1],
 			   "kernel stack overflow: %s at pc %lx hit the guard page at %lx",
-			   cause_name(tf->scause), tf->sepc, tf->stval);
+			   riscv_cause_name(tf->scause), tf->sepc, tf->stval);
 	panic_trap(tf, tf->sepc, tf->x[8 - 1], tf->x[1 - 1],
-		   "kernel trap: %s (scause %lx) at pc %lx, address %lx", cause_name(tf->scause),
-		   tf->scause, tf->sepc, tf->stval);
+		   "kernel trap: %s (scause %lx) at pc %lx, address %lx",
+		   riscv_cause_name(tf->scause), tf->scause, tf->sepc, tf->stval);
 }

@@ -36,6 +36,9 @@ _Static_assert(__builtin_offsetof(hal_trap_frame_t, stval) == TF_STVAL, "trap fr
 void hal_trap_entry(void);
 void hal_trap_handler(hal_trap_frame_t *tf);
 _Noreturn void hal_trap_return(void);
+
+/* The name of a trap's cause: "load page fault", "timer interrupt"... */
+const char *riscv_cause_name(uint64_t scause);
 #endif
 
 #endif /* HAL_RISCV_TRAP_FRAME_H */

@@ -249,9 +249,9 @@ int64_t pipe_read(xptr_t file_xp, vfs_buf_t buf, size_t count)
 			remote_busylock_release(PLOCK(pxp));
 			return -EAGAIN;
 		}
-		if (waitq_wait_killable(PF(pxp, rd_wq), PLOCK(pxp))) {
+		if (waitq_wait_interruptible(PF(pxp, rd_wq), PLOCK(pxp))) {
 			remote_busylock_release(PLOCK(pxp));
-			return -EINTR;
+			return -ERESTARTSYS; /* EINTR, or again under SA_RESTART, as Linux */
 		}
 	}
 	SET32(pxp, rd_busy, 1);
@@ -275,7 +275,8 @@ int64_t pipe_read(xptr_t file_xp, vfs_buf_t buf, size_t count)
 /*
  * Wait for the writers' turn and @need bytes of room (pipe lock held, released and taken again
  * while waiting). Returns 0 with the turn taken and *@room set; EPIPE (no reader), EAGAIN
- * (@nonblock and no room), EINTR (killed).
+ * (@nonblock and no room), ERESTARTSYS (a signal or a kill: EINTR or a restart, unless some
+ * bytes were written already, which are then the call's result, as Linux).
  */
 static error_t write_wait(xptr_t pxp, uint64_t need, bool nonblock, uint64_t *room)
 {
@@ -292,8 +293,8 @@ static error_t write_wait(xptr_t pxp, uint64_t need, bool nonblock, uint64_t *ro
 		}
 		if (!busy && nonblock)
 			return EAGAIN;
-		if (waitq_wait_killable(PF(pxp, wr_wq), PLOCK(pxp)))
-			return EINTR;
+		if (waitq_wait_interruptible(PF(pxp, wr_wq), PLOCK(pxp)))
+			return ERESTARTSYS; /* a signal or a kill */
 	}
 }
 

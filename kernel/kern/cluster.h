@@ -69,7 +69,10 @@ typedef struct cluster_s {
 	uint32_t threads_next;                       /* [T] where the next ltid search starts */
 	rpc_stats_t rpc_stats;                       /* [A] RPCs sent and served, by type  */
 	busylock_t processes_lock;                   /* protects the process tables below  */
-	struct process_s *owned[CONFIG_MAX_PROCESSES_PER_CLUSTER]; /* [Q] by lpid          */
+	struct process_s *owned[CONFIG_MAX_PROCESSES_PER_CLUSTER]; /* [Q] by lpid, once the
+						      process is initialised (process_create) */
+	uint8_t  lpid_reserved[CONFIG_MAX_PROCESSES_PER_CLUSTER]; /* [Q] taken by a process
+						      being created, not yet in owned[]         */
 	uint32_t owned_nr;                           /* [Q] processes owned (pids in use)  */
 	list_entry_t copies_root;                    /* [Q] process copies in this cluster */
 	uint32_t copies_nr;                          /* [Q]                                */

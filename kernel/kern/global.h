@@ -9,6 +9,7 @@
  *   object            where                 protected by
  *   console_lock      printk.c              itself (remote busylock); serializes console lines
  *   panic_owner       panic.c               atomic cas (first panicking core wins, never reset)
+ *   panic_stopped     panic.c               atomic add (cores stopped by the panicking one)
  *   boot_barrier      kernel_init.c         atomic counter + generation (xbarrier.h)
  *   ktest_state       ktest.c               its guard busylock (barrier); atomics (failure counts)
  *   uart_rx           hal/riscv/uart_ns16550.c  its remote busylock (ring buffer of console input;

@@ -14,6 +14,8 @@
 #include <kern/rpc.h>
 #include <kern/sched.h>
 
+void (*ipi_test_hook)(void);
+
 void ipi_send(cxy_t cxy, lid_t lid, uint32_t request)
 {
 	hal_remote_atomic_or32(XPTR(cxy, &cluster_manager.core[lid].ipi_pending), request);
@@ -49,6 +51,8 @@ void kernel_ipi(void)
 	core_t *core = cluster_current_core();
 	uint32_t requests = __atomic_exchange_n(&core->ipi_pending, 0, __ATOMIC_ACQ_REL);
 
+	if (requests & IPI_STOP)
+		panic_stop_core();
 	if (requests & IPI_RESCHED) {
 		core->ipi_resched++;
 		__atomic_store_n(&core->sched.need_resched, 1, __ATOMIC_RELAXED);
@@ -57,8 +61,11 @@ void kernel_ipi(void)
 		core->ipi_rpc++;
 		rpc_server_wakeup();
 	}
-	if (requests & IPI_TEST)
+	if (requests & IPI_TEST) {
 		core->ipi_test++;
+		if (ipi_test_hook)
+			ipi_test_hook();
+	}
 	if (requests & IPI_TLB) {
 		uint32_t waiters[CONFIG_MAX_CLUSTERS];
 		uint32_t n = cluster_count();

@@ -15,6 +15,13 @@
 #define IPI_TEST    0x4u /* ktest: count it (round-trip measurements)         */
 #define IPI_TLB     0x8u /* flush the TLB (ipi_flush_cluster_tlbs)              */
 #define IPI_TLB_ACK 0x10u /* a core asked to flush has done it: stop waiting    */
+#define IPI_STOP    0x20u /* a panic: stop for good (panic_stop_core)           */
+
+/*
+ * Called by the IPI_TEST handler of this cluster's cores when set (per cluster): ktests that need
+ * an interrupt handler to do something on purpose (kt_panic.c). NULL otherwise.
+ */
+extern void (*ipi_test_hook)(void);
 
 /* Ask core (@cxy, @lid) for @request; callable from any core and context. */
 void ipi_send(cxy_t cxy, lid_t lid, uint32_t request);

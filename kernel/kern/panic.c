@@ -1,24 +1,32 @@
 /*
  * panic.c - stopping the kernel with everything a developer needs to find why (see printk.h).
  *
- * The first core to panic owns the console from then on (panic_owner in cluster 0); a second
- * panicking core only waits for the end. The message, the core, its registers and a backtrace
- * with symbol names are printed, then the machine is powered off with KERNEL_EXIT_PANIC. The
- * other cores are not stopped one by one: powering off ends them all.
+ * The first core to panic owns the console from then on (panic_owner in cluster 0). Before it
+ * prints, it stops every other online core with IPI_STOP and waits until each has said so
+ * (panic_stopped) or a bound has passed (a core spinning with interrupts masked never answers; it
+ * is named, which is itself a clue). A stopped core never returns to what it was doing, and no
+ * core holds the console lock any longer: the panic text comes out whole, never interleaved with
+ * another core's line. A second core panicking meanwhile stops quietly in the same way. Then the
+ * message, the core, its registers and a backtrace with symbol names are printed, and the machine
+ * is powered off with KERNEL_EXIT_PANIC.
  */
 #include <hal_debug.h>
 #include <hal_irqmask.h>
 #include <hal_remote.h>
 #include <hal_special.h>
+#include <kern/cluster.h>
 #include <kern/global.h>
+#include <kern/ipi.h>
 #include <kern/ksyms.h>
 #include <kern/printk.h>
 #include <libk/string.h>
 #include <params.h>
 
-#define BACKTRACE_MAX 32
+#define BACKTRACE_MAX 48
+#define PANIC_STOP_WAIT_NS 1000000000UL /* for the other cores to stop: a bound, not a delay */
 
-uint32_t panic_owner; /* cluster 0's copy: 0, or (cxy << 16 | lid) + 1 of the panicking core */
+uint32_t panic_owner;   /* cluster 0's copy: 0, or (cxy << 16 | lid) + 1 of the panicking core */
+uint32_t panic_stopped; /* cluster 0's copy: other cores stopped since the panic began          */
 
 static uint32_t my_panic_id(void)
 {
@@ -35,60 +43,112 @@ bool panic_is_mine(void)
 	return hal_remote_l32(XPTR(0, &panic_owner)) == my_panic_id();
 }
 
-static bool print_frame(void *arg, uintptr_t pc)
+_Noreturn void panic_stop_core(void)
+{
+	hal_disable_irq();
+	hal_remote_atomic_add32(XPTR(0, &panic_stopped), 1);
+	for (;;) /* the panicking core powers the machine off */
+		hal_cpu_idle();
+}
+
+static bool core_online(cxy_t cxy, lid_t lid)
+{
+	return hal_remote_l32(XPTR(cxy, &cluster_manager.core[lid].online)) != 0;
+}
+
+/* Stop every other online core; returns how many were asked. */
+static uint32_t stop_other_cores(void)
+{
+	uint32_t asked = 0;
+
+	for (cxy_t cxy = 0; cxy < cluster_count(); cxy++) {
+		for (lid_t lid = 0; lid < cluster_cores_of(cxy); lid++) {
+			if ((cxy == local_cxy && lid == hal_get_lid()) || !core_online(cxy, lid))
+				continue;
+			ipi_send(cxy, lid, IPI_STOP);
+			asked++;
+		}
+	}
+	uint64_t start = hal_get_time_ns();
+	while (hal_remote_l32(XPTR(0, &panic_stopped)) < asked &&
+	       hal_get_time_ns() - start < PANIC_STOP_WAIT_NS)
+		hal_cpu_relax();
+	return asked;
+}
+
+static bool print_frame(void *arg, const hal_frame_t *frame)
 {
 	unsigned *depth = arg;
 	uintptr_t off;
-	const char *name = ksyms_lookup(pc, &off);
+	const char *name = ksyms_lookup(frame->pc, &off);
 
+	if (frame->kind == HAL_FRAME_USER) {
+		printk_raw("  -- entered from user mode at pc 0x%lx (%s)\n", frame->pc, frame->trap);
+		return false;
+	}
+	if (frame->kind == HAL_FRAME_TRAP) {
+		printk_raw("  -- %s in the kernel, at:\n", frame->trap);
+		return true;
+	}
 	if (name)
-		printk_raw("  #%u 0x%016lx %s+0x%lx\n", *depth, pc, name, off);
+		printk_raw("  #%u 0x%016lx %s+0x%lx\n", *depth, frame->pc, name, off);
 	else
-		printk_raw("  #%u 0x%016lx ?\n", *depth, pc);
+		printk_raw("  #%u 0x%016lx ?\n", *depth, frame->pc);
 	(*depth)++;
 	return true;
 }
 
-static _Noreturn void panic_common(const void *trap_frame, uintptr_t pc, uintptr_t fp, uintptr_t ra,
-				   const char *fmt, va_list ap)
+/* The cores asked to stop that have not: each spins with interrupts masked, or is gone. */
+static void report_unstopped(uint32_t asked)
+{
+	uint32_t stopped = hal_remote_l32(XPTR(0, &panic_stopped));
+
+	if (stopped < asked)
+		printk_raw("  %u of the %u other cores did not stop (interrupts masked?)\n",
+			   asked - stopped, asked);
+}
+
+static __attribute__((noinline)) _Noreturn void panic_common(const void *trap_frame, uintptr_t pc,
+							     uintptr_t fp, uintptr_t ra,
+							     const char *fmt, va_list ap)
 {
 	char msg[CONFIG_PRINTK_LINE_MAX];
 	unsigned depth = 0;
+	uint32_t asked;
 
 	hal_disable_irq();
 	if (!hal_remote_atomic_cas32(XPTR(0, &panic_owner), 0, my_panic_id())) {
 		if (!panic_is_mine())
-			for (;;) /* another core is reporting its panic and will power off */
-				hal_cpu_idle();
+			panic_stop_core(); /* another core is reporting its panic */
 		printk_raw("PANIC: recursive panic, powering off\n");
 		hal_poweroff(KERNEL_EXIT_PANIC);
 	}
+	asked = stop_other_cores();
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	printk_raw("PANIC: %s\n", msg);
 	printk_raw("  on core [%x,%u] at %lu ns\n", local_cxy, hal_get_lid(), hal_get_time_ns());
+	report_unstopped(asked);
 	if (trap_frame)
 		hal_print_trap_regs(trap_frame);
 	else
 		hal_print_current_regs();
 	printk_raw("backtrace:\n");
-	hal_backtrace(pc, fp, ra, BACKTRACE_MAX, print_frame, &depth);
+	if (trap_frame)
+		hal_backtrace(pc, fp, ra, BACKTRACE_MAX, print_frame, &depth);
+	else
+		hal_backtrace_calls(fp, BACKTRACE_MAX, print_frame, &depth);
 	printk_raw("end of panic on core [%x,%u]\n", local_cxy, hal_get_lid());
 	hal_poweroff(KERNEL_EXIT_PANIC);
 }
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wframe-address"
 _Noreturn void panic(const char *fmt, ...)
 {
-	/* The backtrace starts at panic's caller; the compiler knows where it saved that frame. */
-	uintptr_t pc = (uintptr_t)__builtin_return_address(0);
-	uintptr_t fp = (uintptr_t)__builtin_frame_address(1);
 	va_list ap;
 
+	/* panic's own frame: the walk starts at the call that entered it, in the caller. */
 	va_start(ap, fmt);
-	panic_common(NULL, pc, fp, 0, fmt, ap);
+	panic_common(NULL, 0, (uintptr_t)__builtin_frame_address(0), 0, fmt, ap);
 }
-#pragma GCC diagnostic pop
 
 _Noreturn void panic_trap(const void *trap_frame, uintptr_t pc, uintptr_t fp, uintptr_t ra,
 			 const char *fmt, ...)

@@ -44,8 +44,9 @@ void console_write_bytes(const char *buf, size_t len);
 void printk_raw(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
- * Stop the kernel: print "PANIC: <message>" with the core, the caller's registers and a backtrace
- * with symbol names, stop the other cores, and power off with a failure code. Never returns.
+ * Stop the kernel: stop the other cores (IPI_STOP), then print "PANIC: <message>" with the core,
+ * its registers and a backtrace with symbol names from the call of panic() outwards, and power off
+ * with KERNEL_EXIT_PANIC. Never returns.
  */
 _Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -62,6 +63,12 @@ _Noreturn void panic_trap(const void *trap_frame, uintptr_t pc, uintptr_t fp, ui
 
 /* True once some core has panicked (printk of other cores then drops its output). */
 bool panic_in_progress(void);
+
+/*
+ * Stop the calling core for good, counted as stopped by the panic in progress: what IPI_STOP does
+ * (ipi.h), and what a core that panics while another core's panic is under way does.
+ */
+_Noreturn void panic_stop_core(void);
 
 /*
  * kassert(cond): an invariant; checked in debug builds (NDEBUG unset), panics with its location.

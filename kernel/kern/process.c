@@ -18,17 +18,20 @@
 
 #define PROC_XP(p_xp, field) ((p_xp) + offsetof(process_t, field))
 
-/* Take a free lpid of this cluster for @process (lpid 0 is never used). */
-static bool lpid_alloc(process_t *process, uint32_t *lpid)
+/*
+ * Take a free lpid of this cluster (lpid 0 is never used). It is only reserved: the process
+ * appears in owned[], where senders of signals and group walks find it, once lpid_publish runs,
+ * with every lock and list of it initialised (a kill must never reach a half-made process).
+ */
+static bool lpid_alloc(uint32_t *lpid)
 {
 	cluster_t *cl = LOCAL_CLUSTER;
 	bool found = false;
 
 	busylock_acquire(&cl->processes_lock);
 	for (uint32_t i = 1; i < CONFIG_MAX_PROCESSES_PER_CLUSTER && !found; i++) {
-		if (!cl->owned[i]) {
-			cl->owned[i] = process;
-			cl->owned_nr++;
+		if (!cl->owned[i] && !cl->lpid_reserved[i]) {
+			cl->lpid_reserved[i] = 1;
 			*lpid = i;
 			found = true;
 		}
@@ -37,14 +40,31 @@ static bool lpid_alloc(process_t *process, uint32_t *lpid)
 	return found;
 }
 
+static void lpid_publish(uint32_t lpid, process_t *process)
+{
+	cluster_t *cl = LOCAL_CLUSTER;
+
+	busylock_acquire(&cl->processes_lock);
+	kassert(cl->lpid_reserved[lpid] && !cl->owned[lpid]);
+	cl->lpid_reserved[lpid] = 0;
+	cl->owned[lpid] = process;
+	cl->owned_nr++;
+	busylock_release(&cl->processes_lock);
+}
+
+/* Give @lpid back, published or only reserved. */
 static void lpid_free(uint32_t lpid)
 {
 	cluster_t *cl = LOCAL_CLUSTER;
 
 	busylock_acquire(&cl->processes_lock);
-	kassert(cl->owned[lpid] != NULL);
-	cl->owned[lpid] = NULL;
-	cl->owned_nr--;
+	if (cl->lpid_reserved[lpid]) {
+		cl->lpid_reserved[lpid] = 0;
+	} else {
+		kassert(cl->owned[lpid] != NULL);
+		cl->owned[lpid] = NULL;
+		cl->owned_nr--;
+	}
 	busylock_release(&cl->processes_lock);
 }
 
@@ -149,7 +169,7 @@ error_t process_create(const char *name, process_t **out)
 
 	if (!p)
 		return ENOMEM;
-	if (!lpid_alloc(p, &lpid)) {
+	if (!lpid_alloc(&lpid)) {
 		kmem_free(p);
 		return EAGAIN;
 	}
@@ -177,6 +197,7 @@ error_t process_create(const char *name, process_t **out)
 	p->holds = 1; /* the reference's own, dropped by process_release */
 	add_local(p);
 	link_copy(p);
+	lpid_publish(lpid, p); /* from now on a signal or a group walk may find it */
 	*out = p;
 	return 0;
 }
@@ -223,6 +244,26 @@ void process_put_local(process_t *copy)
 		vmm_destroy(&copy->vmm);
 		kmem_free(copy);
 	}
+}
+
+void process_hold_owner_locked(xptr_t owner_xp)
+{
+	xptr_t holds = PROC_XP(owner_xp, holds);
+
+	kassert(remote_busylock_is_held_by_me(XPTR(GET_CXY(owner_xp), &cluster_manager.processes_lock)));
+	kassert(hal_remote_lxp(PROC_XP(owner_xp, ref_xp)) == owner_xp);
+	hal_remote_s32(holds, hal_remote_l32(holds) + 1);
+}
+
+void process_put_owner(xptr_t owner_xp)
+{
+	xptr_t lock = XPTR(GET_CXY(owner_xp), &cluster_manager.processes_lock);
+	xptr_t holds = PROC_XP(owner_xp, holds);
+
+	remote_busylock_acquire(lock);
+	kassert(hal_remote_l32(holds) > 1); /* the reference keeps its own until process_release */
+	hal_remote_s32(holds, hal_remote_l32(holds) - 1);
+	remote_busylock_release(lock);
 }
 
 error_t process_get_copy(xptr_t ref_xp, process_t **out)

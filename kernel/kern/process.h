@@ -68,12 +68,14 @@ typedef struct process_s {
 	uint32_t      reap_self;    /* [L] 1: an orphan nobody waits for, released at its end   */
 	uint32_t      zombie;       /* [L] 1: ended, its status not yet taken by its parent     */
 	uint32_t      reaped;       /* [L] 1: a wait took its status; it is being released      */
-	uint32_t      vfork_waiting;/* [L] 1: its parent waits for its exec or end (vfork)      */
-	uint32_t      exit_signal;  /* [I] signal sent to the parent at its end (clone's low byte) */
+	uint32_t      vfork_waiting;/* [L] 1: its parent waits for its exec or end (vfork): the
+				       parent's vfork_wait is woken then                          */
+	uint32_t      exit_signal;  /* [L] signal sent to the parent at its end (clone's low byte;
+				       SIGCHLD once an orphan is adopted)                         */
 	xlist_entry_t children_root;/* [L] its children (children_link)                        */
 	xlist_entry_t children_link;/* [L] in its parent's children_root                       */
 	waitq_t       child_wait;   /* its threads in wait4, woken when a child ends           */
-	waitq_t       vfork_wait;   /* its vfork parent, woken by its exec or end               */
+	waitq_t       vfork_wait;   /* its threads waiting for a vfork child's exec or end      */
 	busylock_t    sig_lock;     /* protects the signal fields below (class signal)        */
 	uint64_t      sig_pending;  /* [G] process-directed signals not taken yet (kill)      */
 	ksiginfo_t    sig_info[SIGNAL_NSIG]; /* [G] the information of each pending one       */
@@ -174,6 +176,15 @@ int process_wait_end(xptr_t ref_xp);
 /* Destroy the reference @ref_xp of a process that ended (its waiter read the status) or that never
  * had a thread (a failed exec): its files, its VMM, its pid. Caller: the reference's cluster. */
 void process_release(xptr_t ref_xp);
+
+/*
+ * A hold on the owner copy @owner_xp of a process found in its cluster's owned[] table, whose
+ * processes_lock the caller holds: the process stays allocated (process_release waits) after the
+ * lock is released, until process_put_owner, although it may end meanwhile. The owner is the
+ * reference (today's rule; asserted).
+ */
+void process_hold_owner_locked(xptr_t owner_xp);
+void process_put_owner(xptr_t owner_xp);
 
 /*
  * The local copy of @pid with a hold on it (it stays until process_put_local), or NULL. Each

@@ -158,6 +158,9 @@ void process_family_exit(xptr_t owner_xp)
 			}
 			xlist_unlink(e);
 			adopt(new_parent, child);
+			/* as Linux's reparent_leader, "we don't want people slaying init": an orphan
+			 * cloned with another exit signal tells its new parent with SIGCHLD */
+			hal_remote_s32(PROC_XP(child, exit_signal), SIGCHLD);
 			if (zombie && new_parent == XPTR_NULL) {
 				hal_remote_s32(PROC_XP(child, reaped), 1);
 				orphans[orphans_nr++] = child;
@@ -191,8 +194,8 @@ void process_family_exit(xptr_t owner_xp)
 	pid = hal_remote_l32(PROC_XP(owner_xp, pid));
 	sig = (int)hal_remote_l32(PROC_XP(owner_xp, exit_signal));
 	status = (int)hal_remote_l32(PROC_XP(owner_xp, exit_status));
-	if (hal_remote_l32(PROC_XP(owner_xp, vfork_waiting)))
-		waitq_wake_all(PROC_XP(owner_xp, vfork_wait));
+	if (hal_remote_l32(PROC_XP(owner_xp, vfork_waiting)) && parent != XPTR_NULL)
+		waitq_wake_all(PROC_XP(parent, vfork_wait));
 	if (parent != XPTR_NULL) {
 		/* From now on the parent may release us: the last touch of the process is here. */
 		hal_remote_s32(PROC_XP(owner_xp, zombie), 1);
@@ -244,9 +247,12 @@ void process_child_event(xptr_t owner_xp)
 
 void process_exec_done(xptr_t owner_xp)
 {
+	xptr_t parent;
+
 	remote_busylock_acquire(FAMILY_LOCK);
-	if (hal_remote_l32(PROC_XP(owner_xp, vfork_waiting)))
-		waitq_wake_all(PROC_XP(owner_xp, vfork_wait));
+	parent = hal_remote_lxp(PROC_XP(owner_xp, parent_xp));
+	if (hal_remote_l32(PROC_XP(owner_xp, vfork_waiting)) && parent != XPTR_NULL)
+		waitq_wake_all(PROC_XP(parent, vfork_wait));
 	hal_remote_s32(PROC_XP(owner_xp, vfork_waiting), 0);
 	remote_busylock_release(FAMILY_LOCK);
 }
@@ -386,7 +392,9 @@ error_t process_vfork_wait(pid_t pid)
 		if (child == XPTR_NULL || !hal_remote_l32(PROC_XP(child, vfork_waiting)) ||
 		    hal_remote_l32(PROC_XP(child, zombie)))
 			break;
-		error = waitq_wait_killable(PROC_XP(child, vfork_wait), FAMILY_LOCK);
+		/* Our own queue, not the child's: another of our threads may reap and release the
+		 * child (its descriptor with it) before this thread runs again. */
+		error = waitq_wait_killable(PROC_XP(self_owner, vfork_wait), FAMILY_LOCK);
 		if (error)
 			break;
 	}

@@ -114,12 +114,17 @@ static void wait_responses(volatile uint32_t *rsp, bool can_block)
 			continue;
 		}
 		/* Block first, then look again: a server that finished in between has already
-		 * cleared the bit or will clear it, so no wake-up is lost. */
+		 * cleared the bit or will clear it, so no wake-up is lost. IRQs off between the two:
+		 * an interrupt there once switched the thread out blocked before it looked, after the
+		 * server's unblock had found no bit to clear, and it slept for good (the fuzzer). */
+		irqstate_t irq = hal_disable_irq();
 		thread_block(XPTR(local_cxy, self), THREAD_BLOCKED_RPC);
 		if (__atomic_load_n(rsp, __ATOMIC_ACQUIRE) == 0) {
 			thread_unblock(XPTR(local_cxy, self), THREAD_BLOCKED_RPC);
+			hal_restore_irq(irq);
 			break;
 		}
+		hal_restore_irq(irq);
 		sched_yield();
 	}
 }

@@ -7,6 +7,7 @@
  * because it is handed from one thread to another across the switch.
  */
 #include <hal_context.h>
+#include <hal_debug.h>
 #include <hal_gpt.h>
 #include <hal_ipi.h>
 #include <hal_irqmask.h>
@@ -15,6 +16,7 @@
 #include <hal_upcalls.h>
 #include <kern/cluster.h>
 #include <kern/ipi.h>
+#include <kern/ksyms.h>
 #include <kern/printk.h>
 #include <kern/process.h>
 #include <kern/dqdt.h>
@@ -206,8 +208,52 @@ lid_t sched_least_loaded_core(void)
 	return best;
 }
 
-/* One line per thread of a (possibly remote) list; caller holds that scheduler's lock. */
-static void display_list(cxy_t cxy, list_entry_t *root, thread_t *current)
+static bool print_saved_frame(void *arg, const hal_frame_t *frame)
+{
+	uintptr_t off;
+	const char *name = ksyms_lookup(frame->pc, &off);
+
+	(void)arg;
+	if (frame->kind == HAL_FRAME_USER) {
+		printk_raw("        -- entered from user mode at pc 0x%lx (%s)\n", frame->pc, frame->trap);
+		return false;
+	}
+	if (frame->kind == HAL_FRAME_TRAP)
+		printk_raw("        -- %s in the kernel, at:\n", frame->trap);
+	else
+		printk_raw("        0x%016lx %s+0x%lx\n", frame->pc, name ? name : "?", name ? off : 0);
+	return true;
+}
+
+/* The kernel backtrace of the switched-out thread @t_xp (its scheduler's lock held). */
+static void display_stack(xptr_t t_xp)
+{
+	hal_context_t ctx;
+
+	hal_remote_memcpy(XPTR(local_cxy, &ctx), t_xp + offsetof(thread_t, ctx), sizeof(ctx));
+	hal_backtrace_saved(&ctx, 24, print_saved_frame, NULL);
+}
+
+/* The signal state of the user thread @t_xp: what may wake it and what it waits for. */
+static void display_signals(xptr_t t_xp)
+{
+	process_t *p = hal_remote_lpt(t_xp + offsetof(thread_t, process));
+	uint64_t pending = 0;
+
+	if (p) {
+		xptr_t owner = hal_remote_lxp(XPTR(GET_CXY(t_xp), &p->owner_xp));
+		pending = hal_remote_l64(owner + offsetof(process_t, sig_pending));
+	}
+	printk_raw("        mask %lx pending %lx, process %lx; wait %u, killed %u\n",
+		   hal_remote_l64(t_xp + offsetof(thread_t, sigmask)),
+		   hal_remote_l64(t_xp + offsetof(thread_t, sigpending)), pending,
+		   hal_remote_l32(t_xp + offsetof(thread_t, intr_wait)),
+		   hal_remote_l32(t_xp + offsetof(thread_t, killed)));
+}
+
+/* One line per thread of a (possibly remote) list, and with @stacks the kernel backtrace of each
+ * thread not running; caller holds that scheduler's lock. */
+static void display_list(cxy_t cxy, list_entry_t *root, thread_t *current, bool stacks)
 {
 	xptr_t root_xp = XPTR(cxy, root);
 	list_entry_t *e = hal_remote_lpt(root_xp + offsetof(list_entry_t, next));
@@ -225,11 +271,16 @@ static void display_list(cxy_t cxy, list_entry_t *root, thread_t *current)
 			   blocked ? "BLOCKED" : (t == current ? "RUNNING" : "READY"),
 			   thread_blocked_names(blocked, causes, sizeof(causes)),
 			   hal_remote_l64(t_xp + offsetof(thread_t, switches)));
+		if (stacks && t != current) {
+			if (hal_remote_l32(t_xp + offsetof(thread_t, type)) == THREAD_USER)
+				display_signals(t_xp);
+			display_stack(t_xp);
+		}
 		e = hal_remote_lpt(XPTR(cxy, e) + offsetof(list_entry_t, next));
 	}
 }
 
-void sched_display(cxy_t cxy, lid_t lid)
+void sched_display(cxy_t cxy, lid_t lid, bool stacks)
 {
 	sched_t *s = &cluster_manager.core[lid].sched;
 	xptr_t s_xp = XPTR(cxy, s);
@@ -250,8 +301,8 @@ void sched_display(cxy_t cxy, lid_t lid)
 		   hal_remote_l64(s_xp + offsetof(sched_t, idle_ticks)),
 		   hal_remote_l64(s_xp + offsetof(sched_t, switches)));
 	printk_raw("    trdid    type   name         state    blocked\n");
-	display_list(cxy, &s->k_root, current);
-	display_list(cxy, &s->u_root, current);
+	display_list(cxy, &s->k_root, current, stacks);
+	display_list(cxy, &s->u_root, current, stacks);
 	if (current == hal_remote_lpt(s_xp + offsetof(sched_t, idle)))
 		printk_raw("  * idle thread running\n");
 	remote_busylock_release_raw(s_xp + offsetof(sched_t, lock));

@@ -62,8 +62,9 @@ void sched_kick(cxy_t cxy, lid_t lid);
 /* True if a thread other than idle is runnable on the calling core. */
 bool sched_has_runnable(void);
 
-/* Print the scheduler of core (@cxy, @lid): threads with state and blocking causes, current. */
-void sched_display(cxy_t cxy, lid_t lid);
+/* Print the scheduler of core (@cxy, @lid): threads with state and blocking causes, current; with
+ * @stacks, the kernel backtrace of each thread not running (a thread dump: where each waits). */
+void sched_display(cxy_t cxy, lid_t lid, bool stacks);
 
 /*
  * The calling thread gives up its user address space for good (it is exiting): the core loads the

@@ -2,7 +2,8 @@
  * signal.c - sending, taking and waiting for signals (see signal.h, docs/signals.md).
  *
  * Locks: a cluster's processes_lock (class process_state) keeps an owner process_t alive while a
- * sender uses it; a cluster's threads_lock (class thread) keeps the threads of its table alive, each
+ * sender uses it (a hold, process_hold_owner_locked, when the work must go on without the lock);
+ * a cluster's threads_lock (class thread) keeps the threads of its table alive, each
  * naming a live process copy (thread_leave_process); thread_t.sig_lock and the owner's sig_lock
  * (class signal) protect the pending sets and their siginfo. They nest in that order only, and
  * never two signal locks at once. Nothing that may block (process_kill, an RPC) runs under them.
@@ -35,15 +36,22 @@ void thread_wait_begin(thread_t *self, uint32_t mode)
 
 void thread_wait_end(thread_t *self)
 {
-	uint32_t mode = __atomic_load_n(&self->intr_wait, __ATOMIC_ACQUIRE);
-
 	/* An interrupter that claimed the wait (BUSY) is unblocking us: let it finish first, so that
-	 * its unblock cannot land on our next wait. */
-	while (mode != THREAD_WAIT_PLAIN &&
-	       !__atomic_compare_exchange_n(&self->intr_wait, &mode, THREAD_WAIT_PLAIN, false,
-					    __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE)) {
-		hal_cpu_relax();
-		mode = __atomic_load_n(&self->intr_wait, __ATOMIC_ACQUIRE);
+	 * neither its unblock nor its final PLAIN can land on our next wait. (Taking BUSY over with
+	 * PLAIN, as this loop once did, let a slow interrupter's PLAIN turn the next wait into one no
+	 * signal ends: the lost wake-up of a shell's `wait`, found by waitstress.) */
+	for (;;) {
+		uint32_t mode = __atomic_load_n(&self->intr_wait, __ATOMIC_ACQUIRE);
+
+		if (mode == THREAD_WAIT_PLAIN)
+			return;
+		if (mode == THREAD_WAIT_BUSY) {
+			hal_cpu_relax(); /* the interrupter runs with IRQs off: a few instructions */
+			continue;
+		}
+		if (__atomic_compare_exchange_n(&self->intr_wait, &mode, THREAD_WAIT_PLAIN, false,
+						__ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE))
+			return;
 	}
 }
 
@@ -68,6 +76,8 @@ bool thread_interrupted(thread_t *self, uint32_t mode)
 void thread_interrupt(xptr_t thread_xp, bool kill)
 {
 	xptr_t mode_xp = THR_XP(thread_xp, intr_wait);
+	/* The waiter spins in thread_wait_end while we hold BUSY: never be preempted meanwhile. */
+	irqstate_t irq = hal_disable_irq();
 
 	hal_fence(); /* the signal or the kill is recorded before we look at the wait */
 	if (hal_remote_atomic_cas32(mode_xp, THREAD_WAIT_SIGNAL, THREAD_WAIT_BUSY) ||
@@ -75,6 +85,7 @@ void thread_interrupt(xptr_t thread_xp, bool kill)
 		thread_unblock(thread_xp, THREAD_BLOCKED_WAITQ | THREAD_BLOCKED_SLEEP);
 		hal_remote_s32(mode_xp, THREAD_WAIT_PLAIN);
 	}
+	hal_restore_irq(irq);
 }
 
 /* ---- processes ---- */
@@ -274,8 +285,11 @@ error_t signal_send_process(pid_t pid, int sig, const ksiginfo_t *info)
 		return 0;
 	}
 	if (sig == SIGKILL) {
+		/* Held, it cannot be released while the kill runs without the table's lock. */
+		process_hold_owner_locked(owner_xp);
 		remote_busylock_release(plock);
 		process_kill(ref_xp, SIGKILL, 0); /* every thread, the sender's included */
+		process_put_owner(owner_xp);
 		return 0;
 	}
 	if (sig == SIGCONT)
@@ -287,9 +301,13 @@ error_t signal_send_process(pid_t pid, int sig, const ksiginfo_t *info)
 		remote_busylock_release(PROC_XP(owner_xp, sig_lock));
 		for_each_thread(pid, kick_one_unblocking, &sig);
 	}
-	remote_busylock_release(plock);
 	if (notify)
+		process_hold_owner_locked(owner_xp);
+	remote_busylock_release(plock);
+	if (notify) {
 		process_child_event(owner_xp);
+		process_put_owner(owner_xp);
+	}
 	return 0;
 }
 
@@ -461,15 +479,14 @@ static bool work_pending(thread_t *self)
 	       hal_remote_l32(PROC_XP(self->process->owner_xp, jobctl_stopped));
 }
 
-void signal_deliver(void)
+/* The work of signal_deliver, out of line: the common return to user mode, with nothing to do,
+ * then saves no register. */
+static __attribute__((noinline)) void deliver_work(thread_t *self)
 {
-	thread_t *self = thread_current();
 	ksiginfo_t info;
 	k_sigaction_t act;
 	int sig;
 
-	if (self->type != THREAD_USER || !self->process || !work_pending(self))
-		return;
 	hal_enable_irq();
 	for (;;) {
 		if (__atomic_load_n(&self->killed, __ATOMIC_ACQUIRE))
@@ -514,6 +531,14 @@ void signal_deliver(void)
 		self->sigmask = self->sigmask_saved;
 	}
 	hal_disable_irq();
+}
+
+void signal_deliver(void)
+{
+	thread_t *self = thread_current();
+
+	if (self->type == THREAD_USER && self->process && work_pending(self))
+		deliver_work(self);
 }
 
 void signal_fault(int sig, int si_code, uintptr_t addr)

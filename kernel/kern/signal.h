@@ -218,7 +218,8 @@ struct thread_s;
 /* The calling thread @self enters a wait a signal (@mode THREAD_WAIT_SIGNAL) or only a kill
  * (THREAD_WAIT_KILL) may end; before it sets its blocked bits. */
 void thread_wait_begin(struct thread_s *self, uint32_t mode);
-/* ... and leaves it, once running again (before any other wait). */
+/* ... and leaves it, once running again (before any other wait); waits for an interrupter that
+ * claimed the wait to be done with it. */
 void thread_wait_end(struct thread_s *self);
 /* True if the wait of @self in @mode must end: killed, or (SIGNAL) a deliverable signal pending.
  * Called after the blocked bits are set (it fences first). */

@@ -190,13 +190,28 @@ void thread_block(xptr_t thread_xp, uint32_t cause)
 
 void thread_unblock(xptr_t thread_xp, uint32_t cause)
 {
-	uint32_t before = hal_remote_atomic_and32(BLOCKED_XP(thread_xp), ~cause);
-	thread_t *thread = GET_PTR(thread_xp);
+	xptr_t blocked_xp = BLOCKED_XP(thread_xp);
+	cxy_t cxy = GET_CXY(thread_xp);
+	/* Read while the thread cannot go: once runnable it may run, exit and be freed at once. */
+	lid_t lid = (lid_t)hal_remote_l32(thread_xp + offsetof(thread_t, lid));
 
-	if ((before & cause) && (before & ~cause) == 0) {
+	for (;;) {
+		uint32_t before = hal_remote_l32(blocked_xp);
+
+		if (!(before & cause))
+			return;
+		if (before & ~cause) { /* still blocked by another cause afterwards */
+			if (hal_remote_atomic_cas32(blocked_xp, before, before & ~cause))
+				return;
+			continue;
+		}
+		/* this unblock makes it runnable: count it first, while it still cannot run */
 		hal_remote_atomic_add64(thread_xp + offsetof(thread_t, wakeups), 1);
-		sched_kick(GET_CXY(thread_xp), hal_remote_l32(XPTR(GET_CXY(thread_xp), &thread->lid)));
+		if (hal_remote_atomic_cas32(blocked_xp, before, 0))
+			break;
+		hal_remote_atomic_add64(thread_xp + offsetof(thread_t, wakeups), (uint64_t)-1);
 	}
+	sched_kick(cxy, lid);
 }
 
 void thread_sleep_ns(uint64_t ns)

@@ -136,6 +136,8 @@ _Noreturn void thread_user_exit(int status);
  * thread_block only sets the cause: the thread stops running at its next pass in the scheduler
  * (the caller blocking itself then calls sched_yield). thread_unblock clears it and, if the thread
  * became runnable, kicks its core with an IPI. Both may run in any context, IRQs off included.
+ * The caller keeps the thread alive until the call (the thread blocked by @cause cannot go); once
+ * it is runnable thread_unblock touches it no more: it may exit and be freed at once.
  */
 void thread_block(xptr_t thread_xp, uint32_t cause);
 void thread_unblock(xptr_t thread_xp, uint32_t cause);

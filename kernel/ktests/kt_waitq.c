@@ -167,3 +167,57 @@ KTEST(waitq, killable_waits)
 	KT_EXPECT_EQ(ctx, interrupted, 2);
 	KT_EXPECT(ctx, waitq_is_empty(XPTR(0, &wq)));
 }
+
+static uint32_t sleeps_done; /* cluster 0's copy */
+
+/* Two long interruptible sleeps in a row: only an interrupter ends them early. */
+static void double_sleeper(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 2; i++) {
+		thread_sleep_ns(10ULL * 1000000000);
+		hal_remote_atomic_add32(XPTR(0, &sleeps_done), 1);
+	}
+}
+
+/* True once the thread @t_xp sleeps in an interruptible wait (polled, about 2 s at most). */
+static bool sleeping_interruptibly(xptr_t t_xp)
+{
+	for (int i = 0; i < 2000; i++) {
+		if (hal_remote_l32(t_xp + offsetof(thread_t, intr_wait)) == THREAD_WAIT_SIGNAL &&
+		    (hal_remote_l32(t_xp + offsetof(thread_t, blocked)) & THREAD_BLOCKED_SLEEP))
+			return true;
+		thread_sleep_ns(1000000);
+	}
+	return false;
+}
+
+/*
+ * A slow interrupter: it claims a wait (BUSY), unblocks the thread, then takes its time before it
+ * gives the wait back (PLAIN), as a core the host runs late does. The thread must not start its
+ * next wait before that: it once took the wait back itself and slept again, and the interrupter's
+ * late PLAIN then made that second sleep one no signal could end (a shell's lost wake-up).
+ */
+KTEST(waitq, slow_interrupter_done_before_next_wait)
+{
+	cxy_t far = (cxy_t)(cluster_count() - 1);
+	xptr_t t_xp, mode_xp;
+
+	if (ctx->cxy != 0 || ctx->lid != 0)
+		return;
+	sleeps_done = 0;
+	KT_EXPECT_EQ(ctx, spawn_thread(far, double_sleeper, NULL, &t_xp), 0);
+	mode_xp = t_xp + offsetof(thread_t, intr_wait);
+	KT_EXPECT(ctx, sleeping_interruptibly(t_xp));
+	KT_EXPECT(ctx, hal_remote_atomic_cas32(mode_xp, THREAD_WAIT_SIGNAL, THREAD_WAIT_BUSY));
+	thread_unblock(t_xp, THREAD_BLOCKED_SLEEP);
+	thread_sleep_ns(20000000); /* the slow part: the thread must wait for us meanwhile */
+	KT_EXPECT_EQ(ctx, hal_remote_l32(XPTR(0, &sleeps_done)), 0);
+	KT_EXPECT_EQ(ctx, hal_remote_l32(mode_xp), THREAD_WAIT_BUSY);
+	hal_remote_s32(mode_xp, THREAD_WAIT_PLAIN);
+	KT_EXPECT(ctx, wait_count(&sleeps_done, 1));
+	/* its second sleep is an ordinary one: an interrupter ends it */
+	KT_EXPECT(ctx, sleeping_interruptibly(t_xp));
+	thread_interrupt(t_xp, false);
+	KT_EXPECT(ctx, wait_count(&sleeps_done, 2));
+}

@@ -89,6 +89,9 @@ void kcm_init(kcm_t *kcm, uint32_t order);
  */
 void *kcm_remote_alloc(cxy_t cxy, uint32_t order);
 
+/* Byte a freed object is filled with in debug builds (use-after-free poisoning). */
+#define KCM_POISON 0x6b
+
 /*
  * Give back @obj, an object allocated by kcm_remote_alloc in cluster @cxy. Takes the owning kcm's
  * lock (and the PPM lock when an empty slab page is released). Panics with a clear message (after

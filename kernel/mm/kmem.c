@@ -54,6 +54,11 @@ void kmem_remote_free(cxy_t cxy, void *ptr)
 		return;
 	}
 	if ((flags & PG_KMEM) && (flags & PG_ALLOCATED) && ptr == ppm_page2kva(page_xp)) {
+#ifndef NDEBUG
+		/* Poisoned like a slab object (kcm.h): a use after free faults or asserts. */
+		hal_remote_memset(XPTR(cxy, ptr), KCM_POISON,
+				  CONFIG_PAGE_SIZE << hal_remote_l32(PG_F(page_xp, order)));
+#endif
 		ppm_remote_free_pages(page_xp);
 		return;
 	}

@@ -273,7 +273,8 @@ error_t vmm_create_vseg(vmm_t *vmm, vseg_type_t type, vaddr_t min, vaddr_t max, 
 /* page faults                                                                                  */
 
 /*
- * Fill a new frame for @vpn of @vseg: zero, then the file's bytes for a file-backed vseg.
+ * Fill a new frame for @vpn of @vseg: the file's bytes for a file-backed vseg, zeros for the rest
+ * (each byte written once: a code page is not zeroed before the copy that covers it).
  * The frame may be in any cluster: written through hal_remote_*.
  */
 static error_t init_frame(const vseg_t *vseg, vpn_t vpn, xptr_t page_xp)
@@ -282,13 +283,14 @@ static error_t init_frame(const vseg_t *vseg, vpn_t vpn, xptr_t page_xp)
 	uint64_t offset = (vpn - vseg->vpn_base) << CONFIG_PAGE_SHIFT, file_offset;
 	size_t bytes;
 
-	hal_remote_memset(frame_xp, 0, CONFIG_PAGE_SIZE);
 	if (vseg->inode_xp != XPTR_NULL) { /* a private file mapping: the file as it is now */
 		error_t error = vmm_file_page(vseg, vpn, &file_offset, &bytes);
 		return error ? error : vmm_fill_from_file(vseg->mapper_xp, file_offset, bytes, frame_xp);
 	}
-	if (vseg->mapper_xp == XPTR_NULL || offset >= vseg->file_size)
+	if (vseg->mapper_xp == XPTR_NULL || offset >= vseg->file_size) {
+		hal_remote_memset(frame_xp, 0, CONFIG_PAGE_SIZE);
 		return 0;
+	}
 	return vmm_fill_from_file(vseg->mapper_xp, vseg->file_offset + offset,
 				  MIN(CONFIG_PAGE_SIZE, vseg->file_size - offset), frame_xp);
 }
@@ -742,11 +744,19 @@ void vmm_rpc_display(xptr_t desc_xp)
 void vmm_rpc_invalidate(xptr_t desc_xp)
 {
 	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
-	vmm_t *vmm = (vmm_t *)(uintptr_t)hal_remote_l64(args);
+	/* The process's copy here, held while we work: the sender's list of copies is a snapshot,
+	 * and a copy goes with its last thread (a raw pointer once read a freed one). */
+	process_t *copy = process_hold_local((pid_t)hal_remote_l64(args));
 	vaddr_t start = hal_remote_l64(args + 8), end = hal_remote_l64(args + 16);
 	vmm_doomed_t doomed; /* this copy's private frames in the range, freed after the flush */
+	vmm_t *vmm;
 	vseg_t *v;
 
+	if (!copy) { /* gone, and its mappings with it */
+		hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+		return;
+	}
+	vmm = &copy->vmm;
 	vmm_doomed_init(&doomed);
 	rwlock_wr_acquire(&vmm->vsl_lock);
 	while ((v = vsl_lookup_range(&vmm->vsl, start, end)) != NULL) {
@@ -757,6 +767,7 @@ void vmm_rpc_invalidate(xptr_t desc_xp)
 	rwlock_wr_release(&vmm->vsl_lock);
 	ipi_flush_cluster_tlbs(__atomic_load_n(&vmm->cores_mask, __ATOMIC_ACQUIRE));
 	vmm_free_doomed(XPTR(local_cxy, &doomed));
+	process_put_local(copy);
 	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
 }
 

@@ -141,8 +141,10 @@ typedef struct vmm_info_s {
 error_t vmm_get_info(cxy_t cxy, uint32_t pid, vmm_info_t *info);
 
 /*
- * Copy @size bytes of a file at byte @offset, from its page cache @mapper_xp, into the frame at
- * @frame_xp (any cluster). Implemented with the VFS's mapper (vmm_file.c). EIO, ENOMEM.
+ * Fill the frame at @frame_xp (any cluster) with @size bytes of a file at byte @offset, from its
+ * page cache @mapper_xp, and zeros after them up to the end of the page (a hole of the file: the
+ * whole page); the frame is written once. Implemented with the VFS's mapper (vmm_file.c). EIO,
+ * ENOMEM (the frame's content is then undefined).
  */
 error_t vmm_fill_from_file(xptr_t mapper_xp, uint64_t offset, size_t size, xptr_t frame_xp);
 

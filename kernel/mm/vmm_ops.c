@@ -111,7 +111,8 @@ static void invalidate_copies(vmm_t *vmm, vaddr_t start, vaddr_t end)
 		if (GET_CXY(copies[i]) == local_cxy)
 			continue;
 		rpc_desc_t desc = { .type = RPC_VMM_INVALIDATE };
-		desc.args[0] = (uint64_t)(uintptr_t)GET_PTR(copies[i] + offsetof(process_t, vmm));
+		/* the pid, not the copy: the copy may go before the server runs (its last thread) */
+		desc.args[0] = p->pid;
 		desc.args[1] = start;
 		desc.args[2] = end;
 		rpc_send(GET_CXY(copies[i]), &desc);

@@ -50,9 +50,9 @@ int64_t sys_almos_display(const uint64_t args[6])
 			return -EINVAL;
 		return -vmm_display((cxy_t)a0, (uint32_t)a1, a2 != 0);
 	case DISPLAY_SCHED:
-		if (!cluster_ok(a0) || a1 >= cluster_cores_of((cxy_t)a0) || a2)
+		if (!cluster_ok(a0) || a1 >= cluster_cores_of((cxy_t)a0) || a2 > 1)
 			return -EINVAL;
-		sched_display((cxy_t)a0, (lid_t)a1);
+		sched_display((cxy_t)a0, (lid_t)a1, a2 != 0);
 		return 0;
 	case DISPLAY_PROCESS:
 		if (!cluster_ok(a0) || a1 > 1 || a2)

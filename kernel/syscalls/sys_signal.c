@@ -138,10 +138,11 @@ void signal_reset_on_exec(xptr_t ref_xp)
 }
 
 /*
- * The thread @tid of the calling process, in the table of its cluster whose lock @table_lock the
- * caller holds (which keeps the thread, and its process copy, from going); XPTR_NULL if none.
+ * The user thread @tid, of the process @tgid if not 0 (any process otherwise, as tkill), in the
+ * table of its cluster whose lock @table_lock the caller holds (which keeps the thread, and its
+ * process copy, from going); XPTR_NULL if none. Its process's pid in *@pid.
  */
-static xptr_t find_thread_locked(uint32_t tid, xptr_t table_lock)
+static xptr_t find_thread_locked(uint32_t tid, pid_t tgid, xptr_t table_lock, pid_t *pid)
 {
 	cxy_t cxy = GET_CXY(table_lock);
 	xptr_t t_xp, proc_xp;
@@ -153,19 +154,24 @@ static xptr_t find_thread_locked(uint32_t tid, xptr_t table_lock)
 	t_xp = XPTR(cxy, t);
 	proc_xp = XPTR(cxy, hal_remote_lpt(t_xp + offsetof(thread_t, process)));
 	if (GET_PTR(proc_xp) == NULL || hal_remote_l32(t_xp + offsetof(thread_t, trdid)) != tid ||
-	    hal_remote_l32(proc_xp + offsetof(process_t, pid)) != thread_current()->process->pid)
+	    hal_remote_l32(t_xp + offsetof(thread_t, type)) != THREAD_USER)
+		return XPTR_NULL;
+	*pid = hal_remote_l32(proc_xp + offsetof(process_t, pid));
+	if (tgid && *pid != tgid)
 		return XPTR_NULL;
 	return t_xp;
 }
 
-/* Send @sig to thread @tid of the calling process (0: just check it exists), as tgkill: SI_TKILL. */
-static int64_t send_to_thread(uint32_t tid, int sig)
+/* Send @sig to the thread @tid of process @tgid (0: of any process, as tkill; sig 0: just check
+ * it exists): SI_TKILL, as Linux's tgkill and tkill, any process's thread. */
+static int64_t send_to_thread(uint32_t tid, pid_t tgid, int sig)
 {
 	cxy_t cxy = (cxy_t)(tid >> 16);
 	thread_t *self = thread_current();
 	ksiginfo_t info = { .code = SI_TKILL };
 	xptr_t lock, t_xp;
 	error_t error = 0;
+	pid_t pid = 0;
 
 	if (sig < 0 || sig > NSIG)
 		return -EINVAL;
@@ -175,7 +181,7 @@ static int64_t send_to_thread(uint32_t tid, int sig)
 	info.pid = self->process->pid;
 	lock = XPTR(cxy, &cluster_manager.threads_lock);
 	remote_busylock_acquire(lock);
-	t_xp = find_thread_locked(tid, lock);
+	t_xp = find_thread_locked(tid, tgid, lock, &pid);
 	/* SIGKILL and SIGCONT act on the whole process: sent without the table lock (they take
 	 * locks that rank before it) */
 	if (t_xp != XPTR_NULL && sig && sig != SIGKILL && sig != SIGCONT)
@@ -184,26 +190,22 @@ static int64_t send_to_thread(uint32_t tid, int sig)
 	if (t_xp == XPTR_NULL)
 		return -ESRCH;
 	if (sig == SIGKILL || sig == SIGCONT)
-		error = signal_send_process(self->process->pid, sig, &info);
+		error = signal_send_process(pid, sig, &info);
 	return -(int64_t)error;
 }
 
 int64_t sys_tgkill(const uint64_t args[6])
 {
-	thread_t *self = thread_current();
-
 	if ((int64_t)args[0] <= 0 || (int64_t)args[1] <= 0)
 		return -EINVAL;
-	if (!self->process || (uint32_t)args[0] != self->process->pid)
-		return -ESRCH;
-	return send_to_thread((uint32_t)args[1], (int)args[2]);
+	return send_to_thread((uint32_t)args[1], (pid_t)args[0], (int)args[2]);
 }
 
 int64_t sys_tkill(const uint64_t args[6])
 {
 	if ((int64_t)args[0] <= 0)
 		return -EINVAL;
-	return send_to_thread((uint32_t)args[0], (int)args[1]);
+	return send_to_thread((uint32_t)args[0], 0, (int)args[1]);
 }
 
 int64_t sys_kill(const uint64_t args[6])

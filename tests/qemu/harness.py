@@ -25,9 +25,12 @@ Verdicts (the last line printed, "harness: PASS ..." or "harness: FAIL ...: reas
 A wall-clock timeout and a no-output watchdog kill QEMU and fail the run.
 --exit-status N (with pass or exit0) wants the kernel's status N instead of 0: a program launched with
 `-- /PATH` that exits with status N, or 128+S when killed by signal S.
---check SCRIPT (with pass or exit0): once the run passed, `python3 SCRIPT` reads the whole console on its
-stdin and judges what the other checks cannot (a dump's contents); its exit status 0 passes, anything else
-fails with the last line it printed as the reason.
+--check SCRIPT: once the run passed, `python3 SCRIPT` reads the whole console on its stdin and judges what
+the other checks cannot (a dump's contents, a panic report's frames); its exit status 0 passes, anything
+else fails with the last line it printed as the reason.
+A kernel panic ends with status 255 (KERNEL_EXIT_PANIC, through the exit device): with pass or exit0, that
+status fails the run as a panic even when the console is too garbled to show a PANIC line (unless
+--exit-status 255).
 
 --send-after REGEX TEXT types TEXT on the console once a line (or the unfinished last line, such as a
 prompt) matches REGEX. Pairs fire once each, in the order given. TEXT takes the escapes \\n \\r \\t \\xHH.
@@ -54,6 +57,7 @@ KTAP_RESULT = re.compile(r"^(not ok|ok) (\d+)\b\s*(.*)$")
 BAD_LINE = re.compile(r"PANIC|BUG:|WARNING:")
 PANIC_LINE = re.compile(r"PANIC:")
 BACKTRACE_LINE = re.compile(r"#\d+ 0x[0-9a-f]+ [A-Za-z_]\w*\+0x[0-9a-f]+")
+KERNEL_EXIT_PANIC = 255     # kernel/kern/printk.h
 
 
 class Console:
@@ -244,7 +248,9 @@ def judge(expect, status, console, exit_status=0, arch=None):
     describe = arch.describe_status if arch else str
     guest = arch.guest_status(status) if arch else status
     if expect in ("pass", "exit0"):
-        if status != encode(exit_status):
+        if status == encode(KERNEL_EXIT_PANIC) and exit_status != KERNEL_EXIT_PANIC:
+            problems.append("the kernel panicked (QEMU exit status %s)" % describe(status))
+        elif status != encode(exit_status):
             wanted = "%d" % exit_status if encode(exit_status) == exit_status else \
                 "%d (status %d)" % (encode(exit_status), exit_status)
             problems.append("QEMU exit status %s, expected %s" % (describe(status), wanted))
@@ -342,7 +348,7 @@ def main(argv):
                 if log:
                     log.close()
             problems = [reason] if reason else judge(args.expect, status, console, args.exit_status, arch)
-            if not problems and args.check and args.expect != "panic":
+            if not problems and args.check:
                 problems = run_check(args.check, console)
 
     if problems:

@@ -162,6 +162,15 @@ class HarnessTest(unittest.TestCase):
         self.assertFail(self.harness([["out", "1..1\nok 1 a\n" + BACKTRACE], ["exit", 3]]),
                         r"exit status 3.*bad line: .*PANIC: ktest_panic")
 
+    def test_panic_by_exit_status(self):
+        # the console is garbled (no PANIC line survives), the status still tells
+        self.assertFail(self.harness([["out", "1..1\nok 1 a\nPA[   0.3][1,0] xNIC: tor\n"], ["exit", 255]]),
+                        r"the kernel panicked \(QEMU exit status 255\)")
+
+    def test_exit_status_255_wanted(self):
+        self.assertPass(self.harness([["out", "bye\n"], ["exit", 255]], "--expect", "exit0",
+                                     "--exit-status", "255"))
+
     def test_warning_line(self):
         self.assertFail(self.harness([["out", KTAP_OK + "[   0.4][0,1] WARNING: lost tick\n"], ["exit", 0]]),
                         r"bad line: .*WARNING: lost tick")
@@ -203,6 +212,11 @@ class HarnessTest(unittest.TestCase):
     def test_expected_panic(self):
         self.assertPass(self.harness([["out", BOOT + BACKTRACE], ["exit", 3]],
                                      "--expect", "panic", "--expect-line", "ktest_panic"))
+
+    def test_panic_with_check(self):
+        script = self.check_script("print('frames out of order')\nsys.exit(1)\n")
+        self.assertFail(self.harness([["out", BOOT + BACKTRACE], ["exit", 255]], "--expect", "panic",
+                                     "--check", script), r"check check.py: frames out of order")
 
     def test_panic_without_symbols(self):
         self.assertFail(self.harness([["out", "PANIC: oops\n  #0 0xffffffff80001234 ???\n"], ["exit", 3]],

@@ -47,7 +47,8 @@
 
 /* What display() prints (its @type); 0 is no type, so that a zeroed argument is refused. */
 #define DISPLAY_VMM             1  /* arg0 cxy, arg1 pid, arg2 1 with the PTEs, 0 without */
-#define DISPLAY_SCHED           2  /* arg0 cxy, arg1 lid: the scheduler of that core */
+#define DISPLAY_SCHED           2  /* arg0 cxy, arg1 lid: the scheduler of that core; arg2 1: with
+                                      the kernel backtrace of each thread not running */
 #define DISPLAY_PROCESS         3  /* arg0 cxy, arg1 1 = owned there only, 0 = every copy there */
 #define DISPLAY_CLUSTER         4  /* arg0 cxy: the cluster manager (cores, memory, counters) */
 #define DISPLAY_DQDT            5  /* no argument: the load tree of the whole machine */

@@ -1,0 +1,349 @@
+/*
+ * test_races.c - regression tests of the races the fuzzer found (docs/testing.md, "Bugs found by
+ * the fuzzer"): each group repeats the race a fixed number of times and checks that the kernel
+ * survives with everything reaped and every cluster back at its baseline (ktap_groups.h).
+ *
+ *     test_races [killfork] [vforkreap] ...
+ *
+ * killfork   a process forks children into the last cluster while another process SIGKILLs every
+ *            pid of that cluster's first lpids, over and over: a kill reaches each child at every
+ *            step of its making (a pid just taken, a thread not yet started, a thread starting).
+ *            The kernel once took locks of a process not yet initialised (lockdep: class none),
+ *            read a freed process after its table's lock, and read a child thread freed by the
+ *            time the parent's thread_unblock finished with it.
+ * vforkreap  a thread vforks children that end at once while another thread of the process
+ *            reaps them: the vfork parent once waited on a queue inside the child, which the
+ *            other thread's wait4 freed before the parent left the queue.
+ * slayinit   (as init, the first process) a child clones a grandchild whose exit signal is
+ *            SIGUSR1, then ends: the orphan, adopted by init, must tell init of its end with
+ *            SIGCHLD, as Linux does. It once sent its own exit signal and, when that was a
+ *            fatal one, killed init (the fuzzer's parent died of a SIGXFSZ).
+ * tgkill     tgkill and tkill reach a thread of another process (Linux allows it; they were
+ *            refused with ESRCH, so the fuzzer's watchdog never ended a wait of a worker).
+ * pipeintr   a read of an empty pipe and a write to a full one, in a thread of another cluster,
+ *            end with EINTR when a signal's handler runs, and go on under SA_RESTART (they were
+ *            kill-only: a worker's read stayed blocked under the watchdog's signals).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "almos.h"
+#include "ktap_groups.h"
+
+#define KILLFORK_FORKS 200
+#define VFORK_ROUNDS 300
+
+static unsigned clusters = 1, cores = 1;
+
+/* SIGKILL every pid of cluster @cxy's first 32 lpids but @spare, until killed itself. */
+static _Noreturn void killer(unsigned cxy, pid_t spare1, pid_t spare2)
+{
+	for (;;)
+		for (pid_t lpid = 1; lpid <= 32; lpid++) {
+			pid_t pid = (pid_t)(cxy << 16) | lpid;
+			if (pid != spare1 && pid != spare2 && pid != getpid() && pid != 1)
+				kill(pid, SIGKILL);
+		}
+}
+
+static void group_killfork(void)
+{
+	unsigned target = clusters - 1;
+	pid_t parent = getppid(), me = getpid(), kpid;
+	int forked = 0, reaped = 0, status, other = 0;
+
+	place_next((int)(clusters > 1 ? 0 : target), PLACE_ANY_CORE);
+	kpid = fork();
+	if (kpid == 0)
+		killer(target, me, parent);
+	for (int i = 0; i < KILLFORK_FORKS; i++) {
+		pid_t pid;
+
+		place_next((int)target, PLACE_ANY_CORE);
+		pid = fork();
+		if (pid == 0)
+			_exit(7);
+		if (pid > 0)
+			forked++;
+		else if (errno != EAGAIN && errno != ENOMEM)
+			other++;
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0 && pid != kpid)
+			reaped++;
+		if (i % 50 == 49 && !ktap_groups_second_round())
+			ktap_diag("killfork: %d forks", i + 1); /* a slow host: the console shows progress */
+	}
+	kill(kpid, SIGKILL);
+	while (waitpid(-1, &status, 0) > 0)
+		reaped++; /* the killer among them */
+	check(forked > 0 && other == 0, "killfork: %d forks into cluster %u under kills (%d failed "
+	      "otherwise than EAGAIN)", forked, target, other);
+	check(reaped == forked + 1 && errno == ECHILD, "killfork: every child and the killer reaped "
+	      "(%d of %d)", reaped, forked + 1);
+}
+
+/* A vfork whose child ends at once, without running C code (a raw clone: the child is a copy). */
+static long vfork_exit(void)
+{
+	register long a0 __asm__("a0") = CLONE_VM | CLONE_VFORK | SIGCHLD;
+	register long a1 __asm__("a1") = 0;
+	register long a7 __asm__("a7") = SYS_clone;
+
+	__asm__ volatile("ecall\n\t"
+			 "bnez a0, 1f\n\t"
+			 "li a0, 5\n\t"
+			 "li a7, 93\n\t" /* exit */
+			 "ecall\n"
+			 "1:"
+			 : "+r"(a0)
+			 : "r"(a1), "r"(a7)
+			 : "memory");
+	return a0;
+}
+
+static atomic_int vforks_done;
+static atomic_int reaped_by_other;
+
+static void *reaper(void *arg)
+{
+	int status;
+
+	(void)arg;
+	while (atomic_load(&vforks_done) == 0) {
+		if (waitpid(-1, &status, WNOHANG | __WALL) > 0)
+			atomic_fetch_add(&reaped_by_other, 1);
+		else
+			sched_yield();
+	}
+	return NULL;
+}
+
+static void group_vforkreap(void)
+{
+	int made = 0, reaped = 0, status;
+	pthread_t t;
+	pid_t pid;
+
+	atomic_store(&vforks_done, 0);
+	atomic_store(&reaped_by_other, 0);
+	place_next((int)(clusters - 1), cores > 1 ? 1 : PLACE_ANY_CORE);
+	pthread_create(&t, NULL, reaper, NULL);
+	for (int i = 0; i < VFORK_ROUNDS; i++) {
+		if (i % 2 == 0)
+			place_next((int)(i / 2 % clusters), PLACE_ANY_CORE);
+		if (vfork_exit() > 0)
+			made++;
+	}
+	atomic_store(&vforks_done, 1);
+	pthread_join(t, NULL);
+	while ((pid = waitpid(-1, &status, __WALL)) > 0)
+		reaped++;
+	check(made == VFORK_ROUNDS, "vforkreap: %d vforks whose child ends at once", made);
+	check(reaped + atomic_load(&reaped_by_other) == made,
+	      "vforkreap: all reaped, %d of them by the other thread while vforks went on",
+	      atomic_load(&reaped_by_other));
+}
+
+static atomic_int usr1_taken, chld_taken;
+
+static void count_signal(int sig)
+{
+	atomic_fetch_add(sig == SIGUSR1 ? &usr1_taken : &chld_taken, 1);
+}
+
+static void group_slayinit(void)
+{
+	struct sigaction sa = { .sa_handler = count_signal };
+	int fds[2], status, orphans = 0;
+	pid_t child, pid;
+
+	if (getpid() != 1) {
+		check(true, "slayinit: not init here (the orphan goes to another process): skipped");
+		check(true, "slayinit: skipped");
+		return;
+	}
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);
+	atomic_store(&usr1_taken, 0);
+	atomic_store(&chld_taken, 0);
+	if (pipe(fds) != 0)
+		return;
+	place_next((int)(clusters - 1), PLACE_ANY_CORE);
+	child = fork();
+	if (child == 0) {
+		/* the grandchild, made with SIGUSR1 as its exit signal, outlives its parent */
+		if (syscall(SYS_clone, SIGUSR1, 0, 0, 0, 0) == 0) {
+			char c;
+			close(fds[1]);
+			(void)read(fds[0], &c, 1); /* until init closes its end */
+			_exit(3);
+		}
+		_exit(0);
+	}
+	close(fds[0]);
+	waitpid(child, &status, 0); /* the grandchild is init's now */
+	close(fds[1]);              /* it may end */
+	while ((pid = waitpid(-1, &status, __WALL)) > 0)
+		orphans += WIFEXITED(status) && WEXITSTATUS(status) == 3;
+	check(orphans == 1, "slayinit: the orphan with exit signal SIGUSR1 reaped by init");
+	check(atomic_load(&usr1_taken) == 0, "slayinit: init got SIGCHLD (%d), not the orphan's own "
+	      "exit signal (%d SIGUSR1)", atomic_load(&chld_taken), atomic_load(&usr1_taken));
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);
+}
+
+static void on_usr1_exit(int sig)
+{
+	_exit(sig);
+}
+
+/* A child that tells its thread id, then waits for SIGUSR1 (whose handler ends it with 10). */
+static pid_t waiting_child(int *tid)
+{
+	int fds[2];
+	pid_t pid;
+
+	*tid = 0;
+	if (pipe(fds) != 0)
+		return -1;
+	place_next((int)(clusters - 1), PLACE_ANY_CORE);
+	pid = fork();
+	if (pid == 0) {
+		struct sigaction sa = { .sa_handler = on_usr1_exit };
+		int me = (int)syscall(SYS_gettid);
+		sigaction(SIGUSR1, &sa, NULL);
+		(void)write(fds[1], &me, sizeof(me));
+		for (;;)
+			pause();
+	}
+	close(fds[1]);
+	if (read(fds[0], tid, sizeof(*tid)) != sizeof(*tid))
+		*tid = 0;
+	close(fds[0]);
+	return pid;
+}
+
+static void group_tgkill(void)
+{
+	int tid, status = 0;
+	pid_t pid = waiting_child(&tid);
+
+	check(pid > 0 && tid > 0 && syscall(SYS_tgkill, pid, tid, 0) == 0 &&
+	      syscall(SYS_tgkill, pid, tid, SIGUSR1) == 0 && waitpid(pid, &status, 0) == pid &&
+	      WIFEXITED(status) && WEXITSTATUS(status) == SIGUSR1,
+	      "tgkill: SIGUSR1 to another process's thread (status %x)", status);
+	pid = waiting_child(&tid);
+	check(pid > 0 && tid > 0 && syscall(SYS_tgkill, pid + 1, tid, SIGUSR1) == -1 &&
+	      errno == ESRCH && syscall(SYS_tkill, tid, SIGUSR1) == 0 &&
+	      waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == SIGUSR1,
+	      "tgkill: ESRCH with another tgid; tkill reaches it (status %x)", status);
+}
+
+static atomic_int pipe_result, pipe_errno, pipe_ready;
+
+static void on_usr2(int sig)
+{
+	(void)sig;
+}
+
+/* The blocked call: a read of an empty pipe (@arg even) or a write to a full one (odd). */
+static void *pipe_blocker(void *arg)
+{
+	static char big[1 << 17];
+	long which = (long)arg;
+	int fd = (int)(which >> 1);
+	long r;
+
+	atomic_store(&pipe_ready, (int)syscall(SYS_gettid));
+	r = (which & 1) ? write(fd, big, sizeof(big)) : read(fd, big, 1);
+	atomic_store(&pipe_errno, r < 0 ? errno : 0);
+	atomic_store(&pipe_result, (int)r);
+	return NULL;
+}
+
+/*
+ * Block a thread of the last cluster in @fd (a read, or with @write_side a write) and send it
+ * SIGUSR2, whose handler is installed with @flags: without SA_RESTART, again every millisecond
+ * until the call returns (a signal taken before the call blocks is not the test), which must be
+ * EINTR; with SA_RESTART, a few times, then the call is let finish through @unblock_fd: it must
+ * succeed, never having returned EINTR in between.
+ */
+static bool pipe_interrupted(int fd, bool write_side, int flags, int unblock_fd)
+{
+	struct sigaction sa = { .sa_handler = on_usr2, .sa_flags = flags };
+	struct timespec ms = { 0, 1000000 };
+	pthread_t t;
+	char c = 'x';
+	int tid;
+
+	sigaction(SIGUSR2, &sa, NULL);
+	atomic_store(&pipe_ready, 0);
+	atomic_store(&pipe_result, -2);
+	place_next((int)(clusters - 1), PLACE_ANY_CORE);
+	pthread_create(&t, NULL, pipe_blocker, (void *)(long)(fd << 1 | write_side));
+	while ((tid = atomic_load(&pipe_ready)) == 0)
+		sched_yield();
+	for (int i = 0; atomic_load(&pipe_result) == -2 && (!(flags & SA_RESTART) || i < 20); i++) {
+		syscall(SYS_tgkill, getpid(), tid, SIGUSR2);
+		nanosleep(&ms, NULL);
+	}
+	if (flags & SA_RESTART) { /* the call goes on: let it finish */
+		if (write_side) {
+			static char drain[1 << 17];
+			while (atomic_load(&pipe_result) == -2 && read(unblock_fd, drain, sizeof(drain)) > 0)
+				;
+		} else {
+			(void)write(unblock_fd, &c, 1);
+		}
+	}
+	pthread_join(t, NULL);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGUSR2, &sa, NULL);
+	return flags & SA_RESTART ? atomic_load(&pipe_result) > 0
+				  : atomic_load(&pipe_result) == -1 && atomic_load(&pipe_errno) == EINTR;
+}
+
+static void group_pipeintr(void)
+{
+	int p[2];
+	bool eintr_r, restart_r, eintr_w, restart_w;
+
+	if (pipe(p) != 0)
+		return;
+	eintr_r = pipe_interrupted(p[0], false, 0, p[1]);
+	restart_r = pipe_interrupted(p[0], false, SA_RESTART, p[1]);
+	while (write(p[1], "f", 1) == 1 && fcntl(p[1], F_SETFL, O_NONBLOCK) == 0)
+		; /* fill it */
+	fcntl(p[1], F_SETFL, 0);
+	eintr_w = pipe_interrupted(p[1], true, 0, p[0]);
+	restart_w = pipe_interrupted(p[1], true, SA_RESTART, p[0]);
+	close(p[0]);
+	close(p[1]);
+	check(eintr_r && eintr_w, "pipeintr: a signal's handler ends a blocked read (%d) and write "
+	      "(%d) with EINTR", eintr_r, eintr_w);
+	check(restart_r && restart_w, "pipeintr: under SA_RESTART they go on and finish (read %d, "
+	      "write %d)", restart_r, restart_w);
+}
+
+static const struct ktap_group groups[] = {
+	{ "killfork", group_killfork, 2 },
+	{ "vforkreap", group_vforkreap, 2 },
+	{ "slayinit", group_slayinit, 2 },
+	{ "tgkill", group_tgkill, 2 },
+	{ "pipeintr", group_pipeintr, 2 },
+};
+
+int main(int argc, char **argv)
+{
+	get_config(&clusters, &cores);
+	return ktap_groups_main(groups, sizeof(groups) / sizeof(groups[0]), argc, argv);
+}
