@@ -76,6 +76,28 @@ static inline bool uarch_hwcap_sane(unsigned long v)
 	return (v & 1) && (v & (1ul << 4)) && (v >> 32) == 0;
 }
 
+/* clone(flags, 0, 0, 0, 0) is system call 56; the child, which may share the parent's stack,
+ * runs no C code and touches no memory: exit (60) with @status at once. */
+static inline long uarch_clone_exit(unsigned long flags, long status)
+{
+	register long r10 __asm__("r10") = 0;
+	register long r8 __asm__("r8") = 0;
+	register long r9 __asm__("r9") = status; /* kept by the syscall instruction */
+	long ret;
+
+	__asm__ volatile("syscall\n\t"
+			 "test %%rax, %%rax\n\t"
+			 "jnz 1f\n\t"
+			 "mov %%r9, %%rdi\n\t"
+			 "mov $60, %%eax\n\t"
+			 "syscall\n"
+			 "1:"
+			 : "=a"(ret)
+			 : "a"(56L), "D"(flags), "S"(0L), "d"(0L), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
 /* glibc x86_64 answers getauxval(AT_HWCAP) with its own dl_hwcap (HWCAP_X86_64 and friends:
  * sysdeps/x86/dl-hwcap.h), not the kernel's CPUID.1:EDX. */
 static inline bool uarch_auxv_libc_own(unsigned long type)
