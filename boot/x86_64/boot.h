@@ -43,8 +43,8 @@ extern uint8_t boot_stacks[CONFIG_MAX_CORES_PER_CLUSTER][CONFIG_BOOT_STACK_SIZE]
 /*
  * Start core @lid of cluster @cxy (its lid 0 from phase 0, the others from their cluster's lid 0):
  * fill its start block with the cluster's page table, its boot stack and hal_core_entry(@lid), then
- * INIT, start-up IPI, a second start-up IPI if it has not checked in after 200 us, and wait up to a
- * second for its check-in (every wait with pause). Returns 0, or EIO (said on the console) if it
+ * INIT, start-up IPI, a second start-up IPI if it has not checked in after 200 us, and wait up to
+ * 10 s for its check-in (every wait with pause). Returns 0, or EIO (said on the console) if it
  * did not check in. The caller's local APIC is enabled; any core of any cluster may call it, for
  * different targets at once.
  */

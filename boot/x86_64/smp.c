@@ -22,7 +22,10 @@
 
 #define INIT_DELAY_US     10000     /* INIT -> first SIPI (SDM: 10 ms), on old CPUs only */
 #define SIPI_DELAY_US     200       /* SIPI -> second SIPI, unless the core checked in   */
-#define CHECKIN_LIMIT_US  1000000   /* a core that has not checked in by then is reported dead */
+/* A core that has not checked in by then is reported dead. 10 s, as Linux waits for an AP's first
+ * sign of life: under TCG the time is the host's, and on a loaded host a vCPU thread may wait for
+ * a processor well beyond a second (a 16x4 boot beside other QEMUs once missed a 1 s limit). */
+#define CHECKIN_LIMIT_US  10000000
 
 ap_start_t ap_start[CONFIG_MAX_HWID];
 uint8_t boot_stacks[CONFIG_MAX_CORES_PER_CLUSTER][CONFIG_BOOT_STACK_SIZE] __attribute__((aligned(16)));
