@@ -138,7 +138,7 @@ uint32_t x86_lapic_read(uint32_t reg);
 #define LVT_TSC_DEADLINE 0x00040000u
 
 /* trap.c: the handlers trap.S calls, and the frame of a syscall. */
-void x86_trap_handler(hal_trap_frame_t *tf);
+void hal_trap_handler(hal_trap_frame_t *tf);
 void x86_syscall_handler(hal_trap_frame_t *tf);
 /* timer.c, ipi.c, ioapic.c: interrupt handlers called by the dispatcher (IRQs off). */
 void x86_timer_interrupt(void);

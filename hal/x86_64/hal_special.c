@@ -17,6 +17,11 @@
 hal_cpu_t hal_cpus[CONFIG_MAX_CORES_PER_CLUSTER];
 static hal_cpu_t phase0_cpu;
 
+/* hal_get_lid, hal_disable_irq and the others are inline: arch/special.h, arch/irqmask.h. */
+_Static_assert(__builtin_offsetof(hal_cpu_t, lid) == X86_HAL_CPU_LID_OFFSET, "arch/special.h");
+_Static_assert(__builtin_offsetof(hal_cpu_t, core) == X86_HAL_CPU_CORE_OFFSET, "arch/special.h");
+_Static_assert(X86_RFLAGS_IF == RFLAGS_IF, "arch/irqmask.h");
+
 void hal_cpu_init_phase0(hwid_t apic_id)
 {
 	phase0_cpu.self = &phase0_cpu;
@@ -26,19 +31,9 @@ void hal_cpu_init_phase0(hwid_t apic_id)
 	wrmsr(MSR_KERNEL_GS_BASE, 0);
 }
 
-lid_t hal_get_lid(void)
-{
-	return hal_cpu_self()->lid;
-}
-
 void hal_set_core_ptr(void *core)
 {
 	hal_cpu_self()->core = core;
-}
-
-void *hal_get_core_ptr(void)
-{
-	return hal_cpu_self()->core;
 }
 
 cycle_t hal_get_cycles(void)
@@ -79,7 +74,11 @@ bool hal_is_image_addr(const void *kva)
 	return (uintptr_t)kva - KIMAGE_VBASE < CONFIG_KIMAGE_MAX_SIZE;
 }
 
-void hal_cpu_relax(void)
+/*
+ * pause already ends the vCPU's turn under QEMU's TCG (with -icount, every vCPU runs in turn on one
+ * host thread): the core waited for runs next. On hardware it is the spin hint.
+ */
+void hal_cpu_wait_other(void)
 {
 	cpu_relax();
 }
@@ -92,11 +91,6 @@ void hal_cpu_relax(void)
 void hal_cpu_idle(void)
 {
 	__asm__ volatile("hlt" ::: "memory");
-}
-
-void hal_fence(void)
-{
-	__asm__ volatile("mfence" ::: "memory");
 }
 
 /* x86 keeps instruction fetches coherent with stores; the return to user mode (iretq) serializes
@@ -122,28 +116,11 @@ _Noreturn void hal_poweroff(unsigned status)
 		__asm__ volatile("cli; hlt");
 }
 
-irqstate_t hal_disable_irq(void)
-{
-	uint64_t flags;
-
-	__asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
-	return flags & RFLAGS_IF;
-}
-
-void hal_restore_irq(irqstate_t saved)
-{
-	if (saved & RFLAGS_IF)
-		__asm__ volatile("sti" ::: "memory");
-}
-
+/* sti lets interrupts in after the next instruction (its shadow): the nop makes an interrupt that
+ * was pending arrive here, before the function returns, not somewhere in the caller. */
 void hal_enable_irq(void)
 {
-	__asm__ volatile("sti" ::: "memory");
-}
-
-bool hal_irq_enabled(void)
-{
-	return (read_rflags() & RFLAGS_IF) != 0;
+	__asm__ volatile("sti; nop" ::: "memory");
 }
 
 uint16_t hal_elf_machine(void)

@@ -4,7 +4,7 @@
  * Every vector of the IDT enters through its stub in x86_trap_stubs (16 bytes each: the IDT is
  * built from x86_trap_stubs + 16 * vector): the stub pushes 0 for the vectors whose exception has
  * no error code, then the vector number, and jumps to x86_trap_common, which saves the 15 general
- * registers below what the processor pushed (trap_frame.h) and calls x86_trap_handler(frame). The
+ * registers below what the processor pushed (trap_frame.h) and calls hal_trap_handler(frame). The
  * syscall instruction enters at x86_syscall_entry (MSR_LSTAR), which builds the same frame at the
  * top of the thread's kernel stack and calls x86_syscall_handler(frame). Both leave through
  * x86_trap_return: the registers come back from the frame and iretq resumes the interrupted code
@@ -15,9 +15,7 @@
  * executes swapgs last, with interrupts off (the handlers return with them off).
  *
  * Frames are 16-byte aligned (the processor aligns the stack before pushing in 64-bit mode, and
- * the frame is 176 bytes), and each call below pushes a frame record {rbp, rip} of the interrupted
- * code first, so that backtraces walk from the handler through the trap into the interrupted
- * function (hal_debug.c).
+ * the frame is 176 bytes), so the handlers are called with the stack as the ABI wants it.
  */
 #include "hal_cpu.h"
 #include "trap_frame.h"
@@ -41,19 +39,21 @@
 	pushq	%r15
 .endm
 
-/* Call \handler(frame at %rsp) below a frame record of the interrupted code. */
-.macro CALL_WITH_FRAME handler
+/*
+ * Call \handler(frame at %rsp), with %rbp at the frame: the handler's saved rbp is the trap frame's
+ * address, and its return address the label \ret, which is how a backtrace finds the frame and
+ * goes on into the interrupted code (hal_debug.c).
+ */
+.macro CALL_WITH_FRAME handler, ret
 	cld
 	testb	$1, x86_smap(%rip)		/* no user access allowed by an inherited AC */
 	jz	1f
 	clac
 1:	mov	%rsp, %rdi
-	pushq	TF_RIP(%rdi)
-	incq	(%rsp)				/* backtraces print return address - 1 */
-	pushq	TF_RBP(%rdi)
 	mov	%rsp, %rbp
 	call	\handler
-	add	$16, %rsp
+	.globl	\ret
+\ret:
 .endm
 
 	.section .text
@@ -80,7 +80,7 @@ x86_trap_common:
 	jz	1f
 	swapgs
 1:	PUSH_GPRS
-	CALL_WITH_FRAME x86_trap_handler
+	CALL_WITH_FRAME hal_trap_handler, x86_trap_called
 
 /* x86_trap_return: resume the context of the frame at %rsp (IRQs off). */
 	.globl	x86_trap_return
@@ -124,7 +124,7 @@ x86_syscall_entry:
 	pushq	$0				/* error code */
 	pushq	$VEC_SYSCALL
 	PUSH_GPRS
-	CALL_WITH_FRAME x86_syscall_handler
+	CALL_WITH_FRAME x86_syscall_handler, x86_syscall_called
 	jmp	x86_trap_return
 
 /* x86_resume_frame(frame): resume the context saved in @frame (never returns; IRQs off). */

@@ -52,11 +52,30 @@ static const char *const exception_names[32] = {
 	[20] = "virtualization exception", [21] = "control protection",
 };
 
-static const char *exception_name(uint64_t vector)
+/* A page fault is named by its access (the error code's W and I/D bits), as RISC-V's causes are. */
+static const char *exception_name(uint64_t vector, uint64_t error)
 {
+	if (vector == 14)
+		return (error & 0x10) ? "instruction page fault" : (error & 0x2) ? "store page fault"
+		       : "load page fault";
 	if (vector < 32 && exception_names[vector])
 		return exception_names[vector];
 	return "reserved exception";
+}
+
+const char *x86_trap_name(uint64_t vector, uint64_t error)
+{
+	if (vector < 32)
+		return exception_name(vector, error);
+	if (vector == VEC_TIMER)
+		return "timer interrupt";
+	if (vector == VEC_IPI)
+		return "inter-processor interrupt";
+	if (vector >= VEC_IRQ_BASE && vector <= VEC_IRQ_LAST)
+		return "device interrupt";
+	if (vector == VEC_SYSCALL)
+		return "system call";
+	return "unexpected interrupt";
 }
 
 static bool from_user(const hal_trap_frame_t *tf)
@@ -85,7 +104,7 @@ static void handle_interrupt(hal_trap_frame_t *tf)
 	} else if (v == VEC_SPURIOUS || (v >= VEC_PIC_BASE && v < VEC_PIC_BASE + 16)) {
 		return; /* spurious (LAPIC, or the masked 8259 pair): no acknowledgement, nothing to do */
 	} else {
-		panic_trap(tf, tf->rip, tf->rbp, 0, "unexpected interrupt: vector %lu", v);
+		panic_trap(tf, tf->rip, tf->rbp, tf->rsp, "unexpected interrupt: vector %lu", v);
 	}
 	kernel_irq_exit((tf->rflags & RFLAGS_IF) != 0);
 	if (from_user(tf))
@@ -152,14 +171,14 @@ static bool uaccess_fault(hal_trap_frame_t *tf, uint64_t cr2)
 static _Noreturn void double_fault(hal_trap_frame_t *tf, uint64_t cr2)
 {
 	if (x86_kstack_is_guard(cr2) || x86_kstack_is_guard(tf->rsp))
-		panic_trap(tf, tf->rip, tf->rbp, 0,
+		panic_trap(tf, tf->rip, tf->rbp, tf->rsp,
 			   "kernel stack overflow: double fault at pc %lx with sp %lx, the page fault "
 			   "at %lx hit the guard page", tf->rip, tf->rsp, cr2);
-	panic_trap(tf, tf->rip, tf->rbp, 0, "kernel trap: double fault at pc %lx (cr2 %lx)", tf->rip,
-		   cr2);
+	panic_trap(tf, tf->rip, tf->rbp, tf->rsp, "kernel trap: double fault at pc %lx (cr2 %lx)",
+		   tf->rip, cr2);
 }
 
-void x86_trap_handler(hal_trap_frame_t *tf)
+void hal_trap_handler(hal_trap_frame_t *tf)
 {
 	uint64_t cr2 = tf->vector == EXC_PF || tf->vector == EXC_DF ? read_cr2() : 0;
 
@@ -176,12 +195,12 @@ void x86_trap_handler(hal_trap_frame_t *tf)
 	if (uaccess_fault(tf, cr2))
 		return;
 	if (tf->vector == EXC_PF && x86_kstack_is_guard(cr2)) /* a big frame jumped over the rest */
-		panic_trap(tf, tf->rip, tf->rbp, 0,
+		panic_trap(tf, tf->rip, tf->rbp, tf->rsp,
 			   "kernel stack overflow: page fault at pc %lx hit the guard page at %lx",
 			   tf->rip, cr2);
-	panic_trap(tf, tf->rip, tf->rbp, 0,
+	panic_trap(tf, tf->rip, tf->rbp, tf->rsp,
 		   "kernel trap: %s (vector %lu, error %lx) at pc %lx, address %lx",
-		   exception_name(tf->vector), tf->vector, tf->error, tf->rip, cr2);
+		   exception_name(tf->vector, tf->error), tf->vector, tf->error, tf->rip, cr2);
 }
 
 /*

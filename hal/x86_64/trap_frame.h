@@ -55,6 +55,11 @@ _Static_assert(__builtin_offsetof(hal_trap_frame_t, ss) == TF_SS, "trap frame la
 extern const char x86_trap_stubs[], x86_trap_stubs_end[]; /* vector v enters at stubs + 16 v */
 #define X86_TRAP_STUB_SIZE 16
 void x86_syscall_entry(void);
+/* trap.c: the name of a frame's cause (@vector, and its @error code): "load page fault", "timer
+ * interrupt", "system call"... */
+const char *x86_trap_name(uint64_t vector, uint64_t error);
+/* The return addresses of trap.S's calls of the handlers: a backtrace crosses the trap there. */
+extern const char x86_trap_called[], x86_syscall_called[];
 _Noreturn void x86_resume_frame(hal_trap_frame_t *tf);
 #endif
 
