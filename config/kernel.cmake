@@ -47,7 +47,21 @@ function(kernel_objects target)
     ${ARCHIPEL_ROOT}/user/include) # the user ABI (almos.h with ALMOS_ABI_ONLY)
 endfunction()
 
+# The name of every Linux system call number of the architecture, for the ENOSYS log (syscall.c),
+# from the compiler's <asm/unistd.h> (Debian's Linux UAPI headers), not written by hand.
+set(KERNEL_GENERATED ${CMAKE_BINARY_DIR}/generated)
+set(SYSCALL_NAMES_H ${KERNEL_GENERATED}/syscall_names.h)
+file(MAKE_DIRECTORY ${KERNEL_GENERATED})
+add_custom_command(OUTPUT ${SYSCALL_NAMES_H}
+  COMMAND ${Python3_EXECUTABLE} ${ARCHIPEL_ROOT}/tools/mksyscallnames.py --cc ${CMAKE_C_COMPILER}
+          ${SYSCALL_NAMES_H}
+  DEPENDS ${ARCHIPEL_ROOT}/tools/mksyscallnames.py
+  COMMENT "Generating the names of the Linux system calls")
+add_custom_target(syscall_names DEPENDS ${SYSCALL_NAMES_H})
+
 kernel_objects(kgeneric ${KERNEL_GENERIC_SOURCES})
+target_include_directories(kgeneric PRIVATE ${KERNEL_GENERATED})
+add_dependencies(kgeneric syscall_names)
 kernel_objects(karch ${KERNEL_ARCH_SOURCES})
 target_include_directories(karch PRIVATE ${ARCHIPEL_ROOT}/hal/${ARCH} ${ARCHIPEL_ROOT}/boot/${ARCH})
 

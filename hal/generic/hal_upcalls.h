@@ -57,6 +57,14 @@ void kernel_user_exception(hal_user_exc_t kind, uintptr_t vaddr, uint32_t access
 int64_t kernel_syscall(uint64_t nr, const uint64_t args[6]);
 
 /*
+ * The running thread entered the kernel from user mode (a system call, an exception or an
+ * interrupt): the architecture's trap path calls this first, once per entry, IRQs off. It closes
+ * the thread's user-time interval (kern/acct.h); the interval of kernel time it opens is closed by
+ * kernel_user_return or by a context switch. Never blocks.
+ */
+void kernel_user_enter(void);
+
+/*
  * The running thread is about to return to user mode (after a system call, an exception or an
  * interrupt that came from user mode): the generic kernel may end it here instead (a thread killed
  * by exit_group of another thread). IRQs off; may not return.

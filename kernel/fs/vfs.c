@@ -25,9 +25,15 @@ void vfs_init(void)
 	if (err)
 		panic("%s: no memory for the root directory", __func__);
 	vfs_inode_link(root_xp); /* the root is named by nothing, yet lives for ever */
+	hal_remote_s32(IF(root_xp, fs), VFS_FS_RAMFS);
+	hal_remote_s32(IF(root_xp, mount_root), 1);
+	remote_queuelock_init(VFS_CTX(rename_lock), "vfs.rename", LOCK_VFS_RENAME);
 	hal_remote_sxp(VFS_CTX(root_xp), root_xp);
 	err = vfs_create(root_xp, "dev", VFS_DIR, 0755, NULL, VFS_DEV_NONE, &dev_xp);
 	if (!err) {
+		/* /dev is a file system of its own, mounted there: its entries are devfs's */
+		hal_remote_s32(IF(dev_xp, fs), VFS_FS_DEVFS);
+		hal_remote_s32(IF(dev_xp, mount_root), 1);
 		devfs_init(dev_xp);
 		vfs_inode_put(dev_xp);
 		err = vfs_mkdir(root_xp, "tmp", 01777);

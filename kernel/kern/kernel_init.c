@@ -27,6 +27,7 @@
 #include <kern/sched.h>
 #include <kern/thread.h>
 #include <libk/cmdline.h>
+#include <kern/ktimer.h>
 #include <libk/xbarrier.h>
 #include <mm/vmm.h>
 #include <mm/vmm_query.h>
@@ -122,6 +123,8 @@ void kernel_init(lid_t lid)
 	if (lid == 0)
 		cluster_bringup();
 	core_bringup(lid);
+	if (lid == 0)
+		ktimer_cluster_init(); /* the cluster's timers and their thread (ktimer.h) */
 
 	xbarrier_wait(XPTR(0, &boot_barrier), cluster_total_cores());
 	if (local_cxy == 0 && lid == 0) {

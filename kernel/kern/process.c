@@ -9,6 +9,7 @@
 #include <kern/cluster.h>
 #include <kern/printk.h>
 #include <kern/process.h>
+#include <kern/ptimer.h>
 #include <kern/rpc.h>
 #include <kern/sched.h>
 #include <kern/thread.h>
@@ -187,6 +188,7 @@ error_t process_create(const char *name, process_t **out)
 	signal_owner_init(p);
 	p->cwd_xp = vfs_root();
 	vfs_inode_get(p->cwd_xp);
+	p->umask = 022; /* Linux's first process's */
 	xlist_root_init(XPTR(local_cxy, &p->copies_root));
 	waitq_init(XPTR(local_cxy, &p->exit_wait), "process.exit");
 	waitq_init(XPTR(local_cxy, &p->exec_wait), "process.exec");
@@ -330,6 +332,7 @@ static void user_thread_entry(void *arg)
 
 static void user_thread_on_exit(thread_t *thread, int status)
 {
+	acct_thread_exit(thread); /* before its process can end: the parent's wait sees it */
 	process_thread_exited(thread->process, thread, status);
 }
 
@@ -453,6 +456,7 @@ static void process_end(xptr_t ref_xp, int status)
 	remote_busylock_acquire(lock_xp);
 	hal_remote_s32(PROC_XP(ref_xp, exit_status), (uint32_t)status);
 	remote_busylock_release(lock_xp);
+	ptimer_process_exit(owner_xp); /* its timers stop with its last thread (Linux's exit_itimers) */
 	/* As Linux: the files close at the end, not when the parent reaps (a pipe's reader must see
 	 * EOF before it waits for the writer). No thread is left to use or open one. */
 	for (int fd = 0; fd < CONFIG_MAX_FILES; fd++)

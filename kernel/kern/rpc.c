@@ -13,6 +13,7 @@
 #include <libk/errno.h>
 #include <libk/string.h>
 #include <kern/process.h>
+#include <fs/vfs.h>
 #include <mm/vmm.h>
 #include <syscalls/syscall.h>
 
@@ -42,6 +43,7 @@ static const struct {
 	[RPC_PROCESS_RELEASE] = { "PROCESS_RELEASE", process_rpc_release },
 	[RPC_PROCESS_INFO]  = { "PROCESS_INFO", sys_almos_rpc_process_info },
 	[RPC_ALMOS_REGIONS] = { "REGIONS", sys_almos_rpc_regions },
+	[RPC_FILE_SHRUNK]   = { "FILE_SHRUNK", vfs_rpc_file_shrunk },
 	[RPC_VMM_OP]        = { "VMM_OP", sys_mem_rpc_op },
 	[RPC_PROCESS_DISPLAY] = { "PROCESS_DISPLAY", process_rpc_display },
 	[RPC_PROCESS_KILL]  = { "PROCESS_KILL", process_rpc_kill },

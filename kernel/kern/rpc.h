@@ -50,6 +50,7 @@ typedef enum rpc_type_e {
 	RPC_PROCESS_RELEASE,    /* destroy a reaped process in its reference (process.c)      */
 	RPC_PROCESS_INFO,       /* a process copy's figures (sys_almos_stats.c)               */
 	RPC_ALMOS_REGIONS,      /* the region list of a reference VMM (sys_almos_stats.c)     */
+	RPC_FILE_SHRUNK,        /* drop a process's mappings beyond a file's end (vfs_shrink.c) */
 	RPC_TYPES_NR
 } rpc_type_t;
 

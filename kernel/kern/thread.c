@@ -178,6 +178,7 @@ void thread_destroy(thread_t *thread)
 	kassert(thread->exiting && thread != thread_current());
 	if (thread->type != THREAD_USER)
 		process_kernel_detach(thread);
+	hal_context_destroy(&thread->ctx); /* on its core: its FP registers there are nobody's now */
 	ltid_free(thread->trdid & 0xffff);
 	hal_kstack_free(thread->kstack);
 	kmem_free(thread);
@@ -260,7 +261,7 @@ thread_t *thread_idle_init(void)
 const char *thread_blocked_names(uint32_t blocked, char *buf, size_t size)
 {
 	static const char *const names[] = { "NEW", "SLEEP", "WAITQ", "RPC", "IDLE", "EXIT", "TEST",
-						     "STOPPED" };
+						     "STOPPED", "MIGRATE" };
 	size_t n = 0;
 
 	buf[0] = 0;

@@ -8,8 +8,10 @@
  */
 #include <hal_irqmask.h>
 #include <hal_upcalls.h>
+#include <kern/acct.h>
 #include <kern/printk.h>
 #include <kern/process.h>
+#include <kern/sched.h>
 #include <kern/signal.h>
 #include <kern/thread.h>
 #include <libk/errno.h>
@@ -28,6 +30,8 @@ error_t kernel_page_fault(uintptr_t vaddr, uint32_t access)
 	    vmm_fault_grow_down(vaddr) == 0) /* just below a MAP_GROWSDOWN mapping: it grew */
 		error = vmm_handle_page_fault(&self->process->vmm, vaddr, access);
 	self->fault_error = error; /* which signal an unresolved fault becomes (below) */
+	if (!error)
+		acct_fault(self);
 	return error;
 }
 
@@ -67,10 +71,22 @@ void kernel_user_exception(hal_user_exc_t kind, uintptr_t vaddr, uint32_t access
 void kernel_user_return(void)
 {
 	thread_t *self = thread_current();
+	uint32_t move_to = __atomic_exchange_n(&self->migrate_to, 0, __ATOMIC_ACQ_REL);
 
 	if (__atomic_load_n(&self->killed, __ATOMIC_ACQUIRE)) {
 		hal_enable_irq();
 		thread_user_exit(self->kill_status);
 	}
+	if (self->acct_expired) { /* ITIMER_VIRTUAL/PROF reached 0: their signals, before delivery */
+		hal_enable_irq();
+		acct_user_return(self);
+		hal_disable_irq();
+	}
+	if (move_to) { /* another thread's sched_setaffinity excluded this core */
+		hal_enable_irq();
+		sched_migrate_self(move_to - 1);
+		hal_disable_irq();
+	}
 	signal_deliver();
+	acct_user_exit(self); /* the kernel interval ends: back to user time */
 }

@@ -42,11 +42,11 @@ typedef enum lock_class_e {
 	LOCK_TEST_B,         /* tests only; nestable                                 */
 	LOCK_TEST_C,         /* tests only                                           */
 	LOCK_PROCESS,        /* a process descriptor (children, threads, files)      */
-	LOCK_VFS,            /* a VFS inode / dentry                                 */
+	LOCK_VFS_RENAME,     /* the VFS's rename lock (vfs_rename.c): one at a time  */
+	LOCK_VFS,            /* a VFS inode / dentry; nestable (rename: two dirs)    */
 	LOCK_VMM_VSL,        /* the list of vsegs of a VMM copy (rwlock); nestable   */
 	LOCK_VMM_VSL_REF,    /* the list of vsegs of a reference VMM; nestable       */
 	LOCK_MAPPER,         /* a file's page cache (mapper)                         */
-	LOCK_VMM_GPT,        /* a VMM's page table; nestable                         */
 	LOCK_PAGE,           /* page_t.lock (forks count, owner's per-page state)    */
 	LOCK_PROCESS_STATE,  /* a process's small state: its copies, its threads, the
 	                        cluster's process tables (process.c)                  */
@@ -54,6 +54,7 @@ typedef enum lock_class_e {
 	LOCK_TTY,            /* the console's line discipline (fs/console.c)         */
 	LOCK_POLL,           /* the machine-wide poll wait's guard (fs/vfs_poll.c)   */
 	LOCK_SCHED,          /* a core's scheduler lists (sched_t.lock)              */
+	LOCK_KTIMER,         /* a cluster's list of kernel timers (ktimer.c)         */
 	LOCK_WAITQ,          /* a wait queue, a queuelock's or rwlock's own state    */
 	LOCK_FUTEX,          /* a futex hash bucket (futex.c); nestable (requeue)     */
 	LOCK_RPC_POOL,       /* a core's RPC server pool and FIFO reader (rpc.h)     */

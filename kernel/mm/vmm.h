@@ -3,7 +3,7 @@
  *
  * The reference cluster's VMM is authoritative: its VSL holds every vseg of the process and its GPT
  * every mapping of a public vseg. The copy of another cluster holds the vsegs its threads used
- * (filled lazily from the reference) and the PTEs its threads touched. Page faults (DESIGN §4):
+ * (filled lazily from the reference) and the PTEs its threads touched. Page faults (docs/vmm.md):
  *   - private vseg (CODE, STACK under the private policy): a frame of the local cluster, mapped in
  *     the local GPT only ("local" fault);
  *   - public vseg, the local copy is the reference: the same on the reference GPT ("local");
@@ -112,7 +112,7 @@ error_t vmm_create_vseg(vmm_t *vmm, vseg_type_t type, vaddr_t min, vaddr_t max, 
 
 /*
  * Resolve a page fault of a thread of the local cluster on @vaddr for @access (HAL_ACCESS_*),
- * in the local copy @vmm: a demand fault (DESIGN §4), or a write to a page mapped copy-on-write
+ * in the local copy @vmm: a demand fault (docs/vmm.md), or a write to a page mapped copy-on-write
  * (vmm_handle_cow). Where this copy owns the mapping, one walk of its GPT finds, locks and fills
  * the PTE. Returns 0 if the access may be retried, EFAULT if no vseg allows it, ENOMEM if no frame
  * or table could be had. May sleep.
@@ -191,7 +191,7 @@ error_t vmm_file_create_anon(cxy_t cxy, uint64_t size, xptr_t *inode_xp);
 error_t vmm_fork(vmm_t *child, xptr_t parent_xp);
 
 /*
- * The copy-on-write path (DESIGN §4), taken by vmm_handle_page_fault for a write by a thread of the
+ * The copy-on-write path (docs/fork.md), taken by vmm_handle_page_fault for a write by a thread of the
  * local cluster to a page that the local copy @vmm maps copy-on-write. @pte is the PTE of the page
  * in the GPT that owns the mapping (the reference's for a public vseg, the local one for a private
  * vseg), locked by the caller, who found @attr and @ppn in it; @vseg, from the local VSL (read-

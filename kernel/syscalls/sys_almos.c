@@ -207,6 +207,13 @@ int64_t sys_almos_get_cluster_info(const uint64_t args[6])
 	info.tlb_targets = hal_remote_l64(cl_xp + offsetof(cluster_t, tlb_stats.targets));
 	info.tlb_acks = hal_remote_l64(cl_xp + offsetof(cluster_t, tlb_stats.acks));
 	info.cache_pages = mapper_cluster_pages(cxy);
+	for (lid_t lid = 0; lid < info.cores; lid++) {
+		hal_fpu_stats_t fpu;
+		hal_fpu_stats(cxy, lid, &fpu);
+		info.fpu_saves += fpu.saves;
+		info.fpu_restores += fpu.restores;
+		info.fpu_traps += fpu.traps;
+	}
 	return hal_copy_to_uspace(args[1], &info, sizeof(info)) ? -EFAULT : 0;
 }
 

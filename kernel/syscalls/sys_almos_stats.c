@@ -33,6 +33,7 @@
 typedef struct copy_info_s {
 	uint32_t threads;    /* this copy's threads                        */
 	uint32_t runnable;   /* of them, not blocked                       */
+	acct_t   live;       /* their CPU times and counts (acct.h)        */
 	uint32_t is_owner;   /* the fields below are set: */
 	uint32_t ppid, pgid, sid, zombie, stopped;
 	cxy_t    ref_cxy;
@@ -75,6 +76,7 @@ void sys_almos_rpc_process_info(xptr_t desc_xp)
 	LIST_FOREACH(&p->threads_root, e) {
 		thread_t *t = LIST_ELEMENT(e, thread_t, process_link);
 		ci.runnable += __atomic_load_n(&t->blocked, __ATOMIC_RELAXED) == 0;
+		acct_add(&ci.live, &t->acct); /* [O] of another core: a snapshot of its last interval */
 	}
 	busylock_release(&p->threads_lock);
 	if (p->owner_xp == XPTR(local_cxy, p)) {
@@ -107,6 +109,25 @@ static error_t copy_info(cxy_t cxy, pid_t pid, copy_info_t *ci)
 	desc.args[1] = XPTR(local_cxy, ci);
 	rpc_send(cxy, &desc);
 	return (error_t)desc.error;
+}
+
+error_t syscall_process_usage(pid_t pid, acct_t *live, uint64_t *rss_pages)
+{
+	copy_info_t ci;
+	bool seen = false;
+
+	memset(live, 0, sizeof(*live));
+	*rss_pages = 0;
+	for (cxy_t c = 0; c < cluster_count(); c++) {
+		memset(&ci, 0, sizeof(ci));
+		if (copy_info(c, pid, &ci) != 0)
+			continue;
+		seen = true;
+		acct_add(live, &ci.live);
+		if (ci.is_ref)
+			*rss_pages = ci.mapped;
+	}
+	return seen ? 0 : ESRCH;
 }
 
 /* @arg, a pid argument (ALMOS_PID_SELF for the caller's), as a pid; false if below -1 or too big. */

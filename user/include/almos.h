@@ -103,6 +103,11 @@ struct almos_cluster_info {
 	uint32_t user_threads;    /* threads running user programs                               */
 	uint32_t runnable;        /* threads not blocked (running or ready), idle ones excluded   */
 	uint32_t reserved;        /* 0                                                            */
+	/* The user FP state, all its cores together, since boot (docs/fpu.md): a thread that never
+	 * touches the FPU adds to none of these. */
+	uint64_t fpu_saves;       /* a thread's FP registers saved into its area                  */
+	uint64_t fpu_restores;    /* a thread's area loaded into the FP registers                 */
+	uint64_t fpu_traps;       /* FP instructions that found the FPU off (a first use)          */
 };
 
 /* What get_vmm_info() reports: one VMM copy, the figures of its `display` dump (docs/vmm.md). */
