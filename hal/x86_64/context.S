@@ -3,13 +3,15 @@
  *
  * hal_context_t layout (hal_context.c checks it): regs[0] = rsp, regs[1..6] = rbx, rbp, r12..r15,
  * regs[7] = rflags (IF, and AC: a thread switched out in the middle of a user copy under SMAP does
- * not lend AC to the next one), regs[8] = top of the thread's kernel stack (0 for an idle thread),
+ * not lend AC to the next one), regs[8] = top of the thread's kernel stack below its FP area (0 for
+ * an idle thread),
  * which the switch publishes in the core's hal_cpu_t and in its TSS's RSP0: a trap from user mode
  * lands there; regs[9] = the thread's FS base (its user TLS pointer; hal_user_set_tls), written to
  * MSR_FS_BASE when it differs from the value there (hal_cpu_t.fs_base). Only callee-saved
  * registers are kept: hal_context_switch is an ordinary call for the compiler, and its return
  * address is on the thread's own stack. A new context starts in hal_context_start with rbx =
- * entry, r12 = arg.
+ * entry, r12 = arg. The FP registers are not touched here: CR0.TS is set unless the thread
+ * switched in owns them (fpu.c), and whoever needs them next saves them.
  */
 #include "hal_cpu.h"
 #include "x86.h"
@@ -38,6 +40,12 @@ hal_context_switch:			/* rdi = from, rsi = to */
 	mov	%r13, CTX_R13(%rdi)
 	mov	%r14, CTX_R14(%rdi)
 	mov	%r15, CTX_R15(%rdi)
+	mov	%rsi, %rbx			/* saved above: free until the loads below */
+	mov	CTX_KSTACK(%rsi), %rdi
+	sub	$8, %rsp			/* the call below with the stack as the ABI wants it */
+	call	x86_fpu_switch_in		/* CR0.TS for the thread switched in (fpu.c) */
+	add	$8, %rsp
+	mov	%rbx, %rsi
 	mov	CTX_RSP(%rsi), %rsp
 	mov	CTX_RBX(%rsi), %rbx
 	mov	CTX_RBP(%rsi), %rbp

@@ -29,6 +29,7 @@ _Noreturn void hal_core_entry(uint64_t lid)
 	wrmsr(MSR_GS_BASE, (uintptr_t)cpu);
 	wrmsr(MSR_KERNEL_GS_BASE, 0); /* the user's GS base: user programs cannot set one */
 	x86_cpu_core_init();
+	x86_fpu_core_init();
 	x86_lapic_core_init();
 	if (x86_lapic_id() != cpu->hwid)
 		panic("%s: core %lu of cluster %u has APIC id %u, not %u", __func__, lid, local_cxy,

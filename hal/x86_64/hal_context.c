@@ -41,19 +41,26 @@ void hal_context_start(void);
 
 void hal_context_init(hal_context_t *ctx, void *stack_top, void (*entry)(void *), void *arg)
 {
-	uint64_t *sp;
+	/* At the top: the thread's FP area, then the user trap frame's place, which hal_user_enter
+	 * fills while it runs on this stack; the first switch "returns" into hal_context_start below
+	 * both. */
+	uintptr_t top = (uintptr_t)stack_top - sizeof(hal_fpu_t);
+	uint64_t *sp = (uint64_t *)(top - TF_SIZE) - 1;
 
 	kassert(((uintptr_t)stack_top & 15) == 0);
 	memset(ctx, 0, sizeof(*ctx));
-	/* The first switch "returns" into hal_context_start, below the user frame's place at the top,
-	 * which hal_user_enter fills while it runs on this stack. */
-	sp = (uint64_t *)((uintptr_t)stack_top - TF_SIZE) - 1;
 	*sp = (uintptr_t)hal_context_start;
 	ctx->regs[CTX_RSP] = (uintptr_t)sp;
 	ctx->regs[CTX_RBX] = (uintptr_t)entry;
 	ctx->regs[CTX_R12] = (uintptr_t)arg;
 	ctx->regs[CTX_RFLAGS] = RFLAGS_FIXED; /* IRQs off until the new thread enables them */
-	ctx->regs[CTX_KSTACK] = (uintptr_t)stack_top;
+	ctx->regs[CTX_KSTACK] = top;
+	((hal_fpu_t *)top)->in_use = 0; /* a reused stack holds a dead thread's area */
+}
+
+void hal_context_destroy(hal_context_t *ctx)
+{
+	x86_fpu_forget(ctx->regs[CTX_KSTACK]);
 }
 
 hal_trap_frame_t *x86_user_frame(void)
@@ -69,13 +76,14 @@ uintptr_t hal_user_return_pc(void)
 	return x86_user_frame()->rip;
 }
 
-/* hal_user_regs_t: the trap frame, then the FS base. */
+/* hal_user_regs_t's words: the trap frame, then the FS base. */
 #define REGS_FS_BASE (sizeof(hal_trap_frame_t) / sizeof(uint64_t))
 _Static_assert(REGS_FS_BASE < HAL_USER_REGS_WORDS, "hal_user_regs_t layout");
+_Static_assert(sizeof(hal_fpu_t) % 16 == 0, "the user frame below the FP area stays aligned");
 
 uintptr_t hal_user_regs_sp(const hal_user_regs_t *regs)
 {
-	return ((const hal_trap_frame_t *)regs)->rsp;
+	return ((const hal_trap_frame_t *)regs->words)->rsp;
 }
 
 uintptr_t hal_user_regs_tls(const hal_user_regs_t *regs)
@@ -106,9 +114,10 @@ void hal_user_regs_current(hal_user_regs_t *regs)
 {
 	hal_cpu_t *cpu = hal_cpu_self();
 
-	memset(regs, 0, sizeof(*regs));
-	memcpy(regs, x86_user_frame(), sizeof(hal_trap_frame_t));
+	memset(regs->words, 0, sizeof(regs->words));
+	memcpy(regs->words, x86_user_frame(), sizeof(hal_trap_frame_t));
 	regs->words[REGS_FS_BASE] = ((hal_context_t *)cpu->cur_ctx)->regs[CTX_FSBASE];
+	x86_fpu_get(&regs->fpu);
 }
 
 /* The flags user code may set (status flags, DF, TF, AC, ID...); IF is always on in user mode. */
@@ -122,10 +131,10 @@ void hal_user_regs_current(hal_user_regs_t *regs)
 static hal_trap_frame_t *set_user_frame(const hal_user_regs_t *regs, uintptr_t pc, uintptr_t sp)
 {
 	hal_trap_frame_t *tf = x86_user_frame();
-	uint64_t flags = regs ? ((const hal_trap_frame_t *)regs)->rflags & RFLAGS_USER : 0;
+	uint64_t flags = regs ? ((const hal_trap_frame_t *)regs->words)->rflags & RFLAGS_USER : 0;
 
 	if (regs) /* callee-saved registers...: a clone continues with its parent's */
-		memcpy(tf, regs, sizeof(*tf));
+		memcpy(tf, regs->words, sizeof(*tf));
 	else
 		memset(tf, 0, sizeof(*tf));
 	tf->rip = pc;
@@ -135,6 +144,8 @@ static hal_trap_frame_t *set_user_frame(const hal_user_regs_t *regs, uintptr_t p
 	tf->rflags = flags | RFLAGS_IF | RFLAGS_FIXED;
 	tf->vector = 0;
 	tf->error = 0;
+	/* and its FP registers: a clone's parent's, or the initial state */
+	x86_fpu_set(regs ? &regs->fpu : NULL);
 	return tf;
 }
 

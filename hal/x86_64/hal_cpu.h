@@ -37,6 +37,7 @@
 
 #ifndef __ASSEMBLER__
 #include <arch/boot.h>
+#include <arch/fpu.h>
 #include <hal_types.h>
 #include <params.h>
 
@@ -69,6 +70,12 @@ typedef struct hal_cpu_s {
 	uint32_t timer_deadline; /* 1: the tick uses the TSC deadline (timer.c)          */
 	uint64_t timer_next;    /* TSC of the next tick (TSC-deadline mode)             */
 	uint64_t timer_period;  /* tick period in TSC cycles                            */
+	hal_fpu_t *fpu_owner;   /* the FP area whose values the FP registers hold; NULL:
+	                           nobody's (fpu.c)                                     */
+	uint32_t fpu_ts;        /* 1 while CR0.TS is set: an FP instruction traps (#NM)  */
+	uint64_t fpu_saves;     /* FP registers saved into a thread's area (fpu.c)      */
+	uint64_t fpu_restores;  /* a thread's area loaded into the FP registers         */
+	uint64_t fpu_traps;     /* FP instructions of user code that found CR0.TS set   */
 	uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(64)));
 	x86_tss_t tss __attribute__((aligned(256)));
 } __attribute__((aligned(64))) hal_cpu_t;
@@ -136,6 +143,25 @@ uint32_t x86_lapic_read(uint32_t reg);
 #define LVT_MASKED      0x00010000u
 #define LVT_PERIODIC    0x00020000u
 #define LVT_TSC_DEADLINE 0x00040000u
+
+/*
+ * fpu.c: the user FP state of the running thread (docs/hal_x86_64.md). Its area, a hal_fpu_t, lies
+ * at the top of its kernel stack (kstack_top; the user frame below it).
+ *   x86_fpu_switch_in  context.S: CR0.TS for the thread switched in (@kstack_top, 0 for idle);
+ *   x86_fpu_trap       #NM from user mode (IRQs masked): the registers become the running thread's;
+ *   x86_fpu_get        the running thread's state into @fpu (its live registers saved first);
+ *   x86_fpu_set        the running thread's state becomes @fpu (NULL: the initial state);
+ *   x86_fpu_forget     the thread of @kstack_top is gone: its area is nobody's values now;
+ *   x86_fpu_core_init  CR0.TS set, no owner (each core, once).
+ */
+void x86_fpu_switch_in(uint64_t kstack_top);
+void x86_fpu_trap(void);
+void x86_fpu_get(hal_fpu_t *fpu);
+void x86_fpu_set(const hal_fpu_t *fpu);
+void x86_fpu_forget(uint64_t kstack_top);
+void x86_fpu_core_init(void);
+/* The MXCSR bits a user state may set (FXSAVE's MXCSR_MASK; 0xffbf when it says 0). */
+uint32_t x86_fpu_mxcsr_mask(void);
 
 /* trap.c: the handlers trap.S calls, and the frame of a syscall. */
 void hal_trap_handler(hal_trap_frame_t *tf);

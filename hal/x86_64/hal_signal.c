@@ -8,8 +8,10 @@
  * sa_restorer, is its return address, and glibc's restorer calls rt_sigreturn with rsp just above
  * it, at uc. The frame lies below the 128-byte red zone the x86_64 ABI gives the interrupted code
  * under its stack pointer (not on an alternate stack, which has no such code).
- * No FP state is saved in the frame yet (fpstate NULL, as Linux writes for a thread that never used
- * the FPU): the per-thread FP state of x86_64 comes with FXSAVE/XSAVE (docs/hal_x86_64.md).
+ * The FP state goes above the frame, 64-byte aligned, as Linux's struct _fpstate_64 (the FXSAVE64
+ * image: arch/fpu.h), uc_mcontext.fpstate pointing at it; the handler starts with the interrupted
+ * code's FP registers, as on Linux. rt_sigreturn loads them back from there (a MXCSR with bits the
+ * CPU does not have is refused: FXRSTOR would fault), or resets them when fpstate is NULL.
  */
 #include <hal_signal.h>
 #include <hal_uspace.h>
@@ -96,15 +98,21 @@ error_t hal_signal_frame_push(uintptr_t sp, const hal_sigframe_t *frame, uintptr
 {
 	hal_trap_frame_t *tf = x86_user_frame();
 	struct x86_rt_sigframe f;
-	uintptr_t at;
+	hal_fpu_t fp;
+	uintptr_t at, fp_at;
 
 	if (sp == tf->rsp)
 		sp -= RED_ZONE;
+	fp_at = (sp - sizeof(fp.fx)) & ~(uintptr_t)63;
 	/* at + 8 is 16-byte aligned: the handler starts as right after a call */
-	at = ((sp - sizeof(f)) & ~(uintptr_t)15) - 8;
+	at = ((fp_at - sizeof(f)) & ~(uintptr_t)15) - 8;
 	if (at >= sp) /* wrapped around: no stack there */
 		return EFAULT;
+	x86_fpu_get(&fp);
+	if (hal_copy_to_uspace(fp_at, fp.fx, sizeof(fp.fx)))
+		return EFAULT;
 	memset(&f, 0, sizeof(f));
+	f.uc.uc_mcontext.fpstate = fp_at;
 	f.pretcode = restorer;
 	memcpy(f.info, frame->siginfo, sizeof(f.info));
 	f.uc.uc_flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
@@ -132,10 +140,20 @@ uint64_t hal_signal_frame_pop(uint64_t *mask, uintptr_t *ss_sp, uint32_t *ss_fla
 	hal_trap_frame_t *tf = x86_user_frame();
 	struct x86_ucontext uc;
 	const struct x86_sigcontext *sc = &uc.uc_mcontext;
+	hal_fpu_t fp = { .in_use = 1 };
+	uint32_t mxcsr;
 
 	*error = hal_copy_from_uspace(&uc, tf->rsp, sizeof(uc));
+	if (!*error && sc->fpstate)
+		*error = hal_copy_from_uspace(fp.fx, sc->fpstate, sizeof(fp.fx));
 	if (*error)
 		return 0;
+	memcpy(&mxcsr, &fp.fx[X86_FX_MXCSR], sizeof(mxcsr));
+	if (sc->fpstate && (mxcsr & ~x86_fpu_mxcsr_mask())) {
+		*error = EINVAL;
+		return 0;
+	}
+	x86_fpu_set(sc->fpstate ? &fp : NULL);
 	/* the general registers, rip, rsp and the user's flags only: cs and ss stay user mode's */
 	tf->r8 = sc->r8;
 	tf->r9 = sc->r9;

@@ -188,6 +188,10 @@ void hal_trap_handler(hal_trap_frame_t *tf)
 	}
 	if (tf->vector == EXC_DF)
 		double_fault(tf, cr2);
+	if (tf->vector == EXC_NM && from_user(tf)) { /* CR0.TS: its FP registers are not loaded */
+		x86_fpu_trap();
+		return; /* straight back to the instruction: nothing else to do on the way */
+	}
 	if (from_user(tf) && tf->vector != EXC_NMI && tf->vector != EXC_MC) {
 		user_trap(tf, cr2);
 		return;
