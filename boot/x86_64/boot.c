@@ -103,7 +103,7 @@ static uint64_t measure_tsc_hz(void)
 	return (t1 - t0) * ACPI_PM_TIMER_HZ / elapsed;
 }
 
-/* The local APIC timer's count rate at divide-by-1, against the TSC (the boot core's APIC is on). */
+/* The LAPIC timer's count rate at divide-by-1, against the TSC (the boot core's APIC is on). */
 static uint64_t measure_lapic_timer_hz(void)
 {
 	uint64_t cycles = boot_info.timebase_hz * CALIBRATION_MS / 1000, t0;

@@ -124,10 +124,10 @@ static void replicate_image(cxy_t c)
 	paddr_t image0 = boot_info.cluster[0].image_pa;
 	xptr_t dst = XPTR(c, hal_paddr_to_kva(boot_info.cluster[c].image_pa));
 	size_t ro = (size_t)(_sdata - _kimage_start);
+	paddr_t pristine = image0 + (size_t)(_pristine - _kimage_start);
 
 	hal_remote_memcpy(dst, XPTR(0, hal_paddr_to_kva(image0)), ro);
-	hal_remote_memcpy(dst + ro, XPTR(0, hal_paddr_to_kva(image0 + (size_t)(_pristine - _kimage_start))),
-			  (size_t)(_edata - _sdata));
+	hal_remote_memcpy(dst + ro, XPTR(0, hal_paddr_to_kva(pristine)), (size_t)(_edata - _sdata));
 	hal_remote_memset(dst + (size_t)(_sbss - _kimage_start), 0, (size_t)(_ebss - _sbss));
 }
 
@@ -155,7 +155,8 @@ static void map_direct(cxy_t c, paddr_t root, kpte_t nx)
 	kpte_t leaf = KPTE_P | KPTE_RW | KPTE_A | KPTE_D | KPTE_G | KPTE_PS | nx;
 
 	for (size_t i = 0; i < kpt.dmap_pdpts; i++)
-		kpt_set(c, root, PT_INDEX(DMAP_BASE, 3) + i, (pdpt + i * CONFIG_PAGE_SIZE) | KPTE_P | KPTE_RW | KPTE_A);
+		kpt_set(c, root, PT_INDEX(DMAP_BASE, 3) + i,
+			(pdpt + i * CONFIG_PAGE_SIZE) | KPTE_P | KPTE_RW | KPTE_A);
 	for (paddr_t gib = 0; gib < kpt.top / GIB; gib++) {
 		if (gib < kpt.dmap_pds) {
 			paddr_t dir = pd + gib * CONFIG_PAGE_SIZE;

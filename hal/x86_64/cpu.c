@@ -46,7 +46,9 @@ uint32_t x86_cpu_features(void)
 	return f;
 }
 
-#define FMASK_BITS (RFLAGS_TF | RFLAGS_IF | RFLAGS_DF | RFLAGS_AC | 0x4000 /* NT */ | 0x3000 /* IOPL */)
+#define RFLAGS_IOPL 0x3000
+#define RFLAGS_NT   0x4000
+#define FMASK_BITS  (RFLAGS_TF | RFLAGS_IF | RFLAGS_DF | RFLAGS_AC | RFLAGS_NT | RFLAGS_IOPL)
 
 void x86_cpu_core_init(void)
 {

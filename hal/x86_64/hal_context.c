@@ -91,7 +91,7 @@ uintptr_t hal_user_regs_tls(const hal_user_regs_t *regs)
 	return regs->words[REGS_FS_BASE];
 }
 
-/* The running thread's FS base becomes @tls: in its context (the next switch-ins load it) and now. */
+/* The running thread's FS base becomes @tls: in its context (switch-ins load it) and now. */
 static void set_fs_base(uint64_t tls)
 {
 	hal_cpu_t *cpu = hal_cpu_self();

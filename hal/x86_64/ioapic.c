@@ -4,12 +4,13 @@
  *
  * The machine's IOAPICs are boot_info.irqc[] (same index as boot_info.arch.ioapic[]); phase 0 gives
  * each to cluster 0, which drives the first that delivers to the kernel (on q35: the one IOAPIC, 24
- * inputs). Source s of a controller is its input s - 1 (sources are numbered from 1: hal_boot.h), so
- * GSI = gsi_base + s - 1. A registered input is programmed as a fixed interrupt of vector
- * VEC_IRQ_BASE + input to the APIC id of the chosen core, physical destination; its polarity and
- * trigger are those the MADT gives its ISA IRQ (COM1: edge, active high), or ISA's defaults below
- * GSI 16, or PCI's (level, active low) above. Clusters without a controller take no device
- * interrupt: everything here is the local cluster's, in its replica, touched by its own cores.
+ * inputs). Source s of a controller is its input s - 1 (sources are numbered from 1:
+ * hal_boot.h), so GSI = gsi_base + s - 1. A registered input is programmed as a fixed interrupt of
+ * vector VEC_IRQ_BASE + input to the APIC id of the chosen core, physical destination; its
+ * polarity and trigger are those the MADT gives its ISA IRQ (COM1: edge, active high), or ISA's
+ * defaults below GSI 16, or PCI's (level, active low) above. Clusters without a controller take no
+ * device interrupt: everything here is the local cluster's, in its replica, touched by its own
+ * cores.
  *
  * Lock legend of irq_cluster:
  *   [I] written by hal_irq_cluster_init (lid 0, before the other cores start), read-only after
@@ -184,7 +185,7 @@ uint64_t hal_irq_count(void)
 	return sum;
 }
 
-/* Phase 0: the number of inputs of the IOAPIC whose registers are at @base (its version register). */
+/* Phase 0: the inputs of the IOAPIC whose registers are at @base (its version register). */
 uint32_t x86_ioapic_inputs(paddr_t base)
 {
 	volatile uint32_t *regs = hal_paddr_to_kva(base);

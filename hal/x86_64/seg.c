@@ -37,7 +37,8 @@ _Static_assert(sizeof(idt_entry_t) == 16, "IDT entry layout");
 static idt_entry_t idt[256] __attribute__((aligned(16)));
 
 /* The stacks of the IST exceptions, one set per core of the cluster. */
-static uint8_t ist_stacks[CONFIG_MAX_CORES_PER_CLUSTER][3][IST_STACK_SIZE] __attribute__((aligned(16)));
+static uint8_t ist_stacks[CONFIG_MAX_CORES_PER_CLUSTER][3][IST_STACK_SIZE]
+	__attribute__((aligned(16)));
 
 /* Descriptors: 64-bit code (L), data; DPL 0 or 3; present; 4 KiB granularity, limit 0xfffff. */
 #define DESC_KCODE 0x00af9a000000ffffULL

@@ -63,7 +63,8 @@ x86_trap_stubs:
 	.set	vec, 0
 	.rept	256
 	.p2align 4
-	.if (vec == 8) || (vec == 10) || (vec == 11) || (vec == 12) || (vec == 13) || (vec == 14) || (vec == 17) || (vec == 21) || (vec == 29) || (vec == 30)
+	.if (vec == 8) || (vec == 10) || (vec == 11) || (vec == 12) || (vec == 13) || (vec == 14) \
+	    || (vec == 17) || (vec == 21) || (vec == 29) || (vec == 30)
 	.else
 	pushq	$0				/* no error code */
 	.endif

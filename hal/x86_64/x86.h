@@ -164,7 +164,7 @@ static inline void cpu_relax(void)
 }
 
 /* The calling core's APIC id from CPUID, usable before its local APIC is set up: leaf 0xB's x2APIC
- * id when the CPU has that leaf, else the initial APIC id of leaf 1 (the trampoline does the same). */
+ * id when the CPU has that leaf, else the initial APIC id of leaf 1 (as the trampoline does). */
 static inline uint32_t cpuid_apic_id(void)
 {
 	if (cpuid(0, 0).eax >= 0xb && cpuid(0xb, 0).ebx != 0)
