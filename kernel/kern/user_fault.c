@@ -95,6 +95,9 @@ void kernel_user_exception(hal_user_exc_t kind, uintptr_t vaddr, uint32_t access
 	case HAL_EXC_BUS:
 		signal_fault(SIGBUS, BUS_ADRERR, vaddr);
 		break;
+	case HAL_EXC_ARITH:
+		signal_fault(SIGFPE, FPE_INTDIV, pc);
+		break;
 	default: /* a vseg that forbids the access, or none at all; beyond the end of a mapped file */
 		if (kind == HAL_EXC_PAGE_FAULT && self->fault_error == ENXIO) {
 			signal_fault(SIGBUS, BUS_ADRERR, vaddr);
