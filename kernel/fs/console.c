@@ -280,6 +280,7 @@ static size_t take(uint8_t *chunk, size_t max, bool *line_done)
 	tty_ldisc_t ld;
 	size_t n;
 
+	kassert(remote_busylock_is_held_by_me(LOCK));
 	ld_load(&ld);
 	n = tty_take(&ld, chunk, max, line_done);
 	ld_store(&ld);
@@ -301,6 +302,7 @@ static error_t copy_out(vfs_buf_t buf, size_t done, const uint8_t *chunk, size_t
  * ETIMEDOUT or EINTR. */
 static error_t wait_input(uint64_t timeout_ns)
 {
+	kassert(remote_busylock_is_held_by_me(LOCK));
 	if (timeout_ns)
 		return waitq_wait_interruptible_timeout(CON_XP(rd_wq), LOCK, timeout_ns);
 	return waitq_wait_interruptible(CON_XP(rd_wq), LOCK);
@@ -317,6 +319,7 @@ static int64_t read_input(vfs_buf_t buf, size_t count, bool nonblock)
 	uint8_t chunk[CONSOLE_CHUNK];
 	size_t done = 0;
 
+	kassert(remote_busylock_is_held_by_me(LOCK));
 	for (;;) {
 		tty_ldisc_t ld;
 		bool canon, line_done;

@@ -89,6 +89,8 @@ static void page_free(xptr_t page_xp)
  * not cut off meanwhile) or a reference of its own (mapper_hold_again). */
 static void page_hold(xptr_t page_xp)
 {
+	kassert(hal_remote_l32(PG(page_xp, refcount)) > 0 ||
+	        lockdep_is_held(MF(hal_remote_lxp(PG(page_xp, owner_xp)), lock)));
 	remote_busylock_acquire(PG(page_xp, lock));
 	hal_remote_atomic_add32(PG(page_xp, refcount), 1);
 	remote_busylock_release(PG(page_xp, lock));
@@ -105,6 +107,7 @@ static void page_cut(xptr_t mxp, xptr_t page_xp)
 {
 	bool free_it;
 
+	kassert(remote_rwlock_is_write_held_by_me(MF(mxp, lock)));
 	remote_busylock_acquire(PG(page_xp, lock));
 	free_it = hal_remote_l32(PG(page_xp, refcount)) == 0;
 	if (!free_it) {
@@ -143,7 +146,7 @@ static error_t tree_grow(xptr_t mxp, uint64_t index)
 {
 	uint32_t height = hal_remote_l32(MF(mxp, height));
 
-	kassert(lockdep_is_held(MF(mxp, lock)));
+	kassert(remote_rwlock_is_write_held_by_me(MF(mxp, lock)));
 	if (index >= capacity(CONFIG_MAPPER_MAX_HEIGHT))
 		return EFBIG;
 	while (index >= capacity(height)) {
@@ -171,6 +174,8 @@ static error_t tree_slot(xptr_t mxp, uint64_t index, bool create, xptr_t *slot_x
 	uint32_t height;
 	error_t err;
 
+	kassert(create ? remote_rwlock_is_write_held_by_me(MF(mxp, lock)) :
+			lockdep_is_held(MF(mxp, lock)));
 	if (create && (err = tree_grow(mxp, index)))
 		return err;
 	height = hal_remote_l32(MF(mxp, height));
@@ -263,6 +268,7 @@ static bool prune(xptr_t mxp, xptr_t node_xp, uint32_t level, uint64_t base, uin
 	uint64_t span = 1ULL << (BITS * level); /* pages under one slot of this node */
 	bool empty = true;
 
+	kassert(remote_rwlock_is_write_held_by_me(MF(mxp, lock)));
 	for (uint32_t i = 0; i < MAPPER_FANOUT; i++) {
 		xptr_t slot = SLOT(node_xp, i);
 		xptr_t entry = hal_remote_lxp(slot);
@@ -293,6 +299,7 @@ static void tree_shrink(xptr_t mxp)
 {
 	uint32_t height = hal_remote_l32(MF(mxp, height));
 
+	kassert(remote_rwlock_is_write_held_by_me(MF(mxp, lock)));
 	while (height > 1) {
 		xptr_t root_xp = hal_remote_lxp(MF(mxp, root_xp));
 
@@ -311,7 +318,7 @@ static void tree_cut(xptr_t mxp, uint64_t cut)
 	xptr_t root_xp = hal_remote_lxp(MF(mxp, root_xp));
 	uint32_t height = hal_remote_l32(MF(mxp, height));
 
-	kassert(lockdep_is_held(MF(mxp, lock)));
+	kassert(remote_rwlock_is_write_held_by_me(MF(mxp, lock)));
 	if (root_xp == XPTR_NULL)
 		return;
 	if (prune(mxp, root_xp, height - 1, 0, cut)) {

@@ -280,6 +280,7 @@ int64_t pipe_read(xptr_t file_xp, vfs_buf_t buf, size_t count)
  */
 static error_t write_wait(xptr_t pxp, uint64_t need, bool nonblock, uint64_t *room)
 {
+	kassert(remote_busylock_is_held_by_me(PLOCK(pxp)));
 	for (;;) {
 		bool busy = GET32(pxp, wr_busy);
 

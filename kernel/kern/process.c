@@ -210,6 +210,7 @@ static process_t *hold_locked(pid_t pid)
 {
 	list_entry_t *e;
 
+	kassert(busylock_is_held_by_me(&LOCAL_CLUSTER->processes_lock));
 	LIST_FOREACH(&LOCAL_CLUSTER->copies_root, e) {
 		process_t *p = LIST_ELEMENT(e, process_t, local_link);
 		if (p->pid == pid) {

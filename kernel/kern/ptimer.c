@@ -280,6 +280,7 @@ error_t ptimer_getoverrun(xptr_t owner_xp, int32_t id, int32_t *overrun)
 /* Take @id out of its table and free it (mutex held). */
 static void destroy(xptr_t tab, int32_t id, xptr_t t_xp)
 {
+	kassert(remote_queuelock_is_owned_by_me(TAB(tab, mutex)));
 	ktimer_cancel(PT(t_xp, kt));
 	hal_remote_sxp(TAB(tab, slot[id]), XPTR_NULL);
 	kmem_remote_free(GET_CXY(t_xp), GET_PTR(t_xp));

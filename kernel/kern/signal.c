@@ -260,6 +260,7 @@ static bool do_continue(pid_t pid, xptr_t owner_xp)
 	xptr_t lock = PROC_XP(owner_xp, sig_lock);
 	bool was_stopped;
 
+	kassert(remote_busylock_is_held_by_me(XPTR(GET_CXY(owner_xp), &cluster_manager.processes_lock)));
 	remote_busylock_acquire(lock);
 	drop_pending(PROC_XP(owner_xp, sig_pending), SIG_STOPS);
 	was_stopped = hal_remote_l32(PROC_XP(owner_xp, jobctl_stopped)) != 0;

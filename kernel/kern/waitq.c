@@ -155,6 +155,7 @@ static bool wake_first(xptr_t wq_xp)
 	xptr_t entry_xp = xlist_first(WQ_ROOT(wq_xp));
 	xptr_t thread_xp;
 
+	kassert(remote_busylock_is_held_by_me(WQ_LOCK(wq_xp)));
 	if (entry_xp == XPTR_NULL)
 		return false;
 	xlist_unlink(entry_xp);

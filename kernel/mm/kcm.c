@@ -100,6 +100,7 @@ static xptr_t kcm_get_slab(xptr_t kcm_xp, cxy_t cxy)
 {
 	xptr_t entry_xp = xlist_first(KCM_ROOT(kcm_xp, KCM_ACTIVE));
 
+	kassert(remote_busylock_is_held_by_me(KCM_LOCK(kcm_xp)));
 	if (entry_xp != XPTR_NULL)
 		return XLIST_ELEMENT(entry_xp, kcm_slab_t, list);
 	entry_xp = xlist_first(KCM_ROOT(kcm_xp, KCM_EMPTY));

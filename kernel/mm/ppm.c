@@ -137,6 +137,7 @@ static void ppm_pop_free(const ppm_geo_t *g, uint64_t idx, uint32_t order)
  * are free blocks of the same order. Caller holds L. */
 static void ppm_merge_insert(const ppm_geo_t *g, uint64_t idx, uint32_t order)
 {
+	kassert(remote_busylock_is_held_by_me(PPM_LOCK(g->ppm_xp)));
 	while (order < CONFIG_PPM_MAX_ORDER) {
 		uint64_t buddy = geo_buddy(g, idx, order);
 
@@ -242,6 +243,7 @@ static uint64_t ppm_build_free(const ppm_geo_t *g)
 {
 	uint64_t idx = 0, free_pages = 0;
 
+	kassert(remote_busylock_is_held_by_me(PPM_LOCK(g->ppm_xp)));
 	while (idx < g->pages_nr) {
 		if (page_is_rsvd(g, idx)) {
 			idx++;
@@ -326,6 +328,7 @@ static uint64_t buddy_take(const ppm_geo_t *g, uint32_t order)
 	uint32_t o;
 	uint64_t idx;
 
+	kassert(remote_busylock_is_held_by_me(PPM_LOCK(g->ppm_xp)));
 	for (o = order; o <= CONFIG_PPM_MAX_ORDER; o++)
 		if (!xlist_is_empty(PPM_ROOT(g->ppm_xp, o)))
 			break;
@@ -349,6 +352,7 @@ static void cache_push(const ppm_geo_t *g, uint64_t idx)
 {
 	uint64_t n = hal_remote_l64(PPM_F(g->ppm_xp, cache_nr));
 
+	kassert(remote_busylock_is_held_by_me(PPM_LOCK(g->ppm_xp)));
 	hal_remote_s32(PG_F(geo_page(g, idx), flags), PG_CACHED);
 	hal_remote_s32(PG_F(geo_page(g, idx), order), 0);
 	hal_remote_s64(PPM_CACHE(g->ppm_xp, n), idx);
@@ -360,6 +364,7 @@ static void cache_flush(const ppm_geo_t *g, uint64_t count)
 {
 	uint64_t n = hal_remote_l64(PPM_F(g->ppm_xp, cache_nr));
 
+	kassert(remote_busylock_is_held_by_me(PPM_LOCK(g->ppm_xp)));
 	for (; count > 0 && n > 0; count--) {
 		uint64_t idx = hal_remote_l64(PPM_CACHE(g->ppm_xp, --n));
 
@@ -376,6 +381,7 @@ static uint64_t cache_take(const ppm_geo_t *g)
 {
 	uint64_t n = hal_remote_l64(PPM_F(g->ppm_xp, cache_nr));
 
+	kassert(remote_busylock_is_held_by_me(PPM_LOCK(g->ppm_xp)));
 	if (n == 0) {
 		uint64_t block = buddy_take(g, PPM_CACHE_BATCH_ORDER);
 
@@ -392,6 +398,7 @@ static uint64_t cache_take(const ppm_geo_t *g)
 /* The single page @idx, just freed, goes to the cache (making room first). Caller holds L. */
 static void cache_give(const ppm_geo_t *g, uint64_t idx)
 {
+	kassert(remote_busylock_is_held_by_me(PPM_LOCK(g->ppm_xp)));
 	if (hal_remote_l64(PPM_F(g->ppm_xp, cache_nr)) >= PPM_CACHE_MAX)
 		cache_flush(g, 1ull << PPM_CACHE_BATCH_ORDER);
 	cache_push(g, idx);
@@ -448,6 +455,7 @@ static const char *ppm_check_free(const ppm_geo_t *g, xptr_t page_xp, uint64_t i
 	uint32_t flags = hal_remote_l32(PG_F(page_xp, flags));
 	uint32_t order = hal_remote_l32(PG_F(page_xp, order));
 
+	kassert(remote_busylock_is_held_by_me(PPM_LOCK(g->ppm_xp)));
 	if (flags & PG_RESERVED)
 		return "freeing a reserved page";
 	if (flags & (PG_FREE | PG_CACHED))

@@ -148,6 +148,7 @@ static xptr_t find_thread_locked(uint32_t tid, pid_t tgid, xptr_t table_lock, pi
 	xptr_t t_xp, proc_xp;
 	thread_t *t;
 
+	kassert(remote_busylock_is_held_by_me(table_lock));
 	t = hal_remote_lpt(XPTR(cxy, &cluster_manager.threads[tid & 0xffff]));
 	if (!t)
 		return XPTR_NULL;
