@@ -14,17 +14,23 @@
 #include <pthread.h>
 #include <string.h>
 
+/* Put in a guard's owner field after init: a busylock acquire or release of the guard overwrites
+ * it, so finding it again proves that no path went through the guard (a test-and-set lock keeps
+ * no count of its acquisitions). */
+#define GUARD_UNTOUCHED 0x5a5a5a5au
+
 HT_TEST(queuelock_fast_path_uses_one_word)
 {
 	queuelock_t l;
 	xptr_t self_xp = XPTR(local_cxy, thread_current());
 
 	queuelock_init(&l, "ql", LOCK_TEST_A);
+	l.guard.owner = GUARD_UNTOUCHED;
 	queuelock_acquire(&l);
 	HT_CHECK(l.state == QUEUELOCK_TAKEN && l.owner_xp == self_xp);
-	HT_CHECK(l.guard.next == 0); /* the guard was not taken */
+	HT_CHECK(l.guard.owner == GUARD_UNTOUCHED); /* the guard was not taken */
 	queuelock_release(&l);
-	HT_CHECK(l.state == 0 && l.owner_xp == XPTR_NULL && l.guard.next == 0);
+	HT_CHECK(l.state == 0 && l.owner_xp == XPTR_NULL && l.guard.owner == GUARD_UNTOUCHED);
 }
 
 #ifndef CONFIG_DEBUG
@@ -70,6 +76,7 @@ HT_TEST(rwlock_fast_paths_use_one_word)
 	xptr_t self_xp = XPTR(local_cxy, thread_current());
 
 	rwlock_init(&l, "rw", LOCK_TEST_A);
+	l.guard.owner = GUARD_UNTOUCHED;
 	rwlock_rd_acquire(&l);
 	HT_CHECK(l.state == 1);
 	rwlock_rd_release(&l);
@@ -78,7 +85,23 @@ HT_TEST(rwlock_fast_paths_use_one_word)
 	HT_CHECK(l.state == RWLOCK_WRITER && l.writer_xp == self_xp);
 	rwlock_wr_release(&l);
 	HT_CHECK(l.state == 0 && l.writer_xp == XPTR_NULL);
-	HT_CHECK(l.guard.next == 0); /* no path went through the guard */
+	HT_CHECK(l.guard.owner == GUARD_UNTOUCHED); /* no path went through the guard */
+}
+
+HT_TEST(rwlock_knows_its_writer)
+{
+	rwlock_t l;
+	xptr_t l_xp = XPTR(local_cxy, &l);
+
+	rwlock_init(&l, "rw", LOCK_TEST_A);
+	HT_CHECK(!remote_rwlock_is_write_held_by_me(l_xp));
+	rwlock_rd_acquire(&l);
+	HT_CHECK(!remote_rwlock_is_write_held_by_me(l_xp)); /* a reader is not the writer */
+	rwlock_rd_release(&l);
+	rwlock_wr_acquire(&l);
+	HT_CHECK(remote_rwlock_is_write_held_by_me(l_xp));
+	rwlock_wr_release(&l);
+	HT_CHECK(!remote_rwlock_is_write_held_by_me(l_xp));
 }
 
 #ifndef CONFIG_DEBUG
@@ -128,7 +151,8 @@ extern __thread lid_t host_lid; /* hal_host.c: each host thread is a core of its
 static queuelock_t shared_ql;
 static rwlock_t shared_rw;
 static uint64_t count_a, count_b; /* written only under the lock being tested */
-static int mismatches;            /* readers that saw a writer's half-done update (atomic) */
+static int mismatches;            /* readers that saw a writer's half-done update, or a thread
+                                     wrong about being the writer (atomic) */
 
 static void *ql_worker(void *arg)
 {
@@ -150,12 +174,15 @@ static void *rw_worker(void *arg)
 	for (int i = 0; i < ROUNDS; i++) {
 		if ((i + id) % 4 == 0) {
 			rwlock_wr_acquire(&shared_rw);
+			if (!remote_rwlock_is_write_held_by_me(XPTR(local_cxy, &shared_rw)))
+				__atomic_fetch_add(&mismatches, 1, __ATOMIC_RELAXED);
 			count_a++;
 			count_b++;
 			rwlock_wr_release(&shared_rw);
 		} else {
 			rwlock_rd_acquire(&shared_rw);
-			if (count_a != count_b)
+			if (count_a != count_b ||
+			    remote_rwlock_is_write_held_by_me(XPTR(local_cxy, &shared_rw)))
 				__atomic_fetch_add(&mismatches, 1, __ATOMIC_RELAXED);
 			rwlock_rd_release(&shared_rw);
 		}
