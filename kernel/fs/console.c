@@ -185,8 +185,8 @@ static caller_t caller(void)
 	if (self->type != THREAD_USER || !self->process)
 		return c;
 	c.pid = self->process->pid;
-	c.pgid = hal_remote_l32(self->process->owner_xp + offsetof(process_t, pgid));
-	c.sid = hal_remote_l32(self->process->owner_xp + offsetof(process_t, sid));
+	c.pgid = hal_remote_l32(PROC_XP(self->process->owner_xp, pgid));
+	c.sid = hal_remote_l32(PROC_XP(self->process->owner_xp, sid));
 	return c;
 }
 

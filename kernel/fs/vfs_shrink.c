@@ -52,7 +52,7 @@ static uint32_t collect(vmm_t *vmm, xptr_t inode_xp, uint64_t from, uint32_t ski
 
 void vfs_rpc_file_shrunk(xptr_t desc_xp)
 {
-	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
+	xptr_t args = XPTR_FIELD(desc_xp, rpc_desc_t, args);
 	process_t *p = process_hold_local((pid_t)hal_remote_l64(args));
 	xptr_t inode_xp = hal_remote_lxp(args + 8);
 	uint64_t from = ALIGN_UP(hal_remote_l64(args + 16), CONFIG_PAGE_SIZE);
@@ -62,7 +62,7 @@ void vfs_rpc_file_shrunk(xptr_t desc_xp)
 	if (!p || p->ref_xp != XPTR(local_cxy, p)) {
 		if (p)
 			process_put_local(p);
-		hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), ESRCH);
+		hal_remote_s32(XPTR_FIELD(desc_xp, rpc_desc_t, error), ESRCH);
 		return;
 	}
 	/* a dropped range keeps its vseg (only its pages go): each pass skips those done */
@@ -73,7 +73,7 @@ void vfs_rpc_file_shrunk(xptr_t desc_xp)
 		done += n;
 	} while (n == SHRINK_RANGES);
 	process_put_local(p);
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+	hal_remote_s32(XPTR_FIELD(desc_xp, rpc_desc_t, error), 0);
 }
 
 void vfs_unmap_beyond(xptr_t inode_xp, uint64_t size)

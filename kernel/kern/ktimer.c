@@ -25,7 +25,7 @@ typedef struct ktimer_state_s {
 static ktimer_state_t ktimer_state; /* each cluster's copy is its own */
 
 #define KS(cxy, f) XPTR(cxy, &ktimer_state.f)
-#define KT(xp, f)  ((xp) + offsetof(ktimer_t, f))
+#define KT(xp, f)  XPTR_FIELD(xp, ktimer_t, f)
 
 /* Take the first timer off the list if it expired (lock held); XPTR_NULL if none did. */
 static xptr_t pop_expired(uint64_t now, uint64_t *next)

@@ -18,7 +18,6 @@
 #include <mm/kmem.h>
 #include <mm/oom.h>
 
-#define PROC_XP(p_xp, field) ((p_xp) + offsetof(process_t, field))
 
 /*
  * Take a free lpid of this cluster (lpid 0 is never used). It is only reserved: the process
@@ -430,7 +429,7 @@ error_t process_thread_create(xptr_t ref_xp, cxy_t cxy, lid_t lid, const user_st
 
 void process_rpc_thread_create(xptr_t desc_xp)
 {
-	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
+	xptr_t args = XPTR_FIELD(desc_xp, rpc_desc_t, args);
 	user_start_t start;
 	uint32_t trdid = 0;
 	xptr_t thread_xp = XPTR_NULL;
@@ -441,7 +440,7 @@ void process_rpc_thread_create(xptr_t desc_xp)
 				    hal_remote_l64(args + 24) != 0, &trdid, &thread_xp);
 	hal_remote_s64(args, trdid);
 	hal_remote_s64(args + 8, thread_xp);
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), (uint32_t)error);
+	hal_remote_s32(XPTR_FIELD(desc_xp, rpc_desc_t, error), (uint32_t)error);
 }
 
 /* The process ended: record the status in the reference and wake its waiters. */
@@ -582,7 +581,7 @@ uint32_t process_copies_count(void)
 
 void process_rpc_display(xptr_t desc_xp)
 {
-	bool owned_only = hal_remote_l64(desc_xp + offsetof(rpc_desc_t, args)) != 0;
+	bool owned_only = hal_remote_l64(XPTR_FIELD(desc_xp, rpc_desc_t, args)) != 0;
 	list_entry_t *e;
 
 	printk_raw("processes in cluster %x%s: %u copies, %u owned\n", local_cxy,
@@ -599,7 +598,7 @@ void process_rpc_display(xptr_t desc_xp)
 			   vsl_count(&p->vmm.vsl));
 	}
 	busylock_release(&LOCAL_CLUSTER->processes_lock);
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+	hal_remote_s32(XPTR_FIELD(desc_xp, rpc_desc_t, error), 0);
 }
 
 /* Mark the threads of the local copy @copy killed (but @except) and wake them. */
@@ -624,14 +623,14 @@ static void kill_local(process_t *copy, int status, uint32_t except)
 
 void process_rpc_kill(xptr_t desc_xp)
 {
-	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
+	xptr_t args = XPTR_FIELD(desc_xp, rpc_desc_t, args);
 	process_t *copy = process_hold_local((pid_t)hal_remote_l64(args));
 
 	if (copy) {
 		kill_local(copy, (int)hal_remote_l64(args + 8), (uint32_t)hal_remote_l64(args + 16));
 		process_put_local(copy);
 	}
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+	hal_remote_s32(XPTR_FIELD(desc_xp, rpc_desc_t, error), 0);
 }
 
 /* The clusters holding a copy of the process whose owner is @owner_xp; caller: its copies lock. */

@@ -33,6 +33,9 @@ struct thread_s;
 
 typedef uint32_t pid_t;
 
+/* A field of the process_t (a copy, the owner or the reference) at extended pointer @p_xp. */
+#define PROC_XP(p_xp, field) XPTR_FIELD(p_xp, process_t, field)
+
 #define PID_CXY(pid)  ((cxy_t)((pid) >> 16))
 #define PID_LPID(pid) ((pid) & 0xffffu)
 #define PROCESS_NAME_MAX 32

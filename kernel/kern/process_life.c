@@ -34,7 +34,6 @@
 #include <libk/string.h>
 #include <mm/kmem.h>
 
-#define PROC_XP(p_xp, field) ((p_xp) + offsetof(process_t, field))
 
 #define WNOHANG    0x00000001
 #define WUNTRACED  0x00000002
@@ -87,8 +86,8 @@ static void release_anywhere(xptr_t ref_xp)
 
 void process_rpc_release(xptr_t desc_xp)
 {
-	process_release(hal_remote_lxp(desc_xp + offsetof(rpc_desc_t, args)));
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+	process_release(hal_remote_lxp(XPTR_FIELD(desc_xp, rpc_desc_t, args)));
+	hal_remote_s32(XPTR_FIELD(desc_xp, rpc_desc_t, error), 0);
 }
 
 #define CLD_EXITED    1
@@ -339,13 +338,13 @@ static void process_make_fork(fork_args_t *a)
 
 void process_rpc_fork(xptr_t desc_xp)
 {
-	xptr_t a_xp = hal_remote_lxp(desc_xp + offsetof(rpc_desc_t, args));
+	xptr_t a_xp = hal_remote_lxp(XPTR_FIELD(desc_xp, rpc_desc_t, args));
 	fork_args_t a;
 
 	hal_remote_memcpy(XPTR(local_cxy, &a), a_xp, sizeof(a));
 	process_make_fork(&a);
 	hal_remote_memcpy(a_xp, XPTR(local_cxy, &a), sizeof(a));
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+	hal_remote_s32(XPTR_FIELD(desc_xp, rpc_desc_t, error), 0);
 }
 
 error_t process_fork(cxy_t cxy, const user_start_t *start, uint32_t exit_signal, bool vfork,

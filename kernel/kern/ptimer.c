@@ -40,9 +40,8 @@ typedef struct ptimer_table_s {
 	xptr_t      slot[PTIMER_MAX + 1]; /* [M] */
 } ptimer_table_t;
 
-#define PT(xp, f)  ((xp) + offsetof(ptimer_t, f))
-#define PROC_XP(p, f) ((p) + offsetof(process_t, f))
-#define TAB(xp, f) ((xp) + offsetof(ptimer_table_t, f))
+#define PT(xp, f)  XPTR_FIELD(xp, ptimer_t, f)
+#define TAB(xp, f) XPTR_FIELD(xp, ptimer_table_t, f)
 
 /* The table of the process @owner_xp, made if @make (XPTR_NULL: none, or no memory). */
 static xptr_t table_of(xptr_t owner_xp, bool make)

@@ -18,7 +18,7 @@
 #include <mm/vmm.h>
 #include <syscalls/syscall.h>
 
-#define DESC_FIELD(desc_xp, field) ((desc_xp) + offsetof(rpc_desc_t, field))
+#define DESC_FIELD(desc_xp, field) XPTR_FIELD(desc_xp, rpc_desc_t, field)
 #define FULL_FIFO_WAIT_NS 100000 /* a blocked client retries a full FIFO every 0.1 ms */
 
 typedef void (*rpc_service_t)(xptr_t desc_xp);
@@ -233,11 +233,11 @@ static void serve(xptr_t desc_xp)
 	 * The client thread must outlive our unblock: it waits for rpc_servers to drop to 0 before
 	 * leaving rpc_send, and we raise it while the counter still holds it there.
 	 */
-	hal_remote_atomic_add32(thread_xp + offsetof(thread_t, rpc_servers), 1);
+	hal_remote_atomic_add32(THREAD_XP(thread_xp, rpc_servers), 1);
 	hal_fence(); /* results are visible before the counter says so */
 	if (hal_remote_atomic_add32(rsp_xp, -1) == 1 && blocking)
 		thread_unblock(thread_xp, THREAD_BLOCKED_RPC);
-	hal_remote_atomic_add32(thread_xp + offsetof(thread_t, rpc_servers), -1);
+	hal_remote_atomic_add32(THREAD_XP(thread_xp, rpc_servers), -1);
 }
 
 /* Take the next request of this core's FIFO; false when there is none. */
@@ -408,19 +408,19 @@ void rpc_display(cxy_t cxy)
 		return;
 	}
 	printk_raw("RPC of cluster %x: %lu posts found a full FIFO\n", cxy,
-		   hal_remote_l64(stats_xp + offsetof(rpc_stats_t, fifo_full)));
+		   hal_remote_l64(XPTR_FIELD(stats_xp, rpc_stats_t, fifo_full)));
 	printk_raw("    type            sent     served\n");
 	for (uint32_t t = 0; t < RPC_TYPES_NR; t++)
 		printk_raw("    %-14s %6lu %10lu\n", rpc_type_name(t),
-			   hal_remote_l64(stats_xp + offsetof(rpc_stats_t, sent) + t * 8),
-			   hal_remote_l64(stats_xp + offsetof(rpc_stats_t, served) + t * 8));
+			   hal_remote_l64(XPTR_FIELD(stats_xp, rpc_stats_t, sent) + t * 8),
+			   hal_remote_l64(XPTR_FIELD(stats_xp, rpc_stats_t, served) + t * 8));
 	for (lid_t lid = 0; lid < cluster_cores_of(cxy); lid++) {
 		xptr_t core_xp = XPTR(cxy, &cluster_manager.core[lid]);
-		xptr_t pool_xp = core_xp + offsetof(core_t, rpc);
+		xptr_t pool_xp = XPTR_FIELD(core_xp, core_t, rpc);
 		printk_raw("    core %u: fifo %u queued, servers %u (idle %u), created %lu\n", lid,
-			   remote_fifo_count(core_xp + offsetof(core_t, rpc_fifo)),
-			   hal_remote_l32(pool_xp + offsetof(rpc_server_pool_t, servers)),
-			   hal_remote_l32(pool_xp + offsetof(rpc_server_pool_t, idle)),
-			   hal_remote_l64(pool_xp + offsetof(rpc_server_pool_t, created)));
+			   remote_fifo_count(XPTR_FIELD(core_xp, core_t, rpc_fifo)),
+			   hal_remote_l32(XPTR_FIELD(pool_xp, rpc_server_pool_t, servers)),
+			   hal_remote_l32(XPTR_FIELD(pool_xp, rpc_server_pool_t, idle)),
+			   hal_remote_l64(XPTR_FIELD(pool_xp, rpc_server_pool_t, created)));
 	}
 }

@@ -16,7 +16,7 @@
 #include <kern/sched.h>
 #include <kern/thread.h>
 
-#define RW(xp, field) ((xp) + offsetof(rwlock_t, field))
+#define RW(xp, field) XPTR_FIELD(xp, rwlock_t, field)
 
 void remote_rwlock_init(xptr_t lock_xp, const char *name, lock_class_t cls)
 {

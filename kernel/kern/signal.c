@@ -23,8 +23,7 @@
 #include <libk/string.h>
 #include <mm/vmm.h>
 
-#define PROC_XP(p, f) ((p) + offsetof(process_t, f))
-#define THR_XP(t, f)  ((t) + offsetof(thread_t, f))
+#define THR_XP(t, f)  THREAD_XP(t, f)
 #define ACTION_XP(ref, sig) (PROC_XP(ref, sigactions) + (size_t)((sig) - 1) * sizeof(k_sigaction_t))
 
 /* ---- interruptible waits ---- */

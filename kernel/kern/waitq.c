@@ -16,8 +16,8 @@
 #include <kern/waitq.h>
 #include <libk/errno.h>
 
-#define WQ_LOCK(wq_xp) ((wq_xp) + offsetof(waitq_t, lock))
-#define WQ_ROOT(wq_xp) ((wq_xp) + offsetof(waitq_t, root))
+#define WQ_LOCK(wq_xp) XPTR_FIELD(wq_xp, waitq_t, lock)
+#define WQ_ROOT(wq_xp) XPTR_FIELD(wq_xp, waitq_t, root)
 
 void waitq_init(xptr_t wq_xp, const char *name)
 {

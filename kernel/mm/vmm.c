@@ -52,7 +52,6 @@ void vmm_boot_options(const char *cmdline)
 			vmm_stack_private ? "private" : "public");
 }
 
-#define VMM_FIELD(vmm_xp, field) ((vmm_xp) + offsetof(vmm_t, field))
 #define STAT_XP(vmm, field) XPTR(local_cxy, &(vmm)->stats.field)
 
 error_t vmm_init(vmm_t *vmm, xptr_t ref_xp)
@@ -124,7 +123,7 @@ void vmm_doomed_init(vmm_doomed_t *doomed)
 	xlist_root_init(XPTR(local_cxy, &doomed->held));
 }
 
-#define DOOMED(doomed_xp, field) ((doomed_xp) + offsetof(vmm_doomed_t, field))
+#define DOOMED(doomed_xp, field) XPTR_FIELD(doomed_xp, vmm_doomed_t, field)
 
 void vmm_doom_frame(ppn_t ppn, xptr_t doomed_xp)
 {
@@ -136,7 +135,7 @@ void vmm_doom_frame(ppn_t ppn, xptr_t doomed_xp)
 	if (doomed_xp == XPTR_NULL)
 		ppm_remote_free_pages(page_xp);
 	else
-		xlist_add_last(DOOMED(doomed_xp, frames), page_xp + offsetof(page_t, list));
+		xlist_add_last(DOOMED(doomed_xp, frames), PAGE_XP(page_xp, list));
 }
 
 /* A mapper page whose hold a change drops once no TLB can reach it. */
@@ -184,10 +183,10 @@ uint32_t vmm_frame_share_count(ppn_t ppn)
 
 	if (page_xp == XPTR_NULL)
 		return 0;
-	n = hal_remote_l32(page_xp + offsetof(page_t, refcount));
-	if (hal_remote_lxp(page_xp + offsetof(page_t, owner_xp)) != XPTR_NULL || n != 0)
+	n = hal_remote_l32(PAGE_XP(page_xp, refcount));
+	if (hal_remote_lxp(PAGE_XP(page_xp, owner_xp)) != XPTR_NULL || n != 0)
 		return n; /* a mapper's (or orphan) */
-	return hal_remote_l32(page_xp + offsetof(page_t, forks)) + 1;
+	return hal_remote_l32(PAGE_XP(page_xp, forks)) + 1;
 }
 
 /*
@@ -376,7 +375,7 @@ static error_t copy_pte(vmm_t *vmm, vpn_t vpn)
 
 	if (error)
 		return error;
-	hal_gpt_get_pte(VMM_FIELD(vmm->ref_xp, gpt), vpn, &attr, &ppn);
+	hal_gpt_get_pte(VMM_XP(vmm->ref_xp, gpt), vpn, &attr, &ppn);
 	if ((old_attr & GPT_MAPPED) || !(attr & GPT_MAPPED) || (attr & GPT_LOCKED))
 		hal_gpt_pte_unlock(&pte);
 	else
@@ -398,16 +397,16 @@ static error_t resolve_in_reference(vmm_t *vmm, const vseg_t *vseg, vaddr_t vadd
 	bool mapped_now;
 
 	if (vmm_protocol == VMM_PROTOCOL_DIRECT) {
-		xptr_t ref_lock = VMM_FIELD(vmm->ref_xp, vsl_lock);
+		xptr_t ref_lock = VMM_XP(vmm->ref_xp, vsl_lock);
 		bool current;
 		error_t error = 0;
 
 		remote_rwlock_rd_acquire(ref_lock);
-		current = hal_remote_l32(VMM_FIELD(vmm->ref_xp, changes_begun)) ==
-			  hal_remote_l32(VMM_FIELD(vmm->ref_xp, changes_done));
+		current = hal_remote_l32(VMM_XP(vmm->ref_xp, changes_begun)) ==
+			  hal_remote_l32(VMM_XP(vmm->ref_xp, changes_done));
 		hal_fence(); /* what the copies forgot is forgotten before we look at our vseg */
 		if (current)
-			error = map_new_frame(VMM_FIELD(vmm->ref_xp, gpt), vseg,
+			error = map_new_frame(VMM_XP(vmm->ref_xp, gpt), vseg,
 					      vaddr >> CONFIG_PAGE_SHIFT, local_cxy, &mapped_now);
 		remote_rwlock_rd_release(ref_lock);
 		if (current)
@@ -513,7 +512,7 @@ static error_t fault_public(vmm_t *vmm, const vseg_t *vseg, vaddr_t vaddr, uint3
 			    uint64_t t0)
 {
 	vpn_t vpn = vaddr >> CONFIG_PAGE_SHIFT;
-	xptr_t ref_gpt_xp = VMM_FIELD(vmm->ref_xp, gpt);
+	xptr_t ref_gpt_xp = VMM_XP(vmm->ref_xp, gpt);
 	gpt_pte_t pte;
 	uint32_t attr;
 	ppn_t ppn;
@@ -582,7 +581,7 @@ error_t vmm_handle_page_fault(vmm_t *vmm, vaddr_t vaddr, uint32_t access)
 
 void vmm_rpc_get_vseg(xptr_t desc_xp)
 {
-	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
+	xptr_t args = XPTR_FIELD(desc_xp, rpc_desc_t, args);
 	vmm_t *vmm = (vmm_t *)(uintptr_t)hal_remote_l64(args);
 	vaddr_t vaddr = hal_remote_l64(args + 8);
 	xptr_t dst_xp = hal_remote_l64(args + 16);
@@ -596,12 +595,12 @@ void vmm_rpc_get_vseg(xptr_t desc_xp)
 		error = 0;
 	}
 	rwlock_rd_release(&vmm->vsl_lock);
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), (uint32_t)error);
+	hal_remote_s32(XPTR_FIELD(desc_xp, rpc_desc_t, error), (uint32_t)error);
 }
 
 void vmm_rpc_true_fault(xptr_t desc_xp)
 {
-	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
+	xptr_t args = XPTR_FIELD(desc_xp, rpc_desc_t, args);
 	vmm_t *vmm = (vmm_t *)(uintptr_t)hal_remote_l64(args);
 	vaddr_t vaddr = hal_remote_l64(args + 8);
 	cxy_t faulting_cxy = (cxy_t)hal_remote_l64(args + 16);
@@ -615,7 +614,7 @@ void vmm_rpc_true_fault(xptr_t desc_xp)
 		error = map_new_frame(XPTR(local_cxy, &vmm->gpt), vseg, vaddr >> CONFIG_PAGE_SHIFT,
 				      faulting_cxy, &mapped_now);
 	rwlock_rd_release(&vmm->vsl_lock);
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), (uint32_t)error);
+	hal_remote_s32(XPTR_FIELD(desc_xp, rpc_desc_t, error), (uint32_t)error);
 }
 
 /* ------------------------------------------------------------------------------------------- */
@@ -729,7 +728,7 @@ error_t vmm_get_info(cxy_t cxy, uint32_t pid, vmm_info_t *info)
 
 void vmm_rpc_display(xptr_t desc_xp)
 {
-	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
+	xptr_t args = XPTR_FIELD(desc_xp, rpc_desc_t, args);
 	process_t *p = process_hold_local((pid_t)hal_remote_l64(args)); /* it stays while we look */
 	xptr_t info_xp = hal_remote_lxp(args + 16);
 	vmm_info_t info;
@@ -742,12 +741,12 @@ void vmm_rpc_display(xptr_t desc_xp)
 	}
 	if (p)
 		process_put_local(p);
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), p ? 0 : ESRCH);
+	hal_remote_s32(XPTR_FIELD(desc_xp, rpc_desc_t, error), p ? 0 : ESRCH);
 }
 
 void vmm_rpc_invalidate(xptr_t desc_xp)
 {
-	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
+	xptr_t args = XPTR_FIELD(desc_xp, rpc_desc_t, args);
 	/* The process's copy here, held while we work: the sender's list of copies is a snapshot,
 	 * and a copy goes with its last thread (a raw pointer once read a freed one). */
 	process_t *copy = process_hold_local((pid_t)hal_remote_l64(args));
@@ -757,7 +756,7 @@ void vmm_rpc_invalidate(xptr_t desc_xp)
 	vseg_t *v;
 
 	if (!copy) { /* gone, and its mappings with it */
-		hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+		hal_remote_s32(XPTR_FIELD(desc_xp, rpc_desc_t, error), 0);
 		return;
 	}
 	vmm = &copy->vmm;
@@ -772,7 +771,7 @@ void vmm_rpc_invalidate(xptr_t desc_xp)
 	ipi_flush_cluster_tlbs(__atomic_load_n(&vmm->cores_mask, __ATOMIC_ACQUIRE));
 	vmm_free_doomed(XPTR(local_cxy, &doomed));
 	process_put_local(copy);
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+	hal_remote_s32(XPTR_FIELD(desc_xp, rpc_desc_t, error), 0);
 }
 
 error_t vmm_write_user(vmm_t *vmm, vaddr_t va, xptr_t src_xp, size_t size)

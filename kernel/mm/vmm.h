@@ -293,6 +293,9 @@ int64_t vmm_brk(vmm_t *vmm, vaddr_t wanted);
  * A writable private mapping larger than the machine's memory is -ENOMEM unless VMM_MAP_NORESERVE
  * (Linux's heuristic overcommit: oom_exceeds_memory); so is brk growing by more than that.
  */
+/* A field of the VMM (a copy or the reference) at extended pointer @vmm_xp. */
+#define VMM_XP(vmm_xp, field) XPTR_FIELD(vmm_xp, vmm_t, field)
+
 #define VMM_NO_REMOTE ((cxy_t)-1)
 #define VMM_MAP_FIXED     0x1u
 #define VMM_MAP_NOREPLACE 0x2u

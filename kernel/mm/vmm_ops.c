@@ -107,8 +107,8 @@ error_t vmm_cut_range(vmm_t *vmm, vaddr_t start, vaddr_t end)
 static void invalidate_copies(vmm_t *vmm, vaddr_t start, vaddr_t end)
 {
 	process_t *p = container_of(vmm, process_t, vmm);
-	xptr_t root = p->owner_xp + offsetof(process_t, copies_root), e;
-	xptr_t lock = p->owner_xp + offsetof(process_t, copies_lock);
+	xptr_t root = PROC_XP(p->owner_xp, copies_root), e;
+	xptr_t lock = PROC_XP(p->owner_xp, copies_lock);
 	xptr_t copies[CONFIG_MAX_CLUSTERS];
 	uint32_t n = 0;
 
@@ -304,8 +304,8 @@ void vmm_exit(xptr_t ref_vmm_xp)
 
 void vmm_rpc_exit(xptr_t desc_xp)
 {
-	exit_local((vmm_t *)(uintptr_t)hal_remote_l64(desc_xp + offsetof(rpc_desc_t, args)));
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+	exit_local((vmm_t *)(uintptr_t)hal_remote_l64(XPTR_FIELD(desc_xp, rpc_desc_t, args)));
+	hal_remote_s32(XPTR_FIELD(desc_xp, rpc_desc_t, error), 0);
 }
 
 int64_t vmm_munmap(vmm_t *vmm, vaddr_t addr, uint64_t len)

@@ -55,7 +55,7 @@ void vmm_vseg_page_counts(vmm_t *vmm, const vseg_t *vseg, vmm_page_counts_t *cou
 		counts->mapped++;
 		if (it.attr & GPT_COW)
 			counts->cow++;
-		if (page_xp != XPTR_NULL && hal_remote_l32(page_xp + offsetof(page_t, refcount)) != 0)
+		if (page_xp != XPTR_NULL && hal_remote_l32(PAGE_XP(page_xp, refcount)) != 0)
 			counts->shared++;
 	}
 }

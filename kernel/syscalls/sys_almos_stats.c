@@ -60,14 +60,14 @@ static void vmm_totals(vmm_t *vmm, copy_info_t *ci)
 
 void sys_almos_rpc_process_info(xptr_t desc_xp)
 {
-	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
+	xptr_t args = XPTR_FIELD(desc_xp, rpc_desc_t, args);
 	pid_t pid = (pid_t)hal_remote_l64(args);
 	process_t *p = PID_LPID(pid) ? process_hold_local(pid) : NULL; /* not a kernel process */
 	copy_info_t ci;
 	list_entry_t *e;
 
 	if (!p) {
-		hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), ESRCH);
+		hal_remote_s32(XPTR_FIELD(desc_xp, rpc_desc_t, error), ESRCH);
 		return;
 	}
 	memset(&ci, 0, sizeof(ci));
@@ -98,7 +98,7 @@ void sys_almos_rpc_process_info(xptr_t desc_xp)
 	}
 	process_put_local(p);
 	hal_remote_memcpy(hal_remote_lxp(args + 8), XPTR(local_cxy, &ci), sizeof(ci));
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+	hal_remote_s32(XPTR_FIELD(desc_xp, rpc_desc_t, error), 0);
 }
 
 /* The figures of the copy of @pid in @cxy into @ci: 0 or ESRCH (no copy there). */
@@ -253,7 +253,7 @@ static void region_of(vmm_t *vmm, const vseg_t *v, struct almos_region *r)
 /* REGIONS, in the reference cluster: args pid, buffer xptr, max; the count back in args[3]. */
 void sys_almos_rpc_regions(xptr_t desc_xp)
 {
-	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
+	xptr_t args = XPTR_FIELD(desc_xp, rpc_desc_t, args);
 	process_t *p = process_hold_local((pid_t)hal_remote_l64(args));
 	xptr_t buf_xp = hal_remote_lxp(args + 8);
 	uint64_t max = hal_remote_l64(args + 16), n = 0;
@@ -261,7 +261,7 @@ void sys_almos_rpc_regions(xptr_t desc_xp)
 	if (!p || p->ref_xp != XPTR(local_cxy, p)) {
 		if (p)
 			process_put_local(p);
-		hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), ESRCH);
+		hal_remote_s32(XPTR_FIELD(desc_xp, rpc_desc_t, error), ESRCH);
 		return;
 	}
 	rwlock_rd_acquire(&p->vmm.vsl_lock);
@@ -278,7 +278,7 @@ void sys_almos_rpc_regions(xptr_t desc_xp)
 	rwlock_rd_release(&p->vmm.vsl_lock);
 	process_put_local(p);
 	hal_remote_s64(args + 24, n);
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+	hal_remote_s32(XPTR_FIELD(desc_xp, rpc_desc_t, error), 0);
 }
 
 int64_t sys_almos_get_regions(const uint64_t args[6])

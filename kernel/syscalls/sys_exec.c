@@ -143,7 +143,7 @@ static error_t load_in_reference(process_t *p, xptr_t image_xp, xptr_t path_xp, 
 
 void sys_exec_rpc_load(xptr_t desc_xp)
 {
-	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
+	xptr_t args = XPTR_FIELD(desc_xp, rpc_desc_t, args);
 	process_t *p = (process_t *)(uintptr_t)hal_remote_l64(args);
 	uintptr_t entry = 0, sp = 0;
 	error_t error = load_in_reference(p, hal_remote_l64(args + 8), hal_remote_l64(args + 16),
@@ -151,7 +151,7 @@ void sys_exec_rpc_load(xptr_t desc_xp)
 
 	hal_remote_s64(args, entry);
 	hal_remote_s64(args + 8, sp);
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), (uint32_t)error);
+	hal_remote_s32(XPTR_FIELD(desc_xp, rpc_desc_t, error), (uint32_t)error);
 }
 
 /* load_in_reference in the reference cluster of @ref_xp, for the calling thread. */

@@ -68,7 +68,7 @@ static int64_t run_op(vmm_t *vmm, uint64_t op, const uint64_t a[OP_ARGS])
 
 void sys_mem_rpc_op(xptr_t desc_xp)
 {
-	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
+	xptr_t args = XPTR_FIELD(desc_xp, rpc_desc_t, args);
 	uint64_t a[OP_ARGS];
 	vmm_t *vmm = (vmm_t *)(uintptr_t)hal_remote_l64(args);
 	uint64_t op = hal_remote_l64(args + 8);
@@ -76,7 +76,7 @@ void sys_mem_rpc_op(xptr_t desc_xp)
 	for (int i = 0; i < OP_ARGS; i++)
 		a[i] = hal_remote_l64(args + 16 + 8 * (uint64_t)i);
 	hal_remote_s64(args, (uint64_t)run_op(vmm, op, a));
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+	hal_remote_s32(XPTR_FIELD(desc_xp, rpc_desc_t, error), 0);
 }
 
 /* Run @op for the calling process, in its reference cluster. */
