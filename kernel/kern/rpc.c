@@ -352,48 +352,62 @@ void rpc_core_init(void)
 /* ------------------------------------------------------------------------------------------- */
 /* services                                                                                     */
 
+void rpc_args_get(xptr_t desc_xp, void *args, size_t size)
+{
+	uint32_t sent = hal_remote_l32(DESC_FIELD(desc_xp, args_size));
+
+	if (sent != size)
+		panic("%s: RPC %s sent %u bytes of arguments, its service takes %lu", __func__,
+		      rpc_type_name(hal_remote_l32(DESC_FIELD(desc_xp, type))), sent, size);
+	hal_remote_memcpy(XPTR(local_cxy, args), hal_remote_lxp(DESC_FIELD(desc_xp, args_xp)), size);
+}
+
+void rpc_reply(xptr_t desc_xp, const void *args, size_t size, error_t error)
+{
+	if (size)
+		hal_remote_memcpy(hal_remote_lxp(DESC_FIELD(desc_xp, args_xp)),
+				  XPTR(local_cxy, (void *)args), size);
+	hal_remote_s32(DESC_FIELD(desc_xp, error), (uint32_t)error);
+}
+
 static void service_echo(xptr_t desc_xp)
 {
-	for (int i = 0; i < RPC_ARGS; i++) {
-		xptr_t arg = DESC_FIELD(desc_xp, args) + i * sizeof(uint64_t);
-		hal_remote_s64(arg, ~hal_remote_l64(arg));
-	}
-	hal_remote_s32(DESC_FIELD(desc_xp, error), (uint32_t)~hal_remote_l64(DESC_FIELD(desc_xp, args) + 7 * 8));
+	rpc_echo_args_t a;
+	error_t error;
+
+	rpc_args_get(desc_xp, &a, sizeof(a));
+	error = (error_t)(uint32_t)a.words[RPC_ECHO_WORDS - 1];
+	for (int i = 0; i < RPC_ECHO_WORDS; i++)
+		a.words[i] = ~a.words[i];
+	rpc_reply(desc_xp, &a, sizeof(a), error);
 }
 
 static void service_sleep(xptr_t desc_xp)
 {
-	xptr_t proof = DESC_FIELD(desc_xp, args) + sizeof(uint64_t);
+	rpc_sleep_args_t a;
 
-	thread_sleep_ns(hal_remote_l64(DESC_FIELD(desc_xp, args)));
-	hal_remote_s64(proof, ~hal_remote_l64(proof));
-	hal_remote_s32(DESC_FIELD(desc_xp, error), 0);
+	rpc_args_get(desc_xp, &a, sizeof(a));
+	thread_sleep_ns(a.ns);
+	a.proof = ~a.proof;
+	rpc_reply(desc_xp, &a, sizeof(a), 0);
 }
 
-/*
- * args: [0] entry function, [1] its argument, [2] lid (or -1: the least loaded core), [3] type,
- * [4] extended pointer to the name (in the client's memory).
- * Results: [0] the new thread (pointer in the target cluster), error.
- */
 static void service_thread_create(xptr_t desc_xp)
 {
-	xptr_t args = DESC_FIELD(desc_xp, args);
-	void (*entry)(void *) = (void (*)(void *))(uintptr_t)hal_remote_l64(args);
-	void *arg = (void *)(uintptr_t)hal_remote_l64(args + 8);
-	uint64_t lid = hal_remote_l64(args + 16);
-	thread_type_t type = (thread_type_t)hal_remote_l64(args + 24);
+	rpc_thread_create_args_t a;
 	char name[THREAD_NAME_MAX];
-	thread_t *thread = NULL;
 	error_t error;
 
-	hal_remote_strcpy(XPTR(local_cxy, name), hal_remote_lxp(args + 32), sizeof(name));
-	if (lid == (uint64_t)-1)
-		lid = sched_least_loaded_core();
-	error = thread_kernel_create(&thread, type, name, (lid_t)lid, entry, arg);
+	rpc_args_get(desc_xp, &a, sizeof(a));
+	hal_remote_strcpy(XPTR(local_cxy, name), a.name_xp, sizeof(name));
+	if (a.lid == RPC_ANY_CORE)
+		a.lid = sched_least_loaded_core();
+	a.thread = NULL;
+	error = thread_kernel_create(&a.thread, (thread_type_t)a.type, name, (lid_t)a.lid, a.entry,
+				     a.arg);
 	if (!error)
-		thread_start(thread);
-	hal_remote_s64(args, (uint64_t)(uintptr_t)thread);
-	hal_remote_s32(DESC_FIELD(desc_xp, error), (uint32_t)error);
+		thread_start(a.thread);
+	rpc_reply(desc_xp, &a, sizeof(a), error);
 }
 
 /* ------------------------------------------------------------------------------------------- */

@@ -27,16 +27,13 @@ static void waiter(void *arg)
 static error_t spawn_thread(cxy_t cxy, void (*fn)(void *), void *arg, xptr_t *thread_xp)
 {
 	static const char name[] = "waiter";
-	rpc_desc_t desc = { .type = RPC_THREAD_CREATE };
+	rpc_thread_create_args_t a = { .entry = fn, .arg = arg, .lid = RPC_ANY_CORE,
+				       .type = THREAD_KERNEL, .name_xp = XPTR(local_cxy, name) };
+	rpc_desc_t desc = RPC_DESC(RPC_THREAD_CREATE, &a);
 
-	desc.args[0] = (uint64_t)(uintptr_t)fn;
-	desc.args[1] = (uint64_t)(uintptr_t)arg;
-	desc.args[2] = (uint64_t)-1;
-	desc.args[3] = THREAD_KERNEL;
-	desc.args[4] = XPTR(local_cxy, name);
 	rpc_send(cxy, &desc);
 	if (thread_xp)
-		*thread_xp = XPTR(cxy, (void *)(uintptr_t)desc.args[0]);
+		*thread_xp = XPTR(cxy, a.thread);
 	return desc.error;
 }
 

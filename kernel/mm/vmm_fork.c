@@ -301,14 +301,11 @@ static void fork_in_parent(vmm_t *parent, fork_job_t *job)
 
 void vmm_rpc_fork(xptr_t desc_xp)
 {
-	xptr_t args = XPTR_FIELD(desc_xp, rpc_desc_t, args);
-	xptr_t job_xp = hal_remote_lxp(args);
 	fork_job_t job;
 
-	hal_remote_memcpy(XPTR(local_cxy, &job), job_xp, sizeof(job));
+	rpc_args_get(desc_xp, &job, sizeof(job));
 	fork_in_parent(GET_PTR(job.parent_vmm), &job);
-	hal_remote_memcpy(job_xp, XPTR(local_cxy, &job), sizeof(job));
-	hal_remote_s32(XPTR_FIELD(desc_xp, rpc_desc_t, error), 0);
+	rpc_reply(desc_xp, &job, sizeof(job), 0);
 }
 
 error_t vmm_fork(vmm_t *child, xptr_t parent_xp)
@@ -320,8 +317,8 @@ error_t vmm_fork(vmm_t *child, xptr_t parent_xp)
 	if (GET_CXY(parent_xp) == local_cxy) {
 		fork_in_parent(GET_PTR(parent_xp), &job);
 	} else {
-		rpc_desc_t desc = { .type = RPC_VMM_FORK };
-		desc.args[0] = XPTR(local_cxy, &job);
+		rpc_desc_t desc = RPC_DESC(RPC_VMM_FORK, &job);
+
 		rpc_send(GET_CXY(parent_xp), &desc);
 	}
 	/* Nobody sees the child yet: its VSL is filled without its lock. A vseg that cannot be

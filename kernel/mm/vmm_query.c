@@ -14,7 +14,8 @@
 
 bool vmm_has_vseg(vmm_t *vmm, vaddr_t addr)
 {
-	rpc_desc_t desc = { .type = RPC_VMM_GET_VSEG };
+	rpc_vmm_get_vseg_args_t a = { .vmm = GET_PTR(vmm->ref_xp), .vaddr = addr };
+	rpc_desc_t desc = RPC_DESC(RPC_VMM_GET_VSEG, &a);
 	vseg_t *tmp;
 	bool found;
 
@@ -29,9 +30,7 @@ bool vmm_has_vseg(vmm_t *vmm, vaddr_t addr)
 	tmp = vseg_alloc();
 	if (!tmp)
 		return false;
-	desc.args[0] = (uint64_t)(uintptr_t)GET_PTR(vmm->ref_xp);
-	desc.args[1] = addr;
-	desc.args[2] = XPTR(local_cxy, tmp);
+	a.dst_xp = XPTR(local_cxy, tmp);
 	rpc_send(GET_CXY(vmm->ref_xp), &desc);
 	memset(&tmp->node, 0, sizeof(tmp->node)); /* the reference's links: not ours to check */
 	vseg_free(tmp);

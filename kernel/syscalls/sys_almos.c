@@ -34,9 +34,9 @@ static bool cluster_ok(uint64_t cxy)
 /* Print the process copies present in cluster @cxy (run there through the PROCESS_DISPLAY RPC). */
 static error_t display_processes(uint64_t cxy, uint64_t owned_only)
 {
-	rpc_desc_t desc = { .type = RPC_PROCESS_DISPLAY };
+	rpc_process_display_args_t a = { .owned_only = owned_only != 0 };
+	rpc_desc_t desc = RPC_DESC(RPC_PROCESS_DISPLAY, &a);
 
-	desc.args[0] = owned_only;
 	rpc_send((cxy_t)cxy, &desc);
 	return (error_t)desc.error;
 }
