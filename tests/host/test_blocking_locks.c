@@ -81,22 +81,6 @@ HT_TEST(rwlock_fast_paths_use_one_word)
 	HT_CHECK(l.guard.taken == 0); /* no path went through the guard */
 }
 
-HT_TEST(rwlock_knows_its_writer)
-{
-	rwlock_t l;
-	xptr_t l_xp = XPTR(local_cxy, &l);
-
-	rwlock_init(&l, "rw", LOCK_TEST_A);
-	HT_CHECK(!remote_rwlock_is_write_held_by_me(l_xp));
-	rwlock_rd_acquire(&l);
-	HT_CHECK(!remote_rwlock_is_write_held_by_me(l_xp)); /* a reader is not the writer */
-	rwlock_rd_release(&l);
-	rwlock_wr_acquire(&l);
-	HT_CHECK(remote_rwlock_is_write_held_by_me(l_xp));
-	rwlock_wr_release(&l);
-	HT_CHECK(!remote_rwlock_is_write_held_by_me(l_xp));
-}
-
 #ifndef CONFIG_DEBUG
 HT_TEST(rwlock_misuse_panics)
 {
@@ -214,4 +198,20 @@ HT_TEST(concurrent_rwlock_excludes_and_ends_empty)
 	HT_CHECK(shared_rw.state == 0 && shared_rw.writer_xp == XPTR_NULL);
 	HT_CHECK(xlist_is_empty(XPTR(local_cxy, &shared_rw.rd_root)) &&
 		 xlist_is_empty(XPTR(local_cxy, &shared_rw.wr_root)));
+}
+
+HT_TEST(rwlock_knows_its_writer)
+{
+	rwlock_t l;
+	xptr_t l_xp = XPTR(local_cxy, &l);
+
+	rwlock_init(&l, "rw", LOCK_TEST_A);
+	HT_CHECK(!remote_rwlock_is_write_held_by_me(l_xp));
+	rwlock_rd_acquire(&l);
+	HT_CHECK(!remote_rwlock_is_write_held_by_me(l_xp)); /* a reader is not the writer */
+	rwlock_rd_release(&l);
+	rwlock_wr_acquire(&l);
+	HT_CHECK(remote_rwlock_is_write_held_by_me(l_xp));
+	rwlock_wr_release(&l);
+	HT_CHECK(!remote_rwlock_is_write_held_by_me(l_xp));
 }
