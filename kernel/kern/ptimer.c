@@ -203,24 +203,28 @@ error_t ptimer_create(xptr_t owner_xp, const ptimer_spec_t *spec, bool default_v
 	return 0;
 }
 
-/* The setting of @t_xp now (mutex held). */
-static void setting_of(xptr_t t_xp, ptimer_setting_t *cur)
+/* The setting of @t_xp, a timer of the table @tab, now (the table's mutex held). */
+static void setting_of(xptr_t tab, xptr_t t_xp, ptimer_setting_t *cur)
 {
 	uint64_t deadline, now = hal_get_time_ns();
 
+	kassert(remote_queuelock_is_owned_by_me(TAB(tab, mutex)));
 	cur->interval_ns = hal_remote_l64(PT(t_xp, interval));
 	cur->value_ns = 0;
 	if (ktimer_deadline(PT(t_xp, kt), &deadline)) /* due but not yet run: 1 ns, as Linux */
 		cur->value_ns = deadline > now ? deadline - now : 1;
 }
 
-/* Disarm @t_xp and arm it again for @set (mutex held); its previous setting in *@old. */
-static void reset(xptr_t t_xp, const ptimer_setting_t *set, bool absolute, ptimer_setting_t *old)
+/* Disarm @t_xp, a timer of the table @tab, and arm it again for @set (the table's mutex held);
+ * its previous setting in *@old. */
+static void reset(xptr_t tab, xptr_t t_xp, const ptimer_setting_t *set, bool absolute,
+		  ptimer_setting_t *old)
 {
 	uint64_t now;
 
+	kassert(remote_queuelock_is_owned_by_me(TAB(tab, mutex)));
 	if (old)
-		setting_of(t_xp, old);
+		setting_of(tab, t_xp, old);
 	ktimer_cancel(PT(t_xp, kt)); /* no expiry runs after this: the fields are ours */
 	hal_remote_s64(PT(t_xp, interval), set->value_ns ? set->interval_ns : 0);
 	hal_remote_s32(PT(t_xp, overrun_pending), 0);
@@ -238,7 +242,7 @@ error_t ptimer_settime(xptr_t owner_xp, int32_t id, const ptimer_setting_t *set,
 
 	if (t_xp == XPTR_NULL)
 		return EINVAL;
-	reset(t_xp, set, absolute, old);
+	reset(tab, t_xp, set, absolute, old);
 	remote_queuelock_release(TAB(tab, mutex));
 	return 0;
 }
@@ -249,7 +253,7 @@ error_t ptimer_gettime(xptr_t owner_xp, int32_t id, ptimer_setting_t *cur)
 
 	if (t_xp == XPTR_NULL)
 		return EINVAL;
-	setting_of(t_xp, cur);
+	setting_of(tab, t_xp, cur);
 	remote_queuelock_release(TAB(tab, mutex));
 	return 0;
 }
@@ -315,7 +319,7 @@ error_t ptimer_itimer_set(xptr_t owner_xp, const ptimer_setting_t *set, ptimer_s
 		hal_remote_sxp(TAB(tab, slot[ITIMER_SLOT]), t_xp);
 	}
 	if (t_xp != XPTR_NULL)
-		reset(t_xp, set, false, old);
+		reset(tab, t_xp, set, false, old);
 	remote_queuelock_release(TAB(tab, mutex));
 	return 0;
 }
@@ -327,7 +331,7 @@ void ptimer_itimer_get(xptr_t owner_xp, ptimer_setting_t *cur)
 	memset(cur, 0, sizeof(*cur));
 	if (t_xp == XPTR_NULL)
 		return;
-	setting_of(t_xp, cur);
+	setting_of(tab, t_xp, cur);
 	remote_queuelock_release(TAB(tab, mutex));
 }
 
