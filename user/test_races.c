@@ -23,6 +23,11 @@
  * pipeintr   a read of an empty pipe and a write to a full one, in a thread of another cluster,
  *            end with EINTR when a signal's handler runs, and go on under SA_RESTART (they were
  *            kill-only: a worker's read stayed blocked under the watchdog's signals).
+ * cowdrop    a thread of another cluster writes to pages its cluster's copy maps copy-on-write
+ *            (after a fork) while the main thread drops them (MADV_DONTNEED): a write fault
+ *            between the reference's drop and the copy's invalidation found the reference's PTE
+ *            empty and took its frame number 0 for a frame (a panic in cluster_of_paddr, the
+ *            fuzzer on 4x2). Every page must then read zero but the thread's own word.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -32,12 +37,14 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "almos.h"
 #include "ktap_groups.h"
+#include <uarch.h>
 
 #define KILLFORK_FORKS 200
 #define VFORK_ROUNDS 300
@@ -93,20 +100,7 @@ static void group_killfork(void)
 /* A vfork whose child ends at once, without running C code (a raw clone: the child is a copy). */
 static long vfork_exit(void)
 {
-	register long a0 __asm__("a0") = CLONE_VM | CLONE_VFORK | SIGCHLD;
-	register long a1 __asm__("a1") = 0;
-	register long a7 __asm__("a7") = SYS_clone;
-
-	__asm__ volatile("ecall\n\t"
-			 "bnez a0, 1f\n\t"
-			 "li a0, 5\n\t"
-			 "li a7, 93\n\t" /* exit */
-			 "ecall\n"
-			 "1:"
-			 : "+r"(a0)
-			 : "r"(a1), "r"(a7)
-			 : "memory");
-	return a0;
+	return uarch_clone_exit(CLONE_VM | CLONE_VFORK | SIGCHLD, 5);
 }
 
 static atomic_int vforks_done;
@@ -334,12 +328,105 @@ static void group_pipeintr(void)
 	      "write %d)", restart_r, restart_w);
 }
 
+#define COWDROP_PAGES 64
+#define COWDROP_ROUNDS 30
+#define WORDS_PER_PAGE 512
+
+enum { CD_IDLE, CD_READ, CD_READ_DONE, CD_WRITE, CD_WRITTEN, CD_QUIT };
+static atomic_int cd_phase;
+static volatile uint64_t *cd_region;
+
+static void cd_wait(int phase)
+{
+	while (atomic_load(&cd_phase) != phase)
+		sched_yield();
+}
+
+/* The other cluster's thread: maps every page in its copy (a read), then writes a word of each. */
+static void *cowdrop_writer(void *arg)
+{
+	uint64_t sum = 0;
+
+	(void)arg;
+	for (;;) {
+		int phase;
+		while ((phase = atomic_load(&cd_phase)) != CD_READ && phase != CD_WRITE &&
+		       phase != CD_QUIT)
+			sched_yield();
+		if (phase == CD_QUIT)
+			return (void *)(uintptr_t)sum;
+		for (unsigned p = 0; p < COWDROP_PAGES; p++) {
+			if (phase == CD_READ)
+				sum += cd_region[p * WORDS_PER_PAGE];
+			else
+				cd_region[p * WORDS_PER_PAGE + 1] = 0xb000 + p;
+		}
+		atomic_store(&cd_phase, phase == CD_READ ? CD_READ_DONE : CD_WRITTEN);
+	}
+}
+
+/* One round; false if the region's content was wrong afterwards (-1: the round could not run). */
+static int cowdrop_round(void)
+{
+	size_t len = (size_t)COWDROP_PAGES * WORDS_PER_PAGE * 8;
+	uint64_t *r = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int status, ok = 1;
+	pid_t pid;
+
+	if (r == MAP_FAILED)
+		return -1;
+	for (size_t w = 0; w < len / 8; w++)
+		r[w] = 0x5050505050505050ull;
+	cd_region = r;
+	atomic_store(&cd_phase, CD_READ);
+	cd_wait(CD_READ_DONE);
+	pid = fork(); /* every page becomes copy-on-write, in the other cluster's copy too */
+	if (pid == 0)
+		_exit(0);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid) {
+		munmap(r, len);
+		return -1;
+	}
+	atomic_store(&cd_phase, CD_WRITE);
+	if (madvise(r, len, MADV_DONTNEED) != 0)
+		ok = 0;
+	cd_wait(CD_WRITTEN);
+	for (size_t w = 0; w < len / 8; w++)
+		if (r[w] != 0 && !(w % WORDS_PER_PAGE == 1 && r[w] == 0xb000 + w / WORDS_PER_PAGE))
+			ok = 0; /* the old content after the drop, or a word nobody wrote */
+	atomic_store(&cd_phase, CD_IDLE);
+	munmap(r, len);
+	return ok;
+}
+
+static void group_cowdrop(void)
+{
+	int rounds = 0, bad = 0;
+	pthread_t t;
+
+	atomic_store(&cd_phase, CD_IDLE);
+	place_next((int)(clusters - 1), cores > 1 ? 1 : PLACE_ANY_CORE);
+	pthread_create(&t, NULL, cowdrop_writer, NULL);
+	for (int i = 0; i < COWDROP_ROUNDS; i++) {
+		int ok = cowdrop_round();
+		rounds += ok >= 0;
+		bad += ok == 0;
+	}
+	atomic_store(&cd_phase, CD_QUIT);
+	pthread_join(t, NULL);
+	check(rounds > 0, "cowdrop: %d rounds of writes to copy-on-write pages racing with "
+	      "MADV_DONTNEED, the kernel alive", rounds);
+	check(bad == 0, "cowdrop: every page zero but the writer's word afterwards (%d rounds "
+	      "wrong)", bad);
+}
+
 static const struct ktap_group groups[] = {
 	{ "killfork", group_killfork, 2 },
 	{ "vforkreap", group_vforkreap, 2 },
 	{ "slayinit", group_slayinit, 2 },
 	{ "tgkill", group_tgkill, 2 },
 	{ "pipeintr", group_pipeintr, 2 },
+	{ "cowdrop", group_cowdrop, 2 },
 };
 
 int main(int argc, char **argv)

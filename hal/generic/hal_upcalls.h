@@ -29,6 +29,8 @@ typedef enum hal_user_exc_e {
 	HAL_EXC_BREAKPOINT,     /* breakpoint instruction                                */
 	HAL_EXC_MISALIGNED,     /* misaligned access the hardware does not handle        */
 	HAL_EXC_BUS,            /* access fault: no memory or device at that address      */
+	HAL_EXC_ARITH,          /* arithmetic exception: integer division by zero or overflow,
+	                           an unmasked floating-point exception (x86's #DE, #MF, #XM) */
 } hal_user_exc_t;
 
 /* Access of a page fault. */

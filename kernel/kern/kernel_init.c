@@ -29,6 +29,7 @@
 #include <libk/cmdline.h>
 #include <kern/ktimer.h>
 #include <libk/xbarrier.h>
+#include <mm/oom.h>
 #include <mm/vmm.h>
 #include <mm/vmm_query.h>
 
@@ -84,8 +85,10 @@ static void cluster_bringup(void)
 	acct_boot_options(boot_info.cmdline);
 	vmm_sigtramp_init();
 	process_kernel_init(); /* before the first thread, which joins it */
-	if (local_cxy == 0)
+	if (local_cxy == 0) {
 		process_family_init();
+		oom_init();
+	}
 	hal_irq_cluster_init();
 	for (lid_t lid = 1; lid < cluster_manager.cores_nr; lid++)
 		if (hal_core_start(lid))

@@ -16,6 +16,7 @@
 #include <libk/errno.h>
 #include <libk/string.h>
 #include <mm/kmem.h>
+#include <mm/oom.h>
 
 #define PROC_XP(p_xp, field) ((p_xp) + offsetof(process_t, field))
 
@@ -457,6 +458,8 @@ static void process_end(xptr_t ref_xp, int status)
 	hal_remote_s32(PROC_XP(ref_xp, exit_status), (uint32_t)status);
 	remote_busylock_release(lock_xp);
 	ptimer_process_exit(owner_xp); /* its timers stop with its last thread (Linux's exit_itimers) */
+	/* A victim of the OOM killer gives its memory back now, not when its parent reaps it. */
+	oom_process_end(hal_remote_l32(PROC_XP(ref_xp, pid)), PROC_XP(ref_xp, vmm));
 	/* As Linux: the files close at the end, not when the parent reaps (a pipe's reader must see
 	 * EOF before it waits for the writer). No thread is left to use or open one. */
 	for (int fd = 0; fd < CONFIG_MAX_FILES; fd++)
@@ -561,6 +564,7 @@ void process_release(xptr_t ref_xp)
 	vmm_destroy(&p->vmm);
 	if (p->exec_inode_xp != XPTR_NULL) /* after the VMM: its CODE and DATA read the file */
 		vfs_inode_put(p->exec_inode_xp);
+	oom_process_released(p->pid); /* before the pid can be given again */
 	lpid_free(PID_LPID(p->pid));
 	kmem_free(p);
 }

@@ -88,6 +88,7 @@
 #define BUS_ADRERR   2
 #define ILL_ILLOPC   1
 #define TRAP_BRKPT   1
+#define FPE_INTDIV   1
 
 /* sigaltstack. */
 #define SS_ONSTACK     1

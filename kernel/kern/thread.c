@@ -15,6 +15,7 @@
 #include <hal_uspace.h>
 #include <libk/errno.h>
 #include <libk/string.h>
+#include <mm/failnth.h>
 #include <mm/kmem.h>
 
 #define BLOCKED_XP(thread_xp) ((thread_xp) + offsetof(thread_t, blocked))
@@ -160,6 +161,8 @@ _Noreturn void thread_exit(void)
 _Noreturn void thread_user_exit(int status)
 {
 	thread_t *self = thread_current();
+
+	failnth_thread_exit(self); /* an exit inside an armed call: what follows is not the call's */
 
 	/* CLONE_CHILD_CLEARTID: a joiner waits for this word to become 0 (while user space is ours) */
 	if (self->clear_child_tid) {

@@ -129,6 +129,12 @@ typedef struct thread_s {
 	uint32_t        killed;     /* [A] 1: leave at the next return to user mode (exit_group) */
 	int             kill_status;/* [A] the wait(2) status to leave with                */
 	uint32_t        fault_error;/* [T] the last page fault's answer (ENXIO: SIGBUS, else SIGSEGV) */
+	uint32_t        failnth_armed; /* [O] fail-nth (mm/failnth.h): the next call's allocation
+	                               that fails (0: none)                                   */
+	int32_t         failnth_left;  /* [A] allocations before that failure, once the call runs;
+	                               0: it fired                                            */
+	xptr_t          failnth_xp; /* [O] the counter its allocations count on: its own during
+	                               the armed call, an RPC client's while serving it; or XPTR_NULL */
 	list_entry_t    process_link; /* [process copy's threads_lock] its copy's threads  */
 	void          (*on_exit)(struct thread_s *thread, int status); /* [I] exit notice */
 	lockdep_state_t lockdep;    /* [O] locks held (debug checks)                      */

@@ -1,10 +1,19 @@
 /*
- * busylock.c - ticket spinlocks reached through extended pointers (see busylock.h).
+ * busylock.c - test-and-set spinlocks reached through extended pointers (see busylock.h).
  *
- * The uncontended path is short and straight: mask IRQs, check the owner, take a ticket, find it
- * served, record the owner; release in reverse. Everything else (the wait for a ticket, the
- * panics) is out of line. The lock checker runs in debug builds only (lockdep.h: its calls and
- * their arguments vanish from release builds); the owner checks stay in both.
+ * Why not a ticket lock, which is fair: a ticket lock hands the lock to one chosen waiter, which
+ * must be running to take it. Under QEMU every core is a host thread, and on a loaded host most of
+ * them are descheduled at any moment: each hand-off then waits for the host to run that one core,
+ * while the others spin. With seven cores of a 4x2 machine queued on one lock (a file's mapper
+ * during the fuzzer's execs) the machine made some 25 hand-offs a second and looked dead (issue
+ * 14). Here the lock goes to whichever waiter runs when it is freed, as Linux's guests do without
+ * paravirtual spinlocks (virt_spin_lock: "fair locks have horrible lock 'holder' preemption
+ * issues"). Critical sections are short, so no waiter is passed over for long.
+ *
+ * The uncontended path is short and straight: mask IRQs, check the owner, one compare-and-swap,
+ * record the owner; release in reverse. Everything else (the wait, the panics) is out of line. The
+ * lock checker runs in debug builds only (lockdep.h: its calls and their arguments vanish from
+ * release builds); the owner checks stay in both.
  */
 #include <hal_irqmask.h>
 #include <hal_remote.h>
@@ -14,7 +23,7 @@
 
 #define LOCK_FIELD(xp, field) ((xp) + offsetof(busylock_t, field))
 
-/* Spins on a served ticket before the waiter lets the other cores run (hal_cpu_wait_other). */
+/* Spins on a taken lock before the waiter lets the other cores run (hal_cpu_wait_other). */
 #define BUSYLOCK_SPINS_BEFORE_YIELD 32
 
 static inline uint32_t my_owner_id(void)
@@ -24,8 +33,7 @@ static inline uint32_t my_owner_id(void)
 
 void remote_busylock_init(xptr_t lock_xp, const char *name, lock_class_t cls)
 {
-	hal_remote_s32(LOCK_FIELD(lock_xp, next), 0);
-	hal_remote_s32(LOCK_FIELD(lock_xp, current), 0);
+	hal_remote_s32(LOCK_FIELD(lock_xp, taken), 0);
 	hal_remote_s32(LOCK_FIELD(lock_xp, owner), BUSYLOCK_NO_OWNER);
 	hal_remote_s32(LOCK_FIELD(lock_xp, cls), cls);
 	hal_remote_spt(LOCK_FIELD(lock_xp, name), (void *)name);
@@ -49,7 +57,7 @@ static __attribute__((noinline, cold, noreturn)) void foreign_release(xptr_t loc
 }
 
 /* Record the caller as the holder; the lock is its own. */
-static inline void ticket_own(xptr_t lock_xp, irqstate_t saved, uint32_t me)
+static inline void spin_own(xptr_t lock_xp, irqstate_t saved, uint32_t me)
 {
 	hal_fence(); /* the critical section reads nothing before the lock is ours */
 	hal_remote_s32(LOCK_FIELD(lock_xp, owner), me);
@@ -57,40 +65,40 @@ static inline void ticket_own(xptr_t lock_xp, irqstate_t saved, uint32_t me)
 }
 
 /*
- * Wait until @ticket is served, then own the lock. The holder runs on another core: spin on the
- * ticket, and after a while let the other cores run (hal_cpu_wait_other: under an emulator that
- * runs the cores one at a time, the holder may be waiting for this core's turn to end). Out of
- * line and called last, so that the uncontended path calls nothing and saves no register.
+ * Wait until the lock is free and take it. Waiters only read the word while it is taken (test and
+ * test-and-set): the compare-and-swap, which takes the line exclusively, is tried only when the
+ * lock looks free. After a while the waiter lets the other cores run (hal_cpu_wait_other: under an
+ * emulator that runs the cores one at a time, the holder may be waiting for this core's turn to
+ * end). Out of line and called last, so that the uncontended path calls nothing.
  */
-static __attribute__((noinline)) void ticket_wait(xptr_t lock_xp, irqstate_t saved, uint32_t me,
-						  uint32_t ticket)
+static __attribute__((noinline)) void spin_wait(xptr_t lock_xp, irqstate_t saved, uint32_t me)
 {
 	uint32_t spins = 0;
 
-	while (hal_remote_l32(LOCK_FIELD(lock_xp, current)) != ticket) {
-		if (++spins < BUSYLOCK_SPINS_BEFORE_YIELD) {
-			hal_cpu_relax();
-		} else {
-			hal_cpu_wait_other();
-			spins = 0;
+	do {
+		while (hal_remote_l32(LOCK_FIELD(lock_xp, taken))) {
+			if (++spins < BUSYLOCK_SPINS_BEFORE_YIELD) {
+				hal_cpu_relax();
+			} else {
+				hal_cpu_wait_other();
+				spins = 0;
+			}
 		}
-	}
-	ticket_own(lock_xp, saved, me);
+	} while (!hal_remote_atomic_cas32(LOCK_FIELD(lock_xp, taken), 0, 1));
+	spin_own(lock_xp, saved, me);
 }
 
-/* Take the ticket lock; IRQs are already masked, @saved is the state to restore at release. */
-static inline void ticket_acquire(xptr_t lock_xp, irqstate_t saved)
+/* Take the lock; IRQs are already masked, @saved is the state to restore at release. */
+static inline void spin_acquire(xptr_t lock_xp, irqstate_t saved)
 {
 	uint32_t me = my_owner_id();
 
 	if (__builtin_expect(hal_remote_l32(LOCK_FIELD(lock_xp, owner)) == me, 0))
 		double_acquire(lock_xp);
-
-	uint32_t ticket = hal_remote_atomic_add32(LOCK_FIELD(lock_xp, next), 1);
-	if (__builtin_expect(hal_remote_l32(LOCK_FIELD(lock_xp, current)) != ticket, 0))
-		ticket_wait(lock_xp, saved, me, ticket);
+	if (__builtin_expect(!hal_remote_atomic_cas32(LOCK_FIELD(lock_xp, taken), 0, 1), 0))
+		spin_wait(lock_xp, saved, me);
 	else
-		ticket_own(lock_xp, saved, me);
+		spin_own(lock_xp, saved, me);
 }
 
 void remote_busylock_acquire(xptr_t lock_xp)
@@ -103,10 +111,10 @@ void remote_busylock_acquire(xptr_t lock_xp)
 		hal_restore_irq(saved);
 		return; /* a violation a test expected: the lock is not taken */
 	}
-	ticket_acquire(lock_xp, saved);
+	spin_acquire(lock_xp, saved);
 }
 
-static inline void ticket_release(xptr_t lock_xp)
+static inline void spin_release(xptr_t lock_xp)
 {
 	uint32_t owner = hal_remote_l32(LOCK_FIELD(lock_xp, owner));
 
@@ -116,7 +124,7 @@ static inline void ticket_release(xptr_t lock_xp)
 	irqstate_t saved = hal_remote_l64(LOCK_FIELD(lock_xp, saved_irq));
 	hal_remote_s32(LOCK_FIELD(lock_xp, owner), BUSYLOCK_NO_OWNER);
 	hal_fence(); /* every write of the critical section is visible before the next holder runs */
-	hal_remote_s32(LOCK_FIELD(lock_xp, current), hal_remote_l32(LOCK_FIELD(lock_xp, current)) + 1);
+	hal_remote_s32(LOCK_FIELD(lock_xp, taken), 0);
 	hal_restore_irq(saved);
 }
 
@@ -124,17 +132,17 @@ void remote_busylock_release(xptr_t lock_xp)
 {
 	if (!lockdep_release(lock_xp, lock_name(lock_xp)))
 		return;
-	ticket_release(lock_xp);
+	spin_release(lock_xp);
 }
 
 void remote_busylock_acquire_raw(xptr_t lock_xp)
 {
-	ticket_acquire(lock_xp, hal_disable_irq());
+	spin_acquire(lock_xp, hal_disable_irq());
 }
 
 void remote_busylock_release_raw(xptr_t lock_xp)
 {
-	ticket_release(lock_xp);
+	spin_release(lock_xp);
 }
 
 bool remote_busylock_is_held_by_me(xptr_t lock_xp)

@@ -2,8 +2,10 @@
  * busylock.h - spinning locks with interrupts masked, local and remote.
  *
  * A busylock protects short critical sections that never block: the holder spins with IRQs masked
- * on its core until the lock is free, then runs without being preempted. It is a ticket lock, so
- * waiters are served in order (fair across clusters). The remote version takes an extended pointer to
+ * on its core until the lock is free, then runs without being preempted. It is a test-and-set lock:
+ * whichever waiting core sees it free first takes it, in no particular order (not a ticket lock:
+ * docs/locks.md says why, the cores of a loaded host's QEMU stall a fair lock). The remote version
+ * takes an extended pointer to
  * a lock that may live in any cluster; the local version is the same lock reached through
  * XPTR(local_cxy, lock). The holder is recorded ((cxy << 16) | lid of its core): acquiring a lock the
  * core already holds, or releasing one it does not hold, panics.
@@ -23,15 +25,14 @@
 #define BUSYLOCK_NO_OWNER 0xffffffffu
 
 typedef struct busylock_s {
-	uint32_t     next;      /* next ticket to hand out (atomic)                         */
-	uint32_t     current;   /* ticket being served (written by the holder)               */
+	uint32_t     taken;     /* 1 while held: set by compare-and-swap from 0, 0 at release */
 	uint32_t     owner;     /* (cxy << 16) | lid of the holder, BUSYLOCK_NO_OWNER if free */
 	lock_class_t cls;       /* lock class, for the order checks                         */
 	const char  *name;      /* for diagnostics                                          */
 	irqstate_t   saved_irq; /* IRQ state of the holder before acquire (holder only)     */
 } busylock_t;
 
-#define BUSYLOCK_INITIALIZER(n, c) { 0, 0, BUSYLOCK_NO_OWNER, (c), (n), 0 }
+#define BUSYLOCK_INITIALIZER(n, c) { 0, BUSYLOCK_NO_OWNER, (c), (n), 0 }
 
 void busylock_init(busylock_t *lock, const char *name, lock_class_t cls);
 void busylock_acquire(busylock_t *lock);

@@ -16,6 +16,7 @@
 #include <libk/busylock.h>
 #include <libk/errno.h>
 #include <libk/xlist.h>
+#include <mm/failnth.h>
 #include <mm/ppm.h>
 
 #define PPM_F(ppm_xp, field)   ((ppm_xp) + offsetof(ppm_t, field))
@@ -397,6 +398,13 @@ static void cache_give(const ppm_geo_t *g, uint64_t idx)
 }
 
 xptr_t ppm_remote_alloc_pages(cxy_t cxy, uint32_t order)
+{
+	if (failnth_should_fail()) /* the injection point of every frame, table, stack, block */
+		return XPTR_NULL;
+	return ppm_remote_alloc_block(cxy, order);
+}
+
+xptr_t ppm_remote_alloc_block(cxy_t cxy, uint32_t order)
 {
 	ppm_geo_t g;
 	uint64_t idx;

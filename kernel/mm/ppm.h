@@ -103,10 +103,16 @@ error_t ppm_init(ppm_t *ppm, paddr_t base, paddr_t size, const boot_rsvd_t *rsvd
 /*
  * Allocate a block of 2^@order pages in cluster @cxy's memory. Takes that cluster's PPM lock.
  * Returns the extended pointer of the head page's descriptor (flags PG_ALLOCATED, owner_xp NULL,
- * refcount 0), or XPTR_NULL if no block is free or @order > CONFIG_PPM_MAX_ORDER. The content of
- * the pages is not cleared.
+ * refcount 0), or XPTR_NULL if no block is free or @order > CONFIG_PPM_MAX_ORDER, or if fault
+ * injection makes this allocation fail (mm/failnth.h). The content of the pages is not cleared.
  */
 xptr_t ppm_remote_alloc_pages(cxy_t cxy, uint32_t order);
+
+/*
+ * The same without the fault-injection point (mm/failnth.h): for an allocator built on the PPM
+ * (the KCM's slab pages), whose own entry already counted the request it serves.
+ */
+xptr_t ppm_remote_alloc_block(cxy_t cxy, uint32_t order);
 
 /*
  * Give back the block headed by @page_xp to its cluster's PPM, merging it with its free buddies.

@@ -16,6 +16,7 @@
 #include <libk/errno.h>
 #include <libk/string.h>
 #include <mm/kmem.h>
+#include <mm/oom.h>
 #include <mm/page.h>
 #include <mm/ppm.h>
 #include <mm/vmm.h>
@@ -320,8 +321,8 @@ static error_t fill_pte(const gpt_pte_t *pte, const vseg_t *vseg, vpn_t vpn, cxy
 		size_t bytes;
 		error = vmm_file_page(vseg, vpn, &offset, &bytes);
 	}
-	page_xp = error ? XPTR_NULL : ppm_remote_alloc_pages(vseg_placement(vseg, vpn, faulting_cxy,
-									    cluster_count()), 0);
+	page_xp = error ? XPTR_NULL : oom_fault_frame(vseg, vpn, faulting_cxy); /* the vseg's
+									      * cluster, else the nearest */
 	if (!error && page_xp == XPTR_NULL)
 		error = ENOMEM;
 	if (!error && (error = init_frame(vseg, vpn, page_xp)) != 0)
@@ -549,7 +550,7 @@ error_t vmm_handle_page_fault(vmm_t *vmm, vaddr_t vaddr, uint32_t access)
 {
 	uint64_t t0 = hal_get_cycles();
 	vseg_t *vseg;
-	error_t error;
+	error_t error = 0;
 
 	rwlock_rd_acquire(&vmm->vsl_lock);
 	vseg = vsl_lookup(&vmm->vsl, vaddr);
@@ -559,7 +560,10 @@ error_t vmm_handle_page_fault(vmm_t *vmm, vaddr_t vaddr, uint32_t access)
 		rwlock_rd_acquire(&vmm->vsl_lock);
 		vseg = error ? NULL : vsl_lookup(&vmm->vsl, vaddr);
 	}
-	if (!vseg || !access_allowed(vseg, access))
+	if (error == ENOMEM)
+		; /* no memory for the copy's vseg is not the program's fault (found by the fail-nth
+		   * sweep: it was SIGSEGV) */
+	else if (!vseg || !access_allowed(vseg, access))
 		error = EFAULT;
 	else if (vseg->type == VSEG_TYPE_TRAMP)
 		error = vmm_sigtramp_map(vmm, vaddr >> CONFIG_PAGE_SHIFT); /* the cluster's own page */
@@ -568,7 +572,7 @@ error_t vmm_handle_page_fault(vmm_t *vmm, vaddr_t vaddr, uint32_t access)
 	else
 		error = fault_public(vmm, vseg, vaddr, access, t0);
 	rwlock_rd_release(&vmm->vsl_lock);
-	if (error)
+	if (error == EFAULT)
 		hal_remote_atomic_add64(STAT_XP(vmm, failed_faults), 1);
 	return error;
 }

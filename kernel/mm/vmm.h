@@ -232,6 +232,7 @@ void vmm_rpc_true_fault(xptr_t desc_xp);   /* in the reference: map a page for a
 void vmm_rpc_display(xptr_t desc_xp);      /* where the copy lives: print it               */
 void vmm_rpc_invalidate(xptr_t desc_xp);   /* in a copy: forget a range, flush the TLBs    */
 void vmm_rpc_fork(xptr_t desc_xp);         /* in the parent's reference: vmm_fork's work    */
+void vmm_rpc_exit(xptr_t desc_xp);         /* in the reference: vmm_exit's work            */
 
 /*
  * What an address-space change unmapped, kept until no GPT copy and no TLB can reach it: frames to
@@ -287,7 +288,10 @@ int64_t vmm_brk(vmm_t *vmm, vaddr_t wanted);
  * An anonymous mapping; with @remote a cluster, a REMOTE vseg whose frames all come from it. @how:
  * VMM_MAP_FIXED at @hint, replacing what is there (MAP_FIXED); VMM_MAP_NOREPLACE at @hint, EEXIST
  * if anything is there (MAP_FIXED_NOREPLACE); neither, @hint is a hint; VMM_MAP_POPULATE maps the
- * pages before returning (MAP_POPULATE, best effort).
+ * pages before returning (MAP_POPULATE): if a page cannot get its frame the mapping goes again
+ * and the answer is -ENOMEM (Linux keeps the mapping, the rest left to the faults: docs/vmm.md).
+ * A writable private mapping larger than the machine's memory is -ENOMEM unless VMM_MAP_NORESERVE
+ * (Linux's heuristic overcommit: oom_exceeds_memory); so is brk growing by more than that.
  */
 #define VMM_NO_REMOTE ((cxy_t)-1)
 #define VMM_MAP_FIXED     0x1u
@@ -305,6 +309,7 @@ int64_t vmm_mmap_anon(vmm_t *vmm, vaddr_t hint, uint64_t len, uint32_t prot, uin
 #define VMM_MAP_SHARED    0x8u
 #define VMM_MAP_RO_FILE   0x10u
 #define VMM_MAP_GROWSDOWN 0x20u
+#define VMM_MAP_NORESERVE 0x40u /* MAP_NORESERVE: no overcommit check (oom_exceeds_memory) */
 int64_t vmm_mmap_file(vmm_t *vmm, vaddr_t hint, uint64_t len, uint32_t prot, uint32_t how,
 		      xptr_t inode_xp, uint64_t offset);
 /*
@@ -346,6 +351,17 @@ int64_t vmm_msync(vmm_t *vmm, vaddr_t addr, uint64_t len, uint32_t flags);
  * thread of the process runs, so nothing faults the old mappings back meanwhile. May block.
  */
 void vmm_reset(vmm_t *vmm);
+
+/*
+ * The memory of an ended process goes back before its parent reaps it (Linux's exit_mm; here only
+ * for a victim of the OOM killer, which must give its memory back whoever its parent is: mm/oom.h).
+ * Every user vseg of the reference VMM @ref_vmm_xp goes as munmap removes it, its frames freed at
+ * once (no TLB holds them: see vmm_destroy); the copies are left alone (they have no thread
+ * left, and go with their last hold, forgetting the PTEs without freeing what the reference
+ * owns). Runs in the reference cluster (the VMM_EXIT RPC when the caller is elsewhere). Caller:
+ * the process has no thread left. May block.
+ */
+void vmm_exit(xptr_t ref_vmm_xp);
 
 /*
  * Write @size bytes from kernel memory @src_xp (any cluster) at user address @va of the reference

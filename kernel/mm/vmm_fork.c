@@ -41,6 +41,7 @@
 #include <libk/errno.h>
 #include <libk/string.h>
 #include <mm/kmem.h>
+#include <mm/oom.h>
 #include <mm/page.h>
 #include <mm/ppm.h>
 #include <mm/vmm.h>
@@ -362,8 +363,7 @@ bool vmm_is_cow(vmm_t *vmm, vaddr_t vaddr)
 static xptr_t copy_frame(const vseg_t *vseg, vpn_t vpn, ppn_t ppn)
 {
 	paddr_t pa = (paddr_t)ppn << CONFIG_PAGE_SHIFT;
-	xptr_t page_xp = ppm_remote_alloc_pages(vseg_placement(vseg, vpn, local_cxy, cluster_count()),
-						0);
+	xptr_t page_xp = oom_fault_frame(vseg, vpn, local_cxy); /* the vseg's cluster, else the nearest */
 
 	if (page_xp != XPTR_NULL)
 		hal_remote_memcpy(XPTR(GET_CXY(page_xp), ppm_page2kva(page_xp)),
@@ -400,7 +400,7 @@ error_t vmm_handle_cow(vmm_t *vmm, const vseg_t *vseg, const gpt_pte_t *pte, uin
 		       ppn_t ppn)
 {
 	bool global = !(vseg->flags & VSEG_PRIVATE);
-	xptr_t frame = frame_page(ppn);
+	xptr_t frame;
 	vpn_t vpn = pte->vpn;
 	uint32_t new_attr;
 	ppn_t new_ppn = ppn;
@@ -422,6 +422,9 @@ error_t vmm_handle_cow(vmm_t *vmm, const vseg_t *vseg, const gpt_pte_t *pte, uin
 		sched_yield();
 		return 0;
 	}
+	/* Only now: a copy's PTE said copy-on-write, but the reference's may have been unmapped
+	 * since (a change in flight), and @ppn is then no frame at all. */
+	frame = frame_page(ppn);
 	/*
 	 * Others share it: ours becomes a copy. The counter is decremented only once the copy is
 	 * made: a sharer that finds it at 0 reuses the frame and writes to it at once, so it must not

@@ -35,7 +35,7 @@ typedef struct copy_info_s {
 	uint32_t runnable;   /* of them, not blocked                       */
 	acct_t   live;       /* their CPU times and counts (acct.h)        */
 	uint32_t is_owner;   /* the fields below are set: */
-	uint32_t ppid, pgid, sid, zombie, stopped;
+	uint32_t ppid, pgid, sid, zombie, stopped, dying;
 	cxy_t    ref_cxy;
 	char     name[PROCESS_NAME_MAX];
 	uint32_t is_ref;     /* the fields below are set: */
@@ -83,6 +83,7 @@ void sys_almos_rpc_process_info(xptr_t desc_xp)
 		ci.is_owner = 1;
 		ci.ppid = __atomic_load_n(&p->ppid, __ATOMIC_RELAXED); /* [L]: a snapshot */
 		ci.zombie = __atomic_load_n(&p->zombie, __ATOMIC_RELAXED);
+		ci.dying = __atomic_load_n(&p->dying, __ATOMIC_RELAXED);
 		ci.ref_cxy = GET_CXY(p->ref_xp);
 		busylock_acquire(&p->sig_lock);
 		ci.pgid = p->pgid;
@@ -169,50 +170,63 @@ int64_t sys_almos_get_processes(const uint64_t args[6])
 	return count;
 }
 
+error_t syscall_process_figures(pid_t pid, struct almos_process_info *out, bool *dying)
+{
+	copy_info_t ci;
+	bool owner_seen = false;
+
+	if (!user_pid(pid))
+		return ESRCH;
+	memset(out, 0, sizeof(*out));
+	out->pid = pid;
+	*dying = false;
+	for (cxy_t c = 0; c < cluster_count(); c++) {
+		memset(&ci, 0, sizeof(ci));
+		if (copy_info(c, pid, &ci) != 0)
+			continue;
+		out->copies_mask |= 1ULL << c;
+		out->threads += ci.threads;
+		out->runnable += ci.runnable;
+		if (ci.is_owner) {
+			owner_seen = true;
+			out->owner_cxy = c;
+			out->ref_cxy = ci.ref_cxy;
+			out->ppid = ci.ppid;
+			out->pgid = ci.pgid;
+			out->sid = ci.sid;
+			out->state = ci.zombie ? 'Z' : ci.stopped ? 'T' : 0;
+			strlcpy(out->name, ci.name, sizeof(out->name));
+			*dying = ci.dying != 0;
+		}
+		if (ci.is_ref) {
+			out->vsegs = ci.vsegs;
+			out->pt_pages = ci.pt_pages;
+			out->total_pages = ci.mapped;
+			out->shared_pages = ci.shared;
+			out->cow_pages = ci.cow;
+		}
+	}
+	if (!owner_seen) /* gone */
+		return ESRCH;
+	if (!out->state)
+		out->state = out->runnable ? 'R' : 'S';
+	return 0;
+}
+
 int64_t sys_almos_get_process_info(const uint64_t args[6])
 {
 	struct almos_process_info out;
-	copy_info_t ci;
-	bool owner_seen = false;
+	bool dying;
+	error_t error;
 	pid_t pid;
 
 	if (!pid_arg(args[0], &pid))
 		return -EINVAL;
 	if (!hal_uspace_range_ok(args[1], sizeof(out)))
 		return -EFAULT;
-	if (!user_pid(pid))
-		return -ESRCH;
-	memset(&out, 0, sizeof(out));
-	out.pid = pid;
-	for (cxy_t c = 0; c < cluster_count(); c++) {
-		memset(&ci, 0, sizeof(ci));
-		if (copy_info(c, pid, &ci) != 0)
-			continue;
-		out.copies_mask |= 1ULL << c;
-		out.threads += ci.threads;
-		out.runnable += ci.runnable;
-		if (ci.is_owner) {
-			owner_seen = true;
-			out.owner_cxy = c;
-			out.ref_cxy = ci.ref_cxy;
-			out.ppid = ci.ppid;
-			out.pgid = ci.pgid;
-			out.sid = ci.sid;
-			out.state = ci.zombie ? 'Z' : ci.stopped ? 'T' : 0;
-			strlcpy(out.name, ci.name, sizeof(out.name));
-		}
-		if (ci.is_ref) {
-			out.vsegs = ci.vsegs;
-			out.pt_pages = ci.pt_pages;
-			out.total_pages = ci.mapped;
-			out.shared_pages = ci.shared;
-			out.cow_pages = ci.cow;
-		}
-	}
-	if (!owner_seen) /* gone */
-		return -ESRCH;
-	if (!out.state)
-		out.state = out.runnable ? 'R' : 'S';
+	error = syscall_process_figures(pid, &out, &dying);
+	if (error)
+		return -error;
 	return hal_copy_to_uspace(args[1], &out, sizeof(out)) ? -EFAULT : 0;
 }
 

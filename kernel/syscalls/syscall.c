@@ -10,6 +10,7 @@
 #include <kern/cluster.h>
 #include <kern/thread.h>
 #include <libk/bits.h>
+#include <mm/failnth.h>
 
 #define ALMOS_ABI_ONLY
 #include <almos.h> /* the user ABI of the extensions, shared with user programs */
@@ -36,6 +37,7 @@ static const syscall_fn_t almos_table[] = {
 	sys_almos_display, sys_almos_get_config, sys_almos_get_core_id, sys_almos_get_cycle,
 	sys_almos_place_next, sys_almos_trace, sys_almos_get_cluster_info, sys_almos_get_vmm_info,
 	sys_almos_get_processes, sys_almos_get_process_info, sys_almos_get_regions,
+	sys_almos_fail_nth,
 };
 
 /* The function of a number of the ALMOS-MKH range, NULL if none. */
@@ -47,7 +49,7 @@ static syscall_fn_t lookup_almos(uint64_t nr)
 }
 
 /* The system call of the calling thread while the core's trace is on: logged. */
-static __attribute__((noinline)) int64_t traced(syscall_fn_t fn, uint64_t nr, const uint64_t args[6])
+static int64_t traced(syscall_fn_t fn, uint64_t nr, const uint64_t args[6])
 {
 	int64_t result;
 
@@ -55,6 +57,23 @@ static __attribute__((noinline)) int64_t traced(syscall_fn_t fn, uint64_t nr, co
 		thread_current()->trdid);
 	result = fn(args);
 	pr_info("syscall %lu by thread %x returns %ld", nr, thread_current()->trdid, result);
+	return result;
+}
+
+/* The call of a thread that armed fail-nth or of a core whose trace is on: an armed fail-nth
+ * applies to this call, fail_nth's own readings excepted; the trace logs it. */
+static __attribute__((noinline)) int64_t watched(core_t *core, syscall_fn_t fn, uint64_t nr,
+						 const uint64_t args[6])
+{
+	bool counting = fn != sys_almos_fail_nth && failnth_begin();
+	int64_t result;
+
+	if (__atomic_load_n(&core->trace_syscalls, __ATOMIC_RELAXED))
+		result = traced(fn, nr, args);
+	else
+		result = fn(args);
+	if (counting)
+		failnth_end();
 	return result;
 }
 
@@ -122,8 +141,9 @@ int64_t kernel_syscall(uint64_t nr, const uint64_t args[6])
 	sig_snapshot_t snap;
 	sig_snapshot(&snap);
 #endif
-	if (__builtin_expect(__atomic_load_n(&core->trace_syscalls, __ATOMIC_RELAXED), 0))
-		result = traced(fn, nr, args);
+	if (__builtin_expect(core->sched.current->failnth_armed |
+			     __atomic_load_n(&core->trace_syscalls, __ATOMIC_RELAXED), 0))
+		result = watched(core, fn, nr, args);
 	else
 		result = fn(args);
 #ifdef CONFIG_DEBUG

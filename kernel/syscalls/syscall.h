@@ -71,6 +71,7 @@ SYSCALL(almos_display); SYSCALL(almos_get_config); SYSCALL(almos_get_core_id);
 SYSCALL(almos_get_cycle); SYSCALL(almos_place_next); SYSCALL(almos_trace);
 SYSCALL(almos_get_cluster_info); SYSCALL(almos_get_vmm_info);
 SYSCALL(almos_get_processes); SYSCALL(almos_get_process_info); SYSCALL(almos_get_regions);
+SYSCALL(almos_fail_nth);
 /* write(2) of a bare user thread (no process): fds 1 and 2 are the console. */
 SYSCALL(write_console);
 #undef SYSCALL
@@ -107,6 +108,14 @@ error_t syscall_at_dir(int dirfd, xptr_t *cwd);
 
 /* RPC service of sys_mem.c: an address-space change run in the reference cluster. */
 void sys_mem_rpc_op(xptr_t desc_xp);
+
+/*
+ * get_process_info's figures of the user process @pid (user/include/almos.h), gathered from its
+ * copies (one RPC per cluster: a snapshot); *@dying: a kill (exit_group, a fatal signal) is
+ * ending it. ESRCH: no such user process (or it is gone). May block.
+ */
+struct almos_process_info;
+error_t syscall_process_figures(uint32_t pid, struct almos_process_info *out, bool *dying);
 
 /* RPC services of sys_almos_stats.c: a process copy's figures; the region list of a reference. */
 void sys_almos_rpc_process_info(xptr_t desc_xp);

@@ -14,6 +14,7 @@ With ARCHIPEL_INITRAMFS set (ctest sets it), the build's own archive is checked 
 import json
 import os
 import pty
+import re
 import shutil
 import subprocess
 import sys
@@ -102,6 +103,11 @@ class DriverTest(unittest.TestCase):
             source, target = os.path.join(ROOT, name), os.path.join(self.root, name)
             os.makedirs(os.path.dirname(target), exist_ok=True)
             (shutil.copytree if os.path.isdir(source) else shutil.copy2)(source, target)
+        # The fake tree's architectures are riscv64 (the default) and toy, whatever else the real
+        # tree has (x86_64...): the expectations below name them.
+        for conf in os.listdir(os.path.join(self.root, "config", "arch")):
+            if conf.endswith(".conf") and conf != "riscv64.conf":
+                os.remove(os.path.join(self.root, "config", "arch", conf))
         self.toy_packages("no-such-extra")
         for preset in ["riscv64-debug", "riscv64-release", "toy-debug"]:
             build = os.path.join(self.root, "build", preset)
@@ -115,8 +121,11 @@ class DriverTest(unittest.TestCase):
         self.calls = os.path.join(self.tmp.name, "calls.log")
         for tool in ["cmake", "apt-get"]:
             write(os.path.join(self.bin, tool), '#!/bin/sh\necho "%s $*" >> "%s"\n' % (tool, self.calls), 0o755)
-        write(os.path.join(self.bin, "ctest"), "#!/bin/sh\necho '100% tests passed, 0 tests failed out of 2'\n",
-              0o755)
+        # the fake ctest records its arguments and which of the driver's load processes run meanwhile
+        write(os.path.join(self.bin, "ctest"),
+              '#!/bin/sh\necho "ctest $*" >> "%s"\n'
+              'for p in $ARCHIPEL_LOAD_PIDS; do kill -0 $p 2>/dev/null && echo "load $p" >> "%s"; done\n'
+              "echo '100%% tests passed, 0 tests failed out of 2'\n" % (self.calls, self.calls), 0o755)
         write(os.path.join(self.bin, "dpkg-query"), FAKE_DPKG_QUERY, 0o755)
         write(os.path.join(self.bin, "apt-cache"), FAKE_APT_CACHE, 0o755)
         write(os.path.join(self.bin, "sudo"), '#!/bin/sh\nexec "$@"\n', 0o755)
@@ -368,6 +377,40 @@ class DriverTest(unittest.TestCase):
         status, output, _ = self.driver("test", "--arch", "vax")
         self.assertEqual(status, 2, output)
         self.assertEqual(self.call_log(), [])
+
+    def test_test_repeat_load_and_choice(self):
+        # --repeat N: each ctest run wants N runs in a row; --tests: ctest -R; --load: one busy
+        # process per host core during every ctest run (not the builds), all gone afterwards.
+        status, output, _ = self.driver("test", "--arch", "riscv64", "--repeat", "10", "--load",
+                                        "--tests", "^qemu\\.")
+        self.assertEqual(status, 0, output)
+        calls = self.call_log()
+        runs = [c for c in calls if c.startswith("ctest ")]
+        self.assertEqual(len(runs), 3, calls)
+        for run in runs:
+            self.assertIn("--repeat until-fail:10 -R ^qemu\\.", run)
+        pids = re.search(r"test: load: (\d+) busy processes \(pids ([\d ]+)\)", output)
+        self.assertIsNotNone(pids, output)
+        pids = pids.group(2).split()
+        self.assertEqual(len(pids), os.cpu_count())
+        self.assertEqual(calls.index(next(c for c in calls if c.startswith("load "))),
+                         calls.index(runs[0]) + 1, calls)           # the builds came before the load
+        self.assertEqual(sorted(c.split()[1] for c in calls if c.startswith("load ")), sorted(pids * 3))
+        for pid in pids:
+            self.assertFalse(os.path.exists("/proc/%s" % pid) and
+                             open("/proc/%s/cmdline" % pid).read().startswith("bash"), "load %s left" % pid)
+        self.assertIn("each test passed 10 runs in a row", output)
+        # without them: no repeat, no choice, no load
+        status, output, _ = self.driver("test", "--arch", "riscv64")
+        self.assertEqual(status, 0, output)
+        calls = self.call_log()
+        self.assertEqual([c for c in calls if c.startswith("load ")], [])
+        self.assertTrue(all("--repeat" not in c and " -R " not in c for c in calls), calls)
+        # bad values are refused before anything runs
+        for bad in (["--repeat", "0"], ["--repeat", "x"], ["--tests"], ["--frobnicate"]):
+            status, output, _ = self.driver("test", *bad)
+            self.assertNotEqual(status, 0, output)
+            self.assertEqual(self.call_log(), [], bad)
 
     def test_setup(self):
         self.toy_packages("no-such-package")

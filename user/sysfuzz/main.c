@@ -43,6 +43,12 @@
 
 #define GONE_LIMIT 30000 /* ms a killed process may stay listed */
 #define POKE_MS 300      /* a call in flight that long gets SIGURG, and again each time */
+/* Hangs are judged on what the parent saw, not on the clock alone: on a loaded host the parent
+ * itself may not run for tens of seconds, and a call it saw before such a gap was no hang. A call
+ * is stuck only after this many pokes as well; a killed process is gone too late only after this
+ * many looks as well (each look is followed by a 20 ms sleep). */
+#define STUCK_POKES 20
+#define GONE_LOOKS 100
 
 struct sf_shared *sf;
 
@@ -57,6 +63,7 @@ static unsigned findings, started, ended, killed, execed;
 static struct {
 	uint32_t seq;
 	int64_t since, poked;
+	unsigned pokes; /* SIGURGs sent to this call */
 	bool gone; /* its thread is gone (an exec of its process leaves its last call "running") */
 } watch[SF_WORKERS_MAX][SF_RINGS];
 
@@ -210,21 +217,46 @@ static void reap(void)
 	}
 }
 
-/* The pids of this run's processes still listed, the parent excepted. */
+/*
+ * The pids of this run's processes still listed, the parent excepted. Whether a pid is the run's
+ * is asked once (get_process_info asks every cluster, an RPC each) and remembered while the pid
+ * stays listed: on a loaded host, asking again for each of a hundred pids every 20 ms kept the
+ * parent busy for tens of seconds. (A pid reused by a program of another name between two calls
+ * would be missed: a run's machine runs nothing else.)
+ */
 static int run_processes(unsigned *pids, int max)
 {
-	static unsigned all[1024];
-	int n = get_processes(all, 1024), found = 0;
+	static unsigned all[1024], known[1024];
+	static bool known_run[1024];
+	static int known_nr;
+	unsigned next_known[1024];
+	bool next_run[1024];
+	int n = get_processes(all, 1024), found = 0, next_nr = 0;
 
 	for (int i = 0; i < n && i < 1024; i++) {
 		struct almos_process_info info;
-		if (sf_protected((long)all[i]) || get_process_info((int)all[i], &info) != 0 ||
-		    !strstr(info.name, SF_PROG))
+		int k = 0;
+		bool run;
+
+		while (k < known_nr && known[k] != all[i])
+			k++;
+		if (k < known_nr)
+			run = known_run[k];
+		else if (get_process_info((int)all[i], &info) == 0)
+			run = !sf_protected((long)all[i]) && strstr(info.name, SF_PROG);
+		else
+			continue; /* gone meanwhile: asked again if it is listed again */
+		next_known[next_nr] = all[i];
+		next_run[next_nr++] = run;
+		if (!run)
 			continue;
 		if (found < max)
 			pids[found] = all[i];
 		found++;
 	}
+	memcpy(known, next_known, sizeof(known[0]) * (size_t)next_nr);
+	memcpy(known_run, next_run, sizeof(known_run[0]) * (size_t)next_nr);
+	known_nr = next_nr;
 	return found;
 }
 
@@ -239,7 +271,7 @@ static void continue_all(void)
 }
 
 /* Each call in flight for more than POKE_MS gets SIGURG (its handler ends an interruptible wait)
- * every POKE_MS; one in flight for @stuck_limit seconds is a finding. */
+ * every POKE_MS; one in flight for @stuck_limit seconds and STUCK_POKES pokes is a finding. */
 static void watchdog(int64_t now)
 {
 	for (unsigned w = 0; w < workers; w++) {
@@ -260,6 +292,7 @@ static void watchdog(int64_t now)
 			    e->seq != watch[w][r].seq) {
 				watch[w][r].seq = head ? e->seq : 0;
 				watch[w][r].since = now;
+				watch[w][r].pokes = 0;
 				watch[w][r].gone = false;
 				continue;
 			}
@@ -271,8 +304,10 @@ static void watchdog(int64_t now)
 					continue;
 				}
 				watch[w][r].poked = now;
+				watch[w][r].pokes++;
 			}
-			if (now - watch[w][r].since > stuck_limit * 1000 && !s->killed_at) {
+			if (now - watch[w][r].since > stuck_limit * 1000 &&
+			    watch[w][r].pokes >= STUCK_POKES && !s->killed_at) {
 				finding(w, "ring %u: %s in flight for %lld s", r, sf_call_name(e->call),
 					(long long)stuck_limit);
 				dump_machine();
@@ -308,7 +343,7 @@ static void remove_tree(const char *path)
 static bool end_phase(void)
 {
 	int64_t t0 = sf_now(), said = t0, killed_at = 0;
-	unsigned pids[256];
+	unsigned pids[256], looks = 0;
 	int left;
 
 	__atomic_store_n(&sf->stop, 1, __ATOMIC_RELEASE);
@@ -333,7 +368,8 @@ static bool end_phase(void)
 				kill((pid_t)pids[i], SIGKILL);
 			killed_at = now;
 		}
-		if (killed_at && now - killed_at > GONE_LIMIT) {
+		looks += killed_at != 0;
+		if (killed_at && now - killed_at > GONE_LIMIT && looks > GONE_LOOKS) {
 			for (int i = 0; i < left && i < 256; i++) {
 				struct almos_process_info info;
 				if (get_process_info((int)pids[i], &info) == 0)
@@ -460,7 +496,12 @@ int main(int argc, char **argv)
 
 	if (argc == 0 || (argc == 2 && !strcmp(argv[1], "-X")))
 		return sf_exec_mode();
-	sf = mmap(NULL, sizeof(*sf), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	/* Populated: a page of it first touched by a worker and mapped by the parent only later
+	 * would count as the parent's at the end and not at the baseline (a false leak of 1 page). */
+	sf = mmap(NULL, sizeof(*sf), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE,
+		  -1, 0);
+	if (sf != MAP_FAILED)
+		memset(sf, 0, sizeof(*sf));
 	if (sf == MAP_FAILED || get_config(&sf->clusters, &sf->cores) != 0) {
 		fprintf(stderr, SF_PROG ": not on Archipel (no get_config): it would kill host processes\n");
 		return 2;

@@ -1,8 +1,9 @@
 /*
- * dump.h - the raw boot data in hex on the console, for the host tests' fixtures (capture.sh).
+ * acpi_dump.h - the raw boot data in hex on the console, for the host tests' fixtures (capture.sh):
+ * phase 0 prints it when the command line has the word `acpidump`, then powers off.
  */
-#ifndef BOOT_X86_64_STANDALONE_DUMP_H
-#define BOOT_X86_64_STANDALONE_DUMP_H
+#ifndef BOOT_X86_64_ACPI_DUMP_H
+#define BOOT_X86_64_ACPI_DUMP_H
 
 #include "acpi.h"
 
@@ -14,4 +15,4 @@
  */
 void acpi_dump(const phys_map_t *pm, paddr_t start_info_pa, paddr_t rsdp_pa);
 
-#endif /* BOOT_X86_64_STANDALONE_DUMP_H */
+#endif /* BOOT_X86_64_ACPI_DUMP_H */

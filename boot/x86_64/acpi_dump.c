@@ -1,12 +1,12 @@
 /*
- * dump.c - the raw boot data in hex (see dump.h).
+ * acpi_dump.c - the raw boot data in hex (see acpi_dump.h).
  */
+#include <kern/printk.h>
 #include <libk/string.h>
 
-#include "../acpi_int.h"
-#include "../pvh.h"
-#include "dump.h"
-#include "early_console.h"
+#include "acpi_dump.h"
+#include "acpi_int.h"
+#include "pvh.h"
 
 #define DUMP_MAX_LEN 0x10000    /* no table of QEMU's is near this; longer ones are cut */
 
@@ -21,12 +21,12 @@ static void blob(const phys_map_t *pm, paddr_t pa, size_t len)
 	p = pm->map(pm->ctx, pa, len);
 	if (!p || len == 0)
 		return;
-	early_printf("blob 0x%llx %lu\n", (unsigned long long)pa, (unsigned long)len);
+	printk_raw("blob 0x%llx %lu\n", (unsigned long long)pa, (unsigned long)len);
 	for (size_t i = 0; i < len; i += 32) {
 		n = 0;
 		for (size_t j = i; j < len && j < i + 32; j++)
 			n += (size_t)snprintf(line + n, sizeof(line) - n, "%02x", p[j]);
-		early_printf("%s\n", line);
+		printk_raw("%s\n", line);
 	}
 }
 
@@ -47,7 +47,7 @@ void acpi_dump(const phys_map_t *pm, paddr_t start_info_pa, paddr_t rsdp_pa)
 	size_t esize;
 	uint32_t n;
 
-	early_puts("acpidump begin\n");
+	printk_raw("acpidump begin\n");
 	blob(pm, start_info_pa, sizeof(*si));
 	blob(pm, si->memmap_paddr, si->memmap_entries * sizeof(hvm_memmap_entry_t));
 	if (si->cmdline_paddr)
@@ -64,5 +64,5 @@ void acpi_dump(const phys_map_t *pm, paddr_t start_info_pa, paddr_t rsdp_pa)
 	sdt = pm->map(pm->ctx, sdt_pa, rd32(sdt + 4));
 	for (uint32_t i = 0; i < n; i++)
 		table(pm, esize == 8 ? rd64(sdt + ACPI_HDR_LEN + 8 * i) : rd32(sdt + ACPI_HDR_LEN + 4 * i));
-	early_puts("acpidump end\n");
+	printk_raw("acpidump end\n");
 }
