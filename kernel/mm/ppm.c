@@ -525,10 +525,21 @@ void ppm_free_pages(page_t *page)
 
 paddr_t ppm_page2base(xptr_t page_xp)
 {
+	cxy_t cxy = GET_CXY(page_xp);
 	ppm_geo_t g;
 	uint64_t idx;
 
-	ppm_geo(GET_CXY(page_xp), &g);
+	/* every fault converts its frame: the cached geometry's three fields, not a copy of it */
+	if (__builtin_expect(cxy < CONFIG_MAX_CLUSTERS &&
+			     __atomic_load_n(&geo_ready[cxy], __ATOMIC_ACQUIRE), 1)) {
+		const ppm_geo_t *c = &geo_cache[cxy];
+		uintptr_t off = (uintptr_t)GET_PTR(page_xp) - (uintptr_t)c->tbl; /* wraps if below */
+
+		idx = off / sizeof(page_t);
+		if (off % sizeof(page_t) == 0 && idx < c->pages_nr)
+			return c->base + (idx << PAGE_SHIFT);
+	}
+	ppm_geo(cxy, &g);
 	if (!geo_index(&g, page_xp, &idx))
 		panic("%s: %llx is not a page descriptor of cluster %x", __func__,
 		      (unsigned long long)page_xp, g.cxy);

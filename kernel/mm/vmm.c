@@ -276,11 +276,12 @@ error_t vmm_create_vseg(vmm_t *vmm, vseg_type_t type, vaddr_t min, vaddr_t max, 
 /*
  * Fill a new frame for @vpn of @vseg: the file's bytes for a file-backed vseg, zeros for the rest
  * (each byte written once: a code page is not zeroed before the copy that covers it).
- * The frame may be in any cluster: written through hal_remote_*.
+ * The frame (descriptor @page_xp, physical address @base) may be in any cluster: written through
+ * hal_remote_*.
  */
-static error_t init_frame(const vseg_t *vseg, vpn_t vpn, xptr_t page_xp)
+static error_t init_frame(const vseg_t *vseg, vpn_t vpn, xptr_t page_xp, paddr_t base)
 {
-	xptr_t frame_xp = XPTR(GET_CXY(page_xp), ppm_page2kva(page_xp));
+	xptr_t frame_xp = XPTR(GET_CXY(page_xp), hal_paddr_to_kva(base));
 	uint64_t offset = (vpn - vseg->vpn_base) << CONFIG_PAGE_SHIFT, file_offset;
 	size_t bytes;
 
@@ -304,6 +305,7 @@ static error_t init_frame(const vseg_t *vseg, vpn_t vpn, xptr_t page_xp)
 static error_t fill_pte(const gpt_pte_t *pte, const vseg_t *vseg, vpn_t vpn, cxy_t faulting_cxy)
 {
 	xptr_t page_xp;
+	paddr_t base = 0;
 	ppn_t ppn;
 	error_t error = 0;
 
@@ -325,13 +327,16 @@ static error_t fill_pte(const gpt_pte_t *pte, const vseg_t *vseg, vpn_t vpn, cxy
 									      * cluster, else the nearest */
 	if (!error && page_xp == XPTR_NULL)
 		error = ENOMEM;
-	if (!error && (error = init_frame(vseg, vpn, page_xp)) != 0)
-		ppm_remote_free_pages(page_xp);
+	if (!error) {
+		base = ppm_page2base(page_xp); /* once: the frame's bytes and its PTE */
+		if ((error = init_frame(vseg, vpn, page_xp, base)) != 0)
+			ppm_remote_free_pages(page_xp);
+	}
 	if (error) {
 		hal_gpt_pte_unlock(pte);
 		return error;
 	}
-	hal_gpt_pte_set(pte, vseg_attr(vseg), ppm_page2base(page_xp) >> CONFIG_PAGE_SHIFT);
+	hal_gpt_pte_set(pte, vseg_attr(vseg), base >> CONFIG_PAGE_SHIFT);
 	return 0;
 }
 
