@@ -60,9 +60,10 @@ int64_t kernel_syscall(uint64_t nr, const uint64_t args[6]);
 
 /*
  * The running thread entered the kernel from user mode (a system call, an exception or an
- * interrupt): the architecture's trap path calls this first, once per entry, IRQs off. It closes
- * the thread's user-time interval (kern/acct.h); the interval of kernel time it opens is closed by
- * kernel_user_return or by a context switch. Never blocks.
+ * interrupt): the architecture's trap path calls this first, once per entry, IRQs off. With
+ * acct=precise it closes the thread's user-time interval (kern/acct.h; the interval of kernel time
+ * it opens is closed by kernel_user_return or by a context switch); otherwise it is one test (the
+ * tick samples the split: kernel_tick's @from_user). Never blocks.
  */
 void kernel_user_enter(void);
 
