@@ -550,6 +550,13 @@ xptr_t ppm_base2page(paddr_t pa)
 {
 	ppm_geo_t g;
 
+	/* a frame of this cluster (most are): its geometry at once, without looking for the cluster */
+	if (__builtin_expect(__atomic_load_n(&geo_ready[local_cxy], __ATOMIC_ACQUIRE), 1)) {
+		const ppm_geo_t *c = &geo_cache[local_cxy];
+
+		if (pa >= c->base && pa - c->base < (c->pages_nr << PAGE_SHIFT))
+			return geo_page(c, (pa - c->base) >> PAGE_SHIFT);
+	}
 	ppm_geo(cluster_of_paddr(pa), &g);
 	if (pa < g.base || pa - g.base >= (g.pages_nr << PAGE_SHIFT))
 		return XPTR_NULL;
