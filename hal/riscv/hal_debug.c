@@ -158,7 +158,7 @@ static void walk_frames(walk_t *w, uintptr_t fp)
 			find_saved_pair(fp, &ret, &prev);
 		if (!is_text(ret))
 			return;
-		if (ret == (uintptr_t)hal_trap_return) {
+		if (ret >= (uintptr_t)hal_trap_entry && ret < (uintptr_t)hal_trap_text_end) {
 			const hal_trap_frame_t *tf = (const hal_trap_frame_t *)fp;
 			const char *cause = riscv_cause_name(tf->scause);
 

@@ -96,7 +96,7 @@ static void handle_interrupt(hal_trap_frame_t *tf)
 	uint64_t v = tf->vector;
 
 	if (v == VEC_TIMER) {
-		x86_timer_interrupt();
+		x86_timer_interrupt(from_user(tf));
 	} else if (v == VEC_IPI) {
 		x86_ipi_interrupt();
 	} else if (v >= VEC_IRQ_BASE && v <= VEC_IRQ_LAST) {

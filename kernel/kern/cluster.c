@@ -33,11 +33,6 @@ cxy_t cluster_of_paddr(paddr_t pa)
 	panic("%s: physical address %lx belongs to no cluster", __func__, pa);
 }
 
-core_t *cluster_current_core(void)
-{
-	return &cluster_manager.core[hal_get_lid()];
-}
-
 void cluster_init(void)
 {
 	const boot_cluster_t *bc = &boot_info.cluster[local_cxy];

@@ -82,6 +82,7 @@ static void cluster_bringup(void)
 	if (cmdline_get_uint(boot_info.cmdline, "loglevel", &level))
 		printk_loglevel = (int)level;
 	vmm_boot_options(boot_info.cmdline);
+	acct_boot_options(boot_info.cmdline);
 	vmm_sigtramp_init();
 	process_kernel_init(); /* before the first thread, which joins it */
 	if (local_cxy == 0) {

@@ -613,6 +613,7 @@ static void kill_local(process_t *copy, int status, uint32_t except)
 			continue;
 		t->kill_status = status;
 		__atomic_store_n(&t->killed, 1, __ATOMIC_RELEASE);
+		thread_post_work(XPTR(local_cxy, t), THREAD_WORK_SIGNAL);
 		/* out of interruptible waits and stops; a running thread enters the kernel at once */
 		thread_interrupt(XPTR(local_cxy, t), true);
 		thread_unblock(XPTR(local_cxy, t), THREAD_BLOCKED_STOPPED);

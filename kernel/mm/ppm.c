@@ -532,10 +532,21 @@ void ppm_free_pages(page_t *page)
 
 paddr_t ppm_page2base(xptr_t page_xp)
 {
+	cxy_t cxy = GET_CXY(page_xp);
 	ppm_geo_t g;
 	uint64_t idx;
 
-	ppm_geo(GET_CXY(page_xp), &g);
+	/* every fault converts its frame: the cached geometry's three fields, not a copy of it */
+	if (__builtin_expect(cxy < CONFIG_MAX_CLUSTERS &&
+			     __atomic_load_n(&geo_ready[cxy], __ATOMIC_ACQUIRE), 1)) {
+		const ppm_geo_t *c = &geo_cache[cxy];
+		uintptr_t off = (uintptr_t)GET_PTR(page_xp) - (uintptr_t)c->tbl; /* wraps if below */
+
+		idx = off / sizeof(page_t);
+		if (off % sizeof(page_t) == 0 && idx < c->pages_nr)
+			return c->base + (idx << PAGE_SHIFT);
+	}
+	ppm_geo(cxy, &g);
 	if (!geo_index(&g, page_xp, &idx))
 		panic("%s: %llx is not a page descriptor of cluster %x", __func__,
 		      (unsigned long long)page_xp, g.cxy);
@@ -546,6 +557,13 @@ xptr_t ppm_base2page(paddr_t pa)
 {
 	ppm_geo_t g;
 
+	/* a frame of this cluster (most are): its geometry at once, without looking for the cluster */
+	if (__builtin_expect(__atomic_load_n(&geo_ready[local_cxy], __ATOMIC_ACQUIRE), 1)) {
+		const ppm_geo_t *c = &geo_cache[local_cxy];
+
+		if (pa >= c->base && pa - c->base < (c->pages_nr << PAGE_SHIFT))
+			return geo_page(c, (pa - c->base) >> PAGE_SHIFT);
+	}
 	ppm_geo(cluster_of_paddr(pa), &g);
 	if (pa < g.base || pa - g.base >= (g.pages_nr << PAGE_SHIFT))
 		return XPTR_NULL;

@@ -25,6 +25,15 @@
 vmm_protocol_t vmm_protocol = CONFIG_VMM_TRUE_FAULT_RPC ? VMM_PROTOCOL_RPC : VMM_PROTOCOL_DIRECT;
 bool vmm_stack_private = CONFIG_VMM_STACK_PRIVATE;
 
+/* faultcycles=on|off: the cost of each fault in the *_cycles counters, two reads of the cycle
+ * counter per fault; on by default in debug builds only (issue 13: no cycle reads on the fault path
+ * of a release build unless asked for). This cluster's copy, set at boot. */
+#ifdef CONFIG_DEBUG
+static bool vmm_fault_cycles = true;
+#else
+static bool vmm_fault_cycles = false;
+#endif
+
 /* `key=a|b` of the command line into *@flag (false for @no, true for @yes); warns on other values. */
 static void boot_choice(const char *cmdline, const char *key, const char *no, const char *yes,
 			bool *flag)
@@ -47,9 +56,11 @@ void vmm_boot_options(const char *cmdline)
 	boot_choice(cmdline, "vmm", "rpc", "direct", &direct);
 	vmm_protocol = direct ? VMM_PROTOCOL_DIRECT : VMM_PROTOCOL_RPC;
 	boot_choice(cmdline, "stack", "public", "private", &vmm_stack_private);
+	boot_choice(cmdline, "faultcycles", "off", "on", &vmm_fault_cycles);
 	if (local_cxy == 0)
-		pr_info("vmm: true faults by %s, stacks %s", direct ? "direct remote access" : "RPC",
-			vmm_stack_private ? "private" : "public");
+		pr_info("vmm: true faults by %s, stacks %s, fault cycles %s",
+			direct ? "direct remote access" : "RPC", vmm_stack_private ? "private" : "public",
+			vmm_fault_cycles ? "counted" : "not counted");
 }
 
 #define STAT_XP(vmm, field) XPTR(local_cxy, &(vmm)->stats.field)
@@ -275,11 +286,12 @@ error_t vmm_create_vseg(vmm_t *vmm, vseg_type_t type, vaddr_t min, vaddr_t max, 
 /*
  * Fill a new frame for @vpn of @vseg: the file's bytes for a file-backed vseg, zeros for the rest
  * (each byte written once: a code page is not zeroed before the copy that covers it).
- * The frame may be in any cluster: written through hal_remote_*.
+ * The frame (descriptor @page_xp, physical address @base) may be in any cluster: written through
+ * hal_remote_*.
  */
-static error_t init_frame(const vseg_t *vseg, vpn_t vpn, xptr_t page_xp)
+static error_t init_frame(const vseg_t *vseg, vpn_t vpn, xptr_t page_xp, paddr_t base)
 {
-	xptr_t frame_xp = XPTR(GET_CXY(page_xp), ppm_page2kva(page_xp));
+	xptr_t frame_xp = XPTR(GET_CXY(page_xp), hal_paddr_to_kva(base));
 	uint64_t offset = (vpn - vseg->vpn_base) << CONFIG_PAGE_SHIFT, file_offset;
 	size_t bytes;
 
@@ -303,6 +315,7 @@ static error_t init_frame(const vseg_t *vseg, vpn_t vpn, xptr_t page_xp)
 static error_t fill_pte(const gpt_pte_t *pte, const vseg_t *vseg, vpn_t vpn, cxy_t faulting_cxy)
 {
 	xptr_t page_xp;
+	paddr_t base = 0;
 	ppn_t ppn;
 	error_t error = 0;
 
@@ -324,13 +337,16 @@ static error_t fill_pte(const gpt_pte_t *pte, const vseg_t *vseg, vpn_t vpn, cxy
 									      * cluster, else the nearest */
 	if (!error && page_xp == XPTR_NULL)
 		error = ENOMEM;
-	if (!error && (error = init_frame(vseg, vpn, page_xp)) != 0)
-		ppm_remote_free_pages(page_xp);
+	if (!error) {
+		base = ppm_page2base(page_xp); /* once: the frame's bytes and its PTE */
+		if ((error = init_frame(vseg, vpn, page_xp, base)) != 0)
+			ppm_remote_free_pages(page_xp);
+	}
 	if (error) {
 		hal_gpt_pte_unlock(pte);
 		return error;
 	}
-	hal_gpt_pte_set(pte, vseg_attr(vseg), ppm_page2base(page_xp) >> CONFIG_PAGE_SHIFT);
+	hal_gpt_pte_set(pte, vseg_attr(vseg), base >> CONFIG_PAGE_SHIFT);
 	return 0;
 }
 
@@ -464,11 +480,13 @@ static bool access_allowed(const vseg_t *vseg, uint32_t access)
 	return !(access & HAL_ACCESS_READ) || (vseg->flags & VSEG_READ);
 }
 
-/* Count a resolved fault of @vmm in the counter @count_xp and its cost since @t0 in @cycles_xp. */
+/* Count a resolved fault of @vmm in the counter @count_xp and, with faultcycles=on, its cost since
+ * @t0 in @cycles_xp. */
 static void count_fault(xptr_t count_xp, xptr_t cycles_xp, uint64_t t0)
 {
 	hal_remote_atomic_add64(count_xp, 1);
-	hal_remote_atomic_add64(cycles_xp, hal_get_cycles() - t0);
+	if (vmm_fault_cycles)
+		hal_remote_atomic_add64(cycles_xp, hal_get_cycles() - t0);
 }
 
 /*
@@ -546,7 +564,7 @@ static error_t fault_public(vmm_t *vmm, const vseg_t *vseg, vaddr_t vaddr, uint3
 
 error_t vmm_handle_page_fault(vmm_t *vmm, vaddr_t vaddr, uint32_t access)
 {
-	uint64_t t0 = hal_get_cycles();
+	uint64_t t0 = vmm_fault_cycles ? hal_get_cycles() : 0;
 	vseg_t *vseg;
 	error_t error = 0;
 

@@ -29,7 +29,8 @@
 #include <mm/vsl.h>
 #include <mm/vspace.h>
 
-/* Page fault counters of one VMM copy (cycles: hal_get_cycles units). [A] */
+/* Page fault counters of one VMM copy (cycles: hal_get_cycles units, counted with faultcycles=on on
+ * the command line, the default of debug builds only). [A] */
 typedef struct vmm_stats_s {
 	uint64_t false_faults;   /* reference PTE copied                          */
 	uint64_t local_faults;   /* frame allocated and mapped in this copy's GPT */

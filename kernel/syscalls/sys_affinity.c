@@ -159,8 +159,10 @@ int64_t sys_sched_setaffinity(const uint64_t args[6])
 	lid = hal_remote_l32(THREAD_XP(t_xp, lid));
 	first = (uint32_t)__builtin_ctzll(lids);
 	if (lock != XPTR_NULL) {
-		if (!(lids & (1ULL << lid)))
+		if (!(lids & (1ULL << lid))) {
 			hal_remote_s32(THREAD_XP(t_xp, migrate_to), first + 1);
+			thread_post_work(t_xp, THREAD_WORK_MIGRATE);
+		}
 		remote_busylock_release(lock);
 	} else if (!(lids & (1ULL << lid))) {
 		sched_migrate_self(first);

@@ -44,8 +44,10 @@ int64_t sys_rt_sigprocmask(const uint64_t args[6])
 	}
 	if (args[2] && hal_copy_to_uspace(args[2], &old, sizeof(old)))
 		return -EFAULT;
-	if (args[1])
+	if (args[1]) {
 		self->sigmask = set & ~SIG_UNBLOCKABLE;
+		signal_recheck(self);
+	}
 	return 0;
 }
 
@@ -278,6 +280,7 @@ int64_t sys_rt_sigsuspend(const uint64_t args[6])
 	self->sigmask_saved = self->sigmask;
 	self->sigmask_restore = 1;
 	self->sigmask = mask & ~SIG_UNBLOCKABLE;
+	signal_recheck(self);
 	while (!thread_interrupted(self, THREAD_WAIT_SIGNAL))
 		thread_sleep_ns(1000ULL * 1000 * 1000 * 1000); /* ended early by the signal */
 	return -EINTR;
