@@ -213,8 +213,12 @@ void remote_rwlock_wr_release(xptr_t lock_xp)
 	wr_release_slow(lock_xp);
 }
 
+/*
+ * Only writer_xp says it: a writer handed the lock by another thread's release runs before that
+ * thread publishes the state word with RWLOCK_WRITER (see the release), and nobody but the holder
+ * or the releaser handing it the lock writes its name there.
+ */
 bool remote_rwlock_is_write_held_by_me(xptr_t lock_xp)
 {
-	return (hal_remote_l32(RW(lock_xp, state)) & RWLOCK_WRITER) &&
-	       hal_remote_lxp(RW(lock_xp, writer_xp)) == XPTR(local_cxy, thread_current());
+	return hal_remote_lxp(RW(lock_xp, writer_xp)) == XPTR(local_cxy, thread_current());
 }
