@@ -182,6 +182,8 @@ void hal_trap_handler(hal_trap_frame_t *tf)
 {
 	uint64_t cr2 = tf->vector == EXC_PF || tf->vector == EXC_DF ? read_cr2() : 0;
 
+	if (from_user(tf) && tf->vector != EXC_NMI && tf->vector != EXC_MC)
+		kernel_user_enter(); /* CPU time accounting: the user interval ends */
 	if (tf->vector >= 32) {
 		handle_interrupt(tf);
 		return;
@@ -216,6 +218,7 @@ void x86_syscall_handler(hal_trap_frame_t *tf)
 {
 	uint64_t args[6] = { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 };
 
+	kernel_user_enter();
 	tf->error = tf->rax;
 	hal_enable_irq();
 	tf->rax = (uint64_t)kernel_syscall(tf->error, args);
