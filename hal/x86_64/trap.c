@@ -10,6 +10,7 @@
  * double fault (the page fault cannot push its frame on the guard page), taken on its own stack
  * (IST), which says so.
  */
+#include <arch/user_layout.h>
 #include <hal_gpt.h>
 #include <hal_irqmask.h>
 #include <hal_upcalls.h>
@@ -213,8 +214,16 @@ void hal_trap_handler(hal_trap_frame_t *tf)
  * A syscall instruction: rax = number, rdi, rsi, rdx, r10, r8, r9 = arguments, rax = result (Linux
  * x86_64). The number is kept in the frame's error field (Linux's orig_rax): a restart
  * (hal_user_syscall_restart) needs it back in rax.
+ *
+ * Returns true if trap.S may return by sysret, which loads rip from rcx and rflags from r11 (and
+ * the user selectors of STAR): only when the frame still holds what the syscall instruction left
+ * (rcx = rip, r11 = rflags: no signal frame, rt_sigreturn or exec changed them, Linux's test too),
+ * when rip is below the last user page (sysret with a non-canonical rcx faults in kernel mode on
+ * Intel CPUs, with the user's rsp: the user's last page is never mapped, so that a syscall there
+ * cannot return to the first non-canonical address), and when neither RF nor TF is set (sysret
+ * cannot restore RF, and a TF set by ptrace-like changes wants iretq's exact return). Else iretq.
  */
-void x86_syscall_handler(hal_trap_frame_t *tf)
+bool x86_syscall_handler(hal_trap_frame_t *tf)
 {
 	uint64_t args[6] = { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 };
 
@@ -225,4 +234,7 @@ void x86_syscall_handler(hal_trap_frame_t *tf)
 	hal_disable_irq();
 	kernel_irq_exit(true);
 	kernel_user_return();
+	return tf->rcx == tf->rip && tf->r11 == tf->rflags && tf->cs == SEL_UCODE &&
+	       tf->ss == SEL_UDATA && tf->rip < CONFIG_VMM_USER_END &&
+	       !(tf->rflags & (RFLAGS_RF | RFLAGS_TF));
 }
