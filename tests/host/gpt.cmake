@@ -15,7 +15,10 @@ function(archipel_gpt_test name arch)
     target_include_directories(${name} PRIVATE ${ARCHIPEL_ROOT}/hal/riscv)
   else()
     archipel_host_test(${name} ${ARGN} SOURCES ${GPT_TEST_COMMON} gpt_fixture_x86_64.c)
-    target_include_directories(${name} BEFORE PRIVATE ${ARCHIPEL_ROOT}/hal/x86_64/include)
+    # x86_64's arch headers, but the host's stand-ins first (tests/host/include/arch: IRQ mask,
+    # remote accessors, specials), as the riscv tests get them
+    target_include_directories(${name} BEFORE PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/include
+                               ${ARCHIPEL_ROOT}/hal/x86_64/include)
   endif()
   target_link_libraries(${name} PRIVATE pthread)
 endfunction()

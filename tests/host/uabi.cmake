@@ -21,4 +21,6 @@ archipel_host_test(test_syscall_compat
   SOURCES test_syscall_compat.c thread_host.c kernel/syscalls/sys_compat.c
           kernel/syscalls/sys_poll.c kernel/syscalls/uabi.c kernel/libk/xlist.c
   DEFINES hal_get_time_ns=fake_time_ns)
-target_include_directories(test_syscall_compat BEFORE PRIVATE ${ARCHIPEL_ROOT}/hal/x86_64/include)
+# x86_64's arch headers, the host's stand-ins first (tests/host/include/arch)
+target_include_directories(test_syscall_compat BEFORE PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/include
+                           ${ARCHIPEL_ROOT}/hal/x86_64/include)
