@@ -2,9 +2,10 @@
  * trap.c - dispatch of interrupts, exceptions and system calls on x86_64.
  *
  * Interrupts go to their handler (the LAPIC timer = tick, VEC_IPI = IPI, the IOAPIC's vectors =
- * devices), each acknowledged before kernel_irq_exit(), which may switch threads. A trap from user
- * mode is a page fault (kernel_page_fault) or another exception (kernel_user_exception); a syscall
- * instruction comes through x86_syscall_handler. In the kernel, a page fault inside a user copy is
+ * devices), each acknowledged before kernel_irq_exit(), which may switch threads. An entry from user
+ * mode (a trap or a syscall) calls kernel_user_enter first and ends with kernel_user_return, as
+ * RISC-V's; a trap from user mode is a page fault (kernel_page_fault) or another exception
+ * (kernel_user_exception); a syscall instruction comes through x86_syscall_handler. In the kernel, a page fault inside a user copy is
  * resolved or turned into EFAULT; anything else is a bug and panics with its cause, the faulting
  * address, the registers and a backtrace from the trapped frame. A kernel stack overflow ends in a
  * double fault (the page fault cannot push its frame on the guard page), taken on its own stack
