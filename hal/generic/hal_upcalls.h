@@ -7,8 +7,9 @@
 
 #include <hal_types.h>
 
-/* Timer tick of the calling core (interrupt context, IRQs off). */
-void kernel_tick(void);
+/* Timer tick of the calling core (interrupt context, IRQs off); @from_user: it interrupted user
+ * code (the tick samples where CPU time goes: kern/acct.h). */
+void kernel_tick(bool from_user);
 
 /* Inter-processor interrupt received by the calling core (interrupt context, IRQs off). */
 void kernel_ipi(void);
@@ -16,7 +17,8 @@ void kernel_ipi(void);
 /*
  * Last step of every interrupt, before returning to the interrupted code: may switch threads.
  * @interrupted_irq_enabled tells whether the interrupted code ran with IRQs enabled (only then may
- * it be preempted: code with IRQs off may hold busylocks).
+ * it be preempted: code with IRQs off may hold busylocks). An interrupt that returns to user mode
+ * may skip it: a switch it would make is work that kernel_user_work announces.
  */
 void kernel_irq_exit(bool interrupted_irq_enabled);
 
@@ -58,16 +60,28 @@ int64_t kernel_syscall(uint64_t nr, const uint64_t args[6]);
 
 /*
  * The running thread entered the kernel from user mode (a system call, an exception or an
- * interrupt): the architecture's trap path calls this first, once per entry, IRQs off. It closes
- * the thread's user-time interval (kern/acct.h); the interval of kernel time it opens is closed by
- * kernel_user_return or by a context switch. Never blocks.
+ * interrupt): the architecture's trap path calls this first, once per entry, IRQs off. With
+ * acct=precise it closes the thread's user-time interval (kern/acct.h; the interval of kernel time
+ * it opens is closed by kernel_user_return or by a context switch); otherwise it is one test (the
+ * tick samples the split: kernel_tick's @from_user). Never blocks.
  */
 void kernel_user_enter(void);
 
 /*
  * The running thread is about to return to user mode (after a system call, an exception or an
- * interrupt that came from user mode): the generic kernel may end it here instead (a thread killed
- * by exit_group of another thread). IRQs off; may not return.
+ * interrupt that came from user mode): nonzero if the generic kernel has work to do first
+ * (a switch that an interrupt asked for, signals, a kill...), then the HAL calls
+ * kernel_user_return; 0: the HAL may return to user mode at once. IRQs off; a few instructions.
+ */
+uint32_t kernel_user_work(void);
+
+/*
+ * The work kernel_user_work announced, before the running thread returns to user mode: a switch
+ * (it does what kernel_irq_exit(true) does, so that after an interrupt from user mode the HAL
+ * need not call kernel_irq_exit), signal delivery, a kill (it then does not return: a thread killed
+ * by exit_group of another thread)... The thread's user registers must all be in its user frame
+ * (signal delivery reads and writes them). Calling it when kernel_user_work() is 0 is harmless.
+ * IRQs off, and off again on return; may switch threads; may not return.
  */
 void kernel_user_return(void);
 

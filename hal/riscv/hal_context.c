@@ -93,6 +93,7 @@ void hal_user_regs_current(hal_user_regs_t *regs)
 	hal_cpu_t *cpu = hal_cpu_self();
 	const hal_trap_frame_t *tf = (const hal_trap_frame_t *)(cpu->kstack_top - sizeof(*tf));
 
+	kassert(RISCV_FRAME_FULL(tf)); /* trap.S saves s0-s11 before the calls that come here */
 	memcpy(regs->words, tf->x, sizeof(regs->words));
 	riscv_fpu_get(&regs->fpu);
 }
@@ -115,6 +116,7 @@ static hal_trap_frame_t *set_user_frame(const hal_user_regs_t *regs, uintptr_t p
 		memset(tf->x, 0, sizeof(tf->x));
 	tf->scause = 0;
 	tf->stval = 0;
+	tf->full = 1; /* every register written: the return restores them all */
 	tf->sepc = pc;
 	tf->x[2 - 1] = sp;
 	tf->x[4 - 1] = tls;
@@ -165,6 +167,7 @@ static bool kstack_map_slot(uint32_t slot)
 	pte_t *l0;
 	xptr_t frames;
 
+	kassert(busylock_is_held_by_me(&kstack.lock));
 	if (!(*l1e & PTE_V)) {
 		xptr_t table = ppm_alloc_pages(0);
 		if (table == XPTR_NULL)

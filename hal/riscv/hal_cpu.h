@@ -102,7 +102,7 @@ void riscv_fpu_set(const hal_fpu_t *fpu);
 void riscv_fpu_save(hal_fpu_t *fpu);
 void riscv_fpu_load(const hal_fpu_t *fpu);
 /* timer.c and ipi.c: interrupt handlers called by the trap dispatcher. */
-void riscv_timer_interrupt(void);
+void riscv_timer_interrupt(bool from_user);
 void riscv_ipi_interrupt(void);
 
 #endif /* HAL_RISCV_HAL_CPU_H */

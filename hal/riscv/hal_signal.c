@@ -9,6 +9,7 @@
  */
 #include <hal_signal.h>
 #include <hal_uspace.h>
+#include <kern/printk.h>
 #include <libk/errno.h>
 #include <libk/string.h>
 
@@ -84,6 +85,7 @@ error_t hal_signal_frame_push(uintptr_t sp, const hal_sigframe_t *frame, uintptr
 	hal_fpu_t fp;
 	uintptr_t at = (sp - sizeof(f)) & ~(uintptr_t)15;
 
+	kassert(RISCV_FRAME_FULL(tf)); /* delivery runs from kernel_user_return: trap.S completed it */
 	if (at >= sp) /* wrapped around: no stack there */
 		return EFAULT;
 	memset(&f, 0, sizeof(f));
@@ -129,6 +131,7 @@ uint64_t hal_signal_frame_pop(uint64_t *mask, uintptr_t *ss_sp, uint32_t *ss_fla
 	tf->sepc = f.uc.uc_mcontext.regs[0];
 	for (int i = 1; i < 32; i++)
 		tf->x[i - 1] = f.uc.uc_mcontext.regs[i];
+	tf->full = 1; /* every register replaced: the return restores them all */
 	/* the FP registers: all zero is the initial state, which costs a thread nothing */
 	memcpy(fp.f, f.uc.uc_mcontext.fpregs.f, sizeof(fp.f));
 	fp.fcsr = f.uc.uc_mcontext.fpregs.fcsr;

@@ -45,7 +45,7 @@ bool hal_timer_is_direct(void)
 	return hal_cpu_self()->timer_sstc != 0;
 }
 
-void riscv_timer_interrupt(void)
+void riscv_timer_interrupt(bool from_user)
 {
 	hal_cpu_t *cpu = hal_cpu_self();
 	uint64_t now = csr_read(time);
@@ -54,5 +54,5 @@ void riscv_timer_interrupt(void)
 	if (next <= now) /* missed periods: next grid point in the future */
 		next += ((now - next) / cpu->timer_period + 1) * cpu->timer_period;
 	timer_program(cpu, next);
-	kernel_tick();
+	kernel_tick(from_user);
 }

@@ -2,11 +2,14 @@
  * trap.c - dispatch of supervisor traps on RISC-V.
  *
  * Interrupts go to their handler (software = IPI, timer = tick, external = the interrupt
- * controller), then to kernel_irq_exit(), which may switch threads. A trap from user mode is a
- * system call (kernel_syscall), a page fault (kernel_page_fault), an FP instruction that found the
- * FPU off (fpu.c: it runs again with the FPU on) or another exception (kernel_user_exception). In
- * the kernel, a fault inside a user copy is resolved or turned into EFAULT; the illegal instruction of a CSR probe is skipped; anything else is a bug and panics
- * with its cause, the faulting address, the registers and a backtrace from the trapped frame.
+ * controller); in the kernel, then to kernel_irq_exit(), which may switch threads. A trap from user
+ * mode (riscv_user_trap) is a system call (kernel_syscall), a page fault (kernel_page_fault), an FP
+ * instruction that found the FPU off (fpu.c: it runs again with the FPU on), another exception
+ * (kernel_user_exception) or an interrupt; trap.S then asks kernel_user_return to do the work
+ * kernel_user_work announces, a switch an interrupt asked for included. In the kernel, a fault
+ * inside a user copy is resolved or turned into EFAULT; the illegal instruction of a CSR probe is
+ * skipped; anything else is a bug and panics with its cause, the faulting address, the registers
+ * and a backtrace from the trapped frame.
  */
 #include <hal_gpt.h>
 #include <hal_irqmask.h>
@@ -17,6 +20,15 @@
 #include "irq.h"
 #include "riscv.h"
 #include "trap_frame.h"
+
+#include <arch/syscall_table.h>
+
+/* trap.S saves the whole frame before clone (NR_CLONE there), which copies every register into the
+ * child: the table must say 220 is clone (the enumerator below exists only if it does). */
+#define SYSCALL_ENUM(nr, name) riscv_syscall_##name##_is_##nr = nr,
+enum { ARCH_SYSCALLS(SYSCALL_ENUM) };
+#undef SYSCALL_ENUM
+_Static_assert(riscv_syscall_clone_is_220 == 220, "trap.S's NR_CLONE");
 
 #define IRQ_S_SOFT     1
 #define IRQ_S_TIMER    5
@@ -83,7 +95,7 @@ static void handle_interrupt(hal_trap_frame_t *tf)
 		riscv_ipi_interrupt();
 		break;
 	case IRQ_S_TIMER:
-		riscv_timer_interrupt();
+		riscv_timer_interrupt(!(tf->sstatus & SSTATUS_SPP));
 		break;
 	case IRQ_S_EXTERNAL:
 		riscv_irq_external();
@@ -92,9 +104,6 @@ static void handle_interrupt(hal_trap_frame_t *tf)
 		panic_trap(tf, tf->sepc, tf->x[8 - 1], tf->x[1 - 1], "unexpected interrupt %lx",
 			   tf->scause);
 	}
-	kernel_irq_exit((tf->sstatus & SSTATUS_SPIE) != 0);
-	if (!(tf->sstatus & SSTATUS_SPP))
-		kernel_user_return();
 }
 
 /* True if trap.S saved @tf on the emergency stack: the thread's stack had no room left. */
@@ -144,35 +153,37 @@ static hal_user_exc_t user_exception_kind(uint64_t code)
 }
 
 /*
- * A trap from user mode: system call, page fault, or another exception, handled with IRQs on. An
+ * A trap from user mode but a system call (trap.S calls kernel_syscall itself; s0-s11 may be
+ * missing from @tf): a page fault or another exception, handled with IRQs on, or an interrupt. An
  * FP instruction that found the FPU off returns at once, IRQs still off, as if nothing had
- * happened: it runs again with the FPU on, and no work can be due (any event that needs some
- * raises an interrupt of its own, whose way back to user mode does it).
+ * happened: it runs again with the FPU on. Returns with IRQs off, with kernel_user_work(): trap.S
+ * calls kernel_user_return when it is not 0 (a switch an interrupt asked for, signals...).
  */
-static void user_trap(hal_trap_frame_t *tf)
+uint32_t riscv_user_trap(hal_trap_frame_t *tf)
 {
 	uint64_t code = tf->scause;
-	uint32_t access = fault_access(code);
+	uint32_t access;
 
-	if (code == EXC_ECALL_U) {
-		hal_enable_irq();
-		tf->sepc += 4;
-		tf->x[REG_A0 - 1] = (uint64_t)kernel_syscall(tf->x[REG_A7 - 1], &tf->x[REG_A0 - 1]);
-	} else if (code == EXC_INST_PAGE_FAULT || code == EXC_LOAD_PAGE_FAULT ||
-		   code == EXC_STORE_PAGE_FAULT) {
+	kernel_user_enter(); /* CPU time accounting: the user interval ends */
+	if (code & SCAUSE_INTERRUPT) {
+		handle_interrupt(tf);
+		return kernel_user_work(); /* a switch the interrupt asked for is work */
+	}
+	access = fault_access(code);
+	if (code == EXC_INST_PAGE_FAULT || code == EXC_LOAD_PAGE_FAULT ||
+	    code == EXC_STORE_PAGE_FAULT) {
 		hal_enable_irq();
 		if (kernel_page_fault(tf->stval, access) != 0)
 			kernel_user_exception(HAL_EXC_PAGE_FAULT, tf->stval, access, tf->sepc);
 		/* else resolved: the instruction runs again */
 	} else if (code == EXC_ILLEGAL_INSTRUCTION && riscv_fpu_trap(tf)) {
-		return;
+		return kernel_user_work();
 	} else {
 		hal_enable_irq();
 		kernel_user_exception(user_exception_kind(code), tf->stval, access, tf->sepc);
 	}
 	hal_disable_irq();
-	kernel_irq_exit(true);
-	kernel_user_return();
+	return kernel_user_work();
 }
 
 /*
@@ -201,18 +212,9 @@ static bool uaccess_fault(hal_trap_frame_t *tf)
 
 void hal_trap_handler(hal_trap_frame_t *tf)
 {
-	hal_cpu_t *cpu;
+	hal_cpu_t *cpu = hal_cpu_self();
 
-	if (!(tf->sstatus & SSTATUS_SPP)) { /* from user mode: trap.S put the frame on the thread's
-					     * own stack, never on the emergency one */
-		kernel_user_enter(); /* CPU time accounting: the user interval ends */
-		if (tf->scause & SCAUSE_INTERRUPT)
-			handle_interrupt(tf);
-		else
-			user_trap(tf);
-		return;
-	}
-	cpu = hal_cpu_self();
+	kassert(tf->sstatus & SSTATUS_SPP); /* a trap from the kernel (trap.S) */
 	if (on_emergency_stack(cpu, tf)) {
 		panic_trap(tf, tf->sepc, tf->x[8 - 1], tf->x[1 - 1],
 			   "kernel stack overflow: %s at pc %lx with sp %lx, no room left above the "
@@ -220,6 +222,7 @@ void hal_trap_handler(hal_trap_frame_t *tf)
 	}
 	if (tf->scause & SCAUSE_INTERRUPT) {
 		handle_interrupt(tf);
+		kernel_irq_exit((tf->sstatus & SSTATUS_SPIE) != 0);
 		return;
 	}
 	if (uaccess_fault(tf))

@@ -9,6 +9,7 @@
 #define TF_SSTATUS  (32 * 8)
 #define TF_SCAUSE   (33 * 8)
 #define TF_STVAL    (34 * 8)
+#define TF_FULL     (35 * 8)          /* 1: s0-s11 are in the frame (trap.S)  */
 #define TF_SIZE     (36 * 8)          /* 16-byte aligned */
 
 /*
@@ -42,16 +43,29 @@ typedef struct hal_trap_frame_s {
 	uint64_t sstatus;
 	uint64_t scause;
 	uint64_t stval;
-	uint64_t pad;
+	uint64_t full;    /* 1: x[] holds every register; 0: s0-s11 (x8, x9, x18-x27) are
+	                     not in it, the registers hold them (a trap from user mode, trap.S) */
 } hal_trap_frame_t;
 
 _Static_assert(sizeof(hal_trap_frame_t) == TF_SIZE, "trap frame layout");
 _Static_assert(__builtin_offsetof(hal_trap_frame_t, sepc) == TF_SEPC, "trap frame layout");
 _Static_assert(__builtin_offsetof(hal_trap_frame_t, stval) == TF_STVAL, "trap frame layout");
+_Static_assert(__builtin_offsetof(hal_trap_frame_t, full) == TF_FULL, "trap frame layout");
 
 void hal_trap_entry(void);
+/* trap.S: a trap from the kernel, with a full frame */
 void hal_trap_handler(hal_trap_frame_t *tf);
+/* trap.S: a trap from user mode other than a system call (IRQs off; s0-s11 maybe not in @tf):
+ * handled, with IRQs off again on return; answers kernel_user_work() */
+uint32_t riscv_user_trap(hal_trap_frame_t *tf);
 _Noreturn void hal_trap_return(void);
+/* trap.S: the end of its code. Every call it makes has the trap frame at the callee's frame
+ * pointer, so the backtrace knows a trap frame by a return address in [hal_trap_entry, here). */
+void hal_trap_text_end(void);
+
+/* The frame of a trap from user mode holds every register: the HAL functions that read or replace
+ * s0-s11 check it (debug builds), or mark it (those that replace them all). */
+#define RISCV_FRAME_FULL(tf) ((tf)->full != 0)
 
 /* The name of a trap's cause: "load page fault", "timer interrupt"... */
 const char *riscv_cause_name(uint64_t scause);

@@ -167,7 +167,7 @@ uint32_t x86_fpu_mxcsr_mask(void);
 void hal_trap_handler(hal_trap_frame_t *tf);
 bool x86_syscall_handler(hal_trap_frame_t *tf);
 /* timer.c, ipi.c, ioapic.c: interrupt handlers called by the dispatcher (IRQs off). */
-void x86_timer_interrupt(void);
+void x86_timer_interrupt(bool from_user); /* @from_user: the tick interrupted user code */
 void x86_ipi_interrupt(void);
 void x86_irq_interrupt(uint32_t vector);
 /* hal_remote.c: the address reaching @xp from this cluster (counted as a remote access). */

@@ -51,7 +51,7 @@ bool hal_timer_is_direct(void)
 	return true;
 }
 
-void x86_timer_interrupt(void)
+void x86_timer_interrupt(bool from_user)
 {
 	hal_cpu_t *cpu = hal_cpu_self();
 
@@ -64,5 +64,5 @@ void x86_timer_interrupt(void)
 		wrmsr(MSR_TSC_DEADLINE, next);
 	}
 	x86_lapic_eoi();
-	kernel_tick();
+	kernel_tick(from_user);
 }

@@ -5,9 +5,10 @@
  * devices), each acknowledged before kernel_irq_exit(), which may switch threads. An entry from user
  * mode (a trap or a syscall) calls kernel_user_enter first and ends with kernel_user_return, as
  * RISC-V's; a trap from user mode is a page fault (kernel_page_fault) or another exception
- * (kernel_user_exception); a syscall instruction comes through x86_syscall_handler. In the kernel, a page fault inside a user copy is
- * resolved or turned into EFAULT; anything else is a bug and panics with its cause, the faulting
- * address, the registers and a backtrace from the trapped frame. A kernel stack overflow ends in a
+ * (kernel_user_exception); a syscall instruction comes through x86_syscall_handler. In the
+ * kernel, a page fault inside a user copy is resolved or turned into EFAULT; anything else is a bug
+ * and panics with its cause, the faulting address, the registers and a backtrace from the trapped
+ * frame. A kernel stack overflow ends in a
  * double fault (the page fault cannot push its frame on the guard page), taken on its own stack
  * (IST), which says so.
  */
@@ -98,7 +99,7 @@ static void handle_interrupt(hal_trap_frame_t *tf)
 	uint64_t v = tf->vector;
 
 	if (v == VEC_TIMER) {
-		x86_timer_interrupt();
+		x86_timer_interrupt(from_user(tf));
 	} else if (v == VEC_IPI) {
 		x86_ipi_interrupt();
 	} else if (v >= VEC_IRQ_BASE && v <= VEC_IRQ_LAST) {

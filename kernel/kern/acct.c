@@ -5,10 +5,37 @@
 #include <hal_special.h>
 #include <hal_upcalls.h>
 #include <kern/acct.h>
+#include <kern/printk.h>
 #include <kern/process.h>
 #include <kern/thread.h>
+#include <libk/cmdline.h>
+#include <libk/string.h>
 
-#define OWNER_XP(t, f) ((t)->process->owner_xp + offsetof(process_t, f))
+/* acct=precise (this cluster's copy, set at boot): a clock read at every kernel entry and exit */
+static bool acct_precise;
+
+void acct_boot_options(const char *cmdline)
+{
+	char val[16];
+
+	if (cmdline_get(cmdline, "acct", val, sizeof(val))) {
+		if (!strcmp(val, "precise") || !strcmp(val, "tick"))
+			acct_precise = !strcmp(val, "precise");
+		else if (local_cxy == 0)
+			pr_warn("acct=%s: expected tick or precise; keeping %s", val,
+				acct_precise ? "precise" : "tick");
+	}
+	if (local_cxy == 0)
+		pr_info("acct: CPU times split %s", acct_precise ? "at every kernel entry and exit" :
+			"by the tick");
+}
+
+uint32_t acct_thread_work(void)
+{
+	return acct_precise ? THREAD_WORK_STICKY : 0; /* every return closes the kernel interval */
+}
+
+#define OWNER_XP(t, f) PROC_XP((t)->process->owner_xp, f)
 
 /* Charge @ns of CPU time to the process's armed CPU itimers in @mask (ACCT_ITIMER_* bits). */
 static void charge(thread_t *self, uint32_t mask, uint64_t ns)
@@ -24,35 +51,57 @@ static void charge(thread_t *self, uint32_t mask, uint64_t ns)
 			continue;
 		before = (int64_t)hal_remote_atomic_add64(OWNER_XP(self, cpu_itimer_left[which]),
 							  -(int64_t)ns);
-		if (before > 0 && before <= (int64_t)ns) /* this charge brought it to 0 */
+		if (before > 0 && before <= (int64_t)ns) { /* this charge brought it to 0 */
 			self->acct_expired |= 1u << which;
+			thread_post_work(XPTR(local_cxy, self), THREAD_WORK_ACCT);
+		}
 	}
+}
+
+/* The interval of @self since its stamp ends: user time if @user, else system time. */
+static void close_interval(thread_t *self, bool user)
+{
+	uint64_t now = hal_get_time_ns(), ns = now - self->acct_stamp;
+
+	if (user)
+		self->acct.utime_ns += ns;
+	else
+		self->acct.stime_ns += ns;
+	self->acct_stamp = now;
+	charge(self, user ? 1u << ACCT_ITIMER_VIRTUAL | 1u << ACCT_ITIMER_PROF : 1u << ACCT_ITIMER_PROF,
+	       ns);
 }
 
 void acct_user_enter(thread_t *self)
 {
-	uint64_t now = hal_get_time_ns(), ns = now - self->acct_stamp;
-
-	self->acct.utime_ns += ns;
-	self->acct_stamp = now;
-	charge(self, 1u << ACCT_ITIMER_VIRTUAL | 1u << ACCT_ITIMER_PROF, ns);
+	if (acct_precise)
+		close_interval(self, true);
 }
 
-void kernel_user_enter(void)
+static __attribute__((noinline)) void user_enter_precise(void)
 {
 	thread_t *self = thread_current();
 
 	if (self)
-		acct_user_enter(self);
+		close_interval(self, true);
+}
+
+void kernel_user_enter(void)
+{
+	if (acct_precise) /* else the tick samples where the time goes */
+		user_enter_precise();
 }
 
 void acct_user_exit(thread_t *self)
 {
-	uint64_t now = hal_get_time_ns(), ns = now - self->acct_stamp;
+	if (acct_precise)
+		close_interval(self, false);
+}
 
-	self->acct.stime_ns += ns;
-	self->acct_stamp = now;
-	charge(self, 1u << ACCT_ITIMER_PROF, ns);
+void acct_tick(thread_t *self, bool user)
+{
+	if (!acct_precise && self && self->type != THREAD_IDLE)
+		close_interval(self, user);
 }
 
 void acct_switch(thread_t *prev, thread_t *next, bool prev_blocked)

@@ -2,10 +2,15 @@
  * acct.h - CPU time and resource accounting of threads and processes (getrusage, times, the CPU
  * time clocks, ITIMER_VIRTUAL/PROF): docs/sched.md, "Accounting".
  *
- * Each thread counts its own user and system time to the nanosecond: the architecture's trap path
- * calls kernel_user_enter() (hal_upcalls.h) on every entry from user mode, and the return to user
- * mode (kernel_user_return) and the context switch (sched_yield) close the other intervals, so a
- * figure is one subtraction of the time CSR per crossing. It also counts its page faults (minor:
+ * Each thread counts its own CPU time to the nanosecond: the context switch (sched_yield) and the
+ * tick close its intervals, one read of the clock each. Where the time went, user or system, is
+ * the tick's sample by default, as Linux's tick accounting: an interval that a tick closes counts
+ * as user time if the tick interrupted user code, else as system time; one that a switch or a
+ * read of the figures closes counts as system time. With `acct=precise` on the kernel command
+ * line, every crossing closes an interval too (the trap path calls kernel_user_enter() on every
+ * entry from user mode, hal_upcalls.h, and the return to user mode closes the kernel one): an
+ * exact split, for one clock read per crossing, which the default keeps off the system call path
+ * (issue 13). It also counts its page faults (minor:
  * every fault resolved; major: those that had to wait for a device, none on the RAM file system)
  * and its context switches (voluntary: it blocked; involuntary: it was preempted or yielded while
  * runnable).
@@ -35,10 +40,23 @@ typedef struct acct_s {
 
 #define ACCT_FIELDS 7 /* the uint64_t of acct_t, summed field by field */
 
-/* The calling core's thread enters the kernel from user mode (IRQs off). */
+/* Parse acct=tick|precise from the kernel command line (each cluster, at boot, before any thread). */
+void acct_boot_options(const char *cmdline);
+
+/* The THREAD_WORK_* bits a new user thread starts with for accounting (STICKY when precise: each
+ * return to user mode closes the kernel interval). */
+uint32_t acct_thread_work(void);
+
+/* The calling core's thread enters the kernel from user mode (IRQs off): an interval closes
+ * (precise accounting only). */
 void acct_user_enter(struct thread_s *self);
 
-/* The calling core's thread @self returns to user mode (IRQs off). */
+/* The tick of the core running @self (IRQs off), which interrupted user code if @user: the
+ * interval closes as user or system time (tick accounting only). */
+void acct_tick(struct thread_s *self, bool user);
+
+/* The calling core's thread @self returns to user mode (IRQs off): an interval closes (precise
+ * accounting only). */
 void acct_user_exit(struct thread_s *self);
 
 /* The core switches from @prev to @next (scheduler lock held, IRQs off); @prev_blocked says
@@ -63,7 +81,8 @@ void acct_reap(xptr_t parent_owner, xptr_t child_owner);
  * CPU time of all its threads: each accounting step above charges the owner's armed timers (one
  * remote load when none is armed); the thread whose charge brings one to 0 reloads it with its
  * interval (or disarms it) and sends SIGVTALRM / SIGPROF (SI_KERNEL) to the process at its return
- * to user mode. Resolution: the accounting steps (kernel entries, exits and switches).
+ * to user mode. Resolution: the accounting steps (ticks and switches; with acct=precise, kernel
+ * entries and exits too).
  */
 #define ACCT_ITIMER_VIRTUAL 1
 #define ACCT_ITIMER_PROF    2

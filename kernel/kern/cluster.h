@@ -15,6 +15,7 @@
 #define KERN_CLUSTER_H
 
 #include <hal_boot.h>
+#include <hal_special.h>
 #include <hal_types.h>
 #include <kern/remote_fifo.h>
 #include <kern/rpc.h>
@@ -48,6 +49,8 @@ typedef struct core_s {
 	uint64_t tlb_flushes; /* [A] TLB flushes asked by IPI_TLB and done       */
 	uint32_t tlb_waiters[CONFIG_MAX_CLUSTERS]; /* [A] by cluster: lids waiting for its flush */
 	uint32_t trace_syscalls; /* [A] 1: log every system call made on the core */
+	uint64_t syscalls;    /* [A] system calls made on the core (syscall_stats sums them) */
+	uint64_t syscalls_enosys; /* [A] those refused with ENOSYS                     */
 	sched_t  sched;       /* its scheduler (sched.h has the legend)         */
 	remote_fifo_t rpc_fifo; /* RPC requests for this core (remote_fifo.h)   */
 	rpc_server_pool_t rpc; /* RPC server threads of this core (rpc.h)       */
@@ -95,7 +98,10 @@ static inline uint32_t cluster_cores_of(cxy_t cxy) { return boot_info.cluster[cx
 void cluster_init(void);
 
 /* The calling core's descriptor. */
-core_t *cluster_current_core(void);
+static inline core_t *cluster_current_core(void)
+{
+	return &cluster_manager.core[hal_get_lid()];
+}
 
 /*
  * Print the summary of cluster @cxy (any cluster): cores and their load, memory (pages total,

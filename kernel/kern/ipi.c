@@ -55,7 +55,7 @@ void kernel_ipi(void)
 		panic_stop_core();
 	if (requests & IPI_RESCHED) {
 		core->ipi_resched++;
-		__atomic_store_n(&core->sched.need_resched, 1, __ATOMIC_RELAXED);
+		sched_resched_local();
 	}
 	if (requests & IPI_RPC) {
 		core->ipi_rpc++;
@@ -142,9 +142,9 @@ void ipi_flush_cluster_tlbs(uint32_t lid_mask)
 	ipi_shootdown(masks, local_cxy + 1);
 }
 
-void kernel_tick(void)
+void kernel_tick(bool from_user)
 {
-	sched_tick();
+	sched_tick(from_user);
 }
 
 void kernel_irq_exit(bool interrupted_irq_enabled)

@@ -64,6 +64,7 @@ void sched_attach(thread_t *thread, lid_t lid)
 /* Take @t out of this core's lists (caller holds the lock). */
 static void detach(sched_t *s, thread_t *t)
 {
+	kassert(busylock_is_held_by_me(&s->lock));
 	list_unlink(&t->sched_list);
 	if (t->type == THREAD_USER)
 		s->u_threads_nr--;
@@ -172,6 +173,7 @@ static void wake_sleepers(list_entry_t *root, uint64_t now)
 {
 	list_entry_t *e;
 
+	kassert(busylock_is_held_by_me(&local_sched()->lock));
 	LIST_FOREACH(root, e) {
 		thread_t *t = LIST_ELEMENT(e, thread_t, sched_list);
 		/* WAITQ with SLEEP is a timed wait (waitq.c): its deadline ends both. */
@@ -187,6 +189,7 @@ static uint32_t count_running(list_entry_t *root, thread_t *idle)
 	list_entry_t *e;
 	uint32_t n = 0;
 
+	kassert(busylock_is_held_by_me(&local_sched()->lock));
 	LIST_FOREACH(root, e) {
 		thread_t *t = LIST_ELEMENT(e, thread_t, sched_list);
 		n += t != idle && __atomic_load_n(&t->blocked, __ATOMIC_RELAXED) == 0;
@@ -194,12 +197,13 @@ static uint32_t count_running(list_entry_t *root, thread_t *idle)
 	return n;
 }
 
-void sched_tick(void)
+void sched_tick(bool from_user)
 {
 	sched_t *s = local_sched();
 	uint64_t now = hal_get_time_ns();
 	uint32_t running = 0;
 
+	acct_tick(s->current, from_user);
 	busylock_acquire_raw(&s->lock);
 	s->ticks++;
 	if (s->current == s->idle)
@@ -213,8 +217,19 @@ void sched_tick(void)
 	loadavg_tick(cluster_current_core()->lid, now, running);
 	if (--s->quantum_left == 0) {
 		s->quantum_left = CONFIG_SCHED_QUANTUM_TICKS;
-		__atomic_store_n(&s->need_resched, 1, __ATOMIC_RELAXED);
+		sched_resched_local();
 	}
+}
+
+void sched_resched_local(void)
+{
+	irqstate_t irq = hal_disable_irq(); /* this core's current thread stays */
+	sched_t *s = local_sched();
+
+	__atomic_store_n(&s->need_resched, 1, __ATOMIC_RELAXED);
+	/* a user thread sees it on its way back to user mode */
+	thread_post_work(XPTR(local_cxy, s->current), THREAD_WORK_RESCHED);
+	hal_restore_irq(irq);
 }
 
 void sched_irq_exit(bool interrupted_irq_enabled)
@@ -229,9 +244,12 @@ void sched_kick(cxy_t cxy, lid_t lid)
 {
 	xptr_t flag = XPTR(cxy, &cluster_manager.core[lid].sched.need_resched);
 
+	if (cxy == local_cxy && lid == hal_get_lid()) {
+		sched_resched_local();
+		return;
+	}
 	hal_remote_s32(flag, 1);
-	if (cxy != local_cxy || lid != hal_get_lid())
-		ipi_send(cxy, lid, IPI_RESCHED);
+	ipi_send(cxy, lid, IPI_RESCHED); /* whose handler posts the work to the thread it finds */
 }
 
 void sched_leave_user_space(void)

@@ -51,11 +51,16 @@ void sched_attach(struct thread_s *thread, lid_t lid);
  */
 void sched_yield(void);
 
-/* Timer tick of the calling core (interrupt context): wake sleepers, account the quantum. */
-void sched_tick(void);
+/* Timer tick of the calling core (interrupt context), which interrupted user code if @from_user:
+ * wake sleepers, account the quantum and the CPU time (acct_tick). */
+void sched_tick(bool from_user);
 
 /* End of an interrupt: switch if a reschedule is pending and the interrupted code allows it. */
 void sched_irq_exit(bool interrupted_irq_enabled);
+
+/* Ask the calling core to reschedule at its next chance: need_resched, and THREAD_WORK_RESCHED
+ * posted to its running thread (interrupt context or not). */
+void sched_resched_local(void);
 
 /* Ask core (@cxy, @lid) to reschedule (an IPI if it is not the calling core). */
 void sched_kick(cxy_t cxy, lid_t lid);

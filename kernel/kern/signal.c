@@ -23,8 +23,7 @@
 #include <libk/string.h>
 #include <mm/vmm.h>
 
-#define PROC_XP(p, f) ((p) + offsetof(process_t, f))
-#define THR_XP(t, f)  ((t) + offsetof(thread_t, f))
+#define THR_XP(t, f)  THREAD_XP(t, f)
 #define ACTION_XP(ref, sig) (PROC_XP(ref, sigactions) + (size_t)((sig) - 1) * sizeof(k_sigaction_t))
 
 /* ---- interruptible waits ---- */
@@ -215,24 +214,35 @@ static bool for_each_thread(pid_t pid, bool (*fn)(xptr_t t_xp, void *arg), void 
  * kernel at once if it runs user code on another core. */
 static void kick(xptr_t t_xp)
 {
+	thread_post_work(t_xp, THREAD_WORK_SIGNAL);
 	thread_interrupt(t_xp, false);
 	sched_kick(GET_CXY(t_xp), (lid_t)hal_remote_l32(THR_XP(t_xp, lid)));
 }
 
-/* for_each_thread: the first thread that does not block signal *@arg is kicked. */
+/* for_each_thread for a signal sent to a process: the first thread that does not block it is
+ * kicked; every other one is told to look at its signals, since any of them may take it (one
+ * that unblocks it later looks again by itself). */
+typedef struct kick_job_s {
+	int  sig;
+	bool kicked;
+} kick_job_t;
+
 static bool kick_one_unblocking(xptr_t t_xp, void *arg)
 {
-	int sig = *(int *)arg;
+	kick_job_t *job = arg;
 
 	/* the pending bit before the mask: a thread unblocking the signal (sigsuspend) stores its
 	 * mask, then looks at the pending set behind a fence; without ours, each could miss the
 	 * other's store and the wake-up would be lost */
 	hal_fence();
-	if ((hal_remote_l64(THR_XP(t_xp, sigmask)) & SIG_BIT(sig)) &&
-	    !(SIG_BIT(sig) & SIG_UNBLOCKABLE))
+	if (job->kicked || ((hal_remote_l64(THR_XP(t_xp, sigmask)) & SIG_BIT(job->sig)) &&
+			    !(SIG_BIT(job->sig) & SIG_UNBLOCKABLE))) {
+		thread_post_work(t_xp, THREAD_WORK_SIGNAL);
 		return false;
+	}
 	kick(t_xp);
-	return true;
+	job->kicked = true;
+	return false;
 }
 
 static bool kick_all(xptr_t t_xp, void *arg)
@@ -260,6 +270,7 @@ static bool do_continue(pid_t pid, xptr_t owner_xp)
 	xptr_t lock = PROC_XP(owner_xp, sig_lock);
 	bool was_stopped;
 
+	kassert(remote_busylock_is_held_by_me(XPTR(GET_CXY(owner_xp), &cluster_manager.processes_lock)));
 	remote_busylock_acquire(lock);
 	drop_pending(PROC_XP(owner_xp, sig_pending), SIG_STOPS);
 	was_stopped = hal_remote_l32(PROC_XP(owner_xp, jobctl_stopped)) != 0;
@@ -303,7 +314,8 @@ error_t signal_send_process(pid_t pid, int sig, const ksiginfo_t *info)
 		remote_busylock_acquire(PROC_XP(owner_xp, sig_lock));
 		add_pending(PROC_XP(owner_xp, sig_pending), PROC_XP(owner_xp, sig_info), sig, info);
 		remote_busylock_release(PROC_XP(owner_xp, sig_lock));
-		for_each_thread(pid, kick_one_unblocking, &sig);
+		kick_job_t job = { .sig = sig, .kicked = false };
+		for_each_thread(pid, kick_one_unblocking, &job);
 	}
 	if (notify)
 		process_hold_owner_locked(owner_xp);
@@ -373,6 +385,7 @@ error_t signal_send_thread(xptr_t thread_xp, int sig, const ksiginfo_t *info)
 	remote_busylock_acquire(THR_XP(thread_xp, sig_lock));
 	add_pending(THR_XP(thread_xp, sigpending), THR_XP(thread_xp, siginfo), sig, info);
 	remote_busylock_release(THR_XP(thread_xp, sig_lock));
+	thread_post_work(thread_xp, THREAD_WORK_SIGNAL); /* blocked: for when it is unblocked */
 	hal_fence(); /* as kick_one_unblocking: the mask read again after the pending bit is out */
 	mask = hal_remote_l64(THR_XP(thread_xp, sigmask));
 	if (!(mask & SIG_BIT(sig)) || (SIG_BIT(sig) & SIG_UNBLOCKABLE))
@@ -579,8 +592,14 @@ static __attribute__((noinline)) void deliver_work(thread_t *self)
 	if (self->sigmask_restore) {
 		self->sigmask_restore = 0;
 		self->sigmask = self->sigmask_saved;
+		signal_recheck(self); /* what the restored mask lets through: at this return */
 	}
 	hal_disable_irq();
+}
+
+void signal_recheck(thread_t *self)
+{
+	__atomic_fetch_or(&self->work, THREAD_WORK_SIGNAL, __ATOMIC_RELAXED);
 }
 
 void signal_deliver(void)
@@ -611,6 +630,7 @@ void signal_fault(int sig, int si_code, uintptr_t addr)
 	busylock_acquire(&self->sig_lock);
 	add_pending(XPTR(local_cxy, &self->sigpending), XPTR(local_cxy, self->siginfo), sig, &info);
 	busylock_release(&self->sig_lock);
+	signal_recheck(self);
 }
 
 int64_t signal_sigreturn(void)
@@ -633,6 +653,7 @@ int64_t signal_sigreturn(void)
 	self->sigmask = mask & ~SIG_UNBLOCKABLE;
 	self->sig_restart = 0;
 	self->sigmask_restore = 0;
+	signal_recheck(self);
 	/* the alternate stack as the frame says, if that is a valid one (Linux ignores errors) */
 	if (!signal_on_altstack(hal_user_sp(), self->altstack_sp, self->altstack_size)) {
 		if (ss_flags == SS_DISABLE) {

@@ -196,6 +196,15 @@ error_t signal_send_process(uint32_t pid, int sig, const ksiginfo_t *info);
  */
 bool signal_timer_overrun(uint32_t pid, xptr_t thread_xp, int sig, int32_t timerid, int32_t expiries);
 
+/*
+ * The calling thread @self changed what it may take: its mask, a mask to restore (sigmask_restore)
+ * or a call to restart (sig_restart). It then looks at its signals on its way back to user mode
+ * (THREAD_WORK_SIGNAL): every such change by the thread itself calls this (debug builds check it
+ * at the end of each system call).
+ */
+struct thread_s;
+void signal_recheck(struct thread_s *self);
+
 /* True if the calling user thread @self blocks @sig or its process ignores it (SIG_IGN): the
  * terminal's job control then answers EIO instead of stopping the caller (docs/tty.md). */
 struct thread_s;

@@ -18,7 +18,7 @@
 #include <mm/failnth.h>
 #include <mm/kmem.h>
 
-#define BLOCKED_XP(thread_xp) ((thread_xp) + offsetof(thread_t, blocked))
+#define BLOCKED_XP(thread_xp) THREAD_XP(thread_xp, blocked)
 
 thread_t *thread_current(void)
 {
@@ -108,6 +108,8 @@ error_t thread_kernel_create(thread_t **out, thread_type_t type, const char *nam
 	thread->type = type;
 	thread->lid = lid;
 	thread->blocked = THREAD_BLOCKED_NEW;
+	/* a user thread looks at its signals on its first return: its process's may be pending */
+	thread->work = type == THREAD_USER ? THREAD_WORK_SIGNAL | acct_thread_work() : 0;
 	thread->entry = entry;
 	thread->arg = arg;
 	strlcpy(thread->name, name, sizeof(thread->name));
@@ -121,6 +123,12 @@ error_t thread_kernel_create(thread_t **out, thread_type_t type, const char *nam
 	sched_attach(thread, lid);
 	*out = thread;
 	return 0;
+}
+
+void thread_post_work(xptr_t thread_xp, uint32_t bits)
+{
+	/* sequentially consistent: the work recorded before is seen by whoever sees the bit */
+	hal_remote_atomic_or32(thread_xp + offsetof(thread_t, work), bits);
 }
 
 void thread_start(thread_t *thread)

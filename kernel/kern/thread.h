@@ -31,6 +31,9 @@
 
 typedef uint32_t trdid_t;
 
+/* A field of the thread_t at extended pointer @t_xp. */
+#define THREAD_XP(t_xp, field) XPTR_FIELD(t_xp, thread_t, field)
+
 typedef enum thread_type_e {
 	THREAD_IDLE = 0, /* one per core, runs when nothing else can; never blocks */
 	THREAD_KERNEL,   /* kernel service thread                                  */
@@ -49,6 +52,21 @@ typedef enum thread_type_e {
 #define THREAD_BLOCKED_STOPPED 0x0080u /* its process is stopped (SIGSTOP...: signal.c) */
 #define THREAD_BLOCKED_MIGRATE 0x0100u /* moving to another core of its cluster (sched.c) */
 
+/*
+ * thread_t.work: what a thread must do before it returns to user mode. Whoever makes such work
+ * posts its bit (thread_post_work) *after* recording the work itself; the thread clears the word
+ * and then looks at what is recorded (kernel_user_return), so a bit posted meanwhile makes it look
+ * again. The common return to user mode tests this one word (kernel_user_work). A bit is a hint:
+ * posting one without work only costs the return a look.
+ */
+#define THREAD_WORK_RESCHED 0x1u /* its core's scheduler wants a switch (need_resched)      */
+#define THREAD_WORK_SIGNAL  0x2u /* signals to look at: one sent, a kill (exit_group, exec),
+                                    a stop or continue, a mask, restart or restore to settle */
+#define THREAD_WORK_ACCT    0x4u /* CPU-time work: itimers that expired (acct.c)           */
+#define THREAD_WORK_MIGRATE 0x8u /* sched_setaffinity moves it to another core (migrate_to) */
+#define THREAD_WORK_STICKY  0x80000000u /* never cleared: every return does the work (the
+                                    precise accounting of acct=precise)                     */
+
 /* thread_t.intr_wait: whether the thread is in a wait that a signal or a kill may end. */
 #define THREAD_WAIT_PLAIN     0u /* not in an interruptible wait                          */
 #define THREAD_WAIT_SIGNAL    1u /* interruptible: a deliverable signal or a kill ends it  */
@@ -64,6 +82,7 @@ typedef struct thread_s {
 	lid_t           lid;        /* [S] core of the thread (changed by sched_migrate_self only,
 	                               while the thread is switched out and in no list)   */
 	uint32_t        blocked;    /* [A] THREAD_BLOCKED_* causes                        */
+	uint32_t        work;       /* [A] THREAD_WORK_*: set by posters, cleared by itself */
 	uint32_t        exiting;    /* [O] set by thread_exit                             */
 	char            name[THREAD_NAME_MAX]; /* [I]; [O] when its exec renames it       */
 	void          (*entry)(void *); /* [I] kernel function of the thread              */
@@ -135,6 +154,13 @@ thread_t *thread_current(void);
  */
 error_t thread_kernel_create(thread_t **out, thread_type_t type, const char *name, lid_t lid,
 			     void (*entry)(void *), void *arg);
+
+/*
+ * Post @bits (THREAD_WORK_*) to the thread @thread_xp of any cluster, after recording the work they
+ * announce: it does it at its next return to user mode. An atomic or; any context. To have a
+ * thread running user code on another core come into the kernel soon, kick its core too.
+ */
+void thread_post_work(xptr_t thread_xp, uint32_t bits);
 
 /* Make a new thread runnable (clears THREAD_BLOCKED_NEW). */
 void thread_start(thread_t *thread);

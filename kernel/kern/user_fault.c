@@ -7,8 +7,10 @@
  * (signal_fault): a handler runs, or the process ends as Linux's default action would.
  */
 #include <hal_irqmask.h>
+#include <hal_special.h>
 #include <hal_upcalls.h>
 #include <kern/acct.h>
+#include <kern/cluster.h>
 #include <kern/printk.h>
 #include <kern/process.h>
 #include <kern/sched.h>
@@ -109,25 +111,44 @@ void kernel_user_exception(hal_user_exc_t kind, uintptr_t vaddr, uint32_t access
 	}
 }
 
+uint32_t kernel_user_work(void)
+{
+	core_t *core = hal_get_core_ptr(); /* thread_current(), inline: every return comes here */
+
+	return __atomic_load_n(&core->sched.current->work, __ATOMIC_RELAXED);
+}
+
 void kernel_user_return(void)
 {
 	thread_t *self = thread_current();
-	uint32_t move_to = __atomic_exchange_n(&self->migrate_to, 0, __ATOMIC_ACQ_REL);
+	uint32_t work;
 
-	if (__atomic_load_n(&self->killed, __ATOMIC_ACQUIRE)) {
-		hal_enable_irq();
-		thread_user_exit(self->kill_status);
-	}
-	if (self->acct_expired) { /* ITIMER_VIRTUAL/PROF reached 0: their signals, before delivery */
-		hal_enable_irq();
-		acct_user_return(self);
-		hal_disable_irq();
-	}
-	if (move_to) { /* another thread's sched_setaffinity excluded this core */
-		hal_enable_irq();
-		sched_migrate_self(move_to - 1);
-		hal_disable_irq();
-	}
-	signal_deliver();
+	do {
+		/* cleared before looking: work posted from now on brings us round again */
+		work = __atomic_fetch_and(&self->work, THREAD_WORK_STICKY, __ATOMIC_ACQ_REL);
+		if (work & THREAD_WORK_RESCHED)
+			kernel_irq_exit(true); /* the end of the interrupt that asked for it */
+		if (__atomic_load_n(&self->killed, __ATOMIC_ACQUIRE)) {
+			hal_enable_irq();
+			thread_user_exit(self->kill_status);
+		}
+		if (self->acct_expired) { /* ITIMER_VIRTUAL/PROF reached 0: their signals first */
+			hal_enable_irq();
+			acct_user_return(self);
+			hal_disable_irq();
+		}
+		if (work & THREAD_WORK_MIGRATE) { /* another thread's sched_setaffinity excluded
+						   * this core */
+			uint32_t move_to = __atomic_exchange_n(&self->migrate_to, 0, __ATOMIC_ACQ_REL);
+
+			if (move_to) {
+				hal_enable_irq();
+				sched_migrate_self(move_to - 1);
+				hal_disable_irq();
+			}
+		}
+		if (work & THREAD_WORK_SIGNAL)
+			signal_deliver();
+	} while (__atomic_load_n(&self->work, __ATOMIC_ACQUIRE) & ~THREAD_WORK_STICKY);
 	acct_user_exit(self); /* the kernel interval ends: back to user time */
 }

@@ -35,7 +35,9 @@
 #include <params.h>
 
 #define PPM_ORDERS_NR (CONFIG_PPM_MAX_ORDER + 1)
-#define PPM_CACHE_MAX          64 /* single pages a cluster's cache holds at most               */
+#define PPM_CACHE_MAX          160 /* single pages a cluster's cache holds at most (brk's shrink
+                                      of ~145 pages stays in it; 256 made vmbench's fork_exec_wait
+                                      8 % dearer on 4x2: docs/memory.md)                        */
 #define PPM_CACHE_BATCH_ORDER  4  /* a refill takes a block of 16 pages; a full cache gives 16 back */
 
 /*

@@ -25,6 +25,15 @@
 vmm_protocol_t vmm_protocol = CONFIG_VMM_TRUE_FAULT_RPC ? VMM_PROTOCOL_RPC : VMM_PROTOCOL_DIRECT;
 bool vmm_stack_private = CONFIG_VMM_STACK_PRIVATE;
 
+/* faultcycles=on|off: the cost of each fault in the *_cycles counters, two reads of the cycle
+ * counter per fault; on by default in debug builds only (issue 13: no cycle reads on the fault path
+ * of a release build unless asked for). This cluster's copy, set at boot. */
+#ifdef CONFIG_DEBUG
+static bool vmm_fault_cycles = true;
+#else
+static bool vmm_fault_cycles = false;
+#endif
+
 /* `key=a|b` of the command line into *@flag (false for @no, true for @yes); warns on other values. */
 static void boot_choice(const char *cmdline, const char *key, const char *no, const char *yes,
 			bool *flag)
@@ -47,12 +56,13 @@ void vmm_boot_options(const char *cmdline)
 	boot_choice(cmdline, "vmm", "rpc", "direct", &direct);
 	vmm_protocol = direct ? VMM_PROTOCOL_DIRECT : VMM_PROTOCOL_RPC;
 	boot_choice(cmdline, "stack", "public", "private", &vmm_stack_private);
+	boot_choice(cmdline, "faultcycles", "off", "on", &vmm_fault_cycles);
 	if (local_cxy == 0)
-		pr_info("vmm: true faults by %s, stacks %s", direct ? "direct remote access" : "RPC",
-			vmm_stack_private ? "private" : "public");
+		pr_info("vmm: true faults by %s, stacks %s, fault cycles %s",
+			direct ? "direct remote access" : "RPC", vmm_stack_private ? "private" : "public",
+			vmm_fault_cycles ? "counted" : "not counted");
 }
 
-#define VMM_FIELD(vmm_xp, field) ((vmm_xp) + offsetof(vmm_t, field))
 #define STAT_XP(vmm, field) XPTR(local_cxy, &(vmm)->stats.field)
 
 error_t vmm_init(vmm_t *vmm, xptr_t ref_xp)
@@ -124,7 +134,7 @@ void vmm_doomed_init(vmm_doomed_t *doomed)
 	xlist_root_init(XPTR(local_cxy, &doomed->held));
 }
 
-#define DOOMED(doomed_xp, field) ((doomed_xp) + offsetof(vmm_doomed_t, field))
+#define DOOMED(doomed_xp, field) XPTR_FIELD(doomed_xp, vmm_doomed_t, field)
 
 void vmm_doom_frame(ppn_t ppn, xptr_t doomed_xp)
 {
@@ -136,7 +146,7 @@ void vmm_doom_frame(ppn_t ppn, xptr_t doomed_xp)
 	if (doomed_xp == XPTR_NULL)
 		ppm_remote_free_pages(page_xp);
 	else
-		xlist_add_last(DOOMED(doomed_xp, frames), page_xp + offsetof(page_t, list));
+		xlist_add_last(DOOMED(doomed_xp, frames), PAGE_XP(page_xp, list));
 }
 
 /* A mapper page whose hold a change drops once no TLB can reach it. */
@@ -184,10 +194,10 @@ uint32_t vmm_frame_share_count(ppn_t ppn)
 
 	if (page_xp == XPTR_NULL)
 		return 0;
-	n = hal_remote_l32(page_xp + offsetof(page_t, refcount));
-	if (hal_remote_lxp(page_xp + offsetof(page_t, owner_xp)) != XPTR_NULL || n != 0)
+	n = hal_remote_l32(PAGE_XP(page_xp, refcount));
+	if (hal_remote_lxp(PAGE_XP(page_xp, owner_xp)) != XPTR_NULL || n != 0)
 		return n; /* a mapper's (or orphan) */
-	return hal_remote_l32(page_xp + offsetof(page_t, forks)) + 1;
+	return hal_remote_l32(PAGE_XP(page_xp, forks)) + 1;
 }
 
 /*
@@ -276,11 +286,12 @@ error_t vmm_create_vseg(vmm_t *vmm, vseg_type_t type, vaddr_t min, vaddr_t max, 
 /*
  * Fill a new frame for @vpn of @vseg: the file's bytes for a file-backed vseg, zeros for the rest
  * (each byte written once: a code page is not zeroed before the copy that covers it).
- * The frame may be in any cluster: written through hal_remote_*.
+ * The frame (descriptor @page_xp, physical address @base) may be in any cluster: written through
+ * hal_remote_*.
  */
-static error_t init_frame(const vseg_t *vseg, vpn_t vpn, xptr_t page_xp)
+static error_t init_frame(const vseg_t *vseg, vpn_t vpn, xptr_t page_xp, paddr_t base)
 {
-	xptr_t frame_xp = XPTR(GET_CXY(page_xp), ppm_page2kva(page_xp));
+	xptr_t frame_xp = XPTR(GET_CXY(page_xp), hal_paddr_to_kva(base));
 	uint64_t offset = (vpn - vseg->vpn_base) << CONFIG_PAGE_SHIFT, file_offset;
 	size_t bytes;
 
@@ -304,6 +315,7 @@ static error_t init_frame(const vseg_t *vseg, vpn_t vpn, xptr_t page_xp)
 static error_t fill_pte(const gpt_pte_t *pte, const vseg_t *vseg, vpn_t vpn, cxy_t faulting_cxy)
 {
 	xptr_t page_xp;
+	paddr_t base = 0;
 	ppn_t ppn;
 	error_t error = 0;
 
@@ -325,13 +337,16 @@ static error_t fill_pte(const gpt_pte_t *pte, const vseg_t *vseg, vpn_t vpn, cxy
 									      * cluster, else the nearest */
 	if (!error && page_xp == XPTR_NULL)
 		error = ENOMEM;
-	if (!error && (error = init_frame(vseg, vpn, page_xp)) != 0)
-		ppm_remote_free_pages(page_xp);
+	if (!error) {
+		base = ppm_page2base(page_xp); /* once: the frame's bytes and its PTE */
+		if ((error = init_frame(vseg, vpn, page_xp, base)) != 0)
+			ppm_remote_free_pages(page_xp);
+	}
 	if (error) {
 		hal_gpt_pte_unlock(pte);
 		return error;
 	}
-	hal_gpt_pte_set(pte, vseg_attr(vseg), ppm_page2base(page_xp) >> CONFIG_PAGE_SHIFT);
+	hal_gpt_pte_set(pte, vseg_attr(vseg), base >> CONFIG_PAGE_SHIFT);
 	return 0;
 }
 
@@ -376,7 +391,7 @@ static error_t copy_pte(vmm_t *vmm, vpn_t vpn)
 
 	if (error)
 		return error;
-	hal_gpt_get_pte(VMM_FIELD(vmm->ref_xp, gpt), vpn, &attr, &ppn);
+	hal_gpt_get_pte(VMM_XP(vmm->ref_xp, gpt), vpn, &attr, &ppn);
 	if ((old_attr & GPT_MAPPED) || !(attr & GPT_MAPPED) || (attr & GPT_LOCKED))
 		hal_gpt_pte_unlock(&pte);
 	else
@@ -398,26 +413,26 @@ static error_t resolve_in_reference(vmm_t *vmm, const vseg_t *vseg, vaddr_t vadd
 	bool mapped_now;
 
 	if (vmm_protocol == VMM_PROTOCOL_DIRECT) {
-		xptr_t ref_lock = VMM_FIELD(vmm->ref_xp, vsl_lock);
+		xptr_t ref_lock = VMM_XP(vmm->ref_xp, vsl_lock);
 		bool current;
 		error_t error = 0;
 
 		remote_rwlock_rd_acquire(ref_lock);
-		current = hal_remote_l32(VMM_FIELD(vmm->ref_xp, changes_begun)) ==
-			  hal_remote_l32(VMM_FIELD(vmm->ref_xp, changes_done));
+		current = hal_remote_l32(VMM_XP(vmm->ref_xp, changes_begun)) ==
+			  hal_remote_l32(VMM_XP(vmm->ref_xp, changes_done));
 		hal_fence(); /* what the copies forgot is forgotten before we look at our vseg */
 		if (current)
-			error = map_new_frame(VMM_FIELD(vmm->ref_xp, gpt), vseg,
+			error = map_new_frame(VMM_XP(vmm->ref_xp, gpt), vseg,
 					      vaddr >> CONFIG_PAGE_SHIFT, local_cxy, &mapped_now);
 		remote_rwlock_rd_release(ref_lock);
 		if (current)
 			return error;
 	}
 
-	rpc_desc_t desc = { .type = RPC_VMM_TRUE_FAULT };
-	desc.args[0] = (uint64_t)(uintptr_t)GET_PTR(vmm->ref_xp);
-	desc.args[1] = vaddr;
-	desc.args[2] = local_cxy;
+	rpc_vmm_true_fault_args_t a = { .vmm = GET_PTR(vmm->ref_xp), .vaddr = vaddr,
+					.faulting_cxy = local_cxy };
+	rpc_desc_t desc = RPC_DESC(RPC_VMM_TRUE_FAULT, &a);
+
 	rpc_send(GET_CXY(vmm->ref_xp), &desc);
 	return (error_t)desc.error;
 }
@@ -426,14 +441,13 @@ static error_t resolve_in_reference(vmm_t *vmm, const vseg_t *vseg, vaddr_t vadd
 static error_t fetch_vseg(vmm_t *vmm, vaddr_t vaddr)
 {
 	vseg_t *vseg = vseg_alloc(), *old;
-	rpc_desc_t desc = { .type = RPC_VMM_GET_VSEG };
+	rpc_vmm_get_vseg_args_t a = { .vmm = GET_PTR(vmm->ref_xp), .vaddr = vaddr,
+				      .dst_xp = XPTR(local_cxy, vseg) };
+	rpc_desc_t desc = RPC_DESC(RPC_VMM_GET_VSEG, &a);
 	error_t error;
 
 	if (!vseg)
 		return ENOMEM;
-	desc.args[0] = (uint64_t)(uintptr_t)GET_PTR(vmm->ref_xp);
-	desc.args[1] = vaddr;
-	desc.args[2] = XPTR(local_cxy, vseg);
 	rpc_send(GET_CXY(vmm->ref_xp), &desc);
 	if (desc.error) {
 		vseg_free(vseg);
@@ -466,11 +480,13 @@ static bool access_allowed(const vseg_t *vseg, uint32_t access)
 	return !(access & HAL_ACCESS_READ) || (vseg->flags & VSEG_READ);
 }
 
-/* Count a resolved fault of @vmm in the counter @count_xp and its cost since @t0 in @cycles_xp. */
+/* Count a resolved fault of @vmm in the counter @count_xp and, with faultcycles=on, its cost since
+ * @t0 in @cycles_xp. */
 static void count_fault(xptr_t count_xp, xptr_t cycles_xp, uint64_t t0)
 {
 	hal_remote_atomic_add64(count_xp, 1);
-	hal_remote_atomic_add64(cycles_xp, hal_get_cycles() - t0);
+	if (vmm_fault_cycles)
+		hal_remote_atomic_add64(cycles_xp, hal_get_cycles() - t0);
 }
 
 /*
@@ -513,7 +529,7 @@ static error_t fault_public(vmm_t *vmm, const vseg_t *vseg, vaddr_t vaddr, uint3
 			    uint64_t t0)
 {
 	vpn_t vpn = vaddr >> CONFIG_PAGE_SHIFT;
-	xptr_t ref_gpt_xp = VMM_FIELD(vmm->ref_xp, gpt);
+	xptr_t ref_gpt_xp = VMM_XP(vmm->ref_xp, gpt);
 	gpt_pte_t pte;
 	uint32_t attr;
 	ppn_t ppn;
@@ -548,7 +564,7 @@ static error_t fault_public(vmm_t *vmm, const vseg_t *vseg, vaddr_t vaddr, uint3
 
 error_t vmm_handle_page_fault(vmm_t *vmm, vaddr_t vaddr, uint32_t access)
 {
-	uint64_t t0 = hal_get_cycles();
+	uint64_t t0 = vmm_fault_cycles ? hal_get_cycles() : 0;
 	vseg_t *vseg;
 	error_t error = 0;
 
@@ -582,40 +598,36 @@ error_t vmm_handle_page_fault(vmm_t *vmm, vaddr_t vaddr, uint32_t access)
 
 void vmm_rpc_get_vseg(xptr_t desc_xp)
 {
-	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
-	vmm_t *vmm = (vmm_t *)(uintptr_t)hal_remote_l64(args);
-	vaddr_t vaddr = hal_remote_l64(args + 8);
-	xptr_t dst_xp = hal_remote_l64(args + 16);
+	rpc_vmm_get_vseg_args_t a;
 	vseg_t *vseg;
 	error_t error = ENOENT;
 
-	rwlock_rd_acquire(&vmm->vsl_lock);
-	vseg = vsl_lookup(&vmm->vsl, vaddr);
+	rpc_args_get(desc_xp, &a, sizeof(a));
+	rwlock_rd_acquire(&a.vmm->vsl_lock);
+	vseg = vsl_lookup(&a.vmm->vsl, a.vaddr);
 	if (vseg) {
-		hal_remote_memcpy(dst_xp, XPTR(local_cxy, vseg), sizeof(*vseg));
+		hal_remote_memcpy(a.dst_xp, XPTR(local_cxy, vseg), sizeof(*vseg));
 		error = 0;
 	}
-	rwlock_rd_release(&vmm->vsl_lock);
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), (uint32_t)error);
+	rwlock_rd_release(&a.vmm->vsl_lock);
+	rpc_reply(desc_xp, NULL, 0, error);
 }
 
 void vmm_rpc_true_fault(xptr_t desc_xp)
 {
-	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
-	vmm_t *vmm = (vmm_t *)(uintptr_t)hal_remote_l64(args);
-	vaddr_t vaddr = hal_remote_l64(args + 8);
-	cxy_t faulting_cxy = (cxy_t)hal_remote_l64(args + 16);
+	rpc_vmm_true_fault_args_t a;
 	vseg_t *vseg;
 	bool mapped_now;
 	error_t error = EFAULT;
 
-	rwlock_rd_acquire(&vmm->vsl_lock);
-	vseg = vsl_lookup(&vmm->vsl, vaddr);
+	rpc_args_get(desc_xp, &a, sizeof(a));
+	rwlock_rd_acquire(&a.vmm->vsl_lock);
+	vseg = vsl_lookup(&a.vmm->vsl, a.vaddr);
 	if (vseg)
-		error = map_new_frame(XPTR(local_cxy, &vmm->gpt), vseg, vaddr >> CONFIG_PAGE_SHIFT,
-				      faulting_cxy, &mapped_now);
-	rwlock_rd_release(&vmm->vsl_lock);
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), (uint32_t)error);
+		error = map_new_frame(XPTR(local_cxy, &a.vmm->gpt), vseg, a.vaddr >> CONFIG_PAGE_SHIFT,
+				      a.faulting_cxy, &mapped_now);
+	rwlock_rd_release(&a.vmm->vsl_lock);
+	rpc_reply(desc_xp, NULL, 0, error);
 }
 
 /* ------------------------------------------------------------------------------------------- */
@@ -706,13 +718,11 @@ static void info_local(process_t *p, vmm_info_t *info)
 /* Print the copy of @pid in @cxy, or with @info_xp not XPTR_NULL report its figures there. */
 static error_t inspect(cxy_t cxy, pid_t pid, bool mapping, xptr_t info_xp)
 {
-	rpc_desc_t desc = { .type = RPC_VMM_DISPLAY };
+	rpc_vmm_display_args_t a = { .pid = pid, .mapping = mapping, .info_xp = info_xp };
+	rpc_desc_t desc = RPC_DESC(RPC_VMM_DISPLAY, &a);
 
 	if (cxy >= cluster_count())
 		return EINVAL;
-	desc.args[0] = pid;
-	desc.args[1] = mapping;
-	desc.args[2] = info_xp;
 	rpc_send(cxy, &desc);
 	return (error_t)desc.error;
 }
@@ -729,35 +739,40 @@ error_t vmm_get_info(cxy_t cxy, uint32_t pid, vmm_info_t *info)
 
 void vmm_rpc_display(xptr_t desc_xp)
 {
-	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
-	process_t *p = process_hold_local((pid_t)hal_remote_l64(args)); /* it stays while we look */
-	xptr_t info_xp = hal_remote_lxp(args + 16);
+	rpc_vmm_display_args_t a;
+	process_t *p;
 	vmm_info_t info;
 
-	if (p && info_xp != XPTR_NULL) {
+	rpc_args_get(desc_xp, &a, sizeof(a));
+	p = process_hold_local(a.pid); /* it stays while we look */
+	if (p && a.info_xp != XPTR_NULL) {
 		info_local(p, &info);
-		hal_remote_memcpy(info_xp, XPTR(local_cxy, &info), sizeof(info));
+		hal_remote_memcpy(a.info_xp, XPTR(local_cxy, &info), sizeof(info));
 	} else if (p) {
-		display_local(&p->vmm, p->pid, hal_remote_l64(args + 8) != 0);
+		display_local(&p->vmm, p->pid, a.mapping != 0);
 	}
 	if (p)
 		process_put_local(p);
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), p ? 0 : ESRCH);
+	rpc_reply(desc_xp, NULL, 0, p ? 0 : ESRCH);
 }
 
 void vmm_rpc_invalidate(xptr_t desc_xp)
 {
-	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
-	/* The process's copy here, held while we work: the sender's list of copies is a snapshot,
-	 * and a copy goes with its last thread (a raw pointer once read a freed one). */
-	process_t *copy = process_hold_local((pid_t)hal_remote_l64(args));
-	vaddr_t start = hal_remote_l64(args + 8), end = hal_remote_l64(args + 16);
+	rpc_vmm_invalidate_args_t a;
+	process_t *copy;
+	vaddr_t start, end;
 	vmm_doomed_t doomed; /* this copy's private frames in the range, freed after the flush */
 	vmm_t *vmm;
 	vseg_t *v;
 
+	rpc_args_get(desc_xp, &a, sizeof(a));
+	/* The process's copy here, held while we work: the sender's list of copies is a snapshot,
+	 * and a copy goes with its last thread (a raw pointer once read a freed one). */
+	copy = process_hold_local(a.pid);
+	start = a.start;
+	end = a.end;
 	if (!copy) { /* gone, and its mappings with it */
-		hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+		rpc_reply(desc_xp, NULL, 0, 0);
 		return;
 	}
 	vmm = &copy->vmm;
@@ -772,7 +787,7 @@ void vmm_rpc_invalidate(xptr_t desc_xp)
 	ipi_flush_cluster_tlbs(__atomic_load_n(&vmm->cores_mask, __ATOMIC_ACQUIRE));
 	vmm_free_doomed(XPTR(local_cxy, &doomed));
 	process_put_local(copy);
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+	rpc_reply(desc_xp, NULL, 0, 0);
 }
 
 error_t vmm_write_user(vmm_t *vmm, vaddr_t va, xptr_t src_xp, size_t size)

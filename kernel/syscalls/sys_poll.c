@@ -90,6 +90,7 @@ static error_t mask_install(uintptr_t umask, uint64_t size)
 	self->sigmask_saved = self->sigmask;
 	self->sigmask_restore = 1;
 	self->sigmask = mask & ~SIG_UNBLOCKABLE;
+	signal_recheck(self);
 	return 0;
 }
 
@@ -101,6 +102,7 @@ static void mask_settle(int64_t result)
 	if (result != -EINTR && self->sigmask_restore) {
 		self->sigmask = self->sigmask_saved;
 		self->sigmask_restore = 0;
+		signal_recheck(self);
 	}
 }
 

@@ -31,7 +31,6 @@ static const char *const syscall_names[SYSCALLS_NR] = { SYSCALL_NAMES(NAME_ENTRY
 
 /* One bit per number: an unimplemented number is logged the first time only (per cluster). */
 static uint64_t enosys_logged[SYSCALLS_NR / 64];
-static uint64_t calls_nr, enosys_nr;
 
 /* The ALMOS-MKH extensions, from ALMOS_SYSCALL_FIRST on (user/include/almos.h). */
 static const syscall_fn_t almos_table[] = {
@@ -41,22 +40,19 @@ static const syscall_fn_t almos_table[] = {
 	sys_almos_fail_nth,
 };
 
-static syscall_fn_t lookup(uint64_t nr)
+/* The function of a number of the ALMOS-MKH range, NULL if none. */
+static syscall_fn_t lookup_almos(uint64_t nr)
 {
-	if (nr < SYSCALLS_NR)
-		return syscall_table[nr];
 	if (nr >= ALMOS_SYSCALL_FIRST && nr - ALMOS_SYSCALL_FIRST < ARRAY_SIZE(almos_table))
 		return almos_table[nr - ALMOS_SYSCALL_FIRST];
 	return NULL;
 }
 
-/* The system call of the calling thread, logged when the core's trace is on. */
+/* The system call of the calling thread while the core's trace is on: logged. */
 static int64_t traced(syscall_fn_t fn, uint64_t nr, const uint64_t args[6])
 {
 	int64_t result;
 
-	if (!__atomic_load_n(&cluster_current_core()->trace_syscalls, __ATOMIC_RELAXED))
-		return fn(args);
 	pr_info("syscall %lu (%lx, %lx, %lx, %lx) by thread %x", nr, args[0], args[1], args[2], args[3],
 		thread_current()->trdid);
 	result = fn(args);
@@ -64,30 +60,27 @@ static int64_t traced(syscall_fn_t fn, uint64_t nr, const uint64_t args[6])
 	return result;
 }
 
-int64_t kernel_syscall(uint64_t nr, const uint64_t args[6])
+/* The call of a thread that armed fail-nth or of a core whose trace is on: an armed fail-nth
+ * applies to this call, fail_nth's own readings excepted; the trace logs it. */
+static __attribute__((noinline)) int64_t watched(core_t *core, syscall_fn_t fn, uint64_t nr,
+						 const uint64_t args[6])
 {
-	syscall_fn_t fn = lookup(nr);
+	bool counting = fn != sys_almos_fail_nth && failnth_begin();
 	int64_t result;
 
-	__atomic_fetch_add(&calls_nr, 1, __ATOMIC_RELAXED);
-	if (fn) {
-		/* an armed fail-nth applies to the next call, fail_nth's own readings excepted */
-		bool counting = fn != sys_almos_fail_nth && failnth_begin();
-
+	if (__atomic_load_n(&core->trace_syscalls, __ATOMIC_RELAXED))
 		result = traced(fn, nr, args);
-		if (counting)
-			failnth_end();
-		/* rt_sigreturn returns the interrupted code's result register, whatever it holds:
-		 * never a restart request */
-		if (result == -ERESTARTSYS && fn != sys_rt_sigreturn) {
-			thread_t *self = thread_current();
-			self->sig_restart = 1;          /* signal_deliver settles it: again, or EINTR */
-			self->sig_restart_arg0 = args[0];
-			result = -EINTR;
-		}
-		return result;
-	}
-	__atomic_fetch_add(&enosys_nr, 1, __ATOMIC_RELAXED);
+	else
+		result = fn(args);
+	if (counting)
+		failnth_end();
+	return result;
+}
+
+/* A number without a function: ENOSYS, logged once per number and cluster. */
+static __attribute__((noinline)) int64_t no_such_call(core_t *core, uint64_t nr)
+{
+	__atomic_fetch_add(&core->syscalls_enosys, 1, __ATOMIC_RELAXED);
 	if (nr >= SYSCALLS_NR ||
 	    !(__atomic_fetch_or(&enosys_logged[nr / 64], 1ULL << (nr % 64), __ATOMIC_RELAXED) &
 	      (1ULL << (nr % 64))))
@@ -96,8 +89,79 @@ int64_t kernel_syscall(uint64_t nr, const uint64_t args[6])
 	return -ENOSYS;
 }
 
+/* The call asked to be restarted if a signal handler allows it: signal_deliver settles it,
+ * again or EINTR. */
+static __attribute__((noinline)) int64_t restart_request(const uint64_t args[6])
+{
+	thread_t *self = thread_current();
+
+	self->sig_restart = 1;
+	self->sig_restart_arg0 = args[0];
+	signal_recheck(self);
+	return -EINTR;
+}
+
+#ifdef CONFIG_DEBUG
+/* Debug builds: a call that let signals through (a mask unblocking some, a mask to restore) told
+ * the return to user mode to look at them (signal_recheck). */
+typedef struct sig_snapshot_s {
+	uint64_t mask;
+	uint32_t restore;
+} sig_snapshot_t;
+
+static void sig_snapshot(sig_snapshot_t *snap)
+{
+	thread_t *self = thread_current();
+
+	snap->mask = self->sigmask;
+	snap->restore = self->sigmask_restore;
+}
+
+static void sig_check(const sig_snapshot_t *snap, uint64_t nr)
+{
+	thread_t *self = thread_current();
+
+	if ((snap->mask & ~self->sigmask) || (self->sigmask_restore && !snap->restore))
+		if (!(__atomic_load_n(&self->work, __ATOMIC_RELAXED) & THREAD_WORK_SIGNAL))
+			panic("%s: syscall %lu changed the signal mask without signal_recheck",
+			      __func__, nr);
+}
+#endif
+
+int64_t kernel_syscall(uint64_t nr, const uint64_t args[6])
+{
+	core_t *core = hal_get_core_ptr(); /* cluster_current_core(), without its index */
+	syscall_fn_t fn = nr < SYSCALLS_NR ? syscall_table[nr] : lookup_almos(nr);
+	int64_t result;
+
+	__atomic_fetch_add(&core->syscalls, 1, __ATOMIC_RELAXED);
+	if (__builtin_expect(!fn, 0))
+		return no_such_call(core, nr);
+#ifdef CONFIG_DEBUG
+	sig_snapshot_t snap;
+	sig_snapshot(&snap);
+#endif
+	if (__builtin_expect(core->sched.current->failnth_armed |
+			     __atomic_load_n(&core->trace_syscalls, __ATOMIC_RELAXED), 0))
+		result = watched(core, fn, nr, args);
+	else
+		result = fn(args);
+#ifdef CONFIG_DEBUG
+	sig_check(&snap, nr);
+#endif
+	/* rt_sigreturn returns the interrupted code's result register, whatever it holds: never a
+	 * restart request */
+	if (__builtin_expect(result == -ERESTARTSYS, 0) && fn != sys_rt_sigreturn)
+		return restart_request(args);
+	return result;
+}
+
 void syscall_stats(uint64_t *calls, uint64_t *enosys)
 {
-	*calls = __atomic_load_n(&calls_nr, __ATOMIC_RELAXED);
-	*enosys = __atomic_load_n(&enosys_nr, __ATOMIC_RELAXED);
+	*calls = 0;
+	*enosys = 0;
+	for (lid_t lid = 0; lid < LOCAL_CLUSTER->cores_nr; lid++) {
+		*calls += __atomic_load_n(&cluster_manager.core[lid].syscalls, __ATOMIC_RELAXED);
+		*enosys += __atomic_load_n(&cluster_manager.core[lid].syscalls_enosys, __ATOMIC_RELAXED);
+	}
 }

@@ -178,6 +178,12 @@ HT_TEST(arch_prctl_thread_pointer)
 	self->user_tls = 0;
 }
 
+/* signal.c's: a thread that changed its mask looks at its signals on its way back to user mode */
+void signal_recheck(thread_t *self)
+{
+	__atomic_fetch_or(&self->work, THREAD_WORK_SIGNAL, __ATOMIC_RELAXED);
+}
+
 /* ---- stand-in files for sys_poll.c: fds 0..7 are open, each with a readiness mask ---- */
 
 #define OPEN_FDS 8
@@ -364,4 +370,10 @@ HT_TEST(ppoll_and_pselect6_still_answer_as_before)
 	ready[2] = POLLOUT;
 	HT_CHECK(sys_pselect6((uint64_t[6]){ 3, 0, (uintptr_t)&wr, 0, 0, 0 }) == 1 && wr == 0x4);
 	HT_CHECK(sys_pselect6((uint64_t[6]){ 3, 0, (uintptr_t)&wr, 0, 0, (uintptr_t)mask }) == -EINVAL);
+	/* a mask installed for the call: the way back to user mode looks at the signals again */
+	thread_current()->work = 0;
+	mask[1] = 8;
+	HT_CHECK(sys_pselect6((uint64_t[6]){ 3, 0, (uintptr_t)&wr, 0, 0, (uintptr_t)mask }) == 1);
+	HT_CHECK(thread_current()->work & THREAD_WORK_SIGNAL);
+	HT_CHECK(thread_current()->sigmask_restore == 0);
 }

@@ -126,7 +126,8 @@ struct almos_vmm_info {
 	uint64_t local_faults;    /* page faults resolved in this copy's own table               */
 	uint64_t global_faults;   /* true faults resolved in the reference for this copy         */
 	uint64_t failed_faults;   /* faults outside every vseg or against its rights             */
-	uint64_t false_cycles;    /* cycles spent in each kind of fault (get_cycle units)        */
+	uint64_t false_cycles;    /* cycles spent in each kind of fault (get_cycle units; 0      */
+	                          /* unless the kernel counts them: faultcycles=on, debug builds) */
 	uint64_t local_cycles;
 	uint64_t global_cycles;
 	uint64_t cow_faults;      /* writes to copy-on-write pages of this copy                  */
