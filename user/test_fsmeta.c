@@ -159,10 +159,10 @@ static void test_truncate(void)
 	ktap_ok(zeros, "truncate_grown_part_reads_zeros");
 	ro = open("/tmp/t", O_RDONLY);
 	pipe(p);
-	ktap_ok(fails(syscall(SYS_ftruncate, fd, -1), EINVAL) && fails(syscall(SYS_ftruncate, ro, 0), EINVAL) &&
+	ktap_ok(fails(syscall(SYS_ftruncate, fd, -1L), EINVAL) && fails(syscall(SYS_ftruncate, ro, 0), EINVAL) &&
 		fails(syscall(SYS_ftruncate, 77, 0), EBADF) && fails(syscall(SYS_ftruncate, p[1], 0), EINVAL) &&
 		fails(syscall(SYS_ftruncate, -1, 0), EBADF), "ftruncate_bad_input");
-	ktap_ok(fails(syscall(SYS_truncate, "/tmp/t", -1), EINVAL) && fails(syscall(SYS_truncate, "/tmp", 0), EISDIR) &&
+	ktap_ok(fails(syscall(SYS_truncate, "/tmp/t", -1L), EINVAL) && fails(syscall(SYS_truncate, "/tmp", 0), EISDIR) &&
 		fails(syscall(SYS_truncate, "/tmp/none", 0), ENOENT) &&
 		fails(syscall(SYS_truncate, "/dev/null", 0), EINVAL) &&
 		fails(syscall(SYS_truncate, NULL, 0), EFAULT) &&

@@ -125,7 +125,11 @@ static void test_faults(void)
 	reset();
 	set_action(SIGBUS, on_fault_skip, 0);
 	uarch_misaligned_atomic(buf + 1);
-	ktap_ok(got_count == 1 && got_sig == SIGBUS && got_code == BUS_ADRALN &&
+	if (got_count == 0 && UARCH_ALIGNMENT_CHECK_OPTIONAL)
+		ktap_skip("SIGBUS of a misaligned atomic: BUS_ADRALN",
+			  "this CPU does not check alignment (QEMU's TCG has no #AC)");
+	else
+		ktap_ok(got_count == 1 && got_sig == SIGBUS && got_code == BUS_ADRALN &&
 		got_addr == (uintptr_t)(buf + 1), "SIGBUS of a misaligned atomic: BUS_ADRALN (code %d)",
 		got_code);
 	signal(SIGSEGV, SIG_DFL);

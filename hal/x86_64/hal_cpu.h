@@ -165,7 +165,7 @@ uint32_t x86_fpu_mxcsr_mask(void);
 
 /* trap.c: the handlers trap.S calls, and the frame of a syscall. */
 void hal_trap_handler(hal_trap_frame_t *tf);
-void x86_syscall_handler(hal_trap_frame_t *tf);
+bool x86_syscall_handler(hal_trap_frame_t *tf);
 /* timer.c, ipi.c, ioapic.c: interrupt handlers called by the dispatcher (IRQs off). */
 void x86_timer_interrupt(bool from_user); /* @from_user: the tick interrupted user code */
 void x86_ipi_interrupt(void);

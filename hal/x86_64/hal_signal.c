@@ -11,7 +11,8 @@
  * The FP state goes above the frame, 64-byte aligned, as Linux's struct _fpstate_64 (the FXSAVE64
  * image: arch/fpu.h), uc_mcontext.fpstate pointing at it; the handler starts with the interrupted
  * code's FP registers, as on Linux. rt_sigreturn loads them back from there (a MXCSR with bits the
- * CPU does not have is refused: FXRSTOR would fault), or resets them when fpstate is NULL.
+ * CPU does not have is refused: FXRSTOR would fault; so is one that claims XSAVE state in the
+ * image's software bytes, FX_SW_RESERVED), or resets them when fpstate is NULL.
  */
 #include <hal_signal.h>
 #include <hal_uspace.h>
@@ -59,6 +60,10 @@ _Static_assert(sizeof(struct x86_rt_sigframe) == 440, "rt_sigframe");
 #define UC_SIGCONTEXT_SS     0x2
 #define UC_STRICT_RESTORE_SS 0x4
 #define RED_ZONE             128
+/* The FXSAVE image's bytes FX_SW_RESERVED..511 are software's: Linux's frames describe their XSAVE
+ * state there (struct _fpx_sw_bytes). Archipel saves none, writes zeros, and refuses a frame that
+ * claims some (a handler that wrote there built a frame no kernel of ours made). */
+#define FX_SW_RESERVED       464
 /* The flags a user context may set (Linux's FIX_EFLAGS: status flags, TF, DF, AC, ...). */
 #define RFLAGS_RESTORABLE    0x00050dd5ULL
 
@@ -109,6 +114,7 @@ error_t hal_signal_frame_push(uintptr_t sp, const hal_sigframe_t *frame, uintptr
 	if (at >= sp) /* wrapped around: no stack there */
 		return EFAULT;
 	x86_fpu_get(&fp);
+	memset(&fp.fx[FX_SW_RESERVED], 0, sizeof(fp.fx) - FX_SW_RESERVED);
 	if (hal_copy_to_uspace(fp_at, fp.fx, sizeof(fp.fx)))
 		return EFAULT;
 	memset(&f, 0, sizeof(f));
@@ -134,6 +140,14 @@ error_t hal_signal_frame_push(uintptr_t sp, const hal_sigframe_t *frame, uintptr
 	return 0;
 }
 
+static bool sw_reserved_clear(const hal_fpu_t *fp)
+{
+	for (size_t i = FX_SW_RESERVED; i < sizeof(fp->fx); i++)
+		if (fp->fx[i])
+			return false;
+	return true;
+}
+
 uint64_t hal_signal_frame_pop(uint64_t *mask, uintptr_t *ss_sp, uint32_t *ss_flags, size_t *ss_size,
 			      error_t *error)
 {
@@ -149,7 +163,7 @@ uint64_t hal_signal_frame_pop(uint64_t *mask, uintptr_t *ss_sp, uint32_t *ss_fla
 	if (*error)
 		return 0;
 	memcpy(&mxcsr, &fp.fx[X86_FX_MXCSR], sizeof(mxcsr));
-	if (sc->fpstate && (mxcsr & ~x86_fpu_mxcsr_mask())) {
+	if (sc->fpstate && ((mxcsr & ~x86_fpu_mxcsr_mask()) || !sw_reserved_clear(&fp))) {
 		*error = EINVAL;
 		return 0;
 	}

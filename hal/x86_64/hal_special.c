@@ -84,13 +84,19 @@ void hal_cpu_wait_other(void)
 }
 
 /*
- * hlt with interrupts as they are: the idle loop runs with them on, so a wake-up that arrives
- * between its test and the hlt is taken first (and its exit switches away from idle); with them off
- * (a core waiting for the end of a panic) the core stops for good.
+ * With interrupts on (the idle loop), hlt: a wake-up that arrives between the loop's test and the
+ * hlt is taken first (and its exit switches away from idle). With them off, x86 has no wait that
+ * ends on a pending interrupt without taking it (RISC-V's wfi does): hlt would never end, and the
+ * callers that wait so (the TLB shootdown's wait for acknowledgements, which opens interrupts
+ * between two calls; a core stopped by a panic) would hang. So the call returns at once, as the
+ * contract allows ("or return spuriously"), after pause, which under TCG ends the vCPU's turn.
  */
 void hal_cpu_idle(void)
 {
-	__asm__ volatile("hlt" ::: "memory");
+	if (hal_irq_enabled())
+		__asm__ volatile("hlt" ::: "memory");
+	else
+		cpu_relax();
 }
 
 /* x86 keeps instruction fetches coherent with stores; the return to user mode (iretq) serializes

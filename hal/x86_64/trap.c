@@ -2,14 +2,17 @@
  * trap.c - dispatch of interrupts, exceptions and system calls on x86_64.
  *
  * Interrupts go to their handler (the LAPIC timer = tick, VEC_IPI = IPI, the IOAPIC's vectors =
- * devices), each acknowledged before kernel_irq_exit(), which may switch threads. A trap from user
- * mode is a page fault (kernel_page_fault) or another exception (kernel_user_exception); a syscall
- * instruction comes through x86_syscall_handler. In the kernel, a page fault inside a user copy is
- * resolved or turned into EFAULT; anything else is a bug and panics with its cause, the faulting
- * address, the registers and a backtrace from the trapped frame. A kernel stack overflow ends in a
+ * devices), each acknowledged before kernel_irq_exit(), which may switch threads. An entry from user
+ * mode (a trap or a syscall) calls kernel_user_enter first and ends with kernel_user_return, as
+ * RISC-V's; a trap from user mode is a page fault (kernel_page_fault) or another exception
+ * (kernel_user_exception); a syscall instruction comes through x86_syscall_handler. In the
+ * kernel, a page fault inside a user copy is resolved or turned into EFAULT; anything else is a bug
+ * and panics with its cause, the faulting address, the registers and a backtrace from the trapped
+ * frame. A kernel stack overflow ends in a
  * double fault (the page fault cannot push its frame on the guard page), taken on its own stack
  * (IST), which says so.
  */
+#include <arch/user_layout.h>
 #include <hal_gpt.h>
 #include <hal_irqmask.h>
 #include <hal_upcalls.h>
@@ -182,6 +185,8 @@ void hal_trap_handler(hal_trap_frame_t *tf)
 {
 	uint64_t cr2 = tf->vector == EXC_PF || tf->vector == EXC_DF ? read_cr2() : 0;
 
+	if (from_user(tf) && tf->vector != EXC_NMI && tf->vector != EXC_MC)
+		kernel_user_enter(); /* CPU time accounting: the user interval ends */
 	if (tf->vector >= 32) {
 		handle_interrupt(tf);
 		return;
@@ -211,15 +216,27 @@ void hal_trap_handler(hal_trap_frame_t *tf)
  * A syscall instruction: rax = number, rdi, rsi, rdx, r10, r8, r9 = arguments, rax = result (Linux
  * x86_64). The number is kept in the frame's error field (Linux's orig_rax): a restart
  * (hal_user_syscall_restart) needs it back in rax.
+ *
+ * Returns true if trap.S may return by sysret, which loads rip from rcx and rflags from r11 (and
+ * the user selectors of STAR): only when the frame still holds what the syscall instruction left
+ * (rcx = rip, r11 = rflags: no signal frame, rt_sigreturn or exec changed them, Linux's test too),
+ * when rip is below the last user page (sysret with a non-canonical rcx faults in kernel mode on
+ * Intel CPUs, with the user's rsp: the user's last page is never mapped, so that a syscall there
+ * cannot return to the first non-canonical address), and when neither RF nor TF is set (sysret
+ * cannot restore RF, and a TF set by ptrace-like changes wants iretq's exact return). Else iretq.
  */
-void x86_syscall_handler(hal_trap_frame_t *tf)
+bool x86_syscall_handler(hal_trap_frame_t *tf)
 {
 	uint64_t args[6] = { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 };
 
+	kernel_user_enter();
 	tf->error = tf->rax;
 	hal_enable_irq();
 	tf->rax = (uint64_t)kernel_syscall(tf->error, args);
 	hal_disable_irq();
 	kernel_irq_exit(true);
 	kernel_user_return();
+	return tf->rcx == tf->rip && tf->r11 == tf->rflags && tf->cs == SEL_UCODE &&
+	       tf->ss == SEL_UDATA && tf->rip < CONFIG_VMM_USER_END &&
+	       !(tf->rflags & (RFLAGS_RF | RFLAGS_TF));
 }

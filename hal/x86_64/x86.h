@@ -42,6 +42,7 @@
 #define RFLAGS_TF       0x00000100
 #define RFLAGS_IF       0x00000200
 #define RFLAGS_DF       0x00000400
+#define RFLAGS_RF       0x00010000
 #define RFLAGS_AC       0x00040000
 #define RFLAGS_FIXED    0x00000002      /* bit 1 always reads 1 */
 

@@ -118,7 +118,7 @@ int64_t sys_almos_get_cycle(const uint64_t args[6])
 int64_t sys_almos_place_next(const uint64_t args[6])
 {
 	thread_t *self = thread_current();
-	int64_t cxy = (int64_t)args[0], lid = (int64_t)args[1];
+	int64_t cxy = (int32_t)args[0], lid = (int32_t)args[1]; /* ints: see syscall.h */
 
 	if (cxy == PLACE_DEFAULT) {
 		self->place_valid = 0;
@@ -135,7 +135,7 @@ int64_t sys_almos_place_next(const uint64_t args[6])
 
 int64_t sys_almos_trace(const uint64_t args[6])
 {
-	int64_t on = (int64_t)args[0], cxy = (int64_t)args[1], lid = (int64_t)args[2];
+	int64_t on = (int32_t)args[0], cxy = (int32_t)args[1], lid = (int32_t)args[2];
 
 	if (on != 0 && on != 1)
 		return -EINVAL;
@@ -222,12 +222,12 @@ int64_t sys_almos_get_vmm_info(const uint64_t args[6])
 {
 	thread_t *self = thread_current();
 	struct almos_vmm_info out = { 0 };
-	int64_t arg_pid = (int64_t)args[1];
+	int64_t arg_pid = (int32_t)args[1]; /* an int */
 	uint32_t pid = (uint32_t)arg_pid;
 	vmm_info_t info;
 	error_t error;
 
-	if (!cluster_ok(args[0]) || arg_pid < ALMOS_PID_SELF || arg_pid > UINT32_MAX)
+	if (!cluster_ok(args[0]) || arg_pid < ALMOS_PID_SELF)
 		return -EINVAL;
 	if (!hal_uspace_range_ok(args[2], sizeof(out)))
 		return -EFAULT;

@@ -147,12 +147,12 @@ error_t syscall_process_usage(pid_t pid, acct_t *live, uint64_t *rss_pages)
 	return seen ? 0 : ESRCH;
 }
 
-/* @arg, a pid argument (ALMOS_PID_SELF for the caller's), as a pid; false if below -1 or too big. */
+/* @arg, a pid argument (ALMOS_PID_SELF for the caller's), as a pid; false if below -1. */
 static bool pid_arg(uint64_t arg, pid_t *pid)
 {
-	int64_t v = (int64_t)arg;
+	int64_t v = (int32_t)arg; /* an int (syscall.h) */
 
-	if (v < ALMOS_PID_SELF || v > UINT32_MAX)
+	if (v < ALMOS_PID_SELF)
 		return false;
 	*pid = v == ALMOS_PID_SELF ? thread_current()->process->pid : (pid_t)v;
 	return true;

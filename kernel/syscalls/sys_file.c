@@ -215,7 +215,7 @@ int64_t sys_readlinkat(const uint64_t args[6])
 	int64_t result;
 	error_t error;
 
-	if ((int64_t)args[3] <= 0)
+	if ((int32_t)args[3] <= 0) /* int bufsiz */
 		return -EINVAL;
 	error = syscall_get_path(args[1], &path);
 	if (error)

@@ -184,7 +184,7 @@ int64_t sys_mmap(const uint64_t args[6])
 	if (len == 0 || (type != MAP_PRIVATE && type != MAP_SHARED))
 		return -EINVAL;
 	if (flags & MAP_REMOTE) { /* ALMOS-MKH: the frames all in the cluster given as the fd */
-		if (!(flags & MAP_ANONYMOUS) || (int64_t)args[4] < 0 || args[4] >= cluster_count())
+		if (!(flags & MAP_ANONYMOUS) || (int32_t)args[4] < 0 || (uint32_t)args[4] >= cluster_count())
 			return -EINVAL;
 		remote = (cxy_t)args[4];
 	}
@@ -204,7 +204,7 @@ int64_t sys_mmap(const uint64_t args[6])
 	}
 	if (flags & MAP_ANONYMOUS)
 		return vm_op(OP_MMAP_ANON, addr, len, prot, how, remote);
-	error = mmap_file_of((int64_t)args[4], type == MAP_SHARED && (prot & 0x2), &inode_xp,
+	error = mmap_file_of((int32_t)args[4], type == MAP_SHARED && (prot & 0x2), &inode_xp,
 			     &writable);
 	if (error)
 		return -(int64_t)error;

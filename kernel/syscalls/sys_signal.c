@@ -199,14 +199,14 @@ static int64_t send_to_thread(uint32_t tid, pid_t tgid, int sig)
 
 int64_t sys_tgkill(const uint64_t args[6])
 {
-	if ((int64_t)args[0] <= 0 || (int64_t)args[1] <= 0)
+	if ((int32_t)args[0] <= 0 || (int32_t)args[1] <= 0)
 		return -EINVAL;
 	return send_to_thread((uint32_t)args[1], (pid_t)args[0], (int)args[2]);
 }
 
 int64_t sys_tkill(const uint64_t args[6])
 {
-	if ((int64_t)args[0] <= 0)
+	if ((int32_t)args[0] <= 0)
 		return -EINVAL;
 	return send_to_thread((uint32_t)args[0], 0, (int)args[1]);
 }

@@ -137,7 +137,7 @@ int64_t sys_futex(const uint64_t args[6])
 		return futex_wake(uaddr, val, op == FUTEX_WAKE ? ~0u : val3);
 	case FUTEX_REQUEUE:
 	case FUTEX_CMP_REQUEUE:
-		if ((int32_t)val < 0 || (int64_t)args[3] < 0)
+		if ((int32_t)val < 0 || (int32_t)args[3] < 0)
 			return -EINVAL;
 		return futex_requeue(uaddr, val, uaddr2, (uint32_t)args[3], op == FUTEX_CMP_REQUEUE,
 				     val3);

@@ -15,6 +15,10 @@
  * signal interrupted) becomes -EINTR, or the call runs again after the signal's handler when its
  * action has SA_RESTART (or when no handler runs at all: signal_deliver). Arguments are validated
  * before anything changes (bad user pointers give -EFAULT, never a kernel fault).
+ * An argument of a C type narrower than 64 bits (int, pid_t, unsigned int) is read as that type,
+ * (int32_t)args[i], never as the whole register: an x86_64 caller that passes an int leaves the
+ * upper half of the register undefined (movl $-1 gives 0x00000000ffffffff), where riscv64's ABI
+ * sign-extends it. Linux's SYSCALL_DEFINE wrappers truncate the same way.
  */
 #ifndef SYSCALLS_SYSCALL_H
 #define SYSCALLS_SYSCALL_H

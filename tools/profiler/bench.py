@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """bench.py - the tables of `./archipel bench` (docs/perf.md), from the consoles of its runs.
 
-    bench.py --dir DIR [--linux TESTING.md] TOPOLOGY...
+    bench.py --dir DIR [--linux TESTING.md] [--arch ARCH] TOPOLOGY...
 
 DIR holds the consoles the driver saved, NAME.TOPOLOGY.log: vmbench (the whole vmbench run),
 test_vmm.rpc and test_vmm.direct (user/test_vmm with launch_cluster=1 and vmm=rpc|direct),
 ktest_bench (ktest=bench). Every figure is virtual time under -icount shift=0, where one
-nanosecond is one instruction. Linux's reference figures are read from ../shared/TESTING.md.
+nanosecond is one instruction. Linux's reference figures are read from ../shared/TESTING.md: its
+riscv64 sentence, or with --arch x86_64 its x86_64 one ("On x86_64 (...): getpid 312, ...;").
 A figure that is missing prints as "-"; nothing here judges a figure: the exit status is 0 once
 the tables are printed.
 """
@@ -42,17 +43,22 @@ def read(path):
         return None
 
 
-def linux_figures(text):
-    """Linux's vmbench figures: the sentence of TESTING.md that lists them (one hart, icount)."""
+def linux_figures(text, arch="riscv64"):
+    """Linux's vmbench figures for @arch: the sentence of TESTING.md that lists them (one hart or
+    CPU, icount)."""
     if text is None:
         return {}
     flat = " ".join(text.split())
-    m = re.search(r"Linux's reference figures for the same benchmark on the same machine "
-                  r"\(one hart, icount\): (.*?) instructions per operation", flat)
+    if arch == "x86_64":
+        m = re.search(r"On x86_64 \([^)]*\): (getpid .*?);", flat)
+    else:
+        m = re.search(r"Linux's reference figures for the same benchmark on the same machine "
+                      r"\(one hart, icount\): (.*?) instructions per operation", flat)
     if m is None:
         return {}
     return {name: int(value.replace(" ", "")) for name, value in
-            re.findall(r"([a-z_0-9]+) (\d[\d ]*\d|\d)(?:,|$)", m.group(1))}
+            re.findall(r"([a-z_0-9]+) (\d[\d ]*\d|\d)(?:,|$)", m.group(1))
+            if name in VMBENCH}
 
 
 def vmbench_figures(console):
@@ -133,12 +139,13 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--dir", required=True)
     ap.add_argument("--linux")
+    ap.add_argument("--arch", default="riscv64")
     ap.add_argument("topologies", nargs="+")
     a = ap.parse_args(argv)
-    linux = linux_figures(read(a.linux) if a.linux else None)
+    linux = linux_figures(read(a.linux) if a.linux else None, a.arch)
     out = ["Archipel benchmarks: release kernel, -icount shift=0 (virtual ns = instructions).", ""]
     out += ["vmbench (../shared/bench/vmbench.c, unmodified), ns per operation; Linux 6.1 on the "
-            "same QEMU, one hart" + ("" if linux else " (no ../shared/TESTING.md: no figures)")
+            f"same QEMU, one hart ({a.arch})" + ("" if linux else " (no ../shared/TESTING.md: no figures)")
             + ":", ""]
     out += vmbench_table(a.dir, a.topologies, linux)
     for topology in a.topologies:

@@ -111,7 +111,11 @@ class Tables(unittest.TestCase):
         if not os.path.exists(path):
             self.skipTest("no ../shared/TESTING.md")
         with open(path) as f:
-            self.assertEqual(sorted(bench.linux_figures(f.read())), sorted(bench.VMBENCH))
+            text = f.read()
+        self.assertEqual(sorted(bench.linux_figures(text)), sorted(bench.VMBENCH))
+        x86 = bench.linux_figures(text, "x86_64")
+        self.assertEqual(sorted(x86), sorted(bench.VMBENCH))
+        self.assertEqual(x86["getpid"], 312)
 
 
 # The fake QEMU: records its arguments (one JSON line per run) and prints the console of the run

@@ -19,6 +19,14 @@
 #define FP_NREGS  32 /* registers of the file                     */
 #define FP_NSAVED 12 /* of them, callee-saved (kept across calls) */
 
+/* The control word a new program starts with. */
+#define FP_CTRL_INITIAL 0u
+/* Whether a new program's FP registers are still all zero when main starts (glibc's start-up code
+ * uses none). */
+#define FP_REGS_ZERO_AT_MAIN 1
+/* Whether glibc's own code uses FP registers (in an integer-only thread): not on riscv64. */
+#define FP_LIBC_USES_FP 0
+
 /* Index in the file of the i-th callee-saved register. */
 static const int fp_saved_index[FP_NSAVED] = { 8, 9, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27 };
 

@@ -15,6 +15,8 @@
  *                           UARCH_FAULT_INSN_SIZE bytes and returns its address;
  *   uarch_misaligned_atomic(p)   an atomic access to p, misaligned, that raises SIGBUS
  *                           (BUS_ADRALN), of UARCH_FAULT_INSN_SIZE bytes;
+ *   UARCH_ALIGNMENT_CHECK_OPTIONAL  1 if that access may also simply succeed (a CPU that checks
+ *                           no alignment in user mode);
  *   uarch_ucontext_skip(uc) moves the pc of a signal handler's ucontext past such an instruction;
  *   uarch_sigreturn_bad_stack()  calls rt_sigreturn with a stack pointer where no frame can be;
  *   uarch_hwcap_sane(v)     true if AT_HWCAP's value @v looks like this architecture's;
@@ -60,6 +62,7 @@ static inline uintptr_t uarch_illegal_instruction(void)
 	return where;
 }
 
+#define UARCH_ALIGNMENT_CHECK_OPTIONAL 0 /* Archipel emulates no misaligned atomic */
 static inline void uarch_misaligned_atomic(volatile void *p)
 {
 	__asm__ volatile(".option push\n.option norvc\namoadd.w zero, zero, (%0)\n.option pop"

@@ -46,12 +46,14 @@ static inline uintptr_t uarch_illegal_instruction(void)
  * alignment check in user mode, SIGBUS with BUS_ADRALN. AC is cleared again afterwards (the
  * handler's return restores the flags of the interrupted code, AC included).
  */
+#define UARCH_ALIGNMENT_CHECK_OPTIONAL 1 /* QEMU's TCG does not emulate #AC: no fault at all */
 static inline void uarch_misaligned_atomic(volatile void *p)
 {
-	/* lock addl $0, 0x0(%rax): f0 81 40 00 00 00 00 */
+	/* lock addw $0, 0x0(%rax): f0 66 81 40 00 00 00 (a 2-byte access: 81 /0 with the operand-size
+	 * prefix takes a 16-bit immediate, so the instruction is 7 bytes) */
 	/* pushfq below the 128-byte red zone the compiler may be using */
 	__asm__ volatile("lea -128(%%rsp), %%rsp\npushfq\norl $0x40000, (%%rsp)\npopfq\n"
-			 ".byte 0xf0, 0x81, 0x40, 0x00, 0x00, 0x00, 0x00\n"
+			 ".byte 0xf0, 0x66, 0x81, 0x40, 0x00, 0x00, 0x00\n"
 			 "pushfq\nandl $~0x40000, (%%rsp)\npopfq\nlea 128(%%rsp), %%rsp"
 			 ::"a"(p) : "memory", "cc");
 }
