@@ -24,18 +24,22 @@ file(GLOB KERNEL_ARCH_SOURCES CONFIGURE_DEPENDS
 
 execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=include
                 OUTPUT_VARIABLE ARCHIPEL_GCC_INCLUDE OUTPUT_STRIP_TRAILING_WHITESPACE)
+# Debug builds keep frame pointers and every call's frame, for panic()'s backtrace; release
+# builds do without both (a register more, no frame set-up in leaf paths, tail calls as jumps):
+# their backtrace shows the faulting pc and the return address register only (hal_debug.c).
 set(KERNEL_C_FLAGS
   -ffreestanding -fno-builtin -nostdinc -isystem ${ARCHIPEL_GCC_INCLUDE}
   -fno-common -fno-stack-protector -fno-pic -fno-pie
-  -fno-omit-frame-pointer -fno-optimize-sibling-calls
   -g)
+set(KERNEL_DEBUG_C_FLAGS -Og -fno-omit-frame-pointer -fno-optimize-sibling-calls)
+set(KERNEL_RELEASE_C_FLAGS -O2 -DNDEBUG -fomit-frame-pointer -foptimize-sibling-calls)
 include(${ARCHIPEL_KERNEL_CMAKE})     # KERNEL_ARCH_FLAGS, KERNEL_ARCH_LINK_FLAGS, KERNEL_LDS
 
 function(kernel_objects target)
   add_library(${target} OBJECT ${ARGN})
   target_compile_options(${target} PRIVATE
     $<$<COMPILE_LANGUAGE:C>:${KERNEL_C_FLAGS}> ${KERNEL_ARCH_FLAGS}
-    $<$<CONFIG:Debug>:-Og> $<$<CONFIG:Release>:-O2 -DNDEBUG>)
+    "$<$<CONFIG:Debug>:${KERNEL_DEBUG_C_FLAGS}>" "$<$<CONFIG:Release>:${KERNEL_RELEASE_C_FLAGS}>")
   target_compile_definitions(${target} PRIVATE $<$<CONFIG:Debug>:CONFIG_DEBUG=1>)
   target_include_directories(${target} PRIVATE
     ${ARCHIPEL_ROOT} ${ARCHIPEL_ROOT}/hal/generic ${ARCHIPEL_ROOT}/hal/${ARCH}/include
@@ -43,7 +47,21 @@ function(kernel_objects target)
     ${ARCHIPEL_ROOT}/user/include) # the user ABI (almos.h with ALMOS_ABI_ONLY)
 endfunction()
 
+# The name of every Linux system call number of the architecture, for the ENOSYS log (syscall.c),
+# from the compiler's <asm/unistd.h> (Debian's Linux UAPI headers), not written by hand.
+set(KERNEL_GENERATED ${CMAKE_BINARY_DIR}/generated)
+set(SYSCALL_NAMES_H ${KERNEL_GENERATED}/syscall_names.h)
+file(MAKE_DIRECTORY ${KERNEL_GENERATED})
+add_custom_command(OUTPUT ${SYSCALL_NAMES_H}
+  COMMAND ${Python3_EXECUTABLE} ${ARCHIPEL_ROOT}/tools/mksyscallnames.py --cc ${CMAKE_C_COMPILER}
+          ${SYSCALL_NAMES_H}
+  DEPENDS ${ARCHIPEL_ROOT}/tools/mksyscallnames.py
+  COMMENT "Generating the names of the Linux system calls")
+add_custom_target(syscall_names DEPENDS ${SYSCALL_NAMES_H})
+
 kernel_objects(kgeneric ${KERNEL_GENERIC_SOURCES})
+target_include_directories(kgeneric PRIVATE ${KERNEL_GENERATED})
+add_dependencies(kgeneric syscall_names)
 kernel_objects(karch ${KERNEL_ARCH_SOURCES})
 target_include_directories(karch PRIVATE ${ARCHIPEL_ROOT}/hal/${ARCH} ${ARCHIPEL_ROOT}/boot/${ARCH})
 

@@ -65,6 +65,13 @@ EXIT_DEVICES = {
 }
 
 
+# How -numa gives each cluster its CPUs (NUMA_CPUS of the arch file): `ranges` lists the CPU indexes
+# of each node (`-numa node,cpus=A-B`); `sockets` makes one socket per cluster (`-smp
+# N,sockets=C,cores=K,threads=1` and `-numa cpu,node-id=C,socket-id=C`), so that the CPUs' ids follow
+# the topology (x86's APIC ids: socket * K + core).
+NUMA_CPU_STYLES = ["ranges", "sockets"]
+
+
 def read_conf(path):
     """The KEY=VALUE lines of @path as a dict of strings ('#' lines and blank lines skipped). A value
     KEY=( "a b" "c d" ) over one or more lines becomes the list of its quoted strings."""
@@ -154,6 +161,10 @@ class Arch:
             raise ConfigError("%s: EXIT_DEVICE=%s is none of %s" % (self.path, self.get("EXIT_DEVICE"),
                                                                    ", ".join(sorted(EXIT_DEVICES))))
         self.exit_device = EXIT_DEVICES[self.get("EXIT_DEVICE")]
+        self.numa_cpus = self.get("NUMA_CPUS") or "ranges"
+        if self.numa_cpus not in NUMA_CPU_STYLES:
+            raise ConfigError("%s: NUMA_CPUS=%s is none of %s" % (self.path, self.numa_cpus,
+                                                                 ", ".join(NUMA_CPU_STYLES)))
 
     def get(self, key):
         """The value of @key ('' when absent)."""
@@ -232,12 +243,20 @@ def machine_options(arch, topology, machine_option=None):
     machine = arch.machine_for(topology)
     if machine_option:
         machine += "," + machine_option
-    options = ["-machine", machine, "-smp", str(topology.clusters * topology.cores),
-               "-m", "%dM" % (topology.clusters * topology.mem_mb)]
+    cpus = topology.clusters * topology.cores
+    smp = str(cpus)
+    if arch.numa_cpus == "sockets":
+        smp = "%d,sockets=%d,cores=%d,threads=1" % (cpus, topology.clusters, topology.cores)
+    options = ["-machine", machine, "-smp", smp, "-m", "%dM" % (topology.clusters * topology.mem_mb)]
     for c in range(topology.clusters):
         first = c * topology.cores
-        options += ["-object", "memory-backend-ram,id=mem%d,size=%dM" % (c, topology.mem_mb),
-                    "-numa", "node,memdev=mem%d,cpus=%d-%d,nodeid=%d" % (c, first, first + topology.cores - 1, c)]
+        options += ["-object", "memory-backend-ram,id=mem%d,size=%dM" % (c, topology.mem_mb)]
+        if arch.numa_cpus == "sockets":
+            options += ["-numa", "node,memdev=mem%d,nodeid=%d" % (c, c),
+                        "-numa", "cpu,node-id=%d,socket-id=%d" % (c, c)]
+        else:
+            options += ["-numa", "node,memdev=mem%d,cpus=%d-%d,nodeid=%d"
+                        % (c, first, first + topology.cores - 1, c)]
     for s in range(topology.clusters):
         for d in range(topology.clusters):
             if s != d:

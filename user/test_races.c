@@ -44,6 +44,7 @@
 
 #include "almos.h"
 #include "ktap_groups.h"
+#include <uarch.h>
 
 #define KILLFORK_FORKS 200
 #define VFORK_ROUNDS 300
@@ -99,20 +100,7 @@ static void group_killfork(void)
 /* A vfork whose child ends at once, without running C code (a raw clone: the child is a copy). */
 static long vfork_exit(void)
 {
-	register long a0 __asm__("a0") = CLONE_VM | CLONE_VFORK | SIGCHLD;
-	register long a1 __asm__("a1") = 0;
-	register long a7 __asm__("a7") = SYS_clone;
-
-	__asm__ volatile("ecall\n\t"
-			 "bnez a0, 1f\n\t"
-			 "li a0, 5\n\t"
-			 "li a7, 93\n\t" /* exit */
-			 "ecall\n"
-			 "1:"
-			 : "+r"(a0)
-			 : "r"(a1), "r"(a7)
-			 : "memory");
-	return a0;
+	return uarch_clone_exit(CLONE_VM | CLONE_VFORK | SIGCHLD, 5);
 }
 
 static atomic_int vforks_done;

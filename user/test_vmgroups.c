@@ -308,13 +308,16 @@ static void group_mmap(void)
 	      "mmap: the refused calls changed nothing (%d regions, %d before)", region_count(),
 	      before);
 
-	/* Exhaustion of the address space: 1 GiB pieces until ENOMEM, one page of each touched */
+	/* Exhaustion of the address space: 1 GiB pieces until ENOMEM, one page of each touched.
+	 * MAP_NORESERVE: a piece may be more than the machine's memory (1x1), which Linux's
+	 * overcommit heuristic refuses otherwise; the address space is what is exhausted here. */
 	enum { PIECES = UARCH_MMAP_ZONE_GIB + 1 }; /* ENOMEM comes first */
 	static char *piece[PIECES];
 	int n = 0, err = 0;
 	bool touched = true;
 	for (; n < PIECES; n++) {
-		piece[n] = mmap(NULL, GIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		piece[n] = mmap(NULL, GIB, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		if (piece[n] == MAP_FAILED) {
 			err = errno;
 			break;

@@ -31,34 +31,10 @@ typedef struct phys_map_s {
 #define ACPI_MAX_TABLE_LEN    (1u << 20)  /* a table longer than 1 MiB is refused as absurd       */
 #define ACPI_MAX_SDT_ENTRIES  256         /* tables an RSDT/XSDT may list                         */
 #define ACPI_MAX_MEM_RANGES   64          /* enabled SRAT memory ranges                           */
-#define ACPI_ISA_IRQS         16
 
-/* An IOAPIC (MADT type 1). */
-typedef struct x86_ioapic_s {
-	uint32_t id;
-	paddr_t  base;          /* its registers (4 KiB)                                  */
-	uint32_t gsi_base;      /* global system interrupt of its input 0                 */
-} x86_ioapic_t;
-
-/* Where an ISA IRQ arrives: identity, edge, active high, unless the MADT overrides it (type 2). */
-typedef struct x86_isa_irq_s {
-	uint32_t gsi;
-	bool     active_low;
-	bool     level;
-} x86_isa_irq_t;
-
-/* The x86 part of the machine description: what only x86 code (boot, hal/x86_64) reads. */
-typedef struct boot_x86_s {
-	paddr_t       rsdp_pa;
-	paddr_t       lapic_pa;     /* local APIC registers (MADT, or its type 5 override)  */
-	bool          pcat_compat;  /* a legacy 8259 pair is present (mask it)              */
-	uint32_t      ioapic_nr;
-	x86_ioapic_t  ioapic[CONFIG_MAX_IRQ_CONTROLLERS];
-	x86_isa_irq_t isa[ACPI_ISA_IRQS];   /* ISA IRQ -> GSI, polarity, trigger          */
-	x86_isa_irq_t com1;         /* isa[4]: the console's interrupt                      */
-	uint16_t      pm_tmr_port;  /* ACPI PM timer (3.579545 MHz) I/O port, 0 if none     */
-	bool          pm_tmr_32bit; /* 32-bit counter (FADT TMR_VAL_EXT), else 24-bit       */
-} boot_x86_t;
+/* The x86 part of the machine description, boot_x86_t (boot_info.arch), and its IOAPIC and ISA IRQ
+ * records are <arch/boot.h>'s (hal/x86_64/include/arch/boot.h): acpi_parse fills its ACPI part. */
+#define ACPI_ISA_IRQS         X86_ISA_IRQS
 
 #define ACPI_PM_TIMER_HZ      3579545u
 

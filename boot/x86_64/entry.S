@@ -1,22 +1,28 @@
 /*
- * entry.S - first instructions of Archipel on x86_64: the PVH entry and the switch to long mode.
+ * entry.S - first instructions of Archipel on x86_64: the PVH entry and the switch to long mode, the
+ * 64-bit landing of every other core (from the trampoline), and the jump of a core into its cluster.
  *
  * QEMU's -kernel loads this ELF at its physical load addresses (KIMAGE_PBASE) and, because of the
  * XEN_ELFNOTE_PHYS32_ENTRY note below, enters pvh_entry through the PVH boot ABI (Xen's
  * docs/misc/pvh.pandoc): 32-bit protected mode, paging off, flat 4 GiB code and data segments,
  * interrupts off, %ebx = physical address of the hvm_start_info (pvh.h). There is no stack.
  * pvh_entry
- *   1. zeroes .bss (it holds the stack and the early page tables),
+ *   1. saves a pristine copy of .data after the image (_pristine): replicas are made from it later,
+ *      so it must be taken before any C code writes a global; then zeroes .bss (it holds the stack
+ *      and the early page tables),
  *   2. checks that the CPU has long mode (CPUID 0x80000001 EDX.LM), else says so on COM1 and exits
  *      QEMU through isa-debug-exit,
  *   3. builds the early page tables: [0, 4 GiB) identity mapped and at the direct map (2 MiB pages,
  *      four page directories shared by both), the image window onto the load address,
  *   4. enables PAE, loads CR3, sets EFER.LME (and NXE when the CPU has NX), enables paging: the CPU
  *      is in long mode once the far jump through the boot GDT loads a 64-bit code segment,
- *   5. jumps to the image window and calls boot_x86_main(start_info_pa) on the boot stack.
- * Page tables and stack are in .bss: phase 2 replaces them by one kernel page table per cluster.
+ *   5. jumps to the image window and calls boot_phase0(start_info_pa) (boot.c) on the boot stack.
+ * The early page tables stay in cluster 0's .bss for good: every core started later passes through
+ * them (trampoline.S, then ap_entry64 below).
  */
 #include "layout.h"
+
+#define AP_MAX_HWID 1024 /* CONFIG_MAX_HWID (boot.c checks) */
 
 #define CR0_PE          0x00000001
 #define CR0_WP          0x00010000
@@ -48,9 +54,16 @@ pvh_entry:
 	cli
 	cld
 	mov	%ebx, %esi			/* hvm_start_info, kept in %esi */
-	mov	$PA(boot_stack_top), %esp
 
-	/* 1. zero .bss (a multiple of 4 KiB: see the linker script) */
+	/* 1. the pristine copy of .data, then zero .bss (a multiple of 4 KiB: see kernel.ld) */
+	mov	%esi, %edx
+	mov	$PA(_sdata), %esi
+	mov	$PA(_pristine), %edi
+	mov	$PA(_edata), %ecx
+	sub	%esi, %ecx
+	rep movsb
+	mov	%edx, %esi
+	mov	$PA(boot_stack_top), %esp
 	mov	$PA(_sbss), %edi
 	mov	$PA(_ebss), %ecx
 	sub	%edi, %ecx
@@ -150,9 +163,59 @@ pvh_entry:
 	lgdt	boot_gdt_desc64(%rip)		/* the same GDT, at its virtual address */
 	xor	%ebp, %ebp
 	mov	%esi, %edi			/* zero-extends the start info's address */
-	call	boot_x86_main
+	call	boot_phase0
 8:	hlt
 	jmp	8b
+
+/*
+ * ap_entry64: where every core but the boot core arrives from the trampoline, in long mode on the
+ * early page tables (the image window maps the loaded image, cluster 0's replica), interrupts off,
+ * no stack, %edi = its APIC id. It leaves the trampoline's GDT (in the low page) for the boot GDT,
+ * takes its start block ap_start[APIC id] (boot.h), written by the core that starts it, checks in,
+ * and moves onto its cluster's page table: the image window then maps that cluster's replica, where
+ * the same code lies at the same address, so execution simply goes on. It jumps to the block's
+ * entry with its argument, on its stack; a fake return address 0 ends backtraces there.
+ */
+	.globl	ap_entry64
+ap_entry64:
+	lgdt	boot_gdt_desc64(%rip)
+	mov	$SEL_DATA, %eax
+	mov	%eax, %ds
+	mov	%eax, %es
+	mov	%eax, %ss
+	cmp	$AP_MAX_HWID, %edi
+	jae	9f
+	mov	%edi, %eax
+	shl	$6, %rax			/* AP_START_SIZE */
+	lea	ap_start(%rip), %rbx
+	add	%rax, %rbx
+	mov	AP_START_SP(%rbx), %rsp
+	mov	AP_START_ENTRY(%rbx), %rcx
+	mov	AP_START_CR3(%rbx), %rdx
+	mov	AP_START_ARG(%rbx), %rdi
+	test	%rcx, %rcx
+	jz	9f				/* nobody asked this core to start */
+	movq	$1, AP_START_CHECKIN(%rbx)
+	mov	%rdx, %cr3
+	xor	%ebp, %ebp
+	push	$0
+	jmp	*%rcx
+9:	cli
+	hlt
+	jmp	9b
+
+/*
+ * boot_switch(cr3, sp, entry, arg): the boot core enters its cluster as the cores started through
+ * the trampoline do (ap_entry64): its page table, its stack, entry(arg). Never returns.
+ */
+	.globl	boot_switch
+boot_switch:
+	mov	%rdi, %cr3
+	mov	%rsi, %rsp
+	mov	%rcx, %rdi
+	xor	%ebp, %ebp
+	push	$0
+	jmp	*%rdx
 
 	.section .rodata
 no_lm_msg:
@@ -190,5 +253,5 @@ early_pdpt_img:	.skip	4096
 early_pd_img:	.skip	4096
 early_pd:	.skip	4 * 4096
 	.p2align 4
-boot_stack:	.skip	BOOT_STACK_SIZE
+boot_stack:	.skip	PHASE0_STACK_SIZE
 boot_stack_top:

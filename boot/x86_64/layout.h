@@ -1,29 +1,23 @@
 /*
- * layout.h - the x86_64 kernel virtual layout and the physical places early boot uses.
+ * layout.h - the physical places and early page tables of x86_64 early boot (boot internal).
  *
- * Included by assembly (entry.S, trampoline.S, the linker script through cpp) and C. The layout is
- * described in docs/boot_x86_64.md; in short, with 4-level paging (48-bit canonical addresses):
- *
- *   0x0000000000000000 - 0x00007fffffffffff  user space (128 TiB)
- *   0xffff800000000000 - 0xffffbfffffffffff  direct map of physical memory (64 TiB), pa + DMAP_BASE
- *   0xffffffff80000000 - +16 MiB             image window: this cluster's replica of the kernel image
- *
- * Both kernel ranges have their low 48 bits sign-extending back to the address, as the extended
- * pointers of hal_types.h require (GET_PTR sign-extends bit 47).
- * Early boot also maps physical [0, 4 GiB) at virtual 0 (identity): the 32-bit entry and the AP
- * trampoline run there while they turn paging on. Phase 2 drops it from the kernel's page tables.
+ * Included by assembly (entry.S, trampoline.S) and C. The kernel's virtual layout is mmu.h's
+ * (hal/x86_64): the direct map at DMAP_BASE, the stack area, the image window at KIMAGE_VBASE.
+ * Early boot (entry.S) maps physical [0, 4 GiB) at virtual 0 (identity: the 32-bit entry and the
+ * AP trampoline run there while they turn paging on) and in the direct map, and the image window
+ * onto the load address, with 2 MiB pages. Phase 0 (boot.c) then moves onto cluster 0's kernel page
+ * table; the early tables stay for the trampoline, which each starting core passes through
+ * (docs/boot_x86_64.md).
  */
 #ifndef BOOT_X86_64_LAYOUT_H
 #define BOOT_X86_64_LAYOUT_H
 
-#define KIMAGE_VBASE      0xffffffff80000000  /* start of the image window (linked address)     */
+#include "mmu.h"
+
 #define KIMAGE_PBASE      0x200000            /* where QEMU loads the image (2 MiB aligned)     */
-#define KIMAGE_WINDOW     0x1000000           /* 16 MiB = CONFIG_KIMAGE_MAX_SIZE                */
-#define DMAP_BASE         0xffff800000000000  /* direct map: virtual = DMAP_BASE + physical     */
-#define DMAP_MAX          0x400000000000      /* 64 TiB of physical addresses at most           */
 #define EARLY_MAP_LIMIT   0x100000000         /* early page tables map [0, 4 GiB) (2 MiB pages) */
 
-#define BOOT_STACK_SIZE   0x4000              /* the boot core's stack (CONFIG_BOOT_STACK_SIZE) */
+#define PHASE0_STACK_SIZE 0x4000              /* the boot core's stack in phase 0               */
 #define TRAMPOLINE_PA     0x8000              /* the AP trampoline's page: RAM below 1 MiB, in the
                                                  reserved first MiB; SIPI vector = its page number */
 
@@ -36,8 +30,20 @@
 #define COM1_PORT         0x3f8               /* 16550 UART                                     */
 #define DEBUG_EXIT_PORT   0xf4                /* -device isa-debug-exit,iobase=0xf4,iosize=0x04 */
 
+/*
+ * The start block of a core being started, ap_start[APIC id] in the loaded image (cluster 0's
+ * replica), 64 bytes: what the trampoline's 64-bit part loads (boot.h has the C struct).
+ */
+#define AP_START_CR3      0
+#define AP_START_SP       8
+#define AP_START_ENTRY    16
+#define AP_START_ARG      24
+#define AP_START_CHECKIN  32
+#define AP_START_SIZE     64
+
 #ifdef __ASSEMBLER__
-/* Physical address of a symbol of the image, for code that runs before paging (or identity mapped). */
+/* Physical address of a symbol of the loaded image, for code that runs before paging (or at the
+ * identity mapping). */
 #define PA(sym)           ((sym) - KIMAGE_VBASE + KIMAGE_PBASE)
 #endif
 

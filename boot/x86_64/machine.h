@@ -30,8 +30,10 @@
  *  - rsvd[]: [0, 1 MiB); inside each cluster's range, whatever is not RAM in the memory map or not
  *    one of its SRAT ranges; the initrd. Page-aligned outwards, sorted, merged;
  *  - initrd_start/end: the first (and only) module; cmdline: the start info's command line;
- *  - boot_hwid; timebase_hz stays 0 (the HAL measures its timers); image and page-table fields
- *    stay 0 (phase 2 places the replicas); RISC-V's irqc, uart, finisher and dtb fields stay 0.
+ *  - boot_hwid. What phase 0 (boot.c, kpt.c) fills afterwards stays 0: timebase_hz (it measures
+ *    the TSC), the interrupt controllers and the console, the image and page-table fields, and
+ *    in *x86 the features and the IOAPICs' input counts.
+ * @x86 may be &info->arch (the kernel's case), or a separate record (the host tests').
  *
  * Returns 0, or: EINVAL (a malformed start info, memory map or ACPI table), ENOENT (no memory
  * map, a missing table, @boot_hwid not an enabled processor, a cluster without RAM), E2BIG /

@@ -1,72 +1,53 @@
 /*
- * smp.c - INIT-SIPI-SIPI to every application processor (see smp.h).
+ * smp.c - starting cores on x86_64: INIT-SIPI-SIPI through the trampoline (see boot.h).
  *
- * The trampoline's slots (stack, entry, argument) are shared by all APs, so APs start one at a
- * time: the boot core fills the slots, starts the AP, and waits for its check-in before it touches
- * them again. Every wait spins with pause (cpu_relax): under QEMU's TCG that hands the host thread
- * to another vCPU at once, and with -icount the AP would otherwise never run while we spin.
+ * Every start goes the same way, whoever starts whom: phase 0 starts the lid 0 of each cluster,
+ * then each cluster's lid 0 starts its own cores (hal_core_start), all clusters at once. The
+ * trampoline copy at TRAMPOLINE_PA is read-only and the same for every core; what differs is the
+ * start block of the core, ap_start[APIC id] in cluster 0's replica, written through XPTR(0, ...)
+ * by the starter before the first IPI. Every wait spins with pause: under QEMU's TCG that hands
+ * the host thread to another vCPU at once, and with -icount the started core would otherwise never
+ * run while we spin (docs/boot_x86_64.md).
  */
+#include <hal_boot.h>
+#include <hal_remote.h>
+#include <hal_special.h>
+#include <kern/printk.h>
 #include <libk/errno.h>
 #include <libk/string.h>
 
-#include "early_console.h"
-#include "lapic.h"
-#include "layout.h"
-#include "smp.h"
+#include "boot.h"
+#include "hal_cpu.h"
 #include "x86.h"
 
 #define INIT_DELAY_US     10000     /* INIT -> first SIPI (SDM: 10 ms), on old CPUs only */
-#define SIPI_DELAY_US     200       /* SIPI -> second SIPI, unless the AP checked in     */
-#define CHECKIN_LIMIT_US  1000000   /* an AP that has not checked in by then is reported dead */
-#define MSR_EFER          0xc0000080
-#define EFER_LME          0x100
-#define EFER_NXE          0x800
+#define SIPI_DELAY_US     200       /* SIPI -> second SIPI, unless the core checked in   */
+/* A core that has not checked in by then is reported dead. 10 s, as Linux waits for an AP's first
+ * sign of life: under TCG the time is the host's, and on a loaded host a vCPU thread may wait for
+ * a processor well beyond a second (a 16x4 boot beside other QEMUs once missed a 1 s limit). */
+#define CHECKIN_LIMIT_US  10000000
 
-extern const uint8_t trampoline_start[], trampoline_end[];
-extern uint32_t tramp_cr3, tramp_efer;
-extern uint64_t tramp_stack, tramp_entry, tramp_arg;
-extern uint8_t early_pml4[];
-extern const struct { uint16_t limit; uint64_t base; } __attribute__((packed)) boot_gdt_desc64;
+ap_start_t ap_start[CONFIG_MAX_HWID];
+uint8_t boot_stacks[CONFIG_MAX_CORES_PER_CLUSTER][CONFIG_BOOT_STACK_SIZE] __attribute__((aligned(16)));
 
-/* One stack per core (the boot core's is in entry.S); phase 2 gives each core a stack in its own
- * cluster's image replica. */
-static uint8_t ap_stack[CONFIG_MAX_CORES][BOOT_STACK_SIZE] __attribute__((aligned(16)));
-
-/* APIC id + 1 that AP i read from its own local APIC, 0 until it checked in. */
-static volatile uint32_t checkin[CONFIG_MAX_CORES];
-static paddr_t lapic_pa;
-static bool use_x2apic;
-
-/* The trampoline copy's slot for symbol @sym of the image's copy. */
-#define TRAMP_SLOT(sym) ((void *)(DMAP_BASE + TRAMPOLINE_PA + ((const uint8_t *)&(sym) - trampoline_start)))
-
-hwid_t smp_boot_apic_id(void)
+/* Wait @us microseconds by the TSC (calibrated by phase 0), or until the word at @done_xp is
+ * non-zero (XPTR_NULL: no such word). Returns whether it became non-zero. */
+static bool wait_us(uint64_t us, xptr_t done_xp)
 {
-	return cpuid_apic_id();
-}
+	uint64_t start = hal_get_cycles(), cycles = boot_info.timebase_hz * us / 1000000;
 
-/* Microseconds to PM timer ticks, reading the timer until @us passed or @done() holds. */
-static bool pm_wait(const boot_x86_t *x86, uint32_t us, volatile uint32_t *done)
-{
-	uint32_t mask = x86->pm_tmr_32bit ? 0xffffffffu : 0xffffffu;
-	uint64_t ticks = (uint64_t)us * ACPI_PM_TIMER_HZ / 1000000 + 1, elapsed = 0;
-	uint32_t last = inl(x86->pm_tmr_port) & mask, now;
-
-	while (elapsed < ticks) {
-		if (done && *done)
+	while (hal_get_cycles() - start < cycles) {
+		if (done_xp != XPTR_NULL && hal_remote_l64(done_xp))
 			return true;
 		cpu_relax();
-		now = inl(x86->pm_tmr_port) & mask;
-		elapsed += (now - last) & mask;
-		last = now;
 	}
-	return done && *done;
+	return done_xp != XPTR_NULL && hal_remote_l64(done_xp);
 }
 
 /*
  * Whether INIT needs its 10 ms before the start-up IPI. As Linux (smp_quirk_init_udelay), not on
  * Intel family 6 and later nor AMD family 0xf and later, whose INIT completes at once; QEMU's
- * qemu64 is AMD family 0xf. Under -icount, 10 ms of spinning per AP costs over a second of host
+ * qemu64 is AMD family 0xf. Under -icount, 10 ms of spinning per core costs over a second of host
  * time each (every pause leaves the translated code), so the quirk matters there.
  */
 static bool init_needs_delay(void)
@@ -83,102 +64,59 @@ static bool init_needs_delay(void)
 	return true;
 }
 
-/* Where an AP lands in long mode, on its own stack, with @idx its index in boot_info.core[]. */
-static void __attribute__((noreturn)) ap_main(uint64_t idx)
+error_t boot_start_core(cxy_t cxy, lid_t lid)
 {
-	/* the trampoline's GDT lives in the identity-mapped low page, which phase 2 does not keep */
-	__asm__ volatile("lgdt %0" : : "m"(boot_gdt_desc64));
-	lapic_enable(lapic_pa, use_x2apic);
-	__atomic_store_n(&checkin[idx], lapic_id() + 1, __ATOMIC_RELEASE);
-	for (;;)
-		__asm__ volatile("cli; hlt");
-}
+	const boot_cluster_t *cl = &boot_info.cluster[cxy];
+	hwid_t apic = boot_info.core[cl->first_core + lid].hwid;
+	uint32_t sipi = ICR_STARTUP | ICR_ASSERT | (TRAMPOLINE_PA >> 12);
+	xptr_t checkin = XPTR(0, &ap_start[apic].checkin);
+	ap_start_t st = {
+		.cr3 = cl->pt_root_pa,
+		.sp = (uintptr_t)&boot_stacks[lid][CONFIG_BOOT_STACK_SIZE],
+		.entry = (uintptr_t)hal_core_entry,
+		.arg = lid,
+	};
 
-static error_t start_ap(const boot_info_t *info, const boot_x86_t *x86, uint32_t i, bool init_delay)
-{
-	uint32_t apic = info->core[i].hwid, vector = TRAMPOLINE_PA >> 12;
-
-	*(volatile uint64_t *)TRAMP_SLOT(tramp_stack) = (uint64_t)(uintptr_t)&ap_stack[i][BOOT_STACK_SIZE];
-	*(volatile uint64_t *)TRAMP_SLOT(tramp_arg) = i;
-	*(volatile uint64_t *)TRAMP_SLOT(tramp_entry) = (uint64_t)(uintptr_t)ap_main;
-	lapic_send_ipi(apic, ICR_INIT | ICR_ASSERT);
-	if (init_delay)
-		pm_wait(x86, INIT_DELAY_US, NULL);
-	lapic_send_ipi(apic, ICR_STARTUP | ICR_ASSERT | vector);
-	if (!pm_wait(x86, SIPI_DELAY_US, &checkin[i]))
-		lapic_send_ipi(apic, ICR_STARTUP | ICR_ASSERT | vector);
-	if (!pm_wait(x86, CHECKIN_LIMIT_US, &checkin[i])) {
-		early_printf("smp: core %u (cluster %u lid %u, APIC id %u) did not check in\n", i,
-			     info->core[i].cxy, info->core[i].lid, apic);
-		return EIO;
-	}
-	if (__atomic_load_n(&checkin[i], __ATOMIC_ACQUIRE) != apic + 1) {
-		early_printf("smp: core %u started for APIC id %u says it is APIC id %u\n", i, apic,
-			     checkin[i] - 1);
+	kassert(apic < CONFIG_MAX_HWID);
+	hal_remote_memcpy(XPTR(0, &ap_start[apic]), XPTR(local_cxy, &st), sizeof(st));
+	hal_fence();
+	x86_lapic_send(apic, ICR_INIT | ICR_ASSERT);
+	if (init_needs_delay())
+		wait_us(INIT_DELAY_US, XPTR_NULL);
+	x86_lapic_send(apic, sipi);
+	if (!wait_us(SIPI_DELAY_US, checkin))
+		x86_lapic_send(apic, sipi);
+	if (!wait_us(CHECKIN_LIMIT_US, checkin)) {
+		pr_err("%s: core %u of cluster %u (APIC id %u) did not check in", __func__, lid, cxy, apic);
 		return EIO;
 	}
 	return 0;
 }
 
-/* The trampoline at TRAMPOLINE_PA, with the boot core's page table and EFER bits. */
-static void install_trampoline(void)
+/* The trampoline at TRAMPOLINE_PA, once (phase 0, before any core starts). */
+void boot_install_trampoline(void)
 {
-	uint32_t efer = EFER_LME | (cpuid(0x80000001, 0).edx & (1u << 20) ? EFER_NXE : 0);
+	size_t size = (size_t)(trampoline_end - trampoline_start);
 
-	memcpy((void *)(DMAP_BASE + TRAMPOLINE_PA), trampoline_start,
-	       (size_t)(trampoline_end - trampoline_start));
-	*(volatile uint32_t *)TRAMP_SLOT(tramp_cr3) = (uint32_t)((uintptr_t)early_pml4 - KIMAGE_VBASE + KIMAGE_PBASE);
-	*(volatile uint32_t *)TRAMP_SLOT(tramp_efer) = efer;
+	kassert(size <= CONFIG_PAGE_SIZE);
+	memcpy(hal_paddr_to_kva(TRAMPOLINE_PA), trampoline_start, size);
 }
 
-static void report(const boot_info_t *info)
+/*
+ * The legacy 8259 pair (when the MADT says PCAT_COMPAT): its vectors moved to VEC_PIC_BASE.., away
+ * from the exceptions where the firmware leaves them, then every input masked. Devices come through
+ * the IOAPIC; only a spurious interrupt can still come from it, which trap.c ignores.
+ */
+void boot_mask_pic(void)
 {
-	char line[256];
-	size_t n;
-
-	for (uint32_t c = 0; c < info->clusters_nr; c++) {
-		const boot_cluster_t *cl = &info->cluster[c];
-
-		n = (size_t)snprintf(line, sizeof(line), "smp: cluster %u online: apic", c);
-		for (uint32_t l = 0; l < cl->cores_nr && n < sizeof(line); l++) {
-			uint32_t i = cl->first_core + l;
-
-			n += (size_t)snprintf(line + n, sizeof(line) - n, " %u%s", info->core[i].hwid,
-					      info->core[i].hwid == info->boot_hwid ? "(boot)" : "");
-		}
-		early_printf("%s\n", line);
-	}
-}
-
-error_t smp_start_all(const boot_info_t *info, const boot_x86_t *x86)
-{
-	bool init_delay = init_needs_delay();
-	uint32_t started = 0;
-	error_t error;
-
-	if (x86->pm_tmr_port == 0) {
-		early_printf("smp: no ACPI PM timer to time INIT-SIPI-SIPI\n");
-		return ENODEV;
-	}
-	lapic_pa = x86->lapic_pa;
-	use_x2apic = lapic_has_x2apic();
-	lapic_enable(lapic_pa, use_x2apic);
-	if (lapic_id() != info->boot_hwid) {
-		early_printf("smp: the boot core's local APIC says id %u, CPUID said %u\n", lapic_id(),
-			     info->boot_hwid);
-		return EIO;
-	}
-	install_trampoline();
-	for (uint32_t i = 0; i < info->cores_nr; i++) {
-		if (info->core[i].hwid == info->boot_hwid)
-			continue;
-		error = start_ap(info, x86, i, init_delay);
-		if (error)
-			return error;
-		started++;
-	}
-	report(info);
-	early_printf("smp: %u application processors checked in (%s mode), %u cores online\n", started,
-		     use_x2apic ? "x2APIC" : "xAPIC", started + 1);
-	return 0;
+	outb(0x20, 0x11);                   /* ICW1: init, ICW4 follows */
+	outb(0xa0, 0x11);
+	outb(0x21, VEC_PIC_BASE);           /* ICW2: vector base        */
+	outb(0xa1, VEC_PIC_BASE + 8);
+	outb(0x21, 4);                      /* ICW3: slave on IRQ 2     */
+	outb(0xa1, 2);
+	outb(0x21, 1);                      /* ICW4: 8086 mode          */
+	outb(0xa1, 1);
+	outb(0x21, 0xff);                   /* mask everything          */
+	outb(0xa1, 0xff);
 }

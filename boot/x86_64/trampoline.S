@@ -1,15 +1,19 @@
 /*
  * trampoline.S - where an application processor starts: real mode -> protected mode -> long mode.
  *
- * The bytes between trampoline_start and trampoline_end are copied to TRAMPOLINE_PA (below 1 MiB,
- * 4 KiB aligned) before the INIT-SIPI-SIPI sequence: the start-up IPI's vector is that page
- * number, and the AP begins in real mode at CS = TRAMPOLINE_PA >> 4, IP = 0. Addresses inside the
- * copy are TRAMPOLINE_PA + (label - trampoline_start), known when assembling.
- * The AP loads the trampoline's GDT (the boot GDT's selectors), enters 32-bit protected mode,
- * enables PAE, loads tramp_cr3 (a page table that identity maps the trampoline and maps the
- * image window), sets EFER from tramp_efer, enables paging, far-jumps into 64-bit mode, then
- * takes its stack and arguments from the slots the boot core wrote (smp.c: one AP at a time) and
- * jumps to tramp_entry(tramp_arg) in the image window. It never returns.
+ * The bytes between trampoline_start and trampoline_end are copied once, by phase 0, to
+ * TRAMPOLINE_PA (below 1 MiB, 4 KiB aligned): the start-up IPI's vector is that page number, and the
+ * AP begins in real mode at CS = TRAMPOLINE_PA >> 4, IP = 0. Addresses inside the copy are
+ * TRAMPOLINE_PA + (label - trampoline_start), known when assembling.
+ *
+ * The copy is never written again, so any number of cores may run it at once (each cluster starts
+ * its own cores in parallel): nothing in it depends on which core starts. The AP loads the
+ * trampoline's GDT (the boot GDT's selectors), enters 32-bit protected mode, enables PAE, loads the
+ * early page tables of entry.S (in the loaded image, below 4 GiB: a 32-bit CR3 can hold them; they
+ * map the trampoline at its identity address and the image window onto the loaded image), sets
+ * EFER.LME (and NXE when CPUID says NX), enables paging, far-jumps into 64-bit mode, reads its own
+ * APIC id with CPUID (leaf 0xB when the CPU has it, else leaf 1) and jumps to ap_entry64 (entry.S)
+ * in the image window, which finds its start block by that id. It never returns.
  */
 #include "layout.h"
 
@@ -18,7 +22,6 @@
 	.section .rodata
 	.p2align 12
 	.globl	trampoline_start, trampoline_end
-	.globl	tramp_cr3, tramp_efer, tramp_stack, tramp_entry, tramp_arg
 	.code16
 trampoline_start:
 	cli
@@ -40,11 +43,17 @@ trampoline_start:
 	mov	%cr4, %eax
 	or	$0x20, %eax			/* PAE */
 	mov	%eax, %cr4
-	movl	T(tramp_cr3), %eax
+	mov	$PA(early_pml4), %eax
 	mov	%eax, %cr3
-	mov	$0xc0000080, %ecx		/* EFER */
+	mov	$0x80000001, %eax		/* EFER: LME, and NXE if the CPU has NX */
+	cpuid
+	mov	$0x100, %ebx
+	bt	$20, %edx
+	jnc	1f
+	or	$0x800, %ebx
+1:	mov	$0xc0000080, %ecx
 	rdmsr
-	orl	T(tramp_efer), %eax
+	or	%ebx, %eax
 	wrmsr
 	mov	%cr0, %eax
 	or	$0x80010001, %eax		/* PG | WP | PE */
@@ -56,10 +65,22 @@ trampoline_start:
 	xor	%eax, %eax
 	mov	%eax, %fs
 	mov	%eax, %gs
-	movq	T(tramp_stack), %rsp
-	movq	T(tramp_arg), %rdi
-	movq	T(tramp_entry), %rax
-	xor	%ebp, %ebp
+	cpuid					/* leaf 0: the highest basic leaf */
+	cmp	$0xb, %eax
+	jb	2f
+	mov	$0xb, %eax
+	xor	%ecx, %ecx
+	cpuid
+	test	%ebx, %ebx
+	jz	2f
+	mov	%edx, %edi			/* x2APIC id */
+	jmp	3f
+2:	mov	$1, %eax
+	cpuid
+	shr	$24, %ebx
+	mov	%ebx, %edi			/* initial APIC id */
+3:	xor	%ebp, %ebp
+	movabs	$ap_entry64, %rax
 	jmp	*%rax
 
 	.p2align 3
@@ -72,10 +93,4 @@ tramp_gdt_end:
 tramp_gdt_desc:
 	.word	tramp_gdt_end - tramp_gdt - 1
 	.long	T(tramp_gdt)
-	.p2align 3
-tramp_cr3:	.long	0
-tramp_efer:	.long	0
-tramp_stack:	.quad	0
-tramp_entry:	.quad	0
-tramp_arg:	.quad	0
 trampoline_end:

@@ -1,7 +1,9 @@
 /*
  * hal_atomic.h - atomic operations on *local* memory (this cluster's data or any direct-map
  * address the caller owns). For another cluster's data use hal_remote.h.
- * All operations are sequentially consistent and return the value before the operation.
+ * The read-modify-write operations are sequentially consistent; add, or and and return the value
+ * before the operation, cas whether it stored. hal_atomic_load32 is an acquire load and
+ * hal_atomic_store32 a release store.
  */
 #ifndef HAL_ATOMIC_H
 #define HAL_ATOMIC_H

@@ -10,9 +10,14 @@
 
 typedef uint64_t irqstate_t;
 
-irqstate_t hal_disable_irq(void);
-void       hal_restore_irq(irqstate_t saved);
-void       hal_enable_irq(void);
-bool       hal_irq_enabled(void);
+/*
+ * Provided by the architecture in <arch/irqmask.h>, static inline (or declared, for an out-of-line
+ * implementation), since every busylock pair uses them:
+ *   irqstate_t hal_disable_irq(void)          mask; returns the previous state
+ *   void       hal_restore_irq(irqstate_t s)  give back a state hal_disable_irq returned
+ *   void       hal_enable_irq(void)
+ *   bool       hal_irq_enabled(void)
+ */
+#include <arch/irqmask.h>
 
 #endif /* HAL_IRQMASK_H */

@@ -11,32 +11,99 @@
  *
  * Loads and stores are single-copy atomic for naturally aligned operands. The atomics are sequentially
  * consistent (full fences on both sides). hal_remote_memcpy/memset/strcpy are not atomic.
+ *
+ * The loads, stores and atomics are inline: on the local path (the target is this cluster) an access
+ * costs the translation's test and the access itself. What the architecture provides, in
+ * <arch/remote.h> (hal/<arch>/include/arch/remote.h; the host tests have their own):
+ *   void *hal_remote_kva(xptr_t xp)   static inline: the address that reaches @xp from this cluster
+ *                                     (the replica's translation; debug builds count an access to
+ *                                     another cluster and assert that it is online);
+ *   HAL_REMOTE_LOAD(T, p), HAL_REMOTE_STORE(T, p, v)
+ *                                     a plain load / store of type T at address p, single-copy
+ *                                     atomic, never merged nor elided (volatile on a target).
+ * Code outside the HAL never calls hal_remote_kva itself: every access is one of the functions below.
  */
 #ifndef HAL_REMOTE_H
 #define HAL_REMOTE_H
 
 #include <hal_types.h>
+#include <arch/remote.h>
 
-uint8_t  hal_remote_lb(xptr_t xp);
-uint32_t hal_remote_l32(xptr_t xp);
-uint64_t hal_remote_l64(xptr_t xp);
-void    *hal_remote_lpt(xptr_t xp);              /* load a pointer                       */
-xptr_t   hal_remote_lxp(xptr_t xp);              /* load an extended pointer             */
+static inline uint8_t hal_remote_lb(xptr_t xp)
+{
+	return HAL_REMOTE_LOAD(uint8_t, hal_remote_kva(xp));
+}
+static inline uint32_t hal_remote_l32(xptr_t xp)
+{
+	return HAL_REMOTE_LOAD(uint32_t, hal_remote_kva(xp));
+}
+static inline uint64_t hal_remote_l64(xptr_t xp)
+{
+	return HAL_REMOTE_LOAD(uint64_t, hal_remote_kva(xp));
+}
+/* load a pointer */
+static inline void *hal_remote_lpt(xptr_t xp)
+{
+	return (void *)HAL_REMOTE_LOAD(uintptr_t, hal_remote_kva(xp));
+}
+/* load an extended pointer */
+static inline xptr_t hal_remote_lxp(xptr_t xp)
+{
+	return HAL_REMOTE_LOAD(xptr_t, hal_remote_kva(xp));
+}
 
-void hal_remote_sb(xptr_t xp, uint8_t value);
-void hal_remote_s32(xptr_t xp, uint32_t value);
-void hal_remote_s64(xptr_t xp, uint64_t value);
-void hal_remote_spt(xptr_t xp, void *value);     /* store a pointer                      */
-void hal_remote_sxp(xptr_t xp, xptr_t value);    /* store an extended pointer            */
+static inline void hal_remote_sb(xptr_t xp, uint8_t value)
+{
+	HAL_REMOTE_STORE(uint8_t, hal_remote_kva(xp), value);
+}
+static inline void hal_remote_s32(xptr_t xp, uint32_t value)
+{
+	HAL_REMOTE_STORE(uint32_t, hal_remote_kva(xp), value);
+}
+static inline void hal_remote_s64(xptr_t xp, uint64_t value)
+{
+	HAL_REMOTE_STORE(uint64_t, hal_remote_kva(xp), value);
+}
+/* store a pointer */
+static inline void hal_remote_spt(xptr_t xp, void *value)
+{
+	HAL_REMOTE_STORE(uintptr_t, hal_remote_kva(xp), (uintptr_t)value);
+}
+/* store an extended pointer */
+static inline void hal_remote_sxp(xptr_t xp, xptr_t value)
+{
+	HAL_REMOTE_STORE(xptr_t, hal_remote_kva(xp), value);
+}
 
 /* Compare-and-swap: stores @new if the current value is @old; returns true if it did. */
-bool hal_remote_atomic_cas32(xptr_t xp, uint32_t old, uint32_t new);
-bool hal_remote_atomic_cas64(xptr_t xp, uint64_t old, uint64_t new);
+static inline bool hal_remote_atomic_cas32(xptr_t xp, uint32_t old, uint32_t new)
+{
+	return __atomic_compare_exchange_n((uint32_t *)hal_remote_kva(xp), &old, new, false,
+					   __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+static inline bool hal_remote_atomic_cas64(xptr_t xp, uint64_t old, uint64_t new)
+{
+	return __atomic_compare_exchange_n((uint64_t *)hal_remote_kva(xp), &old, new, false,
+					   __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+
 /* Fetch-and-op: apply the operation atomically and return the value *before* it. */
-uint32_t hal_remote_atomic_add32(xptr_t xp, int32_t inc);
-uint64_t hal_remote_atomic_add64(xptr_t xp, int64_t inc);
-uint32_t hal_remote_atomic_or32(xptr_t xp, uint32_t mask);
-uint32_t hal_remote_atomic_and32(xptr_t xp, uint32_t mask);
+static inline uint32_t hal_remote_atomic_add32(xptr_t xp, int32_t inc)
+{
+	return __atomic_fetch_add((uint32_t *)hal_remote_kva(xp), (uint32_t)inc, __ATOMIC_SEQ_CST);
+}
+static inline uint64_t hal_remote_atomic_add64(xptr_t xp, int64_t inc)
+{
+	return __atomic_fetch_add((uint64_t *)hal_remote_kva(xp), (uint64_t)inc, __ATOMIC_SEQ_CST);
+}
+static inline uint32_t hal_remote_atomic_or32(xptr_t xp, uint32_t mask)
+{
+	return __atomic_fetch_or((uint32_t *)hal_remote_kva(xp), mask, __ATOMIC_SEQ_CST);
+}
+static inline uint32_t hal_remote_atomic_and32(xptr_t xp, uint32_t mask)
+{
+	return __atomic_fetch_and((uint32_t *)hal_remote_kva(xp), mask, __ATOMIC_SEQ_CST);
+}
 
 /* Copy @size bytes between any two clusters (regions must not overlap). */
 void hal_remote_memcpy(xptr_t dst, xptr_t src, size_t size);

@@ -25,18 +25,21 @@ uintptr_t hal_user_sp(void);
 
 /*
  * Push a frame below @sp (16-byte aligned, Linux's struct rt_sigframe of the architecture) saving
- * the user context, then make the return to user mode call @handler(@sig, &info, &ucontext) on the
- * frame, returning to @restorer. EFAULT (the stack cannot take it): nothing changed then.
- * Caller: IRQs may be on; the user pages may fault in.
+ * the user context, its extended (FP) state included, then make the return to user mode call
+ * @handler(@sig, &info, &ucontext) on the frame, returning to @restorer; the handler starts with
+ * the interrupted FP registers, as on Linux. EFAULT (the stack cannot take it): nothing changed
+ * then. Caller: IRQs may be on; the user pages may fault in.
  */
 error_t hal_signal_frame_push(uintptr_t sp, const hal_sigframe_t *frame, uintptr_t handler, int sig,
 			      uintptr_t restorer);
 
 /*
  * rt_sigreturn: restore the user context from the frame at the user stack pointer: registers
- * (only pc and the general registers come from the user; the privilege state stays the kernel's),
- * *@mask, the alternate stack (*@ss_sp, *@ss_flags, *@ss_size). Returns the user's first result
- * register (the system call returns it), or EFAULT in *@error for an unreadable frame.
+ * (only pc, the general registers and the extended state come from the user; the privilege state
+ * stays the kernel's), *@mask, the alternate stack (*@ss_sp, *@ss_flags, *@ss_size). Returns the
+ * user's first result register (the system call returns it), or in *@error EFAULT for an
+ * unreadable frame, EINVAL for one that names extended state the kernel does not know (Linux's
+ * answers; the process is then killed): nothing changed then.
  */
 uint64_t hal_signal_frame_pop(uint64_t *mask, uintptr_t *ss_sp, uint32_t *ss_flags, size_t *ss_size,
 			      error_t *error);

@@ -8,12 +8,19 @@
 
 #include <hal_types.h>
 
-/* Index of the running core inside its cluster. Valid once kernel_init() has started on this core. */
-lid_t hal_get_lid(void);
+/*
+ * Provided by the architecture in <arch/special.h>, defined there static inline (or declared, for
+ * an out-of-line implementation), because the locks and every remote access use them:
+ *   lid_t hal_get_lid(void)      index of the running core inside its cluster; valid once
+ *                                kernel_init() has started on this core;
+ *   void  hal_cpu_relax(void)    spin hint inside busy-wait loops;
+ *   void  hal_fence(void)        full memory fence between the accesses before and after it;
+ *   void *hal_get_core_ptr(void) the per-core pointer below (thread_current() reads it).
+ */
+#include <arch/special.h>
 
 /* Per-core pointer kept by the HAL for the generic kernel (the core descriptor): set once per core. */
 void  hal_set_core_ptr(void *core);
-void *hal_get_core_ptr(void);
 
 /* Free-running counter of the core, counting at boot_info.timebase_hz. */
 cycle_t hal_get_cycles(void);
@@ -50,8 +57,15 @@ uint16_t    hal_elf_machine(void);
 uint64_t    hal_elf_hwcap(void);
 const char *hal_machine_name(void);
 
-/* Spin hint inside busy-wait loops. */
-void hal_cpu_relax(void);
+/*
+ * Inside a wait for something another core must do (free a lock, set a flag), after spinning a
+ * while: let the other cores run, where the platform runs them in turn on one processor (an
+ * emulator: QEMU's -icount runs every hart round-robin on one host thread, so the core waited for
+ * may not run until the waiter's turn ends); elsewhere a spin hint. Returns soon in either case;
+ * may leave a spurious inter-processor interrupt pending (kernel_ipi() handles it as one with no
+ * request). Any context, IRQs on or off.
+ */
+void hal_cpu_wait_other(void);
 /* Wait for an interrupt (or return spuriously): the core is idle. */
 void hal_cpu_idle(void);
 
@@ -65,9 +79,6 @@ void hal_cpu_idle(void);
  * decode through it. Never returns. May be called by any core in any state (after a panic too).
  */
 _Noreturn void hal_poweroff(unsigned status);
-
-/* Full memory fence between the accesses before and after it. */
-void hal_fence(void);
 
 /* Make instructions this core wrote to memory visible to its own instruction fetches. */
 void hal_icache_sync(void);

@@ -1,8 +1,8 @@
 /*
  * hal_tlb.h - translation lookaside buffers.
  *
- * Local flushes only here; shootdowns across cores are built by the generic VMM on top of IPIs
- * (later issue), and each target core flushes with these.
+ * Local flushes only here; shootdowns across cores are built by the generic kernel on top of IPIs
+ * (ipi_shootdown, kernel/kern/ipi.h; docs/fork.md), and each target core flushes with these.
  */
 #ifndef HAL_TLB_H
 #define HAL_TLB_H

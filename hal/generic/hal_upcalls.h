@@ -27,6 +27,8 @@ typedef enum hal_user_exc_e {
 	HAL_EXC_BREAKPOINT,     /* breakpoint instruction                                */
 	HAL_EXC_MISALIGNED,     /* misaligned access the hardware does not handle        */
 	HAL_EXC_BUS,            /* access fault: no memory or device at that address      */
+	HAL_EXC_ARITH,          /* arithmetic exception: integer division by zero or overflow,
+	                           an unmasked floating-point exception (x86's #DE, #MF, #XM) */
 } hal_user_exc_t;
 
 /* Access of a page fault. */
@@ -53,6 +55,14 @@ void kernel_user_exception(hal_user_exc_t kind, uintptr_t vaddr, uint32_t access
  * value for the user's result register (>= 0, or -errno). Runs with IRQs enabled; may sleep.
  */
 int64_t kernel_syscall(uint64_t nr, const uint64_t args[6]);
+
+/*
+ * The running thread entered the kernel from user mode (a system call, an exception or an
+ * interrupt): the architecture's trap path calls this first, once per entry, IRQs off. It closes
+ * the thread's user-time interval (kern/acct.h); the interval of kernel time it opens is closed by
+ * kernel_user_return or by a context switch. Never blocks.
+ */
+void kernel_user_enter(void);
 
 /*
  * The running thread is about to return to user mode (after a system call, an exception or an

@@ -28,6 +28,7 @@ _Noreturn void hal_core_entry(uint64_t lid)
 	cpu->emergency_sp = (uint64_t)(uintptr_t)&emergency_stacks[lid][EMERGENCY_STACK_SIZE];
 	__asm__ volatile("mv tp, %0" ::"r"(cpu));
 	csr_write(sscratch, 0);
+	csr_clear(sstatus, SSTATUS_FS); /* the kernel runs with the FPU off (docs/fpu.md) */
 	csr_write(stvec, (uintptr_t)hal_trap_entry);
 	sfence_vma_all();
 	if (lid == 0)

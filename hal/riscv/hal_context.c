@@ -24,6 +24,7 @@
 #include "trap_frame.h"
 
 _Static_assert(HAL_CONTEXT_WORDS >= 16, "hal_context_t too small for ra, sp, s0..s11, stack, sstatus");
+_Static_assert(__builtin_offsetof(hal_context_t, regs[14]) == CTX_KSTACK_TOP, "context.S layout");
 /* trap.S repeats these to detect an overflow: keep them in step. */
 _Static_assert(KSTACK_BASE == 0xffffffe0UL << 32, "trap.S: KSTACK_BASE_HI");
 _Static_assert(((uint64_t)CONFIG_MAX_CLUSTERS << 30) == 1UL << 34, "trap.S: KSTACK_AREA_SHIFT");
@@ -34,17 +35,25 @@ void hal_context_start(void);
 
 void hal_context_init(hal_context_t *ctx, void *stack_top, void (*entry)(void *), void *arg)
 {
+	/* At the top: the thread's FP area, then the user trap frame's place, which hal_user_enter
+	 * fills while it runs on this stack (a clone's registers are copied there from a local of the
+	 * thread); sp below both (trap_frame.h). */
+	uint64_t top = (uint64_t)(uintptr_t)stack_top - FPU_AREA_SIZE;
+
 	kassert(((uintptr_t)stack_top & 15) == 0);
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->regs[0] = (uint64_t)(uintptr_t)hal_context_start; /* ra */
-	/* sp: below the user trap frame's place at the top, which hal_user_enter fills while it
-	 * runs on this stack (a clone's registers are copied there from a local of the thread). */
-	ctx->regs[1] = (uint64_t)(uintptr_t)stack_top - sizeof(hal_trap_frame_t);
+	ctx->regs[1] = top - sizeof(hal_trap_frame_t);
 	ctx->regs[2] = (uint64_t)(uintptr_t)entry;             /* s0 */
 	ctx->regs[3] = (uint64_t)(uintptr_t)arg;               /* s1 */
-	ctx->regs[14] = (uint64_t)(uintptr_t)stack_top;        /* kernel stack top (trap.S) */
-	/* sstatus: supervisor, IRQs off until the new thread enables them, no user access. */
-	ctx->regs[15] = csr_read(sstatus) & ~(SSTATUS_SIE | SSTATUS_SUM);
+	ctx->regs[14] = top;                                   /* user frames go below (trap.S) */
+	/* sstatus: supervisor, IRQs off until the new thread enables them, no user access, FPU off. */
+	ctx->regs[15] = csr_read(sstatus) & ~(SSTATUS_SIE | SSTATUS_SUM | SSTATUS_FS);
+	/* A reused stack holds a dead thread's frame and FP area: the frame's place says FS = Off
+	 * until hal_user_enter fills it (a switch reads it: context.S), the area says unused. */
+	((hal_trap_frame_t *)(uintptr_t)top - 1)->sstatus = 0;
+	riscv_fpu_area(top)->state.in_use = 0;
+	riscv_fpu_area(top)->recent = 0;
 }
 
 void riscv_resume_frame(hal_trap_frame_t *frame);
@@ -57,16 +66,17 @@ uintptr_t hal_user_return_pc(void)
 	return tf->sepc; /* trap.c moved it past the ecall already */
 }
 
-_Static_assert(sizeof(hal_user_regs_t) == sizeof(hal_trap_frame_t), "hal_user_regs_t layout");
+_Static_assert(sizeof(((hal_user_regs_t *)0)->words) == sizeof(((hal_trap_frame_t *)0)->x),
+	       "hal_user_regs_t: x1..x31");
 
 uintptr_t hal_user_regs_sp(const hal_user_regs_t *regs)
 {
-	return ((const hal_trap_frame_t *)regs)->x[2 - 1];
+	return regs->words[2 - 1];
 }
 
 uintptr_t hal_user_regs_tls(const hal_user_regs_t *regs)
 {
-	return ((const hal_trap_frame_t *)regs)->x[4 - 1]; /* tp */
+	return regs->words[4 - 1]; /* tp */
 }
 
 void hal_user_set_tls(uintptr_t tls)
@@ -81,8 +91,10 @@ void hal_user_set_tls(uintptr_t tls)
 void hal_user_regs_current(hal_user_regs_t *regs)
 {
 	hal_cpu_t *cpu = hal_cpu_self();
+	const hal_trap_frame_t *tf = (const hal_trap_frame_t *)(cpu->kstack_top - sizeof(*tf));
 
-	memcpy(regs, (const void *)(cpu->kstack_top - sizeof(hal_trap_frame_t)), sizeof(*regs));
+	memcpy(regs->words, tf->x, sizeof(regs->words));
+	riscv_fpu_get(&regs->fpu);
 }
 
 /*
@@ -98,9 +110,11 @@ static hal_trap_frame_t *set_user_frame(const hal_user_regs_t *regs, uintptr_t p
 
 	kassert(cpu->kstack_top != 0);
 	if (regs) /* gp, saved registers...: a clone continues with its parent's */
-		memcpy(tf, regs, sizeof(*tf));
+		memcpy(tf->x, regs->words, sizeof(tf->x));
 	else
-		memset(tf, 0, sizeof(*tf));
+		memset(tf->x, 0, sizeof(tf->x));
+	tf->scause = 0;
+	tf->stval = 0;
 	tf->sepc = pc;
 	tf->x[2 - 1] = sp;
 	tf->x[4 - 1] = tls;
@@ -108,6 +122,8 @@ static hal_trap_frame_t *set_user_frame(const hal_user_regs_t *regs, uintptr_t p
 	/* Return to user mode (SPP clear) with interrupts on (SPIE), user pages off limits (SUM);
 	 * off (SIE) until the sret, whoever calls with them on: trap.S restores this sstatus first. */
 	tf->sstatus = (csr_read(sstatus) & ~(SSTATUS_SPP | SSTATUS_SUM | SSTATUS_SIE)) | SSTATUS_SPIE;
+	/* and its FP registers: a clone's parent's, or the initial state */
+	riscv_fpu_set(regs ? &regs->fpu : NULL);
 	return tf;
 }
 

@@ -8,6 +8,7 @@
 #ifndef HAL_RISCV_HAL_CPU_H
 #define HAL_RISCV_HAL_CPU_H
 
+#include <arch/fpu.h>
 #include <hal_types.h>
 #include <params.h>
 
@@ -26,6 +27,11 @@ typedef struct hal_cpu_s {
 	uint64_t timer_period; /* tick period in time units                         */
 	uint32_t timer_sstc; /* 1 if the tick uses stimecmp                         */
 	uint32_t probing;    /* 1 while probing a CSR; 2 once the probe trapped     */
+	struct riscv_fpu_area_s *fpu_owner; /* the FP area whose values the FP registers
+	                        hold; NULL: nobody's (fpu.c)                         */
+	uint64_t fpu_saves;  /* FP registers saved into a thread's area (fpu.c)     */
+	uint64_t fpu_restores; /* a thread's area loaded into the FP registers      */
+	uint64_t fpu_traps;  /* FP instructions that found the FPU off              */
 } __attribute__((aligned(64))) hal_cpu_t;
 
 extern hal_cpu_t hal_cpus[CONFIG_MAX_CORES_PER_CLUSTER];
@@ -33,6 +39,8 @@ extern hal_cpu_t hal_cpus[CONFIG_MAX_CORES_PER_CLUSTER];
 _Static_assert(__builtin_offsetof(hal_cpu_t, scratch) == HAL_CPU_SCRATCH, "trap.S layout");
 _Static_assert(__builtin_offsetof(hal_cpu_t, emergency_sp) == HAL_CPU_EMERGENCY_SP, "trap.S layout");
 _Static_assert(__builtin_offsetof(hal_cpu_t, kstack_top) == HAL_CPU_KSTACK_TOP, "trap.S layout");
+_Static_assert(__builtin_offsetof(hal_cpu_t, fpu_owner) == HAL_CPU_FPU_OWNER, "context.S layout");
+_Static_assert(__builtin_offsetof(hal_cpu_t, fpu_saves) == HAL_CPU_FPU_SAVES, "context.S layout");
 
 static inline hal_cpu_t *hal_cpu_self(void)
 {
@@ -55,6 +63,44 @@ bool riscv_probe_csr_write_stimecmp(uint64_t value);
 void *riscv_xptr_to_kva(xptr_t xp);
 /* hal_context.c: true if @addr lies in the guard pages of a kernel stack slot. */
 bool riscv_kstack_is_guard(uintptr_t addr);
+/*
+ * A thread's FP area, at the top of its kernel stack (trap_frame.h): its saved registers, and
+ * whether it changed them in its last time slice (then they are loaded as soon as it is switched in
+ * again; else at its first FP instruction: fpu.c).
+ */
+typedef struct riscv_fpu_area_s {
+	hal_fpu_t state;  /* f0..f31, fcsr, in_use                                   */
+	uint32_t  recent; /* 1: FS was Dirty when the thread was last switched out     */
+	uint32_t  pad;
+} riscv_fpu_area_t;
+
+_Static_assert(sizeof(riscv_fpu_area_t) == FPU_AREA_SIZE, "FP area");
+_Static_assert(__builtin_offsetof(riscv_fpu_area_t, recent) == FPU_RECENT, "context.S layout");
+
+/*
+ * fpu.c: the user FP state of the running thread (docs/fpu.md).
+ *   riscv_fpu_area       the FP area of the thread whose kernel stack top is @kstack_top;
+ *   riscv_fpu_trap       an illegal instruction from user mode (@tf: its frame; IRQs masked):
+ *                        true if it is an FP instruction that found the FPU off, which is now on
+ *                        for the thread with its values loaded (the instruction runs again);
+ *   riscv_fpu_switch_in  context.S: @area's values into the registers for the thread switched in
+ *                        (IRQs masked; it changed them in its last slice, and they are not there);
+ *   riscv_fpu_get        the thread's current state into @fpu (its live registers saved first);
+ *   riscv_fpu_set        the thread's state becomes @fpu (NULL: the initial state);
+ *   riscv_fpu_save/load  fpu.S (IRQs masked).
+ * The last two work on the running thread, which must be a thread with a kernel stack.
+ */
+static inline riscv_fpu_area_t *riscv_fpu_area(uint64_t kstack_top)
+{
+	return (riscv_fpu_area_t *)(uintptr_t)kstack_top;
+}
+
+bool riscv_fpu_trap(hal_trap_frame_t *tf);
+void riscv_fpu_switch_in(riscv_fpu_area_t *area);
+void riscv_fpu_get(hal_fpu_t *fpu);
+void riscv_fpu_set(const hal_fpu_t *fpu);
+void riscv_fpu_save(hal_fpu_t *fpu);
+void riscv_fpu_load(const hal_fpu_t *fpu);
 /* timer.c and ipi.c: interrupt handlers called by the trap dispatcher. */
 void riscv_timer_interrupt(void);
 void riscv_ipi_interrupt(void);

@@ -1,9 +1,11 @@
 /*
  * hal_debug.c - registers and stack frames for panic() on RISC-V.
  *
- * The kernel is compiled with frame pointers: in each frame, s0 (fp) is the caller's sp at entry,
- * fp[-1] the return address and fp[-2] the caller's fp. The walk crosses trap frames (trap.S) into
- * the interrupted context, so a panic in an interrupt handler shows the code it interrupted.
+ * Debug builds are compiled with frame pointers: in each frame, s0 (fp) is the caller's sp at
+ * entry, fp[-1] the return address and fp[-2] the caller's fp. The walk crosses trap frames (trap.S)
+ * into the interrupted context, so a panic in an interrupt handler shows the code it interrupted.
+ * Release builds are not (and make sibling calls, config/kernel.cmake): s0 is an ordinary register
+ * there, so the walk shows the pc and the return address register only.
  */
 #include <hal_debug.h>
 #include <kern/ksyms.h>
@@ -92,6 +94,13 @@ static void find_saved_pair(uintptr_t fp, uintptr_t *ret, uintptr_t *prev)
 	}
 }
 
+/* Whether s0 holds a frame chain: debug builds only (see the top). */
+#ifdef CONFIG_DEBUG
+#define FRAME_POINTERS 1
+#else
+#define FRAME_POINTERS 0
+#endif
+
 typedef struct walk_s {
 	unsigned left; /* frames still allowed */
 	hal_frame_fn_t fn;
@@ -117,6 +126,8 @@ static void walk_context(walk_t *w, uintptr_t pc, uintptr_t fp, uintptr_t ra);
  */
 static void walk_frames(walk_t *w, uintptr_t fp)
 {
+	if (!FRAME_POINTERS)
+		return;
 	while (fp_is_sane(fp)) {
 		uintptr_t ret = ((const uintptr_t *)fp)[-1];
 		uintptr_t prev = ((const uintptr_t *)fp)[-2];

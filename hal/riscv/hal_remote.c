@@ -3,7 +3,8 @@
  *
  * Every cluster's memory is reachable through the direct map, so a remote access is an ordinary
  * load or store once the address is translated: a pointer into the image window names the target
- * cluster's replica, found from boot_info. Debug builds count accesses to other clusters.
+ * cluster's replica, found from boot_info. Debug builds count accesses to other clusters. The
+ * loads, stores and atomics are inline (hal_remote.h, arch/remote.h); what is here is out of line.
  */
 #include <hal_boot.h>
 #include <hal_remote.h>
@@ -14,77 +15,34 @@
 #include "mmu.h"
 #include "hal_cpu.h"
 
+_Static_assert(RISCV_KIMAGE_VBASE == KIMAGE_VBASE && RISCV_DMAP_BASE == DMAP_BASE,
+	       "arch/remote.h and mmu.h agree");
+
 #ifdef CONFIG_DEBUG
 static uint64_t remote_accesses; /* accesses from this cluster to others (racy, statistics only) */
-#define COUNT(cxy)                                                                                  \
-	do {                                                                                        \
-		if ((cxy) != local_cxy)                                                             \
-			__atomic_fetch_add(&remote_accesses, 1, __ATOMIC_RELAXED);                  \
-	} while (0)
-#else
-#define COUNT(cxy) ((void)0)
+
+void *riscv_remote_kva_debug(xptr_t xp)
+{
+	uintptr_t va = (uintptr_t)GET_PTR(xp);
+	cxy_t cxy = GET_CXY(xp);
+
+	__atomic_fetch_add(&remote_accesses, 1, __ATOMIC_RELAXED);
+	if (va - KIMAGE_VBASE >= CONFIG_KIMAGE_MAX_SIZE)
+		return (void *)va;
+	kassert(cxy < CONFIG_MAX_CLUSTERS && boot_info.cluster[cxy].image_pa != 0);
+	return (void *)(DMAP_BASE + boot_info.cluster[cxy].image_pa + (va - KIMAGE_VBASE));
+}
 #endif
 
 /* The kernel virtual address that reaches @xp from this cluster. */
 static inline void *xp_addr(xptr_t xp)
 {
-	uintptr_t va = (uintptr_t)GET_PTR(xp);
-	cxy_t cxy = GET_CXY(xp);
-
-	COUNT(cxy);
-	if (va - KIMAGE_VBASE >= CONFIG_KIMAGE_MAX_SIZE || cxy == local_cxy)
-		return (void *)va;
-	kassert(cxy < CONFIG_MAX_CLUSTERS && boot_info.cluster[cxy].image_pa != 0);
-	return (void *)(DMAP_BASE + boot_info.cluster[cxy].image_pa + (va - KIMAGE_VBASE));
+	return hal_remote_kva(xp);
 }
 
 void *riscv_xptr_to_kva(xptr_t xp)
 {
 	return xp_addr(xp);
-}
-
-uint8_t hal_remote_lb(xptr_t xp) { return *(volatile uint8_t *)xp_addr(xp); }
-uint32_t hal_remote_l32(xptr_t xp) { return *(volatile uint32_t *)xp_addr(xp); }
-uint64_t hal_remote_l64(xptr_t xp) { return *(volatile uint64_t *)xp_addr(xp); }
-void *hal_remote_lpt(xptr_t xp) { return *(void *volatile *)xp_addr(xp); }
-xptr_t hal_remote_lxp(xptr_t xp) { return *(volatile xptr_t *)xp_addr(xp); }
-
-void hal_remote_sb(xptr_t xp, uint8_t v) { *(volatile uint8_t *)xp_addr(xp) = v; }
-void hal_remote_s32(xptr_t xp, uint32_t v) { *(volatile uint32_t *)xp_addr(xp) = v; }
-void hal_remote_s64(xptr_t xp, uint64_t v) { *(volatile uint64_t *)xp_addr(xp) = v; }
-void hal_remote_spt(xptr_t xp, void *v) { *(void *volatile *)xp_addr(xp) = v; }
-void hal_remote_sxp(xptr_t xp, xptr_t v) { *(volatile xptr_t *)xp_addr(xp) = v; }
-
-bool hal_remote_atomic_cas32(xptr_t xp, uint32_t old, uint32_t new)
-{
-	return __atomic_compare_exchange_n((uint32_t *)xp_addr(xp), &old, new, false, __ATOMIC_SEQ_CST,
-					   __ATOMIC_SEQ_CST);
-}
-
-bool hal_remote_atomic_cas64(xptr_t xp, uint64_t old, uint64_t new)
-{
-	return __atomic_compare_exchange_n((uint64_t *)xp_addr(xp), &old, new, false, __ATOMIC_SEQ_CST,
-					   __ATOMIC_SEQ_CST);
-}
-
-uint32_t hal_remote_atomic_add32(xptr_t xp, int32_t inc)
-{
-	return __atomic_fetch_add((uint32_t *)xp_addr(xp), (uint32_t)inc, __ATOMIC_SEQ_CST);
-}
-
-uint64_t hal_remote_atomic_add64(xptr_t xp, int64_t inc)
-{
-	return __atomic_fetch_add((uint64_t *)xp_addr(xp), (uint64_t)inc, __ATOMIC_SEQ_CST);
-}
-
-uint32_t hal_remote_atomic_or32(xptr_t xp, uint32_t mask)
-{
-	return __atomic_fetch_or((uint32_t *)xp_addr(xp), mask, __ATOMIC_SEQ_CST);
-}
-
-uint32_t hal_remote_atomic_and32(xptr_t xp, uint32_t mask)
-{
-	return __atomic_fetch_and((uint32_t *)xp_addr(xp), mask, __ATOMIC_SEQ_CST);
 }
 
 void hal_remote_memcpy(xptr_t dst, xptr_t src, size_t size)

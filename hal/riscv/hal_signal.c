@@ -1,8 +1,11 @@
 /*
  * hal_signal.c - signal frames on riscv64 (see hal_signal.h), Linux's layout: struct rt_sigframe
  * { siginfo_t info; struct ucontext uc; } with uc_mcontext = { sc_regs: pc, x1..x31; sc_fpregs }.
- * User code runs with the FPU off (sstatus.FS = Off), so the FP area is written as zeros and
- * ignored on return.
+ * sc_fpregs is Linux's union __riscv_fp_state, written as its D member (f0..f31, fcsr) as Linux
+ * does, with the words after q.fcsr zero: Linux 6.1 calls them q.reserved and refuses a frame
+ * where they are not zero; since 6.5 they are sc_extdesc's reserved word and an end-of-extensions
+ * header (magic 0, size 0), checked the same way. rt_sigreturn loads the FP registers from there,
+ * so a handler may read and change the interrupted code's FP registers through its ucontext.
  */
 #include <hal_signal.h>
 #include <hal_uspace.h>
@@ -18,9 +21,18 @@
 #define REG_A1 11
 #define REG_A2 12
 
+/* union __riscv_fp_state, as its d and q members lay it out (asm/ptrace.h). */
+struct rv_fp_state {
+	uint64_t f[32];         /* d.f: f0..f31                                  */
+	uint32_t fcsr;          /* d.fcsr                                        */
+	uint8_t  unused[252];   /* the rest of q.f                               */
+	uint32_t q_fcsr;        /* q.fcsr: not written (Linux writes d only)      */
+	uint32_t reserved[3];   /* q.reserved: zero (no extension state)         */
+} __attribute__((aligned(16)));
+
 struct rv_sigcontext {
-	uint64_t regs[32];                             /* pc, x1..x31 (user_regs_struct)  */
-	uint8_t  fpregs[528] __attribute__((aligned(16))); /* union __riscv_fp_state     */
+	uint64_t regs[32];          /* pc, x1..x31 (user_regs_struct) */
+	struct rv_fp_state fpregs;  /* sc_fpregs                      */
 };
 
 struct rv_ucontext {
@@ -45,6 +57,9 @@ _Static_assert(__builtin_offsetof(struct rv_ucontext, ss_sp) == 16, "uc_stack");
 _Static_assert(__builtin_offsetof(struct rv_ucontext, uc_sigmask) == 40, "uc_sigmask");
 _Static_assert(__builtin_offsetof(struct rv_ucontext, uc_mcontext) == 176, "uc_mcontext");
 _Static_assert(sizeof(struct rv_sigcontext) == 784, "mcontext_t");
+_Static_assert(sizeof(struct rv_fp_state) == 528, "union __riscv_fp_state");
+_Static_assert(__builtin_offsetof(struct rv_fp_state, fcsr) == 256, "__riscv_d_ext_state.fcsr");
+_Static_assert(__builtin_offsetof(struct rv_fp_state, reserved) == 516, "q.reserved");
 _Static_assert(sizeof(struct rv_ucontext) == 960, "ucontext_t");
 _Static_assert(sizeof(struct rv_rt_sigframe) == 1088, "rt_sigframe");
 
@@ -66,6 +81,7 @@ error_t hal_signal_frame_push(uintptr_t sp, const hal_sigframe_t *frame, uintptr
 {
 	hal_trap_frame_t *tf = user_frame();
 	struct rv_rt_sigframe f;
+	hal_fpu_t fp;
 	uintptr_t at = (sp - sizeof(f)) & ~(uintptr_t)15;
 
 	if (at >= sp) /* wrapped around: no stack there */
@@ -79,6 +95,9 @@ error_t hal_signal_frame_push(uintptr_t sp, const hal_sigframe_t *frame, uintptr
 	f.uc.uc_mcontext.regs[0] = tf->sepc;
 	for (int i = 1; i < 32; i++)
 		f.uc.uc_mcontext.regs[i] = tf->x[i - 1];
+	riscv_fpu_get(&fp); /* the handler starts with these registers too, as on Linux */
+	memcpy(f.uc.uc_mcontext.fpregs.f, fp.f, sizeof(fp.f));
+	f.uc.uc_mcontext.fpregs.fcsr = fp.fcsr;
 	if (hal_copy_to_uspace(at, &f, sizeof(f)))
 		return EFAULT;
 	tf->sepc = handler;
@@ -95,14 +114,28 @@ uint64_t hal_signal_frame_pop(uint64_t *mask, uintptr_t *ss_sp, uint32_t *ss_fla
 {
 	hal_trap_frame_t *tf = user_frame();
 	struct rv_rt_sigframe f;
+	hal_fpu_t fp = { .in_use = 0 };
 
 	*error = hal_copy_from_uspace(&f, tf->x[REG_SP - 1], sizeof(f));
 	if (*error)
 		return 0;
-	/* pc and x1..x31 only: sstatus (user mode, interrupts on) stays what the trap saved */
+	for (int i = 0; i < 3; i++) {
+		if (f.uc.uc_mcontext.fpregs.reserved[i]) { /* an extension we do not have (Linux: -EINVAL) */
+			*error = EINVAL;
+			return 0;
+		}
+	}
+	/* pc, x1..x31 and the FP state only: sstatus (user mode, interrupts on) stays the trap's */
 	tf->sepc = f.uc.uc_mcontext.regs[0];
 	for (int i = 1; i < 32; i++)
 		tf->x[i - 1] = f.uc.uc_mcontext.regs[i];
+	/* the FP registers: all zero is the initial state, which costs a thread nothing */
+	memcpy(fp.f, f.uc.uc_mcontext.fpregs.f, sizeof(fp.f));
+	fp.fcsr = f.uc.uc_mcontext.fpregs.fcsr;
+	for (int i = 0; i < 32 && !fp.in_use; i++)
+		fp.in_use = fp.f[i] != 0;
+	fp.in_use |= (fp.fcsr & 0xffu) != 0;
+	riscv_fpu_set(&fp);
 	*mask = f.uc.uc_sigmask;
 	*ss_sp = f.uc.ss_sp;
 	*ss_flags = (uint32_t)f.uc.ss_flags;

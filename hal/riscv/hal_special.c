@@ -12,6 +12,11 @@
 #include "sbi.h"
 
 hal_cpu_t hal_cpus[CONFIG_MAX_CORES_PER_CLUSTER];
+
+/* hal_get_lid, hal_disable_irq and the others are inline: arch/special.h, arch/irqmask.h. */
+_Static_assert(__builtin_offsetof(hal_cpu_t, lid) == RISCV_HAL_CPU_LID_OFFSET, "arch/special.h");
+_Static_assert(__builtin_offsetof(hal_cpu_t, core) == RISCV_HAL_CPU_CORE_OFFSET, "arch/special.h");
+_Static_assert(RISCV_SSTATUS_SIE == SSTATUS_SIE, "arch/irqmask.h");
 static hal_cpu_t phase0_cpu;
 
 void hal_cpu_init_phase0(hwid_t hartid)
@@ -21,19 +26,9 @@ void hal_cpu_init_phase0(hwid_t hartid)
 	__asm__ volatile("mv tp, %0" ::"r"(&phase0_cpu));
 }
 
-lid_t hal_get_lid(void)
-{
-	return hal_cpu_self()->lid;
-}
-
 void hal_set_core_ptr(void *core)
 {
 	hal_cpu_self()->core = core;
-}
-
-void *hal_get_core_ptr(void)
-{
-	return hal_cpu_self()->core;
 }
 
 cycle_t hal_get_cycles(void)
@@ -74,19 +69,27 @@ bool hal_is_image_addr(const void *kva)
 	return (uintptr_t)kva - KIMAGE_VBASE < CONFIG_KIMAGE_MAX_SIZE;
 }
 
-void hal_cpu_relax(void)
+/*
+ * wfi ends this hart's turn under QEMU's TCG (the next hart runs); with a software interrupt
+ * pending and enabled it is not halted and resumes at its next turn. So the hart makes its own
+ * sip.SSIP pending first (S-mode may write it), and leaves it: clearing it could lose a real IPI
+ * that arrived in between; the IPI handler then runs once for nothing. Before hal_ipi_core_init
+ * has enabled the software interrupt (sie.SSIE), wfi could sleep until some other interrupt: only
+ * the spin hint then. On hardware, wfi with an interrupt pending does not stop the hart.
+ */
+void hal_cpu_wait_other(void)
 {
-	__asm__ volatile(".insn i 0x0f, 0, x0, x0, 0x010" ::: "memory"); /* pause (Zihintpause) */
+	if (!(csr_read(sie) & SIE_SSIE)) {
+		hal_cpu_relax();
+		return;
+	}
+	csr_set(sip, SIE_SSIE);
+	__asm__ volatile("wfi" ::: "memory");
 }
 
 void hal_cpu_idle(void)
 {
 	__asm__ volatile("wfi" ::: "memory");
-}
-
-void hal_fence(void)
-{
-	__asm__ volatile("fence rw, rw" ::: "memory");
 }
 
 void hal_icache_sync(void)
@@ -112,27 +115,6 @@ _Noreturn void hal_poweroff(unsigned status)
 		*finisher = status ? (FINISHER_FAIL | (status << 16)) : FINISHER_PASS;
 	}
 	sbi_shutdown(status != 0);
-}
-
-irqstate_t hal_disable_irq(void)
-{
-	return csr_read_clear(sstatus, SSTATUS_SIE) & SSTATUS_SIE;
-}
-
-void hal_restore_irq(irqstate_t saved)
-{
-	if (saved & SSTATUS_SIE)
-		csr_set(sstatus, SSTATUS_SIE);
-}
-
-void hal_enable_irq(void)
-{
-	csr_set(sstatus, SSTATUS_SIE);
-}
-
-bool hal_irq_enabled(void)
-{
-	return (csr_read(sstatus) & SSTATUS_SIE) != 0;
 }
 
 uint16_t hal_elf_machine(void)

@@ -19,7 +19,7 @@
 #define KSTACK_BASE    0xffffffe000000000UL      /* = DMAP_BASE + DMAP_MAX_GIB GiB */
 #define KSTACK_SLOT_SIZE (32UL << 10)            /* one stack and its guard        */
 #define KSTACK_SLOTS_PER_CLUSTER ((1UL << 30) / KSTACK_SLOT_SIZE)
-#define KIMAGE_VBASE   0xffffffff80000000UL
+#define KIMAGE_VBASE   0xffffffff80000000UL      /* = RISCV_KIMAGE_VBASE (arch/remote.h) */
 #define KIMAGE_VEND    (KIMAGE_VBASE + CONFIG_KIMAGE_MAX_SIZE)
 
 /* The Sv39 format is <arch/pte.h>'s; the names the boot and context code use for it. */

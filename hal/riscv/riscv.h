@@ -13,6 +13,12 @@
 #define SSTATUS_SPIE  (1UL << 5)
 #define SSTATUS_SPP   (1UL << 8)
 #define SSTATUS_SUM   (1UL << 18)
+#define SSTATUS_FS    (3UL << 13)  /* FPU state: Off, Initial, Clean, Dirty (docs/fpu.md) */
+#define SSTATUS_FS_OFF     (0UL << 13)
+#define SSTATUS_FS_INITIAL (1UL << 13)
+#define SSTATUS_FS_CLEAN   (2UL << 13)
+#define SSTATUS_FS_DIRTY   (3UL << 13)
+#define SSTATUS_SD    (1UL << 63)  /* read-only: some extension state (FS, VS, XS) is Dirty */
 
 /* sie / sip */
 #define SIE_SSIE      (1UL << 1)

@@ -1,7 +1,7 @@
 /*
  * sbi.h - calls to the Supervisor Binary Interface (OpenSBI), HAL internal.
  * Extensions used: legacy console putchar (early console), HSM (start/stop harts), SRST (reset),
- * IPI and TIME (later issues). Each call returns the SBI error code (0 = success).
+ * IPI and TIME. Each call returns the SBI error code (0 = success).
  */
 #ifndef HAL_RISCV_SBI_H
 #define HAL_RISCV_SBI_H

@@ -6,6 +6,10 @@
  * from the kernel, at the top of the running thread's kernel stack for a trap from user mode. Then
  * hal_trap_handler(frame) runs; on return the context, sepc and sstatus are restored and sret
  * resumes the interrupted code.
+ *
+ * The FP registers are not saved here: the kernel does not use them. It runs with sstatus.FS = Off
+ * (an FP instruction by mistake traps), so the entry turns the FPU off once sstatus, whose FS field
+ * tells the state of the user's FP registers, is in the frame; the exit restores it (docs/fpu.md).
  */
 #include "trap_frame.h"
 
@@ -14,6 +18,7 @@
 #define KSTACK_SLOT_SIZE   (32 << 10)
 #define KSTACK_STACK_SIZE  (16 << 10)     /* CONFIG_KSTACK_SIZE                          */
 #define SSTATUS_SPP_BIT    0x100
+#define SSTATUS_FS_BITS    0x6000
 
 /* Save x1, x3 and x5..x31 in the frame at sp (x2 and x4 depend on where the trap came from). */
 .macro SAVE_GPRS
@@ -78,7 +83,8 @@ from_user:
 save_csrs:
 	csrr	t0, sepc
 	sd	t0, TF_SEPC(sp)
-	csrr	t0, sstatus
+	li	t1, SSTATUS_FS_BITS
+	csrrc	t0, sstatus, t1			/* and the kernel runs with the FPU off */
 	sd	t0, TF_SSTATUS(sp)
 	csrr	t0, scause
 	sd	t0, TF_SCAUSE(sp)

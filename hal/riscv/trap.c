@@ -3,9 +3,9 @@
  *
  * Interrupts go to their handler (software = IPI, timer = tick, external = the interrupt
  * controller), then to kernel_irq_exit(), which may switch threads. A trap from user mode is a
- * system call (kernel_syscall), a page fault (kernel_page_fault) or another exception
- * (kernel_user_exception). In the kernel, a fault inside a user copy is resolved or turned into
- * EFAULT; the illegal instruction of a CSR probe is skipped; anything else is a bug and panics
+ * system call (kernel_syscall), a page fault (kernel_page_fault), an FP instruction that found the
+ * FPU off (fpu.c: it runs again with the FPU on) or another exception (kernel_user_exception). In
+ * the kernel, a fault inside a user copy is resolved or turned into EFAULT; the illegal instruction of a CSR probe is skipped; anything else is a bug and panics
  * with its cause, the faulting address, the registers and a backtrace from the trapped frame.
  */
 #include <hal_gpt.h>
@@ -143,20 +143,31 @@ static hal_user_exc_t user_exception_kind(uint64_t code)
 	}
 }
 
-/* A trap from user mode: system call, page fault, or another exception. IRQs are on meanwhile. */
+/*
+ * A trap from user mode: system call, page fault, or another exception, handled with IRQs on. An
+ * FP instruction that found the FPU off returns at once, IRQs still off, as if nothing had
+ * happened: it runs again with the FPU on, and no work can be due (any event that needs some
+ * raises an interrupt of its own, whose way back to user mode does it).
+ */
 static void user_trap(hal_trap_frame_t *tf)
 {
 	uint64_t code = tf->scause;
 	uint32_t access = fault_access(code);
 
-	hal_enable_irq();
 	if (code == EXC_ECALL_U) {
+		hal_enable_irq();
 		tf->sepc += 4;
 		tf->x[REG_A0 - 1] = (uint64_t)kernel_syscall(tf->x[REG_A7 - 1], &tf->x[REG_A0 - 1]);
-	} else if ((code == EXC_INST_PAGE_FAULT || code == EXC_LOAD_PAGE_FAULT ||
-		    code == EXC_STORE_PAGE_FAULT) && kernel_page_fault(tf->stval, access) == 0) {
-		/* resolved: the instruction runs again */
+	} else if (code == EXC_INST_PAGE_FAULT || code == EXC_LOAD_PAGE_FAULT ||
+		   code == EXC_STORE_PAGE_FAULT) {
+		hal_enable_irq();
+		if (kernel_page_fault(tf->stval, access) != 0)
+			kernel_user_exception(HAL_EXC_PAGE_FAULT, tf->stval, access, tf->sepc);
+		/* else resolved: the instruction runs again */
+	} else if (code == EXC_ILLEGAL_INSTRUCTION && riscv_fpu_trap(tf)) {
+		return;
 	} else {
+		hal_enable_irq();
 		kernel_user_exception(user_exception_kind(code), tf->stval, access, tf->sepc);
 	}
 	hal_disable_irq();
@@ -190,8 +201,18 @@ static bool uaccess_fault(hal_trap_frame_t *tf)
 
 void hal_trap_handler(hal_trap_frame_t *tf)
 {
-	hal_cpu_t *cpu = hal_cpu_self();
+	hal_cpu_t *cpu;
 
+	if (!(tf->sstatus & SSTATUS_SPP)) { /* from user mode: trap.S put the frame on the thread's
+					     * own stack, never on the emergency one */
+		kernel_user_enter(); /* CPU time accounting: the user interval ends */
+		if (tf->scause & SCAUSE_INTERRUPT)
+			handle_interrupt(tf);
+		else
+			user_trap(tf);
+		return;
+	}
+	cpu = hal_cpu_self();
 	if (on_emergency_stack(cpu, tf)) {
 		panic_trap(tf, tf->sepc, tf->x[8 - 1], tf->x[1 - 1],
 			   "kernel stack overflow: %s at pc %lx with sp %lx, no room left above the "
@@ -199,10 +220,6 @@ void hal_trap_handler(hal_trap_frame_t *tf)
 	}
 	if (tf->scause & SCAUSE_INTERRUPT) {
 		handle_interrupt(tf);
-		return;
-	}
-	if (!(tf->sstatus & SSTATUS_SPP)) {
-		user_trap(tf);
 		return;
 	}
 	if (uaccess_fault(tf))

@@ -11,11 +11,27 @@
 #define TF_STVAL    (34 * 8)
 #define TF_SIZE     (36 * 8)          /* 16-byte aligned */
 
-/* hal_cpu_t fields used by trap.S (checked in hal_cpu.h). */
+/*
+ * The top of a thread's kernel stack: the thread's FP area (riscv_fpu_area_t, hal_cpu.h; fpu.c),
+ * then below it the user frame (TF_SIZE bytes), where a
+ * trap from user mode saves the user's registers. The thread's "kernel stack top" (hal_context_t
+ * regs[14], hal_cpu_t.kstack_top) is the address that separates the two: traps from user mode go
+ * below it, the FP area is above it. The kernel stack proper starts below the frame.
+ */
+#define FPU_AREA_SIZE        (34 * 8)
+#define FPU_FCSR             (32 * 8)  /* riscv_fpu_area_t fields used by fpu.S and context.S */
+#define FPU_RECENT           (33 * 8)
+
+/* hal_cpu_t fields used by trap.S and context.S (checked in hal_cpu.h). */
 #define HAL_CPU_SCRATCH      16
 #define HAL_CPU_EMERGENCY_SP 48
 #define HAL_CPU_KSTACK_TOP   56
+#define HAL_CPU_FPU_OWNER    88
+#define HAL_CPU_FPU_SAVES    96
 #define EMERGENCY_STACK_SIZE 4096
+
+/* hal_context_t: regs[14], the top of the thread's kernel stack (checked in hal_context.c). */
+#define CTX_KSTACK_TOP       (14 * 8)
 
 #ifndef __ASSEMBLER__
 #include <hal_types.h>

@@ -107,8 +107,10 @@ static void page_cut(xptr_t mxp, xptr_t page_xp)
 
 	remote_busylock_acquire(PG(page_xp, lock));
 	free_it = hal_remote_l32(PG(page_xp, refcount)) == 0;
-	if (!free_it)
+	if (!free_it) {
 		hal_remote_sxp(PG(page_xp, owner_xp), XPTR_NULL);
+		hal_remote_s64(MF(mxp, orphaned), hal_remote_l64(MF(mxp, orphaned)) + 1);
+	}
 	remote_busylock_release(PG(page_xp, lock));
 	if (free_it)
 		page_free(page_xp);
@@ -320,13 +322,15 @@ static void tree_cut(xptr_t mxp, uint64_t cut)
 	}
 }
 
-void mapper_truncate(xptr_t mapper_xp, uint64_t size)
+uint64_t mapper_truncate(xptr_t mapper_xp, uint64_t size)
 {
-	uint64_t in_page = size & (CONFIG_PAGE_SIZE - 1);
+	uint64_t in_page = size & (CONFIG_PAGE_SIZE - 1), orphans;
 	xptr_t slot, page;
 
 	remote_rwlock_wr_acquire(MF(mapper_xp, lock));
+	orphans = hal_remote_l64(MF(mapper_xp, orphaned));
 	tree_cut(mapper_xp, (size + CONFIG_PAGE_SIZE - 1) >> CONFIG_PAGE_SHIFT);
+	orphans = hal_remote_l64(MF(mapper_xp, orphaned)) - orphans;
 	if (in_page && tree_slot(mapper_xp, size >> CONFIG_PAGE_SHIFT, false, &slot) == 0) {
 		page = hal_remote_lxp(slot);
 		if (page != XPTR_NULL)
@@ -334,6 +338,7 @@ void mapper_truncate(xptr_t mapper_xp, uint64_t size)
 					  CONFIG_PAGE_SIZE - in_page);
 	}
 	remote_rwlock_wr_release(MF(mapper_xp, lock));
+	return orphans;
 }
 
 xptr_t mapper_create(cxy_t cxy)

@@ -42,6 +42,7 @@ typedef struct mapper_s {
 	uint32_t height;    /* [L] levels of the tree (0: empty)                    */
 	uint32_t nodes_nr;  /* [L] nodes of the tree                                */
 	uint64_t pages_nr;  /* [L] pages in the tree                                */
+	uint64_t orphaned;  /* [L] held pages its truncations cut off (mapper_truncate) */
 } mapper_t;
 
 /* Counters of every mapper of the machine (kept in cluster 0), for leak checks. */
@@ -94,8 +95,10 @@ void mapper_release_page(xptr_t page_xp);
  * Cut the mapper to a file of @size bytes: pages wholly beyond @size leave the mapper (freed, or
  * orphaned if held), the bytes of the last page beyond @size are zeroed, empty nodes are freed.
  * Caller: the VFS, with the inode's lock held in write mode (no concurrent reader of the bytes).
+ * Returns the number of pages cut off that were held (mapped by some page table): their
+ * mappings must go (vfs_truncate).
  */
-void mapper_truncate(xptr_t mapper_xp, uint64_t size);
+uint64_t mapper_truncate(xptr_t mapper_xp, uint64_t size);
 
 /* Pages held by the mapper now (a snapshot). */
 uint64_t mapper_pages(xptr_t mapper_xp);

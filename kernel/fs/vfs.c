@@ -25,9 +25,15 @@ void vfs_init(void)
 	if (err)
 		panic("%s: no memory for the root directory", __func__);
 	vfs_inode_link(root_xp); /* the root is named by nothing, yet lives for ever */
+	hal_remote_s32(IF(root_xp, fs), VFS_FS_RAMFS);
+	hal_remote_s32(IF(root_xp, mount_root), 1);
+	remote_queuelock_init(VFS_CTX(rename_lock), "vfs.rename", LOCK_VFS_RENAME);
 	hal_remote_sxp(VFS_CTX(root_xp), root_xp);
 	err = vfs_create(root_xp, "dev", VFS_DIR, 0755, NULL, VFS_DEV_NONE, &dev_xp);
 	if (!err) {
+		/* /dev is a file system of its own, mounted there: its entries are devfs's */
+		hal_remote_s32(IF(dev_xp, fs), VFS_FS_DEVFS);
+		hal_remote_s32(IF(dev_xp, mount_root), 1);
 		devfs_init(dev_xp);
 		vfs_inode_put(dev_xp);
 		err = vfs_mkdir(root_xp, "tmp", 01777);
@@ -132,45 +138,57 @@ static error_t open_check(xptr_t ixp, uint32_t flags)
 	return 0;
 }
 
-error_t vfs_file_alloc(cxy_t cxy, xptr_t ixp, uint32_t flags, xptr_t *file_xp)
+/* Make the zeroed file @fxp an open file of @ixp with @flags (its reference is the file's). */
+static void file_init(xptr_t fxp, xptr_t ixp, uint32_t flags)
 {
-	vfs_file_t *file = kmem_remote_alloc(cxy, sizeof(vfs_file_t), KMEM_ZERO);
-	xptr_t fxp;
-
-	if (!file)
-		return ENOMEM;
-	fxp = XPTR(cxy, file);
 	hal_remote_sxp(FF(fxp, inode_xp), ixp);
 	hal_remote_s32(FF(fxp, flags), flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY | O_CLOEXEC));
 	hal_remote_s32(FF(fxp, refs), 1);
 	hal_remote_s32(FF(fxp, type), vfs_itype(ixp));
 	hal_remote_s32(FF(fxp, dev), hal_remote_l32(IF(ixp, dev)));
 	hal_remote_atomic_add64(VFS_CTX(files), 1);
-	*file_xp = fxp;
+}
+
+error_t vfs_file_alloc(cxy_t cxy, xptr_t ixp, uint32_t flags, xptr_t *file_xp)
+{
+	vfs_file_t *file = kmem_remote_alloc(cxy, sizeof(vfs_file_t), KMEM_ZERO);
+
+	if (!file)
+		return ENOMEM;
+	*file_xp = XPTR(cxy, file);
+	file_init(*file_xp, ixp, flags);
 	return 0;
 }
 
 error_t vfs_open(cxy_t file_cxy, xptr_t cwd_xp, const char *path, uint32_t flags, uint32_t mode,
 		 xptr_t *file_xp)
 {
+	vfs_file_t *file;
 	xptr_t ixp;
 	error_t err;
 
 	if ((flags & O_ACCMODE) == O_ACCMODE)
 		return EINVAL;
+	/* The file first, as Linux: once a new file is created, nothing may fail for lack of
+	 * memory and leave it behind (found by the fail-nth sweep). */
+	file = kmem_remote_alloc(file_cxy, sizeof(vfs_file_t), KMEM_ZERO);
+	if (!file)
+		return ENOMEM;
 	if (flags & O_CREAT)
 		err = open_creat(cwd_xp, path, flags, mode, &ixp);
 	else
 		err = vfs_lookup(cwd_xp, path, (flags & O_NOFOLLOW) ? 0 : VFS_LOOKUP_FOLLOW, &ixp);
-	if (err)
-		return err;
-	err = open_check(ixp, flags);
-	if (!err)
-		err = vfs_file_alloc(file_cxy, ixp, flags, file_xp);
+	if (!err) {
+		err = open_check(ixp, flags);
+		if (err)
+			vfs_inode_put(ixp);
+	}
 	if (err) {
-		vfs_inode_put(ixp);
+		kmem_remote_free(file_cxy, file);
 		return err;
 	}
+	*file_xp = XPTR(file_cxy, file);
+	file_init(*file_xp, ixp, flags);
 	if (hal_remote_l32(FF(*file_xp, type)) == VFS_DEV) {
 		const vfs_dev_ops_t *ops = &vfs_devices[hal_remote_l32(FF(*file_xp, dev))];
 

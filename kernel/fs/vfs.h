@@ -246,6 +246,34 @@ int64_t vfs_kernel_read(xptr_t inode_xp, uint64_t offset, void *kbuf, size_t siz
  */
 error_t vfs_truncate(xptr_t inode_xp, uint64_t size);
 
+/*
+ * chmod: the permission bits of @inode_xp become @mode & S_IALLUGO (type kept), ctime now.
+ * Returns 0 (root may change any file).
+ */
+error_t vfs_chmod(xptr_t inode_xp, uint32_t mode);
+
+/* A time of an inode: seconds and nanoseconds (since boot: there is no RTC yet). */
+typedef struct vfs_time_s {
+	int64_t  sec;
+	uint64_t nsec;
+} vfs_time_t;
+
+/* utimensat: set the access and/or modification time of @inode_xp (NULL: unchanged); ctime
+ * becomes now if either is set. The caller validated the values. */
+void vfs_utimens(xptr_t inode_xp, const vfs_time_t *atime, const vfs_time_t *mtime);
+
+/* statfs of the file system holding @inode_xp (the system call fills Linux's struct statfs). */
+struct vfs_statfs {
+	uint32_t fs;                   /* vfs_fs_t: f_fsid                                */
+	int64_t  type;                 /* f_type: Linux's magic number                     */
+	int64_t  bsize;
+	uint64_t blocks, bfree, bavail; /* in bsize units: the memory the file system uses */
+	uint64_t files, ffree;         /* not counted (0), as Linux's ramfs               */
+	int64_t  namelen;
+	int64_t  flags;                /* ST_* | ST_VALID                                  */
+};
+void vfs_statfs(xptr_t inode_xp, struct vfs_statfs *out);
+
 /* ---- names ---- */
 
 /* Create the directory @path (mode & S_IALLUGO). EEXIST, ENOENT, ENOTDIR, ENAMETOOLONG, ENOMEM. */
@@ -253,6 +281,30 @@ error_t vfs_mkdir(xptr_t cwd_xp, const char *path, uint32_t mode);
 
 /* Create the symbolic link @path holding @target. ENOENT for an empty target, EEXIST, ... */
 error_t vfs_symlink(xptr_t cwd_xp, const char *target, const char *path);
+
+/*
+ * rename(2): the name @opath (relative to @ocwd_xp, last component not followed) becomes @npath
+ * (relative to @ncwd_xp), atomically replacing what @npath named. @flags: 0, VFS_RENAME_NOREPLACE
+ * (EEXIST if @npath exists) or VFS_RENAME_EXCHANGE (both must exist; they swap). Linux's errors:
+ * EXDEV (the two names in different file systems: / and /dev), EBUSY ("/", "." or ".." as a
+ * last component; /dev, a mount point, as source or target), ENOENT, ENOTDIR (a non-directory
+ * over a directory... or with a trailing '/'), EISDIR (a non-directory over a directory), EINVAL
+ * (a directory into its own subtree), ENOTEMPTY (over a non-empty directory, or over an ancestor
+ * of the source), EEXIST, ENOMEM, and lookup errors. Two names of one inode: 0, nothing changes.
+ * The caller checked @flags (EINVAL for others, or for both together).
+ */
+#define VFS_RENAME_NOREPLACE 0x1
+#define VFS_RENAME_EXCHANGE  0x2
+error_t vfs_rename(xptr_t ocwd_xp, const char *opath, xptr_t ncwd_xp, const char *npath,
+		   uint32_t flags);
+
+/*
+ * link(2): a new name @npath for the inode @opath names (followed if @follow, as
+ * AT_SYMLINK_FOLLOW). EEXIST (the name exists, or is "/", "." or ".."), ENOENT (a trailing '/', or
+ * the file was removed meanwhile), EXDEV (another file system), EPERM (a directory), ENOMEM,
+ * lookup errors. The inode's link count grows; its ctime is now.
+ */
+error_t vfs_link(xptr_t ocwd_xp, const char *opath, xptr_t ncwd_xp, const char *npath, bool follow);
 
 /*
  * Remove the name @path (the last component is not followed). Without AT_REMOVEDIR: a file,
@@ -402,6 +454,10 @@ error_t vfs_poll_wait(uint64_t seen, uint64_t timeout_ns);
  * 0, 1, 2 on /dev/console (launch.c). Any cluster.
  */
 void vfs_console_attach(uint32_t sid, uint32_t pgid);
+
+/* RPC service (RPC_FILE_SHRUNK, vfs_shrink.c), in a process's reference cluster: args pid,
+ * inode, size; drops the process's mappings of the file beyond @size (vfs_truncate). */
+void vfs_rpc_file_shrunk(xptr_t desc_xp);
 
 /* ---- observation ---- */
 

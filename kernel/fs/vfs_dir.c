@@ -107,13 +107,8 @@ static error_t dir_remove(xptr_t dir_xp, const char *name, size_t len, bool rmdi
 		else if (!rmdir && trailing)
 			err = ENOTDIR;
 	}
-	if (!err) {
-		xlist_unlink(DF(dxp, list));
-		hal_remote_atomic_add32(IF(dir_xp, entries), -1);
-		if (type == VFS_DIR)
-			hal_remote_s32(IF(dir_xp, subdirs), hal_remote_l32(IF(dir_xp, subdirs)) - 1);
-		vfs_inode_touch(dir_xp);
-	}
+	if (!err)
+		vfs_dir_take(dir_xp, dxp);
 	remote_rwlock_wr_release(ILOCK(dir_xp));
 	*child_xp = child;
 	*dentry_xp = dxp;
@@ -192,8 +187,9 @@ static error_t name_in_parent(xptr_t dir_xp, xptr_t child_xp, char *name, size_t
 }
 
 /*
- * Built from the end of @buf towards its start, one name at a time. The ancestors need no
- * reference: each directory holds one on its parent, and the caller holds one on @inode_xp.
+ * Built from the end of @buf towards its start, one name at a time, under the rename lock (no
+ * directory moves meanwhile). The ancestors need no reference: each directory holds one on its
+ * parent, and the caller holds one on @inode_xp.
  */
 error_t vfs_path_of(xptr_t inode_xp, char *buf, size_t size)
 {
@@ -208,18 +204,25 @@ error_t vfs_path_of(xptr_t inode_xp, char *buf, size_t size)
 		return ERANGE;
 	pos = size - 1;
 	buf[pos] = '\0';
-	while (cur != root) {
+	err = 0;
+	remote_queuelock_acquire(VFS_CTX(rename_lock));
+	while (cur != root && !err) {
 		xptr_t parent = hal_remote_lxp(IF(cur, parent_xp));
 
 		if ((err = name_in_parent(parent, cur, name, &len)))
-			return err;
-		if (len + 1 > pos)
-			return ERANGE;
+			break;
+		if (len + 1 > pos) {
+			err = ERANGE;
+			break;
+		}
 		pos -= len;
 		memcpy(buf + pos, name, len);
 		buf[--pos] = '/';
 		cur = parent;
 	}
+	remote_queuelock_release(VFS_CTX(rename_lock));
+	if (err)
+		return err;
 	if (pos == size - 1)
 		buf[--pos] = '/';
 	memmove(buf, buf + pos, size - pos);

@@ -216,17 +216,22 @@ int64_t vfs_kernel_read(xptr_t inode_xp, uint64_t offset, void *kbuf, size_t siz
 error_t vfs_truncate(xptr_t inode_xp, uint64_t size)
 {
 	uint32_t type = vfs_itype(inode_xp);
+	uint64_t old, mapped = 0;
 
 	if (type != VFS_REG)
 		return type == VFS_DIR ? EISDIR : EINVAL;
 	if (size > CONFIG_VFS_MAX_FILE_SIZE)
 		return EFBIG;
 	remote_rwlock_wr_acquire(ILOCK(inode_xp));
-	if (size < hal_remote_l64(IF(inode_xp, size)))
-		mapper_truncate(hal_remote_lxp(IF(inode_xp, mapper_xp)), size);
+	/* the size first: a fault beyond it from now on is SIGBUS (vmm_file_page) */
+	old = hal_remote_l64(IF(inode_xp, size));
 	hal_remote_s64(IF(inode_xp, size), size);
+	if (size < old)
+		mapped = mapper_truncate(hal_remote_lxp(IF(inode_xp, mapper_xp)), size);
 	vfs_inode_touch(inode_xp);
 	remote_rwlock_wr_release(ILOCK(inode_xp));
+	if (mapped) /* pages cut off are still mapped somewhere: those mappings go (SIGBUS then) */
+		vfs_unmap_beyond(inode_xp, size);
 	return 0;
 }
 

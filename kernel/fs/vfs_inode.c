@@ -21,13 +21,13 @@ vfs_time_t vfs_now(void)
 	return (vfs_time_t){ (int64_t)(ns / 1000000000u), ns % 1000000000u };
 }
 
-static void time_store(xptr_t time_xp, vfs_time_t t)
+void vfs_time_store(xptr_t time_xp, vfs_time_t t)
 {
 	hal_remote_s64(time_xp + offsetof(vfs_time_t, sec), (uint64_t)t.sec);
 	hal_remote_s64(time_xp + offsetof(vfs_time_t, nsec), t.nsec);
 }
 
-static vfs_time_t time_load(xptr_t time_xp)
+vfs_time_t vfs_time_load(xptr_t time_xp)
 {
 	return (vfs_time_t){ (int64_t)hal_remote_l64(time_xp + offsetof(vfs_time_t, sec)),
 			     hal_remote_l64(time_xp + offsetof(vfs_time_t, nsec)) };
@@ -84,9 +84,9 @@ static error_t inode_alloc(cxy_t cxy, vfs_type_t type, uint32_t mode, uint32_t d
 	hal_remote_s32(IF(ixp, dev), dev);
 	hal_remote_s64(IF(ixp, next_seq), 2);
 	xlist_root_init(IF(ixp, children));
-	time_store(IF(ixp, atime), t);
-	time_store(IF(ixp, mtime), t);
-	time_store(IF(ixp, ctime), t);
+	vfs_time_store(IF(ixp, atime), t);
+	vfs_time_store(IF(ixp, mtime), t);
+	vfs_time_store(IF(ixp, ctime), t);
 	*inode_xp = ixp;
 	return 0;
 }
@@ -138,6 +138,7 @@ error_t vfs_inode_create_fifo(xptr_t pipe_xp, xptr_t *inode_xp)
 	if (inode_alloc(GET_CXY(pipe_xp), VFS_FIFO, 0600, VFS_DEV_NONE, vfs_now(), &ixp))
 		return ENOMEM;
 	hal_remote_sxp(IF(ixp, pipe_xp), pipe_xp);
+	hal_remote_s32(IF(ixp, fs), VFS_FS_PIPEFS);
 	hal_remote_atomic_add64(VFS_CTX(inodes), 1);
 	*inode_xp = ixp;
 	return 0;
@@ -240,8 +241,7 @@ xptr_t vfs_dir_find(xptr_t dir_xp, const char *name, size_t len)
 	return XPTR_NULL;
 }
 
-/* Count one more entry in @dir_xp unless it is dead (write lock held). */
-static bool dir_count_entry(xptr_t dir_xp)
+bool vfs_dir_count_entry(xptr_t dir_xp)
 {
 	for (;;) {
 		uint32_t old = hal_remote_l32(IF(dir_xp, entries));
@@ -253,8 +253,7 @@ static bool dir_count_entry(xptr_t dir_xp)
 	}
 }
 
-/* A new dentry naming @inode_xp, not linked yet; XPTR_NULL if memory is exhausted. */
-static xptr_t dentry_alloc(const char *name, size_t len, xptr_t inode_xp)
+xptr_t vfs_dentry_alloc(const char *name, size_t len, xptr_t inode_xp)
 {
 	vfs_dentry_t *d = kmem_remote_alloc(0, sizeof(vfs_dentry_t) + len + 1, 0);
 	xptr_t dxp;
@@ -271,10 +270,33 @@ static xptr_t dentry_alloc(const char *name, size_t len, xptr_t inode_xp)
 	return dxp;
 }
 
+void vfs_dir_insert(xptr_t dir_xp, xptr_t dxp)
+{
+	xptr_t inode_xp = hal_remote_lxp(DF(dxp, inode_xp));
+	uint64_t seq = hal_remote_l64(IF(dir_xp, next_seq));
+
+	kassert(lockdep_is_held(ILOCK(dir_xp)));
+	hal_remote_s64(IF(dir_xp, next_seq), seq + 1);
+	hal_remote_s64(DF(dxp, seq), seq);
+	xlist_add_last(IF(dir_xp, children), DF(dxp, list));
+	if (vfs_itype(inode_xp) == VFS_DIR)
+		hal_remote_s32(IF(dir_xp, subdirs), hal_remote_l32(IF(dir_xp, subdirs)) + 1);
+	vfs_inode_touch(dir_xp);
+}
+
+void vfs_dir_take(xptr_t dir_xp, xptr_t dxp)
+{
+	kassert(lockdep_is_held(ILOCK(dir_xp)));
+	xlist_unlink(DF(dxp, list));
+	hal_remote_atomic_add32(IF(dir_xp, entries), -1);
+	if (vfs_itype(hal_remote_lxp(DF(dxp, inode_xp))) == VFS_DIR)
+		hal_remote_s32(IF(dir_xp, subdirs), hal_remote_l32(IF(dir_xp, subdirs)) - 1);
+	vfs_inode_touch(dir_xp);
+}
+
 error_t vfs_dir_add(xptr_t dir_xp, const char *name, size_t len, xptr_t inode_xp)
 {
-	xptr_t dxp = dentry_alloc(name, len, inode_xp);
-	uint64_t seq;
+	xptr_t dxp = vfs_dentry_alloc(name, len, inode_xp);
 	error_t err = 0;
 
 	if (dxp == XPTR_NULL)
@@ -282,16 +304,14 @@ error_t vfs_dir_add(xptr_t dir_xp, const char *name, size_t len, xptr_t inode_xp
 	remote_rwlock_wr_acquire(ILOCK(dir_xp));
 	if (vfs_dir_find(dir_xp, name, len) != XPTR_NULL)
 		err = EEXIST;
-	else if (!dir_count_entry(dir_xp))
+	else if (!vfs_dir_count_entry(dir_xp))
 		err = ENOENT;
 	if (!err) {
-		seq = hal_remote_l64(IF(dir_xp, next_seq));
-		hal_remote_s64(IF(dir_xp, next_seq), seq + 1);
-		hal_remote_s64(DF(dxp, seq), seq);
-		xlist_add_last(IF(dir_xp, children), DF(dxp, list));
-		if (vfs_itype(inode_xp) == VFS_DIR)
-			hal_remote_s32(IF(dir_xp, subdirs), hal_remote_l32(IF(dir_xp, subdirs)) + 1);
-		vfs_inode_touch(dir_xp);
+		/* a new inode joins its directory's file system; a hard link stays in its own (the
+		 * caller checked they are the same: EXDEV) */
+		if (hal_remote_l32(IF(inode_xp, fs)) == VFS_FS_NONE)
+			hal_remote_s32(IF(inode_xp, fs), hal_remote_l32(IF(dir_xp, fs)));
+		vfs_dir_insert(dir_xp, dxp);
 		vfs_inode_link(inode_xp);
 		hal_remote_atomic_add64(VFS_CTX(dentries), 1);
 	}
@@ -304,6 +324,13 @@ error_t vfs_dir_add(xptr_t dir_xp, const char *name, size_t len, xptr_t inode_xp
 /* ---- facts about an inode ---- */
 
 bool vfs_inode_is_dir(xptr_t inode_xp) { return vfs_itype(inode_xp) == VFS_DIR; }
+
+uint32_t vfs_inode_fs(xptr_t inode_xp)
+{
+	uint32_t fs = hal_remote_l32(IF(inode_xp, fs));
+
+	return fs == VFS_FS_NONE ? VFS_FS_RAMFS : fs; /* an anonymous shared file: RAM like them */
+}
 bool vfs_inode_is_reg(xptr_t inode_xp) { return vfs_itype(inode_xp) == VFS_REG; }
 uint32_t vfs_inode_mode(xptr_t inode_xp) { return hal_remote_l32(IF(inode_xp, mode)); }
 uint64_t vfs_inode_size(xptr_t inode_xp) { return hal_remote_l64(IF(inode_xp, size)); }
@@ -356,7 +383,7 @@ error_t vfs_stat(xptr_t inode_xp, struct vfs_stat *st)
 
 	memset(st, 0, sizeof(*st));
 	remote_rwlock_rd_acquire(ILOCK(inode_xp));
-	st->st_dev = 1; /* the one file system */
+	st->st_dev = vfs_inode_fs(inode_xp); /* 0:fs, one device per file system */
 	st->st_ino = hal_remote_l64(IF(inode_xp, ino));
 	st->st_mode = hal_remote_l32(IF(inode_xp, mode));
 	st->st_nlink = stat_nlink(inode_xp, type);
@@ -368,9 +395,9 @@ error_t vfs_stat(xptr_t inode_xp, struct vfs_stat *st)
 	}
 	stat_size(inode_xp, type, st);
 	st->st_blksize = CONFIG_PAGE_SIZE;
-	a = time_load(IF(inode_xp, atime));
-	m = time_load(IF(inode_xp, mtime));
-	c = time_load(IF(inode_xp, ctime));
+	a = vfs_time_load(IF(inode_xp, atime));
+	m = vfs_time_load(IF(inode_xp, mtime));
+	c = vfs_time_load(IF(inode_xp, ctime));
 	remote_rwlock_rd_release(ILOCK(inode_xp));
 	st->st_atime = a.sec;
 	st->st_atime_nsec = a.nsec;
@@ -387,13 +414,20 @@ void vfs_inode_touch(xptr_t inode_xp)
 	vfs_time_t now = vfs_now();
 
 	kassert(lockdep_is_held(ILOCK(inode_xp)));
-	time_store(IF(inode_xp, mtime), now);
-	time_store(IF(inode_xp, ctime), now);
+	vfs_time_store(IF(inode_xp, mtime), now);
+	vfs_time_store(IF(inode_xp, ctime), now);
+}
+
+void vfs_inode_ctime(xptr_t inode_xp)
+{
+	remote_rwlock_wr_acquire(ILOCK(inode_xp));
+	vfs_time_store(IF(inode_xp, ctime), vfs_now());
+	remote_rwlock_wr_release(ILOCK(inode_xp));
 }
 
 void vfs_inode_set_mtime(xptr_t inode_xp, vfs_time_t mtime)
 {
 	remote_rwlock_wr_acquire(ILOCK(inode_xp));
-	time_store(IF(inode_xp, mtime), mtime);
+	vfs_time_store(IF(inode_xp, mtime), mtime);
 	remote_rwlock_wr_release(ILOCK(inode_xp));
 }

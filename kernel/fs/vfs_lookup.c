@@ -167,8 +167,12 @@ static error_t walk_step(walk_t *w, const comp_t *c, xptr_t *result)
 	if (is_dot(c))
 		return 0;
 	if (is_dotdot(c)) {
+		/* under the directory's lock: a rename that moves it drops its reference on the old
+		 * parent only after a pass through this lock (vfs_rename.c) */
+		remote_rwlock_rd_acquire(ILOCK(w->cur));
 		parent = hal_remote_lxp(IF(w->cur, parent_xp));
 		vfs_inode_get(parent);
+		remote_rwlock_rd_release(ILOCK(w->cur));
 		walk_move(w, parent);
 		return 0;
 	}

@@ -17,17 +17,26 @@
  * Directories: `entries` = number of entries | VFS_DIR_DEAD. An entry is added under the
  * directory's write lock by a compare-and-swap that fails once the directory is dead; rmdir, under
  * the *parent's* write lock, swaps 0 for VFS_DIR_DEAD. So a directory is removed only empty, and
- * nothing is ever added to a removed one, with a single VFS lock held at a time (the class LOCK_VFS
- * is not nestable: no VFS code holds two inode locks).
+ * nothing is ever added to a removed one, with a single VFS lock held at a time. Only rename holds
+ * two inode locks (its two directories, in increasing extended-pointer order: LOCK_VFS is
+ * nestable for it), and only under the machine's rename lock (vfs_ctx.rename_lock, a queuelock of
+ * class LOCK_VFS_RENAME), which serialises renames and so keeps every directory's parent fixed
+ * for whoever holds it (docs/vfs.md, "Rename").
+ *
+ * File systems: the tree holds the RAM file system (the root's) and /dev, a file system of its own
+ * mounted there (as Linux's devtmpfs); pipes are of a third. An inode's `fs` is its directory's
+ * when first named (vfs_dir_add); rename and link do not cross file systems (EXDEV), and the root
+ * of each (`mount_root`) cannot be renamed or replaced (EBUSY).
  *
  * Lock legend of vfs_inode_t: [I] set before the inode is published, then read-only;
- * [L] the inode's lock (rwlock, LOCK_VFS); [A] atomic.
+ * [L] the inode's lock (rwlock, LOCK_VFS); [A] atomic; [R] written under the rename lock.
  */
 #ifndef FS_VFS_PRIVATE_H
 #define FS_VFS_PRIVATE_H
 
 #include <fs/vfs.h>
 #include <hal_remote.h>
+#include <kern/queuelock.h>
 #include <kern/rwlock.h>
 #include <libk/xlist.h>
 
@@ -40,6 +49,14 @@ typedef enum vfs_type_e {
 } vfs_type_t;
 
 /* Device files (vfs_inode_t.dev): index in vfs_devices[] (devfs.c). */
+/* File systems (vfs_inode_t.fs, st_dev, statfs's f_type). */
+typedef enum vfs_fs_e {
+	VFS_FS_NONE = 0,  /* not named yet (an anonymous shared-memory file: the RAM fs's figures) */
+	VFS_FS_RAMFS,     /* the root's RAM file system */
+	VFS_FS_DEVFS,     /* /dev                        */
+	VFS_FS_PIPEFS,    /* anonymous pipes             */
+} vfs_fs_t;
+
 typedef enum vfs_dev_e {
 	VFS_DEV_NONE = 0,
 	VFS_DEV_CONSOLE,
@@ -52,17 +69,15 @@ typedef enum vfs_dev_e {
 #define VFS_LIFE_LINK  (1ULL << 32)
 #define VFS_LIFE_REFS  0xffffffffULL
 
-typedef struct vfs_time_s {
-	int64_t  sec;
-	uint64_t nsec;
-} vfs_time_t;
 
 typedef struct vfs_inode_s {
 	rwlock_t      lock;      /* see the legend                                              */
 	uint64_t      life;      /* [A] links << 32 | refs                                      */
 	uint64_t      ino;       /* [I] inode number                                            */
 	uint32_t      type;      /* [I] vfs_type_t                                              */
-	uint32_t      mode;      /* [I] st_mode (type and permission bits)                      */
+	uint32_t      mode;      /* [L] st_mode (type bits [I], permission bits: chmod)         */
+	uint32_t      fs;        /* [I] vfs_fs_t (set when first named: vfs_dir_add)            */
+	uint32_t      mount_root;/* [I] 1 for the root of a file system (/, /dev)               */
 	uint32_t      uid, gid;  /* [I]                                                         */
 	uint32_t      dev;       /* [I] vfs_dev_t of a device file                              */
 	uint32_t      entries;   /* [A] directory: entries | VFS_DIR_DEAD                       */
@@ -70,7 +85,8 @@ typedef struct vfs_inode_s {
 	uint64_t      size;      /* [L] regular file: bytes; symbolic link: target length [I]   */
 	uint64_t      next_seq;  /* [L] directory: position of the next entry added (from 2)    */
 	xlist_entry_t children;  /* [L] directory: its vfs_dentry_t, in position order          */
-	xptr_t        parent_xp; /* [I] directory: parent (a reference held); root: itself      */
+	xptr_t        parent_xp; /* [R] directory: parent (a reference held); root: itself; read
+	                            with the inode's lock by "..", vfs_rename.c explains        */
 	xptr_t        mapper_xp; /* [I] regular file: its page cache                            */
 	xptr_t        target_xp; /* [I] symbolic link: the target (cluster 0 kmem, size bytes)  */
 	xptr_t        pipe_xp;   /* [I] FIFO: its pipe_t (pipe.c), in the inode's cluster       */
@@ -80,7 +96,8 @@ typedef struct vfs_inode_s {
 /* A name in a directory. [I] set before it is linked; [P] the parent directory's lock. */
 typedef struct vfs_dentry_s {
 	xlist_entry_t list;      /* [P] in the parent's children                                */
-	xptr_t        inode_xp;  /* [I] the inode it names (a link counted in its life)         */
+	xptr_t        inode_xp;  /* [P] the inode it names (a link counted in its life; changed
+	                            by rename's exchange only)                                  */
 	uint64_t      seq;       /* [I] position in the parent (getdents offset)                */
 	uint32_t      hash;      /* [I] of the name                                             */
 	uint32_t      len;       /* [I] of the name, without NUL                                */
@@ -104,6 +121,7 @@ typedef struct vfs_ctx_s {
 	uint64_t inodes;         /* [A] counters of vfs_stats                                   */
 	uint64_t dentries;       /* [A]                                                         */
 	uint64_t files;          /* [A]                                                         */
+	queuelock_t rename_lock; /* serialises renames (vfs_rename.c)                           */
 } vfs_ctx_t;
 
 extern vfs_ctx_t vfs_ctx;
@@ -134,12 +152,36 @@ error_t vfs_inode_create(vfs_type_t type, uint32_t mode, xptr_t parent_xp, const
 /* Set the modification and change times of @inode_xp to now (its write lock held). */
 void vfs_inode_touch(xptr_t inode_xp);
 
+/* Set the change time of @inode_xp to now (its write lock taken here). */
+void vfs_inode_ctime(xptr_t inode_xp);
+
 /* Set the modification time of @inode_xp (its write lock taken here). */
 void vfs_inode_set_mtime(xptr_t inode_xp, vfs_time_t mtime);
 
 /* Add a link to / remove a link from the life word (dentries); the removal may free the inode. */
 void vfs_inode_link(xptr_t inode_xp);
 void vfs_inode_unlink(xptr_t inode_xp);
+
+/* A new dentry named @name (@len bytes) for @inode_xp, not linked yet; XPTR_NULL if memory is
+ * exhausted (kmem_remote_free(0, ...) it, or link it with vfs_dir_insert). */
+xptr_t vfs_dentry_alloc(const char *name, size_t len, xptr_t inode_xp);
+
+/* Count one more entry in the directory @dir_xp unless it is dead (its write lock held). */
+bool vfs_dir_count_entry(xptr_t dir_xp);
+
+/* Link the dentry @dxp at the end of @dir_xp (its write lock held, the entry already counted):
+ * its position, the subdirectory count, the directory's times. */
+void vfs_dir_insert(xptr_t dir_xp, xptr_t dxp);
+
+/* Take the dentry @dxp out of @dir_xp (its write lock held): counts and times. */
+void vfs_dir_take(xptr_t dir_xp, xptr_t dxp);
+
+/* The time of @time_xp, and a store of one (an inode's lock held). */
+vfs_time_t vfs_time_load(xptr_t time_xp);
+void vfs_time_store(xptr_t time_xp, vfs_time_t t);
+
+/* The file system of an inode (vfs_fs_t; an unnamed regular file counts as the RAM fs's). */
+uint32_t vfs_inode_fs(xptr_t inode_xp);
 
 /* Hash of a name (FNV-1a). */
 uint32_t vfs_name_hash(const char *name, size_t len);
@@ -226,6 +268,16 @@ void pipe_release(xptr_t file_xp);
 
 /* Free the pipe @pipe_xp (no reader, no writer, nobody waiting): by the inode's destruction. */
 void pipe_destroy(xptr_t pipe_xp);
+
+/* ---- vfs_shrink.c ---- */
+
+/*
+ * The file @inode_xp shrank to @size bytes and some of its pages beyond were mapped: every
+ * process's mappings of the file from page ALIGN_UP(@size) on are dropped (in its reference VMM
+ * and every copy, as madvise(MADV_DONTNEED) does), so that an access there faults and finds the
+ * end of the file: SIGBUS, as after Linux's unmap_mapping_range. No lock held; may block.
+ */
+void vfs_unmap_beyond(xptr_t inode_xp, uint64_t size);
 
 /* ---- devfs.c ---- */
 

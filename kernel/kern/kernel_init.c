@@ -27,7 +27,9 @@
 #include <kern/sched.h>
 #include <kern/thread.h>
 #include <libk/cmdline.h>
+#include <kern/ktimer.h>
 #include <libk/xbarrier.h>
+#include <mm/oom.h>
 #include <mm/vmm.h>
 #include <mm/vmm_query.h>
 
@@ -82,8 +84,10 @@ static void cluster_bringup(void)
 	vmm_boot_options(boot_info.cmdline);
 	vmm_sigtramp_init();
 	process_kernel_init(); /* before the first thread, which joins it */
-	if (local_cxy == 0)
+	if (local_cxy == 0) {
 		process_family_init();
+		oom_init();
+	}
 	hal_irq_cluster_init();
 	for (lid_t lid = 1; lid < cluster_manager.cores_nr; lid++)
 		if (hal_core_start(lid))
@@ -122,6 +126,8 @@ void kernel_init(lid_t lid)
 	if (lid == 0)
 		cluster_bringup();
 	core_bringup(lid);
+	if (lid == 0)
+		ktimer_cluster_init(); /* the cluster's timers and their thread (ktimer.h) */
 
 	xbarrier_wait(XPTR(0, &boot_barrier), cluster_total_cores());
 	if (local_cxy == 0 && lid == 0) {

@@ -9,12 +9,14 @@
 #include <kern/cluster.h>
 #include <kern/printk.h>
 #include <kern/process.h>
+#include <kern/ptimer.h>
 #include <kern/rpc.h>
 #include <kern/sched.h>
 #include <kern/thread.h>
 #include <libk/errno.h>
 #include <libk/string.h>
 #include <mm/kmem.h>
+#include <mm/oom.h>
 
 #define PROC_XP(p_xp, field) ((p_xp) + offsetof(process_t, field))
 
@@ -187,6 +189,7 @@ error_t process_create(const char *name, process_t **out)
 	signal_owner_init(p);
 	p->cwd_xp = vfs_root();
 	vfs_inode_get(p->cwd_xp);
+	p->umask = 022; /* Linux's first process's */
 	xlist_root_init(XPTR(local_cxy, &p->copies_root));
 	waitq_init(XPTR(local_cxy, &p->exit_wait), "process.exit");
 	waitq_init(XPTR(local_cxy, &p->exec_wait), "process.exec");
@@ -330,6 +333,7 @@ static void user_thread_entry(void *arg)
 
 static void user_thread_on_exit(thread_t *thread, int status)
 {
+	acct_thread_exit(thread); /* before its process can end: the parent's wait sees it */
 	process_thread_exited(thread->process, thread, status);
 }
 
@@ -453,6 +457,9 @@ static void process_end(xptr_t ref_xp, int status)
 	remote_busylock_acquire(lock_xp);
 	hal_remote_s32(PROC_XP(ref_xp, exit_status), (uint32_t)status);
 	remote_busylock_release(lock_xp);
+	ptimer_process_exit(owner_xp); /* its timers stop with its last thread (Linux's exit_itimers) */
+	/* A victim of the OOM killer gives its memory back now, not when its parent reaps it. */
+	oom_process_end(hal_remote_l32(PROC_XP(ref_xp, pid)), PROC_XP(ref_xp, vmm));
 	/* As Linux: the files close at the end, not when the parent reaps (a pipe's reader must see
 	 * EOF before it waits for the writer). No thread is left to use or open one. */
 	for (int fd = 0; fd < CONFIG_MAX_FILES; fd++)
@@ -557,6 +564,7 @@ void process_release(xptr_t ref_xp)
 	vmm_destroy(&p->vmm);
 	if (p->exec_inode_xp != XPTR_NULL) /* after the VMM: its CODE and DATA read the file */
 		vfs_inode_put(p->exec_inode_xp);
+	oom_process_released(p->pid); /* before the pid can be given again */
 	lpid_free(PID_LPID(p->pid));
 	kmem_free(p);
 }

@@ -21,6 +21,7 @@
 
 #include <hal_context.h>
 #include <hal_types.h>
+#include <kern/acct.h>
 #include <kern/queuelock.h>
 #include <kern/signal.h>
 #include <kern/waitq.h>
@@ -85,11 +86,18 @@ typedef struct process_s {
 	int           jobctl_status;/* [G] wait status of the last stop (0x7f | sig << 8) or
 				       continue (0xffff)                                        */
 	uint32_t      jobctl_pending; /* [G] 1 until a waiter consumed jobctl_status          */
+	acct_t        acct_dead;    /* [A] figures of its threads that ended (acct.h)         */
+	acct_t        acct_children;/* [A] figures of its reaped children and theirs          */
+	xptr_t        ptimers_xp;   /* [A] its timers (kern/ptimer.c), made at the first one  */
+	uint32_t      cpu_itimers;  /* [A] ITIMER_VIRTUAL/PROF armed: bit 1 << which (acct.c) */
+	int64_t       cpu_itimer_left[3];     /* [A] ns of CPU time to the expiry, by which  */
+	uint64_t      cpu_itimer_interval[3]; /* [A] reload at expiry (0: disarm), by which  */
 	/* reference only */
 	busylock_t    files_lock;   /* protects files, cloexec, cwd_xp                       */
 	xptr_t        files[CONFIG_MAX_FILES]; /* [F] open files by fd (XPTR_NULL: free)     */
 	uint64_t      cloexec;      /* [F] close-on-exec bit of each fd                      */
 	xptr_t        cwd_xp;       /* [F] current directory (an inode reference held)       */
+	uint32_t      umask;        /* [A] file mode creation mask (umask(2); 022 at first)  */
 	xptr_t        exec_inode_xp;/* [X] the executable (an inode reference held)          */
 	k_sigaction_t sigactions[SIGNAL_NSIG]; /* [F] rt_sigaction's table                      */
 	busylock_t    exit_lock;    /* protects exited against the waiters' sleep            */

@@ -274,6 +274,7 @@ static void copy_files(process_t *child, xptr_t parent_ref)
 		child->files[fd] = f;
 	}
 	child->cloexec = hal_remote_l64(PROC_XP(parent_ref, cloexec));
+	child->umask = hal_remote_l32(PROC_XP(parent_ref, umask));
 	child->cwd_xp = hal_remote_lxp(PROC_XP(parent_ref, cwd_xp));
 	vfs_inode_get(child->cwd_xp);
 	remote_busylock_release(lock);
@@ -471,6 +472,7 @@ int64_t process_wait_child(int64_t pid, int *status, uint32_t options)
 		if (found != XPTR_NULL) {
 			xlist_unlink(PROC_XP(found, children_link));
 			hal_remote_s32(PROC_XP(found, reaped), 1);
+			acct_reap(self_owner, found); /* its times become the caller's children's */
 			found_pid = hal_remote_l32(PROC_XP(found, pid));
 			*status = (int)hal_remote_l32(PROC_XP(found, exit_status));
 			ret = found_pid;

@@ -8,7 +8,13 @@
  * The owner (a thread) is recorded: release by another thread panics, and debug builds check the
  * lock order (lockdep.h). Caller: a thread that may block (not idle, no busylock held).
  *
- * Lock legend: [G] guard (busylock of class LOCK_WAITQ).
+ * Fast path: "taken" and "someone waits" are one word, `state`. While nobody waits, acquire and
+ * release are one compare-and-swap each (no guard); a thread that must wait sets QUEUELOCK_WAITERS
+ * under the guard, and from then on the state changes only under the guard until the queue is
+ * empty again.
+ *
+ * Lock legend: [G] guard (busylock of class LOCK_WAITQ); [S] state: compare-and-swap while
+ * QUEUELOCK_WAITERS is clear, under [G] while it is set.
  */
 #ifndef KERN_QUEUELOCK_H
 #define KERN_QUEUELOCK_H
@@ -18,10 +24,14 @@
 #include <libk/lockdep.h>
 #include <libk/xlist.h>
 
+#define QUEUELOCK_TAKEN   0x1u /* state: owned                                   */
+#define QUEUELOCK_WAITERS 0x2u /* state: the queue of waiters is not empty         */
+
 typedef struct queuelock_s {
-	uint32_t      taken;    /* [G] 1 while owned                        */
+	uint32_t      state;    /* [S] QUEUELOCK_*                           */
 	lock_class_t  cls;      /* [I] lock class                           */
-	xptr_t        owner_xp; /* [G] owning thread                        */
+	xptr_t        owner_xp; /* owning thread: written by it (fast path) or by the releaser
+	                           that hands the lock over [G]                            */
 	xlist_entry_t waiters;  /* [G] blocked threads (thread_t.wait_list) */
 	const char   *name;     /* [I]                                      */
 	busylock_t    guard;    /* protects the fields above; not first, so that lockdep tells

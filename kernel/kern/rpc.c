@@ -12,7 +12,9 @@
 #include <kern/thread.h>
 #include <libk/errno.h>
 #include <libk/string.h>
+#include <mm/failnth.h>
 #include <kern/process.h>
+#include <fs/vfs.h>
 #include <mm/vmm.h>
 #include <syscalls/syscall.h>
 
@@ -42,10 +44,12 @@ static const struct {
 	[RPC_PROCESS_RELEASE] = { "PROCESS_RELEASE", process_rpc_release },
 	[RPC_PROCESS_INFO]  = { "PROCESS_INFO", sys_almos_rpc_process_info },
 	[RPC_ALMOS_REGIONS] = { "REGIONS", sys_almos_rpc_regions },
+	[RPC_FILE_SHRUNK]   = { "FILE_SHRUNK", vfs_rpc_file_shrunk },
 	[RPC_VMM_OP]        = { "VMM_OP", sys_mem_rpc_op },
 	[RPC_PROCESS_DISPLAY] = { "PROCESS_DISPLAY", process_rpc_display },
 	[RPC_PROCESS_KILL]  = { "PROCESS_KILL", process_rpc_kill },
 	[RPC_EXEC_LOAD]     = { "EXEC_LOAD", sys_exec_rpc_load },
+	[RPC_VMM_EXIT]      = { "VMM_EXIT", vmm_rpc_exit },
 };
 
 const char *rpc_type_name(uint32_t type)
@@ -169,12 +173,14 @@ static void send(uint32_t n, const cxy_t *cxy, rpc_desc_t *desc, bool can_block)
 {
 	volatile uint32_t responses = n;
 	bool server = can_block && thread_current()->type == THREAD_RPC;
+	xptr_t failnth_xp = failnth_current(); /* the work done for us counts as ours */
 
 	for (uint32_t i = 0; i < n; i++) {
 		kassert(cxy[i] < cluster_count() && desc[i].type < RPC_TYPES_NR);
 		desc[i].blocking = can_block;
 		desc[i].rsp_xp = XPTR(local_cxy, (void *)&responses);
 		desc[i].thread_xp = XPTR(local_cxy, thread_current());
+		desc[i].failnth_xp = failnth_xp;
 		desc[i].error = 0;
 	}
 	hal_fence(); /* the descriptors are complete before any server can see them */
@@ -215,10 +221,12 @@ static void serve(xptr_t desc_xp)
 	uint32_t blocking = hal_remote_l32(DESC_FIELD(desc_xp, blocking));
 	xptr_t rsp_xp = hal_remote_lxp(DESC_FIELD(desc_xp, rsp_xp));
 	xptr_t thread_xp = hal_remote_lxp(DESC_FIELD(desc_xp, thread_xp));
+	xptr_t failnth = failnth_adopt(hal_remote_lxp(DESC_FIELD(desc_xp, failnth_xp)));
 
 	if (type >= RPC_TYPES_NR)
 		panic("%s: request %lx has unknown type %u", __func__, desc_xp, type);
 	rpc_table[type].service(desc_xp);
+	failnth_restore(failnth); /* before the answer: the client's call may end right after it */
 	hal_remote_atomic_add64(XPTR(local_cxy, &cluster_manager.rpc_stats.served[type]), 1);
 	/*
 	 * After the last decrement the descriptor may vanish: nothing reads it past this point.

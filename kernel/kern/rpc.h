@@ -50,6 +50,8 @@ typedef enum rpc_type_e {
 	RPC_PROCESS_RELEASE,    /* destroy a reaped process in its reference (process.c)      */
 	RPC_PROCESS_INFO,       /* a process copy's figures (sys_almos_stats.c)               */
 	RPC_ALMOS_REGIONS,      /* the region list of a reference VMM (sys_almos_stats.c)     */
+	RPC_FILE_SHRUNK,        /* drop a process's mappings beyond a file's end (vfs_shrink.c) */
+	RPC_VMM_EXIT,           /* an ended process's memory goes back (vmm_ops.c: vmm_exit)  */
 	RPC_TYPES_NR
 } rpc_type_t;
 
@@ -64,6 +66,8 @@ typedef struct rpc_desc_s {
 	uint32_t blocking;       /* [C] 1: wake thread_xp when the counter reaches 0           */
 	xptr_t   rsp_xp;         /* [C] response counter (uint32_t in the client's memory)     */
 	xptr_t   thread_xp;      /* [C] the client thread                                      */
+	xptr_t   failnth_xp;     /* [C] the fail-nth counter the client's allocations count on,
+	                            which the server's count on too (mm/failnth.h); or XPTR_NULL */
 	uint64_t args[RPC_ARGS]; /* [C] arguments, [S] results                                 */
 	int32_t  error;          /* [S] error_t of the service                                 */
 } rpc_desc_t;

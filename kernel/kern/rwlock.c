@@ -1,11 +1,16 @@
 /*
  * rwlock.c - blocking readers-writer locks with direct hand-off (see rwlock.h).
  *
- * A blocked thread waits until the releaser has let it in: readers until they are no longer
- * linked in rd_root (the releaser unlinks them after counting them in), writers until writer_xp
- * names them.
+ * While RWLOCK_WAITERS is clear, every transition is one compare-and-swap of the state word. The
+ * slow paths take the guard and set RWLOCK_WAITERS first, which freezes the word for the fast
+ * paths (their compare-and-swap expects it clear); they then decide exactly as a lock with every
+ * field under the guard would, and publish the new state in one store, RWLOCK_WAITERS cleared if
+ * no thread is left in the queues. A blocked thread waits until the releaser has let it in:
+ * readers until they are no longer linked in rd_root (the releaser unlinks them after counting
+ * them in), writers until writer_xp names them.
  */
 #include <hal_remote.h>
+#include <hal_special.h>
 #include <kern/printk.h>
 #include <kern/rwlock.h>
 #include <kern/sched.h>
@@ -16,8 +21,7 @@
 void remote_rwlock_init(xptr_t lock_xp, const char *name, lock_class_t cls)
 {
 	remote_busylock_init(RW(lock_xp, guard), name, LOCK_WAITQ);
-	hal_remote_s32(RW(lock_xp, readers), 0);
-	hal_remote_s32(RW(lock_xp, writer), 0);
+	hal_remote_s32(RW(lock_xp, state), 0);
 	hal_remote_sxp(RW(lock_xp, writer_xp), XPTR_NULL);
 	xlist_root_init(RW(lock_xp, rd_root));
 	xlist_root_init(RW(lock_xp, wr_root));
@@ -25,120 +29,183 @@ void remote_rwlock_init(xptr_t lock_xp, const char *name, lock_class_t cls)
 	hal_remote_spt(RW(lock_xp, name), (void *)name);
 }
 
-static bool checked_acquire(xptr_t lock_xp)
+static const char *rw_name(xptr_t lock_xp)
 {
-	return lockdep_acquire(lock_xp, hal_remote_lpt(RW(lock_xp, name)),
-			       (lock_class_t)hal_remote_l32(RW(lock_xp, cls)), false);
+	return hal_remote_lpt(RW(lock_xp, name));
 }
 
-/* Queue the caller on @root and block; caller holds the guard, released here. */
-static void wait_in(xptr_t lock_xp, xptr_t root_xp, thread_t *self)
+/* Take the guard and freeze the state (RWLOCK_WAITERS set); returns the state. */
+static uint32_t guard_enter(xptr_t lock_xp)
 {
-	xlist_add_last(root_xp, XPTR(local_cxy, &self->wait_list));
-	thread_block(XPTR(local_cxy, self), THREAD_BLOCKED_WAITQ);
+	remote_busylock_acquire(RW(lock_xp, guard));
+	return hal_remote_atomic_or32(RW(lock_xp, state), RWLOCK_WAITERS) | RWLOCK_WAITERS;
+}
+
+/* Publish @state (RWLOCK_WAITERS recomputed from the queues) and release the guard. */
+static void guard_leave(xptr_t lock_xp, uint32_t state)
+{
+	state &= ~RWLOCK_WAITERS;
+	if (!xlist_is_empty(RW(lock_xp, rd_root)) || !xlist_is_empty(RW(lock_xp, wr_root)))
+		state |= RWLOCK_WAITERS;
+	hal_fence(); /* the queues and writer_xp are up to date before the state says so */
+	hal_remote_s32(RW(lock_xp, state), state);
 	remote_busylock_release(RW(lock_xp, guard));
 }
 
-void remote_rwlock_rd_acquire(xptr_t lock_xp)
+/* Queue the caller on @root and block; caller holds the guard, released here with @state. */
+static void wait_in(xptr_t lock_xp, xptr_t root_xp, thread_t *self, uint32_t state)
+{
+	xlist_add_last(root_xp, XPTR(local_cxy, &self->wait_list));
+	thread_block(XPTR(local_cxy, self), THREAD_BLOCKED_WAITQ);
+	guard_leave(lock_xp, state);
+}
+
+static __attribute__((noinline)) void rd_acquire_slow(xptr_t lock_xp)
 {
 	thread_t *self = thread_current();
+	uint32_t state = guard_enter(lock_xp);
 
-	if (!checked_acquire(lock_xp))
-		return;
-	remote_busylock_acquire(RW(lock_xp, guard));
-	if (!hal_remote_l32(RW(lock_xp, writer)) && xlist_is_empty(RW(lock_xp, wr_root))) {
-		hal_remote_s32(RW(lock_xp, readers), hal_remote_l32(RW(lock_xp, readers)) + 1);
-		remote_busylock_release(RW(lock_xp, guard));
+	if (!(state & RWLOCK_WRITER) && xlist_is_empty(RW(lock_xp, wr_root))) {
+		guard_leave(lock_xp, state + 1);
 		return;
 	}
-	wait_in(lock_xp, RW(lock_xp, rd_root), self);
+	wait_in(lock_xp, RW(lock_xp, rd_root), self, state);
 	do
 		sched_yield();
 	while (xlist_is_linked(XPTR(local_cxy, &self->wait_list)));
 }
 
-void remote_rwlock_wr_acquire(xptr_t lock_xp)
+void remote_rwlock_rd_acquire(xptr_t lock_xp)
+{
+	if (!lockdep_acquire(lock_xp, rw_name(lock_xp), (lock_class_t)hal_remote_l32(RW(lock_xp, cls)),
+			     false))
+		return; /* a violation a test expected */
+
+	uint32_t state = hal_remote_l32(RW(lock_xp, state));
+	if (!(state & (RWLOCK_WRITER | RWLOCK_WAITERS)) &&
+	    hal_remote_atomic_cas32(RW(lock_xp, state), state, state + 1))
+		return;
+	rd_acquire_slow(lock_xp);
+}
+
+static __attribute__((noinline)) void wr_acquire_slow(xptr_t lock_xp)
 {
 	thread_t *self = thread_current();
 	xptr_t self_xp = XPTR(local_cxy, self);
+	uint32_t state = guard_enter(lock_xp);
 
-	if (!checked_acquire(lock_xp))
-		return;
-	remote_busylock_acquire(RW(lock_xp, guard));
-	if (!hal_remote_l32(RW(lock_xp, writer)) && hal_remote_l32(RW(lock_xp, readers)) == 0) {
-		hal_remote_s32(RW(lock_xp, writer), 1);
+	if (!(state & RWLOCK_WRITER) && (state & RWLOCK_READERS_MASK) == 0) {
 		hal_remote_sxp(RW(lock_xp, writer_xp), self_xp);
-		remote_busylock_release(RW(lock_xp, guard));
+		guard_leave(lock_xp, state | RWLOCK_WRITER);
 		return;
 	}
-	wait_in(lock_xp, RW(lock_xp, wr_root), self);
+	if (hal_remote_lxp(RW(lock_xp, writer_xp)) == self_xp)
+		panic("%s: thread %x takes rwlock '%s' it holds as writer", __func__, self->trdid,
+		      rw_name(lock_xp));
+	wait_in(lock_xp, RW(lock_xp, wr_root), self, state);
 	do
 		sched_yield();
 	while (hal_remote_lxp(RW(lock_xp, writer_xp)) != self_xp);
 }
 
-/* Let the oldest waiting writer in; caller holds the guard and the lock is free. */
-static bool admit_writer(xptr_t lock_xp)
+void remote_rwlock_wr_acquire(xptr_t lock_xp)
+{
+	if (!lockdep_acquire(lock_xp, rw_name(lock_xp), (lock_class_t)hal_remote_l32(RW(lock_xp, cls)),
+			     false))
+		return;
+	if (hal_remote_atomic_cas32(RW(lock_xp, state), 0, RWLOCK_WRITER)) {
+		hal_remote_sxp(RW(lock_xp, writer_xp), XPTR(local_cxy, thread_current()));
+		return;
+	}
+	wr_acquire_slow(lock_xp);
+}
+
+/* Let the oldest waiting writer in: returns the new state (unchanged if none waits). Caller holds
+ * the guard, and neither a writer nor a reader is inside. */
+static uint32_t admit_writer(xptr_t lock_xp, uint32_t state)
 {
 	xptr_t entry = xlist_first(RW(lock_xp, wr_root));
 	xptr_t thread_xp;
 
 	if (entry == XPTR_NULL)
-		return false;
+		return state;
 	thread_xp = XLIST_ELEMENT(entry, thread_t, wait_list);
 	xlist_unlink(entry);
-	hal_remote_s32(RW(lock_xp, writer), 1);
 	hal_remote_sxp(RW(lock_xp, writer_xp), thread_xp);
 	thread_unblock(thread_xp, THREAD_BLOCKED_WAITQ);
-	return true;
+	return state | RWLOCK_WRITER;
 }
 
-/* Let every waiting reader in; caller holds the guard and no writer is inside. */
-static bool admit_readers(xptr_t lock_xp)
+/* Let every waiting reader in: returns the new state. Caller holds the guard, no writer inside. */
+static uint32_t admit_readers(xptr_t lock_xp, uint32_t state)
 {
 	xptr_t entry;
-	bool any = false;
 
 	while ((entry = xlist_first(RW(lock_xp, rd_root))) != XPTR_NULL) {
 		xptr_t thread_xp = XLIST_ELEMENT(entry, thread_t, wait_list);
-		hal_remote_s32(RW(lock_xp, readers), hal_remote_l32(RW(lock_xp, readers)) + 1);
+
+		state++;
 		xlist_unlink(entry);
 		thread_unblock(thread_xp, THREAD_BLOCKED_WAITQ);
-		any = true;
 	}
-	return any;
+	return state;
+}
+
+static __attribute__((noinline, cold, noreturn)) void bad_release(xptr_t lock_xp, const char *who)
+{
+	panic("%s: rwlock '%s' released by %s", __func__, rw_name(lock_xp), who);
+}
+
+static __attribute__((noinline)) void rd_release_slow(xptr_t lock_xp)
+{
+	uint32_t state = guard_enter(lock_xp);
+
+	if ((state & RWLOCK_READERS_MASK) == 0) {
+		remote_busylock_release(RW(lock_xp, guard));
+		bad_release(lock_xp, "a reader while no reader holds it");
+	}
+	state--;
+	if ((state & RWLOCK_READERS_MASK) == 0)
+		state = admit_writer(lock_xp, state);
+	guard_leave(lock_xp, state);
 }
 
 void remote_rwlock_rd_release(xptr_t lock_xp)
 {
-	uint32_t readers;
-
-	if (!lockdep_release(lock_xp, hal_remote_lpt(RW(lock_xp, name))))
+	if (!lockdep_release(lock_xp, rw_name(lock_xp)))
 		return;
-	remote_busylock_acquire(RW(lock_xp, guard));
-	readers = hal_remote_l32(RW(lock_xp, readers));
-	if (readers == 0)
-		panic("%s: rwlock '%s' released by a reader while no reader holds it", __func__,
-		      (const char *)hal_remote_lpt(RW(lock_xp, name)));
-	hal_remote_s32(RW(lock_xp, readers), readers - 1);
-	if (readers == 1)
-		admit_writer(lock_xp);
-	remote_busylock_release(RW(lock_xp, guard));
+
+	uint32_t state = hal_remote_l32(RW(lock_xp, state));
+	if (!(state & (RWLOCK_WRITER | RWLOCK_WAITERS)) && (state & RWLOCK_READERS_MASK) &&
+	    hal_remote_atomic_cas32(RW(lock_xp, state), state, state - 1))
+		return;
+	rd_release_slow(lock_xp);
+}
+
+static __attribute__((noinline)) void wr_release_slow(xptr_t lock_xp)
+{
+	uint32_t state = guard_enter(lock_xp);
+
+	state &= ~RWLOCK_WRITER;
+	hal_remote_sxp(RW(lock_xp, writer_xp), XPTR_NULL);
+	if (!xlist_is_empty(RW(lock_xp, rd_root)))
+		state = admit_readers(lock_xp, state);
+	else
+		state = admit_writer(lock_xp, state);
+	guard_leave(lock_xp, state);
 }
 
 void remote_rwlock_wr_release(xptr_t lock_xp)
 {
-	xptr_t self_xp = XPTR(local_cxy, thread_current());
-
-	if (!lockdep_release(lock_xp, hal_remote_lpt(RW(lock_xp, name))))
+	if (!lockdep_release(lock_xp, rw_name(lock_xp)))
 		return;
-	remote_busylock_acquire(RW(lock_xp, guard));
-	if (hal_remote_lxp(RW(lock_xp, writer_xp)) != self_xp)
-		panic("%s: rwlock '%s' released by a thread that is not its writer", __func__,
-		      (const char *)hal_remote_lpt(RW(lock_xp, name)));
-	hal_remote_s32(RW(lock_xp, writer), 0);
+	/* Only writer_xp says who the writer is: a writer let in by another thread's release may run
+	 * (and release) before that thread has published the state, which the guard orders. */
+	if (hal_remote_lxp(RW(lock_xp, writer_xp)) != XPTR(local_cxy, thread_current()))
+		bad_release(lock_xp, "a thread that is not its writer");
+
 	hal_remote_sxp(RW(lock_xp, writer_xp), XPTR_NULL);
-	if (!admit_readers(lock_xp))
-		admit_writer(lock_xp);
-	remote_busylock_release(RW(lock_xp, guard));
+	if (hal_remote_atomic_cas32(RW(lock_xp, state), RWLOCK_WRITER, 0))
+		return;
+	wr_release_slow(lock_xp);
 }

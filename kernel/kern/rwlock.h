@@ -8,7 +8,14 @@
  * already holds the lock. Reached by extended pointer like every lock; the caller must be a thread
  * that may block; debug builds check the order (lockdep.h).
  *
- * Lock legend: [G] guard (busylock of class LOCK_WAITQ).
+ * Fast path: the readers, the writer and "someone waits" are one word, `state`. While nobody waits,
+ * a reader enters and leaves with one compare-and-swap, a writer likewise (no guard, no list);
+ * anything else (a waiter to queue or to wake) goes through the guard. A thread that must wait sets
+ * RWLOCK_WAITERS under the guard; from then on the state changes only under the guard, until
+ * the last waiter is let in.
+ *
+ * Lock legend: [G] guard (busylock of class LOCK_WAITQ); [S] state: compare-and-swap while
+ * RWLOCK_WAITERS is clear, under [G] while it is set.
  */
 #ifndef KERN_RWLOCK_H
 #define KERN_RWLOCK_H
@@ -18,10 +25,14 @@
 #include <libk/lockdep.h>
 #include <libk/xlist.h>
 
+#define RWLOCK_READERS_MASK 0x3fffffffu /* state: readers inside                     */
+#define RWLOCK_WRITER       0x40000000u /* state: a writer is inside                */
+#define RWLOCK_WAITERS      0x80000000u /* state: rd_root or wr_root is not empty    */
+
 typedef struct rwlock_s {
-	uint32_t      readers;   /* [G] readers inside                          */
-	uint32_t      writer;    /* [G] 1 while a writer is inside              */
-	xptr_t        writer_xp; /* [G] the writer inside                       */
+	uint32_t      state;     /* [S] RWLOCK_* and the number of readers inside */
+	xptr_t        writer_xp; /* the writer inside: written by it (fast path) or by the thread
+	                            that lets it in [G]; read by that writer only */
 	xlist_entry_t rd_root;   /* [G] waiting readers (thread_t.wait_list)    */
 	xlist_entry_t wr_root;   /* [G] waiting writers                         */
 	lock_class_t  cls;       /* [I]                                         */

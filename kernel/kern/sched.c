@@ -14,12 +14,14 @@
 #include <hal_remote.h>
 #include <hal_special.h>
 #include <hal_upcalls.h>
+#include <kern/acct.h>
 #include <kern/cluster.h>
 #include <kern/ipi.h>
 #include <kern/ksyms.h>
 #include <kern/printk.h>
 #include <kern/process.h>
 #include <kern/dqdt.h>
+#include <kern/loadavg.h>
 #include <kern/sched.h>
 #include <kern/sched_policy.h>
 #include <kern/thread.h>
@@ -59,23 +61,56 @@ void sched_attach(thread_t *thread, lid_t lid)
 	hal_restore_irq(irq);
 }
 
-/* After a switch, in the thread that now runs: destroy an exited predecessor, drop the lock. */
+/* Take @t out of this core's lists (caller holds the lock). */
+static void detach(sched_t *s, thread_t *t)
+{
+	list_unlink(&t->sched_list);
+	if (t->type == THREAD_USER)
+		s->u_threads_nr--;
+	else
+		s->k_threads_nr--;
+}
+
+/*
+ * After a switch, in the thread that now runs: destroy an exited predecessor, or hand a migrating
+ * one (now switched out: its context is saved) to its new core, and drop the lock. The new core's
+ * lock is taken after this one is released: two cores never hold each other's.
+ */
 void sched_switch_tail(void)
 {
 	sched_t *s = local_sched();
-	thread_t *dead = s->dead;
+	thread_t *dead = s->dead, *moving = s->migrating;
 
 	if (dead) {
 		s->dead = NULL;
-		list_unlink(&dead->sched_list);
-		if (dead->type == THREAD_USER)
-			s->u_threads_nr--;
-		else
-			s->k_threads_nr--;
+		detach(s, dead);
+	}
+	if (moving) {
+		s->migrating = NULL;
+		detach(s, moving);
 	}
 	busylock_release_raw(&s->lock);
 	if (dead)
 		thread_destroy(dead);
+	if (moving) {
+		__atomic_store_n(&moving->lid, moving->migrate_lid, __ATOMIC_RELEASE);
+		sched_attach(moving, moving->migrate_lid);
+		thread_unblock(XPTR(local_cxy, moving), THREAD_BLOCKED_MIGRATE);
+	}
+}
+
+void sched_migrate_self(lid_t lid)
+{
+	thread_t *self = thread_current();
+	irqstate_t irq;
+
+	if (lid == self->lid || lid >= cluster_manager.cores_nr)
+		return;
+	irq = hal_disable_irq();
+	self->migrate_lid = lid;
+	thread_block(XPTR(local_cxy, self), THREAD_BLOCKED_MIGRATE);
+	hal_restore_irq(irq);
+	sched_yield(); /* this one, or a preemption before it: either hands the thread over */
 }
 
 void sched_yield(void)
@@ -98,6 +133,9 @@ void sched_yield(void)
 	}
 	if (prev->exiting)
 		s->dead = prev;
+	else if (__atomic_load_n(&prev->blocked, __ATOMIC_RELAXED) & THREAD_BLOCKED_MIGRATE)
+		s->migrating = prev;
+	acct_switch(prev, next, __atomic_load_n(&prev->blocked, __ATOMIC_RELAXED) != 0);
 	s->current = next;
 	s->switches++;
 	next->switches++;
@@ -143,10 +181,24 @@ static void wake_sleepers(list_entry_t *root, uint64_t now)
 	}
 }
 
+/* Runnable threads of one list, the idle thread excluded (caller holds the lock). */
+static uint32_t count_running(list_entry_t *root, thread_t *idle)
+{
+	list_entry_t *e;
+	uint32_t n = 0;
+
+	LIST_FOREACH(root, e) {
+		thread_t *t = LIST_ELEMENT(e, thread_t, sched_list);
+		n += t != idle && __atomic_load_n(&t->blocked, __ATOMIC_RELAXED) == 0;
+	}
+	return n;
+}
+
 void sched_tick(void)
 {
 	sched_t *s = local_sched();
 	uint64_t now = hal_get_time_ns();
+	uint32_t running = 0;
 
 	busylock_acquire_raw(&s->lock);
 	s->ticks++;
@@ -154,8 +206,11 @@ void sched_tick(void)
 		s->idle_ticks++;
 	wake_sleepers(&s->k_root, now);
 	wake_sleepers(&s->u_root, now);
+	if (loadavg_sample_due(cluster_current_core()->lid, now))
+		running = count_running(&s->k_root, s->idle) + count_running(&s->u_root, s->idle);
 	busylock_release_raw(&s->lock);
 	dqdt_tick(cluster_current_core()->lid, s->ticks);
+	loadavg_tick(cluster_current_core()->lid, now, running);
 	if (--s->quantum_left == 0) {
 		s->quantum_left = CONFIG_SCHED_QUANTUM_TICKS;
 		__atomic_store_n(&s->need_resched, 1, __ATOMIC_RELAXED);

@@ -29,6 +29,7 @@ typedef struct sched_s {
 	struct thread_s  *idle;        /* [C] the idle thread                                   */
 	struct thread_s  *current;     /* [C] the running thread                                */
 	struct thread_s  *dead;        /* [C] exited thread to destroy after the next switch    */
+	struct thread_s  *migrating;   /* [C] thread to hand to another core after the next switch */
 	const struct gpt_s *active_gpt;/* [C] user address space loaded (NULL: kernel table only) */
 	uint32_t          need_resched;/* [A] set by the tick or an IPI: switch at the next chance */
 	uint32_t          quantum_left;/* [C] ticks left to the current thread                  */
@@ -71,6 +72,14 @@ void sched_display(cxy_t cxy, lid_t lid, bool stacks);
  * kernel table alone, so the thread's page tables may be freed while it finishes in the kernel.
  */
 void sched_leave_user_space(void);
+
+/*
+ * Move the calling user thread to core @lid of its cluster: it blocks (THREAD_BLOCKED_MIGRATE),
+ * switches out, and the thread that runs next on this core moves it from this core's list to
+ * @lid's and unblocks it there (sched_switch_tail), so it never runs on two cores at once. Returns
+ * running on @lid. No lock held; IRQs on. Threads never move between clusters.
+ */
+void sched_migrate_self(lid_t lid);
 
 /* The core of the local cluster with the fewest threads. */
 lid_t sched_least_loaded_core(void);

@@ -224,6 +224,10 @@ static bool kick_one_unblocking(xptr_t t_xp, void *arg)
 {
 	int sig = *(int *)arg;
 
+	/* the pending bit before the mask: a thread unblocking the signal (sigsuspend) stores its
+	 * mask, then looks at the pending set behind a fence; without ours, each could miss the
+	 * other's store and the wake-up would be lost */
+	hal_fence();
 	if ((hal_remote_l64(THR_XP(t_xp, sigmask)) & SIG_BIT(sig)) &&
 	    !(SIG_BIT(sig) & SIG_UNBLOCKABLE))
 		return false;
@@ -311,6 +315,46 @@ error_t signal_send_process(pid_t pid, int sig, const ksiginfo_t *info)
 	return 0;
 }
 
+/* The overrun of a pending SI_TIMER signal of timer @timerid in @set/@infos (its lock held). */
+static bool merge_timer(xptr_t set, xptr_t infos, int sig, int32_t timerid, int32_t expiries)
+{
+	xptr_t info = infos + (size_t)(sig - 1) * sizeof(ksiginfo_t);
+	int32_t overrun;
+
+	if (!(hal_remote_l64(set) & SIG_BIT(sig)) ||
+	    (int32_t)hal_remote_l32(info + offsetof(ksiginfo_t, code)) != SI_TIMER ||
+	    (int32_t)hal_remote_l32(info + offsetof(ksiginfo_t, timerid)) != timerid)
+		return false;
+	overrun = (int32_t)hal_remote_l32(info + offsetof(ksiginfo_t, overrun));
+	/* Linux caps it at DELAYTIMER_MAX (INT_MAX) */
+	overrun = overrun > INT32_MAX - expiries ? INT32_MAX : overrun + expiries;
+	hal_remote_s32(info + offsetof(ksiginfo_t, overrun), (uint32_t)overrun);
+	return true;
+}
+
+bool signal_timer_overrun(pid_t pid, xptr_t thread_xp, int sig, int32_t timerid, int32_t expiries)
+{
+	xptr_t plock, owner_xp;
+	bool merged;
+
+	if (thread_xp != XPTR_NULL) {
+		remote_busylock_acquire(THR_XP(thread_xp, sig_lock));
+		merged = merge_timer(THR_XP(thread_xp, sigpending), THR_XP(thread_xp, siginfo), sig,
+				     timerid, expiries);
+		remote_busylock_release(THR_XP(thread_xp, sig_lock));
+		return merged;
+	}
+	owner_xp = signal_owner_lock(pid, &plock);
+	if (owner_xp == XPTR_NULL)
+		return false;
+	remote_busylock_acquire(PROC_XP(owner_xp, sig_lock));
+	merged = merge_timer(PROC_XP(owner_xp, sig_pending), PROC_XP(owner_xp, sig_info), sig, timerid,
+			     expiries);
+	remote_busylock_release(PROC_XP(owner_xp, sig_lock));
+	remote_busylock_release(plock);
+	return merged;
+}
+
 error_t signal_send_thread(xptr_t thread_xp, int sig, const ksiginfo_t *info)
 {
 	cxy_t cxy = GET_CXY(thread_xp);
@@ -329,6 +373,8 @@ error_t signal_send_thread(xptr_t thread_xp, int sig, const ksiginfo_t *info)
 	remote_busylock_acquire(THR_XP(thread_xp, sig_lock));
 	add_pending(THR_XP(thread_xp, sigpending), THR_XP(thread_xp, siginfo), sig, info);
 	remote_busylock_release(THR_XP(thread_xp, sig_lock));
+	hal_fence(); /* as kick_one_unblocking: the mask read again after the pending bit is out */
+	mask = hal_remote_l64(THR_XP(thread_xp, sigmask));
 	if (!(mask & SIG_BIT(sig)) || (SIG_BIT(sig) & SIG_UNBLOCKABLE))
 		kick(thread_xp);
 	return 0;
@@ -423,6 +469,10 @@ static void fill_siginfo(linux_siginfo_t *si, int sig, const ksiginfo_t *info)
 	si->code = info->code;
 	if (info->code == SI_USER || info->code == SI_TKILL) {
 		si->u.kill.pid = info->pid;
+	} else if (info->code == SI_TIMER) {
+		si->u.timer.tid = info->timerid;
+		si->u.timer.overrun = info->overrun;
+		si->u.timer.value = info->value;
 	} else if (sig == SIGCHLD && info->code > 0) { /* CLD_*: a child's end, stop or continue */
 		si->u.chld.pid = info->pid;
 		si->u.chld.status = info->status;
@@ -479,15 +529,14 @@ static bool work_pending(thread_t *self)
 	       hal_remote_l32(PROC_XP(self->process->owner_xp, jobctl_stopped));
 }
 
-void signal_deliver(void)
+/* The work of signal_deliver, out of line: the common return to user mode, with nothing to do,
+ * then saves no register. */
+static __attribute__((noinline)) void deliver_work(thread_t *self)
 {
-	thread_t *self = thread_current();
 	ksiginfo_t info;
 	k_sigaction_t act;
 	int sig;
 
-	if (self->type != THREAD_USER || !self->process || !work_pending(self))
-		return;
 	hal_enable_irq();
 	for (;;) {
 		if (__atomic_load_n(&self->killed, __ATOMIC_ACQUIRE))
@@ -532,6 +581,14 @@ void signal_deliver(void)
 		self->sigmask = self->sigmask_saved;
 	}
 	hal_disable_irq();
+}
+
+void signal_deliver(void)
+{
+	thread_t *self = thread_current();
+
+	if (self->type == THREAD_USER && self->process && work_pending(self))
+		deliver_work(self);
 }
 
 void signal_fault(int sig, int si_code, uintptr_t addr)

@@ -81,12 +81,14 @@
 #define SI_USER      0
 #define SI_KERNEL    0x80
 #define SI_TKILL     (-6)
+#define SI_TIMER     (-2) /* a POSIX timer's expiry (kern/ptimer.c) */
 #define SEGV_MAPERR  1
 #define SEGV_ACCERR  2
 #define BUS_ADRALN   1
 #define BUS_ADRERR   2
 #define ILL_ILLOPC   1
 #define TRAP_BRKPT   1
+#define FPE_INTDIV   1
 
 /* sigaltstack. */
 #define SS_ONSTACK     1
@@ -99,6 +101,9 @@ typedef struct ksiginfo_s {
 	uint32_t pid;   /* sender (SI_USER, SI_TKILL)                          */
 	uint64_t addr;  /* faulting address (SIGSEGV, SIGBUS, SIGILL, SIGTRAP) */
 	int32_t  status;/* SIGCHLD: the child's exit code or signal (si_status) */
+	int32_t  timerid; /* SI_TIMER: the timer (si_timerid)                   */
+	int32_t  overrun; /* SI_TIMER: expiries merged into this one (si_overrun) */
+	uint64_t value;   /* SI_TIMER: the sigevent's sigev_value (si_value)    */
 } ksiginfo_t;
 
 /* Linux's siginfo_t (asm-generic layout, 128 bytes), as a frame holds it. */
@@ -109,6 +114,7 @@ typedef struct linux_siginfo_s {
 	int32_t pad;
 	union {
 		struct { uint32_t pid, uid; uint64_t value; } kill; /* SI_USER, SI_TKILL */
+		struct { int32_t tid, overrun; uint64_t value; } timer; /* SI_TIMER     */
 		struct { uint32_t pid, uid; int32_t status; int32_t pad; int64_t utime, stime; }
 			chld;                                       /* SIGCHLD          */
 		uint64_t addr;                                      /* faults           */
@@ -181,6 +187,14 @@ error_t signal_send_thread(xptr_t thread_xp, int sig, const ksiginfo_t *info);
  * the process exists. ESRCH (no such process, or it is ending), EINVAL (bad signal).
  */
 error_t signal_send_process(uint32_t pid, int sig, const ksiginfo_t *info);
+
+/*
+ * A POSIX timer's expiry meets its previous signal still pending (Linux does not queue it twice):
+ * if @sig with SI_TIMER from timer @timerid is pending at the thread @thread_xp (XPTR_NULL: at the
+ * process @pid), its overrun grows by @expiries and true is returned; else false (the caller sends
+ * a new one). Any cluster; the caller keeps @thread_xp from going (its table lock) if not NULL.
+ */
+bool signal_timer_overrun(uint32_t pid, xptr_t thread_xp, int sig, int32_t timerid, int32_t expiries);
 
 /* True if the calling user thread @self blocks @sig or its process ignores it (SIG_IGN): the
  * terminal's job control then answers EIO instead of stopping the caller (docs/tty.md). */

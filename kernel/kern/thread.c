@@ -15,6 +15,7 @@
 #include <hal_uspace.h>
 #include <libk/errno.h>
 #include <libk/string.h>
+#include <mm/failnth.h>
 #include <mm/kmem.h>
 
 #define BLOCKED_XP(thread_xp) ((thread_xp) + offsetof(thread_t, blocked))
@@ -153,6 +154,8 @@ _Noreturn void thread_user_exit(int status)
 {
 	thread_t *self = thread_current();
 
+	failnth_thread_exit(self); /* an exit inside an armed call: what follows is not the call's */
+
 	/* CLONE_CHILD_CLEARTID: a joiner waits for this word to become 0 (while user space is ours) */
 	if (self->clear_child_tid) {
 		uint32_t zero = 0;
@@ -178,6 +181,7 @@ void thread_destroy(thread_t *thread)
 	kassert(thread->exiting && thread != thread_current());
 	if (thread->type != THREAD_USER)
 		process_kernel_detach(thread);
+	hal_context_destroy(&thread->ctx); /* on its core: its FP registers there are nobody's now */
 	ltid_free(thread->trdid & 0xffff);
 	hal_kstack_free(thread->kstack);
 	kmem_free(thread);
@@ -260,7 +264,7 @@ thread_t *thread_idle_init(void)
 const char *thread_blocked_names(uint32_t blocked, char *buf, size_t size)
 {
 	static const char *const names[] = { "NEW", "SLEEP", "WAITQ", "RPC", "IDLE", "EXIT", "TEST",
-						     "STOPPED" };
+						     "STOPPED", "MIGRATE" };
 	size_t n = 0;
 
 	buf[0] = 0;

@@ -1,9 +1,10 @@
 /*
  * thread.h - kernel and user threads.
  *
- * A thread belongs to one core of one cluster for its whole life (threads do not migrate): its
+ * A thread belongs to one cluster for its whole life (threads do not migrate between clusters): its
  * descriptor is allocated in that cluster's memory, its kernel stack in that cluster's part of the
- * kernel stack area, and it stays in that core's scheduler lists from creation to destruction. A
+ * kernel stack area. It stays in one core's scheduler lists, that of `lid`, unless it moves itself
+ * to another core of its cluster (sched_migrate_self, for sched_setaffinity). A
  * thread runs when its `blocked` mask is 0; any core of any cluster may block or unblock it with an
  * atomic operation on that mask (plus an IPI to the thread's core when it becomes runnable).
  *
@@ -20,6 +21,7 @@
 
 #include <hal_context.h>
 #include <hal_types.h>
+#include <kern/acct.h>
 #include <kern/signal.h>
 #include <libk/busylock.h>
 #include <libk/list.h>
@@ -33,7 +35,7 @@ typedef enum thread_type_e {
 	THREAD_IDLE = 0, /* one per core, runs when nothing else can; never blocks */
 	THREAD_KERNEL,   /* kernel service thread                                  */
 	THREAD_RPC,      /* RPC server thread                                      */
-	THREAD_USER,     /* runs a user program (later issues)                     */
+	THREAD_USER,     /* runs a user program (threads.md)                       */
 } thread_type_t;
 
 /* Causes of blocking: a thread runs when none is set. */
@@ -45,6 +47,7 @@ typedef enum thread_type_e {
 #define THREAD_BLOCKED_EXIT   0x0020u /* exited, waiting to be destroyed by its core    */
 #define THREAD_BLOCKED_TEST   0x0040u /* blocked on purpose by a test                   */
 #define THREAD_BLOCKED_STOPPED 0x0080u /* its process is stopped (SIGSTOP...: signal.c) */
+#define THREAD_BLOCKED_MIGRATE 0x0100u /* moving to another core of its cluster (sched.c) */
 
 /* thread_t.intr_wait: whether the thread is in a wait that a signal or a kill may end. */
 #define THREAD_WAIT_PLAIN     0u /* not in an interruptible wait                          */
@@ -58,7 +61,8 @@ typedef struct thread_s {
 	hal_context_t   ctx;        /* [O] saved kernel context (switched out)             */
 	trdid_t         trdid;      /* [I] (cxy << 16) | ltid                             */
 	thread_type_t   type;       /* [I]                                                */
-	lid_t           lid;        /* [I] core of the thread                             */
+	lid_t           lid;        /* [S] core of the thread (changed by sched_migrate_self only,
+	                               while the thread is switched out and in no list)   */
 	uint32_t        blocked;    /* [A] THREAD_BLOCKED_* causes                        */
 	uint32_t        exiting;    /* [O] set by thread_exit                             */
 	char            name[THREAD_NAME_MAX]; /* [I]; [O] when its exec renames it       */
@@ -70,6 +74,14 @@ typedef struct thread_s {
 	uint64_t        wakeup_ns;  /* [S] end of a sleep (BLOCKED_SLEEP)                 */
 	uint32_t        wait_timed_out; /* [A] 1 if a timed wait ended by its deadline    */
 	uint64_t        switches;   /* [O] times it was switched in                       */
+	acct_t          acct;       /* [O] its CPU times, faults, switches (acct.h)       */
+	uint64_t        affinity;   /* [A] lids of its cluster it may run on (0: every one) */
+	uint32_t        migrate_to; /* [A] 1 + the lid to move to at its next return to user
+	                               mode (sched_setaffinity by another thread); 0: none */
+	lid_t           migrate_lid;/* [O] the core sched_migrate_self moves it to        */
+	uint64_t        acct_stamp; /* [O] start of the interval not yet in acct          */
+	uint32_t        acct_expired; /* [O] CPU itimers it brought to 0: signalled at its
+	                               return to user mode (acct_user_return)              */
 	uint64_t        wakeups;    /* [A] times it was unblocked                         */
 	uint32_t        rpc_servers;/* [A] RPC servers still touching this client thread  */
 	struct gpt_s   *gpt;        /* [I] user address space (NULL: kernel thread)       */
@@ -101,6 +113,12 @@ typedef struct thread_s {
 	uint32_t        killed;     /* [A] 1: leave at the next return to user mode (exit_group) */
 	int             kill_status;/* [A] the wait(2) status to leave with                */
 	uint32_t        fault_error;/* [T] the last page fault's answer (ENXIO: SIGBUS, else SIGSEGV) */
+	uint32_t        failnth_armed; /* [O] fail-nth (mm/failnth.h): the next call's allocation
+	                               that fails (0: none)                                   */
+	int32_t         failnth_left;  /* [A] allocations before that failure, once the call runs;
+	                               0: it fired                                            */
+	xptr_t          failnth_xp; /* [O] the counter its allocations count on: its own during
+	                               the armed call, an RPC client's while serving it; or XPTR_NULL */
 	list_entry_t    process_link; /* [process copy's threads_lock] its copy's threads  */
 	void          (*on_exit)(struct thread_s *thread, int status); /* [I] exit notice */
 	lockdep_state_t lockdep;    /* [O] locks held (debug checks)                      */
@@ -126,7 +144,7 @@ _Noreturn void thread_exit(void);
 
 /*
  * Terminate the calling user thread with wait(2)-style @status (exit code << 8, or the number of
- * the signal that killed it): the thread's on_exit notice runs first (its process, later issues),
+ * the signal that killed it): the thread's on_exit notice runs first (its process: threads.md),
  * then thread_exit().
  */
 _Noreturn void thread_user_exit(int status);

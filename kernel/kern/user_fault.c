@@ -8,26 +8,68 @@
  */
 #include <hal_irqmask.h>
 #include <hal_upcalls.h>
+#include <kern/acct.h>
 #include <kern/printk.h>
 #include <kern/process.h>
+#include <kern/sched.h>
 #include <kern/signal.h>
 #include <kern/thread.h>
 #include <libk/errno.h>
+#include <mm/failnth.h>
+#include <mm/oom.h>
 #include <mm/vmm.h>
 #include <mm/vmm_query.h>
 
-error_t kernel_page_fault(uintptr_t vaddr, uint32_t access)
+/* One attempt at the fault of @self at @vaddr. */
+static error_t fault_once(thread_t *self, uintptr_t vaddr, uint32_t access)
 {
-	thread_t *self = thread_current();
 	error_t error;
 
-	if (!self || self->type != THREAD_USER || !self->process)
-		return EFAULT; /* a kernel thread (or a bare test thread) has no user space */
 	error = vmm_handle_page_fault(&self->process->vmm, vaddr, access); /* copy on write too */
 	if (error == EFAULT && !vmm_has_vseg(&self->process->vmm, vaddr) &&
 	    vmm_fault_grow_down(vaddr) == 0) /* just below a MAP_GROWSDOWN mapping: it grew */
 		error = vmm_handle_page_fault(&self->process->vmm, vaddr, access);
+	return error;
+}
+
+/*
+ * The fault, until it is resolved or fails for another reason than memory. An allocation that
+ * fault injection failed (mm/failnth.h) is not the machine out of memory: the access just faults
+ * again (Linux retries such a fault too). Otherwise the OOM policy (mm/oom.h) frees memory, and
+ * the fault is taken again.
+ */
+static error_t fault(thread_t *self, uintptr_t vaddr, uint32_t access)
+{
+	for (;;) {
+		uint64_t released = oom_released();
+		int32_t mark = failnth_mark();
+		error_t error = fault_once(self, vaddr, access);
+
+		if (error != ENOMEM)
+			return error;
+		if (failnth_fired_since(mark))
+			return 0;
+		error = oom_page_fault(released);
+		if (error)
+			return error;
+	}
+}
+
+error_t kernel_page_fault(uintptr_t vaddr, uint32_t access)
+{
+	thread_t *self = thread_current();
+	bool counting;
+	error_t error;
+
+	if (!self || self->type != THREAD_USER || !self->process)
+		return EFAULT; /* a kernel thread (or a bare test thread) has no user space */
+	counting = failnth_begin();
+	error = fault(self, vaddr, access);
+	if (counting)
+		failnth_end();
 	self->fault_error = error; /* which signal an unresolved fault becomes (below) */
+	if (!error)
+		acct_fault(self);
 	return error;
 }
 
@@ -37,6 +79,9 @@ void kernel_user_exception(hal_user_exc_t kind, uintptr_t vaddr, uint32_t access
 
 	pr_debug("thread %x (%s): exception %d at pc %lx, address %lx, access %x", self->trdid,
 		 self->name, kind, pc, vaddr, access);
+	if (__atomic_load_n(&self->killed, __ATOMIC_ACQUIRE))
+		return; /* a fault of a thread being killed (the OOM killer's victim): no signal, it
+			   leaves at its return to user mode (kernel_user_return) */
 	switch (kind) {
 	case HAL_EXC_ILLEGAL:
 		signal_fault(SIGILL, ILL_ILLOPC, pc);
@@ -49,6 +94,9 @@ void kernel_user_exception(hal_user_exc_t kind, uintptr_t vaddr, uint32_t access
 		break;
 	case HAL_EXC_BUS:
 		signal_fault(SIGBUS, BUS_ADRERR, vaddr);
+		break;
+	case HAL_EXC_ARITH:
+		signal_fault(SIGFPE, FPE_INTDIV, pc);
 		break;
 	default: /* a vseg that forbids the access, or none at all; beyond the end of a mapped file */
 		if (kind == HAL_EXC_PAGE_FAULT && self->fault_error == ENXIO) {
@@ -64,10 +112,22 @@ void kernel_user_exception(hal_user_exc_t kind, uintptr_t vaddr, uint32_t access
 void kernel_user_return(void)
 {
 	thread_t *self = thread_current();
+	uint32_t move_to = __atomic_exchange_n(&self->migrate_to, 0, __ATOMIC_ACQ_REL);
 
 	if (__atomic_load_n(&self->killed, __ATOMIC_ACQUIRE)) {
 		hal_enable_irq();
 		thread_user_exit(self->kill_status);
 	}
+	if (self->acct_expired) { /* ITIMER_VIRTUAL/PROF reached 0: their signals, before delivery */
+		hal_enable_irq();
+		acct_user_return(self);
+		hal_disable_irq();
+	}
+	if (move_to) { /* another thread's sched_setaffinity excluded this core */
+		hal_enable_irq();
+		sched_migrate_self(move_to - 1);
+		hal_disable_irq();
+	}
 	signal_deliver();
+	acct_user_exit(self); /* the kernel interval ends: back to user time */
 }

@@ -141,18 +141,24 @@ KTEST_FLAGS(panic2, two_cores_at_once, KTEST_EXPLICIT)
 /*
  * A panic in an interrupt handler: the backtrace goes from the handler through the trap frame
  * into the code the interrupt stopped. Core (0,0) sends itself an IPI_TEST whose handler panics
- * with interrupts masked, then unmasks them: the interrupt is taken in hal_enable_irq, a leaf
- * whose return address is only in ra, called by a loop of the test's own.
+ * with interrupts masked, then unmasks them: the interrupt is taken in ktest_leaf_enable_irq, a
+ * leaf whose return address is only in ra (hal_enable_irq is inline), called by a loop of the
+ * test's own.
  */
 static void panic_in_ipi_handler(void)
 {
 	panic("deliberate panic in an IPI handler");
 }
 
+__attribute__((noinline)) static void ktest_leaf_enable_irq(void)
+{
+	hal_enable_irq();
+}
+
 __attribute__((noinline)) static void ktest_wait_for_interrupt(volatile uint64_t *spins)
 {
 	for (;;) {
-		hal_enable_irq();
+		ktest_leaf_enable_irq();
 		(*spins)++;
 	}
 }
@@ -163,7 +169,7 @@ KTEST_FLAGS(panicirq, in_interrupt_handler, KTEST_EXPLICIT)
 
 	if (ctx->cxy != 0 || ctx->lid != 0)
 		return;
-	printk_raw("# expect backtrace: panic_in_ipi_handler kernel_ipi hal_trap_handler hal_enable_irq "
+	printk_raw("# expect backtrace: panic_in_ipi_handler kernel_ipi hal_trap_handler ktest_leaf_enable_irq "
 		   "ktest_wait_for_interrupt ktest_fn_panicirq_in_interrupt_handler ktest_main\n");
 	ipi_test_hook = panic_in_ipi_handler;
 	hal_disable_irq();

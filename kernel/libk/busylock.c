@@ -9,6 +9,11 @@
  * 14). Here the lock goes to whichever waiter runs when it is freed, as Linux's guests do without
  * paravirtual spinlocks (virt_spin_lock: "fair locks have horrible lock 'holder' preemption
  * issues"). Critical sections are short, so no waiter is passed over for long.
+ *
+ * The uncontended path is short and straight: mask IRQs, check the owner, one compare-and-swap,
+ * record the owner; release in reverse. Everything else (the wait, the panics) is out of line. The
+ * lock checker runs in debug builds only (lockdep.h: its calls and their arguments vanish from
+ * release builds); the owner checks stay in both.
  */
 #include <hal_irqmask.h>
 #include <hal_remote.h>
@@ -18,7 +23,10 @@
 
 #define LOCK_FIELD(xp, field) ((xp) + offsetof(busylock_t, field))
 
-static uint32_t my_owner_id(void)
+/* Spins on a taken lock before the waiter lets the other cores run (hal_cpu_wait_other). */
+#define BUSYLOCK_SPINS_BEFORE_YIELD 32
+
+static inline uint32_t my_owner_id(void)
 {
 	return ((uint32_t)local_cxy << 16) | hal_get_lid();
 }
@@ -36,24 +44,61 @@ static const char *lock_name(xptr_t lock_xp)
 	return hal_remote_lpt(LOCK_FIELD(lock_xp, name));
 }
 
-/* Take the lock; IRQs are already masked, @saved is the state to restore at release. Waiters
- * only read the word while it is taken (test and test-and-set): the compare-and-swap, which
- * takes the line exclusively, is tried only when the lock looks free. */
-static void spin_acquire(xptr_t lock_xp, irqstate_t saved)
+static __attribute__((noinline, cold, noreturn)) void double_acquire(xptr_t lock_xp)
+{
+	panic("%s: double acquire of lock '%s' by core [%x,%u]", __func__, lock_name(lock_xp),
+	      local_cxy, hal_get_lid());
+}
+
+static __attribute__((noinline, cold, noreturn)) void foreign_release(xptr_t lock_xp, uint32_t owner)
+{
+	panic("%s: lock '%s' released by core [%x,%u] but held by %x", __func__, lock_name(lock_xp),
+	      local_cxy, hal_get_lid(), owner);
+}
+
+/* Record the caller as the holder; the lock is its own. */
+static inline void spin_own(xptr_t lock_xp, irqstate_t saved, uint32_t me)
+{
+	hal_fence(); /* the critical section reads nothing before the lock is ours */
+	hal_remote_s32(LOCK_FIELD(lock_xp, owner), me);
+	hal_remote_s64(LOCK_FIELD(lock_xp, saved_irq), saved);
+}
+
+/*
+ * Wait until the lock is free and take it. Waiters only read the word while it is taken (test and
+ * test-and-set): the compare-and-swap, which takes the line exclusively, is tried only when the
+ * lock looks free. After a while the waiter lets the other cores run (hal_cpu_wait_other: under an
+ * emulator that runs the cores one at a time, the holder may be waiting for this core's turn to
+ * end). Out of line and called last, so that the uncontended path calls nothing.
+ */
+static __attribute__((noinline)) void spin_wait(xptr_t lock_xp, irqstate_t saved, uint32_t me)
+{
+	uint32_t spins = 0;
+
+	do {
+		while (hal_remote_l32(LOCK_FIELD(lock_xp, taken))) {
+			if (++spins < BUSYLOCK_SPINS_BEFORE_YIELD) {
+				hal_cpu_relax();
+			} else {
+				hal_cpu_wait_other();
+				spins = 0;
+			}
+		}
+	} while (!hal_remote_atomic_cas32(LOCK_FIELD(lock_xp, taken), 0, 1));
+	spin_own(lock_xp, saved, me);
+}
+
+/* Take the lock; IRQs are already masked, @saved is the state to restore at release. */
+static inline void spin_acquire(xptr_t lock_xp, irqstate_t saved)
 {
 	uint32_t me = my_owner_id();
 
-	if (hal_remote_l32(LOCK_FIELD(lock_xp, owner)) == me)
-		panic("%s: double acquire of lock '%s' by core [%x,%u]", __func__, lock_name(lock_xp),
-		      local_cxy, hal_get_lid());
-
-	while (!hal_remote_atomic_cas32(LOCK_FIELD(lock_xp, taken), 0, 1))
-		while (hal_remote_l32(LOCK_FIELD(lock_xp, taken)))
-			hal_cpu_relax();
-	hal_fence(); /* the critical section reads nothing before the lock is ours */
-
-	hal_remote_s32(LOCK_FIELD(lock_xp, owner), me);
-	hal_remote_s64(LOCK_FIELD(lock_xp, saved_irq), saved);
+	if (__builtin_expect(hal_remote_l32(LOCK_FIELD(lock_xp, owner)) == me, 0))
+		double_acquire(lock_xp);
+	if (__builtin_expect(!hal_remote_atomic_cas32(LOCK_FIELD(lock_xp, taken), 0, 1), 0))
+		spin_wait(lock_xp, saved, me);
+	else
+		spin_own(lock_xp, saved, me);
 }
 
 void remote_busylock_acquire(xptr_t lock_xp)
@@ -69,11 +114,25 @@ void remote_busylock_acquire(xptr_t lock_xp)
 	spin_acquire(lock_xp, saved);
 }
 
+static inline void spin_release(xptr_t lock_xp)
+{
+	uint32_t owner = hal_remote_l32(LOCK_FIELD(lock_xp, owner));
+
+	if (__builtin_expect(owner != my_owner_id(), 0))
+		foreign_release(lock_xp, owner);
+
+	irqstate_t saved = hal_remote_l64(LOCK_FIELD(lock_xp, saved_irq));
+	hal_remote_s32(LOCK_FIELD(lock_xp, owner), BUSYLOCK_NO_OWNER);
+	hal_fence(); /* every write of the critical section is visible before the next holder runs */
+	hal_remote_s32(LOCK_FIELD(lock_xp, taken), 0);
+	hal_restore_irq(saved);
+}
+
 void remote_busylock_release(xptr_t lock_xp)
 {
 	if (!lockdep_release(lock_xp, lock_name(lock_xp)))
 		return;
-	remote_busylock_release_raw(lock_xp);
+	spin_release(lock_xp);
 }
 
 void remote_busylock_acquire_raw(xptr_t lock_xp)
@@ -83,18 +142,7 @@ void remote_busylock_acquire_raw(xptr_t lock_xp)
 
 void remote_busylock_release_raw(xptr_t lock_xp)
 {
-	uint32_t me = my_owner_id();
-	uint32_t owner = hal_remote_l32(LOCK_FIELD(lock_xp, owner));
-
-	if (owner != me)
-		panic("%s: lock '%s' released by core [%x,%u] but held by %x", __func__,
-		      lock_name(lock_xp), local_cxy, hal_get_lid(), owner);
-
-	irqstate_t saved = hal_remote_l64(LOCK_FIELD(lock_xp, saved_irq));
-	hal_remote_s32(LOCK_FIELD(lock_xp, owner), BUSYLOCK_NO_OWNER);
-	hal_fence(); /* every write of the critical section is visible before the next holder runs */
-	hal_remote_s32(LOCK_FIELD(lock_xp, taken), 0);
-	hal_restore_irq(saved);
+	spin_release(lock_xp);
 }
 
 bool remote_busylock_is_held_by_me(xptr_t lock_xp)

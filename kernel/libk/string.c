@@ -3,7 +3,9 @@
  *
  * ISO C semantics (see string.h); no global writable state, so every function may run on any
  * core, with IRQs on or off, concurrently. memcpy, memmove and memset move a word at a time when
- * source and destination share their alignment; nothing ever touches a byte outside the range.
+ * source and destination share their alignment, eight words per loop turn while at least that
+ * many remain (a page is zeroed or copied in about 1.4 and 2.4 instructions per 8 bytes, against
+ * 3 and 5 one word at a time); nothing ever touches a byte outside the range.
  *
  * GCC may emit calls to memcpy/memset/memmove by itself, even with -fno-builtin, and may recognise
  * a byte loop as one of them ("loop distribution"). The LIBCALL_FREE functions below are compiled
@@ -37,6 +39,15 @@ static LIBCALL_FREE void copy_up(unsigned char *d, const unsigned char *s, size_
 	if ((((uintptr_t)d ^ (uintptr_t)s) & WMASK) == 0) {
 		for (; n > 0 && ((uintptr_t)d & WMASK) != 0; n--)
 			*d++ = *s++;
+		for (; n >= 8 * WSIZE; n -= 8 * WSIZE, d += 8 * WSIZE, s += 8 * WSIZE) {
+			word_t *dw = (word_t *)d;
+			const word_t *sw = (const word_t *)s;
+			word_t w0 = sw[0], w1 = sw[1], w2 = sw[2], w3 = sw[3];
+			word_t w4 = sw[4], w5 = sw[5], w6 = sw[6], w7 = sw[7];
+
+			dw[0] = w0; dw[1] = w1; dw[2] = w2; dw[3] = w3;
+			dw[4] = w4; dw[5] = w5; dw[6] = w6; dw[7] = w7;
+		}
 		for (; n >= WSIZE; n -= WSIZE, d += WSIZE, s += WSIZE)
 			*(word_t *)d = *(const word_t *)s;
 	}
@@ -85,6 +96,12 @@ LIBCALL_FREE void *memset(void *dst, int c, size_t n)
 
 	for (; n > 0 && ((uintptr_t)d & WMASK) != 0; n--)
 		*d++ = byte;
+	for (; n >= 8 * WSIZE; n -= 8 * WSIZE, d += 8 * WSIZE) {
+		word_t *dw = (word_t *)d;
+
+		dw[0] = pattern; dw[1] = pattern; dw[2] = pattern; dw[3] = pattern;
+		dw[4] = pattern; dw[5] = pattern; dw[6] = pattern; dw[7] = pattern;
+	}
 	for (; n >= WSIZE; n -= WSIZE, d += WSIZE)
 		*(word_t *)d = pattern;
 	for (; n > 0; n--)

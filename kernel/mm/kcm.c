@@ -13,6 +13,7 @@
 #include <libk/bits.h>
 #include <libk/busylock.h>
 #include <libk/xlist.h>
+#include <mm/failnth.h>
 #include <mm/kcm.h>
 #include <mm/page.h>
 #include <mm/ppm.h>
@@ -75,7 +76,7 @@ static xptr_t kcm_slab_create(xptr_t kcm_xp, cxy_t cxy)
 	xptr_t page_xp;
 
 	kassert(remote_busylock_is_held_by_me(KCM_LOCK(kcm_xp)));
-	page_xp = ppm_remote_alloc_pages(cxy, 0);
+	page_xp = ppm_remote_alloc_block(cxy, 0); /* kcm_remote_alloc counted the request */
 	if (page_xp == XPTR_NULL)
 		return XPTR_NULL;
 	hal_remote_sxp(PG_F(page_xp, owner_xp), kcm_xp);
@@ -114,6 +115,8 @@ static xptr_t kcm_get_slab(xptr_t kcm_xp, cxy_t cxy)
 void *kcm_remote_alloc(cxy_t cxy, uint32_t order)
 {
 	kassert(order >= CONFIG_KCM_MIN_ORDER && order <= CONFIG_KCM_MAX_ORDER);
+	if (failnth_should_fail()) /* the injection point of every kernel object */
+		return NULL;
 	xptr_t kcm_xp = cluster_kcm_xp(cxy, order);
 
 	remote_busylock_acquire(KCM_LOCK(kcm_xp));

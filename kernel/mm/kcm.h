@@ -85,7 +85,8 @@ void kcm_init(kcm_t *kcm, uint32_t order);
 /*
  * Allocate one object of 2^@order bytes (MIN <= order <= MAX, asserted) in cluster @cxy, aligned on
  * its size, content undefined. Takes that cluster's kcm lock, and its PPM lock when a slab page is
- * needed. Returns NULL when the cluster's PPM has no page left.
+ * needed. Returns NULL when the cluster's PPM has no page left, or when fault injection makes this
+ * allocation fail (mm/failnth.h).
  */
 void *kcm_remote_alloc(cxy_t cxy, uint32_t order);
 

@@ -7,7 +7,9 @@
  *   larger, up to KMEM_MAX_SIZE     -> a PPM block of the smallest order holding size bytes, its head
  *                                      page flagged PG_KMEM, aligned on its size.
  * kmem_remote_free finds which of the two an object is from its page descriptor, so callers never
- * pass the size back. Like kcm and ppm it may run on any core for any cluster, with IRQs on or off,
+ * pass the size back. Fault injection (mm/failnth.h) is counted by the allocator kmem calls, once
+ * per kmem_remote_alloc.
+ * Like kcm and ppm it may run on any core for any cluster, with IRQs on or off,
  * never sleeps, and takes only the target cluster's kcm and/or PPM locks.
  */
 #ifndef MM_KMEM_H

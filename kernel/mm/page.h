@@ -5,7 +5,7 @@
  * page is named by the extended pointer XPTR(cxy, &descriptor), cxy being the cluster whose memory
  * holds the page. A *block* is 2^order contiguous, naturally aligned pages; its first page (the head)
  * carries the block's state and order, the other pages of the block (tails) have none of PG_FREE,
- * PG_ALLOCATED or PG_RESERVED.
+ * PG_ALLOCATED, PG_RESERVED or PG_CACHED.
  *
  * Lock legend (P = the PPM lock of the page's cluster, ppm_t.lock; O = the block's owner, i.e. whoever
  * allocated it, who serialises its own uses, e.g. under the kcm lock for a slab page; A = atomic
@@ -22,7 +22,9 @@
 #define PG_FREE       0x0001u /* head of a free block, linked in the free list of its order    */
 #define PG_ALLOCATED  0x0002u /* head of an allocated block                                     */
 #define PG_RESERVED   0x0004u /* never handed out: firmware, image, descriptor array, ...        */
-#define PG_STATE_MASK (PG_FREE | PG_ALLOCATED | PG_RESERVED)
+#define PG_CACHED     0x0008u /* a free page (order 0) in its PPM's cache of single pages, not in
+                                 a free list: free, but never merged with its buddy (ppm.h)      */
+#define PG_STATE_MASK (PG_FREE | PG_ALLOCATED | PG_RESERVED | PG_CACHED)
 
 /* Owner flags, only on the head of an allocated block: set by the owner (O) with an atomic or,
  * cleared by the PPM when the block is freed. */

@@ -5,8 +5,9 @@
  * but blocks are aligned in *physical* page numbers, so the buddy of a block is found by flipping
  * bit @order of its physical page number; a buddy falling outside the range does not exist. A page
  * is in exactly one of four states: head of a free block (PG_FREE, order, in free_root[order]),
- * head of an allocated block (PG_ALLOCATED, order), reserved (PG_RESERVED), or a tail page of a block
- * (none of the three). Every access to the ppm_t and the descriptors goes through hal_remote_*.
+ * head of an allocated block (PG_ALLOCATED, order), reserved (PG_RESERVED), a free single page in
+ * the cache (PG_CACHED, order 0), or a tail page of a block (none of them). Every access to the
+ * ppm_t and the descriptors goes through hal_remote_*.
  */
 #include <hal_remote.h>
 #include <hal_special.h>
@@ -15,11 +16,13 @@
 #include <libk/busylock.h>
 #include <libk/errno.h>
 #include <libk/xlist.h>
+#include <mm/failnth.h>
 #include <mm/ppm.h>
 
 #define PPM_F(ppm_xp, field)   ((ppm_xp) + offsetof(ppm_t, field))
 #define PPM_ROOT(ppm_xp, o)    (PPM_F(ppm_xp, free_root) + (o) * sizeof(xlist_entry_t))
 #define PPM_BLOCKS(ppm_xp, o)  (PPM_F(ppm_xp, free_blocks_nr) + (o) * sizeof(uint64_t))
+#define PPM_CACHE(ppm_xp, i)   (PPM_F(ppm_xp, cache) + (i) * sizeof(uint64_t))
 #define PPM_LOCK(ppm_xp)       PPM_F(ppm_xp, lock)
 #define PG_F(page_xp, field)   ((page_xp) + offsetof(page_t, field))
 
@@ -39,14 +42,39 @@ typedef struct ppm_geo_s {
 	page_t  *tbl;
 } ppm_geo_t;
 
-static void ppm_geo(cxy_t cxy, ppm_geo_t *g)
+/*
+ * This cluster's copy of the geometry of every ready PPM ([I] fields, read through hal_remote_*
+ * once): the conversions and every allocation need it, and it never changes once the PPM is ready.
+ * geo_ready[c] is set after geo_cache[c] is complete; ppm_init clears this cluster's own entry
+ * (the host tests initialise a PPM several times; on the target each replica has its own table
+ * and a PPM becomes ready once).
+ */
+static ppm_geo_t geo_cache[CONFIG_MAX_CLUSTERS];
+static uint32_t  geo_ready[CONFIG_MAX_CLUSTERS];
+
+static __attribute__((noinline)) void ppm_geo_read(cxy_t cxy, ppm_geo_t *g)
 {
 	g->cxy = cxy;
 	g->ppm_xp = cluster_ppm_xp(cxy);
+
+	bool ready = hal_remote_l32(PPM_F(g->ppm_xp, ready)) != 0;
+	hal_fence(); /* read after ready: the geometry it announces */
 	g->base = hal_remote_l64(PPM_F(g->ppm_xp, base));
 	g->base_ppn = g->base >> PAGE_SHIFT;
 	g->pages_nr = hal_remote_l64(PPM_F(g->ppm_xp, pages_nr));
 	g->tbl = hal_remote_lpt(PPM_F(g->ppm_xp, pages_tbl));
+	if (ready && cxy < CONFIG_MAX_CLUSTERS) {
+		geo_cache[cxy] = *g;
+		__atomic_store_n(&geo_ready[cxy], 1, __ATOMIC_RELEASE);
+	}
+}
+
+static inline void ppm_geo(cxy_t cxy, ppm_geo_t *g)
+{
+	if (cxy < CONFIG_MAX_CLUSTERS && __atomic_load_n(&geo_ready[cxy], __ATOMIC_ACQUIRE))
+		*g = geo_cache[cxy];
+	else
+		ppm_geo_read(cxy, g);
 }
 
 static xptr_t geo_page(const ppm_geo_t *g, uint64_t idx)
@@ -132,6 +160,8 @@ static void ppm_merge_insert(const ppm_geo_t *g, uint64_t idx, uint32_t order)
 /* An empty PPM: every allocation fails. Also the state left by a failed ppm_init. */
 static void ppm_reset(xptr_t ppm_xp)
 {
+	hal_remote_s32(PPM_F(ppm_xp, ready), 0);
+	__atomic_store_n(&geo_ready[local_cxy], 0, __ATOMIC_RELEASE);
 	remote_busylock_init(PPM_LOCK(ppm_xp), "ppm", LOCK_PPM);
 	hal_remote_s64(PPM_F(ppm_xp, base), 0);
 	hal_remote_s64(PPM_F(ppm_xp, pages_nr), 0);
@@ -143,6 +173,7 @@ static void ppm_reset(xptr_t ppm_xp)
 		hal_remote_s64(PPM_BLOCKS(ppm_xp, o), 0);
 	}
 	hal_remote_s64(PPM_F(ppm_xp, free_pages_nr), 0);
+	hal_remote_s64(PPM_F(ppm_xp, cache_nr), 0);
 	hal_remote_s64(PPM_F(ppm_xp, alloc_pages_nr), 0);
 	hal_remote_s64(PPM_F(ppm_xp, alloc_calls), 0);
 	hal_remote_s64(PPM_F(ppm_xp, free_calls), 0);
@@ -279,6 +310,8 @@ error_t ppm_init(ppm_t *ppm, paddr_t base, paddr_t size, const boot_rsvd_t *rsvd
 	remote_busylock_acquire(PPM_LOCK(ppm_xp));
 	hal_remote_s64(PPM_F(ppm_xp, free_pages_nr), ppm_build_free(&g));
 	remote_busylock_release(PPM_LOCK(ppm_xp));
+	hal_fence(); /* the geometry is complete before a cluster may cache it */
+	hal_remote_s32(PPM_F(ppm_xp, ready), 1);
 	return 0;
 }
 
@@ -286,10 +319,94 @@ error_t ppm_init(ppm_t *ppm, paddr_t base, paddr_t size, const boot_rsvd_t *rsvd
 /* allocation and release                                                                      */
 /* ------------------------------------------------------------------------------------------ */
 
+/* Take a free block of @order out of the buddy (splitting a larger one); returns its index, or
+ * NO_INDEX if there is none. Caller holds L. */
+static uint64_t buddy_take(const ppm_geo_t *g, uint32_t order)
+{
+	uint32_t o;
+	uint64_t idx;
+
+	for (o = order; o <= CONFIG_PPM_MAX_ORDER; o++)
+		if (!xlist_is_empty(PPM_ROOT(g->ppm_xp, o)))
+			break;
+	if (o > CONFIG_PPM_MAX_ORDER)
+		return NO_INDEX;
+
+	xptr_t page_xp = XLIST_ELEMENT(xlist_first(PPM_ROOT(g->ppm_xp, o)), page_t, list);
+	if (!geo_index(g, page_xp, &idx))
+		panic("%s: free list %u of cluster %x is corrupted (%llx)", __func__, o, g->cxy,
+		      (unsigned long long)page_xp);
+	ppm_pop_free(g, idx, o);
+	while (o > order) { /* split: the upper half of each step stays free */
+		o--;
+		ppm_push_free(g, idx + (1ull << o), o);
+	}
+	return idx;
+}
+
+/* Put the free single page @idx in the cache, which has room. Caller holds L. */
+static void cache_push(const ppm_geo_t *g, uint64_t idx)
+{
+	uint64_t n = hal_remote_l64(PPM_F(g->ppm_xp, cache_nr));
+
+	hal_remote_s32(PG_F(geo_page(g, idx), flags), PG_CACHED);
+	hal_remote_s32(PG_F(geo_page(g, idx), order), 0);
+	hal_remote_s64(PPM_CACHE(g->ppm_xp, n), idx);
+	hal_remote_s64(PPM_F(g->ppm_xp, cache_nr), n + 1);
+}
+
+/* Give the last @count pages of the cache back to the buddy. Caller holds L. */
+static void cache_flush(const ppm_geo_t *g, uint64_t count)
+{
+	uint64_t n = hal_remote_l64(PPM_F(g->ppm_xp, cache_nr));
+
+	for (; count > 0 && n > 0; count--) {
+		uint64_t idx = hal_remote_l64(PPM_CACHE(g->ppm_xp, --n));
+
+		hal_remote_s32(PG_F(geo_page(g, idx), flags), 0);
+		hal_remote_s64(PPM_F(g->ppm_xp, cache_nr), n);
+		ppm_merge_insert(g, idx, 0);
+	}
+}
+
+/* A free single page for an order-0 allocation: from the cache, refilled from the buddy with a
+ * block of 2^PPM_CACHE_BATCH_ORDER pages when empty (or one page when no such block is left);
+ * NO_INDEX if the cluster has no free page. Caller holds L. */
+static uint64_t cache_take(const ppm_geo_t *g)
+{
+	uint64_t n = hal_remote_l64(PPM_F(g->ppm_xp, cache_nr));
+
+	if (n == 0) {
+		uint64_t block = buddy_take(g, PPM_CACHE_BATCH_ORDER);
+
+		if (block == NO_INDEX)
+			return buddy_take(g, 0);
+		for (uint64_t i = 1ull << PPM_CACHE_BATCH_ORDER; i-- > 1;)
+			cache_push(g, block + i);
+		return block;
+	}
+	hal_remote_s64(PPM_F(g->ppm_xp, cache_nr), n - 1);
+	return hal_remote_l64(PPM_CACHE(g->ppm_xp, n - 1));
+}
+
+/* The single page @idx, just freed, goes to the cache (making room first). Caller holds L. */
+static void cache_give(const ppm_geo_t *g, uint64_t idx)
+{
+	if (hal_remote_l64(PPM_F(g->ppm_xp, cache_nr)) >= PPM_CACHE_MAX)
+		cache_flush(g, 1ull << PPM_CACHE_BATCH_ORDER);
+	cache_push(g, idx);
+}
+
 xptr_t ppm_remote_alloc_pages(cxy_t cxy, uint32_t order)
 {
+	if (failnth_should_fail()) /* the injection point of every frame, table, stack, block */
+		return XPTR_NULL;
+	return ppm_remote_alloc_block(cxy, order);
+}
+
+xptr_t ppm_remote_alloc_block(cxy_t cxy, uint32_t order)
+{
 	ppm_geo_t g;
-	uint32_t o;
 	uint64_t idx;
 
 	if (order > CONFIG_PPM_MAX_ORDER)
@@ -297,24 +414,21 @@ xptr_t ppm_remote_alloc_pages(cxy_t cxy, uint32_t order)
 	ppm_geo(cxy, &g);
 	remote_busylock_acquire(PPM_LOCK(g.ppm_xp));
 
-	for (o = order; o <= CONFIG_PPM_MAX_ORDER; o++)
-		if (!xlist_is_empty(PPM_ROOT(g.ppm_xp, o)))
-			break;
-	if (o > CONFIG_PPM_MAX_ORDER) {
+	if (order == 0) {
+		idx = cache_take(&g);
+	} else {
+		idx = buddy_take(&g, order);
+		if (idx == NO_INDEX && hal_remote_l64(PPM_F(g.ppm_xp, cache_nr))) {
+			cache_flush(&g, PPM_CACHE_MAX); /* the cached pages may complete a block */
+			idx = buddy_take(&g, order);
+		}
+	}
+	if (idx == NO_INDEX) {
 		remote_busylock_release(PPM_LOCK(g.ppm_xp));
 		return XPTR_NULL;
 	}
 
-	xptr_t page_xp = XLIST_ELEMENT(xlist_first(PPM_ROOT(g.ppm_xp, o)), page_t, list);
-	if (!geo_index(&g, page_xp, &idx))
-		panic("%s: free list %u of cluster %x is corrupted (%llx)", __func__, o, cxy,
-		      (unsigned long long)page_xp);
-	ppm_pop_free(&g, idx, o);
-	while (o > order) { /* split: the upper half of each step stays free */
-		o--;
-		ppm_push_free(&g, idx + (1ull << o), o);
-	}
-
+	xptr_t page_xp = geo_page(&g, idx);
 	kassert(hal_remote_l32(PG_F(page_xp, refcount)) == 0);
 	hal_remote_s32(PG_F(page_xp, flags), PG_ALLOCATED);
 	hal_remote_s32(PG_F(page_xp, order), order);
@@ -336,7 +450,7 @@ static const char *ppm_check_free(const ppm_geo_t *g, xptr_t page_xp, uint64_t i
 
 	if (flags & PG_RESERVED)
 		return "freeing a reserved page";
-	if (flags & PG_FREE)
+	if (flags & (PG_FREE | PG_CACHED))
 		return "double free";
 	if (!(flags & PG_ALLOCATED))
 		return "not the head of an allocated block";
@@ -377,8 +491,21 @@ void ppm_remote_free_pages(xptr_t page_xp)
 	xp_add64(PPM_F(g.ppm_xp, free_pages_nr), (int64_t)(1ull << order));
 	xp_add64(PPM_F(g.ppm_xp, alloc_pages_nr), -(int64_t)(1ull << order));
 	xp_add64(PPM_F(g.ppm_xp, free_calls), 1);
-	ppm_merge_insert(&g, idx, order);
+	if (order == 0)
+		cache_give(&g, idx);
+	else
+		ppm_merge_insert(&g, idx, order);
 
+	remote_busylock_release(PPM_LOCK(g.ppm_xp));
+}
+
+void ppm_remote_drain(cxy_t cxy)
+{
+	ppm_geo_t g;
+
+	ppm_geo(cxy, &g);
+	remote_busylock_acquire(PPM_LOCK(g.ppm_xp));
+	cache_flush(&g, PPM_CACHE_MAX);
 	remote_busylock_release(PPM_LOCK(g.ppm_xp));
 }
 
@@ -434,7 +561,8 @@ void ppm_stats(cxy_t cxy, ppm_stats_t *out)
 	out->alloc_pages = hal_remote_l64(PPM_F(ppm_xp, alloc_pages_nr));
 	out->alloc_calls = hal_remote_l64(PPM_F(ppm_xp, alloc_calls));
 	out->free_calls = hal_remote_l64(PPM_F(ppm_xp, free_calls));
-	out->largest_free_pages = 0;
+	out->cached_pages = hal_remote_l64(PPM_F(ppm_xp, cache_nr));
+	out->largest_free_pages = out->cached_pages ? 1 : 0;
 	for (uint32_t o = 0; o < PPM_ORDERS_NR; o++) {
 		out->free_blocks[o] = hal_remote_l64(PPM_BLOCKS(ppm_xp, o));
 		if (out->free_blocks[o])
@@ -449,12 +577,12 @@ void ppm_display(cxy_t cxy)
 	xptr_t ppm_xp = cluster_ppm_xp(cxy);
 
 	ppm_stats(cxy, &s);
-	printk("PPM of cluster %x: base %llx, %llu pages: %llu free, %llu allocated, %llu reserved, "
-	       "largest free block %llu pages", cxy,
+	printk("PPM of cluster %x: base %llx, %llu pages: %llu free (%llu cached), %llu allocated, "
+	       "%llu reserved, largest free block %llu pages", cxy,
 	       (unsigned long long)hal_remote_l64(PPM_F(ppm_xp, base)),
 	       (unsigned long long)s.total_pages, (unsigned long long)s.free_pages,
-	       (unsigned long long)s.alloc_pages, (unsigned long long)s.reserved_pages,
-	       (unsigned long long)s.largest_free_pages);
+	       (unsigned long long)s.cached_pages, (unsigned long long)s.alloc_pages,
+	       (unsigned long long)s.reserved_pages, (unsigned long long)s.largest_free_pages);
 	for (uint32_t o = 0; o < PPM_ORDERS_NR; o++)
 		if (s.free_blocks[o])
 			printk("  order %2u (%6llu pages): %llu free blocks", o,

@@ -7,6 +7,15 @@
  * merges a block with its buddy as long as the buddy is a free block of the same order. Both are
  * O(CONFIG_PPM_MAX_ORDER): nothing ever scans the pages.
  *
+ * In front of the buddy, each cluster keeps a cache of free single pages (order 0, the pages of
+ * user memory and page tables): an order-0 allocation takes a page from it, a free of one puts it
+ * back, with no split nor merge. The cache is refilled with a block of 2^PPM_CACHE_BATCH_ORDER
+ * pages cut into single pages, and gives a batch back to the buddy (merging) when it is full; an
+ * allocation of a larger block that the buddy cannot serve first empties the cache into the buddy.
+ * A cached page is free (PG_CACHED): it counts in free_pages like any free page, in no
+ * free_blocks[] (those are the buddy's), and in cached_pages; leak checks, which compare
+ * free_pages, are exact.
+ *
  * The ppm_t lives in its cluster (in the cluster manager); any core of any cluster may allocate from
  * or free to any cluster: every function takes the target cluster's ppm lock (a remote busylock) and
  * touches the ppm_t and the page descriptors only through hal_remote_*. The local functions are the
@@ -26,6 +35,8 @@
 #include <params.h>
 
 #define PPM_ORDERS_NR (CONFIG_PPM_MAX_ORDER + 1)
+#define PPM_CACHE_MAX          64 /* single pages a cluster's cache holds at most               */
+#define PPM_CACHE_BATCH_ORDER  4  /* a refill takes a block of 16 pages; a full cache gives 16 back */
 
 /*
  * One cluster's physical page manager.
@@ -40,9 +51,13 @@ typedef struct ppm_s {
 	page_t       *pages_tbl;                   /* [I] the descriptor array (direct-map address) */
 	uint64_t      tbl_pages_nr;                /* [I] pages holding the descriptor array        */
 	uint64_t      rsvd_pages_nr;               /* [I] PG_RESERVED pages, the array's included   */
+	uint32_t      ready;                       /* [I] 1 once ppm_init has succeeded: the fields
+	                                              above never change again (ppm.c caches them) */
 	xlist_entry_t free_root[PPM_ORDERS_NR];    /* [L] free blocks of each order (head pages)    */
 	uint64_t      free_blocks_nr[PPM_ORDERS_NR]; /* [L] length of each free list                */
-	uint64_t      free_pages_nr;               /* [L] pages in free blocks                      */
+	uint64_t      free_pages_nr;               /* [L] free pages: in free blocks and in cache[] */
+	uint64_t      cache_nr;                    /* [L] pages in cache[]                          */
+	uint64_t      cache[PPM_CACHE_MAX];        /* [L] indices of free single pages (PG_CACHED)  */
 	uint64_t      alloc_pages_nr;              /* [L] pages in allocated blocks                 */
 	uint64_t      alloc_calls;                 /* [L] successful allocations since boot         */
 	uint64_t      free_calls;                  /* [L] frees since boot                          */
@@ -52,10 +67,11 @@ typedef struct ppm_s {
 typedef struct ppm_stats_s {
 	uint64_t total_pages;                      /* pages of the cluster's memory range           */
 	uint64_t reserved_pages;                   /* never allocatable (descriptor array included) */
-	uint64_t free_pages;
+	uint64_t free_pages;                       /* in the buddy's free blocks and in the cache   */
 	uint64_t alloc_pages;
 	uint64_t largest_free_pages;               /* pages of the largest free block, 0 if none    */
-	uint64_t free_blocks[PPM_ORDERS_NR];       /* free blocks of each order                     */
+	uint64_t free_blocks[PPM_ORDERS_NR];       /* the buddy's free blocks of each order          */
+	uint64_t cached_pages;                     /* free single pages in the cache                */
 	uint64_t alloc_calls;
 	uint64_t free_calls;
 } ppm_stats_t;
@@ -87,10 +103,16 @@ error_t ppm_init(ppm_t *ppm, paddr_t base, paddr_t size, const boot_rsvd_t *rsvd
 /*
  * Allocate a block of 2^@order pages in cluster @cxy's memory. Takes that cluster's PPM lock.
  * Returns the extended pointer of the head page's descriptor (flags PG_ALLOCATED, owner_xp NULL,
- * refcount 0), or XPTR_NULL if no block is free or @order > CONFIG_PPM_MAX_ORDER. The content of
- * the pages is not cleared.
+ * refcount 0), or XPTR_NULL if no block is free or @order > CONFIG_PPM_MAX_ORDER, or if fault
+ * injection makes this allocation fail (mm/failnth.h). The content of the pages is not cleared.
  */
 xptr_t ppm_remote_alloc_pages(cxy_t cxy, uint32_t order);
+
+/*
+ * The same without the fault-injection point (mm/failnth.h): for an allocator built on the PPM
+ * (the KCM's slab pages), whose own entry already counted the request it serves.
+ */
+xptr_t ppm_remote_alloc_block(cxy_t cxy, uint32_t order);
 
 /*
  * Give back the block headed by @page_xp to its cluster's PPM, merging it with its free buddies.
@@ -99,6 +121,12 @@ xptr_t ppm_remote_alloc_pages(cxy_t cxy, uint32_t order);
  * an allocated block, has an inconsistent order, or is still referenced (refcount != 0).
  */
 void ppm_remote_free_pages(xptr_t page_xp);
+
+/*
+ * Give every page of cluster @cxy's cache back to the buddy (merging). Takes that cluster's PPM
+ * lock. For tests that compare the buddy's layout, and for whoever needs the largest blocks.
+ */
+void ppm_remote_drain(cxy_t cxy);
 
 /* The same in the local cluster. */
 xptr_t ppm_alloc_pages(uint32_t order);

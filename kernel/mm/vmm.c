@@ -16,6 +16,7 @@
 #include <libk/errno.h>
 #include <libk/string.h>
 #include <mm/kmem.h>
+#include <mm/oom.h>
 #include <mm/page.h>
 #include <mm/ppm.h>
 #include <mm/vmm.h>
@@ -273,7 +274,8 @@ error_t vmm_create_vseg(vmm_t *vmm, vseg_type_t type, vaddr_t min, vaddr_t max, 
 /* page faults                                                                                  */
 
 /*
- * Fill a new frame for @vpn of @vseg: zero, then the file's bytes for a file-backed vseg.
+ * Fill a new frame for @vpn of @vseg: the file's bytes for a file-backed vseg, zeros for the rest
+ * (each byte written once: a code page is not zeroed before the copy that covers it).
  * The frame may be in any cluster: written through hal_remote_*.
  */
 static error_t init_frame(const vseg_t *vseg, vpn_t vpn, xptr_t page_xp)
@@ -282,13 +284,14 @@ static error_t init_frame(const vseg_t *vseg, vpn_t vpn, xptr_t page_xp)
 	uint64_t offset = (vpn - vseg->vpn_base) << CONFIG_PAGE_SHIFT, file_offset;
 	size_t bytes;
 
-	hal_remote_memset(frame_xp, 0, CONFIG_PAGE_SIZE);
 	if (vseg->inode_xp != XPTR_NULL) { /* a private file mapping: the file as it is now */
 		error_t error = vmm_file_page(vseg, vpn, &file_offset, &bytes);
 		return error ? error : vmm_fill_from_file(vseg->mapper_xp, file_offset, bytes, frame_xp);
 	}
-	if (vseg->mapper_xp == XPTR_NULL || offset >= vseg->file_size)
+	if (vseg->mapper_xp == XPTR_NULL || offset >= vseg->file_size) {
+		hal_remote_memset(frame_xp, 0, CONFIG_PAGE_SIZE);
 		return 0;
+	}
 	return vmm_fill_from_file(vseg->mapper_xp, vseg->file_offset + offset,
 				  MIN(CONFIG_PAGE_SIZE, vseg->file_size - offset), frame_xp);
 }
@@ -318,8 +321,8 @@ static error_t fill_pte(const gpt_pte_t *pte, const vseg_t *vseg, vpn_t vpn, cxy
 		size_t bytes;
 		error = vmm_file_page(vseg, vpn, &offset, &bytes);
 	}
-	page_xp = error ? XPTR_NULL : ppm_remote_alloc_pages(vseg_placement(vseg, vpn, faulting_cxy,
-									    cluster_count()), 0);
+	page_xp = error ? XPTR_NULL : oom_fault_frame(vseg, vpn, faulting_cxy); /* the vseg's
+									      * cluster, else the nearest */
 	if (!error && page_xp == XPTR_NULL)
 		error = ENOMEM;
 	if (!error && (error = init_frame(vseg, vpn, page_xp)) != 0)
@@ -547,7 +550,7 @@ error_t vmm_handle_page_fault(vmm_t *vmm, vaddr_t vaddr, uint32_t access)
 {
 	uint64_t t0 = hal_get_cycles();
 	vseg_t *vseg;
-	error_t error;
+	error_t error = 0;
 
 	rwlock_rd_acquire(&vmm->vsl_lock);
 	vseg = vsl_lookup(&vmm->vsl, vaddr);
@@ -557,7 +560,10 @@ error_t vmm_handle_page_fault(vmm_t *vmm, vaddr_t vaddr, uint32_t access)
 		rwlock_rd_acquire(&vmm->vsl_lock);
 		vseg = error ? NULL : vsl_lookup(&vmm->vsl, vaddr);
 	}
-	if (!vseg || !access_allowed(vseg, access))
+	if (error == ENOMEM)
+		; /* no memory for the copy's vseg is not the program's fault (found by the fail-nth
+		   * sweep: it was SIGSEGV) */
+	else if (!vseg || !access_allowed(vseg, access))
 		error = EFAULT;
 	else if (vseg->type == VSEG_TYPE_TRAMP)
 		error = vmm_sigtramp_map(vmm, vaddr >> CONFIG_PAGE_SHIFT); /* the cluster's own page */
@@ -566,7 +572,7 @@ error_t vmm_handle_page_fault(vmm_t *vmm, vaddr_t vaddr, uint32_t access)
 	else
 		error = fault_public(vmm, vseg, vaddr, access, t0);
 	rwlock_rd_release(&vmm->vsl_lock);
-	if (error)
+	if (error == EFAULT)
 		hal_remote_atomic_add64(STAT_XP(vmm, failed_faults), 1);
 	return error;
 }

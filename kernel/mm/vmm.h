@@ -3,7 +3,7 @@
  *
  * The reference cluster's VMM is authoritative: its VSL holds every vseg of the process and its GPT
  * every mapping of a public vseg. The copy of another cluster holds the vsegs its threads used
- * (filled lazily from the reference) and the PTEs its threads touched. Page faults (DESIGN §4):
+ * (filled lazily from the reference) and the PTEs its threads touched. Page faults (docs/vmm.md):
  *   - private vseg (CODE, STACK under the private policy): a frame of the local cluster, mapped in
  *     the local GPT only ("local" fault);
  *   - public vseg, the local copy is the reference: the same on the reference GPT ("local");
@@ -112,7 +112,7 @@ error_t vmm_create_vseg(vmm_t *vmm, vseg_type_t type, vaddr_t min, vaddr_t max, 
 
 /*
  * Resolve a page fault of a thread of the local cluster on @vaddr for @access (HAL_ACCESS_*),
- * in the local copy @vmm: a demand fault (DESIGN §4), or a write to a page mapped copy-on-write
+ * in the local copy @vmm: a demand fault (docs/vmm.md), or a write to a page mapped copy-on-write
  * (vmm_handle_cow). Where this copy owns the mapping, one walk of its GPT finds, locks and fills
  * the PTE. Returns 0 if the access may be retried, EFAULT if no vseg allows it, ENOMEM if no frame
  * or table could be had. May sleep.
@@ -141,8 +141,10 @@ typedef struct vmm_info_s {
 error_t vmm_get_info(cxy_t cxy, uint32_t pid, vmm_info_t *info);
 
 /*
- * Copy @size bytes of a file at byte @offset, from its page cache @mapper_xp, into the frame at
- * @frame_xp (any cluster). Implemented with the VFS's mapper (vmm_file.c). EIO, ENOMEM.
+ * Fill the frame at @frame_xp (any cluster) with @size bytes of a file at byte @offset, from its
+ * page cache @mapper_xp, and zeros after them up to the end of the page (a hole of the file: the
+ * whole page); the frame is written once. Implemented with the VFS's mapper (vmm_file.c). EIO,
+ * ENOMEM (the frame's content is then undefined).
  */
 error_t vmm_fill_from_file(xptr_t mapper_xp, uint64_t offset, size_t size, xptr_t frame_xp);
 
@@ -189,7 +191,7 @@ error_t vmm_file_create_anon(cxy_t cxy, uint64_t size, xptr_t *inode_xp);
 error_t vmm_fork(vmm_t *child, xptr_t parent_xp);
 
 /*
- * The copy-on-write path (DESIGN §4), taken by vmm_handle_page_fault for a write by a thread of the
+ * The copy-on-write path (docs/fork.md), taken by vmm_handle_page_fault for a write by a thread of the
  * local cluster to a page that the local copy @vmm maps copy-on-write. @pte is the PTE of the page
  * in the GPT that owns the mapping (the reference's for a public vseg, the local one for a private
  * vseg), locked by the caller, who found @attr and @ppn in it; @vseg, from the local VSL (read-
@@ -230,6 +232,7 @@ void vmm_rpc_true_fault(xptr_t desc_xp);   /* in the reference: map a page for a
 void vmm_rpc_display(xptr_t desc_xp);      /* where the copy lives: print it               */
 void vmm_rpc_invalidate(xptr_t desc_xp);   /* in a copy: forget a range, flush the TLBs    */
 void vmm_rpc_fork(xptr_t desc_xp);         /* in the parent's reference: vmm_fork's work    */
+void vmm_rpc_exit(xptr_t desc_xp);         /* in the reference: vmm_exit's work            */
 
 /*
  * What an address-space change unmapped, kept until no GPT copy and no TLB can reach it: frames to
@@ -285,7 +288,10 @@ int64_t vmm_brk(vmm_t *vmm, vaddr_t wanted);
  * An anonymous mapping; with @remote a cluster, a REMOTE vseg whose frames all come from it. @how:
  * VMM_MAP_FIXED at @hint, replacing what is there (MAP_FIXED); VMM_MAP_NOREPLACE at @hint, EEXIST
  * if anything is there (MAP_FIXED_NOREPLACE); neither, @hint is a hint; VMM_MAP_POPULATE maps the
- * pages before returning (MAP_POPULATE, best effort).
+ * pages before returning (MAP_POPULATE): if a page cannot get its frame the mapping goes again
+ * and the answer is -ENOMEM (Linux keeps the mapping, the rest left to the faults: docs/vmm.md).
+ * A writable private mapping larger than the machine's memory is -ENOMEM unless VMM_MAP_NORESERVE
+ * (Linux's heuristic overcommit: oom_exceeds_memory); so is brk growing by more than that.
  */
 #define VMM_NO_REMOTE ((cxy_t)-1)
 #define VMM_MAP_FIXED     0x1u
@@ -303,6 +309,7 @@ int64_t vmm_mmap_anon(vmm_t *vmm, vaddr_t hint, uint64_t len, uint32_t prot, uin
 #define VMM_MAP_SHARED    0x8u
 #define VMM_MAP_RO_FILE   0x10u
 #define VMM_MAP_GROWSDOWN 0x20u
+#define VMM_MAP_NORESERVE 0x40u /* MAP_NORESERVE: no overcommit check (oom_exceeds_memory) */
 int64_t vmm_mmap_file(vmm_t *vmm, vaddr_t hint, uint64_t len, uint32_t prot, uint32_t how,
 		      xptr_t inode_xp, uint64_t offset);
 /*
@@ -344,6 +351,17 @@ int64_t vmm_msync(vmm_t *vmm, vaddr_t addr, uint64_t len, uint32_t flags);
  * thread of the process runs, so nothing faults the old mappings back meanwhile. May block.
  */
 void vmm_reset(vmm_t *vmm);
+
+/*
+ * The memory of an ended process goes back before its parent reaps it (Linux's exit_mm; here only
+ * for a victim of the OOM killer, which must give its memory back whoever its parent is: mm/oom.h).
+ * Every user vseg of the reference VMM @ref_vmm_xp goes as munmap removes it, its frames freed at
+ * once (no TLB holds them: see vmm_destroy); the copies are left alone (they have no thread
+ * left, and go with their last hold, forgetting the PTEs without freeing what the reference
+ * owns). Runs in the reference cluster (the VMM_EXIT RPC when the caller is elsewhere). Caller:
+ * the process has no thread left. May block.
+ */
+void vmm_exit(xptr_t ref_vmm_xp);
 
 /*
  * Write @size bytes from kernel memory @src_xp (any cluster) at user address @va of the reference

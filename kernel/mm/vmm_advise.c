@@ -151,9 +151,12 @@ int64_t vmm_madvise(vmm_t *vmm, vaddr_t addr, uint64_t len, uint32_t advice)
 	}
 	rwlock_wr_release(&vmm->vsl_lock);
 	vmm_change_finish(vmm, &change);
-	if (!error && (advice == MADV_POPULATE_READ || advice == MADV_POPULATE_WRITE))
+	if (!error && (advice == MADV_POPULATE_READ || advice == MADV_POPULATE_WRITE)) {
 		error = populate(vmm, addr, end, advice == MADV_POPULATE_WRITE ?
-			HAL_ACCESS_READ | HAL_ACCESS_WRITE : HAL_ACCESS_READ) ? EFAULT : 0;
+			HAL_ACCESS_READ | HAL_ACCESS_WRITE : HAL_ACCESS_READ);
+		if (error && error != ENOMEM) /* Linux: ENOMEM when memory runs out (the pages done */
+			error = EFAULT;       /* stay mapped), EFAULT for anything else           */
+	}
 	return -(int64_t)error;
 }
 

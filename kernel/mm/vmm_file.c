@@ -28,11 +28,15 @@ error_t vmm_fill_from_file(xptr_t mapper_xp, uint64_t offset, size_t size, xptr_
 	/* held while copying: a truncation of an mmap'd file may run meanwhile */
 	error = mapper_hold_page(mapper_xp, offset >> CONFIG_PAGE_SHIFT, false, &page_xp);
 	if (error == ENOENT)
-		return 0; /* a hole of the file reads as zeros, and the frame is zeroed already */
-	if (error)
+		size = 0; /* a hole of the file reads as zeros */
+	else if (error)
 		return error;
-	hal_remote_memcpy(frame_xp, mapper_page_data(page_xp), size);
-	mapper_release_page(page_xp);
+	if (size) {
+		hal_remote_memcpy(frame_xp, mapper_page_data(page_xp), size);
+		mapper_release_page(page_xp);
+	}
+	if (size < CONFIG_PAGE_SIZE)
+		hal_remote_memset(frame_xp + size, 0, CONFIG_PAGE_SIZE - size);
 	return 0;
 }
 

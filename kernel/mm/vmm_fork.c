@@ -41,6 +41,7 @@
 #include <libk/errno.h>
 #include <libk/string.h>
 #include <mm/kmem.h>
+#include <mm/oom.h>
 #include <mm/page.h>
 #include <mm/ppm.h>
 #include <mm/vmm.h>
@@ -362,8 +363,7 @@ bool vmm_is_cow(vmm_t *vmm, vaddr_t vaddr)
 static xptr_t copy_frame(const vseg_t *vseg, vpn_t vpn, ppn_t ppn)
 {
 	paddr_t pa = (paddr_t)ppn << CONFIG_PAGE_SHIFT;
-	xptr_t page_xp = ppm_remote_alloc_pages(vseg_placement(vseg, vpn, local_cxy, cluster_count()),
-						0);
+	xptr_t page_xp = oom_fault_frame(vseg, vpn, local_cxy); /* the vseg's cluster, else the nearest */
 
 	if (page_xp != XPTR_NULL)
 		hal_remote_memcpy(XPTR(GET_CXY(page_xp), ppm_page2kva(page_xp)),

@@ -30,6 +30,7 @@
 #include <kern/rpc.h>
 #include <libk/bits.h>
 #include <libk/errno.h>
+#include <mm/oom.h>
 #include <mm/ppm.h>
 #include <mm/vmm.h>
 #include <fs/vfs.h>
@@ -39,29 +40,30 @@
  * vmm_range_covered; lockdep knows the holder, not the mode). */
 #define VSL_HELD(vmm) kassert(lockdep_is_held(XPTR(local_cxy, &(vmm)->vsl_lock)))
 
-/* Split @vseg at @at (strictly inside): it keeps [min, at), a new vseg gets [at, max). */
-static error_t split(vmm_t *vmm, vseg_t *vseg, vaddr_t at)
+/*
+ * Split @vseg at @at (strictly inside): it keeps [min, at), @upper (a vseg_alloc'ed descriptor,
+ * the caller's until this succeeds) gets [at, max). It cannot fail: the halves are made of a
+ * valid vseg and fit where the whole was.
+ */
+static void split(vmm_t *vmm, vseg_t *vseg, vaddr_t at, vseg_t *upper)
 {
-	vseg_t *upper = vseg_alloc();
 	vseg_file_t file, *filep = NULL;
 	uint64_t head = at - vseg->min;
 	error_t error;
 
 	kassert(at > vseg->min && at < vseg->max && IS_ALIGNED(at, CONFIG_PAGE_SIZE));
-	if (!upper)
-		return ENOMEM;
 	if (vseg->mapper_xp != XPTR_NULL) {
 		file.mapper_xp = vseg->mapper_xp;
 		file.inode_xp = vseg->inode_xp;
 		file.offset = vseg->file_offset + head;
 		file.size = vseg->file_size > head ? vseg->file_size - head : 0;
-		filep = file.size || vseg->inode_xp != XPTR_NULL ? &file : NULL;
+		/* past its file part, a DATA half is bss alone; CODE always names its file */
+		filep = file.size || vseg->inode_xp != XPTR_NULL || vseg->type == VSEG_TYPE_CODE ?
+			&file : NULL;
 	}
 	error = vseg_init(upper, vseg->type, at, vseg->max, vseg->flags, vseg->cxy, filep);
-	if (error) {
-		vseg_free(upper);
-		return error;
-	}
+	if (error)
+		panic("%s: the upper half of a valid vseg is refused (%d)", __func__, error);
 	vsl_remove(&vmm->vsl, vseg);
 	vseg->max = at;
 	vseg->vpn_size = (at - vseg->min) >> CONFIG_PAGE_SHIFT;
@@ -69,28 +71,36 @@ static error_t split(vmm_t *vmm, vseg_t *vseg, vaddr_t at)
 		vseg->file_size = head;
 	if (filep)
 		vmm_vseg_hold_file(upper); /* each half of an mmap'd file holds its inode */
-	/* Both halves fit where the whole was: the inserts cannot fail. */
 	error = vsl_insert(&vmm->vsl, vseg);
 	if (!error)
 		error = vsl_insert(&vmm->vsl, upper);
 	if (error)
 		panic("%s: re-inserting the halves of a split vseg failed (%d)", __func__, error);
-	return 0;
 }
 
-/* Make [start, end) a union of whole vsegs by splitting at its ends (holes allowed). */
+/*
+ * Make [start, end) a union of whole vsegs by splitting at its ends (holes allowed). Validate,
+ * then commit: the descriptors of both new halves are taken first, so that an ENOMEM leaves the
+ * VSL as it was, not cut at one end only (found by the fail-nth sweep: munmap and mprotect
+ * answered ENOMEM with the mapping split in two).
+ */
 error_t vmm_cut_range(vmm_t *vmm, vaddr_t start, vaddr_t end)
 {
-	vseg_t *v = vsl_lookup(&vmm->vsl, start);
-	error_t error = 0;
+	vseg_t *v = vsl_lookup(&vmm->vsl, start), *w = vsl_lookup(&vmm->vsl, end - 1);
+	vseg_t *upper[2] = { NULL, NULL };
+	bool at_start = v && v->min < start, at_end = w && w->max > end;
 
 	VSL_HELD(vmm);
-	if (v && v->min < start)
-		error = split(vmm, v, start);
-	v = vsl_lookup(&vmm->vsl, end - 1);
-	if (!error && v && v->max > end)
-		error = split(vmm, v, end);
-	return error;
+	if ((at_start && !(upper[0] = vseg_alloc())) || (at_end && !(upper[1] = vseg_alloc()))) {
+		if (upper[0])
+			vseg_free(upper[0]);
+		return ENOMEM;
+	}
+	if (at_start)
+		split(vmm, v, start, upper[0]);
+	if (at_end) /* the upper half of the first split, if the range lies inside one vseg */
+		split(vmm, vsl_lookup(&vmm->vsl, end - 1), end, upper[1]);
+	return 0;
 }
 
 /* Every copy of the process of the reference @vmm forgets [start, end); then TLBs are flushed. */
@@ -210,8 +220,9 @@ int64_t vmm_brk(vmm_t *vmm, vaddr_t wanted)
 	new_end = ALIGN_UP(wanted, CONFIG_PAGE_SIZE);
 	heap = old_end > vmm->brk_base ? vsl_lookup(&vmm->vsl, old_end - 1) : NULL;
 	if (new_end > old_end) {
-		if (vsl_lookup_range(&vmm->vsl, old_end, new_end))
-			goto out; /* something else lives there */
+		if (vsl_lookup_range(&vmm->vsl, old_end, new_end) ||
+		    oom_exceeds_memory((new_end - old_end) >> CONFIG_PAGE_SHIFT))
+			goto out; /* something else lives there; or more than the machine has */
 		if (heap) {
 			vsl_remove(&vmm->vsl, heap);
 			heap->max = new_end;
@@ -229,8 +240,12 @@ int64_t vmm_brk(vmm_t *vmm, vaddr_t wanted)
 			}
 		}
 	} else if (new_end < old_end && heap) {
-		if (new_end > heap->min && split(vmm, heap, new_end))
-			goto out;
+		if (new_end > heap->min) {
+			vseg_t *upper = vseg_alloc();
+			if (!upper)
+				goto out;
+			split(vmm, heap, new_end, upper);
+		}
 		vmm_change_begin(vmm, &change, new_end, old_end);
 		vmm_remove_range(vmm, &change, new_end, old_end);
 	}
@@ -257,6 +272,40 @@ void vmm_reset(vmm_t *vmm)
 	vmm->brk_base = vmm->brk_top = 0;
 	rwlock_wr_release(&vmm->vsl_lock);
 	vmm_change_finish(vmm, &change);
+}
+
+/* vmm_exit in the reference cluster. */
+static void exit_local(vmm_t *vmm)
+{
+	change_t change;
+
+	kassert(vmm_is_reference(vmm));
+	vmm_change_init(&change);
+	rwlock_wr_acquire(&vmm->vsl_lock);
+	vmm_remove_range(vmm, &change, CONFIG_VMM_USER_MIN, CONFIG_VMM_USER_END);
+	rwlock_wr_release(&vmm->vsl_lock);
+	/* No TLB flush: no TLB can hold these pages. Each thread of the process left its address
+	 * space before it ended (sched_leave_user_space), and a core that switches address spaces
+	 * flushes its TLB (hal_gpt_activate); vmm_destroy relies on the same. */
+	vmm_free_doomed(XPTR(local_cxy, &change.doomed));
+}
+
+void vmm_exit(xptr_t ref_vmm_xp)
+{
+	rpc_desc_t desc = { .type = RPC_VMM_EXIT };
+
+	if (GET_CXY(ref_vmm_xp) == local_cxy) {
+		exit_local(GET_PTR(ref_vmm_xp));
+		return;
+	}
+	desc.args[0] = (uint64_t)(uintptr_t)GET_PTR(ref_vmm_xp);
+	rpc_send(GET_CXY(ref_vmm_xp), &desc);
+}
+
+void vmm_rpc_exit(xptr_t desc_xp)
+{
+	exit_local((vmm_t *)(uintptr_t)hal_remote_l64(desc_xp + offsetof(rpc_desc_t, args)));
+	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
 }
 
 int64_t vmm_munmap(vmm_t *vmm, vaddr_t addr, uint64_t len)
@@ -287,6 +336,22 @@ static uint32_t map_flags(uint32_t prot, uint32_t how)
 }
 
 /*
+ * MAP_POPULATE: the pages of [base, base + len) now, as the faults would map them. Stops at the
+ * first page that cannot be mapped and returns why: ENOMEM (no frame anywhere, or no page table),
+ * which fails the mmap; ENXIO (a file's page beyond its end) or EFAULT, which do not (the faults
+ * will answer for them, as on Linux).
+ */
+static error_t populate(vmm_t *vmm, vaddr_t base, uint64_t len)
+{
+	for (vaddr_t va = base; va < base + len; va += CONFIG_PAGE_SIZE) {
+		error_t error = vmm_handle_page_fault(vmm, va, HAL_ACCESS_READ);
+		if (error)
+			return error;
+	}
+	return 0;
+}
+
+/*
  * A new vseg of @type over @len bytes at @hint as @how says (mmap's common part). @file: the file
  * behind it (its inode's reference is the new vseg's on success). Returns the address or -errno.
  */
@@ -304,6 +369,11 @@ static int64_t map_new(vmm_t *vmm, vaddr_t hint, uint64_t len, uint32_t prot, ui
 	/* Linux: EINVAL for an unaligned address, ENOMEM for a range beyond user space */
 	if (fixed && (error = vmm_check_range(hint, len, &end)))
 		return -(int64_t)error;
+	/* Linux's overcommit heuristic: private writable memory beyond the machine's (a shared
+	 * mapping's pages are its file's) */
+	if ((prot & PROT_WRITE) && type != VSEG_TYPE_FILE && !(how & VMM_MAP_NORESERVE) &&
+	    oom_exceeds_memory(len >> CONFIG_PAGE_SHIFT))
+		return -ENOMEM;
 	vmm_change_init(&change);
 	rwlock_wr_acquire(&vmm->vsl_lock);
 	if (how & VMM_MAP_NOREPLACE) { /* there, or nowhere */
@@ -338,11 +408,10 @@ static int64_t map_new(vmm_t *vmm, vaddr_t hint, uint64_t len, uint32_t prot, ui
 	vmm_change_finish(vmm, &change);
 	if (error)
 		return -(int64_t)error;
-	/* MAP_POPULATE: the pages now, as the faults would map them (best effort, as Linux) */
-	for (vaddr_t va = base; (how & VMM_MAP_POPULATE) && (prot & PROT_READ) && va < base + len;
-	     va += CONFIG_PAGE_SIZE)
-		if (vmm_handle_page_fault(vmm, va, HAL_ACCESS_READ))
-			break;
+	if ((how & VMM_MAP_POPULATE) && (prot & PROT_READ) && populate(vmm, base, len) == ENOMEM) {
+		vmm_munmap(vmm, base, len);
+		return -ENOMEM;
+	}
 	return (int64_t)base;
 }
 

@@ -2,7 +2,7 @@
  * vseg.h - virtual segments: one contiguous range of a process's address space with one type.
  *
  * A vseg covers the pages [min, max) of a user address space (both page aligned, min < max); its type
- * says where the frames of its pages come from and what they initially hold (DESIGN.md §4):
+ * says where the frames of its pages come from and what they initially hold (docs/vmm.md):
  *
  *   type    visibility                        frame of a page (vseg_placement)     initial content
  *   CODE    private (each cluster maps its    the faulting cluster (replicated)     the file's mapper

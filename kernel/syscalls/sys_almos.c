@@ -16,6 +16,7 @@
 #include <kern/sched.h>
 #include <kern/thread.h>
 #include <libk/errno.h>
+#include <mm/failnth.h>
 #include <mm/kcm.h>
 #include <mm/ppm.h>
 #include <mm/vmm.h>
@@ -207,6 +208,13 @@ int64_t sys_almos_get_cluster_info(const uint64_t args[6])
 	info.tlb_targets = hal_remote_l64(cl_xp + offsetof(cluster_t, tlb_stats.targets));
 	info.tlb_acks = hal_remote_l64(cl_xp + offsetof(cluster_t, tlb_stats.acks));
 	info.cache_pages = mapper_cluster_pages(cxy);
+	for (lid_t lid = 0; lid < info.cores; lid++) {
+		hal_fpu_stats_t fpu;
+		hal_fpu_stats(cxy, lid, &fpu);
+		info.fpu_saves += fpu.saves;
+		info.fpu_restores += fpu.restores;
+		info.fpu_traps += fpu.traps;
+	}
 	return hal_copy_to_uspace(args[1], &info, sizeof(info)) ? -EFAULT : 0;
 }
 
@@ -245,4 +253,16 @@ int64_t sys_almos_get_vmm_info(const uint64_t args[6])
 	out.shared_pages = info.shared_pages;
 	out.cow_pages = info.cow_pages;
 	return hal_copy_to_uspace(args[2], &out, sizeof(out)) ? -EFAULT : 0;
+}
+
+int64_t sys_almos_fail_nth(const uint64_t args[6])
+{
+	switch (args[0]) {
+	case FAIL_NTH_SET:
+		return -failnth_arm(args[1]);
+	case FAIL_NTH_GET:
+		return args[1] ? -EINVAL : failnth_read();
+	default:
+		return -EINVAL;
+	}
 }

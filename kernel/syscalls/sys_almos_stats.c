@@ -33,8 +33,9 @@
 typedef struct copy_info_s {
 	uint32_t threads;    /* this copy's threads                        */
 	uint32_t runnable;   /* of them, not blocked                       */
+	acct_t   live;       /* their CPU times and counts (acct.h)        */
 	uint32_t is_owner;   /* the fields below are set: */
-	uint32_t ppid, pgid, sid, zombie, stopped;
+	uint32_t ppid, pgid, sid, zombie, stopped, dying;
 	cxy_t    ref_cxy;
 	char     name[PROCESS_NAME_MAX];
 	uint32_t is_ref;     /* the fields below are set: */
@@ -75,12 +76,14 @@ void sys_almos_rpc_process_info(xptr_t desc_xp)
 	LIST_FOREACH(&p->threads_root, e) {
 		thread_t *t = LIST_ELEMENT(e, thread_t, process_link);
 		ci.runnable += __atomic_load_n(&t->blocked, __ATOMIC_RELAXED) == 0;
+		acct_add(&ci.live, &t->acct); /* [O] of another core: a snapshot of its last interval */
 	}
 	busylock_release(&p->threads_lock);
 	if (p->owner_xp == XPTR(local_cxy, p)) {
 		ci.is_owner = 1;
 		ci.ppid = __atomic_load_n(&p->ppid, __ATOMIC_RELAXED); /* [L]: a snapshot */
 		ci.zombie = __atomic_load_n(&p->zombie, __ATOMIC_RELAXED);
+		ci.dying = __atomic_load_n(&p->dying, __ATOMIC_RELAXED);
 		ci.ref_cxy = GET_CXY(p->ref_xp);
 		busylock_acquire(&p->sig_lock);
 		ci.pgid = p->pgid;
@@ -107,6 +110,25 @@ static error_t copy_info(cxy_t cxy, pid_t pid, copy_info_t *ci)
 	desc.args[1] = XPTR(local_cxy, ci);
 	rpc_send(cxy, &desc);
 	return (error_t)desc.error;
+}
+
+error_t syscall_process_usage(pid_t pid, acct_t *live, uint64_t *rss_pages)
+{
+	copy_info_t ci;
+	bool seen = false;
+
+	memset(live, 0, sizeof(*live));
+	*rss_pages = 0;
+	for (cxy_t c = 0; c < cluster_count(); c++) {
+		memset(&ci, 0, sizeof(ci));
+		if (copy_info(c, pid, &ci) != 0)
+			continue;
+		seen = true;
+		acct_add(live, &ci.live);
+		if (ci.is_ref)
+			*rss_pages = ci.mapped;
+	}
+	return seen ? 0 : ESRCH;
 }
 
 /* @arg, a pid argument (ALMOS_PID_SELF for the caller's), as a pid; false if below -1 or too big. */
@@ -148,50 +170,63 @@ int64_t sys_almos_get_processes(const uint64_t args[6])
 	return count;
 }
 
+error_t syscall_process_figures(pid_t pid, struct almos_process_info *out, bool *dying)
+{
+	copy_info_t ci;
+	bool owner_seen = false;
+
+	if (!user_pid(pid))
+		return ESRCH;
+	memset(out, 0, sizeof(*out));
+	out->pid = pid;
+	*dying = false;
+	for (cxy_t c = 0; c < cluster_count(); c++) {
+		memset(&ci, 0, sizeof(ci));
+		if (copy_info(c, pid, &ci) != 0)
+			continue;
+		out->copies_mask |= 1ULL << c;
+		out->threads += ci.threads;
+		out->runnable += ci.runnable;
+		if (ci.is_owner) {
+			owner_seen = true;
+			out->owner_cxy = c;
+			out->ref_cxy = ci.ref_cxy;
+			out->ppid = ci.ppid;
+			out->pgid = ci.pgid;
+			out->sid = ci.sid;
+			out->state = ci.zombie ? 'Z' : ci.stopped ? 'T' : 0;
+			strlcpy(out->name, ci.name, sizeof(out->name));
+			*dying = ci.dying != 0;
+		}
+		if (ci.is_ref) {
+			out->vsegs = ci.vsegs;
+			out->pt_pages = ci.pt_pages;
+			out->total_pages = ci.mapped;
+			out->shared_pages = ci.shared;
+			out->cow_pages = ci.cow;
+		}
+	}
+	if (!owner_seen) /* gone */
+		return ESRCH;
+	if (!out->state)
+		out->state = out->runnable ? 'R' : 'S';
+	return 0;
+}
+
 int64_t sys_almos_get_process_info(const uint64_t args[6])
 {
 	struct almos_process_info out;
-	copy_info_t ci;
-	bool owner_seen = false;
+	bool dying;
+	error_t error;
 	pid_t pid;
 
 	if (!pid_arg(args[0], &pid))
 		return -EINVAL;
 	if (!hal_uspace_range_ok(args[1], sizeof(out)))
 		return -EFAULT;
-	if (!user_pid(pid))
-		return -ESRCH;
-	memset(&out, 0, sizeof(out));
-	out.pid = pid;
-	for (cxy_t c = 0; c < cluster_count(); c++) {
-		memset(&ci, 0, sizeof(ci));
-		if (copy_info(c, pid, &ci) != 0)
-			continue;
-		out.copies_mask |= 1ULL << c;
-		out.threads += ci.threads;
-		out.runnable += ci.runnable;
-		if (ci.is_owner) {
-			owner_seen = true;
-			out.owner_cxy = c;
-			out.ref_cxy = ci.ref_cxy;
-			out.ppid = ci.ppid;
-			out.pgid = ci.pgid;
-			out.sid = ci.sid;
-			out.state = ci.zombie ? 'Z' : ci.stopped ? 'T' : 0;
-			strlcpy(out.name, ci.name, sizeof(out.name));
-		}
-		if (ci.is_ref) {
-			out.vsegs = ci.vsegs;
-			out.pt_pages = ci.pt_pages;
-			out.total_pages = ci.mapped;
-			out.shared_pages = ci.shared;
-			out.cow_pages = ci.cow;
-		}
-	}
-	if (!owner_seen) /* gone */
-		return -ESRCH;
-	if (!out.state)
-		out.state = out.runnable ? 'R' : 'S';
+	error = syscall_process_figures(pid, &out, &dying);
+	if (error)
+		return -error;
 	return hal_copy_to_uspace(args[1], &out, sizeof(out)) ? -EFAULT : 0;
 }
 

@@ -25,6 +25,7 @@
 #include <kern/exec.h>
 #include <kern/printk.h>
 #include <kern/process.h>
+#include <kern/ptimer.h>
 #include <kern/rpc.h>
 #include <kern/thread.h>
 #include <libk/errno.h>
@@ -215,6 +216,7 @@ int64_t sys_execve(const uint64_t args[6])
 	}
 	fd_close_on_exec(ref);
 	signal_reset_on_exec(ref);
+	ptimer_exec(self->process->owner_xp); /* POSIX timers go; the interval timer stays */
 	self->clear_child_tid = 0; /* words of the old image: nobody left to tell */
 	self->robust_list = 0;
 	error = load(ref, img, path, &entry, &sp);

@@ -40,8 +40,7 @@ error_t syscall_get_path(uintptr_t upath, char **path)
 	return error;
 }
 
-/* The directory an *at call starts from (a reference to put), or an error. */
-static error_t at_dir(int dirfd, xptr_t *cwd)
+error_t syscall_at_dir(int dirfd, xptr_t *cwd)
 {
 	if (dirfd != AT_FDCWD)
 		return dirfd < 0 ? EBADF : ENOTDIR;
@@ -61,10 +60,11 @@ int64_t sys_openat(const uint64_t args[6])
 	error = syscall_get_path(args[1], &path);
 	if (error)
 		return -error;
-	error = at_dir((int)args[0], &cwd);
+	error = syscall_at_dir((int)args[0], &cwd);
 	if (!error) {
+		/* the umask removes its bits from the mode of a file O_CREAT makes */
 		error = vfs_open(GET_CXY(ref), cwd, path, (uint32_t)args[2] & ~O_CLOEXEC,
-				 (uint32_t)args[3], &file);
+				 (uint32_t)args[3] & S_IALLUGO & ~syscall_umask(), &file);
 		vfs_inode_put(cwd);
 	}
 	kmem_free(path);
@@ -194,7 +194,7 @@ int64_t sys_newfstatat(const uint64_t args[6])
 		kmem_free(path);
 		return dirfd == AT_FDCWD ? -EBADF : sys_fstat(fstat_args);
 	}
-	error = at_dir(dirfd, &cwd);
+	error = syscall_at_dir(dirfd, &cwd);
 	if (!error) {
 		error = vfs_lookup(cwd, path, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_LOOKUP_FOLLOW,
 				   &inode);
@@ -220,7 +220,7 @@ int64_t sys_readlinkat(const uint64_t args[6])
 	error = syscall_get_path(args[1], &path);
 	if (error)
 		return -error;
-	error = at_dir((int)args[0], &cwd);
+	error = syscall_at_dir((int)args[0], &cwd);
 	if (error) {
 		kmem_free(path);
 		return -error;
@@ -339,7 +339,7 @@ int64_t sys_faccessat(const uint64_t args[6])
 		return -EINVAL;
 	error = syscall_get_path(args[1], &path);
 	if (!error) {
-		error = at_dir((int)args[0], &cwd);
+		error = syscall_at_dir((int)args[0], &cwd);
 		if (!error) {
 			error = vfs_lookup(cwd, path, VFS_LOOKUP_FOLLOW, &inode);
 			vfs_inode_put(cwd);
@@ -362,9 +362,11 @@ static int64_t path_op(const uint64_t args[6], bool mkdir)
 
 	if (error)
 		return -error;
-	error = at_dir((int)args[0], &cwd);
+	error = syscall_at_dir((int)args[0], &cwd);
 	if (!error) {
-		error = mkdir ? vfs_mkdir(cwd, path, (uint32_t)args[2])
+		/* mkdir keeps the permission and sticky bits (Linux's S_IRWXUGO | S_ISVTX) less
+		 * the umask's */
+		error = mkdir ? vfs_mkdir(cwd, path, (uint32_t)args[2] & 01777 & ~syscall_umask())
 			      : vfs_unlink(cwd, path, (uint32_t)args[2]);
 		vfs_inode_put(cwd);
 	}

@@ -25,7 +25,7 @@
 #define MAP_EXECUTABLE 0x1000  /* ignored, as Linux does */
 #define MAP_LOCKED    0x2000   /* accepted: nothing is ever paged out */
 #define MAP_SHARED_VALIDATE 0x03
-#define MAP_NORESERVE 0x4000   /* accepted: memory is never reserved ahead */
+#define MAP_NORESERVE 0x4000   /* no overcommit check (mm/oom.h), as Linux's heuristic mode */
 #define MAP_POPULATE  0x8000
 #define MAP_STACK     0x20000  /* accepted: a hint Linux ignores too */
 #define MAP_FIXED_NOREPLACE 0x100000
@@ -194,6 +194,8 @@ int64_t sys_mmap(const uint64_t args[6])
 					    : 0;
 	if (flags & MAP_POPULATE)
 		how |= VMM_MAP_POPULATE;
+	if (flags & MAP_NORESERVE)
+		how |= VMM_MAP_NORESERVE;
 	if (type == MAP_SHARED)
 		how |= VMM_MAP_SHARED;
 	if (flags & MAP_GROWSDOWN) {

@@ -46,6 +46,16 @@ SYSCALL(rt_sigreturn); SYSCALL(sigaltstack); SYSCALL(kill); SYSCALL(tkill); SYSC
 /* time, misc */
 SYSCALL(nanosleep); SYSCALL(clock_gettime); SYSCALL(clock_nanosleep); SYSCALL(uname);
 SYSCALL(getrandom); SYSCALL(reboot);
+/* resources, the machine, clocks (sys_usage.c); affinity and placement (sys_affinity.c) */
+SYSCALL(getrusage); SYSCALL(times); SYSCALL(sysinfo); SYSCALL(clock_getres); SYSCALL(umask);
+SYSCALL(prctl); SYSCALL(sched_getaffinity); SYSCALL(sched_setaffinity); SYSCALL(getcpu);
+/* names and inodes (sys_fsmeta.c): the *at calls, and x86_64's older forms as wrappers */
+SYSCALL(fchmodat); SYSCALL(fchmod); SYSCALL(chmod); SYSCALL(truncate); SYSCALL(ftruncate);
+SYSCALL(renameat2); SYSCALL(renameat); SYSCALL(rename); SYSCALL(linkat); SYSCALL(link);
+SYSCALL(symlinkat); SYSCALL(symlink); SYSCALL(utimensat); SYSCALL(statfs); SYSCALL(fstatfs);
+/* timers (sys_timer.c) */
+SYSCALL(getitimer); SYSCALL(setitimer); SYSCALL(alarm); SYSCALL(timer_create);
+SYSCALL(timer_settime); SYSCALL(timer_gettime); SYSCALL(timer_getoverrun); SYSCALL(timer_delete);
 /*
  * The calls other architectures have and riscv64 lacks (sys_compat.c, sys_poll.c), each with the
  * exact semantics of Linux's, as a wrapper of its successor: open, stat, lstat, access, pipe,
@@ -61,6 +71,7 @@ SYSCALL(almos_display); SYSCALL(almos_get_config); SYSCALL(almos_get_core_id);
 SYSCALL(almos_get_cycle); SYSCALL(almos_place_next); SYSCALL(almos_trace);
 SYSCALL(almos_get_cluster_info); SYSCALL(almos_get_vmm_info);
 SYSCALL(almos_get_processes); SYSCALL(almos_get_process_info); SYSCALL(almos_get_regions);
+SYSCALL(almos_fail_nth);
 /* write(2) of a bare user thread (no process): fds 1 and 2 are the console. */
 SYSCALL(write_console);
 #undef SYSCALL
@@ -88,8 +99,23 @@ error_t syscall_get_path(uintptr_t upath, char **path);
  */
 void signal_reset_on_exec(xptr_t ref_xp);
 
+/*
+ * The directory an *at call with @dirfd starts from, with a reference (vfs_inode_put it):
+ * AT_FDCWD is the working directory; a directory fd is not supported as a base (ENOTDIR), a
+ * negative one is EBADF.
+ */
+error_t syscall_at_dir(int dirfd, xptr_t *cwd);
+
 /* RPC service of sys_mem.c: an address-space change run in the reference cluster. */
 void sys_mem_rpc_op(xptr_t desc_xp);
+
+/*
+ * get_process_info's figures of the user process @pid (user/include/almos.h), gathered from its
+ * copies (one RPC per cluster: a snapshot); *@dying: a kill (exit_group, a fatal signal) is
+ * ending it. ESRCH: no such user process (or it is gone). May block.
+ */
+struct almos_process_info;
+error_t syscall_process_figures(uint32_t pid, struct almos_process_info *out, bool *dying);
 
 /* RPC services of sys_almos_stats.c: a process copy's figures; the region list of a reference. */
 void sys_almos_rpc_process_info(xptr_t desc_xp);
@@ -97,6 +123,23 @@ void sys_almos_rpc_regions(xptr_t desc_xp);
 
 /* RPC service of sys_exec.c: execve's new image, loaded in the reference cluster. */
 void sys_exec_rpc_load(xptr_t desc_xp);
+
+/*
+ * The figures of the live threads of the process @pid, summed over its copies (one PROCESS_INFO
+ * RPC per cluster, sys_almos_stats.c), and the pages its reference VMM maps. ESRCH if it has no
+ * copy left. The caller's own figures are those of its last interval (acct_self for the rest).
+ */
+struct acct_s;
+error_t syscall_process_usage(uint32_t pid, struct acct_s *live, uint64_t *rss_pages);
+
+/* The time of clock @clk (clock_gettime's clocks) in ns: 0, or EINVAL for an unknown clock. */
+error_t syscall_clock_read(uint64_t clk, uint64_t *ns);
+
+/* True if @tid names a live thread of the calling process (sys_affinity.c). */
+bool syscall_thread_of_self(uint32_t tid);
+
+/* The calling process's umask (022 for a bare kernel-made thread). */
+uint32_t syscall_umask(void);
 
 /* Calls made and calls refused with ENOSYS since boot, in the local cluster. */
 void syscall_stats(uint64_t *calls, uint64_t *enosys);

@@ -16,6 +16,7 @@
 
 #include <hal_types.h>
 #include <hal_uabi.h>
+#include <syscalls/uabi_linux.h>
 
 /* clone(2) flags (include/uapi/linux/sched.h); the low byte is the exit signal. */
 #define CLONE_EXIT_SIGNAL    0x000000ffULL

@@ -7,9 +7,10 @@
  * host_lid), settable by tests; host_lid is per host thread, so threads of a test are different
  * cores. printk goes to stdout; panic() longjmps to an armed HT_EXPECT_PANIC or aborts.
  *
- * Remote loads are acquire and stores release, hal_fence a seq_cst fence: stronger than the
- * kernel's contract, so that ThreadSanitizer (which does not model stand-alone fences) sees the
- * ordering that the fences of the code under test provide on the target.
+ * Remote loads are acquire and stores release (tests/host/include/arch/remote.h: the inline accessors
+ * of hal_remote.h), hal_fence a seq_cst fence: stronger than the kernel's contract, so that
+ * ThreadSanitizer (which does not model stand-alone fences) sees the ordering that the fences of
+ * the code under test provide on the target.
  *
  * User-space copies (hal_uspace.h): every address is a user address on the host (one address
  * space); the range check only refuses a range that wraps around. A test may declare a window of
@@ -39,33 +40,6 @@ static __thread void *host_core_ptr;
 static __thread irqstate_t host_irq_on = 1;
 
 #define P(xp) GET_PTR(xp)
-
-uint8_t hal_remote_lb(xptr_t xp) { return __atomic_load_n((uint8_t *)P(xp), __ATOMIC_ACQUIRE); }
-uint32_t hal_remote_l32(xptr_t xp) { return __atomic_load_n((uint32_t *)P(xp), __ATOMIC_ACQUIRE); }
-uint64_t hal_remote_l64(xptr_t xp) { return __atomic_load_n((uint64_t *)P(xp), __ATOMIC_ACQUIRE); }
-void *hal_remote_lpt(xptr_t xp) { return __atomic_load_n((void **)P(xp), __ATOMIC_ACQUIRE); }
-xptr_t hal_remote_lxp(xptr_t xp) { return hal_remote_l64(xp); }
-void hal_remote_sb(xptr_t xp, uint8_t v) { __atomic_store_n((uint8_t *)P(xp), v, __ATOMIC_RELEASE); }
-void hal_remote_s32(xptr_t xp, uint32_t v) { __atomic_store_n((uint32_t *)P(xp), v, __ATOMIC_RELEASE); }
-void hal_remote_s64(xptr_t xp, uint64_t v) { __atomic_store_n((uint64_t *)P(xp), v, __ATOMIC_RELEASE); }
-void hal_remote_spt(xptr_t xp, void *v) { __atomic_store_n((void **)P(xp), v, __ATOMIC_RELEASE); }
-void hal_remote_sxp(xptr_t xp, xptr_t v) { hal_remote_s64(xp, v); }
-
-bool hal_remote_atomic_cas32(xptr_t xp, uint32_t old, uint32_t new)
-{
-	return hal_atomic_cas32((uint32_t *)P(xp), old, new);
-}
-
-bool hal_remote_atomic_cas64(xptr_t xp, uint64_t old, uint64_t new)
-{
-	return __atomic_compare_exchange_n((uint64_t *)P(xp), &old, new, false, __ATOMIC_SEQ_CST,
-					   __ATOMIC_SEQ_CST);
-}
-
-uint32_t hal_remote_atomic_add32(xptr_t xp, int32_t inc) { return hal_atomic_add32((uint32_t *)P(xp), inc); }
-uint64_t hal_remote_atomic_add64(xptr_t xp, int64_t inc) { return hal_atomic_add64((uint64_t *)P(xp), inc); }
-uint32_t hal_remote_atomic_or32(xptr_t xp, uint32_t m) { return hal_atomic_or32((uint32_t *)P(xp), m); }
-uint32_t hal_remote_atomic_and32(xptr_t xp, uint32_t m) { return hal_atomic_and32((uint32_t *)P(xp), m); }
 
 void hal_remote_memcpy(xptr_t dst, xptr_t src, size_t size) { memcpy(P(dst), P(src), size); }
 void hal_remote_memset(xptr_t dst, int byte, size_t size) { memset(P(dst), byte, size); }
@@ -115,6 +89,7 @@ void *hal_paddr_to_kva(paddr_t pa) { return (void *)(uintptr_t)pa; }
 paddr_t hal_kva_to_paddr(const void *kva) { return (paddr_t)(uintptr_t)kva; }
 bool hal_is_image_addr(const void *kva) { (void)kva; return false; }
 void hal_cpu_relax(void) { }
+void hal_cpu_wait_other(void) { }
 void hal_cpu_idle(void) { }
 /* GCC warns that ThreadSanitizer does not model stand-alone fences: the fence is still executed,
  * and TSan gets the ordering from the acquire loads and release stores above instead. */

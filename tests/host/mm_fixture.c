@@ -3,12 +3,37 @@
  */
 #include "mm_fixture.h"
 
+#include <mm/failnth.h>
+
 #include <kern/printk.h>
 
 #include <stdlib.h>
 #include <string.h>
 
 fix_cluster_t fix_clusters[FIX_MAX_CLUSTERS];
+
+/* mm/failnth.h's seam: the allocators test failnth_counting, then call failnth_hit(). */
+uint32_t failnth_counting;
+static uint32_t fail_left;
+static uint64_t fail_points;
+
+bool failnth_hit(void)
+{
+	fail_points++;
+	return fail_left && --fail_left == 0;
+}
+
+void fix_fail_nth(uint32_t n)
+{
+	fail_left = n;
+	fail_points = 0;
+	failnth_counting = n != 0;
+}
+
+uint64_t fix_fail_points(void)
+{
+	return fail_points;
+}
 
 xptr_t cluster_ppm_xp(cxy_t cxy)
 {

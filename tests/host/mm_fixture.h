@@ -47,4 +47,13 @@ uint64_t fix_page_index(xptr_t page_xp);
 xptr_t *fix_hoard(cxy_t cxy, uint64_t leave, uint64_t *nr);
 void fix_unhoard(xptr_t *pages, uint64_t nr);
 
+/*
+ * The allocators' fault-injection seam (mm/failnth.h) for these tests, in place of the kernel's
+ * per-thread counters (kernel/mm/failnth.c, tested by test_failnth): after fix_fail_nth(@n) the
+ * @n-th allocation to reach an injection point fails (@n 0: none), and fix_fail_points() tells
+ * how many reached one since. One counter for the whole test: single-threaded tests only.
+ */
+void     fix_fail_nth(uint32_t n);
+uint64_t fix_fail_points(void);
+
 #endif /* MM_FIXTURE_H */

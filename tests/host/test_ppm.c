@@ -56,8 +56,10 @@ static void save_layout(cxy_t cxy)
 	base_layout_nr = layout(cxy, base_layout, LAYOUT_MAX);
 }
 
+/* The buddy's free blocks are those saved: the cache is given back to the buddy first. */
 static bool same_layout(cxy_t cxy)
 {
+	ppm_remote_drain(cxy);
 	int n = layout(cxy, cur_layout, LAYOUT_MAX);
 
 	return n == base_layout_nr && memcmp(cur_layout, base_layout, (size_t)n * sizeof(blk_t)) == 0;
@@ -65,8 +67,8 @@ static bool same_layout(cxy_t cxy)
 
 /*
  * Every structural invariant of cluster @cxy's PPM: each listed block is a PG_FREE head of its
- * order, physically aligned, in range, over tail pages only; counts match; total = rsvd+free+alloc;
- * the lock is free.
+ * order, physically aligned, in range, over tail pages only; each cached page is PG_CACHED, order 0,
+ * listed once; counts match (free = listed + cached); total = rsvd+free+alloc; the lock is free.
  */
 static bool ppm_consistent(cxy_t cxy)
 {
@@ -97,8 +99,21 @@ static bool ppm_consistent(cxy_t cxy)
 		if (blocks != ppm->free_blocks_nr[o])
 			return false;
 	}
+	if (ppm->cache_nr > PPM_CACHE_MAX)
+		return false;
+	for (uint64_t i = 0; i < ppm->cache_nr; i++) {
+		uint64_t idx = ppm->cache[i];
+
+		if (idx >= ppm->pages_nr || ppm->pages_tbl[idx].flags != PG_CACHED ||
+		    ppm->pages_tbl[idx].order != 0)
+			return false;
+		for (uint64_t j = 0; j < i; j++)
+			if (ppm->cache[j] == idx)
+				return false;
+		free_pages++;
+	}
 	ppm_stats(cxy, &s);
-	return free_pages == s.free_pages &&
+	return free_pages == s.free_pages && s.cached_pages == ppm->cache_nr &&
 	       s.total_pages == s.reserved_pages + s.free_pages + s.alloc_pages;
 }
 
@@ -338,6 +353,79 @@ HT_TEST(bad_frees_panic_and_leave_the_ppm_usable)
 
 	HT_CHECK(ppm_consistent(0)); /* the lock was released by every panic */
 	ppm_free_pages(page_of(b));
+	HT_CHECK(same_layout(0) && ppm_consistent(0));
+	hal_enable_irq();
+	fix_teardown();
+}
+
+HT_TEST(single_pages_come_from_the_cache_and_count_as_free)
+{
+	ppm_t *ppm = &fix_clusters[0].ppm;
+	const uint64_t batch = 1ull << PPM_CACHE_BATCH_ORDER;
+	xptr_t got[PPM_CACHE_MAX + 16 + 1];
+	ppm_stats_t s0, s;
+
+	fix_setup(1, 4u << 20);
+	save_layout(0);
+	ppm_stats(0, &s0);
+	HT_CHECK(s0.cached_pages == 0);
+
+	/* the first single page refills the cache with one block: the rest of it is cached */
+	got[0] = ppm_alloc_pages(0);
+	HT_REQUIRE(got[0] != XPTR_NULL);
+	ppm_stats(0, &s);
+	HT_CHECK(s.cached_pages == batch - 1 && s.free_pages == s0.free_pages - 1);
+	HT_CHECK(s.alloc_pages == 1 && ppm_consistent(0));
+	HT_CHECK(IS_ALIGNED(ppm_page2base(got[0]), PAGE << PPM_CACHE_BATCH_ORDER));
+
+	/* a free puts the page back in the cache, not in the buddy: no merge */
+	ppm_free_pages(page_of(got[0]));
+	HT_CHECK(page_of(got[0])->flags == PG_CACHED);
+	ppm_stats(0, &s);
+	HT_CHECK(s.cached_pages == batch && s.free_pages == s0.free_pages && s.alloc_pages == 0);
+	HT_CHECK(ppm_consistent(0));
+	HT_EXPECT_PANIC(ppm_free_pages(page_of(got[0]))); /* a cached page is free */
+	HT_CHECK(strstr(ht_panic_msg, "double free") != NULL);
+
+	/* more frees than the cache holds: a batch goes back to the buddy, counts stay exact */
+	for (int i = 0; i < PPM_CACHE_MAX + 16 + 1; i++)
+		HT_REQUIRE((got[i] = ppm_alloc_pages(0)) != XPTR_NULL);
+	for (int i = 0; i < PPM_CACHE_MAX + 16 + 1; i++)
+		ppm_free_pages(page_of(got[i]));
+	ppm_stats(0, &s);
+	HT_CHECK(s.cached_pages <= PPM_CACHE_MAX && s.free_pages == s0.free_pages);
+	HT_CHECK(s.alloc_calls == s.free_calls && ppm_consistent(0));
+
+	/* the buddy empty and an aligned block's pages in the cache: a block allocation empties
+	 * the cache into the buddy, which merges them back into that block */
+	xptr_t *all = calloc(ppm->pages_nr, sizeof(xptr_t));
+	uint64_t n = 0, base_ppn = ppm_page2base(XPTR(0, &ppm->pages_tbl[0])) / PAGE, blk;
+	HT_REQUIRE(all != NULL);
+	while ((all[n] = ppm_alloc_pages(0)) != XPTR_NULL)
+		n++;
+	ppm_stats(0, &s);
+	HT_CHECK(n == s0.free_pages && s.free_pages == 0 && s.cached_pages == 0);
+	HT_CHECK(ppm_alloc_pages(PPM_CACHE_BATCH_ORDER) == XPTR_NULL);
+	for (blk = ppm->pages_nr - batch; (base_ppn + blk) % batch != 0; blk--)
+		;
+	for (uint64_t i = 0; i < batch; i++)
+		ppm_free_pages(&ppm->pages_tbl[blk + i]);
+	ppm_stats(0, &s);
+	HT_CHECK(s.cached_pages == batch && s.free_pages == batch && s.largest_free_pages == 1);
+	HT_CHECK(ppm_consistent(0));
+	xptr_t big = ppm_alloc_pages(PPM_CACHE_BATCH_ORDER);
+	HT_CHECK(big == XPTR(0, &ppm->pages_tbl[blk]) && ppm_consistent(0));
+	if (big != XPTR_NULL)
+		ppm_free_pages(page_of(big));
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t idx = fix_page_index(all[i]);
+
+		if (idx < blk || idx >= blk + batch)
+			ppm_free_pages(page_of(all[i]));
+	}
+	free(all);
+	ppm_stats(0, &s);
+	HT_CHECK(s.free_pages == s0.free_pages && s.alloc_pages == 0);
 	HT_CHECK(same_layout(0) && ppm_consistent(0));
 	hal_enable_irq();
 	fix_teardown();

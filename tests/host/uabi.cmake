@@ -11,7 +11,7 @@ target_include_directories(test_uabi_x86_64 BEFORE PRIVATE ${ARCHIPEL_ROOT}/hal/
 
 if(CMAKE_SYSTEM_PROCESSOR STREQUAL "x86_64" AND EXISTS /usr/include/x86_64-linux-gnu/asm/unistd_64.h)
   add_library(uabi_check_x86_64 OBJECT ${ARCHIPEL_ROOT}/user/uabi_check.c)
-  target_include_directories(uabi_check_x86_64 PRIVATE ${ARCHIPEL_ROOT}/hal/x86_64/include)
+  target_include_directories(uabi_check_x86_64 PRIVATE ${ARCHIPEL_ROOT}/hal/x86_64/include ${ARCHIPEL_ROOT}/kernel)
   add_dependencies(test_uabi_x86_64 uabi_check_x86_64)
 else()
   message(STATUS "host tests: not an x86_64 host, x86_64's ABI headers are not compared with Linux's")

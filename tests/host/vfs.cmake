@@ -10,6 +10,7 @@ set(VFS_TEST_SOURCES
     vfs_fixture.c host_files.c thread_host.c mm_fixture.c
     kernel/fs/vfs.c kernel/fs/vfs_inode.c kernel/fs/vfs_lookup.c kernel/fs/vfs_dir.c
     kernel/fs/vfs_file.c kernel/fs/vfs_poll.c kernel/fs/pipe.c kernel/fs/devfs.c kernel/fs/ramfs.c kernel/fs/mapper.c kernel/fs/cpio.c
+    kernel/fs/vfs_rename.c kernel/fs/vfs_meta.c
     kernel/kern/rwlock.c kernel/kern/queuelock.c kernel/kern/waitq.c
     kernel/libk/lockdep.c kernel/libk/xlist.c kernel/libk/busylock.c
     kernel/mm/ppm.c kernel/mm/kcm.c kernel/mm/kmem.c)
@@ -21,7 +22,8 @@ archipel_host_test(test_vfs_cpio SOURCES test_vfs_cpio.c ${VFS_TEST_SOURCES}
   DEFINES CONFIG_DEBUG=1 CPIO_TEST_DIR="${VFS_TEST_DIR}")
 archipel_host_test(test_vfs_io SOURCES test_vfs_io.c ${VFS_TEST_SOURCES} DEFINES CONFIG_DEBUG=1)
 archipel_host_test(test_mapper SOURCES test_mapper.c ${VFS_TEST_SOURCES} DEFINES CONFIG_DEBUG=1)
-foreach(t test_vfs test_vfs_cpio test_vfs_io test_mapper)
+archipel_host_test(test_vfs_rename SOURCES test_vfs_rename.c ${VFS_TEST_SOURCES} DEFINES CONFIG_DEBUG=1)
+foreach(t test_vfs test_vfs_cpio test_vfs_io test_mapper test_vfs_rename)
   target_link_libraries(${t} PRIVATE pthread)
 endforeach()
 if(TARGET cpio_test_inputs)

@@ -12,3 +12,7 @@ set(VFS_TSAN_SOURCES
 archipel_host_test(tsan.vfs ARGS concurrent SOURCES test_vfs_io.c ${VFS_TSAN_SOURCES}
   DEFINES CONFIG_DEBUG=1)
 target_link_libraries(tsan.vfs PRIVATE pthread)
+# Renames racing with lookups, "..", and getcwd from four threads (test_vfs_rename.c).
+archipel_host_test(tsan.vfs_rename ARGS races SOURCES test_vfs_rename.c ${VFS_TSAN_SOURCES}
+  kernel/fs/vfs_rename.c kernel/fs/vfs_meta.c DEFINES CONFIG_DEBUG=1)
+target_link_libraries(tsan.vfs_rename PRIVATE pthread)

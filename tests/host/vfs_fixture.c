@@ -32,6 +32,18 @@ static size_t console_in_head, console_in_tail;   /* bytes [head, tail) wait to 
 static char   console_out[65536];
 static size_t console_out_len;
 
+/* The VMM's side of a shrinking mapped file (kernel/fs/vfs_shrink.c walks the processes by RPC):
+ * no process maps files on the host; the calls are counted for the tests. */
+uint32_t vfx_unmap_calls;
+uint64_t vfx_unmap_size;
+
+void vfs_unmap_beyond(xptr_t inode_xp, uint64_t size)
+{
+	(void)inode_xp;
+	vfx_unmap_calls++;
+	vfx_unmap_size = size;
+}
+
 void console_init(void)
 {
 }
@@ -247,16 +259,30 @@ bool vfx_file_is(const char *path, const void *data, size_t size)
 	return ok;
 }
 
-uint64_t vfx_ino(const char *path)
+/* The stat of @path (not followed) in *@st; false if it does not resolve. */
+static bool stat_of(const char *path, struct vfs_stat *st)
 {
-	struct vfs_stat st;
 	xptr_t ixp = vfx_lookup(path, 0);
 
 	if (ixp == XPTR_NULL)
-		return 0;
-	vfs_stat(ixp, &st);
+		return false;
+	vfs_stat(ixp, st);
 	vfs_inode_put(ixp);
-	return st.st_ino;
+	return true;
+}
+
+uint64_t vfx_ino(const char *path)
+{
+	struct vfs_stat st;
+
+	return stat_of(path, &st) ? st.st_ino : 0;
+}
+
+uint32_t vfx_nlink(const char *path)
+{
+	struct vfs_stat st;
+
+	return stat_of(path, &st) ? st.st_nlink : 0;
 }
 
 /* ---- newc archives ---- */

@@ -34,6 +34,11 @@ int     vfx_lookup_err(const char *path, uint32_t flags);      /* 0 or the error
 int64_t vfx_write_str(xptr_t file_xp, const char *s);
 bool    vfx_file_is(const char *path, const void *data, size_t size);  /* whole content check */
 uint64_t vfx_ino(const char *path);                             /* 0 if absent */
+uint32_t vfx_nlink(const char *path);                           /* st_nlink, 0 if absent */
+
+/* vfs_unmap_beyond's calls (vfs_truncate cut pages some mapping held) and the last size. */
+extern uint32_t vfx_unmap_calls;
+extern uint64_t vfx_unmap_size;
 
 /* The fake console: bytes queued for input, what was written. */
 void   vfx_console_input(const char *bytes, size_t n);

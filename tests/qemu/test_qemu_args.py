@@ -61,6 +61,37 @@ class TreeFiles(unittest.TestCase):
             "-object", "memory-backend-ram,id=mem1,size=512M", "-numa", "node,memdev=mem1,cpus=2-3,nodeid=1",
             "-numa", "dist,src=0,dst=1,val=20", "-numa", "dist,src=1,dst=0,val=20"])
 
+    def test_x86_64(self):
+        arch = qemu_args.Arch(ROOT, "x86_64")
+        self.assertEqual([arch.machine_for(qemu_args.Topology(ROOT, t)) for t in ("1x1", "8x4", "16x4")],
+                         ["q35", "q35", "q35"])
+        self.assertEqual(qemu_args.tested_topologies(arch), ["1x1", "2x2", "4x2", "8x4", "16x4"])
+        self.assertEqual([arch.qemu_status(s) for s in (0, 1, 127, 255)], [1, 3, 255, 255])
+        self.assertIn("isa-debug-exit,iobase=0xf4,iosize=0x04", arch.words("QEMU_OPTIONS"))
+
+    def test_machine_options_of_8x4_by_sockets(self):
+        # One socket per cluster, so that the APIC ids follow the topology (q35).
+        options = qemu_args.machine_options(qemu_args.Arch(ROOT, "x86_64"), qemu_args.Topology(ROOT, "8x4"))
+        self.assertEqual(options[:6], ["-machine", "q35", "-smp", "32,sockets=8,cores=4,threads=1",
+                                       "-m", "4096M"])
+        self.assertEqual(options[6:12], ["-object", "memory-backend-ram,id=mem0,size=512M",
+                                         "-numa", "node,memdev=mem0,nodeid=0",
+                                         "-numa", "cpu,node-id=0,socket-id=0"])
+        self.assertIn("cpu,node-id=7,socket-id=7", options)
+        self.assertNotIn("cpus=", " ".join(options))
+        # the 4x2 mesh: cluster 0 at (0, 0), cluster 7 at (3, 1): 4 hops
+        self.assertIn("dist,src=0,dst=7,val=50", options)
+        self.assertIn("dist,src=5,dst=6,val=20", options)
+        self.assertEqual(len([o for o in options if o.startswith("dist,")]), 8 * 7)
+
+    def test_mesh_topologies(self):
+        for name, width in (("8x4", 4), ("16x4", 4)):
+            topology = qemu_args.Topology(ROOT, name)
+            for s in range(topology.clusters):
+                for d in range(topology.clusters):
+                    hops = abs(s % width - d % width) + abs(s // width - d // width)
+                    self.assertEqual(topology.distances[s][d], 10 + 10 * hops, (name, s, d))
+
     def test_topology_files_say_nothing_of_the_machine(self):
         for name in qemu_args.topology_names(ROOT):
             values = qemu_args.read_conf(os.path.join(ROOT, "config", "topologies", name + ".conf"))
@@ -155,6 +186,7 @@ class FakeRoot(unittest.TestCase):
             ("arch/a.conf", TOY.replace("QEMU=qemu-system-toy\n", ""), r"a.conf: missing QEMU="),
             ("arch/a.conf", TOY.replace("2:small", "two:small"), r"MACHINES: 'two:small' is not NODES:MACHINE"),
             ("arch/a.conf", TOY.replace("isa-debug-exit", "pigeon"), r"EXIT_DEVICE=pigeon is none of"),
+            ("arch/a.conf", TOY + "NUMA_CPUS=threads\n", r"NUMA_CPUS=threads is none of ranges, sockets"),
             ("arch/a.conf", TOY + "oops\n", r"a.conf:9: not KEY=VALUE: 'oops'"),
             ("arch/a.conf", TOY.replace("1x1 2x2", "1x1 9x9"), r"no topology '9x9'"),
         ]:

@@ -44,6 +44,7 @@
 #define SYS_ALMOS_GET_PROCESSES 1008
 #define SYS_ALMOS_GET_PROCESS_INFO 1009
 #define SYS_ALMOS_GET_REGIONS   1010
+#define SYS_ALMOS_FAIL_NTH      1011
 
 /* What display() prints (its @type); 0 is no type, so that a zeroed argument is refused. */
 #define DISPLAY_VMM             1  /* arg0 cxy, arg1 pid, arg2 1 with the PTEs, 0 without */
@@ -63,6 +64,10 @@
  * the fd is not a cluster. Linux has no such bit (it ignores unknown mmap flags).
  */
 #define MAP_REMOTE              0x40000000
+
+/* fail_nth() operations. */
+#define FAIL_NTH_SET            0  /* arg n: the next call's n-th allocation fails (0: disarm) */
+#define FAIL_NTH_GET            1  /* no argument: did it fire (see fail_nth_get)             */
 
 /* get_vmm_info()'s pid for the caller's process (pid 0 is cluster 0's kernel process). */
 #define ALMOS_PID_SELF          (-1)
@@ -103,6 +108,11 @@ struct almos_cluster_info {
 	uint32_t user_threads;    /* threads running user programs                               */
 	uint32_t runnable;        /* threads not blocked (running or ready), idle ones excluded   */
 	uint32_t reserved;        /* 0                                                            */
+	/* The user FP state, all its cores together, since boot (docs/fpu.md): a thread that never
+	 * touches the FPU adds to none of these. */
+	uint64_t fpu_saves;       /* a thread's FP registers saved into its area                  */
+	uint64_t fpu_restores;    /* a thread's area loaded into the FP registers                 */
+	uint64_t fpu_traps;       /* FP instructions that found the FPU off (a first use)          */
 };
 
 /* What get_vmm_info() reports: one VMM copy, the figures of its `display` dump (docs/vmm.md). */
@@ -309,6 +319,31 @@ static inline int get_process_info(int pid, struct almos_process_info *info)
 static inline int get_regions(int pid, struct almos_region *regions, unsigned int max)
 {
 	return (int)syscall(SYS_ALMOS_GET_REGIONS, pid, regions, max);
+}
+
+/*
+ * fail_nth_set - fault injection for tests, Linux's /proc/self/task/TID/fail-nth as the model: the
+ * calling thread's *next* system call or page fault (the first to come after this one) has its
+ * @n-th allocation fail, whichever allocator makes it (a frame, a page table, a kernel object, a
+ * kernel stack) and whichever cluster or kernel thread makes it on the call's behalf. Only that
+ * allocation fails; the call answers as it would without memory (ENOMEM, EAGAIN...). A page fault
+ * whose allocation fails so is taken again, as Linux retries a fault whose allocation failed
+ * without the machine being out of memory. @n 0 disarms. The setting belongs to the thread.
+ * Returns 0; -1 and errno EINVAL if @n is above INT32_MAX.
+ */
+static inline int fail_nth_set(unsigned long n)
+{
+	return (int)syscall(SYS_ALMOS_FAIL_NTH, FAIL_NTH_SET, n);
+}
+
+/*
+ * fail_nth_get - after the armed call: 0 if its @n-th allocation was made and failed; otherwise
+ * the number of allocations it was short of @n (> 0): a sweep over n = 1, 2, ... stops there.
+ * Before the armed call comes: @n. 0 if nothing was ever armed (as Linux's fail-nth reads).
+ */
+static inline long fail_nth_get(void)
+{
+	return syscall(SYS_ALMOS_FAIL_NTH, FAIL_NTH_GET, 0);
 }
 
 #endif /* !ALMOS_ABI_ONLY */

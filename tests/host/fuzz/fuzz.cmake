@@ -90,5 +90,7 @@ fuzz_harness(fuzz_cpio kernel/fs/cpio.c SEEDS ${cpio_seeds} DEPENDS ${cpio_deps}
 if(TARGET acpi_test_inputs)
   file(GLOB fuzz_acpi_deps ${ARCHIPEL_ROOT}/boot/x86_64/*.[ch] ${ARCHIPEL_ROOT}/tests/host/acpi/*.h)
   list(APPEND FUZZ_HEADERS ${fuzz_acpi_deps})
+  # x86_64's <arch/boot.h> before RISC-V's
+  set(FUZZ_INCLUDES -I${ARCHIPEL_ROOT}/hal/x86_64/include ${FUZZ_INCLUDES})
   fuzz_harness(fuzz_acpi boot/x86_64/acpi.c SEEDS ${ACPI_SEEDS} DEPENDS acpi_test_inputs)
 endif()

@@ -17,7 +17,13 @@
  *                           (BUS_ADRALN), of UARCH_FAULT_INSN_SIZE bytes;
  *   uarch_ucontext_skip(uc) moves the pc of a signal handler's ucontext past such an instruction;
  *   uarch_sigreturn_bad_stack()  calls rt_sigreturn with a stack pointer where no frame can be;
- *   uarch_hwcap_sane(v)     true if AT_HWCAP's value @v looks like this architecture's.
+ *   uarch_hwcap_sane(v)     true if AT_HWCAP's value @v looks like this architecture's;
+ *   uarch_auxv_libc_own(t)  true if glibc's getauxval(@t) gives its own value rather than the
+ *                           kernel's (x86_64's AT_HWCAP);
+ *   uarch_clone_exit(f, s)  clone(@f, no new stack) by a raw system call, whose child exits at once
+ *                           with status @s without running any C code (it may share the parent's
+ *                           memory and stack: CLONE_VM, CLONE_VFORK); returns the child's tid or
+ *                           -errno in the parent.
  */
 #ifndef USER_UARCH_H
 #define USER_UARCH_H
@@ -75,6 +81,32 @@ static inline void uarch_sigreturn_bad_stack(void)
 static inline bool uarch_hwcap_sane(unsigned long v)
 {
 	return (v & (1ul << ('i' - 'a'))) != 0 && (v >> 26) == 0;
+}
+
+static inline long uarch_clone_exit(unsigned long flags, long status)
+{
+	register long a0 __asm__("a0") = (long)flags;
+	register long a1 __asm__("a1") = 0;
+	register long a6 __asm__("a6") = status;
+	register long a7 __asm__("a7") = 220; /* clone */
+
+	__asm__ volatile("ecall\n\t"
+			 "bnez a0, 1f\n\t"
+			 "mv a0, a6\n\t"
+			 "li a7, 93\n\t" /* exit */
+			 "ecall\n"
+			 "1:"
+			 : "+r"(a0)
+			 : "r"(a1), "r"(a6), "r"(a7)
+			 : "memory");
+	return a0;
+}
+
+/* glibc's getauxval() gives the kernel's value of every entry on riscv64. */
+static inline bool uarch_auxv_libc_own(unsigned long type)
+{
+	(void)type;
+	return false;
 }
 
 #endif /* USER_UARCH_H */

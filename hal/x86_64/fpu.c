@@ -1,0 +1,163 @@
+/*
+ * fpu.c - user FP state on x86_64 (hal_context.h "Extended state", docs/hal_x86_64.md).
+ *
+ * A core's FP registers (x87, MMX, SSE) hold the values of at most one thread, cpu->fpu_owner (the
+ * FP area of that thread; NULL: nobody's). A thread's area lies at the top of its kernel stack.
+ * CR0.TS makes every FP instruction trap (#NM): the context switch sets it unless the thread
+ * switched in owns the registers (x86_fpu_switch_in), so a thread that uses the FPU after another
+ * one did traps once (x86_fpu_trap), which saves the owner's values into the owner's area (the
+ * owner does not run: threads never leave their core) and loads the trapping thread's. So the
+ * registers are saved only when another thread needs them, loaded only when their thread uses
+ * them, and a thread that never touches the FPU never pays either. x86 has no cheap "dirty" bit
+ * without XSAVEOPT (qemu64 has neither XSAVE nor it), which is why the save waits for the next
+ * user rather than happening at every switch as on RISC-V. The kernel uses no FP register
+ * (-mgeneral-regs-only): a #NM in the kernel is a bug (trap.c panics). Every change of an owner,
+ * of CR0.TS or of an area happens with IRQs masked on the owner's core.
+ */
+#include <hal_context.h>
+#include <hal_irqmask.h>
+#include <hal_remote.h>
+#include <kern/printk.h>
+#include <libk/string.h>
+
+#include "hal_cpu.h"
+#include "x86.h"
+
+/* FNINIT's state with SSE's reset MXCSR: FCW 0x37f (every exception masked, 64-bit precision),
+ * the tag word empty, MXCSR 0x1f80 (every exception masked, round to nearest), registers 0. */
+static const hal_fpu_t fpu_initial = {
+	.fx = { [0] = 0x7f, [1] = 0x03, [X86_FX_MXCSR] = 0x80, [X86_FX_MXCSR + 1] = 0x1f },
+};
+
+static uint32_t mxcsr_mask;
+
+static inline void fxsave(hal_fpu_t *area)
+{
+	__asm__ volatile("fxsave64 %0" : "=m"(area->fx) : : "memory");
+}
+
+static inline void fxrstor(const hal_fpu_t *area)
+{
+	__asm__ volatile("fxrstor64 %0" : : "m"(area->fx) : "memory");
+}
+
+static hal_fpu_t *area_of(uint64_t kstack_top)
+{
+	return (hal_fpu_t *)(uintptr_t)kstack_top;
+}
+
+/* CR0.TS as @ts wants it; the register is written only when it changes (a serializing write). */
+static void set_ts(hal_cpu_t *cpu, bool ts)
+{
+	if (cpu->fpu_ts == ts)
+		return;
+	if (ts)
+		write_cr0(read_cr0() | CR0_TS);
+	else
+		__asm__ volatile("clts" ::: "memory");
+	cpu->fpu_ts = ts;
+}
+
+void x86_fpu_core_init(void)
+{
+	hal_cpu_t *cpu = hal_cpu_self();
+	hal_fpu_t probe;
+
+	__asm__ volatile("clts" ::: "memory");
+	fxsave(&probe);
+	__atomic_store_n(&mxcsr_mask, *(uint32_t *)&probe.fx[X86_FX_MXCSR_MASK] ?: 0xffbf,
+			 __ATOMIC_RELAXED);
+	cpu->fpu_owner = NULL;
+	cpu->fpu_ts = 0;
+	set_ts(cpu, true);
+}
+
+uint32_t x86_fpu_mxcsr_mask(void)
+{
+	return __atomic_load_n(&mxcsr_mask, __ATOMIC_RELAXED);
+}
+
+void x86_fpu_switch_in(uint64_t kstack_top)
+{
+	hal_cpu_t *cpu = hal_cpu_self();
+
+	set_ts(cpu, kstack_top == 0 || cpu->fpu_owner != area_of(kstack_top));
+}
+
+/* The registers become @area's thread's: the owner's values saved first. Caller: IRQs masked,
+ * CR0.TS clear. */
+static void take(hal_cpu_t *cpu, hal_fpu_t *area)
+{
+	if (cpu->fpu_owner == area)
+		return;
+	if (cpu->fpu_owner) {
+		fxsave(cpu->fpu_owner);
+		cpu->fpu_owner->in_use = 1;
+		cpu->fpu_saves++;
+	}
+	fxrstor(area->in_use ? area : &fpu_initial);
+	area->in_use = 1;
+	cpu->fpu_restores++;
+	cpu->fpu_owner = area;
+}
+
+void x86_fpu_trap(void)
+{
+	hal_cpu_t *cpu = hal_cpu_self();
+
+	kassert(!hal_irq_enabled() && cpu->kstack_top != 0);
+	set_ts(cpu, false);
+	take(cpu, area_of(cpu->kstack_top));
+	cpu->fpu_traps++;
+}
+
+void x86_fpu_get(hal_fpu_t *fpu)
+{
+	irqstate_t irq = hal_disable_irq();
+	hal_cpu_t *cpu = hal_cpu_self();
+	hal_fpu_t *area = area_of(cpu->kstack_top);
+
+	kassert(cpu->kstack_top != 0);
+	if (cpu->fpu_owner == area) { /* its values are live: TS is clear (switch-in, trap) */
+		fxsave(fpu);
+		fpu->in_use = 1;
+	} else {
+		memcpy(fpu, area->in_use ? area : &fpu_initial, sizeof(*fpu));
+		fpu->in_use = area->in_use;
+	}
+	hal_restore_irq(irq);
+}
+
+void x86_fpu_set(const hal_fpu_t *fpu)
+{
+	irqstate_t irq = hal_disable_irq();
+	hal_cpu_t *cpu = hal_cpu_self();
+	hal_fpu_t *area = area_of(cpu->kstack_top);
+
+	kassert(cpu->kstack_top != 0);
+	if (cpu->fpu_owner == area) /* the registers are not its values any more */
+		cpu->fpu_owner = NULL;
+	if (fpu)
+		memcpy(area, fpu, sizeof(*area));
+	else
+		area->in_use = 0;
+	set_ts(cpu, true); /* loaded at its next FP instruction */
+	hal_restore_irq(irq);
+}
+
+void x86_fpu_forget(uint64_t kstack_top)
+{
+	irqstate_t irq = hal_disable_irq();
+	hal_cpu_t *cpu = hal_cpu_self();
+
+	if (cpu->fpu_owner == area_of(kstack_top))
+		cpu->fpu_owner = NULL;
+	hal_restore_irq(irq);
+}
+
+void hal_fpu_stats(cxy_t cxy, lid_t lid, hal_fpu_stats_t *stats)
+{
+	stats->saves = hal_remote_l64(XPTR(cxy, &hal_cpus[lid].fpu_saves));
+	stats->restores = hal_remote_l64(XPTR(cxy, &hal_cpus[lid].fpu_restores));
+	stats->traps = hal_remote_l64(XPTR(cxy, &hal_cpus[lid].fpu_traps));
+}

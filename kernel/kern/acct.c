@@ -1,0 +1,195 @@
+/*
+ * acct.c - CPU time and resource accounting (see acct.h).
+ */
+#include <hal_remote.h>
+#include <hal_special.h>
+#include <hal_upcalls.h>
+#include <kern/acct.h>
+#include <kern/process.h>
+#include <kern/thread.h>
+
+#define OWNER_XP(t, f) ((t)->process->owner_xp + offsetof(process_t, f))
+
+/* Charge @ns of CPU time to the process's armed CPU itimers in @mask (ACCT_ITIMER_* bits). */
+static void charge(thread_t *self, uint32_t mask, uint64_t ns)
+{
+	uint32_t armed;
+
+	if (!self->process || !ns)
+		return;
+	armed = hal_remote_l32(OWNER_XP(self, cpu_itimers)) & mask;
+	for (int which = ACCT_ITIMER_VIRTUAL; which <= ACCT_ITIMER_PROF; which++) {
+		int64_t before;
+		if (!(armed & (1u << which)))
+			continue;
+		before = (int64_t)hal_remote_atomic_add64(OWNER_XP(self, cpu_itimer_left[which]),
+							  -(int64_t)ns);
+		if (before > 0 && before <= (int64_t)ns) /* this charge brought it to 0 */
+			self->acct_expired |= 1u << which;
+	}
+}
+
+void acct_user_enter(thread_t *self)
+{
+	uint64_t now = hal_get_time_ns(), ns = now - self->acct_stamp;
+
+	self->acct.utime_ns += ns;
+	self->acct_stamp = now;
+	charge(self, 1u << ACCT_ITIMER_VIRTUAL | 1u << ACCT_ITIMER_PROF, ns);
+}
+
+void kernel_user_enter(void)
+{
+	thread_t *self = thread_current();
+
+	if (self)
+		acct_user_enter(self);
+}
+
+void acct_user_exit(thread_t *self)
+{
+	uint64_t now = hal_get_time_ns(), ns = now - self->acct_stamp;
+
+	self->acct.stime_ns += ns;
+	self->acct_stamp = now;
+	charge(self, 1u << ACCT_ITIMER_PROF, ns);
+}
+
+void acct_switch(thread_t *prev, thread_t *next, bool prev_blocked)
+{
+	uint64_t now = hal_get_time_ns();
+
+	if (prev->type == THREAD_USER)
+		charge(prev, 1u << ACCT_ITIMER_PROF, now - prev->acct_stamp);
+	prev->acct.stime_ns += now - prev->acct_stamp;
+	if (prev_blocked)
+		prev->acct.nvcsw++;
+	else
+		prev->acct.nivcsw++;
+	next->acct_stamp = now;
+}
+
+void acct_self(thread_t *self, acct_t *out)
+{
+	uint64_t now = hal_get_time_ns();
+
+	self->acct.stime_ns += now - self->acct_stamp; /* the system call that asks */
+	self->acct_stamp = now;
+	*out = self->acct;
+}
+
+void acct_fault(thread_t *self)
+{
+	self->acct.minflt++; /* the RAM file system never waits for a device: no major fault */
+}
+
+void acct_add(acct_t *a, const acct_t *b)
+{
+	a->utime_ns += b->utime_ns;
+	a->stime_ns += b->stime_ns;
+	a->minflt += b->minflt;
+	a->majflt += b->majflt;
+	a->nvcsw += b->nvcsw;
+	a->nivcsw += b->nivcsw;
+	if (b->maxrss_kb > a->maxrss_kb)
+		a->maxrss_kb = b->maxrss_kb;
+}
+
+void acct_remote_add(xptr_t xp, const acct_t *b)
+{
+	uint64_t old;
+
+	hal_remote_atomic_add64(xp + offsetof(acct_t, utime_ns), (int64_t)b->utime_ns);
+	hal_remote_atomic_add64(xp + offsetof(acct_t, stime_ns), (int64_t)b->stime_ns);
+	hal_remote_atomic_add64(xp + offsetof(acct_t, minflt), (int64_t)b->minflt);
+	hal_remote_atomic_add64(xp + offsetof(acct_t, majflt), (int64_t)b->majflt);
+	hal_remote_atomic_add64(xp + offsetof(acct_t, nvcsw), (int64_t)b->nvcsw);
+	hal_remote_atomic_add64(xp + offsetof(acct_t, nivcsw), (int64_t)b->nivcsw);
+	do
+		old = hal_remote_l64(xp + offsetof(acct_t, maxrss_kb));
+	while (b->maxrss_kb > old &&
+	       !hal_remote_atomic_cas64(xp + offsetof(acct_t, maxrss_kb), old, b->maxrss_kb));
+}
+
+void acct_remote_read(xptr_t xp, acct_t *out)
+{
+	out->utime_ns = hal_remote_l64(xp + offsetof(acct_t, utime_ns));
+	out->stime_ns = hal_remote_l64(xp + offsetof(acct_t, stime_ns));
+	out->minflt = hal_remote_l64(xp + offsetof(acct_t, minflt));
+	out->majflt = hal_remote_l64(xp + offsetof(acct_t, majflt));
+	out->nvcsw = hal_remote_l64(xp + offsetof(acct_t, nvcsw));
+	out->nivcsw = hal_remote_l64(xp + offsetof(acct_t, nivcsw));
+	out->maxrss_kb = hal_remote_l64(xp + offsetof(acct_t, maxrss_kb));
+}
+
+void acct_thread_exit(thread_t *self)
+{
+	acct_t mine;
+
+	if (!self->process)
+		return;
+	acct_self(self, &mine);
+	mine.maxrss_kb = 0; /* a process figure */
+	acct_remote_add(self->process->owner_xp + offsetof(process_t, acct_dead), &mine);
+}
+
+void acct_reap(xptr_t parent_owner, xptr_t child_owner)
+{
+	acct_t child, grand;
+
+	acct_remote_read(child_owner + offsetof(process_t, acct_dead), &child);
+	acct_remote_read(child_owner + offsetof(process_t, acct_children), &grand);
+	acct_add(&child, &grand);
+	acct_remote_add(parent_owner + offsetof(process_t, acct_children), &child);
+}
+
+void acct_itimer_set(xptr_t owner_xp, int which, uint64_t value_ns, uint64_t interval_ns,
+		     uint64_t *old_value_ns, uint64_t *old_interval_ns)
+{
+	xptr_t left = owner_xp + offsetof(process_t, cpu_itimer_left[which]);
+	xptr_t interval = owner_xp + offsetof(process_t, cpu_itimer_interval[which]);
+	xptr_t armed = owner_xp + offsetof(process_t, cpu_itimers);
+
+	acct_itimer_get(owner_xp, which, old_value_ns, old_interval_ns);
+	hal_remote_atomic_and32(armed, ~(1u << which)); /* no charge while it changes */
+	hal_remote_s64(interval, value_ns ? interval_ns : 0);
+	hal_remote_s64(left, value_ns);
+	if (value_ns)
+		hal_remote_atomic_or32(armed, 1u << which);
+}
+
+void acct_itimer_get(xptr_t owner_xp, int which, uint64_t *value_ns, uint64_t *interval_ns)
+{
+	int64_t left = (int64_t)hal_remote_l64(owner_xp + offsetof(process_t, cpu_itimer_left[which]));
+	bool armed = hal_remote_l32(owner_xp + offsetof(process_t, cpu_itimers)) & (1u << which);
+
+	*interval_ns = armed ? hal_remote_l64(owner_xp + offsetof(process_t, cpu_itimer_interval[which])) : 0;
+	*value_ns = armed ? (left > 0 ? (uint64_t)left : 1) : 0; /* expired, not yet reloaded: 1 */
+}
+
+void acct_user_return(thread_t *self)
+{
+	uint32_t expired = self->acct_expired;
+
+	self->acct_expired = 0;
+	for (int which = ACCT_ITIMER_VIRTUAL; which <= ACCT_ITIMER_PROF; which++) {
+		ksiginfo_t info = { .code = SI_KERNEL };
+		uint64_t interval;
+		if (!(expired & (1u << which)))
+			continue;
+		/* the thread that brought it to 0 reloads it: the time spent past 0 counts */
+		interval = hal_remote_l64(OWNER_XP(self, cpu_itimer_interval[which]));
+		if (interval) {
+			xptr_t left_xp = OWNER_XP(self, cpu_itimer_left[which]);
+			int64_t left, next;
+			do { /* a charge far past 0 starts a fresh period */
+				left = (int64_t)hal_remote_l64(left_xp);
+				next = left + (int64_t)interval > 0 ? left + (int64_t)interval : (int64_t)interval;
+			} while (!hal_remote_atomic_cas64(left_xp, (uint64_t)left, (uint64_t)next));
+		} else {
+			hal_remote_atomic_and32(OWNER_XP(self, cpu_itimers), ~(1u << which));
+		}
+		signal_send_process(self->process->pid, which == ACCT_ITIMER_VIRTUAL ? SIGVTALRM : SIGPROF,
+				    &info);
+	}
+}

@@ -1,0 +1,91 @@
+/*
+ * acct.h - CPU time and resource accounting of threads and processes (getrusage, times, the CPU
+ * time clocks, ITIMER_VIRTUAL/PROF): docs/sched.md, "Accounting".
+ *
+ * Each thread counts its own user and system time to the nanosecond: the architecture's trap path
+ * calls kernel_user_enter() (hal_upcalls.h) on every entry from user mode, and the return to user
+ * mode (kernel_user_return) and the context switch (sched_yield) close the other intervals, so a
+ * figure is one subtraction of the time CSR per crossing. It also counts its page faults (minor:
+ * every fault resolved; major: those that had to wait for a device, none on the RAM file system)
+ * and its context switches (voluntary: it blocked; involuntary: it was preempted or yielded while
+ * runnable).
+ *
+ * A process's figures are those of its live threads, in every cluster, plus those of its threads
+ * that ended (added at their end, in the owner copy: acct_dead); its children's are those of the
+ * children its wait4 reaped (and, transitively, theirs), added at the reap (acct_children), as
+ * Linux's wait_task_zombie does. Lock legend of the owner's fields: [A] atomic adds.
+ */
+#ifndef KERN_ACCT_H
+#define KERN_ACCT_H
+
+#include <hal_types.h>
+
+struct thread_s;
+
+/* The figures of a thread or of a set of threads. */
+typedef struct acct_s {
+	uint64_t utime_ns;  /* user time                                           */
+	uint64_t stime_ns;  /* system time (in the kernel for it)                  */
+	uint64_t minflt;    /* page faults resolved without waiting for a device    */
+	uint64_t majflt;    /* page faults that waited for a device (none today)    */
+	uint64_t nvcsw;     /* switches away while blocked                          */
+	uint64_t nivcsw;    /* switches away while runnable (preempted, yielded)     */
+	uint64_t maxrss_kb; /* largest resident size seen, KiB (processes only)     */
+} acct_t;
+
+#define ACCT_FIELDS 7 /* the uint64_t of acct_t, summed field by field */
+
+/* The calling core's thread enters the kernel from user mode (IRQs off). */
+void acct_user_enter(struct thread_s *self);
+
+/* The calling core's thread @self returns to user mode (IRQs off). */
+void acct_user_exit(struct thread_s *self);
+
+/* The core switches from @prev to @next (scheduler lock held, IRQs off); @prev_blocked says
+ * whether @prev stops because it blocked (a voluntary switch). */
+void acct_switch(struct thread_s *prev, struct thread_s *next, bool prev_blocked);
+
+/* The calling thread @self's figures up to now (its current interval closed), into @out. */
+void acct_self(struct thread_s *self, acct_t *out);
+
+/* @self resolved a page fault (kernel_page_fault). */
+void acct_fault(struct thread_s *self);
+
+/* The exiting user thread @self adds its figures to its process's dead threads (owner copy). */
+void acct_thread_exit(struct thread_s *self);
+
+/* wait4 reaped the child whose owner copy is @child_owner: its figures and its children's go to
+ * @parent_owner's children (caller holds the family lock, so the child cannot go meanwhile). */
+void acct_reap(xptr_t parent_owner, xptr_t child_owner);
+
+/*
+ * ITIMER_VIRTUAL (user time) and ITIMER_PROF (user and system time) of a process count down the
+ * CPU time of all its threads: each accounting step above charges the owner's armed timers (one
+ * remote load when none is armed); the thread whose charge brings one to 0 reloads it with its
+ * interval (or disarms it) and sends SIGVTALRM / SIGPROF (SI_KERNEL) to the process at its return
+ * to user mode. Resolution: the accounting steps (kernel entries, exits and switches).
+ */
+#define ACCT_ITIMER_VIRTUAL 1
+#define ACCT_ITIMER_PROF    2
+
+/* setitimer / getitimer of @which (ACCT_ITIMER_*) of the process whose owner is @owner_xp:
+ * ns to the expiry (0: disarm) and interval; the previous setting in *@old_*. */
+void acct_itimer_set(xptr_t owner_xp, int which, uint64_t value_ns, uint64_t interval_ns,
+		     uint64_t *old_value_ns, uint64_t *old_interval_ns);
+void acct_itimer_get(xptr_t owner_xp, int which, uint64_t *value_ns, uint64_t *interval_ns);
+
+/* kernel_user_return: the signals of the CPU itimers @self brought to 0 (thread context). */
+void acct_user_return(struct thread_s *self);
+
+/* @a += @b, field by field (maxrss: the larger). */
+void acct_add(acct_t *a, const acct_t *b);
+
+/* Remote versions over an acct_t at @xp (atomic adds, maxrss: an atomic maximum). */
+void acct_remote_add(xptr_t xp, const acct_t *b);
+void acct_remote_read(xptr_t xp, acct_t *out);
+
+/* Nanoseconds as clock ticks of USER_HZ (times(2): 100 per second, Linux's on every arch). */
+#define ACCT_USER_HZ 100
+static inline uint64_t acct_ns_to_ticks(uint64_t ns) { return ns / (1000000000ULL / ACCT_USER_HZ); }
+
+#endif /* KERN_ACCT_H */

@@ -1,0 +1,429 @@
+/*
+ * test_timers.c - interval timers and POSIX per-process timers (KTAP): the signal of each kind of
+ * timer arrives with its si_code, si_value, si_timerid and si_overrun; a periodic timer whose
+ * signal stays blocked counts overruns (timer_getoverrun agrees in the handler); SIGEV_NONE,
+ * SIGEV_THREAD_ID (to a thread of another cluster), TIMER_ABSTIME; setitimer repeats SIGALRM;
+ * ITIMER_VIRTUAL and ITIMER_PROF run on the CPU time of a thread in another cluster; exec deletes the POSIX timers and keeps the interval timer; every bad input Linux defines; the
+ * leak check. Raw syscall(2) calls. Waits are for signals (sigsuspend), never for a time.
+ *
+ * `test_timers exec-check` is the program the exec test runs: it exits 0 if timer 0 is gone and
+ * ITIMER_REAL is still armed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <uarch.h>
+#include "almos.h"
+#include "ktap.h"
+#include "memcheck.h"
+
+#define KERNEL_ADDRESS ((void *)UARCH_KERNEL_IMAGE)
+#define SIG_T  (SIGRTMIN + 2)
+#ifndef SIGEV_THREAD_ID
+#define SIGEV_THREAD_ID 4
+#endif
+#define WAIT_LIMIT 100000 /* sigsuspend rounds: bounds a wait for a signal */
+
+static bool fails(long ret, int err)
+{
+	return ret == -1 && errno == err;
+}
+
+static volatile int got_count, got_code, got_overrun, got_timerid, got_tid, got_getoverrun;
+static volatile uintptr_t got_value;
+static volatile timer_t handler_timer;
+
+static void on_timer(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	if (got_count++) /* the first signal's figures */
+		return;
+	got_code = si->si_code;
+	got_value = (uintptr_t)si->si_value.sival_ptr;
+	got_overrun = si->si_overrun;
+	got_timerid = si->si_timerid;
+	got_tid = (int)syscall(SYS_gettid);
+	got_getoverrun = (int)syscall(SYS_timer_getoverrun, (long)handler_timer);
+}
+
+static void handle(int sig)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_timer;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigaction(sig, &sa, NULL);
+}
+
+/* Wait with @sig blocked elsewhere until the handler ran @count times in all (bounded). */
+static bool wait_count(int sig, int count)
+{
+	sigset_t wait_mask;
+
+	sigprocmask(SIG_BLOCK, NULL, &wait_mask);
+	sigdelset(&wait_mask, sig);
+	for (int i = 0; i < WAIT_LIMIT && got_count < count; i++)
+		sigsuspend(&wait_mask);
+	return got_count >= count;
+}
+
+static void block(int sig, bool on)
+{
+	sigset_t s;
+
+	sigemptyset(&s);
+	sigaddset(&s, sig);
+	sigprocmask(on ? SIG_BLOCK : SIG_UNBLOCK, &s, NULL);
+}
+
+static long tcreate(clockid_t clk, struct sigevent *ev, long *id)
+{
+	int kid = -1;
+	long r = syscall(SYS_timer_create, clk, ev, &kid);
+
+	*id = kid;
+	return r;
+}
+
+static long tset(long id, int flags, long value_ns, long interval_ns, struct itimerspec *old)
+{
+	struct itimerspec its = { { interval_ns / 1000000000, interval_ns % 1000000000 },
+				  { value_ns / 1000000000, value_ns % 1000000000 } };
+
+	return syscall(SYS_timer_settime, id, flags, &its, old);
+}
+
+static void reset_got(void)
+{
+	got_count = got_code = got_overrun = got_timerid = got_getoverrun = 0;
+	got_value = 0;
+	got_tid = -1;
+}
+
+static void test_signal_timer(void)
+{
+	struct sigevent ev;
+	long id;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.sigev_notify = SIGEV_SIGNAL;
+	ev.sigev_signo = SIG_T;
+	ev.sigev_value.sival_ptr = (void *)0x1234;
+	handle(SIG_T);
+	block(SIG_T, true);
+	reset_got();
+	ktap_ok(tcreate(CLOCK_MONOTONIC, &ev, &id) == 0 && id >= 0, "timer_create");
+	handler_timer = (timer_t)id;
+	ktap_ok(tset(id, 0, 20000000, 0, NULL) == 0 && wait_count(SIG_T, 1) && got_code == SI_TIMER &&
+		got_value == 0x1234 && got_timerid == id && got_overrun == 0, "timer_signal_code_value_id");
+	/* periodic, its signal blocked while several periods pass: one signal, overruns counted */
+	reset_got();
+	tset(id, 0, 10000000, 10000000, NULL);
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 80000000L);
+	/* still running: the first signal comes with the expiries it gathered */
+	ktap_ok(wait_count(SIG_T, 1) && got_overrun >= 2 && got_getoverrun == got_overrun,
+		"timer_overrun_while_blocked");
+	tset(id, 0, 0, 0, NULL);
+	ktap_diag("overrun %d, timer_getoverrun in the handler %d", got_overrun, got_getoverrun);
+	/* periodic, unblocked: it repeats */
+	reset_got();
+	tset(id, 0, 5000000, 5000000, NULL);
+	ktap_ok(wait_count(SIG_T, 4), "timer_periodic_repeats");
+	struct itimerspec old, cur;
+	ktap_ok(tset(id, 0, 0, 0, &old) == 0 && old.it_interval.tv_nsec == 5000000 &&
+		syscall(SYS_timer_gettime, id, &cur) == 0 && cur.it_value.tv_sec == 0 && cur.it_value.tv_nsec == 0,
+		"timer_settime_old_and_disarm");
+	/* absolute deadline */
+	reset_got();
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	long abs_ns = t.tv_sec * 1000000000L + t.tv_nsec + 20000000L;
+	ktap_ok(tset(id, TIMER_ABSTIME, abs_ns, 0, NULL) == 0 && wait_count(SIG_T, 1), "timer_abstime");
+	ktap_ok(syscall(SYS_timer_delete, id) == 0 && fails(syscall(SYS_timer_delete, id), EINVAL) &&
+		fails(syscall(SYS_timer_gettime, id, &cur), EINVAL), "timer_delete");
+	block(SIG_T, false);
+}
+
+static void test_none_and_default(void)
+{
+	struct sigevent ev;
+	struct itimerspec cur1, cur2;
+	long id;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.sigev_notify = SIGEV_NONE;
+	reset_got();
+	ktap_ok(tcreate(CLOCK_REALTIME, &ev, &id) == 0 && tset(id, 0, 2000000000L, 0, NULL) == 0 &&
+		syscall(SYS_timer_gettime, id, &cur1) == 0 && cur1.it_value.tv_sec <= 1 &&
+		(cur1.it_value.tv_sec > 0 || cur1.it_value.tv_nsec > 0) &&
+		syscall(SYS_timer_gettime, id, &cur2) == 0 &&
+		cur2.it_value.tv_sec * 1000000000L + cur2.it_value.tv_nsec <=
+			cur1.it_value.tv_sec * 1000000000L + cur1.it_value.tv_nsec &&
+		syscall(SYS_timer_delete, id) == 0 && got_count == 0, "timer_sigev_none_counts_down");
+	/* a NULL sigevent: SIGALRM whose value is the id */
+	handle(SIGALRM);
+	block(SIGALRM, true);
+	reset_got();
+	ktap_ok(tcreate(CLOCK_MONOTONIC, NULL, &id) == 0 && (handler_timer = (timer_t)id, 1) &&
+		tset(id, 0, 10000000, 0, NULL) == 0 && wait_count(SIGALRM, 1) && got_code == SI_TIMER &&
+		got_value == (uintptr_t)id && syscall(SYS_timer_delete, id) == 0, "timer_null_sigevent_sigalrm");
+	block(SIGALRM, false);
+}
+
+static volatile int waiter_tid, waiter_stop;
+
+/* A thread that waits for SIG_T in sigsuspend (unblocked only here). */
+static void *waiter(void *arg)
+{
+	(void)arg;
+	waiter_tid = (int)syscall(SYS_gettid);
+	wait_count(SIG_T, 1);
+	return NULL;
+}
+
+static void test_thread_id(void)
+{
+	unsigned int clusters, cores, node;
+	struct sigevent ev;
+	pthread_t t;
+	long id;
+
+	get_config(&clusters, &cores);
+	syscall(SYS_getcpu, NULL, &node, NULL);
+	handle(SIG_T);
+	block(SIG_T, true); /* every thread starts with it blocked; the waiter unblocks it in sigsuspend */
+	reset_got();
+	waiter_tid = 0;
+	place_next((int)((node + 1) % clusters), -1); /* another cluster than the timers' owner */
+	pthread_create(&t, NULL, waiter, NULL);
+	while (!waiter_tid)
+		sched_yield();
+	memset(&ev, 0, sizeof(ev));
+	ev.sigev_notify = SIGEV_SIGNAL | SIGEV_THREAD_ID;
+	ev.sigev_signo = SIG_T;
+	ev._sigev_un._tid = waiter_tid;
+	ev.sigev_value.sival_int = 77;
+	ktap_ok(tcreate(CLOCK_MONOTONIC, &ev, &id) == 0 && tset(id, 0, 10000000, 0, NULL) == 0 &&
+		pthread_join(t, NULL) == 0 && got_count >= 1 && got_tid == waiter_tid && got_value == 77 &&
+		got_code == SI_TIMER && syscall(SYS_timer_delete, id) == 0,
+		"timer_sigev_thread_id_in_another_cluster");
+	block(SIG_T, false);
+}
+
+static void test_timer_errors(void)
+{
+	struct sigevent ev;
+	struct itimerspec its = { { 0, 0 }, { 0, 1000000000 } }, neg = { { 0, 0 }, { -1, 0 } }, cur;
+	long id, ids[40];
+	int n = 0;
+	bool ok;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.sigev_notify = SIGEV_SIGNAL;
+	ev.sigev_signo = SIG_T;
+	ok = fails(tcreate(100, &ev, &id), EINVAL) && fails(tcreate(-1, &ev, &id), EINVAL) &&
+	     fails(tcreate(CLOCK_MONOTONIC_RAW, &ev, &id), EOPNOTSUPP) &&
+	     fails(syscall(SYS_timer_create, CLOCK_MONOTONIC, KERNEL_ADDRESS, &id), EFAULT) &&
+	     fails(syscall(SYS_timer_create, CLOCK_MONOTONIC, &ev, NULL), EFAULT);
+	ev.sigev_notify = 99;
+	ok = ok && fails(tcreate(CLOCK_MONOTONIC, &ev, &id), EINVAL);
+	ev.sigev_notify = SIGEV_SIGNAL;
+	ev.sigev_signo = 0;
+	ok = ok && fails(tcreate(CLOCK_MONOTONIC, &ev, &id), EINVAL);
+	ev.sigev_signo = 65;
+	ok = ok && fails(tcreate(CLOCK_MONOTONIC, &ev, &id), EINVAL);
+	ev.sigev_signo = SIG_T;
+	ev.sigev_notify = SIGEV_SIGNAL | SIGEV_THREAD_ID;
+	ev._sigev_un._tid = 0x7ffffffe;
+	ok = ok && fails(tcreate(CLOCK_MONOTONIC, &ev, &id), EINVAL);
+	ktap_ok(ok, "timer_create_bad_input");
+	ev.sigev_notify = SIGEV_NONE;
+	tcreate(CLOCK_MONOTONIC, &ev, &id);
+	ktap_ok(fails(syscall(SYS_timer_settime, id, 0, &its, NULL), EINVAL) &&
+		fails(syscall(SYS_timer_settime, id, 0, &neg, NULL), EINVAL) &&
+		fails(syscall(SYS_timer_settime, id, 0, NULL, NULL), EINVAL) &&
+		fails(syscall(SYS_timer_settime, id, 0, KERNEL_ADDRESS, NULL), EFAULT) &&
+		fails(tset(id + 1000, 0, 1000, 0, NULL), EINVAL) && fails(tset(-1, 0, 1000, 0, NULL), EINVAL) &&
+		fails(syscall(SYS_timer_gettime, id, KERNEL_ADDRESS), EFAULT) &&
+		fails(syscall(SYS_timer_gettime, 555, &cur), EINVAL) &&
+		fails(syscall(SYS_timer_getoverrun, 555), EINVAL) && fails(syscall(SYS_timer_delete, -3), EINVAL),
+		"timer_settime_gettime_bad_input");
+	syscall(SYS_timer_delete, id);
+	/* the table fills: EAGAIN, and every timer can go again */
+	while (n < 40 && tcreate(CLOCK_MONOTONIC, &ev, &ids[n]) == 0)
+		n++;
+	ok = n >= 1 && n < 40 && errno == EAGAIN;
+	while (n > 0)
+		ok = ok && syscall(SYS_timer_delete, ids[--n]) == 0;
+	ktap_ok(ok, "timer_create_eagain_when_full");
+}
+
+static void test_itimer(void)
+{
+	struct itimerval it = { { 0, 10000 }, { 0, 10000 } }, old, cur, bad = { { 0, 0 }, { 0, 1000000 } };
+
+	handle(SIGALRM);
+	block(SIGALRM, true);
+	reset_got();
+	ktap_ok(syscall(SYS_setitimer, ITIMER_REAL, &it, NULL) == 0 && wait_count(SIGALRM, 3) &&
+		got_code == SI_KERNEL, "setitimer_real_repeats_sigalrm");
+	ktap_ok(syscall(SYS_getitimer, ITIMER_REAL, &cur) == 0 && cur.it_interval.tv_usec == 10000 &&
+		cur.it_value.tv_sec == 0 && cur.it_value.tv_usec <= 10000, "getitimer_real");
+	memset(&it, 0, sizeof(it));
+	ktap_ok(syscall(SYS_setitimer, ITIMER_REAL, &it, &old) == 0 && old.it_interval.tv_usec == 10000 &&
+		syscall(SYS_getitimer, ITIMER_REAL, &cur) == 0 && cur.it_value.tv_usec == 0 &&
+		cur.it_interval.tv_usec == 0, "setitimer_disarm_returns_old");
+	/* glibc's alarm() is setitimer here: the seconds left come back */
+	ktap_ok(alarm(5) == 0 && alarm(0) == 5, "alarm_through_setitimer");
+	ktap_ok(fails(syscall(SYS_setitimer, 7, &it, NULL), EINVAL) &&
+		fails(syscall(SYS_setitimer, ITIMER_REAL, &bad, NULL), EINVAL) &&
+		fails(syscall(SYS_setitimer, ITIMER_REAL, KERNEL_ADDRESS, NULL), EFAULT) &&
+		fails(syscall(SYS_getitimer, 7, &cur), EINVAL) &&
+		fails(syscall(SYS_getitimer, ITIMER_REAL, NULL), EFAULT), "itimer_bad_input");
+	block(SIGALRM, false);
+}
+
+static volatile int spin_stop;
+static volatile uint64_t spin_sink;
+
+/* Burns user time, with every signal of the test blocked, until told to stop. */
+static void *spinner(void *arg)
+{
+	(void)arg;
+	while (!spin_stop)
+		spin_sink++;
+	return NULL;
+}
+
+/* ITIMER_VIRTUAL counts user time of every thread: one spinning in another cluster drives it
+ * while the main thread waits in sigsuspend; ITIMER_PROF counts system time too. */
+static void test_cpu_itimers(void)
+{
+	struct itimerval it = { { 0, 20000 }, { 0, 20000 } }, cur, old;
+	unsigned int clusters, cores, node;
+	pthread_t t;
+
+	get_config(&clusters, &cores);
+	syscall(SYS_getcpu, NULL, &node, NULL);
+	handle(SIGVTALRM);
+	handle(SIGPROF);
+	block(SIGVTALRM, true);
+	block(SIGPROF, true);
+	reset_got();
+	spin_stop = 0;
+	place_next((int)((node + 1) % clusters), -1);
+	pthread_create(&t, NULL, spinner, NULL);
+	ktap_ok(syscall(SYS_setitimer, ITIMER_VIRTUAL, &it, NULL) == 0 && wait_count(SIGVTALRM, 3) &&
+		got_code == SI_KERNEL, "itimer_virtual_counts_other_threads_user_time");
+	ktap_ok(syscall(SYS_getitimer, ITIMER_VIRTUAL, &cur) == 0 && cur.it_interval.tv_usec == 20000 &&
+		cur.it_value.tv_sec == 0 && cur.it_value.tv_usec <= 20000, "getitimer_virtual");
+	memset(&it, 0, sizeof(it));
+	ktap_ok(syscall(SYS_setitimer, ITIMER_VIRTUAL, &it, &old) == 0 && old.it_interval.tv_usec == 20000 &&
+		syscall(SYS_getitimer, ITIMER_VIRTUAL, &cur) == 0 && cur.it_value.tv_usec == 0 &&
+		cur.it_value.tv_sec == 0, "setitimer_virtual_disarm");
+	reset_got();
+	it = (struct itimerval){ { 0, 30000 }, { 0, 30000 } };
+	ktap_ok(syscall(SYS_setitimer, ITIMER_PROF, &it, NULL) == 0 && wait_count(SIGPROF, 2) &&
+		got_code == SI_KERNEL, "itimer_prof_repeats");
+	memset(&it, 0, sizeof(it));
+	syscall(SYS_setitimer, ITIMER_PROF, &it, NULL);
+	spin_stop = 1;
+	pthread_join(t, NULL);
+	block(SIGVTALRM, false);
+	block(SIGPROF, false);
+}
+
+/* exec: the POSIX timers go, ITIMER_REAL stays (the new image checks both). */
+static bool exec_round(void)
+{
+	struct sigevent ev = { .sigev_notify = SIGEV_NONE };
+	int status = -1;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		long id;
+		struct itimerval it = { { 0, 0 }, { 100, 0 } };
+		tcreate(CLOCK_MONOTONIC, &ev, &id);
+		tset(id, 0, 100000000000L, 0, NULL);
+		signal(SIGALRM, SIG_IGN);
+		syscall(SYS_setitimer, ITIMER_REAL, &it, NULL);
+		execl("/bin/test_timers", "test_timers", "exec-check", (char *)NULL);
+		_exit(3);
+	}
+	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+static int exec_check(void)
+{
+	struct itimerspec cur;
+	struct itimerval it;
+
+	if (!fails(syscall(SYS_timer_gettime, 0, &cur), EINVAL))
+		return 1;
+	if (syscall(SYS_getitimer, ITIMER_REAL, &it) != 0 || it.it_value.tv_sec < 50)
+		return 2;
+	return 0;
+}
+
+/* Timers made, run and deleted, and a process that exits with armed timers (leak check). */
+static bool timers_round(void)
+{
+	struct sigevent ev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIG_T };
+	int status = -1;
+	long id;
+	pid_t pid;
+	bool ok;
+
+	handle(SIG_T);
+	block(SIG_T, true);
+	reset_got();
+	ok = tcreate(CLOCK_MONOTONIC, &ev, &id) == 0 && tset(id, 0, 1000000, 1000000, NULL) == 0 &&
+	     wait_count(SIG_T, 2) && syscall(SYS_timer_delete, id) == 0;
+	block(SIG_T, false);
+	pid = fork();
+	if (pid == 0) {
+		struct itimerval it = { { 0, 0 }, { 100, 0 } };
+		for (int i = 0; i < 5; i++) {
+			tcreate(CLOCK_MONOTONIC, &ev, &id);
+			tset(id, 0, 100000000000L, 1000000000L, NULL);
+		}
+		syscall(SYS_setitimer, ITIMER_REAL, &it, NULL);
+		_exit(0);
+	}
+	return ok && pid > 0 && waitpid(pid, &status, 0) == pid && status == 0 && exec_round();
+}
+
+int main(int argc, char **argv)
+{
+	struct memcheck quiet, base, now;
+
+	if (argc > 1 && !strcmp(argv[1], "exec-check"))
+		return exec_check();
+	ktap_plan(26);
+	ktap_ok(memcheck_snapshot(&quiet), "memcheck_snapshot");
+	test_signal_timer();
+	test_none_and_default();
+	test_thread_id();
+	test_timer_errors();
+	test_itimer();
+	test_cpu_itimers();
+	ktap_ok(exec_round(), "exec_deletes_posix_timers_keeps_itimer");
+	ktap_ok(timers_round(), "timers_round");
+	ktap_ok(memcheck_settled(&quiet, &base) && timers_round() && memcheck_settled(&quiet, &now) &&
+		memcheck_same(&now, &base), "no_leak");
+	return ktap_exit();
+}
