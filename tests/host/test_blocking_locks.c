@@ -22,9 +22,9 @@ HT_TEST(queuelock_fast_path_uses_one_word)
 	queuelock_init(&l, "ql", LOCK_TEST_A);
 	queuelock_acquire(&l);
 	HT_CHECK(l.state == QUEUELOCK_TAKEN && l.owner_xp == self_xp);
-	HT_CHECK(l.guard.next == 0); /* the guard was not taken */
+	HT_CHECK(l.guard.taken == 0); /* the guard was not taken */
 	queuelock_release(&l);
-	HT_CHECK(l.state == 0 && l.owner_xp == XPTR_NULL && l.guard.next == 0);
+	HT_CHECK(l.state == 0 && l.owner_xp == XPTR_NULL && l.guard.taken == 0);
 }
 
 #ifndef CONFIG_DEBUG
@@ -78,7 +78,7 @@ HT_TEST(rwlock_fast_paths_use_one_word)
 	HT_CHECK(l.state == RWLOCK_WRITER && l.writer_xp == self_xp);
 	rwlock_wr_release(&l);
 	HT_CHECK(l.state == 0 && l.writer_xp == XPTR_NULL);
-	HT_CHECK(l.guard.next == 0); /* no path went through the guard */
+	HT_CHECK(l.guard.taken == 0); /* no path went through the guard */
 }
 
 #ifndef CONFIG_DEBUG

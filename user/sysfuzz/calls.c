@@ -663,9 +663,7 @@ const struct sf_call sf_calls[] = {
 	{ "get_process_info", SYS_ALMOS_GET_PROCESS_INFO, 2, g_process_info, NULL },
 	{ "get_regions", SYS_ALMOS_GET_REGIONS, 1, g_regions, NULL },
 	{ "nosys_500", 500, 1, g_enosys, after_enosys },
-	/* The private range's last number, the last to be given out (1011, the first free one,
-	 * became fail_nth, whose 0 was taken for a kernel bug). */
-	{ "nosys_1099", ALMOS_SYSCALL_LAST, 1, g_enosys, after_enosys },
+	{ "nosys_1099", ALMOS_SYSCALL_LAST, 1, g_enosys, after_enosys }, /* unused, in the ALMOS range */
 	{ "nosys_9999", 9999, 1, g_enosys, after_enosys },
 };
 
