@@ -451,6 +451,62 @@ static void group_cowdrop(void)
 	      "wrong)", bad);
 }
 
+#define NS_ROUNDS 3000
+static atomic_int ns_stop;
+
+/* Another cluster's thread maps, makes read-write and unmaps a region again and again. */
+static void *ns_changer(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&ns_stop)) {
+		char *r = mmap(NULL, 0x1e000, PROT_READ | PROT_WRITE | PROT_EXEC,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_POPULATE | MAP_STACK,
+			       -1, 0);
+		if (r == MAP_FAILED)
+			continue;
+		mprotect(r, 0x1e000, PROT_READ | PROT_WRITE);
+		munmap(r, 0x1e000);
+	}
+	return NULL;
+}
+
+/* A third cluster's thread maps a stack as posix_spawn does and stores at its top at once. */
+static void *ns_stacker(void *arg)
+{
+	long bad = 0;
+
+	(void)arg;
+	for (int i = 0; i < NS_ROUNDS; i++) {
+		char *st = mmap(NULL, 0x9000, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+		if (st == MAP_FAILED)
+			continue;
+		*(volatile uint64_t *)(st + 0x9000 - 16) = 0x5a;
+		bad += *(volatile uint64_t *)(st + 0x9000 - 16) != 0x5a;
+		munmap(st, 0x9000);
+		if (i % 500 == 499)
+			progress("nbrstack: %d stacks", i + 1);
+	}
+	return (void *)bad;
+}
+
+static void group_nbrstack(void)
+{
+	pthread_t c, t;
+	void *bad;
+
+	atomic_store(&ns_stop, 0);
+	place_next((int)(clusters > 1 ? 1 : 0), PLACE_ANY_CORE);
+	pthread_create(&c, NULL, ns_changer, NULL);
+	place_next((int)(clusters > 2 ? 2 : clusters - 1), PLACE_ANY_CORE);
+	pthread_create(&t, NULL, ns_stacker, NULL);
+	pthread_join(t, &bad);
+	atomic_store(&ns_stop, 1);
+	pthread_join(c, NULL);
+	check(bad == NULL, "nbrstack: a fresh stack next to a mapping another cluster changes takes "
+	      "its stores (%ld wrong)", (long)bad);
+}
+
 static const struct ktap_group groups[] = {
 	{ "killfork", group_killfork, 2 },
 	{ "vforkreap", group_vforkreap, 2 },
@@ -458,6 +514,7 @@ static const struct ktap_group groups[] = {
 	{ "tgkill", group_tgkill, 2 },
 	{ "pipeintr", group_pipeintr, 2 },
 	{ "cowdrop", group_cowdrop, 2 },
+	{ "nbrstack", group_nbrstack, 1 },
 };
 
 int main(int argc, char **argv)

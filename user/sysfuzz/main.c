@@ -486,14 +486,19 @@ static int one_worker(uint64_t seed)
 	}
 	sf->w[0].pid = pid;
 	sf->w[0].seed = seed;
-	for (;;) {
+	for (int64_t last_cont = sf_now();;) {
 		pid_t got = waitpid(-1, &status, WNOHANG | __WALL);
+		int64_t now = sf_now();
 
 		if (got == pid || (got < 0 && errno == ECHILD))
 			break;
 		if (got > 0)
 			continue; /* an orphan of its, when this program is init */
-		watchdog(sf_now());
+		watchdog(now);
+		if (now - last_cont >= 1000) { /* as a run does: a SIGSTOP of its own stalls it */
+			continue_all();
+			last_cont = now;
+		}
 		usleep(20000);
 	}
 	sf->stop = 1; /* no other worker after this one */
