@@ -28,6 +28,10 @@
  *            between the reference's drop and the copy's invalidation found the reference's PTE
  *            empty and took its frame number 0 for a frame (a panic in cluster_of_paddr, the
  *            fuzzer on 4x2). Every page must then read zero but the thread's own word.
+ * nbrstack   a thread of one cluster maps a stack as posix_spawn does and stores at its top at
+ *            once, while a thread of another maps, makes read-write and unmaps the mapping
+ *            next to it: the mprotect's join made the copies forget the stack between a
+ *            fault's fetch of it and its lookup, and the store was a SIGSEGV (the fuzzer, 4x2).
  */
 #define _GNU_SOURCE
 #include <errno.h>
