@@ -455,7 +455,7 @@ static void group_cowdrop(void)
 	      "wrong)", bad);
 }
 
-#define NS_ROUNDS 3000
+#define NS_ROUNDS 1500
 static atomic_int ns_stop;
 
 /* Another cluster's thread maps, makes read-write and unmaps a region again and again. */
