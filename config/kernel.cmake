@@ -26,7 +26,9 @@ execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=include
                 OUTPUT_VARIABLE ARCHIPEL_GCC_INCLUDE OUTPUT_STRIP_TRAILING_WHITESPACE)
 # Debug builds keep frame pointers and every call's frame, for panic()'s backtrace; release
 # builds do without both (a register more, no frame set-up in leaf paths, tail calls as jumps):
-# their backtrace shows the faulting pc and the return address register only (hal_debug.c).
+# frame pointers there cost 5 to 18 % on vmbench (docs/perf.md). Their backtrace shows the
+# faulting pc and the return address register, or panic()'s caller and the return addresses a
+# scan of the stack finds (hal_debug.c).
 set(KERNEL_C_FLAGS
   -ffreestanding -fno-builtin -nostdinc -isystem ${ARCHIPEL_GCC_INCLUDE}
   -fno-common -fno-stack-protector -fno-pic -fno-pie

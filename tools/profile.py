@@ -186,13 +186,20 @@ def firmware_range(path):
 
 
 def context_switch_accesses(kernel):
-    """PCs of the context switch's first store (outgoing context) and first load (incoming)."""
+    """PCs of the context switch's store of ra into the outgoing context and its load of ra from
+    the incoming one. The plugin keys each thread by the address these two access, so they must
+    be the same slot of the context: not merely the first sd and the first ld, since the switch
+    also loads from the outgoing context (its kernel-stack top, to save the FP state)."""
     insns = disassemble(kernel, CONTEXT_SWITCH)
-    save = next((pc for pc, mn, _ in insns if mn == "sd"), None)
-    load = next((pc for pc, mn, _ in insns if mn == "ld"), None)
+    ra = re.compile(r"^ra,(-?\d+)\((\w+)\)$")
+    save = next(((pc, m) for pc, mn, ops in insns if mn == "sd" and (m := ra.match(ops))), None)
+    load = next(((pc, m) for pc, mn, ops in insns if mn == "ld" and (m := ra.match(ops))), None)
     if save is None or load is None:
-        raise ProfileError(f"{CONTEXT_SWITCH}: no sd/ld pair found")
-    return save, load
+        raise ProfileError(f"{CONTEXT_SWITCH}: no store and load of ra found")
+    if save[1].group(1) != load[1].group(1) or save[1].group(2) == load[1].group(2):
+        raise ProfileError(f"{CONTEXT_SWITCH}: ra is saved at {save[1].group(0)} but loaded "
+                           f"from {load[1].group(0)}: not the same slot of two contexts")
+    return save[0], load[0]
 
 
 def escape_option(value):

@@ -43,7 +43,7 @@ _Static_assert(PTE_USER_VA_END == (uint64_t)PTE_ROOT_USER_ENTRIES
 _Static_assert((PTE_TABLE_BITS & PTE_LOCKED) == 0 && (PTE_MAPPED_BITS & PTE_LOCKED) == 0 &&
 	       (PTE_COW & (PTE_LOCKED | PTE_MAPPED_BITS | PTE_WRITE)) == 0, "distinct PTE bits");
 
-#define GPT_F(gpt_xp, field) ((gpt_xp) + offsetof(gpt_t, field))
+#define GPT_F(gpt_xp, field) XPTR_FIELD(gpt_xp, gpt_t, field)
 
 /* vpns mapped by one entry of level @l. */
 static inline vpn_t gpt_span(int l)

@@ -5,7 +5,8 @@
  * saved context stopped), the call instruction of an active call (not the return address: after
  * a call to a noreturn function the return address is already in the next function of the image),
  * or a trap crossed on the way: the walk goes through the trap frame into the interrupted context,
- * and ends at a trap from user mode.
+ * and ends at a trap from user mode. Where the architecture's build keeps no frame chain, the
+ * frames past the ones known for certain are found by scanning the stack (HAL_FRAME_SCAN).
  */
 #ifndef HAL_DEBUG_H
 #define HAL_DEBUG_H
@@ -18,6 +19,9 @@ typedef enum {
 	HAL_FRAME_CALL, /* @pc is the call instruction of an active call (return address - its size) */
 	HAL_FRAME_TRAP, /* a kernel trap frame: @trap stopped @pc, reported next as HAL_FRAME_PC    */
 	HAL_FRAME_USER, /* the stack began with a trap from user mode at @pc (@trap): the walk ends  */
+	HAL_FRAME_SCAN, /* @pc is the call instruction before a return address found by scanning the
+	                   stack (a build without frame pointers): an active call, or a stale value
+	                   left by one that returned; the active ones come in order               */
 } hal_frame_kind_t;
 
 typedef struct hal_frame_s {

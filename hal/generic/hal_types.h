@@ -41,6 +41,13 @@ typedef uint64_t cycle_t;   /* a count of cycles or timer ticks          */
 #define GET_PTR(xp)     ((void *)(uintptr_t)((int64_t)((uint64_t)(xp) << (64 - XPTR_CXY_SHIFT)) >> \
                                              (64 - XPTR_CXY_SHIFT)))
 
+/*
+ * The extended pointer of @field in the @type object at extended pointer @xp (same cluster, the
+ * field's address): the one way to name a field of an object that may be remote. A header may
+ * wrap it for its type (PROC_XP, PAGE_XP, VMM_XP, THREAD_XP), a file for a type of its own.
+ */
+#define XPTR_FIELD(xp, type, field) ((xptr_t)(xp) + offsetof(type, field))
+
 /* The cluster this kernel instance manages. Each replica of the image holds its own value. */
 extern cxy_t local_cxy;
 

@@ -165,6 +165,7 @@ static bool kstack_map_slot(uint32_t slot)
 	pte_t *l0;
 	xptr_t frames;
 
+	kassert(busylock_is_held_by_me(&kstack.lock));
 	if (!(*l1e & PTE_V)) {
 		xptr_t table = ppm_alloc_pages(0);
 		if (table == XPTR_NULL)

@@ -5,7 +5,11 @@
  * entry, fp[-1] the return address and fp[-2] the caller's fp. The walk crosses trap frames (trap.S)
  * into the interrupted context, so a panic in an interrupt handler shows the code it interrupted.
  * Release builds are not (and make sibling calls, config/kernel.cmake): s0 is an ordinary register
- * there, so the walk shows the pc and the return address register only.
+ * there. A trapped context then shows its pc and its return address register; the calls that
+ * led to a panic() show the one certain frame (panic's own return address: the function that
+ * takes __builtin_frame_address(0) keeps a frame) and then the return addresses a scan of the
+ * stack finds (scan_stack: in order, maybe with stale ones between, marked as such). Keeping
+ * frame pointers in release would cost 5 to 18 % on vmbench (docs/perf.md).
  */
 #include <hal_debug.h>
 #include <kern/ksyms.h>
@@ -45,24 +49,34 @@ static bool is_text(uintptr_t addr)
 	return addr >= (uintptr_t)_kimage_start && addr < (uintptr_t)_etext;
 }
 
+/* The size of the call instruction that returns to @ret: 4 (`jal ra`, `jalr ra`; auipc + jalr, a
+ * far call, returns after the jalr), 2 (`c.jalr`), 0 if the instruction before @ret is no call. */
+static unsigned call_size(uintptr_t ret)
+{
+	const uint16_t *h = (const uint16_t *)ret;
+
+	if (is_text(ret - 4)) {
+		uint32_t word = (uint32_t)h[-2] | (uint32_t)h[-1] << 16;
+
+		if (((word & 0x7f) == 0x6f || (word & 0x707f) == 0x67) && ((word >> 7) & 0x1f) == 1)
+			return 4;
+	}
+	if (is_text(ret - 2) && (h[-1] & 0xf07f) == 0x9002 && (h[-1] & 0x0f80)) /* c.jalr rs1 != 0 */
+		return 2;
+	return 0;
+}
+
 /*
- * The call instruction before return address @ret: `jal ra` and `jalr ra` are 4 bytes, `c.jalr`
- * 2 (auipc + jalr, a far call, returns after the jalr). Naming @ret itself would name the next
+ * The call instruction before return address @ret. Naming @ret itself would name the next
  * function after a call to a noreturn function, which the compiler leaves at the function's end.
  */
 static uintptr_t call_site(uintptr_t ret)
 {
-	const uint16_t *h = (const uint16_t *)ret;
-	uint32_t word = (uint32_t)h[-2] | (uint32_t)h[-1] << 16;
-	bool to_ra = ((word >> 7) & 0x1f) == 1;
+	unsigned size = call_size(ret);
 
-	if (!is_text(ret - 4))
-		return ret - 2;
-	if (((word & 0x7f) == 0x6f || (word & 0x707f) == 0x67) && to_ra)
-		return ret - 4;
-	if ((h[-1] & 0xf07f) == 0x9002 && (h[-1] & 0x0f80)) /* c.jalr rs1, rs1 != 0 */
-		return ret - 2;
-	return ret - 4;
+	if (size)
+		return ret - size;
+	return is_text(ret - 4) ? ret - 4 : ret - 2;
 }
 
 /* True if @a and @b are known to be in different functions. */
@@ -102,7 +116,9 @@ static void find_saved_pair(uintptr_t fp, uintptr_t *ret, uintptr_t *prev)
 #endif
 
 typedef struct walk_s {
-	unsigned left; /* frames still allowed */
+	unsigned left;     /* frames still allowed */
+	bool done;         /* a report was refused: the walk ends */
+	uintptr_t last_pc; /* of the last frame reported */
 	hal_frame_fn_t fn;
 	void *arg;
 } walk_t;
@@ -111,10 +127,16 @@ static bool report(walk_t *w, hal_frame_kind_t kind, uintptr_t pc, const char *t
 {
 	hal_frame_t frame = { .kind = kind, .pc = pc, .trap = trap };
 
-	if (w->left == 0)
+	if (kind == HAL_FRAME_SCAN && pc == w->last_pc)
+		return true; /* the return address register's, found again on the stack */
+	if (w->left == 0 || w->done) {
+		w->done = true;
 		return false;
+	}
 	w->left--;
-	return w->fn(w->arg, &frame);
+	w->last_pc = pc;
+	w->done = !w->fn(w->arg, &frame);
+	return !w->done;
 }
 
 static void walk_context(walk_t *w, uintptr_t pc, uintptr_t fp, uintptr_t ra);
@@ -179,19 +201,119 @@ static void walk_context(walk_t *w, uintptr_t pc, uintptr_t fp, uintptr_t ra)
 	walk_frames(w, fp);
 }
 
+/* A stack outside the kernel-stack slots (a boot stack) has no known top: how far a scan reads. */
+#define SCAN_MAX_WORDS 2048
+
+/* The word at @addr may be read (fp_is_sane's windows); false past the top of a stack slot. */
+static bool word_is_readable(uintptr_t addr)
+{
+	return fp_is_sane(addr + 8) && fp_is_sane(addr + 16);
+}
+
+/*
+ * A trap frame at @tf, if hal_trap_handler's saved return address hal_trap_return was found just
+ * below it: report it as walk_frames does. Returns the interrupted sp to scan on from, 0 to stop
+ * (a trap from user mode, the end of the walk, or no frame that makes sense: a stale word).
+ */
+static uintptr_t scan_trap_frame(walk_t *w, uintptr_t tf_addr, bool *stop)
+{
+	const hal_trap_frame_t *tf = (const hal_trap_frame_t *)tf_addr;
+	uintptr_t ra, sp;
+
+	*stop = false;
+	if (!word_is_readable(tf_addr + TF_SIZE - 8))
+		return 0;
+	if (!(tf->sstatus & SSTATUS_SPP)) {
+		*stop = true;
+		report(w, HAL_FRAME_USER, tf->sepc, riscv_cause_name(tf->scause));
+		return 0;
+	}
+	ra = tf->x[1 - 1];
+	sp = tf->x[2 - 1];
+	if (!is_text(tf->sepc) || sp < tf_addr + TF_SIZE || !word_is_readable(sp))
+		return 0;
+	*stop = !report(w, HAL_FRAME_TRAP, tf->sepc, riscv_cause_name(tf->scause)) ||
+		!report(w, HAL_FRAME_PC, tf->sepc, NULL);
+	/* ra: the interrupted function's caller if it had not saved ra yet, else maybe stale */
+	if (!*stop && is_text(ra) && call_size(ra) && other_function(tf->sepc, call_site(ra)))
+		*stop = !report(w, HAL_FRAME_SCAN, call_site(ra), NULL);
+	return sp;
+}
+
+/*
+ * Release builds, which keep no frame chain (see the top): report, innermost first, every word of
+ * the stack from @from up that is a return address (a text address after a call instruction).
+ * The active calls' return addresses are among them, in order; so may be stale ones, left by calls
+ * that returned, in words their callers have not overwritten: HAL_FRAME_SCAN says so. Trap frames
+ * are crossed into the interrupted context as in walk_frames.
+ */
+static void scan_stack(walk_t *w, uintptr_t from)
+{
+	uintptr_t a = from & ~(uintptr_t)7;
+
+	for (unsigned n = 0; n < SCAN_MAX_WORDS && word_is_readable(a); n++, a += 8) {
+		uintptr_t v = *(const uintptr_t *)a;
+		bool stop;
+
+		if (v == (uintptr_t)hal_trap_return) {
+			uintptr_t sp = scan_trap_frame(w, a + 8, &stop);
+
+			if (stop)
+				return;
+			if (sp) {
+				a = sp - 8;
+				continue;
+			}
+		}
+		if (is_text(v) && call_size(v) && !report(w, HAL_FRAME_SCAN, call_site(v), NULL))
+			return;
+	}
+}
+
+/*
+ * The sp of the context that trapped at @pc with @fp and @ra, read from its trap frame: the code
+ * that reports the trap runs on the same stack, below that frame. 0 if no frame matches.
+ */
+static __attribute__((noinline)) uintptr_t trapped_sp(uintptr_t pc, uintptr_t fp, uintptr_t ra)
+{
+	uintptr_t a = (uintptr_t)__builtin_frame_address(0) & ~(uintptr_t)7;
+
+	for (unsigned n = 0; n < SCAN_MAX_WORDS && word_is_readable(a); n++, a += 8) {
+		const hal_trap_frame_t *tf = (const hal_trap_frame_t *)(a + 8);
+
+		if (*(const uintptr_t *)a == (uintptr_t)hal_trap_return &&
+		    word_is_readable(a + TF_SIZE) && tf->sepc == pc && tf->x[8 - 1] == fp &&
+		    tf->x[1 - 1] == ra)
+			return tf->x[2 - 1];
+	}
+	return 0;
+}
+
 void hal_backtrace(uintptr_t pc, uintptr_t fp, uintptr_t ra, unsigned max, hal_frame_fn_t fn,
 		   void *arg)
 {
 	walk_t w = { .left = max, .fn = fn, .arg = arg };
+	uintptr_t sp;
 
 	walk_context(&w, pc, fp, ra);
+	if (!FRAME_POINTERS && !w.done && (sp = trapped_sp(pc, fp, ra)) != 0)
+		scan_stack(&w, sp);
 }
 
 void hal_backtrace_calls(uintptr_t fp, unsigned max, hal_frame_fn_t fn, void *arg)
 {
 	walk_t w = { .left = max, .fn = fn, .arg = arg };
 
-	walk_frames(&w, fp);
+	if (FRAME_POINTERS) {
+		walk_frames(&w, fp);
+		return;
+	}
+	/* @fp's function made its frame (__builtin_frame_address forces one): fp[-1] is its own
+	 * return address, an active call for certain; the rest of the stack is scanned */
+	if (!fp_is_sane(fp) || !is_text(((const uintptr_t *)fp)[-1]))
+		return;
+	if (report(&w, HAL_FRAME_CALL, call_site(((const uintptr_t *)fp)[-1]), NULL))
+		scan_stack(&w, fp);
 }
 
 void hal_backtrace_saved(const hal_context_t *ctx, unsigned max, hal_frame_fn_t fn, void *arg)

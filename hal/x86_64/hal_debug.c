@@ -7,8 +7,11 @@
  * the frame's address and its return address trap.S's label after the call: there the walk goes on
  * in the interrupted context; a function stopped where it has no frame (a leaf that needs no stack,
  * a prologue, an epilogue) has its return address on top of the stack, which the walk checks
- * against the call instruction there. Release builds keep no frame pointers (config/kernel.cmake):
- * the walk shows the pc, and that return address when there is one.
+ * against the call instruction there. Release builds keep no frame pointers (config/kernel.cmake:
+ * they would cost 5 to 18 % on vmbench): a trapped context shows its pc and that return address
+ * when there is one, a panic() the one certain frame (its own return address: the function that
+ * takes __builtin_frame_address(0) keeps a frame); then come the return addresses a scan of the
+ * stack finds (scan_stack: in order, maybe with stale ones between, marked as such).
  */
 #include <hal_debug.h>
 #include <kern/ksyms.h>
@@ -29,7 +32,7 @@ extern char _kimage_start[], _etext[];
 #define FRAME_POINTERS 0
 #endif
 
-#define CALL_SIZE 5 /* call rel32, the kernel's only kind of call but for `call *reg` (2-3 bytes) */
+#define CALL_SIZE 5 /* call rel32; indirect calls (FF /2) take 2 to 8 bytes: call_size */
 
 /* A pointer to @n bytes the walk may read: inside kernel memory (image window, direct map, or the
  * mapped part of a kernel stack slot, not its guard), aligned on 8. */
@@ -49,21 +52,56 @@ static bool is_text(uintptr_t addr)
 	return addr >= (uintptr_t)_kimage_start && addr < (uintptr_t)_etext;
 }
 
-/* The call instruction before return address @ret (naming @ret itself would name the next function
- * after a call to a noreturn function, which the compiler leaves at the function's end). */
-static uintptr_t call_site(uintptr_t ret)
+/* The length of an indirect call (FF /2: `call *%reg`, `call *disp(%reg)`, ...) starting at @p,
+ * without prefix; 0 if @p starts no such instruction. */
+static unsigned indirect_call_len(const uint8_t *p)
+{
+	unsigned mod = p[1] >> 6, rm = p[1] & 7, len = 2;
+
+	if (p[0] != 0xff || ((p[1] >> 3) & 7) != 2)
+		return 0;
+	if (mod == 3)
+		return len;
+	if (rm == 4) /* a SIB byte; base 101 with mod 00 means a disp32 */
+		len += 1 + (mod == 0 && (p[2] & 7) == 5 ? 4 : 0);
+	if (mod == 0 && rm == 5)
+		len += 4; /* rip-relative */
+	return len + (mod == 1 ? 1 : mod == 2 ? 4 : 0);
+}
+
+/* The size of the call instruction that returns to @ret (call rel32, or an indirect call with or
+ * without a REX prefix); 0 if the bytes before @ret end no call. */
+static unsigned call_size(uintptr_t ret)
 {
 	const uint8_t *r = (const uint8_t *)ret;
 
 	if (is_text(ret - CALL_SIZE) && r[-CALL_SIZE] == 0xe8)
-		return ret - CALL_SIZE;
-	if (is_text(ret - 2) && r[-2] == 0xff && (r[-1] & 0x38) == 0x10) /* call *%reg */
-		return ret - 2;
-	return ret - 1;
+		return CALL_SIZE;
+	for (unsigned k = 2; k <= 8; k++) {
+		const uint8_t *p = r - k;
+
+		if (!is_text(ret - k))
+			break;
+		if (indirect_call_len(p) == k ||
+		    ((p[0] & 0xf0) == 0x40 && k > 2 && indirect_call_len(p + 1) == k - 1))
+			return k;
+	}
+	return 0;
+}
+
+/* The call instruction before return address @ret (naming @ret itself would name the next function
+ * after a call to a noreturn function, which the compiler leaves at the function's end). */
+static uintptr_t call_site(uintptr_t ret)
+{
+	unsigned size = call_size(ret);
+
+	return ret - (size ? size : 1);
 }
 
 typedef struct walk_s {
-	unsigned left; /* frames still allowed */
+	unsigned left;     /* frames still allowed */
+	bool done;         /* a report was refused: the walk ends */
+	uintptr_t last_pc; /* of the last frame reported */
 	hal_frame_fn_t fn;
 	void *arg;
 } walk_t;
@@ -72,10 +110,16 @@ static bool report(walk_t *w, hal_frame_kind_t kind, uintptr_t pc, const char *t
 {
 	hal_frame_t frame = { .kind = kind, .pc = pc, .trap = trap };
 
-	if (w->left == 0)
+	if (kind == HAL_FRAME_SCAN && pc == w->last_pc)
+		return true; /* the top of the trapped stack's, found again by the scan */
+	if (w->left == 0 || w->done) {
+		w->done = true;
 		return false;
+	}
 	w->left--;
-	return w->fn(w->arg, &frame);
+	w->last_pc = pc;
+	w->done = !w->fn(w->arg, &frame);
+	return !w->done;
 }
 
 static void walk_context(walk_t *w, uintptr_t pc, uintptr_t fp, uintptr_t sp);
@@ -177,6 +221,69 @@ static void walk_context(walk_t *w, uintptr_t pc, uintptr_t fp, uintptr_t sp)
 	walk_frames(w, fp);
 }
 
+/* A stack outside the kernel-stack slots (a boot stack) has no known top: how far a scan reads. */
+#define SCAN_MAX_WORDS 2048
+
+/* Whether @v is a return address: in the text, after a call instruction. */
+static bool is_return_address(uintptr_t v)
+{
+	return is_text(v) && call_size(v) != 0;
+}
+
+/*
+ * A trap frame at @tf_addr, if trap.S's return address from the handler was found just below it:
+ * report it as walk_frames does. Returns the interrupted rsp to scan on from, 0 to stop (a trap
+ * from user mode) or to go on above (no frame that makes sense: a stale word), with *@stop.
+ */
+static uintptr_t scan_trap_frame(walk_t *w, uintptr_t tf_addr, bool *stop)
+{
+	const hal_trap_frame_t *tf = (const hal_trap_frame_t *)tf_addr;
+	const char *cause;
+
+	*stop = false;
+	if (!readable(tf_addr, sizeof(*tf)))
+		return 0;
+	cause = x86_trap_name(tf->vector, tf->error);
+	if (tf->cs & 3) {
+		*stop = true;
+		report(w, HAL_FRAME_USER, tf->rip, cause);
+		return 0;
+	}
+	if (!is_text(tf->rip) || tf->rsp < tf_addr + sizeof(*tf) || !readable(tf->rsp, 8))
+		return 0;
+	*stop = !report(w, HAL_FRAME_TRAP, tf->rip, cause) || !report(w, HAL_FRAME_PC, tf->rip, NULL);
+	return tf->rsp;
+}
+
+/*
+ * Release builds, which keep no frame chain (see the top): report, innermost first, every word of
+ * the stack from @from up that is a return address. The active calls' return addresses are among
+ * them, in order; so may be stale ones, left by calls that returned, in words their callers have
+ * not overwritten: HAL_FRAME_SCAN says so. Trap frames are crossed into the interrupted context.
+ */
+static void scan_stack(walk_t *w, uintptr_t from)
+{
+	uintptr_t a = from & ~(uintptr_t)7;
+
+	for (unsigned n = 0; n < SCAN_MAX_WORDS && readable(a, 8); n++, a += 8) {
+		uintptr_t v = *(const uintptr_t *)a;
+		bool stop;
+
+		if (v == (uintptr_t)x86_trap_called || v == (uintptr_t)x86_syscall_called) {
+			uintptr_t sp = scan_trap_frame(w, a + 8, &stop);
+
+			if (stop)
+				return;
+			if (sp) {
+				a = sp - 8;
+				continue;
+			}
+		}
+		if (is_return_address(v) && !report(w, HAL_FRAME_SCAN, call_site(v), NULL))
+			return;
+	}
+}
+
 /* @ra: x86 has no return-address register; the top of the trapped stack stands for it (it is the
  * frame's rsp: hal_trap_frame_t). */
 void hal_backtrace(uintptr_t pc, uintptr_t fp, uintptr_t ra, unsigned max, hal_frame_fn_t fn,
@@ -185,13 +292,24 @@ void hal_backtrace(uintptr_t pc, uintptr_t fp, uintptr_t ra, unsigned max, hal_f
 	walk_t w = { .left = max, .fn = fn, .arg = arg };
 
 	walk_context(&w, pc, fp, ra);
+	if (!FRAME_POINTERS && !w.done)
+		scan_stack(&w, ra);
 }
 
 void hal_backtrace_calls(uintptr_t fp, unsigned max, hal_frame_fn_t fn, void *arg)
 {
 	walk_t w = { .left = max, .fn = fn, .arg = arg };
 
-	walk_frames(&w, fp);
+	if (FRAME_POINTERS) {
+		walk_frames(&w, fp);
+		return;
+	}
+	/* @fp's function made its frame (__builtin_frame_address forces one): fp[1] is its own
+	 * return address, an active call for certain; the rest of the stack is scanned */
+	if (!readable(fp, 16) || !is_text(((const uintptr_t *)fp)[1]))
+		return;
+	if (report(&w, HAL_FRAME_CALL, call_site(((const uintptr_t *)fp)[1]), NULL))
+		scan_stack(&w, fp + 16);
 }
 
 void hal_backtrace_saved(const hal_context_t *ctx, unsigned max, hal_frame_fn_t fn, void *arg)

@@ -185,8 +185,8 @@ static caller_t caller(void)
 	if (self->type != THREAD_USER || !self->process)
 		return c;
 	c.pid = self->process->pid;
-	c.pgid = hal_remote_l32(self->process->owner_xp + offsetof(process_t, pgid));
-	c.sid = hal_remote_l32(self->process->owner_xp + offsetof(process_t, sid));
+	c.pgid = hal_remote_l32(PROC_XP(self->process->owner_xp, pgid));
+	c.sid = hal_remote_l32(PROC_XP(self->process->owner_xp, sid));
 	return c;
 }
 
@@ -280,6 +280,7 @@ static size_t take(uint8_t *chunk, size_t max, bool *line_done)
 	tty_ldisc_t ld;
 	size_t n;
 
+	kassert(remote_busylock_is_held_by_me(LOCK));
 	ld_load(&ld);
 	n = tty_take(&ld, chunk, max, line_done);
 	ld_store(&ld);
@@ -301,6 +302,7 @@ static error_t copy_out(vfs_buf_t buf, size_t done, const uint8_t *chunk, size_t
  * ETIMEDOUT or EINTR. */
 static error_t wait_input(uint64_t timeout_ns)
 {
+	kassert(remote_busylock_is_held_by_me(LOCK));
 	if (timeout_ns)
 		return waitq_wait_interruptible_timeout(CON_XP(rd_wq), LOCK, timeout_ns);
 	return waitq_wait_interruptible(CON_XP(rd_wq), LOCK);
@@ -317,6 +319,7 @@ static int64_t read_input(vfs_buf_t buf, size_t count, bool nonblock)
 	uint8_t chunk[CONSOLE_CHUNK];
 	size_t done = 0;
 
+	kassert(remote_busylock_is_held_by_me(LOCK));
 	for (;;) {
 		tty_ldisc_t ld;
 		bool canon, line_done;

@@ -17,8 +17,7 @@
 
 #define BITS       CONFIG_MAPPER_RADIX_BITS
 #define NODE_SIZE  (MAPPER_FANOUT * sizeof(xptr_t))
-#define MF(mxp, f) ((mxp) + offsetof(mapper_t, f))
-#define PG(pxp, f) ((pxp) + offsetof(page_t, f))
+#define MF(mxp, f) XPTR_FIELD(mxp, mapper_t, f)
 #define SLOT(node_xp, i) ((node_xp) + (xptr_t)(i) * sizeof(xptr_t))
 
 static mapper_counters_t mapper_ctrs; /* cluster 0's copy counts for the whole machine */
@@ -71,7 +70,7 @@ static xptr_t page_alloc(xptr_t mxp)
 	if (page_xp == XPTR_NULL)
 		return XPTR_NULL;
 	hal_remote_memset(mapper_page_data(page_xp), 0, CONFIG_PAGE_SIZE);
-	hal_remote_sxp(PG(page_xp, owner_xp), mxp);
+	hal_remote_sxp(PAGE_XP(page_xp, owner_xp), mxp);
 	hal_remote_s64(MF(mxp, pages_nr), hal_remote_l64(MF(mxp, pages_nr)) + 1);
 	hal_remote_atomic_add64(CTR_XP(pages), 1);
 	hal_remote_atomic_add64(XPTR(GET_CXY(page_xp), &cluster_pages), 1);
@@ -89,14 +88,16 @@ static void page_free(xptr_t page_xp)
  * not cut off meanwhile) or a reference of its own (mapper_hold_again). */
 static void page_hold(xptr_t page_xp)
 {
-	remote_busylock_acquire(PG(page_xp, lock));
-	hal_remote_atomic_add32(PG(page_xp, refcount), 1);
-	remote_busylock_release(PG(page_xp, lock));
+	kassert(hal_remote_l32(PAGE_XP(page_xp, refcount)) > 0 ||
+	        lockdep_is_held(MF(hal_remote_lxp(PAGE_XP(page_xp, owner_xp)), lock)));
+	remote_busylock_acquire(PAGE_XP(page_xp, lock));
+	hal_remote_atomic_add32(PAGE_XP(page_xp, refcount), 1);
+	remote_busylock_release(PAGE_XP(page_xp, lock));
 }
 
 void mapper_hold_again(xptr_t page_xp)
 {
-	kassert(hal_remote_l32(PG(page_xp, refcount)) > 0);
+	kassert(hal_remote_l32(PAGE_XP(page_xp, refcount)) > 0);
 	page_hold(page_xp); /* held: no truncation can free it meanwhile, no mapper lock needed */
 }
 
@@ -105,13 +106,14 @@ static void page_cut(xptr_t mxp, xptr_t page_xp)
 {
 	bool free_it;
 
-	remote_busylock_acquire(PG(page_xp, lock));
-	free_it = hal_remote_l32(PG(page_xp, refcount)) == 0;
+	kassert(remote_rwlock_is_write_held_by_me(MF(mxp, lock)));
+	remote_busylock_acquire(PAGE_XP(page_xp, lock));
+	free_it = hal_remote_l32(PAGE_XP(page_xp, refcount)) == 0;
 	if (!free_it) {
-		hal_remote_sxp(PG(page_xp, owner_xp), XPTR_NULL);
+		hal_remote_sxp(PAGE_XP(page_xp, owner_xp), XPTR_NULL);
 		hal_remote_s64(MF(mxp, orphaned), hal_remote_l64(MF(mxp, orphaned)) + 1);
 	}
-	remote_busylock_release(PG(page_xp, lock));
+	remote_busylock_release(PAGE_XP(page_xp, lock));
 	if (free_it)
 		page_free(page_xp);
 	hal_remote_s64(MF(mxp, pages_nr), hal_remote_l64(MF(mxp, pages_nr)) - 1);
@@ -122,15 +124,15 @@ void mapper_release_page(xptr_t page_xp)
 	uint32_t old;
 	bool free_it;
 
-	remote_busylock_acquire(PG(page_xp, lock));
-	old = hal_remote_atomic_add32(PG(page_xp, refcount), -1);
+	remote_busylock_acquire(PAGE_XP(page_xp, lock));
+	old = hal_remote_atomic_add32(PAGE_XP(page_xp, refcount), -1);
 	if (old == 0) {
-		hal_remote_atomic_add32(PG(page_xp, refcount), 1);
-		remote_busylock_release(PG(page_xp, lock));
+		hal_remote_atomic_add32(PAGE_XP(page_xp, refcount), 1);
+		remote_busylock_release(PAGE_XP(page_xp, lock));
 		panic("%s: page %lx has no reference to release", __func__, page_xp);
 	}
-	free_it = old == 1 && hal_remote_lxp(PG(page_xp, owner_xp)) == XPTR_NULL;
-	remote_busylock_release(PG(page_xp, lock));
+	free_it = old == 1 && hal_remote_lxp(PAGE_XP(page_xp, owner_xp)) == XPTR_NULL;
+	remote_busylock_release(PAGE_XP(page_xp, lock));
 	if (free_it)
 		page_free(page_xp);
 }
@@ -143,7 +145,7 @@ static error_t tree_grow(xptr_t mxp, uint64_t index)
 {
 	uint32_t height = hal_remote_l32(MF(mxp, height));
 
-	kassert(lockdep_is_held(MF(mxp, lock)));
+	kassert(remote_rwlock_is_write_held_by_me(MF(mxp, lock)));
 	if (index >= capacity(CONFIG_MAPPER_MAX_HEIGHT))
 		return EFBIG;
 	while (index >= capacity(height)) {
@@ -171,6 +173,8 @@ static error_t tree_slot(xptr_t mxp, uint64_t index, bool create, xptr_t *slot_x
 	uint32_t height;
 	error_t err;
 
+	kassert(create ? remote_rwlock_is_write_held_by_me(MF(mxp, lock)) :
+			lockdep_is_held(MF(mxp, lock)));
 	if (create && (err = tree_grow(mxp, index)))
 		return err;
 	height = hal_remote_l32(MF(mxp, height));
@@ -263,6 +267,7 @@ static bool prune(xptr_t mxp, xptr_t node_xp, uint32_t level, uint64_t base, uin
 	uint64_t span = 1ULL << (BITS * level); /* pages under one slot of this node */
 	bool empty = true;
 
+	kassert(remote_rwlock_is_write_held_by_me(MF(mxp, lock)));
 	for (uint32_t i = 0; i < MAPPER_FANOUT; i++) {
 		xptr_t slot = SLOT(node_xp, i);
 		xptr_t entry = hal_remote_lxp(slot);
@@ -293,6 +298,7 @@ static void tree_shrink(xptr_t mxp)
 {
 	uint32_t height = hal_remote_l32(MF(mxp, height));
 
+	kassert(remote_rwlock_is_write_held_by_me(MF(mxp, lock)));
 	while (height > 1) {
 		xptr_t root_xp = hal_remote_lxp(MF(mxp, root_xp));
 
@@ -311,7 +317,7 @@ static void tree_cut(xptr_t mxp, uint64_t cut)
 	xptr_t root_xp = hal_remote_lxp(MF(mxp, root_xp));
 	uint32_t height = hal_remote_l32(MF(mxp, height));
 
-	kassert(lockdep_is_held(MF(mxp, lock)));
+	kassert(remote_rwlock_is_write_held_by_me(MF(mxp, lock)));
 	if (root_xp == XPTR_NULL)
 		return;
 	if (prune(mxp, root_xp, height - 1, 0, cut)) {
@@ -394,7 +400,7 @@ static void display_subtree(xptr_t node_xp, uint32_t level, uint64_t base)
 			continue;
 		}
 		printk_raw("    page %lu: cluster %u pa 0x%lx refs %u\n", base + i, GET_CXY(entry),
-			   ppm_page2base(entry), hal_remote_l32(PG(entry, refcount)));
+			   ppm_page2base(entry), hal_remote_l32(PAGE_XP(entry, refcount)));
 	}
 }
 

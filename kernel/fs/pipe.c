@@ -56,7 +56,7 @@ _Static_assert((PIPE_RING_SIZE & (PIPE_RING_SIZE - 1)) == 0, "the ring is a powe
 _Static_assert(PIPE_RING_SIZE >= PIPE_BUF && CONFIG_PAGE_SIZE >= PIPE_BUF,
 	       "an atomic write fits in the ring, even a one-page one");
 
-#define PF(pxp, f)   ((pxp) + offsetof(pipe_t, f))
+#define PF(pxp, f)   XPTR_FIELD(pxp, pipe_t, f)
 #define PLOCK(pxp)   PF(pxp, lock)
 
 static uint32_t pl32(xptr_t pxp, size_t off) { return hal_remote_l32(pxp + off); }
@@ -280,6 +280,7 @@ int64_t pipe_read(xptr_t file_xp, vfs_buf_t buf, size_t count)
  */
 static error_t write_wait(xptr_t pxp, uint64_t need, bool nonblock, uint64_t *room)
 {
+	kassert(remote_busylock_is_held_by_me(PLOCK(pxp)));
 	for (;;) {
 		bool busy = GET32(pxp, wr_busy);
 

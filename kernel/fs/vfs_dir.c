@@ -282,6 +282,7 @@ static bool dents_emit(dents_t *d, uint64_t ino, uint8_t type, const char *name,
 /* Emit ".", ".." and the entries from d->pos on (directory read lock held). */
 static void dents_fill(dents_t *d, xptr_t dir_xp)
 {
+	kassert(lockdep_is_held(ILOCK(dir_xp)));
 	char name[CONFIG_NAME_MAX + 1];
 	xptr_t parent = hal_remote_lxp(IF(dir_xp, parent_xp));
 	xptr_t iter;

@@ -23,14 +23,14 @@ vfs_time_t vfs_now(void)
 
 void vfs_time_store(xptr_t time_xp, vfs_time_t t)
 {
-	hal_remote_s64(time_xp + offsetof(vfs_time_t, sec), (uint64_t)t.sec);
-	hal_remote_s64(time_xp + offsetof(vfs_time_t, nsec), t.nsec);
+	hal_remote_s64(XPTR_FIELD(time_xp, vfs_time_t, sec), (uint64_t)t.sec);
+	hal_remote_s64(XPTR_FIELD(time_xp, vfs_time_t, nsec), t.nsec);
 }
 
 vfs_time_t vfs_time_load(xptr_t time_xp)
 {
-	return (vfs_time_t){ (int64_t)hal_remote_l64(time_xp + offsetof(vfs_time_t, sec)),
-			     hal_remote_l64(time_xp + offsetof(vfs_time_t, nsec)) };
+	return (vfs_time_t){ (int64_t)hal_remote_l64(XPTR_FIELD(time_xp, vfs_time_t, sec)),
+			     hal_remote_l64(XPTR_FIELD(time_xp, vfs_time_t, nsec)) };
 }
 
 static uint32_t type_bits(vfs_type_t type)

@@ -127,9 +127,9 @@ typedef struct vfs_ctx_s {
 extern vfs_ctx_t vfs_ctx;
 
 #define VFS_CTX(f)   XPTR(0, &vfs_ctx.f)
-#define IF(ixp, f)   ((ixp) + offsetof(vfs_inode_t, f))
-#define DF(dxp, f)   ((dxp) + offsetof(vfs_dentry_t, f))
-#define FF(fxp, f)   ((fxp) + offsetof(vfs_file_t, f))
+#define IF(ixp, f)   XPTR_FIELD(ixp, vfs_inode_t, f)
+#define DF(dxp, f)   XPTR_FIELD(dxp, vfs_dentry_t, f)
+#define FF(fxp, f)   XPTR_FIELD(fxp, vfs_file_t, f)
 #define ILOCK(ixp)   IF(ixp, lock)
 
 static inline uint32_t vfs_itype(xptr_t inode_xp) { return hal_remote_l32(IF(inode_xp, type)); }

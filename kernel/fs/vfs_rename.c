@@ -15,6 +15,7 @@
  * parent can go.
  */
 #include <fs/vfs_private.h>
+#include <kern/printk.h>
 #include <libk/errno.h>
 #include <libk/string.h>
 #include <mm/kmem.h>
@@ -30,11 +31,16 @@ typedef struct rn_side_s {
 	bool   is_dir;
 } rn_side_t;
 
+/* Both sides' directory locks held for writing (lock_dirs): for the assertions. */
+#define DIRS_HELD(o, n) (remote_rwlock_is_write_held_by_me(ILOCK((o)->dir)) && \
+			 remote_rwlock_is_write_held_by_me(ILOCK((n)->dir)))
+
 /* True if the directory @dir is @anc or below it (the rename lock held: parents are fixed). */
 static bool is_within(xptr_t dir, xptr_t anc)
 {
 	xptr_t root = vfs_root();
 
+	kassert(remote_queuelock_is_owned_by_me(VFS_CTX(rename_lock)));
 	for (;;) {
 		if (dir == anc)
 			return true;
@@ -74,6 +80,7 @@ static int check_names(rn_side_t *o, rn_side_t *n, uint32_t flags)
 {
 	bool exchange = flags & VFS_RENAME_EXCHANGE;
 
+	kassert(DIRS_HELD(o, n));
 	if (o->inode == XPTR_NULL)
 		return ENOENT;
 	if ((flags & VFS_RENAME_NOREPLACE) && n->inode != XPTR_NULL)
@@ -109,6 +116,7 @@ static xptr_t commit_move(rn_side_t *o, rn_side_t *n, xptr_t ndxp)
 {
 	xptr_t old_parent = XPTR_NULL;
 
+	kassert(DIRS_HELD(o, n));
 	vfs_dir_take(o->dir, o->dentry);
 	if (n->dentry != XPTR_NULL)
 		vfs_dir_take(n->dir, n->dentry); /* its inode's link is dropped after the unlock */
@@ -126,6 +134,7 @@ static xptr_t commit_move(rn_side_t *o, rn_side_t *n, xptr_t ndxp)
 /* RENAME_EXCHANGE: the two entries swap their inodes (both locks held, checks passed). */
 static void commit_exchange(rn_side_t *o, rn_side_t *n)
 {
+	kassert(DIRS_HELD(o, n));
 	hal_remote_sxp(DF(o->dentry, inode_xp), n->inode);
 	hal_remote_sxp(DF(n->dentry, inode_xp), o->inode);
 	if (o->dir != n->dir) {

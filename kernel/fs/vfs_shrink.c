@@ -50,19 +50,31 @@ static uint32_t collect(vmm_t *vmm, xptr_t inode_xp, uint64_t from, uint32_t ski
 	return n;
 }
 
+/* RPC_FILE_SHRUNK (rpc.h): the process @pid, if its reference is in the target cluster, drops its
+ * mappings of @inode_xp beyond @size. ESRCH: no such reference there. */
+typedef struct rpc_file_shrunk_args_s {
+	pid_t    pid;
+	xptr_t   inode_xp;
+	uint64_t size;
+} rpc_file_shrunk_args_t;
+
 void vfs_rpc_file_shrunk(xptr_t desc_xp)
 {
-	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
-	process_t *p = process_hold_local((pid_t)hal_remote_l64(args));
-	xptr_t inode_xp = hal_remote_lxp(args + 8);
-	uint64_t from = ALIGN_UP(hal_remote_l64(args + 16), CONFIG_PAGE_SIZE);
+	rpc_file_shrunk_args_t a;
+	process_t *p;
+	xptr_t inode_xp;
+	uint64_t from;
 	range_t r[SHRINK_RANGES];
 	uint32_t n, done = 0;
 
+	rpc_args_get(desc_xp, &a, sizeof(a));
+	p = process_hold_local(a.pid);
+	inode_xp = a.inode_xp;
+	from = ALIGN_UP(a.size, CONFIG_PAGE_SIZE);
 	if (!p || p->ref_xp != XPTR(local_cxy, p)) {
 		if (p)
 			process_put_local(p);
-		hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), ESRCH);
+		rpc_reply(desc_xp, NULL, 0, ESRCH);
 		return;
 	}
 	/* a dropped range keeps its vseg (only its pages go): each pass skips those done */
@@ -73,7 +85,7 @@ void vfs_rpc_file_shrunk(xptr_t desc_xp)
 		done += n;
 	} while (n == SHRINK_RANGES);
 	process_put_local(p);
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+	rpc_reply(desc_xp, NULL, 0, 0);
 }
 
 void vfs_unmap_beyond(xptr_t inode_xp, uint64_t size)
@@ -81,12 +93,12 @@ void vfs_unmap_beyond(xptr_t inode_xp, uint64_t size)
 	for (cxy_t c = 0; c < cluster_count(); c++) {
 		/* lpid 0 is the cluster's kernel process: it maps no file */
 		for (uint32_t lpid = 1; lpid < CONFIG_MAX_PROCESSES_PER_CLUSTER; lpid++) {
-			rpc_desc_t desc = { .type = RPC_FILE_SHRUNK };
+			rpc_file_shrunk_args_t a = { .pid = ((uint32_t)c << 16) | lpid,
+						     .inode_xp = inode_xp, .size = size };
+			rpc_desc_t desc = RPC_DESC(RPC_FILE_SHRUNK, &a);
+
 			if (!hal_remote_lpt(XPTR(c, &cluster_manager.owned[lpid])))
 				continue;
-			desc.args[0] = ((uint32_t)c << 16) | lpid;
-			desc.args[1] = inode_xp;
-			desc.args[2] = size;
 			rpc_send(c, &desc); /* ESRCH: it went meanwhile */
 		}
 	}

@@ -8,7 +8,7 @@
 #include <kern/process.h>
 #include <kern/thread.h>
 
-#define OWNER_XP(t, f) ((t)->process->owner_xp + offsetof(process_t, f))
+#define OWNER_XP(t, f) PROC_XP((t)->process->owner_xp, f)
 
 /* Charge @ns of CPU time to the process's armed CPU itimers in @mask (ACCT_ITIMER_* bits). */
 static void charge(thread_t *self, uint32_t mask, uint64_t ns)

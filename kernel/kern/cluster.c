@@ -81,27 +81,27 @@ void cluster_display(cxy_t cxy)
 		return;
 	}
 	bc = &boot_info.cluster[cxy];
-	cores = hal_remote_l32(cl_xp + offsetof(cluster_t, cores_nr));
+	cores = hal_remote_l32(XPTR_FIELD(cl_xp, cluster_t, cores_nr));
 	ppm_stats(cxy, &stats);
 	printk_raw("cluster %x: %u cores (%u online), memory 0x%lx-0x%lx, image 0x%lx\n", cxy, cores,
-		   hal_remote_l32(cl_xp + offsetof(cluster_t, cores_online)), bc->mem_base,
+		   hal_remote_l32(XPTR_FIELD(cl_xp, cluster_t, cores_online)), bc->mem_base,
 		   bc->mem_base + bc->mem_size, bc->image_pa);
 	printk_raw("  pages: total %lu free %lu allocated %lu reserved %lu largest free block %lu\n",
 		   stats.total_pages, stats.free_pages, stats.alloc_pages, stats.reserved_pages,
 		   stats.largest_free_pages);
-	printk_raw("  threads: %u\n", hal_remote_l32(cl_xp + offsetof(cluster_t, threads_nr)));
+	printk_raw("  threads: %u\n", hal_remote_l32(XPTR_FIELD(cl_xp, cluster_t, threads_nr)));
 	printk_raw("  tlb shootdowns: %lu, cores targeted %lu, acks %lu\n",
-		   hal_remote_l64(cl_xp + offsetof(cluster_t, tlb_stats.shootdowns)),
-		   hal_remote_l64(cl_xp + offsetof(cluster_t, tlb_stats.targets)),
-		   hal_remote_l64(cl_xp + offsetof(cluster_t, tlb_stats.acks)));
+		   hal_remote_l64(XPTR_FIELD(cl_xp, cluster_t, tlb_stats.shootdowns)),
+		   hal_remote_l64(XPTR_FIELD(cl_xp, cluster_t, tlb_stats.targets)),
+		   hal_remote_l64(XPTR_FIELD(cl_xp, cluster_t, tlb_stats.acks)));
 	for (lid_t lid = 0; lid < cores; lid++) {
 		xptr_t s_xp = XPTR(cxy, &cluster_manager.core[lid].sched);
 		printk_raw("  core %u: hwid %u, %u kernel + %u user threads, ticks %lu (idle %lu)\n", lid,
 			   bc->cores_nr ? boot_info.core[bc->first_core + lid].hwid : 0,
-			   hal_remote_l32(s_xp + offsetof(sched_t, k_threads_nr)),
-			   hal_remote_l32(s_xp + offsetof(sched_t, u_threads_nr)),
-			   hal_remote_l64(s_xp + offsetof(sched_t, ticks)),
-			   hal_remote_l64(s_xp + offsetof(sched_t, idle_ticks)));
+			   hal_remote_l32(XPTR_FIELD(s_xp, sched_t, k_threads_nr)),
+			   hal_remote_l32(XPTR_FIELD(s_xp, sched_t, u_threads_nr)),
+			   hal_remote_l64(XPTR_FIELD(s_xp, sched_t, ticks)),
+			   hal_remote_l64(XPTR_FIELD(s_xp, sched_t, idle_ticks)));
 	}
 	for (uint32_t order = CONFIG_KCM_MIN_ORDER; order <= CONFIG_KCM_MAX_ORDER; order++) {
 		kcm_stats_t ks;

@@ -167,11 +167,11 @@ void dqdt_update(cxy_t cxy)
 	if (!__atomic_load_n(&dqdt_shape.ready, __ATOMIC_ACQUIRE))
 		return;
 	report(cxy, offsetof(dqdt_load_t, threads),
-	       hal_remote_l32(cl_xp + offsetof(cluster_t, threads_nr)));
+	       hal_remote_l32(XPTR_FIELD(cl_xp, cluster_t, threads_nr)));
 	report(cxy, offsetof(dqdt_load_t, pages),
-	       hal_remote_l64(cl_xp + offsetof(cluster_t, ppm) + offsetof(ppm_t, alloc_pages_nr)));
+	       hal_remote_l64(XPTR_FIELD(cl_xp, cluster_t, ppm) + offsetof(ppm_t, alloc_pages_nr)));
 	report(cxy, offsetof(dqdt_load_t, free_pages),
-	       hal_remote_l64(cl_xp + offsetof(cluster_t, ppm) + offsetof(ppm_t, free_pages_nr)));
+	       hal_remote_l64(XPTR_FIELD(cl_xp, cluster_t, ppm) + offsetof(ppm_t, free_pages_nr)));
 }
 
 void dqdt_threads_changed(void)

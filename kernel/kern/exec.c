@@ -238,7 +238,7 @@ error_t exec_commit(process_t *p, xptr_t image_xp, uintptr_t *entry, uintptr_t *
 	if (!error) {
 		/* the mapper behind CODE and DATA lives as long as this reference */
 		p->exec_inode_xp = img->inode_xp;
-		hal_remote_sxp(image_xp + offsetof(exec_image_t, inode_xp), XPTR_NULL);
+		hal_remote_sxp(XPTR_FIELD(image_xp, exec_image_t, inode_xp), XPTR_NULL);
 		*entry = img->elf.entry + img->bias;
 		*sp = img->sp;
 	}

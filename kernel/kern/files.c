@@ -7,9 +7,9 @@
 #include <kern/process.h>
 #include <libk/errno.h>
 
-#define FILES_LOCK(ref_xp) ((ref_xp) + offsetof(process_t, files_lock))
-#define FILE_SLOT(ref_xp, fd) ((ref_xp) + offsetof(process_t, files) + (size_t)(fd) * sizeof(xptr_t))
-#define CLOEXEC(ref_xp) ((ref_xp) + offsetof(process_t, cloexec))
+#define FILES_LOCK(ref_xp) PROC_XP(ref_xp, files_lock)
+#define FILE_SLOT(ref_xp, fd) (PROC_XP(ref_xp, files) + (size_t)(fd) * sizeof(xptr_t))
+#define CLOEXEC(ref_xp) PROC_XP(ref_xp, cloexec)
 
 static void set_cloexec(xptr_t ref_xp, int fd, bool on)
 {
@@ -127,7 +127,7 @@ xptr_t process_cwd(xptr_t ref_xp)
 	xptr_t cwd;
 
 	remote_busylock_acquire(FILES_LOCK(ref_xp));
-	cwd = hal_remote_lxp(ref_xp + offsetof(process_t, cwd_xp));
+	cwd = hal_remote_lxp(PROC_XP(ref_xp, cwd_xp));
 	vfs_inode_get(cwd);
 	remote_busylock_release(FILES_LOCK(ref_xp));
 	return cwd;
@@ -150,8 +150,8 @@ void process_set_cwd(xptr_t ref_xp, xptr_t inode_xp)
 	xptr_t old;
 
 	remote_busylock_acquire(FILES_LOCK(ref_xp));
-	old = hal_remote_lxp(ref_xp + offsetof(process_t, cwd_xp));
-	hal_remote_sxp(ref_xp + offsetof(process_t, cwd_xp), inode_xp);
+	old = hal_remote_lxp(PROC_XP(ref_xp, cwd_xp));
+	hal_remote_sxp(PROC_XP(ref_xp, cwd_xp), inode_xp);
 	remote_busylock_release(FILES_LOCK(ref_xp));
 	vfs_inode_put(old);
 }

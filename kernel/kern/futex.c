@@ -37,8 +37,8 @@ typedef struct futex_waiter_s {
 static futex_bucket_t futex_table[FUTEX_BUCKETS]; /* used in the reference clusters */
 static uint32_t futex_table_ready;                  /* [A] once per cluster          */
 
-#define BF(b_xp, field) ((b_xp) + offsetof(futex_bucket_t, field))
-#define WF(w_xp, field) ((w_xp) + offsetof(futex_waiter_t, field))
+#define BF(b_xp, field) XPTR_FIELD(b_xp, futex_bucket_t, field)
+#define WF(w_xp, field) XPTR_FIELD(w_xp, futex_waiter_t, field)
 
 /* The bucket of (@ref_xp, @uaddr): in the reference cluster, initialised on first use there. */
 static xptr_t bucket_of(xptr_t ref_xp, uintptr_t uaddr)

@@ -43,7 +43,7 @@ static void boot_report(void)
 	for (cxy_t c = 0; c < cluster_count(); c++) {
 		xptr_t cl_xp = XPTR(c, &cluster_manager);
 		ppm_stats_t stats;
-		uint32_t online = hal_remote_l32(cl_xp + offsetof(cluster_t, cores_online));
+		uint32_t online = hal_remote_l32(XPTR_FIELD(cl_xp, cluster_t, cores_online));
 
 		ppm_stats(c, &stats);
 		printk("cluster %u: cores %u memory 0x%lx-0x%lx free %lu image 0x%lx", c, online,

@@ -25,13 +25,14 @@ typedef struct ktimer_state_s {
 static ktimer_state_t ktimer_state; /* each cluster's copy is its own */
 
 #define KS(cxy, f) XPTR(cxy, &ktimer_state.f)
-#define KT(xp, f)  ((xp) + offsetof(ktimer_t, f))
+#define KT(xp, f)  XPTR_FIELD(xp, ktimer_t, f)
 
 /* Take the first timer off the list if it expired (lock held); XPTR_NULL if none did. */
 static xptr_t pop_expired(uint64_t now, uint64_t *next)
 {
 	xptr_t first = xlist_first(XPTR(local_cxy, &ktimer_state.root)), t_xp;
 
+	kassert(busylock_is_held_by_me(&ktimer_state.lock));
 	*next = 0;
 	if (first == XPTR_NULL)
 		return XPTR_NULL;
@@ -95,6 +96,7 @@ void ktimer_init(xptr_t t_xp, ktimer_fn_t fn)
 /* Take @t_xp off its list if armed (its cluster's lock held). */
 static bool unlink_armed(cxy_t cxy, xptr_t t_xp)
 {
+	kassert(remote_busylock_is_held_by_me(KS(cxy, lock)));
 	if (!hal_remote_l32(KT(t_xp, armed)))
 		return false;
 	xlist_unlink(KT(t_xp, link));

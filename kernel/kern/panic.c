@@ -76,6 +76,8 @@ static uint32_t stop_other_cores(void)
 	return asked;
 }
 
+static bool scanned; /* a HAL_FRAME_SCAN frame was printed: the panicking core's only */
+
 static bool print_frame(void *arg, const hal_frame_t *frame)
 {
 	unsigned *depth = arg;
@@ -89,6 +91,11 @@ static bool print_frame(void *arg, const hal_frame_t *frame)
 	if (frame->kind == HAL_FRAME_TRAP) {
 		printk_raw("  -- %s in the kernel, at:\n", frame->trap);
 		return true;
+	}
+	if (frame->kind == HAL_FRAME_SCAN && !scanned) {
+		scanned = true; /* the reader must know the frames below may hold stale calls */
+		printk_raw("  -- no frame chain: return addresses found on the stack (some may be "
+			   "stale):\n");
 	}
 	if (name)
 		printk_raw("  #%u 0x%016lx %s+0x%lx\n", *depth, frame->pc, name, off);

@@ -11,7 +11,6 @@
 #include <kern/process.h>
 #include <libk/errno.h>
 
-#define PF(p_xp, f) ((p_xp) + offsetof(process_t, f))
 #define BATCH 32
 
 /* What a walk keeps of one process. */
@@ -45,13 +44,13 @@ static uint32_t next_batch(pgrp_cursor_t *c, pid_t pgid, pid_t sid, pgrp_member_
 			xptr_t p_xp = XPTR(c->cxy, p);
 			pgrp_member_t m;
 
-			if (!p || hal_remote_l32(PF(p_xp, dying)))
+			if (!p || hal_remote_l32(PROC_XP(p_xp, dying)))
 				continue;
-			m.pid = hal_remote_l32(PF(p_xp, pid));
-			m.pgid = hal_remote_l32(PF(p_xp, pgid));
-			m.sid = hal_remote_l32(PF(p_xp, sid));
-			m.ppid = hal_remote_l32(PF(p_xp, ppid)); /* [L]: a snapshot is enough */
-			m.zombie = hal_remote_l32(PF(p_xp, zombie)) != 0;
+			m.pid = hal_remote_l32(PROC_XP(p_xp, pid));
+			m.pgid = hal_remote_l32(PROC_XP(p_xp, pgid));
+			m.sid = hal_remote_l32(PROC_XP(p_xp, sid));
+			m.ppid = hal_remote_l32(PROC_XP(p_xp, ppid)); /* [L]: a snapshot will do */
+			m.zombie = hal_remote_l32(PROC_XP(p_xp, zombie)) != 0;
 			if ((pgid && m.pgid != pgid) || (sid && m.sid != sid))
 				continue;
 			out[n++] = m;
@@ -118,8 +117,8 @@ bool pgrp_orphaned(uint32_t pgid)
 			parent_xp = signal_owner_lock(m[i].ppid, &lock);
 			if (parent_xp == XPTR_NULL)
 				continue;
-			ppgid = hal_remote_l32(PF(parent_xp, pgid));
-			psid = hal_remote_l32(PF(parent_xp, sid));
+			ppgid = hal_remote_l32(PROC_XP(parent_xp, pgid));
+			psid = hal_remote_l32(PROC_XP(parent_xp, sid));
 			remote_busylock_release(lock);
 			if (ppgid != pgid && psid == m[i].sid)
 				return false;

@@ -18,7 +18,6 @@
 #include <mm/kmem.h>
 #include <mm/oom.h>
 
-#define PROC_XP(p_xp, field) ((p_xp) + offsetof(process_t, field))
 
 /*
  * Take a free lpid of this cluster (lpid 0 is never used). It is only reserved: the process
@@ -222,6 +221,7 @@ static process_t *hold_locked(pid_t pid)
 {
 	list_entry_t *e;
 
+	kassert(busylock_is_held_by_me(&LOCAL_CLUSTER->processes_lock));
 	LIST_FOREACH(&LOCAL_CLUSTER->copies_root, e) {
 		process_t *p = LIST_ELEMENT(e, process_t, local_link);
 		if (p->pid == pid) {
@@ -422,36 +422,33 @@ static error_t local_thread_create(xptr_t ref_xp, lid_t lid, const user_start_t 
 error_t process_thread_create(xptr_t ref_xp, cxy_t cxy, lid_t lid, const user_start_t *start,
 			      bool run, uint32_t *trdid, xptr_t *thread_xp)
 {
-	rpc_desc_t desc = { .type = RPC_PROCESS_THREAD_CREATE };
+	rpc_process_thread_create_args_t a;
+	rpc_desc_t desc;
 
 	if (cxy >= cluster_count() || (lid != (lid_t)-1 && lid >= cluster_cores_of(cxy)))
 		return EINVAL;
 	if (cxy == local_cxy)
 		return local_thread_create(ref_xp, lid, start, run, trdid, thread_xp);
-	desc.args[0] = ref_xp;
-	desc.args[1] = lid;
-	desc.args[2] = XPTR(local_cxy, (void *)start);
-	desc.args[3] = run;
+	a = (rpc_process_thread_create_args_t){ .ref_xp = ref_xp, .lid = lid, .run = run,
+						.start = *start };
+	desc = RPC_DESC(RPC_PROCESS_THREAD_CREATE, &a);
 	rpc_send(cxy, &desc);
-	*trdid = (uint32_t)desc.args[0];
-	*thread_xp = desc.args[1];
+	*trdid = a.trdid;
+	*thread_xp = a.thread_xp;
 	return (error_t)desc.error;
 }
 
 void process_rpc_thread_create(xptr_t desc_xp)
 {
-	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
-	user_start_t start;
-	uint32_t trdid = 0;
-	xptr_t thread_xp = XPTR_NULL;
+	rpc_process_thread_create_args_t a;
 	error_t error;
 
-	hal_remote_memcpy(XPTR(local_cxy, &start), hal_remote_l64(args + 16), sizeof(start));
-	error = local_thread_create(hal_remote_l64(args), (lid_t)hal_remote_l64(args + 8), &start,
-				    hal_remote_l64(args + 24) != 0, &trdid, &thread_xp);
-	hal_remote_s64(args, trdid);
-	hal_remote_s64(args + 8, thread_xp);
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), (uint32_t)error);
+	rpc_args_get(desc_xp, &a, sizeof(a));
+	a.trdid = 0;
+	a.thread_xp = XPTR_NULL;
+	error = local_thread_create(a.ref_xp, (lid_t)a.lid, &a.start, a.run != 0, &a.trdid,
+				    &a.thread_xp);
+	rpc_reply(desc_xp, &a, sizeof(a), error);
 }
 
 /* The process ended: record the status in the reference and wake its waiters. */
@@ -592,9 +589,12 @@ uint32_t process_copies_count(void)
 
 void process_rpc_display(xptr_t desc_xp)
 {
-	bool owned_only = hal_remote_l64(desc_xp + offsetof(rpc_desc_t, args)) != 0;
+	rpc_process_display_args_t a;
+	bool owned_only;
 	list_entry_t *e;
 
+	rpc_args_get(desc_xp, &a, sizeof(a));
+	owned_only = a.owned_only != 0;
 	printk_raw("processes in cluster %x%s: %u copies, %u owned\n", local_cxy,
 		   owned_only ? " (owned)" : "", LOCAL_CLUSTER->copies_nr, LOCAL_CLUSTER->owned_nr);
 	printk_raw("    pid      name             role       threads vsegs\n");
@@ -609,7 +609,7 @@ void process_rpc_display(xptr_t desc_xp)
 			   vsl_count(&p->vmm.vsl));
 	}
 	busylock_release(&LOCAL_CLUSTER->processes_lock);
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+	rpc_reply(desc_xp, NULL, 0, 0);
 }
 
 /* Mark the threads of the local copy @copy killed (but @except) and wake them. */
@@ -634,14 +634,16 @@ static void kill_local(process_t *copy, int status, uint32_t except)
 
 void process_rpc_kill(xptr_t desc_xp)
 {
-	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
-	process_t *copy = process_hold_local((pid_t)hal_remote_l64(args));
+	rpc_process_kill_args_t a;
+	process_t *copy;
 
+	rpc_args_get(desc_xp, &a, sizeof(a));
+	copy = process_hold_local(a.pid);
 	if (copy) {
-		kill_local(copy, (int)hal_remote_l64(args + 8), (uint32_t)hal_remote_l64(args + 16));
+		kill_local(copy, a.status, a.except);
 		process_put_local(copy);
 	}
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+	rpc_reply(desc_xp, NULL, 0, 0);
 }
 
 /* The clusters holding a copy of the process whose owner is @owner_xp; caller: its copies lock. */
@@ -660,10 +662,9 @@ static uint32_t copy_clusters(xptr_t owner_xp, cxy_t where[CONFIG_MAX_CLUSTERS])
 static void kill_in(const cxy_t *where, uint32_t n, pid_t pid, int status, uint32_t except)
 {
 	for (uint32_t i = 0; i < n; i++) {
-		rpc_desc_t desc = { .type = RPC_PROCESS_KILL };
-		desc.args[0] = pid;
-		desc.args[1] = (uint64_t)status;
-		desc.args[2] = except;
+		rpc_process_kill_args_t a = { .pid = pid, .status = status, .except = except };
+		rpc_desc_t desc = RPC_DESC(RPC_PROCESS_KILL, &a);
+
 		rpc_send(where[i], &desc);
 	}
 }

@@ -33,6 +33,9 @@ struct thread_s;
 
 typedef uint32_t pid_t;
 
+/* A field of the process_t (a copy, the owner or the reference) at extended pointer @p_xp. */
+#define PROC_XP(p_xp, field) XPTR_FIELD(p_xp, process_t, field)
+
 #define PID_CXY(pid)  ((cxy_t)((pid) >> 16))
 #define PID_LPID(pid) ((pid) & 0xffffu)
 #define PROCESS_NAME_MAX 32
@@ -288,8 +291,35 @@ void process_family_init(void);
 /* The parent's pid of the process whose owner is @owner_xp (0: none). */
 pid_t process_ppid(xptr_t owner_xp);
 
-/* RPC services (rpc.c's table): create a user thread here; print the process copies of this
- * cluster (args[0] = 1: only the processes it owns). */
+/* RPC services (rpc.c's table) and their arguments (rpc.h). */
+
+/* RPC_PROCESS_THREAD_CREATE: process_thread_create's work in the target cluster. */
+typedef struct rpc_process_thread_create_args_s {
+	xptr_t       ref_xp;
+	uint32_t     lid;       /* or (lid_t)-1 */
+	uint32_t     run;
+	user_start_t start;
+	uint32_t     trdid;     /* [out] */
+	xptr_t       thread_xp; /* [out] */
+} rpc_process_thread_create_args_t;
+
+/* RPC_PROCESS_DISPLAY: print the process copies of the target cluster, or only those it owns. */
+typedef struct rpc_process_display_args_s {
+	uint32_t owned_only;
+} rpc_process_display_args_t;
+
+/* RPC_PROCESS_KILL: kill_local's work on the target cluster's copy of @pid. */
+typedef struct rpc_process_kill_args_s {
+	pid_t    pid;
+	int32_t  status;
+	uint32_t except;        /* trdid of the thread spared, or 0 */
+} rpc_process_kill_args_t;
+
+/* RPC_PROCESS_RELEASE: process_release of the reference @ref_xp, where it lives. */
+typedef struct rpc_process_release_args_s {
+	xptr_t ref_xp;
+} rpc_process_release_args_t;
+
 void process_rpc_thread_create(xptr_t desc_xp);
 void process_rpc_display(xptr_t desc_xp);
 void process_rpc_kill(xptr_t desc_xp);

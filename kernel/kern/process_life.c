@@ -34,7 +34,6 @@
 #include <libk/string.h>
 #include <mm/kmem.h>
 
-#define PROC_XP(p_xp, field) ((p_xp) + offsetof(process_t, field))
 
 #define WNOHANG    0x00000001
 #define WUNTRACED  0x00000002
@@ -75,20 +74,23 @@ pid_t process_ppid(xptr_t owner_xp)
 /* Release the ended process @ref_xp where it lives. */
 static void release_anywhere(xptr_t ref_xp)
 {
-	rpc_desc_t desc = { .type = RPC_PROCESS_RELEASE };
+	rpc_process_release_args_t a = { .ref_xp = ref_xp };
+	rpc_desc_t desc = RPC_DESC(RPC_PROCESS_RELEASE, &a);
 
 	if (GET_CXY(ref_xp) == local_cxy) {
 		process_release(ref_xp);
 		return;
 	}
-	desc.args[0] = ref_xp;
 	rpc_send(GET_CXY(ref_xp), &desc);
 }
 
 void process_rpc_release(xptr_t desc_xp)
 {
-	process_release(hal_remote_lxp(desc_xp + offsetof(rpc_desc_t, args)));
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+	rpc_process_release_args_t a;
+
+	rpc_args_get(desc_xp, &a, sizeof(a));
+	process_release(a.ref_xp);
+	rpc_reply(desc_xp, NULL, 0, 0);
 }
 
 #define CLD_EXITED    1
@@ -283,8 +285,8 @@ static void copy_files(process_t *child, xptr_t parent_ref)
 		vfs_inode_get(child->exec_inode_xp);
 }
 
-/* What process_make_fork needs (on the caller's stack, read by RPC). */
-typedef struct fork_args_s {
+/* What process_make_fork needs: RPC_PROCESS_FORK's arguments and results (rpc.h). */
+typedef struct rpc_process_fork_args_s {
 	xptr_t       parent_ref;  /* the parent's reference copy                 */
 	xptr_t       parent_owner;/* the parent's owner copy                     */
 	xptr_t       start_xp;    /* the child thread's user_start_t              */
@@ -293,10 +295,10 @@ typedef struct fork_args_s {
 	pid_t        pid;         /* [out] */
 	xptr_t       thread_xp;   /* [out] */
 	error_t      error;       /* [out] */
-} fork_args_t;
+} rpc_process_fork_args_t;
 
 /* Make the child in the local cluster. */
-static void process_make_fork(fork_args_t *a)
+static void process_make_fork(rpc_process_fork_args_t *a)
 {
 	char name[PROCESS_NAME_MAX];
 	user_start_t start;
@@ -339,20 +341,18 @@ static void process_make_fork(fork_args_t *a)
 
 void process_rpc_fork(xptr_t desc_xp)
 {
-	xptr_t a_xp = hal_remote_lxp(desc_xp + offsetof(rpc_desc_t, args));
-	fork_args_t a;
+	rpc_process_fork_args_t a;
 
-	hal_remote_memcpy(XPTR(local_cxy, &a), a_xp, sizeof(a));
+	rpc_args_get(desc_xp, &a, sizeof(a));
 	process_make_fork(&a);
-	hal_remote_memcpy(a_xp, XPTR(local_cxy, &a), sizeof(a));
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+	rpc_reply(desc_xp, &a, sizeof(a), 0);
 }
 
 error_t process_fork(cxy_t cxy, const user_start_t *start, uint32_t exit_signal, bool vfork,
 		     pid_t *pid, xptr_t *thread_xp)
 {
 	thread_t *self = thread_current();
-	fork_args_t a = {
+	rpc_process_fork_args_t a = {
 		.parent_ref = self->process->ref_xp,
 		.parent_owner = self->process->owner_xp,
 		.start_xp = XPTR(local_cxy, (void *)start),
@@ -365,8 +365,8 @@ error_t process_fork(cxy_t cxy, const user_start_t *start, uint32_t exit_signal,
 	if (cxy == local_cxy) {
 		process_make_fork(&a);
 	} else {
-		rpc_desc_t desc = { .type = RPC_PROCESS_FORK };
-		desc.args[0] = XPTR(local_cxy, &a);
+		rpc_desc_t desc = RPC_DESC(RPC_PROCESS_FORK, &a);
+
 		rpc_send(cxy, &desc);
 	}
 	if (a.error)

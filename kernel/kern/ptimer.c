@@ -40,9 +40,8 @@ typedef struct ptimer_table_s {
 	xptr_t      slot[PTIMER_MAX + 1]; /* [M] */
 } ptimer_table_t;
 
-#define PT(xp, f)  ((xp) + offsetof(ptimer_t, f))
-#define PROC_XP(p, f) ((p) + offsetof(process_t, f))
-#define TAB(xp, f) ((xp) + offsetof(ptimer_table_t, f))
+#define PT(xp, f)  XPTR_FIELD(xp, ptimer_t, f)
+#define TAB(xp, f) XPTR_FIELD(xp, ptimer_table_t, f)
 
 /* The table of the process @owner_xp, made if @make (XPTR_NULL: none, or no memory). */
 static xptr_t table_of(xptr_t owner_xp, bool make)
@@ -204,24 +203,28 @@ error_t ptimer_create(xptr_t owner_xp, const ptimer_spec_t *spec, bool default_v
 	return 0;
 }
 
-/* The setting of @t_xp now (mutex held). */
-static void setting_of(xptr_t t_xp, ptimer_setting_t *cur)
+/* The setting of @t_xp, a timer of the table @tab, now (the table's mutex held). */
+static void setting_of(xptr_t tab, xptr_t t_xp, ptimer_setting_t *cur)
 {
 	uint64_t deadline, now = hal_get_time_ns();
 
+	kassert(remote_queuelock_is_owned_by_me(TAB(tab, mutex)));
 	cur->interval_ns = hal_remote_l64(PT(t_xp, interval));
 	cur->value_ns = 0;
 	if (ktimer_deadline(PT(t_xp, kt), &deadline)) /* due but not yet run: 1 ns, as Linux */
 		cur->value_ns = deadline > now ? deadline - now : 1;
 }
 
-/* Disarm @t_xp and arm it again for @set (mutex held); its previous setting in *@old. */
-static void reset(xptr_t t_xp, const ptimer_setting_t *set, bool absolute, ptimer_setting_t *old)
+/* Disarm @t_xp, a timer of the table @tab, and arm it again for @set (the table's mutex held);
+ * its previous setting in *@old. */
+static void reset(xptr_t tab, xptr_t t_xp, const ptimer_setting_t *set, bool absolute,
+		  ptimer_setting_t *old)
 {
 	uint64_t now;
 
+	kassert(remote_queuelock_is_owned_by_me(TAB(tab, mutex)));
 	if (old)
-		setting_of(t_xp, old);
+		setting_of(tab, t_xp, old);
 	ktimer_cancel(PT(t_xp, kt)); /* no expiry runs after this: the fields are ours */
 	hal_remote_s64(PT(t_xp, interval), set->value_ns ? set->interval_ns : 0);
 	hal_remote_s32(PT(t_xp, overrun_pending), 0);
@@ -239,7 +242,7 @@ error_t ptimer_settime(xptr_t owner_xp, int32_t id, const ptimer_setting_t *set,
 
 	if (t_xp == XPTR_NULL)
 		return EINVAL;
-	reset(t_xp, set, absolute, old);
+	reset(tab, t_xp, set, absolute, old);
 	remote_queuelock_release(TAB(tab, mutex));
 	return 0;
 }
@@ -250,7 +253,7 @@ error_t ptimer_gettime(xptr_t owner_xp, int32_t id, ptimer_setting_t *cur)
 
 	if (t_xp == XPTR_NULL)
 		return EINVAL;
-	setting_of(t_xp, cur);
+	setting_of(tab, t_xp, cur);
 	remote_queuelock_release(TAB(tab, mutex));
 	return 0;
 }
@@ -280,6 +283,7 @@ error_t ptimer_getoverrun(xptr_t owner_xp, int32_t id, int32_t *overrun)
 /* Take @id out of its table and free it (mutex held). */
 static void destroy(xptr_t tab, int32_t id, xptr_t t_xp)
 {
+	kassert(remote_queuelock_is_owned_by_me(TAB(tab, mutex)));
 	ktimer_cancel(PT(t_xp, kt));
 	hal_remote_sxp(TAB(tab, slot[id]), XPTR_NULL);
 	kmem_remote_free(GET_CXY(t_xp), GET_PTR(t_xp));
@@ -315,7 +319,7 @@ error_t ptimer_itimer_set(xptr_t owner_xp, const ptimer_setting_t *set, ptimer_s
 		hal_remote_sxp(TAB(tab, slot[ITIMER_SLOT]), t_xp);
 	}
 	if (t_xp != XPTR_NULL)
-		reset(t_xp, set, false, old);
+		reset(tab, t_xp, set, false, old);
 	remote_queuelock_release(TAB(tab, mutex));
 	return 0;
 }
@@ -327,7 +331,7 @@ void ptimer_itimer_get(xptr_t owner_xp, ptimer_setting_t *cur)
 	memset(cur, 0, sizeof(*cur));
 	if (t_xp == XPTR_NULL)
 		return;
-	setting_of(t_xp, cur);
+	setting_of(tab, t_xp, cur);
 	remote_queuelock_release(TAB(tab, mutex));
 }
 

@@ -12,7 +12,7 @@
 #include <kern/sched.h>
 #include <kern/thread.h>
 
-#define QL(xp, field) ((xp) + offsetof(queuelock_t, field))
+#define QL(xp, field) XPTR_FIELD(xp, queuelock_t, field)
 
 void remote_queuelock_init(xptr_t lock_xp, const char *name, lock_class_t cls)
 {

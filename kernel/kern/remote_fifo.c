@@ -13,7 +13,7 @@
 #include <libk/errno.h>
 
 #define FIFO_SLOT_MASK          (CONFIG_REMOTE_FIFO_SLOTS - 1u)
-#define FIFO_FIELD(xp, field)   ((xp) + offsetof(remote_fifo_t, field))
+#define FIFO_FIELD(xp, field)   XPTR_FIELD(xp, remote_fifo_t, field)
 #define FIFO_FULL(xp, slot)     (FIFO_FIELD(xp, full) + (slot) * sizeof(uint32_t))
 #define FIFO_DATA(xp, slot)     (FIFO_FIELD(xp, data) + (slot) * sizeof(uint64_t))
 

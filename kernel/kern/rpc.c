@@ -18,7 +18,7 @@
 #include <mm/vmm.h>
 #include <syscalls/syscall.h>
 
-#define DESC_FIELD(desc_xp, field) ((desc_xp) + offsetof(rpc_desc_t, field))
+#define DESC_FIELD(desc_xp, field) XPTR_FIELD(desc_xp, rpc_desc_t, field)
 #define FULL_FIFO_WAIT_NS 100000 /* a blocked client retries a full FIFO every 0.1 ms */
 
 typedef void (*rpc_service_t)(xptr_t desc_xp);
@@ -233,11 +233,11 @@ static void serve(xptr_t desc_xp)
 	 * The client thread must outlive our unblock: it waits for rpc_servers to drop to 0 before
 	 * leaving rpc_send, and we raise it while the counter still holds it there.
 	 */
-	hal_remote_atomic_add32(thread_xp + offsetof(thread_t, rpc_servers), 1);
+	hal_remote_atomic_add32(THREAD_XP(thread_xp, rpc_servers), 1);
 	hal_fence(); /* results are visible before the counter says so */
 	if (hal_remote_atomic_add32(rsp_xp, -1) == 1 && blocking)
 		thread_unblock(thread_xp, THREAD_BLOCKED_RPC);
-	hal_remote_atomic_add32(thread_xp + offsetof(thread_t, rpc_servers), -1);
+	hal_remote_atomic_add32(THREAD_XP(thread_xp, rpc_servers), -1);
 }
 
 /* Take the next request of this core's FIFO; false when there is none. */
@@ -352,48 +352,62 @@ void rpc_core_init(void)
 /* ------------------------------------------------------------------------------------------- */
 /* services                                                                                     */
 
+void rpc_args_get(xptr_t desc_xp, void *args, size_t size)
+{
+	uint32_t sent = hal_remote_l32(DESC_FIELD(desc_xp, args_size));
+
+	if (sent != size)
+		panic("%s: RPC %s sent %u bytes of arguments, its service takes %lu", __func__,
+		      rpc_type_name(hal_remote_l32(DESC_FIELD(desc_xp, type))), sent, size);
+	hal_remote_memcpy(XPTR(local_cxy, args), hal_remote_lxp(DESC_FIELD(desc_xp, args_xp)), size);
+}
+
+void rpc_reply(xptr_t desc_xp, const void *args, size_t size, error_t error)
+{
+	if (size)
+		hal_remote_memcpy(hal_remote_lxp(DESC_FIELD(desc_xp, args_xp)),
+				  XPTR(local_cxy, (void *)args), size);
+	hal_remote_s32(DESC_FIELD(desc_xp, error), (uint32_t)error);
+}
+
 static void service_echo(xptr_t desc_xp)
 {
-	for (int i = 0; i < RPC_ARGS; i++) {
-		xptr_t arg = DESC_FIELD(desc_xp, args) + i * sizeof(uint64_t);
-		hal_remote_s64(arg, ~hal_remote_l64(arg));
-	}
-	hal_remote_s32(DESC_FIELD(desc_xp, error), (uint32_t)~hal_remote_l64(DESC_FIELD(desc_xp, args) + 7 * 8));
+	rpc_echo_args_t a;
+	error_t error;
+
+	rpc_args_get(desc_xp, &a, sizeof(a));
+	error = (error_t)(uint32_t)a.words[RPC_ECHO_WORDS - 1];
+	for (int i = 0; i < RPC_ECHO_WORDS; i++)
+		a.words[i] = ~a.words[i];
+	rpc_reply(desc_xp, &a, sizeof(a), error);
 }
 
 static void service_sleep(xptr_t desc_xp)
 {
-	xptr_t proof = DESC_FIELD(desc_xp, args) + sizeof(uint64_t);
+	rpc_sleep_args_t a;
 
-	thread_sleep_ns(hal_remote_l64(DESC_FIELD(desc_xp, args)));
-	hal_remote_s64(proof, ~hal_remote_l64(proof));
-	hal_remote_s32(DESC_FIELD(desc_xp, error), 0);
+	rpc_args_get(desc_xp, &a, sizeof(a));
+	thread_sleep_ns(a.ns);
+	a.proof = ~a.proof;
+	rpc_reply(desc_xp, &a, sizeof(a), 0);
 }
 
-/*
- * args: [0] entry function, [1] its argument, [2] lid (or -1: the least loaded core), [3] type,
- * [4] extended pointer to the name (in the client's memory).
- * Results: [0] the new thread (pointer in the target cluster), error.
- */
 static void service_thread_create(xptr_t desc_xp)
 {
-	xptr_t args = DESC_FIELD(desc_xp, args);
-	void (*entry)(void *) = (void (*)(void *))(uintptr_t)hal_remote_l64(args);
-	void *arg = (void *)(uintptr_t)hal_remote_l64(args + 8);
-	uint64_t lid = hal_remote_l64(args + 16);
-	thread_type_t type = (thread_type_t)hal_remote_l64(args + 24);
+	rpc_thread_create_args_t a;
 	char name[THREAD_NAME_MAX];
-	thread_t *thread = NULL;
 	error_t error;
 
-	hal_remote_strcpy(XPTR(local_cxy, name), hal_remote_lxp(args + 32), sizeof(name));
-	if (lid == (uint64_t)-1)
-		lid = sched_least_loaded_core();
-	error = thread_kernel_create(&thread, type, name, (lid_t)lid, entry, arg);
+	rpc_args_get(desc_xp, &a, sizeof(a));
+	hal_remote_strcpy(XPTR(local_cxy, name), a.name_xp, sizeof(name));
+	if (a.lid == RPC_ANY_CORE)
+		a.lid = sched_least_loaded_core();
+	a.thread = NULL;
+	error = thread_kernel_create(&a.thread, (thread_type_t)a.type, name, (lid_t)a.lid, a.entry,
+				     a.arg);
 	if (!error)
-		thread_start(thread);
-	hal_remote_s64(args, (uint64_t)(uintptr_t)thread);
-	hal_remote_s32(DESC_FIELD(desc_xp, error), (uint32_t)error);
+		thread_start(a.thread);
+	rpc_reply(desc_xp, &a, sizeof(a), error);
 }
 
 /* ------------------------------------------------------------------------------------------- */
@@ -408,19 +422,19 @@ void rpc_display(cxy_t cxy)
 		return;
 	}
 	printk_raw("RPC of cluster %x: %lu posts found a full FIFO\n", cxy,
-		   hal_remote_l64(stats_xp + offsetof(rpc_stats_t, fifo_full)));
+		   hal_remote_l64(XPTR_FIELD(stats_xp, rpc_stats_t, fifo_full)));
 	printk_raw("    type            sent     served\n");
 	for (uint32_t t = 0; t < RPC_TYPES_NR; t++)
 		printk_raw("    %-14s %6lu %10lu\n", rpc_type_name(t),
-			   hal_remote_l64(stats_xp + offsetof(rpc_stats_t, sent) + t * 8),
-			   hal_remote_l64(stats_xp + offsetof(rpc_stats_t, served) + t * 8));
+			   hal_remote_l64(XPTR_FIELD(stats_xp, rpc_stats_t, sent) + t * 8),
+			   hal_remote_l64(XPTR_FIELD(stats_xp, rpc_stats_t, served) + t * 8));
 	for (lid_t lid = 0; lid < cluster_cores_of(cxy); lid++) {
 		xptr_t core_xp = XPTR(cxy, &cluster_manager.core[lid]);
-		xptr_t pool_xp = core_xp + offsetof(core_t, rpc);
+		xptr_t pool_xp = XPTR_FIELD(core_xp, core_t, rpc);
 		printk_raw("    core %u: fifo %u queued, servers %u (idle %u), created %lu\n", lid,
-			   remote_fifo_count(core_xp + offsetof(core_t, rpc_fifo)),
-			   hal_remote_l32(pool_xp + offsetof(rpc_server_pool_t, servers)),
-			   hal_remote_l32(pool_xp + offsetof(rpc_server_pool_t, idle)),
-			   hal_remote_l64(pool_xp + offsetof(rpc_server_pool_t, created)));
+			   remote_fifo_count(XPTR_FIELD(core_xp, core_t, rpc_fifo)),
+			   hal_remote_l32(XPTR_FIELD(pool_xp, rpc_server_pool_t, servers)),
+			   hal_remote_l32(XPTR_FIELD(pool_xp, rpc_server_pool_t, idle)),
+			   hal_remote_l64(XPTR_FIELD(pool_xp, rpc_server_pool_t, created)));
 	}
 }

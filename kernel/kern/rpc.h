@@ -32,9 +32,8 @@
 #include <params.h>
 
 typedef enum rpc_type_e {
-	RPC_ECHO = 0,           /* test: args[i] -> ~args[i], error = args[7]               */
-	RPC_SLEEP,              /* test: the server sleeps args[0] ns (a service that blocks),
-	                           then args[1] -> ~args[1]                                 */
+	RPC_ECHO = 0,           /* test: rpc_echo_args_t                                     */
+	RPC_SLEEP,              /* test: a service that blocks, rpc_sleep_args_t             */
 	RPC_THREAD_CREATE,      /* create and start a kernel thread in the target cluster   */
 	RPC_PROCESS_THREAD_CREATE, /* create a user thread (process.c)                      */
 	RPC_VMM_GET_VSEG,       /* copy a vseg of the reference VSL (vmm.c)                  */
@@ -55,11 +54,15 @@ typedef enum rpc_type_e {
 	RPC_TYPES_NR
 } rpc_type_t;
 
-#define RPC_ARGS 8
-
 /*
  * A request. [C] written by the client before posting, read-only afterwards;
  * [S] written by the server before it decrements the response counter.
+ *
+ * Arguments and results: each type has one struct of its own, rpc_<name>_args_t, declared next
+ * to its service, which the client and the server both use. The client fills one in its own
+ * memory and names it in the descriptor (RPC_DESC); the server copies it in (rpc_args_get), runs,
+ * and copies it back with the results filled (rpc_reply). The size travels with it: a server
+ * given another type's struct panics instead of reading the wrong fields.
  */
 typedef struct rpc_desc_s {
 	uint32_t type;           /* [C] rpc_type_t                                            */
@@ -68,9 +71,47 @@ typedef struct rpc_desc_s {
 	xptr_t   thread_xp;      /* [C] the client thread                                      */
 	xptr_t   failnth_xp;     /* [C] the fail-nth counter the client's allocations count on,
 	                            which the server's count on too (mm/failnth.h); or XPTR_NULL */
-	uint64_t args[RPC_ARGS]; /* [C] arguments, [S] results                                 */
+	xptr_t   args_xp;        /* [C] the type's argument struct ([S] its results)          */
+	uint32_t args_size;      /* [C] its size                                              */
 	int32_t  error;          /* [S] error_t of the service                                 */
 } rpc_desc_t;
+
+/* A descriptor of @type whose arguments are the struct at @args (a pointer, client side). */
+#define RPC_DESC(type_, args_)                                                                     \
+	((rpc_desc_t){ .type = (type_), .args_xp = XPTR(local_cxy, (args_)),                      \
+		       .args_size = sizeof(*(args_)) })
+
+/* Server side: copy the arguments of the request @desc_xp into @args, the service's struct of
+ * @size bytes. Panics if the client's struct has another size (another type's). */
+void rpc_args_get(xptr_t desc_xp, void *args, size_t size);
+
+/* Server side: copy @args (@size bytes, results filled; NULL, 0: nothing to give back) to the
+ * client's struct and set the request's @error. The last access to the descriptor's arguments. */
+void rpc_reply(xptr_t desc_xp, const void *args, size_t size, error_t error);
+
+/* RPC_ECHO (a test): every word comes back complemented; the error is words[7] as sent. */
+#define RPC_ECHO_WORDS 8
+typedef struct rpc_echo_args_s {
+	uint64_t words[RPC_ECHO_WORDS];
+} rpc_echo_args_t;
+
+/* RPC_SLEEP (a test of a service that blocks): the server sleeps @ns, then complements @proof. */
+typedef struct rpc_sleep_args_s {
+	uint64_t ns;
+	uint64_t proof;
+} rpc_sleep_args_t;
+
+/* RPC_THREAD_CREATE: a kernel thread of @type running @entry(@arg) on core @lid of the target
+ * cluster (RPC_ANY_CORE: the least loaded), named by the string at @name_xp; [out] @thread. */
+#define RPC_ANY_CORE UINT32_MAX
+typedef struct rpc_thread_create_args_s {
+	void (*entry)(void *);
+	void *arg;
+	uint32_t lid;
+	uint32_t type;           /* thread_type_t */
+	xptr_t name_xp;
+	struct thread_s *thread; /* [out] in the target cluster */
+} rpc_thread_create_args_t;
 
 /* Per-cluster counters, by type. [A] */
 typedef struct rpc_stats_s {
@@ -99,9 +140,10 @@ const char *rpc_type_name(uint32_t type);
 void rpc_core_init(void);
 
 /*
- * Send @desc (type and args filled) to cluster @cxy and wait for the response: the client blocks,
- * or polls when it cannot block (idle thread). On return desc->args and desc->error hold the
- * results. Never fails: a full FIFO makes the client wait.
+ * Send @desc (made by RPC_DESC, its arguments filled) to cluster @cxy and wait for the response:
+ * the client blocks, or polls when it cannot block (idle thread). On return the argument struct
+ * holds the results and desc->error the service's error. Never fails: a full FIFO makes the
+ * client wait.
  */
 void rpc_send(cxy_t cxy, rpc_desc_t *desc);
 

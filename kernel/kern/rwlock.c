@@ -16,7 +16,7 @@
 #include <kern/sched.h>
 #include <kern/thread.h>
 
-#define RW(xp, field) ((xp) + offsetof(rwlock_t, field))
+#define RW(xp, field) XPTR_FIELD(xp, rwlock_t, field)
 
 void remote_rwlock_init(xptr_t lock_xp, const char *name, lock_class_t cls)
 {
@@ -55,6 +55,7 @@ static void guard_leave(xptr_t lock_xp, uint32_t state)
 /* Queue the caller on @root and block; caller holds the guard, released here with @state. */
 static void wait_in(xptr_t lock_xp, xptr_t root_xp, thread_t *self, uint32_t state)
 {
+	kassert(remote_busylock_is_held_by_me(RW(lock_xp, guard)));
 	xlist_add_last(root_xp, XPTR(local_cxy, &self->wait_list));
 	thread_block(XPTR(local_cxy, self), THREAD_BLOCKED_WAITQ);
 	guard_leave(lock_xp, state);
@@ -127,6 +128,7 @@ static uint32_t admit_writer(xptr_t lock_xp, uint32_t state)
 	xptr_t entry = xlist_first(RW(lock_xp, wr_root));
 	xptr_t thread_xp;
 
+	kassert(remote_busylock_is_held_by_me(RW(lock_xp, guard)));
 	if (entry == XPTR_NULL)
 		return state;
 	thread_xp = XLIST_ELEMENT(entry, thread_t, wait_list);
@@ -141,6 +143,7 @@ static uint32_t admit_readers(xptr_t lock_xp, uint32_t state)
 {
 	xptr_t entry;
 
+	kassert(remote_busylock_is_held_by_me(RW(lock_xp, guard)));
 	while ((entry = xlist_first(RW(lock_xp, rd_root))) != XPTR_NULL) {
 		xptr_t thread_xp = XLIST_ELEMENT(entry, thread_t, wait_list);
 
@@ -208,4 +211,10 @@ void remote_rwlock_wr_release(xptr_t lock_xp)
 	if (hal_remote_atomic_cas32(RW(lock_xp, state), RWLOCK_WRITER, 0))
 		return;
 	wr_release_slow(lock_xp);
+}
+
+bool remote_rwlock_is_write_held_by_me(xptr_t lock_xp)
+{
+	return (hal_remote_l32(RW(lock_xp, state)) & RWLOCK_WRITER) &&
+	       hal_remote_lxp(RW(lock_xp, writer_xp)) == XPTR(local_cxy, thread_current());
 }

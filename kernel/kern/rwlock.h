@@ -46,6 +46,10 @@ void remote_rwlock_rd_release(xptr_t lock_xp);
 void remote_rwlock_wr_acquire(xptr_t lock_xp);
 void remote_rwlock_wr_release(xptr_t lock_xp);
 
+/* True if the running thread is the writer inside @lock_xp: for the "write lock held" assertions.
+ * Readers are not recorded in the lock; lockdep_is_held(lock_xp) tells of either mode (debug). */
+bool remote_rwlock_is_write_held_by_me(xptr_t lock_xp);
+
 static inline void rwlock_init(rwlock_t *l, const char *name, lock_class_t cls)
 {
 	remote_rwlock_init(XPTR(local_cxy, l), name, cls);

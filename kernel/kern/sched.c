@@ -64,6 +64,7 @@ void sched_attach(thread_t *thread, lid_t lid)
 /* Take @t out of this core's lists (caller holds the lock). */
 static void detach(sched_t *s, thread_t *t)
 {
+	kassert(busylock_is_held_by_me(&s->lock));
 	list_unlink(&t->sched_list);
 	if (t->type == THREAD_USER)
 		s->u_threads_nr--;
@@ -172,6 +173,7 @@ static void wake_sleepers(list_entry_t *root, uint64_t now)
 {
 	list_entry_t *e;
 
+	kassert(busylock_is_held_by_me(&local_sched()->lock));
 	LIST_FOREACH(root, e) {
 		thread_t *t = LIST_ELEMENT(e, thread_t, sched_list);
 		/* WAITQ with SLEEP is a timed wait (waitq.c): its deadline ends both. */
@@ -187,6 +189,7 @@ static uint32_t count_running(list_entry_t *root, thread_t *idle)
 	list_entry_t *e;
 	uint32_t n = 0;
 
+	kassert(busylock_is_held_by_me(&local_sched()->lock));
 	LIST_FOREACH(root, e) {
 		thread_t *t = LIST_ELEMENT(e, thread_t, sched_list);
 		n += t != idle && __atomic_load_n(&t->blocked, __ATOMIC_RELAXED) == 0;

@@ -23,8 +23,7 @@
 #include <libk/string.h>
 #include <mm/vmm.h>
 
-#define PROC_XP(p, f) ((p) + offsetof(process_t, f))
-#define THR_XP(t, f)  ((t) + offsetof(thread_t, f))
+#define THR_XP(t, f)  THREAD_XP(t, f)
 #define ACTION_XP(ref, sig) (PROC_XP(ref, sigactions) + (size_t)((sig) - 1) * sizeof(k_sigaction_t))
 
 /* ---- interruptible waits ---- */
@@ -260,6 +259,7 @@ static bool do_continue(pid_t pid, xptr_t owner_xp)
 	xptr_t lock = PROC_XP(owner_xp, sig_lock);
 	bool was_stopped;
 
+	kassert(remote_busylock_is_held_by_me(XPTR(GET_CXY(owner_xp), &cluster_manager.processes_lock)));
 	remote_busylock_acquire(lock);
 	drop_pending(PROC_XP(owner_xp, sig_pending), SIG_STOPS);
 	was_stopped = hal_remote_l32(PROC_XP(owner_xp, jobctl_stopped)) != 0;

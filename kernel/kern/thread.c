@@ -18,7 +18,7 @@
 #include <mm/failnth.h>
 #include <mm/kmem.h>
 
-#define BLOCKED_XP(thread_xp) ((thread_xp) + offsetof(thread_t, blocked))
+#define BLOCKED_XP(thread_xp) THREAD_XP(thread_xp, blocked)
 
 thread_t *thread_current(void)
 {

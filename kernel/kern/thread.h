@@ -31,6 +31,9 @@
 
 typedef uint32_t trdid_t;
 
+/* A field of the thread_t at extended pointer @t_xp. */
+#define THREAD_XP(t_xp, field) XPTR_FIELD(t_xp, thread_t, field)
+
 typedef enum thread_type_e {
 	THREAD_IDLE = 0, /* one per core, runs when nothing else can; never blocks */
 	THREAD_KERNEL,   /* kernel service thread                                  */

@@ -16,8 +16,8 @@
 #include <kern/waitq.h>
 #include <libk/errno.h>
 
-#define WQ_LOCK(wq_xp) ((wq_xp) + offsetof(waitq_t, lock))
-#define WQ_ROOT(wq_xp) ((wq_xp) + offsetof(waitq_t, root))
+#define WQ_LOCK(wq_xp) XPTR_FIELD(wq_xp, waitq_t, lock)
+#define WQ_ROOT(wq_xp) XPTR_FIELD(wq_xp, waitq_t, root)
 
 void waitq_init(xptr_t wq_xp, const char *name)
 {
@@ -155,6 +155,7 @@ static bool wake_first(xptr_t wq_xp)
 	xptr_t entry_xp = xlist_first(WQ_ROOT(wq_xp));
 	xptr_t thread_xp;
 
+	kassert(remote_busylock_is_held_by_me(WQ_LOCK(wq_xp)));
 	if (entry_xp == XPTR_NULL)
 		return false;
 	xlist_unlink(entry_xp);

@@ -67,7 +67,9 @@ static void bench_rpc(const char *name, cxy_t to)
 	uint64_t t0 = hal_get_time_ns();
 
 	for (int i = 0; i < OPS; i++) {
-		rpc_desc_t desc = { .type = RPC_ECHO };
+		rpc_echo_args_t a = { 0 };
+		rpc_desc_t desc = RPC_DESC(RPC_ECHO, &a);
+
 		rpc_send(to, &desc);
 	}
 	report(name, t0, OPS);
@@ -113,17 +115,15 @@ static void echo_thread(void *arg)
 static void bench_wakeup(cxy_t to)
 {
 	static const char name[] = "echo";
-	rpc_desc_t desc = { .type = RPC_THREAD_CREATE };
+	rpc_thread_create_args_t a = { .entry = echo_thread, .lid = cluster_cores_of(to) - 1,
+				       .type = THREAD_KERNEL, .name_xp = XPTR(local_cxy, name) };
+	rpc_desc_t desc = RPC_DESC(RPC_THREAD_CREATE, &a);
 	uint64_t t0;
 
 	rt.turn = 0;
 	rt.rounds = OPS;
 	rt.echo_xp = XPTR_NULL;
 	rt.me_xp = XPTR(local_cxy, thread_current());
-	desc.args[0] = (uint64_t)(uintptr_t)echo_thread;
-	desc.args[2] = cluster_cores_of(to) - 1;
-	desc.args[3] = THREAD_KERNEL;
-	desc.args[4] = XPTR(local_cxy, name);
 	rpc_send(to, &desc);
 	if (desc.error)
 		return;

@@ -19,12 +19,14 @@ static uint64_t payload(cxy_t from, lid_t lid, cxy_t to, int i)
 KTEST(rpc, echo_all_pairs)
 {
 	for (cxy_t to = 0; to < cluster_count(); to++) {
-		rpc_desc_t desc = { .type = RPC_ECHO };
-		for (int i = 0; i < RPC_ARGS; i++)
-			desc.args[i] = payload(ctx->cxy, ctx->lid, to, i);
+		rpc_echo_args_t a;
+		rpc_desc_t desc = RPC_DESC(RPC_ECHO, &a);
+
+		for (int i = 0; i < RPC_ECHO_WORDS; i++)
+			a.words[i] = payload(ctx->cxy, ctx->lid, to, i);
 		rpc_send(to, &desc);
-		for (int i = 0; i < RPC_ARGS; i++)
-			KT_EXPECT_EQ(ctx, desc.args[i], ~payload(ctx->cxy, ctx->lid, to, i));
+		for (int i = 0; i < RPC_ECHO_WORDS; i++)
+			KT_EXPECT_EQ(ctx, a.words[i], ~payload(ctx->cxy, ctx->lid, to, i));
 		KT_EXPECT_EQ(ctx, (uint32_t)desc.error, (uint32_t)payload(ctx->cxy, ctx->lid, to, 7));
 	}
 }
@@ -33,17 +35,18 @@ KTEST(rpc, echo_all_pairs)
 KTEST(rpc, parallel_to_all_clusters)
 {
 	rpc_desc_t desc[CONFIG_MAX_CLUSTERS];
+	rpc_echo_args_t a[CONFIG_MAX_CLUSTERS] = { 0 };
 	cxy_t to[CONFIG_MAX_CLUSTERS] = { 0 };
 	uint32_t n = cluster_count();
 
 	for (cxy_t c = 0; c < n; c++) {
 		to[c] = c;
-		desc[c] = (rpc_desc_t){ .type = RPC_ECHO };
-		desc[c].args[0] = payload(ctx->cxy, ctx->lid, c, 1);
+		desc[c] = RPC_DESC(RPC_ECHO, &a[c]);
+		a[c].words[0] = payload(ctx->cxy, ctx->lid, c, 1);
 	}
 	rpc_send_parallel(n, to, desc);
 	for (cxy_t c = 0; c < n; c++)
-		KT_EXPECT_EQ(ctx, desc[c].args[0], ~payload(ctx->cxy, ctx->lid, c, 1));
+		KT_EXPECT_EQ(ctx, a[c].words[0], ~payload(ctx->cxy, ctx->lid, c, 1));
 }
 
 /* Requests whose service blocks: the server pool grows so the FIFO keeps being served. */
@@ -51,6 +54,7 @@ KTEST(rpc, blocking_services_grow_the_pool)
 {
 	enum { N = 4 };
 	rpc_desc_t desc[N];
+	rpc_sleep_args_t a[N];
 	cxy_t to[N];
 	cxy_t target = (cxy_t)(cluster_count() - 1);
 	lid_t server = hal_get_lid() % cluster_cores_of(target);
@@ -62,8 +66,8 @@ KTEST(rpc, blocking_services_grow_the_pool)
 	before = hal_remote_l64(created_xp);
 	for (int i = 0; i < N; i++) {
 		to[i] = target;
-		desc[i] = (rpc_desc_t){ .type = RPC_SLEEP };
-		desc[i].args[0] = 20000000; /* 20 ms */
+		a[i] = (rpc_sleep_args_t){ .ns = 20000000 }; /* 20 ms */
+		desc[i] = RPC_DESC(RPC_SLEEP, &a[i]);
 	}
 	rpc_send_parallel(N, to, desc);
 	for (int i = 0; i < N; i++)
@@ -90,15 +94,14 @@ KTEST(rpc, thread_create_in_every_cluster)
 		return;
 	clusters_seen = 0;
 	for (cxy_t c = 0; c < cluster_count(); c++) {
-		rpc_desc_t desc = { .type = RPC_THREAD_CREATE };
-		desc.args[0] = (uint64_t)(uintptr_t)note_cluster;
-		desc.args[1] = (uint64_t)(uintptr_t)&clusters_seen;
-		desc.args[2] = (uint64_t)-1;
-		desc.args[3] = THREAD_KERNEL;
-		desc.args[4] = XPTR(local_cxy, name);
+		rpc_thread_create_args_t a = { .entry = note_cluster, .arg = &clusters_seen,
+					       .lid = RPC_ANY_CORE, .type = THREAD_KERNEL,
+					       .name_xp = XPTR(local_cxy, name) };
+		rpc_desc_t desc = RPC_DESC(RPC_THREAD_CREATE, &a);
+
 		rpc_send(c, &desc);
 		KT_EXPECT_EQ(ctx, desc.error, 0);
-		KT_EXPECT(ctx, desc.args[0] != 0);
+		KT_EXPECT(ctx, a.thread != NULL);
 	}
 	KTEST_WAIT_UNTIL(clusters_seen == (1u << cluster_count()) - 1);
 	KT_EXPECT_EQ(ctx, clusters_seen, (1u << cluster_count()) - 1);
@@ -111,10 +114,11 @@ KTEST(rpc, polling_client)
 	uint64_t switches = self->switches;
 
 	for (cxy_t to = 0; to < cluster_count(); to++) {
-		rpc_desc_t desc = { .type = RPC_ECHO };
-		desc.args[3] = payload(ctx->cxy, ctx->lid, to, 3);
+		rpc_echo_args_t a = { .words[3] = payload(ctx->cxy, ctx->lid, to, 3) };
+		rpc_desc_t desc = RPC_DESC(RPC_ECHO, &a);
+
 		rpc_send_polling(to, &desc);
-		KT_EXPECT_EQ(ctx, desc.args[3], ~payload(ctx->cxy, ctx->lid, to, 3));
+		KT_EXPECT_EQ(ctx, a.words[3], ~payload(ctx->cxy, ctx->lid, to, 3));
 	}
 	/* A blocking client is switched out while it waits; a polling one only by the tick. */
 	KT_EXPECT(ctx, self->switches - switches <= 2 * cluster_count());
@@ -130,27 +134,29 @@ KTEST(rpc, full_fifo_waits)
 	enum { N = 3 * CONFIG_REMOTE_FIFO_SLOTS };
 	cxy_t target = (cxy_t)(cluster_count() - 1);
 	rpc_desc_t *desc;
+	rpc_sleep_args_t *a;
 	cxy_t *to;
 	uint64_t full_before;
 
 	if (ctx->cxy != 0 || ctx->lid != 0)
 		return;
 	desc = kmem_alloc(N * sizeof(*desc), KMEM_ZERO);
+	a = kmem_alloc(N * sizeof(*a), KMEM_ZERO);
 	to = kmem_alloc(N * sizeof(*to), KMEM_ZERO);
-	KT_EXPECT(ctx, desc && to);
-	if (desc && to) {
+	KT_EXPECT(ctx, desc && a && to);
+	if (desc && a && to) {
 		full_before = cluster_manager.rpc_stats.fifo_full;
 		for (int i = 0; i < N; i++) {
 			to[i] = target;
-			desc[i].type = RPC_SLEEP;
-			desc[i].args[0] = 1000000;
-			desc[i].args[1] = (uint64_t)i;
+			a[i] = (rpc_sleep_args_t){ .ns = 1000000, .proof = (uint64_t)i };
+			desc[i] = RPC_DESC(RPC_SLEEP, &a[i]);
 		}
 		rpc_send_parallel(N, to, desc);
 		for (int i = 0; i < N; i++)
-			KT_EXPECT_EQ(ctx, desc[i].args[1], ~(uint64_t)i);
+			KT_EXPECT_EQ(ctx, a[i].proof, ~(uint64_t)i);
 		KT_EXPECT(ctx, cluster_manager.rpc_stats.fifo_full > full_before);
 	}
 	kmem_free(desc);
+	kmem_free(a);
 	kmem_free(to);
 }

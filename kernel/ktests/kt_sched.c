@@ -105,8 +105,10 @@ KTEST(sched, block_unblock_across_clusters)
 {
 	cxy_t far = (cxy_t)(cluster_count() - 1);
 	xptr_t self_xp = XPTR(local_cxy, thread_current());
-	rpc_desc_t desc = { .type = RPC_THREAD_CREATE };
 	static const char name[] = "pong";
+	rpc_thread_create_args_t a = { .entry = pong, .lid = cluster_cores_of(far) - 1,
+				       .type = THREAD_KERNEL, .name_xp = XPTR(local_cxy, name) };
+	rpc_desc_t desc = RPC_DESC(RPC_THREAD_CREATE, &a);
 
 	if (ctx->cxy != 0 || ctx->lid != 0)
 		return;
@@ -114,10 +116,6 @@ KTEST(sched, block_unblock_across_clusters)
 	pp.pong_done = 0;
 	pp.pong_xp = XPTR_NULL;
 	pp.ping_xp = self_xp;
-	desc.args[0] = (uint64_t)(uintptr_t)pong;
-	desc.args[2] = cluster_cores_of(far) - 1;
-	desc.args[3] = THREAD_KERNEL;
-	desc.args[4] = XPTR(local_cxy, name);
 	rpc_send(far, &desc);
 	KT_EXPECT_EQ(ctx, desc.error, 0);
 	if (desc.error)

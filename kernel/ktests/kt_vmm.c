@@ -63,7 +63,7 @@ static xptr_t copy_of(process_t *p, cxy_t cxy)
 /* Data pages [0, 2N) mapped in the GPT of the copy @copy_xp (read remotely). */
 static uint64_t data_pages_mapped(xptr_t copy_xp)
 {
-	xptr_t gpt_xp = copy_xp + offsetof(process_t, vmm) + offsetof(vmm_t, gpt);
+	xptr_t gpt_xp = PROC_XP(copy_xp, vmm) + offsetof(vmm_t, gpt);
 	uint64_t n = 0;
 
 	for (vpn_t vpn = DATA_VA >> CONFIG_PAGE_SHIFT; vpn < (DATA_VA >> CONFIG_PAGE_SHIFT) + 2 * N; vpn++) {
@@ -119,7 +119,7 @@ static void expect_stats(ktest_ctx_t *ctx, process_t *p, cxy_t cxy, uint64_t loc
 		ktest_fail(ctx, __FILE__, __LINE__, "no copy of the process in cluster %u", cxy);
 		return;
 	}
-	hal_remote_memcpy(XPTR(local_cxy, &st), copy_xp + offsetof(process_t, vmm) +
+	hal_remote_memcpy(XPTR(local_cxy, &st), PROC_XP(copy_xp, vmm) +
 			  offsetof(vmm_t, stats), sizeof(st));
 	if (st.local_faults != local || st.false_faults != false_ || st.global_faults != global)
 		ktest_fail(ctx, __FILE__, __LINE__,

@@ -27,16 +27,13 @@ static void waiter(void *arg)
 static error_t spawn_thread(cxy_t cxy, void (*fn)(void *), void *arg, xptr_t *thread_xp)
 {
 	static const char name[] = "waiter";
-	rpc_desc_t desc = { .type = RPC_THREAD_CREATE };
+	rpc_thread_create_args_t a = { .entry = fn, .arg = arg, .lid = RPC_ANY_CORE,
+				       .type = THREAD_KERNEL, .name_xp = XPTR(local_cxy, name) };
+	rpc_desc_t desc = RPC_DESC(RPC_THREAD_CREATE, &a);
 
-	desc.args[0] = (uint64_t)(uintptr_t)fn;
-	desc.args[1] = (uint64_t)(uintptr_t)arg;
-	desc.args[2] = (uint64_t)-1;
-	desc.args[3] = THREAD_KERNEL;
-	desc.args[4] = XPTR(local_cxy, name);
 	rpc_send(cxy, &desc);
 	if (thread_xp)
-		*thread_xp = XPTR(cxy, (void *)(uintptr_t)desc.args[0]);
+		*thread_xp = XPTR(cxy, a.thread);
 	return desc.error;
 }
 
@@ -149,7 +146,7 @@ KTEST(waitq, killable_waits)
 	KT_EXPECT_EQ(ctx, spawn_thread(far, killable_waiter, NULL, &t_xp), 0);
 	KTEST_WAIT_UNTIL(queued() != 0);
 	KT_EXPECT_EQ(ctx, queued(), 1);
-	hal_remote_s32(t_xp + offsetof(thread_t, killed), 1);
+	hal_remote_s32(THREAD_XP(t_xp, killed), 1);
 	thread_interrupt(t_xp, true);
 	KT_EXPECT(ctx, wait_count(&woken, 1));
 	KT_EXPECT_EQ(ctx, interrupted, 1);
@@ -181,8 +178,8 @@ static void double_sleeper(void *arg)
 
 static bool in_interruptible_sleep(xptr_t t_xp)
 {
-	return hal_remote_l32(t_xp + offsetof(thread_t, intr_wait)) == THREAD_WAIT_SIGNAL &&
-	       (hal_remote_l32(t_xp + offsetof(thread_t, blocked)) & THREAD_BLOCKED_SLEEP);
+	return hal_remote_l32(THREAD_XP(t_xp, intr_wait)) == THREAD_WAIT_SIGNAL &&
+	       (hal_remote_l32(THREAD_XP(t_xp, blocked)) & THREAD_BLOCKED_SLEEP);
 }
 
 /* True once the thread @t_xp sleeps in an interruptible wait (polled: KTEST_WAIT_UNTIL). */
@@ -206,7 +203,7 @@ KTEST(waitq, slow_interrupter_done_before_next_wait)
 		return;
 	sleeps_done = 0;
 	KT_EXPECT_EQ(ctx, spawn_thread(far, double_sleeper, NULL, &t_xp), 0);
-	mode_xp = t_xp + offsetof(thread_t, intr_wait);
+	mode_xp = THREAD_XP(t_xp, intr_wait);
 	KT_EXPECT(ctx, sleeping_interruptibly(t_xp));
 	KT_EXPECT(ctx, hal_remote_atomic_cas32(mode_xp, THREAD_WAIT_SIGNAL, THREAD_WAIT_BUSY));
 	thread_unblock(t_xp, THREAD_BLOCKED_SLEEP);

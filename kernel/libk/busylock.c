@@ -21,7 +21,7 @@
 #include <kern/printk.h>
 #include <libk/busylock.h>
 
-#define LOCK_FIELD(xp, field) ((xp) + offsetof(busylock_t, field))
+#define LOCK_FIELD(xp, field) XPTR_FIELD(xp, busylock_t, field)
 
 /* Spins on a taken lock before the waiter lets the other cores run (hal_cpu_wait_other). */
 #define BUSYLOCK_SPINS_BEFORE_YIELD 32

@@ -6,8 +6,8 @@
 #include <kern/printk.h>
 #include <libk/xlist.h>
 
-#define XL_NEXT(xp) ((xp) + offsetof(xlist_entry_t, next))
-#define XL_PRED(xp) ((xp) + offsetof(xlist_entry_t, pred))
+#define XL_NEXT(xp) XPTR_FIELD(xp, xlist_entry_t, next)
+#define XL_PRED(xp) XPTR_FIELD(xp, xlist_entry_t, pred)
 
 void xlist_root_init(xptr_t root_xp)
 {

@@ -23,10 +23,9 @@ _Static_assert(sizeof(kcm_slab_t) <= (1u << CONFIG_KCM_MIN_ORDER), "slab header 
 _Static_assert((CONFIG_PAGE_SIZE >> CONFIG_KCM_MIN_ORDER) <= 64, "one bitmap word per slab");
 _Static_assert(CONFIG_KCM_MAX_ORDER < CONFIG_PAGE_SHIFT, "a slab holds at least one object");
 
-#define KCM_F(kcm_xp, field)   ((kcm_xp) + offsetof(kcm_t, field))
+#define KCM_F(kcm_xp, field)   XPTR_FIELD(kcm_xp, kcm_t, field)
 #define KCM_LOCK(kcm_xp)       KCM_F(kcm_xp, lock)
-#define SLAB_F(slab_xp, field) ((slab_xp) + offsetof(kcm_slab_t, field))
-#define PG_F(page_xp, field)   ((page_xp) + offsetof(page_t, field))
+#define SLAB_F(slab_xp, field) XPTR_FIELD(slab_xp, kcm_slab_t, field)
 #define KCM_ROOT(kcm_xp, l)    (KCM_F(kcm_xp, root) + (l) * sizeof(xlist_entry_t))
 #define KCM_NR(kcm_xp, l)      (KCM_F(kcm_xp, pages_nr) + (l) * sizeof(uint32_t))
 
@@ -79,8 +78,8 @@ static xptr_t kcm_slab_create(xptr_t kcm_xp, cxy_t cxy)
 	page_xp = ppm_remote_alloc_block(cxy, 0); /* kcm_remote_alloc counted the request */
 	if (page_xp == XPTR_NULL)
 		return XPTR_NULL;
-	hal_remote_sxp(PG_F(page_xp, owner_xp), kcm_xp);
-	hal_remote_atomic_or32(PG_F(page_xp, flags), PG_KCM);
+	hal_remote_sxp(PAGE_XP(page_xp, owner_xp), kcm_xp);
+	hal_remote_atomic_or32(PAGE_XP(page_xp, flags), PG_KCM);
 
 	uint32_t objs = hal_remote_l32(KCM_F(kcm_xp, objs_per_page));
 	uint64_t map = 1; /* slot 0: the header */
@@ -100,6 +99,7 @@ static xptr_t kcm_get_slab(xptr_t kcm_xp, cxy_t cxy)
 {
 	xptr_t entry_xp = xlist_first(KCM_ROOT(kcm_xp, KCM_ACTIVE));
 
+	kassert(remote_busylock_is_held_by_me(KCM_LOCK(kcm_xp)));
 	if (entry_xp != XPTR_NULL)
 		return XLIST_ELEMENT(entry_xp, kcm_slab_t, list);
 	entry_xp = xlist_first(KCM_ROOT(kcm_xp, KCM_EMPTY));
@@ -148,11 +148,11 @@ static xptr_t kcm_of_object(cxy_t cxy, const void *obj, xptr_t *page_xp)
 	*page_xp = ppm_base2page(hal_kva_to_paddr(obj));
 	if (*page_xp == XPTR_NULL || GET_CXY(*page_xp) != cxy)
 		panic("%s: %p is not in the memory of cluster %x", __func__, obj, cxy);
-	if (!(hal_remote_l32(PG_F(*page_xp, flags)) & PG_KCM))
+	if (!(hal_remote_l32(PAGE_XP(*page_xp, flags)) & PG_KCM))
 		panic("%s: %p of cluster %x is not in a slab page (double free or foreign pointer)",
 		      __func__, obj, cxy);
 
-	xptr_t kcm_xp = hal_remote_lxp(PG_F(*page_xp, owner_xp));
+	xptr_t kcm_xp = hal_remote_lxp(PAGE_XP(*page_xp, owner_xp));
 	for (uint32_t order = CONFIG_KCM_MIN_ORDER; order <= CONFIG_KCM_MAX_ORDER; order++)
 		if (kcm_xp == cluster_kcm_xp(cxy, order))
 			return kcm_xp;
@@ -169,8 +169,8 @@ static const char *kcm_check_free(xptr_t kcm_xp, xptr_t page_xp, xptr_t slab_xp,
 	uintptr_t offset = (uintptr_t)obj - (uintptr_t)GET_PTR(slab_xp);
 
 	kassert(remote_busylock_is_held_by_me(KCM_LOCK(kcm_xp)));
-	if (!(hal_remote_l32(PG_F(page_xp, flags)) & PG_KCM) ||
-	    hal_remote_lxp(PG_F(page_xp, owner_xp)) != kcm_xp)
+	if (!(hal_remote_l32(PAGE_XP(page_xp, flags)) & PG_KCM) ||
+	    hal_remote_lxp(PAGE_XP(page_xp, owner_xp)) != kcm_xp)
 		return "the slab page was released (double free)";
 	if (!IS_ALIGNED(offset, (uintptr_t)1 << order))
 		return "not at an object boundary";
@@ -199,8 +199,8 @@ static bool kcm_settle(xptr_t kcm_xp, xptr_t page_xp, xptr_t slab_xp, uint32_t f
 	}
 	xlist_unlink(SLAB_F(slab_xp, list));
 	xp_add32(KCM_NR(kcm_xp, KCM_ACTIVE), -1);
-	hal_remote_sxp(PG_F(page_xp, owner_xp), XPTR_NULL);
-	hal_remote_atomic_and32(PG_F(page_xp, flags), ~PG_KCM);
+	hal_remote_sxp(PAGE_XP(page_xp, owner_xp), XPTR_NULL);
+	hal_remote_atomic_and32(PAGE_XP(page_xp, flags), ~PG_KCM);
 	return true;
 }
 
@@ -260,8 +260,8 @@ uint32_t kcm_remote_shrink(cxy_t cxy, uint32_t order)
 
 		xlist_unlink(entry_xp);
 		xp_add32(KCM_NR(kcm_xp, KCM_EMPTY), -1);
-		hal_remote_sxp(PG_F(page_xp, owner_xp), XPTR_NULL);
-		hal_remote_atomic_and32(PG_F(page_xp, flags), ~PG_KCM);
+		hal_remote_sxp(PAGE_XP(page_xp, owner_xp), XPTR_NULL);
+		hal_remote_atomic_and32(PAGE_XP(page_xp, flags), ~PG_KCM);
 		ppm_remote_free_pages(page_xp);
 		released++;
 	}

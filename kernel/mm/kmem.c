@@ -10,7 +10,6 @@
 #include <mm/page.h>
 #include <mm/ppm.h>
 
-#define PG_F(page_xp, field) ((page_xp) + offsetof(page_t, field))
 
 /* Smallest order such that 2^order >= @n (n >= 1). */
 static uint32_t order_of(uint64_t n)
@@ -31,7 +30,7 @@ void *kmem_remote_alloc(cxy_t cxy, size_t size, uint32_t flags)
 
 		if (page_xp == XPTR_NULL)
 			return NULL;
-		hal_remote_atomic_or32(PG_F(page_xp, flags), PG_KMEM);
+		hal_remote_atomic_or32(PAGE_XP(page_xp, flags), PG_KMEM);
 		ptr = ppm_page2kva(page_xp);
 	}
 	if (ptr != NULL && (flags & KMEM_ZERO))
@@ -48,7 +47,7 @@ void kmem_remote_free(cxy_t cxy, void *ptr)
 	if (page_xp == XPTR_NULL || GET_CXY(page_xp) != cxy)
 		panic("%s: %p is not in the memory of cluster %x (foreign pointer)", __func__, ptr, cxy);
 
-	uint32_t flags = hal_remote_l32(PG_F(page_xp, flags));
+	uint32_t flags = hal_remote_l32(PAGE_XP(page_xp, flags));
 	if (flags & PG_KCM) {
 		kcm_remote_free(cxy, ptr);
 		return;
@@ -57,7 +56,7 @@ void kmem_remote_free(cxy_t cxy, void *ptr)
 #ifndef NDEBUG
 		/* Poisoned like a slab object (kcm.h): a use after free faults or asserts. */
 		hal_remote_memset(XPTR(cxy, ptr), KCM_POISON,
-				  CONFIG_PAGE_SIZE << hal_remote_l32(PG_F(page_xp, order)));
+				  CONFIG_PAGE_SIZE << hal_remote_l32(PAGE_XP(page_xp, order)));
 #endif
 		ppm_remote_free_pages(page_xp);
 		return;

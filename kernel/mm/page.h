@@ -19,6 +19,9 @@
 #include <libk/xlist.h>
 
 /* Block state, written by the PPM under P (exactly one on a head page, none on a tail page). */
+/* A field of the page descriptor at extended pointer @page_xp. */
+#define PAGE_XP(page_xp, field) XPTR_FIELD(page_xp, page_t, field)
+
 #define PG_FREE       0x0001u /* head of a free block, linked in the free list of its order    */
 #define PG_ALLOCATED  0x0002u /* head of an allocated block                                     */
 #define PG_RESERVED   0x0004u /* never handed out: firmware, image, descriptor array, ...        */

@@ -19,12 +19,11 @@
 #include <mm/failnth.h>
 #include <mm/ppm.h>
 
-#define PPM_F(ppm_xp, field)   ((ppm_xp) + offsetof(ppm_t, field))
+#define PPM_F(ppm_xp, field)   XPTR_FIELD(ppm_xp, ppm_t, field)
 #define PPM_ROOT(ppm_xp, o)    (PPM_F(ppm_xp, free_root) + (o) * sizeof(xlist_entry_t))
 #define PPM_BLOCKS(ppm_xp, o)  (PPM_F(ppm_xp, free_blocks_nr) + (o) * sizeof(uint64_t))
 #define PPM_CACHE(ppm_xp, i)   (PPM_F(ppm_xp, cache) + (i) * sizeof(uint64_t))
 #define PPM_LOCK(ppm_xp)       PPM_F(ppm_xp, lock)
-#define PG_F(page_xp, field)   ((page_xp) + offsetof(page_t, field))
 
 #define PAGE_SHIFT  CONFIG_PAGE_SHIFT
 #define PAGE_SIZE   CONFIG_PAGE_SIZE
@@ -115,9 +114,9 @@ static void ppm_push_free(const ppm_geo_t *g, uint64_t idx, uint32_t order)
 	xptr_t page_xp = geo_page(g, idx);
 
 	kassert(remote_busylock_is_held_by_me(PPM_LOCK(g->ppm_xp)));
-	hal_remote_s32(PG_F(page_xp, flags), PG_FREE);
-	hal_remote_s32(PG_F(page_xp, order), order);
-	xlist_add_first(PPM_ROOT(g->ppm_xp, order), PG_F(page_xp, list));
+	hal_remote_s32(PAGE_XP(page_xp, flags), PG_FREE);
+	hal_remote_s32(PAGE_XP(page_xp, order), order);
+	xlist_add_first(PPM_ROOT(g->ppm_xp, order), PAGE_XP(page_xp, list));
 	xp_add64(PPM_BLOCKS(g->ppm_xp, order), 1);
 }
 
@@ -128,8 +127,8 @@ static void ppm_pop_free(const ppm_geo_t *g, uint64_t idx, uint32_t order)
 	xptr_t page_xp = geo_page(g, idx);
 
 	kassert(remote_busylock_is_held_by_me(PPM_LOCK(g->ppm_xp)));
-	xlist_unlink(PG_F(page_xp, list));
-	hal_remote_s32(PG_F(page_xp, flags), 0);
+	xlist_unlink(PAGE_XP(page_xp, list));
+	hal_remote_s32(PAGE_XP(page_xp, flags), 0);
 	xp_add64(PPM_BLOCKS(g->ppm_xp, order), -1);
 }
 
@@ -137,14 +136,15 @@ static void ppm_pop_free(const ppm_geo_t *g, uint64_t idx, uint32_t order)
  * are free blocks of the same order. Caller holds L. */
 static void ppm_merge_insert(const ppm_geo_t *g, uint64_t idx, uint32_t order)
 {
+	kassert(remote_busylock_is_held_by_me(PPM_LOCK(g->ppm_xp)));
 	while (order < CONFIG_PPM_MAX_ORDER) {
 		uint64_t buddy = geo_buddy(g, idx, order);
 
 		if (buddy == NO_INDEX)
 			break;
 		xptr_t buddy_xp = geo_page(g, buddy);
-		if (hal_remote_l32(PG_F(buddy_xp, flags)) != PG_FREE ||
-		    hal_remote_l32(PG_F(buddy_xp, order)) != order)
+		if (hal_remote_l32(PAGE_XP(buddy_xp, flags)) != PG_FREE ||
+		    hal_remote_l32(PAGE_XP(buddy_xp, order)) != order)
 			break;
 		ppm_pop_free(g, buddy, order);
 		idx = MIN(idx, buddy);
@@ -220,7 +220,7 @@ static uint64_t ppm_mark_rsvd(const ppm_geo_t *g, uint64_t first, uint64_t end)
 	uint64_t marked = 0;
 
 	for (uint64_t idx = first; idx < end; idx++) {
-		xptr_t flags_xp = PG_F(geo_page(g, idx), flags);
+		xptr_t flags_xp = PAGE_XP(geo_page(g, idx), flags);
 
 		if (!(hal_remote_l32(flags_xp) & PG_RESERVED)) {
 			hal_remote_s32(flags_xp, PG_RESERVED);
@@ -232,7 +232,7 @@ static uint64_t ppm_mark_rsvd(const ppm_geo_t *g, uint64_t first, uint64_t end)
 
 static bool page_is_rsvd(const ppm_geo_t *g, uint64_t idx)
 {
-	return hal_remote_l32(PG_F(geo_page(g, idx), flags)) & PG_RESERVED;
+	return hal_remote_l32(PAGE_XP(geo_page(g, idx), flags)) & PG_RESERVED;
 }
 
 /* Cut every run of non-reserved pages into maximal aligned blocks and free them; returns the number
@@ -242,6 +242,7 @@ static uint64_t ppm_build_free(const ppm_geo_t *g)
 {
 	uint64_t idx = 0, free_pages = 0;
 
+	kassert(remote_busylock_is_held_by_me(PPM_LOCK(g->ppm_xp)));
 	while (idx < g->pages_nr) {
 		if (page_is_rsvd(g, idx)) {
 			idx++;
@@ -270,7 +271,7 @@ static void ppm_init_descriptors(const ppm_geo_t *g)
 {
 	hal_remote_memset(XPTR(g->cxy, g->tbl), 0, g->pages_nr * sizeof(page_t));
 	for (uint64_t idx = 0; idx < g->pages_nr; idx++)
-		remote_busylock_init(PG_F(geo_page(g, idx), lock), "page", LOCK_PAGE);
+		remote_busylock_init(PAGE_XP(geo_page(g, idx), lock), "page", LOCK_PAGE);
 }
 
 error_t ppm_init(ppm_t *ppm, paddr_t base, paddr_t size, const boot_rsvd_t *rsvd, uint32_t rsvd_nr)
@@ -326,6 +327,7 @@ static uint64_t buddy_take(const ppm_geo_t *g, uint32_t order)
 	uint32_t o;
 	uint64_t idx;
 
+	kassert(remote_busylock_is_held_by_me(PPM_LOCK(g->ppm_xp)));
 	for (o = order; o <= CONFIG_PPM_MAX_ORDER; o++)
 		if (!xlist_is_empty(PPM_ROOT(g->ppm_xp, o)))
 			break;
@@ -349,8 +351,9 @@ static void cache_push(const ppm_geo_t *g, uint64_t idx)
 {
 	uint64_t n = hal_remote_l64(PPM_F(g->ppm_xp, cache_nr));
 
-	hal_remote_s32(PG_F(geo_page(g, idx), flags), PG_CACHED);
-	hal_remote_s32(PG_F(geo_page(g, idx), order), 0);
+	kassert(remote_busylock_is_held_by_me(PPM_LOCK(g->ppm_xp)));
+	hal_remote_s32(PAGE_XP(geo_page(g, idx), flags), PG_CACHED);
+	hal_remote_s32(PAGE_XP(geo_page(g, idx), order), 0);
 	hal_remote_s64(PPM_CACHE(g->ppm_xp, n), idx);
 	hal_remote_s64(PPM_F(g->ppm_xp, cache_nr), n + 1);
 }
@@ -360,10 +363,11 @@ static void cache_flush(const ppm_geo_t *g, uint64_t count)
 {
 	uint64_t n = hal_remote_l64(PPM_F(g->ppm_xp, cache_nr));
 
+	kassert(remote_busylock_is_held_by_me(PPM_LOCK(g->ppm_xp)));
 	for (; count > 0 && n > 0; count--) {
 		uint64_t idx = hal_remote_l64(PPM_CACHE(g->ppm_xp, --n));
 
-		hal_remote_s32(PG_F(geo_page(g, idx), flags), 0);
+		hal_remote_s32(PAGE_XP(geo_page(g, idx), flags), 0);
 		hal_remote_s64(PPM_F(g->ppm_xp, cache_nr), n);
 		ppm_merge_insert(g, idx, 0);
 	}
@@ -376,6 +380,7 @@ static uint64_t cache_take(const ppm_geo_t *g)
 {
 	uint64_t n = hal_remote_l64(PPM_F(g->ppm_xp, cache_nr));
 
+	kassert(remote_busylock_is_held_by_me(PPM_LOCK(g->ppm_xp)));
 	if (n == 0) {
 		uint64_t block = buddy_take(g, PPM_CACHE_BATCH_ORDER);
 
@@ -392,6 +397,7 @@ static uint64_t cache_take(const ppm_geo_t *g)
 /* The single page @idx, just freed, goes to the cache (making room first). Caller holds L. */
 static void cache_give(const ppm_geo_t *g, uint64_t idx)
 {
+	kassert(remote_busylock_is_held_by_me(PPM_LOCK(g->ppm_xp)));
 	if (hal_remote_l64(PPM_F(g->ppm_xp, cache_nr)) >= PPM_CACHE_MAX)
 		cache_flush(g, 1ull << PPM_CACHE_BATCH_ORDER);
 	cache_push(g, idx);
@@ -429,11 +435,11 @@ xptr_t ppm_remote_alloc_block(cxy_t cxy, uint32_t order)
 	}
 
 	xptr_t page_xp = geo_page(&g, idx);
-	kassert(hal_remote_l32(PG_F(page_xp, refcount)) == 0);
-	hal_remote_s32(PG_F(page_xp, flags), PG_ALLOCATED);
-	hal_remote_s32(PG_F(page_xp, order), order);
-	hal_remote_sxp(PG_F(page_xp, owner_xp), XPTR_NULL);
-	hal_remote_s32(PG_F(page_xp, forks), 0);
+	kassert(hal_remote_l32(PAGE_XP(page_xp, refcount)) == 0);
+	hal_remote_s32(PAGE_XP(page_xp, flags), PG_ALLOCATED);
+	hal_remote_s32(PAGE_XP(page_xp, order), order);
+	hal_remote_sxp(PAGE_XP(page_xp, owner_xp), XPTR_NULL);
+	hal_remote_s32(PAGE_XP(page_xp, forks), 0);
 	xp_add64(PPM_F(g.ppm_xp, free_pages_nr), -(int64_t)(1ull << order));
 	xp_add64(PPM_F(g.ppm_xp, alloc_pages_nr), (int64_t)(1ull << order));
 	xp_add64(PPM_F(g.ppm_xp, alloc_calls), 1);
@@ -445,9 +451,10 @@ xptr_t ppm_remote_alloc_block(cxy_t cxy, uint32_t order)
 /* Why the page @idx (descriptor @page_xp) cannot be freed, NULL if it can. Caller holds L. */
 static const char *ppm_check_free(const ppm_geo_t *g, xptr_t page_xp, uint64_t idx)
 {
-	uint32_t flags = hal_remote_l32(PG_F(page_xp, flags));
-	uint32_t order = hal_remote_l32(PG_F(page_xp, order));
+	uint32_t flags = hal_remote_l32(PAGE_XP(page_xp, flags));
+	uint32_t order = hal_remote_l32(PAGE_XP(page_xp, order));
 
+	kassert(remote_busylock_is_held_by_me(PPM_LOCK(g->ppm_xp)));
 	if (flags & PG_RESERVED)
 		return "freeing a reserved page";
 	if (flags & (PG_FREE | PG_CACHED))
@@ -457,7 +464,7 @@ static const char *ppm_check_free(const ppm_geo_t *g, xptr_t page_xp, uint64_t i
 	if (order > CONFIG_PPM_MAX_ORDER || !IS_ALIGNED(g->base_ppn + idx, 1ull << order) ||
 	    idx + (1ull << order) > g->pages_nr)
 		return "bad order";
-	if (hal_remote_l32(PG_F(page_xp, refcount)) != 0)
+	if (hal_remote_l32(PAGE_XP(page_xp, refcount)) != 0)
 		return "page still referenced";
 	return NULL;
 }
@@ -475,8 +482,8 @@ void ppm_remote_free_pages(xptr_t page_xp)
 	remote_busylock_acquire(PPM_LOCK(g.ppm_xp));
 	const char *why = ppm_check_free(&g, page_xp, idx);
 	if (why) {
-		uint32_t flags = hal_remote_l32(PG_F(page_xp, flags));
-		uint32_t order = hal_remote_l32(PG_F(page_xp, order));
+		uint32_t flags = hal_remote_l32(PAGE_XP(page_xp, flags));
+		uint32_t order = hal_remote_l32(PAGE_XP(page_xp, order));
 
 		/* release first: the PPM stays usable for the panic path (and host tests) */
 		remote_busylock_release(PPM_LOCK(g.ppm_xp));
@@ -485,9 +492,9 @@ void ppm_remote_free_pages(xptr_t page_xp)
 		      (unsigned long long)(g.base + (idx << PAGE_SHIFT)), g.cxy, flags, order);
 	}
 
-	uint32_t order = hal_remote_l32(PG_F(page_xp, order));
-	hal_remote_s32(PG_F(page_xp, flags), 0);
-	hal_remote_sxp(PG_F(page_xp, owner_xp), XPTR_NULL);
+	uint32_t order = hal_remote_l32(PAGE_XP(page_xp, order));
+	hal_remote_s32(PAGE_XP(page_xp, flags), 0);
+	hal_remote_sxp(PAGE_XP(page_xp, owner_xp), XPTR_NULL);
 	xp_add64(PPM_F(g.ppm_xp, free_pages_nr), (int64_t)(1ull << order));
 	xp_add64(PPM_F(g.ppm_xp, alloc_pages_nr), -(int64_t)(1ull << order));
 	xp_add64(PPM_F(g.ppm_xp, free_calls), 1);

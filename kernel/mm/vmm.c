@@ -52,7 +52,6 @@ void vmm_boot_options(const char *cmdline)
 			vmm_stack_private ? "private" : "public");
 }
 
-#define VMM_FIELD(vmm_xp, field) ((vmm_xp) + offsetof(vmm_t, field))
 #define STAT_XP(vmm, field) XPTR(local_cxy, &(vmm)->stats.field)
 
 error_t vmm_init(vmm_t *vmm, xptr_t ref_xp)
@@ -124,7 +123,7 @@ void vmm_doomed_init(vmm_doomed_t *doomed)
 	xlist_root_init(XPTR(local_cxy, &doomed->held));
 }
 
-#define DOOMED(doomed_xp, field) ((doomed_xp) + offsetof(vmm_doomed_t, field))
+#define DOOMED(doomed_xp, field) XPTR_FIELD(doomed_xp, vmm_doomed_t, field)
 
 void vmm_doom_frame(ppn_t ppn, xptr_t doomed_xp)
 {
@@ -136,7 +135,7 @@ void vmm_doom_frame(ppn_t ppn, xptr_t doomed_xp)
 	if (doomed_xp == XPTR_NULL)
 		ppm_remote_free_pages(page_xp);
 	else
-		xlist_add_last(DOOMED(doomed_xp, frames), page_xp + offsetof(page_t, list));
+		xlist_add_last(DOOMED(doomed_xp, frames), PAGE_XP(page_xp, list));
 }
 
 /* A mapper page whose hold a change drops once no TLB can reach it. */
@@ -184,10 +183,10 @@ uint32_t vmm_frame_share_count(ppn_t ppn)
 
 	if (page_xp == XPTR_NULL)
 		return 0;
-	n = hal_remote_l32(page_xp + offsetof(page_t, refcount));
-	if (hal_remote_lxp(page_xp + offsetof(page_t, owner_xp)) != XPTR_NULL || n != 0)
+	n = hal_remote_l32(PAGE_XP(page_xp, refcount));
+	if (hal_remote_lxp(PAGE_XP(page_xp, owner_xp)) != XPTR_NULL || n != 0)
 		return n; /* a mapper's (or orphan) */
-	return hal_remote_l32(page_xp + offsetof(page_t, forks)) + 1;
+	return hal_remote_l32(PAGE_XP(page_xp, forks)) + 1;
 }
 
 /*
@@ -376,7 +375,7 @@ static error_t copy_pte(vmm_t *vmm, vpn_t vpn)
 
 	if (error)
 		return error;
-	hal_gpt_get_pte(VMM_FIELD(vmm->ref_xp, gpt), vpn, &attr, &ppn);
+	hal_gpt_get_pte(VMM_XP(vmm->ref_xp, gpt), vpn, &attr, &ppn);
 	if ((old_attr & GPT_MAPPED) || !(attr & GPT_MAPPED) || (attr & GPT_LOCKED))
 		hal_gpt_pte_unlock(&pte);
 	else
@@ -398,26 +397,26 @@ static error_t resolve_in_reference(vmm_t *vmm, const vseg_t *vseg, vaddr_t vadd
 	bool mapped_now;
 
 	if (vmm_protocol == VMM_PROTOCOL_DIRECT) {
-		xptr_t ref_lock = VMM_FIELD(vmm->ref_xp, vsl_lock);
+		xptr_t ref_lock = VMM_XP(vmm->ref_xp, vsl_lock);
 		bool current;
 		error_t error = 0;
 
 		remote_rwlock_rd_acquire(ref_lock);
-		current = hal_remote_l32(VMM_FIELD(vmm->ref_xp, changes_begun)) ==
-			  hal_remote_l32(VMM_FIELD(vmm->ref_xp, changes_done));
+		current = hal_remote_l32(VMM_XP(vmm->ref_xp, changes_begun)) ==
+			  hal_remote_l32(VMM_XP(vmm->ref_xp, changes_done));
 		hal_fence(); /* what the copies forgot is forgotten before we look at our vseg */
 		if (current)
-			error = map_new_frame(VMM_FIELD(vmm->ref_xp, gpt), vseg,
+			error = map_new_frame(VMM_XP(vmm->ref_xp, gpt), vseg,
 					      vaddr >> CONFIG_PAGE_SHIFT, local_cxy, &mapped_now);
 		remote_rwlock_rd_release(ref_lock);
 		if (current)
 			return error;
 	}
 
-	rpc_desc_t desc = { .type = RPC_VMM_TRUE_FAULT };
-	desc.args[0] = (uint64_t)(uintptr_t)GET_PTR(vmm->ref_xp);
-	desc.args[1] = vaddr;
-	desc.args[2] = local_cxy;
+	rpc_vmm_true_fault_args_t a = { .vmm = GET_PTR(vmm->ref_xp), .vaddr = vaddr,
+					.faulting_cxy = local_cxy };
+	rpc_desc_t desc = RPC_DESC(RPC_VMM_TRUE_FAULT, &a);
+
 	rpc_send(GET_CXY(vmm->ref_xp), &desc);
 	return (error_t)desc.error;
 }
@@ -426,14 +425,13 @@ static error_t resolve_in_reference(vmm_t *vmm, const vseg_t *vseg, vaddr_t vadd
 static error_t fetch_vseg(vmm_t *vmm, vaddr_t vaddr)
 {
 	vseg_t *vseg = vseg_alloc(), *old;
-	rpc_desc_t desc = { .type = RPC_VMM_GET_VSEG };
+	rpc_vmm_get_vseg_args_t a = { .vmm = GET_PTR(vmm->ref_xp), .vaddr = vaddr,
+				      .dst_xp = XPTR(local_cxy, vseg) };
+	rpc_desc_t desc = RPC_DESC(RPC_VMM_GET_VSEG, &a);
 	error_t error;
 
 	if (!vseg)
 		return ENOMEM;
-	desc.args[0] = (uint64_t)(uintptr_t)GET_PTR(vmm->ref_xp);
-	desc.args[1] = vaddr;
-	desc.args[2] = XPTR(local_cxy, vseg);
 	rpc_send(GET_CXY(vmm->ref_xp), &desc);
 	if (desc.error) {
 		vseg_free(vseg);
@@ -513,7 +511,7 @@ static error_t fault_public(vmm_t *vmm, const vseg_t *vseg, vaddr_t vaddr, uint3
 			    uint64_t t0)
 {
 	vpn_t vpn = vaddr >> CONFIG_PAGE_SHIFT;
-	xptr_t ref_gpt_xp = VMM_FIELD(vmm->ref_xp, gpt);
+	xptr_t ref_gpt_xp = VMM_XP(vmm->ref_xp, gpt);
 	gpt_pte_t pte;
 	uint32_t attr;
 	ppn_t ppn;
@@ -589,40 +587,36 @@ error_t vmm_handle_page_fault(vmm_t *vmm, vaddr_t vaddr, uint32_t access)
 
 void vmm_rpc_get_vseg(xptr_t desc_xp)
 {
-	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
-	vmm_t *vmm = (vmm_t *)(uintptr_t)hal_remote_l64(args);
-	vaddr_t vaddr = hal_remote_l64(args + 8);
-	xptr_t dst_xp = hal_remote_l64(args + 16);
+	rpc_vmm_get_vseg_args_t a;
 	vseg_t *vseg;
 	error_t error = ENOENT;
 
-	rwlock_rd_acquire(&vmm->vsl_lock);
-	vseg = vsl_lookup(&vmm->vsl, vaddr);
+	rpc_args_get(desc_xp, &a, sizeof(a));
+	rwlock_rd_acquire(&a.vmm->vsl_lock);
+	vseg = vsl_lookup(&a.vmm->vsl, a.vaddr);
 	if (vseg) {
-		hal_remote_memcpy(dst_xp, XPTR(local_cxy, vseg), sizeof(*vseg));
+		hal_remote_memcpy(a.dst_xp, XPTR(local_cxy, vseg), sizeof(*vseg));
 		error = 0;
 	}
-	rwlock_rd_release(&vmm->vsl_lock);
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), (uint32_t)error);
+	rwlock_rd_release(&a.vmm->vsl_lock);
+	rpc_reply(desc_xp, NULL, 0, error);
 }
 
 void vmm_rpc_true_fault(xptr_t desc_xp)
 {
-	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
-	vmm_t *vmm = (vmm_t *)(uintptr_t)hal_remote_l64(args);
-	vaddr_t vaddr = hal_remote_l64(args + 8);
-	cxy_t faulting_cxy = (cxy_t)hal_remote_l64(args + 16);
+	rpc_vmm_true_fault_args_t a;
 	vseg_t *vseg;
 	bool mapped_now;
 	error_t error = EFAULT;
 
-	rwlock_rd_acquire(&vmm->vsl_lock);
-	vseg = vsl_lookup(&vmm->vsl, vaddr);
+	rpc_args_get(desc_xp, &a, sizeof(a));
+	rwlock_rd_acquire(&a.vmm->vsl_lock);
+	vseg = vsl_lookup(&a.vmm->vsl, a.vaddr);
 	if (vseg)
-		error = map_new_frame(XPTR(local_cxy, &vmm->gpt), vseg, vaddr >> CONFIG_PAGE_SHIFT,
-				      faulting_cxy, &mapped_now);
-	rwlock_rd_release(&vmm->vsl_lock);
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), (uint32_t)error);
+		error = map_new_frame(XPTR(local_cxy, &a.vmm->gpt), vseg, a.vaddr >> CONFIG_PAGE_SHIFT,
+				      a.faulting_cxy, &mapped_now);
+	rwlock_rd_release(&a.vmm->vsl_lock);
+	rpc_reply(desc_xp, NULL, 0, error);
 }
 
 /* ------------------------------------------------------------------------------------------- */
@@ -713,13 +707,11 @@ static void info_local(process_t *p, vmm_info_t *info)
 /* Print the copy of @pid in @cxy, or with @info_xp not XPTR_NULL report its figures there. */
 static error_t inspect(cxy_t cxy, pid_t pid, bool mapping, xptr_t info_xp)
 {
-	rpc_desc_t desc = { .type = RPC_VMM_DISPLAY };
+	rpc_vmm_display_args_t a = { .pid = pid, .mapping = mapping, .info_xp = info_xp };
+	rpc_desc_t desc = RPC_DESC(RPC_VMM_DISPLAY, &a);
 
 	if (cxy >= cluster_count())
 		return EINVAL;
-	desc.args[0] = pid;
-	desc.args[1] = mapping;
-	desc.args[2] = info_xp;
 	rpc_send(cxy, &desc);
 	return (error_t)desc.error;
 }
@@ -736,35 +728,40 @@ error_t vmm_get_info(cxy_t cxy, uint32_t pid, vmm_info_t *info)
 
 void vmm_rpc_display(xptr_t desc_xp)
 {
-	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
-	process_t *p = process_hold_local((pid_t)hal_remote_l64(args)); /* it stays while we look */
-	xptr_t info_xp = hal_remote_lxp(args + 16);
+	rpc_vmm_display_args_t a;
+	process_t *p;
 	vmm_info_t info;
 
-	if (p && info_xp != XPTR_NULL) {
+	rpc_args_get(desc_xp, &a, sizeof(a));
+	p = process_hold_local(a.pid); /* it stays while we look */
+	if (p && a.info_xp != XPTR_NULL) {
 		info_local(p, &info);
-		hal_remote_memcpy(info_xp, XPTR(local_cxy, &info), sizeof(info));
+		hal_remote_memcpy(a.info_xp, XPTR(local_cxy, &info), sizeof(info));
 	} else if (p) {
-		display_local(&p->vmm, p->pid, hal_remote_l64(args + 8) != 0);
+		display_local(&p->vmm, p->pid, a.mapping != 0);
 	}
 	if (p)
 		process_put_local(p);
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), p ? 0 : ESRCH);
+	rpc_reply(desc_xp, NULL, 0, p ? 0 : ESRCH);
 }
 
 void vmm_rpc_invalidate(xptr_t desc_xp)
 {
-	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
-	/* The process's copy here, held while we work: the sender's list of copies is a snapshot,
-	 * and a copy goes with its last thread (a raw pointer once read a freed one). */
-	process_t *copy = process_hold_local((pid_t)hal_remote_l64(args));
-	vaddr_t start = hal_remote_l64(args + 8), end = hal_remote_l64(args + 16);
+	rpc_vmm_invalidate_args_t a;
+	process_t *copy;
+	vaddr_t start, end;
 	vmm_doomed_t doomed; /* this copy's private frames in the range, freed after the flush */
 	vmm_t *vmm;
 	vseg_t *v;
 
+	rpc_args_get(desc_xp, &a, sizeof(a));
+	/* The process's copy here, held while we work: the sender's list of copies is a snapshot,
+	 * and a copy goes with its last thread (a raw pointer once read a freed one). */
+	copy = process_hold_local(a.pid);
+	start = a.start;
+	end = a.end;
 	if (!copy) { /* gone, and its mappings with it */
-		hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+		rpc_reply(desc_xp, NULL, 0, 0);
 		return;
 	}
 	vmm = &copy->vmm;
@@ -779,7 +776,7 @@ void vmm_rpc_invalidate(xptr_t desc_xp)
 	ipi_flush_cluster_tlbs(__atomic_load_n(&vmm->cores_mask, __ATOMIC_ACQUIRE));
 	vmm_free_doomed(XPTR(local_cxy, &doomed));
 	process_put_local(copy);
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+	rpc_reply(desc_xp, NULL, 0, 0);
 }
 
 error_t vmm_write_user(vmm_t *vmm, vaddr_t va, xptr_t src_xp, size_t size)

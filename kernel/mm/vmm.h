@@ -226,7 +226,44 @@ void vmm_global_update_pte(xptr_t ref_vmm_xp, vpn_t vpn, uint32_t attr, ppn_t pp
  * @ref_vmm_xp, in every cluster holding a copy (vmm_t.cores_mask). */
 void vmm_shootdown(xptr_t ref_vmm_xp);
 
-/* RPC services of the VMM (rpc.c's table). */
+/* RPC services of the VMM (rpc.c's table) and their arguments (rpc.h). */
+
+/* RPC_VMM_GET_VSEG: the vseg of the reference @vmm containing @vaddr, copied to @dst_xp (a vseg_t
+ * of the client's); ENOENT if none. */
+typedef struct rpc_vmm_get_vseg_args_s {
+	vmm_t  *vmm;
+	vaddr_t vaddr;
+	xptr_t  dst_xp;
+} rpc_vmm_get_vseg_args_t;
+
+/* RPC_VMM_TRUE_FAULT: map a frame for @vaddr in the reference @vmm, for a fault of a thread of
+ * cluster @faulting_cxy. */
+typedef struct rpc_vmm_true_fault_args_s {
+	vmm_t  *vmm;
+	vaddr_t vaddr;
+	cxy_t   faulting_cxy;
+} rpc_vmm_true_fault_args_t;
+
+/* RPC_VMM_DISPLAY: print the target cluster's copy of @pid (its mappings too with @mapping), or,
+ * when @info_xp is not XPTR_NULL, write its figures there (a vmm_info_t). ESRCH: no such copy. */
+typedef struct rpc_vmm_display_args_s {
+	uint32_t pid;     /* pid_t */
+	uint32_t mapping;
+	xptr_t   info_xp;
+} rpc_vmm_display_args_t;
+
+/* RPC_VMM_INVALIDATE: the target cluster's copy of @pid forgets [@start, @end). */
+typedef struct rpc_vmm_invalidate_args_s {
+	uint32_t pid;    /* pid_t */
+	vaddr_t start, end;
+} rpc_vmm_invalidate_args_t;
+
+/* RPC_VMM_EXIT: vmm_exit's work on the reference @vmm. */
+typedef struct rpc_vmm_exit_args_s {
+	vmm_t *vmm;
+} rpc_vmm_exit_args_t;
+
+/* RPC_VMM_FORK's arguments are vmm_fork.c's own job (fork_job_t): only that file sends it. */
 void vmm_rpc_get_vseg(xptr_t desc_xp);     /* in the reference: copy a vseg to a copy      */
 void vmm_rpc_true_fault(xptr_t desc_xp);   /* in the reference: map a page for a copy      */
 void vmm_rpc_display(xptr_t desc_xp);      /* where the copy lives: print it               */
@@ -293,6 +330,9 @@ int64_t vmm_brk(vmm_t *vmm, vaddr_t wanted);
  * A writable private mapping larger than the machine's memory is -ENOMEM unless VMM_MAP_NORESERVE
  * (Linux's heuristic overcommit: oom_exceeds_memory); so is brk growing by more than that.
  */
+/* A field of the VMM (a copy or the reference) at extended pointer @vmm_xp. */
+#define VMM_XP(vmm_xp, field) XPTR_FIELD(vmm_xp, vmm_t, field)
+
 #define VMM_NO_REMOTE ((cxy_t)-1)
 #define VMM_MAP_FIXED     0x1u
 #define VMM_MAP_NOREPLACE 0x2u

@@ -46,7 +46,6 @@
 #include <mm/ppm.h>
 #include <mm/vmm.h>
 
-#define VMM_FIELD(vmm_xp, field) ((vmm_xp) + offsetof(vmm_t, field))
 #define PROC_OF_VMM(vmm_xp) ((vmm_xp) - offsetof(process_t, vmm))
 #define STAT_XP(vmm, field) XPTR(local_cxy, &(vmm)->stats.field)
 
@@ -57,7 +56,7 @@ static xptr_t frame_page(ppn_t ppn)
 }
 
 /* The forks counter of the frame whose descriptor is @page_xp (atomic: see the top). */
-#define FORKS(page_xp) ((page_xp) + offsetof(page_t, forks))
+#define FORKS(page_xp) PAGE_XP(page_xp, forks)
 
 bool vmm_frame_unshare(xptr_t page_xp)
 {
@@ -82,11 +81,11 @@ typedef struct copies_s {
 static void for_each_copy(xptr_t ref_vmm_xp, void (*fn)(xptr_t vmm_xp, void *arg), void *arg)
 {
 	xptr_t proc_xp = PROC_OF_VMM(ref_vmm_xp);
-	xptr_t owner_xp = hal_remote_lxp(proc_xp + offsetof(process_t, owner_xp));
-	xptr_t lock = owner_xp + offsetof(process_t, copies_lock), e;
+	xptr_t owner_xp = hal_remote_lxp(PROC_XP(proc_xp, owner_xp));
+	xptr_t lock = PROC_XP(owner_xp, copies_lock), e;
 
 	remote_busylock_acquire(lock);
-	XLIST_FOREACH(owner_xp + offsetof(process_t, copies_root), e) {
+	XLIST_FOREACH(PROC_XP(owner_xp, copies_root), e) {
 		xptr_t vmm_xp = XLIST_ELEMENT(e, process_t, copies_link) + offsetof(process_t, vmm);
 		if (vmm_xp != ref_vmm_xp)
 			fn(vmm_xp, arg);
@@ -98,7 +97,7 @@ static void collect_cores(xptr_t vmm_xp, void *arg)
 {
 	uint32_t *masks = arg;
 
-	masks[GET_CXY(vmm_xp)] |= hal_remote_l32(VMM_FIELD(vmm_xp, cores_mask));
+	masks[GET_CXY(vmm_xp)] |= hal_remote_l32(VMM_XP(vmm_xp, cores_mask));
 }
 
 void vmm_shootdown(xptr_t ref_vmm_xp)
@@ -124,7 +123,7 @@ static void update_copy(xptr_t vmm_xp, void *arg)
 	ppn_t ppn;
 
 	/* Locked: a copy_pte in flight read the old value; it writes it first, then we overwrite. */
-	if (!hal_gpt_lock_pte_if_present(VMM_FIELD(vmm_xp, gpt), v->vpn, &pte, &attr, &ppn))
+	if (!hal_gpt_lock_pte_if_present(VMM_XP(vmm_xp, gpt), v->vpn, &pte, &attr, &ppn))
 		return;
 	if (attr & GPT_MAPPED)
 		hal_gpt_pte_set(&pte, v->attr, v->ppn);
@@ -231,7 +230,7 @@ static error_t share_code(vmm_t *parent, const vseg_t *vseg, xptr_t child_gpt_xp
 static void mark_copy(xptr_t vmm_xp, void *arg)
 {
 	const fork_job_t *job = arg;
-	xptr_t gpt_xp = VMM_FIELD(vmm_xp, gpt);
+	xptr_t gpt_xp = VMM_XP(vmm_xp, gpt);
 
 	for (uint32_t i = 0; i < job->vsegs_nr; i++) {
 		xptr_t v = XPTR(GET_CXY(job->child_vmm), &job->vsegs[i]);
@@ -250,7 +249,7 @@ static void mark_copy(xptr_t vmm_xp, void *arg)
 static void fork_in_parent(vmm_t *parent, fork_job_t *job)
 {
 	cxy_t child_cxy = GET_CXY(job->child_vmm);
-	xptr_t child_gpt_xp = VMM_FIELD(job->child_vmm, gpt);
+	xptr_t child_gpt_xp = VMM_XP(job->child_vmm, gpt);
 	vseg_t *vseg;
 	uint32_t n = 0, max;
 	error_t error = 0;
@@ -281,15 +280,15 @@ static void fork_in_parent(vmm_t *parent, fork_job_t *job)
 	}
 	job->vsegs_nr = n;
 	if (!error) { /* the child's allocators start where the parent's are */
-		xptr_t stacks = VMM_FIELD(job->child_vmm, stacks);
+		xptr_t stacks = VMM_XP(job->child_vmm, stacks);
 
 		busylock_acquire(&parent->stacks.lock);
 		hal_remote_s32(stacks + offsetof(vspace_stack_t, used), parent->stacks.used);
 		hal_remote_memcpy(stacks + offsetof(vspace_stack_t, bitmap),
 				  XPTR(local_cxy, parent->stacks.bitmap), sizeof(parent->stacks.bitmap));
 		busylock_release(&parent->stacks.lock);
-		hal_remote_s64(VMM_FIELD(job->child_vmm, brk_base), parent->brk_base);
-		hal_remote_s64(VMM_FIELD(job->child_vmm, brk_top), parent->brk_top);
+		hal_remote_s64(VMM_XP(job->child_vmm, brk_base), parent->brk_base);
+		hal_remote_s64(VMM_XP(job->child_vmm, brk_top), parent->brk_top);
 	}
 	rwlock_rd_release(&parent->vsl_lock);
 
@@ -302,14 +301,11 @@ static void fork_in_parent(vmm_t *parent, fork_job_t *job)
 
 void vmm_rpc_fork(xptr_t desc_xp)
 {
-	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
-	xptr_t job_xp = hal_remote_lxp(args);
 	fork_job_t job;
 
-	hal_remote_memcpy(XPTR(local_cxy, &job), job_xp, sizeof(job));
+	rpc_args_get(desc_xp, &job, sizeof(job));
 	fork_in_parent(GET_PTR(job.parent_vmm), &job);
-	hal_remote_memcpy(job_xp, XPTR(local_cxy, &job), sizeof(job));
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+	rpc_reply(desc_xp, &job, sizeof(job), 0);
 }
 
 error_t vmm_fork(vmm_t *child, xptr_t parent_xp)
@@ -321,8 +317,8 @@ error_t vmm_fork(vmm_t *child, xptr_t parent_xp)
 	if (GET_CXY(parent_xp) == local_cxy) {
 		fork_in_parent(GET_PTR(parent_xp), &job);
 	} else {
-		rpc_desc_t desc = { .type = RPC_VMM_FORK };
-		desc.args[0] = XPTR(local_cxy, &job);
+		rpc_desc_t desc = RPC_DESC(RPC_VMM_FORK, &job);
+
 		rpc_send(GET_CXY(parent_xp), &desc);
 	}
 	/* Nobody sees the child yet: its VSL is filled without its lock. A vseg that cannot be
@@ -414,10 +410,10 @@ error_t vmm_handle_cow(vmm_t *vmm, const vseg_t *vseg, const gpt_pte_t *pte, uin
 	if (!(attr & GPT_COW)) {
 		hal_gpt_pte_unlock(pte);
 		cow_resolved_elsewhere(vmm, global && !vmm_is_reference(vmm) ?
-				       VMM_FIELD(vmm->ref_xp, gpt) : XPTR(local_cxy, &vmm->gpt), vpn);
+				       VMM_XP(vmm->ref_xp, gpt) : XPTR(local_cxy, &vmm->gpt), vpn);
 		return 0;
 	}
-	if (hal_remote_l32(VMM_FIELD(vmm->ref_xp, forks_in_progress))) {
+	if (hal_remote_l32(VMM_XP(vmm->ref_xp, forks_in_progress))) {
 		hal_gpt_pte_unlock(pte); /* a fork is sharing the pages: wait for its end */
 		sched_yield();
 		return 0;

@@ -107,8 +107,8 @@ error_t vmm_cut_range(vmm_t *vmm, vaddr_t start, vaddr_t end)
 static void invalidate_copies(vmm_t *vmm, vaddr_t start, vaddr_t end)
 {
 	process_t *p = container_of(vmm, process_t, vmm);
-	xptr_t root = p->owner_xp + offsetof(process_t, copies_root), e;
-	xptr_t lock = p->owner_xp + offsetof(process_t, copies_lock);
+	xptr_t root = PROC_XP(p->owner_xp, copies_root), e;
+	xptr_t lock = PROC_XP(p->owner_xp, copies_lock);
 	xptr_t copies[CONFIG_MAX_CLUSTERS];
 	uint32_t n = 0;
 
@@ -120,11 +120,10 @@ static void invalidate_copies(vmm_t *vmm, vaddr_t start, vaddr_t end)
 	for (uint32_t i = 0; i < n; i++) {
 		if (GET_CXY(copies[i]) == local_cxy)
 			continue;
-		rpc_desc_t desc = { .type = RPC_VMM_INVALIDATE };
 		/* the pid, not the copy: the copy may go before the server runs (its last thread) */
-		desc.args[0] = p->pid;
-		desc.args[1] = start;
-		desc.args[2] = end;
+		rpc_vmm_invalidate_args_t a = { .pid = p->pid, .start = start, .end = end };
+		rpc_desc_t desc = RPC_DESC(RPC_VMM_INVALIDATE, &a);
+
 		rpc_send(GET_CXY(copies[i]), &desc);
 	}
 	ipi_flush_cluster_tlbs(__atomic_load_n(&vmm->cores_mask, __ATOMIC_ACQUIRE));
@@ -292,20 +291,23 @@ static void exit_local(vmm_t *vmm)
 
 void vmm_exit(xptr_t ref_vmm_xp)
 {
-	rpc_desc_t desc = { .type = RPC_VMM_EXIT };
+	rpc_vmm_exit_args_t a = { .vmm = GET_PTR(ref_vmm_xp) };
+	rpc_desc_t desc = RPC_DESC(RPC_VMM_EXIT, &a);
 
 	if (GET_CXY(ref_vmm_xp) == local_cxy) {
-		exit_local(GET_PTR(ref_vmm_xp));
+		exit_local(a.vmm);
 		return;
 	}
-	desc.args[0] = (uint64_t)(uintptr_t)GET_PTR(ref_vmm_xp);
 	rpc_send(GET_CXY(ref_vmm_xp), &desc);
 }
 
 void vmm_rpc_exit(xptr_t desc_xp)
 {
-	exit_local((vmm_t *)(uintptr_t)hal_remote_l64(desc_xp + offsetof(rpc_desc_t, args)));
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+	rpc_vmm_exit_args_t a;
+
+	rpc_args_get(desc_xp, &a, sizeof(a));
+	exit_local(a.vmm);
+	rpc_reply(desc_xp, NULL, 0, 0);
 }
 
 int64_t vmm_munmap(vmm_t *vmm, vaddr_t addr, uint64_t len)

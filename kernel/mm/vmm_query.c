@@ -14,7 +14,8 @@
 
 bool vmm_has_vseg(vmm_t *vmm, vaddr_t addr)
 {
-	rpc_desc_t desc = { .type = RPC_VMM_GET_VSEG };
+	rpc_vmm_get_vseg_args_t a = { .vmm = GET_PTR(vmm->ref_xp), .vaddr = addr };
+	rpc_desc_t desc = RPC_DESC(RPC_VMM_GET_VSEG, &a);
 	vseg_t *tmp;
 	bool found;
 
@@ -29,9 +30,7 @@ bool vmm_has_vseg(vmm_t *vmm, vaddr_t addr)
 	tmp = vseg_alloc();
 	if (!tmp)
 		return false;
-	desc.args[0] = (uint64_t)(uintptr_t)GET_PTR(vmm->ref_xp);
-	desc.args[1] = addr;
-	desc.args[2] = XPTR(local_cxy, tmp);
+	a.dst_xp = XPTR(local_cxy, tmp);
 	rpc_send(GET_CXY(vmm->ref_xp), &desc);
 	memset(&tmp->node, 0, sizeof(tmp->node)); /* the reference's links: not ours to check */
 	vseg_free(tmp);
@@ -55,7 +54,7 @@ void vmm_vseg_page_counts(vmm_t *vmm, const vseg_t *vseg, vmm_page_counts_t *cou
 		counts->mapped++;
 		if (it.attr & GPT_COW)
 			counts->cow++;
-		if (page_xp != XPTR_NULL && hal_remote_l32(page_xp + offsetof(page_t, refcount)) != 0)
+		if (page_xp != XPTR_NULL && hal_remote_l32(PAGE_XP(page_xp, refcount)) != 0)
 			counts->shared++;
 	}
 }

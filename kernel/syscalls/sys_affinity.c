@@ -79,9 +79,8 @@ bool syscall_thread_of_self(uint32_t tid)
 
 	if (!self->process || find_thread(tid, &t_xp, &lock))
 		return false;
-	mine = hal_remote_l32(XPTR(GET_CXY(t_xp),
-				   &((process_t *)hal_remote_lpt(t_xp + offsetof(thread_t, process)))->pid)) ==
-	       self->process->pid;
+	mine = hal_remote_l32(PROC_XP(XPTR(GET_CXY(t_xp), hal_remote_lpt(THREAD_XP(t_xp, process))),
+				      pid)) == self->process->pid;
 	if (lock != XPTR_NULL)
 		remote_busylock_release(lock);
 	return mine;
@@ -91,7 +90,7 @@ bool syscall_thread_of_self(uint32_t tid)
 static uint64_t allowed_lids(xptr_t t_xp)
 {
 	uint64_t all = (1ULL << cluster_cores_of(GET_CXY(t_xp))) - 1;
-	uint64_t mask = hal_remote_l64(t_xp + offsetof(thread_t, affinity));
+	uint64_t mask = hal_remote_l64(THREAD_XP(t_xp, affinity));
 
 	return mask ? mask & all : all;
 }
@@ -156,12 +155,12 @@ int64_t sys_sched_setaffinity(const uint64_t args[6])
 			remote_busylock_release(lock);
 		return -EINVAL; /* no core of the thread's cluster: it cannot move there */
 	}
-	hal_remote_s64(t_xp + offsetof(thread_t, affinity), lids);
-	lid = hal_remote_l32(t_xp + offsetof(thread_t, lid));
+	hal_remote_s64(THREAD_XP(t_xp, affinity), lids);
+	lid = hal_remote_l32(THREAD_XP(t_xp, lid));
 	first = (uint32_t)__builtin_ctzll(lids);
 	if (lock != XPTR_NULL) {
 		if (!(lids & (1ULL << lid)))
-			hal_remote_s32(t_xp + offsetof(thread_t, migrate_to), first + 1);
+			hal_remote_s32(THREAD_XP(t_xp, migrate_to), first + 1);
 		remote_busylock_release(lock);
 	} else if (!(lids & (1ULL << lid))) {
 		sched_migrate_self(first);

@@ -34,9 +34,9 @@ static bool cluster_ok(uint64_t cxy)
 /* Print the process copies present in cluster @cxy (run there through the PROCESS_DISPLAY RPC). */
 static error_t display_processes(uint64_t cxy, uint64_t owned_only)
 {
-	rpc_desc_t desc = { .type = RPC_PROCESS_DISPLAY };
+	rpc_process_display_args_t a = { .owned_only = owned_only != 0 };
+	rpc_desc_t desc = RPC_DESC(RPC_PROCESS_DISPLAY, &a);
 
-	desc.args[0] = owned_only;
 	rpc_send((cxy_t)cxy, &desc);
 	return (error_t)desc.error;
 }
@@ -201,12 +201,12 @@ int64_t sys_almos_get_cluster_info(const uint64_t args[6])
 	hal_kstack_stats(cxy, &stacks_in_use, &stacks_cached, &stack_pages);
 	info.kstack_pages = stack_pages;
 	info.cores = cluster_cores_of(cxy);
-	info.threads = hal_remote_l32(cl_xp + offsetof(cluster_t, threads_nr));
-	info.process_copies = hal_remote_l32(cl_xp + offsetof(cluster_t, copies_nr));
-	info.processes_owned = hal_remote_l32(cl_xp + offsetof(cluster_t, owned_nr));
-	info.tlb_shootdowns = hal_remote_l64(cl_xp + offsetof(cluster_t, tlb_stats.shootdowns));
-	info.tlb_targets = hal_remote_l64(cl_xp + offsetof(cluster_t, tlb_stats.targets));
-	info.tlb_acks = hal_remote_l64(cl_xp + offsetof(cluster_t, tlb_stats.acks));
+	info.threads = hal_remote_l32(XPTR_FIELD(cl_xp, cluster_t, threads_nr));
+	info.process_copies = hal_remote_l32(XPTR_FIELD(cl_xp, cluster_t, copies_nr));
+	info.processes_owned = hal_remote_l32(XPTR_FIELD(cl_xp, cluster_t, owned_nr));
+	info.tlb_shootdowns = hal_remote_l64(XPTR_FIELD(cl_xp, cluster_t, tlb_stats.shootdowns));
+	info.tlb_targets = hal_remote_l64(XPTR_FIELD(cl_xp, cluster_t, tlb_stats.targets));
+	info.tlb_acks = hal_remote_l64(XPTR_FIELD(cl_xp, cluster_t, tlb_stats.acks));
 	info.cache_pages = mapper_cluster_pages(cxy);
 	for (lid_t lid = 0; lid < info.cores; lid++) {
 		hal_fpu_stats_t fpu;

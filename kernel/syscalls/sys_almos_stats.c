@@ -43,6 +43,21 @@ typedef struct copy_info_s {
 	uint64_t mapped, shared, cow;
 } copy_info_t;
 
+/* RPC_PROCESS_INFO (rpc.h): the figures of the target cluster's copy of @pid; ESRCH if none. */
+typedef struct rpc_process_info_args_s {
+	pid_t       pid;
+	copy_info_t info; /* [out] */
+} rpc_process_info_args_t;
+
+/* RPC_ALMOS_REGIONS, in the reference cluster of @pid: its first @max user regions written to
+ * @buf_xp (struct almos_region), and @count, how many it has. ESRCH: not the reference there. */
+typedef struct rpc_almos_regions_args_s {
+	pid_t    pid;
+	xptr_t   buf_xp;
+	uint64_t max;
+	uint64_t count; /* [out] */
+} rpc_almos_regions_args_t;
+
 /* The page counts of the local copy @vmm. */
 static void vmm_totals(vmm_t *vmm, copy_info_t *ci)
 {
@@ -60,55 +75,56 @@ static void vmm_totals(vmm_t *vmm, copy_info_t *ci)
 
 void sys_almos_rpc_process_info(xptr_t desc_xp)
 {
-	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
-	pid_t pid = (pid_t)hal_remote_l64(args);
-	process_t *p = PID_LPID(pid) ? process_hold_local(pid) : NULL; /* not a kernel process */
-	copy_info_t ci;
+	rpc_process_info_args_t a;
+	copy_info_t *ci = &a.info;
+	process_t *p;
 	list_entry_t *e;
 
+	rpc_args_get(desc_xp, &a, sizeof(a));
+	p = PID_LPID(a.pid) ? process_hold_local(a.pid) : NULL; /* not a kernel process */
 	if (!p) {
-		hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), ESRCH);
+		rpc_reply(desc_xp, NULL, 0, ESRCH);
 		return;
 	}
-	memset(&ci, 0, sizeof(ci));
+	memset(ci, 0, sizeof(*ci));
 	busylock_acquire(&p->threads_lock);
-	ci.threads = p->threads_nr;
+	ci->threads = p->threads_nr;
 	LIST_FOREACH(&p->threads_root, e) {
 		thread_t *t = LIST_ELEMENT(e, thread_t, process_link);
-		ci.runnable += __atomic_load_n(&t->blocked, __ATOMIC_RELAXED) == 0;
-		acct_add(&ci.live, &t->acct); /* [O] of another core: a snapshot of its last interval */
+		ci->runnable += __atomic_load_n(&t->blocked, __ATOMIC_RELAXED) == 0;
+		acct_add(&ci->live, &t->acct); /* [O] of another core: a snapshot of its last interval */
 	}
 	busylock_release(&p->threads_lock);
 	if (p->owner_xp == XPTR(local_cxy, p)) {
-		ci.is_owner = 1;
-		ci.ppid = __atomic_load_n(&p->ppid, __ATOMIC_RELAXED); /* [L]: a snapshot */
-		ci.zombie = __atomic_load_n(&p->zombie, __ATOMIC_RELAXED);
-		ci.dying = __atomic_load_n(&p->dying, __ATOMIC_RELAXED);
-		ci.ref_cxy = GET_CXY(p->ref_xp);
+		ci->is_owner = 1;
+		ci->ppid = __atomic_load_n(&p->ppid, __ATOMIC_RELAXED); /* [L]: a snapshot */
+		ci->zombie = __atomic_load_n(&p->zombie, __ATOMIC_RELAXED);
+		ci->dying = __atomic_load_n(&p->dying, __ATOMIC_RELAXED);
+		ci->ref_cxy = GET_CXY(p->ref_xp);
 		busylock_acquire(&p->sig_lock);
-		ci.pgid = p->pgid;
-		ci.sid = p->sid;
-		ci.stopped = p->jobctl_stopped;
+		ci->pgid = p->pgid;
+		ci->sid = p->sid;
+		ci->stopped = p->jobctl_stopped;
 		busylock_release(&p->sig_lock);
-		strlcpy(ci.name, p->name, sizeof(ci.name));
+		strlcpy(ci->name, p->name, sizeof(ci->name));
 	}
 	if (p->ref_xp == XPTR(local_cxy, p)) {
-		ci.is_ref = 1;
-		vmm_totals(&p->vmm, &ci);
+		ci->is_ref = 1;
+		vmm_totals(&p->vmm, ci);
 	}
 	process_put_local(p);
-	hal_remote_memcpy(hal_remote_lxp(args + 8), XPTR(local_cxy, &ci), sizeof(ci));
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+	rpc_reply(desc_xp, &a, sizeof(a), 0);
 }
 
 /* The figures of the copy of @pid in @cxy into @ci: 0 or ESRCH (no copy there). */
 static error_t copy_info(cxy_t cxy, pid_t pid, copy_info_t *ci)
 {
-	rpc_desc_t desc = { .type = RPC_PROCESS_INFO };
+	rpc_process_info_args_t a = { .pid = pid };
+	rpc_desc_t desc = RPC_DESC(RPC_PROCESS_INFO, &a);
 
-	desc.args[0] = pid;
-	desc.args[1] = XPTR(local_cxy, ci);
 	rpc_send(cxy, &desc);
+	if (desc.error == 0)
+		*ci = a.info;
 	return (error_t)desc.error;
 }
 
@@ -250,18 +266,18 @@ static void region_of(vmm_t *vmm, const vseg_t *v, struct almos_region *r)
 	r->cow_pages = counts.cow;
 }
 
-/* REGIONS, in the reference cluster: args pid, buffer xptr, max; the count back in args[3]. */
 void sys_almos_rpc_regions(xptr_t desc_xp)
 {
-	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
-	process_t *p = process_hold_local((pid_t)hal_remote_l64(args));
-	xptr_t buf_xp = hal_remote_lxp(args + 8);
-	uint64_t max = hal_remote_l64(args + 16), n = 0;
+	rpc_almos_regions_args_t a;
+	process_t *p;
+	uint64_t n = 0;
 
+	rpc_args_get(desc_xp, &a, sizeof(a));
+	p = process_hold_local(a.pid);
 	if (!p || p->ref_xp != XPTR(local_cxy, p)) {
 		if (p)
 			process_put_local(p);
-		hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), ESRCH);
+		rpc_reply(desc_xp, NULL, 0, ESRCH);
 		return;
 	}
 	rwlock_rd_acquire(&p->vmm.vsl_lock);
@@ -269,21 +285,22 @@ void sys_almos_rpc_regions(xptr_t desc_xp)
 		struct almos_region r;
 		if (!(v->flags & VSEG_USER))
 			continue;
-		if (n < max) {
+		if (n < a.max) {
 			region_of(&p->vmm, v, &r);
-			hal_remote_memcpy(buf_xp + n * sizeof(r), XPTR(local_cxy, &r), sizeof(r));
+			hal_remote_memcpy(a.buf_xp + n * sizeof(r), XPTR(local_cxy, &r), sizeof(r));
 		}
 		n++;
 	}
 	rwlock_rd_release(&p->vmm.vsl_lock);
 	process_put_local(p);
-	hal_remote_s64(args + 24, n);
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+	a.count = n;
+	rpc_reply(desc_xp, &a, sizeof(a), 0);
 }
 
 int64_t sys_almos_get_regions(const uint64_t args[6])
 {
-	rpc_desc_t desc = { .type = RPC_ALMOS_REGIONS };
+	rpc_almos_regions_args_t a = { .max = args[2] };
+	rpc_desc_t desc = RPC_DESC(RPC_ALMOS_REGIONS, &a);
 	uint64_t max = args[2], n;
 	struct almos_region *buf = NULL;
 	copy_info_t ci;
@@ -300,12 +317,11 @@ int64_t sys_almos_get_regions(const uint64_t args[6])
 		return -ESRCH;
 	if (max > 0 && !(buf = kmem_alloc(max * sizeof(*buf), 0)))
 		return -ENOMEM;
-	desc.args[0] = pid;
-	desc.args[1] = buf ? XPTR(local_cxy, buf) : XPTR_NULL;
-	desc.args[2] = max;
+	a.pid = pid;
+	a.buf_xp = buf ? XPTR(local_cxy, buf) : XPTR_NULL;
 	rpc_send(ci.ref_cxy, &desc);
 	error = (error_t)desc.error;
-	n = desc.args[3];
+	n = a.count;
 	if (!error && n > 0 && max > 0 &&
 	    hal_copy_to_uspace(args[1], buf, (n < max ? n : max) * sizeof(*buf)))
 		error = EFAULT;

@@ -141,34 +141,40 @@ static error_t load_in_reference(process_t *p, xptr_t image_xp, xptr_t path_xp, 
 	return exec_commit(p, image_xp, entry, sp);
 }
 
+/* RPC_EXEC_LOAD (rpc.h): load_in_reference of the reference @p, the image and the path in the
+ * client's memory; [out] the entry point and the initial stack pointer. */
+typedef struct rpc_exec_load_args_s {
+	process_t *p;
+	xptr_t     image_xp;
+	xptr_t     path_xp;
+	uintptr_t  entry; /* [out] */
+	uintptr_t  sp;    /* [out] */
+} rpc_exec_load_args_t;
+
 void sys_exec_rpc_load(xptr_t desc_xp)
 {
-	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
-	process_t *p = (process_t *)(uintptr_t)hal_remote_l64(args);
-	uintptr_t entry = 0, sp = 0;
-	error_t error = load_in_reference(p, hal_remote_l64(args + 8), hal_remote_l64(args + 16),
-					  &entry, &sp);
+	rpc_exec_load_args_t a;
+	error_t error;
 
-	hal_remote_s64(args, entry);
-	hal_remote_s64(args + 8, sp);
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), (uint32_t)error);
+	rpc_args_get(desc_xp, &a, sizeof(a));
+	a.entry = a.sp = 0;
+	error = load_in_reference(a.p, a.image_xp, a.path_xp, &a.entry, &a.sp);
+	rpc_reply(desc_xp, &a, sizeof(a), error);
 }
 
 /* load_in_reference in the reference cluster of @ref_xp, for the calling thread. */
 static error_t load(xptr_t ref_xp, exec_image_t *img, const char *path, uintptr_t *entry,
 		    uintptr_t *sp)
 {
-	rpc_desc_t desc = { .type = RPC_EXEC_LOAD };
-	xptr_t image_xp = XPTR(local_cxy, img), path_xp = XPTR(local_cxy, (void *)path);
+	rpc_exec_load_args_t a = { .p = GET_PTR(ref_xp), .image_xp = XPTR(local_cxy, img),
+				   .path_xp = XPTR(local_cxy, (void *)path) };
+	rpc_desc_t desc = RPC_DESC(RPC_EXEC_LOAD, &a);
 
 	if (GET_CXY(ref_xp) == local_cxy)
-		return load_in_reference(GET_PTR(ref_xp), image_xp, path_xp, entry, sp);
-	desc.args[0] = (uint64_t)(uintptr_t)GET_PTR(ref_xp);
-	desc.args[1] = image_xp;
-	desc.args[2] = path_xp;
+		return load_in_reference(a.p, a.image_xp, a.path_xp, entry, sp);
 	rpc_send(GET_CXY(ref_xp), &desc);
-	*entry = desc.args[0];
-	*sp = desc.args[1];
+	*entry = a.entry;
+	*sp = a.sp;
 	return (error_t)desc.error;
 }
 

@@ -38,6 +38,14 @@
 enum { OP_BRK, OP_MMAP_ANON, OP_MUNMAP, OP_MPROTECT, OP_MADVISE, OP_MSYNC, OP_MMAP_FILE,
        OP_MREMAP, OP_GROW_DOWN };
 
+/* RPC_VMM_OP (rpc.h): run_op in the reference cluster; [out] its result. */
+typedef struct rpc_vmm_op_args_s {
+	vmm_t   *vmm;
+	uint64_t op;
+	uint64_t a[OP_ARGS]; /* the operands of @op (run_op) */
+	int64_t  result;     /* [out] */
+} rpc_vmm_op_args_t;
+
 /* Run operation @op on the reference VMM @vmm (local). */
 static int64_t run_op(vmm_t *vmm, uint64_t op, const uint64_t a[OP_ARGS])
 {
@@ -68,15 +76,11 @@ static int64_t run_op(vmm_t *vmm, uint64_t op, const uint64_t a[OP_ARGS])
 
 void sys_mem_rpc_op(xptr_t desc_xp)
 {
-	xptr_t args = desc_xp + offsetof(rpc_desc_t, args);
-	uint64_t a[OP_ARGS];
-	vmm_t *vmm = (vmm_t *)(uintptr_t)hal_remote_l64(args);
-	uint64_t op = hal_remote_l64(args + 8);
+	rpc_vmm_op_args_t a;
 
-	for (int i = 0; i < OP_ARGS; i++)
-		a[i] = hal_remote_l64(args + 16 + 8 * (uint64_t)i);
-	hal_remote_s64(args, (uint64_t)run_op(vmm, op, a));
-	hal_remote_s32(desc_xp + offsetof(rpc_desc_t, error), 0);
+	rpc_args_get(desc_xp, &a, sizeof(a));
+	a.result = run_op(a.vmm, a.op, a.a);
+	rpc_reply(desc_xp, &a, sizeof(a), 0);
 }
 
 /* Run @op for the calling process, in its reference cluster. */
@@ -84,23 +88,18 @@ static int64_t vm_op(uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_
 		     uint64_t a4)
 {
 	thread_t *self = thread_current();
-	uint64_t a[OP_ARGS] = { a0, a1, a2, a3, a4 };
+	rpc_vmm_op_args_t a = { .op = op, .a = { a0, a1, a2, a3, a4 } };
+	rpc_desc_t desc = RPC_DESC(RPC_VMM_OP, &a);
 	xptr_t ref;
 
 	if (!self->process)
 		return -ENOMEM; /* a bare user thread has no address space manager */
 	ref = self->process->ref_xp;
+	a.vmm = GET_PTR(PROC_XP(ref, vmm));
 	if (GET_CXY(ref) == local_cxy)
-		return run_op(&((process_t *)GET_PTR(ref))->vmm, op, a);
-
-	rpc_desc_t desc = { .type = RPC_VMM_OP };
-	desc.args[0] = (uint64_t)(uintptr_t)GET_PTR(ref + offsetof(process_t, vmm));
-	desc.args[1] = op;
-	_Static_assert(2 + OP_ARGS <= RPC_ARGS, "the operands fit the RPC");
-	for (int i = 0; i < OP_ARGS; i++)
-		desc.args[2 + i] = a[i];
+		return run_op(a.vmm, op, a.a);
 	rpc_send(GET_CXY(ref), &desc);
-	return (int64_t)desc.args[0];
+	return a.result;
 }
 
 error_t vmm_fault_grow_down(vaddr_t addr)

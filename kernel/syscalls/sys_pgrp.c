@@ -14,7 +14,6 @@
 #include <libk/errno.h>
 #include <syscalls/syscall.h>
 
-#define OWNER_FIELD(owner_xp, f) ((owner_xp) + offsetof(process_t, f))
 
 /* The pid of the caller's process (0: a bare thread). */
 static pid_t self_pid(void)
@@ -35,7 +34,7 @@ static int64_t get_id(int32_t pid, bool sid)
 	owner_xp = signal_owner_lock(pid ? (pid_t)pid : self_pid(), &lock);
 	if (owner_xp == XPTR_NULL)
 		return -ESRCH;
-	id = hal_remote_l32(sid ? OWNER_FIELD(owner_xp, sid) : OWNER_FIELD(owner_xp, pgid));
+	id = hal_remote_l32(sid ? PROC_XP(owner_xp, sid) : PROC_XP(owner_xp, pgid));
 	remote_busylock_release(lock);
 	return id;
 }
@@ -90,7 +89,7 @@ int64_t sys_setpgid(const uint64_t args[6])
 	owner_xp = signal_owner_lock((pid_t)pid, &lock);
 	if (owner_xp == XPTR_NULL)
 		return -ESRCH;
-	sid = hal_remote_l32(OWNER_FIELD(owner_xp, sid));
+	sid = hal_remote_l32(PROC_XP(owner_xp, sid));
 	remote_busylock_release(lock);
 	if (sid == (pid_t)pid)
 		return -EPERM; /* a session leader keeps its group */
@@ -101,9 +100,9 @@ int64_t sys_setpgid(const uint64_t args[6])
 	owner_xp = signal_owner_lock((pid_t)pid, &lock);
 	if (owner_xp == XPTR_NULL)
 		return -ESRCH;
-	remote_busylock_acquire(OWNER_FIELD(owner_xp, sig_lock));
-	hal_remote_s32(OWNER_FIELD(owner_xp, pgid), (uint32_t)pgid);
-	remote_busylock_release(OWNER_FIELD(owner_xp, sig_lock));
+	remote_busylock_acquire(PROC_XP(owner_xp, sig_lock));
+	hal_remote_s32(PROC_XP(owner_xp, pgid), (uint32_t)pgid);
+	remote_busylock_release(PROC_XP(owner_xp, sig_lock));
 	remote_busylock_release(lock);
 	return 0;
 }
@@ -122,10 +121,10 @@ int64_t sys_setsid(const uint64_t args[6])
 	owner_xp = signal_owner_lock(me, &lock);
 	if (owner_xp == XPTR_NULL)
 		return -ESRCH;
-	remote_busylock_acquire(OWNER_FIELD(owner_xp, sig_lock));
-	hal_remote_s32(OWNER_FIELD(owner_xp, pgid), me);
-	hal_remote_s32(OWNER_FIELD(owner_xp, sid), me);
-	remote_busylock_release(OWNER_FIELD(owner_xp, sig_lock));
+	remote_busylock_acquire(PROC_XP(owner_xp, sig_lock));
+	hal_remote_s32(PROC_XP(owner_xp, pgid), me);
+	hal_remote_s32(PROC_XP(owner_xp, sid), me);
+	remote_busylock_release(PROC_XP(owner_xp, sig_lock));
 	remote_busylock_release(lock);
 	return me;
 }

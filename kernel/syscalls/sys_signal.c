@@ -57,7 +57,7 @@ int64_t sys_rt_sigpending(const uint64_t args[6])
 	uint64_t set = __atomic_load_n(&self->sigpending, __ATOMIC_ACQUIRE);
 
 	if (self->process)
-		set |= hal_remote_l64(self->process->owner_xp + offsetof(process_t, sig_pending));
+		set |= hal_remote_l64(PROC_XP(self->process->owner_xp, sig_pending));
 	set &= self->sigmask;
 
 	if (args[1] != SIGSET_SIZE)
@@ -70,11 +70,11 @@ int64_t sys_rt_sigpending(const uint64_t args[6])
 static void flush_ignored(thread_t *self, int sig)
 {
 	xptr_t owner_xp = self->process->owner_xp;
-	xptr_t set_xp = owner_xp + offsetof(process_t, sig_pending);
+	xptr_t set_xp = PROC_XP(owner_xp, sig_pending);
 
-	remote_busylock_acquire(owner_xp + offsetof(process_t, sig_lock));
+	remote_busylock_acquire(PROC_XP(owner_xp, sig_lock));
 	hal_remote_s64(set_xp, hal_remote_l64(set_xp) & ~SIG_BIT(sig));
-	remote_busylock_release(owner_xp + offsetof(process_t, sig_lock));
+	remote_busylock_release(PROC_XP(owner_xp, sig_lock));
 	busylock_acquire(&self->sig_lock);
 	__atomic_and_fetch(&self->sigpending, ~SIG_BIT(sig), __ATOMIC_RELEASE);
 	busylock_release(&self->sig_lock);
@@ -120,8 +120,8 @@ _Static_assert(sizeof(((process_t *)0)->sigactions) == NSIG * sizeof(k_sigaction
 
 void signal_reset_on_exec(xptr_t ref_xp)
 {
-	xptr_t lock = ref_xp + offsetof(process_t, files_lock);
-	xptr_t table = ref_xp + offsetof(process_t, sigactions);
+	xptr_t lock = PROC_XP(ref_xp, files_lock);
+	xptr_t table = PROC_XP(ref_xp, sigactions);
 
 	remote_busylock_acquire(lock);
 	for (int i = 0; i < NSIG; i++) {
@@ -148,15 +148,16 @@ static xptr_t find_thread_locked(uint32_t tid, pid_t tgid, xptr_t table_lock, pi
 	xptr_t t_xp, proc_xp;
 	thread_t *t;
 
+	kassert(remote_busylock_is_held_by_me(table_lock));
 	t = hal_remote_lpt(XPTR(cxy, &cluster_manager.threads[tid & 0xffff]));
 	if (!t)
 		return XPTR_NULL;
 	t_xp = XPTR(cxy, t);
-	proc_xp = XPTR(cxy, hal_remote_lpt(t_xp + offsetof(thread_t, process)));
-	if (GET_PTR(proc_xp) == NULL || hal_remote_l32(t_xp + offsetof(thread_t, trdid)) != tid ||
-	    hal_remote_l32(t_xp + offsetof(thread_t, type)) != THREAD_USER)
+	proc_xp = XPTR(cxy, hal_remote_lpt(THREAD_XP(t_xp, process)));
+	if (GET_PTR(proc_xp) == NULL || hal_remote_l32(THREAD_XP(t_xp, trdid)) != tid ||
+	    hal_remote_l32(THREAD_XP(t_xp, type)) != THREAD_USER)
 		return XPTR_NULL;
-	*pid = hal_remote_l32(proc_xp + offsetof(process_t, pid));
+	*pid = hal_remote_l32(PROC_XP(proc_xp, pid));
 	if (tgid && *pid != tgid)
 		return XPTR_NULL;
 	return t_xp;
@@ -227,7 +228,7 @@ int64_t sys_kill(const uint64_t args[6])
 		return -(int64_t)pgrp_signal(0, 1, self->process->pid, sig, &info);
 	if (pid == (int32_t)0x80000000)
 		return -ESRCH;
-	pgid = pid == 0 ? hal_remote_l32(self->process->owner_xp + offsetof(process_t, pgid)) :
+	pgid = pid == 0 ? hal_remote_l32(PROC_XP(self->process->owner_xp, pgid)) :
 			  (pid_t)-pid;
 	return -(int64_t)pgrp_signal(pgid, 0, 0, sig, &info);
 }

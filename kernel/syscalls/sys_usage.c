@@ -79,7 +79,7 @@ int64_t sys_getrusage(const uint64_t args[6])
 		error = self_usage(&proc); /* maxrss is the process's, as Linux's */
 		a.maxrss_kb = proc.maxrss_kb;
 	} else {
-		acct_remote_read(self->process->owner_xp + offsetof(process_t, acct_children), &a);
+		acct_remote_read(PROC_XP(self->process->owner_xp, acct_children), &a);
 	}
 	if (error)
 		return -error;
@@ -107,7 +107,7 @@ int64_t sys_times(const uint64_t args[6])
 		error = self_usage(&a);
 		if (error)
 			return -error;
-		acct_remote_read(self->process->owner_xp + offsetof(process_t, acct_children), &c);
+		acct_remote_read(PROC_XP(self->process->owner_xp, acct_children), &c);
 		t.tms_utime = (int64_t)acct_ns_to_ticks(a.utime_ns);
 		t.tms_stime = (int64_t)acct_ns_to_ticks(a.stime_ns);
 		t.tms_cutime = (int64_t)acct_ns_to_ticks(c.utime_ns);

@@ -11,8 +11,10 @@ set(ACPI_TEST_SRC ${CMAKE_CURRENT_LIST_DIR}/acpi)
 set(acpi_sources test_acpi.c acpi/test_acpi_numa.c acpi/acpi_testlib.c acpi/acpi_image.c
     boot/x86_64/acpi.c boot/x86_64/acpi_numa.c boot/x86_64/machine.c)
 archipel_host_test(test_acpi SOURCES ${acpi_sources} DEFINES ACPI_FIXTURE_DIR="${ACPI_TEST_SRC}")
-# x86_64's <arch/boot.h> (boot_x86_t, the arch part of boot_info_t) before RISC-V's.
-target_include_directories(test_acpi BEFORE PRIVATE ${ARCHIPEL_ROOT}/hal/x86_64/include)
+# x86_64's <arch/boot.h> (boot_x86_t, the arch part of boot_info_t) before RISC-V's, after the
+# host's stand-ins (tests/host/include: irqmask, remote, special), which no arch's may replace.
+target_include_directories(test_acpi BEFORE PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/include
+                           ${ARCHIPEL_ROOT}/hal/x86_64/include)
 
 # Seeds of fuzz_acpi: test_acpi's test "write_seeds" packs each fixture when ACPI_SEED_DIR is set.
 set(ACPI_SEED_DIR ${CMAKE_CURRENT_BINARY_DIR}/acpi-seeds)

@@ -4,7 +4,7 @@
 # The same tests run over each architecture's PTE format: test_gpt with hal/riscv/include first on
 # the include path (Sv39, 3 levels; with the RISC-V part, hal/riscv/hal_gpt_arch.c, whose mmu.h
 # needs hal/riscv: its hal_tlb.c is not compiled, the fixture stands in for it), test_gpt_x86_64
-# with hal/x86_64/include first (4-level paging).
+# with hal/x86_64/include first (4-level paging), after the host's stand-ins (tests/host/include).
 set(GPT_TEST_COMMON test_gpt.c test_gpt_walks.c gpt_fixture.c mm_fixture.c hal/common/hal_gpt.c
     kernel/mm/ppm.c kernel/mm/kcm.c kernel/mm/kmem.c kernel/libk/xlist.c kernel/libk/busylock.c)
 
@@ -15,7 +15,8 @@ function(archipel_gpt_test name arch)
     target_include_directories(${name} PRIVATE ${ARCHIPEL_ROOT}/hal/riscv)
   else()
     archipel_host_test(${name} ${ARGN} SOURCES ${GPT_TEST_COMMON} gpt_fixture_x86_64.c)
-    target_include_directories(${name} BEFORE PRIVATE ${ARCHIPEL_ROOT}/hal/x86_64/include)
+    target_include_directories(${name} BEFORE PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/include
+                           ${ARCHIPEL_ROOT}/hal/x86_64/include)
   endif()
   target_link_libraries(${name} PRIVATE pthread)
 endfunction()

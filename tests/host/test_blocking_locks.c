@@ -128,7 +128,8 @@ extern __thread lid_t host_lid; /* hal_host.c: each host thread is a core of its
 static queuelock_t shared_ql;
 static rwlock_t shared_rw;
 static uint64_t count_a, count_b; /* written only under the lock being tested */
-static int mismatches;            /* readers that saw a writer's half-done update (atomic) */
+static int mismatches;            /* readers that saw a writer's half-done update, or a thread
+                                     wrong about being the writer (atomic) */
 
 static void *ql_worker(void *arg)
 {
@@ -150,12 +151,15 @@ static void *rw_worker(void *arg)
 	for (int i = 0; i < ROUNDS; i++) {
 		if ((i + id) % 4 == 0) {
 			rwlock_wr_acquire(&shared_rw);
+			if (!remote_rwlock_is_write_held_by_me(XPTR(local_cxy, &shared_rw)))
+				__atomic_fetch_add(&mismatches, 1, __ATOMIC_RELAXED);
 			count_a++;
 			count_b++;
 			rwlock_wr_release(&shared_rw);
 		} else {
 			rwlock_rd_acquire(&shared_rw);
-			if (count_a != count_b)
+			if (count_a != count_b ||
+			    remote_rwlock_is_write_held_by_me(XPTR(local_cxy, &shared_rw)))
 				__atomic_fetch_add(&mismatches, 1, __ATOMIC_RELAXED);
 			rwlock_rd_release(&shared_rw);
 		}
@@ -194,4 +198,20 @@ HT_TEST(concurrent_rwlock_excludes_and_ends_empty)
 	HT_CHECK(shared_rw.state == 0 && shared_rw.writer_xp == XPTR_NULL);
 	HT_CHECK(xlist_is_empty(XPTR(local_cxy, &shared_rw.rd_root)) &&
 		 xlist_is_empty(XPTR(local_cxy, &shared_rw.wr_root)));
+}
+
+HT_TEST(rwlock_knows_its_writer)
+{
+	rwlock_t l;
+	xptr_t l_xp = XPTR(local_cxy, &l);
+
+	rwlock_init(&l, "rw", LOCK_TEST_A);
+	HT_CHECK(!remote_rwlock_is_write_held_by_me(l_xp));
+	rwlock_rd_acquire(&l);
+	HT_CHECK(!remote_rwlock_is_write_held_by_me(l_xp)); /* a reader is not the writer */
+	rwlock_rd_release(&l);
+	rwlock_wr_acquire(&l);
+	HT_CHECK(remote_rwlock_is_write_held_by_me(l_xp));
+	rwlock_wr_release(&l);
+	HT_CHECK(!remote_rwlock_is_write_held_by_me(l_xp));
 }

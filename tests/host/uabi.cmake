@@ -7,7 +7,8 @@
 # sys_poll.c) with x86_64's headers, over stand-ins of what they call and a clock of its own.
 archipel_host_test(test_uabi_riscv SOURCES test_uabi.c kernel/syscalls/uabi.c)
 archipel_host_test(test_uabi_x86_64 SOURCES test_uabi.c kernel/syscalls/uabi.c)
-target_include_directories(test_uabi_x86_64 BEFORE PRIVATE ${ARCHIPEL_ROOT}/hal/x86_64/include)
+target_include_directories(test_uabi_x86_64 BEFORE PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/include
+                           ${ARCHIPEL_ROOT}/hal/x86_64/include)
 
 if(CMAKE_SYSTEM_PROCESSOR STREQUAL "x86_64" AND EXISTS /usr/include/x86_64-linux-gnu/asm/unistd_64.h)
   add_library(uabi_check_x86_64 OBJECT ${ARCHIPEL_ROOT}/user/uabi_check.c)
@@ -21,4 +22,5 @@ archipel_host_test(test_syscall_compat
   SOURCES test_syscall_compat.c thread_host.c kernel/syscalls/sys_compat.c
           kernel/syscalls/sys_poll.c kernel/syscalls/uabi.c kernel/libk/xlist.c
   DEFINES hal_get_time_ns=fake_time_ns)
-target_include_directories(test_syscall_compat BEFORE PRIVATE ${ARCHIPEL_ROOT}/hal/x86_64/include)
+target_include_directories(test_syscall_compat BEFORE PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/include
+                           ${ARCHIPEL_ROOT}/hal/x86_64/include)

@@ -33,7 +33,7 @@ SWITCH_DISASSEMBLY = """\
 ffffffff80000400 <hal_context_switch>:
 ffffffff80000400:\tsd\tra,0(a0)
 ffffffff80000404:\tsd\tsp,8(a0)
-ffffffff80000408:\tcsrr\tt0,sstatus
+ffffffff80000408:\tld\tt0,112(a0)
 ffffffff8000040c:\tld\tra,0(a1)
 ffffffff80000410:\tret
 """
