@@ -28,6 +28,10 @@
  *            between the reference's drop and the copy's invalidation found the reference's PTE
  *            empty and took its frame number 0 for a frame (a panic in cluster_of_paddr, the
  *            fuzzer on 4x2). Every page must then read zero but the thread's own word.
+ * nbrstack   a thread of one cluster maps a stack as posix_spawn does and stores at its top at
+ *            once, while a thread of another maps, makes read-write and unmaps the mapping
+ *            next to it: the mprotect's join made the copies forget the stack between a
+ *            fault's fetch of it and its lookup, and the store was a SIGSEGV (the fuzzer, 4x2).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -40,11 +44,24 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "almos.h"
 #include "ktap_groups.h"
 #include <uarch.h>
+
+/* Progress on the console (both rounds), with the time: a loaded host runs these slowly, and the
+ * harness takes 30 s without a line for a hang; the times tell slow from stalled. */
+#define progress(fmt, ...) ktap_diag(fmt " (%lld ms)", __VA_ARGS__, now_ms())
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 #define KILLFORK_FORKS 200
 #define VFORK_ROUNDS 300
@@ -85,8 +102,8 @@ static void group_killfork(void)
 			other++;
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0 && pid != kpid)
 			reaped++;
-		if (i % 50 == 49 && !ktap_groups_second_round())
-			ktap_diag("killfork: %d forks", i + 1); /* a slow host: the console shows progress */
+		if (i % 50 == 49)
+			progress("killfork: %d forks", i + 1);
 	}
 	kill(kpid, SIGKILL);
 	while (waitpid(-1, &status, 0) > 0)
@@ -135,6 +152,8 @@ static void group_vforkreap(void)
 			place_next((int)(i / 2 % clusters), PLACE_ANY_CORE);
 		if (vfork_exit() > 0)
 			made++;
+		if (i % 100 == 99)
+			progress("vforkreap: %d vforks", i + 1);
 	}
 	atomic_store(&vforks_done, 1);
 	pthread_join(t, NULL);
@@ -292,9 +311,15 @@ static bool pipe_interrupted(int fd, bool write_side, int flags, int unblock_fd)
 	}
 	if (flags & SA_RESTART) { /* the call goes on: let it finish */
 		if (write_side) {
+			/* Not a blocking read: the writer's last bytes drained before it stored
+			 * its result, a read would wait for good on the empty pipe (a hang on a
+			 * loaded host, in the second round on 4x2). */
 			static char drain[1 << 17];
-			while (atomic_load(&pipe_result) == -2 && read(unblock_fd, drain, sizeof(drain)) > 0)
-				;
+			fcntl(unblock_fd, F_SETFL, O_NONBLOCK);
+			while (atomic_load(&pipe_result) == -2)
+				if (read(unblock_fd, drain, sizeof(drain)) <= 0)
+					sched_yield();
+			fcntl(unblock_fd, F_SETFL, 0);
 		} else {
 			(void)write(unblock_fd, &c, 1);
 		}
@@ -302,12 +327,15 @@ static bool pipe_interrupted(int fd, bool write_side, int flags, int unblock_fd)
 	pthread_join(t, NULL);
 	sa.sa_handler = SIG_DFL;
 	sigaction(SIGUSR2, &sa, NULL);
+	progress("pipeintr: the %s %s", write_side ? "write" : "read",
+		 flags & SA_RESTART ? "restarted" : "interrupted");
 	return flags & SA_RESTART ? atomic_load(&pipe_result) > 0
 				  : atomic_load(&pipe_result) == -1 && atomic_load(&pipe_errno) == EINTR;
 }
 
 static void group_pipeintr(void)
 {
+	static const char fill[4096];
 	int p[2];
 	bool eintr_r, restart_r, eintr_w, restart_w;
 
@@ -315,8 +343,13 @@ static void group_pipeintr(void)
 		return;
 	eintr_r = pipe_interrupted(p[0], false, 0, p[1]);
 	restart_r = pipe_interrupted(p[0], false, SA_RESTART, p[1]);
-	while (write(p[1], "f", 1) == 1 && fcntl(p[1], F_SETFL, O_NONBLOCK) == 0)
-		; /* fill it */
+	/* Fill it: pages while a page fits, then bytes (a write up to PIPE_BUF is all or nothing).
+	 * It went a byte and an fcntl at a time: 128 K calls, 14 s silent on a loaded host. */
+	fcntl(p[1], F_SETFL, O_NONBLOCK);
+	while (write(p[1], fill, sizeof(fill)) > 0)
+		;
+	while (write(p[1], fill, 1) == 1)
+		;
 	fcntl(p[1], F_SETFL, 0);
 	eintr_w = pipe_interrupted(p[1], true, 0, p[0]);
 	restart_w = pipe_interrupted(p[1], true, SA_RESTART, p[0]);
@@ -411,8 +444,8 @@ static void group_cowdrop(void)
 		int ok = cowdrop_round();
 		rounds += ok >= 0;
 		bad += ok == 0;
-		if (i % 5 == 4) /* a sign of life for the harness's watchdog on a slow, loaded host */
-			ktap_diag("cowdrop: %d rounds done", i + 1);
+		if (i % 5 == 4)
+			progress("cowdrop: %d rounds", i + 1);
 	}
 	atomic_store(&cd_phase, CD_QUIT);
 	pthread_join(t, NULL);
@@ -422,6 +455,62 @@ static void group_cowdrop(void)
 	      "wrong)", bad);
 }
 
+#define NS_ROUNDS 1500
+static atomic_int ns_stop;
+
+/* Another cluster's thread maps, makes read-write and unmaps a region again and again. */
+static void *ns_changer(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&ns_stop)) {
+		char *r = mmap(NULL, 0x1e000, PROT_READ | PROT_WRITE | PROT_EXEC,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_POPULATE | MAP_STACK,
+			       -1, 0);
+		if (r == MAP_FAILED)
+			continue;
+		mprotect(r, 0x1e000, PROT_READ | PROT_WRITE);
+		munmap(r, 0x1e000);
+	}
+	return NULL;
+}
+
+/* A third cluster's thread maps a stack as posix_spawn does and stores at its top at once. */
+static void *ns_stacker(void *arg)
+{
+	long bad = 0;
+
+	(void)arg;
+	for (int i = 0; i < NS_ROUNDS; i++) {
+		char *st = mmap(NULL, 0x9000, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+		if (st == MAP_FAILED)
+			continue;
+		*(volatile uint64_t *)(st + 0x9000 - 16) = 0x5a;
+		bad += *(volatile uint64_t *)(st + 0x9000 - 16) != 0x5a;
+		munmap(st, 0x9000);
+		if (i % 500 == 499)
+			progress("nbrstack: %d stacks", i + 1);
+	}
+	return (void *)bad;
+}
+
+static void group_nbrstack(void)
+{
+	pthread_t c, t;
+	void *bad;
+
+	atomic_store(&ns_stop, 0);
+	place_next((int)(clusters > 1 ? 1 : 0), PLACE_ANY_CORE);
+	pthread_create(&c, NULL, ns_changer, NULL);
+	place_next((int)(clusters > 2 ? 2 : clusters - 1), PLACE_ANY_CORE);
+	pthread_create(&t, NULL, ns_stacker, NULL);
+	pthread_join(t, &bad);
+	atomic_store(&ns_stop, 1);
+	pthread_join(c, NULL);
+	check(bad == NULL, "nbrstack: a fresh stack next to a mapping another cluster changes takes "
+	      "its stores (%ld wrong)", (long)bad);
+}
+
 static const struct ktap_group groups[] = {
 	{ "killfork", group_killfork, 2 },
 	{ "vforkreap", group_vforkreap, 2 },
@@ -429,6 +518,7 @@ static const struct ktap_group groups[] = {
 	{ "tgkill", group_tgkill, 2 },
 	{ "pipeintr", group_pipeintr, 2 },
 	{ "cowdrop", group_cowdrop, 2 },
+	{ "nbrstack", group_nbrstack, 1 },
 };
 
 int main(int argc, char **argv)

@@ -68,7 +68,8 @@ typedef struct cluster_s {
 	kcm_t    kcm[KCM_CACHES];                    /* [K] object caches by size order    */
 	busylock_t threads_lock;                     /* protects the thread table          */
 	struct thread_s *threads[CONFIG_MAX_THREADS_PER_CLUSTER]; /* [T] by ltid            */
-	uint32_t threads_nr;                         /* [T] threads of the cluster         */
+	uint32_t threads_nr;                         /* [T] threads of the cluster, until
+						      their memory is freed (leak checks) */
 	uint32_t threads_next;                       /* [T] where the next ltid search starts */
 	rpc_stats_t rpc_stats;                       /* [A] RPCs sent and served, by type  */
 	busylock_t processes_lock;                   /* protects the process tables below  */
@@ -78,7 +79,8 @@ typedef struct cluster_s {
 						      being created, not yet in owned[]         */
 	uint32_t owned_nr;                           /* [Q] processes owned (pids in use)  */
 	list_entry_t copies_root;                    /* [Q] process copies in this cluster */
-	uint32_t copies_nr;                          /* [Q]                                */
+	uint32_t copies_nr;                          /* [Q] copies, until their memory is
+						      freed (leak checks wait for it)     */
 	tlb_stats_t tlb_stats;                       /* [A] shootdowns asked from this cluster */
 } cluster_t;
 

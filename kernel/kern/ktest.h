@@ -11,7 +11,9 @@
 #ifndef KERN_KTEST_H
 #define KERN_KTEST_H
 
+#include <hal_special.h>
 #include <hal_types.h>
+#include <kern/thread.h>
 
 typedef struct ktest_ctx_s {
 	cxy_t    cxy;       /* cluster of the running core             */
@@ -64,6 +66,21 @@ void ktest_fail(ktest_ctx_t *ctx, const char *file, int line, const char *fmt, .
  * keeps its pages for the next thread: they are free for the purpose of a leak check).
  */
 uint64_t ktest_free_pages(void);
+
+/*
+ * Sleep (1 ms at a time) until @cond holds; its value then. The limit, KTEST_HANG_NS, only tells
+ * a hang from a slow host: a core the host runs late may take seconds to do its part (2 s limits
+ * failed tests under load), so a case waits for conditions, never for a delay.
+ */
+#define KTEST_HANG_NS (20ULL * 1000000000)
+#define KTEST_WAIT_UNTIL(cond)                                                              \
+	({                                                                                  \
+		uint64_t kt_t0_ = hal_get_time_ns();                                        \
+		bool kt_ok_;                                                                \
+		while (!(kt_ok_ = (cond)) && hal_get_time_ns() - kt_t0_ < KTEST_HANG_NS)    \
+			thread_sleep_ns(1000000);                                           \
+		kt_ok_;                                                                     \
+	})
 
 /* Wait for every core taking part in the case (for cases with phases). */
 void ktest_barrier(ktest_ctx_t *ctx);

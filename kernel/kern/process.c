@@ -103,6 +103,18 @@ static void unlink_copy(process_t *p)
 	remote_busylock_release(lock_xp);
 }
 
+/*
+ * A copy off the table has freed its memory (VMM, tables, descriptor): it leaves the count only
+ * now. Leak checks wait for the count before they read the free pages; counted down at the
+ * unlink, it let them read while a core the host ran late was still freeing the copy's tables.
+ */
+static void copies_uncount(void)
+{
+	busylock_acquire(&LOCAL_CLUSTER->processes_lock);
+	LOCAL_CLUSTER->copies_nr--;
+	busylock_release(&LOCAL_CLUSTER->processes_lock);
+}
+
 static void add_local(process_t *p)
 {
 	busylock_acquire(&LOCAL_CLUSTER->processes_lock);
@@ -237,15 +249,14 @@ void process_put_local(process_t *copy)
 	/* The count reaches 0 and the copy leaves the table under one lock: no hold can come after. */
 	busylock_acquire(&LOCAL_CLUSTER->processes_lock);
 	gone = --copy->holds == 0 && copy->ref_xp != XPTR(local_cxy, copy);
-	if (gone) {
+	if (gone)
 		list_unlink(&copy->local_link);
-		LOCAL_CLUSTER->copies_nr--;
-	}
 	busylock_release(&LOCAL_CLUSTER->processes_lock);
 	if (gone) {
 		unlink_copy(copy);
 		vmm_destroy(&copy->vmm);
 		kmem_free(copy);
+		copies_uncount();
 	}
 }
 
@@ -551,7 +562,6 @@ void process_release(xptr_t ref_xp)
 		thread_sleep_ns(100000);
 	}
 	list_unlink(&p->local_link);
-	LOCAL_CLUSTER->copies_nr--;
 	busylock_release(&LOCAL_CLUSTER->processes_lock);
 	for (int fd = 0; fd < CONFIG_MAX_FILES; fd++)
 		if (p->files[fd] != XPTR_NULL)
@@ -564,6 +574,7 @@ void process_release(xptr_t ref_xp)
 	oom_process_released(p->pid); /* before the pid can be given again */
 	lpid_free(PID_LPID(p->pid));
 	kmem_free(p);
+	copies_uncount();
 }
 
 uint32_t process_owned_count(void)

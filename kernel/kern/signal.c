@@ -621,8 +621,9 @@ void signal_fault(int sig, int si_code, uintptr_t addr)
 	if (!self->process || (self->sigmask & SIG_BIT(sig)) ||
 	    signal_action_of(sig, act.handler) != SIGACT_HANDLER) {
 		/* as Linux's force_sig: blocked or ignored, the default action still happens */
-		pr_info("thread %x (%s): killed by signal %d: exception at pc %lx, address %lx, code %d",
-			self->trdid, self->name, sig, hal_user_return_pc(), addr, si_code);
+		pr_info("thread %x (%s): killed by signal %d: exception at pc %lx, address %lx, code %d"
+			" (fault error %d)", self->trdid, self->name, sig, hal_user_return_pc(), addr,
+			si_code, self->fault_error);
 		if (!self->process)
 			thread_user_exit(sig);
 		die(self, sig, true);

@@ -61,6 +61,7 @@ static bool ltid_alloc(thread_t *thread, uint32_t *ltid)
 	return found;
 }
 
+/* Give @ltid back; the thread stays counted until ltid_uncount(), once its memory is freed. */
 static void ltid_free(uint32_t ltid)
 {
 	cluster_t *cl = LOCAL_CLUSTER;
@@ -68,6 +69,19 @@ static void ltid_free(uint32_t ltid)
 	busylock_acquire(&cl->threads_lock);
 	kassert(cl->threads[ltid] != NULL);
 	cl->threads[ltid] = NULL;
+	busylock_release(&cl->threads_lock);
+}
+
+/*
+ * A thread's memory is freed: it leaves the count. A leak check waits for the thread count to
+ * come back before it reads the free pages; counted down before the frees, the count let it read
+ * them while a core the host ran late had not freed the stack yet.
+ */
+static void ltid_uncount(void)
+{
+	cluster_t *cl = LOCAL_CLUSTER;
+
+	busylock_acquire(&cl->threads_lock);
 	cl->threads_nr--;
 	busylock_release(&cl->threads_lock);
 	dqdt_threads_changed();
@@ -193,6 +207,7 @@ void thread_destroy(thread_t *thread)
 	ltid_free(thread->trdid & 0xffff);
 	hal_kstack_free(thread->kstack);
 	kmem_free(thread);
+	ltid_uncount();
 }
 
 void thread_block(xptr_t thread_xp, uint32_t cause)

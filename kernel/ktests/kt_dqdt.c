@@ -81,7 +81,6 @@ KTEST(dqdt, threads_follow_at_once)
 {
 	dqdt_load_t leaf0, root0, leaf1, root1;
 	thread_t *t;
-	int tries = 0;
 
 	if (ctx->cxy != cluster_count() - 1 || ctx->lid != 0)
 		return;
@@ -94,10 +93,8 @@ KTEST(dqdt, threads_follow_at_once)
 	KT_EXPECT_EQ(ctx, leaf1.threads, leaf0.threads + 1);
 	KT_EXPECT_EQ(ctx, root1.threads, root0.threads + 1);
 	thread_start(t);
-	do { /* its core frees it once it switched away from it */
-		thread_sleep_ns(1000000);
-		dqdt_leaf_load(local_cxy, &leaf1);
-	} while (leaf1.threads != leaf0.threads && ++tries < 1000);
+	/* its core frees it once it switched away from it */
+	KTEST_WAIT_UNTIL((dqdt_leaf_load(local_cxy, &leaf1), leaf1.threads == leaf0.threads));
 	KT_EXPECT_EQ(ctx, leaf1.threads, leaf0.threads);
 }
 

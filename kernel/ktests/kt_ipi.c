@@ -12,9 +12,7 @@ static bool received(cxy_t cxy, lid_t lid, uint64_t before)
 {
 	xptr_t counter = XPTR(cxy, &cluster_manager.core[lid].ipi_test);
 
-	for (int i = 0; i < 2000 && hal_remote_l64(counter) <= before; i++)
-		thread_sleep_ns(1000000);
-	return hal_remote_l64(counter) > before;
+	return KTEST_WAIT_UNTIL(hal_remote_l64(counter) > before);
 }
 
 /* Cluster 0's lid 0 sends one IPI to each core, then one mask per cluster to all its cores. */

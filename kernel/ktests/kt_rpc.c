@@ -103,8 +103,7 @@ KTEST(rpc, thread_create_in_every_cluster)
 		KT_EXPECT_EQ(ctx, desc.error, 0);
 		KT_EXPECT(ctx, a.thread != NULL);
 	}
-	for (int i = 0; i < 1000 && clusters_seen != (1u << cluster_count()) - 1; i++)
-		thread_sleep_ns(1000000);
+	KTEST_WAIT_UNTIL(clusters_seen == (1u << cluster_count()) - 1);
 	KT_EXPECT_EQ(ctx, clusters_seen, (1u << cluster_count()) - 1);
 }
 

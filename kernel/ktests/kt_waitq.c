@@ -42,11 +42,10 @@ static error_t spawn(cxy_t cxy, void (*fn)(void *))
 	return spawn_thread(cxy, fn, NULL, NULL);
 }
 
-/* Wait (sleeping) until @counter reaches @value or about 2 s passed. */
+/* Wait (sleeping) until @counter reaches @value (KTEST_WAIT_UNTIL: only a hang gives up). */
 static bool wait_count(uint32_t *counter, uint32_t value)
 {
-	for (int i = 0; i < 2000 && hal_remote_l32(XPTR(0, counter)) < value; i++)
-		thread_sleep_ns(1000000);
+	KTEST_WAIT_UNTIL(hal_remote_l32(XPTR(0, counter)) >= value);
 	return hal_remote_l32(XPTR(0, counter)) == value;
 }
 
@@ -73,8 +72,7 @@ KTEST(waitq, wake_one_then_all)
 	for (cxy_t c = 0; c < cluster_count(); c++)
 		for (int i = 0; i < 2; i++)
 			KT_EXPECT_EQ(ctx, spawn(c, waiter), 0);
-	for (int i = 0; i < 2000 && queued() < n; i++)
-		thread_sleep_ns(1000000);
+	KTEST_WAIT_UNTIL(queued() >= n);
 	KT_EXPECT_EQ(ctx, queued(), n);
 	KT_EXPECT(ctx, waitq_wake_one(XPTR(0, &wq)));
 	KT_EXPECT(ctx, wait_count(&woken, 1));
@@ -113,8 +111,7 @@ KTEST(waitq, timed_waits)
 	 * once; a wake that found nobody means it timed out.
 	 */
 	KT_EXPECT_EQ(ctx, spawn(far, timed_waiter), 0);
-	for (int i = 0; i < 20000 && queued() == 0 && hal_remote_l32(XPTR(0, &woken)) < 2; i++)
-		thread_sleep_ns(100000);
+	KTEST_WAIT_UNTIL(queued() != 0 || hal_remote_l32(XPTR(0, &woken)) >= 2);
 	bool waker_found_it = waitq_wake_one(XPTR(0, &wq));
 	KT_EXPECT(ctx, wait_count(&woken, 2));
 	KT_EXPECT(ctx, waker_found_it ? timed_out == 1 || timed_out == 2 : timed_out == 2);
@@ -147,8 +144,7 @@ KTEST(waitq, killable_waits)
 	waitq_init(XPTR(0, &wq), "ktest.wq");
 	woken = interrupted = 0;
 	KT_EXPECT_EQ(ctx, spawn_thread(far, killable_waiter, NULL, &t_xp), 0);
-	for (int i = 0; i < 2000 && queued() == 0; i++)
-		thread_sleep_ns(1000000);
+	KTEST_WAIT_UNTIL(queued() != 0);
 	KT_EXPECT_EQ(ctx, queued(), 1);
 	hal_remote_s32(THREAD_XP(t_xp, killed), 1);
 	thread_interrupt(t_xp, true);
@@ -157,8 +153,7 @@ KTEST(waitq, killable_waits)
 	KT_EXPECT(ctx, waitq_is_empty(XPTR(0, &wq)));
 
 	KT_EXPECT_EQ(ctx, spawn(far, killable_waiter), 0);
-	for (int i = 0; i < 2000 && queued() == 0; i++)
-		thread_sleep_ns(1000000);
+	KT_EXPECT(ctx, KTEST_WAIT_UNTIL(queued() != 0));
 	KT_EXPECT(ctx, waitq_wake_one(XPTR(0, &wq)));
 	KT_EXPECT(ctx, wait_count(&woken, 2));
 	KT_EXPECT_EQ(ctx, interrupted, 1);
@@ -181,16 +176,16 @@ static void double_sleeper(void *arg)
 	}
 }
 
-/* True once the thread @t_xp sleeps in an interruptible wait (polled, about 2 s at most). */
+static bool in_interruptible_sleep(xptr_t t_xp)
+{
+	return hal_remote_l32(THREAD_XP(t_xp, intr_wait)) == THREAD_WAIT_SIGNAL &&
+	       (hal_remote_l32(THREAD_XP(t_xp, blocked)) & THREAD_BLOCKED_SLEEP);
+}
+
+/* True once the thread @t_xp sleeps in an interruptible wait (polled: KTEST_WAIT_UNTIL). */
 static bool sleeping_interruptibly(xptr_t t_xp)
 {
-	for (int i = 0; i < 2000; i++) {
-		if (hal_remote_l32(THREAD_XP(t_xp, intr_wait)) == THREAD_WAIT_SIGNAL &&
-		    (hal_remote_l32(THREAD_XP(t_xp, blocked)) & THREAD_BLOCKED_SLEEP))
-			return true;
-		thread_sleep_ns(1000000);
-	}
-	return false;
+	return KTEST_WAIT_UNTIL(in_interruptible_sleep(t_xp));
 }
 
 /*

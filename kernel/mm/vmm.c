@@ -570,7 +570,14 @@ error_t vmm_handle_page_fault(vmm_t *vmm, vaddr_t vaddr, uint32_t access)
 
 	rwlock_rd_acquire(&vmm->vsl_lock);
 	vseg = vsl_lookup(&vmm->vsl, vaddr);
-	if (!vseg && !vmm_is_reference(vmm)) {
+	/*
+	 * Fetched, the vseg may be gone again before the lookup: an invalidation of the reference's
+	 * change of a neighbour (mprotect joins equal neighbours, and the copies forget the whole
+	 * joined extent) ran in between. Fetch until it is here or the reference has none: taken
+	 * for unmapped, it was a SIGSEGV in clone's first store to a fresh posix_spawn stack (the
+	 * fuzzer, 4x2; test_races nbrstack).
+	 */
+	while (!vseg && !error && !vmm_is_reference(vmm)) {
 		rwlock_rd_release(&vmm->vsl_lock);
 		error = fetch_vseg(vmm, vaddr);
 		rwlock_rd_acquire(&vmm->vsl_lock);

@@ -471,20 +471,39 @@ static void parse(int argc, char **argv, uint64_t *one_seed)
 		usage();
 }
 
-/* -x: the worker of that seed alone, as the run made it (its children and threads too). */
+/* -x: the worker of that seed alone, as the run made it (its children and threads too), under
+ * the watchdog as in a run (without its SIGURGs, a wait nobody ends would hang the repeat). */
 static int one_worker(uint64_t seed)
 {
-	int status;
+	int status = 0;
 	pid_t pid = fork();
 
 	if (pid == 0)
 		_exit(sf_worker_main(0, seed));
+	if (pid < 0) {
+		stress_fail(SF_PROG, "fork: %s", strerror(errno));
+		return stress_summary(SF_PROG, "one worker");
+	}
 	sf->w[0].pid = pid;
 	sf->w[0].seed = seed;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	for (int64_t last_cont = sf_now();;) {
+		pid_t got = waitpid(-1, &status, WNOHANG | __WALL);
+		int64_t now = sf_now();
+
+		if (got == pid || (got < 0 && errno == ECHILD))
+			break;
+		if (got > 0)
+			continue; /* an orphan of its, when this program is init */
+		watchdog(now);
+		if (now - last_cont >= 1000) { /* as a run does: a SIGSTOP of its own stalls it */
+			continue_all();
+			last_cont = now;
+		}
+		usleep(20000);
+	}
 	sf->stop = 1; /* no other worker after this one */
 	worker_ended(0, status);
+	end_phase(); /* its children and orphans */
 	return stress_summary(SF_PROG, "one worker");
 }
 
@@ -494,7 +513,9 @@ int main(int argc, char **argv)
 	uint64_t one_seed = 0;
 	int64_t t0;
 
-	if (argc == 0 || (argc == 2 && !strcmp(argv[1], "-X")))
+	/* A worker's execve with a NULL argv gets argv[0] = "" (as Linux since 5.18): taken for a
+	 * run, it was a second fuzzer inside the first, "execve in flight" for the watchdog. */
+	if (argc == 0 || (argc == 1 && !argv[0][0]) || (argc == 2 && !strcmp(argv[1], "-X")))
 		return sf_exec_mode();
 	/* Populated: a page of it first touched by a worker and mapped by the parent only later
 	 * would count as the parent's at the end and not at the baseline (a false leak of 1 page). */

@@ -96,6 +96,7 @@ struct sf_ctx {
 	int ptr_kind;                 /* its pointer kind (enum sf_ptr_kind)               */
 	uint64_t buf_valid;           /* BOUNDARY: bytes of it before the PROT_NONE page   */
 	bool kernel_writes;           /* the call writes into the buffer (read-like)       */
+	bool fd_was_device;           /* its fd named a character device before the call   */
 	int struct_arg;               /* a struct the call must write on success, or -1   */
 	int struct_kind;
 	bool path_own;                /* the last sf_path is one of the process's own files  */
