@@ -75,9 +75,9 @@ uint64_t ktest_free_pages(void);
 #define KTEST_HANG_NS (20ULL * 1000000000)
 #define KTEST_WAIT_UNTIL(cond)                                                              \
 	({                                                                                  \
-		uint64_t kt_t0_ = hal_get_time_ns();                                        \
+		uint64_t kt_start_ = hal_get_time_ns();                                        \
 		bool kt_ok_;                                                                \
-		while (!(kt_ok_ = (cond)) && hal_get_time_ns() - kt_t0_ < KTEST_HANG_NS)    \
+		while (!(kt_ok_ = (cond)) && hal_get_time_ns() - kt_start_ < KTEST_HANG_NS)    \
 			thread_sleep_ns(1000000);                                           \
 		kt_ok_;                                                                     \
 	})
