@@ -444,6 +444,7 @@ int64_t process_wait_child(int64_t pid, int *status, uint32_t options)
 	xptr_t self_owner = thread_current()->process->owner_xp, e;
 	xptr_t found = XPTR_NULL;
 	pid_t found_pid = 0;
+	bool interrupted = false;
 	int64_t ret;
 
 	if (options & ~(uint32_t)(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE))
@@ -486,10 +487,14 @@ int64_t process_wait_child(int64_t pid, int *status, uint32_t options)
 			ret = 0;
 			break;
 		}
-		if (waitq_wait_interruptible(PROC_XP(self_owner, child_wait), FAMILY_LOCK)) {
+		if (interrupted) {
 			ret = -ERESTARTSYS; /* EINTR, or restarted under SA_RESTART */
 			break;
 		}
+		/* A signal ends the wait, but the children are looked at once more first, as Linux's
+		 * do_wait does: the SIGCHLD of a child that just ended (or any signal) must not hide
+		 * it (init's wait for an orphan returned EINTR: test_races slayinit, x86_64 4x2). */
+		interrupted = waitq_wait_interruptible(PROC_XP(self_owner, child_wait), FAMILY_LOCK) != 0;
 	}
 	remote_busylock_release(FAMILY_LOCK);
 	if (found != XPTR_NULL)
