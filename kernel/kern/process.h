@@ -72,6 +72,8 @@ typedef struct process_s {
 	uint32_t      reap_self;    /* [L] 1: an orphan nobody waits for, released at its end   */
 	uint32_t      zombie;       /* [L] 1: ended, its status not yet taken by its parent     */
 	uint32_t      reaped;       /* [L] 1: a wait took its status; it is being released      */
+	uint32_t      notifying;    /* [L] 1: ended, posting its exit signal to its parent; a
+				       zombie in a moment (wait4 waits for it, not for a signal) */
 	uint32_t      vfork_waiting;/* [L] 1: its parent waits for its exec or end (vfork): the
 				       parent's vfork_wait is woken then                          */
 	uint32_t      exit_signal;  /* [L] signal sent to the parent at its end (clone's low byte;

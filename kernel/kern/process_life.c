@@ -16,8 +16,9 @@
  *
  * The end of a process (process_family_exit, from process_end in its last thread): under the
  * family lock its children go to init (the first process) or, without one, become self-reaping;
- * then, if it has a parent, it becomes a zombie and the parent's waiters are woken: from then on
- * the parent may release it, so the exiting thread does not touch it again. Without a parent, the
+ * then, if it has a parent, the parent is sent its exit signal, and only then does the process
+ * become a zombie and the parent's waiters are woken: from then on the parent may release it, so
+ * the exiting thread does not touch it again. Without a parent, the
  * kernel's waiter (launch_program) is woken instead, or the process releases itself.
  */
 #include <fs/vfs.h>
@@ -132,14 +133,58 @@ static void adopt(xptr_t parent, xptr_t child)
 	xlist_add_last(PROC_XP(parent, children_root), PROC_XP(child, children_link));
 }
 
+/*
+ * The parent of the ending process @owner_xp, told of its end; XPTR_NULL if it has none or wants
+ * no zombie (SIGCHLD ignored, SA_NOCLDWAIT: POSIX). As Linux's exit_notify, the exit signal is
+ * posted before the child can be reaped: a parent must not reap a child and then take its late
+ * SIGCHLD for another's (init's next wait then ended in EINTR: test_races slayinit). Sending may
+ * take an RPC, so the family lock is dropped meanwhile, with notifying set for wait4; the parent
+ * may then end and hand us to init, which is told in turn. Caller: the family lock, held again
+ * on return.
+ */
+static xptr_t tell_parent_first(xptr_t owner_xp)
+{
+	xptr_t parent, told = XPTR_NULL;
+
+	kassert(remote_busylock_is_held_by_me(FAMILY_LOCK));
+	for (;;) {
+		uint64_t handler, flags;
+		pid_t ppid, pid;
+		int sig, status;
+
+		parent = hal_remote_lxp(PROC_XP(owner_xp, parent_xp));
+		if (parent == XPTR_NULL || parent == told)
+			return parent;
+		sigchld_action(parent, &handler, &flags);
+		if (handler == SIG_IGN || (flags & SA_NOCLDWAIT)) {
+			xlist_unlink(PROC_XP(owner_xp, children_link));
+			adopt(XPTR_NULL, owner_xp);
+			waitq_wake_all(PROC_XP(parent, child_wait)); /* its wait4 may have no child left */
+			hal_remote_s32(PROC_XP(owner_xp, notifying), 0);
+			return XPTR_NULL;
+		}
+		hal_remote_s32(PROC_XP(owner_xp, notifying), 1);
+		ppid = hal_remote_l32(PROC_XP(owner_xp, ppid));
+		pid = hal_remote_l32(PROC_XP(owner_xp, pid));
+		sig = (int)hal_remote_l32(PROC_XP(owner_xp, exit_signal));
+		status = (int)hal_remote_l32(PROC_XP(owner_xp, exit_status));
+		remote_busylock_release(FAMILY_LOCK);
+		if ((status & 0x7f) == 0)
+			tell_parent(ppid, sig, pid, CLD_EXITED, (status >> 8) & 0xff);
+		else
+			tell_parent(ppid, sig, pid, (status & 0x80) ? CLD_DUMPED : CLD_KILLED,
+				    status & 0x7f);
+		told = parent;
+		remote_busylock_acquire(FAMILY_LOCK);
+	}
+}
+
 void process_family_exit(xptr_t owner_xp)
 {
 	xptr_t orphans[16]; /* zombies left without a parent, released after the lock */
 	uint32_t orphans_nr = 0;
 	xptr_t new_parent, parent, e;
 	bool reap_self, waited_by_kernel;
-	pid_t ppid, pid;
-	int sig, status;
 
 	for (;;) {
 		bool more = false;
@@ -178,40 +223,19 @@ void process_family_exit(xptr_t owner_xp)
 	if (new_parent != XPTR_NULL)
 		waitq_wake_all(PROC_XP(new_parent, child_wait)); /* it may have got zombies */
 
-	parent = hal_remote_lxp(PROC_XP(owner_xp, parent_xp));
-	if (parent != XPTR_NULL) {
-		uint64_t handler, flags;
-
-		sigchld_action(parent, &handler, &flags);
-		if (handler == SIG_IGN || (flags & SA_NOCLDWAIT)) { /* POSIX: no zombie then */
-			xlist_unlink(PROC_XP(owner_xp, children_link));
-			adopt(XPTR_NULL, owner_xp);
-			waitq_wake_all(PROC_XP(parent, child_wait)); /* its wait4 may have no child left */
-			parent = XPTR_NULL;
-		}
-	}
+	parent = tell_parent_first(owner_xp);
 	reap_self = hal_remote_l32(PROC_XP(owner_xp, reap_self)) != 0;
 	waited_by_kernel = parent == XPTR_NULL && !reap_self;
-	ppid = hal_remote_l32(PROC_XP(owner_xp, ppid));
-	pid = hal_remote_l32(PROC_XP(owner_xp, pid));
-	sig = (int)hal_remote_l32(PROC_XP(owner_xp, exit_signal));
-	status = (int)hal_remote_l32(PROC_XP(owner_xp, exit_status));
 	if (hal_remote_l32(PROC_XP(owner_xp, vfork_waiting)) && parent != XPTR_NULL)
 		waitq_wake_all(PROC_XP(parent, vfork_wait));
 	if (parent != XPTR_NULL) {
 		/* From now on the parent may release us: the last touch of the process is here. */
+		hal_remote_s32(PROC_XP(owner_xp, notifying), 0);
 		hal_remote_s32(PROC_XP(owner_xp, zombie), 1);
 		waitq_wake_all(PROC_XP(parent, child_wait));
 	}
 	remote_busylock_release(FAMILY_LOCK);
 
-	if (parent != XPTR_NULL) {
-		if ((status & 0x7f) == 0)
-			tell_parent(ppid, sig, pid, CLD_EXITED, (status >> 8) & 0xff);
-		else
-			tell_parent(ppid, sig, pid, (status & 0x80) ? CLD_DUMPED : CLD_KILLED,
-				    status & 0x7f);
-	}
 	for (uint32_t i = 0; i < orphans_nr; i++)
 		release_anywhere(orphans[i]);
 	if (waited_by_kernel)
@@ -453,13 +477,14 @@ int64_t process_wait_child(int64_t pid, int *status, uint32_t options)
 		return -ESRCH; /* as Linux: -INT_MIN is no group */
 	remote_busylock_acquire(FAMILY_LOCK);
 	for (;;) {
-		bool any = false;
+		bool any = false, soon = false;
 
 		XLIST_FOREACH(PROC_XP(self_owner, children_root), e) {
 			xptr_t c = XLIST_ELEMENT(e, process_t, children_link);
 			if (!matches(c, pid))
 				continue;
 			any = true;
+			soon |= hal_remote_l32(PROC_XP(c, notifying)) != 0;
 			if (hal_remote_l32(PROC_XP(c, zombie)) && !hal_remote_l32(PROC_XP(c, reaped))) {
 				found = c;
 				break;
@@ -487,13 +512,22 @@ int64_t process_wait_child(int64_t pid, int *status, uint32_t options)
 			ret = 0;
 			break;
 		}
+		if (soon) {
+			/* A child is posting its exit signal (tell_parent_first): reapable in a moment,
+			 * when it wakes us. Its SIGCHLD, pending already, must not end this wait
+			 * empty-handed, as it would not on Linux, where both happen at once. */
+			if (waitq_wait_killable(PROC_XP(self_owner, child_wait), FAMILY_LOCK)) {
+				ret = -EINTR;
+				break;
+			}
+			continue;
+		}
 		if (interrupted) {
 			ret = -ERESTARTSYS; /* EINTR, or restarted under SA_RESTART */
 			break;
 		}
 		/* A signal ends the wait, but the children are looked at once more first, as Linux's
-		 * do_wait does: the SIGCHLD of a child that just ended (or any signal) must not hide
-		 * it (init's wait for an orphan returned EINTR: test_races slayinit, x86_64 4x2). */
+		 * do_wait does: a signal that came with a child's end must not hide it. */
 		interrupted = waitq_wait_interruptible(PROC_XP(self_owner, child_wait), FAMILY_LOCK) != 0;
 	}
 	remote_busylock_release(FAMILY_LOCK);
