@@ -246,6 +246,7 @@ void process_family_exit(xptr_t owner_xp)
 
 void process_child_event(xptr_t owner_xp)
 {
+	uint64_t handler, flags;
 	xptr_t parent;
 	pid_t ppid, pid;
 	int status;
@@ -256,19 +257,23 @@ void process_child_event(xptr_t owner_xp)
 	pid = hal_remote_l32(PROC_XP(owner_xp, pid));
 	status = (int)hal_remote_l32(PROC_XP(owner_xp, jobctl_status));
 	if (parent != XPTR_NULL)
+		sigchld_action(parent, &handler, &flags);
+	remote_busylock_release(FAMILY_LOCK);
+	if (parent == XPTR_NULL)
+		return;
+	/* The signal first, then the waiters, as for an end (tell_parent_first): a waiter woken
+	 * for the event has its SIGCHLD pending already, not arriving during its next wait. */
+	if (!(flags & SA_NOCLDSTOP)) {
+		if (status == 0xffff)
+			tell_parent(ppid, SIGCHLD, pid, CLD_CONTINUED, SIGCONT);
+		else
+			tell_parent(ppid, SIGCHLD, pid, CLD_STOPPED, (status >> 8) & 0xff);
+	}
+	remote_busylock_acquire(FAMILY_LOCK);
+	parent = hal_remote_lxp(PROC_XP(owner_xp, parent_xp));
+	if (parent != XPTR_NULL)
 		waitq_wake_all(PROC_XP(parent, child_wait));
 	remote_busylock_release(FAMILY_LOCK);
-	if (parent != XPTR_NULL) {
-		uint64_t handler, flags;
-
-		sigchld_action(parent, &handler, &flags);
-		if (!(flags & SA_NOCLDSTOP)) {
-			if (status == 0xffff)
-				tell_parent(ppid, SIGCHLD, pid, CLD_CONTINUED, SIGCONT);
-			else
-				tell_parent(ppid, SIGCHLD, pid, CLD_STOPPED, (status >> 8) & 0xff);
-		}
-	}
 }
 
 void process_exec_done(xptr_t owner_xp)
