@@ -5,7 +5,8 @@
  * runs in a kernel thread of cluster 0, the *tty thread*, woken by the UART receive hook: so the
  * echo of a key shows when it is typed, whether or not a program reads, and the signal characters
  * (^C, ^\, ^Z) reach the foreground process group from a context that may send signals (the hook
- * runs in interrupt context, where the walk over the process tables cannot).
+ * runs in interrupt context, where the walk over the process tables cannot); the status
+ * character (^T) has it print every core's threads.
  *
  * Where things live: `console` (below) in cluster 0, reached from every cluster by XPTR(0, ...).
  * Readers of any cluster copy the small tty_ldisc_t in and out under the lock; its input ring
@@ -33,6 +34,7 @@
 #include <kern/pgrp.h>
 #include <kern/printk.h>
 #include <kern/process.h>
+#include <kern/sched.h>
 #include <kern/thread.h>
 #include <kern/waitq.h>
 #include <libk/bits.h>
@@ -117,6 +119,18 @@ static void signal_foreground(uint32_t pgrp, int sig)
 	remote_busylock_acquire(LOCK);
 }
 
+/* The status character (tty.h): a thread dump of every core of the machine, with the lock
+ * released (lock held on entry and on return). */
+static void status_report(void)
+{
+	remote_busylock_release(LOCK);
+	printk("status: the threads of every core (^T)\n");
+	for (cxy_t c = 0; c < cluster_count(); c++)
+		for (lid_t l = 0; l < cluster_cores_of(c); l++)
+			sched_display(c, l, true);
+	remote_busylock_acquire(LOCK);
+}
+
 /* Feed every byte of the UART ring to the line discipline, then sleep until the hook wakes us. */
 static void tty_thread_main(void *arg)
 {
@@ -134,6 +148,10 @@ static void tty_thread_main(void *arg)
 			if (r & TTY_R_SIGNAL_MASK) {
 				echo_flush(); /* "^C" shows before what the signal makes happen */
 				signal_foreground(console.pgrp, (int)(r & TTY_R_SIGNAL_MASK));
+			}
+			if (r & TTY_R_STATUS) {
+				echo_flush();
+				status_report();
 			}
 		}
 		echo_flush();

@@ -263,6 +263,8 @@ uint32_t tty_input(tty_ldisc_t *t, uint8_t c)
 		return (uint32_t)sig;
 	}
 
+	if (canon && c == TTY_STATUS_CHAR && lflag(t, TTY_IEXTEN))
+		return TTY_R_STATUS;
 	if (canon && (is_cc(t, TTY_VERASE, c) || c == '\b' || is_cc(t, TTY_VKILL, c) ||
 		      (lflag(t, TTY_IEXTEN) && is_cc(t, TTY_VWERASE, c)))) {
 		erase(t, c);

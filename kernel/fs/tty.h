@@ -82,6 +82,15 @@ typedef struct tty_ldisc_s {
 /* What tty_input() asks of its caller (bits, with a signal number in the low byte). */
 #define TTY_R_SIGNAL_MASK 0xffu  /* a signal for the foreground process group (0: none)  */
 #define TTY_R_READABLE    0x100u /* readers may have something to take now               */
+#define TTY_R_STATUS      0x200u /* the status character: the kernel's status report       */
+
+/*
+ * The status character, ^T, as BSD's VSTATUS (Linux's termios has no slot for it, so it is
+ * fixed): in canonical mode with IEXTEN it is neither stored nor echoed and asks the console for
+ * a thread dump of every core (docs/sched.md), what a user or the test harness types when the
+ * machine seems stuck. Programs in raw mode (a shell's line editor) get it as any byte.
+ */
+#define TTY_STATUS_CHAR   0x14
 
 /* Linux's default termios of a terminal (tty_std_termios and INIT_C_CC, 38400 baud). */
 extern const struct vfs_termios tty_default_termios;
@@ -94,7 +103,8 @@ void tty_init(tty_ldisc_t *t, xptr_t ring_xp, const struct vfs_termios *termios,
 /*
  * Process one received byte @c: input flags (ISTRIP, IGNCR, ICRNL, INLCR), then with ISIG the
  * signal characters (VINTR, VQUIT, VSUSP: the input is flushed unless NOFLSH, the character is
- * echoed, e.g. "^C", and its signal returned), in canonical mode the editing characters (VERASE
+ * echoed, e.g. "^C", and its signal returned), in canonical mode the status character
+ * (TTY_STATUS_CHAR with IEXTEN: TTY_R_STATUS) and the editing characters (VERASE
  * and backspace, VKILL, and with IEXTEN VWERASE) and the line ends (NL, VEOL, VEOL2 with IEXTEN,
  * VEOF), then the byte is stored and echoed (ECHO, ECHOCTL, ECHONL). Returns TTY_R_* bits.
  */

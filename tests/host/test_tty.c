@@ -209,6 +209,24 @@ HT_TEST(signal_characters)
 	HT_CHECK(TYPE(t, "\x1c") == 3);
 }
 
+HT_TEST(status_character)
+{
+	tty_ldisc_t *t = fresh();
+
+	TYPE(t, "ab");
+	HT_CHECK(TYPE(t, "\x14") == TTY_R_STATUS);   /* not stored, not echoed, the line kept */
+	TYPE(t, "c\n");
+	HT_CHECK(ECHO_IS("abc\r\n"));
+	HT_CHECK(TAKE_IS(t, 100, "abc\n"));
+	t->termios.c_lflag &= ~TTY_IEXTEN;            /* a plain character without IEXTEN */
+	HT_CHECK(TYPE(t, "\x14\n") == TTY_R_READABLE);
+	HT_CHECK(TAKE_IS(t, 100, "\x14\n"));
+	t->termios.c_lflag |= TTY_IEXTEN;
+	t->termios.c_lflag &= ~TTY_ICANON;            /* and in raw mode: the shell's editor */
+	HT_CHECK(TYPE(t, "\x14") == TTY_R_READABLE);
+	HT_CHECK(TAKE_IS(t, 100, "\x14"));
+}
+
 HT_TEST(input_translations)
 {
 	tty_ldisc_t *t = fresh();

@@ -2,7 +2,7 @@
 """Boot Archipel once under QEMU and decide from the exit status and the console whether the run passed.
 
     harness.py --root DIR --arch ARCH --kernel ELF --topology NAME --cmdline "..." [--initrd FILE]
-               [--timeout S] [--idle-timeout S] [--expect pass|panic] [--expect-line REGEX]...
+               [--timeout S] [--idle-timeout S] [--status-wait S] [--expect pass|panic] [--expect-line REGEX]...
                [--send-after REGEX TEXT]... [--exit-status N] [--check SCRIPT] [--log FILE] [--qemu PATH]
 
 The QEMU command comes from tools/qemu_args.py (the same as `./archipel run`): the machine from the
@@ -22,7 +22,9 @@ Verdicts (the last line printed, "harness: PASS ..." or "harness: FAIL ...: reas
   --expect panic  the kernel ended through its exit device with a failure status; a "PANIC:" line, then a
                   backtrace line with a symbol name ("#0 0xffffffff80001234 func+0x1c"); every
                   --expect-line matched some line.
-A wall-clock timeout and a no-output watchdog kill QEMU and fail the run.
+A wall-clock timeout and a no-output watchdog kill QEMU and fail the run; before that the harness types the
+status character (^T), and the kernel's thread dump of every core (docs/sched.md) follows in the log (for
+--status-wait S at most, default 20, ended by 3 s without output).
 --exit-status N (with pass or exit0) wants the kernel's status N instead of 0: a program launched with
 `-- /PATH` that exits with status N, or 128+S when killed by signal S.
 --check SCRIPT: once the run passed, `python3 SCRIPT` reads the whole console on its stdin and judges what
@@ -190,7 +192,38 @@ def stop(proc):
             proc.wait()
 
 
-def run_qemu(command, console, log, timeout, idle_timeout):
+STATUS_CHAR = b"\x14"       # ^T: the kernel's thread dump of every core (kernel/fs/tty.h)
+STATUS_QUIET = 3            # seconds without output end it
+
+
+def status_report(proc, out, log, wait):
+    """Before a run that timed out is killed, type the status character and copy what the kernel prints:
+    where every thread waits (a hang), or nothing if the kernel itself is stuck."""
+    if proc.poll() is not None:
+        return
+    sys.stdout.write("\nharness: timed out: typing ^T for the kernel's thread dump\n")
+    sys.stdout.flush()
+    type_input(proc, STATUS_CHAR)
+    start = last = time.monotonic()
+    while True:
+        now = time.monotonic()
+        if now - start >= wait or now - last >= STATUS_QUIET:
+            return
+        ready, _, _ = select.select([out], [], [], min(wait - (now - start), STATUS_QUIET - (now - last)))
+        if not ready:
+            continue
+        chunk = os.read(out, 65536)
+        if not chunk:
+            return
+        last = time.monotonic()
+        sys.stdout.buffer.write(chunk)
+        sys.stdout.flush()
+        if log:
+            log.write(chunk)
+            log.flush()
+
+
+def run_qemu(command, console, log, timeout, idle_timeout, status_wait):
     """Run QEMU to its end or to a timeout, feeding the console. Returns (exit status or None, reason)."""
     proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
@@ -219,6 +252,8 @@ def run_qemu(command, console, log, timeout, idle_timeout):
             log.write(chunk)
             log.flush()
         type_input(proc, console.feed(chunk))
+    if reason:
+        status_report(proc, out, log, status_wait)
     console.finish()
     if reason:
         stop(proc)
@@ -303,6 +338,8 @@ def parse_args(argv):
     parser.add_argument("--initrd", help="initramfs for QEMU's -initrd")
     parser.add_argument("--timeout", type=float, default=120, help="wall-clock limit, seconds")
     parser.add_argument("--idle-timeout", type=float, default=30, help="no-output limit, seconds")
+    parser.add_argument("--status-wait", type=float, default=20,
+                        help="after a timeout, seconds at most for the kernel's thread dump (^T)")
     parser.add_argument("--expect", choices=["pass", "exit0", "panic"], default="pass",
                         help="pass: exit 0 and a complete KTAP plan without failure; exit0: exit 0 "
                              "(a program that prints no KTAP); panic: a panic with a backtrace")
@@ -341,7 +378,8 @@ def main(argv):
             print("harness: " + " ".join(shlex.quote(word) for word in command), flush=True)
             log = open(args.log, "wb") if args.log else None
             try:
-                status, reason = run_qemu(command, console, log, args.timeout, args.idle_timeout)
+                status, reason = run_qemu(command, console, log, args.timeout, args.idle_timeout,
+                                           args.status_wait)
             except OSError as error:
                 status, reason = None, "cannot run %s: %s" % (command[0], error.strerror)
             finally:

@@ -86,7 +86,7 @@ class HarnessTest(unittest.TestCase):
             os.remove(env["FAKE_QEMU_RECORD"])
         command = [sys.executable, HARNESS, "--root", root, "--arch", arch, "--kernel", kernel or self.kernel,
                    "--topology", topology, "--cmdline", "ktest=all", "--qemu", self.qemu,
-                   "--timeout", "10", "--idle-timeout", "5"] + list(extra)
+                   "--timeout", "10", "--idle-timeout", "5", "--status-wait", "2"] + list(extra)
         proc = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True, timeout=30)
         verdict = proc.stdout.rstrip("\n").split("\n")[-1]
@@ -243,6 +243,16 @@ class HarnessTest(unittest.TestCase):
         result = self.harness([["out", BOOT]], "--idle-timeout", "1")
         self.assertFail(result, r"idle timeout: no console output for 1 s .*Archipel booting")
         self.assertLess(time.monotonic() - start, 8)
+        self.assertGone(result[3]["pid"])
+
+    def test_timeout_asks_for_a_thread_dump(self):
+        # A hang: the harness types ^T and copies the kernel's dump before it kills QEMU.
+        dump = "scheduler of core [0,0]: 1 kernel, 1 user threads\n    00000007 USER   /bin/x BLOCKED\n"
+        result = self.harness([["out", BOOT + "1..1\n"], ["read", "\x14"], ["out", dump]],
+                              "--idle-timeout", "1")
+        self.assertFail(result, r"idle timeout: no console output for 1 s")
+        self.assertIn("typing ^T", result[2])
+        self.assertIn(dump, result[2])
         self.assertGone(result[3]["pid"])
 
     def assertGone(self, pid):
