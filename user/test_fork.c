@@ -366,7 +366,7 @@ static void test_fork_wait_loop(int rounds)
 
 	for (int i = 0; i < rounds; i++) {
 		bad += !exited_with(reap(spawn_fn(child_zero, NULL)), 0);
-		if ((i + 1) % 200 == 0 && i + 1 < rounds) /* progress: the harness watches the console */
+		if ((i + 1) % 100 == 0 && i + 1 < rounds) /* progress: the harness watches the console */
 			ktap_diag("%d forks", i + 1);
 	}
 	ktap_ok(bad == 0, "fork + exit + wait %d times (%d bad)", rounds, bad);
