@@ -59,8 +59,6 @@ void hal_console_init(bool program_device);
 
 /* trap.c: execute a CSR write that may not exist; false if it raised an illegal instruction. */
 bool riscv_probe_csr_write_stimecmp(uint64_t value);
-/* hal_remote.c: the address reaching @xp from this cluster (counted as a remote access). */
-void *riscv_xptr_to_kva(xptr_t xp);
 /* hal_context.c: true if @addr lies in the guard pages of a kernel stack slot. */
 bool riscv_kstack_is_guard(uintptr_t addr);
 /*

@@ -4,6 +4,7 @@
 #include <hal_boot.h>
 #include <hal_irqmask.h>
 #include <hal_special.h>
+#include <arch/uaccess.h>
 #include <kern/printk.h>
 
 #include "hal_cpu.h"
@@ -17,6 +18,7 @@ hal_cpu_t hal_cpus[CONFIG_MAX_CORES_PER_CLUSTER];
 _Static_assert(__builtin_offsetof(hal_cpu_t, lid) == RISCV_HAL_CPU_LID_OFFSET, "arch/special.h");
 _Static_assert(__builtin_offsetof(hal_cpu_t, core) == RISCV_HAL_CPU_CORE_OFFSET, "arch/special.h");
 _Static_assert(RISCV_SSTATUS_SIE == SSTATUS_SIE, "arch/irqmask.h");
+_Static_assert(RISCV_SSTATUS_SUM == SSTATUS_SUM, "arch/uaccess.h");
 static hal_cpu_t phase0_cpu;
 
 void hal_cpu_init_phase0(hwid_t hartid)

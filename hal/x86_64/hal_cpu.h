@@ -170,8 +170,6 @@ bool x86_syscall_handler(hal_trap_frame_t *tf);
 void x86_timer_interrupt(bool from_user); /* @from_user: the tick interrupted user code */
 void x86_ipi_interrupt(void);
 void x86_irq_interrupt(uint32_t vector);
-/* hal_remote.c: the address reaching @xp from this cluster (counted as a remote access). */
-void *x86_xptr_to_kva(xptr_t xp);
 /* hal_context.c: true if @addr lies in the guard pages of a kernel stack slot. */
 bool x86_kstack_is_guard(uintptr_t addr);
 /* The user frame at the top of the running thread's kernel stack. */
