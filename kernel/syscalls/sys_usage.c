@@ -44,10 +44,10 @@ static error_t self_usage(acct_t *out)
 	error = syscall_process_usage(self->process->pid, out, &rss_pages);
 	if (error)
 		return error;
-	acct_remote_read(owner + offsetof(process_t, acct_dead), &dead);
+	acct_remote_read(PROC_XP(owner, acct_dead), &dead);
 	acct_add(out, &dead);
 	out->maxrss_kb = rss_pages * (CONFIG_PAGE_SIZE / 1024);
-	acct_remote_add(owner + offsetof(process_t, acct_dead), &(acct_t){ .maxrss_kb = out->maxrss_kb });
+	acct_remote_add(PROC_XP(owner, acct_dead), &(acct_t){ .maxrss_kb = out->maxrss_kb });
 	if (dead.maxrss_kb > out->maxrss_kb)
 		out->maxrss_kb = dead.maxrss_kb;
 	return 0;
@@ -203,7 +203,7 @@ int64_t sys_clock_getres(const uint64_t args[6])
 int64_t sys_umask(const uint64_t args[6])
 {
 	xptr_t ref = current_ref();
-	xptr_t umask_xp = ref + offsetof(process_t, umask);
+	xptr_t umask_xp = PROC_XP(ref, umask);
 	uint32_t old;
 
 	if (ref == XPTR_NULL)
@@ -218,7 +218,7 @@ uint32_t syscall_umask(void)
 {
 	xptr_t ref = current_ref();
 
-	return ref == XPTR_NULL ? 022 : hal_remote_l32(ref + offsetof(process_t, umask));
+	return ref == XPTR_NULL ? 022 : hal_remote_l32(PROC_XP(ref, umask));
 }
 
 /* PR_SET_NAME on the main thread also names the process for ps (its owner's name). */
@@ -231,12 +231,12 @@ static void set_comm(thread_t *self, const char *comm)
 	if (!self->process)
 		return;
 	owner = self->process->owner_xp;
-	if (hal_remote_l32(owner + offsetof(process_t, main_trdid)) != self->trdid)
+	if (hal_remote_l32(PROC_XP(owner, main_trdid)) != self->trdid)
 		return;
 	memset(name, 0, sizeof(name));
 	strlcpy(name, comm, UABI_TASK_COMM_LEN);
 	/* whole, zeros after: a concurrent reader (ps) sees a NUL-terminated name */
-	hal_remote_memcpy(owner + offsetof(process_t, name), XPTR(local_cxy, name), sizeof(name));
+	hal_remote_memcpy(PROC_XP(owner, name), XPTR(local_cxy, name), sizeof(name));
 }
 
 int64_t sys_prctl(const uint64_t args[6])
