@@ -184,14 +184,19 @@ void acct_thread_exit(thread_t *self)
 	acct_remote_add(PROC_XP(self->process->owner_xp, acct_dead), &mine);
 }
 
-void acct_reap(xptr_t parent_owner, xptr_t child_owner)
+void acct_process_ended(xptr_t owner, acct_t *out)
 {
-	acct_t child, grand;
+	acct_t grand;
 
-	acct_remote_read(PROC_XP(child_owner, acct_dead), &child);
-	acct_remote_read(PROC_XP(child_owner, acct_children), &grand);
-	acct_add(&child, &grand);
-	acct_remote_add(PROC_XP(parent_owner, acct_children), &child);
+	acct_remote_read(PROC_XP(owner, acct_dead), out);
+	acct_remote_read(PROC_XP(owner, acct_children), &grand);
+	acct_add(out, &grand);
+}
+
+void acct_reap(xptr_t parent_owner, xptr_t child_owner, acct_t *child_total)
+{
+	acct_process_ended(child_owner, child_total);
+	acct_remote_add(PROC_XP(parent_owner, acct_children), child_total);
 }
 
 void acct_itimer_set(xptr_t owner_xp, int which, uint64_t value_ns, uint64_t interval_ns,

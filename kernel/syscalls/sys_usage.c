@@ -59,6 +59,18 @@ static void to_timeval(uint64_t ns, struct uabi_timeval *tv)
 	tv->tv_usec = (int64_t)(ns % UABI_NSEC_PER_SEC / 1000);
 }
 
+void syscall_rusage_fill(struct uabi_rusage *ru, const acct_t *a)
+{
+	memset(ru, 0, sizeof(*ru));
+	to_timeval(a->utime_ns, &ru->ru_utime);
+	to_timeval(a->stime_ns, &ru->ru_stime);
+	ru->ru_maxrss = (int64_t)a->maxrss_kb;
+	ru->ru_minflt = (int64_t)a->minflt;
+	ru->ru_majflt = (int64_t)a->majflt;
+	ru->ru_nvcsw = (int64_t)a->nvcsw;
+	ru->ru_nivcsw = (int64_t)a->nivcsw;
+}
+
 int64_t sys_getrusage(const uint64_t args[6])
 {
 	thread_t *self = thread_current();
@@ -83,14 +95,7 @@ int64_t sys_getrusage(const uint64_t args[6])
 	}
 	if (error)
 		return -error;
-	memset(&ru, 0, sizeof(ru));
-	to_timeval(a.utime_ns, &ru.ru_utime);
-	to_timeval(a.stime_ns, &ru.ru_stime);
-	ru.ru_maxrss = (int64_t)a.maxrss_kb;
-	ru.ru_minflt = (int64_t)a.minflt;
-	ru.ru_majflt = (int64_t)a.majflt;
-	ru.ru_nvcsw = (int64_t)a.nvcsw;
-	ru.ru_nivcsw = (int64_t)a.nivcsw;
+	syscall_rusage_fill(&ru, &a);
 	return hal_copy_to_uspace(args[1], &ru, sizeof(ru)) ? -EFAULT : 0;
 }
 
