@@ -18,8 +18,7 @@
 #define DMAP_BASE      KMEM_DMAP_BASE
 #define DMAP_MAX_GIB   (KMEM_DMAP_SIZE >> 30)    /* direct map covers pa < 128 GiB */
 #define KSTACK_BASE    KMEM_KSTACK_BASE          /* = DMAP_BASE + DMAP_MAX_GIB GiB */
-#define KSTACK_SLOT_SIZE (32UL << 10)            /* one stack and its guard        */
-#define KSTACK_SLOTS_PER_CLUSTER ((1UL << KMEM_KSTACK_AREA_SHIFT) / KSTACK_SLOT_SIZE)
+#define KSTACK_SLOT_SIZE KMEM_KSTACK_SLOT_SIZE   /* one stack and its guard        */
 #define KIMAGE_VBASE   KMEM_KIMAGE_VBASE
 #define KIMAGE_VEND    (KIMAGE_VBASE + CONFIG_KIMAGE_MAX_SIZE)
 

@@ -43,7 +43,7 @@ static bool readable(uintptr_t p, size_t n)
 	if (p - KIMAGE_VBASE < CONFIG_KIMAGE_MAX_SIZE - n)
 		return true;
 	if (p - KSTACK_BASE < ((uintptr_t)CONFIG_MAX_CLUSTERS << KSTACK_AREA_SHIFT) - n)
-		return !x86_kstack_is_guard(p) && !x86_kstack_is_guard(p + n - 1);
+		return !hal_kstack_is_guard(p) && !hal_kstack_is_guard(p + n - 1);
 	return p - DMAP_BASE < DMAP_MAX - n;
 }
 

@@ -22,7 +22,7 @@
 #define DMAP_MAX         KMEM_DMAP_SIZE      /* 64 TiB of physical addresses at most        */
 #define KSTACK_BASE      KMEM_KSTACK_BASE    /* = DMAP_BASE + DMAP_MAX                     */
 #define KSTACK_AREA_SHIFT KMEM_KSTACK_AREA_SHIFT /* one GiB of stack slots per cluster      */
-#define KSTACK_SLOT_SIZE 0x8000              /* 32 KiB: a 16 KiB stack above 16 KiB of guard */
+#define KSTACK_SLOT_SIZE KMEM_KSTACK_SLOT_SIZE /* 32 KiB: a 16 KiB stack above 16 KiB of guard */
 #define KIMAGE_VBASE     KMEM_KIMAGE_VBASE   /* start of the image window (linked address)  */
 #define KIMAGE_WINDOW    0x1000000           /* 16 MiB = CONFIG_KIMAGE_MAX_SIZE              */
 
