@@ -1,6 +1,7 @@
 /*
  * test_usage.c - the calls that tell a program about its resources and its placement, with Linux's
- * semantics and errors (KTAP): sysinfo, getrusage, times, umask, prctl(PR_SET_NAME/PR_GET_NAME),
+ * semantics and errors (KTAP): sysinfo, getrusage, wait4's rusage, times, umask,
+ * prctl(PR_SET_NAME/PR_GET_NAME),
  * getcpu, sched_getaffinity/sched_setaffinity, clock_getres and the CPU time clocks, and the ENOSYS
  * log (the harness looks for its line). Raw syscall(2) calls: glibc's wrappers check nothing first.
  * Every success is checked by its effect; waits are for conditions, bounded, never for a time.
@@ -201,6 +202,57 @@ static bool children_round(void)
 	return tv_ns(mid.ru_utime) == tv_ns(before.ru_utime) &&
 	       tv_ns(after.ru_utime) >= tv_ns(before.ru_utime) + 50000000 &&
 	       syscall(SYS_times, &t) >= 0 && t.tms_cutime >= 4;
+}
+
+/* A child that works 30 ms of user time and reaps a grandchild that worked as much. */
+static void working_child(void)
+{
+	pid_t grandchild = fork();
+	int status;
+
+	if (grandchild == 0)
+		_exit(spin_cpu(30000000) ? 0 : 1);
+	if (grandchild < 0 || !spin_cpu(30000000) || waitpid(grandchild, &status, 0) != grandchild ||
+	    status != 0)
+		_exit(1);
+	_exit(0);
+}
+
+/*
+ * wait4's rusage is the reaped child's own totals with those of the children it reaped (Linux's):
+ * both workers' user time, and exactly what the parent's RUSAGE_CHILDREN gained at the reap (to a
+ * microsecond of rounding per figure).
+ */
+static void test_wait4_rusage(void)
+{
+	struct rusage before, after, ru;
+	uint64_t gained;
+	int status = -1;
+	pid_t pid;
+
+	syscall(SYS_getrusage, RUSAGE_CHILDREN, &before);
+	pid = fork();
+	if (pid == 0)
+		working_child();
+	memset(&ru, 0, sizeof(ru));
+	ktap_ok(pid > 0 && syscall(SYS_wait4, pid, &status, 0, &ru) == pid && status == 0,
+		"wait4_reaps_a_working_child");
+	syscall(SYS_getrusage, RUSAGE_CHILDREN, &after);
+	gained = tv_ns(after.ru_utime) - tv_ns(before.ru_utime);
+	ktap_diag("wait4 rusage: utime %lu ns, stime %lu ns, minflt %ld; RUSAGE_CHILDREN gained %lu ns",
+		  (unsigned long)tv_ns(ru.ru_utime), (unsigned long)tv_ns(ru.ru_stime), ru.ru_minflt,
+		  (unsigned long)gained);
+	ktap_ok(tv_ns(ru.ru_utime) >= 60000000 && ru.ru_minflt > 0 &&
+		tv_ns(ru.ru_utime) + 1000 >= gained && gained + 1000 >= tv_ns(ru.ru_utime) &&
+		after.ru_minflt - before.ru_minflt == ru.ru_minflt, "wait4_rusage_is_the_child_totals");
+
+	/* A bad rusage pointer: EFAULT, and the child is reaped all the same (Linux's order). */
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	ktap_ok(pid > 0 && fails(syscall(SYS_wait4, pid, &status, 0, KERNEL_ADDRESS), EFAULT) &&
+		fails(syscall(SYS_wait4, pid, &status, WNOHANG, NULL), ECHILD),
+		"wait4_bad_rusage_efault_child_reaped");
 }
 
 /* A thread that reports where it runs until told to stop. */
@@ -419,12 +471,13 @@ int main(void)
 {
 	struct memcheck quiet, base, now;
 
-	ktap_plan(31);
+	ktap_plan(34);
 	ktap_ok(memcheck_snapshot(&quiet), "memcheck_snapshot");
 	syscall(SYS_prctl, PR_SET_NAME, "test_usage", 0, 0, 0);
 	test_sysinfo();
 	test_rusage_self();
 	test_times();
+	test_wait4_rusage();
 	test_umask();
 	test_prctl();
 	test_placement();

@@ -143,6 +143,19 @@ void  hal_kstack_free(void *base);
  * in use or cached, and the page tables of the stack area), which follow the peak number of threads.
  */
 void  hal_kstack_stats(cxy_t cxy, uint32_t *in_use, uint32_t *cached, uint32_t *pages);
+/* True if @addr lies in the guard pages below a kernel stack, of any cluster: an overflow. */
+bool  hal_kstack_is_guard(uintptr_t addr);
+
+/*
+ * The allocator above is hal/common/hal_kstack.c's, over the layout of <arch/kmem.h>
+ * (KMEM_KSTACK_BASE, KMEM_KSTACK_AREA_SHIFT, KMEM_KSTACK_SLOT_SIZE). What the architecture
+ * provides: map CONFIG_KSTACK_SIZE bytes of fresh frames at @stack, the stack part of a slot of
+ * the local cluster that was never mapped, readable and writable by the kernel, global, at the
+ * same address in every cluster; page tables it allocates on the way are added to *@table_pages.
+ * Called with the allocator's busylock held (which serialises the mappings of a cluster). False
+ * when memory runs out (a table allocated before then stays, counted).
+ */
+bool  hal_kstack_map(uintptr_t stack, uint32_t *table_pages);
 
 /*
  * What the extended state cost core @lid of cluster @cxy since boot: @saves of a thread's registers

@@ -58,6 +58,25 @@ void hal_backtrace_calls(uintptr_t fp, unsigned max, hal_frame_fn_t fn, void *ar
  */
 void hal_backtrace_saved(const hal_context_t *ctx, unsigned max, hal_frame_fn_t fn, void *arg);
 
+/*
+ * For the architecture's walkers (hal/<arch>/hal_debug.c), which find the frames: the walk's
+ * bookkeeping, the same everywhere (hal/common/hal_backtrace.c). A walk starts as
+ * HAL_WALK_INIT(max, fn, arg); hal_walk_report() hands a frame to the callback and returns false
+ * once the walk must end (the callback refused, or @max frames were reported). A HAL_FRAME_SCAN
+ * frame at the pc just reported is skipped (the scan found again what was known).
+ */
+typedef struct hal_walk_s {
+	unsigned left;     /* frames still allowed */
+	bool done;         /* a report was refused: the walk ends */
+	uintptr_t last_pc; /* of the last frame reported */
+	hal_frame_fn_t fn;
+	void *arg;
+} hal_walk_t;
+#define HAL_WALK_INIT(max, f, a) { .left = (max), .fn = (f), .arg = (a) }
+bool hal_walk_report(hal_walk_t *w, hal_frame_kind_t kind, uintptr_t pc, const char *trap);
+/* True if @addr lies in the kernel image's text. */
+bool hal_is_ktext(uintptr_t addr);
+
 /* Print the registers of the running core (a software panic) with printk_raw. */
 void hal_print_current_regs(void);
 

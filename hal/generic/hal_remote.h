@@ -13,8 +13,10 @@
  * consistent (full fences on both sides). hal_remote_memcpy/memset/strcpy are not atomic.
  *
  * The loads, stores and atomics are inline: on the local path (the target is this cluster) an access
- * costs the translation's test and the access itself. What the architecture provides, in
- * <arch/remote.h> (hal/<arch>/include/arch/remote.h; the host tests have their own):
+ * costs the translation's test and the access itself. The out-of-line functions are
+ * hal/common/hal_remote.c's. What <arch/remote.h> provides (hal/<arch>/include/arch/remote.h: every
+ * architecture takes the shared translation of hal_remote_replica.h there, parameterised by its
+ * <arch/kmem.h>; the host tests have their own):
  *   void *hal_remote_kva(xptr_t xp)   static inline: the address that reaches @xp from this cluster
  *                                     (the replica's translation; debug builds count an access to
  *                                     another cluster and assert that it is online);

@@ -51,6 +51,18 @@ typedef struct hal_krange_s {
 } hal_krange_t;
 uint32_t hal_kernel_ranges(hal_krange_t *out, uint32_t max);
 
+/*
+ * hal_get_time_ns, the address conversions and hal_kernel_ranges are hal/common/hal_special.c's.
+ * What the architecture provides for them: its layout in <arch/kmem.h> (KMEM_DMAP_BASE and
+ * KMEM_DMAP_SIZE: physical address pa < KMEM_DMAP_SIZE is at KMEM_DMAP_BASE + pa;
+ * KMEM_KIMAGE_VBASE: the image window, CONFIG_KIMAGE_MAX_SIZE bytes; KMEM_KSTACK_BASE and
+ * KMEM_KSTACK_AREA_SHIFT: cluster c's kernel stacks fill [KMEM_KSTACK_BASE + (c << SHIFT),
+ * KMEM_KSTACK_BASE + ((c + 1) << SHIFT))), and the function below, for hal_kernel_ranges only:
+ * it calls @add(@ctx, pa, size) for each physical range of device registers the local cluster's
+ * kernel reaches through the direct map.
+ */
+void hal_kernel_dev_ranges(void (*add)(void *ctx, paddr_t pa, size_t size), void *ctx);
+
 /* What user programs see of the machine: ELF e_machine of native executables, AT_HWCAP, and the
  * machine name of uname(2). */
 uint16_t    hal_elf_machine(void);

@@ -35,4 +35,20 @@ error_t hal_copy_to_uspace_xp(uintptr_t udst, xptr_t src_xp, size_t size);
  */
 error_t hal_strcpy_from_uspace(char *dst, uintptr_t usrc, size_t max, size_t *len);
 
+/*
+ * These functions are hal/common/uspace.c's, for every architecture. What the architecture provides:
+ *   in <arch/uaccess.h>, static inline:
+ *     void hal_uaccess_begin(void), void hal_uaccess_end(void)
+ *                            open and close the window in which the kernel may touch user pages
+ *                            (RISC-V: sstatus.SUM; x86_64: RFLAGS.AC where the CPU has SMAP);
+ *   in its uaccess.S, the only code that touches user memory:
+ *     long hal_uaccess_copy(void *dst, const void *src, size_t n)
+ *                            0, or -1 after a fault the VMM could not resolve;
+ *     long hal_uaccess_strncpy(char *dst, const char *src, size_t max)
+ *                            the length copied before the NUL (copied too), max if there is no NUL
+ *                            in max bytes, -1 after such a fault;
+ *   and a trap handler that offers a kernel fault inside those routines to the VMM
+ *   (kernel_page_fault) and otherwise resumes at the routine's fixup, which returns -1.
+ */
+
 #endif /* HAL_USPACE_H */

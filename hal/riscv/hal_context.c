@@ -1,5 +1,6 @@
 /*
- * hal_context.c - thread contexts and the kernel stack area on RISC-V (see hal_context.h).
+ * hal_context.c - thread contexts and the mapping of kernel stacks on RISC-V (see hal_context.h;
+ * the allocator is hal/common/hal_kstack.c).
  *
  * The kernel stack area gives each cluster c one gigabyte of virtual space at
  * KSTACK_BASE + c GiB, described by one level-1 table in cluster c's memory; boot phase 0 installs
@@ -143,31 +144,19 @@ void hal_user_regs_reset(uintptr_t pc, uintptr_t sp)
 	set_user_frame(NULL, pc, sp, 0, 0);
 }
 
-/* The local cluster's part of the stack area. Lock legend: [L] kstack.lock. */
-static struct {
-	busylock_t lock;
-	uint32_t   slots_used;  /* [L] slots ever mapped (bump index)          */
-	uint32_t   in_use;      /* [L] stacks handed out                       */
-	uint32_t   cached;      /* [L] stacks on the free list                 */
-	uint32_t   table_pages; /* [L] page tables mapping the stack area      */
-	void      *free_list;   /* [L] freed stacks, linked through their base */
-} kstack = { .lock = BUSYLOCK_INITIALIZER("kstack", LOCK_KSTACK) };
+/* ---- the kernel stack area (the allocator: hal/common/hal_kstack.c) ---- */
 
 static pte_t *kstack_l1(void)
 {
 	return hal_paddr_to_kva(boot_info.cluster[local_cxy].pt_root_pa + 2 * CONFIG_PAGE_SIZE);
 }
 
-/* Map the stack pages of slot @slot (caller holds kstack.lock). Returns false on no memory. */
-static bool kstack_map_slot(uint32_t slot)
+bool hal_kstack_map(uintptr_t stack, uint32_t *table_pages)
 {
-	uintptr_t va = KSTACK_BASE + ((uintptr_t)local_cxy << 30) + (uintptr_t)slot * KSTACK_SLOT_SIZE;
-	uintptr_t stack = va + KSTACK_SLOT_SIZE - CONFIG_KSTACK_SIZE;
-	pte_t *l1e = &kstack_l1()[PT_INDEX(va, 1)];
+	pte_t *l1e = &kstack_l1()[PT_INDEX(stack, 1)];
 	pte_t *l0;
 	xptr_t frames;
 
-	kassert(busylock_is_held_by_me(&kstack.lock));
 	if (!(*l1e & PTE_V)) {
 		xptr_t table = ppm_alloc_pages(0);
 		if (table == XPTR_NULL)
@@ -175,7 +164,7 @@ static bool kstack_map_slot(uint32_t slot)
 		memset(ppm_page2kva(table), 0, CONFIG_PAGE_SIZE);
 		hal_fence();
 		*l1e = pte_make(ppm_page2base(table), PTE_V);
-		kstack.table_pages++;
+		(*table_pages)++;
 	}
 	l0 = hal_paddr_to_kva(pte_paddr(*l1e));
 	frames = ppm_alloc_pages(ilog2_u64(CONFIG_KSTACK_SIZE / CONFIG_PAGE_SIZE));
@@ -186,60 +175,4 @@ static bool kstack_map_slot(uint32_t slot)
 							PTE_V | PTE_R | PTE_W | PTE_A | PTE_D | PTE_G);
 	sfence_vma_all();
 	return true;
-}
-
-void *hal_kstack_alloc(void)
-{
-	void *base = NULL;
-
-	busylock_acquire(&kstack.lock);
-	if (kstack.free_list) {
-		base = kstack.free_list;
-		kstack.free_list = *(void **)base;
-		kstack.cached--;
-	} else if (kstack.slots_used < KSTACK_SLOTS_PER_CLUSTER && kstack_map_slot(kstack.slots_used)) {
-		base = (void *)(KSTACK_BASE + ((uintptr_t)local_cxy << 30) +
-				(uintptr_t)(kstack.slots_used + 1) * KSTACK_SLOT_SIZE - CONFIG_KSTACK_SIZE);
-		kstack.slots_used++;
-	}
-	if (base)
-		kstack.in_use++;
-	busylock_release(&kstack.lock);
-	return base;
-}
-
-void hal_kstack_free(void *base)
-{
-	uintptr_t off = (uintptr_t)base - KSTACK_BASE - ((uintptr_t)local_cxy << 30);
-
-	if (off >= (uintptr_t)kstack.slots_used * KSTACK_SLOT_SIZE ||
-	    (off + CONFIG_KSTACK_SIZE) % KSTACK_SLOT_SIZE != 0)
-		panic("%s: %p is not a kernel stack of cluster %u", __func__, base, local_cxy);
-	busylock_acquire(&kstack.lock);
-	*(void **)base = kstack.free_list;
-	kstack.free_list = base;
-	kstack.in_use--;
-	kstack.cached++;
-	busylock_release(&kstack.lock);
-}
-
-bool riscv_kstack_is_guard(uintptr_t addr)
-{
-	uintptr_t off = addr - KSTACK_BASE;
-
-	return off < ((uintptr_t)CONFIG_MAX_CLUSTERS << 30) &&
-	       off % KSTACK_SLOT_SIZE < KSTACK_SLOT_SIZE - CONFIG_KSTACK_SIZE;
-}
-
-void hal_kstack_stats(cxy_t cxy, uint32_t *in_use, uint32_t *cached, uint32_t *pages)
-{
-	xptr_t lock_xp = XPTR(cxy, &kstack.lock); /* the replicated image: that cluster's allocator */
-
-	remote_busylock_acquire(lock_xp);
-	*in_use = hal_remote_l32(XPTR(cxy, &kstack.in_use));
-	*cached = hal_remote_l32(XPTR(cxy, &kstack.cached));
-	*pages = hal_remote_l32(XPTR(cxy, &kstack.slots_used)) *
-		 (uint32_t)(CONFIG_KSTACK_SIZE / CONFIG_PAGE_SIZE) +
-		 hal_remote_l32(XPTR(cxy, &kstack.table_pages));
-	remote_busylock_release(lock_xp);
 }

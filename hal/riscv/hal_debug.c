@@ -20,8 +20,6 @@
 #include "riscv.h"
 #include "trap_frame.h"
 
-extern char _kimage_start[], _etext[];
-
 static const char *const reg_names[32] = {
 	"zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5",
 	"a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
@@ -44,24 +42,19 @@ static bool fp_is_sane(uintptr_t fp)
 	return fp - 16 - DMAP_BASE < (DMAP_MAX_GIB << 30) - 16;
 }
 
-static bool is_text(uintptr_t addr)
-{
-	return addr >= (uintptr_t)_kimage_start && addr < (uintptr_t)_etext;
-}
-
 /* The size of the call instruction that returns to @ret: 4 (`jal ra`, `jalr ra`; auipc + jalr, a
  * far call, returns after the jalr), 2 (`c.jalr`), 0 if the instruction before @ret is no call. */
 static unsigned call_size(uintptr_t ret)
 {
 	const uint16_t *h = (const uint16_t *)ret;
 
-	if (is_text(ret - 4)) {
+	if (hal_is_ktext(ret - 4)) {
 		uint32_t word = (uint32_t)h[-2] | (uint32_t)h[-1] << 16;
 
 		if (((word & 0x7f) == 0x6f || (word & 0x707f) == 0x67) && ((word >> 7) & 0x1f) == 1)
 			return 4;
 	}
-	if (is_text(ret - 2) && (h[-1] & 0xf07f) == 0x9002 && (h[-1] & 0x0f80)) /* c.jalr rs1 != 0 */
+	if (hal_is_ktext(ret - 2) && (h[-1] & 0xf07f) == 0x9002 && (h[-1] & 0x0f80)) /* c.jalr rs1 != 0 */
 		return 2;
 	return 0;
 }
@@ -76,7 +69,7 @@ static uintptr_t call_site(uintptr_t ret)
 
 	if (size)
 		return ret - size;
-	return is_text(ret - 4) ? ret - 4 : ret - 2;
+	return hal_is_ktext(ret - 4) ? ret - 4 : ret - 2;
 }
 
 /* True if @a and @b are known to be in different functions. */
@@ -100,7 +93,7 @@ static void find_saved_pair(uintptr_t fp, uintptr_t *ret, uintptr_t *prev)
 	if (!fp_is_sane(fp - 64))
 		return;
 	for (int k = 2; k <= 9; k++) {
-		if (is_text(frame[-k]) && frame[-k - 1] > fp && fp_is_sane(frame[-k - 1])) {
+		if (hal_is_ktext(frame[-k]) && frame[-k - 1] > fp && fp_is_sane(frame[-k - 1])) {
 			*ret = frame[-k];
 			*prev = frame[-k - 1];
 			return;
@@ -115,38 +108,14 @@ static void find_saved_pair(uintptr_t fp, uintptr_t *ret, uintptr_t *prev)
 #define FRAME_POINTERS 0
 #endif
 
-typedef struct walk_s {
-	unsigned left;     /* frames still allowed */
-	bool done;         /* a report was refused: the walk ends */
-	uintptr_t last_pc; /* of the last frame reported */
-	hal_frame_fn_t fn;
-	void *arg;
-} walk_t;
-
-static bool report(walk_t *w, hal_frame_kind_t kind, uintptr_t pc, const char *trap)
-{
-	hal_frame_t frame = { .kind = kind, .pc = pc, .trap = trap };
-
-	if (kind == HAL_FRAME_SCAN && pc == w->last_pc)
-		return true; /* the return address register's, found again on the stack */
-	if (w->left == 0 || w->done) {
-		w->done = true;
-		return false;
-	}
-	w->left--;
-	w->last_pc = pc;
-	w->done = !w->fn(w->arg, &frame);
-	return !w->done;
-}
-
-static void walk_context(walk_t *w, uintptr_t pc, uintptr_t fp, uintptr_t ra);
+static void walk_context(hal_walk_t *w, uintptr_t pc, uintptr_t fp, uintptr_t ra);
 
 /*
  * Follow the frame chain from @fp: in each frame, fp[-1] is the return address and fp[-2] the
  * caller's fp. hal_trap_handler's frame is the trap frame itself (trap.S calls it with sp at the
  * frame) and returns to hal_trap_return: there the walk goes on in the interrupted context.
  */
-static void walk_frames(walk_t *w, uintptr_t fp)
+static void walk_frames(hal_walk_t *w, uintptr_t fp)
 {
 	if (!FRAME_POINTERS)
 		return;
@@ -154,23 +123,23 @@ static void walk_frames(walk_t *w, uintptr_t fp)
 		uintptr_t ret = ((const uintptr_t *)fp)[-1];
 		uintptr_t prev = ((const uintptr_t *)fp)[-2];
 
-		if (!is_text(ret))
+		if (!hal_is_ktext(ret))
 			find_saved_pair(fp, &ret, &prev);
-		if (!is_text(ret))
+		if (!hal_is_ktext(ret))
 			return;
 		if (ret >= (uintptr_t)hal_trap_entry && ret < (uintptr_t)hal_trap_text_end) {
 			const hal_trap_frame_t *tf = (const hal_trap_frame_t *)fp;
 			const char *cause = riscv_cause_name(tf->scause);
 
 			if (!(tf->sstatus & SSTATUS_SPP)) {
-				report(w, HAL_FRAME_USER, tf->sepc, cause);
+				hal_walk_report(w, HAL_FRAME_USER, tf->sepc, cause);
 				return;
 			}
-			if (report(w, HAL_FRAME_TRAP, tf->sepc, cause))
+			if (hal_walk_report(w, HAL_FRAME_TRAP, tf->sepc, cause))
 				walk_context(w, tf->sepc, tf->x[8 - 1], tf->x[1 - 1]);
 			return;
 		}
-		if (!report(w, HAL_FRAME_CALL, call_site(ret), NULL))
+		if (!hal_walk_report(w, HAL_FRAME_CALL, call_site(ret), NULL))
 			return;
 		if (prev <= fp) /* stacks grow down: the caller's frame is above */
 			return;
@@ -183,18 +152,18 @@ static void walk_frames(walk_t *w, uintptr_t fp)
  * a leaf), @ra holds the return address into its caller, which @fp's frame does not show. That is
  * the case when @ra is not the return address saved at fp[-1] and lies in another function.
  */
-static void walk_context(walk_t *w, uintptr_t pc, uintptr_t fp, uintptr_t ra)
+static void walk_context(hal_walk_t *w, uintptr_t pc, uintptr_t fp, uintptr_t ra)
 {
-	if (!report(w, HAL_FRAME_PC, pc, NULL))
+	if (!hal_walk_report(w, HAL_FRAME_PC, pc, NULL))
 		return;
-	if (is_text(ra) && (!fp_is_sane(fp) || ((const uintptr_t *)fp)[-1] != ra) &&
+	if (hal_is_ktext(ra) && (!fp_is_sane(fp) || ((const uintptr_t *)fp)[-1] != ra) &&
 	    other_function(pc, call_site(ra))) {
-		if (!report(w, HAL_FRAME_CALL, call_site(ra), NULL))
+		if (!hal_walk_report(w, HAL_FRAME_CALL, call_site(ra), NULL))
 			return;
 		/* A leaf with a frame saves only the caller's fp, at fp[-1]: go to the caller's. */
 		if (fp_is_sane(fp)) {
 			uintptr_t saved = ((const uintptr_t *)fp)[-1];
-			if (!is_text(saved) && saved > fp && fp_is_sane(saved))
+			if (!hal_is_ktext(saved) && saved > fp && fp_is_sane(saved))
 				fp = saved;
 		}
 	}
@@ -215,7 +184,7 @@ static bool word_is_readable(uintptr_t addr)
  * below it: report it as walk_frames does. Returns the interrupted sp to scan on from, 0 to stop
  * (a trap from user mode, the end of the walk, or no frame that makes sense: a stale word).
  */
-static uintptr_t scan_trap_frame(walk_t *w, uintptr_t tf_addr, bool *stop)
+static uintptr_t scan_trap_frame(hal_walk_t *w, uintptr_t tf_addr, bool *stop)
 {
 	const hal_trap_frame_t *tf = (const hal_trap_frame_t *)tf_addr;
 	uintptr_t ra, sp;
@@ -225,18 +194,18 @@ static uintptr_t scan_trap_frame(walk_t *w, uintptr_t tf_addr, bool *stop)
 		return 0;
 	if (!(tf->sstatus & SSTATUS_SPP)) {
 		*stop = true;
-		report(w, HAL_FRAME_USER, tf->sepc, riscv_cause_name(tf->scause));
+		hal_walk_report(w, HAL_FRAME_USER, tf->sepc, riscv_cause_name(tf->scause));
 		return 0;
 	}
 	ra = tf->x[1 - 1];
 	sp = tf->x[2 - 1];
-	if (!is_text(tf->sepc) || sp < tf_addr + TF_SIZE || !word_is_readable(sp))
+	if (!hal_is_ktext(tf->sepc) || sp < tf_addr + TF_SIZE || !word_is_readable(sp))
 		return 0;
-	*stop = !report(w, HAL_FRAME_TRAP, tf->sepc, riscv_cause_name(tf->scause)) ||
-		!report(w, HAL_FRAME_PC, tf->sepc, NULL);
+	*stop = !hal_walk_report(w, HAL_FRAME_TRAP, tf->sepc, riscv_cause_name(tf->scause)) ||
+		!hal_walk_report(w, HAL_FRAME_PC, tf->sepc, NULL);
 	/* ra: the interrupted function's caller if it had not saved ra yet, else maybe stale */
-	if (!*stop && is_text(ra) && call_size(ra) && other_function(tf->sepc, call_site(ra)))
-		*stop = !report(w, HAL_FRAME_SCAN, call_site(ra), NULL);
+	if (!*stop && hal_is_ktext(ra) && call_size(ra) && other_function(tf->sepc, call_site(ra)))
+		*stop = !hal_walk_report(w, HAL_FRAME_SCAN, call_site(ra), NULL);
 	return sp;
 }
 
@@ -247,7 +216,7 @@ static uintptr_t scan_trap_frame(walk_t *w, uintptr_t tf_addr, bool *stop)
  * that returned, in words their callers have not overwritten: HAL_FRAME_SCAN says so. Trap frames
  * are crossed into the interrupted context as in walk_frames.
  */
-static void scan_stack(walk_t *w, uintptr_t from)
+static void scan_stack(hal_walk_t *w, uintptr_t from)
 {
 	uintptr_t a = from & ~(uintptr_t)7;
 
@@ -265,7 +234,7 @@ static void scan_stack(walk_t *w, uintptr_t from)
 				continue;
 			}
 		}
-		if (is_text(v) && call_size(v) && !report(w, HAL_FRAME_SCAN, call_site(v), NULL))
+		if (hal_is_ktext(v) && call_size(v) && !hal_walk_report(w, HAL_FRAME_SCAN, call_site(v), NULL))
 			return;
 	}
 }
@@ -292,7 +261,7 @@ static __attribute__((noinline)) uintptr_t trapped_sp(uintptr_t pc, uintptr_t fp
 void hal_backtrace(uintptr_t pc, uintptr_t fp, uintptr_t ra, unsigned max, hal_frame_fn_t fn,
 		   void *arg)
 {
-	walk_t w = { .left = max, .fn = fn, .arg = arg };
+	hal_walk_t w = HAL_WALK_INIT(max, fn, arg);
 	uintptr_t sp;
 
 	walk_context(&w, pc, fp, ra);
@@ -302,7 +271,7 @@ void hal_backtrace(uintptr_t pc, uintptr_t fp, uintptr_t ra, unsigned max, hal_f
 
 void hal_backtrace_calls(uintptr_t fp, unsigned max, hal_frame_fn_t fn, void *arg)
 {
-	walk_t w = { .left = max, .fn = fn, .arg = arg };
+	hal_walk_t w = HAL_WALK_INIT(max, fn, arg);
 
 	if (FRAME_POINTERS) {
 		walk_frames(&w, fp);
@@ -310,19 +279,19 @@ void hal_backtrace_calls(uintptr_t fp, unsigned max, hal_frame_fn_t fn, void *ar
 	}
 	/* @fp's function made its frame (__builtin_frame_address forces one): fp[-1] is its own
 	 * return address, an active call for certain; the rest of the stack is scanned */
-	if (!fp_is_sane(fp) || !is_text(((const uintptr_t *)fp)[-1]))
+	if (!fp_is_sane(fp) || !hal_is_ktext(((const uintptr_t *)fp)[-1]))
 		return;
-	if (report(&w, HAL_FRAME_CALL, call_site(((const uintptr_t *)fp)[-1]), NULL))
+	if (hal_walk_report(&w, HAL_FRAME_CALL, call_site(((const uintptr_t *)fp)[-1]), NULL))
 		scan_stack(&w, fp);
 }
 
 void hal_backtrace_saved(const hal_context_t *ctx, unsigned max, hal_frame_fn_t fn, void *arg)
 {
-	walk_t w = { .left = max, .fn = fn, .arg = arg };
+	hal_walk_t w = HAL_WALK_INIT(max, fn, arg);
 	uintptr_t ra = ctx->regs[0], fp = ctx->regs[2]; /* context.S: ra, sp, s0... */
 
 	/* hal_context_switch keeps no frame: ra is the return into its caller, s0 that caller's fp */
-	if (is_text(ra) && report(&w, HAL_FRAME_CALL, call_site(ra), NULL))
+	if (hal_is_ktext(ra) && hal_walk_report(&w, HAL_FRAME_CALL, call_site(ra), NULL))
 		walk_frames(&w, fp);
 }
 

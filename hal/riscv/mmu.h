@@ -10,16 +10,16 @@
 #ifndef HAL_RISCV_MMU_H
 #define HAL_RISCV_MMU_H
 
+#include <arch/kmem.h>
 #include <arch/pte.h>
 #include <hal_types.h>
 #include <params.h>
 
-#define DMAP_BASE      0xffffffc000000000UL
-#define DMAP_MAX_GIB   128UL                     /* direct map covers pa < 128 GiB */
-#define KSTACK_BASE    0xffffffe000000000UL      /* = DMAP_BASE + DMAP_MAX_GIB GiB */
-#define KSTACK_SLOT_SIZE (32UL << 10)            /* one stack and its guard        */
-#define KSTACK_SLOTS_PER_CLUSTER ((1UL << 30) / KSTACK_SLOT_SIZE)
-#define KIMAGE_VBASE   0xffffffff80000000UL      /* = RISCV_KIMAGE_VBASE (arch/remote.h) */
+#define DMAP_BASE      KMEM_DMAP_BASE
+#define DMAP_MAX_GIB   (KMEM_DMAP_SIZE >> 30)    /* direct map covers pa < 128 GiB */
+#define KSTACK_BASE    KMEM_KSTACK_BASE          /* = DMAP_BASE + DMAP_MAX_GIB GiB */
+#define KSTACK_SLOT_SIZE KMEM_KSTACK_SLOT_SIZE   /* one stack and its guard        */
+#define KIMAGE_VBASE   KMEM_KIMAGE_VBASE
 #define KIMAGE_VEND    (KIMAGE_VBASE + CONFIG_KIMAGE_MAX_SIZE)
 
 /* The Sv39 format is <arch/pte.h>'s; the names the boot and context code use for it. */

@@ -11,9 +11,9 @@
 
 riscv_uaccess_start:
 
-/* long riscv_uaccess_copy(void *dst, const void *src, size_t n): 0, or -1 after a fault. */
-	.globl riscv_uaccess_copy
-riscv_uaccess_copy:
+/* long hal_uaccess_copy(void *dst, const void *src, size_t n): 0, or -1 after a fault. */
+	.globl hal_uaccess_copy
+hal_uaccess_copy:
 	or	t1, a0, a1
 	andi	t1, t1, 7
 	bnez	t1, 2f			/* not both 8-byte aligned: byte copy */
@@ -35,10 +35,10 @@ riscv_uaccess_copy:
 3:	li	a0, 0
 	ret
 
-/* long riscv_uaccess_strncpy(char *dst, const char *src, size_t max): the length copied before
+/* long hal_uaccess_strncpy(char *dst, const char *src, size_t max): the length copied before
  * the NUL (the NUL is copied too), max if no NUL in max bytes, -1 after a fault. */
-	.globl riscv_uaccess_strncpy
-riscv_uaccess_strncpy:
+	.globl hal_uaccess_strncpy
+hal_uaccess_strncpy:
 	li	t2, 0
 4:	beq	t2, a2, 5f
 	lbu	t0, 0(a1)

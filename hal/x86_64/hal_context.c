@@ -179,37 +179,20 @@ void hal_user_regs_reset(uintptr_t pc, uintptr_t sp)
 	hal_restore_irq(irq);
 }
 
-/* ---- the kernel stack area ---- */
-
-/* The local cluster's part of the stack area. Lock legend: [L] kstack.lock. */
-static struct {
-	busylock_t lock;
-	uint32_t   slots_used;  /* [L] slots ever mapped (bump index)          */
-	uint32_t   in_use;      /* [L] stacks handed out                       */
-	uint32_t   cached;      /* [L] stacks on the free list                 */
-	uint32_t   table_pages; /* [L] page tables mapping the stack area      */
-	void      *free_list;   /* [L] freed stacks, linked through their base */
-} kstack = { .lock = BUSYLOCK_INITIALIZER("kstack", LOCK_KSTACK) };
-
-#define KSTACK_SLOTS_PER_CLUSTER ((1UL << KSTACK_AREA_SHIFT) / KSTACK_SLOT_SIZE)
+/* ---- the kernel stack area (the allocator: hal/common/hal_kstack.c) ---- */
 
 static kpte_t *kstack_pd(void)
 {
 	return hal_paddr_to_kva(boot_info.cluster[local_cxy].pt_root_pa + KPT_STK_PD * CONFIG_PAGE_SIZE);
 }
 
-/* Map the stack pages of slot @slot (caller holds kstack.lock). Returns false on no memory. */
-static bool kstack_map_slot(uint32_t slot)
+bool hal_kstack_map(uintptr_t stack, uint32_t *table_pages)
 {
-	uintptr_t va = KSTACK_BASE + ((uintptr_t)local_cxy << KSTACK_AREA_SHIFT) +
-		       (uintptr_t)slot * KSTACK_SLOT_SIZE;
-	uintptr_t stack = va + KSTACK_SLOT_SIZE - CONFIG_KSTACK_SIZE;
-	kpte_t *pde = &kstack_pd()[PT_INDEX(va, 1)];
+	kpte_t *pde = &kstack_pd()[PT_INDEX(stack, 1)];
 	kpte_t nx = x86_has(X86_FEAT_NX) ? KPTE_NX : 0;
 	kpte_t *pt;
 	xptr_t frames;
 
-	kassert(busylock_is_held_by_me(&kstack.lock));
 	if (!(*pde & KPTE_P)) {
 		xptr_t table = ppm_alloc_pages(0);
 		if (table == XPTR_NULL)
@@ -217,7 +200,7 @@ static bool kstack_map_slot(uint32_t slot)
 		memset(ppm_page2kva(table), 0, CONFIG_PAGE_SIZE);
 		/* x86 stores are ordered: the zeroed table is seen before the entry pointing at it */
 		*(volatile kpte_t *)pde = ppm_page2base(table) | KPTE_P | KPTE_RW | KPTE_A;
-		kstack.table_pages++;
+		(*table_pages)++;
 	}
 	pt = hal_paddr_to_kva(*pde & KPTE_ADDR);
 	frames = ppm_alloc_pages(ilog2_u64(CONFIG_KSTACK_SIZE / CONFIG_PAGE_SIZE));
@@ -228,60 +211,4 @@ static bool kstack_map_slot(uint32_t slot)
 		pt[PT_INDEX(stack + off, 0)] = (ppm_page2base(frames) + off) | KPTE_P | KPTE_RW | KPTE_A |
 					       KPTE_D | KPTE_G | nx;
 	return true;
-}
-
-void *hal_kstack_alloc(void)
-{
-	void *base = NULL;
-
-	busylock_acquire(&kstack.lock);
-	if (kstack.free_list) {
-		base = kstack.free_list;
-		kstack.free_list = *(void **)base;
-		kstack.cached--;
-	} else if (kstack.slots_used < KSTACK_SLOTS_PER_CLUSTER && kstack_map_slot(kstack.slots_used)) {
-		base = (void *)(KSTACK_BASE + ((uintptr_t)local_cxy << KSTACK_AREA_SHIFT) +
-				(uintptr_t)(kstack.slots_used + 1) * KSTACK_SLOT_SIZE - CONFIG_KSTACK_SIZE);
-		kstack.slots_used++;
-	}
-	if (base)
-		kstack.in_use++;
-	busylock_release(&kstack.lock);
-	return base;
-}
-
-void hal_kstack_free(void *base)
-{
-	uintptr_t off = (uintptr_t)base - KSTACK_BASE - ((uintptr_t)local_cxy << KSTACK_AREA_SHIFT);
-
-	if (off >= (uintptr_t)kstack.slots_used * KSTACK_SLOT_SIZE ||
-	    (off + CONFIG_KSTACK_SIZE) % KSTACK_SLOT_SIZE != 0)
-		panic("%s: %p is not a kernel stack of cluster %u", __func__, base, local_cxy);
-	busylock_acquire(&kstack.lock);
-	*(void **)base = kstack.free_list;
-	kstack.free_list = base;
-	kstack.in_use--;
-	kstack.cached++;
-	busylock_release(&kstack.lock);
-}
-
-bool x86_kstack_is_guard(uintptr_t addr)
-{
-	uintptr_t off = addr - KSTACK_BASE;
-
-	return off < ((uintptr_t)CONFIG_MAX_CLUSTERS << KSTACK_AREA_SHIFT) &&
-	       off % KSTACK_SLOT_SIZE < KSTACK_SLOT_SIZE - CONFIG_KSTACK_SIZE;
-}
-
-void hal_kstack_stats(cxy_t cxy, uint32_t *in_use, uint32_t *cached, uint32_t *pages)
-{
-	xptr_t lock_xp = XPTR(cxy, &kstack.lock); /* the replicated image: that cluster's allocator */
-
-	remote_busylock_acquire(lock_xp);
-	*in_use = hal_remote_l32(XPTR(cxy, &kstack.in_use));
-	*cached = hal_remote_l32(XPTR(cxy, &kstack.cached));
-	*pages = hal_remote_l32(XPTR(cxy, &kstack.slots_used)) *
-		 (uint32_t)(CONFIG_KSTACK_SIZE / CONFIG_PAGE_SIZE) +
-		 hal_remote_l32(XPTR(cxy, &kstack.table_pages));
-	remote_busylock_release(lock_xp);
 }

@@ -38,6 +38,7 @@
 #ifndef __ASSEMBLER__
 #include <arch/boot.h>
 #include <arch/fpu.h>
+#include <hal_context.h>
 #include <hal_types.h>
 #include <params.h>
 
@@ -170,10 +171,12 @@ bool x86_syscall_handler(hal_trap_frame_t *tf);
 void x86_timer_interrupt(bool from_user); /* @from_user: the tick interrupted user code */
 void x86_ipi_interrupt(void);
 void x86_irq_interrupt(uint32_t vector);
-/* hal_remote.c: the address reaching @xp from this cluster (counted as a remote access). */
-void *x86_xptr_to_kva(xptr_t xp);
-/* hal_context.c: true if @addr lies in the guard pages of a kernel stack slot. */
-bool x86_kstack_is_guard(uintptr_t addr);
+/* trap.c's name of hal_kstack_is_guard (hal/common/hal_kstack.c): trap.c is being changed on
+ * another branch, so it keeps the name until both have been merged. */
+static inline bool x86_kstack_is_guard(uintptr_t addr)
+{
+	return hal_kstack_is_guard(addr);
+}
 /* The user frame at the top of the running thread's kernel stack. */
 hal_trap_frame_t *x86_user_frame(void);
 /* ioapic.c: the inputs of the IOAPIC at @base (phase 0). */

@@ -23,8 +23,6 @@
 #include "trap_frame.h"
 #include "x86.h"
 
-extern char _kimage_start[], _etext[];
-
 /* Whether rbp holds a frame chain: debug builds only (see the top). */
 #ifdef CONFIG_DEBUG
 #define FRAME_POINTERS 1
@@ -43,13 +41,8 @@ static bool readable(uintptr_t p, size_t n)
 	if (p - KIMAGE_VBASE < CONFIG_KIMAGE_MAX_SIZE - n)
 		return true;
 	if (p - KSTACK_BASE < ((uintptr_t)CONFIG_MAX_CLUSTERS << KSTACK_AREA_SHIFT) - n)
-		return !x86_kstack_is_guard(p) && !x86_kstack_is_guard(p + n - 1);
+		return !hal_kstack_is_guard(p) && !hal_kstack_is_guard(p + n - 1);
 	return p - DMAP_BASE < DMAP_MAX - n;
-}
-
-static bool is_text(uintptr_t addr)
-{
-	return addr >= (uintptr_t)_kimage_start && addr < (uintptr_t)_etext;
 }
 
 /* The length of an indirect call (FF /2: `call *%reg`, `call *disp(%reg)`, ...) starting at @p,
@@ -75,12 +68,12 @@ static unsigned call_size(uintptr_t ret)
 {
 	const uint8_t *r = (const uint8_t *)ret;
 
-	if (is_text(ret - CALL_SIZE) && r[-CALL_SIZE] == 0xe8)
+	if (hal_is_ktext(ret - CALL_SIZE) && r[-CALL_SIZE] == 0xe8)
 		return CALL_SIZE;
 	for (unsigned k = 2; k <= 8; k++) {
 		const uint8_t *p = r - k;
 
-		if (!is_text(ret - k))
+		if (!hal_is_ktext(ret - k))
 			break;
 		if (indirect_call_len(p) == k ||
 		    ((p[0] & 0xf0) == 0x40 && k > 2 && indirect_call_len(p + 1) == k - 1))
@@ -98,34 +91,10 @@ static uintptr_t call_site(uintptr_t ret)
 	return ret - (size ? size : 1);
 }
 
-typedef struct walk_s {
-	unsigned left;     /* frames still allowed */
-	bool done;         /* a report was refused: the walk ends */
-	uintptr_t last_pc; /* of the last frame reported */
-	hal_frame_fn_t fn;
-	void *arg;
-} walk_t;
-
-static bool report(walk_t *w, hal_frame_kind_t kind, uintptr_t pc, const char *trap)
-{
-	hal_frame_t frame = { .kind = kind, .pc = pc, .trap = trap };
-
-	if (kind == HAL_FRAME_SCAN && pc == w->last_pc)
-		return true; /* the top of the trapped stack's, found again by the scan */
-	if (w->left == 0 || w->done) {
-		w->done = true;
-		return false;
-	}
-	w->left--;
-	w->last_pc = pc;
-	w->done = !w->fn(w->arg, &frame);
-	return !w->done;
-}
-
-static void walk_context(walk_t *w, uintptr_t pc, uintptr_t fp, uintptr_t sp);
+static void walk_context(hal_walk_t *w, uintptr_t pc, uintptr_t fp, uintptr_t sp);
 
 /* Follow the frame chain from @fp, crossing trap frames (see the top). */
-static void walk_frames(walk_t *w, uintptr_t fp)
+static void walk_frames(hal_walk_t *w, uintptr_t fp)
 {
 	if (!FRAME_POINTERS)
 		return;
@@ -139,14 +108,14 @@ static void walk_frames(walk_t *w, uintptr_t fp)
 			if (!readable(prev, sizeof(*tf)))
 				return;
 			if (tf->cs & 3) {
-				report(w, HAL_FRAME_USER, tf->rip, x86_trap_name(tf->vector, tf->error));
+				hal_walk_report(w, HAL_FRAME_USER, tf->rip, x86_trap_name(tf->vector, tf->error));
 				return;
 			}
-			if (report(w, HAL_FRAME_TRAP, tf->rip, x86_trap_name(tf->vector, tf->error)))
+			if (hal_walk_report(w, HAL_FRAME_TRAP, tf->rip, x86_trap_name(tf->vector, tf->error)))
 				walk_context(w, tf->rip, tf->rbp, tf->rsp);
 			return;
 		}
-		if (!is_text(ret) || !report(w, HAL_FRAME_CALL, call_site(ret), NULL))
+		if (!hal_is_ktext(ret) || !hal_walk_report(w, HAL_FRAME_CALL, call_site(ret), NULL))
 			return;
 		if (prev <= fp) /* stacks grow down: the caller's frame is above */
 			return;
@@ -168,7 +137,7 @@ static uintptr_t call_target(uintptr_t ret)
 	const uint8_t *r = (const uint8_t *)ret;
 	int32_t rel;
 
-	if (!is_text(ret - CALL_SIZE) || r[-CALL_SIZE] != 0xe8)
+	if (!hal_is_ktext(ret - CALL_SIZE) || r[-CALL_SIZE] != 0xe8)
 		return 0;
 	memcpy(&rel, r - 4, sizeof(rel));
 	return ret + (uintptr_t)(intptr_t)rel;
@@ -180,7 +149,7 @@ static bool returns_from(uintptr_t ret, uintptr_t fn)
 {
 	uintptr_t target;
 
-	if (!is_text(ret))
+	if (!hal_is_ktext(ret))
 		return false;
 	target = call_target(ret);
 	return target ? target == fn : function_of(call_site(ret)) != fn;
@@ -210,13 +179,13 @@ static uintptr_t frameless_return(uintptr_t pc, uintptr_t fp, uintptr_t sp)
 }
 
 /* A context stopped at @pc with frame pointer @fp and stack pointer @sp. */
-static void walk_context(walk_t *w, uintptr_t pc, uintptr_t fp, uintptr_t sp)
+static void walk_context(hal_walk_t *w, uintptr_t pc, uintptr_t fp, uintptr_t sp)
 {
 	uintptr_t ret = frameless_return(pc, fp, sp);
 
-	if (!report(w, HAL_FRAME_PC, pc, NULL))
+	if (!hal_walk_report(w, HAL_FRAME_PC, pc, NULL))
 		return;
-	if (ret && !report(w, HAL_FRAME_CALL, call_site(ret), NULL))
+	if (ret && !hal_walk_report(w, HAL_FRAME_CALL, call_site(ret), NULL))
 		return;
 	walk_frames(w, fp);
 }
@@ -227,7 +196,7 @@ static void walk_context(walk_t *w, uintptr_t pc, uintptr_t fp, uintptr_t sp)
 /* Whether @v is a return address: in the text, after a call instruction. */
 static bool is_return_address(uintptr_t v)
 {
-	return is_text(v) && call_size(v) != 0;
+	return hal_is_ktext(v) && call_size(v) != 0;
 }
 
 /*
@@ -235,7 +204,7 @@ static bool is_return_address(uintptr_t v)
  * report it as walk_frames does. Returns the interrupted rsp to scan on from, 0 to stop (a trap
  * from user mode) or to go on above (no frame that makes sense: a stale word), with *@stop.
  */
-static uintptr_t scan_trap_frame(walk_t *w, uintptr_t tf_addr, bool *stop)
+static uintptr_t scan_trap_frame(hal_walk_t *w, uintptr_t tf_addr, bool *stop)
 {
 	const hal_trap_frame_t *tf = (const hal_trap_frame_t *)tf_addr;
 	const char *cause;
@@ -246,12 +215,13 @@ static uintptr_t scan_trap_frame(walk_t *w, uintptr_t tf_addr, bool *stop)
 	cause = x86_trap_name(tf->vector, tf->error);
 	if (tf->cs & 3) {
 		*stop = true;
-		report(w, HAL_FRAME_USER, tf->rip, cause);
+		hal_walk_report(w, HAL_FRAME_USER, tf->rip, cause);
 		return 0;
 	}
-	if (!is_text(tf->rip) || tf->rsp < tf_addr + sizeof(*tf) || !readable(tf->rsp, 8))
+	if (!hal_is_ktext(tf->rip) || tf->rsp < tf_addr + sizeof(*tf) || !readable(tf->rsp, 8))
 		return 0;
-	*stop = !report(w, HAL_FRAME_TRAP, tf->rip, cause) || !report(w, HAL_FRAME_PC, tf->rip, NULL);
+	*stop = !hal_walk_report(w, HAL_FRAME_TRAP, tf->rip, cause) ||
+		!hal_walk_report(w, HAL_FRAME_PC, tf->rip, NULL);
 	return tf->rsp;
 }
 
@@ -261,7 +231,7 @@ static uintptr_t scan_trap_frame(walk_t *w, uintptr_t tf_addr, bool *stop)
  * them, in order; so may be stale ones, left by calls that returned, in words their callers have
  * not overwritten: HAL_FRAME_SCAN says so. Trap frames are crossed into the interrupted context.
  */
-static void scan_stack(walk_t *w, uintptr_t from)
+static void scan_stack(hal_walk_t *w, uintptr_t from)
 {
 	uintptr_t a = from & ~(uintptr_t)7;
 
@@ -279,7 +249,7 @@ static void scan_stack(walk_t *w, uintptr_t from)
 				continue;
 			}
 		}
-		if (is_return_address(v) && !report(w, HAL_FRAME_SCAN, call_site(v), NULL))
+		if (is_return_address(v) && !hal_walk_report(w, HAL_FRAME_SCAN, call_site(v), NULL))
 			return;
 	}
 }
@@ -289,7 +259,7 @@ static void scan_stack(walk_t *w, uintptr_t from)
 void hal_backtrace(uintptr_t pc, uintptr_t fp, uintptr_t ra, unsigned max, hal_frame_fn_t fn,
 		   void *arg)
 {
-	walk_t w = { .left = max, .fn = fn, .arg = arg };
+	hal_walk_t w = HAL_WALK_INIT(max, fn, arg);
 
 	walk_context(&w, pc, fp, ra);
 	if (!FRAME_POINTERS && !w.done)
@@ -298,7 +268,7 @@ void hal_backtrace(uintptr_t pc, uintptr_t fp, uintptr_t ra, unsigned max, hal_f
 
 void hal_backtrace_calls(uintptr_t fp, unsigned max, hal_frame_fn_t fn, void *arg)
 {
-	walk_t w = { .left = max, .fn = fn, .arg = arg };
+	hal_walk_t w = HAL_WALK_INIT(max, fn, arg);
 
 	if (FRAME_POINTERS) {
 		walk_frames(&w, fp);
@@ -306,21 +276,21 @@ void hal_backtrace_calls(uintptr_t fp, unsigned max, hal_frame_fn_t fn, void *ar
 	}
 	/* @fp's function made its frame (__builtin_frame_address forces one): fp[1] is its own
 	 * return address, an active call for certain; the rest of the stack is scanned */
-	if (!readable(fp, 16) || !is_text(((const uintptr_t *)fp)[1]))
+	if (!readable(fp, 16) || !hal_is_ktext(((const uintptr_t *)fp)[1]))
 		return;
-	if (report(&w, HAL_FRAME_CALL, call_site(((const uintptr_t *)fp)[1]), NULL))
+	if (hal_walk_report(&w, HAL_FRAME_CALL, call_site(((const uintptr_t *)fp)[1]), NULL))
 		scan_stack(&w, fp + 16);
 }
 
 void hal_backtrace_saved(const hal_context_t *ctx, unsigned max, hal_frame_fn_t fn, void *arg)
 {
-	walk_t w = { .left = max, .fn = fn, .arg = arg };
+	hal_walk_t w = HAL_WALK_INIT(max, fn, arg);
 	uintptr_t sp = ctx->regs[0], fp = ctx->regs[2]; /* context.S: rsp, rbx, rbp... */
 
 	/* hal_context_switch keeps no frame: the return into its caller is on top of the stack, rbp
 	 * is that caller's frame */
-	if (readable(sp, 8) && is_text(((const uintptr_t *)sp)[0]) &&
-	    report(&w, HAL_FRAME_CALL, call_site(((const uintptr_t *)sp)[0]), NULL))
+	if (readable(sp, 8) && hal_is_ktext(((const uintptr_t *)sp)[0]) &&
+	    hal_walk_report(&w, HAL_FRAME_CALL, call_site(((const uintptr_t *)sp)[0]), NULL))
 		walk_frames(&w, fp);
 }
 

@@ -1,5 +1,6 @@
 /*
- * hal_special.c - core identity, time, address conversions, power, IRQ mask on x86_64.
+ * hal_special.c - core identity, cycle counter, power, idle, IRQ mask and device ranges on x86_64
+ * (time, address conversions and the kernel ranges: hal/common/hal_special.c).
  *
  * Identity: %gs:0 is the core's hal_cpu_t (hal_cpu.h). Time: the TSC, whose frequency phase 0
  * measured against the ACPI PM timer (boot_info.timebase_hz); QEMU's TSC is the same on every vCPU
@@ -39,39 +40,6 @@ void hal_set_core_ptr(void *core)
 cycle_t hal_get_cycles(void)
 {
 	return rdtsc();
-}
-
-uint64_t hal_get_time_ns(void)
-{
-	uint64_t hz = boot_info.timebase_hz;
-	uint64_t t = rdtsc();
-
-	if (hz == 0)
-		return 0;
-	/* Split so that no product overflows: t * 1e9 alone would after ~6 s at 3 GHz. */
-	return (t / hz) * 1000000000ULL + ((t % hz) * 1000000000ULL) / hz;
-}
-
-void *hal_paddr_to_kva(paddr_t pa)
-{
-	kassert(pa < DMAP_MAX);
-	return (void *)(DMAP_BASE + pa);
-}
-
-paddr_t hal_kva_to_paddr(const void *kva)
-{
-	uintptr_t va = (uintptr_t)kva;
-
-	if (va - KIMAGE_VBASE < CONFIG_KIMAGE_MAX_SIZE)
-		return boot_info.cluster[local_cxy].image_pa + (va - KIMAGE_VBASE);
-	if (va - DMAP_BASE < DMAP_MAX)
-		return va - DMAP_BASE;
-	panic("%s: %p is neither in the direct map nor in the image window", __func__, kva);
-}
-
-bool hal_is_image_addr(const void *kva)
-{
-	return (uintptr_t)kva - KIMAGE_VBASE < CONFIG_KIMAGE_MAX_SIZE;
 }
 
 /*
@@ -145,36 +113,11 @@ const char *hal_machine_name(void)
 	return "x86_64";
 }
 
-extern char _kimage_start[], _etext[], _ebss[];
-
-/* Append [min, max) (rounded out to pages) to @out if there is room. */
-static void add_range(hal_krange_t *out, uint32_t max, uint32_t *n, hal_krange_kind_t kind,
-		      uintptr_t min, uintptr_t end)
+/* The local APIC and the IOAPICs that this cluster's kernel drives (COM1 is port I/O). */
+void hal_kernel_dev_ranges(void (*add)(void *ctx, paddr_t pa, size_t size), void *ctx)
 {
-	if (*n >= max || end <= min)
-		return;
-	out[*n].kind = kind;
-	out[*n].min = min & ~(uintptr_t)(CONFIG_PAGE_SIZE - 1);
-	out[*n].max = (end + CONFIG_PAGE_SIZE - 1) & ~(uintptr_t)(CONFIG_PAGE_SIZE - 1);
-	(*n)++;
-}
-
-uint32_t hal_kernel_ranges(hal_krange_t *out, uint32_t max)
-{
-	const boot_cluster_t *bc = &boot_info.cluster[local_cxy];
-	uint32_t n = 0;
-
-	add_range(out, max, &n, HAL_KRANGE_CODE, (uintptr_t)_kimage_start, (uintptr_t)_etext);
-	add_range(out, max, &n, HAL_KRANGE_DATA, (uintptr_t)_etext, (uintptr_t)_ebss);
-	add_range(out, max, &n, HAL_KRANGE_DATA, KSTACK_BASE + ((uintptr_t)local_cxy << KSTACK_AREA_SHIFT),
-		  KSTACK_BASE + ((uintptr_t)(local_cxy + 1) << KSTACK_AREA_SHIFT));
-	add_range(out, max, &n, HAL_KRANGE_DATA, DMAP_BASE + bc->mem_base,
-		  DMAP_BASE + bc->mem_base + bc->mem_size);
-	add_range(out, max, &n, HAL_KRANGE_DEV, DMAP_BASE + boot_info.arch.lapic_pa,
-		  DMAP_BASE + boot_info.arch.lapic_pa + CONFIG_PAGE_SIZE);
+	add(ctx, boot_info.arch.lapic_pa, CONFIG_PAGE_SIZE);
 	for (uint32_t i = 0; i < boot_info.irqc_nr; i++)
 		if (boot_info.irqc[i].cxy == local_cxy && boot_info.irqc[i].kernel)
-			add_range(out, max, &n, HAL_KRANGE_DEV, DMAP_BASE + boot_info.arch.ioapic[i].base,
-				  DMAP_BASE + boot_info.arch.ioapic[i].base + CONFIG_PAGE_SIZE);
-	return n;
+			add(ctx, boot_info.arch.ioapic[i].base, CONFIG_PAGE_SIZE);
 }

@@ -16,12 +16,14 @@
 #ifndef HAL_X86_64_MMU_H
 #define HAL_X86_64_MMU_H
 
-#define DMAP_BASE        0xffff800000000000
-#define DMAP_MAX         0x400000000000      /* 64 TiB of physical addresses at most        */
-#define KSTACK_BASE      0xffffc00000000000  /* = DMAP_BASE + DMAP_MAX                     */
-#define KSTACK_AREA_SHIFT 30                 /* one GiB of stack slots per cluster          */
-#define KSTACK_SLOT_SIZE 0x8000              /* 32 KiB: a 16 KiB stack above 16 KiB of guard */
-#define KIMAGE_VBASE     0xffffffff80000000  /* start of the image window (linked address)  */
+#include <arch/kmem.h>
+
+#define DMAP_BASE        KMEM_DMAP_BASE
+#define DMAP_MAX         KMEM_DMAP_SIZE      /* 64 TiB of physical addresses at most        */
+#define KSTACK_BASE      KMEM_KSTACK_BASE    /* = DMAP_BASE + DMAP_MAX                     */
+#define KSTACK_AREA_SHIFT KMEM_KSTACK_AREA_SHIFT /* one GiB of stack slots per cluster      */
+#define KSTACK_SLOT_SIZE KMEM_KSTACK_SLOT_SIZE /* 32 KiB: a 16 KiB stack above 16 KiB of guard */
+#define KIMAGE_VBASE     KMEM_KIMAGE_VBASE   /* start of the image window (linked address)  */
 #define KIMAGE_WINDOW    0x1000000           /* 16 MiB = CONFIG_KIMAGE_MAX_SIZE              */
 
 /* Table indexes of the layout: 9 bits per level, level 3 the PML4. */

@@ -11,9 +11,9 @@
 
 x86_uaccess_start:
 
-/* long x86_uaccess_copy(void *dst, const void *src, size_t n): 0, or -1 after a fault. */
-	.globl	x86_uaccess_copy
-x86_uaccess_copy:
+/* long hal_uaccess_copy(void *dst, const void *src, size_t n): 0, or -1 after a fault. */
+	.globl	hal_uaccess_copy
+hal_uaccess_copy:
 	mov	%rdx, %rcx
 	shr	$3, %rcx
 	rep movsq
@@ -23,10 +23,10 @@ x86_uaccess_copy:
 	xor	%eax, %eax
 	ret
 
-/* long x86_uaccess_strncpy(char *dst, const char *src, size_t max): the length copied before
+/* long hal_uaccess_strncpy(char *dst, const char *src, size_t max): the length copied before
  * the NUL (the NUL is copied too), max if no NUL in max bytes, -1 after a fault. */
-	.globl	x86_uaccess_strncpy
-x86_uaccess_strncpy:
+	.globl	hal_uaccess_strncpy
+hal_uaccess_strncpy:
 	xor	%eax, %eax
 1:	cmp	%rdx, %rax
 	je	2f

@@ -36,6 +36,8 @@ uint32_t acct_thread_work(void)
 }
 
 #define OWNER_XP(t, f) PROC_XP((t)->process->owner_xp, f)
+/* A field of an acct_t reached by extended pointer. */
+#define ACCT_XP(xp, f) XPTR_FIELD(xp, acct_t, f)
 
 /* Charge @ns of CPU time to the process's armed CPU itimers in @mask (ACCT_ITIMER_* bits). */
 static void charge(thread_t *self, uint32_t mask, uint64_t ns)
@@ -148,27 +150,27 @@ void acct_remote_add(xptr_t xp, const acct_t *b)
 {
 	uint64_t old;
 
-	hal_remote_atomic_add64(xp + offsetof(acct_t, utime_ns), (int64_t)b->utime_ns);
-	hal_remote_atomic_add64(xp + offsetof(acct_t, stime_ns), (int64_t)b->stime_ns);
-	hal_remote_atomic_add64(xp + offsetof(acct_t, minflt), (int64_t)b->minflt);
-	hal_remote_atomic_add64(xp + offsetof(acct_t, majflt), (int64_t)b->majflt);
-	hal_remote_atomic_add64(xp + offsetof(acct_t, nvcsw), (int64_t)b->nvcsw);
-	hal_remote_atomic_add64(xp + offsetof(acct_t, nivcsw), (int64_t)b->nivcsw);
+	hal_remote_atomic_add64(ACCT_XP(xp, utime_ns), (int64_t)b->utime_ns);
+	hal_remote_atomic_add64(ACCT_XP(xp, stime_ns), (int64_t)b->stime_ns);
+	hal_remote_atomic_add64(ACCT_XP(xp, minflt), (int64_t)b->minflt);
+	hal_remote_atomic_add64(ACCT_XP(xp, majflt), (int64_t)b->majflt);
+	hal_remote_atomic_add64(ACCT_XP(xp, nvcsw), (int64_t)b->nvcsw);
+	hal_remote_atomic_add64(ACCT_XP(xp, nivcsw), (int64_t)b->nivcsw);
 	do
-		old = hal_remote_l64(xp + offsetof(acct_t, maxrss_kb));
+		old = hal_remote_l64(ACCT_XP(xp, maxrss_kb));
 	while (b->maxrss_kb > old &&
-	       !hal_remote_atomic_cas64(xp + offsetof(acct_t, maxrss_kb), old, b->maxrss_kb));
+	       !hal_remote_atomic_cas64(ACCT_XP(xp, maxrss_kb), old, b->maxrss_kb));
 }
 
 void acct_remote_read(xptr_t xp, acct_t *out)
 {
-	out->utime_ns = hal_remote_l64(xp + offsetof(acct_t, utime_ns));
-	out->stime_ns = hal_remote_l64(xp + offsetof(acct_t, stime_ns));
-	out->minflt = hal_remote_l64(xp + offsetof(acct_t, minflt));
-	out->majflt = hal_remote_l64(xp + offsetof(acct_t, majflt));
-	out->nvcsw = hal_remote_l64(xp + offsetof(acct_t, nvcsw));
-	out->nivcsw = hal_remote_l64(xp + offsetof(acct_t, nivcsw));
-	out->maxrss_kb = hal_remote_l64(xp + offsetof(acct_t, maxrss_kb));
+	out->utime_ns = hal_remote_l64(ACCT_XP(xp, utime_ns));
+	out->stime_ns = hal_remote_l64(ACCT_XP(xp, stime_ns));
+	out->minflt = hal_remote_l64(ACCT_XP(xp, minflt));
+	out->majflt = hal_remote_l64(ACCT_XP(xp, majflt));
+	out->nvcsw = hal_remote_l64(ACCT_XP(xp, nvcsw));
+	out->nivcsw = hal_remote_l64(ACCT_XP(xp, nivcsw));
+	out->maxrss_kb = hal_remote_l64(ACCT_XP(xp, maxrss_kb));
 }
 
 void acct_thread_exit(thread_t *self)
@@ -179,25 +181,30 @@ void acct_thread_exit(thread_t *self)
 		return;
 	acct_self(self, &mine);
 	mine.maxrss_kb = 0; /* a process figure */
-	acct_remote_add(self->process->owner_xp + offsetof(process_t, acct_dead), &mine);
+	acct_remote_add(PROC_XP(self->process->owner_xp, acct_dead), &mine);
 }
 
-void acct_reap(xptr_t parent_owner, xptr_t child_owner)
+void acct_process_ended(xptr_t owner, acct_t *out)
 {
-	acct_t child, grand;
+	acct_t grand;
 
-	acct_remote_read(child_owner + offsetof(process_t, acct_dead), &child);
-	acct_remote_read(child_owner + offsetof(process_t, acct_children), &grand);
-	acct_add(&child, &grand);
-	acct_remote_add(parent_owner + offsetof(process_t, acct_children), &child);
+	acct_remote_read(PROC_XP(owner, acct_dead), out);
+	acct_remote_read(PROC_XP(owner, acct_children), &grand);
+	acct_add(out, &grand);
+}
+
+void acct_reap(xptr_t parent_owner, xptr_t child_owner, acct_t *child_total)
+{
+	acct_process_ended(child_owner, child_total);
+	acct_remote_add(PROC_XP(parent_owner, acct_children), child_total);
 }
 
 void acct_itimer_set(xptr_t owner_xp, int which, uint64_t value_ns, uint64_t interval_ns,
 		     uint64_t *old_value_ns, uint64_t *old_interval_ns)
 {
-	xptr_t left = owner_xp + offsetof(process_t, cpu_itimer_left[which]);
-	xptr_t interval = owner_xp + offsetof(process_t, cpu_itimer_interval[which]);
-	xptr_t armed = owner_xp + offsetof(process_t, cpu_itimers);
+	xptr_t left = PROC_XP(owner_xp, cpu_itimer_left[which]);
+	xptr_t interval = PROC_XP(owner_xp, cpu_itimer_interval[which]);
+	xptr_t armed = PROC_XP(owner_xp, cpu_itimers);
 
 	acct_itimer_get(owner_xp, which, old_value_ns, old_interval_ns);
 	hal_remote_atomic_and32(armed, ~(1u << which)); /* no charge while it changes */
@@ -209,10 +216,10 @@ void acct_itimer_set(xptr_t owner_xp, int which, uint64_t value_ns, uint64_t int
 
 void acct_itimer_get(xptr_t owner_xp, int which, uint64_t *value_ns, uint64_t *interval_ns)
 {
-	int64_t left = (int64_t)hal_remote_l64(owner_xp + offsetof(process_t, cpu_itimer_left[which]));
-	bool armed = hal_remote_l32(owner_xp + offsetof(process_t, cpu_itimers)) & (1u << which);
+	int64_t left = (int64_t)hal_remote_l64(PROC_XP(owner_xp, cpu_itimer_left[which]));
+	bool armed = hal_remote_l32(PROC_XP(owner_xp, cpu_itimers)) & (1u << which);
 
-	*interval_ns = armed ? hal_remote_l64(owner_xp + offsetof(process_t, cpu_itimer_interval[which])) : 0;
+	*interval_ns = armed ? hal_remote_l64(PROC_XP(owner_xp, cpu_itimer_interval[which])) : 0;
 	*value_ns = armed ? (left > 0 ? (uint64_t)left : 1) : 0; /* expired, not yet reloaded: 1 */
 }
 

@@ -72,9 +72,15 @@ void acct_fault(struct thread_s *self);
 /* The exiting user thread @self adds its figures to its process's dead threads (owner copy). */
 void acct_thread_exit(struct thread_s *self);
 
-/* wait4 reaped the child whose owner copy is @child_owner: its figures and its children's go to
- * @parent_owner's children (caller holds the family lock, so the child cannot go meanwhile). */
-void acct_reap(xptr_t parent_owner, xptr_t child_owner);
+/* The figures of the ended threads of the process whose owner copy is @owner, plus those of the
+ * children it reaped (and, transitively, theirs), into @out: a zombie's totals (caller keeps the
+ * process from being freed meanwhile, e.g. holds the family lock). */
+void acct_process_ended(xptr_t owner, acct_t *out);
+
+/* wait4 reaped the child whose owner copy is @child_owner: its figures and its children's
+ * (acct_process_ended, also returned in @child_total: wait4's rusage) go to @parent_owner's
+ * children (caller holds the family lock, so the child cannot go meanwhile). */
+void acct_reap(xptr_t parent_owner, xptr_t child_owner, acct_t *child_total);
 
 /*
  * ITIMER_VIRTUAL (user time) and ITIMER_PROF (user and system time) of a process count down the

@@ -136,9 +136,9 @@ static void node_load(uint32_t idx, dqdt_load_t *out)
 {
 	xptr_t xp = node_xp(idx);
 
-	out->threads = hal_remote_l64(xp + offsetof(dqdt_load_t, threads));
-	out->pages = hal_remote_l64(xp + offsetof(dqdt_load_t, pages));
-	out->free_pages = hal_remote_l64(xp + offsetof(dqdt_load_t, free_pages));
+	out->threads = hal_remote_l64(XPTR_FIELD(xp, dqdt_load_t, threads));
+	out->pages = hal_remote_l64(XPTR_FIELD(xp, dqdt_load_t, pages));
+	out->free_pages = hal_remote_l64(XPTR_FIELD(xp, dqdt_load_t, free_pages));
 }
 
 /* Add @delta to the counter at @field of the leaf of @cxy and of each of its ancestors. */
@@ -169,9 +169,9 @@ void dqdt_update(cxy_t cxy)
 	report(cxy, offsetof(dqdt_load_t, threads),
 	       hal_remote_l32(XPTR_FIELD(cl_xp, cluster_t, threads_nr)));
 	report(cxy, offsetof(dqdt_load_t, pages),
-	       hal_remote_l64(XPTR_FIELD(cl_xp, cluster_t, ppm) + offsetof(ppm_t, alloc_pages_nr)));
+	       hal_remote_l64(XPTR_FIELD(XPTR_FIELD(cl_xp, cluster_t, ppm), ppm_t, alloc_pages_nr)));
 	report(cxy, offsetof(dqdt_load_t, free_pages),
-	       hal_remote_l64(XPTR_FIELD(cl_xp, cluster_t, ppm) + offsetof(ppm_t, free_pages_nr)));
+	       hal_remote_l64(XPTR_FIELD(XPTR_FIELD(cl_xp, cluster_t, ppm), ppm_t, free_pages_nr)));
 }
 
 void dqdt_threads_changed(void)

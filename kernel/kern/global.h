@@ -12,7 +12,7 @@
  *   panic_stopped     panic.c               atomic add (cores stopped by the panicking one)
  *   boot_barrier      kernel_init.c         atomic counter + generation (xbarrier.h)
  *   ktest_state       ktest.c               its guard busylock (barrier); atomics (failure counts)
- *   uart_rx           hal/riscv/uart_ns16550.c  its remote busylock (ring buffer of console input;
+ *   uart_rx           hal/common/uart_ns16550.c its remote busylock (ring buffer of console input;
  *                                           the UART interrupt goes to cluster 0)
  *   vfs_ctx           fs/vfs.c              written once by vfs_init, then atomics (the root,
  *                                           counters); the file system tree lives in cluster 0

@@ -269,9 +269,12 @@ bool process_in_group(xptr_t owner_xp, pid_t pgid);
  * wait4 with Linux semantics: a child of the caller's process matching @pid (-1 any, > 0 that
  * pid, 0 or < -1 a process group) that ended; its status in *@status, its pid returned, and the
  * child released. 0 with WNOHANG when none ended yet; -ECHILD when no child matches; -EINTR when
- * the caller is killed meanwhile; -EINVAL for unknown @options.
+ * the caller is killed meanwhile; -EINVAL for unknown @options. With a pid returned, *@usage holds
+ * the figures of the child's ended threads and of its reaped children (acct_process_ended): a
+ * reaped child's totals; a stopped or continued child's live threads are not in them.
  */
-int64_t process_wait_child(int64_t pid, int *status, uint32_t options);
+struct acct_s;
+int64_t process_wait_child(int64_t pid, int *status, uint32_t options, struct acct_s *usage);
 
 /* The exec of the calling process reached its point of no return: a vfork parent goes on. */
 void process_exec_done(xptr_t owner_xp);

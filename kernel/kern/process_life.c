@@ -468,7 +468,7 @@ static bool matches(xptr_t c, int64_t pid)
 	return process_in_group(c, pid == 0 ? 0 : (pid_t)-pid);
 }
 
-int64_t process_wait_child(int64_t pid, int *status, uint32_t options)
+int64_t process_wait_child(int64_t pid, int *status, uint32_t options, acct_t *usage)
 {
 	xptr_t self_owner = thread_current()->process->owner_xp, e;
 	xptr_t found = XPTR_NULL;
@@ -495,6 +495,7 @@ int64_t process_wait_child(int64_t pid, int *status, uint32_t options)
 				break;
 			}
 			if ((options & (WUNTRACED | WCONTINUED)) && job_event(c, options, status)) {
+				acct_process_ended(c, usage);
 				ret = hal_remote_l32(PROC_XP(c, pid));
 				remote_busylock_release(FAMILY_LOCK);
 				return ret;
@@ -503,7 +504,7 @@ int64_t process_wait_child(int64_t pid, int *status, uint32_t options)
 		if (found != XPTR_NULL) {
 			xlist_unlink(PROC_XP(found, children_link));
 			hal_remote_s32(PROC_XP(found, reaped), 1);
-			acct_reap(self_owner, found); /* its times become the caller's children's */
+			acct_reap(self_owner, found, usage); /* its times become the caller's children's */
 			found_pid = hal_remote_l32(PROC_XP(found, pid));
 			*status = (int)hal_remote_l32(PROC_XP(found, exit_status));
 			ret = found_pid;

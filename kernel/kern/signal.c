@@ -142,7 +142,7 @@ xptr_t signal_owner_lock(pid_t pid, xptr_t *lock_xp)
  * aligned word: a racing rt_sigaction gives the old or the new one). */
 static uint64_t handler_of(xptr_t ref_xp, int sig)
 {
-	return hal_remote_l64(ACTION_XP(ref_xp, sig) + offsetof(k_sigaction_t, handler));
+	return hal_remote_l64(XPTR_FIELD(ACTION_XP(ref_xp, sig), k_sigaction_t, handler));
 }
 
 bool signal_ignored_or_blocked(thread_t *self, int sig)
@@ -334,13 +334,13 @@ static bool merge_timer(xptr_t set, xptr_t infos, int sig, int32_t timerid, int3
 	int32_t overrun;
 
 	if (!(hal_remote_l64(set) & SIG_BIT(sig)) ||
-	    (int32_t)hal_remote_l32(info + offsetof(ksiginfo_t, code)) != SI_TIMER ||
-	    (int32_t)hal_remote_l32(info + offsetof(ksiginfo_t, timerid)) != timerid)
+	    (int32_t)hal_remote_l32(XPTR_FIELD(info, ksiginfo_t, code)) != SI_TIMER ||
+	    (int32_t)hal_remote_l32(XPTR_FIELD(info, ksiginfo_t, timerid)) != timerid)
 		return false;
-	overrun = (int32_t)hal_remote_l32(info + offsetof(ksiginfo_t, overrun));
+	overrun = (int32_t)hal_remote_l32(XPTR_FIELD(info, ksiginfo_t, overrun));
 	/* Linux caps it at DELAYTIMER_MAX (INT_MAX) */
 	overrun = overrun > INT32_MAX - expiries ? INT32_MAX : overrun + expiries;
-	hal_remote_s32(info + offsetof(ksiginfo_t, overrun), (uint32_t)overrun);
+	hal_remote_s32(XPTR_FIELD(info, ksiginfo_t, overrun), (uint32_t)overrun);
 	return true;
 }
 

@@ -63,7 +63,7 @@ static xptr_t copy_of(process_t *p, cxy_t cxy)
 /* Data pages [0, 2N) mapped in the GPT of the copy @copy_xp (read remotely). */
 static uint64_t data_pages_mapped(xptr_t copy_xp)
 {
-	xptr_t gpt_xp = PROC_XP(copy_xp, vmm) + offsetof(vmm_t, gpt);
+	xptr_t gpt_xp = VMM_XP(PROC_XP(copy_xp, vmm), gpt);
 	uint64_t n = 0;
 
 	for (vpn_t vpn = DATA_VA >> CONFIG_PAGE_SHIFT; vpn < (DATA_VA >> CONFIG_PAGE_SHIFT) + 2 * N; vpn++) {

@@ -12,8 +12,8 @@ void xbarrier_wait(xptr_t barrier_xp, uint32_t count)
 
 void xbarrier_wait_relax(xptr_t barrier_xp, uint32_t count, void (*relax)(void))
 {
-	xptr_t arrived_xp = barrier_xp + __builtin_offsetof(xbarrier_t, arrived);
-	xptr_t gen_xp = barrier_xp + __builtin_offsetof(xbarrier_t, generation);
+	xptr_t arrived_xp = XPTR_FIELD(barrier_xp, xbarrier_t, arrived);
+	xptr_t gen_xp = XPTR_FIELD(barrier_xp, xbarrier_t, generation);
 	uint32_t gen = hal_remote_l32(gen_xp);
 
 	hal_fence(); /* read the generation before announcing the arrival */

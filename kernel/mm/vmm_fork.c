@@ -86,7 +86,7 @@ static void for_each_copy(xptr_t ref_vmm_xp, void (*fn)(xptr_t vmm_xp, void *arg
 
 	remote_busylock_acquire(lock);
 	XLIST_FOREACH(PROC_XP(owner_xp, copies_root), e) {
-		xptr_t vmm_xp = XLIST_ELEMENT(e, process_t, copies_link) + offsetof(process_t, vmm);
+		xptr_t vmm_xp = PROC_XP(XLIST_ELEMENT(e, process_t, copies_link), vmm);
 		if (vmm_xp != ref_vmm_xp)
 			fn(vmm_xp, arg);
 	}
@@ -234,14 +234,14 @@ static void mark_copy(xptr_t vmm_xp, void *arg)
 
 	for (uint32_t i = 0; i < job->vsegs_nr; i++) {
 		xptr_t v = XPTR(GET_CXY(job->child_vmm), &job->vsegs[i]);
-		uint32_t type = hal_remote_l32(v + offsetof(vseg_t, type));
-		uint32_t flags = hal_remote_l32(v + offsetof(vseg_t, flags));
+		uint32_t type = hal_remote_l32(XPTR_FIELD(v, vseg_t, type));
+		uint32_t flags = hal_remote_l32(XPTR_FIELD(v, vseg_t, flags));
 
 		if (type == VSEG_TYPE_CODE || type == VSEG_TYPE_FILE || type == VSEG_TYPE_TRAMP ||
 		    (flags & (VSEG_PRIVATE | VSEG_WIPEONFORK)))
 			continue;
-		hal_gpt_set_cow(gpt_xp, hal_remote_l64(v + offsetof(vseg_t, vpn_base)),
-				hal_remote_l64(v + offsetof(vseg_t, vpn_size)));
+		hal_gpt_set_cow(gpt_xp, hal_remote_l64(XPTR_FIELD(v, vseg_t, vpn_base)),
+				hal_remote_l64(XPTR_FIELD(v, vseg_t, vpn_size)));
 	}
 }
 
@@ -283,8 +283,8 @@ static void fork_in_parent(vmm_t *parent, fork_job_t *job)
 		xptr_t stacks = VMM_XP(job->child_vmm, stacks);
 
 		busylock_acquire(&parent->stacks.lock);
-		hal_remote_s32(stacks + offsetof(vspace_stack_t, used), parent->stacks.used);
-		hal_remote_memcpy(stacks + offsetof(vspace_stack_t, bitmap),
+		hal_remote_s32(XPTR_FIELD(stacks, vspace_stack_t, used), parent->stacks.used);
+		hal_remote_memcpy(XPTR_FIELD(stacks, vspace_stack_t, bitmap),
 				  XPTR(local_cxy, parent->stacks.bitmap), sizeof(parent->stacks.bitmap));
 		busylock_release(&parent->stacks.lock);
 		hal_remote_s64(VMM_XP(job->child_vmm, brk_base), parent->brk_base);

@@ -5,6 +5,7 @@
 #include <hal_context.h>
 #include <hal_remote.h>
 #include <hal_uspace.h>
+#include <kern/acct.h>
 #include <kern/cluster.h>
 #include <kern/dqdt.h>
 #include <kern/printk.h>
@@ -75,21 +76,44 @@ int64_t syscall_clone_process(const clone_req_t *req)
 	return pid;
 }
 
+/* A stopped or continued child's status (WIFSTOPPED, WIFCONTINUED): the child lives on. */
+static bool job_status(int status)
+{
+	return (status & 0xff) == 0x7f || status == 0xffff;
+}
+
+/*
+ * wait4's rusage is the child's own totals with those of the children it reaped, as Linux's
+ * (getrusage(RUSAGE_BOTH) of the child): a reaped child's ended threads are all of it; a stopped or
+ * continued child's live threads are added (a child that ends meanwhile has moved them to its ended
+ * ones, which the figures then miss: Linux reads them under its lock).
+ */
+static error_t wait4_rusage(uintptr_t uru, pid_t pid, int status, acct_t *usage)
+{
+	struct uabi_rusage ru;
+	uint64_t rss_pages;
+	acct_t live;
+
+	if (job_status(status) && syscall_process_usage(pid, &live, &rss_pages) == 0)
+		acct_add(usage, &live);
+	syscall_rusage_fill(&ru, usage);
+	return hal_copy_to_uspace(uru, &ru, sizeof(ru));
+}
+
 int64_t sys_wait4(const uint64_t args[6])
 {
+	acct_t usage = { 0 };
 	int status = 0;
 	int64_t ret;
 
 	if (!thread_current()->process)
 		return -ECHILD;
-	ret = process_wait_child((int64_t)(int32_t)args[0], &status, (uint32_t)args[2]);
+	ret = process_wait_child((int64_t)(int32_t)args[0], &status, (uint32_t)args[2], &usage);
+	/* as Linux: a bad address is EFAULT, the child is reaped all the same */
 	if (ret > 0 && args[1] && hal_copy_to_uspace(args[1], &status, sizeof(status)))
-		return -EFAULT; /* as Linux: the child is reaped all the same */
-	if (ret > 0 && args[3]) { /* struct rusage: no accounting yet, all zero */
-		uint64_t rusage[18] = { 0 };
-		if (hal_copy_to_uspace(args[3], rusage, sizeof(rusage)))
-			return -EFAULT;
-	}
+		return -EFAULT;
+	if (ret > 0 && args[3] && wait4_rusage(args[3], (pid_t)ret, status, &usage))
+		return -EFAULT;
 	return ret;
 }
 

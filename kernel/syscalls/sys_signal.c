@@ -101,12 +101,12 @@ int64_t sys_rt_sigaction(const uint64_t args[6])
 			return -EFAULT;
 		uabi_sigaction_to_kernel(&uact, &act);
 	}
-	slot = ref + offsetof(process_t, sigactions) + (size_t)(sig - 1) * sizeof(k_sigaction_t);
-	remote_busylock_acquire(ref + offsetof(process_t, files_lock));
+	slot = PROC_XP(ref, sigactions) + (size_t)(sig - 1) * sizeof(k_sigaction_t);
+	remote_busylock_acquire(PROC_XP(ref, files_lock));
 	hal_remote_memcpy(XPTR(local_cxy, &old), slot, sizeof(old));
 	if (args[1])
 		hal_remote_memcpy(slot, XPTR(local_cxy, &act), sizeof(act));
-	remote_busylock_release(ref + offsetof(process_t, files_lock));
+	remote_busylock_release(PROC_XP(ref, files_lock));
 	if (args[1] && signal_action_of(sig, act.handler) == SIGACT_IGNORE)
 		flush_ignored(thread_current(), sig);
 	if (args[2]) {
@@ -131,7 +131,7 @@ void signal_reset_on_exec(xptr_t ref_xp)
 		k_sigaction_t act = { 0 }; /* SIG_DFL, no flags, empty mask */
 
 		/* the handler is in the old image: gone; an ignored signal stays ignored */
-		if (hal_remote_l64(slot + offsetof(k_sigaction_t, handler)) == SIG_IGN)
+		if (hal_remote_l64(XPTR_FIELD(slot, k_sigaction_t, handler)) == SIG_IGN)
 			act.handler = SIG_IGN;
 		hal_remote_memcpy(slot, XPTR(local_cxy, &act), sizeof(act));
 	}

@@ -44,10 +44,10 @@ static error_t self_usage(acct_t *out)
 	error = syscall_process_usage(self->process->pid, out, &rss_pages);
 	if (error)
 		return error;
-	acct_remote_read(owner + offsetof(process_t, acct_dead), &dead);
+	acct_remote_read(PROC_XP(owner, acct_dead), &dead);
 	acct_add(out, &dead);
 	out->maxrss_kb = rss_pages * (CONFIG_PAGE_SIZE / 1024);
-	acct_remote_add(owner + offsetof(process_t, acct_dead), &(acct_t){ .maxrss_kb = out->maxrss_kb });
+	acct_remote_add(PROC_XP(owner, acct_dead), &(acct_t){ .maxrss_kb = out->maxrss_kb });
 	if (dead.maxrss_kb > out->maxrss_kb)
 		out->maxrss_kb = dead.maxrss_kb;
 	return 0;
@@ -57,6 +57,18 @@ static void to_timeval(uint64_t ns, struct uabi_timeval *tv)
 {
 	tv->tv_sec = (int64_t)(ns / UABI_NSEC_PER_SEC);
 	tv->tv_usec = (int64_t)(ns % UABI_NSEC_PER_SEC / 1000);
+}
+
+void syscall_rusage_fill(struct uabi_rusage *ru, const acct_t *a)
+{
+	memset(ru, 0, sizeof(*ru));
+	to_timeval(a->utime_ns, &ru->ru_utime);
+	to_timeval(a->stime_ns, &ru->ru_stime);
+	ru->ru_maxrss = (int64_t)a->maxrss_kb;
+	ru->ru_minflt = (int64_t)a->minflt;
+	ru->ru_majflt = (int64_t)a->majflt;
+	ru->ru_nvcsw = (int64_t)a->nvcsw;
+	ru->ru_nivcsw = (int64_t)a->nivcsw;
 }
 
 int64_t sys_getrusage(const uint64_t args[6])
@@ -83,14 +95,7 @@ int64_t sys_getrusage(const uint64_t args[6])
 	}
 	if (error)
 		return -error;
-	memset(&ru, 0, sizeof(ru));
-	to_timeval(a.utime_ns, &ru.ru_utime);
-	to_timeval(a.stime_ns, &ru.ru_stime);
-	ru.ru_maxrss = (int64_t)a.maxrss_kb;
-	ru.ru_minflt = (int64_t)a.minflt;
-	ru.ru_majflt = (int64_t)a.majflt;
-	ru.ru_nvcsw = (int64_t)a.nvcsw;
-	ru.ru_nivcsw = (int64_t)a.nivcsw;
+	syscall_rusage_fill(&ru, &a);
 	return hal_copy_to_uspace(args[1], &ru, sizeof(ru)) ? -EFAULT : 0;
 }
 
@@ -203,7 +208,7 @@ int64_t sys_clock_getres(const uint64_t args[6])
 int64_t sys_umask(const uint64_t args[6])
 {
 	xptr_t ref = current_ref();
-	xptr_t umask_xp = ref + offsetof(process_t, umask);
+	xptr_t umask_xp = PROC_XP(ref, umask);
 	uint32_t old;
 
 	if (ref == XPTR_NULL)
@@ -218,7 +223,7 @@ uint32_t syscall_umask(void)
 {
 	xptr_t ref = current_ref();
 
-	return ref == XPTR_NULL ? 022 : hal_remote_l32(ref + offsetof(process_t, umask));
+	return ref == XPTR_NULL ? 022 : hal_remote_l32(PROC_XP(ref, umask));
 }
 
 /* PR_SET_NAME on the main thread also names the process for ps (its owner's name). */
@@ -231,12 +236,12 @@ static void set_comm(thread_t *self, const char *comm)
 	if (!self->process)
 		return;
 	owner = self->process->owner_xp;
-	if (hal_remote_l32(owner + offsetof(process_t, main_trdid)) != self->trdid)
+	if (hal_remote_l32(PROC_XP(owner, main_trdid)) != self->trdid)
 		return;
 	memset(name, 0, sizeof(name));
 	strlcpy(name, comm, UABI_TASK_COMM_LEN);
 	/* whole, zeros after: a concurrent reader (ps) sees a NUL-terminated name */
-	hal_remote_memcpy(owner + offsetof(process_t, name), XPTR(local_cxy, name), sizeof(name));
+	hal_remote_memcpy(PROC_XP(owner, name), XPTR(local_cxy, name), sizeof(name));
 }
 
 int64_t sys_prctl(const uint64_t args[6])

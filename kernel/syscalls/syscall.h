@@ -136,6 +136,11 @@ void sys_exec_rpc_load(xptr_t desc_xp);
 struct acct_s;
 error_t syscall_process_usage(uint32_t pid, struct acct_s *live, uint64_t *rss_pages);
 
+/* @a as Linux's struct rusage (getrusage, wait4): times as timevals, the counters; the fields
+ * Archipel does not count (shared memory sizes, swaps, I/O blocks, messages, signals) are 0. */
+struct uabi_rusage;
+void syscall_rusage_fill(struct uabi_rusage *ru, const struct acct_s *a);
+
 /* The time of clock @clk (clock_gettime's clocks) in ns: 0, or EINVAL for an unknown clock. */
 error_t syscall_clock_read(uint64_t clk, uint64_t *ns);
 

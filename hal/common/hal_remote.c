@@ -1,10 +1,12 @@
 /*
- * hal_remote.c - remote accesses on RISC-V (see hal_remote.h).
+ * hal_remote.c - remote accesses, one implementation for every architecture (see hal_remote.h and
+ * hal_remote_replica.h).
  *
  * Every cluster's memory is reachable through the direct map, so a remote access is an ordinary
  * load or store once the address is translated: a pointer into the image window names the target
  * cluster's replica, found from boot_info. Debug builds count accesses to other clusters. The
- * loads, stores and atomics are inline (hal_remote.h, arch/remote.h); what is here is out of line.
+ * loads, stores and atomics are inline (hal_remote.h, hal_remote_replica.h); what is here is out of
+ * line. The architecture's part is its layout (<arch/kmem.h>).
  */
 #include <hal_boot.h>
 #include <hal_remote.h>
@@ -12,54 +14,37 @@
 #include <kern/printk.h>
 #include <libk/string.h>
 
-#include "mmu.h"
-#include "hal_cpu.h"
-
-_Static_assert(RISCV_KIMAGE_VBASE == KIMAGE_VBASE && RISCV_DMAP_BASE == DMAP_BASE,
-	       "arch/remote.h and mmu.h agree");
-
 #ifdef CONFIG_DEBUG
 static uint64_t remote_accesses; /* accesses from this cluster to others (racy, statistics only) */
 
-void *riscv_remote_kva_debug(xptr_t xp)
+void *hal_remote_kva_debug(xptr_t xp)
 {
 	uintptr_t va = (uintptr_t)GET_PTR(xp);
 	cxy_t cxy = GET_CXY(xp);
 
 	__atomic_fetch_add(&remote_accesses, 1, __ATOMIC_RELAXED);
-	if (va - KIMAGE_VBASE >= CONFIG_KIMAGE_MAX_SIZE)
+	if (va - KMEM_KIMAGE_VBASE >= CONFIG_KIMAGE_MAX_SIZE)
 		return (void *)va;
 	kassert(cxy < CONFIG_MAX_CLUSTERS && boot_info.cluster[cxy].image_pa != 0);
-	return (void *)(DMAP_BASE + boot_info.cluster[cxy].image_pa + (va - KIMAGE_VBASE));
+	return (void *)(KMEM_DMAP_BASE + boot_info.cluster[cxy].image_pa + (va - KMEM_KIMAGE_VBASE));
 }
 #endif
-
-/* The kernel virtual address that reaches @xp from this cluster. */
-static inline void *xp_addr(xptr_t xp)
-{
-	return hal_remote_kva(xp);
-}
-
-void *riscv_xptr_to_kva(xptr_t xp)
-{
-	return xp_addr(xp);
-}
 
 void hal_remote_memcpy(xptr_t dst, xptr_t src, size_t size)
 {
 	/* A replica is contiguous in physical memory, so one translation covers the whole range. */
-	memcpy(xp_addr(dst), xp_addr(src), size);
+	memcpy(hal_remote_kva(dst), hal_remote_kva(src), size);
 }
 
 void hal_remote_memset(xptr_t dst, int byte, size_t size)
 {
-	memset(xp_addr(dst), byte, size);
+	memset(hal_remote_kva(dst), byte, size);
 }
 
 size_t hal_remote_strcpy(xptr_t dst, xptr_t src, size_t size)
 {
-	char *d = xp_addr(dst);
-	const char *s = xp_addr(src);
+	char *d = hal_remote_kva(dst);
+	const char *s = hal_remote_kva(src);
 	size_t n = 0;
 
 	if (size == 0)
@@ -75,7 +60,7 @@ size_t hal_remote_strcpy(xptr_t dst, xptr_t src, size_t size)
 size_t hal_remote_find64(xptr_t xp, size_t n, uint64_t mask)
 {
 	/* One translation for the whole run, as for memcpy: a replica is contiguous. */
-	const volatile uint64_t *w = xp_addr(xp);
+	const volatile uint64_t *w = hal_remote_kva(xp);
 	size_t i = 0;
 
 	/* Four words per test: page tables are mostly runs of empty entries. */

@@ -1,21 +1,25 @@
 /*
- * uart_ns16550.c - the system console on an ns16550-compatible UART (QEMU virt: 0x10000000).
+ * uart_ns16550.c - the system console on a 16550-compatible UART, one driver for every architecture
+ * (see hal_console.h). The architecture reaches the UART's registers (<arch/uart.h>: RISC-V's QEMU
+ * virt UART by MMIO, x86's COM1 by port I/O) and programs it at boot (its hal_console_init()).
  *
  * Output is polled: the transmitter holding register is written when the line status says it is
- * empty. Before hal_console_init() the SBI console is used (early boot, bad device tree).
+ * empty. While the UART is not ready (RISC-V: before hal_console_init(), or a device tree without
+ * a UART) the architecture's fallback console is used (RISC-V: SBI's).
  *
  * Input is interrupt driven. The UART's interrupt goes to the controller boot_info.console names
- * (the one of its device-tree interrupt-parent), which QEMU virt wires to NUMA node 0, so it is
- * taken by a core of cluster 0; the handler drains the receive FIFO into uart_rx, a ring buffer
- * whose cluster 0 copy is the machine's only one. Any core of any cluster reads it through
- * hal_remote_* under its lock.
+ * (RISC-V: its device-tree interrupt-parent, which QEMU virt wires to NUMA node 0; x86_64: the
+ * IOAPIC of cluster 0 that ISA IRQ 4 reaches), so it is taken by a core of cluster 0; the handler
+ * drains the receive FIFO into uart_rx, a ring buffer whose cluster 0 copy is the machine's only
+ * one. Any core of any cluster reads it through hal_remote_* under its lock.
  * Flow control: when the ring is full, the handler leaves the rest in the UART and turns the
  * receive interrupt off (it would stay asserted); the UART's FIFO fills, and QEMU then stops reading
  * its input (a pipe or a terminal) instead of losing it. A reader that empties the ring to half
  * turns the interrupt back on. So input typed (or piped) ahead of a slow reader is never lost.
  * Hardware facts relied on: IER bit 0 enables the "received data available" interrupt (which also
- * covers the FIFO character timeout); the interrupt stays asserted until the receive FIFO is empty;
- * LSR bit 0 says a byte is waiting in RBR; reading RBR takes it.
+ * covers the FIFO character timeout); the interrupt stays asserted until the receive FIFO is empty
+ * (an edge-triggered line, x86's, then falls, so that the next byte makes a new edge); LSR bit 0
+ * says a byte is waiting in RBR; reading RBR takes it.
  *
  * Lock legend of uart_rx (cluster 0's copy; the copies of the other clusters are never used):
  *   [L] uart_rx.lock (remote busylock)   [A] single atomic load/store
@@ -25,29 +29,18 @@
 #include <hal_interrupt.h>
 #include <hal_remote.h>
 #include <hal_special.h>
+#include <hal_uart_ns16550.h>
 #include <kern/printk.h>
 #include <libk/bits.h>
 #include <libk/busylock.h>
 #include <libk/errno.h>
 
-#include "hal_cpu.h"
-#include "sbi.h"
-
-#define UART_RBR 0 /* receive buffer register (read)     */
-#define UART_THR 0 /* transmit holding register (write)  */
-#define UART_IER 1 /* interrupt enable                   */
-#define UART_FCR 2 /* FIFO control (write)               */
-#define UART_LCR 3 /* line control                       */
-#define UART_LSR 5 /* line status                        */
 #define IER_ERBFI 0x01 /* received data available interrupt (and FIFO timeout) */
 #define LSR_DR   0x01 /* data ready: RBR holds a byte      */
 #define LSR_THRE 0x20 /* transmitter holding register empty */
 
 #define UART_RX_BUF_SIZE 1024 /* bytes kept until read; more wait in the UART */
 _Static_assert(IS_POW2(UART_RX_BUF_SIZE), "the ring indexes wrap with a mask");
-
-static volatile uint8_t *uart_regs; /* NULL until hal_console_init() */
-static uint32_t uart_shift;
 
 static struct {
 	busylock_t lock;
@@ -62,58 +55,29 @@ static struct {
 
 #define RX_XP(field) XPTR(0, &uart_rx.field)
 
-static inline void uart_write_reg(unsigned reg, uint8_t v)
-{
-	uart_regs[reg << uart_shift] = v;
-}
-
-static inline uint8_t uart_read_reg(unsigned reg)
-{
-	return uart_regs[reg << uart_shift];
-}
-
-void hal_console_init(bool program_device)
-{
-	if (boot_info.arch.uart.base == 0)
-		return; /* no UART: stay on the SBI console */
-	uart_shift = boot_info.arch.uart.reg_shift;
-	uart_regs = hal_paddr_to_kva(boot_info.arch.uart.base);
-	if (program_device) {
-		uart_write_reg(UART_IER, 0x00); /* no interrupt until hal_console_rx_init() */
-		uart_write_reg(UART_FCR, 0x01); /* enable the FIFOs, keeping what was typed ahead */
-	}
-}
-
 static void uart_putc(char c)
 {
-	while (!(uart_read_reg(UART_LSR) & LSR_THRE))
+	if (!hal_uart_ready()) {
+		hal_uart_fallback_putc(c);
+		return;
+	}
+	while (!(hal_uart_read(UART_LSR) & LSR_THRE))
 		hal_cpu_relax();
-	uart_write_reg(UART_THR, (uint8_t)c);
+	hal_uart_write(UART_THR, (uint8_t)c);
 }
 
 void hal_console_write_raw(const char *buf, size_t len)
 {
-	for (size_t i = 0; i < len; i++) {
-		if (uart_regs)
-			uart_putc(buf[i]);
-		else
-			sbi_console_putchar(buf[i]);
-	}
+	for (size_t i = 0; i < len; i++)
+		uart_putc(buf[i]);
 }
 
 void hal_console_write(const char *buf, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
-		if (buf[i] == '\n') {
-			if (uart_regs)
-				uart_putc('\r');
-			else
-				sbi_console_putchar('\r');
-		}
-		if (uart_regs)
-			uart_putc(buf[i]);
-		else
-			sbi_console_putchar(buf[i]);
+		if (buf[i] == '\n')
+			uart_putc('\r');
+		uart_putc(buf[i]);
 	}
 }
 
@@ -132,13 +96,13 @@ static void uart_rx_interrupt(void *unused)
 	remote_busylock_acquire(RX_XP(lock));
 	head = hal_remote_l32(RX_XP(head));
 	tail = hal_remote_l32(RX_XP(tail));
-	while (uart_read_reg(UART_LSR) & LSR_DR) {
+	while (hal_uart_read(UART_LSR) & LSR_DR) {
 		if (tail - head == UART_RX_BUF_SIZE) {
-			uart_write_reg(UART_IER, 0x00); /* the rest waits in the UART */
+			hal_uart_write(UART_IER, 0x00); /* the rest waits in the UART */
 			hal_remote_sb(RX_XP(throttled), 1);
 			break;
 		}
-		hal_remote_sb(RX_XP(buf) + (tail & (UART_RX_BUF_SIZE - 1)), uart_read_reg(UART_RBR));
+		hal_remote_sb(RX_XP(buf) + (tail & (UART_RX_BUF_SIZE - 1)), hal_uart_read(UART_RBR));
 		tail++;
 		queued++;
 	}
@@ -163,23 +127,22 @@ void hal_console_rx_init(void)
 	error_t error = 0;
 
 	kassert(local_cxy == 0);
-	if (!uart_regs) {
+	if (!hal_uart_ready()) {
 		pr_warn("%s: no UART: the console has no input", __func__);
 		return;
 	}
-	if (con->irqc == BOOT_IRQC_NONE)
+	if (!con->present || con->irqc == BOOT_IRQC_NONE)
 		error = ENOENT;
 	else if (boot_info.irqc[con->irqc].cxy != 0)
 		error = ENXIO;
 	if (!error)
 		error = hal_irq_register(con->irqc, con->source, lid, uart_rx_interrupt, NULL);
 	if (error) {
-		pr_warn("%s: UART interrupt %u of controller %d (phandle 0x%x) cannot reach cluster 0 "
-			"(error %d): the console has no input", __func__, con->source, (int)con->irqc,
-			boot_info.arch.uart.irq_parent, error);
+		pr_warn("%s: UART interrupt %u of controller %d cannot reach cluster 0 (error %d): the "
+			"console has no input", __func__, con->source, (int)con->irqc, error);
 		return;
 	}
-	uart_write_reg(UART_IER, IER_ERBFI); /* bytes already waiting raise the interrupt at once */
+	hal_uart_write(UART_IER, IER_ERBFI); /* bytes already waiting raise the interrupt at once */
 }
 
 /*
@@ -200,7 +163,7 @@ int hal_console_getc(void)
 	}
 	if (hal_remote_lb(RX_XP(throttled)) && tail - head <= UART_RX_BUF_SIZE / 2) {
 		hal_remote_sb(RX_XP(throttled), 0);
-		uart_write_reg(UART_IER, IER_ERBFI);
+		hal_uart_write(UART_IER, IER_ERBFI);
 	}
 	remote_busylock_release(RX_XP(lock));
 	return c;
