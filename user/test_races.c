@@ -28,6 +28,12 @@
  *            between the reference's drop and the copy's invalidation found the reference's PTE
  *            empty and took its frame number 0 for a frame (a panic in cluster_of_paddr, the
  *            fuzzer on 4x2). Every page must then read zero but the thread's own word.
+ * cowshared  the same with the fork's child alive, holding the pages: the drop read a PTE's frame
+ *            before the PTE's lock, which the copy-on-write fault held while it swapped the frame
+ *            for its copy and gave up the process's share of it; the drop then gave up that
+ *            share a second time and freed the frame the child still mapped (a double free when
+ *            the child ended, its pages overwritten before; the fuzzer, 4x2). The child's pages
+ *            must keep their content.
  * nbrstack   a thread of one cluster maps a stack as posix_spawn does and stores at its top at
  *            once, while a thread of another maps, makes read-write and unmaps the mapping
  *            next to it: the mprotect's join made the copies forget the stack between a
@@ -369,10 +375,15 @@ enum { CD_IDLE, CD_READ, CD_READ_DONE, CD_WRITE, CD_WRITTEN, CD_QUIT };
 static atomic_int cd_phase;
 static volatile uint64_t *cd_region;
 
+static void cd_wait_phase(atomic_int *at, int phase)
+{
+	while (atomic_load(at) != phase)
+		sched_yield();
+}
+
 static void cd_wait(int phase)
 {
-	while (atomic_load(&cd_phase) != phase)
-		sched_yield();
+	cd_wait_phase(&cd_phase, phase);
 }
 
 /* The other cluster's thread: maps every page in its copy (a read), then writes a word of each. */
@@ -455,6 +466,117 @@ static void group_cowdrop(void)
 	      "wrong)", bad);
 }
 
+#define CS_ROUNDS 30
+static atomic_int cs_written; /* pages the writer wrote this round */
+
+/* The other cluster's thread for cowshared: as cowdrop's, counting the pages it wrote. */
+static void *cowshared_writer(void *arg)
+{
+	uint64_t sum = 0;
+
+	(void)arg;
+	for (;;) {
+		int phase;
+		while ((phase = atomic_load(&cd_phase)) != CD_READ && phase != CD_WRITE &&
+		       phase != CD_QUIT)
+			sched_yield();
+		if (phase == CD_QUIT)
+			return (void *)(uintptr_t)sum;
+		for (unsigned p = 0; p < COWDROP_PAGES; p++) {
+			if (phase == CD_READ) {
+				sum += cd_region[p * WORDS_PER_PAGE];
+				continue;
+			}
+			cd_region[p * WORDS_PER_PAGE + 1] = 0xb000 + p;
+			atomic_fetch_add(&cs_written, 1);
+		}
+		atomic_store(&cd_phase, phase == CD_READ ? CD_READ_DONE : CD_WRITTEN);
+	}
+}
+
+/* The fork's child: waits for the parent's word, then checks that its pages kept the pattern. */
+static _Noreturn void cowshared_child(const uint64_t *r, size_t words, int fd)
+{
+	char c;
+
+	while (read(fd, &c, 1) < 0 && errno == EINTR)
+		;
+	for (size_t w = 0; w < words; w++)
+		if (r[w] != 0x5050505050505050ull)
+			_exit(1);
+	_exit(0);
+}
+
+/* One round; false if the parent's or the child's pages were wrong (-1: it could not run). */
+static int cowshared_round(void)
+{
+	size_t len = (size_t)COWDROP_PAGES * WORDS_PER_PAGE * 8;
+	uint64_t *r = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int status = -1, ok = 1, fds[2];
+	pid_t pid;
+
+	if (r == MAP_FAILED)
+		return -1;
+	if (pipe(fds) != 0) {
+		munmap(r, len);
+		return -1;
+	}
+	for (size_t w = 0; w < len / 8; w++)
+		r[w] = 0x5050505050505050ull;
+	cd_region = r;
+	atomic_store(&cd_phase, CD_READ);
+	cd_wait(CD_READ_DONE);
+	pid = fork(); /* the child keeps every frame shared until it has checked its pages */
+	if (pid == 0)
+		cowshared_child(r, len / 8, fds[0]);
+	atomic_store(&cs_written, 0);
+	if (pid > 0) {
+		atomic_store(&cd_phase, CD_WRITE);
+		while (atomic_load(&cs_written) < COWDROP_PAGES / 8)
+			sched_yield(); /* the writer is in its copy-on-write faults: drop under it */
+		if (madvise(r, len, MADV_DONTNEED) != 0)
+			ok = 0;
+		cd_wait(CD_WRITTEN);
+		for (size_t w = 0; w < len / 8; w++)
+			if (r[w] != 0 && !(w % WORDS_PER_PAGE == 1 && r[w] == 0xb000 + w / WORDS_PER_PAGE))
+				ok = 0;
+		atomic_store(&cd_phase, CD_IDLE);
+	}
+	close(fds[0]);
+	if (write(fds[1], "x", 1) != 1)
+		ok = 0;
+	close(fds[1]);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		ok = -1;
+	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		ok = 0; /* the child's pages were overwritten: a frame it mapped was freed */
+	munmap(r, len);
+	return ok;
+}
+
+static void group_cowshared(void)
+{
+	int rounds = 0, bad = 0;
+	pthread_t t;
+
+	atomic_store(&cd_phase, CD_IDLE);
+	place_next((int)(clusters - 1), cores > 1 ? 1 : PLACE_ANY_CORE);
+	pthread_create(&t, NULL, cowshared_writer, NULL);
+	for (int i = 0; i < CS_ROUNDS; i++) {
+		int ok = cowshared_round();
+		rounds += ok >= 0;
+		bad += ok == 0;
+		if (i % 5 == 4)
+			progress("cowshared: %d rounds", i + 1);
+	}
+	atomic_store(&cd_phase, CD_QUIT);
+	pthread_join(t, NULL);
+	check(rounds > 0, "cowshared: %d rounds of copy-on-write faults racing with MADV_DONTNEED "
+	      "while the fork's child holds the pages, the kernel alive", rounds);
+	check(bad == 0, "cowshared: the parent's pages zero but the writer's word, the child's "
+	      "intact (%d rounds wrong)", bad);
+}
+
 #define NS_ROUNDS 1500
 static atomic_int ns_stop;
 
@@ -518,6 +640,7 @@ static const struct ktap_group groups[] = {
 	{ "tgkill", group_tgkill, 2 },
 	{ "pipeintr", group_pipeintr, 2 },
 	{ "cowdrop", group_cowdrop, 2 },
+	{ "cowshared", group_cowshared, 2 },
 	{ "nbrstack", group_nbrstack, 1 },
 };
 

@@ -200,6 +200,16 @@ uint32_t vmm_frame_share_count(ppn_t ppn)
 	return hal_remote_l32(PAGE_XP(page_xp, forks)) + 1;
 }
 
+bool vmm_pte_clear(const gpt_pte_t *pte, ppn_t *ppn)
+{
+	uint32_t attr;
+
+	hal_gpt_pte_lock(pte, &attr, ppn);
+	hal_gpt_pte_reset(pte); /* keeps our lock */
+	hal_gpt_pte_unlock(pte);
+	return attr & GPT_MAPPED;
+}
+
 /*
  * vmm_unmap_vseg's work. @clear: clear the PTEs; vmm_destroy does not, the GPT being destroyed
  * with its tables right after and walked by no core any more.
@@ -211,12 +221,14 @@ static void unmap_ptes(vmm_t *vmm, const vseg_t *vseg, xptr_t doomed_xp, bool cl
 
 	for (hal_gpt_iter_init(&it, XPTR(local_cxy, &vmm->gpt), vseg->vpn_base,
 			       vseg->vpn_base + vseg->vpn_size, 0); hal_gpt_iter_next(&it);) {
-		if (clear)
-			hal_gpt_pte_reset(&it.pte);
+		ppn_t ppn = it.ppn;
+
+		if (clear && !vmm_pte_clear(&it.pte, &ppn))
+			continue;
 		if (owner && vseg->type == VSEG_TYPE_FILE) /* the mapper's page: our hold goes */
-			vmm_doom_held(it.ppn, doomed_xp);
+			vmm_doom_held(ppn, doomed_xp);
 		else if (owner)
-			vmm_doom_frame(it.ppn, doomed_xp);
+			vmm_doom_frame(ppn, doomed_xp);
 	}
 }
 
@@ -232,10 +244,18 @@ void vmm_update_vseg_ptes(vmm_t *vmm, const vseg_t *vseg)
 
 	for (hal_gpt_iter_init(&it, XPTR(local_cxy, &vmm->gpt), vseg->vpn_base,
 			       vseg->vpn_base + vseg->vpn_size, 0); hal_gpt_iter_next(&it);) {
-		if (it.attr & GPT_COW) /* a frame shared with a fork stays so: writes still copy it */
-			hal_gpt_pte_update(&it.pte, (attr & ~GPT_WRITABLE) | GPT_COW, it.ppn);
+		uint32_t old;
+		ppn_t ppn;
+
+		/* Under the PTE's lock, as vmm_pte_clear: a copy's copy-on-write fault in flight would
+		 * otherwise write back the old attributes (writable) after ours, or change the frame. */
+		hal_gpt_pte_lock(&it.pte, &old, &ppn);
+		if (!(old & GPT_MAPPED))
+			hal_gpt_pte_unlock(&it.pte);
+		else if (old & GPT_COW) /* a frame shared with a fork stays so: writes still copy it */
+			hal_gpt_pte_set(&it.pte, (attr & ~GPT_WRITABLE) | GPT_COW, ppn);
 		else
-			hal_gpt_pte_update(&it.pte, attr, it.ppn);
+			hal_gpt_pte_set(&it.pte, attr, ppn);
 	}
 }
 

@@ -295,6 +295,16 @@ void vmm_doomed_init(vmm_doomed_t *doomed);
 void vmm_unmap_vseg(vmm_t *vmm, const vseg_t *vseg, xptr_t doomed_xp);
 
 /*
+ * Unmap the PTE @pte under its lock (waiting for its holder); true if it was mapped, [out] @ppn
+ * the frame it mapped then. Every change that takes a frame off a PTE goes through it: a copy's
+ * copy-on-write fault works on the reference's PTE under that lock alone (not the reference's VSL
+ * lock) and may swap its frame for a copy meanwhile. A frame read before the lock was then dropped
+ * twice, once by the fault's unsharing and once by the unmap, while the fork's child still mapped
+ * it: a double free once the child let it go (the fuzzer, 4x2; test_races cowunmap).
+ */
+bool vmm_pte_clear(const gpt_pte_t *pte, ppn_t *ppn);
+
+/*
  * Give back what vmm_unmap_vseg, vmm_doom_frame and vmm_doom_held queued on the vmm_doomed_t
  * @doomed_xp (local), once no GPT copy and no TLB can reach it any more.
  */
