@@ -34,6 +34,12 @@
  *            share a second time and freed the frame the child still mapped (a double free when
  *            the child ended, its pages overwritten before; the fuzzer, 4x2). The child's pages
  *            must keep their content.
+ * stalefetch a thread of another cluster makes the kernel read a fresh read-only mapping (a
+ *            write to a pipe from it) while the main thread unmaps it and maps the same range
+ *            read-write again: the copy's fault fetched the old vseg, the unmap's invalidation
+ *            passed before the fetch inserted it, and the copy kept it for good (a later fault
+ *            fetched the new one for ever, a killed thread that never left: the fuzzer, 2x2).
+ *            The new mapping must take the thread's reads into it.
  * nbrstack   a thread of one cluster maps a stack as posix_spawn does and stores at its top at
  *            once, while a thread of another maps, makes read-write and unmaps the mapping
  *            next to it: the mprotect's join made the copies forget the stack between a
@@ -577,6 +583,97 @@ static void group_cowshared(void)
 	      "intact (%d rounds wrong)", bad);
 }
 
+#define SF_ROUNDS 400
+enum { SF_IDLE, SF_FETCH, SF_FETCHING, SF_FETCHED, SF_CHECK, SF_CHECKED, SF_QUIT };
+static atomic_int sf_phase;
+static atomic_long sf_bad;
+static char *volatile sf_addr;
+static int sf_pipe[2];
+
+/* The other cluster's thread: the kernel reads the mapping (SF_FETCH, whatever the answer), then
+ * writes into it (SF_CHECK: it must, the mapping being read-write by then). */
+static void *stalefetch_reader(void *arg)
+{
+	char c;
+
+	(void)arg;
+	for (;;) {
+		int phase;
+		while ((phase = atomic_load(&sf_phase)) != SF_FETCH && phase != SF_CHECK &&
+		       phase != SF_QUIT)
+			sched_yield();
+		if (phase == SF_QUIT)
+			return NULL;
+		if (phase == SF_FETCH) {
+			atomic_store(&sf_phase, SF_FETCHING);
+			if (write(sf_pipe[1], sf_addr + 4096, 1) == 1) /* gone already: EFAULT */
+				while (read(sf_pipe[0], &c, 1) < 0 && errno == EINTR)
+					;
+			atomic_store(&sf_phase, SF_FETCHED);
+			continue;
+		}
+		c = 'k';
+		if (write(sf_pipe[1], &c, 1) != 1 || read(sf_pipe[0], sf_addr + 4096, 1) != 1)
+			atomic_fetch_add(&sf_bad, 1); /* the copy's vseg said read-only */
+		atomic_store(&sf_phase, SF_CHECKED);
+	}
+}
+
+/* One round: false if it could not run (the range was not free again). */
+static bool stalefetch_round(int i)
+{
+	char *r = mmap(NULL, 2 * 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *again;
+
+	if (r == MAP_FAILED)
+		return false;
+	sf_addr = r;
+	atomic_store(&sf_phase, SF_FETCH);
+	while (atomic_load(&sf_phase) == SF_FETCH)
+		; /* the other core is just entering its write */
+	for (volatile int spin = 0; spin < (i % 32) * 64; spin++)
+		; /* a little later each round: the unmap lands at each point of the fetch */
+	munmap(r, 2 * 4096);
+	again = mmap(r, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cd_wait_phase(&sf_phase, SF_FETCHED);
+	if (again != r) {
+		if (again != MAP_FAILED)
+			munmap(again, 2 * 4096);
+		atomic_store(&sf_phase, SF_IDLE);
+		return false;
+	}
+	atomic_store(&sf_phase, SF_CHECK);
+	cd_wait_phase(&sf_phase, SF_CHECKED);
+	atomic_store(&sf_phase, SF_IDLE);
+	munmap(r, 2 * 4096);
+	return true;
+}
+
+static void group_stalefetch(void)
+{
+	int rounds = 0;
+	pthread_t t;
+
+	atomic_store(&sf_phase, SF_IDLE);
+	atomic_store(&sf_bad, 0);
+	if (!check(pipe(sf_pipe) == 0, "stalefetch: a pipe"))
+		return;
+	place_next((int)(clusters - 1), cores > 1 ? 1 : PLACE_ANY_CORE);
+	pthread_create(&t, NULL, stalefetch_reader, NULL);
+	for (int i = 0; i < SF_ROUNDS; i++) {
+		rounds += stalefetch_round(i);
+		if (i % 100 == 99)
+			progress("stalefetch: %d rounds", i + 1);
+	}
+	atomic_store(&sf_phase, SF_QUIT);
+	pthread_join(t, NULL);
+	close(sf_pipe[0]);
+	close(sf_pipe[1]);
+	check(rounds > SF_ROUNDS / 2, "stalefetch: %d of %d rounds mapped the range again", rounds,
+	      SF_ROUNDS);
+	check(atomic_load(&sf_bad) == 0, "stalefetch: another cluster's copy sees the new mapping "
+	      "read-write (%ld rounds it did not)", (long)atomic_load(&sf_bad));
+}
+
 #define NS_ROUNDS 1500
 static atomic_int ns_stop;
 
@@ -641,6 +738,7 @@ static const struct ktap_group groups[] = {
 	{ "pipeintr", group_pipeintr, 2 },
 	{ "cowdrop", group_cowdrop, 2 },
 	{ "cowshared", group_cowshared, 2 },
+	{ "stalefetch", group_stalefetch, 3 },
 	{ "nbrstack", group_nbrstack, 1 },
 };
 

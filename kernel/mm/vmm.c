@@ -10,6 +10,7 @@
 #include <kern/printk.h>
 #include <kern/process.h>
 #include <kern/rpc.h>
+#include <kern/thread.h>
 #include <fs/mapper.h>
 #include <libk/bits.h>
 #include <libk/cmdline.h>
@@ -76,6 +77,7 @@ error_t vmm_init(vmm_t *vmm, xptr_t ref_xp)
 	vsl_init(&vmm->vsl);
 	vmm->ref_xp = ref_xp != XPTR_NULL ? ref_xp : XPTR(local_cxy, vmm);
 	memset(&vmm->stats, 0, sizeof(vmm->stats));
+	vmm->invalidations = 0;
 	if (vmm_is_reference(vmm)) {
 		vspace_stack_init(&vmm->stacks);
 		vspace_mmap_init(&vmm->mmap, CONFIG_VMM_MMAP_BASE, CONFIG_VMM_MMAP_END);
@@ -457,13 +459,17 @@ static error_t resolve_in_reference(vmm_t *vmm, const vseg_t *vseg, vaddr_t vadd
 	return (error_t)desc.error;
 }
 
-/* Copy the vseg of the reference containing @vaddr into this copy's VSL. EFAULT if none. */
+/*
+ * Copy the vseg of the reference containing @vaddr into this copy's VSL. EFAULT if none. 0 also
+ * when it was not inserted because an invalidation ran meanwhile: the caller looks again.
+ */
 static error_t fetch_vseg(vmm_t *vmm, vaddr_t vaddr)
 {
 	vseg_t *vseg = vseg_alloc(), *old;
 	rpc_vmm_get_vseg_args_t a = { .vmm = GET_PTR(vmm->ref_xp), .vaddr = vaddr,
 				      .dst_xp = XPTR(local_cxy, vseg) };
 	rpc_desc_t desc = RPC_DESC(RPC_VMM_GET_VSEG, &a);
+	uint32_t invalidations = __atomic_load_n(&vmm->invalidations, __ATOMIC_ACQUIRE);
 	error_t error;
 
 	if (!vseg)
@@ -475,6 +481,18 @@ static error_t fetch_vseg(vmm_t *vmm, vaddr_t vaddr)
 	}
 	memset(&vseg->node, 0, sizeof(vseg->node)); /* the reference's tree links */
 	rwlock_wr_acquire(&vmm->vsl_lock);
+	/*
+	 * The reference copied the vseg before a change whose invalidation reached this copy while
+	 * the RPC ran, and found nothing to forget: inserted now, it would stay as the reference no
+	 * longer has it. Such a stale vseg overlapping a newer one made every later fetch of the
+	 * newer one fail to insert, and a fault there fetched for ever (a killed thread that never
+	 * left, the fuzzer, 2x2; test_races stalefetch).
+	 */
+	if (vmm->invalidations != invalidations) {
+		rwlock_wr_release(&vmm->vsl_lock);
+		vseg_free(vseg);
+		return 0;
+	}
 	/* brk, mremap and MAP_GROWSDOWN grow a vseg in place without telling the copies (its pages
 	 * do not move), so this copy may hold it as it was: inside the new one, shorter. Its PTEs
 	 * stay valid; only the descriptor is replaced. Every other change of a vseg invalidates the
@@ -595,11 +613,14 @@ error_t vmm_handle_page_fault(vmm_t *vmm, vaddr_t vaddr, uint32_t access)
 	 * change of a neighbour (mprotect joins equal neighbours, and the copies forget the whole
 	 * joined extent) ran in between. Fetch until it is here or the reference has none: taken
 	 * for unmapped, it was a SIGSEGV in clone's first store to a fresh posix_spawn stack (the
-	 * fuzzer, 4x2; test_races nbrstack).
+	 * fuzzer, 4x2; test_races nbrstack). A killed thread stops: it only has to leave.
 	 */
 	while (!vseg && !error && !vmm_is_reference(vmm)) {
+		thread_t *self = thread_current();
+
 		rwlock_rd_release(&vmm->vsl_lock);
-		error = fetch_vseg(vmm, vaddr);
+		error = self && __atomic_load_n(&self->killed, __ATOMIC_ACQUIRE) ? EFAULT :
+			fetch_vseg(vmm, vaddr);
 		rwlock_rd_acquire(&vmm->vsl_lock);
 		vseg = error ? NULL : vsl_lookup(&vmm->vsl, vaddr);
 	}
@@ -805,6 +826,7 @@ void vmm_rpc_invalidate(xptr_t desc_xp)
 	vmm = &copy->vmm;
 	vmm_doomed_init(&doomed);
 	rwlock_wr_acquire(&vmm->vsl_lock);
+	__atomic_store_n(&vmm->invalidations, vmm->invalidations + 1, __ATOMIC_RELEASE);
 	while ((v = vsl_lookup_range(&vmm->vsl, start, end)) != NULL) {
 		vmm_unmap_vseg(vmm, v, XPTR(local_cxy, &doomed));
 		vsl_remove(&vmm->vsl, v);
