@@ -583,7 +583,7 @@ static void group_cowshared(void)
 	      "intact (%d rounds wrong)", bad);
 }
 
-#define SF_ROUNDS 400
+#define SF_ROUNDS 200
 enum { SF_IDLE, SF_FETCH, SF_FETCHING, SF_FETCHED, SF_CHECK, SF_CHECKED, SF_QUIT };
 static atomic_int sf_phase;
 static atomic_long sf_bad;
