@@ -380,6 +380,7 @@ static void group_pipeintr(void)
 enum { CD_IDLE, CD_READ, CD_READ_DONE, CD_WRITE, CD_WRITTEN, CD_QUIT };
 static atomic_int cd_phase;
 static volatile uint64_t *cd_region;
+static atomic_int cd_written; /* pages the writer wrote this round */
 
 static void cd_wait_phase(atomic_int *at, int phase)
 {
@@ -392,7 +393,8 @@ static void cd_wait(int phase)
 	cd_wait_phase(&cd_phase, phase);
 }
 
-/* The other cluster's thread: maps every page in its copy (a read), then writes a word of each. */
+/* The other cluster's thread: maps every page in its copy (a read), then writes a word of each
+ * (counted in cd_written). */
 static void *cowdrop_writer(void *arg)
 {
 	uint64_t sum = 0;
@@ -406,10 +408,12 @@ static void *cowdrop_writer(void *arg)
 		if (phase == CD_QUIT)
 			return (void *)(uintptr_t)sum;
 		for (unsigned p = 0; p < COWDROP_PAGES; p++) {
-			if (phase == CD_READ)
+			if (phase == CD_READ) {
 				sum += cd_region[p * WORDS_PER_PAGE];
-			else
-				cd_region[p * WORDS_PER_PAGE + 1] = 0xb000 + p;
+				continue;
+			}
+			cd_region[p * WORDS_PER_PAGE + 1] = 0xb000 + p;
+			atomic_fetch_add(&cd_written, 1);
 		}
 		atomic_store(&cd_phase, phase == CD_READ ? CD_READ_DONE : CD_WRITTEN);
 	}
@@ -473,32 +477,6 @@ static void group_cowdrop(void)
 }
 
 #define CS_ROUNDS 30
-static atomic_int cs_written; /* pages the writer wrote this round */
-
-/* The other cluster's thread for cowshared: as cowdrop's, counting the pages it wrote. */
-static void *cowshared_writer(void *arg)
-{
-	uint64_t sum = 0;
-
-	(void)arg;
-	for (;;) {
-		int phase;
-		while ((phase = atomic_load(&cd_phase)) != CD_READ && phase != CD_WRITE &&
-		       phase != CD_QUIT)
-			sched_yield();
-		if (phase == CD_QUIT)
-			return (void *)(uintptr_t)sum;
-		for (unsigned p = 0; p < COWDROP_PAGES; p++) {
-			if (phase == CD_READ) {
-				sum += cd_region[p * WORDS_PER_PAGE];
-				continue;
-			}
-			cd_region[p * WORDS_PER_PAGE + 1] = 0xb000 + p;
-			atomic_fetch_add(&cs_written, 1);
-		}
-		atomic_store(&cd_phase, phase == CD_READ ? CD_READ_DONE : CD_WRITTEN);
-	}
-}
 
 /* The fork's child: waits for the parent's word, then checks that its pages kept the pattern. */
 static _Noreturn void cowshared_child(const uint64_t *r, size_t words, int fd)
@@ -535,10 +513,10 @@ static int cowshared_round(void)
 	pid = fork(); /* the child keeps every frame shared until it has checked its pages */
 	if (pid == 0)
 		cowshared_child(r, len / 8, fds[0]);
-	atomic_store(&cs_written, 0);
+	atomic_store(&cd_written, 0);
 	if (pid > 0) {
 		atomic_store(&cd_phase, CD_WRITE);
-		while (atomic_load(&cs_written) < COWDROP_PAGES / 8)
+		while (atomic_load(&cd_written) < COWDROP_PAGES / 8)
 			sched_yield(); /* the writer is in its copy-on-write faults: drop under it */
 		if (madvise(r, len, MADV_DONTNEED) != 0)
 			ok = 0;
@@ -567,7 +545,7 @@ static void group_cowshared(void)
 
 	atomic_store(&cd_phase, CD_IDLE);
 	place_next((int)(clusters - 1), cores > 1 ? 1 : PLACE_ANY_CORE);
-	pthread_create(&t, NULL, cowshared_writer, NULL);
+	pthread_create(&t, NULL, cowdrop_writer, NULL);
 	for (int i = 0; i < CS_ROUNDS; i++) {
 		int ok = cowshared_round();
 		rounds += ok >= 0;
