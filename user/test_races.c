@@ -28,6 +28,18 @@
  *            between the reference's drop and the copy's invalidation found the reference's PTE
  *            empty and took its frame number 0 for a frame (a panic in cluster_of_paddr, the
  *            fuzzer on 4x2). Every page must then read zero but the thread's own word.
+ * cowshared  the same with the fork's child alive, holding the pages: the drop read a PTE's frame
+ *            before the PTE's lock, which the copy-on-write fault held while it swapped the frame
+ *            for its copy and gave up the process's share of it; the drop then gave up that
+ *            share a second time and freed the frame the child still mapped (a double free when
+ *            the child ended, its pages overwritten before; the fuzzer, 4x2). The child's pages
+ *            must keep their content.
+ * stalefetch a thread of another cluster makes the kernel read a fresh read-only mapping (a
+ *            write to a pipe from it) while the main thread unmaps it and maps the same range
+ *            read-write again: the copy's fault fetched the old vseg, the unmap's invalidation
+ *            passed before the fetch inserted it, and the copy kept it for good (a later fault
+ *            fetched the new one for ever, a killed thread that never left: the fuzzer, 2x2).
+ *            The new mapping must take the thread's reads into it.
  * nbrstack   a thread of one cluster maps a stack as posix_spawn does and stores at its top at
  *            once, while a thread of another maps, makes read-write and unmaps the mapping
  *            next to it: the mprotect's join made the copies forget the stack between a
@@ -368,14 +380,21 @@ static void group_pipeintr(void)
 enum { CD_IDLE, CD_READ, CD_READ_DONE, CD_WRITE, CD_WRITTEN, CD_QUIT };
 static atomic_int cd_phase;
 static volatile uint64_t *cd_region;
+static atomic_int cd_written; /* pages the writer wrote this round */
 
-static void cd_wait(int phase)
+static void cd_wait_phase(atomic_int *at, int phase)
 {
-	while (atomic_load(&cd_phase) != phase)
+	while (atomic_load(at) != phase)
 		sched_yield();
 }
 
-/* The other cluster's thread: maps every page in its copy (a read), then writes a word of each. */
+static void cd_wait(int phase)
+{
+	cd_wait_phase(&cd_phase, phase);
+}
+
+/* The other cluster's thread: maps every page in its copy (a read), then writes a word of each
+ * (counted in cd_written). */
 static void *cowdrop_writer(void *arg)
 {
 	uint64_t sum = 0;
@@ -389,10 +408,12 @@ static void *cowdrop_writer(void *arg)
 		if (phase == CD_QUIT)
 			return (void *)(uintptr_t)sum;
 		for (unsigned p = 0; p < COWDROP_PAGES; p++) {
-			if (phase == CD_READ)
+			if (phase == CD_READ) {
 				sum += cd_region[p * WORDS_PER_PAGE];
-			else
-				cd_region[p * WORDS_PER_PAGE + 1] = 0xb000 + p;
+				continue;
+			}
+			cd_region[p * WORDS_PER_PAGE + 1] = 0xb000 + p;
+			atomic_fetch_add(&cd_written, 1);
 		}
 		atomic_store(&cd_phase, phase == CD_READ ? CD_READ_DONE : CD_WRITTEN);
 	}
@@ -453,6 +474,182 @@ static void group_cowdrop(void)
 	      "MADV_DONTNEED, the kernel alive", rounds);
 	check(bad == 0, "cowdrop: every page zero but the writer's word afterwards (%d rounds "
 	      "wrong)", bad);
+}
+
+#define CS_ROUNDS 30
+
+/* The fork's child: waits for the parent's word, then checks that its pages kept the pattern. */
+static _Noreturn void cowshared_child(const uint64_t *r, size_t words, int fd)
+{
+	char c;
+
+	while (read(fd, &c, 1) < 0 && errno == EINTR)
+		;
+	for (size_t w = 0; w < words; w++)
+		if (r[w] != 0x5050505050505050ull)
+			_exit(1);
+	_exit(0);
+}
+
+/* One round; false if the parent's or the child's pages were wrong (-1: it could not run). */
+static int cowshared_round(void)
+{
+	size_t len = (size_t)COWDROP_PAGES * WORDS_PER_PAGE * 8;
+	uint64_t *r = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int status = -1, ok = 1, fds[2];
+	pid_t pid;
+
+	if (r == MAP_FAILED)
+		return -1;
+	if (pipe(fds) != 0) {
+		munmap(r, len);
+		return -1;
+	}
+	for (size_t w = 0; w < len / 8; w++)
+		r[w] = 0x5050505050505050ull;
+	cd_region = r;
+	atomic_store(&cd_phase, CD_READ);
+	cd_wait(CD_READ_DONE);
+	pid = fork(); /* the child keeps every frame shared until it has checked its pages */
+	if (pid == 0)
+		cowshared_child(r, len / 8, fds[0]);
+	atomic_store(&cd_written, 0);
+	if (pid > 0) {
+		atomic_store(&cd_phase, CD_WRITE);
+		while (atomic_load(&cd_written) < COWDROP_PAGES / 8)
+			sched_yield(); /* the writer is in its copy-on-write faults: drop under it */
+		if (madvise(r, len, MADV_DONTNEED) != 0)
+			ok = 0;
+		cd_wait(CD_WRITTEN);
+		for (size_t w = 0; w < len / 8; w++)
+			if (r[w] != 0 && !(w % WORDS_PER_PAGE == 1 && r[w] == 0xb000 + w / WORDS_PER_PAGE))
+				ok = 0;
+		atomic_store(&cd_phase, CD_IDLE);
+	}
+	close(fds[0]);
+	if (write(fds[1], "x", 1) != 1)
+		ok = 0;
+	close(fds[1]);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		ok = -1;
+	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		ok = 0; /* the child's pages were overwritten: a frame it mapped was freed */
+	munmap(r, len);
+	return ok;
+}
+
+static void group_cowshared(void)
+{
+	int rounds = 0, bad = 0;
+	pthread_t t;
+
+	atomic_store(&cd_phase, CD_IDLE);
+	place_next((int)(clusters - 1), cores > 1 ? 1 : PLACE_ANY_CORE);
+	pthread_create(&t, NULL, cowdrop_writer, NULL);
+	for (int i = 0; i < CS_ROUNDS; i++) {
+		int ok = cowshared_round();
+		rounds += ok >= 0;
+		bad += ok == 0;
+		if (i % 5 == 4)
+			progress("cowshared: %d rounds", i + 1);
+	}
+	atomic_store(&cd_phase, CD_QUIT);
+	pthread_join(t, NULL);
+	check(rounds > 0, "cowshared: %d rounds of copy-on-write faults racing with MADV_DONTNEED "
+	      "while the fork's child holds the pages, the kernel alive", rounds);
+	check(bad == 0, "cowshared: the parent's pages zero but the writer's word, the child's "
+	      "intact (%d rounds wrong)", bad);
+}
+
+#define SF_ROUNDS 200
+enum { SF_IDLE, SF_FETCH, SF_FETCHING, SF_FETCHED, SF_CHECK, SF_CHECKED, SF_QUIT };
+static atomic_int sf_phase;
+static atomic_long sf_bad;
+static char *volatile sf_addr;
+static int sf_pipe[2];
+
+/* The other cluster's thread: the kernel reads the mapping (SF_FETCH, whatever the answer), then
+ * writes into it (SF_CHECK: it must, the mapping being read-write by then). */
+static void *stalefetch_reader(void *arg)
+{
+	char c;
+
+	(void)arg;
+	for (;;) {
+		int phase;
+		while ((phase = atomic_load(&sf_phase)) != SF_FETCH && phase != SF_CHECK &&
+		       phase != SF_QUIT)
+			sched_yield();
+		if (phase == SF_QUIT)
+			return NULL;
+		if (phase == SF_FETCH) {
+			atomic_store(&sf_phase, SF_FETCHING);
+			if (write(sf_pipe[1], sf_addr + 4096, 1) == 1) /* gone already: EFAULT */
+				while (read(sf_pipe[0], &c, 1) < 0 && errno == EINTR)
+					;
+			atomic_store(&sf_phase, SF_FETCHED);
+			continue;
+		}
+		c = 'k';
+		if (write(sf_pipe[1], &c, 1) != 1 || read(sf_pipe[0], sf_addr + 4096, 1) != 1)
+			atomic_fetch_add(&sf_bad, 1); /* the copy's vseg said read-only */
+		atomic_store(&sf_phase, SF_CHECKED);
+	}
+}
+
+/* One round: false if it could not run (the range was not free again). */
+static bool stalefetch_round(int i)
+{
+	char *r = mmap(NULL, 2 * 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *again;
+
+	if (r == MAP_FAILED)
+		return false;
+	sf_addr = r;
+	atomic_store(&sf_phase, SF_FETCH);
+	while (atomic_load(&sf_phase) == SF_FETCH)
+		; /* the other core is just entering its write */
+	for (volatile int spin = 0; spin < (i % 32) * 64; spin++)
+		; /* a little later each round: the unmap lands at each point of the fetch */
+	munmap(r, 2 * 4096);
+	again = mmap(r, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cd_wait_phase(&sf_phase, SF_FETCHED);
+	if (again != r) {
+		if (again != MAP_FAILED)
+			munmap(again, 2 * 4096);
+		atomic_store(&sf_phase, SF_IDLE);
+		return false;
+	}
+	atomic_store(&sf_phase, SF_CHECK);
+	cd_wait_phase(&sf_phase, SF_CHECKED);
+	atomic_store(&sf_phase, SF_IDLE);
+	munmap(r, 2 * 4096);
+	return true;
+}
+
+static void group_stalefetch(void)
+{
+	int rounds = 0;
+	pthread_t t;
+
+	atomic_store(&sf_phase, SF_IDLE);
+	atomic_store(&sf_bad, 0);
+	if (!check(pipe(sf_pipe) == 0, "stalefetch: a pipe"))
+		return;
+	place_next((int)(clusters - 1), cores > 1 ? 1 : PLACE_ANY_CORE);
+	pthread_create(&t, NULL, stalefetch_reader, NULL);
+	for (int i = 0; i < SF_ROUNDS; i++) {
+		rounds += stalefetch_round(i);
+		if (i % 100 == 99)
+			progress("stalefetch: %d rounds", i + 1);
+	}
+	atomic_store(&sf_phase, SF_QUIT);
+	pthread_join(t, NULL);
+	close(sf_pipe[0]);
+	close(sf_pipe[1]);
+	check(rounds > SF_ROUNDS / 2, "stalefetch: %d of %d rounds mapped the range again", rounds,
+	      SF_ROUNDS);
+	check(atomic_load(&sf_bad) == 0, "stalefetch: another cluster's copy sees the new mapping "
+	      "read-write (%ld rounds it did not)", (long)atomic_load(&sf_bad));
 }
 
 #define NS_ROUNDS 1500
@@ -518,6 +715,8 @@ static const struct ktap_group groups[] = {
 	{ "tgkill", group_tgkill, 2 },
 	{ "pipeintr", group_pipeintr, 2 },
 	{ "cowdrop", group_cowdrop, 2 },
+	{ "cowshared", group_cowshared, 2 },
+	{ "stalefetch", group_stalefetch, 3 },
 	{ "nbrstack", group_nbrstack, 1 },
 };
 

@@ -565,8 +565,18 @@ static __attribute__((noinline)) void deliver_work(thread_t *self)
 		switch (signal_action_of(sig, act.handler)) {
 		case SIGACT_HANDLER:
 			if (!run_handler(self, sig, &info, &act)) {
+				/* A kill that came meanwhile ends the thread as a kill, not as
+				 * SIGSEGV: a killed thread's fault may fail for want of nothing
+				 * but time (a fetch, the OOM wait, the address space already
+				 * going), and its process's end must be the kill's (the fuzzer's
+				 * "no room for the frame": a worker swept by SIGKILL). */
+				if (__atomic_load_n(&self->killed, __ATOMIC_ACQUIRE))
+					continue;
 				pr_info("thread %x (%s): killed by signal %d: no room for the frame of "
-					"signal %d", self->trdid, self->name, SIGSEGV, sig);
+					"signal %d (user sp %lx, alternate stack %lx size %lx, flags %lx)",
+					self->trdid, self->name, SIGSEGV, sig, (unsigned long)hal_user_sp(),
+					(unsigned long)self->altstack_sp,
+					(unsigned long)self->altstack_size, (unsigned long)act.flags);
 				die(self, SIGSEGV, true);
 			}
 			break;

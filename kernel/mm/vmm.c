@@ -10,6 +10,7 @@
 #include <kern/printk.h>
 #include <kern/process.h>
 #include <kern/rpc.h>
+#include <kern/thread.h>
 #include <fs/mapper.h>
 #include <libk/bits.h>
 #include <libk/cmdline.h>
@@ -76,6 +77,7 @@ error_t vmm_init(vmm_t *vmm, xptr_t ref_xp)
 	vsl_init(&vmm->vsl);
 	vmm->ref_xp = ref_xp != XPTR_NULL ? ref_xp : XPTR(local_cxy, vmm);
 	memset(&vmm->stats, 0, sizeof(vmm->stats));
+	vmm->invalidations = 0;
 	if (vmm_is_reference(vmm)) {
 		vspace_stack_init(&vmm->stacks);
 		vspace_mmap_init(&vmm->mmap, CONFIG_VMM_MMAP_BASE, CONFIG_VMM_MMAP_END);
@@ -200,6 +202,16 @@ uint32_t vmm_frame_share_count(ppn_t ppn)
 	return hal_remote_l32(PAGE_XP(page_xp, forks)) + 1;
 }
 
+bool vmm_pte_clear(const gpt_pte_t *pte, ppn_t *ppn)
+{
+	uint32_t attr;
+
+	hal_gpt_pte_lock(pte, &attr, ppn);
+	hal_gpt_pte_reset(pte); /* keeps our lock */
+	hal_gpt_pte_unlock(pte);
+	return attr & GPT_MAPPED;
+}
+
 /*
  * vmm_unmap_vseg's work. @clear: clear the PTEs; vmm_destroy does not, the GPT being destroyed
  * with its tables right after and walked by no core any more.
@@ -211,12 +223,14 @@ static void unmap_ptes(vmm_t *vmm, const vseg_t *vseg, xptr_t doomed_xp, bool cl
 
 	for (hal_gpt_iter_init(&it, XPTR(local_cxy, &vmm->gpt), vseg->vpn_base,
 			       vseg->vpn_base + vseg->vpn_size, 0); hal_gpt_iter_next(&it);) {
-		if (clear)
-			hal_gpt_pte_reset(&it.pte);
+		ppn_t ppn = it.ppn;
+
+		if (clear && !vmm_pte_clear(&it.pte, &ppn))
+			continue;
 		if (owner && vseg->type == VSEG_TYPE_FILE) /* the mapper's page: our hold goes */
-			vmm_doom_held(it.ppn, doomed_xp);
+			vmm_doom_held(ppn, doomed_xp);
 		else if (owner)
-			vmm_doom_frame(it.ppn, doomed_xp);
+			vmm_doom_frame(ppn, doomed_xp);
 	}
 }
 
@@ -232,10 +246,18 @@ void vmm_update_vseg_ptes(vmm_t *vmm, const vseg_t *vseg)
 
 	for (hal_gpt_iter_init(&it, XPTR(local_cxy, &vmm->gpt), vseg->vpn_base,
 			       vseg->vpn_base + vseg->vpn_size, 0); hal_gpt_iter_next(&it);) {
-		if (it.attr & GPT_COW) /* a frame shared with a fork stays so: writes still copy it */
-			hal_gpt_pte_update(&it.pte, (attr & ~GPT_WRITABLE) | GPT_COW, it.ppn);
+		uint32_t old;
+		ppn_t ppn;
+
+		/* Under the PTE's lock, as vmm_pte_clear: a copy's copy-on-write fault in flight would
+		 * otherwise write back the old attributes (writable) after ours, or change the frame. */
+		hal_gpt_pte_lock(&it.pte, &old, &ppn);
+		if (!(old & GPT_MAPPED))
+			hal_gpt_pte_unlock(&it.pte);
+		else if (old & GPT_COW) /* a frame shared with a fork stays so: writes still copy it */
+			hal_gpt_pte_set(&it.pte, (attr & ~GPT_WRITABLE) | GPT_COW, ppn);
 		else
-			hal_gpt_pte_update(&it.pte, attr, it.ppn);
+			hal_gpt_pte_set(&it.pte, attr, ppn);
 	}
 }
 
@@ -437,13 +459,17 @@ static error_t resolve_in_reference(vmm_t *vmm, const vseg_t *vseg, vaddr_t vadd
 	return (error_t)desc.error;
 }
 
-/* Copy the vseg of the reference containing @vaddr into this copy's VSL. EFAULT if none. */
+/*
+ * Copy the vseg of the reference containing @vaddr into this copy's VSL. EFAULT if none. 0 also
+ * when it was not inserted because an invalidation ran meanwhile: the caller looks again.
+ */
 static error_t fetch_vseg(vmm_t *vmm, vaddr_t vaddr)
 {
 	vseg_t *vseg = vseg_alloc(), *old;
 	rpc_vmm_get_vseg_args_t a = { .vmm = GET_PTR(vmm->ref_xp), .vaddr = vaddr,
 				      .dst_xp = XPTR(local_cxy, vseg) };
 	rpc_desc_t desc = RPC_DESC(RPC_VMM_GET_VSEG, &a);
+	uint32_t invalidations = __atomic_load_n(&vmm->invalidations, __ATOMIC_ACQUIRE);
 	error_t error;
 
 	if (!vseg)
@@ -455,6 +481,18 @@ static error_t fetch_vseg(vmm_t *vmm, vaddr_t vaddr)
 	}
 	memset(&vseg->node, 0, sizeof(vseg->node)); /* the reference's tree links */
 	rwlock_wr_acquire(&vmm->vsl_lock);
+	/*
+	 * The reference copied the vseg before a change whose invalidation reached this copy while
+	 * the RPC ran, and found nothing to forget: inserted now, it would stay as the reference no
+	 * longer has it. Such a stale vseg overlapping a newer one made every later fetch of the
+	 * newer one fail to insert, and a fault there fetched for ever (a killed thread that never
+	 * left, the fuzzer, 2x2; test_races stalefetch).
+	 */
+	if (vmm->invalidations != invalidations) {
+		rwlock_wr_release(&vmm->vsl_lock);
+		vseg_free(vseg);
+		return 0;
+	}
 	/* brk, mremap and MAP_GROWSDOWN grow a vseg in place without telling the copies (its pages
 	 * do not move), so this copy may hold it as it was: inside the new one, shorter. Its PTEs
 	 * stay valid; only the descriptor is replaced. Every other change of a vseg invalidates the
@@ -575,11 +613,14 @@ error_t vmm_handle_page_fault(vmm_t *vmm, vaddr_t vaddr, uint32_t access)
 	 * change of a neighbour (mprotect joins equal neighbours, and the copies forget the whole
 	 * joined extent) ran in between. Fetch until it is here or the reference has none: taken
 	 * for unmapped, it was a SIGSEGV in clone's first store to a fresh posix_spawn stack (the
-	 * fuzzer, 4x2; test_races nbrstack).
+	 * fuzzer, 4x2; test_races nbrstack). A killed thread stops: it only has to leave.
 	 */
 	while (!vseg && !error && !vmm_is_reference(vmm)) {
+		thread_t *self = thread_current();
+
 		rwlock_rd_release(&vmm->vsl_lock);
-		error = fetch_vseg(vmm, vaddr);
+		error = self && __atomic_load_n(&self->killed, __ATOMIC_ACQUIRE) ? EFAULT :
+			fetch_vseg(vmm, vaddr);
 		rwlock_rd_acquire(&vmm->vsl_lock);
 		vseg = error ? NULL : vsl_lookup(&vmm->vsl, vaddr);
 	}
@@ -785,6 +826,7 @@ void vmm_rpc_invalidate(xptr_t desc_xp)
 	vmm = &copy->vmm;
 	vmm_doomed_init(&doomed);
 	rwlock_wr_acquire(&vmm->vsl_lock);
+	__atomic_store_n(&vmm->invalidations, vmm->invalidations + 1, __ATOMIC_RELEASE);
 	while ((v = vsl_lookup_range(&vmm->vsl, start, end)) != NULL) {
 		vmm_unmap_vseg(vmm, v, XPTR(local_cxy, &doomed));
 		vsl_remove(&vmm->vsl, v);

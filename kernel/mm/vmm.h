@@ -63,6 +63,10 @@ typedef struct vmm_s {
 	/* reference only: forks of this process under way (vmm_fork.c). While one is, some copy may
 	   still write to a page the fork is sharing: copy-on-write faults wait. */
 	uint32_t       forks_in_progress; /* [A] */
+	/* copy only: invalidations this copy ran (vmm_rpc_invalidate), changed under vsl_lock held
+	   for writing. A vseg fetched from the reference while one ran may be what the reference
+	   had before the change it announced: it is not inserted (fetch_vseg). */
+	uint32_t       invalidations;
 } vmm_t;
 
 /* Protocol of true faults in copies: RPC to the reference, or direct remote update. */
@@ -293,6 +297,16 @@ void vmm_doomed_init(vmm_doomed_t *doomed);
  * until then a core may still write to them.
  */
 void vmm_unmap_vseg(vmm_t *vmm, const vseg_t *vseg, xptr_t doomed_xp);
+
+/*
+ * Unmap the PTE @pte under its lock (waiting for its holder); true if it was mapped, [out] @ppn
+ * the frame it mapped then. Every change that takes a frame off a PTE goes through it: a copy's
+ * copy-on-write fault works on the reference's PTE under that lock alone (not the reference's VSL
+ * lock) and may swap its frame for a copy meanwhile. A frame read before the lock was then dropped
+ * twice, once by the fault's unsharing and once by the unmap, while the fork's child still mapped
+ * it: a double free once the child let it go (the fuzzer, 4x2; test_races cowshared).
+ */
+bool vmm_pte_clear(const gpt_pte_t *pte, ppn_t *ppn);
 
 /*
  * Give back what vmm_unmap_vseg, vmm_doom_frame and vmm_doom_held queued on the vmm_doomed_t

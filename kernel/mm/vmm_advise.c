@@ -52,11 +52,14 @@ static void drop_pages(vmm_t *vmm, change_t *c, const vseg_t *v, vaddr_t start, 
 
 	for (hal_gpt_iter_init(&it, XPTR(local_cxy, &vmm->gpt), MAX(start, v->min) >> CONFIG_PAGE_SHIFT,
 			       MIN(end, v->max) >> CONFIG_PAGE_SHIFT, 0); hal_gpt_iter_next(&it);) {
-		hal_gpt_pte_reset(&it.pte);
+		ppn_t ppn;
+
+		if (!vmm_pte_clear(&it.pte, &ppn)) /* the frame read under the PTE's lock */
+			continue;
 		if (v->type == VSEG_TYPE_FILE)
-			vmm_doom_held(it.ppn, XPTR(local_cxy, &c->doomed));
+			vmm_doom_held(ppn, XPTR(local_cxy, &c->doomed));
 		else if (v->type != VSEG_TYPE_TRAMP) /* the kernel's page: not ours to free */
-			vmm_doom_frame(it.ppn, XPTR(local_cxy, &c->doomed));
+			vmm_doom_frame(ppn, XPTR(local_cxy, &c->doomed));
 	}
 }
 
