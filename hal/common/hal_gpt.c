@@ -85,11 +85,18 @@ static pte_t gpt_encode(uint32_t attr, ppn_t ppn)
 	return pte & ~PTE_LOCKED;
 }
 
-/* Attributes and ppn of the leaf @pte: 0 and 0 if it is not mapped. */
-static void gpt_decode(pte_t pte, uint32_t *attr, ppn_t *ppn)
+/* Attributes and ppn of the leaf @pte: 0 and 0 if it is not mapped. Inline where the iterator
+ * steps to the next entry of a run, which is then a leaf function. */
+static inline __attribute__((always_inline)) void gpt_decode_inline(pte_t pte, uint32_t *attr,
+								    ppn_t *ppn)
 {
 	*attr = pte_leaf_attr(pte);
 	*ppn = *attr ? pte_leaf_ppn(pte) : 0;
+}
+
+static __attribute__((noinline)) void gpt_decode(pte_t pte, uint32_t *attr, ppn_t *ppn)
+{
+	gpt_decode_inline(pte, attr, ppn);
 }
 
 /* The table the intermediate entry @e (read at @entry_xp) points at (direct-map address), NULL if
@@ -515,11 +522,31 @@ void hal_gpt_iter_init(gpt_iter_t *it, xptr_t gpt_xp, vpn_t start, vpn_t end, ui
 	it->ppn = 0;
 }
 
-bool hal_gpt_iter_next(gpt_iter_t *it)
+/* What the iteration @it stops at: a mapped PTE, or with GPT_ITER_LOCKED a locked one too. */
+static inline pte_t gpt_iter_mask(const gpt_iter_t *it)
+{
+	return PTE_MAPPED_BITS | (it->locked ? PTE_LOCKED : 0);
+}
+
+/* Stop the iteration @it at the PTE of @v, at @entry of its leaf table, whose value is @value. */
+static bool gpt_iter_stop(gpt_iter_t *it, pte_t *entry, vpn_t v, pte_t value)
+{
+	gpt_decode_inline(value, &it->attr, &it->ppn);
+	it->attr |= (value & PTE_LOCKED) ? GPT_LOCKED : 0;
+	it->vpn = v;
+	it->pte.xp = XPTR(GET_CXY(it->cursor.gpt_xp), entry);
+	it->pte.vpn = v;
+	it->next = v + 1;
+	return true;
+}
+
+/* hal_gpt_iter_next's search from it->next: scans of leaf tables, walks to the next one. Out of
+ * line, so that the step to the next entry of a run keeps a short frame. */
+static __attribute__((noinline)) bool gpt_iter_scan(gpt_iter_t *it)
 {
 	gpt_cursor_t *c = &it->cursor;
 	cxy_t cxy = GET_CXY(c->gpt_xp);
-	pte_t mask = PTE_MAPPED_BITS | (it->locked ? PTE_LOCKED : 0);
+	pte_t mask = gpt_iter_mask(it);
 	vpn_t v = it->next;
 
 	while (v < it->end) {
@@ -539,17 +566,30 @@ bool hal_gpt_iter_next(gpt_iter_t *it)
 			v += i == n ? n : i + 1;
 			continue;
 		}
-		v += i;
-		gpt_decode(value, &it->attr, &it->ppn);
-		it->attr |= (value & PTE_LOCKED) ? GPT_LOCKED : 0;
-		it->vpn = v;
-		it->pte.xp = XPTR(cxy, entry + i);
-		it->pte.vpn = v;
-		it->next = v + 1;
-		return true;
+		return gpt_iter_stop(it, entry + i, v + i, value);
 	}
 	it->next = it->end;
 	return false;
+}
+
+bool hal_gpt_iter_next(gpt_iter_t *it)
+{
+	gpt_cursor_t *c = &it->cursor;
+	vpn_t v = it->next;
+
+	if (v >= it->end)
+		return false;
+	/* The entry after the one last found, in the same leaf table: one load and no scan, since
+	 * mapped pages come in runs (code, data, a buffer written through). */
+	if (gpt_cursor_hit(c, v)) {
+		pte_t *entry = c->leaf + (v - c->leaf_base);
+		pte_t value = hal_remote_l64(XPTR(GET_CXY(c->gpt_xp), entry));
+
+		if (value & gpt_iter_mask(it))
+			return gpt_iter_stop(it, entry, v, value);
+		it->next = v + 1;
+	}
+	return gpt_iter_scan(it);
 }
 
 /* ---- ranges ---- */

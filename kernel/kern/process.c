@@ -633,17 +633,23 @@ static void kill_local(process_t *copy, int status, uint32_t except)
 	busylock_release(&copy->threads_lock);
 }
 
+/* Kill the threads but @except of this cluster's copy of process @pid, if it has one. */
+static void kill_pid_local(pid_t pid, int status, uint32_t except)
+{
+	process_t *copy = process_hold_local(pid);
+
+	if (copy) {
+		kill_local(copy, status, except);
+		process_put_local(copy);
+	}
+}
+
 void process_rpc_kill(xptr_t desc_xp)
 {
 	rpc_process_kill_args_t a;
-	process_t *copy;
 
 	rpc_args_get(desc_xp, &a, sizeof(a));
-	copy = process_hold_local(a.pid);
-	if (copy) {
-		kill_local(copy, a.status, a.except);
-		process_put_local(copy);
-	}
+	kill_pid_local(a.pid, a.status, a.except);
 	rpc_reply(desc_xp, NULL, 0, 0);
 }
 
@@ -666,7 +672,12 @@ static void kill_in(const cxy_t *where, uint32_t n, pid_t pid, int status, uint3
 		rpc_process_kill_args_t a = { .pid = pid, .status = status, .except = except };
 		rpc_desc_t desc = RPC_DESC(RPC_PROCESS_KILL, &a);
 
-		rpc_send(where[i], &desc);
+		/* The local copy directly: its server would run the same code, after a self-IPI and
+		 * two switches (a blocking rpc_send means the caller holds no busylock either way). */
+		if (where[i] == local_cxy)
+			kill_pid_local(pid, status, except);
+		else
+			rpc_send(where[i], &desc);
 	}
 }
 

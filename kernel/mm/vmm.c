@@ -138,10 +138,17 @@ void vmm_doomed_init(vmm_doomed_t *doomed)
 
 #define DOOMED(doomed_xp, field) XPTR_FIELD(doomed_xp, vmm_doomed_t, field)
 
+static void doom_held_page(xptr_t page_xp, xptr_t doomed_xp);
+
 void vmm_doom_frame(ppn_t ppn, xptr_t doomed_xp)
 {
 	xptr_t page_xp = ppm_base2page(ppn << CONFIG_PAGE_SHIFT);
 
+	/* CODE's replica from the page cache (vmm_code_hold_page): our hold keeps refcount up */
+	if (hal_remote_l32(PAGE_XP(page_xp, refcount)) != 0) {
+		doom_held_page(page_xp, doomed_xp);
+		return;
+	}
 	if (vmm_frame_unshare(page_xp)) /* another process (a fork) still maps it */
 		return;
 
@@ -159,7 +166,11 @@ typedef struct doomed_hold_s {
 
 void vmm_doom_held(ppn_t ppn, xptr_t doomed_xp)
 {
-	xptr_t page_xp = ppm_base2page((paddr_t)ppn << CONFIG_PAGE_SHIFT);
+	doom_held_page(ppm_base2page((paddr_t)ppn << CONFIG_PAGE_SHIFT), doomed_xp);
+}
+
+static void doom_held_page(xptr_t page_xp, xptr_t doomed_xp)
+{
 	doomed_hold_t *node = doomed_xp != XPTR_NULL ? kmem_alloc(sizeof(*node), 0) : NULL;
 
 	if (!node) {
@@ -348,6 +359,10 @@ static error_t fill_pte(const gpt_pte_t *pte, const vseg_t *vseg, vpn_t vpn, cxy
 			return error;
 		}
 		hal_gpt_pte_set(pte, vseg_attr(vseg), ppn);
+		return 0;
+	}
+	if (vseg->type == VSEG_TYPE_CODE && vmm_code_hold_page(vseg, vpn, faulting_cxy, &ppn)) {
+		hal_gpt_pte_set(pte, vseg_attr(vseg), ppn); /* this cluster's replica: no copy */
 		return 0;
 	}
 	if (vseg->inode_xp != XPTR_NULL) { /* beyond the end of the file: SIGBUS, no frame taken */

@@ -167,6 +167,16 @@ error_t vmm_file_page(const vseg_t *vseg, vpn_t vpn, uint64_t *offset, size_t *b
  * [out] ppn. ENXIO beyond the end of the file, ENOMEM, EFBIG. */
 error_t vmm_file_hold_page(const vseg_t *vseg, vpn_t vpn, ppn_t *ppn);
 
+/*
+ * CODE's replica cache: the page cache's own page for @vpn of the CODE vseg @vseg (an executable's
+ * segment: mapper_xp set, inode_xp not), held, when it is in cluster @cxy, where CODE's frame of a
+ * fault taken there goes (vseg_placement), and the segment's bytes cover it whole; [out] its ppn.
+ * Every process of that cluster running the file then maps the same frame, which holds the same
+ * bytes as a private copy would (CODE is never writable). False otherwise (a page of another
+ * cluster, the segment's partial last page, a hole, no memory): the caller makes a private copy.
+ */
+bool vmm_code_hold_page(const vseg_t *vseg, vpn_t vpn, cxy_t cxy, ppn_t *ppn);
+
 /* One more hold on the mapper page of frame @ppn, held already (fork copies a FILE PTE). */
 void vmm_file_hold_again(ppn_t ppn);
 
@@ -315,7 +325,8 @@ bool vmm_pte_clear(const gpt_pte_t *pte, ppn_t *ppn);
 void vmm_free_doomed(xptr_t doomed_xp);
 
 /* Queue the frame @ppn on @doomed_xp (XPTR_NULL: free it at once); a frame shared by a fork only
- * loses a sharer. */
+ * loses a sharer; a page cache's page that CODE maps (vmm_code_hold_page: a held page, refcount
+ * not 0, which no private frame ever has) loses this PTE's hold, as with vmm_doom_held. */
 void vmm_doom_frame(ppn_t ppn, xptr_t doomed_xp);
 
 /* Queue the release of the hold on the mapper page of frame @ppn (XPTR_NULL: at once). */

@@ -9,8 +9,8 @@
  *      copied into an array in the child's cluster, and each mapped PTE of the parent's reference
  *      GPT, a leaf table at a time and each under its lock: copied into the child's GPT, its
  *      frame's forks counter incremented, and the page made copy-on-write in both. CODE's pages
- *      are shared as they are (never writable) when the child lives in the parent's reference
- *      cluster, whose replica they are; elsewhere the child maps its own cluster's replica;
+ *      are not copied: the child faults in those it runs, from its cluster's replica (the page
+ *      cache's page where it lives, vmm_code_hold_page);
  *   3. the lock released, every GPT copy of the parent marks the same pages copy-on-write
  *      (hal_gpt_set_cow, which waits for a PTE a fault is filling), then one TLB shootdown over
  *      every core that ran the parent; forks_in_progress--.
@@ -195,37 +195,6 @@ static error_t share_vseg(vmm_t *parent, const vseg_t *vseg, xptr_t child_gpt_xp
 	return 0;
 }
 
-/*
- * Share the mapped pages of the CODE vseg @vseg (parent's reference, local) with the child's GPT
- * @child_gpt_xp, in the same cluster: the frames are this cluster's replica of the code, which the
- * child would otherwise copy again from the file at each first touch. CODE is never writable (not
- * even by mprotect), so the PTEs are copied as they are, without copy-on-write, and each frame's
- * forks counter counts the child (whoever unmaps it last frees it). No PTE lock is needed: under
- * the VSL read lock that fork holds, a mapped CODE PTE of the reference can only be locked and
- * released unchanged by a fault that found it mapped; one that a fault is filling is skipped (the
- * child faults it itself).
- */
-static error_t share_code(vmm_t *parent, const vseg_t *vseg, xptr_t child_gpt_xp)
-{
-	gpt_cursor_t child;
-	gpt_iter_t it;
-
-	kassert(vseg->type == VSEG_TYPE_CODE && !(vseg->flags & VSEG_WRITE));
-	kassert(GET_CXY(child_gpt_xp) == local_cxy);
-	hal_gpt_cursor_init(&child, child_gpt_xp);
-	for (hal_gpt_iter_init(&it, XPTR(local_cxy, &parent->gpt), vseg->vpn_base,
-			       vseg->vpn_base + vseg->vpn_size, 0); hal_gpt_iter_next(&it);) {
-		gpt_pte_t dst;
-		error_t error = hal_gpt_cursor_pte(&child, it.vpn, &dst);
-
-		if (error)
-			return error;
-		hal_gpt_pte_store(&dst, it.attr & ~GPT_LOCKED, it.ppn);
-		hal_remote_atomic_add32(FORKS(frame_page(it.ppn)), 1);
-	}
-	return 0;
-}
-
 /* A public vseg range the copies of the parent must mark copy-on-write. */
 static void mark_copy(xptr_t vmm_xp, void *arg)
 {
@@ -270,12 +239,11 @@ static void fork_in_parent(vmm_t *parent, fork_job_t *job)
 		vmm_vseg_hold_file(vseg); /* the child's vseg holds the file too */
 		if (vseg->flags & VSEG_WIPEONFORK) /* MADV_WIPEONFORK: the child's pages start empty */
 			continue;
-		/* CODE is replicated per cluster: a child in the parent's reference cluster shares the
-		 * replica there, a child elsewhere maps its own. The trampoline page is the kernel's,
-		 * one per cluster: the child maps its cluster's. */
-		if (vseg->type == VSEG_TYPE_CODE && child_cxy == local_cxy)
-			error = share_code(parent, vseg, child_gpt_xp);
-		else if (vseg->type != VSEG_TYPE_CODE && vseg->type != VSEG_TYPE_TRAMP)
+		/* CODE is replicated per cluster: the child faults in the pages it runs, each from
+		 * its cluster's replica, which is the page cache's page where that is (fill_pte), so
+		 * that fork copies, and the child's end gives back, only what the child touches. The
+		 * trampoline page is the kernel's, one per cluster: the child maps its cluster's. */
+		if (vseg->type != VSEG_TYPE_CODE && vseg->type != VSEG_TYPE_TRAMP)
 			error = share_vseg(parent, vseg, child_gpt_xp);
 	}
 	job->vsegs_nr = n;

@@ -35,7 +35,8 @@ struct memcheck {
 	uint64_t pt_pages[MEMCHECK_CLUSTERS_MAX];   /* user page-table pages           */
 	uint32_t vsegs[MEMCHECK_CLUSTERS_MAX];
 	uint32_t copies[MEMCHECK_CLUSTERS_MAX];     /* process copies                  */
-	uint64_t self_pages;                        /* user pages the caller maps      */
+	uint64_t self_pages;                        /* user pages the caller maps, but */
+	                                            /* the page cache's                */
 };
 
 /* Take the figures of every cluster now; false if a call failed. */
@@ -61,7 +62,9 @@ static inline bool memcheck_snapshot(struct memcheck *m)
 	struct almos_process_info self;
 	if (get_process_info(ALMOS_PID_SELF, &self) != 0)
 		return false;
-	m->self_pages = self.total_pages;
+	/* not the page cache's pages it maps (FILE, and CODE in the page cache's cluster, vmm.md):
+	 * those are in the caches, not outside them, whenever it first touched them */
+	m->self_pages = self.total_pages - self.shared_pages;
 	return true;
 }
 
