@@ -1,5 +1,5 @@
 /*
- * fpu.c - user FP state on x86_64 (hal_context.h "Extended state", docs/hal_x86_64.md).
+ * fpu.c - user FP state on x86_64 (hal_context.h "Extended state", docs/fpu.md, docs/hal_x86_64.md).
  *
  * A core's FP registers (x87, MMX, SSE) hold the values of at most one thread, cpu->fpu_owner (the
  * FP area of that thread; NULL: nobody's). A thread's area lies at the top of its kernel stack.
@@ -10,14 +10,20 @@
  * registers are saved only when another thread needs them, loaded only when their thread uses
  * them, and a thread that never touches the FPU never pays either. x86 has no cheap "dirty" bit
  * without XSAVEOPT (qemu64 has neither XSAVE nor it), which is why the save waits for the next
- * user rather than happening at every switch as on RISC-V. The kernel uses no FP register
+ * user rather than happening at every switch as on RISC-V.
+ * That is the default policy, fpu=lazy. With fpu=eager on the kernel command line (each core reads
+ * it at boot: hal_cpu_t.fpu_eager), a thread that has used the FPU (its area in_use) gets its
+ * registers at the switch that brings it in, the owner's saved first, and never traps; one that
+ * has not still takes its first #NM. docs/fpu.md has both measured. The kernel uses no FP register
  * (-mgeneral-regs-only): a #NM in the kernel is a bug (trap.c panics). Every change of an owner,
  * of CR0.TS or of an area happens with IRQs masked on the owner's core.
  */
 #include <hal_context.h>
 #include <hal_irqmask.h>
 #include <hal_remote.h>
+#include <hal_boot.h>
 #include <kern/printk.h>
+#include <libk/cmdline.h>
 #include <libk/string.h>
 
 #include "hal_cpu.h"
@@ -58,10 +64,31 @@ static void set_ts(hal_cpu_t *cpu, bool ts)
 	cpu->fpu_ts = ts;
 }
 
+/* fpu=lazy|eager from the kernel command line, for this core; the boot core of cluster 0 says
+ * which and warns about a bad value. */
+static bool boot_policy_eager(const hal_cpu_t *cpu)
+{
+	bool report = local_cxy == 0 && cpu->lid == 0, eager = false;
+	char val[16];
+
+	if (cmdline_get(boot_info.cmdline, "fpu", val, sizeof(val))) {
+		if (!strcmp(val, "eager"))
+			eager = true;
+		else if (strcmp(val, "lazy") && report)
+			pr_warn("fpu=%s: expected lazy or eager; keeping lazy", val);
+	}
+	if (report)
+		pr_info("fpu: user FP registers loaded %s", eager ? "at the switch (fpu=eager)" :
+			"at the first FP instruction (fpu=lazy)");
+	return eager;
+}
+
 void x86_fpu_core_init(void)
 {
 	hal_cpu_t *cpu = hal_cpu_self();
 	hal_fpu_t probe;
+
+	cpu->fpu_eager = boot_policy_eager(cpu);
 
 	__asm__ volatile("clts" ::: "memory");
 	fxsave(&probe);
@@ -75,13 +102,6 @@ void x86_fpu_core_init(void)
 uint32_t x86_fpu_mxcsr_mask(void)
 {
 	return __atomic_load_n(&mxcsr_mask, __ATOMIC_RELAXED);
-}
-
-void x86_fpu_switch_in(uint64_t kstack_top)
-{
-	hal_cpu_t *cpu = hal_cpu_self();
-
-	set_ts(cpu, kstack_top == 0 || cpu->fpu_owner != area_of(kstack_top));
 }
 
 /* The registers become @area's thread's: the owner's values saved first. Caller: IRQs masked,
@@ -99,6 +119,19 @@ static void take(hal_cpu_t *cpu, hal_fpu_t *area)
 	area->in_use = 1;
 	cpu->fpu_restores++;
 	cpu->fpu_owner = area;
+}
+
+void x86_fpu_switch_in(uint64_t kstack_top)
+{
+	hal_cpu_t *cpu = hal_cpu_self();
+	hal_fpu_t *area = kstack_top ? area_of(kstack_top) : NULL;
+
+	if (area && cpu->fpu_eager && area->in_use) { /* a user of the FPU: loaded now, no #NM */
+		set_ts(cpu, false);
+		take(cpu, area);
+		return;
+	}
+	set_ts(cpu, !area || cpu->fpu_owner != area);
 }
 
 void x86_fpu_trap(void)
@@ -141,7 +174,12 @@ void x86_fpu_set(const hal_fpu_t *fpu)
 		memcpy(area, fpu, sizeof(*area));
 	else
 		area->in_use = 0;
-	set_ts(cpu, true); /* loaded at its next FP instruction */
+	if (cpu->fpu_eager && area->in_use) {
+		set_ts(cpu, false);
+		take(cpu, area);
+	} else {
+		set_ts(cpu, true); /* loaded at its next FP instruction */
+	}
 	hal_restore_irq(irq);
 }
 
