@@ -21,6 +21,7 @@
 #include <hal_context.h>
 #include <hal_irqmask.h>
 #include <hal_remote.h>
+#include <hal_upcalls.h>
 #include <hal_boot.h>
 #include <kern/printk.h>
 #include <libk/cmdline.h>
@@ -181,6 +182,43 @@ void x86_fpu_set(const hal_fpu_t *fpu)
 		set_ts(cpu, true); /* loaded at its next FP instruction */
 	}
 	hal_restore_irq(irq);
+}
+
+/* FXSAVE's x87 control and status words, the flag bits of both and of MXCSR (IE, DE, ZE, OE, UE,
+ * PE: bits 0-5; the masks are the same bits of FCW, and MXCSR's bits 7-12). */
+#define FX_FCW 0
+#define FX_FSW 2
+#define FP_IE  0x01u
+#define FP_DE  0x02u
+#define FP_ZE  0x04u
+#define FP_OE  0x08u
+#define FP_UE  0x10u
+#define FP_PE  0x20u
+
+hal_user_exc_t x86_fpu_exception_kind(bool simd)
+{
+	hal_fpu_t fp;
+	uint32_t raised;
+
+	x86_fpu_get(&fp);
+	if (simd) {
+		uint32_t mxcsr = *(const uint32_t *)&fp.fx[X86_FX_MXCSR];
+		raised = mxcsr & ~(mxcsr >> 7);
+	} else {
+		raised = *(const uint16_t *)&fp.fx[FX_FSW] & ~*(const uint16_t *)&fp.fx[FX_FCW];
+	}
+	/* Linux's order (fpu__exception_code): one cause is expected, the first wins */
+	if (raised & FP_IE)
+		return HAL_EXC_FP_INVALID;
+	if (raised & FP_ZE)
+		return HAL_EXC_FP_DIVZERO;
+	if (raised & FP_OE)
+		return HAL_EXC_FP_OVERFLOW;
+	if (raised & (FP_DE | FP_UE))
+		return HAL_EXC_FP_UNDERFLOW;
+	if (raised & FP_PE)
+		return HAL_EXC_FP_INEXACT;
+	return 0;
 }
 
 void x86_fpu_forget(uint64_t kstack_top)

@@ -39,6 +39,7 @@
 #include <arch/boot.h>
 #include <arch/fpu.h>
 #include <hal_types.h>
+#include <hal_upcalls.h>
 #include <params.h>
 
 #include "trap_frame.h"
@@ -163,6 +164,10 @@ void x86_fpu_forget(uint64_t kstack_top);
 void x86_fpu_core_init(void);
 /* The MXCSR bits a user state may set (FXSAVE's MXCSR_MASK; 0xffbf when it says 0). */
 uint32_t x86_fpu_mxcsr_mask(void);
+/* The arithmetic exception of the running thread's #XM (@simd) or #MF, from its MXCSR or its x87
+ * control and status words (hal_upcalls.h's HAL_EXC_FP_*), 0 if no unmasked flag is raised: a
+ * spurious trap, after which Linux lets the instruction run again. */
+hal_user_exc_t x86_fpu_exception_kind(bool simd);
 
 /* trap.c: the handlers trap.S calls, and the frame of a syscall. */
 void hal_trap_handler(hal_trap_frame_t *tf);

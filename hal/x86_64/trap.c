@@ -127,7 +127,8 @@ static void handle_interrupt(hal_trap_frame_t *tf)
 		kernel_irq_exit((tf->rflags & RFLAGS_IF) != 0);
 }
 
-/* The kind of an exception raised by user code, as the generic kernel sees it. */
+/* The kind of an exception raised by user code, as the generic kernel sees it; 0 for a spurious
+ * FP exception (no unmasked flag raised: the instruction runs again, as on Linux). */
 static hal_user_exc_t user_exception_kind(uint64_t vector)
 {
 	switch (vector) {
@@ -137,10 +138,11 @@ static hal_user_exc_t user_exception_kind(uint64_t vector)
 		return HAL_EXC_BREAKPOINT;
 	case EXC_AC:
 		return HAL_EXC_MISALIGNED;
-	case EXC_DE:
+	case EXC_DE: /* division by zero and idiv's overflow alike */
+		return HAL_EXC_INT_DIV;
 	case EXC_MF:
 	case EXC_XM:
-		return HAL_EXC_ARITH;
+		return x86_fpu_exception_kind(vector == EXC_XM);
 	default: /* a page fault, #GP (a privileged instruction, a non-canonical address), ... */
 		return HAL_EXC_PAGE_FAULT;
 	}
@@ -151,12 +153,14 @@ static void user_trap(hal_trap_frame_t *tf, uint64_t cr2)
 {
 	uint32_t access = tf->vector == EXC_PF ? pf_access(tf->error) : 0;
 	uintptr_t vaddr = tf->vector == EXC_PF ? cr2 : 0;
+	hal_user_exc_t kind = tf->vector == EXC_PF ? HAL_EXC_PAGE_FAULT :
+			      user_exception_kind(tf->vector); /* IRQs off: the FP state is this core's */
 
 	hal_enable_irq();
 	if (tf->vector == EXC_PF && kernel_page_fault(cr2, access) == 0) {
 		/* resolved: the instruction runs again */
-	} else {
-		kernel_user_exception(user_exception_kind(tf->vector), vaddr, access, tf->rip);
+	} else if (kind) {
+		kernel_user_exception(kind, vaddr, access, tf->rip);
 	}
 	user_exit();
 }
