@@ -12,9 +12,9 @@
  *                          (every register and the control word zero); on Archipel, threads that
  *                          touch no FP register cost no FP save, load or trap, and threads that
  *                          do are counted (get_cluster_info).
- *     test_fp eager        the same, the kernel booted with fpu=eager (x86_64: FPU users' registers
- *                          loaded at the switch): threads that touch no FP register in a slice, but
- *                          did once (glibc), are loaded at every switch and never trap
+ *     test_fp eager        the same, the kernel's FP policy eager (x86_64's default, fpu=eager: a
+ *                          user thread's registers loaded at its switch-in): threads that touch no
+ *                          FP register in a slice are loaded at every switch and never trap
  *     test_fp bench        ns per switch between two threads of one core that sched_yield in
  *                          turn: both integer-only, both changing all their FP registers every
  *                          round, one of each (figures for docs/fpu.md; run under

@@ -11,10 +11,12 @@
  * them, and a thread that never touches the FPU never pays either. x86 has no cheap "dirty" bit
  * without XSAVEOPT (qemu64 has neither XSAVE nor it), which is why the save waits for the next
  * user rather than happening at every switch as on RISC-V.
- * That is the default policy, fpu=lazy. With fpu=eager on the kernel command line (each core reads
- * it at boot: hal_cpu_t.fpu_eager), a thread that has used the FPU (its area in_use) gets its
- * registers at the switch that brings it in, the owner's saved first, and never traps; one that
- * has not still takes its first #NM. docs/fpu.md has both measured. The kernel uses no FP register
+ * That is fpu=lazy on the kernel command line. The default, fpu=eager (each core reads the option at
+ * boot: hal_cpu_t.fpu_eager), makes every user thread an FPU user from its start (x86_fpu_set:
+ * the initial state loaded, its area in_use), and a thread whose area is in use gets its registers
+ * at the switch that brings it in, the owner's saved first: no #NM, and no user code ever runs with
+ * another thread's values in the registers. Kernel threads never have theirs loaded. docs/fpu.md
+ * has both measured, and why eager is the default. The kernel uses no FP register
  * (-mgeneral-regs-only): a #NM in the kernel is a bug (trap.c panics). Every change of an owner,
  * of CR0.TS or of an area happens with IRQs masked on the owner's core.
  */
@@ -65,18 +67,18 @@ static void set_ts(hal_cpu_t *cpu, bool ts)
 	cpu->fpu_ts = ts;
 }
 
-/* fpu=lazy|eager from the kernel command line, for this core; the boot core of cluster 0 says
- * which and warns about a bad value. */
+/* fpu=eager (the default) or fpu=lazy from the kernel command line, for this core; the boot core
+ * of cluster 0 says which and warns about a bad value. */
 static bool boot_policy_eager(const hal_cpu_t *cpu)
 {
-	bool report = local_cxy == 0 && cpu->lid == 0, eager = false;
+	bool report = local_cxy == 0 && cpu->lid == 0, eager = true;
 	char val[16];
 
 	if (cmdline_get(boot_info.cmdline, "fpu", val, sizeof(val))) {
-		if (!strcmp(val, "eager"))
-			eager = true;
-		else if (strcmp(val, "lazy") && report)
-			pr_warn("fpu=%s: expected lazy or eager; keeping lazy", val);
+		if (!strcmp(val, "lazy"))
+			eager = false;
+		else if (strcmp(val, "eager") && report)
+			pr_warn("fpu=%s: expected lazy or eager; keeping eager", val);
 	}
 	if (report)
 		pr_info("fpu: user FP registers loaded %s", eager ? "at the switch (fpu=eager)" :
@@ -175,7 +177,13 @@ void x86_fpu_set(const hal_fpu_t *fpu)
 		memcpy(area, fpu, sizeof(*area));
 	else
 		area->in_use = 0;
-	if (cpu->fpu_eager && area->in_use) {
+	if (cpu->fpu_eager) {
+		/* every user thread is an FPU user: it runs with its own values in the registers,
+		 * never with another thread's behind CR0.TS (LazyFP, docs/fpu.md) */
+		if (!area->in_use) {
+			memcpy(area, &fpu_initial, sizeof(*area));
+			area->in_use = 1;
+		}
 		set_ts(cpu, false);
 		take(cpu, area);
 	} else {

@@ -74,7 +74,8 @@ typedef struct hal_cpu_s {
 	hal_fpu_t *fpu_owner;   /* the FP area whose values the FP registers hold; NULL:
 	                           nobody's (fpu.c)                                     */
 	uint32_t fpu_ts;        /* 1 while CR0.TS is set: an FP instruction traps (#NM)  */
-	uint32_t fpu_eager;     /* fpu=eager: an FPU user's registers loaded at its switch-in */
+	uint32_t fpu_eager;     /* fpu=eager (default): a user thread's registers loaded at its
+	                           switch-in; 0: fpu=lazy, at its first FP instruction (#NM) */
 	uint64_t fpu_saves;     /* FP registers saved into a thread's area (fpu.c)      */
 	uint64_t fpu_restores;  /* a thread's area loaded into the FP registers         */
 	uint64_t fpu_traps;     /* FP instructions of user code that found CR0.TS set   */
