@@ -20,11 +20,11 @@
  * (-mgeneral-regs-only): a #NM in the kernel is a bug (trap.c panics). Every change of an owner,
  * of CR0.TS or of an area happens with IRQs masked on the owner's core.
  */
+#include <hal_boot.h>
 #include <hal_context.h>
 #include <hal_irqmask.h>
 #include <hal_remote.h>
 #include <hal_upcalls.h>
-#include <hal_boot.h>
 #include <kern/printk.h>
 #include <libk/cmdline.h>
 #include <libk/string.h>
