@@ -12,6 +12,9 @@
  *                          (every register and the control word zero); on Archipel, threads that
  *                          touch no FP register cost no FP save, load or trap, and threads that
  *                          do are counted (get_cluster_info).
+ *     test_fp eager        the same, the kernel's FP policy eager (x86_64's default, fpu=eager: a
+ *                          user thread's registers loaded at its switch-in): threads that touch no
+ *                          FP register in a slice are loaded at every switch and never trap
  *     test_fp bench        ns per switch between two threads of one core that sched_yield in
  *                          turn: both integer-only, both changing all their FP registers every
  *                          round, one of each (figures for docs/fpu.md; run under
@@ -451,9 +454,9 @@ static bool test_thread(void)
 }
 
 /* Fork, then exec @mode of this program with every FP register loaded; its exit status. */
-static int exec_mode(const char *mode)
+static int exec_mode(const char *mode, const char *arg)
 {
-	char *argv[] = { (char *)self_path, (char *)mode, NULL };
+	char *argv[] = { (char *)self_path, (char *)mode, (char *)arg, NULL };
 	uint64_t in[FP_NREGS], out[FP_NREGS];
 	uint32_t ctrl, ctrl_out;
 	int status = -1;
@@ -509,13 +512,15 @@ static void *int_thread(void *arg)
 }
 
 /*
- * int-only (exec'd, a new image): this process, a child and a second thread, all on this core,
- * are made first (glibc's start of a thread stores its FP registers once: setjmp); then, once
- * the suite waits for this process, they yield and sleep touching no FP register, and the
- * cluster's FP saves, loads and traps must not move meanwhile. Exit status: bit 0 they moved,
- * bit 2 the set-up failed.
+ * int-only [eager] (exec'd, a new image): this process, a child and a second thread, all on this
+ * core, are made first (glibc's start of a thread stores its FP registers once: setjmp); then,
+ * once the suite waits for this process, they yield and sleep touching no FP register, and the
+ * cluster's FP saves, loads and traps must not move meanwhile. @eager (fpu=eager): where glibc
+ * made them FPU users (FP_LIBC_USES_FP), they are loaded at every switch instead (at least
+ * ROUNDS / 2 loads), and still never trap. Exit status: bit 0 they moved (eager: they trapped or
+ * were not loaded), bit 2 the set-up failed.
  */
-static int mode_int_only(void)
+static int mode_int_only(bool eager)
 {
 	struct almos_cluster_info a, b;
 	struct almos_process_info parent;
@@ -550,6 +555,10 @@ static int mode_int_only(void)
 	       (unsigned long)(b.fpu_traps - a.fpu_traps));
 	/* 3 threads (this one, t, the child): where glibc's own code uses FP registers (x86_64's
 	 * string functions), each may take its first FP trap in it, once, not once per switch */
+	if (eager)
+		return (b.fpu_traps - a.fpu_traps > 3 * FP_LIBC_USES_FP ||
+			(FP_LIBC_USES_FP && b.fpu_restores - a.fpu_restores < ROUNDS / 2)) |
+		       (status != 0) << 2;
 	return (b.fpu_saves - a.fpu_saves > 3 * FP_LIBC_USES_FP ||
 		b.fpu_restores - a.fpu_restores > 3 * FP_LIBC_USES_FP ||
 		b.fpu_traps - a.fpu_traps > 3 * FP_LIBC_USES_FP) | (status != 0) << 2;
@@ -656,6 +665,7 @@ int main(int argc, char **argv)
 	uint64_t in[FP_NREGS], out[FP_NREGS];
 	uint32_t ctrl, ctrl_out;
 	char path[256];
+	bool eager;
 	int status;
 
 	if (argc > 1 && !strcmp(argv[1], "exec-check")) /* first: its FP registers untouched */
@@ -670,7 +680,7 @@ int main(int argc, char **argv)
 	if (!archipel)
 		clusters = cores = 1;
 	if (argc > 1 && !strcmp(argv[1], "int-only"))
-		return mode_int_only();
+		return mode_int_only(argc > 2 && !strcmp(argv[2], "eager"));
 	if (argc > 3 && !strcmp(argv[1], "bench-pair"))
 		return mode_bench_pair(argv);
 	if (argc > 1 && !strcmp(argv[1], "bench"))
@@ -679,6 +689,7 @@ int main(int argc, char **argv)
 	if (shared == MAP_FAILED)
 		return 1;
 
+	eager = argc > 1 && !strcmp(argv[1], "eager");
 	ktap_plan(13);
 	ktap_ok(fp_rounds(1, ROUNDS) == 0, "yield_and_nanosleep_keep_fp_registers");
 	ktap_ok(test_workers(), "processes_and_threads_per_core_keep_their_fp_registers");
@@ -692,15 +703,18 @@ int main(int argc, char **argv)
 	test_uc_reserved();
 	ktap_ok(test_fork(), "fork_child_inherits_then_diverges");
 	ktap_ok(test_thread(), "thread_inherits_then_diverges");
-	status = exec_mode("exec-check");
+	status = exec_mode("exec-check", NULL);
 	if (status == 99 && !archipel) /* qemu-user cannot exec a RISC-V program without binfmt */
 		ktap_skip("exec_resets_fp_registers", "execve of this program failed");
 	else
 		ktap_ok(status == 0, "exec_resets_fp_registers");
 	if (archipel) {
-		status = exec_mode("int-only");
+		status = exec_mode("int-only", eager ? "eager" : NULL);
 		ktap_diag("int-only: exit status %d", status);
-		ktap_ok(status == 0, "integer_only_threads_cost_no_fp_save_load_or_trap");
+		if (eager)
+			ktap_ok(status == 0, "integer_only_threads_loaded_at_switch_never_trap");
+		else
+			ktap_ok(status == 0, "integer_only_threads_cost_no_fp_save_load_or_trap");
 		ktap_ok(test_counted(), "fp_threads_sharing_a_core_are_saved_and_loaded");
 	} else {
 		ktap_skip("integer_only_threads_cost_no_fp_save_load_or_trap", "not Archipel");

@@ -29,8 +29,16 @@ typedef enum hal_user_exc_e {
 	HAL_EXC_BREAKPOINT,     /* breakpoint instruction                                */
 	HAL_EXC_MISALIGNED,     /* misaligned access the hardware does not handle        */
 	HAL_EXC_BUS,            /* access fault: no memory or device at that address      */
-	HAL_EXC_ARITH,          /* arithmetic exception: integer division by zero or overflow,
-	                           an unmasked floating-point exception (x86's #DE, #MF, #XM) */
+	/* Arithmetic exceptions: the HAL tells which, as Linux's si_code of the SIGFPE does. An
+	 * architecture whose arithmetic never traps never reports them: RISC-V's integer division
+	 * by zero gives all ones and its FP exceptions only set fflags, so it has none of these. */
+	HAL_EXC_INT_DIV,        /* integer division by zero, or its quotient's overflow (x86's #DE
+	                           is both: Linux reports FPE_INTDIV for both)              */
+	HAL_EXC_FP_INVALID,     /* an unmasked floating-point exception (x86's #MF, #XM), named  */
+	HAL_EXC_FP_DIVZERO,     /* by the first of its raised unmasked flags in the order      */
+	HAL_EXC_FP_OVERFLOW,    /* listed here: invalid, divide by zero, overflow, underflow   */
+	HAL_EXC_FP_UNDERFLOW,   /* (x86's denormal-operand flag counts as underflow, as on      */
+	HAL_EXC_FP_INEXACT,     /* Linux), inexact; with none raised, the HAL reports nothing   */
 } hal_user_exc_t;
 
 /* Access of a page fault. */

@@ -1,5 +1,5 @@
 /*
- * fpu.c - user FP state on x86_64 (hal_context.h "Extended state", docs/hal_x86_64.md).
+ * fpu.c - user FP state on x86_64 (hal_context.h "Extended state", docs/fpu.md, docs/hal_x86_64.md).
  *
  * A core's FP registers (x87, MMX, SSE) hold the values of at most one thread, cpu->fpu_owner (the
  * FP area of that thread; NULL: nobody's). A thread's area lies at the top of its kernel stack.
@@ -10,14 +10,23 @@
  * registers are saved only when another thread needs them, loaded only when their thread uses
  * them, and a thread that never touches the FPU never pays either. x86 has no cheap "dirty" bit
  * without XSAVEOPT (qemu64 has neither XSAVE nor it), which is why the save waits for the next
- * user rather than happening at every switch as on RISC-V. The kernel uses no FP register
+ * user rather than happening at every switch as on RISC-V.
+ * That is fpu=lazy on the kernel command line. The default, fpu=eager (each core reads the option at
+ * boot: hal_cpu_t.fpu_eager), makes every user thread an FPU user from its start (x86_fpu_set:
+ * the initial state loaded, its area in_use), and a thread whose area is in use gets its registers
+ * at the switch that brings it in, the owner's saved first: no #NM, and no user code ever runs with
+ * another thread's values in the registers. Kernel threads never have theirs loaded. docs/fpu.md
+ * has both measured, and why eager is the default. The kernel uses no FP register
  * (-mgeneral-regs-only): a #NM in the kernel is a bug (trap.c panics). Every change of an owner,
  * of CR0.TS or of an area happens with IRQs masked on the owner's core.
  */
+#include <hal_boot.h>
 #include <hal_context.h>
 #include <hal_irqmask.h>
 #include <hal_remote.h>
+#include <hal_upcalls.h>
 #include <kern/printk.h>
+#include <libk/cmdline.h>
 #include <libk/string.h>
 
 #include "hal_cpu.h"
@@ -58,10 +67,31 @@ static void set_ts(hal_cpu_t *cpu, bool ts)
 	cpu->fpu_ts = ts;
 }
 
+/* fpu=eager (the default) or fpu=lazy from the kernel command line, for this core; the boot core
+ * of cluster 0 says which and warns about a bad value. */
+static bool boot_policy_eager(const hal_cpu_t *cpu)
+{
+	bool report = local_cxy == 0 && cpu->lid == 0, eager = true;
+	char val[16];
+
+	if (cmdline_get(boot_info.cmdline, "fpu", val, sizeof(val))) {
+		if (!strcmp(val, "lazy"))
+			eager = false;
+		else if (strcmp(val, "eager") && report)
+			pr_warn("fpu=%s: expected lazy or eager; keeping eager", val);
+	}
+	if (report)
+		pr_info("fpu: user FP registers loaded %s", eager ? "at the switch (fpu=eager)" :
+			"at the first FP instruction (fpu=lazy)");
+	return eager;
+}
+
 void x86_fpu_core_init(void)
 {
 	hal_cpu_t *cpu = hal_cpu_self();
 	hal_fpu_t probe;
+
+	cpu->fpu_eager = boot_policy_eager(cpu);
 
 	__asm__ volatile("clts" ::: "memory");
 	fxsave(&probe);
@@ -75,13 +105,6 @@ void x86_fpu_core_init(void)
 uint32_t x86_fpu_mxcsr_mask(void)
 {
 	return __atomic_load_n(&mxcsr_mask, __ATOMIC_RELAXED);
-}
-
-void x86_fpu_switch_in(uint64_t kstack_top)
-{
-	hal_cpu_t *cpu = hal_cpu_self();
-
-	set_ts(cpu, kstack_top == 0 || cpu->fpu_owner != area_of(kstack_top));
 }
 
 /* The registers become @area's thread's: the owner's values saved first. Caller: IRQs masked,
@@ -99,6 +122,19 @@ static void take(hal_cpu_t *cpu, hal_fpu_t *area)
 	area->in_use = 1;
 	cpu->fpu_restores++;
 	cpu->fpu_owner = area;
+}
+
+void x86_fpu_switch_in(uint64_t kstack_top)
+{
+	hal_cpu_t *cpu = hal_cpu_self();
+	hal_fpu_t *area = kstack_top ? area_of(kstack_top) : NULL;
+
+	if (area && cpu->fpu_eager && area->in_use) { /* a user of the FPU: loaded now, no #NM */
+		set_ts(cpu, false);
+		take(cpu, area);
+		return;
+	}
+	set_ts(cpu, !area || cpu->fpu_owner != area);
 }
 
 void x86_fpu_trap(void)
@@ -141,8 +177,56 @@ void x86_fpu_set(const hal_fpu_t *fpu)
 		memcpy(area, fpu, sizeof(*area));
 	else
 		area->in_use = 0;
-	set_ts(cpu, true); /* loaded at its next FP instruction */
+	if (cpu->fpu_eager) {
+		/* every user thread is an FPU user: it runs with its own values in the registers,
+		 * never with another thread's behind CR0.TS (LazyFP, docs/fpu.md) */
+		if (!area->in_use) {
+			memcpy(area, &fpu_initial, sizeof(*area));
+			area->in_use = 1;
+		}
+		set_ts(cpu, false);
+		take(cpu, area);
+	} else {
+		set_ts(cpu, true); /* loaded at its next FP instruction */
+	}
 	hal_restore_irq(irq);
+}
+
+/* FXSAVE's x87 control and status words, the flag bits of both and of MXCSR (IE, DE, ZE, OE, UE,
+ * PE: bits 0-5; the masks are the same bits of FCW, and MXCSR's bits 7-12). */
+#define FX_FCW 0
+#define FX_FSW 2
+#define FP_IE  0x01u
+#define FP_DE  0x02u
+#define FP_ZE  0x04u
+#define FP_OE  0x08u
+#define FP_UE  0x10u
+#define FP_PE  0x20u
+
+hal_user_exc_t x86_fpu_exception_kind(bool simd)
+{
+	hal_fpu_t fp;
+	uint32_t raised;
+
+	x86_fpu_get(&fp);
+	if (simd) {
+		uint32_t mxcsr = *(const uint32_t *)&fp.fx[X86_FX_MXCSR];
+		raised = mxcsr & ~(mxcsr >> 7);
+	} else {
+		raised = *(const uint16_t *)&fp.fx[FX_FSW] & ~*(const uint16_t *)&fp.fx[FX_FCW];
+	}
+	/* Linux's order (fpu__exception_code): one cause is expected, the first wins */
+	if (raised & FP_IE)
+		return HAL_EXC_FP_INVALID;
+	if (raised & FP_ZE)
+		return HAL_EXC_FP_DIVZERO;
+	if (raised & FP_OE)
+		return HAL_EXC_FP_OVERFLOW;
+	if (raised & (FP_DE | FP_UE))
+		return HAL_EXC_FP_UNDERFLOW;
+	if (raised & FP_PE)
+		return HAL_EXC_FP_INEXACT;
+	return 0;
 }
 
 void x86_fpu_forget(uint64_t kstack_top)

@@ -40,6 +40,7 @@
 #include <arch/fpu.h>
 #include <hal_context.h>
 #include <hal_types.h>
+#include <hal_upcalls.h>
 #include <params.h>
 
 #include "trap_frame.h"
@@ -74,6 +75,8 @@ typedef struct hal_cpu_s {
 	hal_fpu_t *fpu_owner;   /* the FP area whose values the FP registers hold; NULL:
 	                           nobody's (fpu.c)                                     */
 	uint32_t fpu_ts;        /* 1 while CR0.TS is set: an FP instruction traps (#NM)  */
+	uint32_t fpu_eager;     /* fpu=eager (default): a user thread's registers loaded at its
+	                           switch-in; 0: fpu=lazy, at its first FP instruction (#NM) */
 	uint64_t fpu_saves;     /* FP registers saved into a thread's area (fpu.c)      */
 	uint64_t fpu_restores;  /* a thread's area loaded into the FP registers         */
 	uint64_t fpu_traps;     /* FP instructions of user code that found CR0.TS set   */
@@ -163,6 +166,10 @@ void x86_fpu_forget(uint64_t kstack_top);
 void x86_fpu_core_init(void);
 /* The MXCSR bits a user state may set (FXSAVE's MXCSR_MASK; 0xffbf when it says 0). */
 uint32_t x86_fpu_mxcsr_mask(void);
+/* The arithmetic exception of the running thread's #XM (@simd) or #MF, from its MXCSR or its x87
+ * control and status words (hal_upcalls.h's HAL_EXC_FP_*), 0 if no unmasked flag is raised: a
+ * spurious trap, after which Linux lets the instruction run again. */
+hal_user_exc_t x86_fpu_exception_kind(bool simd);
 
 /* trap.c: the handlers trap.S calls, and the frame of a syscall. */
 void hal_trap_handler(hal_trap_frame_t *tf);

@@ -2,9 +2,12 @@
  * trap.c - dispatch of interrupts, exceptions and system calls on x86_64.
  *
  * Interrupts go to their handler (the LAPIC timer = tick, VEC_IPI = IPI, the IOAPIC's vectors =
- * devices), each acknowledged before kernel_irq_exit(), which may switch threads. An entry from user
- * mode (a trap or a syscall) calls kernel_user_enter first and ends with kernel_user_return, as
- * RISC-V's; a trap from user mode is a page fault (kernel_page_fault) or another exception
+ * devices), each acknowledged before the way out. An interrupt of the kernel ends with
+ * kernel_irq_exit(), which may switch threads. Every entry from user mode (an interrupt, a trap or
+ * a syscall) calls kernel_user_enter first and leaves through user_exit(): IRQs off, and
+ * kernel_user_return only when kernel_user_work() says there is work (a switch an interrupt asked
+ * for is such work: kernel_user_return does it), as RISC-V's (docs/traps.md, "The work word");
+ * a trap from user mode is a page fault (kernel_page_fault) or another exception
  * (kernel_user_exception); a syscall instruction comes through x86_syscall_handler. In the
  * kernel, a page fault inside a user copy is resolved or turned into EFAULT; anything else is a bug
  * and panics with its cause, the faulting address, the registers and a backtrace from the trapped
@@ -94,6 +97,15 @@ static uint32_t pf_access(uint64_t error)
 	return (error & PF_WRITE) ? HAL_ACCESS_WRITE : HAL_ACCESS_READ;
 }
 
+/* The way back to user mode of every entry from it: the generic work only when some is posted
+ * (the frame is always complete on x86_64, as kernel_user_return wants). IRQs off on return. */
+static inline void user_exit(void)
+{
+	hal_disable_irq();
+	if (kernel_user_work())
+		kernel_user_return();
+}
+
 static void handle_interrupt(hal_trap_frame_t *tf)
 {
 	uint64_t v = tf->vector;
@@ -109,12 +121,14 @@ static void handle_interrupt(hal_trap_frame_t *tf)
 	} else {
 		panic_trap(tf, tf->rip, tf->rbp, tf->rsp, "unexpected interrupt: vector %lu", v);
 	}
-	kernel_irq_exit((tf->rflags & RFLAGS_IF) != 0);
 	if (from_user(tf))
-		kernel_user_return();
+		user_exit(); /* a switch the interrupt asked for is posted work (THREAD_WORK_RESCHED) */
+	else
+		kernel_irq_exit((tf->rflags & RFLAGS_IF) != 0);
 }
 
-/* The kind of an exception raised by user code, as the generic kernel sees it. */
+/* The kind of an exception raised by user code, as the generic kernel sees it; 0 for a spurious
+ * FP exception (no unmasked flag raised: the instruction runs again, as on Linux). */
 static hal_user_exc_t user_exception_kind(uint64_t vector)
 {
 	switch (vector) {
@@ -124,10 +138,11 @@ static hal_user_exc_t user_exception_kind(uint64_t vector)
 		return HAL_EXC_BREAKPOINT;
 	case EXC_AC:
 		return HAL_EXC_MISALIGNED;
-	case EXC_DE:
+	case EXC_DE: /* division by zero and idiv's overflow alike */
+		return HAL_EXC_INT_DIV;
 	case EXC_MF:
 	case EXC_XM:
-		return HAL_EXC_ARITH;
+		return x86_fpu_exception_kind(vector == EXC_XM);
 	default: /* a page fault, #GP (a privileged instruction, a non-canonical address), ... */
 		return HAL_EXC_PAGE_FAULT;
 	}
@@ -138,16 +153,16 @@ static void user_trap(hal_trap_frame_t *tf, uint64_t cr2)
 {
 	uint32_t access = tf->vector == EXC_PF ? pf_access(tf->error) : 0;
 	uintptr_t vaddr = tf->vector == EXC_PF ? cr2 : 0;
+	hal_user_exc_t kind = tf->vector == EXC_PF ? HAL_EXC_PAGE_FAULT :
+			      user_exception_kind(tf->vector); /* IRQs off: the FP state is this core's */
 
 	hal_enable_irq();
 	if (tf->vector == EXC_PF && kernel_page_fault(cr2, access) == 0) {
 		/* resolved: the instruction runs again */
-	} else {
-		kernel_user_exception(user_exception_kind(tf->vector), vaddr, access, tf->rip);
+	} else if (kind) {
+		kernel_user_exception(kind, vaddr, access, tf->rip);
 	}
-	hal_disable_irq();
-	kernel_irq_exit(true);
-	kernel_user_return();
+	user_exit();
 }
 
 /*
@@ -195,7 +210,8 @@ void hal_trap_handler(hal_trap_frame_t *tf)
 		double_fault(tf, cr2);
 	if (tf->vector == EXC_NM && from_user(tf)) { /* CR0.TS: its FP registers are not loaded */
 		x86_fpu_trap();
-		return; /* straight back to the instruction: nothing else to do on the way */
+		user_exit(); /* IRQs stayed off: only what acct=precise asks (its sticky work bit) */
+		return;
 	}
 	if (from_user(tf) && tf->vector != EXC_NMI && tf->vector != EXC_MC) {
 		user_trap(tf, cr2);
@@ -233,9 +249,7 @@ bool x86_syscall_handler(hal_trap_frame_t *tf)
 	tf->error = tf->rax;
 	hal_enable_irq();
 	tf->rax = (uint64_t)kernel_syscall(tf->error, args);
-	hal_disable_irq();
-	kernel_irq_exit(true);
-	kernel_user_return();
+	user_exit();
 	return tf->rcx == tf->rip && tf->r11 == tf->rflags && tf->cs == SEL_UCODE &&
 	       tf->ss == SEL_UDATA && tf->rip < CONFIG_VMM_USER_END &&
 	       !(tf->rflags & (RFLAGS_RF | RFLAGS_TF));

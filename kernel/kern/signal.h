@@ -89,6 +89,11 @@
 #define ILL_ILLOPC   1
 #define TRAP_BRKPT   1
 #define FPE_INTDIV   1
+#define FPE_FLTDIV   3
+#define FPE_FLTOVF   4
+#define FPE_FLTUND   5
+#define FPE_FLTRES   6
+#define FPE_FLTINV   7
 
 /* sigaltstack. */
 #define SS_ONSTACK     1

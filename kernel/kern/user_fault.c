@@ -97,8 +97,23 @@ void kernel_user_exception(hal_user_exc_t kind, uintptr_t vaddr, uint32_t access
 	case HAL_EXC_BUS:
 		signal_fault(SIGBUS, BUS_ADRERR, vaddr);
 		break;
-	case HAL_EXC_ARITH:
+	case HAL_EXC_INT_DIV:
 		signal_fault(SIGFPE, FPE_INTDIV, pc);
+		break;
+	case HAL_EXC_FP_INVALID:
+		signal_fault(SIGFPE, FPE_FLTINV, pc);
+		break;
+	case HAL_EXC_FP_DIVZERO:
+		signal_fault(SIGFPE, FPE_FLTDIV, pc);
+		break;
+	case HAL_EXC_FP_OVERFLOW:
+		signal_fault(SIGFPE, FPE_FLTOVF, pc);
+		break;
+	case HAL_EXC_FP_UNDERFLOW:
+		signal_fault(SIGFPE, FPE_FLTUND, pc);
+		break;
+	case HAL_EXC_FP_INEXACT:
+		signal_fault(SIGFPE, FPE_FLTRES, pc);
 		break;
 	default: /* a vseg that forbids the access, or none at all; beyond the end of a mapped file */
 		if (kind == HAL_EXC_PAGE_FAULT && self->fault_error == ENXIO) {
