@@ -60,12 +60,6 @@ void hal_console_init(bool program_device);
 
 /* trap.c: execute a CSR write that may not exist; false if it raised an illegal instruction. */
 bool riscv_probe_csr_write_stimecmp(uint64_t value);
-/* trap.c's name of hal_kstack_is_guard (hal/common/hal_kstack.c): trap.c is being changed on
- * another branch, so it keeps the name until both have been merged. */
-static inline bool riscv_kstack_is_guard(uintptr_t addr)
-{
-	return hal_kstack_is_guard(addr);
-}
 /*
  * A thread's FP area, at the top of its kernel stack (trap_frame.h): its saved registers, and
  * whether it changed them in its last time slice (then they are loaded as soon as it is switched in

@@ -232,7 +232,7 @@ void hal_trap_handler(hal_trap_frame_t *tf)
 		tf->sepc += 4;
 		return;
 	}
-	if (riscv_kstack_is_guard(tf->stval)) /* a big frame jumped over the check: same verdict */
+	if (hal_kstack_is_guard(tf->stval)) /* a big frame jumped over the check: same verdict */
 		panic_trap(tf, tf->sepc, tf->x[8 - 1], tf->x[1 - 1],
 			   "kernel stack overflow: %s at pc %lx hit the guard page at %lx",
 			   riscv_cause_name(tf->scause), tf->sepc, tf->stval);

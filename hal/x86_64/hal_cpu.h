@@ -178,12 +178,6 @@ bool x86_syscall_handler(hal_trap_frame_t *tf);
 void x86_timer_interrupt(bool from_user); /* @from_user: the tick interrupted user code */
 void x86_ipi_interrupt(void);
 void x86_irq_interrupt(uint32_t vector);
-/* trap.c's name of hal_kstack_is_guard (hal/common/hal_kstack.c): trap.c is being changed on
- * another branch, so it keeps the name until both have been merged. */
-static inline bool x86_kstack_is_guard(uintptr_t addr)
-{
-	return hal_kstack_is_guard(addr);
-}
 /* The user frame at the top of the running thread's kernel stack. */
 hal_trap_frame_t *x86_user_frame(void);
 /* ioapic.c: the inputs of the IOAPIC at @base (phase 0). */

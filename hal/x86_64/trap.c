@@ -188,7 +188,7 @@ static bool uaccess_fault(hal_trap_frame_t *tf, uint64_t cr2)
 /* A double fault: fatal, on its own stack. A kernel stack overflow ends here. */
 static _Noreturn void double_fault(hal_trap_frame_t *tf, uint64_t cr2)
 {
-	if (x86_kstack_is_guard(cr2) || x86_kstack_is_guard(tf->rsp))
+	if (hal_kstack_is_guard(cr2) || hal_kstack_is_guard(tf->rsp))
 		panic_trap(tf, tf->rip, tf->rbp, tf->rsp,
 			   "kernel stack overflow: double fault at pc %lx with sp %lx, the page fault "
 			   "at %lx hit the guard page", tf->rip, tf->rsp, cr2);
@@ -219,7 +219,7 @@ void hal_trap_handler(hal_trap_frame_t *tf)
 	}
 	if (uaccess_fault(tf, cr2))
 		return;
-	if (tf->vector == EXC_PF && x86_kstack_is_guard(cr2)) /* a big frame jumped over the rest */
+	if (tf->vector == EXC_PF && hal_kstack_is_guard(cr2)) /* a big frame jumped over the rest */
 		panic_trap(tf, tf->rip, tf->rbp, tf->rsp,
 			   "kernel stack overflow: page fault at pc %lx hit the guard page at %lx",
 			   tf->rip, cr2);
