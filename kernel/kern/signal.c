@@ -573,7 +573,7 @@ static __attribute__((noinline)) void deliver_work(thread_t *self)
 				if (__atomic_load_n(&self->killed, __ATOMIC_ACQUIRE))
 					continue;
 				pr_info("thread %x (%s): killed by signal %d: no room for the frame of "
-					"signal %d (user sp %lx, alternate stack %lx size %lx, flags %lx)",
+					"signal %d (user stack pointer %lx, alternate stack %lx size %lx, flags %lx)",
 					self->trdid, self->name, SIGSEGV, sig, (unsigned long)hal_user_sp(),
 					(unsigned long)self->altstack_sp,
 					(unsigned long)self->altstack_size, (unsigned long)act.flags);
