@@ -44,11 +44,21 @@ static void spin(void *arg)
 	sp->done = 1;
 }
 
-/* Two CPU-bound threads on one core both progress: only the tick can switch between them. */
+/*
+ * Two CPU-bound threads on one core both progress: only the tick can switch between them. Judged
+ * by the core's own ticks, not by time: a vCPU the host runs little takes few ticks in 100 ms
+ * (the timer collapses missed periods), and once one of 64 saw its second spinner not yet run
+ * after 100 ms (x86_64 16x4 on a loaded host). Each tick may switch; PREEMPT_TICKS ticks with
+ * both spinners ready and one never run is a scheduler that does not preempt.
+ */
+#define PREEMPT_TICKS 20
+
 KTEST(sched, preemption)
 {
+	sched_t *s = &cluster_current_core()->sched;
 	struct spinner *sp = spinners[ctx->lid];
 	thread_t *t[2];
+	uint64_t start;
 
 	for (int i = 0; i < 2; i++) {
 		sp[i] = (struct spinner){ 0, 0, 0 };
@@ -57,7 +67,10 @@ KTEST(sched, preemption)
 	}
 	thread_start(t[0]);
 	thread_start(t[1]);
-	thread_sleep_ns(100000000);
+	start = __atomic_load_n(&s->ticks, __ATOMIC_RELAXED);
+	while ((sp[0].count == 0 || sp[1].count == 0) &&
+	       __atomic_load_n(&s->ticks, __ATOMIC_RELAXED) - start < PREEMPT_TICKS)
+		thread_sleep_ns(1000000);
 	KT_EXPECT(ctx, sp[0].count > 0);
 	KT_EXPECT(ctx, sp[1].count > 0);
 	sp[0].stop = sp[1].stop = 1;
