@@ -453,23 +453,33 @@ static int cowdrop_round(void)
 	return ok;
 }
 
-static void group_cowdrop(void)
+/* @n rounds of @round with cowdrop's writer on another cluster, progress every 5 under @name:
+ * the rounds that could run (*@bad: those that found the pages wrong). */
+static int writer_rounds(const char *name, int n, int (*round)(void), int *bad)
 {
-	int rounds = 0, bad = 0;
+	int rounds = 0;
 	pthread_t t;
 
+	*bad = 0;
 	atomic_store(&cd_phase, CD_IDLE);
 	place_next((int)(clusters - 1), cores > 1 ? 1 : PLACE_ANY_CORE);
 	pthread_create(&t, NULL, cowdrop_writer, NULL);
-	for (int i = 0; i < COWDROP_ROUNDS; i++) {
-		int ok = cowdrop_round();
+	for (int i = 0; i < n; i++) {
+		int ok = round();
 		rounds += ok >= 0;
-		bad += ok == 0;
+		*bad += ok == 0;
 		if (i % 5 == 4)
-			progress("cowdrop: %d rounds", i + 1);
+			progress("%s: %d rounds", name, i + 1);
 	}
 	atomic_store(&cd_phase, CD_QUIT);
 	pthread_join(t, NULL);
+	return rounds;
+}
+
+static void group_cowdrop(void)
+{
+	int bad, rounds = writer_rounds("cowdrop", COWDROP_ROUNDS, cowdrop_round, &bad);
+
 	check(rounds > 0, "cowdrop: %d rounds of writes to copy-on-write pages racing with "
 	      "MADV_DONTNEED, the kernel alive", rounds);
 	check(bad == 0, "cowdrop: every page zero but the writer's word afterwards (%d rounds "
@@ -540,21 +550,8 @@ static int cowshared_round(void)
 
 static void group_cowshared(void)
 {
-	int rounds = 0, bad = 0;
-	pthread_t t;
+	int bad, rounds = writer_rounds("cowshared", CS_ROUNDS, cowshared_round, &bad);
 
-	atomic_store(&cd_phase, CD_IDLE);
-	place_next((int)(clusters - 1), cores > 1 ? 1 : PLACE_ANY_CORE);
-	pthread_create(&t, NULL, cowdrop_writer, NULL);
-	for (int i = 0; i < CS_ROUNDS; i++) {
-		int ok = cowshared_round();
-		rounds += ok >= 0;
-		bad += ok == 0;
-		if (i % 5 == 4)
-			progress("cowshared: %d rounds", i + 1);
-	}
-	atomic_store(&cd_phase, CD_QUIT);
-	pthread_join(t, NULL);
 	check(rounds > 0, "cowshared: %d rounds of copy-on-write faults racing with MADV_DONTNEED "
 	      "while the fork's child holds the pages, the kernel alive", rounds);
 	check(bad == 0, "cowshared: the parent's pages zero but the writer's word, the child's "

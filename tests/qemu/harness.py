@@ -192,6 +192,15 @@ def stop(proc):
             proc.wait()
 
 
+def copy_out(chunk, log):
+    """The console's bytes, as they arrive, to stdout (ctest shows it on failure) and to the log."""
+    sys.stdout.buffer.write(chunk)
+    sys.stdout.flush()
+    if log:
+        log.write(chunk)
+        log.flush()
+
+
 STATUS_CHAR = b"\x14"       # ^T: the kernel's thread dump of every core (kernel/fs/tty.h)
 STATUS_QUIET = 3            # seconds without output end it
 
@@ -216,11 +225,7 @@ def status_report(proc, out, log, wait):
         if not chunk:
             return
         last = time.monotonic()
-        sys.stdout.buffer.write(chunk)
-        sys.stdout.flush()
-        if log:
-            log.write(chunk)
-            log.flush()
+        copy_out(chunk, log)
 
 
 def run_qemu(command, console, log, timeout, idle_timeout, status_wait):
@@ -246,11 +251,7 @@ def run_qemu(command, console, log, timeout, idle_timeout, status_wait):
         if not chunk:                 # QEMU closed its output: it has exited
             break
         last_output = time.monotonic()
-        sys.stdout.buffer.write(chunk)
-        sys.stdout.flush()
-        if log:
-            log.write(chunk)
-            log.flush()
+        copy_out(chunk, log)
         type_input(proc, console.feed(chunk))
     if reason:
         status_report(proc, out, log, status_wait)
