@@ -40,6 +40,25 @@
 	pushq	%r15
 .endm
 
+/* The reverse of PUSH_GPRS. */
+.macro POP_GPRS
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%r11
+	popq	%r10
+	popq	%r9
+	popq	%r8
+	popq	%rbp
+	popq	%rdi
+	popq	%rsi
+	popq	%rdx
+	popq	%rcx
+	popq	%rbx
+	popq	%rax
+.endm
+
 /*
  * Call \handler(frame at %rsp), with %rbp at the frame: the handler's saved rbp is the trap frame's
  * address, and its return address the label \ret, which is how a backtrace finds the frame and
@@ -87,21 +106,7 @@ x86_trap_common:
 /* x86_trap_return: resume the context of the frame at %rsp (IRQs off). */
 	.globl	x86_trap_return
 x86_trap_return:
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%r11
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rbp
-	popq	%rdi
-	popq	%rsi
-	popq	%rdx
-	popq	%rcx
-	popq	%rbx
-	popq	%rax
+	POP_GPRS
 	add	$16, %rsp			/* vector, error code */
 	testb	$3, 8(%rsp)			/* back to user mode? */
 	jz	2f
@@ -129,21 +134,7 @@ x86_syscall_entry:
 	CALL_WITH_FRAME x86_syscall_handler, x86_syscall_called
 	testb	%al, %al			/* may it return by sysret? (trap.c) */
 	jz	x86_trap_return
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%r11				/* = the user's rflags */
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rbp
-	popq	%rdi
-	popq	%rsi
-	popq	%rdx
-	popq	%rcx				/* = the user's rip */
-	popq	%rbx
-	popq	%rax
+	POP_GPRS				/* %r11 = the user's rflags, %rcx its rip */
 	mov	40(%rsp), %rsp			/* vector, error, rip, cs, rflags: then the frame's rsp */
 	swapgs
 	sysretq
