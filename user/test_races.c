@@ -44,12 +44,18 @@
  *            once, while a thread of another maps, makes read-write and unmaps the mapping
  *            next to it: the mprotect's join made the copies forget the stack between a
  *            fault's fetch of it and its lookup, and the store was a SIGSEGV (the fuzzer, 4x2).
+ * remapstack a thread of the last cluster reads a read-only mapping (its copy fetches the vseg),
+ *            then, while the main thread unmaps it, maps a read-write stack over the same range
+ *            as soon as it is free and stores at its top: the reference was free again after the
+ *            unmap's first step, before its invalidation reached that copy, whose old read-only
+ *            vseg answered the store with SIGSEGV (seed 49, the fuzzer, 4x2).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -705,6 +711,125 @@ static void group_nbrstack(void)
 	      "its stores (%ld wrong)", (long)bad);
 }
 
+#define RS_ROUNDS 400
+#define RS_LEN 0x9000
+#define RS_HOLDERS_MAX 64
+enum { RS_IDLE, RS_READ, RS_READY, RS_GO, RS_DONE, RS_QUIT };
+static atomic_int rs_phase;
+static atomic_long rs_faults, rs_missed;
+static char *volatile rs_addr;
+static sigjmp_buf rs_jump;
+
+static void rs_on_segv(int sig)
+{
+	(void)sig;
+	siglongjmp(rs_jump, 1);
+}
+
+/* A new stack over the range the main thread is unmapping, mapped as soon as the range is free
+ * (MAP_FIXED_NOREPLACE fails while the old mapping is there), and a store at its top at once. */
+static void rs_map_and_store(void)
+{
+	char *volatile st = MAP_FAILED; /* read again after a siglongjmp */
+
+	for (int tries = 0; st == MAP_FAILED && tries < 100000; tries++)
+		st = mmap(rs_addr, RS_LEN, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_FIXED_NOREPLACE, -1, 0);
+	if (st != rs_addr) {
+		if (st != MAP_FAILED)
+			munmap(st, RS_LEN);
+		atomic_fetch_add(&rs_missed, 1);
+		return;
+	}
+	if (sigsetjmp(rs_jump, 1) == 0)
+		*(volatile uint64_t *)(st + RS_LEN - 16) = 0x5a;
+	else
+		atomic_fetch_add(&rs_faults, 1); /* the copy's old read-only vseg said no */
+	munmap(st, RS_LEN);
+}
+
+/* The last cluster's thread: reads the read-only mapping (its copy fetches the vseg and maps the
+ * pages), then maps the new stack while the main thread unmaps the old one. */
+static void *rs_stacker(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		int phase;
+		while ((phase = atomic_load(&rs_phase)) != RS_READ && phase != RS_QUIT)
+			sched_yield();
+		if (phase == RS_QUIT)
+			return NULL;
+		for (size_t off = 0; off < RS_LEN; off += 4096)
+			(void)*(volatile char *)(rs_addr + off);
+		atomic_store(&rs_phase, RS_READY);
+		cd_wait_phase(&rs_phase, RS_GO);
+		rs_map_and_store();
+		atomic_store(&rs_phase, RS_DONE);
+	}
+}
+
+/* Threads of the clusters in between only hold their copies, which the unmap's invalidation
+ * visits before the stacker's (copies are listed in the order they were made). */
+static void *rs_holder(void *arg)
+{
+	char c;
+
+	while (read((int)(long)arg, &c, 1) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
+static void group_remapstack(void)
+{
+	pthread_t holders[RS_HOLDERS_MAX], t;
+	unsigned nholders = 0;
+	struct sigaction sa = { .sa_handler = rs_on_segv }, old;
+	int fds[2];
+
+	atomic_store(&rs_phase, RS_IDLE);
+	atomic_store(&rs_faults, 0);
+	atomic_store(&rs_missed, 0);
+	if (!check(pipe(fds) == 0, "remapstack: a pipe"))
+		return;
+	for (unsigned c = 1; c + 1 < clusters && nholders < RS_HOLDERS_MAX; c++) {
+		place_next((int)c, PLACE_ANY_CORE);
+		pthread_create(&holders[nholders++], NULL, rs_holder, (void *)(long)fds[0]);
+	}
+	sigaction(SIGSEGV, &sa, &old);
+	place_next((int)(clusters - 1), cores > 1 ? 1 : PLACE_ANY_CORE);
+	pthread_create(&t, NULL, rs_stacker, NULL);
+	for (int i = 0; i < RS_ROUNDS; i++) {
+		char *r = mmap(NULL, RS_LEN, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (r == MAP_FAILED) {
+			atomic_fetch_add(&rs_missed, 1);
+			continue;
+		}
+		rs_addr = r;
+		atomic_store(&rs_phase, RS_READ);
+		cd_wait_phase(&rs_phase, RS_READY);
+		atomic_store(&rs_phase, RS_GO);
+		munmap(r, RS_LEN);
+		cd_wait_phase(&rs_phase, RS_DONE);
+		atomic_store(&rs_phase, RS_IDLE);
+		if (i % 200 == 199)
+			progress("remapstack: %d rounds", i + 1);
+	}
+	atomic_store(&rs_phase, RS_QUIT);
+	pthread_join(t, NULL);
+	sigaction(SIGSEGV, &old, NULL);
+	close(fds[1]);
+	for (unsigned h = 0; h < nholders; h++)
+		pthread_join(holders[h], NULL);
+	close(fds[0]);
+	check(atomic_load(&rs_missed) < RS_ROUNDS / 2, "remapstack: %ld of %d rounds mapped the "
+	      "new stack over the unmapped range", RS_ROUNDS - (long)atomic_load(&rs_missed),
+	      RS_ROUNDS);
+	check(atomic_load(&rs_faults) == 0, "remapstack: a stack mapped over a range being unmapped "
+	      "takes a store at once from a copy that held the old read-only vseg (%ld SIGSEGV)",
+	      (long)atomic_load(&rs_faults));
+}
+
 static const struct ktap_group groups[] = {
 	{ "killfork", group_killfork, 2 },
 	{ "vforkreap", group_vforkreap, 2 },
@@ -715,6 +840,7 @@ static const struct ktap_group groups[] = {
 	{ "cowshared", group_cowshared, 2 },
 	{ "stalefetch", group_stalefetch, 3 },
 	{ "nbrstack", group_nbrstack, 1 },
+	{ "remapstack", group_remapstack, 3 },
 };
 
 int main(int argc, char **argv)
