@@ -830,6 +830,204 @@ static void group_remapstack(void)
 	      (long)atomic_load(&rs_faults));
 }
 
+#define VS_ROUNDS 100
+#define VS_HANG_MS 20000 /* a parent not back this long after the SIGCONT: a hang (the harness
+			    gives up after 30 s without a line), said with the machine's threads */
+enum { VS_IDLE, VS_GO, VS_RETURNED, VS_QUIT };
+static atomic_int vs_phase, vs_target;
+static atomic_int vs_stopped, vs_stuck; /* rounds whose child was seen stopped; never released */
+
+/* The lowest lpid of cluster @cxy that no process holds: the pid its next process gets. */
+static int vs_next_pid(unsigned cxy)
+{
+	static unsigned pids[1024];
+	int n = get_processes(pids, 1024);
+
+	for (unsigned lpid = 1; lpid < 0x10000; lpid++) {
+		unsigned pid = (cxy << 16) | lpid;
+		bool held = false;
+
+		for (int i = 0; i < n && i < 1024 && !held; i++)
+			held = pids[i] == pid;
+		if (!held)
+			return (int)pid;
+	}
+	return -1;
+}
+
+/* True once @pid is stopped or gone (it ended before the stop could land). */
+static bool vs_stopped_or_gone(int pid, bool *stopped)
+{
+	struct almos_process_info info;
+
+	if (get_process_info(pid, &info) != 0 || info.state == 'Z')
+		return true;
+	*stopped = info.state == 'T';
+	return *stopped;
+}
+
+/* What a stuck round looks like, once: the child's state and every core's threads. */
+static void vs_dump(int pid)
+{
+	struct almos_process_info info;
+
+	if (get_process_info(pid, &info) == 0)
+		ktap_diag("vforkstop: child %x state %c, %u threads, %u runnable", (unsigned)pid,
+			  info.state ? info.state : '?', info.threads, info.runnable);
+	for (unsigned c = 0; c < clusters; c++) {
+		display(DISPLAY_PROCESS, (int)c, 0, 0);
+		for (unsigned lid = 0; lid < cores; lid++)
+			display(DISPLAY_SCHED, (int)c, (int)lid, 1);
+	}
+}
+
+/*
+ * The other thread: SIGSTOP to the child's pid as soon as the child exists (before its thread
+ * ran: the process is findable before its thread is made), one SIGCONT once it is stopped (even
+ * rounds) or at once (odd rounds: while the child takes the stop), then
+ * the parent must come back from its vfork. A parent still waiting VS_HANG_MS later is a hang:
+ * the machine's threads are printed, and more SIGCONTs try to release it (the test goes on and
+ * says so, if they can).
+ */
+static void *vs_stopper(void *arg)
+{
+	int round = 0;
+
+	(void)arg;
+	for (;;) {
+		int phase, pid;
+		long long t0;
+		bool stopped = false;
+
+		while ((phase = atomic_load(&vs_phase)) != VS_GO && phase != VS_QUIT)
+			sched_yield();
+		if (phase == VS_QUIT)
+			return NULL;
+		pid = atomic_load(&vs_target);
+		while (kill(pid, SIGSTOP) != 0 && atomic_load(&vs_phase) == VS_GO)
+			; /* not made yet */
+		if (++round % 2) { /* the SIGCONT at once: it may land while the stop is being taken */
+			for (volatile int spin = 0; spin < (round / 2 % 32) * 32; spin++)
+				;
+		} else {
+			t0 = now_ms();
+			while (atomic_load(&vs_phase) == VS_GO && !vs_stopped_or_gone(pid, &stopped) &&
+			       now_ms() - t0 < VS_HANG_MS)
+				sched_yield();
+			if (stopped)
+				atomic_fetch_add(&vs_stopped, 1);
+		}
+		kill(pid, SIGCONT);
+		t0 = now_ms();
+		while (atomic_load(&vs_phase) == VS_GO && now_ms() - t0 < VS_HANG_MS)
+			sched_yield();
+		if (atomic_load(&vs_phase) == VS_GO) { /* a hang: said, then the round released */
+			if (atomic_fetch_add(&vs_stuck, 1) == 0)
+				vs_dump(pid);
+			while (atomic_load(&vs_phase) == VS_GO) {
+				kill(pid, SIGCONT);
+				usleep(100000);
+			}
+		}
+		cd_wait_phase(&vs_phase, VS_RETURNED);
+		atomic_store(&vs_phase, VS_IDLE);
+	}
+}
+
+static void group_vforkstop(void)
+{
+	unsigned target = clusters - 1;
+	int made = 0, reaped = 0, status;
+	pthread_t t;
+
+	atomic_store(&vs_phase, VS_IDLE);
+	atomic_store(&vs_stopped, 0);
+	atomic_store(&vs_stuck, 0);
+	place_next(0, cores > 1 ? 1 : PLACE_ANY_CORE);
+	pthread_create(&t, NULL, vs_stopper, NULL);
+	for (int i = 0; i < VS_ROUNDS; i++) {
+		long pid;
+
+		atomic_store(&vs_target, vs_next_pid(target));
+		place_next((int)target, PLACE_ANY_CORE);
+		atomic_store(&vs_phase, VS_GO);
+		pid = vfork_exit(); /* back once the child has ended */
+		atomic_store(&vs_phase, VS_RETURNED);
+		cd_wait_phase(&vs_phase, VS_IDLE);
+		if (pid > 0 && waitpid((pid_t)pid, &status, 0) == pid && WIFEXITED(status) &&
+		    WEXITSTATUS(status) == 5)
+			made++;
+		if (pid > 0 && pid != atomic_load(&vs_target))
+			kill((pid_t)atomic_load(&vs_target), SIGCONT); /* not ours: a guess gone wrong */
+		if (i % 50 == 49)
+			progress("vforkstop: %d vforks", i + 1);
+	}
+	atomic_store(&vs_phase, VS_QUIT);
+	pthread_join(t, NULL);
+	while (waitpid(-1, &status, __WALL) > 0)
+		reaped++;
+	check(made == VS_ROUNDS && reaped == 0, "vforkstop: %d vforks whose child, stopped before it "
+	      "ran and continued, ended with its status and was reaped (%d of them, %d left)", made,
+	      VS_ROUNDS, reaped);
+	check(atomic_load(&vs_stopped) > VS_ROUNDS / 4, "vforkstop: %d of %d children seen stopped "
+	      "before they ran (half the rounds look)", atomic_load(&vs_stopped), VS_ROUNDS);
+	check(atomic_load(&vs_stuck) == 0, "vforkstop: one SIGCONT releases the stopped child and "
+	      "its vfork parent (%d rounds it did not)", atomic_load(&vs_stuck));
+}
+
+#define VI_ROUNDS 40
+static atomic_int *vi_done; /* shared with the child: its vforks back so far */
+
+/* A process whose children reap themselves (SIGCHLD ignored, or SA_NOCLDWAIT) vforks: each vfork
+ * must come back when its child ends, and no zombie is left. */
+static _Noreturn void vfork_ignoring(bool nocldwait)
+{
+	struct sigaction sa = { .sa_handler = nocldwait ? SIG_DFL : SIG_IGN,
+				.sa_flags = nocldwait ? SA_NOCLDWAIT : 0 };
+
+	sigaction(SIGCHLD, &sa, NULL);
+	for (int i = 0; i < VI_ROUNDS; i++) {
+		place_next((int)((unsigned)i % clusters), PLACE_ANY_CORE);
+		if (vfork_exit() <= 0)
+			_exit(2);
+		atomic_fetch_add(vi_done, 1);
+	}
+	_exit(waitpid(-1, NULL, 0) == -1 && errno == ECHILD ? 0 : 3);
+}
+
+static void group_vforkign(void)
+{
+	vi_done = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (!check(vi_done != MAP_FAILED, "vforkign: a shared page"))
+		return;
+	for (int how = 0; how < 2; how++) {
+		int status = 0, seen = -1;
+		long long t0 = now_ms();
+		pid_t pid, r;
+
+		atomic_store(vi_done, 0);
+		pid = fork();
+		if (pid == 0)
+			vfork_ignoring(how != 0);
+		/* a hang is no progress for VS_HANG_MS: the child is then killed (its vfork wait is
+		 * killable) and the check fails */
+		while (pid > 0 && (r = waitpid(pid, &status, WNOHANG)) == 0) {
+			if (atomic_load(vi_done) != seen) {
+				seen = atomic_load(vi_done);
+				t0 = now_ms();
+			} else if (now_ms() - t0 > VS_HANG_MS) {
+				kill(pid, SIGKILL);
+			}
+			usleep(10000);
+		}
+		check(pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0, "vforkign: %d vforks "
+		      "of a parent with %s come back when the child ends (%d did, status %#x)",
+		      VI_ROUNDS, how ? "SA_NOCLDWAIT" : "SIGCHLD ignored", atomic_load(vi_done),
+		      status);
+	}
+	munmap(vi_done, 4096);
+}
+
 static const struct ktap_group groups[] = {
 	{ "killfork", group_killfork, 2 },
 	{ "vforkreap", group_vforkreap, 2 },
@@ -841,6 +1039,8 @@ static const struct ktap_group groups[] = {
 	{ "stalefetch", group_stalefetch, 3 },
 	{ "nbrstack", group_nbrstack, 1 },
 	{ "remapstack", group_remapstack, 3 },
+	{ "vforkstop", group_vforkstop, 3 },
+	{ "vforkign", group_vforkign, 3 },
 };
 
 int main(int argc, char **argv)
