@@ -49,6 +49,12 @@
  *            as soon as it is free and stores at its top: the reference was free again after the
  *            unmap's first step, before its invalidation reached that copy, whose old read-only
  *            vseg answered the store with SIGSEGV (seed 49, the fuzzer, 4x2).
+ * vforkstop  another thread SIGSTOPs a vfork child as soon as its pid exists (before its first
+ *            instruction), then SIGCONTs it once, when it is seen stopped or at once: the
+ *            child must end with its status and the vfork come back (seed 29's suspect).
+ * vforkign   vforks of a process whose children reap themselves (SIGCHLD ignored, then
+ *            SA_NOCLDWAIT): the child's end woke only a parent that would reap it, and the
+ *            vfork parent slept for good (seed 29, the fuzzer, 4x2).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -833,7 +839,7 @@ static void group_remapstack(void)
 #define VS_ROUNDS 100
 #define VS_HANG_MS 20000 /* a parent not back this long after the SIGCONT: a hang (the harness
 			    gives up after 30 s without a line), said with the machine's threads */
-enum { VS_IDLE, VS_GO, VS_RETURNED, VS_QUIT };
+enum { VS_IDLE, VS_GO, VS_ARMED, VS_RETURNED, VS_QUIT };
 static atomic_int vs_phase, vs_target;
 static atomic_int vs_stopped, vs_stuck; /* rounds whose child was seen stopped; never released */
 
@@ -904,27 +910,28 @@ static void *vs_stopper(void *arg)
 		if (phase == VS_QUIT)
 			return NULL;
 		pid = atomic_load(&vs_target);
-		while (kill(pid, SIGSTOP) != 0 && atomic_load(&vs_phase) == VS_GO)
+		atomic_store(&vs_phase, VS_ARMED); /* the parent vforks only now */
+		while (kill(pid, SIGSTOP) != 0 && atomic_load(&vs_phase) == VS_ARMED)
 			; /* not made yet */
 		if (++round % 2) { /* the SIGCONT at once: it may land while the stop is being taken */
 			for (volatile int spin = 0; spin < (round / 2 % 32) * 32; spin++)
 				;
 		} else {
 			t0 = now_ms();
-			while (atomic_load(&vs_phase) == VS_GO && !vs_stopped_or_gone(pid, &stopped) &&
-			       now_ms() - t0 < VS_HANG_MS)
+			while (atomic_load(&vs_phase) == VS_ARMED &&
+			       !vs_stopped_or_gone(pid, &stopped) && now_ms() - t0 < VS_HANG_MS)
 				sched_yield();
 			if (stopped)
 				atomic_fetch_add(&vs_stopped, 1);
 		}
 		kill(pid, SIGCONT);
 		t0 = now_ms();
-		while (atomic_load(&vs_phase) == VS_GO && now_ms() - t0 < VS_HANG_MS)
+		while (atomic_load(&vs_phase) == VS_ARMED && now_ms() - t0 < VS_HANG_MS)
 			sched_yield();
-		if (atomic_load(&vs_phase) == VS_GO) { /* a hang: said, then the round released */
+		if (atomic_load(&vs_phase) == VS_ARMED) { /* a hang: said, then the round released */
 			if (atomic_fetch_add(&vs_stuck, 1) == 0)
 				vs_dump(pid);
-			while (atomic_load(&vs_phase) == VS_GO) {
+			while (atomic_load(&vs_phase) == VS_ARMED) {
 				kill(pid, SIGCONT);
 				usleep(100000);
 			}
@@ -951,6 +958,7 @@ static void group_vforkstop(void)
 		atomic_store(&vs_target, vs_next_pid(target));
 		place_next((int)target, PLACE_ANY_CORE);
 		atomic_store(&vs_phase, VS_GO);
+		cd_wait_phase(&vs_phase, VS_ARMED); /* else a quick round passes the stopper by */
 		pid = vfork_exit(); /* back once the child has ended */
 		atomic_store(&vs_phase, VS_RETURNED);
 		cd_wait_phase(&vs_phase, VS_IDLE);
