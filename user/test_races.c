@@ -44,12 +44,24 @@
  *            once, while a thread of another maps, makes read-write and unmaps the mapping
  *            next to it: the mprotect's join made the copies forget the stack between a
  *            fault's fetch of it and its lookup, and the store was a SIGSEGV (the fuzzer, 4x2).
+ * remapstack a thread of the last cluster reads a read-only mapping (its copy fetches the vseg),
+ *            then, while the main thread unmaps it, maps a read-write stack over the same range
+ *            as soon as it is free and stores at its top: the reference was free again after the
+ *            unmap's first step, before its invalidation reached that copy, whose old read-only
+ *            vseg answered the store with SIGSEGV (seed 49, the fuzzer, 4x2).
+ * vforkstop  another thread SIGSTOPs a vfork child as soon as its pid exists (before its first
+ *            instruction), then SIGCONTs it once, when it is seen stopped or at once: the
+ *            child must end with its status and the vfork come back (seed 29's suspect).
+ * vforkign   vforks of a process whose children reap themselves (SIGCHLD ignored, then
+ *            SA_NOCLDWAIT): the child's end woke only a parent that would reap it, and the
+ *            vfork parent slept for good (seed 29, the fuzzer, 4x2).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -705,6 +717,327 @@ static void group_nbrstack(void)
 	      "its stores (%ld wrong)", (long)bad);
 }
 
+#define RS_ROUNDS 200
+#define RS_LEN 0x9000
+#define RS_HOLDERS_MAX 64
+enum { RS_IDLE, RS_READ, RS_READY, RS_GO, RS_DONE, RS_QUIT };
+static atomic_int rs_phase;
+static atomic_long rs_faults, rs_missed;
+static char *volatile rs_addr;
+static sigjmp_buf rs_jump;
+
+static void rs_on_segv(int sig)
+{
+	(void)sig;
+	siglongjmp(rs_jump, 1);
+}
+
+/* A new stack over the range the main thread is unmapping, mapped as soon as the range is free
+ * (MAP_FIXED_NOREPLACE fails while the old mapping is there), and a store at its top at once. */
+static void rs_map_and_store(void)
+{
+	char *volatile st = MAP_FAILED; /* read again after a siglongjmp */
+
+	for (int tries = 0; st == MAP_FAILED && tries < 100000; tries++)
+		st = mmap(rs_addr, RS_LEN, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_FIXED_NOREPLACE, -1, 0);
+	if (st != rs_addr) {
+		if (st != MAP_FAILED)
+			munmap(st, RS_LEN);
+		atomic_fetch_add(&rs_missed, 1);
+		return;
+	}
+	if (sigsetjmp(rs_jump, 1) == 0)
+		*(volatile uint64_t *)(st + RS_LEN - 16) = 0x5a;
+	else
+		atomic_fetch_add(&rs_faults, 1); /* the copy's old read-only vseg said no */
+	munmap(st, RS_LEN);
+}
+
+/* The last cluster's thread: reads the read-only mapping (its copy fetches the vseg and maps the
+ * pages), then maps the new stack while the main thread unmaps the old one. */
+static void *rs_stacker(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		int phase;
+		while ((phase = atomic_load(&rs_phase)) != RS_READ && phase != RS_QUIT)
+			sched_yield();
+		if (phase == RS_QUIT)
+			return NULL;
+		for (size_t off = 0; off < RS_LEN; off += 4096)
+			(void)*(volatile char *)(rs_addr + off);
+		atomic_store(&rs_phase, RS_READY);
+		cd_wait_phase(&rs_phase, RS_GO);
+		rs_map_and_store();
+		atomic_store(&rs_phase, RS_DONE);
+	}
+}
+
+/* Threads of the clusters in between only hold their copies, which the unmap's invalidation
+ * visits before the stacker's (copies are listed in the order they were made). */
+static void *rs_holder(void *arg)
+{
+	char c;
+
+	while (read((int)(long)arg, &c, 1) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
+static void group_remapstack(void)
+{
+	pthread_t holders[RS_HOLDERS_MAX], t;
+	unsigned nholders = 0;
+	struct sigaction sa = { .sa_handler = rs_on_segv }, old;
+	int fds[2];
+
+	atomic_store(&rs_phase, RS_IDLE);
+	atomic_store(&rs_faults, 0);
+	atomic_store(&rs_missed, 0);
+	if (!check(pipe(fds) == 0, "remapstack: a pipe"))
+		return;
+	for (unsigned c = 1; c + 1 < clusters && nholders < RS_HOLDERS_MAX; c++) {
+		place_next((int)c, PLACE_ANY_CORE);
+		pthread_create(&holders[nholders++], NULL, rs_holder, (void *)(long)fds[0]);
+	}
+	sigaction(SIGSEGV, &sa, &old);
+	place_next((int)(clusters - 1), cores > 1 ? 1 : PLACE_ANY_CORE);
+	pthread_create(&t, NULL, rs_stacker, NULL);
+	for (int i = 0; i < RS_ROUNDS; i++) {
+		char *r = mmap(NULL, RS_LEN, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (r == MAP_FAILED) {
+			atomic_fetch_add(&rs_missed, 1);
+			continue;
+		}
+		rs_addr = r;
+		atomic_store(&rs_phase, RS_READ);
+		cd_wait_phase(&rs_phase, RS_READY);
+		atomic_store(&rs_phase, RS_GO);
+		munmap(r, RS_LEN);
+		cd_wait_phase(&rs_phase, RS_DONE);
+		atomic_store(&rs_phase, RS_IDLE);
+		if (i % 25 == 24) /* a loaded host runs a debug kernel's rounds slowly */
+			progress("remapstack: %d rounds", i + 1);
+	}
+	atomic_store(&rs_phase, RS_QUIT);
+	pthread_join(t, NULL);
+	sigaction(SIGSEGV, &old, NULL);
+	close(fds[1]);
+	for (unsigned h = 0; h < nholders; h++)
+		pthread_join(holders[h], NULL);
+	close(fds[0]);
+	check(atomic_load(&rs_missed) < RS_ROUNDS / 2, "remapstack: %ld of %d rounds mapped the "
+	      "new stack over the unmapped range", RS_ROUNDS - (long)atomic_load(&rs_missed),
+	      RS_ROUNDS);
+	check(atomic_load(&rs_faults) == 0, "remapstack: a stack mapped over a range being unmapped "
+	      "takes a store at once from a copy that held the old read-only vseg (%ld SIGSEGV)",
+	      (long)atomic_load(&rs_faults));
+}
+
+#define VS_ROUNDS 60
+#define VS_HANG_MS 20000 /* a parent not back this long after the SIGCONT: a hang (the harness
+			    gives up after 30 s without a line), said with the machine's threads */
+enum { VS_IDLE, VS_GO, VS_ARMED, VS_RETURNED, VS_QUIT };
+static atomic_int vs_phase, vs_target;
+static atomic_int vs_stopped, vs_stuck; /* rounds whose child was seen stopped; never released */
+
+/* The lowest lpid of cluster @cxy that no process holds: the pid its next process gets. */
+static int vs_next_pid(unsigned cxy)
+{
+	static unsigned pids[1024];
+	int n = get_processes(pids, 1024);
+
+	for (unsigned lpid = 1; lpid < 0x10000; lpid++) {
+		unsigned pid = (cxy << 16) | lpid;
+		bool held = false;
+
+		for (int i = 0; i < n && i < 1024 && !held; i++)
+			held = pids[i] == pid;
+		if (!held)
+			return (int)pid;
+	}
+	return -1;
+}
+
+/* True once @pid is stopped or gone (it ended before the stop could land). */
+static bool vs_stopped_or_gone(int pid, bool *stopped)
+{
+	struct almos_process_info info;
+
+	if (get_process_info(pid, &info) != 0 || info.state == 'Z')
+		return true;
+	*stopped = info.state == 'T';
+	return *stopped;
+}
+
+/* What a stuck round looks like, once: the child's state and every core's threads. */
+static void vs_dump(int pid)
+{
+	struct almos_process_info info;
+
+	if (get_process_info(pid, &info) == 0)
+		ktap_diag("vforkstop: child %x state %c, %u threads, %u runnable", (unsigned)pid,
+			  info.state ? info.state : '?', info.threads, info.runnable);
+	for (unsigned c = 0; c < clusters; c++) {
+		display(DISPLAY_PROCESS, (int)c, 0, 0);
+		for (unsigned lid = 0; lid < cores; lid++)
+			display(DISPLAY_SCHED, (int)c, (int)lid, 1);
+	}
+}
+
+/*
+ * The other thread: SIGSTOP to the child's pid as soon as the child exists (before its thread
+ * ran: the process is findable before its thread is made), one SIGCONT once it is stopped (even
+ * rounds) or at once (odd rounds: while the child takes the stop), then
+ * the parent must come back from its vfork. A parent still waiting VS_HANG_MS later is a hang:
+ * the machine's threads are printed, and more SIGCONTs try to release it (the test goes on and
+ * says so, if they can).
+ */
+static void *vs_stopper(void *arg)
+{
+	int round = 0;
+
+	(void)arg;
+	for (;;) {
+		int phase, pid;
+		long long t0;
+		bool stopped = false;
+
+		while ((phase = atomic_load(&vs_phase)) != VS_GO && phase != VS_QUIT)
+			sched_yield();
+		if (phase == VS_QUIT)
+			return NULL;
+		pid = atomic_load(&vs_target);
+		atomic_store(&vs_phase, VS_ARMED); /* the parent vforks only now */
+		while (kill(pid, SIGSTOP) != 0 && atomic_load(&vs_phase) == VS_ARMED)
+			; /* not made yet */
+		if (++round % 2) { /* the SIGCONT at once: it may land while the stop is being taken */
+			for (volatile int spin = 0; spin < (round / 2 % 32) * 32; spin++)
+				;
+		} else {
+			t0 = now_ms();
+			while (atomic_load(&vs_phase) == VS_ARMED &&
+			       !vs_stopped_or_gone(pid, &stopped) && now_ms() - t0 < VS_HANG_MS)
+				sched_yield();
+			if (stopped)
+				atomic_fetch_add(&vs_stopped, 1);
+		}
+		kill(pid, SIGCONT);
+		t0 = now_ms();
+		while (atomic_load(&vs_phase) == VS_ARMED && now_ms() - t0 < VS_HANG_MS)
+			sched_yield();
+		if (atomic_load(&vs_phase) == VS_ARMED) { /* a hang: said, then the round released */
+			if (atomic_fetch_add(&vs_stuck, 1) == 0)
+				vs_dump(pid);
+			while (atomic_load(&vs_phase) == VS_ARMED) {
+				kill(pid, SIGCONT);
+				usleep(100000);
+			}
+		}
+		cd_wait_phase(&vs_phase, VS_RETURNED);
+		atomic_store(&vs_phase, VS_IDLE);
+	}
+}
+
+static void group_vforkstop(void)
+{
+	unsigned target = clusters - 1;
+	int made = 0, reaped = 0, status;
+	pthread_t t;
+
+	atomic_store(&vs_phase, VS_IDLE);
+	atomic_store(&vs_stopped, 0);
+	atomic_store(&vs_stuck, 0);
+	place_next(0, cores > 1 ? 1 : PLACE_ANY_CORE);
+	pthread_create(&t, NULL, vs_stopper, NULL);
+	for (int i = 0; i < VS_ROUNDS; i++) {
+		long pid;
+
+		atomic_store(&vs_target, vs_next_pid(target));
+		place_next((int)target, PLACE_ANY_CORE);
+		atomic_store(&vs_phase, VS_GO);
+		cd_wait_phase(&vs_phase, VS_ARMED); /* else a quick round passes the stopper by */
+		pid = vfork_exit(); /* back once the child has ended */
+		atomic_store(&vs_phase, VS_RETURNED);
+		cd_wait_phase(&vs_phase, VS_IDLE);
+		if (pid > 0 && waitpid((pid_t)pid, &status, 0) == pid && WIFEXITED(status) &&
+		    WEXITSTATUS(status) == 5)
+			made++;
+		if (pid > 0 && pid != atomic_load(&vs_target))
+			kill((pid_t)atomic_load(&vs_target), SIGCONT); /* not ours: a guess gone wrong */
+		if (i % 20 == 19)
+			progress("vforkstop: %d vforks", i + 1);
+	}
+	atomic_store(&vs_phase, VS_QUIT);
+	pthread_join(t, NULL);
+	while (waitpid(-1, &status, __WALL) > 0)
+		reaped++;
+	check(made == VS_ROUNDS && reaped == 0, "vforkstop: %d vforks whose child, stopped before it "
+	      "ran and continued, ended with its status and was reaped (%d of them, %d left)", made,
+	      VS_ROUNDS, reaped);
+	check(atomic_load(&vs_stopped) > VS_ROUNDS / 4, "vforkstop: %d of %d children seen stopped "
+	      "before they ran (half the rounds look)", atomic_load(&vs_stopped), VS_ROUNDS);
+	check(atomic_load(&vs_stuck) == 0, "vforkstop: one SIGCONT releases the stopped child and "
+	      "its vfork parent (%d rounds it did not)", atomic_load(&vs_stuck));
+}
+
+#define VI_ROUNDS 40
+static atomic_int *vi_done; /* shared with the child: its vforks back so far */
+
+/* A process whose children reap themselves (SIGCHLD ignored, or SA_NOCLDWAIT) vforks: each vfork
+ * must come back when its child ends, and no zombie is left. */
+static _Noreturn void vfork_ignoring(bool nocldwait)
+{
+	struct sigaction sa = { .sa_handler = nocldwait ? SIG_DFL : SIG_IGN,
+				.sa_flags = nocldwait ? SA_NOCLDWAIT : 0 };
+
+	sigaction(SIGCHLD, &sa, NULL);
+	for (int i = 0; i < VI_ROUNDS; i++) {
+		place_next((int)((unsigned)i % clusters), PLACE_ANY_CORE);
+		if (vfork_exit() <= 0)
+			_exit(2);
+		atomic_fetch_add(vi_done, 1);
+	}
+	_exit(waitpid(-1, NULL, 0) == -1 && errno == ECHILD ? 0 : 3);
+}
+
+static void group_vforkign(void)
+{
+	vi_done = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (!check(vi_done != MAP_FAILED, "vforkign: a shared page"))
+		return;
+	for (int how = 0; how < 2; how++) {
+		int status = 0, seen = -1;
+		long long t0 = now_ms();
+		pid_t pid, r;
+
+		atomic_store(vi_done, 0);
+		pid = fork();
+		if (pid == 0)
+			vfork_ignoring(how != 0);
+		/* a hang is no progress for VS_HANG_MS: the child is then killed (its vfork wait is
+		 * killable) and the check fails */
+		while (pid > 0 && (r = waitpid(pid, &status, WNOHANG)) == 0) {
+			if (atomic_load(vi_done) != seen) {
+				seen = atomic_load(vi_done);
+				t0 = now_ms();
+			} else if (now_ms() - t0 > VS_HANG_MS) {
+				kill(pid, SIGKILL);
+			}
+			usleep(10000);
+		}
+		progress("vforkign: %d vforks with %s", atomic_load(vi_done),
+			 how ? "SA_NOCLDWAIT" : "SIGCHLD ignored");
+		check(pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0, "vforkign: %d vforks "
+		      "of a parent with %s come back when the child ends (%d did, status %#x)",
+		      VI_ROUNDS, how ? "SA_NOCLDWAIT" : "SIGCHLD ignored", atomic_load(vi_done),
+		      status);
+	}
+	munmap(vi_done, 4096);
+}
+
 static const struct ktap_group groups[] = {
 	{ "killfork", group_killfork, 2 },
 	{ "vforkreap", group_vforkreap, 2 },
@@ -715,6 +1048,9 @@ static const struct ktap_group groups[] = {
 	{ "cowshared", group_cowshared, 2 },
 	{ "stalefetch", group_stalefetch, 3 },
 	{ "nbrstack", group_nbrstack, 1 },
+	{ "remapstack", group_remapstack, 3 },
+	{ "vforkstop", group_vforkstop, 3 },
+	{ "vforkign", group_vforkign, 3 },
 };
 
 int main(int argc, char **argv)

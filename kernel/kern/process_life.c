@@ -160,6 +160,11 @@ static xptr_t tell_parent_first(xptr_t owner_xp)
 			xlist_unlink(PROC_XP(owner_xp, children_link));
 			adopt(XPTR_NULL, owner_xp);
 			waitq_wake_all(PROC_XP(parent, child_wait)); /* its wait4 may have no child left */
+			/* A vfork parent waits for our end all the same, and finds us gone from its
+			 * children; the caller wakes only a parent it gets back (a vfork parent
+			 * ignoring SIGCHLD slept for good: the fuzzer, 4x2, seed 29). */
+			if (hal_remote_l32(PROC_XP(owner_xp, vfork_waiting)))
+				waitq_wake_all(PROC_XP(parent, vfork_wait));
 			hal_remote_s32(PROC_XP(owner_xp, notifying), 0);
 			return XPTR_NULL;
 		}

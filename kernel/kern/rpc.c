@@ -107,6 +107,8 @@ static void post(cxy_t cxy, xptr_t desc_xp, bool can_block)
 	ipi_send(cxy, lid, IPI_RPC);
 }
 
+void (*rpc_wait_hook)(uint32_t point, volatile uint32_t *rsp);
+
 /* Wait until the response counter at @rsp reaches 0. */
 static void wait_responses(volatile uint32_t *rsp, bool can_block)
 {
@@ -121,8 +123,12 @@ static void wait_responses(volatile uint32_t *rsp, bool can_block)
 		 * cleared the bit or will clear it, so no wake-up is lost. IRQs off between the two:
 		 * an interrupt there once switched the thread out blocked before it looked, after the
 		 * server's unblock had found no bit to clear, and it slept for good (the fuzzer). */
+		if (rpc_wait_hook)
+			rpc_wait_hook(RPC_WAIT_LOOKED, rsp);
 		irqstate_t irq = hal_disable_irq();
 		thread_block(XPTR(local_cxy, self), THREAD_BLOCKED_RPC);
+		if (rpc_wait_hook)
+			rpc_wait_hook(RPC_WAIT_BLOCKED, rsp);
 		if (__atomic_load_n(rsp, __ATOMIC_ACQUIRE) == 0) {
 			thread_unblock(XPTR(local_cxy, self), THREAD_BLOCKED_RPC);
 			hal_restore_irq(irq);

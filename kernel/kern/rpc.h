@@ -155,6 +155,17 @@ void rpc_send(cxy_t cxy, rpc_desc_t *desc);
 void rpc_send_polling(cxy_t cxy, rpc_desc_t *desc);
 
 /*
+ * Test hook (ktests only, NULL otherwise): a blocking client's wait calls it, for its thread,
+ * after it found the response counter @rsp above 0 (RPC_WAIT_LOOKED, IRQs on) and after it set
+ * its blocked bit, before it looks again (RPC_WAIT_BLOCKED, IRQs off: the ordering that keeps a
+ * reply landing between the two looks from being lost). A ktest places a reply and an interrupt
+ * exactly there (kt_rpc.c, rpc.no_lost_wakeup_between_look_and_block).
+ */
+#define RPC_WAIT_LOOKED  1u
+#define RPC_WAIT_BLOCKED 2u
+extern void (*rpc_wait_hook)(uint32_t point, volatile uint32_t *rsp);
+
+/*
  * Send @desc[i] to cluster @cxy[i] for i < @n, all sharing one response counter, and wait once for
  * all of them.
  */

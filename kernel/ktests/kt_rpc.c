@@ -4,6 +4,7 @@
 #include <hal_remote.h>
 #include <hal_special.h>
 #include <kern/cluster.h>
+#include <kern/ipi.h>
 #include <kern/ktest.h>
 #include <kern/rpc.h>
 #include <kern/sched.h>
@@ -159,4 +160,96 @@ KTEST(rpc, full_fifo_waits)
 	kmem_free(desc);
 	kmem_free(a);
 	kmem_free(to);
+}
+
+/*
+ * The lost wake-up of a blocking client, forced (docs/rpc.md, "no lost wake-up"): the client
+ * found the counter above 0; the reply lands right then, before its block, so the server's
+ * unblock finds no bit to clear; then an interrupt comes right after the block, before the
+ * client looks again. Were IRQs on there, the interrupt would switch the client out blocked,
+ * with nobody left to unblock it (the fuzzer once found such a client asleep for good). With
+ * them off, the interrupt waits until the client has seen the reply and unblocked itself.
+ */
+static thread_t *lw_client;      /* the thread the hook acts on */
+static uint32_t lw_done;         /* the client's rpc_send returned */
+static uint32_t lw_sent;         /* the hook sent the interrupt after the block */
+static uint64_t lw_ipis;         /* the core's reschedule IPIs before it */
+
+static void lw_hook(uint32_t point, volatile uint32_t *rsp)
+{
+	if (thread_current() != __atomic_load_n(&lw_client, __ATOMIC_ACQUIRE))
+		return;
+	if (point == RPC_WAIT_LOOKED) { /* the reply, and the server past its unblock */
+		while (__atomic_load_n(rsp, __ATOMIC_ACQUIRE) != 0 ||
+		       __atomic_load_n(&thread_current()->rpc_servers, __ATOMIC_ACQUIRE) != 0)
+			hal_cpu_relax();
+		return;
+	}
+	/* A reschedule IPI to this core now: taken at once if IRQs are on here, else pending. The
+	 * bounded wait only gives it time to arrive; with IRQs off it never does before the look. */
+	lw_ipis = ipi_received(IPI_RESCHED);
+	__atomic_store_n(&lw_sent, 1, __ATOMIC_RELEASE);
+	ipi_send(local_cxy, hal_get_lid(), IPI_RESCHED);
+	for (int i = 0; i < 100000 && ipi_received(IPI_RESCHED) == lw_ipis; i++)
+		hal_cpu_relax();
+}
+
+/* The client: one RPC whose service sleeps LW_SLEEP_NS, so that the reply comes after the
+ * client's first look (the hook then waits for it there). */
+#define LW_SLEEP_NS 50000000ULL
+#define LW_ATTEMPTS 5
+
+static void lw_client_main(void *arg)
+{
+	rpc_sleep_args_t a = { .ns = LW_SLEEP_NS, .proof = 0x1234 };
+	rpc_desc_t desc = RPC_DESC(RPC_SLEEP, &a);
+
+	rpc_send(*(cxy_t *)arg, &desc);
+	__atomic_store_n(&lw_done, a.proof == ~(uint64_t)0x1234 ? 1 : 2, __ATOMIC_RELEASE);
+}
+
+/* One client through the hook; false if it never came back by itself (released then). */
+static bool lw_attempt(ktest_ctx_t *ctx, cxy_t *target)
+{
+	thread_t *t = NULL;
+	bool done;
+
+	lw_done = 0;
+	lw_sent = 0;
+	KT_EXPECT_EQ(ctx, thread_kernel_create(&t, THREAD_KERNEL, "lw_client", ctx->lid,
+					       lw_client_main, target), 0);
+	if (!t)
+		return true;
+	__atomic_store_n(&lw_client, t, __ATOMIC_RELEASE);
+	rpc_wait_hook = lw_hook;
+	thread_start(t);
+	done = KTEST_WAIT_UNTIL(__atomic_load_n(&lw_done, __ATOMIC_ACQUIRE) != 0);
+	if (!done) /* asleep for good: release it (the wait is over), so the run goes on */
+		thread_unblock(XPTR(local_cxy, t), THREAD_BLOCKED_RPC);
+	KTEST_WAIT_UNTIL(__atomic_load_n(&lw_done, __ATOMIC_ACQUIRE) != 0);
+	rpc_wait_hook = NULL;
+	__atomic_store_n(&lw_client, NULL, __ATOMIC_RELEASE);
+	KT_EXPECT_EQ(ctx, lw_done, 1);
+	return done;
+}
+
+/*
+ * A client not yet at its first look when the reply came (a host that did not run its core for
+ * LW_SLEEP_NS) never blocks: the case did not happen, and the attempt is made again.
+ */
+KTEST(rpc, no_lost_wakeup_between_look_and_block)
+{
+	static cxy_t target;
+	bool happened = false;
+
+	if (ctx->cxy != 0 || ctx->lid != 0)
+		return;
+	target = (cxy_t)(cluster_count() - 1);
+	for (int i = 0; i < LW_ATTEMPTS && !happened; i++) {
+		KT_EXPECT(ctx, lw_attempt(ctx, &target)); /* else the wake-up was lost */
+		happened = __atomic_load_n(&lw_sent, __ATOMIC_ACQUIRE) != 0;
+	}
+	/* the case happened: the interrupt was sent after the block, and taken (on this core) */
+	KT_EXPECT(ctx, happened);
+	KT_EXPECT(ctx, ipi_received(IPI_RESCHED) > lw_ipis);
 }

@@ -21,6 +21,7 @@
 #include <mm/page.h>
 #include <mm/ppm.h>
 #include <mm/vmm.h>
+#include <mm/vmm_copy.h>
 #include <mm/vmm_query.h>
 
 vmm_protocol_t vmm_protocol = CONFIG_VMM_TRUE_FAULT_RPC ? VMM_PROTOCOL_RPC : VMM_PROTOCOL_DIRECT;
@@ -474,6 +475,12 @@ static error_t resolve_in_reference(vmm_t *vmm, const vseg_t *vseg, vaddr_t vadd
 	return (error_t)desc.error;
 }
 
+/* The same vseg of the reference, fetched twice (by two threads of this cluster). */
+static bool same_vseg(const vseg_t *a, const vseg_t *b)
+{
+	return a->min == b->min && a->max == b->max && a->type == b->type && a->flags == b->flags;
+}
+
 /*
  * Copy the vseg of the reference containing @vaddr into this copy's VSL. EFAULT if none. 0 also
  * when it was not inserted because an invalidation ran meanwhile: the caller looks again.
@@ -481,20 +488,19 @@ static error_t resolve_in_reference(vmm_t *vmm, const vseg_t *vseg, vaddr_t vadd
 static error_t fetch_vseg(vmm_t *vmm, vaddr_t vaddr)
 {
 	vseg_t *vseg = vseg_alloc(), *old;
-	rpc_vmm_get_vseg_args_t a = { .vmm = GET_PTR(vmm->ref_xp), .vaddr = vaddr,
-				      .dst_xp = XPTR(local_cxy, vseg) };
-	rpc_desc_t desc = RPC_DESC(RPC_VMM_GET_VSEG, &a);
 	uint32_t invalidations = __atomic_load_n(&vmm->invalidations, __ATOMIC_ACQUIRE);
+	vmm_doomed_t doomed; /* what a stale vseg's PTEs mapped (frames this copy owns) */
+	bool forgot = false;
 	error_t error;
 
 	if (!vseg)
 		return ENOMEM;
-	rpc_send(GET_CXY(vmm->ref_xp), &desc);
-	if (desc.error) {
+	error = vmm_copy_get_ref_vseg(vmm, vaddr, vseg);
+	if (error) {
 		vseg_free(vseg);
-		return desc.error == ENOENT ? EFAULT : (error_t)desc.error;
+		return error;
 	}
-	memset(&vseg->node, 0, sizeof(vseg->node)); /* the reference's tree links */
+	vmm_doomed_init(&doomed);
 	rwlock_wr_acquire(&vmm->vsl_lock);
 	/*
 	 * The reference copied the vseg before a change whose invalidation reached this copy while
@@ -517,10 +523,21 @@ static error_t fetch_vseg(vmm_t *vmm, vaddr_t vaddr)
 		vsl_remove(&vmm->vsl, old);
 		vseg_free(old);
 	}
+	/* Any other vseg it overlaps is one the reference no longer has, whose invalidation is still
+	 * on its way (a munmap's second step, while another thread's mmap took the range again):
+	 * forgotten now, rather than refusing the new one until then. */
+	old = vsl_lookup_range(&vmm->vsl, vseg->min, vseg->max);
+	if (old && !same_vseg(old, vseg)) {
+		vmm_copy_forget_locked(vmm, vseg->min, vseg->max, XPTR(local_cxy, &doomed));
+		forgot = true;
+	}
 	error = vsl_insert(&vmm->vsl, vseg);
 	rwlock_wr_release(&vmm->vsl_lock);
 	if (error) /* another thread of this cluster brought it first */
 		vseg_free(vseg);
+	if (forgot)
+		ipi_flush_cluster_tlbs(__atomic_load_n(&vmm->cores_mask, __ATOMIC_ACQUIRE));
+	vmm_free_doomed(XPTR(local_cxy, &doomed));
 	return 0;
 }
 
@@ -615,30 +632,68 @@ static error_t fault_public(vmm_t *vmm, const vseg_t *vseg, vaddr_t vaddr, uint3
 	return error;
 }
 
+/*
+ * This copy's vseg [@min, @max) forbids the @access at @vaddr: is that the reference's answer too?
+ * A munmap frees its range in the reference at its first step, and another thread's mmap may take
+ * it again and return before the munmap's invalidation reaches this copy, which still holds the
+ * old vseg: its read-only protection answered a store to the new read-write stack with SIGSEGV
+ * (glibc's __clone, right after posix_spawn mapped the stack; seed 49, 4x2; test_races
+ * remapstack). If the reference allows the access, the copy forgets both extents, and the fault
+ * looks up (and fetches) again. EFAULT if it does not; ENOMEM, or EFAULT, if it has no vseg.
+ */
+static error_t recheck_refusal(vmm_t *vmm, vaddr_t min, vaddr_t max, vaddr_t vaddr,
+			       uint32_t access)
+{
+	vseg_t ref;
+	error_t error = vmm_copy_get_ref_vseg(vmm, vaddr, &ref);
+
+	if (error)
+		return error;
+	if (!access_allowed(&ref, access))
+		return EFAULT;
+	vmm_copy_forget(vmm, MIN(min, ref.min), MAX(max, ref.max));
+	return 0;
+}
+
+/*
+ * The vseg of @vaddr for an @access, this copy's VSL read-locked on return (also on error). A copy
+ * checks with the reference both an absence and a refusal before it answers EFAULT.
+ *
+ * Fetched, the vseg may be gone again before the lookup: an invalidation of the reference's
+ * change of a neighbour (mprotect joins equal neighbours, and the copies forget the whole joined
+ * extent) ran in between. Fetch until it is here or the reference has none: taken for unmapped, it
+ * was a SIGSEGV in clone's first store to a fresh posix_spawn stack (the fuzzer, 4x2; test_races
+ * nbrstack). A killed thread stops: it only has to leave.
+ */
+static error_t lookup_current(vmm_t *vmm, vaddr_t vaddr, uint32_t access, vseg_t **vsegp)
+{
+	vseg_t *vseg = NULL;
+	error_t error = 0;
+
+	rwlock_rd_acquire(&vmm->vsl_lock);
+	while (!error && !vmm_is_reference(vmm) &&
+	       (!(vseg = vsl_lookup(&vmm->vsl, vaddr)) || !access_allowed(vseg, access))) {
+		thread_t *self = thread_current();
+		vaddr_t min = vseg ? vseg->min : 0, max = vseg ? vseg->max : 0;
+
+		rwlock_rd_release(&vmm->vsl_lock);
+		if (self && __atomic_load_n(&self->killed, __ATOMIC_ACQUIRE))
+			error = EFAULT;
+		else
+			error = vseg ? recheck_refusal(vmm, min, max, vaddr, access) :
+				fetch_vseg(vmm, vaddr);
+		rwlock_rd_acquire(&vmm->vsl_lock);
+	}
+	*vsegp = error ? NULL : vsl_lookup(&vmm->vsl, vaddr);
+	return error;
+}
+
 error_t vmm_handle_page_fault(vmm_t *vmm, vaddr_t vaddr, uint32_t access)
 {
 	uint64_t t0 = vmm_fault_cycles ? hal_get_cycles() : 0;
 	vseg_t *vseg;
-	error_t error = 0;
+	error_t error = lookup_current(vmm, vaddr, access, &vseg);
 
-	rwlock_rd_acquire(&vmm->vsl_lock);
-	vseg = vsl_lookup(&vmm->vsl, vaddr);
-	/*
-	 * Fetched, the vseg may be gone again before the lookup: an invalidation of the reference's
-	 * change of a neighbour (mprotect joins equal neighbours, and the copies forget the whole
-	 * joined extent) ran in between. Fetch until it is here or the reference has none: taken
-	 * for unmapped, it was a SIGSEGV in clone's first store to a fresh posix_spawn stack (the
-	 * fuzzer, 4x2; test_races nbrstack). A killed thread stops: it only has to leave.
-	 */
-	while (!vseg && !error && !vmm_is_reference(vmm)) {
-		thread_t *self = thread_current();
-
-		rwlock_rd_release(&vmm->vsl_lock);
-		error = self && __atomic_load_n(&self->killed, __ATOMIC_ACQUIRE) ? EFAULT :
-			fetch_vseg(vmm, vaddr);
-		rwlock_rd_acquire(&vmm->vsl_lock);
-		vseg = error ? NULL : vsl_lookup(&vmm->vsl, vaddr);
-	}
 	if (error == ENOMEM)
 		; /* no memory for the copy's vseg is not the program's fault (found by the fail-nth
 		   * sweep: it was SIGSEGV) */
@@ -823,33 +878,16 @@ void vmm_rpc_invalidate(xptr_t desc_xp)
 {
 	rpc_vmm_invalidate_args_t a;
 	process_t *copy;
-	vaddr_t start, end;
-	vmm_doomed_t doomed; /* this copy's private frames in the range, freed after the flush */
-	vmm_t *vmm;
-	vseg_t *v;
 
 	rpc_args_get(desc_xp, &a, sizeof(a));
 	/* The process's copy here, held while we work: the sender's list of copies is a snapshot,
 	 * and a copy goes with its last thread (a raw pointer once read a freed one). */
 	copy = process_hold_local(a.pid);
-	start = a.start;
-	end = a.end;
 	if (!copy) { /* gone, and its mappings with it */
 		rpc_reply(desc_xp, NULL, 0, 0);
 		return;
 	}
-	vmm = &copy->vmm;
-	vmm_doomed_init(&doomed);
-	rwlock_wr_acquire(&vmm->vsl_lock);
-	__atomic_store_n(&vmm->invalidations, vmm->invalidations + 1, __ATOMIC_RELEASE);
-	while ((v = vsl_lookup_range(&vmm->vsl, start, end)) != NULL) {
-		vmm_unmap_vseg(vmm, v, XPTR(local_cxy, &doomed));
-		vsl_remove(&vmm->vsl, v);
-		vseg_free(v);
-	}
-	rwlock_wr_release(&vmm->vsl_lock);
-	ipi_flush_cluster_tlbs(__atomic_load_n(&vmm->cores_mask, __ATOMIC_ACQUIRE));
-	vmm_free_doomed(XPTR(local_cxy, &doomed));
+	vmm_copy_forget(&copy->vmm, a.start, a.end);
 	process_put_local(copy);
 	rpc_reply(desc_xp, NULL, 0, 0);
 }
