@@ -215,12 +215,7 @@ uint32_t vmm_frame_share_count(ppn_t ppn)
 
 bool vmm_pte_clear(const gpt_pte_t *pte, ppn_t *ppn)
 {
-	uint32_t attr;
-
-	hal_gpt_pte_lock(pte, &attr, ppn);
-	hal_gpt_pte_reset(pte); /* keeps our lock */
-	hal_gpt_pte_unlock(pte);
-	return attr & GPT_MAPPED;
+	return hal_gpt_pte_clear(pte, ppn); /* one atomic, after any holder of the PTE's lock */
 }
 
 /*
@@ -255,21 +250,12 @@ void vmm_update_vseg_ptes(vmm_t *vmm, const vseg_t *vseg)
 	uint32_t attr = vseg_attr(vseg);
 	gpt_iter_t it;
 
+	/* After any holder of the PTE's lock, as vmm_pte_clear: a copy's copy-on-write fault in
+	 * flight would otherwise write back the old attributes (writable) after ours, or change the
+	 * frame. A frame shared with a fork stays copy-on-write (hal_gpt_pte_protect). */
 	for (hal_gpt_iter_init(&it, XPTR(local_cxy, &vmm->gpt), vseg->vpn_base,
-			       vseg->vpn_base + vseg->vpn_size, 0); hal_gpt_iter_next(&it);) {
-		uint32_t old;
-		ppn_t ppn;
-
-		/* Under the PTE's lock, as vmm_pte_clear: a copy's copy-on-write fault in flight would
-		 * otherwise write back the old attributes (writable) after ours, or change the frame. */
-		hal_gpt_pte_lock(&it.pte, &old, &ppn);
-		if (!(old & GPT_MAPPED))
-			hal_gpt_pte_unlock(&it.pte);
-		else if (old & GPT_COW) /* a frame shared with a fork stays so: writes still copy it */
-			hal_gpt_pte_set(&it.pte, (attr & ~GPT_WRITABLE) | GPT_COW, ppn);
-		else
-			hal_gpt_pte_set(&it.pte, attr, ppn);
-	}
+			       vseg->vpn_base + vseg->vpn_size, 0); hal_gpt_iter_next(&it);)
+		hal_gpt_pte_protect(&it.pte, attr);
 }
 
 void vmm_destroy(vmm_t *vmm)

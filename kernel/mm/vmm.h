@@ -309,8 +309,8 @@ void vmm_doomed_init(vmm_doomed_t *doomed);
 void vmm_unmap_vseg(vmm_t *vmm, const vseg_t *vseg, xptr_t doomed_xp);
 
 /*
- * Unmap the PTE @pte under its lock (waiting for its holder); true if it was mapped, [out] @ppn
- * the frame it mapped then. Every change that takes a frame off a PTE goes through it: a copy's
+ * Unmap the PTE @pte as under its lock (waiting for its holder, then one compare-and-swap:
+ * hal_gpt_pte_clear); true if it was mapped, [out] @ppn the frame it mapped then. Every change that takes a frame off a PTE goes through it: a copy's
  * copy-on-write fault works on the reference's PTE under that lock alone (not the reference's VSL
  * lock) and may swap its frame for a copy meanwhile. A frame read before the lock was then dropped
  * twice, once by the fault's unsharing and once by the unmap, while the fork's child still mapped
