@@ -386,8 +386,13 @@ static uint64_t cache_take(const ppm_geo_t *g)
 
 		if (block == NO_INDEX)
 			return buddy_take(g, 0);
-		for (uint64_t i = 1ull << PPM_CACHE_BATCH_ORDER; i-- > 1;)
-			cache_push(g, block + i);
+		/* cache_push's work for the whole block, the count written once */
+		for (uint64_t i = 1ull << PPM_CACHE_BATCH_ORDER; i-- > 1; n++) {
+			hal_remote_s32(PAGE_XP(geo_page(g, block + i), flags), PG_CACHED);
+			hal_remote_s32(PAGE_XP(geo_page(g, block + i), order), 0);
+			hal_remote_s64(PPM_CACHE(g->ppm_xp, n), block + i);
+		}
+		hal_remote_s64(PPM_F(g->ppm_xp, cache_nr), n);
 		return block;
 	}
 	hal_remote_s64(PPM_F(g->ppm_xp, cache_nr), n - 1);

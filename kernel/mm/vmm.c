@@ -462,9 +462,10 @@ static error_t resolve_in_reference(vmm_t *vmm, const vseg_t *vseg, vaddr_t vadd
 
 /*
  * Copy the vseg of the reference containing @vaddr into this copy's VSL. EFAULT if none. 0 also
- * when it was not inserted because an invalidation ran meanwhile: the caller looks again.
+ * when it was not inserted because an invalidation ran meanwhile: the caller looks again. Out of
+ * line, as fault_public: inlined, their frames made every local fault save twelve registers.
  */
-static error_t fetch_vseg(vmm_t *vmm, vaddr_t vaddr)
+static __attribute__((noinline)) error_t fetch_vseg(vmm_t *vmm, vaddr_t vaddr)
 {
 	vseg_t *vseg = vseg_alloc(), *old;
 	rpc_vmm_get_vseg_args_t a = { .vmm = GET_PTR(vmm->ref_xp), .vaddr = vaddr,
@@ -564,8 +565,8 @@ static error_t fault_owned(vmm_t *vmm, const vseg_t *vseg, vpn_t vpn, uint32_t a
  * copy-on-write path on the reference's PTE; otherwise the reference PTE is copied (a false fault),
  * after mapping it in the reference if needed (a true fault, resolve_in_reference).
  */
-static error_t fault_public(vmm_t *vmm, const vseg_t *vseg, vaddr_t vaddr, uint32_t access,
-			    uint64_t t0)
+static __attribute__((noinline)) error_t fault_public(vmm_t *vmm, const vseg_t *vseg,
+							vaddr_t vaddr, uint32_t access, uint64_t t0)
 {
 	vpn_t vpn = vaddr >> CONFIG_PAGE_SHIFT;
 	xptr_t ref_gpt_xp = VMM_XP(vmm->ref_xp, gpt);
