@@ -4,6 +4,7 @@
 #include <hal_gpt.h>
 #include <hal_remote.h>
 #include <hal_special.h>
+#include <hal_tlb.h>
 #include <hal_upcalls.h>
 #include <kern/cluster.h>
 #include <kern/ipi.h>
@@ -211,6 +212,23 @@ uint32_t vmm_frame_share_count(ppn_t ppn)
 	if (hal_remote_lxp(PAGE_XP(page_xp, owner_xp)) != XPTR_NULL || n != 0)
 		return n; /* a mapper's (or orphan) */
 	return hal_remote_l32(PAGE_XP(page_xp, forks)) + 1;
+}
+
+void vmm_flush_tlbs(vmm_t *vmm)
+{
+	uint32_t self, mask;
+
+	/* Our PTE changes come before the look at the mask: a core whose bit we do not see yet
+	 * sets it before it runs the process, so it reads the new PTEs (sched.c). */
+	hal_fence();
+	mask = __atomic_load_n(&vmm->cores_mask, __ATOMIC_ACQUIRE);
+	self = 1u << hal_get_lid();
+	if ((mask & ~self) == 0) { /* no other core ever loaded this GPT: no shootdown */
+		if (mask)
+			hal_tlb_flush_all();
+		return;
+	}
+	ipi_flush_cluster_tlbs(mask);
 }
 
 bool vmm_pte_clear(const gpt_pte_t *pte, ppn_t *ppn)
@@ -835,7 +853,7 @@ void vmm_rpc_invalidate(xptr_t desc_xp)
 		vseg_free(v);
 	}
 	rwlock_wr_release(&vmm->vsl_lock);
-	ipi_flush_cluster_tlbs(__atomic_load_n(&vmm->cores_mask, __ATOMIC_ACQUIRE));
+	vmm_flush_tlbs(vmm);
 	vmm_free_doomed(XPTR(local_cxy, &doomed));
 	process_put_local(copy);
 	rpc_reply(desc_xp, NULL, 0, 0);

@@ -126,7 +126,7 @@ static void invalidate_copies(vmm_t *vmm, vaddr_t start, vaddr_t end)
 
 		rpc_send(GET_CXY(copies[i]), &desc);
 	}
-	ipi_flush_cluster_tlbs(__atomic_load_n(&vmm->cores_mask, __ATOMIC_ACQUIRE));
+	vmm_flush_tlbs(vmm);
 }
 
 void vmm_change_init(change_t *c)
