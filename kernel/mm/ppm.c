@@ -76,6 +76,16 @@ static inline void ppm_geo(cxy_t cxy, ppm_geo_t *g)
 		ppm_geo_read(cxy, g);
 }
 
+/* The geometry of cluster @cxy's PPM: this cluster's cached copy itself once it is ready (not a
+ * copy of it: the allocation and the free are on every fault's path), else read into @buf. */
+static inline const ppm_geo_t *ppm_geo_ref(cxy_t cxy, ppm_geo_t *buf)
+{
+	if (cxy < CONFIG_MAX_CLUSTERS && __atomic_load_n(&geo_ready[cxy], __ATOMIC_ACQUIRE))
+		return &geo_cache[cxy];
+	ppm_geo_read(cxy, buf);
+	return buf;
+}
+
 static xptr_t geo_page(const ppm_geo_t *g, uint64_t idx)
 {
 	return XPTR(g->cxy, g->tbl + idx);
@@ -417,39 +427,40 @@ xptr_t ppm_remote_alloc_pages(cxy_t cxy, uint32_t order)
 
 xptr_t ppm_remote_alloc_block(cxy_t cxy, uint32_t order)
 {
-	ppm_geo_t g;
+	ppm_geo_t buf;
+	const ppm_geo_t *g;
 	uint64_t idx;
 
 	if (order > CONFIG_PPM_MAX_ORDER)
 		return XPTR_NULL;
-	ppm_geo(cxy, &g);
-	remote_busylock_acquire(PPM_LOCK(g.ppm_xp));
+	g = ppm_geo_ref(cxy, &buf);
+	remote_busylock_acquire(PPM_LOCK(g->ppm_xp));
 
 	if (order == 0) {
-		idx = cache_take(&g);
+		idx = cache_take(g);
 	} else {
-		idx = buddy_take(&g, order);
-		if (idx == NO_INDEX && hal_remote_l64(PPM_F(g.ppm_xp, cache_nr))) {
-			cache_flush(&g, PPM_CACHE_MAX); /* the cached pages may complete a block */
-			idx = buddy_take(&g, order);
+		idx = buddy_take(g, order);
+		if (idx == NO_INDEX && hal_remote_l64(PPM_F(g->ppm_xp, cache_nr))) {
+			cache_flush(g, PPM_CACHE_MAX); /* the cached pages may complete a block */
+			idx = buddy_take(g, order);
 		}
 	}
 	if (idx == NO_INDEX) {
-		remote_busylock_release(PPM_LOCK(g.ppm_xp));
+		remote_busylock_release(PPM_LOCK(g->ppm_xp));
 		return XPTR_NULL;
 	}
 
-	xptr_t page_xp = geo_page(&g, idx);
+	xptr_t page_xp = geo_page(g, idx);
 	kassert(hal_remote_l32(PAGE_XP(page_xp, refcount)) == 0);
 	hal_remote_s32(PAGE_XP(page_xp, flags), PG_ALLOCATED);
 	hal_remote_s32(PAGE_XP(page_xp, order), order);
 	hal_remote_sxp(PAGE_XP(page_xp, owner_xp), XPTR_NULL);
 	hal_remote_s32(PAGE_XP(page_xp, forks), 0);
-	xp_add64(PPM_F(g.ppm_xp, free_pages_nr), -(int64_t)(1ull << order));
-	xp_add64(PPM_F(g.ppm_xp, alloc_pages_nr), (int64_t)(1ull << order));
-	xp_add64(PPM_F(g.ppm_xp, alloc_calls), 1);
+	xp_add64(PPM_F(g->ppm_xp, free_pages_nr), -(int64_t)(1ull << order));
+	xp_add64(PPM_F(g->ppm_xp, alloc_pages_nr), (int64_t)(1ull << order));
+	xp_add64(PPM_F(g->ppm_xp, alloc_calls), 1);
 
-	remote_busylock_release(PPM_LOCK(g.ppm_xp));
+	remote_busylock_release(PPM_LOCK(g->ppm_xp));
 	return page_xp;
 }
 
@@ -476,39 +487,40 @@ static const char *ppm_check_free(const ppm_geo_t *g, xptr_t page_xp, uint64_t i
 
 void ppm_remote_free_pages(xptr_t page_xp)
 {
-	ppm_geo_t g;
+	ppm_geo_t buf;
+	const ppm_geo_t *g;
 	uint64_t idx;
 
-	ppm_geo(GET_CXY(page_xp), &g);
-	if (!geo_index(&g, page_xp, &idx))
+	g = ppm_geo_ref(GET_CXY(page_xp), &buf);
+	if (!geo_index(g, page_xp, &idx))
 		panic("%s: %llx is not a page descriptor of cluster %x", __func__,
-		      (unsigned long long)page_xp, g.cxy);
+		      (unsigned long long)page_xp, g->cxy);
 
-	remote_busylock_acquire(PPM_LOCK(g.ppm_xp));
-	const char *why = ppm_check_free(&g, page_xp, idx);
+	remote_busylock_acquire(PPM_LOCK(g->ppm_xp));
+	const char *why = ppm_check_free(g, page_xp, idx);
 	if (why) {
 		uint32_t flags = hal_remote_l32(PAGE_XP(page_xp, flags));
 		uint32_t order = hal_remote_l32(PAGE_XP(page_xp, order));
 
 		/* release first: the PPM stays usable for the panic path (and host tests) */
-		remote_busylock_release(PPM_LOCK(g.ppm_xp));
+		remote_busylock_release(PPM_LOCK(g->ppm_xp));
 		panic("%s: %s: page %llx (pa %llx) of cluster %x, flags %x, order %u", __func__, why,
 		      (unsigned long long)page_xp,
-		      (unsigned long long)(g.base + (idx << PAGE_SHIFT)), g.cxy, flags, order);
+		      (unsigned long long)(g->base + (idx << PAGE_SHIFT)), g->cxy, flags, order);
 	}
 
 	uint32_t order = hal_remote_l32(PAGE_XP(page_xp, order));
 	hal_remote_s32(PAGE_XP(page_xp, flags), 0);
 	hal_remote_sxp(PAGE_XP(page_xp, owner_xp), XPTR_NULL);
-	xp_add64(PPM_F(g.ppm_xp, free_pages_nr), (int64_t)(1ull << order));
-	xp_add64(PPM_F(g.ppm_xp, alloc_pages_nr), -(int64_t)(1ull << order));
-	xp_add64(PPM_F(g.ppm_xp, free_calls), 1);
+	xp_add64(PPM_F(g->ppm_xp, free_pages_nr), (int64_t)(1ull << order));
+	xp_add64(PPM_F(g->ppm_xp, alloc_pages_nr), -(int64_t)(1ull << order));
+	xp_add64(PPM_F(g->ppm_xp, free_calls), 1);
 	if (order == 0)
-		cache_give(&g, idx);
+		cache_give(g, idx);
 	else
-		ppm_merge_insert(&g, idx, order);
+		ppm_merge_insert(g, idx, order);
 
-	remote_busylock_release(PPM_LOCK(g.ppm_xp));
+	remote_busylock_release(PPM_LOCK(g->ppm_xp));
 }
 
 void ppm_remote_drain(cxy_t cxy)
