@@ -187,12 +187,19 @@ static void doom_held_page(xptr_t page_xp, xptr_t doomed_xp)
 
 void vmm_free_doomed(xptr_t doomed_xp)
 {
-	xptr_t e;
+	xptr_t e, batch[16]; /* freed a batch at a time: one PPM lock pair per cluster and batch */
+	uint32_t n = 0;
 
 	while ((e = xlist_first(DOOMED(doomed_xp, frames))) != XPTR_NULL) {
 		xlist_unlink(e);
-		ppm_remote_free_pages(XLIST_ELEMENT(e, page_t, list));
+		batch[n++] = XLIST_ELEMENT(e, page_t, list);
+		if (n == ARRAY_SIZE(batch)) {
+			ppm_remote_free_array(batch, n);
+			n = 0;
+		}
 	}
+	if (n)
+		ppm_remote_free_array(batch, n);
 	while ((e = xlist_first(DOOMED(doomed_xp, held))) != XPTR_NULL) {
 		doomed_hold_t *node = GET_PTR(XLIST_ELEMENT(e, doomed_hold_t, link));
 		xlist_unlink(e);
