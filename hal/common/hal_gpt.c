@@ -139,6 +139,28 @@ static pte_t *gpt_walk(xptr_t gpt_xp, vpn_t vpn, int *level)
 	return table;
 }
 
+/*
+ * The leaf table mapping @vpn (< GPT_USER_VPN_END) if every table on the way exists, else NULL: the
+ * walk of a fault on a page whose tables are there (all but the first of a 2 MiB region), inline
+ * and without a call, so that it saves no register. An entry that is not a pointer to a table
+ * (missing, or a leaf where a table should be) sends the caller to gpt_leaf_table, which installs
+ * the missing tables or panics on the corrupt one.
+ */
+static inline __attribute__((always_inline)) pte_t *gpt_leaf_lookup(xptr_t gpt_xp, vpn_t vpn)
+{
+	cxy_t cxy = GET_CXY(gpt_xp);
+	pte_t *table = hal_remote_lpt(GPT_F(gpt_xp, root));
+
+	for (int l = GPT_ROOT_LEVEL; l > 0; l--) {
+		pte_t e = hal_remote_l64(XPTR(cxy, table + gpt_index(vpn, l)));
+
+		if (!(e & PTE_TABLE_BITS) || pte_table_is_leaf(e))
+			return NULL;
+		table = hal_paddr_to_kva(pte_table_paddr(e));
+	}
+	return table;
+}
+
 /* Zeroed table pages allocated before a walk installs them (one per missing level at most). */
 typedef struct gpt_spares_s {
 	xptr_t   page[GPT_ROOT_LEVEL];
@@ -297,18 +319,33 @@ void hal_gpt_destroy(gpt_t *gpt)
 
 /* ---- one PTE ---- */
 
+/* Take the lock of the entry at @xp if it is free, in one compare-and-swap; false if another core
+ * holds it (or took it meanwhile). [out] the entry as it was. */
+static inline __attribute__((always_inline)) bool gpt_try_lock(xptr_t xp, pte_t *old)
+{
+	*old = hal_remote_l64(xp);
+	return !(*old & PTE_LOCKED) && hal_remote_atomic_cas64(xp, *old, *old | PTE_LOCKED);
+}
+
 error_t hal_gpt_lock_pte(xptr_t gpt_xp, vpn_t vpn, gpt_pte_t *pte, uint32_t *attr, ppn_t *ppn)
 {
-	pte_t *leaf;
-	error_t error;
+	pte_t *leaf, old;
 
 	if (vpn >= GPT_USER_VPN_END)
 		return EINVAL;
-	error = gpt_leaf_table(gpt_xp, vpn, true, &leaf);
-	if (error)
-		return error;
+	/* A fault's one walk: the lookup, then its entry locked and read by the same cas. */
+	leaf = gpt_leaf_lookup(gpt_xp, vpn);
+	if (__builtin_expect(!leaf, 0)) {
+		error_t error = gpt_leaf_table(gpt_xp, vpn, true, &leaf);
+
+		if (error)
+			return error;
+	}
 	gpt_handle(pte, gpt_xp, leaf, vpn);
-	hal_gpt_pte_lock(pte, attr, ppn);
+	if (__builtin_expect(gpt_try_lock(pte->xp, &old), 1))
+		gpt_decode_inline(old, attr, ppn);
+	else
+		hal_gpt_pte_lock(pte, attr, ppn); /* held by another core: wait */
 	return 0;
 }
 
@@ -351,14 +388,20 @@ void hal_gpt_pte_lock(const gpt_pte_t *pte, uint32_t *attr, ppn_t *ppn)
 	gpt_decode(old, attr, ppn);
 }
 
+static __attribute__((noinline, noreturn)) void gpt_not_locked(const gpt_pte_t *pte,
+								 const char *caller)
+{
+	panic("%s: the PTE of vpn %lx (%lx) is not locked", caller, (unsigned long)pte->vpn,
+	      (unsigned long)pte->xp);
+}
+
 /* The value of the locked @pte: panics (naming @caller) if it is not locked. */
-static pte_t gpt_locked_value(const gpt_pte_t *pte, const char *caller)
+static inline pte_t gpt_locked_value(const gpt_pte_t *pte, const char *caller)
 {
 	pte_t value = hal_remote_l64(pte->xp);
 
-	if (!(value & PTE_LOCKED))
-		panic("%s: the PTE of vpn %lx (%lx) is not locked", caller, (unsigned long)pte->vpn,
-		      (unsigned long)pte->xp);
+	if (__builtin_expect(!(value & PTE_LOCKED), 0))
+		gpt_not_locked(pte, caller);
 	return value;
 }
 
@@ -373,10 +416,11 @@ void hal_gpt_pte_unlock(const gpt_pte_t *pte)
 
 void hal_gpt_pte_set(const gpt_pte_t *pte, uint32_t attr, ppn_t ppn)
 {
-	pte_t value = gpt_encode(attr, ppn);
+	pte_t value = pte_leaf(attr, ppn) & ~PTE_LOCKED;
 
-	gpt_locked_value(pte, __func__);
+	kassert(pte_leaf_ppn(value) == ppn); /* the ppn fits the PTE */
 	kassert(attr & GPT_MAPPED);
+	gpt_locked_value(pte, __func__);
 	/* What the caller wrote in the frame is visible before the mapping that reveals it. */
 	hal_fence();
 	hal_remote_s64(pte->xp, value);
@@ -418,6 +462,47 @@ void hal_gpt_pte_reset(const gpt_pte_t *pte)
 		if (!(old & PTE_MAPPED_BITS))
 			return;
 	} while (!hal_remote_atomic_cas64(pte->xp, old, old & PTE_LOCKED));
+}
+
+bool hal_gpt_pte_clear(const gpt_pte_t *pte, ppn_t *ppn)
+{
+	uint32_t rounds = 0;
+	pte_t old;
+
+	for (;;) {
+		old = hal_remote_l64(pte->xp);
+		if (old & PTE_LOCKED) /* its holder may be changing the frame: wait for the result */
+			kernel_lock_wait(++rounds);
+		else if (!(old & PTE_MAPPED_BITS))
+			return false;
+		else if (hal_remote_atomic_cas64(pte->xp, old, 0))
+			break;
+	}
+	*ppn = pte_leaf_ppn(old);
+	return true;
+}
+
+bool hal_gpt_pte_protect(const gpt_pte_t *pte, uint32_t attr)
+{
+	uint32_t rounds = 0;
+	pte_t old, value;
+
+	kassert(attr & GPT_MAPPED);
+	for (;;) {
+		old = hal_remote_l64(pte->xp);
+		if (old & PTE_LOCKED) { /* its holder may be changing it: ours comes after */
+			kernel_lock_wait(++rounds);
+			continue;
+		}
+		if (!(old & PTE_MAPPED_BITS))
+			return false;
+		if (old & PTE_COW) /* a frame shared with a fork stays so: writes still copy it */
+			value = gpt_encode((attr & ~GPT_WRITABLE) | GPT_COW, pte_leaf_ppn(old));
+		else
+			value = gpt_encode(attr, pte_leaf_ppn(old));
+		if (hal_remote_atomic_cas64(pte->xp, old, value))
+			return true;
+	}
 }
 
 /* ---- cursors and iterators ---- */

@@ -179,6 +179,22 @@ void hal_gpt_pte_store(const gpt_pte_t *pte, uint32_t attr, ppn_t ppn);
  * until destroy. */
 void hal_gpt_pte_reset(const gpt_pte_t *pte);
 
+/*
+ * Unmap @pte as its lock holder would (lock, reset, unlock), in one compare-and-swap taken while
+ * nobody holds its lock: waits while a core holds it (a copy-on-write fault may be changing the
+ * frame), then reads the frame and clears the entry together. Returns whether it was mapped, and
+ * then its ppn in *@ppn. The PTE is left unlocked. (munmap and MADV_DONTNEED: docs/vmm.md.)
+ */
+bool hal_gpt_pte_clear(const gpt_pte_t *pte, ppn_t *ppn);
+
+/*
+ * Give the mapped @pte the attributes @attr (which must include GPT_MAPPED) on its frame, in one
+ * compare-and-swap taken while nobody holds its lock (waits as hal_gpt_pte_clear); a PTE marked
+ * copy-on-write stays so (@attr without GPT_WRITABLE, with GPT_COW). Returns false, nothing
+ * changed, if it is not mapped. The PTE is left unlocked. (mprotect.)
+ */
+bool hal_gpt_pte_protect(const gpt_pte_t *pte, uint32_t attr);
+
 /* ---- cursors: one walk per leaf table ---- */
 
 /* Start a cursor on the GPT at @gpt_xp. */

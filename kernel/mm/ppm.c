@@ -76,6 +76,16 @@ static inline void ppm_geo(cxy_t cxy, ppm_geo_t *g)
 		ppm_geo_read(cxy, g);
 }
 
+/* The geometry of cluster @cxy's PPM: this cluster's cached copy itself once it is ready (not a
+ * copy of it: the allocation and the free are on every fault's path), else read into @buf. */
+static inline const ppm_geo_t *ppm_geo_ref(cxy_t cxy, ppm_geo_t *buf)
+{
+	if (cxy < CONFIG_MAX_CLUSTERS && __atomic_load_n(&geo_ready[cxy], __ATOMIC_ACQUIRE))
+		return &geo_cache[cxy];
+	ppm_geo_read(cxy, buf);
+	return buf;
+}
+
 static xptr_t geo_page(const ppm_geo_t *g, uint64_t idx)
 {
 	return XPTR(g->cxy, g->tbl + idx);
@@ -386,8 +396,13 @@ static uint64_t cache_take(const ppm_geo_t *g)
 
 		if (block == NO_INDEX)
 			return buddy_take(g, 0);
-		for (uint64_t i = 1ull << PPM_CACHE_BATCH_ORDER; i-- > 1;)
-			cache_push(g, block + i);
+		/* cache_push's work for the whole block, the count written once */
+		for (uint64_t i = 1ull << PPM_CACHE_BATCH_ORDER; i-- > 1; n++) {
+			hal_remote_s32(PAGE_XP(geo_page(g, block + i), flags), PG_CACHED);
+			hal_remote_s32(PAGE_XP(geo_page(g, block + i), order), 0);
+			hal_remote_s64(PPM_CACHE(g->ppm_xp, n), block + i);
+		}
+		hal_remote_s64(PPM_F(g->ppm_xp, cache_nr), n);
 		return block;
 	}
 	hal_remote_s64(PPM_F(g->ppm_xp, cache_nr), n - 1);
@@ -412,39 +427,40 @@ xptr_t ppm_remote_alloc_pages(cxy_t cxy, uint32_t order)
 
 xptr_t ppm_remote_alloc_block(cxy_t cxy, uint32_t order)
 {
-	ppm_geo_t g;
+	ppm_geo_t buf;
+	const ppm_geo_t *g;
 	uint64_t idx;
 
 	if (order > CONFIG_PPM_MAX_ORDER)
 		return XPTR_NULL;
-	ppm_geo(cxy, &g);
-	remote_busylock_acquire(PPM_LOCK(g.ppm_xp));
+	g = ppm_geo_ref(cxy, &buf);
+	remote_busylock_acquire(PPM_LOCK(g->ppm_xp));
 
 	if (order == 0) {
-		idx = cache_take(&g);
+		idx = cache_take(g);
 	} else {
-		idx = buddy_take(&g, order);
-		if (idx == NO_INDEX && hal_remote_l64(PPM_F(g.ppm_xp, cache_nr))) {
-			cache_flush(&g, PPM_CACHE_MAX); /* the cached pages may complete a block */
-			idx = buddy_take(&g, order);
+		idx = buddy_take(g, order);
+		if (idx == NO_INDEX && hal_remote_l64(PPM_F(g->ppm_xp, cache_nr))) {
+			cache_flush(g, PPM_CACHE_MAX); /* the cached pages may complete a block */
+			idx = buddy_take(g, order);
 		}
 	}
 	if (idx == NO_INDEX) {
-		remote_busylock_release(PPM_LOCK(g.ppm_xp));
+		remote_busylock_release(PPM_LOCK(g->ppm_xp));
 		return XPTR_NULL;
 	}
 
-	xptr_t page_xp = geo_page(&g, idx);
+	xptr_t page_xp = geo_page(g, idx);
 	kassert(hal_remote_l32(PAGE_XP(page_xp, refcount)) == 0);
 	hal_remote_s32(PAGE_XP(page_xp, flags), PG_ALLOCATED);
 	hal_remote_s32(PAGE_XP(page_xp, order), order);
 	hal_remote_sxp(PAGE_XP(page_xp, owner_xp), XPTR_NULL);
 	hal_remote_s32(PAGE_XP(page_xp, forks), 0);
-	xp_add64(PPM_F(g.ppm_xp, free_pages_nr), -(int64_t)(1ull << order));
-	xp_add64(PPM_F(g.ppm_xp, alloc_pages_nr), (int64_t)(1ull << order));
-	xp_add64(PPM_F(g.ppm_xp, alloc_calls), 1);
+	xp_add64(PPM_F(g->ppm_xp, free_pages_nr), -(int64_t)(1ull << order));
+	xp_add64(PPM_F(g->ppm_xp, alloc_pages_nr), (int64_t)(1ull << order));
+	xp_add64(PPM_F(g->ppm_xp, alloc_calls), 1);
 
-	remote_busylock_release(PPM_LOCK(g.ppm_xp));
+	remote_busylock_release(PPM_LOCK(g->ppm_xp));
 	return page_xp;
 }
 
@@ -469,41 +485,74 @@ static const char *ppm_check_free(const ppm_geo_t *g, xptr_t page_xp, uint64_t i
 	return NULL;
 }
 
-void ppm_remote_free_pages(xptr_t page_xp)
+/* Count @pages freed by @calls frees in @g's counters. Caller holds L. */
+static void free_counts(const ppm_geo_t *g, uint64_t pages, uint64_t calls)
 {
-	ppm_geo_t g;
+	xp_add64(PPM_F(g->ppm_xp, free_pages_nr), (int64_t)pages);
+	xp_add64(PPM_F(g->ppm_xp, alloc_pages_nr), -(int64_t)pages);
+	xp_add64(PPM_F(g->ppm_xp, free_calls), (int64_t)calls);
+}
+
+/*
+ * Free the block @page_xp of @g's cluster, whose PPM lock the caller holds, counting it in *@pages
+ * and *@calls (the caller's totals, for free_counts). Panics on anything ppm_remote_free_pages
+ * refuses, after counting the totals so far and releasing the lock (the PPM stays usable for the
+ * panic path and the host tests).
+ */
+static void free_block_locked(const ppm_geo_t *g, xptr_t page_xp, uint64_t *pages, uint64_t *calls)
+{
 	uint64_t idx;
+	const char *why;
+	uint32_t order;
 
-	ppm_geo(GET_CXY(page_xp), &g);
-	if (!geo_index(&g, page_xp, &idx))
-		panic("%s: %llx is not a page descriptor of cluster %x", __func__,
-		      (unsigned long long)page_xp, g.cxy);
-
-	remote_busylock_acquire(PPM_LOCK(g.ppm_xp));
-	const char *why = ppm_check_free(&g, page_xp, idx);
+	if (!geo_index(g, page_xp, &idx)) /* checked before the lock: cannot be */
+		panic("%s: %llx lost its descriptor", __func__, (unsigned long long)page_xp);
+	why = ppm_check_free(g, page_xp, idx);
+	order = hal_remote_l32(PAGE_XP(page_xp, order));
 	if (why) {
 		uint32_t flags = hal_remote_l32(PAGE_XP(page_xp, flags));
-		uint32_t order = hal_remote_l32(PAGE_XP(page_xp, order));
 
-		/* release first: the PPM stays usable for the panic path (and host tests) */
-		remote_busylock_release(PPM_LOCK(g.ppm_xp));
-		panic("%s: %s: page %llx (pa %llx) of cluster %x, flags %x, order %u", __func__, why,
-		      (unsigned long long)page_xp,
-		      (unsigned long long)(g.base + (idx << PAGE_SHIFT)), g.cxy, flags, order);
+		free_counts(g, *pages, *calls);
+		remote_busylock_release(PPM_LOCK(g->ppm_xp));
+		panic("ppm_remote_free_pages: %s: page %llx (pa %llx) of cluster %x, flags %x, "
+		      "order %u", why, (unsigned long long)page_xp,
+		      (unsigned long long)(g->base + (idx << PAGE_SHIFT)), g->cxy, flags, order);
 	}
-
-	uint32_t order = hal_remote_l32(PAGE_XP(page_xp, order));
 	hal_remote_s32(PAGE_XP(page_xp, flags), 0);
 	hal_remote_sxp(PAGE_XP(page_xp, owner_xp), XPTR_NULL);
-	xp_add64(PPM_F(g.ppm_xp, free_pages_nr), (int64_t)(1ull << order));
-	xp_add64(PPM_F(g.ppm_xp, alloc_pages_nr), -(int64_t)(1ull << order));
-	xp_add64(PPM_F(g.ppm_xp, free_calls), 1);
 	if (order == 0)
-		cache_give(&g, idx);
+		cache_give(g, idx);
 	else
-		ppm_merge_insert(&g, idx, order);
+		ppm_merge_insert(g, idx, order);
+	*pages += 1ull << order;
+	(*calls)++;
+}
 
-	remote_busylock_release(PPM_LOCK(g.ppm_xp));
+void ppm_remote_free_pages(xptr_t page_xp)
+{
+	ppm_remote_free_array(&page_xp, 1);
+}
+
+void ppm_remote_free_array(const xptr_t *pages, uint32_t n)
+{
+	for (uint32_t i = 0; i < n;) {
+		cxy_t cxy = GET_CXY(pages[i]);
+		ppm_geo_t buf;
+		const ppm_geo_t *g = ppm_geo_ref(cxy, &buf);
+		uint64_t freed = 0, calls = 0, idx;
+
+		/* nothing of a block that is not a descriptor may be read, nor the lock of a cluster
+		 * that has no PPM taken for it */
+		for (uint32_t k = i; k < n && GET_CXY(pages[k]) == cxy; k++)
+			if (!geo_index(g, pages[k], &idx))
+				panic("ppm_remote_free_pages: %llx is not a page descriptor of cluster %x",
+				      (unsigned long long)pages[k], g->cxy);
+		remote_busylock_acquire(PPM_LOCK(g->ppm_xp));
+		for (; i < n && GET_CXY(pages[i]) == cxy; i++)
+			free_block_locked(g, pages[i], &freed, &calls);
+		free_counts(g, freed, calls);
+		remote_busylock_release(PPM_LOCK(g->ppm_xp));
+	}
 }
 
 void ppm_remote_drain(cxy_t cxy)

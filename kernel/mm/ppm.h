@@ -125,6 +125,14 @@ xptr_t ppm_remote_alloc_block(cxy_t cxy, uint32_t order);
 void ppm_remote_free_pages(xptr_t page_xp);
 
 /*
+ * Free the @n blocks @pages (of any clusters) as ppm_remote_free_pages frees each, taking a
+ * cluster's PPM lock once for each run of consecutive blocks of that cluster: the frames of an
+ * unmapped range. Panics as ppm_remote_free_pages on the first block it refuses (the blocks before
+ * it are freed).
+ */
+void ppm_remote_free_array(const xptr_t *pages, uint32_t n);
+
+/*
  * Give every page of cluster @cxy's cache back to the buddy (merging). Takes that cluster's PPM
  * lock. For tests that compare the buddy's layout, and for whoever needs the largest blocks.
  */

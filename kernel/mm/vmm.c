@@ -4,6 +4,7 @@
 #include <hal_gpt.h>
 #include <hal_remote.h>
 #include <hal_special.h>
+#include <hal_tlb.h>
 #include <hal_upcalls.h>
 #include <kern/cluster.h>
 #include <kern/ipi.h>
@@ -187,12 +188,19 @@ static void doom_held_page(xptr_t page_xp, xptr_t doomed_xp)
 
 void vmm_free_doomed(xptr_t doomed_xp)
 {
-	xptr_t e;
+	xptr_t e, batch[16]; /* freed a batch at a time: one PPM lock pair per cluster and batch */
+	uint32_t n = 0;
 
 	while ((e = xlist_first(DOOMED(doomed_xp, frames))) != XPTR_NULL) {
 		xlist_unlink(e);
-		ppm_remote_free_pages(XLIST_ELEMENT(e, page_t, list));
+		batch[n++] = XLIST_ELEMENT(e, page_t, list);
+		if (n == ARRAY_SIZE(batch)) {
+			ppm_remote_free_array(batch, n);
+			n = 0;
+		}
 	}
+	if (n)
+		ppm_remote_free_array(batch, n);
 	while ((e = xlist_first(DOOMED(doomed_xp, held))) != XPTR_NULL) {
 		doomed_hold_t *node = GET_PTR(XLIST_ELEMENT(e, doomed_hold_t, link));
 		xlist_unlink(e);
@@ -214,14 +222,26 @@ uint32_t vmm_frame_share_count(ppn_t ppn)
 	return hal_remote_l32(PAGE_XP(page_xp, forks)) + 1;
 }
 
+void vmm_flush_tlbs(vmm_t *vmm)
+{
+	uint32_t self, mask;
+
+	/* Our PTE changes come before the look at the mask: a core whose bit we do not see yet
+	 * sets it before it runs the process, so it reads the new PTEs (sched.c). */
+	hal_fence();
+	mask = __atomic_load_n(&vmm->cores_mask, __ATOMIC_ACQUIRE);
+	self = 1u << hal_get_lid();
+	if ((mask & ~self) == 0) { /* no other core ever loaded this GPT: no shootdown */
+		if (mask)
+			hal_tlb_flush_all();
+		return;
+	}
+	ipi_flush_cluster_tlbs(mask);
+}
+
 bool vmm_pte_clear(const gpt_pte_t *pte, ppn_t *ppn)
 {
-	uint32_t attr;
-
-	hal_gpt_pte_lock(pte, &attr, ppn);
-	hal_gpt_pte_reset(pte); /* keeps our lock */
-	hal_gpt_pte_unlock(pte);
-	return attr & GPT_MAPPED;
+	return hal_gpt_pte_clear(pte, ppn); /* one atomic, after any holder of the PTE's lock */
 }
 
 /*
@@ -256,21 +276,12 @@ void vmm_update_vseg_ptes(vmm_t *vmm, const vseg_t *vseg)
 	uint32_t attr = vseg_attr(vseg);
 	gpt_iter_t it;
 
+	/* After any holder of the PTE's lock, as vmm_pte_clear: a copy's copy-on-write fault in
+	 * flight would otherwise write back the old attributes (writable) after ours, or change the
+	 * frame. A frame shared with a fork stays copy-on-write (hal_gpt_pte_protect). */
 	for (hal_gpt_iter_init(&it, XPTR(local_cxy, &vmm->gpt), vseg->vpn_base,
-			       vseg->vpn_base + vseg->vpn_size, 0); hal_gpt_iter_next(&it);) {
-		uint32_t old;
-		ppn_t ppn;
-
-		/* Under the PTE's lock, as vmm_pte_clear: a copy's copy-on-write fault in flight would
-		 * otherwise write back the old attributes (writable) after ours, or change the frame. */
-		hal_gpt_pte_lock(&it.pte, &old, &ppn);
-		if (!(old & GPT_MAPPED))
-			hal_gpt_pte_unlock(&it.pte);
-		else if (old & GPT_COW) /* a frame shared with a fork stays so: writes still copy it */
-			hal_gpt_pte_set(&it.pte, (attr & ~GPT_WRITABLE) | GPT_COW, ppn);
-		else
-			hal_gpt_pte_set(&it.pte, attr, ppn);
-	}
+			       vseg->vpn_base + vseg->vpn_size, 0); hal_gpt_iter_next(&it);)
+		hal_gpt_pte_protect(&it.pte, attr);
 }
 
 void vmm_destroy(vmm_t *vmm)
@@ -483,9 +494,10 @@ static bool same_vseg(const vseg_t *a, const vseg_t *b)
 
 /*
  * Copy the vseg of the reference containing @vaddr into this copy's VSL. EFAULT if none. 0 also
- * when it was not inserted because an invalidation ran meanwhile: the caller looks again.
+ * when it was not inserted because an invalidation ran meanwhile: the caller looks again. Out of
+ * line, as fault_public: inlined, their frames made every local fault save twelve registers.
  */
-static error_t fetch_vseg(vmm_t *vmm, vaddr_t vaddr)
+static __attribute__((noinline)) error_t fetch_vseg(vmm_t *vmm, vaddr_t vaddr)
 {
 	vseg_t *vseg = vseg_alloc(), *old;
 	uint32_t invalidations = __atomic_load_n(&vmm->invalidations, __ATOMIC_ACQUIRE);
@@ -536,7 +548,7 @@ static error_t fetch_vseg(vmm_t *vmm, vaddr_t vaddr)
 	if (error) /* another thread of this cluster brought it first */
 		vseg_free(vseg);
 	if (forgot)
-		ipi_flush_cluster_tlbs(__atomic_load_n(&vmm->cores_mask, __ATOMIC_ACQUIRE));
+		vmm_flush_tlbs(vmm);
 	vmm_free_doomed(XPTR(local_cxy, &doomed));
 	return 0;
 }
@@ -595,8 +607,8 @@ static error_t fault_owned(vmm_t *vmm, const vseg_t *vseg, vpn_t vpn, uint32_t a
  * copy-on-write path on the reference's PTE; otherwise the reference PTE is copied (a false fault),
  * after mapping it in the reference if needed (a true fault, resolve_in_reference).
  */
-static error_t fault_public(vmm_t *vmm, const vseg_t *vseg, vaddr_t vaddr, uint32_t access,
-			    uint64_t t0)
+static __attribute__((noinline)) error_t fault_public(vmm_t *vmm, const vseg_t *vseg,
+							vaddr_t vaddr, uint32_t access, uint64_t t0)
 {
 	vpn_t vpn = vaddr >> CONFIG_PAGE_SHIFT;
 	xptr_t ref_gpt_xp = VMM_XP(vmm->ref_xp, gpt);

@@ -212,8 +212,8 @@ error_t vmm_fork(vmm_t *child, xptr_t parent_xp);
  * vseg), locked by the caller, who found @attr and @ppn in it; @vseg, from the local VSL (read-
  * locked), allows writing. If the frame's forks counter is not 0, the page is copied into a new
  * frame placed by the vseg's rule and the counter decremented; otherwise the frame is reused. The
- * PTE becomes writable in the reference and every GPT copy (vmm_global_update_pte), then the TLBs
- * of every core that ran the process are shot down. Concurrent writes from several clusters give
+ * PTE becomes writable in the reference and every GPT copy, then the TLBs of every core that ran
+ * the process are shot down (vmm_global_update_pte). Concurrent writes from several clusters give
  * one copy. Releases @pte. Returns 0 (retry the access; also when the PTE was unmapped or resolved
  * meanwhile, or a fork of the process is under way), ENOMEM. May sleep.
  */
@@ -233,9 +233,20 @@ bool vmm_is_cow(vmm_t *vmm, vaddr_t vaddr);
 /*
  * Write @attr and @ppn in the PTE of @vpn of every GPT copy of the process whose reference VMM is
  * @ref_vmm_xp, but the reference's (the caller changed it and holds its lock): each copy's PTE is
- * locked for the change when its table exists, and left alone when not mapped. No TLB flush.
+ * locked for the change when its table exists, and left alone when not mapped. Then shoot down
+ * the TLBs of every core that ran a thread of the process (as vmm_shootdown; with no copy and the
+ * reference local, the local cluster's cores that ran it). One pass over the copies for both.
+ * Caller: holds no busylock.
  */
 void vmm_global_update_pte(xptr_t ref_vmm_xp, vpn_t vpn, uint32_t attr, ppn_t ppn);
+
+/*
+ * Flush the TLBs of the local cluster's cores that ran a thread of the local copy @vmm (its
+ * cores_mask), after the caller's changes to its GPT: when no core but the calling one ever did,
+ * the calling core's own TLB, without a shootdown (1x1, a process that never ran elsewhere).
+ * Caller: holds no busylock.
+ */
+void vmm_flush_tlbs(vmm_t *vmm);
 
 /* Shoot down the TLBs of every core that ran a thread of the process whose reference VMM is
  * @ref_vmm_xp, in every cluster holding a copy (vmm_t.cores_mask). */
@@ -309,8 +320,8 @@ void vmm_doomed_init(vmm_doomed_t *doomed);
 void vmm_unmap_vseg(vmm_t *vmm, const vseg_t *vseg, xptr_t doomed_xp);
 
 /*
- * Unmap the PTE @pte under its lock (waiting for its holder); true if it was mapped, [out] @ppn
- * the frame it mapped then. Every change that takes a frame off a PTE goes through it: a copy's
+ * Unmap the PTE @pte as under its lock (waiting for its holder, then one compare-and-swap:
+ * hal_gpt_pte_clear); true if it was mapped, [out] @ppn the frame it mapped then. Every change that takes a frame off a PTE goes through it: a copy's
  * copy-on-write fault works on the reference's PTE under that lock alone (not the reference's VSL
  * lock) and may swap its frame for a copy meanwhile. A frame read before the lock was then dropped
  * twice, once by the fault's unsharing and once by the unmap, while the fork's child still mapped

@@ -2,7 +2,6 @@
  * vmm_copy.c - a VMM copy kept in step with its reference (see vmm_copy.h, docs/vmm.md).
  */
 #include <hal_remote.h>
-#include <kern/ipi.h>
 #include <kern/rpc.h>
 #include <libk/errno.h>
 #include <libk/string.h>
@@ -28,7 +27,7 @@ void vmm_copy_forget(vmm_t *vmm, vaddr_t start, vaddr_t end)
 	rwlock_wr_acquire(&vmm->vsl_lock);
 	vmm_copy_forget_locked(vmm, start, end, XPTR(local_cxy, &doomed));
 	rwlock_wr_release(&vmm->vsl_lock);
-	ipi_flush_cluster_tlbs(__atomic_load_n(&vmm->cores_mask, __ATOMIC_ACQUIRE));
+	vmm_flush_tlbs(vmm);
 	vmm_free_doomed(XPTR(local_cxy, &doomed));
 }
 

@@ -113,29 +113,52 @@ typedef struct pte_value_s {
 	vpn_t    vpn;
 	uint32_t attr;
 	ppn_t    ppn;
+	uint32_t copies;                     /* copies visited                          */
+	uint32_t masks[CONFIG_MAX_CLUSTERS]; /* the cores that ran them, by cluster     */
 } pte_value_t;
 
 static void update_copy(xptr_t vmm_xp, void *arg)
 {
-	const pte_value_t *v = arg;
+	pte_value_t *v = arg;
 	gpt_pte_t pte;
 	uint32_t attr;
 	ppn_t ppn;
 
+	if (v->copies++ == 0) /* the masks are needed once there is a copy */
+		memset(v->masks, 0, sizeof(v->masks));
 	/* Locked: a copy_pte in flight read the old value; it writes it first, then we overwrite. */
-	if (!hal_gpt_lock_pte_if_present(VMM_XP(vmm_xp, gpt), v->vpn, &pte, &attr, &ppn))
-		return;
-	if (attr & GPT_MAPPED)
-		hal_gpt_pte_set(&pte, v->attr, v->ppn);
-	else
-		hal_gpt_pte_unlock(&pte);
+	if (hal_gpt_lock_pte_if_present(VMM_XP(vmm_xp, gpt), v->vpn, &pte, &attr, &ppn)) {
+		if (attr & GPT_MAPPED)
+			hal_gpt_pte_set(&pte, v->attr, v->ppn);
+		else
+			hal_gpt_pte_unlock(&pte);
+	}
+	collect_cores(vmm_xp, v->masks); /* after the update: a core that runs it later sees it */
 }
 
 void vmm_global_update_pte(xptr_t ref_vmm_xp, vpn_t vpn, uint32_t attr, ppn_t ppn)
 {
-	pte_value_t v = { vpn, attr & ~GPT_LOCKED, ppn };
+	pte_value_t v;
+
+	v.vpn = vpn; /* not an initializer: it would zero the masks */
+	v.attr = attr & ~GPT_LOCKED;
+	v.ppn = ppn;
+	v.copies = 0;
 
 	for_each_copy(ref_vmm_xp, update_copy, &v);
+	/*
+	 * No copy (the process never ran elsewhere) and the reference here: only this cluster's
+	 * cores can hold the translation. A copy made from now on copies the reference's PTE only
+	 * once our lock is released (copy_pte), so it gets the new one.
+	 */
+	if (v.copies == 0 && GET_CXY(ref_vmm_xp) == local_cxy) {
+		vmm_flush_tlbs(GET_PTR(ref_vmm_xp));
+		return;
+	}
+	if (v.copies == 0)
+		memset(v.masks, 0, sizeof(v.masks));
+	collect_cores(ref_vmm_xp, v.masks);
+	ipi_shootdown(v.masks, cluster_count());
 }
 
 /* ------------------------------------------------------------------------------------------- */
@@ -411,14 +434,12 @@ error_t vmm_handle_cow(vmm_t *vmm, const vseg_t *vseg, const gpt_pte_t *pte, uin
 	}
 	new_attr = (attr & ~(GPT_COW | GPT_LOCKED)) | GPT_WRITABLE;
 	hal_gpt_pte_update(pte, new_attr, new_ppn); /* keeps our lock */
+	/* No core may go on reading the old frame through a stale entry, nor write the new one
+	 * before every copy sees it: the copies updated, then one shootdown. */
 	if (global)
 		vmm_global_update_pte(vmm->ref_xp, vpn, new_attr, new_ppn);
-	/* No core may go on reading the old frame through a stale entry, nor write the new one
-	 * before every copy sees it. */
-	if (global)
-		vmm_shootdown(vmm->ref_xp);
 	else
-		ipi_flush_cluster_tlbs(__atomic_load_n(&vmm->cores_mask, __ATOMIC_ACQUIRE));
+		vmm_flush_tlbs(vmm);
 	hal_gpt_pte_unlock(pte);
 	if (copied)
 		hal_remote_atomic_add64(STAT_XP(vmm, cow_copies), 1);

@@ -126,7 +126,7 @@ static void invalidate_copies(vmm_t *vmm, vaddr_t start, vaddr_t end)
 
 		rpc_send(GET_CXY(copies[i]), &desc);
 	}
-	ipi_flush_cluster_tlbs(__atomic_load_n(&vmm->cores_mask, __ATOMIC_ACQUIRE));
+	vmm_flush_tlbs(vmm);
 }
 
 void vmm_change_init(change_t *c)
@@ -222,12 +222,9 @@ int64_t vmm_brk(vmm_t *vmm, vaddr_t wanted)
 		if (vsl_lookup_range(&vmm->vsl, old_end, new_end) ||
 		    oom_exceeds_memory((new_end - old_end) >> CONFIG_PAGE_SHIFT))
 			goto out; /* something else lives there; or more than the machine has */
-		if (heap) {
-			vsl_remove(&vmm->vsl, heap);
+		if (heap) { /* in place: [old_end, new_end) is free, checked above (vsl.h) */
 			heap->max = new_end;
 			heap->vpn_size = (new_end - heap->min) >> CONFIG_PAGE_SHIFT;
-			if (vsl_insert(&vmm->vsl, heap)) /* checked free above: cannot fail */
-				panic("%s: the grown heap overlaps a vseg", __func__);
 		} else {
 			vseg_t *v = vseg_alloc();
 			if (!v || vseg_init(v, VSEG_TYPE_ANON, vmm->brk_base, new_end,

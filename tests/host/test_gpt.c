@@ -157,6 +157,46 @@ HT_TEST(reset_update_and_store)
 	fix_teardown();
 }
 
+HT_TEST(clear_and_protect)
+{
+	gpt_t gpt;
+	xptr_t xp = XPTR(0, &gpt);
+	const uint32_t c = GPT_CACHABLE, rw = GPT_READABLE | GPT_WRITABLE | GPT_USER | c;
+	gpt_pte_t h40 = { 0 }, h41, h42;
+	ppn_t p = 0;
+
+	gfix_setup(1);
+	HT_REQUIRE(hal_gpt_create(&gpt) == 0);
+	HT_REQUIRE(gfix_map(xp, 40, rw, 400) == 0);
+	HT_REQUIRE(gfix_map(xp, 41, (rw & ~GPT_WRITABLE) | GPT_COW, 410) == 0); /* shared by a fork */
+	h40 = gfix_handle(xp, 40);
+	h41 = gfix_handle(xp, 41);
+	h42 = gfix_handle(xp, 42);
+
+	/* protect: new attributes on the same frame; copy-on-write stays so */
+	HT_CHECK(hal_gpt_pte_protect(&h40, GPT_MAPPED | GPT_READABLE | GPT_USER | c));
+	HT_CHECK(gfix_pte_is(xp, 40, gfix_attr(GPT_READABLE | GPT_USER | c), 400));
+	HT_CHECK(hal_gpt_pte_protect(&h40, GPT_MAPPED | rw | GPT_EXECUTABLE));
+	HT_CHECK(gfix_raw(&gpt, 40) == gfix_arch.leaf(rw | GPT_EXECUTABLE, 400));
+	HT_CHECK(hal_gpt_pte_protect(&h41, GPT_MAPPED | rw));
+	HT_CHECK(gfix_pte_is(xp, 41, gfix_attr((rw & ~GPT_WRITABLE) | GPT_COW), 410));
+	HT_CHECK(hal_gpt_pte_protect(&h41, GPT_MAPPED | GPT_USER | c)); /* PROT_NONE */
+	HT_CHECK(gfix_pte_is(xp, 41, gfix_attr(GPT_USER | c | GPT_COW), 410));
+	HT_CHECK(!hal_gpt_pte_protect(&h42, GPT_MAPPED | rw)); /* unmapped: nothing */
+	HT_CHECK(gfix_raw(&gpt, 42) == 0);
+
+	/* clear: the frame it mapped, the entry zero; an unmapped one reports false */
+	HT_CHECK(hal_gpt_pte_clear(&h40, &p) && p == 400);
+	HT_CHECK(gfix_raw(&gpt, 40) == 0 && gfix_pte_is(xp, 40, 0, 0));
+	p = 7;
+	HT_CHECK(!hal_gpt_pte_clear(&h40, &p) && p == 7 && gfix_raw(&gpt, 40) == 0);
+	HT_CHECK(hal_gpt_pte_clear(&h41, &p) && p == 410 && gfix_raw(&gpt, 41) == 0);
+	HT_CHECK(!hal_gpt_pte_clear(&h42, &p));
+	HT_CHECK(gpt.tables_nr == (uint32_t)LEVELS); /* tables are kept */
+	hal_gpt_destroy(&gpt);
+	fix_teardown();
+}
+
 HT_TEST(vpn_boundaries)
 {
 	gpt_t gpt;
@@ -474,6 +514,70 @@ HT_TEST(tsan_set_cow_waits_for_a_locked_pte)
 	fix_teardown();
 }
 
+/* munmap and mprotect of the reference while a copy's copy-on-write fault holds the PTE's lock and
+ * swaps its frame: the clear returns the new frame, the protect applies to it. */
+static struct {
+	xptr_t gpt_xp;
+	vpn_t  vpn;
+	bool   protect; /* else clear */
+	bool   result;
+	ppn_t  ppn;
+	int    done;
+} cowrace;
+
+static void *cow_racer(void *arg)
+{
+	gpt_pte_t pte = gfix_handle(cowrace.gpt_xp, cowrace.vpn);
+
+	(void)arg;
+	host_lid = 1;
+	if (cowrace.protect)
+		cowrace.result = hal_gpt_pte_protect(&pte, GPT_MAPPED | GPT_READABLE | GPT_CACHABLE);
+	else
+		cowrace.result = hal_gpt_pte_clear(&pte, &cowrace.ppn);
+	__atomic_store_n(&cowrace.done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+HT_TEST(tsan_clear_and_protect_wait_for_the_lock_holder)
+{
+	const uint32_t rw = GPT_READABLE | GPT_WRITABLE | GPT_CACHABLE;
+	const struct timespec ms20 = { 0, 20 * 1000 * 1000 };
+	gpt_t gpt;
+
+	gfix_setup(1);
+	HT_REQUIRE(hal_gpt_create(&gpt) == 0);
+	for (int protect = 0; protect < 2; protect++) {
+		gpt_pte_t pte;
+		pthread_t t;
+		uint32_t a;
+		ppn_t p;
+
+		memset(&cowrace, 0, sizeof(cowrace));
+		cowrace.gpt_xp = XPTR(0, &gpt);
+		cowrace.vpn = 0xa00 + protect;
+		cowrace.protect = protect;
+		HT_REQUIRE(gfix_map(cowrace.gpt_xp, cowrace.vpn, (rw & ~GPT_WRITABLE) | GPT_COW, 50) == 0);
+		/* the copy-on-write fault takes the lock, then the change starts */
+		HT_REQUIRE(hal_gpt_lock_pte(cowrace.gpt_xp, cowrace.vpn, &pte, &a, &p) == 0 && p == 50);
+		HT_REQUIRE(pthread_create(&t, NULL, cow_racer, NULL) == 0);
+		for (int i = 0; i < 5; i++) {
+			nanosleep(&ms20, NULL);
+			HT_CHECK(!__atomic_load_n(&cowrace.done, __ATOMIC_SEQ_CST));
+		}
+		hal_gpt_pte_set(&pte, GPT_MAPPED | rw, 51); /* its copy, writable */
+		pthread_join(t, NULL);
+		HT_CHECK(cowrace.result);
+		if (protect)
+			HT_CHECK(gfix_pte_is(cowrace.gpt_xp, cowrace.vpn,
+					     gfix_attr(GPT_READABLE | GPT_CACHABLE), 51));
+		else
+			HT_CHECK(cowrace.ppn == 51 && gfix_raw(&gpt, cowrace.vpn) == 0);
+	}
+	hal_gpt_destroy(&gpt);
+	fix_teardown();
+}
+
 HT_TEST(lock_if_present)
 {
 	gpt_t gpt;
@@ -637,7 +741,7 @@ static bool model_step(xptr_t xp, model_t *m, int i, int j)
 	ppn_t p, ppn = rng() & ((1ull << 40) - 1);
 	gpt_pte_t pte;
 
-	switch (rng() % 7) {
+	switch (rng() % 9) {
 	case 0: /* lock, set */
 	case 1:
 		if (hal_gpt_lock_pte(xp, m[i].vpn, &pte, &a, &p) != 0)
@@ -678,6 +782,22 @@ static bool model_step(xptr_t xp, model_t *m, int i, int j)
 		m[j].ppn = p;
 		return true;
 	}
+	case 7: /* munmap's clear */
+		pte = gfix_handle(xp, m[i].vpn);
+		p = 0;
+		if (hal_gpt_pte_clear(&pte, &p) != (m[i].attr != 0) || (m[i].attr && p != m[i].ppn))
+			return false;
+		m[i].attr = 0, m[i].ppn = 0;
+		return true;
+	case 8: /* mprotect's change */
+		pte = gfix_handle(xp, m[i].vpn);
+		if (hal_gpt_pte_protect(&pte, attr) != (m[i].attr != 0))
+			return false;
+		if (m[i].attr & GPT_COW)
+			m[i].attr = gfix_attr((attr & ~GPT_WRITABLE) | GPT_COW);
+		else if (m[i].attr)
+			m[i].attr = gfix_attr(attr);
+		return true;
 	default: /* set_cow on [vpn, vpn + 2) */
 		hal_gpt_set_cow(xp, m[i].vpn, m[i].vpn + 2 <= VPN_END ? 2 : 1);
 		for (int k = 0; k < MODEL_VPNS; k++)

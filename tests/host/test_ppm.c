@@ -467,6 +467,49 @@ HT_TEST(remote_allocation_uses_the_target_cluster)
 	fix_teardown();
 }
 
+HT_TEST(free_array_frees_runs_of_several_clusters)
+{
+	ppm_stats_t s0[2], s;
+	xptr_t pages[7];
+	const cxy_t where[7] = { 0, 0, 1, 1, 1, 0, 1 };
+	const uint32_t order[7] = { 0, 2, 0, 0, 1, 0, 3 };
+
+	fix_setup(2, 4u << 20);
+	for (cxy_t c = 0; c < 2; c++) {
+		ppm_remote_drain(c);
+		ppm_stats(c, &s0[c]);
+	}
+	for (int i = 0; i < 7; i++)
+		HT_REQUIRE((pages[i] = ppm_remote_alloc_pages(where[i], order[i])) != XPTR_NULL);
+	ppm_remote_free_array(pages, 7); /* runs 0,0 | 1,1,1 | 0 | 1 */
+	for (cxy_t c = 0; c < 2; c++) {
+		ppm_stats(c, &s);
+		HT_CHECK(s.alloc_pages == 0 && s.free_pages == s0[c].free_pages);
+		HT_CHECK(s.free_calls - s0[c].free_calls == (c == 0 ? 3 : 4));
+		HT_CHECK(ppm_consistent(c));
+	}
+	ppm_remote_free_array(pages, 0); /* nothing */
+
+	/* a bad block midway: those before it are freed, the PPM stays usable */
+	for (int i = 0; i < 3; i++)
+		HT_REQUIRE((pages[i] = ppm_remote_alloc_pages(0, 0)) != XPTR_NULL);
+	ppm_remote_free_pages(pages[1]);
+	HT_EXPECT_PANIC(ppm_remote_free_array(pages, 3));
+	HT_CHECK(strstr(ht_panic_msg, "double free") != NULL);
+	ppm_stats(0, &s);
+	HT_CHECK(s.alloc_pages == 1 && ppm_consistent(0)); /* pages[0] freed, pages[2] not */
+	pages[1] = pages[0] + 8; /* not a descriptor: refused before the lock */
+	HT_EXPECT_PANIC(ppm_remote_free_array(&pages[1], 2));
+	HT_CHECK(strstr(ht_panic_msg, "not a page descriptor") != NULL);
+	ppm_stats(0, &s);
+	HT_CHECK(s.alloc_pages == 1 && ppm_consistent(0));
+	ppm_remote_free_array(&pages[2], 1);
+	ppm_stats(0, &s);
+	HT_CHECK(s.alloc_pages == 0 && s.free_pages == s0[0].free_pages && ppm_consistent(0));
+	hal_enable_irq();
+	fix_teardown();
+}
+
 HT_TEST(base2page_rejects_addresses_outside_the_cluster)
 {
 	char outside[64];
