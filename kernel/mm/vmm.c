@@ -848,7 +848,7 @@ void vmm_rpc_invalidate(xptr_t desc_xp)
 		vseg_free(v);
 	}
 	rwlock_wr_release(&vmm->vsl_lock);
-	ipi_flush_cluster_tlbs(__atomic_load_n(&vmm->cores_mask, __ATOMIC_ACQUIRE));
+	ipi_flush_cluster_tlbs(vmm_cores_to_flush(vmm));
 	vmm_free_doomed(XPTR(local_cxy, &doomed));
 	process_put_local(copy);
 	rpc_reply(desc_xp, NULL, 0, 0);

@@ -23,6 +23,7 @@
 #define MM_VMM_H
 
 #include <hal_gpt.h>
+#include <hal_special.h>
 #include <hal_types.h>
 #include <kern/rwlock.h>
 #include <mm/vseg.h>
@@ -54,8 +55,10 @@ typedef struct vmm_s {
 	vaddr_t        brk_base;   /* [F] start of the heap                           */
 	vaddr_t        brk_top;    /* [F] current break                               */
 	vmm_stats_t    stats;      /* [A]                                             */
-	uint32_t       cores_mask; /* [A] cores of this cluster that ran a thread of this copy
-	                              (they may cache its translations: shootdown targets)   */
+	uint32_t       cores_mask; /* [A] cores of this cluster that may cache this copy's
+	                              translations (shootdown targets): set by a core before it
+	                              loads the copy's table, cleared once it loaded another
+	                              (sched.c; hal_gpt_activate flushes): vmm_cores_to_flush */
 	/* reference only: changes that copies must see (vmm_ops.c), begun and finished. While they
 	   differ, some copy may still hold vsegs or PTEs the reference no longer has. */
 	uint32_t       changes_begun; /* [A] */
@@ -237,8 +240,27 @@ bool vmm_is_cow(vmm_t *vmm, vaddr_t vaddr);
  */
 void vmm_global_update_pte(xptr_t ref_vmm_xp, vpn_t vpn, uint32_t attr, ppn_t ppn);
 
-/* Shoot down the TLBs of every core that ran a thread of the process whose reference VMM is
- * @ref_vmm_xp, in every cluster holding a copy (vmm_t.cores_mask). */
+/*
+ * The cores of this cluster that may cache @vmm's translations, to flush after a change of its
+ * PTEs. The fence orders the caller's PTE changes before the read of cores_mask: a core whose bit
+ * it does not see sets it later, then loads the table and flushes, so it walks the new PTEs
+ * (sched.c sets the bit, with a full barrier, before hal_gpt_activate).
+ */
+static inline uint32_t vmm_cores_to_flush(const vmm_t *vmm)
+{
+	hal_fence();
+	return __atomic_load_n(&vmm->cores_mask, __ATOMIC_ACQUIRE);
+}
+
+/* The calling core loaded another table (hal_gpt_activate flushed its TLB): it caches none of
+ * @vmm's translations any more. Caller: the scheduler, with IRQs off, while @vmm is alive. */
+static inline void vmm_forget_core(vmm_t *vmm)
+{
+	__atomic_fetch_and(&vmm->cores_mask, ~(1u << hal_get_lid()), __ATOMIC_RELEASE);
+}
+
+/* Shoot down the TLBs of every core that may cache translations of the process whose reference
+ * VMM is @ref_vmm_xp, in every cluster holding a copy (vmm_t.cores_mask, vmm_cores_to_flush). */
 void vmm_shootdown(xptr_t ref_vmm_xp);
 
 /* RPC services of the VMM (rpc.c's table) and their arguments (rpc.h). */

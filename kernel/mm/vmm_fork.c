@@ -104,6 +104,7 @@ void vmm_shootdown(xptr_t ref_vmm_xp)
 {
 	uint32_t masks[CONFIG_MAX_CLUSTERS] = { 0 };
 
+	hal_fence(); /* the PTE changes before the masks: vmm_cores_to_flush */
 	collect_cores(ref_vmm_xp, masks);
 	for_each_copy(ref_vmm_xp, collect_cores, masks);
 	ipi_shootdown(masks, cluster_count());
@@ -418,7 +419,7 @@ error_t vmm_handle_cow(vmm_t *vmm, const vseg_t *vseg, const gpt_pte_t *pte, uin
 	if (global)
 		vmm_shootdown(vmm->ref_xp);
 	else
-		ipi_flush_cluster_tlbs(__atomic_load_n(&vmm->cores_mask, __ATOMIC_ACQUIRE));
+		ipi_flush_cluster_tlbs(vmm_cores_to_flush(vmm));
 	hal_gpt_pte_unlock(pte);
 	if (copied)
 		hal_remote_atomic_add64(STAT_XP(vmm, cow_copies), 1);
