@@ -171,12 +171,13 @@ error_t vmm_file_page(const vseg_t *vseg, vpn_t vpn, uint64_t *offset, size_t *b
 error_t vmm_file_hold_page(const vseg_t *vseg, vpn_t vpn, ppn_t *ppn);
 
 /*
- * CODE's replica cache: the page cache's own page for @vpn of the CODE vseg @vseg (an executable's
- * segment: mapper_xp set, inode_xp not), held, when it is in cluster @cxy, where CODE's frame of a
- * fault taken there goes (vseg_placement), and the segment's bytes cover it whole; [out] its ppn.
- * Every process of that cluster running the file then maps the same frame, which holds the same
- * bytes as a private copy would (CODE is never writable). False otherwise (a page of another
- * cluster, the segment's partial last page, a hole, no memory): the caller makes a private copy.
+ * CODE's replica cache: the frame of @vpn of the CODE vseg @vseg (an executable's segment:
+ * mapper_xp set, inode_xp not) for a fault taken in cluster @cxy, where CODE's frames go
+ * (vseg_placement), held, when the segment's bytes cover the page whole: the page cache's own
+ * page in its cluster, elsewhere that cluster's replica of it (mapper_hold_replica: made by the
+ * first fault there, then mapped by every process of the cluster); [out] its ppn. It holds the
+ * same bytes as a private copy would (CODE is never writable). False otherwise (the segment's
+ * partial last page, a hole, no memory): the caller makes a private copy.
  */
 bool vmm_code_hold_page(const vseg_t *vseg, vpn_t vpn, cxy_t cxy, ppn_t *ppn);
 
