@@ -5,9 +5,11 @@
  *     shootbench [ROUNDS]
  *
  * A page of a private anonymous mapping is touched by this thread, then the same operations are
- * timed twice: alone (no other thread has run: only this core can cache the page's translation),
- * and spread (one more thread on every other core of every cluster touched the page first and
- * now waits blocked in read(), so that every core of the machine may hold a stale entry):
+ * timed: alone (no other thread has run: only this core can cache the page's translation), busy
+ * (mprotect only, ROUNDS / 10 pairs: one more thread on every other core of every cluster touched
+ * the page and keeps running, reading it, so every core holds its translation and is asked to
+ * flush), and spread (the same threads now wait blocked in read(): their cores switched to other
+ * threads, which flushed their TLBs, so they are no longer asked; docs/fork.md "TLB shootdown"):
  *
  *   mprotect   the page made read-only, then writable again (ROUNDS times each: ns per call);
  *              each copy of the process (one per cluster that ran a thread) gets the change and
@@ -39,6 +41,7 @@
 static unsigned int clusters, cores;
 static volatile char *page;
 static atomic_uint ready;
+static atomic_bool spin = true; /* the workers read the page until it is false (the busy phase) */
 static int release_fd[2];
 
 struct counts {
@@ -122,6 +125,8 @@ static void *worker(void *arg)
 	(void)arg;
 	page[64]++;
 	atomic_fetch_add(&ready, 1);
+	while (atomic_load(&spin))
+		(void)page[64];
 	return read(release_fd[0], &c, 1) == 1 ? NULL : (void *)1;
 }
 
@@ -156,6 +161,8 @@ int main(int argc, char **argv)
 	while (atomic_load(&ready) < n) /* every worker has touched the page */
 		sched_yield();
 	printf("shootbench: %u threads touched the page, on every other core\n", n);
+	ok = ok && bench_mprotect("busy", rounds / 10);
+	atomic_store(&spin, false); /* they go to read() and block */
 	ok = ok && bench_mprotect("spread", rounds) && bench_fork_wait("spread", rounds / 10);
 	for (unsigned int k = 0; k < n; k++) /* release them all, even after a failure */
 		if (write(release_fd[1], "x", 1) != 1)

@@ -26,6 +26,7 @@
 #include <kern/printk.h>
 #include <libk/bits.h>
 #include <libk/errno.h>
+#include <mm/page.h>
 #include <mm/ppm.h>
 #include <arch/user_layout.h>
 
@@ -191,6 +192,44 @@ static error_t gpt_spares_alloc(cxy_t cxy, int n, gpt_spares_t *s)
 }
 
 /*
+ * The children of an intermediate table, summed up in its page's owner_xp (the GPT owns its table
+ * pages; the PPM hands a page out with owner_xp cleared): bits 0-15 the entries that point at a
+ * table, 16-31 the lowest such index, 32-47 the highest. Entries go from 0 to a table exactly once
+ * (gpt_install) and are cleared only by destroy, so the summary only grows, by compare-and-swap;
+ * destroy visits those entries without scanning the runs of empty ones between them (the middle
+ * tables of a small process are 512 entries around one or two tables).
+ */
+#define KIDS_NR(s)  ((uint32_t)(s) & 0xffffu)
+#define KIDS_MIN(s) ((uint32_t)((s) >> 16) & 0xffffu)
+#define KIDS_MAX(s) ((uint32_t)((s) >> 32) & 0xffffu)
+#define KIDS(nr, min, max) ((uint64_t)(nr) | (uint64_t)(min) << 16 | (uint64_t)(max) << 32)
+
+_Static_assert(PTE_ENTRIES <= 0x10000, "a table's indices fit the summary's fields");
+
+/* The page descriptor of the table containing the entry at @entry_xp. */
+static xptr_t gpt_table_page(xptr_t entry_xp)
+{
+	uintptr_t table = ALIGN_DOWN((uintptr_t)GET_PTR(entry_xp), CONFIG_PAGE_SIZE);
+
+	return ppm_base2page(hal_kva_to_paddr((void *)table));
+}
+
+/* Count the entry at @entry_xp, just made to point at a table, in its table's summary. */
+static void gpt_note_child(xptr_t entry_xp)
+{
+	xptr_t kids_xp = PAGE_XP(gpt_table_page(entry_xp), owner_xp);
+	uint32_t i = (uint32_t)((uintptr_t)GET_PTR(entry_xp) % CONFIG_PAGE_SIZE / sizeof(pte_t));
+	uint64_t old, kids;
+
+	do {
+		old = hal_remote_lxp(kids_xp);
+		kids = KIDS_NR(old) ? KIDS(KIDS_NR(old) + 1, MIN(KIDS_MIN(old), i),
+					   MAX(KIDS_MAX(old), i))
+				    : KIDS(1, i, i);
+	} while (!hal_remote_atomic_cas64(kids_xp, old, kids));
+}
+
+/*
  * Make the entry @entry_xp point at a table and return that table: the one another core installed
  * meanwhile, or a spare of @s installed by compare-and-swap (counted in tables_nr). The cas orders
  * the spare's zeroing before its publication.
@@ -209,6 +248,7 @@ static pte_t *gpt_install(xptr_t gpt_xp, xptr_t entry_xp, gpt_spares_t *s)
 		if (hal_remote_atomic_cas64(entry_xp, old, pte_table(ppm_page2base(page_xp)))) {
 			s->nr--;
 			gpt_count_tables(gpt_xp, 1);
+			gpt_note_child(entry_xp);
 			return ppm_page2kva(page_xp);
 		}
 	}
@@ -273,33 +313,43 @@ error_t hal_gpt_create(gpt_t *gpt)
 	return 0;
 }
 
-/* Free the table @table, a page of cluster @cxy. */
-static void gpt_free_table(cxy_t cxy, pte_t *table)
+/* Free the table @table, a page of cluster @cxy, whose descriptor is @page_xp. */
+static void gpt_free_table(cxy_t cxy, pte_t *table, xptr_t page_xp)
 {
-	paddr_t pa = hal_kva_to_paddr(table);
-	xptr_t page_xp = ppm_base2page(pa);
-
 	if (page_xp == XPTR_NULL || GET_CXY(page_xp) != cxy)
-		panic("%s: table %lx is not a page of cluster %u", __func__, (unsigned long)pa, cxy);
+		panic("%s: table %lx is not a page of cluster %u", __func__,
+		      (unsigned long)hal_kva_to_paddr(table), cxy);
 	ppm_remote_free_pages(page_xp);
 }
 
-/* Free the tables below entries [0, @n) of the level-@l table @table of cluster @cxy; count them
- * in *@freed. Entries pointing nowhere are skipped a run at a time. */
-static void gpt_free_below(cxy_t cxy, pte_t *table, int l, uint32_t n, uint32_t *freed)
+/*
+ * Free the tables below the level-@l table @table of cluster @cxy (descriptor @page_xp); count them
+ * in *@freed. Only the entries its summary names are read (gpt_note_child): from the lowest one,
+ * the next by a scan of the gap, and the last one at the highest index without a scan.
+ */
+static void gpt_free_below(cxy_t cxy, pte_t *table, xptr_t page_xp, int l, uint32_t *freed)
 {
-	for (uint32_t i = 0;; i++) {
-		pte_t *next;
+	uint64_t kids = hal_remote_lxp(PAGE_XP(page_xp, owner_xp));
+	uint32_t left = KIDS_NR(kids), i = KIDS_MIN(kids);
 
-		i += hal_remote_find64(XPTR(cxy, table + i), n - i, PTE_TABLE_BITS);
-		if (i >= n)
-			return;
+	for (; left; left--, i++) {
+		pte_t *next;
+		xptr_t next_page;
+
+		if (left == 1)
+			i = KIDS_MAX(kids);
+		else
+			i += hal_remote_find64(XPTR(cxy, table + i), KIDS_MAX(kids) - i,
+					       PTE_TABLE_BITS);
 		next = gpt_next_table(XPTR(cxy, table + i));
+		kassert(next != NULL && i <= KIDS_MAX(kids)); /* the summary names mapped entries */
+		next_page = ppm_base2page(hal_kva_to_paddr(next));
 		if (l > 1)
-			gpt_free_below(cxy, next, l - 1, PTE_ENTRIES, freed);
-		gpt_free_table(cxy, next);
+			gpt_free_below(cxy, next, next_page, l - 1, freed);
+		gpt_free_table(cxy, next, next_page);
 		(*freed)++;
 	}
+	hal_remote_sxp(PAGE_XP(page_xp, owner_xp), XPTR_NULL); /* as the PPM hands pages out */
 }
 
 void hal_gpt_destroy(gpt_t *gpt)
@@ -308,9 +358,12 @@ void hal_gpt_destroy(gpt_t *gpt)
 	pte_t *root = hal_remote_lpt(GPT_F(gpt_xp, root));
 	uint32_t freed = 1; /* the root */
 
+	xptr_t root_page;
+
 	kassert(root != NULL);
-	gpt_free_below(local_cxy, root, GPT_ROOT_LEVEL, PTE_ROOT_USER_ENTRIES, &freed);
-	gpt_free_table(local_cxy, root);
+	root_page = ppm_base2page(hal_kva_to_paddr(root));
+	gpt_free_below(local_cxy, root, root_page, GPT_ROOT_LEVEL, &freed);
+	gpt_free_table(local_cxy, root, root_page);
 	gpt_count_tables(gpt_xp, -(int32_t)freed);
 	kassert(hal_remote_l32(GPT_F(gpt_xp, tables_nr)) == 0);
 	hal_remote_spt(GPT_F(gpt_xp, root), NULL);

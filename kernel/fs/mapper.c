@@ -8,6 +8,7 @@
  * (read to walk, write to edit).
  */
 #include <hal_remote.h>
+#include <hal_special.h>
 #include <fs/mapper.h>
 #include <kern/printk.h>
 #include <libk/errno.h>
@@ -79,10 +80,14 @@ static xptr_t page_alloc(xptr_t mxp)
 
 static void page_free(xptr_t page_xp)
 {
-	hal_remote_atomic_add64(CTR_XP(pages), -1);
+	/* a replica is in its cluster's page cache, not one of the mappers' pages */
+	if (!(hal_remote_l32(PAGE_XP(page_xp, flags)) & PG_REPLICA))
+		hal_remote_atomic_add64(CTR_XP(pages), -1);
 	hal_remote_atomic_add64(XPTR(GET_CXY(page_xp), &cluster_pages), -1);
 	ppm_remote_free_pages(page_xp);
 }
+
+static void replicas_drop_everywhere(xptr_t mxp, uint64_t index, xptr_t page_xp);
 
 /* Take a reference on a page of the tree; the caller holds the mapper lock (so that the page is
  * not cut off meanwhile) or a reference of its own (mapper_hold_again). */
@@ -101,10 +106,13 @@ void mapper_hold_again(xptr_t page_xp)
 	page_hold(page_xp); /* held: no truncation can free it meanwhile, no mapper lock needed */
 }
 
-/* The page leaves the mapper (write lock held): freed now, or orphaned if still referenced. */
-static void page_cut(xptr_t mxp, xptr_t page_xp)
+/*
+ * The page @index leaves the mapper (write lock held): freed now, or orphaned if still referenced;
+ * its replicas in other clusters are dropped (after the orphaning: see replica_make).
+ */
+static void page_cut(xptr_t mxp, xptr_t page_xp, uint64_t index)
 {
-	bool free_it;
+	bool free_it, replicated;
 
 	kassert(remote_rwlock_is_write_held_by_me(MF(mxp, lock)));
 	remote_busylock_acquire(PAGE_XP(page_xp, lock));
@@ -113,7 +121,10 @@ static void page_cut(xptr_t mxp, xptr_t page_xp)
 		hal_remote_sxp(PAGE_XP(page_xp, owner_xp), XPTR_NULL);
 		hal_remote_s64(MF(mxp, orphaned), hal_remote_l64(MF(mxp, orphaned)) + 1);
 	}
+	replicated = hal_remote_l32(PAGE_XP(page_xp, flags)) & PG_REPLICATED;
 	remote_busylock_release(PAGE_XP(page_xp, lock));
+	if (replicated)
+		replicas_drop_everywhere(mxp, index, page_xp);
 	if (free_it)
 		page_free(page_xp);
 	hal_remote_s64(MF(mxp, pages_nr), hal_remote_l64(MF(mxp, pages_nr)) - 1);
@@ -280,7 +291,7 @@ static bool prune(xptr_t mxp, xptr_t node_xp, uint32_t level, uint64_t base, uin
 			continue;
 		}
 		if (level == 0) {
-			page_cut(mxp, entry);
+			page_cut(mxp, entry, first);
 			hal_remote_sxp(slot, XPTR_NULL);
 		} else if (prune(mxp, entry, level - 1, first, cut)) {
 			hal_remote_sxp(slot, XPTR_NULL);
@@ -414,4 +425,238 @@ void mapper_display(xptr_t mapper_xp)
 		display_subtree(hal_remote_lxp(MF(mapper_xp, root_xp)),
 				hal_remote_l32(MF(mapper_xp, height)) - 1, 0);
 	remote_rwlock_rd_release(MF(mapper_xp, lock));
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* replicas: copies of a mapper's pages in other clusters (CODE, vmm_code_hold_page)             */
+
+#define REPLICA_BUCKETS 32
+
+/*
+ * A replica is a page of its cluster (PG_REPLICA) whose descriptor is its cache entry, so that the
+ * cache allocates nothing but the page (the leak checks of test programs count slab bytes): while
+ * cached, owner_xp is the mapper and `forks` the page's index in it (the key), list.next the next
+ * replica of its bucket; once dropped, owner_xp is XPTR_NULL (an orphan, freed by its last release).
+ */
+#define R_KEY_MAPPER(p) PAGE_XP(p, owner_xp)
+#define R_KEY_INDEX(p)  PAGE_XP(p, forks)
+#define R_NEXT(p)       XPTR_FIELD(PAGE_XP(p, list), xlist_entry_t, next)
+
+/* Cluster @c's replicas, in entry c of its own copy of the array (the host tests have one copy
+ * for every simulated cluster). Lock legend: [L] lock, [A] atomic. */
+typedef struct replica_cache_s {
+	busylock_t lock;                    /* class LOCK_REPLICAS                          */
+	xptr_t     bucket[REPLICA_BUCKETS]; /* [L] chains of replicas, by (mapper, index)   */
+	mapper_replica_stats_t stats;       /* [A], cached [L]                              */
+} replica_cache_t;
+
+static replica_cache_t replica_caches[CONFIG_MAX_CLUSTERS];
+
+#define RC_XP(cxy, f) XPTR((cxy), &replica_caches[(cxy)].f)
+#define RS_XP(cxy, f) RC_XP(cxy, stats.f)
+
+void mapper_replicas_init(void)
+{
+	busylock_init(&replica_caches[local_cxy].lock, "replicas", LOCK_REPLICAS);
+}
+
+static xptr_t bucket_of(cxy_t cxy, xptr_t mxp, uint64_t index)
+{
+	uint64_t h = (mxp ^ (mxp >> 21) ^ index) * 0x9e3779b97f4a7c15ull;
+
+	return RC_XP(cxy, bucket[h >> 59 & (REPLICA_BUCKETS - 1)]);
+}
+
+/* The replica of (@mxp, @index) in cluster @cxy's cache, XPTR_NULL if none; *@slot_xp: the link
+ * that points at it (or would). Caller holds the cache's lock. */
+static xptr_t replica_find(cxy_t cxy, xptr_t mxp, uint64_t index, xptr_t *slot_xp)
+{
+	xptr_t slot = bucket_of(cxy, mxp, index), p;
+
+	kassert(remote_busylock_is_held_by_me(RC_XP(cxy, lock)));
+	while ((p = hal_remote_lxp(slot)) != XPTR_NULL) {
+		if (hal_remote_lxp(R_KEY_MAPPER(p)) == mxp && hal_remote_l32(R_KEY_INDEX(p)) == index)
+			break;
+		slot = R_NEXT(p);
+	}
+	*slot_xp = slot;
+	return p;
+}
+
+/* The cached replica of (@mxp, @index) in cluster @cxy, held; XPTR_NULL if none. While it is in
+ * the cache it is not an orphan, so the hold needs no page lock: only a drop, under the cache's
+ * lock, can make it one. */
+static xptr_t replica_hold_cached(cxy_t cxy, xptr_t mxp, uint64_t index)
+{
+	xptr_t slot, p;
+
+	remote_busylock_acquire(RC_XP(cxy, lock));
+	p = replica_find(cxy, mxp, index, &slot);
+	if (p != XPTR_NULL)
+		hal_remote_atomic_add32(PAGE_XP(p, refcount), 1);
+	remote_busylock_release(RC_XP(cxy, lock));
+	return p;
+}
+
+/* Unlink the replica @p found at @slot (cache lock held). */
+static void replica_unlink(cxy_t cxy, xptr_t slot, xptr_t p)
+{
+	hal_remote_sxp(slot, hal_remote_lxp(R_NEXT(p)));
+	hal_remote_sxp(R_NEXT(p), XPTR_NULL);
+	hal_remote_s64(RS_XP(cxy, cached), hal_remote_l64(RS_XP(cxy, cached)) - 1);
+	hal_remote_atomic_add64(RS_XP(cxy, dropped), 1);
+}
+
+/* The replica @p left its cache: an orphan, freed now or by the release of its last hold. */
+static void replica_orphan(xptr_t p)
+{
+	bool free_it;
+
+	remote_busylock_acquire(PAGE_XP(p, lock));
+	hal_remote_sxp(PAGE_XP(p, owner_xp), XPTR_NULL);
+	free_it = hal_remote_l32(PAGE_XP(p, refcount)) == 0;
+	remote_busylock_release(PAGE_XP(p, lock));
+	if (free_it)
+		page_free(p);
+}
+
+/* Drop the replica of (@mxp, @index) from cluster @cxy's cache, if there is one. */
+static void replica_drop(cxy_t cxy, xptr_t mxp, uint64_t index)
+{
+	xptr_t slot, p;
+
+	remote_busylock_acquire(RC_XP(cxy, lock));
+	p = replica_find(cxy, mxp, index, &slot);
+	if (p != XPTR_NULL)
+		replica_unlink(cxy, slot, p);
+	remote_busylock_release(RC_XP(cxy, lock));
+	if (p != XPTR_NULL)
+		replica_orphan(p);
+}
+
+/* Drop the replicas of the page @page_xp (@index of @mxp) in every cluster its mark names. */
+static void replicas_drop_everywhere(xptr_t mxp, uint64_t index, xptr_t page_xp)
+{
+	uint32_t clusters = hal_remote_l32(PAGE_XP(page_xp, forks));
+
+	for (cxy_t c = 0; c < CONFIG_MAX_CLUSTERS; c++)
+		if (clusters & (1u << c))
+			replica_drop(c, mxp, index);
+}
+
+/*
+ * Copy the page @src_xp (index @index of @mxp, held by the caller) into a new replica of cluster
+ * @cxy, cache it and return it held; or the replica another core cached meanwhile. ENOMEM: no
+ * page in @cxy (nothing changed). The source is marked (PG_REPLICATED, and @cxy in its `forks`)
+ * before the copy, and after the insertion the source is checked under its lock: a cut that
+ * orphaned it before that check is seen here (the replica is dropped again, ours stays held), one
+ * after it sees the mark and drops the replica (page_cut); a write after the copy drops it too
+ * (mapper_page_written).
+ */
+static error_t replica_make(cxy_t cxy, xptr_t mxp, uint64_t index, xptr_t src_xp,
+			    xptr_t *page_xp)
+{
+	xptr_t p = ppm_remote_alloc_pages(cxy, 0), slot, other;
+	bool cut;
+
+	if (p == XPTR_NULL)
+		return ENOMEM;
+	hal_remote_atomic_or32(PAGE_XP(src_xp, forks), 1u << cxy);
+	hal_remote_atomic_or32(PAGE_XP(src_xp, flags), PG_REPLICATED);
+	hal_fence(); /* the mark before the bytes are read: mapper_page_written */
+	hal_remote_memcpy(mapper_page_data(p), mapper_page_data(src_xp), CONFIG_PAGE_SIZE);
+	hal_remote_atomic_or32(PAGE_XP(p, flags), PG_REPLICA);
+	hal_remote_sxp(R_KEY_MAPPER(p), mxp); /* cached: not an orphan */
+	hal_remote_s32(R_KEY_INDEX(p), (uint32_t)index);
+	hal_remote_s32(PAGE_XP(p, refcount), 1); /* the caller's hold */
+	remote_busylock_acquire(RC_XP(cxy, lock));
+	other = replica_find(cxy, mxp, index, &slot);
+	if (other == XPTR_NULL) {
+		hal_remote_sxp(R_NEXT(p), XPTR_NULL);
+		hal_remote_sxp(slot, p);
+		hal_remote_s64(RS_XP(cxy, cached), hal_remote_l64(RS_XP(cxy, cached)) + 1);
+	} else {
+		hal_remote_atomic_add32(PAGE_XP(other, refcount), 1);
+	}
+	remote_busylock_release(RC_XP(cxy, lock));
+	if (other != XPTR_NULL) { /* another fault of this cluster was first: theirs */
+		hal_remote_s32(PAGE_XP(p, refcount), 0);
+		ppm_remote_free_pages(p);
+		*page_xp = other;
+		return 0;
+	}
+	hal_remote_atomic_add64(XPTR(cxy, &cluster_pages), 1);
+	hal_remote_atomic_add64(RS_XP(cxy, made), 1);
+	remote_busylock_acquire(PAGE_XP(src_xp, lock));
+	cut = hal_remote_lxp(PAGE_XP(src_xp, owner_xp)) == XPTR_NULL;
+	remote_busylock_release(PAGE_XP(src_xp, lock));
+	if (cut)
+		replica_drop(cxy, mxp, index);
+	*page_xp = p;
+	return 0;
+}
+
+error_t mapper_hold_replica(xptr_t mapper_xp, uint64_t index, cxy_t cxy, xptr_t *page_xp)
+{
+	xptr_t src_xp;
+	error_t error;
+
+	kassert(cxy != GET_CXY(mapper_xp) && cxy < CONFIG_MAX_CLUSTERS);
+	if (index > UINT32_MAX) /* beyond what the key holds (a 16 TiB file): no replica */
+		return ENOMEM;
+	*page_xp = replica_hold_cached(cxy, mapper_xp, index);
+	if (*page_xp != XPTR_NULL) {
+		hal_remote_atomic_add64(RS_XP(cxy, reused), 1);
+		return 0;
+	}
+	error = mapper_hold_page(mapper_xp, index, false, &src_xp);
+	if (error)
+		return error;
+	error = replica_make(cxy, mapper_xp, index, src_xp, page_xp);
+	mapper_release_page(src_xp);
+	return error;
+}
+
+void mapper_page_written(xptr_t mapper_xp, uint64_t index, xptr_t page_xp)
+{
+	hal_fence(); /* the new bytes before the look at the mark: replica_make */
+	if (hal_remote_l32(PAGE_XP(page_xp, flags)) & PG_REPLICATED)
+		replicas_drop_everywhere(mapper_xp, index, page_xp);
+}
+
+/* Take one replica that no mapping holds out of the bucket @b of @cxy; XPTR_NULL if none. */
+static xptr_t replica_take_unused(cxy_t cxy, uint32_t b)
+{
+	xptr_t slot = RC_XP(cxy, bucket[b]), p;
+
+	remote_busylock_acquire(RC_XP(cxy, lock));
+	while ((p = hal_remote_lxp(slot)) != XPTR_NULL) {
+		/* no hold can come meanwhile: holds are taken under this lock */
+		if (hal_remote_l32(PAGE_XP(p, refcount)) == 0) {
+			replica_unlink(cxy, slot, p);
+			break;
+		}
+		slot = R_NEXT(p);
+	}
+	remote_busylock_release(RC_XP(cxy, lock));
+	return p;
+}
+
+uint64_t mapper_replicas_shrink(cxy_t cxy)
+{
+	uint64_t freed = 0;
+	xptr_t p;
+
+	for (uint32_t b = 0; b < REPLICA_BUCKETS; b++) {
+		while ((p = replica_take_unused(cxy, b)) != XPTR_NULL) {
+			replica_orphan(p); /* unheld: freed now */
+			freed++;
+		}
+	}
+	return freed;
+}
+
+void mapper_replica_stats(cxy_t cxy, mapper_replica_stats_t *out)
+{
+	hal_remote_memcpy(XPTR(local_cxy, out), RC_XP(cxy, stats), sizeof(*out));
 }

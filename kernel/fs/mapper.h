@@ -111,6 +111,48 @@ void mapper_counters(mapper_counters_t *out);
 /* Pages of the page cache in the memory of cluster @cxy (get_cluster_info). */
 uint64_t mapper_cluster_pages(cxy_t cxy);
 
+/*
+ * Replicas. A page of a mapper may be copied into another cluster, once per cluster, for the CODE
+ * of executables (vmm_code_hold_page: every process of that cluster then maps the same copy).
+ * Each cluster caches its replicas by (mapper, index); a replica is held per mapping exactly as a
+ * mapper's page is (page_t.refcount; mapper_hold_again and mapper_release_page work on both), and
+ * counts in its cluster's page cache (mapper_cluster_pages), not in mapper_counters' pages. It
+ * leaves the cache when its page leaves the mapper (truncate, destroy), when that page is written
+ * (mapper_page_written), and under memory pressure if no mapping holds it
+ * (mapper_replicas_shrink); a held replica that left the cache is an orphan, freed by the release
+ * of its last hold.
+ */
+typedef struct mapper_replica_stats_s {
+	uint64_t cached;  /* replicas in the cache now            */
+	uint64_t made;    /* copies made                          */
+	uint64_t reused;  /* holds served by a cached replica     */
+	uint64_t dropped; /* replicas that left the cache         */
+} mapper_replica_stats_t;
+
+/* Initialise the local cluster's replica cache (cluster_init, once per cluster). */
+void mapper_replicas_init(void);
+
+/*
+ * The replica in cluster @cxy (not the mapper's) of page @index of @mapper_xp, held: the cached
+ * one, or a copy made and cached now. Returns 0; ENOENT if the mapper has no such page; ENOMEM if
+ * @cxy has no page or memory for it (the caller maps the mapper's page or copies it privately).
+ * Busylocks and the mapper lock (read); the caller may hold a VSL and a PTE lock.
+ */
+error_t mapper_hold_replica(xptr_t mapper_xp, uint64_t index, cxy_t cxy, xptr_t *page_xp);
+
+/*
+ * The page @page_xp (@index of @mapper_xp) was just written (the VFS's write path): its replicas,
+ * copies of the old bytes, leave their caches. A replica made while the write runs may keep a mix
+ * of old and new bytes, as a read racing with the write would.
+ */
+void mapper_page_written(xptr_t mapper_xp, uint64_t index, xptr_t page_xp);
+
+/* Free the replicas of cluster @cxy that no mapping holds (memory pressure). Returns how many. */
+uint64_t mapper_replicas_shrink(cxy_t cxy);
+
+/* A snapshot of cluster @cxy's replica counters. */
+void mapper_replica_stats(cxy_t cxy, mapper_replica_stats_t *out);
+
 /* printk the mapper: height, nodes, and one line per page (index, cluster, physical address). */
 void mapper_display(xptr_t mapper_xp);
 

@@ -117,6 +117,7 @@ static size_t reg_copy_in(xptr_t ixp, uint64_t pos, uint64_t size, vfs_buf_t buf
 			*err = EFAULT;
 			break;
 		}
+		mapper_page_written(mapper_xp, at >> CONFIG_PAGE_SHIFT, page_xp);
 		done += chunk;
 	}
 	return done;

@@ -4,6 +4,7 @@
  */
 #include <hal_remote.h>
 #include <hal_special.h>
+#include <fs/mapper.h>
 #include <kern/cluster.h>
 #include <kern/printk.h>
 
@@ -59,6 +60,7 @@ void cluster_init(void)
 		      bc->mem_base, bc->mem_base + bc->mem_size, error);
 	for (uint32_t order = CONFIG_KCM_MIN_ORDER; order <= CONFIG_KCM_MAX_ORDER; order++)
 		kcm_init(&cl->kcm[order - CONFIG_KCM_MIN_ORDER], order);
+	mapper_replicas_init();
 
 	ppm_stats(local_cxy, &stats);
 	cl->free_pages_at_boot = (uint32_t)stats.free_pages;

@@ -93,8 +93,11 @@ void ipi_shootdown(const uint32_t *lid_masks, uint32_t clusters_nr)
 
 	kassert(clusters_nr <= cluster_count());
 	for (cxy_t c = 0; c < clusters_nr; c++) {
-		uint32_t cores = cluster_cores_of(c);
+		uint32_t cores;
 
+		if (!lid_masks[c])
+			continue; /* most clusters hold no copy of the process */
+		cores = cluster_cores_of(c);
 		others[c] = lid_masks[c] & (uint32_t)((1ull << cores) - 1);
 		if (c == local_cxy && (others[c] & (1u << self))) {
 			others[c] &= ~(1u << self);
@@ -121,7 +124,7 @@ void ipi_shootdown(const uint32_t *lid_masks, uint32_t clusters_nr)
 	 */
 	hal_disable_irq();
 	for (cxy_t c = 0; c < clusters_nr; c++) {
-		for (lid_t lid = 0; lid < cluster_cores_of(c); lid++) {
+		for (lid_t lid = 0; others[c] && lid < cluster_cores_of(c); lid++) {
 			while ((others[c] & (1u << lid)) &&
 			       hal_remote_l64(CORE_XP(c, lid, tlb_flushes)) == seen[c][lid]) {
 				hal_cpu_idle();

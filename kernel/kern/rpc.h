@@ -16,8 +16,8 @@
  * Parallel mode: one request to several clusters with one shared response counter; the client
  * wakes up once, when the last server is done.
  *
- * Server pool: each core starts one server thread; when a server takes a request and more are
- * waiting with no idle server left, it creates another (up to CONFIG_RPC_SERVERS_MAX), so a
+ * Server pool: each core starts CONFIG_RPC_SERVERS_MIN (2) server threads; when a server takes a
+ * request and more are waiting, it wakes an idle one, or with no idle server left it creates another (up to CONFIG_RPC_SERVERS_MAX), so a
  * service that blocks does not stall the FIFO; servers beyond CONFIG_RPC_SERVERS_MIN exit when they
  * find no work. A server that sends an RPC of its own (a munmap in the reference invalidating the
  * copies) first makes sure an idle server is left on its core, and servers do not count as spare
@@ -51,6 +51,7 @@ typedef enum rpc_type_e {
 	RPC_ALMOS_REGIONS,      /* the region list of a reference VMM (sys_almos_stats.c)     */
 	RPC_FILE_SHRUNK,        /* drop a process's mappings beyond a file's end (vfs_shrink.c) */
 	RPC_VMM_EXIT,           /* an ended process's memory goes back (vmm_ops.c: vmm_exit)  */
+	RPC_NESTED_ECHO,        /* test: the server sends an RPC_ECHO itself, rpc_nested_args_t */
 	RPC_TYPES_NR
 } rpc_type_t;
 
@@ -94,6 +95,13 @@ void rpc_reply(xptr_t desc_xp, const void *args, size_t size, error_t error);
 typedef struct rpc_echo_args_s {
 	uint64_t words[RPC_ECHO_WORDS];
 } rpc_echo_args_t;
+
+/* RPC_NESTED_ECHO (a test of nested RPCs): the server sends RPC_ECHO with @echo to cluster @to and
+ * waits for it, as a service that needs another cluster does; @echo comes back complemented. */
+typedef struct rpc_nested_args_s {
+	uint32_t to;
+	rpc_echo_args_t echo;
+} rpc_nested_args_t;
 
 /* RPC_SLEEP (a test of a service that blocks): the server sleeps @ns, then complements @proof. */
 typedef struct rpc_sleep_args_s {

@@ -144,11 +144,21 @@ void sched_yield(void)
 	/* The running thread's address space is always the one loaded: a dead thread's table is
 	 * never left active while it is freed. */
 	if (next->gpt != s->active_gpt) {
+		vmm_t *left = s->active_gpt && prev->process &&
+			      s->active_gpt == &prev->process->vmm.gpt ? &prev->process->vmm : NULL;
+		vmm_t *entered = next->type == THREAD_USER && next->process ? &next->process->vmm
+									 : NULL;
+
+		/* Before the table is loaded, with a full barrier: a shootdown that does not see
+		 * the bit changed its PTEs before this core walks them (vmm_cores_to_flush). */
+		if (entered)
+			__atomic_fetch_or(&entered->cores_mask, 1u << hal_get_lid(), __ATOMIC_SEQ_CST);
 		hal_gpt_activate(next->gpt);
 		s->active_gpt = next->gpt;
-		if (next->type == THREAD_USER && next->process) /* this core may now cache them */
-			__atomic_fetch_or(&next->process->vmm.cores_mask, 1u << hal_get_lid(),
-					  __ATOMIC_RELEASE);
+		/* The activation flushed the TLB: this core caches none of prev's translations,
+		 * and its shootdowns need not wait for it (an idle core is not woken for them). */
+		if (left && left != entered)
+			vmm_forget_core(left);
 	}
 	hal_context_switch(&prev->ctx, &next->ctx);
 	sched_switch_tail();
@@ -258,9 +268,13 @@ void sched_leave_user_space(void)
 	thread_t *self = s->current;
 	irqstate_t irq = hal_disable_irq();
 
+	bool left = self->process && s->active_gpt == &self->process->vmm.gpt;
+
 	self->gpt = NULL;
 	s->active_gpt = NULL;
 	hal_gpt_activate(NULL);
+	if (left) /* flushed: as a switch to another address space */
+		vmm_forget_core(&self->process->vmm);
 	hal_restore_irq(irq);
 }
 

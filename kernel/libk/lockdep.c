@@ -27,6 +27,7 @@ const lock_class_info_t lockdep_classes[LOCK_CLASS_NR] = {
 	[LOCK_VMM_VSL]    = { "vmm_vsl", 60,  LOCKDEP_BLOCKING, true  },
 	[LOCK_VMM_VSL_REF] = { "vmm_vsl_ref", 65, LOCKDEP_BLOCKING, true  },
 	[LOCK_MAPPER]     = { "mapper",  70,  LOCKDEP_BLOCKING, false },
+	[LOCK_REPLICAS]   = { "replicas", 80, LOCKDEP_BUSY,     false },
 	[LOCK_PAGE]       = { "page",    90,  LOCKDEP_BUSY,     false },
 	[LOCK_PROCESS_STATE] = { "process_state", 95, LOCKDEP_BUSY, false },
 	[LOCK_PIPE]       = { "pipe",    97,  LOCKDEP_BUSY,     false },

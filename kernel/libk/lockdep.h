@@ -47,6 +47,7 @@ typedef enum lock_class_e {
 	LOCK_VMM_VSL,        /* the list of vsegs of a VMM copy (rwlock); nestable   */
 	LOCK_VMM_VSL_REF,    /* the list of vsegs of a reference VMM; nestable       */
 	LOCK_MAPPER,         /* a file's page cache (mapper)                         */
+	LOCK_REPLICAS,       /* a cluster's cache of page replicas (mapper.c)        */
 	LOCK_PAGE,           /* page_t.lock (forks count, owner's per-page state)    */
 	LOCK_PROCESS_STATE,  /* a process's small state: its copies, its threads, the
 	                        cluster's process tables (process.c)                  */

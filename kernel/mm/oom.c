@@ -11,6 +11,7 @@
  * exit). It is named before the kill, so that its end cannot come first; it stops being named at
  * its end, or when its reference goes, so that its pid never names another process.
  */
+#include <fs/mapper.h>
 #include <hal_remote.h>
 #include <hal_special.h>
 #include <kern/cluster.h>
@@ -104,6 +105,9 @@ xptr_t oom_fault_frame(const vseg_t *vseg, vpn_t vpn, cxy_t faulting_cxy)
 	cxy_t first = vseg_placement(vseg, vpn, faulting_cxy, cluster_count()), cxy = first;
 	xptr_t page_xp = ppm_remote_alloc_pages(first, 0);
 
+	/* the replicas no mapping holds are a cache: they go before the frame goes elsewhere */
+	if (page_xp == XPTR_NULL && mapper_replicas_shrink(first))
+		page_xp = ppm_remote_alloc_pages(first, 0);
 	if (vseg->type == VSEG_TYPE_REMOTE) /* the user named the cluster */
 		return page_xp;
 	while (page_xp == XPTR_NULL && next_cluster(first, &cxy))

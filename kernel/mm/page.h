@@ -33,6 +33,10 @@
  * cleared by the PPM when the block is freed. */
 #define PG_KCM        0x0100u /* a slab page of a kcm (owner_xp is the kcm_t)                    */
 #define PG_KMEM       0x0200u /* a large kmem block (more than 2^CONFIG_KCM_MAX_ORDER bytes)     */
+#define PG_REPLICATED 0x0400u /* a page cache's page copied to other clusters (mapper.c): its cut
+                                 or a write drops the copies; `forks` names those clusters  */
+#define PG_REPLICA    0x0800u /* such a copy, held like a page cache's page (owner_xp: the
+                                 mapper while cached, XPTR_NULL once dropped)                */
 
 typedef struct page_s {
 	uint32_t      flags;    /* PG_*: state bits [P]; owner bits [O, set atomically]            */
@@ -45,7 +49,9 @@ typedef struct page_s {
 	uint32_t      refcount; /* [A] references held on the block (mappings, ...); 0 when the
 	                           block is allocated and when it is freed (asserted by the PPM)    */
 	uint32_t      forks;    /* [A] processes sharing the page beyond the first, after forks
-	                           (vmm_fork.c); 0 when the block is allocated                     */
+	                           (vmm_fork.c); 0 when the block is allocated. A mapper's page is
+	                           never shared that way: there, the clusters that hold a replica of
+	                           it (one bit each, with PG_REPLICATED; mapper.c)                   */
 	busylock_t    lock;     /* for the owner's per-page state                                  */
 } page_t;
 

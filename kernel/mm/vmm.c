@@ -226,12 +226,9 @@ void vmm_flush_tlbs(vmm_t *vmm)
 {
 	uint32_t self, mask;
 
-	/* Our PTE changes come before the look at the mask: a core whose bit we do not see yet
-	 * sets it before it runs the process, so it reads the new PTEs (sched.c). */
-	hal_fence();
-	mask = __atomic_load_n(&vmm->cores_mask, __ATOMIC_ACQUIRE);
+	mask = vmm_cores_to_flush(vmm); /* after our PTE changes: see there */
 	self = 1u << hal_get_lid();
-	if ((mask & ~self) == 0) { /* no other core ever loaded this GPT: no shootdown */
+	if ((mask & ~self) == 0) { /* no other core may cache this GPT's entries: no shootdown */
 		if (mask)
 			hal_tlb_flush_all();
 		return;

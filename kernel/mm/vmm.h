@@ -23,6 +23,7 @@
 #define MM_VMM_H
 
 #include <hal_gpt.h>
+#include <hal_special.h>
 #include <hal_types.h>
 #include <kern/rwlock.h>
 #include <mm/vseg.h>
@@ -54,8 +55,10 @@ typedef struct vmm_s {
 	vaddr_t        brk_base;   /* [F] start of the heap                           */
 	vaddr_t        brk_top;    /* [F] current break                               */
 	vmm_stats_t    stats;      /* [A]                                             */
-	uint32_t       cores_mask; /* [A] cores of this cluster that ran a thread of this copy
-	                              (they may cache its translations: shootdown targets)   */
+	uint32_t       cores_mask; /* [A] cores of this cluster that may cache this copy's
+	                              translations (shootdown targets): set by a core before it
+	                              loads the copy's table, cleared once it loaded another
+	                              (sched.c; hal_gpt_activate flushes): vmm_cores_to_flush */
 	/* reference only: changes that copies must see (vmm_ops.c), begun and finished. While they
 	   differ, some copy may still hold vsegs or PTEs the reference no longer has. */
 	uint32_t       changes_begun; /* [A] */
@@ -168,12 +171,13 @@ error_t vmm_file_page(const vseg_t *vseg, vpn_t vpn, uint64_t *offset, size_t *b
 error_t vmm_file_hold_page(const vseg_t *vseg, vpn_t vpn, ppn_t *ppn);
 
 /*
- * CODE's replica cache: the page cache's own page for @vpn of the CODE vseg @vseg (an executable's
- * segment: mapper_xp set, inode_xp not), held, when it is in cluster @cxy, where CODE's frame of a
- * fault taken there goes (vseg_placement), and the segment's bytes cover it whole; [out] its ppn.
- * Every process of that cluster running the file then maps the same frame, which holds the same
- * bytes as a private copy would (CODE is never writable). False otherwise (a page of another
- * cluster, the segment's partial last page, a hole, no memory): the caller makes a private copy.
+ * CODE's replica cache: the frame of @vpn of the CODE vseg @vseg (an executable's segment:
+ * mapper_xp set, inode_xp not) for a fault taken in cluster @cxy, where CODE's frames go
+ * (vseg_placement), held, when the segment's bytes cover the page whole: the page cache's own
+ * page in its cluster, elsewhere that cluster's replica of it (mapper_hold_replica: made by the
+ * first fault there, then mapped by every process of the cluster); [out] its ppn. It holds the
+ * same bytes as a private copy would (CODE is never writable). False otherwise (the segment's
+ * partial last page, a hole, no memory): the caller makes a private copy.
  */
 bool vmm_code_hold_page(const vseg_t *vseg, vpn_t vpn, cxy_t cxy, ppn_t *ppn);
 
@@ -234,22 +238,41 @@ bool vmm_is_cow(vmm_t *vmm, vaddr_t vaddr);
  * Write @attr and @ppn in the PTE of @vpn of every GPT copy of the process whose reference VMM is
  * @ref_vmm_xp, but the reference's (the caller changed it and holds its lock): each copy's PTE is
  * locked for the change when its table exists, and left alone when not mapped. Then shoot down
- * the TLBs of every core that ran a thread of the process (as vmm_shootdown; with no copy and the
- * reference local, the local cluster's cores that ran it). One pass over the copies for both.
+ * the TLBs of every core that may cache it (as vmm_shootdown; with no copy and the
+ * reference local, vmm_flush_tlbs). One pass over the copies for both.
  * Caller: holds no busylock.
  */
 void vmm_global_update_pte(xptr_t ref_vmm_xp, vpn_t vpn, uint32_t attr, ppn_t ppn);
 
 /*
- * Flush the TLBs of the local cluster's cores that ran a thread of the local copy @vmm (its
- * cores_mask), after the caller's changes to its GPT: when no core but the calling one ever did,
- * the calling core's own TLB, without a shootdown (1x1, a process that never ran elsewhere).
- * Caller: holds no busylock.
+ * Flush the TLBs of the local cluster's cores that may cache translations of the local copy @vmm
+ * (vmm_cores_to_flush), after the caller's changes to its GPT: when that is only the calling core,
+ * its own TLB, without a shootdown (1x1, a process that runs nowhere else). Caller: holds no
+ * busylock.
  */
 void vmm_flush_tlbs(vmm_t *vmm);
 
-/* Shoot down the TLBs of every core that ran a thread of the process whose reference VMM is
- * @ref_vmm_xp, in every cluster holding a copy (vmm_t.cores_mask). */
+/*
+ * The cores of this cluster that may cache @vmm's translations, to flush after a change of its
+ * PTEs. The fence orders the caller's PTE changes before the read of cores_mask: a core whose bit
+ * it does not see sets it later, then loads the table and flushes, so it walks the new PTEs
+ * (sched.c sets the bit, with a full barrier, before hal_gpt_activate).
+ */
+static inline uint32_t vmm_cores_to_flush(const vmm_t *vmm)
+{
+	hal_fence();
+	return __atomic_load_n(&vmm->cores_mask, __ATOMIC_ACQUIRE);
+}
+
+/* The calling core loaded another table (hal_gpt_activate flushed its TLB): it caches none of
+ * @vmm's translations any more. Caller: the scheduler, with IRQs off, while @vmm is alive. */
+static inline void vmm_forget_core(vmm_t *vmm)
+{
+	__atomic_fetch_and(&vmm->cores_mask, ~(1u << hal_get_lid()), __ATOMIC_RELEASE);
+}
+
+/* Shoot down the TLBs of every core that may cache translations of the process whose reference
+ * VMM is @ref_vmm_xp, in every cluster holding a copy (vmm_t.cores_mask, vmm_cores_to_flush). */
 void vmm_shootdown(xptr_t ref_vmm_xp);
 
 /* RPC services of the VMM (rpc.c's table) and their arguments (rpc.h). */

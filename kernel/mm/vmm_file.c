@@ -72,20 +72,19 @@ error_t vmm_file_hold_page(const vseg_t *vseg, vpn_t vpn, ppn_t *ppn)
 bool vmm_code_hold_page(const vseg_t *vseg, vpn_t vpn, cxy_t cxy, ppn_t *ppn)
 {
 	uint64_t offset = (vpn - vseg->vpn_base) << CONFIG_PAGE_SHIFT;
+	uint64_t index = (vseg->file_offset + offset) >> CONFIG_PAGE_SHIFT;
 	xptr_t page_xp;
 
 	kassert(vseg->type == VSEG_TYPE_CODE && !(vseg->flags & VSEG_WRITE));
-	/* a mapper's pages live in its cluster: the lookup only where it can succeed */
 	if (vseg->mapper_xp == XPTR_NULL || vseg->inode_xp != XPTR_NULL ||
-	    GET_CXY(vseg->mapper_xp) != cxy || offset >= vseg->file_size ||
+	    offset >= vseg->file_size ||
 	    vseg->file_size - offset < CONFIG_PAGE_SIZE) /* a partial page shows zeros after it */
 		return false;
-	if (mapper_hold_page(vseg->mapper_xp, (vseg->file_offset + offset) >> CONFIG_PAGE_SHIFT,
-			     false, &page_xp) != 0)
-		return false;
-	if (GET_CXY(page_xp) != cxy) {
-		mapper_release_page(page_xp);
-		return false;
+	if (GET_CXY(vseg->mapper_xp) == cxy) { /* the page cache's own page */
+		if (mapper_hold_page(vseg->mapper_xp, index, false, &page_xp) != 0)
+			return false;
+	} else if (mapper_hold_replica(vseg->mapper_xp, index, cxy, &page_xp) != 0) {
+		return false; /* this cluster's copy of it, made by its first fault there */
 	}
 	*ppn = ppm_page2base(page_xp) >> CONFIG_PAGE_SHIFT;
 	return true;

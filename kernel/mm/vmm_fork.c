@@ -93,10 +93,13 @@ static void for_each_copy(xptr_t ref_vmm_xp, void (*fn)(xptr_t vmm_xp, void *arg
 	remote_busylock_release(lock);
 }
 
+/* Add the cores that may cache @vmm_xp's translations to @arg's masks, after the caller's PTE
+ * changes (the fence: vmm_cores_to_flush says why). */
 static void collect_cores(xptr_t vmm_xp, void *arg)
 {
 	uint32_t *masks = arg;
 
+	hal_fence();
 	masks[GET_CXY(vmm_xp)] |= hal_remote_l32(VMM_XP(vmm_xp, cores_mask));
 }
 
@@ -114,7 +117,7 @@ typedef struct pte_value_s {
 	uint32_t attr;
 	ppn_t    ppn;
 	uint32_t copies;                     /* copies visited                          */
-	uint32_t masks[CONFIG_MAX_CLUSTERS]; /* the cores that ran them, by cluster     */
+	uint32_t masks[CONFIG_MAX_CLUSTERS]; /* the cores that may cache them, by cluster */
 } pte_value_t;
 
 static void update_copy(xptr_t vmm_xp, void *arg)
@@ -133,7 +136,7 @@ static void update_copy(xptr_t vmm_xp, void *arg)
 		else
 			hal_gpt_pte_unlock(&pte);
 	}
-	collect_cores(vmm_xp, v->masks); /* after the update: a core that runs it later sees it */
+	collect_cores(vmm_xp, v->masks); /* after the update: a core missed loads the new PTE */
 }
 
 void vmm_global_update_pte(xptr_t ref_vmm_xp, vpn_t vpn, uint32_t attr, ppn_t ppn)

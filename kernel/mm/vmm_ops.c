@@ -9,7 +9,7 @@
  *      GPT; the frames it unmaps are queued, not freed;
  *   2. with that lock released: every other copy forgets its vsegs and PTEs of the range (it
  *      fetches them again at its next fault there: VMM_INVALIDATE RPC), the TLBs of the cores that
- *      ran a thread of a copy (vmm_t.cores_mask) are flushed in every cluster holding one, and only
+ *      may cache a copy's entries (vmm_t.cores_mask) are flushed in every cluster holding one, and only
  *      then are the queued frames freed: until then a copy's PTE or a TLB may still reach them.
  * The lock is released before step 2 because a copy's page fault holds the copy's VSL lock while
  * it waits for the reference (a true fault, the fetch of a vseg), and the copy's VMM_INVALIDATE
@@ -103,29 +103,36 @@ error_t vmm_cut_range(vmm_t *vmm, vaddr_t start, vaddr_t end)
 	return 0;
 }
 
-/* Every copy of the process of the reference @vmm forgets [start, end); then TLBs are flushed. */
+/*
+ * Every copy of the process of the reference @vmm forgets [start, end); then TLBs are flushed. The
+ * requests go to every other cluster before any answer is waited for (rpc_send_parallel): the
+ * copies work at the same time, and the wait is one round trip, not one per copy.
+ */
 static void invalidate_copies(vmm_t *vmm, vaddr_t start, vaddr_t end)
 {
 	process_t *p = container_of(vmm, process_t, vmm);
 	xptr_t root = PROC_XP(p->owner_xp, copies_root), e;
 	xptr_t lock = PROC_XP(p->owner_xp, copies_lock);
-	xptr_t copies[CONFIG_MAX_CLUSTERS];
+	rpc_vmm_invalidate_args_t args[CONFIG_MAX_CLUSTERS];
+	rpc_desc_t desc[CONFIG_MAX_CLUSTERS];
+	cxy_t to[CONFIG_MAX_CLUSTERS];
 	uint32_t n = 0;
 
 	remote_busylock_acquire(lock);
-	XLIST_FOREACH(root, e)
-		if (n < CONFIG_MAX_CLUSTERS)
-			copies[n++] = XLIST_ELEMENT(e, process_t, copies_link);
+	XLIST_FOREACH(root, e) {
+		cxy_t cxy = GET_CXY(XLIST_ELEMENT(e, process_t, copies_link));
+
+		if (cxy != local_cxy && n < CONFIG_MAX_CLUSTERS)
+			to[n++] = cxy;
+	}
 	remote_busylock_release(lock);
 	for (uint32_t i = 0; i < n; i++) {
-		if (GET_CXY(copies[i]) == local_cxy)
-			continue;
 		/* the pid, not the copy: the copy may go before the server runs (its last thread) */
-		rpc_vmm_invalidate_args_t a = { .pid = p->pid, .start = start, .end = end };
-		rpc_desc_t desc = RPC_DESC(RPC_VMM_INVALIDATE, &a);
-
-		rpc_send(GET_CXY(copies[i]), &desc);
+		args[i] = (rpc_vmm_invalidate_args_t){ .pid = p->pid, .start = start, .end = end };
+		desc[i] = RPC_DESC(RPC_VMM_INVALIDATE, &args[i]);
 	}
+	if (n)
+		rpc_send_parallel(n, to, desc);
 	vmm_flush_tlbs(vmm);
 }
 

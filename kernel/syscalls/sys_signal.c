@@ -124,17 +124,22 @@ void signal_reset_on_exec(xptr_t ref_xp)
 {
 	xptr_t lock = PROC_XP(ref_xp, files_lock);
 	xptr_t table = PROC_XP(ref_xp, sigactions);
+	k_sigaction_t acts[NSIG]; /* the table in one copy each way, not one per slot */
+	bool changed = false;
 
 	remote_busylock_acquire(lock);
+	hal_remote_memcpy(XPTR(local_cxy, acts), table, sizeof(acts));
 	for (int i = 0; i < NSIG; i++) {
-		xptr_t slot = table + (size_t)i * sizeof(k_sigaction_t);
-		k_sigaction_t act = { 0 }; /* SIG_DFL, no flags, empty mask */
-
 		/* the handler is in the old image: gone; an ignored signal stays ignored */
-		if (hal_remote_l64(XPTR_FIELD(slot, k_sigaction_t, handler)) == SIG_IGN)
-			act.handler = SIG_IGN;
-		hal_remote_memcpy(slot, XPTR(local_cxy, &act), sizeof(act));
+		uint64_t handler = acts[i].handler == SIG_IGN ? SIG_IGN : SIG_DFL;
+
+		if (acts[i].handler != handler || acts[i].flags || acts[i].mask || acts[i].restorer) {
+			acts[i] = (k_sigaction_t){ .handler = handler }; /* no flags, empty mask */
+			changed = true;
+		}
 	}
+	if (changed)
+		hal_remote_memcpy(table, XPTR(local_cxy, acts), sizeof(acts));
 	remote_busylock_release(lock);
 	signal_exec_thread(thread_current()); /* no alternate stack in the new image */
 }

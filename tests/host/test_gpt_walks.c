@@ -255,6 +255,34 @@ HT_TEST(destroy_frees_every_table_of_every_level)
 }
 
 /* set_cow over the whole user space of a sparse GPT: every writable PTE and only those. */
+/* Destroy reads each intermediate table's summary of children (lowest, highest, count): one child,
+ * two at the ends of a table, several in one table, at every level; nothing leaks. */
+HT_TEST(destroy_frees_tables_named_by_the_summaries)
+{
+	const vpn_t l1 = (vpn_t)1 << 9;
+	const vpn_t sets[][4] = {
+		{ 0 }, { VPN_END - 1 }, { 0, VPN_END - 1 }, { 5 * L0_SPAN },
+		{ 0, 2 * l1, 3 * l1 + 7, VPN_END - L0_SPAN }, { l1 - 1, l1, 2 * l1 - 1, 511 * l1 },
+	};
+	const size_t sizes[] = { 1, 1, 2, 1, 4, 4 };
+	gpt_t gpt;
+	xptr_t xp = XPTR(1, &gpt);
+	uint64_t base1;
+
+	gfix_setup(2);
+	base1 = gfix_free_pages(1);
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		HT_REQUIRE(gfix_create_in(1, &gpt) == 0);
+		for (size_t i = 0; i < sizes[k]; i++)
+			HT_REQUIRE(sets[k][i] < VPN_END && gfix_map(xp, sets[k][i], R, 7) == 0);
+		HT_CHECK(gfix_tables_ok(&gpt, 1) && gfix_free_pages(1) == base1 - gpt.tables_nr);
+		gfix_destroy_in(1, &gpt);
+		HT_CHECK(gpt.tables_nr == 0 && hal_gpt_cluster_tables(1) == 0);
+		HT_CHECK(gfix_free_pages(1) == base1);
+	}
+	fix_teardown();
+}
+
 HT_TEST(set_cow_marks_every_writable_pte_of_a_sparse_gpt)
 {
 	static vpn_t v[200];

@@ -188,3 +188,78 @@ HT_TEST(exhausted_memory_gives_enomem_and_leaks_nothing)
 	HT_CHECK(vfx_no_leak());
 	vfx_teardown();
 }
+
+static bool bytes_are(xptr_t page_xp, int c)
+{
+	const unsigned char *b = GET_PTR(mapper_page_data(page_xp));
+
+	for (size_t i = 0; i < PAGE; i++)
+		if (b[i] != (unsigned char)c)
+			return false;
+	return true;
+}
+
+static mapper_replica_stats_t replica_stats(cxy_t cxy)
+{
+	mapper_replica_stats_t s;
+
+	mapper_replica_stats(cxy, &s);
+	return s;
+}
+
+/*
+ * Replicas (CODE in other clusters): one copy per cluster, then the same one again, held as the
+ * mapper's pages are; a write or a cut of the page drops it (orphaned while held, freed by the last
+ * release), memory pressure frees those no one holds; no page of any cluster leaks.
+ */
+HT_TEST(replicas_are_made_once_per_cluster_and_go_with_their_page)
+{
+	xptr_t m, src, r1, r2, r3, *hoard;
+	uint64_t nr;
+
+	setup();
+	for (cxy_t c = 0; c < VFX_CLUSTERS; c++) {
+		local_cxy = c;
+		mapper_replicas_init();
+	}
+	local_cxy = 0;
+	m = mapper_create(0);
+	HT_REQUIRE(m != XPTR_NULL && mapper_get_page(m, 5, true, &src) == 0);
+	memset(GET_PTR(mapper_page_data(src)), 0x33, PAGE);
+	HT_CHECK(mapper_hold_replica(m, 4, 1, &r1) == ENOENT); /* a hole: no page to copy */
+	HT_CHECK(mapper_hold_replica(m, 5, 1, &r1) == 0 && GET_CXY(r1) == 1 && bytes_are(r1, 0x33));
+	HT_CHECK(mapper_hold_replica(m, 5, 1, &r2) == 0 && r2 == r1); /* the cached one */
+	HT_CHECK(mapper_hold_replica(m, 5, 2, &r3) == 0 && GET_CXY(r3) == 2 && r3 != r1);
+	HT_CHECK(((page_t *)GET_PTR(r1))->refcount == 2 && ((page_t *)GET_PTR(src))->refcount == 0);
+	HT_CHECK(replica_stats(1).cached == 1 && replica_stats(1).made == 1 &&
+		 replica_stats(1).reused == 1 && replica_stats(2).made == 1);
+	HT_CHECK(mapper_replicas_shrink(1) == 0); /* held */
+	mapper_release_page(r1);
+	mapper_release_page(r2);
+	HT_CHECK(mapper_replicas_shrink(1) == 1 && replica_stats(1).cached == 0); /* unheld: freed */
+
+	/* no page in the cluster: ENOMEM, nothing cached (the fault copies privately or elsewhere) */
+	hoard = fix_hoard(1, 0, &nr);
+	HT_CHECK(mapper_hold_replica(m, 5, 1, &r1) == ENOMEM && replica_stats(1).cached == 0);
+	fix_unhoard(hoard, nr);
+
+	/* a write drops the copies of the old bytes: the next hold copies the new ones */
+	HT_REQUIRE(mapper_hold_replica(m, 5, 1, &r1) == 0 && bytes_are(r1, 0x33));
+	memset(GET_PTR(mapper_page_data(src)), 0x44, PAGE);
+	mapper_page_written(m, 5, src);
+	HT_CHECK(replica_stats(1).cached == 0 && replica_stats(2).cached == 0);
+	HT_CHECK(bytes_are(r1, 0x33) && bytes_are(r3, 0x33)); /* orphans, still held */
+	HT_CHECK(mapper_hold_replica(m, 5, 1, &r2) == 0 && r2 != r1 && bytes_are(r2, 0x44));
+	mapper_release_page(r1); /* the last holds of the orphans free them */
+	mapper_release_page(r3);
+
+	/* a cut of the page drops its replicas: held ones become orphans */
+	HT_CHECK(mapper_truncate(m, 0) == 0 && replica_stats(1).cached == 0);
+	HT_CHECK(mapper_hold_replica(m, 5, 1, &r1) == ENOENT);
+	HT_CHECK(bytes_are(r2, 0x44));
+	mapper_release_page(r2);
+	mapper_destroy(m);
+	HT_CHECK(counters_are(0, 0));
+	HT_CHECK(vfx_no_leak());
+	vfx_teardown();
+}
