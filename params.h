@@ -47,7 +47,7 @@
 #define CONFIG_KTEST_MAX_NAME        32      /* longest ktest suite name                                */
 
 /* ---- RPC ---- */
-#define CONFIG_RPC_SERVERS_MIN       2       /* RPC server threads a core keeps when idle (rpc.c)       */
+#define CONFIG_RPC_SERVERS_MIN       1       /* RPC server threads a core keeps when idle               */
 #define CONFIG_RPC_SERVERS_MAX       8       /* RPC server threads a core may have                      */
 #define CONFIG_REMOTE_FIFO_SLOTS     64      /* items one RPC FIFO holds; a power of two, <= 2^31       */
 

@@ -159,6 +159,8 @@ static void server_nested(bool begin)
 	busylock_acquire(&pool->lock);
 	if (begin) {
 		pool->nested++;
+		if (pool->nested > pool->nested_peak)
+			pool->nested_peak = pool->nested;
 		spawn = pool->idle == 0 && pool->servers < CONFIG_RPC_SERVERS_MAX;
 		if (spawn)
 			pool->servers++;
@@ -251,8 +253,9 @@ static void serve(xptr_t desc_xp)
 /*
  * Take the next request of this core's FIFO; false when there is none. If more are queued, the
  * next one needs a server that is not blocked in this one's service: an idle server is woken
- * (*wake), else one more is counted (*spawn) for the caller to create. Waking matters with more
- * than one idle server: IPIs coalesce in ipi_pending, so several posts may have woken only one.
+ * (*wake), else one more is counted (*spawn) for the caller to create. Waking matters once idle
+ * servers are kept (nested_peak): IPIs coalesce in ipi_pending, so several posts may have woken
+ * only one of them.
  */
 static bool take_request(core_t *core, xptr_t *desc_xp, bool *spawn, thread_t **wake)
 {
@@ -276,8 +279,9 @@ static bool take_request(core_t *core, xptr_t *desc_xp, bool *spawn, thread_t **
 
 /*
  * No work: exit if the pool has more than its minimum, else wait as an idle server. Returns false
- * if the thread must exit. The minimum (2) leaves the spare that a nested RPC needs
- * (server_nested) idle: a fork to another cluster does not create and destroy a server each time.
+ * if the thread must exit. The minimum counts one spare per server that ever waited for a nested
+ * RPC at once (nested_peak): the spare that server_nested needs is then found idle by the next
+ * nested RPC instead of being created and destroyed around each one (a fork to another cluster).
  */
 static bool wait_for_work(core_t *core, thread_t *self)
 {
@@ -288,7 +292,7 @@ static bool wait_for_work(core_t *core, thread_t *self)
 	busylock_acquire(&pool->lock);
 	if (!remote_fifo_is_empty(XPTR(local_cxy, &core->rpc_fifo))) {
 		/* a request arrived meanwhile */
-	} else if (pool->servers - pool->nested > CONFIG_RPC_SERVERS_MIN) {
+	} else if (pool->servers - pool->nested > CONFIG_RPC_SERVERS_MIN + pool->nested_peak) {
 		pool->servers--;
 		stay = false;
 	} else {
@@ -361,11 +365,9 @@ void rpc_core_init(void)
 
 	remote_fifo_init(XPTR(local_cxy, &core->rpc_fifo));
 	busylock_init(&core->rpc.lock, "rpc pool", LOCK_RPC_POOL);
-	core->rpc.servers = CONFIG_RPC_SERVERS_MIN;
-	for (uint32_t i = 0; i < CONFIG_RPC_SERVERS_MIN; i++)
-		if (server_create(core->lid))
-			panic("%s: cannot create the RPC servers of core [%x,%u]", __func__, local_cxy,
-			      core->lid);
+	core->rpc.servers = 1;
+	if (server_create(core->lid))
+		panic("%s: cannot create the RPC server of core [%x,%u]", __func__, local_cxy, core->lid);
 }
 
 /* ------------------------------------------------------------------------------------------- */

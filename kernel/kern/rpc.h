@@ -16,8 +16,8 @@
  * Parallel mode: one request to several clusters with one shared response counter; the client
  * wakes up once, when the last server is done.
  *
- * Server pool: each core starts CONFIG_RPC_SERVERS_MIN (2) server threads; when a server takes a
- * request and more are waiting, it wakes an idle one, or with no idle server left it creates another (up to CONFIG_RPC_SERVERS_MAX), so a
+ * Server pool: each core starts one server thread; when a server takes a request and more are
+ * waiting with no idle server left, it creates another (up to CONFIG_RPC_SERVERS_MAX), so a
  * service that blocks does not stall the FIFO; servers beyond CONFIG_RPC_SERVERS_MIN exit when they
  * find no work. A server that sends an RPC of its own (a munmap in the reference invalidating the
  * copies) first makes sure an idle server is left on its core, and servers do not count as spare
@@ -134,6 +134,7 @@ typedef struct rpc_server_pool_s {
 	uint32_t   servers;        /* [L] server threads of this core                          */
 	uint32_t   idle;           /* [L] of which blocked waiting for work                    */
 	uint32_t   nested;         /* [L] of which waiting for an RPC of their own (rpc.c)      */
+	uint32_t   nested_peak;    /* [L] most servers ever waiting at once: as many spares kept */
 	uint64_t   created;        /* [L] server threads created since boot                    */
 	struct thread_s *idle_list[CONFIG_RPC_SERVERS_MAX]; /* [L] idle servers                */
 } rpc_server_pool_t;

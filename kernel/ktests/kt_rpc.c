@@ -80,7 +80,7 @@ KTEST(rpc, blocking_services_grow_the_pool)
 
 /*
  * A server that sends an RPC to its own core's FIFO needs a spare server to serve it (server_nested):
- * the spare is one of the two each core keeps, not created again for each one (a fork to another
+ * the spare is kept for the next nested RPC, not created again for each one (a fork to another
  * cluster makes two nested RPCs).
  */
 KTEST(rpc, nested_rpcs_keep_their_spare_server)
@@ -106,8 +106,8 @@ KTEST(rpc, nested_rpcs_keep_their_spare_server)
 		for (int i = 0; i < RPC_ECHO_WORDS - 1; i++)
 			KT_EXPECT_EQ(ctx, a.echo.words[i], ~payload(ctx->cxy, ctx->lid, target, r + i));
 	}
-	/* the spare was there: none created (one per round before) */
-	KT_EXPECT_EQ(ctx, hal_remote_l64(created_xp) - before, 0);
+	/* at most the first round's spare (none if an earlier nested RPC left one) */
+	KT_EXPECT(ctx, hal_remote_l64(created_xp) - before <= 1);
 	/* a bad target is EINVAL, from the service */
 	{
 		rpc_nested_args_t a = { .to = CONFIG_MAX_CLUSTERS };
