@@ -26,7 +26,6 @@ typedef void (*rpc_service_t)(xptr_t desc_xp);
 static void service_echo(xptr_t desc_xp);
 static void service_sleep(xptr_t desc_xp);
 static void service_thread_create(xptr_t desc_xp);
-static void service_nested_echo(xptr_t desc_xp);
 
 static const struct {
 	const char   *name;
@@ -51,7 +50,6 @@ static const struct {
 	[RPC_PROCESS_KILL]  = { "PROCESS_KILL", process_rpc_kill },
 	[RPC_EXEC_LOAD]     = { "EXEC_LOAD", sys_exec_rpc_load },
 	[RPC_VMM_EXIT]      = { "VMM_EXIT", vmm_rpc_exit },
-	[RPC_NESTED_ECHO]   = { "NESTED_ECHO", service_nested_echo },
 };
 
 const char *rpc_type_name(uint32_t type)
@@ -159,8 +157,6 @@ static void server_nested(bool begin)
 	busylock_acquire(&pool->lock);
 	if (begin) {
 		pool->nested++;
-		if (pool->nested > pool->nested_peak)
-			pool->nested_peak = pool->nested;
 		spawn = pool->idle == 0 && pool->servers < CONFIG_RPC_SERVERS_MAX;
 		if (spawn)
 			pool->servers++;
@@ -250,25 +246,19 @@ static void serve(xptr_t desc_xp)
 	hal_remote_atomic_add32(THREAD_XP(thread_xp, rpc_servers), -1);
 }
 
-/*
- * Take the next request of this core's FIFO; false when there is none. If more are queued, the
- * next one needs a server that is not blocked in this one's service: an idle server is woken
- * (*wake), else one more is counted (*spawn) for the caller to create. Waking matters once idle
- * servers are kept (nested_peak): IPIs coalesce in ipi_pending, so several posts may have woken
- * only one of them.
- */
-static bool take_request(core_t *core, xptr_t *desc_xp, bool *spawn, thread_t **wake)
+/* Take the next request of this core's FIFO; false when there is none. */
+static bool take_request(core_t *core, xptr_t *desc_xp, bool *spawn)
 {
 	rpc_server_pool_t *pool = &core->rpc;
 	uint64_t item;
 	irqstate_t irq = hal_disable_irq();
-	bool got, more;
+	bool got;
 
 	busylock_acquire(&pool->lock);
 	got = remote_fifo_get_item(XPTR(local_cxy, &core->rpc_fifo), &item) == 0;
-	more = got && !remote_fifo_is_empty(XPTR(local_cxy, &core->rpc_fifo));
-	*wake = more && pool->idle ? pool->idle_list[--pool->idle] : NULL;
-	*spawn = more && !*wake && pool->servers < CONFIG_RPC_SERVERS_MAX;
+	/* More work queued and nobody idle to take it if this service blocks: add a server. */
+	*spawn = got && !remote_fifo_is_empty(XPTR(local_cxy, &core->rpc_fifo)) && pool->idle == 0 &&
+		 pool->servers < CONFIG_RPC_SERVERS_MAX;
 	if (*spawn)
 		pool->servers++;
 	busylock_release(&pool->lock);
@@ -279,9 +269,7 @@ static bool take_request(core_t *core, xptr_t *desc_xp, bool *spawn, thread_t **
 
 /*
  * No work: exit if the pool has more than its minimum, else wait as an idle server. Returns false
- * if the thread must exit. The minimum counts one spare per server that ever waited for a nested
- * RPC at once (nested_peak): the spare that server_nested needs is then found idle by the next
- * nested RPC instead of being created and destroyed around each one (a fork to another cluster).
+ * if the thread must exit.
  */
 static bool wait_for_work(core_t *core, thread_t *self)
 {
@@ -292,7 +280,7 @@ static bool wait_for_work(core_t *core, thread_t *self)
 	busylock_acquire(&pool->lock);
 	if (!remote_fifo_is_empty(XPTR(local_cxy, &core->rpc_fifo))) {
 		/* a request arrived meanwhile */
-	} else if (pool->servers - pool->nested > CONFIG_RPC_SERVERS_MIN + pool->nested_peak) {
+	} else if (pool->servers - pool->nested > CONFIG_RPC_SERVERS_MIN) {
 		pool->servers--;
 		stay = false;
 	} else {
@@ -311,14 +299,11 @@ static void server_loop(void *arg)
 	core_t *core = cluster_current_core();
 	thread_t *self = thread_current();
 	xptr_t desc_xp;
-	thread_t *wake;
 	bool spawn;
 
 	(void)arg;
 	for (;;) {
-		if (take_request(core, &desc_xp, &spawn, &wake)) {
-			if (wake)
-				thread_unblock(XPTR(local_cxy, wake), THREAD_BLOCKED_IDLE);
+		if (take_request(core, &desc_xp, &spawn)) {
 			if (spawn && server_create(core->lid) != 0) {
 				irqstate_t irq = hal_disable_irq();
 				busylock_acquire(&core->rpc.lock);
@@ -411,21 +396,6 @@ static void service_sleep(xptr_t desc_xp)
 	thread_sleep_ns(a.ns);
 	a.proof = ~a.proof;
 	rpc_reply(desc_xp, &a, sizeof(a), 0);
-}
-
-static void service_nested_echo(xptr_t desc_xp)
-{
-	rpc_nested_args_t a;
-	rpc_desc_t echo;
-
-	rpc_args_get(desc_xp, &a, sizeof(a));
-	if (a.to >= cluster_count()) {
-		rpc_reply(desc_xp, &a, sizeof(a), EINVAL);
-		return;
-	}
-	echo = RPC_DESC(RPC_ECHO, &a.echo);
-	rpc_send((cxy_t)a.to, &echo);
-	rpc_reply(desc_xp, &a, sizeof(a), echo.error);
 }
 
 static void service_thread_create(xptr_t desc_xp)

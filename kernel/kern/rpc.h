@@ -51,7 +51,6 @@ typedef enum rpc_type_e {
 	RPC_ALMOS_REGIONS,      /* the region list of a reference VMM (sys_almos_stats.c)     */
 	RPC_FILE_SHRUNK,        /* drop a process's mappings beyond a file's end (vfs_shrink.c) */
 	RPC_VMM_EXIT,           /* an ended process's memory goes back (vmm_ops.c: vmm_exit)  */
-	RPC_NESTED_ECHO,        /* test: the server sends an RPC_ECHO itself, rpc_nested_args_t */
 	RPC_TYPES_NR
 } rpc_type_t;
 
@@ -96,13 +95,6 @@ typedef struct rpc_echo_args_s {
 	uint64_t words[RPC_ECHO_WORDS];
 } rpc_echo_args_t;
 
-/* RPC_NESTED_ECHO (a test of nested RPCs): the server sends RPC_ECHO with @echo to cluster @to and
- * waits for it, as a service that needs another cluster does; @echo comes back complemented. */
-typedef struct rpc_nested_args_s {
-	uint32_t to;
-	rpc_echo_args_t echo;
-} rpc_nested_args_t;
-
 /* RPC_SLEEP (a test of a service that blocks): the server sleeps @ns, then complements @proof. */
 typedef struct rpc_sleep_args_s {
 	uint64_t ns;
@@ -134,7 +126,6 @@ typedef struct rpc_server_pool_s {
 	uint32_t   servers;        /* [L] server threads of this core                          */
 	uint32_t   idle;           /* [L] of which blocked waiting for work                    */
 	uint32_t   nested;         /* [L] of which waiting for an RPC of their own (rpc.c)      */
-	uint32_t   nested_peak;    /* [L] most servers ever waiting at once: as many spares kept */
 	uint64_t   created;        /* [L] server threads created since boot                    */
 	struct thread_s *idle_list[CONFIG_RPC_SERVERS_MAX]; /* [L] idle servers                */
 } rpc_server_pool_t;

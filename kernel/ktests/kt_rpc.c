@@ -9,7 +9,6 @@
 #include <kern/rpc.h>
 #include <kern/sched.h>
 #include <kern/thread.h>
-#include <libk/errno.h>
 #include <mm/kmem.h>
 
 static uint64_t payload(cxy_t from, lid_t lid, cxy_t to, int i)
@@ -76,45 +75,6 @@ KTEST(rpc, blocking_services_grow_the_pool)
 		KT_EXPECT_EQ(ctx, desc[i].error, 0);
 	KT_EXPECT(ctx, hal_remote_l64(created_xp) > before);
 	rpc_display(target);
-}
-
-/*
- * A server that sends an RPC to its own core's FIFO needs a spare server to serve it (server_nested):
- * the spare is kept for the next nested RPC, not created again for each one (a fork to another
- * cluster makes two nested RPCs).
- */
-KTEST(rpc, nested_rpcs_keep_their_spare_server)
-{
-	enum { ROUNDS = 8 };
-	cxy_t target = (cxy_t)(cluster_count() - 1);
-	lid_t server = hal_get_lid() % cluster_cores_of(target);
-	xptr_t created_xp = XPTR(target, &cluster_manager.core[server].rpc.created);
-	uint64_t before;
-
-	if (ctx->cxy != 0 || ctx->lid != 0)
-		return;
-	before = hal_remote_l64(created_xp);
-	for (int r = 0; r < ROUNDS; r++) {
-		rpc_nested_args_t a = { .to = target };
-		rpc_desc_t desc = RPC_DESC(RPC_NESTED_ECHO, &a);
-
-		for (int i = 0; i < RPC_ECHO_WORDS; i++)
-			a.echo.words[i] = payload(ctx->cxy, ctx->lid, target, r + i);
-		a.echo.words[RPC_ECHO_WORDS - 1] = 0; /* the echo's error: none */
-		rpc_send(target, &desc);
-		KT_EXPECT_EQ(ctx, desc.error, 0);
-		for (int i = 0; i < RPC_ECHO_WORDS - 1; i++)
-			KT_EXPECT_EQ(ctx, a.echo.words[i], ~payload(ctx->cxy, ctx->lid, target, r + i));
-	}
-	/* at most the first round's spare (none if an earlier nested RPC left one) */
-	KT_EXPECT(ctx, hal_remote_l64(created_xp) - before <= 1);
-	/* a bad target is EINVAL, from the service */
-	{
-		rpc_nested_args_t a = { .to = CONFIG_MAX_CLUSTERS };
-		rpc_desc_t desc = RPC_DESC(RPC_NESTED_ECHO, &a);
-		rpc_send(target, &desc);
-		KT_EXPECT_EQ(ctx, desc.error, EINVAL);
-	}
 }
 
 /* Threads created in every cluster by RPC run there and exit; thread counts return to baseline. */
