@@ -2,18 +2,23 @@
  * archiprof.c - Archipel's instruction profiler, a QEMU TCG plugin (docs/perf.md).
  *
  *   qemu-system-riscv64 -icount shift=0 ... -plugin archiprof.so,out=FILE[,ARG=VALUE]...
+ *   qemu-system-x86_64 -icount shift=0 ... -plugin archiprof.so,out=FILE[,ARG=VALUE]...
  *
  * It counts every executed guest instruction per PC with an inline counter (exact: the counter
  * is incremented by generated code as each instruction starts), sums them over measurement
  * windows, and follows kernel calls, returns, traps and context switches to build a calling-context
  * tree (callstack.h). tools/profile.py computes the arguments from the kernel's and the program's
- * symbols, and symbolises the output.
+ * symbols, and symbolises the output. The instruction set is QEMU's target's: riscv64 (riscv_insn.h)
+ * or x86_64 (x86_insn.h).
  *
  * Arguments (addresses in hex):
  *   out=FILE            where the profile goes, written when QEMU exits (required)
  *   kernel=LO-HI        kernel code whose calls are followed (repeatable)
  *   firmware=LO-HI      M-mode firmware: transparent to the call stacks
- *   trap=PC             the S-mode trap vector
+ *   trap=PC             a trap entry: a trap's first block starts there (repeatable; riscv64's
+ *                       S-mode vector, x86_64's syscall entry)
+ *   traps=LO-HI         trap entries: a block starting anywhere in [LO, HI) is a trap's first
+ *                       (x86_64's IDT stubs, one per vector)
  *   switch_save=PC      the context-switch instruction storing to the outgoing thread's context
  *   switch_load=PC      ... and the one loading from the incoming thread's
  *   thread_start=PC     where a new thread's first context switch returns to
@@ -38,6 +43,7 @@
 #include "callstack.h"
 #include "qemu_plugin_api.h"
 #include "riscv_insn.h"
+#include "x86_insn.h"
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = 1;
 
@@ -55,7 +61,9 @@ static struct {
 	struct range kernel[MAX_RANGES];
 	unsigned int nkernel;
 	struct range firmware;
-	uint64_t trap, switch_save, switch_load, thread_start;
+	struct cs_range traps[CS_MAX_TRAPS];
+	unsigned int ntraps;
+	uint64_t switch_save, switch_load, thread_start;
 	uint64_t open[MAX_MARKS], close[MAX_MARKS];
 	unsigned int nopen, nclose;
 } opt;
@@ -107,6 +115,19 @@ static uint64_t window_base;
 static struct pc_entry *idle;    /* PC 0: what icount charges for the blocks that halted */
 
 static int busy;                 /* a callback is running: two at once means several threads */
+
+/* The instruction set of QEMU's target. */
+struct isa {
+	const char *target;      /* qemu_info_t.target_name */
+	enum insn_kind (*kind)(const uint8_t *bytes, size_t size);
+	bool (*is_idle)(const uint8_t *bytes, size_t size); /* waits for an interrupt */
+};
+
+static const struct isa isas[] = {
+	{ "riscv64", riscv_insn_kind, riscv_insn_is_wfi },
+	{ "x86_64", x86_insn_kind, x86_insn_is_hlt },
+};
+static const struct isa *isa;
 
 static void fatal(const char *what)
 {
@@ -253,8 +274,8 @@ static void block_ended(void)
 
 /*
  * Whether block @b starts because @last, the previous block of the same vCPU, raised an exception:
- * it stopped early, and @b is a trap entry (the S-mode vector, or the firmware entered from
- * outside). The inline counter of the faulting instruction had counted it; it did not complete,
+ * it stopped early, and @b is a trap entry (cs_is_trap_entry) or the firmware entered from
+ * outside. The inline counter of the faulting instruction had counted it; it did not complete,
  * and runs again after the trap (a page fault), so it is taken back: a count is a completed
  * instruction, as in icount's virtual time. An exception on a block's last instruction cannot be
  * told from an interrupt taken after the block and stays counted (ecall and illegal instructions
@@ -266,7 +287,7 @@ static bool raised_exception(const struct last_block *last, const struct block *
 
 	if (c == NULL || last->done == 0 || last->done >= c->n || c->insn[last->done - 1]->wfi)
 		return false;
-	return b->start == opt.trap ||
+	return cs_is_trap_entry(b->start) ||
 	       (classify(b->start) == CS_FIRMWARE && classify(c->start) != CS_FIRMWARE);
 }
 
@@ -353,7 +374,7 @@ static void instrument_kernel_insn(struct qemu_plugin_insn *insn, uint64_t pc)
 {
 	size_t size = qemu_plugin_insn_size(insn);
 
-	switch (riscv_insn_kind(qemu_plugin_insn_data(insn), size)) {
+	switch (isa->kind(qemu_plugin_insn_data(insn), size)) {
 	case INSN_CALL:
 		qemu_plugin_register_vcpu_insn_exec_cb(insn, on_call, QEMU_PLUGIN_CB_NO_REGS,
 						       (void *)(uintptr_t)(pc + size));
@@ -418,7 +439,7 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		uint64_t pc = qemu_plugin_insn_vaddr(insn);
 		struct pc_entry *e = b->insn[i];
 
-		e->wfi = riscv_insn_is_wfi(qemu_plugin_insn_data(insn), qemu_plugin_insn_size(insn));
+		e->wfi = isa->is_idle(qemu_plugin_insn_data(insn), qemu_plugin_insn_size(insn));
 		qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64,
 							   &e->count, 1);
 		qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64,
@@ -515,8 +536,16 @@ static bool parse_arg(const char *arg)
 		return opt.nkernel < MAX_RANGES && parse_range(v, &opt.kernel[opt.nkernel++]);
 	if (IS("firmware"))
 		return parse_range(v, &opt.firmware);
-	if (IS("trap"))
-		return parse_hex(v, &opt.trap);
+	if (IS("trap") || IS("traps")) {
+		struct range r = { 0, 0 };
+
+		if (opt.ntraps == CS_MAX_TRAPS)
+			return false;
+		if (IS("trap") ? !parse_hex(v, &r.lo) : !parse_range(v, &r))
+			return false;
+		opt.traps[opt.ntraps++] = (struct cs_range){ r.lo, IS("trap") ? r.lo + 1 : r.hi };
+		return true;
+	}
 	if (IS("switch_save"))
 		return parse_hex(v, &opt.switch_save);
 	if (IS("switch_load"))
@@ -546,10 +575,18 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 		fprintf(stderr, "archiprof: needs out=FILE and a system emulator\n");
 		return -1;
 	}
+	for (size_t i = 0; i < sizeof(isas) / sizeof(isas[0]); i++)
+		if (strcmp(info->target_name, isas[i].target) == 0)
+			isa = &isas[i];
+	if (isa == NULL) {
+		fprintf(stderr, "archiprof: no decoder for QEMU's target %s\n", info->target_name);
+		return -1;
+	}
 	vcpu_count = (unsigned int)info->system.max_vcpus;
 	last_blocks = xcalloc(vcpu_count, sizeof(*last_blocks));
-	cfg = (struct cs_config){ .vcpus = vcpu_count, .trap_vector = opt.trap,
+	cfg = (struct cs_config){ .vcpus = vcpu_count, .ntraps = opt.ntraps,
 				  .thread_start = opt.thread_start };
+	memcpy(cfg.traps, opt.traps, sizeof(cfg.traps));
 	if (cs_init(&cfg) != 0)
 		return -1;
 	pc_hash_grow();
