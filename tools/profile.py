@@ -46,7 +46,8 @@ ARCHES = {
         # QEMU virt: OpenSBI, loaded below the kernel
         "firmware": "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.elf",
         "firmware_base": 0x80000000,
-        "traps": [("hal_trap_entry", None)],            # hal/riscv/trap.S: the one S-mode vector
+        "traps": [("hal_trap_entry", False)],           # hal/riscv/trap.S: the one S-mode vector
+        "faults": None,                                  # no entry only faults take
         "switch_slot": "ra",                             # hal/riscv/context.S: 0(a0), 0(a1)
         "save": (r"sd", r"^ra,(-?\d+)\((\w+)\)$"),
         "load": (r"ld", r"^ra,(-?\d+)\((\w+)\)$"),
@@ -57,8 +58,12 @@ ARCHES = {
         "binutils": "x86_64-linux-gnu-",
         "firmware": None,                                # no firmware runs beside the kernel
         "firmware_base": None,
-        # hal/x86_64/trap.S: a stub per IDT vector, and the syscall instruction's entry (LSTAR)
-        "traps": [("x86_trap_stubs", "x86_trap_stubs_end"), ("x86_syscall_entry", None)],
+        # hal/x86_64/trap.S: a stub per IDT vector (the whole of x86_trap_stubs, up to
+        # x86_trap_stubs_end), and the syscall instruction's entry (LSTAR)
+        "traps": [("x86_trap_stubs", True), ("x86_syscall_entry", False)],
+        # the stub only a page fault enters (vector 14; 256 stubs of 16 bytes): the instruction
+        # it interrupts runs again, even a block's last (archiprof.c's raised_exception)
+        "faults": ("x86_trap_stubs", 16, 256, [14]),
         "switch_slot": "%rsp",                           # hal/x86_64/context.S: 0(%rdi), 0(%rsi)
         "save": (r"mov", r"^%rsp,(-?(?:0x)?[0-9a-f]*)\((%\w+)\)$"),
         "load": (r"mov", r"^(-?(?:0x)?[0-9a-f]*)\((%\w+)\),%rsp$"),
@@ -125,7 +130,8 @@ class Image:
 
 def parse_nm(text):
     """Function symbols of `nm -n -S` output, with their extent: their size, else up to the next
-    symbol (assembly labels have no size)."""
+    symbol (assembly labels have no size). An end marker (NAME_end) names no code where another
+    symbol starts at its address: x86_64's x86_trap_stubs_end is also x86_trap_common's start."""
     rank = {"T": 0, "W": 1, "t": 2, "w": 3}       # which name to keep for one address
     best = {}
     for line in text.splitlines():
@@ -139,7 +145,8 @@ def parse_nm(text):
         if kind not in rank or name.startswith((".L", "$")):
             continue
         old = best.get(addr)
-        if old is None or (rank[kind], -size, name) < (rank[old[1]], -old[0], old[2]):
+        if old is None or ((name.endswith("_end"), rank[kind], -size, name) <
+                           (old[2].endswith("_end"), rank[old[1]], -old[0], old[2])):
             best[addr] = (size, kind, name)
     addrs = sorted(best)
     funcs = []
@@ -241,11 +248,18 @@ def context_switch_accesses(kernel):
 
 
 def trap_args(kernel):
-    """The plugin's trap=PC and traps=LO-HI arguments: where a trap's first block starts."""
+    """The plugin's trap=PC and traps=LO-HI arguments: where a trap's first block starts, at a
+    symbol or anywhere in its extent (whole)."""
     args = []
-    for first, end in ARCH["traps"]:
-        lo = kernel.symbol(first)[0]
-        args.append(f"traps={lo:x}-{kernel.symbol(end)[0]:x}" if end else f"trap={lo:x}")
+    for name, whole in ARCH["traps"]:
+        lo, hi, _ = kernel.symbol(name)
+        args.append(f"traps={lo:x}-{hi:x}" if whole else f"trap={lo:x}")
+    if ARCH["faults"]:
+        name, size, count, vectors = ARCH["faults"]
+        lo, hi, _ = kernel.symbol(name)
+        if hi - lo != size * count:
+            raise ProfileError(f"{name}: {hi - lo} bytes, not {count} stubs of {size}")
+        args += [f"fault={lo + size * v:x}" for v in vectors]
     return args
 
 

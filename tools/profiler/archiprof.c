@@ -19,6 +19,8 @@
  *                       S-mode vector, x86_64's syscall entry)
  *   traps=LO-HI         trap entries: a block starting anywhere in [LO, HI) is a trap's first
  *                       (x86_64's IDT stubs, one per vector)
+ *   fault=PC            the entry of page faults only (x86_64's stub of vector 14; repeatable):
+ *                       see fault_settle()
  *   switch_save=PC      the context-switch instruction storing to the outgoing thread's context
  *   switch_load=PC      ... and the one loading from the incoming thread's
  *   thread_start=PC     where a new thread's first context switch returns to
@@ -63,6 +65,8 @@ static struct {
 	struct range firmware;
 	struct cs_range traps[CS_MAX_TRAPS];
 	unsigned int ntraps;
+	uint64_t faults[MAX_MARKS];
+	unsigned int nfaults;
 	uint64_t switch_save, switch_load, thread_start;
 	uint64_t open[MAX_MARKS], close[MAX_MARKS];
 	unsigned int nopen, nclose;
@@ -101,6 +105,9 @@ static uint64_t current_block_base;       /* insns when it started */
 struct last_block {
 	const struct block *block;
 	uint64_t done;
+	struct pc_entry *suspect;  /* a block's last instruction, then a page fault (fault_settle) */
+	uint64_t suspect_epoch;    /* windows_epoch then */
+	bool returning;            /* a trap return ran since: the next block settles the suspect */
 };
 static struct last_block *last_blocks;
 
@@ -111,6 +118,7 @@ static unsigned int last_vcpu;   /* the vCPU that ran the instructions since the
 static uint64_t *windows;        /* instructions of each closed window */
 static size_t nwindows, windows_cap;
 static bool window_open;
+static uint64_t windows_epoch;   /* windows opened and closed: a count taken back stays in its own */
 static uint64_t window_base;
 static struct pc_entry *idle;    /* PC 0: what icount charges for the blocks that halted */
 
@@ -228,6 +236,7 @@ static void charge(void)
 
 static void window_start(void)
 {
+	windows_epoch++;
 	for (uint32_t i = 0; i < npcs; i++)
 		entry_at(i)->base = entry_at(i)->count;
 	window_base = insns;
@@ -236,6 +245,7 @@ static void window_start(void)
 
 static void window_end(void)
 {
+	windows_epoch++;
 	for (uint32_t i = 0; i < npcs; i++) {
 		struct pc_entry *e = entry_at(i);
 
@@ -265,11 +275,20 @@ static void block_ended(void)
 
 	if (c == NULL)
 		return;
-	last_blocks[last_vcpu] = (struct last_block){ c, done };
+	last_blocks[last_vcpu].block = c;
+	last_blocks[last_vcpu].done = done;
 	if (done >= 1 && done < c->n && c->insn[done - 1]->wfi) {
 		idle->count += c->n - done;
 		insns += c->n - done;
 	}
+}
+
+static bool is_mark(const uint64_t *marks, unsigned int n, uint64_t pc)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (marks[i] == pc)
+			return true;
+	return false;
 }
 
 /*
@@ -279,7 +298,8 @@ static void block_ended(void)
  * and runs again after the trap (a page fault), so it is taken back: a count is a completed
  * instruction, as in icount's virtual time. An exception on a block's last instruction cannot be
  * told from an interrupt taken after the block and stays counted (ecall and illegal instructions
- * always end their block, and icount counts them too).
+ * always end their block, and icount counts them too), unless the trap is a page fault known by
+ * its entry (fault=PC, x86_64's stub): fault_settle() decides then.
  */
 static bool raised_exception(const struct last_block *last, const struct block *b)
 {
@@ -289,6 +309,38 @@ static bool raised_exception(const struct last_block *last, const struct block *
 		return false;
 	return cs_is_trap_entry(b->start) ||
 	       (classify(b->start) == CS_FIRMWARE && classify(c->start) != CS_FIRMWARE);
+}
+
+/*
+ * A page fault (@b starts at a fault=PC entry) right after a block that ran to its end: either its
+ * last instruction faulted (a call whose push meets a copy-on-write stack: a call always ends its
+ * block) and runs again, uncounted by icount, or the next instruction's fetch faulted and the
+ * block completed. Which one shows where the fault returns to: the first block after the next
+ * trap return starts at the suspect's PC if it faulted, and its count is taken back then (unless a
+ * window opened or closed since: the count stays where it fell).
+ */
+static void fault_settle(struct last_block *last, const struct block *b)
+{
+	const struct block *c = last->block;
+
+	if (is_mark(opt.faults, opt.nfaults, b->start)) {
+		last->suspect = NULL;
+		if (c != NULL && last->done == c->n && !c->insn[c->n - 1]->wfi) {
+			last->suspect = c->insn[c->n - 1];
+			last->suspect_epoch = windows_epoch;
+		}
+		last->returning = false;
+		return;
+	}
+	if (!last->returning || last->suspect == NULL)
+		return;
+	if (b->start == last->suspect->pc && last->suspect_epoch == windows_epoch &&
+	    last->suspect->count > last->suspect->base) {
+		last->suspect->count--;
+		insns--;
+	}
+	last->suspect = NULL;
+	last->returning = false;
 }
 
 static void on_block(unsigned int vcpu, void *block)
@@ -302,6 +354,7 @@ static void on_block(unsigned int vcpu, void *block)
 		last->block->insn[last->done - 1]->count--;
 		insns--;
 	}
+	fault_settle(last, b);
 	charge();
 	last_vcpu = vcpu;
 	current_block = b;
@@ -324,6 +377,7 @@ static void on_ret(unsigned int vcpu, void *unused)
 static void on_sret(unsigned int vcpu, void *unused)
 {
 	(void)unused;
+	last_blocks[vcpu].returning = true;
 	cs_trap_return(vcpu);
 }
 
@@ -360,14 +414,6 @@ static void on_close(unsigned int vcpu, void *unused)
 	if (window_open)
 		window_end();
 	leave();
-}
-
-static bool is_mark(const uint64_t *marks, unsigned int n, uint64_t pc)
-{
-	for (unsigned int i = 0; i < n; i++)
-		if (marks[i] == pc)
-			return true;
-	return false;
 }
 
 static void instrument_kernel_insn(struct qemu_plugin_insn *insn, uint64_t pc)
@@ -552,6 +598,8 @@ static bool parse_arg(const char *arg)
 		return parse_hex(v, &opt.switch_load);
 	if (IS("thread_start"))
 		return parse_hex(v, &opt.thread_start);
+	if (IS("fault"))
+		return add_mark(opt.faults, &opt.nfaults, v);
 	if (IS("open"))
 		return add_mark(opt.open, &opt.nopen, v);
 	if (IS("close"))
