@@ -8,8 +8,8 @@
  * is incremented by generated code as each instruction starts), sums them over measurement
  * windows, and follows kernel calls, returns, traps and context switches to build a calling-context
  * tree (callstack.h). tools/profile.py computes the arguments from the kernel's and the program's
- * symbols, and symbolises the output. The instruction set is QEMU's target's: riscv64 (riscv_insn.h)
- * or x86_64 (x86_insn.h).
+ * symbols, and symbolises the output. The instruction set is QEMU's target's: riscv64
+ * (riscv_insn.h) or x86_64 (x86_insn.h).
  *
  * Arguments (addresses in hex):
  *   out=FILE            where the profile goes, written when QEMU exits (required)
@@ -118,7 +118,7 @@ static unsigned int last_vcpu;   /* the vCPU that ran the instructions since the
 static uint64_t *windows;        /* instructions of each closed window */
 static size_t nwindows, windows_cap;
 static bool window_open;
-static uint64_t windows_epoch;   /* windows opened and closed: a count taken back stays in its own */
+static uint64_t windows_epoch;   /* windows opened and closed (a count is taken back in its own) */
 static uint64_t window_base;
 static struct pc_entry *idle;    /* PC 0: what icount charges for the blocks that halted */
 

@@ -82,7 +82,8 @@ static void expect(int cond, const char *what)
 
 int main(void)
 {
-	static const uint8_t hlt[] = { 0xf4 }, not_hlt[] = { 0xb0, 0xf4 }, wfi[] = { 0x73, 0x00, 0x50, 0x10 };
+	static const uint8_t hlt[] = { 0xf4 }, not_hlt[] = { 0xb0, 0xf4 };
+	static const uint8_t wfi[] = { 0x73, 0x00, 0x50, 0x10 };
 
 	check("x86_64", x86, sizeof(x86) / sizeof(x86[0]), x86_insn_kind);
 	check("riscv64", riscv, sizeof(riscv) / sizeof(riscv[0]), riscv_insn_kind);

@@ -26,6 +26,7 @@
 #include "uarch_fuzz.h"
 
 #define MAP_FIXED_NOREPLACE_ 0x100000
+
 long sf_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
 	return uarch_syscall6(nr, a0, a1, a2, a3, a4, a5);
