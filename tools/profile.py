@@ -1,21 +1,26 @@
 #!/usr/bin/env python3
 """profile.py - the host side of Archipel's instruction profiler (docs/perf.md).
 
-    profile.py plugin-args --kernel ELF [--program ELF] [--firmware ELF] [--window SPEC]...
-                           --out FILE
+    profile.py plugin-args [--arch A] --kernel ELF [--program ELF] [--firmware ELF]
+                           [--window SPEC]... --out FILE
         Prints the arguments of the QEMU plugin (tools/profiler/archiprof.c), comma-separated, to
-        append to "-plugin archiprof.so,": the kernel's code range, the trap vector and the context
+        append to "-plugin archiprof.so,": the kernel's code range, the trap entries and the context
         switch found in the kernel's symbols, the firmware's range, and the PCs opening and closing
         the windows.
-    profile.py report --data FILE --kernel ELF [--program ELF] [--firmware ELF] [--window SPEC]...
-                      [--console LOG] [--ops N] [--top N] [--tree-min PCT] [--title TEXT]
+    profile.py report [--arch A] --data FILE --kernel ELF [--program ELF] [--firmware ELF]
+                      [--window SPEC]... [--console LOG] [--ops N] [--top N] [--tree-min PCT]
+                      [--title TEXT]
         Prints the profile the plugin wrote: a summary, the functions sorted by self instructions
         (self, inclusive, calls, and per operation when the number of operations is known), and the
         kernel's calling-context tree down to --tree-min percent of the window.
 
+Architectures (--arch, default riscv64): riscv64 and x86_64; ARCHES below says what differs
+(binutils, firmware, trap entries, context switch, the instruction that reads the time).
+
 Windows (SPEC, locations in --program, the user program):
-    FUNC          from the first to the last rdtime instruction of FUNC: a benchmark's timed loop
-                  (vmbench's bench_NAME functions read the time exactly there)
+    FUNC          from the first to the last time-reading instruction of FUNC (rdtime on riscv64,
+                  rdtsc on x86_64): a benchmark's timed loop (vmbench's bench_NAME functions read
+                  the time exactly there)
     START:STOP    opens when the instruction at START runs and closes at STOP; each is SYMBOL,
                   SYMBOL+OFFSET or 0xADDRESS
     run           from the program's entry point to the end of the run
@@ -32,14 +37,44 @@ import re
 import subprocess
 import sys
 
-TOOLS = {"nm": "riscv64-linux-gnu-nm", "objdump": "riscv64-linux-gnu-objdump",
-         "readelf": "riscv64-linux-gnu-readelf"}
-FIRMWARE_ELF = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.elf"
-FIRMWARE_BASE = 0x80000000           # QEMU virt: OpenSBI's load address, below the kernel's
-TRAP_VECTOR = "hal_trap_entry"       # hal/riscv/trap.S
-CONTEXT_SWITCH = "hal_context_switch"  # hal/riscv/context.S: saves at 0(a0), loads from 0(a1)
+# What differs between the architectures. The context switch is found by the store of one slot
+# of the outgoing context and the load of the same slot of the incoming one (save, load: regular
+# expressions on objdump's mnemonic and operands, group 1 the offset, group 2 the base register).
+ARCHES = {
+    "riscv64": {
+        "binutils": "riscv64-linux-gnu-",
+        # QEMU virt: OpenSBI, loaded below the kernel
+        "firmware": "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.elf",
+        "firmware_base": 0x80000000,
+        "traps": [("hal_trap_entry", False)],           # hal/riscv/trap.S: the one S-mode vector
+        "faults": None,                                  # no entry only faults take
+        "switch_slot": "ra",                             # hal/riscv/context.S: 0(a0), 0(a1)
+        "save": (r"sd", r"^ra,(-?\d+)\((\w+)\)$"),
+        "load": (r"ld", r"^ra,(-?\d+)\((\w+)\)$"),
+        "time": ("rdtime",),                             # csrr x, time too (below)
+        "tick_ns": 100,                                  # the time CSR counts at 10 MHz
+    },
+    "x86_64": {
+        "binutils": "x86_64-linux-gnu-",
+        "firmware": None,                                # no firmware runs beside the kernel
+        "firmware_base": None,
+        # hal/x86_64/trap.S: a stub per IDT vector (the whole of x86_trap_stubs, up to
+        # x86_trap_stubs_end), and the syscall instruction's entry (LSTAR)
+        "traps": [("x86_trap_stubs", True), ("x86_syscall_entry", False)],
+        # the stub only a page fault enters (vector 14; 256 stubs of 16 bytes): the instruction
+        # it interrupts runs again, even a block's last (archiprof.c's raised_exception)
+        "faults": ("x86_trap_stubs", 16, 256, [14]),
+        "switch_slot": "%rsp",                           # hal/x86_64/context.S: 0(%rdi), 0(%rsi)
+        "save": (r"mov", r"^%rsp,(-?(?:0x)?[0-9a-f]*)\((%\w+)\)$"),
+        "load": (r"mov", r"^(-?(?:0x)?[0-9a-f]*)\((%\w+)\),%rsp$"),
+        "time": ("rdtsc",),
+        "tick_ns": 1,                                    # the TSC counts virtual ns (-icount)
+    },
+}
+TOOLS = {"nm": "nm", "objdump": "objdump", "readelf": "readelf"}  # set from --arch in main()
+ARCH = ARCHES["riscv64"]
+CONTEXT_SWITCH = "hal_context_switch"
 THREAD_START = "hal_context_start"
-TIME_TICK_NS = 100                   # the time CSR of QEMU virt counts at 10 MHz
 IDLE_PC = 0                          # archiprof.c's pseudo-PC for idle time
 
 
@@ -95,7 +130,8 @@ class Image:
 
 def parse_nm(text):
     """Function symbols of `nm -n -S` output, with their extent: their size, else up to the next
-    symbol (assembly labels have no size)."""
+    symbol (assembly labels have no size). An end marker (NAME_end) names no code where another
+    symbol starts at its address: x86_64's x86_trap_stubs_end is also x86_trap_common's start."""
     rank = {"T": 0, "W": 1, "t": 2, "w": 3}       # which name to keep for one address
     best = {}
     for line in text.splitlines():
@@ -109,7 +145,8 @@ def parse_nm(text):
         if kind not in rank or name.startswith((".L", "$")):
             continue
         old = best.get(addr)
-        if old is None or (rank[kind], -size, name) < (rank[old[1]], -old[0], old[2]):
+        if old is None or ((name.endswith("_end"), rank[kind], -size, name) <
+                           (old[2].endswith("_end"), rank[old[1]], -old[0], old[2])):
             best[addr] = (size, kind, name)
     addrs = sorted(best)
     funcs = []
@@ -147,9 +184,9 @@ def disassemble(image, name):
     return insns
 
 
-def rdtime_pcs(image, name):
+def time_read_pcs(image, name):
     return [pc for pc, mn, ops in disassemble(image, name)
-            if mn == "rdtime" or (mn == "csrr" and ops.endswith(",time"))]
+            if mn in ARCH["time"] or (mn == "csrr" and ops.endswith(",time"))]
 
 
 def window_marks(specs, program):
@@ -165,7 +202,7 @@ def window_marks(specs, program):
             opens.append(program.location(start))
             closes.append(program.location(stop))
         else:
-            pcs = rdtime_pcs(program, spec)
+            pcs = time_read_pcs(program, spec)
             if len(pcs) < 2:
                 raise ProfileError(f"--window {spec}: {spec} reads the time {len(pcs)} times, "
                                    "not around a loop: give START:STOP")
@@ -176,6 +213,8 @@ def window_marks(specs, program):
 
 def firmware_range(path):
     """[lo, hi) of the M-mode firmware: its ELF's load segment, else up to the kernel."""
+    if path is None:
+        return None
     try:
         segs = read_segments(path)
     except ProfileError:
@@ -186,20 +225,42 @@ def firmware_range(path):
 
 
 def context_switch_accesses(kernel):
-    """PCs of the context switch's store of ra into the outgoing context and its load of ra from
-    the incoming one. The plugin keys each thread by the address these two access, so they must
-    be the same slot of the context: not merely the first sd and the first ld, since the switch
-    also loads from the outgoing context (its kernel-stack top, to save the FP state)."""
+    """PCs of the context switch's store of one register (ra on riscv64, rsp on x86_64) into the
+    outgoing context and its load from the incoming one. The plugin keys each thread by the
+    address these two access, so they must be the same slot of the context: not merely the first
+    store and the first load, since the switch also loads from the outgoing context (its
+    kernel-stack top, to save the FP state)."""
     insns = disassemble(kernel, CONTEXT_SWITCH)
-    ra = re.compile(r"^ra,(-?\d+)\((\w+)\)$")
-    save = next(((pc, m) for pc, mn, ops in insns if mn == "sd" and (m := ra.match(ops))), None)
-    load = next(((pc, m) for pc, mn, ops in insns if mn == "ld" and (m := ra.match(ops))), None)
+
+    def first(mnemonic, pattern):
+        regex = re.compile(pattern)
+        return next(((pc, m) for pc, mn, ops in insns
+                     if mn == mnemonic and (m := regex.match(ops))), None)
+
+    slot = ARCH["switch_slot"]
+    save, load = first(*ARCH["save"]), first(*ARCH["load"])
     if save is None or load is None:
-        raise ProfileError(f"{CONTEXT_SWITCH}: no store and load of ra found")
+        raise ProfileError(f"{CONTEXT_SWITCH}: no store and load of {slot} found")
     if save[1].group(1) != load[1].group(1) or save[1].group(2) == load[1].group(2):
-        raise ProfileError(f"{CONTEXT_SWITCH}: ra is saved at {save[1].group(0)} but loaded "
+        raise ProfileError(f"{CONTEXT_SWITCH}: {slot} is saved at {save[1].group(0)} but loaded "
                            f"from {load[1].group(0)}: not the same slot of two contexts")
     return save[0], load[0]
+
+
+def trap_args(kernel):
+    """The plugin's trap=PC and traps=LO-HI arguments: where a trap's first block starts, at a
+    symbol or anywhere in its extent (whole)."""
+    args = []
+    for name, whole in ARCH["traps"]:
+        lo, hi, _ = kernel.symbol(name)
+        args.append(f"traps={lo:x}-{hi:x}" if whole else f"trap={lo:x}")
+    if ARCH["faults"]:
+        name, size, count, vectors = ARCH["faults"]
+        lo, hi, _ = kernel.symbol(name)
+        if hi - lo != size * count:
+            raise ProfileError(f"{name}: {hi - lo} bytes, not {count} stubs of {size}")
+        args += [f"fault={lo + size * v:x}" for v in vectors]
+    return args
 
 
 def escape_option(value):
@@ -212,12 +273,15 @@ def plugin_args(a):
     code = kernel.code_ranges()
     if not code:
         raise ProfileError(f"{a.kernel}: no executable segment")
-    fw = firmware_range(a.firmware) or (FIRMWARE_BASE, min(p for _, p, _ in code))
+    fw = firmware_range(a.firmware)
+    if fw is None and ARCH["firmware_base"] is not None:
+        fw = (ARCH["firmware_base"], min(p for _, p, _ in code))
     save, load = context_switch_accesses(kernel)
     args = [f"out={escape_option(a.out)}"]
     args += [f"kernel={v:x}-{v + size:x}" for v, _, size in code]
-    args += [f"firmware={fw[0]:x}-{fw[1]:x}", f"trap={kernel.symbol(TRAP_VECTOR)[0]:x}",
-             f"switch_save={save:x}", f"switch_load={load:x}",
+    args += [f"firmware={fw[0]:x}-{fw[1]:x}"] if fw else []
+    args += trap_args(kernel)
+    args += [f"switch_save={save:x}", f"switch_load={load:x}",
              f"thread_start={kernel.symbol(THREAD_START)[0]:x}"]
     opens, closes = window_marks(a.window, program)
     args += [f"open={pc:x}" for pc in opens] + [f"close={pc:x}" for pc in closes]
@@ -373,7 +437,7 @@ def vmbench_operations(console, specs, windows):
     insns = sum(windows[len(warm):])
     return sum(warm) + n, {"name": name, "n": n, "warm": sum(warm), "per_op": per_op,
                            "windows": len(measured), "insns": insns,
-                           "bound": TIME_TICK_NS * len(measured) + 0.05 * n}
+                           "bound": ARCH["tick_ns"] * len(measured) + 0.05 * n}
 
 
 def percent(x, total):
@@ -404,7 +468,7 @@ def summary_lines(a, profile, summary, ops, check):
                    f"{check['insns'] / check['n']:.1f} instructions/op over the same "
                    f"{check['windows']} windows: difference {diff:+.0f} instructions "
                    f"({100 * diff / max(check['insns'], 1):+.4f} %), bound "
-                   f"{check['bound']:.0f} (100 ns ticks, rounding)")
+                   f"{check['bound']:.0f} ({ARCH['tick_ns']} ns ticks, rounding)")
     elif ops:
         out.append(f"operations: {ops} (--ops)")
     else:
@@ -492,12 +556,13 @@ def main(argv=None):
     sub = ap.add_subparsers(dest="command", required=True)
     for name in ("plugin-args", "report"):
         p = sub.add_parser(name)
+        p.add_argument("--arch", choices=sorted(ARCHES), default="riscv64")
         p.add_argument("--kernel", required=True)
         p.add_argument("--program")
-        p.add_argument("--firmware", default=FIRMWARE_ELF)
+        p.add_argument("--firmware", help="the firmware's ELF (default: the architecture's)")
         p.add_argument("--window", action="append", default=[])
         for tool in TOOLS:
-            p.add_argument(f"--{tool}", default=TOOLS[tool])
+            p.add_argument(f"--{tool}", help="default: the architecture's binutils")
         if name == "plugin-args":
             p.add_argument("--out", required=True)
         else:
@@ -508,8 +573,12 @@ def main(argv=None):
             p.add_argument("--tree-min", type=float, default=2.0)
             p.add_argument("--title", default="")
     a = ap.parse_args(argv)
+    global ARCH
+    ARCH = ARCHES[a.arch]
     for tool in TOOLS:
-        TOOLS[tool] = getattr(a, tool)
+        TOOLS[tool] = getattr(a, tool) or ARCH["binutils"] + tool
+    if a.firmware is None:
+        a.firmware = ARCH["firmware"]
     if getattr(a, "ops", None) is not None and a.ops <= 0:
         ap.error("--ops must be positive")
     try:

@@ -1,7 +1,8 @@
 /*
  * hal_backtrace.c - the bookkeeping of a backtrace, the same on every architecture (see
- * hal_debug.h): the frames left, the end of the walk, the callback. How frames are found (frame
- * chains, trap frames, stack scans) is the architecture's hal_debug.c.
+ * hal_debug.h): the frames left, the end of the walk, the callback, and the scan of a stack without
+ * frame chain. How frames are found (frame chains, trap frames, what a return address is) is the
+ * architecture's hal_debug.c.
  */
 #include <hal_debug.h>
 
@@ -28,4 +29,26 @@ bool hal_walk_report(hal_walk_t *w, hal_frame_kind_t kind, uintptr_t pc, const c
 	w->last_pc = pc;
 	w->done = !w->fn(w->arg, &frame);
 	return !w->done;
+}
+
+void hal_walk_scan(hal_walk_t *w, uintptr_t from)
+{
+	uintptr_t a = from & ~(uintptr_t)(sizeof(uintptr_t) - 1);
+
+	for (unsigned n = 0; n < HAL_SCAN_MAX_WORDS && hal_walk_readable(a);
+	     n++, a += sizeof(uintptr_t)) {
+		uintptr_t v = *(const uintptr_t *)a, site, sp;
+		bool stop = false;
+
+		sp = hal_walk_scan_trap(w, a, v, &stop);
+		if (stop)
+			return;
+		if (sp) {
+			a = sp - sizeof(uintptr_t);
+			continue;
+		}
+		site = hal_walk_call_site(v);
+		if (site && !hal_walk_report(w, HAL_FRAME_SCAN, site, NULL))
+			return;
+	}
 }

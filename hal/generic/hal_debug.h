@@ -77,6 +77,28 @@ bool hal_walk_report(hal_walk_t *w, hal_frame_kind_t kind, uintptr_t pc, const c
 /* True if @addr lies in the kernel image's text. */
 bool hal_is_ktext(uintptr_t addr);
 
+/*
+ * The scan of a stack that keeps no frame chain (release builds), from @from up: reports,
+ * innermost first, every word that is a return address (HAL_FRAME_SCAN: the active calls' are
+ * among them, in order, and maybe stale ones that calls which returned left behind), and crosses
+ * each kernel trap frame it meets into the interrupted context. It reads at most
+ * HAL_SCAN_MAX_WORDS words: a boot stack has no known top. Shared (hal/common/hal_backtrace.c);
+ * the architecture's hal_debug.c provides its three hooks:
+ *   hal_walk_readable(a)     whether the word at @a may be read (false past a stack's top);
+ *   hal_walk_call_site(v)    the address of the call instruction if @v is a return address into
+ *                            the kernel's text, else 0;
+ *   hal_walk_scan_trap(w, a, v, stop)  if @v, the word at @a, is the trap entry's return address
+ *                            from its handler, reports the trap frame next to it: returns the
+ *                            interrupted sp to scan on from, or 0 to go on above @a (not a frame
+ *                            that makes sense, or not that word); sets *@stop when the walk ends
+ *                            (a trap from user mode, or a report refused).
+ */
+#define HAL_SCAN_MAX_WORDS 2048
+void hal_walk_scan(hal_walk_t *w, uintptr_t from);
+bool hal_walk_readable(uintptr_t addr);
+uintptr_t hal_walk_call_site(uintptr_t v);
+uintptr_t hal_walk_scan_trap(hal_walk_t *w, uintptr_t addr, uintptr_t v, bool *stop);
+
 /* Print the registers of the running core (a software panic) with printk_raw. */
 void hal_print_current_regs(void);
 

@@ -8,7 +8,7 @@
  * there. A trapped context then shows its pc and its return address register; the calls that
  * led to a panic() show the one certain frame (panic's own return address: the function that
  * takes __builtin_frame_address(0) keeps a frame) and then the return addresses a scan of the
- * stack finds (scan_stack: in order, maybe with stale ones between, marked as such). Keeping
+ * stack finds (hal_walk_scan: in order, maybe with stale ones between, marked as such). Keeping
  * frame pointers in release would cost 5 to 18 % on vmbench (docs/perf.md).
  */
 #include <hal_debug.h>
@@ -170,11 +170,8 @@ static void walk_context(hal_walk_t *w, uintptr_t pc, uintptr_t fp, uintptr_t ra
 	walk_frames(w, fp);
 }
 
-/* A stack outside the kernel-stack slots (a boot stack) has no known top: how far a scan reads. */
-#define SCAN_MAX_WORDS 2048
-
 /* The word at @addr may be read (fp_is_sane's windows); false past the top of a stack slot. */
-static bool word_is_readable(uintptr_t addr)
+bool hal_walk_readable(uintptr_t addr)
 {
 	return fp_is_sane(addr + 8) && fp_is_sane(addr + 16);
 }
@@ -190,7 +187,7 @@ static uintptr_t scan_trap_frame(hal_walk_t *w, uintptr_t tf_addr, bool *stop)
 	uintptr_t ra, sp;
 
 	*stop = false;
-	if (!word_is_readable(tf_addr + TF_SIZE - 8))
+	if (!hal_walk_readable(tf_addr + TF_SIZE - 8))
 		return 0;
 	if (!(tf->sstatus & SSTATUS_SPP)) {
 		*stop = true;
@@ -199,7 +196,7 @@ static uintptr_t scan_trap_frame(hal_walk_t *w, uintptr_t tf_addr, bool *stop)
 	}
 	ra = tf->x[1 - 1];
 	sp = tf->x[2 - 1];
-	if (!hal_is_ktext(tf->sepc) || sp < tf_addr + TF_SIZE || !word_is_readable(sp))
+	if (!hal_is_ktext(tf->sepc) || sp < tf_addr + TF_SIZE || !hal_walk_readable(sp))
 		return 0;
 	*stop = !hal_walk_report(w, HAL_FRAME_TRAP, tf->sepc, riscv_cause_name(tf->scause)) ||
 		!hal_walk_report(w, HAL_FRAME_PC, tf->sepc, NULL);
@@ -209,34 +206,17 @@ static uintptr_t scan_trap_frame(hal_walk_t *w, uintptr_t tf_addr, bool *stop)
 	return sp;
 }
 
-/*
- * Release builds, which keep no frame chain (see the top): report, innermost first, every word of
- * the stack from @from up that is a return address (a text address after a call instruction).
- * The active calls' return addresses are among them, in order; so may be stale ones, left by calls
- * that returned, in words their callers have not overwritten: HAL_FRAME_SCAN says so. Trap frames
- * are crossed into the interrupted context as in walk_frames.
- */
-static void scan_stack(hal_walk_t *w, uintptr_t from)
+/* hal_walk_scan's hooks (hal_debug.h): a return address is a text address after a call
+ * instruction; hal_trap_handler's return address hal_trap_return lies just below its trap frame. */
+uintptr_t hal_walk_call_site(uintptr_t v)
 {
-	uintptr_t a = from & ~(uintptr_t)7;
+	return hal_is_ktext(v) && call_size(v) ? call_site(v) : 0;
+}
 
-	for (unsigned n = 0; n < SCAN_MAX_WORDS && word_is_readable(a); n++, a += 8) {
-		uintptr_t v = *(const uintptr_t *)a;
-		bool stop;
-
-		if (v == (uintptr_t)hal_trap_return) {
-			uintptr_t sp = scan_trap_frame(w, a + 8, &stop);
-
-			if (stop)
-				return;
-			if (sp) {
-				a = sp - 8;
-				continue;
-			}
-		}
-		if (hal_is_ktext(v) && call_size(v) && !hal_walk_report(w, HAL_FRAME_SCAN, call_site(v), NULL))
-			return;
-	}
+uintptr_t hal_walk_scan_trap(hal_walk_t *w, uintptr_t addr, uintptr_t v, bool *stop)
+{
+	*stop = false;
+	return v == (uintptr_t)hal_trap_return ? scan_trap_frame(w, addr + 8, stop) : 0;
 }
 
 /*
@@ -247,11 +227,11 @@ static __attribute__((noinline)) uintptr_t trapped_sp(uintptr_t pc, uintptr_t fp
 {
 	uintptr_t a = (uintptr_t)__builtin_frame_address(0) & ~(uintptr_t)7;
 
-	for (unsigned n = 0; n < SCAN_MAX_WORDS && word_is_readable(a); n++, a += 8) {
+	for (unsigned n = 0; n < HAL_SCAN_MAX_WORDS && hal_walk_readable(a); n++, a += 8) {
 		const hal_trap_frame_t *tf = (const hal_trap_frame_t *)(a + 8);
 
 		if (*(const uintptr_t *)a == (uintptr_t)hal_trap_return &&
-		    word_is_readable(a + TF_SIZE) && tf->sepc == pc && tf->x[8 - 1] == fp &&
+		    hal_walk_readable(a + TF_SIZE) && tf->sepc == pc && tf->x[8 - 1] == fp &&
 		    tf->x[1 - 1] == ra)
 			return tf->x[2 - 1];
 	}
@@ -266,7 +246,7 @@ void hal_backtrace(uintptr_t pc, uintptr_t fp, uintptr_t ra, unsigned max, hal_f
 
 	walk_context(&w, pc, fp, ra);
 	if (!FRAME_POINTERS && !w.done && (sp = trapped_sp(pc, fp, ra)) != 0)
-		scan_stack(&w, sp);
+		hal_walk_scan(&w, sp);
 }
 
 void hal_backtrace_calls(uintptr_t fp, unsigned max, hal_frame_fn_t fn, void *arg)
@@ -282,7 +262,7 @@ void hal_backtrace_calls(uintptr_t fp, unsigned max, hal_frame_fn_t fn, void *ar
 	if (!fp_is_sane(fp) || !hal_is_ktext(((const uintptr_t *)fp)[-1]))
 		return;
 	if (hal_walk_report(&w, HAL_FRAME_CALL, call_site(((const uintptr_t *)fp)[-1]), NULL))
-		scan_stack(&w, fp);
+		hal_walk_scan(&w, fp);
 }
 
 void hal_backtrace_saved(const hal_context_t *ctx, unsigned max, hal_frame_fn_t fn, void *arg)

@@ -11,7 +11,7 @@
  * they would cost 5 to 18 % on vmbench): a trapped context shows its pc and that return address
  * when there is one, a panic() the one certain frame (its own return address: the function that
  * takes __builtin_frame_address(0) keeps a frame); then come the return addresses a scan of the
- * stack finds (scan_stack: in order, maybe with stale ones between, marked as such).
+ * stack finds (hal_walk_scan: in order, maybe with stale ones between, marked as such).
  */
 #include <hal_debug.h>
 #include <kern/ksyms.h>
@@ -190,13 +190,15 @@ static void walk_context(hal_walk_t *w, uintptr_t pc, uintptr_t fp, uintptr_t sp
 	walk_frames(w, fp);
 }
 
-/* A stack outside the kernel-stack slots (a boot stack) has no known top: how far a scan reads. */
-#define SCAN_MAX_WORDS 2048
-
-/* Whether @v is a return address: in the text, after a call instruction. */
-static bool is_return_address(uintptr_t v)
+/* hal_walk_scan's hooks (hal_debug.h). A return address: in the text, after a call instruction. */
+bool hal_walk_readable(uintptr_t addr)
 {
-	return hal_is_ktext(v) && call_size(v) != 0;
+	return readable(addr, 8);
+}
+
+uintptr_t hal_walk_call_site(uintptr_t v)
+{
+	return hal_is_ktext(v) && call_size(v) != 0 ? call_site(v) : 0;
 }
 
 /*
@@ -225,33 +227,13 @@ static uintptr_t scan_trap_frame(hal_walk_t *w, uintptr_t tf_addr, bool *stop)
 	return tf->rsp;
 }
 
-/*
- * Release builds, which keep no frame chain (see the top): report, innermost first, every word of
- * the stack from @from up that is a return address. The active calls' return addresses are among
- * them, in order; so may be stale ones, left by calls that returned, in words their callers have
- * not overwritten: HAL_FRAME_SCAN says so. Trap frames are crossed into the interrupted context.
- */
-static void scan_stack(hal_walk_t *w, uintptr_t from)
+/* trap.S's return address from the handler lies just below the trap frame. */
+uintptr_t hal_walk_scan_trap(hal_walk_t *w, uintptr_t addr, uintptr_t v, bool *stop)
 {
-	uintptr_t a = from & ~(uintptr_t)7;
-
-	for (unsigned n = 0; n < SCAN_MAX_WORDS && readable(a, 8); n++, a += 8) {
-		uintptr_t v = *(const uintptr_t *)a;
-		bool stop;
-
-		if (v == (uintptr_t)x86_trap_called || v == (uintptr_t)x86_syscall_called) {
-			uintptr_t sp = scan_trap_frame(w, a + 8, &stop);
-
-			if (stop)
-				return;
-			if (sp) {
-				a = sp - 8;
-				continue;
-			}
-		}
-		if (is_return_address(v) && !hal_walk_report(w, HAL_FRAME_SCAN, call_site(v), NULL))
-			return;
-	}
+	*stop = false;
+	if (v != (uintptr_t)x86_trap_called && v != (uintptr_t)x86_syscall_called)
+		return 0;
+	return scan_trap_frame(w, addr + 8, stop);
 }
 
 /* @ra: x86 has no return-address register; the top of the trapped stack stands for it (it is the
@@ -263,7 +245,7 @@ void hal_backtrace(uintptr_t pc, uintptr_t fp, uintptr_t ra, unsigned max, hal_f
 
 	walk_context(&w, pc, fp, ra);
 	if (!FRAME_POINTERS && !w.done)
-		scan_stack(&w, ra);
+		hal_walk_scan(&w, ra);
 }
 
 void hal_backtrace_calls(uintptr_t fp, unsigned max, hal_frame_fn_t fn, void *arg)
@@ -279,7 +261,7 @@ void hal_backtrace_calls(uintptr_t fp, unsigned max, hal_frame_fn_t fn, void *ar
 	if (!readable(fp, 16) || !hal_is_ktext(((const uintptr_t *)fp)[1]))
 		return;
 	if (hal_walk_report(&w, HAL_FRAME_CALL, call_site(((const uintptr_t *)fp)[1]), NULL))
-		scan_stack(&w, fp + 16);
+		hal_walk_scan(&w, fp + 16);
 }
 
 void hal_backtrace_saved(const hal_context_t *ctx, unsigned max, hal_frame_fn_t fn, void *arg)

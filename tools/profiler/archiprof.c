@@ -2,18 +2,25 @@
  * archiprof.c - Archipel's instruction profiler, a QEMU TCG plugin (docs/perf.md).
  *
  *   qemu-system-riscv64 -icount shift=0 ... -plugin archiprof.so,out=FILE[,ARG=VALUE]...
+ *   qemu-system-x86_64 -icount shift=0 ... -plugin archiprof.so,out=FILE[,ARG=VALUE]...
  *
  * It counts every executed guest instruction per PC with an inline counter (exact: the counter
  * is incremented by generated code as each instruction starts), sums them over measurement
  * windows, and follows kernel calls, returns, traps and context switches to build a calling-context
  * tree (callstack.h). tools/profile.py computes the arguments from the kernel's and the program's
- * symbols, and symbolises the output.
+ * symbols, and symbolises the output. The instruction set is QEMU's target's: riscv64
+ * (riscv_insn.h) or x86_64 (x86_insn.h).
  *
  * Arguments (addresses in hex):
  *   out=FILE            where the profile goes, written when QEMU exits (required)
  *   kernel=LO-HI        kernel code whose calls are followed (repeatable)
  *   firmware=LO-HI      M-mode firmware: transparent to the call stacks
- *   trap=PC             the S-mode trap vector
+ *   trap=PC             a trap entry: a trap's first block starts there (repeatable; riscv64's
+ *                       S-mode vector, x86_64's syscall entry)
+ *   traps=LO-HI         trap entries: a block starting anywhere in [LO, HI) is a trap's first
+ *                       (x86_64's IDT stubs, one per vector)
+ *   fault=PC            the entry of page faults only (x86_64's stub of vector 14; repeatable):
+ *                       see fault_settle()
  *   switch_save=PC      the context-switch instruction storing to the outgoing thread's context
  *   switch_load=PC      ... and the one loading from the incoming thread's
  *   thread_start=PC     where a new thread's first context switch returns to
@@ -38,6 +45,7 @@
 #include "callstack.h"
 #include "qemu_plugin_api.h"
 #include "riscv_insn.h"
+#include "x86_insn.h"
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = 1;
 
@@ -55,7 +63,11 @@ static struct {
 	struct range kernel[MAX_RANGES];
 	unsigned int nkernel;
 	struct range firmware;
-	uint64_t trap, switch_save, switch_load, thread_start;
+	struct cs_range traps[CS_MAX_TRAPS];
+	unsigned int ntraps;
+	uint64_t faults[MAX_MARKS];
+	unsigned int nfaults;
+	uint64_t switch_save, switch_load, thread_start;
 	uint64_t open[MAX_MARKS], close[MAX_MARKS];
 	unsigned int nopen, nclose;
 } opt;
@@ -93,6 +105,9 @@ static uint64_t current_block_base;       /* insns when it started */
 struct last_block {
 	const struct block *block;
 	uint64_t done;
+	struct pc_entry *suspect;  /* a block's last instruction, then a page fault (fault_settle) */
+	uint64_t suspect_epoch;    /* windows_epoch then */
+	bool returning;            /* a trap return ran since: the next block settles the suspect */
 };
 static struct last_block *last_blocks;
 
@@ -103,10 +118,24 @@ static unsigned int last_vcpu;   /* the vCPU that ran the instructions since the
 static uint64_t *windows;        /* instructions of each closed window */
 static size_t nwindows, windows_cap;
 static bool window_open;
+static uint64_t windows_epoch;   /* windows opened and closed (a count is taken back in its own) */
 static uint64_t window_base;
 static struct pc_entry *idle;    /* PC 0: what icount charges for the blocks that halted */
 
 static int busy;                 /* a callback is running: two at once means several threads */
+
+/* The instruction set of QEMU's target. */
+struct isa {
+	const char *target;      /* qemu_info_t.target_name */
+	enum insn_kind (*kind)(const uint8_t *bytes, size_t size);
+	bool (*is_idle)(const uint8_t *bytes, size_t size); /* waits for an interrupt */
+};
+
+static const struct isa isas[] = {
+	{ "riscv64", riscv_insn_kind, riscv_insn_is_wfi },
+	{ "x86_64", x86_insn_kind, x86_insn_is_hlt },
+};
+static const struct isa *isa;
 
 static void fatal(const char *what)
 {
@@ -207,6 +236,7 @@ static void charge(void)
 
 static void window_start(void)
 {
+	windows_epoch++;
 	for (uint32_t i = 0; i < npcs; i++)
 		entry_at(i)->base = entry_at(i)->count;
 	window_base = insns;
@@ -215,6 +245,7 @@ static void window_start(void)
 
 static void window_end(void)
 {
+	windows_epoch++;
 	for (uint32_t i = 0; i < npcs; i++) {
 		struct pc_entry *e = entry_at(i);
 
@@ -244,21 +275,31 @@ static void block_ended(void)
 
 	if (c == NULL)
 		return;
-	last_blocks[last_vcpu] = (struct last_block){ c, done };
+	last_blocks[last_vcpu].block = c;
+	last_blocks[last_vcpu].done = done;
 	if (done >= 1 && done < c->n && c->insn[done - 1]->wfi) {
 		idle->count += c->n - done;
 		insns += c->n - done;
 	}
 }
 
+static bool is_mark(const uint64_t *marks, unsigned int n, uint64_t pc)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (marks[i] == pc)
+			return true;
+	return false;
+}
+
 /*
  * Whether block @b starts because @last, the previous block of the same vCPU, raised an exception:
- * it stopped early, and @b is a trap entry (the S-mode vector, or the firmware entered from
- * outside). The inline counter of the faulting instruction had counted it; it did not complete,
+ * it stopped early, and @b is a trap entry (cs_is_trap_entry) or the firmware entered from
+ * outside. The inline counter of the faulting instruction had counted it; it did not complete,
  * and runs again after the trap (a page fault), so it is taken back: a count is a completed
  * instruction, as in icount's virtual time. An exception on a block's last instruction cannot be
  * told from an interrupt taken after the block and stays counted (ecall and illegal instructions
- * always end their block, and icount counts them too).
+ * always end their block, and icount counts them too), unless the trap is a page fault known by
+ * its entry (fault=PC, x86_64's stub): fault_settle() decides then.
  */
 static bool raised_exception(const struct last_block *last, const struct block *b)
 {
@@ -266,8 +307,40 @@ static bool raised_exception(const struct last_block *last, const struct block *
 
 	if (c == NULL || last->done == 0 || last->done >= c->n || c->insn[last->done - 1]->wfi)
 		return false;
-	return b->start == opt.trap ||
+	return cs_is_trap_entry(b->start) ||
 	       (classify(b->start) == CS_FIRMWARE && classify(c->start) != CS_FIRMWARE);
+}
+
+/*
+ * A page fault (@b starts at a fault=PC entry) right after a block that ran to its end: either its
+ * last instruction faulted (a call whose push meets a copy-on-write stack: a call always ends its
+ * block) and runs again, uncounted by icount, or the next instruction's fetch faulted and the
+ * block completed. Which one shows where the fault returns to: the first block after the next
+ * trap return starts at the suspect's PC if it faulted, and its count is taken back then (unless a
+ * window opened or closed since: the count stays where it fell).
+ */
+static void fault_settle(struct last_block *last, const struct block *b)
+{
+	const struct block *c = last->block;
+
+	if (is_mark(opt.faults, opt.nfaults, b->start)) {
+		last->suspect = NULL;
+		if (c != NULL && last->done == c->n && !c->insn[c->n - 1]->wfi) {
+			last->suspect = c->insn[c->n - 1];
+			last->suspect_epoch = windows_epoch;
+		}
+		last->returning = false;
+		return;
+	}
+	if (!last->returning || last->suspect == NULL)
+		return;
+	if (b->start == last->suspect->pc && last->suspect_epoch == windows_epoch &&
+	    last->suspect->count > last->suspect->base) {
+		last->suspect->count--;
+		insns--;
+	}
+	last->suspect = NULL;
+	last->returning = false;
 }
 
 static void on_block(unsigned int vcpu, void *block)
@@ -281,6 +354,7 @@ static void on_block(unsigned int vcpu, void *block)
 		last->block->insn[last->done - 1]->count--;
 		insns--;
 	}
+	fault_settle(last, b);
 	charge();
 	last_vcpu = vcpu;
 	current_block = b;
@@ -303,6 +377,7 @@ static void on_ret(unsigned int vcpu, void *unused)
 static void on_sret(unsigned int vcpu, void *unused)
 {
 	(void)unused;
+	last_blocks[vcpu].returning = true;
 	cs_trap_return(vcpu);
 }
 
@@ -341,19 +416,11 @@ static void on_close(unsigned int vcpu, void *unused)
 	leave();
 }
 
-static bool is_mark(const uint64_t *marks, unsigned int n, uint64_t pc)
-{
-	for (unsigned int i = 0; i < n; i++)
-		if (marks[i] == pc)
-			return true;
-	return false;
-}
-
 static void instrument_kernel_insn(struct qemu_plugin_insn *insn, uint64_t pc)
 {
 	size_t size = qemu_plugin_insn_size(insn);
 
-	switch (riscv_insn_kind(qemu_plugin_insn_data(insn), size)) {
+	switch (isa->kind(qemu_plugin_insn_data(insn), size)) {
 	case INSN_CALL:
 		qemu_plugin_register_vcpu_insn_exec_cb(insn, on_call, QEMU_PLUGIN_CB_NO_REGS,
 						       (void *)(uintptr_t)(pc + size));
@@ -418,7 +485,7 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		uint64_t pc = qemu_plugin_insn_vaddr(insn);
 		struct pc_entry *e = b->insn[i];
 
-		e->wfi = riscv_insn_is_wfi(qemu_plugin_insn_data(insn), qemu_plugin_insn_size(insn));
+		e->wfi = isa->is_idle(qemu_plugin_insn_data(insn), qemu_plugin_insn_size(insn));
 		qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64,
 							   &e->count, 1);
 		qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64,
@@ -515,14 +582,24 @@ static bool parse_arg(const char *arg)
 		return opt.nkernel < MAX_RANGES && parse_range(v, &opt.kernel[opt.nkernel++]);
 	if (IS("firmware"))
 		return parse_range(v, &opt.firmware);
-	if (IS("trap"))
-		return parse_hex(v, &opt.trap);
+	if (IS("trap") || IS("traps")) {
+		struct range r = { 0, 0 };
+
+		if (opt.ntraps == CS_MAX_TRAPS)
+			return false;
+		if (IS("trap") ? !parse_hex(v, &r.lo) : !parse_range(v, &r))
+			return false;
+		opt.traps[opt.ntraps++] = (struct cs_range){ r.lo, IS("trap") ? r.lo + 1 : r.hi };
+		return true;
+	}
 	if (IS("switch_save"))
 		return parse_hex(v, &opt.switch_save);
 	if (IS("switch_load"))
 		return parse_hex(v, &opt.switch_load);
 	if (IS("thread_start"))
 		return parse_hex(v, &opt.thread_start);
+	if (IS("fault"))
+		return add_mark(opt.faults, &opt.nfaults, v);
 	if (IS("open"))
 		return add_mark(opt.open, &opt.nopen, v);
 	if (IS("close"))
@@ -546,10 +623,18 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 		fprintf(stderr, "archiprof: needs out=FILE and a system emulator\n");
 		return -1;
 	}
+	for (size_t i = 0; i < sizeof(isas) / sizeof(isas[0]); i++)
+		if (strcmp(info->target_name, isas[i].target) == 0)
+			isa = &isas[i];
+	if (isa == NULL) {
+		fprintf(stderr, "archiprof: no decoder for QEMU's target %s\n", info->target_name);
+		return -1;
+	}
 	vcpu_count = (unsigned int)info->system.max_vcpus;
 	last_blocks = xcalloc(vcpu_count, sizeof(*last_blocks));
-	cfg = (struct cs_config){ .vcpus = vcpu_count, .trap_vector = opt.trap,
+	cfg = (struct cs_config){ .vcpus = vcpu_count, .ntraps = opt.ntraps,
 				  .thread_start = opt.thread_start };
+	memcpy(cfg.traps, opt.traps, sizeof(cfg.traps));
 	if (cs_init(&cfg) != 0)
 		return -1;
 	pc_hash_grow();

@@ -187,6 +187,8 @@ static void stack_free(struct stack *s)
 
 int cs_init(const struct cs_config *config)
 {
+	if (config->ntraps > CS_MAX_TRAPS)
+		return -1;
 	cfg = *config;
 	memset(&stats, 0, sizeof(stats));
 	memset(parked, 0, sizeof(parked));
@@ -289,13 +291,21 @@ static void settle(struct vcpu *c, uint64_t pc, enum cs_class cls, bool in_windo
 	}
 }
 
+bool cs_is_trap_entry(uint64_t pc)
+{
+	for (unsigned int i = 0; i < cfg.ntraps; i++)
+		if (pc >= cfg.traps[i].lo && pc < cfg.traps[i].hi)
+			return true;
+	return false;
+}
+
 void cs_block(unsigned int vcpu, uint64_t pc, enum cs_class cls, bool in_window)
 {
 	struct vcpu *c = &vcpus[vcpu];
 
 	if (cls == CS_FIRMWARE)
 		return;
-	if (pc == cfg.trap_vector) {
+	if (cs_is_trap_entry(pc)) {
 		struct stack *s = c->stack;
 
 		if (c->last != CS_KERNEL && s->depth) { /* from user mode: no kernel frame is live */

@@ -16,7 +16,8 @@
  *  - A block of code starting (cs_block) settles the control transfer that ended the vCPU's
  *    previous block: a call pushes a frame for its target, a return pops down to the frame it
  *    returns to, a trap return (sret) pops down to the innermost trap frame.
- *  - A block at the trap vector pushes a trap frame. A trap from user mode finds its thread's
+ *  - A block at a trap entry pushes a trap frame (riscv64 has one trap vector; x86_64 has a stub
+ *    per IDT vector and the syscall instruction's entry). A trap from user mode finds its thread's
  *    kernel stack empty. A transfer still unsettled when a trap comes (an interrupt taken just
  *    after a call, before the callee's first block) is kept in the trap frame and settled after
  *    the trap returns.
@@ -41,9 +42,17 @@
  * anything else (user code, and the kernel's first instructions at physical addresses). */
 enum cs_class { CS_OTHER, CS_KERNEL, CS_FIRMWARE };
 
+#define CS_MAX_TRAPS 4
+
+/* [lo, hi): addresses where a trap's first block may start. */
+struct cs_range {
+	uint64_t lo, hi;
+};
+
 struct cs_config {
 	unsigned int vcpus;     /* vCPU indexes are 0 .. vcpus - 1 */
-	uint64_t trap_vector;   /* first instruction of every S-mode trap */
+	struct cs_range traps[CS_MAX_TRAPS]; /* the trap entries: a trap starts its first block there */
+	unsigned int ntraps;
 	uint64_t thread_start;  /* where a new thread's context resumes (0: none) */
 };
 
@@ -58,12 +67,15 @@ struct cs_stats {
 	uint64_t max_depth;
 };
 
-/* Set up for @cfg. Returns 0, or -1 if memory is short. */
+/* Set up for @cfg. Returns 0, or -1 if memory is short or @cfg has more than CS_MAX_TRAPS. */
 int cs_init(const struct cs_config *cfg);
 
 /* @n instructions ran on @vcpu since the last charge, in its current innermost frame; they count
  * only if @in_window. Call before every other event, for the vCPU that ran them. */
 void cs_charge(unsigned int vcpu, uint64_t n, bool in_window);
+
+/* Whether a block starting at @pc is a trap's first (cs_init's configuration). */
+bool cs_is_trap_entry(uint64_t pc);
 
 /* A block of code of class @cls starts at @pc on @vcpu. */
 void cs_block(unsigned int vcpu, uint64_t pc, enum cs_class cls, bool in_window);

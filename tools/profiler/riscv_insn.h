@@ -1,7 +1,7 @@
 /*
  * riscv_insn.h - the RISC-V instructions archiprof must recognise (RV64GC, RISC-V unprivileged
- * and privileged specifications). This is the only ISA-specific part of the plugin; the driver
- * gives every address it needs (trap vector, context switch, windows) as arguments.
+ * and privileged specifications). With x86_insn.h, the only ISA-specific part of the plugin; the
+ * driver gives every address it needs (trap vector, context switch, windows) as arguments.
  *
  * The calling convention's link register is ra (x1): a call is jal/jalr with rd = ra (or c.jalr,
  * whose rd is ra implicitly), a return is "jalr x0, 0(ra)" (ret) or "c.jr ra". Jumps with rd = x0
@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum insn_kind { INSN_OTHER, INSN_CALL, INSN_RET, INSN_SRET };
+#include "insn_kind.h"
 
 #define RV_OP_JAL        0x6fu
 #define RV_OP_JALR       0x67u

@@ -37,7 +37,8 @@ static unsigned int failures;
 
 static void start(unsigned int vcpus)
 {
-	struct cs_config cfg = { .vcpus = vcpus, .trap_vector = TRAP, .thread_start = START };
+	struct cs_config cfg = { .vcpus = vcpus, .traps = { { TRAP, TRAP + 1 } }, .ntraps = 1,
+				  .thread_start = START };
 
 	if (cs_init(&cfg) != 0) {
 		fprintf(stderr, "cs_init failed\n");
@@ -299,6 +300,48 @@ static void test_vcpus_and_damage(void)
 	cs_fini();
 }
 
+/* x86_64's trap entries: a stub per IDT vector (a range) and the syscall instruction's entry.
+ * user (3) -> syscall entry (1) -> A (2) -> an interrupt at stub 32 (1), which jumps to the common
+ * code (2, no transfer) -> iretq -> A (1) -> ret -> entry (1) -> sysretq -> user (3). */
+#define STUBS   0xffffffff80004000ULL
+#define SYSCALL 0xffffffff80006000ULL
+static void test_several_trap_entries(void)
+{
+	struct cs_config cfg = { .vcpus = 1, .ntraps = 2, .thread_start = START,
+				 .traps = { { STUBS, STUBS + 256 * 16 }, { SYSCALL, SYSCALL + 1 } } };
+	struct cs_config too_many = { .vcpus = 1, .ntraps = CS_MAX_TRAPS + 1 };
+
+	CHECK(cs_init(&too_many) == -1);
+	if (cs_init(&cfg) != 0) {
+		fprintf(stderr, "cs_init failed\n");
+		exit(1);
+	}
+	CHECK(cs_is_trap_entry(STUBS + 14 * 16) && cs_is_trap_entry(SYSCALL));
+	CHECK(!cs_is_trap_entry(STUBS + 256 * 16) && !cs_is_trap_entry(SYSCALL + 1));
+	block(0, USER, CS_OTHER, 3);
+	block(0, SYSCALL, CS_KERNEL, 1);
+	cs_call(0, SYSCALL + 8);
+	block(0, FN_A, CS_KERNEL, 2);
+	block(0, STUBS + 32 * 16, CS_KERNEL, 1);
+	block(0, STUBS + 256 * 16 + 64, CS_KERNEL, 2); /* the common code, reached by a jump */
+	cs_trap_return(0);
+	block(0, FN_A + 8, CS_KERNEL, 1);
+	cs_ret(0);
+	block(0, SYSCALL + 8, CS_KERNEL, 1);
+	cs_trap_return(0);
+	block(0, USER + 2, CS_OTHER, 3);
+	finish();
+	const struct node *t = NODE(SYSCALL), *a = NODE(SYSCALL, FN_A);
+	const struct node *irq = NODE(SYSCALL, FN_A, STUBS + 32 * 16);
+
+	CHECK(t && t->calls == 1 && t->incl == 8 && t->self == 2);
+	CHECK(a && a->calls == 1 && a->incl == 6 && a->self == 3);
+	CHECK(irq && irq->calls == 1 && irq->incl == 3 && irq->self == 3);
+	CHECK(root() && root()->self == 6);
+	CHECK(cs_get_stats()->unmatched_returns == 0 && cs_get_stats()->resets == 0);
+	cs_fini();
+}
+
 int main(void)
 {
 	test_syscall();
@@ -308,6 +351,7 @@ int main(void)
 	test_reused_context();
 	test_window_and_firmware();
 	test_vcpus_and_damage();
+	test_several_trap_entries();
 	if (failures) {
 		fprintf(stderr, "test_callstack: %u checks failed\n", failures);
 		return 1;

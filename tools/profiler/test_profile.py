@@ -309,6 +309,17 @@ class Nm(unittest.TestCase):
         self.assertNotIn("walk_alias", names)
         self.assertNotIn("some_data", names)
 
+    def test_end_marker_names_no_code(self):
+        """x86_64's trap.S: the stubs' end marker is global, the common code after it local."""
+        funcs = prof.parse_nm("ffffffff80055230 T x86_trap_stubs\n"
+                              "ffffffff80056230 t x86_trap_common\n"
+                              "ffffffff80056230 T x86_trap_stubs_end\n"
+                              "ffffffff80056269 T x86_trap_return\n")
+        names = {name: (start, end) for start, end, name in funcs}
+        self.assertEqual(names["x86_trap_common"], (0xffffffff80056230, 0xffffffff80056269))
+        self.assertEqual(names["x86_trap_stubs"], (0xffffffff80055230, 0xffffffff80056230))
+        self.assertNotIn("x86_trap_stubs_end", names)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -23,47 +23,13 @@
 
 #include "almos.h"
 #include "sysfuzz.h"
+#include "uarch_fuzz.h"
 
 #define MAP_FIXED_NOREPLACE_ 0x100000
-#define USER_END 0x4000000000UL
 
 long sf_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
-	register long r0 __asm__("a0") = a0;
-	register long r1 __asm__("a1") = a1;
-	register long r2 __asm__("a2") = a2;
-	register long r3 __asm__("a3") = a3;
-	register long r4 __asm__("a4") = a4;
-	register long r5 __asm__("a5") = a5;
-	register long r7 __asm__("a7") = nr;
-
-	__asm__ volatile("ecall"
-			 : "+r"(r0)
-			 : "r"(r1), "r"(r2), "r"(r3), "r"(r4), "r"(r5), "r"(r7)
-			 : "memory");
-	return r0;
-}
-
-/* clone as a raw call: a child (a0 = 0) runs no C code, it ends at once with status 0. */
-static long clone_raw(long flags, long stack, long ptid, long tls, long ctid)
-{
-	register long r0 __asm__("a0") = flags;
-	register long r1 __asm__("a1") = stack;
-	register long r2 __asm__("a2") = ptid;
-	register long r3 __asm__("a3") = tls;
-	register long r4 __asm__("a4") = ctid;
-	register long r7 __asm__("a7") = SYS_clone;
-
-	__asm__ volatile("ecall\n\t"
-			 "bnez a0, 1f\n\t"
-			 "li a0, 0\n\t"
-			 "li a7, 94\n\t" /* exit_group */
-			 "ecall\n"
-			 "1:"
-			 : "+r"(r0)
-			 : "r"(r1), "r"(r2), "r"(r3), "r"(r4), "r"(r7)
-			 : "memory");
-	return r0;
+	return uarch_syscall6(nr, a0, a1, a2, a3, a4, a5);
 }
 
 /* Structures built for one call, private to the thread. */
@@ -414,7 +380,10 @@ static void g_sigaction(struct sf_ctx *c, long a[6])
 	act[0] = sf_chance(c, 40) ? (uint64_t)sf_handler_address() : (uint64_t)handlers[sf_below(c, 3)];
 	act[1] = (uint64_t)sf_flags(c, SA_NOCLDSTOP | SA_NOCLDWAIT | SA_SIGINFO | SA_ONSTACK |
 					   SA_RESTART | SA_NODEFER | SA_RESETHAND);
-	act[2] = sf_sigmask(c);
+	act[1] &= ~(uint64_t)UARCH_SA_RESTORER; /* a handler returns through the kernel's trampoline */
+	act[UARCH_SA_MASK_WORD] = sf_sigmask(c);
+	if (UARCH_SA_MASK_WORD > 2)
+		act[2] = SF_HOLE_BASE; /* sa_restorer, ignored without SA_RESTORER */
 	a[1] = sf_chance(c, 30) ? 0 : sf_chance(c, 90) ? (long)act : sf_bad_ptr(c);
 	a[2] = sf_chance(c, 50) ? 0 : sf_ptr(c, 24, &kind);
 	a[3] = sf_chance(c, 95) ? 8 : (long)sf_below(c, 16);
@@ -535,8 +504,8 @@ static void g_clone(struct sf_ctx *c, long a[6])
 		a[0] = bad[sf_below(c, 6)];
 	a[1] = sf_chance(c, 80) ? 0 : sf_chance(c, 50) ? (long)(sp.scratch + 8) : (long)sp.prot_none;
 	a[2] = sf_ptr(c, 4, &kind);
-	a[3] = 0;
-	a[4] = sf_ptr(c, 4, &kind);
+	a[UARCH_CLONE_TLS_ARG] = 0;
+	a[UARCH_CLONE_CTID_ARG] = sf_ptr(c, 4, &kind);
 }
 
 static void g_rlimit(struct sf_ctx *c, long a[6])
@@ -586,7 +555,7 @@ static void after_clone(struct sf_ctx *c, const long a[6], long ret)
 long sf_invoke(const struct sf_call *k, const long a[6])
 {
 	if (k->nr == SYS_clone)
-		return clone_raw(a[0], a[1], a[2], a[3], a[4]);
+		return uarch_clone_raw(a);
 	return sf_syscall(k->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 

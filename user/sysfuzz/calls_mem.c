@@ -13,9 +13,9 @@
 
 #include "almos.h"
 #include "sysfuzz.h"
+#include "uarch_fuzz.h"
 
 #define USER_MIN 0x10000UL
-#define USER_END 0x4000000000UL
 #define KERNEL_ADDR 0xffffffc000000000L
 #define MAP_FIXED_NOREPLACE_ 0x100000L
 
@@ -113,7 +113,7 @@ void after_mmap(struct sf_ctx *c, const long a[6], long ret)
 {
 	if (ret < 0 && ret > -4096)
 		return;
-	if ((ret & (long)(SF_PAGE - 1)) || (uint64_t)ret < USER_MIN || (uint64_t)ret >= USER_END)
+	if ((ret & (long)(SF_PAGE - 1)) || (uint64_t)ret < USER_MIN || (uint64_t)ret >= UARCH_USER_VA_END)
 		sf_impossible(c, "mmap returned %lx", ret);
 	if ((a[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE_)) && ret != a[0])
 		sf_impossible(c, "mmap fixed at %lx returned %lx", a[0], ret);
@@ -153,7 +153,7 @@ void after_mremap(struct sf_ctx *c, const long a[6], long ret)
 {
 	if (ret < 0 && ret > -4096)
 		return;
-	if ((ret & (long)(SF_PAGE - 1)) || (uint64_t)ret < USER_MIN || (uint64_t)ret >= USER_END)
+	if ((ret & (long)(SF_PAGE - 1)) || (uint64_t)ret < USER_MIN || (uint64_t)ret >= UARCH_USER_VA_END)
 		sf_impossible(c, "mremap returned %lx", ret);
 	if ((a[3] & MREMAP_FIXED) && ret != a[4])
 		sf_impossible(c, "mremap fixed to %lx returned %lx", a[4], ret);
@@ -186,7 +186,7 @@ void g_brk(struct sf_ctx *c, long a[6])
 	else if (r < 15)
 		target = (long)USER_MIN;
 	else if (r < 20)
-		target = sf_chance(c, 50) ? 1L << 40 : KERNEL_ADDR;
+		target = sf_chance(c, 50) ? (long)UARCH_USER_VA_END * 4 : KERNEL_ADDR; /* beyond user space */
 	else
 		target = cur + (long)sf_below(c, 2 << 20) - (1 << 20);
 	if (target > (long)USER_MIN && target < floor)

@@ -8,10 +8,9 @@
 #include <time.h>
 
 #include "sysfuzz.h"
+#include "uarch_fuzz.h"
 
 #define KERNEL_HALF 0xffffffc000000000UL
-#define HOLE_BASE   0x1800000000UL /* between the ELF zone and the mmap zone: never mapped */
-#define USER_END    0x4000000000UL
 
 struct sf_proc sp;
 
@@ -144,7 +143,7 @@ long sf_ptr(struct sf_ctx *c, uint64_t len, int *kind)
 		return (long)(sf_chance(c, 50) ? KERNEL_HALF + sf_below(c, 1UL << 30)
 					       : 0xffffffff80000000UL + sf_below(c, 1UL << 20));
 	case PK_HOLE:
-		return (long)(HOLE_BASE + sf_below(c, 1UL << 24) * 8);
+		return (long)(SF_HOLE_BASE + sf_below(c, 1UL << 24) * 8);
 	case PK_PROT_NONE:
 		return (long)(sp.prot_none + sf_below(c, SF_PAGE));
 	case PK_READONLY:
@@ -154,7 +153,7 @@ long sf_ptr(struct sf_ctx *c, uint64_t len, int *kind)
 	case PK_ARENA:
 		return (long)(sp.arena + sf_below(c, SF_ARENA_PAGES * SF_PAGE));
 	case PK_USER_END:
-		return (long)(USER_END - 1 - sf_below(c, 64));
+		return (long)(UARCH_USER_VA_END - 1 - sf_below(c, 64));
 	default:
 		return sf_chance(c, 50) ? -1L : (long)sf_below(c, 0x10000);
 	}

@@ -31,6 +31,7 @@
 #define SF_RING_LEN 32
 #define SF_ARENA_PAGES 64             /* where MAP_FIXED, munmap, mprotect, mremap act   */
 #define SF_ARENA_BASE 0x1400000000UL  /* below the mmap zone: nothing lands there unasked */
+#define SF_HOLE_BASE  0x1800000000UL  /* above the heap's reach, below the mmap zone: never mapped */
 #define SF_SCRATCH_PAGES 8            /* always mapped read-write: valid buffers         */
 #define SF_FDS_MAX 32
 #define SF_DEAD_MAX 64
