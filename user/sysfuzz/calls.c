@@ -382,6 +382,8 @@ static void g_sigaction(struct sf_ctx *c, long a[6])
 					   SA_RESTART | SA_NODEFER | SA_RESETHAND);
 	act[1] &= ~(uint64_t)UARCH_SA_RESTORER; /* a handler returns through the kernel's trampoline */
 	act[UARCH_SA_MASK_WORD] = sf_sigmask(c);
+	if (act[0] == (uint64_t)sf_handler_address())
+		act[UARCH_SA_MASK_WORD] = ~0ull; /* as install_handlers: frames never pile up */
 	if (UARCH_SA_MASK_WORD > 2)
 		act[2] = SF_HOLE_BASE; /* sa_restorer, ignored without SA_RESTORER */
 	a[1] = sf_chance(c, 30) ? 0 : sf_chance(c, 90) ? (long)act : sf_bad_ptr(c);
