@@ -29,8 +29,9 @@ _Static_assert(ALMOS_SYSCALL_FIRST >= SYSCALLS_NR, "the ALMOS-MKH range lies bey
 static const char *const syscall_names[SYSCALLS_NR] = { SYSCALL_NAMES(NAME_ENTRY) };
 #undef NAME_ENTRY
 
-/* One bit per number: an unimplemented number is logged the first time only (per cluster). */
-static uint64_t enosys_logged[SYSCALLS_NR / 64];
+/* One bit per number, and one for every number beyond the table: an unimplemented number is
+ * logged the first time only (per cluster). */
+static uint64_t enosys_logged[SYSCALLS_NR / 64 + 1];
 
 /* The ALMOS-MKH extensions, from ALMOS_SYSCALL_FIRST on (user/include/almos.h). */
 static const syscall_fn_t almos_table[] = {
@@ -77,15 +78,19 @@ static __attribute__((noinline)) int64_t watched(core_t *core, syscall_fn_t fn, 
 	return result;
 }
 
-/* A number without a function: ENOSYS, logged once per number and cluster. */
+/* A number without a function: ENOSYS, logged once per number and cluster; the numbers beyond
+ * the table share one log line (the first of them), or a program that tries random numbers (the
+ * fuzzer does, thousands of times a second) would flood the console. Every one is counted. */
 static __attribute__((noinline)) int64_t no_such_call(core_t *core, uint64_t nr)
 {
+	uint64_t bit = nr < SYSCALLS_NR ? nr : SYSCALLS_NR;
+
 	__atomic_fetch_add(&core->syscalls_enosys, 1, __ATOMIC_RELAXED);
-	if (nr >= SYSCALLS_NR ||
-	    !(__atomic_fetch_or(&enosys_logged[nr / 64], 1ULL << (nr % 64), __ATOMIC_RELAXED) &
-	      (1ULL << (nr % 64))))
+	if (!(__atomic_fetch_or(&enosys_logged[bit / 64], 1ULL << (bit % 64), __ATOMIC_RELAXED) &
+	      (1ULL << (bit % 64))))
 		pr_warn("ENOSYS: %s syscall %lu (%s)", UABI_PLATFORM, nr,
-			nr < SYSCALLS_NR && syscall_names[nr] ? syscall_names[nr] : "not a Linux call");
+			nr < SYSCALLS_NR ? (syscall_names[nr] ? syscall_names[nr] : "not a Linux call")
+					 : "beyond the table; later ones are counted, not logged");
 	return -ENOSYS;
 }
 
