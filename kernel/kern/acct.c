@@ -60,24 +60,81 @@ static void charge(thread_t *self, uint32_t mask, uint64_t ns)
 	}
 }
 
-/* The interval of @self since its stamp ends: user time if @user, else system time. */
-static void close_interval(thread_t *self, bool user)
+/* a * b / c for a <= c without overflow: a and c lose low bits together (their ratio stays). */
+static uint64_t scale(uint64_t a, uint64_t b, uint64_t c)
+{
+	uint64_t product;
+
+	while (__builtin_mul_overflow(a, b, &product)) {
+		a >>= 1;
+		c >>= 1;
+	}
+	return c ? product / c : 0;
+}
+
+/*
+ * @self's figures after @ns more of CPU time: user and system times always add up to all of it,
+ * split in the ratio of the time whose mode was seen, and neither ever goes down (Linux's
+ * cputime_adjust). An interval closed by a switch or a read has no mode of its own under the
+ * tick's sampling: charging it to system time, as a first version did, left a thread switched
+ * out more often than once a tick (RPC servers on its core, its own reads of its figures) with
+ * almost no user time however long it computed.
+ */
+static void publish(thread_t *self, uint64_t ns)
+{
+	uint64_t user = self->acct_seen[0], sys = self->acct_seen[1];
+	uint64_t total = self->acct.utime_ns + self->acct.stime_ns + ns, stime;
+
+	if (user + sys == total)
+		stime = sys; /* every interval's mode was seen (acct=precise): exact */
+	else if (!sys)
+		stime = 0;
+	else if (!user)
+		stime = total;
+	else
+		stime = scale(sys, total, user + sys);
+	if (stime < self->acct.stime_ns)
+		stime = self->acct.stime_ns;
+	if (total - stime < self->acct.utime_ns)
+		stime = total - self->acct.utime_ns;
+	self->acct.utime_ns = total - stime;
+	self->acct.stime_ns = stime;
+}
+
+enum mode { MODE_USER, MODE_SYSTEM, MODE_UNSEEN };
+
+/* The interval of @self since its stamp ends, spent in @mode (MODE_UNSEEN: not known). */
+static uint64_t close_interval(thread_t *self, enum mode mode)
 {
 	uint64_t now = hal_get_time_ns(), ns = now - self->acct_stamp;
 
-	if (user)
-		self->acct.utime_ns += ns;
-	else
-		self->acct.stime_ns += ns;
+	if (mode != MODE_UNSEEN)
+		self->acct_seen[mode] += ns;
+	publish(self, ns);
 	self->acct_stamp = now;
+	return ns;
+}
+
+/* The interval closed by a tick (@user: it interrupted user code) or a crossing (precise). */
+static void close_seen(thread_t *self, bool user)
+{
+	uint64_t ns = close_interval(self, user ? MODE_USER : MODE_SYSTEM);
+
 	charge(self, user ? 1u << ACCT_ITIMER_VIRTUAL | 1u << ACCT_ITIMER_PROF : 1u << ACCT_ITIMER_PROF,
 	       ns);
+}
+
+/* A switch or a read of the figures ends it: in the kernel, but since when is known only with
+ * acct=precise (the entry closed the user interval). */
+static uint64_t close_in_kernel(thread_t *self)
+{
+	return close_interval(self, acct_precise ? MODE_SYSTEM : MODE_UNSEEN);
 }
 
 void acct_user_enter(thread_t *self)
 {
 	if (acct_precise)
-		close_interval(self, true);
+		close_seen(self, true);
 }
 
 static __attribute__((noinline)) void user_enter_precise(void)
@@ -85,7 +142,7 @@ static __attribute__((noinline)) void user_enter_precise(void)
 	thread_t *self = thread_current();
 
 	if (self)
-		close_interval(self, true);
+		close_seen(self, true);
 }
 
 void kernel_user_enter(void)
@@ -97,35 +154,31 @@ void kernel_user_enter(void)
 void acct_user_exit(thread_t *self)
 {
 	if (acct_precise)
-		close_interval(self, false);
+		close_seen(self, false);
 }
 
 void acct_tick(thread_t *self, bool user)
 {
 	if (!acct_precise && self && self->type != THREAD_IDLE)
-		close_interval(self, user);
+		close_seen(self, user);
 }
 
 void acct_switch(thread_t *prev, thread_t *next, bool prev_blocked)
 {
-	uint64_t now = hal_get_time_ns();
+	uint64_t ns = close_in_kernel(prev);
 
 	if (prev->type == THREAD_USER)
-		charge(prev, 1u << ACCT_ITIMER_PROF, now - prev->acct_stamp);
-	prev->acct.stime_ns += now - prev->acct_stamp;
+		charge(prev, 1u << ACCT_ITIMER_PROF, ns);
 	if (prev_blocked)
 		prev->acct.nvcsw++;
 	else
 		prev->acct.nivcsw++;
-	next->acct_stamp = now;
+	next->acct_stamp = prev->acct_stamp;
 }
 
 void acct_self(thread_t *self, acct_t *out)
 {
-	uint64_t now = hal_get_time_ns();
-
-	self->acct.stime_ns += now - self->acct_stamp; /* the system call that asks */
-	self->acct_stamp = now;
+	close_in_kernel(self); /* up to the system call that asks */
 	*out = self->acct;
 }
 

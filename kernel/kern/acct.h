@@ -4,9 +4,11 @@
  *
  * Each thread counts its own CPU time to the nanosecond: the context switch (sched_yield) and the
  * tick close its intervals, one read of the clock each. Where the time went, user or system, is
- * the tick's sample by default, as Linux's tick accounting: an interval that a tick closes counts
- * as user time if the tick interrupted user code, else as system time; one that a switch or a
- * read of the figures closes counts as system time. With `acct=precise` on the kernel command
+ * the tick's sample by default, as Linux's tick accounting: an interval that a tick closes was
+ * seen in user mode if the tick interrupted user code, else in the kernel; one that a switch or
+ * a read of the figures closes was not seen. The thread's user and system times always add up to
+ * its CPU time, split in the ratio of the time seen in each mode, and never go down (Linux's
+ * cputime_adjust). With `acct=precise` on the kernel command
  * line, every crossing closes an interval too (the trap path calls kernel_user_enter() on every
  * entry from user mode, hal_upcalls.h, and the return to user mode closes the kernel one): an
  * exact split, for one clock read per crossing, which the default keeps off the system call path
