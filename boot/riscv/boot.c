@@ -216,6 +216,19 @@ static paddr_t prepare_cluster_start(cxy_t c)
 	return replica_pa(c, &core_start[0]);
 }
 
+/* Which way IPIs go (ipi.c): the tests read this line to tell the two paths apart. */
+static void log_ipi_path(void)
+{
+	unsigned sswi = 0;
+
+	for (unsigned k = 0; k < boot_info.cores_nr; k++)
+		sswi += boot_info.arch.sswi_pa[k] != 0;
+	if (sswi == boot_info.cores_nr)
+		printk("IPIs: ACLINT SSWI on every core");
+	else
+		printk("IPIs: SBI on %u cores, ACLINT SSWI on %u", boot_info.cores_nr - sswi, sswi);
+}
+
 static void read_device_tree(hwid_t hartid, paddr_t dtb_pa, paddr_t load_pa)
 {
 	char err[160];
@@ -242,6 +255,7 @@ _Noreturn void boot_phase0(hwid_t hartid, paddr_t dtb_pa, paddr_t load_pa)
 	hal_console_init(true);
 	printk("Archipel booting on hart %u, device tree at %lx, %u clusters, %u cores", hartid,
 	       dtb_pa, boot_info.clusters_nr, boot_info.cores_nr);
+	log_ipi_path();
 
 	place_kernel_regions(load_pa);
 	for (cxy_t c = 0; c < boot_info.clusters_nr; c++) {

@@ -642,6 +642,53 @@ static error_t parse_irqcs(bctx_t *c)
 	return 0;
 }
 
+/* ACLINT SSWI @n (riscv,aclint-sswi): the hart at position i of its interrupts-extended raises its
+ * supervisor software interrupt (cpu-intc 1) by a write of 1 to the word at base + 4 * i. */
+static error_t add_sswi(bctx_t *c, fdt_node_t n)
+{
+	uint64_t base, size, hwid;
+	uint32_t i, ph, irq;
+	fdt_prop_t p;
+	error_t error;
+	int k;
+
+	error = read_reg(c, n, 0, &base, &size);
+	if (error)
+		return error;
+	if (fdt_get_prop(&c->fdt, n, "interrupts-extended", &p) || p.len % 8)
+		return bfail(c, EINVAL, "%s: interrupts-extended is not a list of <cpu-intc irq> pairs",
+			     nm(c, n));
+	for (i = 0; !fdt_prop_cell(&p, 2 * i, &ph); i++) {
+		fdt_prop_cell(&p, 2 * i + 1, &irq);
+		if (4ull * i + 4 > size)
+			return bfail(c, EINVAL, "%s: hart %u of interrupts-extended is past reg's size",
+				     nm(c, n), i);
+		error = context_hart(c, n, ph, &hwid);
+		if (error)
+			return error;
+		k = find_core(c->info, hwid);
+		if (irq == RISCV_IRQ_SSOFT && k >= 0)   /* k < 0: a disabled cpu */
+			c->info->arch.sswi_pa[k] = base + 4ull * i;
+	}
+	return 0;
+}
+
+/* Every enabled SSWI; a core that none names keeps sswi_pa 0 (its IPIs go through the SBI). */
+static error_t parse_sswis(bctx_t *c)
+{
+	fdt_node_t n = FDT_NODE_NONE;
+	error_t error;
+
+	while (!fdt_find_compatible(&c->fdt, n, "riscv,aclint-sswi", &n)) {
+		if (!fdt_is_available(&c->fdt, n))
+			continue;
+		error = add_sswi(c, n);
+		if (error)
+			return error;
+	}
+	return 0;
+}
+
 /* Whether @n is an enabled ns16550-compatible UART. */
 static bool is_uart(const bctx_t *c, fdt_node_t n)
 {
@@ -789,6 +836,8 @@ error_t boot_info_from_fdt(const void *fdt, size_t avail, paddr_t fdt_pa, hwid_t
 		error = parse_rsvd(&c);
 	if (!error)
 		error = parse_irqcs(&c);
+	if (!error)
+		error = parse_sswis(&c);
 	if (!error)
 		error = parse_uart(&c);
 	if (!error)

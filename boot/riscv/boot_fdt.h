@@ -27,6 +27,7 @@
  *    itself and the initrd;
  *  - PLICs and APLICs: irqc[i] (cluster, sources, kernel = has a supervisor context) and
  *    arch.irqc[i] (registers, phandle, contexts: hart and 9 or 11, from interrupts-extended);
+ *  - ACLINT SSWIs (riscv,aclint-sswi): arch.sswi_pa[k], the SETSSIP word of core[k] (0 if none);
  *  - the console: the ns16550 UART of /chosen stdout-path, else the first one (arch.uart); its
  *    interrupt in console.source, at the controller its interrupt-parent names (console.irqc, that
  *    controller's index; BOOT_IRQC_NONE if none is recorded or it has no interrupt);

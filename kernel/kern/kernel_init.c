@@ -142,9 +142,13 @@ void kernel_init(lid_t lid)
 		panic("%s: cannot create the main thread of core [%x,%u]", __func__, local_cxy, lid);
 	thread_start(kmain);
 	hal_enable_irq();
-	for (;;) { /* the idle thread */
-		sched_yield();
-		if (!sched_has_runnable())
+	/* The idle thread. An interrupt's exit has already switched to the thread it woke (sched.md):
+	 * back here that thread has blocked again, so one look at the lists decides, and the pick of
+	 * sched_yield (a second scan) runs only when there is something to pick. */
+	for (;;) {
+		if (sched_has_runnable())
+			sched_yield();
+		else
 			hal_cpu_idle();
 	}
 }

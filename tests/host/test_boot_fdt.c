@@ -78,13 +78,14 @@ static void expect_error(error_t got, error_t code, ...)
 
 typedef struct topo_s {
 	unsigned clusters, cores, mem_mb;
-	bool aplic;
+	bool aplic, aclint;
 	unsigned dist[CONFIG_MAX_CLUSTERS][CONFIG_MAX_CLUSTERS];
 } topo_t;
 
 /* Whether the machine QEMU ran for the tree @file (its .machine file, written by dumpdtb.sh) has
- * the APLIC: 1, 0 if it has the PLIC, -1 if that file is missing or names no virt machine. */
-static int machine_has_aplic(const char *file)
+ * the option @opt ("aia=aplic", "aclint=on"): 1 or 0; -1 if that file is missing or names no virt
+ * machine. */
+static int machine_has(const char *file, const char *opt)
 {
 	char path[512], line[256] = "";
 	bool virt;
@@ -96,7 +97,7 @@ static int machine_has_aplic(const char *file)
 		return -1;
 	virt = fgets(line, sizeof(line), f) != NULL && strncmp(line, "virt", 4) == 0;
 	fclose(f);
-	return !virt ? -1 : strstr(line, "aia=aplic") != NULL;
+	return !virt ? -1 : strstr(line, opt) != NULL;
 }
 
 /* Read the shell-variable file of topology @name: CLUSTERS=, CORES=, MEM_MB=,
@@ -195,13 +196,15 @@ static void check_topology(const char *name, const char *suffix)
 	size_t size;
 	uint8_t *b;
 	topo_t t;
-	int aplic;
+	int aplic, aclint;
 
 	HT_REQUIRE(topo_load(name, &t));
 	snprintf(file, sizeof(file), "%s%s.dtb", name, suffix);
-	aplic = machine_has_aplic(file);
-	HT_REQUIRE(aplic >= 0);
+	aplic = machine_has(file, "aia=aplic");
+	aclint = machine_has(file, "aclint=on");
+	HT_REQUIRE(aplic >= 0 && aclint >= 0);
 	t.aplic = aplic;
+	t.aclint = aclint;
 	b = fdtw_load(FDT_TEST_DIR, file, &size);
 	if (parse(b, size, 0) != 0)
 		printf("# %s: %s\n", file, err);
@@ -220,6 +223,8 @@ static void check_topology(const char *name, const char *suffix)
 		const boot_core_t *k = &info.core[i];
 		HT_CHECK(k->hwid == i && k->cxy == i / t.cores && k->lid == i % t.cores);
 		HT_CHECK(info.arch.cpu_pos[i].cluster == i / t.cores && info.arch.cpu_pos[i].core == i % t.cores);
+		/* QEMU virt, aclint=on: node c's SSWI at 0x2f00000 + c * 0x4000, a word per hart */
+		HT_CHECK(info.arch.sswi_pa[i] == (t.aclint ? 0x2f00000u + k->cxy * 0x4000u + 4 * k->lid : 0));
 	}
 	check_irqcs(&t);
 	HT_CHECK(info.console.present && info.console.source == 10 && info.console.irqc < info.irqc_nr);
@@ -446,6 +451,32 @@ HT_TEST(built_machines_that_are_valid)
 	mspec_init(&m, 1, 1);
 	m.rsv_extra = CONFIG_MAX_RSVD_RANGES - 1;
 	HT_CHECK(parse_spec(&m) == 0 && info.rsvd_nr == CONFIG_MAX_RSVD_RANGES);
+}
+
+/* ACLINT SSWIs: each core gets the word at base + 4 * its position in interrupts-extended; a reg too
+ * small for the harts it lists is refused; without an SSWI every sswi_pa stays 0 (IPIs by SBI). */
+HT_TEST(aclint_sswi)
+{
+	mspec_t m;
+
+	mspec_init(&m, 2, 3);
+	HT_REQUIRE(parse_spec(&m) == 0);
+	for (unsigned i = 0; i < info.cores_nr; i++)
+		HT_CHECK(info.arch.sswi_pa[i] == 0);
+	m.sswi_size = 0x4000;
+	HT_REQUIRE(parse_spec(&m) == 0);
+	for (unsigned i = 0; i < info.cores_nr; i++)
+		HT_CHECK(info.arch.sswi_pa[i] == 0x2f00000u + info.core[i].cxy * 0x4000u + 4 * info.core[i].lid);
+	m.sswi_size = 8;    /* three harts need 12 bytes */
+	expect_error(parse_spec(&m), EINVAL, "sswi@2f00000", "hart 2", "reg", NULL);
+	m.sswi_size = 0x4000;
+	m.cpu_node[5] = 0;  /* node 0's SSWI lists harts 0, 1, 2, 5; node 1's hart 3, 4 */
+	HT_REQUIRE(parse_spec(&m) == 0);
+	for (unsigned i = 0; i < info.cores_nr; i++) {
+		unsigned h = info.core[i].hwid;
+		HT_CHECK(info.arch.sswi_pa[i] == (h == 5 ? 0x2f0000cu : h < 3 ? 0x2f00000u + 4 * h :
+						  0x2f04000u + 4 * (h - 3)));
+	}
 }
 
 /* The console names its interrupt controller by id, whatever the device tree calls it; a parent that

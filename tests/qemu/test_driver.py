@@ -297,7 +297,7 @@ class DriverTest(unittest.TestCase):
     def test_run_arch_machine_and_options(self):
         status, output, record = self.driver("run", "--topology", "2x2", status=0)
         argv = " ".join(record["argv"])
-        self.assertIn("-machine virt -smp 4", argv)
+        self.assertIn("-machine virt,aclint=on -smp 4", argv)
         self.assertIn("-bios /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin", argv)
         self.assertEqual(record["argv"][-1], "-nographic")
         _, output, record = self.driver("run", "--arch", "toy", "--topology", "4x2", "--icount", status=1)

@@ -100,6 +100,22 @@ static void build_soc(fdtw_t *w, const mspec_t *m)
 		fdtw_prop(w, "interrupts-extended", ext, n * 4);
 		fdtw_end(w);
 	}
+	for (unsigned c = 0; m->sswi_size && c < m->mems && c < 16; c++) {
+		unsigned n = 0;
+		for (unsigned i = 0; i < m->cpus; i++) {
+			if (m->cpu_node[i] != (int)c)
+				continue;
+			fdtw_put32((uint8_t *)&ext[n++], 0x2000 + i);
+			fdtw_put32((uint8_t *)&ext[n++], 1);
+		}
+		snprintf(name, sizeof(name), "sswi@%x", 0x2f00000 + c * 0x4000);
+		fdtw_begin(w, name);
+		fdtw_str(w, "compatible", "riscv,aclint-sswi");
+		fdtw_cells(w, "reg", 4, 0, 0x2f00000 + c * 0x4000, 0, m->sswi_size);
+		fdtw_u32(w, "numa-node-id", c);
+		fdtw_prop(w, "interrupts-extended", ext, n * 4);
+		fdtw_end(w);
+	}
 	if (!m->no_uart) {
 		fdtw_begin(w, "serial@10000000");
 		fdtw_str(w, "compatible", "ns16550a");

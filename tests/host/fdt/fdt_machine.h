@@ -26,6 +26,7 @@ typedef struct mspec_s {
 	uint32_t bad_intc_phandle;  /* first interrupts-extended phandle of every PLIC    */
 	uint32_t uart_parent;       /* the UART's interrupt-parent; 0: node 0's PLIC      */
 	bool no_uart, uart_no_irq;  /* no UART at all; a UART without interrupts          */
+	uint32_t sswi_size;         /* reg size of one ACLINT SSWI per node; 0: none       */
 } mspec_t;
 
 /* A valid machine: @clusters NUMA nodes of @cores cores, 512 MiB each from 0x80000000, one PLIC per

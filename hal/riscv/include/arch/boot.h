@@ -21,6 +21,7 @@ typedef enum {
 /* Context privileges of interrupts-extended (riscv_irqc_t.ctx_irq): the cpu-intc interrupt taken. */
 #define RISCV_CTX_SUPERVISOR 9   /* supervisor external interrupt: the kernel's contexts   */
 #define RISCV_CTX_MACHINE    11  /* machine external interrupt: the firmware's             */
+#define RISCV_IRQ_SSOFT      1   /* supervisor software interrupt: an ACLINT SSWI's target */
 
 /* Interrupt controller i: the registers and contexts behind boot_info.irqc[i] (same index). */
 typedef struct riscv_irqc_s {
@@ -55,6 +56,9 @@ typedef struct riscv_cpu_pos_s {
 typedef struct boot_arch_s {
 	riscv_cpu_pos_t cpu_pos[CONFIG_MAX_CORES];          /* of boot_info.core[i], same index  */
 	riscv_irqc_t    irqc[CONFIG_MAX_IRQ_CONTROLLERS];   /* of boot_info.irqc[i], same index  */
+	/* Of boot_info.core[i], same index: the ACLINT SSWI word (SETSSIP) that raises the core's
+	 * supervisor software interrupt, 0 when no riscv,aclint-sswi names it (IPIs by the SBI). */
+	paddr_t         sswi_pa[CONFIG_MAX_CORES];
 	riscv_uart_t    uart;
 	paddr_t         finisher_pa;    /* sifive,test0 finisher (hal_poweroff), 0 if absent */
 	paddr_t         dtb_pa;         /* the device tree (reserved as well)                */
