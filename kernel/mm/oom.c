@@ -70,18 +70,6 @@ bool oom_exceeds_memory(uint64_t pages)
 	return pages > total;
 }
 
-bool oom_populate_exceeds_free(cxy_t cxy, bool fallback, uint64_t pages)
-{
-	uint64_t free = 0;
-
-	for (cxy_t c = fallback ? 0 : cxy; c < (fallback ? cluster_count() : cxy + 1u); c++) {
-		ppm_stats_t s;
-		ppm_stats(c, &s);
-		free += s.free_pages;
-	}
-	return pages > free;
-}
-
 /* ------------------------------------------------------------------------------------------- */
 /* frames of page faults                                                                        */
 

@@ -28,17 +28,6 @@
  */
 bool oom_exceeds_memory(uint64_t pages);
 
-/*
- * True if a MAP_POPULATE of @pages pages cannot succeed: more than the free frames of cluster
- * @cxy (a REMOTE vseg, @fallback false: no other cluster), or of the whole machine (@fallback
- * true: the faults take frames elsewhere when the first cluster is full). A snapshot, as Linux's
- * overcommit heuristic: frames freed meanwhile are not waited for, and a request that passes may
- * still fail at a fault (the populate then undoes the mapping). It spares the kernel faulting in a
- * cluster's whole memory only to give it back (test_oom's first case took over 30 s of one
- * system call on a loaded host). Any cluster.
- */
-bool oom_populate_exceeds_free(cxy_t cxy, bool fallback, uint64_t pages);
-
 /* Boot, cluster 0, before the first user process: the killer's lock and wait queue. */
 void oom_init(void);
 

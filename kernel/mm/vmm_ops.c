@@ -380,11 +380,6 @@ static int64_t map_new(vmm_t *vmm, vaddr_t hint, uint64_t len, uint32_t prot, ui
 	if ((prot & PROT_WRITE) && type != VSEG_TYPE_FILE && !(how & VMM_MAP_NORESERVE) &&
 	    oom_exceeds_memory(len >> CONFIG_PAGE_SHIFT))
 		return -ENOMEM;
-	/* a populate bound to fail: refused before it faults the frames in (oom.h) */
-	if ((how & VMM_MAP_POPULATE) && (prot & PROT_READ) && !file &&
-	    (type == VSEG_TYPE_ANON || type == VSEG_TYPE_REMOTE) &&
-	    oom_populate_exceeds_free(cxy, type != VSEG_TYPE_REMOTE, len >> CONFIG_PAGE_SHIFT))
-		return -ENOMEM;
 	vmm_change_init(&change);
 	rwlock_wr_acquire(&vmm->vsl_lock);
 	if (how & VMM_MAP_NOREPLACE) { /* there, or nowhere */
