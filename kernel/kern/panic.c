@@ -23,7 +23,14 @@
 #include <params.h>
 
 #define BACKTRACE_MAX 48
-#define PANIC_STOP_WAIT_NS 1000000000UL /* for the other cores to stop: a bound, not a delay */
+/*
+ * For the other cores to stop: bounds, not delays. Under QEMU without icount the time is the
+ * host's, and on a loaded host a vCPU thread may wait for a processor for seconds: after the first
+ * bound the wait is said on the console and goes on until no core has stopped for the second one
+ * (a core spinning with interrupts masked never answers; it is then named in the report).
+ */
+#define PANIC_STOP_NOTE_NS  1000000000UL
+#define PANIC_STOP_QUIET_NS 10000000000UL
 
 uint32_t panic_owner;   /* cluster 0's copy: 0, or (cxy << 16 | lid) + 1 of the panicking core */
 uint32_t panic_stopped; /* cluster 0's copy: other cores stopped since the panic began          */
@@ -56,6 +63,32 @@ static bool core_online(cxy_t cxy, lid_t lid)
 	return hal_remote_l32(XPTR(cxy, &cluster_manager.core[lid].online)) != 0;
 }
 
+/* Wait until the @asked other cores have stopped, or until none has for PANIC_STOP_QUIET_NS. */
+static void wait_stopped(uint32_t asked)
+{
+	uint64_t start = hal_get_time_ns(), last = start;
+	uint32_t seen = 0, now;
+	bool said = false;
+
+	while ((now = hal_remote_l32(XPTR(0, &panic_stopped))) < asked) {
+		uint64_t t = hal_get_time_ns();
+
+		if (now != seen) { /* progress: the bound starts again */
+			seen = now;
+			last = t;
+		}
+		if (!said && t - start >= PANIC_STOP_NOTE_NS) {
+			printk_raw("panic on core [%x,%u]: still waiting for %u of the %u other cores "
+				   "to stop (a loaded host?)\n", local_cxy, hal_get_lid(),
+				   asked - now, asked);
+			said = true;
+		}
+		if (t - last >= PANIC_STOP_QUIET_NS)
+			return;
+		hal_cpu_relax();
+	}
+}
+
 /* Stop every other online core; returns how many were asked. */
 static uint32_t stop_other_cores(void)
 {
@@ -69,10 +102,7 @@ static uint32_t stop_other_cores(void)
 			asked++;
 		}
 	}
-	uint64_t start = hal_get_time_ns();
-	while (hal_remote_l32(XPTR(0, &panic_stopped)) < asked &&
-	       hal_get_time_ns() - start < PANIC_STOP_WAIT_NS)
-		hal_cpu_relax();
+	wait_stopped(asked);
 	return asked;
 }
 

@@ -91,6 +91,8 @@ typedef struct process_s {
 	int           jobctl_status;/* [G] wait status of the last stop (0x7f | sig << 8) or
 				       continue (0xffff)                                        */
 	uint32_t      jobctl_pending; /* [G] 1 until a waiter consumed jobctl_status          */
+	uint32_t      jobctl_cont_gen; /* [G] SIGCONTs so far: a stop taken under an older one is
+				       void (signal.c, docs/signals.md "The SIGCONT race")       */
 	acct_t        acct_dead;    /* [A] figures of its threads that ended (acct.h)         */
 	acct_t        acct_children;/* [A] figures of its reaped children and theirs          */
 	xptr_t        ptimers_xp;   /* [A] its timers (kern/ptimer.c), made at the first one  */

@@ -98,6 +98,7 @@ void signal_owner_init(process_t *p)
 	p->jobctl_stopped = 0;
 	p->jobctl_status = 0;
 	p->jobctl_pending = 0;
+	p->jobctl_cont_gen = 0;
 }
 
 void signal_fork_copy(xptr_t parent_owner_xp, process_t *child_owner)
@@ -252,27 +253,45 @@ static bool kick_all(xptr_t t_xp, void *arg)
 	return false;
 }
 
-/* for_each_thread for SIGCONT: no stop pending any more, and out of the stop. */
-static bool continue_thread(xptr_t t_xp, void *arg)
+/* for_each_thread for SIGCONT, first step: no stop pending in the thread's own set. */
+static bool drop_thread_stops(xptr_t t_xp, void *arg)
 {
 	(void)arg;
 	remote_busylock_acquire(THR_XP(t_xp, sig_lock));
 	drop_pending(THR_XP(t_xp, sigpending), SIG_STOPS);
 	remote_busylock_release(THR_XP(t_xp, sig_lock));
+	return false;
+}
+
+/* for_each_thread for SIGCONT, last step: out of the stop. */
+static bool unstop_thread(xptr_t t_xp, void *arg)
+{
+	(void)arg;
 	thread_unblock(t_xp, THREAD_BLOCKED_STOPPED);
 	return false;
 }
 
-/* SIGCONT sent to the process @pid whose owner is @owner_xp (its processes_lock held): stops
- * pending are discarded and a stopped process continues. Returns true if it was stopped. */
+/*
+ * SIGCONT sent to the process @pid whose owner is @owner_xp (its processes_lock held): stops
+ * pending are discarded and a stopped process continues. Returns true if it was stopped.
+ *
+ * The order closes the race with a thread taking a stop (docs/signals.md, "The SIGCONT race"):
+ * the threads' own sets are emptied of stops first, each under its lock; then, under the owner's
+ * lock, the process's set is and the continue generation moves on. A stop taken before either
+ * discard saw the older generation (read under the lock it was taken under) and do_stop, under
+ * the owner's lock, voids it once the generation has moved; one taken after was sent after.
+ */
 static bool do_continue(pid_t pid, xptr_t owner_xp)
 {
 	xptr_t lock = PROC_XP(owner_xp, sig_lock);
 	bool was_stopped;
 
 	kassert(remote_busylock_is_held_by_me(XPTR(GET_CXY(owner_xp), &cluster_manager.processes_lock)));
+	for_each_thread(pid, drop_thread_stops, NULL);
 	remote_busylock_acquire(lock);
 	drop_pending(PROC_XP(owner_xp, sig_pending), SIG_STOPS);
+	hal_remote_s32(PROC_XP(owner_xp, jobctl_cont_gen),
+		       hal_remote_l32(PROC_XP(owner_xp, jobctl_cont_gen)) + 1);
 	was_stopped = hal_remote_l32(PROC_XP(owner_xp, jobctl_stopped)) != 0;
 	if (was_stopped) {
 		hal_remote_s32(PROC_XP(owner_xp, jobctl_stopped), 0);
@@ -280,7 +299,7 @@ static bool do_continue(pid_t pid, xptr_t owner_xp)
 		hal_remote_s32(PROC_XP(owner_xp, jobctl_pending), 1);
 	}
 	remote_busylock_release(lock);
-	for_each_thread(pid, continue_thread, NULL);
+	for_each_thread(pid, unstop_thread, NULL);
 	return was_stopped;
 }
 
@@ -395,8 +414,9 @@ error_t signal_send_thread(xptr_t thread_xp, int sig, const ksiginfo_t *info)
 
 /* ---- taking ---- */
 
-/* Take the signal to deliver to @self, with its siginfo in *@info; 0 if none. */
-static int dequeue(thread_t *self, ksiginfo_t *info)
+/* Take the signal to deliver to @self, with its siginfo in *@info and the process's continue
+ * generation in *@cont_gen, read under the lock the signal was taken under; 0 if none. */
+static int dequeue(thread_t *self, ksiginfo_t *info, uint32_t *cont_gen)
 {
 	xptr_t owner_xp = self->process->owner_xp;
 
@@ -419,6 +439,8 @@ static int dequeue(thread_t *self, ksiginfo_t *info)
 			hal_remote_memcpy(XPTR(local_cxy, info),
 					  infos + (size_t)(sig - 1) * sizeof(ksiginfo_t), sizeof(*info));
 			drop_pending(set, SIG_BIT(sig));
+			/* a SIGCONT that did not find this stop in the set moves it on after */
+			*cont_gen = hal_remote_l32(PROC_XP(owner_xp, jobctl_cont_gen));
 		}
 		remote_busylock_release(lock);
 		if (taken)
@@ -435,15 +457,20 @@ static _Noreturn void die(thread_t *self, int sig, bool core)
 	thread_user_exit(status);
 }
 
-/* Stop signal @sig taken by @self: the process stops (every thread at its next return to user
- * mode, those in interruptible waits woken for it), its parent is told. */
-static void do_stop(thread_t *self, int sig)
+/* Stop signal @sig taken by @self under continue generation @cont_gen: the process stops (every
+ * thread at its next return to user mode, those in interruptible waits woken for it), its parent
+ * is told; unless a SIGCONT came since it was taken (it would have discarded it: the stop is void). */
+static void do_stop(thread_t *self, int sig, uint32_t cont_gen)
 {
 	xptr_t owner_xp = self->process->owner_xp;
 	xptr_t lock = PROC_XP(owner_xp, sig_lock);
 	bool now = false;
 
 	remote_busylock_acquire(lock);
+	if (hal_remote_l32(PROC_XP(owner_xp, jobctl_cont_gen)) != cont_gen) {
+		remote_busylock_release(lock);
+		return;
+	}
 	drop_pending(PROC_XP(owner_xp, sig_pending), SIG_BIT(SIGCONT));
 	if (!hal_remote_l32(PROC_XP(owner_xp, jobctl_stopped))) {
 		hal_remote_s32(PROC_XP(owner_xp, jobctl_stopped), 1);
@@ -548,6 +575,7 @@ static __attribute__((noinline)) void deliver_work(thread_t *self)
 {
 	ksiginfo_t info;
 	k_sigaction_t act;
+	uint32_t cont_gen = 0;
 	int sig;
 
 	hal_enable_irq();
@@ -558,7 +586,7 @@ static __attribute__((noinline)) void deliver_work(thread_t *self)
 			stay_stopped(self);
 			continue;
 		}
-		sig = dequeue(self, &info);
+		sig = dequeue(self, &info, &cont_gen);
 		if (!sig)
 			break;
 		action_of(self->process->ref_xp, sig, &act);
@@ -587,7 +615,7 @@ static __attribute__((noinline)) void deliver_work(thread_t *self)
 				 self->name, self->process->pid, sig);
 			die(self, sig, signal_action_of(sig, act.handler) == SIGACT_CORE);
 		case SIGACT_STOP:
-			do_stop(self, sig);
+			do_stop(self, sig, cont_gen);
 			break;
 		case SIGACT_IGNORE:
 		case SIGACT_CONT:
