@@ -321,6 +321,7 @@ error_t ppm_init(ppm_t *ppm, paddr_t base, paddr_t size, const boot_rsvd_t *rsvd
 	remote_busylock_release(PPM_LOCK(ppm_xp));
 	hal_fence(); /* the geometry is complete before a cluster may cache it */
 	hal_remote_s32(PPM_F(ppm_xp, ready), 1);
+	ppm_geo_read(local_cxy, &g); /* cached at once: the cores' stacks need it (ppm.h) */
 	return 0;
 }
 
@@ -493,7 +494,7 @@ static bool pcp_refill(const ppm_geo_t *g)
 
 	remote_busylock_acquire(PPM_LOCK(g->ppm_xp));
 	pcp = pcp_enter(g, &irq); /* busy is only ever held by us (IRQs off) or by an L holder */
-	kassert(pcp != NULL);
+	kassert(pcp != NULL); /* our callers checked that the core has a stack */
 	/* an empty stack (the usual case) takes a whole block of the buddy rather than the cache's
 	 * pages: a run of faults that frees nothing would otherwise pass every page through both */
 	idx = pcp->nr == 0 && hal_remote_l64(PPM_F(g->ppm_xp, cache_nr)) < PPM_PCP_BATCH ?
@@ -514,33 +515,36 @@ static bool pcp_refill(const ppm_geo_t *g)
 	return n != 0;
 }
 
-/* An order-0 allocation in the local cluster @g from the calling core's stack (refilled once if
- * empty); XPTR_NULL if it cannot serve it (the caller takes the locked path). */
-static xptr_t pcp_alloc(const ppm_geo_t *g)
+/* An order-0 allocation in the local cluster @g from the calling core's stack: XPTR_NULL if it is
+ * empty (or a mover is inside). Small, so that the common case saves no register. */
+static inline xptr_t pcp_pop(const ppm_geo_t *g)
 {
-	for (int round = 0; round < 2; round++) {
-		irqstate_t irq = 0;
-		ppm_pcp_t *pcp = pcp_enter(g, &irq);
+	irqstate_t irq = 0;
+	ppm_pcp_t *pcp = pcp_enter(g, &irq);
+	uint64_t idx;
+	page_t *page;
 
-		if (!pcp)
-			return XPTR_NULL;
-		if (pcp->nr) {
-			uint64_t idx = pcp->idx[--pcp->nr];
-			page_t *page = &g->tbl[idx];
-
-			kassert(page->flags == PG_CACHED && page->refcount == 0);
-			page->flags = PG_ALLOCATED;
-			page->owner_xp = XPTR_NULL;
-			page->forks = 0;
-			pcp->alloc_calls++;
-			pcp_leave(pcp, irq);
-			return geo_page(g, idx);
-		}
+	if (!pcp)
+		return XPTR_NULL;
+	if (!pcp->nr) {
 		pcp_leave(pcp, irq);
-		if (round || !pcp_refill(g))
-			break;
+		return XPTR_NULL;
 	}
-	return XPTR_NULL;
+	idx = pcp->idx[--pcp->nr];
+	page = &g->tbl[idx];
+	kassert(page->flags == PG_CACHED && page->refcount == 0);
+	page->flags = PG_ALLOCATED;
+	page->owner_xp = XPTR_NULL;
+	page->forks = 0;
+	pcp->alloc_calls++;
+	pcp_leave(pcp, irq);
+	return geo_page(g, idx);
+}
+
+/* pcp_pop after a refill of the stack, when it found it empty. */
+static __attribute__((noinline)) xptr_t pcp_refill_pop(const ppm_geo_t *g)
+{
+	return pcp_refill(g) ? pcp_pop(g) : XPTR_NULL;
 }
 
 /* Make room in the calling core's stack: PPM_PCP_BATCH pages go to the cache. */
@@ -557,37 +561,53 @@ static void pcp_spill(const ppm_geo_t *g)
 	remote_busylock_release(PPM_LOCK(g->ppm_xp));
 }
 
-/* Free the single page @idx of the local cluster @g onto the calling core's stack (spilling a
- * batch first if it is full); false if it does not go there: the caller frees it by the locked
- * path, which also reports whatever is wrong with it. */
-static bool pcp_free(const ppm_geo_t *g, uint64_t idx)
+/*
+ * Push the frees @pages[0..@n) (checked descriptors of the local cluster @g) onto the calling
+ * core's stack while each is a plain allocated single page and the stack has room; returns how
+ * many it took, and in *@full whether it stopped on a full stack. What it leaves goes by the
+ * locked path, which also reports whatever is wrong with it.
+ */
+static uint32_t pcp_push_run(const ppm_geo_t *g, const xptr_t *pages, uint32_t n, bool *full)
 {
-	page_t *page = &g->tbl[idx];
+	irqstate_t irq = 0;
+	ppm_pcp_t *pcp = pcp_enter(g, &irq);
+	uint32_t i = 0;
 
-	for (int round = 0; round < 2; round++) {
-		irqstate_t irq = 0;
-		ppm_pcp_t *pcp = pcp_enter(g, &irq);
+	*full = false;
+	if (!pcp)
+		return 0;
+	for (; i < n; i++) {
+		page_t *page = GET_PTR(pages[i]);
 
-		if (!pcp)
-			return false;
-		if (page->flags != PG_ALLOCATED || page->order != 0 || page->refcount != 0) {
-			pcp_leave(pcp, irq);
-			return false;
+		if (page->flags != PG_ALLOCATED || page->order != 0 || page->refcount != 0)
+			break;
+		if (pcp->nr == PPM_PCP_MAX) {
+			*full = true;
+			break;
 		}
-		if (pcp->nr < PPM_PCP_MAX) {
-			page->flags = PG_CACHED;
-			page->owner_xp = XPTR_NULL;
-			pcp->idx[pcp->nr++] = idx;
-			pcp->free_calls++;
-			pcp_leave(pcp, irq);
-			return true;
-		}
-		pcp_leave(pcp, irq);
-		if (round)
+		page->flags = PG_CACHED;
+		page->owner_xp = XPTR_NULL;
+		pcp->idx[pcp->nr++] = (uint64_t)(page - g->tbl);
+	}
+	pcp->free_calls += i;
+	pcp_leave(pcp, irq);
+	return i;
+}
+
+/* Free the run @pages[0..@n) of the local cluster @g onto the calling core's stack, spilling it
+ * when full; returns how many it took. */
+static uint32_t pcp_free_run(const ppm_geo_t *g, const xptr_t *pages, uint32_t n)
+{
+	uint32_t done = 0;
+	bool full;
+
+	for (int round = 0; round < 2 && done < n; round++) {
+		done += pcp_push_run(g, pages + done, n - done, &full);
+		if (!full)
 			break;
 		pcp_spill(g);
 	}
-	return false;
+	return done;
 }
 
 xptr_t ppm_remote_alloc_pages(cxy_t cxy, uint32_t order)
@@ -613,21 +633,13 @@ static uint64_t take_block(const ppm_geo_t *g, uint32_t order)
 	return idx;
 }
 
-xptr_t ppm_remote_alloc_block(cxy_t cxy, uint32_t order)
+/* ppm_remote_alloc_block but for the calling core's stack: the locked path. */
+static __attribute__((noinline)) xptr_t alloc_locked(cxy_t cxy, uint32_t order)
 {
 	ppm_geo_t buf;
-	const ppm_geo_t *g;
+	const ppm_geo_t *g = ppm_geo_ref(cxy, &buf);
 	uint64_t idx;
 
-	if (order > CONFIG_PPM_MAX_ORDER)
-		return XPTR_NULL;
-	g = ppm_geo_ref(cxy, &buf);
-	if (order == 0 && cxy == local_cxy && ppm_geo_ready[cxy]) { /* a ready PPM: its stacks */
-		xptr_t page_xp = pcp_alloc(g);
-
-		if (page_xp != XPTR_NULL)
-			return page_xp;
-	}
 	remote_busylock_acquire(PPM_LOCK(g->ppm_xp));
 	idx = take_block(g, order);
 	if (idx == NO_INDEX && pcp_drain_all(g)) /* the cores' stacks before a failure */
@@ -649,6 +661,21 @@ xptr_t ppm_remote_alloc_block(cxy_t cxy, uint32_t order)
 
 	remote_busylock_release(PPM_LOCK(g->ppm_xp));
 	return page_xp;
+}
+
+xptr_t ppm_remote_alloc_block(cxy_t cxy, uint32_t order)
+{
+	if (order == 0 && cxy == local_cxy && hal_get_core_ptr() && /* a running core ... */
+	    __atomic_load_n(&ppm_geo_ready[cxy], __ATOMIC_ACQUIRE)) { /* ... and a ready PPM */
+		const ppm_geo_t *g = &ppm_geo_cache[cxy];
+		xptr_t page_xp = pcp_pop(g);
+
+		if (page_xp != XPTR_NULL || (page_xp = pcp_refill_pop(g)) != XPTR_NULL)
+			return page_xp;
+	}
+	if (order > CONFIG_PPM_MAX_ORDER)
+		return XPTR_NULL;
+	return alloc_locked(cxy, order);
 }
 
 /* Why the page @idx (descriptor @page_xp) cannot be freed, NULL if it can. Caller holds L. */
@@ -734,12 +761,15 @@ void ppm_remote_free_array(const xptr_t *pages, uint32_t n)
 			if (!geo_index(g, pages[k], &idx))
 				panic("ppm_remote_free_pages: %llx is not a page descriptor of cluster %x",
 				      (unsigned long long)pages[k], g->cxy);
-		if (cxy == local_cxy && ppm_geo_ready[cxy]) /* single pages onto this core's stack */
-			while (i < n && GET_CXY(pages[i]) == cxy && geo_index(g, pages[i], &idx) &&
-			       pcp_free(g, idx))
-				i++;
-		if (i == n || GET_CXY(pages[i]) != cxy)
-			continue;
+		if (cxy == local_cxy && ppm_geo_ready[cxy]) { /* single pages onto this core's stack */
+			uint32_t end = i;
+
+			while (end < n && GET_CXY(pages[end]) == cxy)
+				end++;
+			i += pcp_free_run(g, pages + i, end - i);
+			if (i == end)
+				continue;
+		}
 		remote_busylock_acquire(PPM_LOCK(g->ppm_xp));
 		for (; i < n && GET_CXY(pages[i]) == cxy; i++)
 			free_block_locked(g, pages[i], &freed, &calls);
@@ -795,9 +825,29 @@ xptr_t ppm_base2page_slow(paddr_t pa)
 	return geo_page(&g, (pa - g.base) >> PAGE_SHIFT);
 }
 
+/* The pages of cluster @ppm_xp's cores' stacks (one aligned load each). */
+static uint64_t pcp_pages(xptr_t ppm_xp)
+{
+	uint64_t nr = 0;
+
+	for (lid_t lid = 0; lid < CONFIG_MAX_CORES_PER_CLUSTER; lid++)
+		nr += hal_remote_l32(PCP_F(ppm_xp, lid, nr));
+	return nr;
+}
+
+void ppm_counts(cxy_t cxy, uint64_t *alloc_pages, uint64_t *free_pages)
+{
+	xptr_t ppm_xp = cluster_ppm_xp(cxy);
+	uint64_t stacked = pcp_pages(ppm_xp);
+
+	*alloc_pages = hal_remote_l64(PPM_F(ppm_xp, alloc_pages_nr)) - stacked;
+	*free_pages = hal_remote_l64(PPM_F(ppm_xp, free_pages_nr)) + stacked;
+}
+
 void ppm_stats(cxy_t cxy, ppm_stats_t *out)
 {
 	xptr_t ppm_xp = cluster_ppm_xp(cxy);
+	uint64_t stacked;
 
 	remote_busylock_acquire(PPM_LOCK(ppm_xp));
 	out->total_pages = hal_remote_l64(PPM_F(ppm_xp, pages_nr));
@@ -807,12 +857,11 @@ void ppm_stats(cxy_t cxy, ppm_stats_t *out)
 	out->alloc_calls = hal_remote_l64(PPM_F(ppm_xp, alloc_calls));
 	out->free_calls = hal_remote_l64(PPM_F(ppm_xp, free_calls));
 	out->cached_pages = hal_remote_l64(PPM_F(ppm_xp, cache_nr));
-	for (lid_t lid = 0; lid < CONFIG_MAX_CORES_PER_CLUSTER; lid++) { /* pcp[]: free pages */
-		uint64_t nr = hal_remote_l32(PCP_F(ppm_xp, lid, nr));
-
-		out->free_pages += nr;
-		out->alloc_pages -= nr;
-		out->cached_pages += nr;
+	stacked = pcp_pages(ppm_xp); /* the cores' stacks: free pages */
+	out->free_pages += stacked;
+	out->alloc_pages -= stacked;
+	out->cached_pages += stacked;
+	for (lid_t lid = 0; lid < CONFIG_MAX_CORES_PER_CLUSTER; lid++) {
 		out->alloc_calls += hal_remote_l64(PCP_F(ppm_xp, lid, alloc_calls));
 		out->free_calls += hal_remote_l64(PCP_F(ppm_xp, lid, free_calls));
 	}

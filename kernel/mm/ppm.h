@@ -16,6 +16,12 @@
  * free_blocks[] (those are the buddy's), and in cached_pages; leak checks, which compare
  * free_pages, are exact.
  *
+ * In front of the cache, each core keeps a stack of free single pages of its own cluster
+ * (ppm_pcp_t): a local order-0 allocation or free is served there with IRQs off, without the lock;
+ * refills and spills move 16 pages under the lock, and an allocation that would fail drains every
+ * core's stack of the cluster first. Stacked pages count as free in ppm_stats and ppm_counts
+ * (docs/memory.md says how).
+ *
  * The ppm_t lives in its cluster (in the cluster manager); any core of any cluster may allocate from
  * or free to any cluster: every function takes the target cluster's ppm lock (a remote busylock) and
  * touches the ppm_t and the page descriptors only through hal_remote_*. The local functions are the
@@ -230,6 +236,9 @@ static inline void *ppm_page2kva(xptr_t page_xp)
 
 /* Fill @out with a snapshot of cluster @cxy's PPM (takes its lock). */
 void ppm_stats(cxy_t cxy, ppm_stats_t *out);
+/* Cluster @cxy's allocated and free pages as ppm_stats counts them (the cores' stacks free), read
+ * without its lock: each figure is exact once the PPM is quiet (the DQDT's reports). */
+void ppm_counts(cxy_t cxy, uint64_t *alloc_pages, uint64_t *free_pages);
 /* printk the state of cluster @cxy's PPM: counters, then the free blocks of each order. */
 void ppm_display(cxy_t cxy);
 
