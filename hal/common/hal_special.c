@@ -21,10 +21,9 @@ uint64_t hal_get_time_ns(void)
 	return (t / hz) * 1000000000ULL + ((t % hz) * 1000000000ULL) / hz;
 }
 
-void *hal_paddr_to_kva(paddr_t pa)
+_Noreturn void hal_paddr_bad(paddr_t pa)
 {
-	kassert(pa < KMEM_DMAP_SIZE);
-	return (void *)(KMEM_DMAP_BASE + pa);
+	panic("hal_paddr_to_kva: %llx is outside the direct map", (unsigned long long)pa);
 }
 
 paddr_t hal_kva_to_paddr(const void *kva)

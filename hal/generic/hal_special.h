@@ -15,8 +15,15 @@
  *                                kernel_init() has started on this core;
  *   void  hal_cpu_relax(void)    spin hint inside busy-wait loops;
  *   void  hal_fence(void)        full memory fence between the accesses before and after it;
- *   void *hal_get_core_ptr(void) the per-core pointer below (thread_current() reads it).
+ *   void *hal_get_core_ptr(void) the per-core pointer below (thread_current() reads it);
+ *   void *hal_paddr_to_kva(paddr_t pa)
+ *                                the direct-map address of physical address @pa (the direct map
+ *                                maps all physical memory identically in every cluster); every
+ *                                page-table walk and page conversion takes it, so it is inline.
+ *                                Debug builds (NDEBUG unset) check that @pa is in the direct map
+ *                                and call hal_paddr_bad(pa) if not.
  */
+_Noreturn void hal_paddr_bad(paddr_t pa); /* panics: @pa is outside the direct map */
 #include <arch/special.h>
 
 /* Per-core pointer kept by the HAL for the generic kernel (the core descriptor): set once per core. */
@@ -28,11 +35,9 @@ cycle_t hal_get_cycles(void);
 uint64_t hal_get_time_ns(void);
 
 /*
- * Physical <-> kernel virtual conversions through the direct map, which maps all physical memory
- * identically in every cluster. hal_kva_to_paddr() accepts direct-map addresses and image-window
- * addresses (translated to the local replica); anything else is a bug and panics.
+ * Kernel virtual -> physical (hal_paddr_to_kva is above, inline): accepts direct-map addresses and
+ * image-window addresses (translated to the local replica); anything else is a bug and panics.
  */
-void   *hal_paddr_to_kva(paddr_t pa);
 paddr_t hal_kva_to_paddr(const void *kva);
 
 /* True if @kva lies in the kernel image window (a replicated global or code address). */
@@ -52,7 +57,7 @@ typedef struct hal_krange_s {
 uint32_t hal_kernel_ranges(hal_krange_t *out, uint32_t max);
 
 /*
- * hal_get_time_ns, the address conversions and hal_kernel_ranges are hal/common/hal_special.c's.
+ * hal_get_time_ns, hal_kva_to_paddr, hal_paddr_bad and hal_kernel_ranges are hal/common/hal_special.c's.
  * What the architecture provides for them: its layout in <arch/kmem.h> (KMEM_DMAP_BASE and
  * KMEM_DMAP_SIZE: physical address pa < KMEM_DMAP_SIZE is at KMEM_DMAP_BASE + pa;
  * KMEM_KIMAGE_VBASE: the image window, CONFIG_KIMAGE_MAX_SIZE bytes; KMEM_KSTACK_BASE and

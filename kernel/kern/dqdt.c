@@ -163,15 +163,15 @@ static void report(cxy_t cxy, size_t field, uint64_t now)
 void dqdt_update(cxy_t cxy)
 {
 	xptr_t cl_xp = XPTR(cxy, &cluster_manager);
+	uint64_t alloc_pages, free_pages;
 
 	if (!__atomic_load_n(&dqdt_shape.ready, __ATOMIC_ACQUIRE))
 		return;
 	report(cxy, offsetof(dqdt_load_t, threads),
 	       hal_remote_l32(XPTR_FIELD(cl_xp, cluster_t, threads_nr)));
-	report(cxy, offsetof(dqdt_load_t, pages),
-	       hal_remote_l64(XPTR_FIELD(XPTR_FIELD(cl_xp, cluster_t, ppm), ppm_t, alloc_pages_nr)));
-	report(cxy, offsetof(dqdt_load_t, free_pages),
-	       hal_remote_l64(XPTR_FIELD(XPTR_FIELD(cl_xp, cluster_t, ppm), ppm_t, free_pages_nr)));
+	ppm_counts(cxy, &alloc_pages, &free_pages); /* the cores' stacks of free pages counted */
+	report(cxy, offsetof(dqdt_load_t, pages), alloc_pages);
+	report(cxy, offsetof(dqdt_load_t, free_pages), free_pages);
 }
 
 void dqdt_threads_changed(void)

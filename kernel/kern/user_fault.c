@@ -42,9 +42,14 @@ static error_t fault_once(thread_t *self, uintptr_t vaddr, uint32_t access)
  */
 static error_t fault(thread_t *self, uintptr_t vaddr, uint32_t access)
 {
+	/* A thread that counts no allocations (every fault but a fail-nth sweep's) has no mark to
+	 * take: failnth_mark() would answer -1 (a user thread's counter is only set by its own armed
+	 * call, failnth_begin, before this). */
+	bool counting = self->failnth_xp != XPTR_NULL;
+
 	for (;;) {
 		uint64_t released = oom_released();
-		int32_t mark = failnth_mark();
+		int32_t mark = counting ? failnth_mark() : -1;
 		error_t error = fault_once(self, vaddr, access);
 
 		if (error != ENOMEM)
@@ -65,7 +70,7 @@ error_t kernel_page_fault(uintptr_t vaddr, uint32_t access)
 
 	if (!self || self->type != THREAD_USER || !self->process)
 		return EFAULT; /* a kernel thread (or a bare test thread) has no user space */
-	counting = failnth_begin();
+	counting = self->failnth_armed && failnth_begin(); /* failnth_begin's test, without a call */
 	error = fault(self, vaddr, access);
 	if (counting)
 		failnth_end();

@@ -9,6 +9,8 @@
  * the cache (PG_CACHED, order 0), or a tail page of a block (none of them). Every access to the
  * ppm_t and the descriptors goes through hal_remote_*.
  */
+#include <hal_atomic.h>
+#include <hal_irqmask.h>
 #include <hal_remote.h>
 #include <hal_special.h>
 #include <kern/printk.h>
@@ -24,6 +26,11 @@
 #define PPM_BLOCKS(ppm_xp, o)  (PPM_F(ppm_xp, free_blocks_nr) + (o) * sizeof(uint64_t))
 #define PPM_CACHE(ppm_xp, i)   (PPM_F(ppm_xp, cache) + (i) * sizeof(uint64_t))
 #define PPM_LOCK(ppm_xp)       PPM_F(ppm_xp, lock)
+#define PCP_F(ppm_xp, lid, f)  (PPM_F(ppm_xp, pcp) + (lid) * sizeof(ppm_pcp_t) + \
+				offsetof(ppm_pcp_t, f))
+_Static_assert(PPM_PCP_BATCH == 1u << PPM_CACHE_BATCH_ORDER && PPM_PCP_BATCH <= PPM_PCP_MAX,
+	       "a core's refill takes one block of the cache's batch order");
+#define PCP_IDX(ppm_xp, lid, i) (PCP_F(ppm_xp, lid, idx) + (i) * sizeof(uint64_t))
 
 #define PAGE_SHIFT  CONFIG_PAGE_SHIFT
 #define PAGE_SIZE   CONFIG_PAGE_SIZE
@@ -31,25 +38,15 @@
 
 _Static_assert(CONFIG_PPM_MAX_ORDER < 32, "orders are stored in 32 bits");
 
-/* The geometry of one cluster's PPM ([I] fields), read once at the start of an operation. */
-typedef struct ppm_geo_s {
-	cxy_t    cxy;
-	xptr_t   ppm_xp;
-	paddr_t  base;
-	uint64_t base_ppn;
-	uint64_t pages_nr;
-	page_t  *tbl;
-} ppm_geo_t;
-
 /*
- * This cluster's copy of the geometry of every ready PPM ([I] fields, read through hal_remote_*
- * once): the conversions and every allocation need it, and it never changes once the PPM is ready.
- * geo_ready[c] is set after geo_cache[c] is complete; ppm_init clears this cluster's own entry
- * (the host tests initialise a PPM several times; on the target each replica has its own table
- * and a PPM becomes ready once).
+ * ppm_geo_cache / ppm_geo_ready (ppm.h): this cluster's copy of the geometry of every ready PPM
+ * ([I] fields, read through hal_remote_* once): the conversions and every allocation need it, and
+ * it never changes once the PPM is ready. ppm_geo_ready[c] is set after ppm_geo_cache[c] is
+ * complete; ppm_init clears this cluster's own entry (the host tests initialise a PPM several
+ * times; on the target each replica has its own table and a PPM becomes ready once).
  */
-static ppm_geo_t geo_cache[CONFIG_MAX_CLUSTERS];
-static uint32_t  geo_ready[CONFIG_MAX_CLUSTERS];
+ppm_geo_t ppm_geo_cache[CONFIG_MAX_CLUSTERS];
+uint32_t  ppm_geo_ready[CONFIG_MAX_CLUSTERS];
 
 static __attribute__((noinline)) void ppm_geo_read(cxy_t cxy, ppm_geo_t *g)
 {
@@ -63,15 +60,15 @@ static __attribute__((noinline)) void ppm_geo_read(cxy_t cxy, ppm_geo_t *g)
 	g->pages_nr = hal_remote_l64(PPM_F(g->ppm_xp, pages_nr));
 	g->tbl = hal_remote_lpt(PPM_F(g->ppm_xp, pages_tbl));
 	if (ready && cxy < CONFIG_MAX_CLUSTERS) {
-		geo_cache[cxy] = *g;
-		__atomic_store_n(&geo_ready[cxy], 1, __ATOMIC_RELEASE);
+		ppm_geo_cache[cxy] = *g;
+		__atomic_store_n(&ppm_geo_ready[cxy], 1, __ATOMIC_RELEASE);
 	}
 }
 
 static inline void ppm_geo(cxy_t cxy, ppm_geo_t *g)
 {
-	if (cxy < CONFIG_MAX_CLUSTERS && __atomic_load_n(&geo_ready[cxy], __ATOMIC_ACQUIRE))
-		*g = geo_cache[cxy];
+	if (cxy < CONFIG_MAX_CLUSTERS && __atomic_load_n(&ppm_geo_ready[cxy], __ATOMIC_ACQUIRE))
+		*g = ppm_geo_cache[cxy];
 	else
 		ppm_geo_read(cxy, g);
 }
@@ -80,8 +77,8 @@ static inline void ppm_geo(cxy_t cxy, ppm_geo_t *g)
  * copy of it: the allocation and the free are on every fault's path), else read into @buf. */
 static inline const ppm_geo_t *ppm_geo_ref(cxy_t cxy, ppm_geo_t *buf)
 {
-	if (cxy < CONFIG_MAX_CLUSTERS && __atomic_load_n(&geo_ready[cxy], __ATOMIC_ACQUIRE))
-		return &geo_cache[cxy];
+	if (cxy < CONFIG_MAX_CLUSTERS && __atomic_load_n(&ppm_geo_ready[cxy], __ATOMIC_ACQUIRE))
+		return &ppm_geo_cache[cxy];
 	ppm_geo_read(cxy, buf);
 	return buf;
 }
@@ -171,7 +168,7 @@ static void ppm_merge_insert(const ppm_geo_t *g, uint64_t idx, uint32_t order)
 static void ppm_reset(xptr_t ppm_xp)
 {
 	hal_remote_s32(PPM_F(ppm_xp, ready), 0);
-	__atomic_store_n(&geo_ready[local_cxy], 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&ppm_geo_ready[local_cxy], 0, __ATOMIC_RELEASE);
 	remote_busylock_init(PPM_LOCK(ppm_xp), "ppm", LOCK_PPM);
 	hal_remote_s64(PPM_F(ppm_xp, base), 0);
 	hal_remote_s64(PPM_F(ppm_xp, pages_nr), 0);
@@ -187,6 +184,7 @@ static void ppm_reset(xptr_t ppm_xp)
 	hal_remote_s64(PPM_F(ppm_xp, alloc_pages_nr), 0);
 	hal_remote_s64(PPM_F(ppm_xp, alloc_calls), 0);
 	hal_remote_s64(PPM_F(ppm_xp, free_calls), 0);
+	hal_remote_memset(PPM_F(ppm_xp, pcp), 0, sizeof(((ppm_t *)0)->pcp));
 }
 
 /* The pages [*first, *end) of the range (@base, @pages_nr) that the reserved range @r overlaps,
@@ -323,6 +321,7 @@ error_t ppm_init(ppm_t *ppm, paddr_t base, paddr_t size, const boot_rsvd_t *rsvd
 	remote_busylock_release(PPM_LOCK(ppm_xp));
 	hal_fence(); /* the geometry is complete before a cluster may cache it */
 	hal_remote_s32(PPM_F(ppm_xp, ready), 1);
+	ppm_geo_read(local_cxy, &g); /* cached at once: the cores' stacks need it (ppm.h) */
 	return 0;
 }
 
@@ -418,6 +417,199 @@ static void cache_give(const ppm_geo_t *g, uint64_t idx)
 	cache_push(g, idx);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* the per-core stacks of single pages (ppm.h, docs/memory.md)                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The calling core's stack in the local cluster, entered: IRQs off (*@irq: the state to give
+ * back to pcp_leave) and busy set. NULL if the core has none now (before its bring-up, or a core
+ * holding the PPM lock is moving its pages): the caller takes the locked path. */
+static ppm_pcp_t *pcp_enter(const ppm_geo_t *g, irqstate_t *irq)
+{
+	ppm_pcp_t *pcp;
+
+	if (!hal_get_core_ptr()) /* hal_get_lid() is valid from the core's bring-up on */
+		return NULL;
+	*irq = hal_disable_irq();
+	pcp = &((ppm_t *)GET_PTR(g->ppm_xp))->pcp[hal_get_lid()];
+	if (hal_atomic_cas32(&pcp->busy, 0, 1))
+		return pcp;
+	hal_restore_irq(*irq);
+	return NULL;
+}
+
+static void pcp_leave(ppm_pcp_t *pcp, irqstate_t irq)
+{
+	hal_atomic_store32(&pcp->busy, 0);
+	hal_restore_irq(irq);
+}
+
+/* Move up to @n pages from the top of core @lid's stack (busy held) to the cache. Caller holds L. */
+static uint32_t pcp_spill_locked(const ppm_geo_t *g, lid_t lid, uint32_t n)
+{
+	uint32_t nr = hal_remote_l32(PCP_F(g->ppm_xp, lid, nr)), moved = 0;
+
+	kassert(remote_busylock_is_held_by_me(PPM_LOCK(g->ppm_xp)));
+	for (; moved < n && nr > 0; moved++)
+		cache_give(g, hal_remote_l64(PCP_IDX(g->ppm_xp, lid, --nr)));
+	hal_remote_s32(PCP_F(g->ppm_xp, lid, nr), nr);
+	xp_add64(PPM_F(g->ppm_xp, free_pages_nr), moved);
+	xp_add64(PPM_F(g->ppm_xp, alloc_pages_nr), -(int64_t)moved);
+	return moved;
+}
+
+/* Give every core's stack of @g's cluster back to the cache; returns how many pages moved. Caller
+ * holds L: an owner inside its stack holds busy with IRQs off for a few instructions and never
+ * waits for L there, so the wait ends. */
+static uint64_t pcp_drain_all(const ppm_geo_t *g)
+{
+	uint64_t moved = 0;
+
+	for (lid_t lid = 0; lid < CONFIG_MAX_CORES_PER_CLUSTER; lid++) {
+		xptr_t busy_xp = PCP_F(g->ppm_xp, lid, busy);
+		uint32_t rounds = 0;
+
+		if (hal_remote_l32(PCP_F(g->ppm_xp, lid, nr)) == 0)
+			continue; /* a page given meanwhile stays: ours are the pages seen empty-handed */
+		while (!hal_remote_atomic_cas32(busy_xp, 0, 1)) /* as a busylock waits */
+			if (++rounds % 32)
+				hal_cpu_relax();
+			else
+				hal_cpu_wait_other(); /* the owner may need this core's turn (icount) */
+		moved += pcp_spill_locked(g, lid, PPM_PCP_MAX);
+		hal_fence(); /* the moves before the release of busy */
+		hal_remote_s32(busy_xp, 0);
+	}
+	return moved;
+}
+
+/* Refill the calling core's stack with up to PPM_PCP_BATCH pages from the cache (itself refilled
+ * from the buddy); false if the cluster has none. */
+static bool pcp_refill(const ppm_geo_t *g)
+{
+	irqstate_t irq = 0;
+	ppm_pcp_t *pcp;
+	uint32_t n = 0;
+	uint64_t idx;
+
+	remote_busylock_acquire(PPM_LOCK(g->ppm_xp));
+	pcp = pcp_enter(g, &irq); /* busy is only ever held by us (IRQs off) or by an L holder */
+	kassert(pcp != NULL); /* our callers checked that the core has a stack */
+	/* an empty stack (the usual case) takes a whole block of the buddy rather than the cache's
+	 * pages: a run of faults that frees nothing would otherwise pass every page through both */
+	idx = pcp->nr == 0 && hal_remote_l64(PPM_F(g->ppm_xp, cache_nr)) < PPM_PCP_BATCH ?
+		buddy_take(g, PPM_CACHE_BATCH_ORDER) : NO_INDEX;
+	for (uint32_t i = PPM_PCP_BATCH; idx != NO_INDEX && i-- > 0; n++) /* lowest page on top */
+		pcp->idx[n] = idx + i;
+	while (pcp->nr + n < PPM_PCP_BATCH && (idx = cache_take(g)) != NO_INDEX)
+		pcp->idx[pcp->nr + n++] = idx;
+	for (uint32_t i = pcp->nr; i < pcp->nr + n; i++) {
+		g->tbl[pcp->idx[i]].flags = PG_CACHED; /* also the heads of blocks taken whole */
+		g->tbl[pcp->idx[i]].order = 0;
+	}
+	pcp->nr += n;
+	xp_add64(PPM_F(g->ppm_xp, free_pages_nr), -(int64_t)n);
+	xp_add64(PPM_F(g->ppm_xp, alloc_pages_nr), n);
+	pcp_leave(pcp, irq);
+	remote_busylock_release(PPM_LOCK(g->ppm_xp));
+	return n != 0;
+}
+
+/* An order-0 allocation in the local cluster @g from the calling core's stack: XPTR_NULL if it is
+ * empty (or a mover is inside). Small, so that the common case saves no register. */
+static inline xptr_t pcp_pop(const ppm_geo_t *g)
+{
+	irqstate_t irq = 0;
+	ppm_pcp_t *pcp = pcp_enter(g, &irq);
+	uint64_t idx;
+	page_t *page;
+
+	if (!pcp)
+		return XPTR_NULL;
+	if (!pcp->nr) {
+		pcp_leave(pcp, irq);
+		return XPTR_NULL;
+	}
+	idx = pcp->idx[--pcp->nr];
+	page = &g->tbl[idx];
+	kassert(page->flags == PG_CACHED && page->refcount == 0);
+	page->flags = PG_ALLOCATED;
+	page->owner_xp = XPTR_NULL;
+	page->forks = 0;
+	pcp->alloc_calls++;
+	pcp_leave(pcp, irq);
+	return geo_page(g, idx);
+}
+
+/* pcp_pop after a refill of the stack, when it found it empty. */
+static __attribute__((noinline)) xptr_t pcp_refill_pop(const ppm_geo_t *g)
+{
+	return pcp_refill(g) ? pcp_pop(g) : XPTR_NULL;
+}
+
+/* Make room in the calling core's stack: PPM_PCP_BATCH pages go to the cache. */
+static void pcp_spill(const ppm_geo_t *g)
+{
+	irqstate_t irq = 0;
+	ppm_pcp_t *pcp;
+
+	remote_busylock_acquire(PPM_LOCK(g->ppm_xp));
+	pcp = pcp_enter(g, &irq);
+	kassert(pcp != NULL);
+	pcp_spill_locked(g, hal_get_lid(), PPM_PCP_BATCH);
+	pcp_leave(pcp, irq);
+	remote_busylock_release(PPM_LOCK(g->ppm_xp));
+}
+
+/*
+ * Push the frees @pages[0..@n) (checked descriptors of the local cluster @g) onto the calling
+ * core's stack while each is a plain allocated single page and the stack has room; returns how
+ * many it took, and in *@full whether it stopped on a full stack. What it leaves goes by the
+ * locked path, which also reports whatever is wrong with it.
+ */
+static uint32_t pcp_push_run(const ppm_geo_t *g, const xptr_t *pages, uint32_t n, bool *full)
+{
+	irqstate_t irq = 0;
+	ppm_pcp_t *pcp = pcp_enter(g, &irq);
+	uint32_t i = 0;
+
+	*full = false;
+	if (!pcp)
+		return 0;
+	for (; i < n; i++) {
+		page_t *page = GET_PTR(pages[i]);
+
+		if (page->flags != PG_ALLOCATED || page->order != 0 || page->refcount != 0)
+			break;
+		if (pcp->nr == PPM_PCP_MAX) {
+			*full = true;
+			break;
+		}
+		page->flags = PG_CACHED;
+		page->owner_xp = XPTR_NULL;
+		pcp->idx[pcp->nr++] = (uint64_t)(page - g->tbl);
+	}
+	pcp->free_calls += i;
+	pcp_leave(pcp, irq);
+	return i;
+}
+
+/* Free the run @pages[0..@n) of the local cluster @g onto the calling core's stack, spilling it
+ * when full; returns how many it took. */
+static uint32_t pcp_free_run(const ppm_geo_t *g, const xptr_t *pages, uint32_t n)
+{
+	uint32_t done = 0;
+	bool full;
+
+	for (int round = 0; round < 2 && done < n; round++) {
+		done += pcp_push_run(g, pages + done, n - done, &full);
+		if (!full)
+			break;
+		pcp_spill(g);
+	}
+	return done;
+}
+
 xptr_t ppm_remote_alloc_pages(cxy_t cxy, uint32_t order)
 {
 	if (failnth_should_fail()) /* the injection point of every frame, table, stack, block */
@@ -425,26 +617,33 @@ xptr_t ppm_remote_alloc_pages(cxy_t cxy, uint32_t order)
 	return ppm_remote_alloc_block(cxy, order);
 }
 
-xptr_t ppm_remote_alloc_block(cxy_t cxy, uint32_t order)
+/* A free block of @order for an allocation: a single page from the cache, a larger block from the
+ * buddy after the cache's pages if needed; NO_INDEX if there is none. Caller holds L. */
+static uint64_t take_block(const ppm_geo_t *g, uint32_t order)
 {
-	ppm_geo_t buf;
-	const ppm_geo_t *g;
 	uint64_t idx;
 
-	if (order > CONFIG_PPM_MAX_ORDER)
-		return XPTR_NULL;
-	g = ppm_geo_ref(cxy, &buf);
-	remote_busylock_acquire(PPM_LOCK(g->ppm_xp));
-
-	if (order == 0) {
-		idx = cache_take(g);
-	} else {
+	if (order == 0)
+		return cache_take(g);
+	idx = buddy_take(g, order);
+	if (idx == NO_INDEX && hal_remote_l64(PPM_F(g->ppm_xp, cache_nr))) {
+		cache_flush(g, PPM_CACHE_MAX); /* the cached pages may complete a block */
 		idx = buddy_take(g, order);
-		if (idx == NO_INDEX && hal_remote_l64(PPM_F(g->ppm_xp, cache_nr))) {
-			cache_flush(g, PPM_CACHE_MAX); /* the cached pages may complete a block */
-			idx = buddy_take(g, order);
-		}
 	}
+	return idx;
+}
+
+/* ppm_remote_alloc_block but for the calling core's stack: the locked path. */
+static __attribute__((noinline)) xptr_t alloc_locked(cxy_t cxy, uint32_t order)
+{
+	ppm_geo_t buf;
+	const ppm_geo_t *g = ppm_geo_ref(cxy, &buf);
+	uint64_t idx;
+
+	remote_busylock_acquire(PPM_LOCK(g->ppm_xp));
+	idx = take_block(g, order);
+	if (idx == NO_INDEX && pcp_drain_all(g)) /* the cores' stacks before a failure */
+		idx = take_block(g, order);
 	if (idx == NO_INDEX) {
 		remote_busylock_release(PPM_LOCK(g->ppm_xp));
 		return XPTR_NULL;
@@ -462,6 +661,21 @@ xptr_t ppm_remote_alloc_block(cxy_t cxy, uint32_t order)
 
 	remote_busylock_release(PPM_LOCK(g->ppm_xp));
 	return page_xp;
+}
+
+xptr_t ppm_remote_alloc_block(cxy_t cxy, uint32_t order)
+{
+	if (order == 0 && cxy == local_cxy && hal_get_core_ptr() && /* a running core ... */
+	    __atomic_load_n(&ppm_geo_ready[cxy], __ATOMIC_ACQUIRE)) { /* ... and a ready PPM */
+		const ppm_geo_t *g = &ppm_geo_cache[cxy];
+		xptr_t page_xp = pcp_pop(g);
+
+		if (page_xp != XPTR_NULL || (page_xp = pcp_refill_pop(g)) != XPTR_NULL)
+			return page_xp;
+	}
+	if (order > CONFIG_PPM_MAX_ORDER)
+		return XPTR_NULL;
+	return alloc_locked(cxy, order);
 }
 
 /* Why the page @idx (descriptor @page_xp) cannot be freed, NULL if it can. Caller holds L. */
@@ -547,6 +761,15 @@ void ppm_remote_free_array(const xptr_t *pages, uint32_t n)
 			if (!geo_index(g, pages[k], &idx))
 				panic("ppm_remote_free_pages: %llx is not a page descriptor of cluster %x",
 				      (unsigned long long)pages[k], g->cxy);
+		if (cxy == local_cxy && ppm_geo_ready[cxy]) { /* single pages onto this core's stack */
+			uint32_t end = i;
+
+			while (end < n && GET_CXY(pages[end]) == cxy)
+				end++;
+			i += pcp_free_run(g, pages + i, end - i);
+			if (i == end)
+				continue;
+		}
 		remote_busylock_acquire(PPM_LOCK(g->ppm_xp));
 		for (; i < n && GET_CXY(pages[i]) == cxy; i++)
 			free_block_locked(g, pages[i], &freed, &calls);
@@ -561,6 +784,7 @@ void ppm_remote_drain(cxy_t cxy)
 
 	ppm_geo(cxy, &g);
 	remote_busylock_acquire(PPM_LOCK(g.ppm_xp));
+	pcp_drain_all(&g);
 	cache_flush(&g, PPM_CACHE_MAX);
 	remote_busylock_release(PPM_LOCK(g.ppm_xp));
 }
@@ -579,54 +803,51 @@ void ppm_free_pages(page_t *page)
 /* conversions and observation                                                                 */
 /* ------------------------------------------------------------------------------------------ */
 
-paddr_t ppm_page2base(xptr_t page_xp)
+paddr_t ppm_page2base_slow(xptr_t page_xp)
 {
-	cxy_t cxy = GET_CXY(page_xp);
 	ppm_geo_t g;
 	uint64_t idx;
 
-	/* every fault converts its frame: the cached geometry's three fields, not a copy of it */
-	if (__builtin_expect(cxy < CONFIG_MAX_CLUSTERS &&
-			     __atomic_load_n(&geo_ready[cxy], __ATOMIC_ACQUIRE), 1)) {
-		const ppm_geo_t *c = &geo_cache[cxy];
-		uintptr_t off = (uintptr_t)GET_PTR(page_xp) - (uintptr_t)c->tbl; /* wraps if below */
-
-		idx = off / sizeof(page_t);
-		if (off % sizeof(page_t) == 0 && idx < c->pages_nr)
-			return c->base + (idx << PAGE_SHIFT);
-	}
-	ppm_geo(cxy, &g);
+	ppm_geo(GET_CXY(page_xp), &g);
 	if (!geo_index(&g, page_xp, &idx))
-		panic("%s: %llx is not a page descriptor of cluster %x", __func__,
+		panic("ppm_page2base: %llx is not a page descriptor of cluster %x",
 		      (unsigned long long)page_xp, g.cxy);
 	return g.base + (idx << PAGE_SHIFT);
 }
 
-xptr_t ppm_base2page(paddr_t pa)
+xptr_t ppm_base2page_slow(paddr_t pa)
 {
 	ppm_geo_t g;
 
-	/* a frame of this cluster (most are): its geometry at once, without looking for the cluster */
-	if (__builtin_expect(__atomic_load_n(&geo_ready[local_cxy], __ATOMIC_ACQUIRE), 1)) {
-		const ppm_geo_t *c = &geo_cache[local_cxy];
-
-		if (pa >= c->base && pa - c->base < (c->pages_nr << PAGE_SHIFT))
-			return geo_page(c, (pa - c->base) >> PAGE_SHIFT);
-	}
 	ppm_geo(cluster_of_paddr(pa), &g);
 	if (pa < g.base || pa - g.base >= (g.pages_nr << PAGE_SHIFT))
 		return XPTR_NULL;
 	return geo_page(&g, (pa - g.base) >> PAGE_SHIFT);
 }
 
-void *ppm_page2kva(xptr_t page_xp)
+/* The pages of cluster @ppm_xp's cores' stacks (one aligned load each). */
+static uint64_t pcp_pages(xptr_t ppm_xp)
 {
-	return hal_paddr_to_kva(ppm_page2base(page_xp));
+	uint64_t nr = 0;
+
+	for (lid_t lid = 0; lid < CONFIG_MAX_CORES_PER_CLUSTER; lid++)
+		nr += hal_remote_l32(PCP_F(ppm_xp, lid, nr));
+	return nr;
+}
+
+void ppm_counts(cxy_t cxy, uint64_t *alloc_pages, uint64_t *free_pages)
+{
+	xptr_t ppm_xp = cluster_ppm_xp(cxy);
+	uint64_t stacked = pcp_pages(ppm_xp);
+
+	*alloc_pages = hal_remote_l64(PPM_F(ppm_xp, alloc_pages_nr)) - stacked;
+	*free_pages = hal_remote_l64(PPM_F(ppm_xp, free_pages_nr)) + stacked;
 }
 
 void ppm_stats(cxy_t cxy, ppm_stats_t *out)
 {
 	xptr_t ppm_xp = cluster_ppm_xp(cxy);
+	uint64_t stacked;
 
 	remote_busylock_acquire(PPM_LOCK(ppm_xp));
 	out->total_pages = hal_remote_l64(PPM_F(ppm_xp, pages_nr));
@@ -636,6 +857,14 @@ void ppm_stats(cxy_t cxy, ppm_stats_t *out)
 	out->alloc_calls = hal_remote_l64(PPM_F(ppm_xp, alloc_calls));
 	out->free_calls = hal_remote_l64(PPM_F(ppm_xp, free_calls));
 	out->cached_pages = hal_remote_l64(PPM_F(ppm_xp, cache_nr));
+	stacked = pcp_pages(ppm_xp); /* the cores' stacks: free pages */
+	out->free_pages += stacked;
+	out->alloc_pages -= stacked;
+	out->cached_pages += stacked;
+	for (lid_t lid = 0; lid < CONFIG_MAX_CORES_PER_CLUSTER; lid++) {
+		out->alloc_calls += hal_remote_l64(PCP_F(ppm_xp, lid, alloc_calls));
+		out->free_calls += hal_remote_l64(PCP_F(ppm_xp, lid, free_calls));
+	}
 	out->largest_free_pages = out->cached_pages ? 1 : 0;
 	for (uint32_t o = 0; o < PPM_ORDERS_NR; o++) {
 		out->free_blocks[o] = hal_remote_l64(PPM_BLOCKS(ppm_xp, o));

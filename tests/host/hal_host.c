@@ -85,7 +85,6 @@ cycle_t hal_get_cycles(void)
 }
 
 uint64_t hal_get_time_ns(void) { return hal_get_cycles(); }
-void *hal_paddr_to_kva(paddr_t pa) { return (void *)(uintptr_t)pa; }
 paddr_t hal_kva_to_paddr(const void *kva) { return (paddr_t)(uintptr_t)kva; }
 bool hal_is_image_addr(const void *kva) { (void)kva; return false; }
 void hal_cpu_relax(void) { }

@@ -3,6 +3,7 @@
  */
 #include <libk/bits.h>
 #include <libk/errno.h>
+#include <hal_special.h>
 #include <mm/ppm.h>
 
 #include "htest.h"
@@ -68,7 +69,8 @@ static bool same_layout(cxy_t cxy)
 /*
  * Every structural invariant of cluster @cxy's PPM: each listed block is a PG_FREE head of its
  * order, physically aligned, in range, over tail pages only; each cached page is PG_CACHED, order 0,
- * listed once; counts match (free = listed + cached); total = rsvd+free+alloc; the lock is free.
+ * listed once, and so in the cores' stacks; counts match (free = listed + cached + stacked);
+ * total = rsvd+free+alloc; the lock and the stacks are free.
  */
 static bool ppm_consistent(cxy_t cxy)
 {
@@ -112,8 +114,22 @@ static bool ppm_consistent(cxy_t cxy)
 				return false;
 		free_pages++;
 	}
+	uint64_t cached = ppm->cache_nr;
+	for (uint32_t lid = 0; lid < CONFIG_MAX_CORES_PER_CLUSTER; lid++) { /* the cores' stacks */
+		const ppm_pcp_t *pcp = &ppm->pcp[lid];
+
+		if (pcp->busy || pcp->nr > PPM_PCP_MAX)
+			return false;
+		for (uint32_t i = 0; i < pcp->nr; i++)
+			if (pcp->idx[i] >= ppm->pages_nr ||
+			    ppm->pages_tbl[pcp->idx[i]].flags != PG_CACHED ||
+			    ppm->pages_tbl[pcp->idx[i]].order != 0)
+				return false;
+		free_pages += pcp->nr;
+		cached += pcp->nr;
+	}
 	ppm_stats(cxy, &s);
-	return free_pages == s.free_pages && s.cached_pages == ppm->cache_nr &&
+	return free_pages == s.free_pages && s.cached_pages == cached &&
 	       s.total_pages == s.reserved_pages + s.free_pages + s.alloc_pages;
 }
 
@@ -428,6 +444,72 @@ HT_TEST(single_pages_come_from_the_cache_and_count_as_free)
 	HT_CHECK(s.free_pages == s0.free_pages && s.alloc_pages == 0);
 	HT_CHECK(same_layout(0) && ppm_consistent(0));
 	hal_enable_irq();
+	fix_teardown();
+}
+
+/*
+ * The cores' stacks (a core pointer set: the host thread is a running core): single pages come
+ * from and go to the calling core's stack, count as free in the stats, spill to the cache when
+ * full, and an allocation drains every core's stack before it fails.
+ */
+HT_TEST(per_core_stacks_count_as_free_and_drain_before_failing)
+{
+	extern __thread lid_t host_lid;
+	ppm_t *ppm = &fix_clusters[0].ppm;
+	static int core;
+	ppm_stats_t s0, s;
+	xptr_t *all, one;
+	uint64_t n = 0;
+
+	fix_setup(1, 1u << 20);
+	save_layout(0);
+	ppm_stats(0, &s0);
+	hal_set_core_ptr(&core);
+	host_lid = 0;
+
+	one = ppm_alloc_pages(0); /* an empty stack takes a block of the buddy */
+	HT_REQUIRE(one != XPTR_NULL);
+	HT_CHECK(ppm->pcp[0].nr == PPM_PCP_BATCH - 1 && ppm->cache_nr == 0);
+	ppm_stats(0, &s);
+	HT_CHECK(s.free_pages == s0.free_pages - 1 && s.alloc_pages == 1 && s.alloc_calls == 1);
+	HT_CHECK(s.cached_pages == PPM_PCP_BATCH - 1 && ppm_consistent(0));
+	ppm_free_pages(page_of(one));
+	HT_CHECK(ppm->pcp[0].nr == PPM_PCP_BATCH && page_of(one)->flags == PG_CACHED);
+	ppm_stats(0, &s);
+	HT_CHECK(s.free_pages == s0.free_pages && s.alloc_pages == 0 && s.free_calls == 1);
+	HT_EXPECT_PANIC(ppm_free_pages(page_of(one))); /* a stacked page is free */
+	HT_CHECK(strstr(ht_panic_msg, "double free") != NULL && ppm_consistent(0));
+
+	/* more frees than a stack holds: batches spill into the cache, counts stay exact */
+	all = calloc(s0.free_pages + 1, sizeof(*all));
+	HT_REQUIRE(all != NULL);
+	for (n = 0; n < 3 * PPM_PCP_MAX; n++)
+		HT_REQUIRE((all[n] = ppm_alloc_pages(0)) != XPTR_NULL);
+	ppm_remote_free_array(all, (uint32_t)n);
+	HT_CHECK(ppm->pcp[0].nr <= PPM_PCP_MAX && ppm->cache_nr > 0 && ppm_consistent(0));
+	ppm_stats(0, &s);
+	HT_CHECK(s.free_pages == s0.free_pages && s.alloc_calls == s.free_calls);
+
+	/* core 1 keeps pages on its stack; core 0 can still take every free page of the cluster */
+	host_lid = 1;
+	one = ppm_alloc_pages(0);
+	HT_REQUIRE(one != XPTR_NULL);
+	ppm_free_pages(page_of(one));
+	HT_CHECK(ppm->pcp[1].nr > 0);
+	host_lid = 0;
+	for (n = 0; n <= s0.free_pages; n++)
+		if ((all[n] = ppm_alloc_pages(0)) == XPTR_NULL)
+			break;
+	HT_CHECK(n == s0.free_pages && ppm->pcp[1].nr == 0);
+	ppm_stats(0, &s);
+	HT_CHECK(s.free_pages == 0 && ppm_consistent(0));
+	ppm_remote_free_array(all, (uint32_t)n);
+	ppm_stats(0, &s);
+	HT_CHECK(s.free_pages == s0.free_pages && ppm_consistent(0));
+	HT_CHECK(same_layout(0)); /* the drain empties the stacks too */
+	HT_CHECK(ppm->pcp[0].nr == 0 && ppm->pcp[1].nr == 0);
+	free(all);
+	hal_set_core_ptr(NULL);
 	fix_teardown();
 }
 

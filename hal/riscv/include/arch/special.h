@@ -6,6 +6,7 @@
 #define ARCH_SPECIAL_H
 
 #include <hal_types.h>
+#include <arch/kmem.h>
 
 /* While a core runs kernel code, tp points to its hal_cpu_t (hal/riscv/hal_cpu.h), whose first
  * field is the core's lid, and the generic core pointer at the offset below (asserted there). */
@@ -36,6 +37,16 @@ static inline void hal_cpu_relax(void)
 static inline void hal_fence(void)
 {
 	__asm__ volatile("fence rw, rw" ::: "memory");
+}
+
+/* The direct map: physical address pa is at KMEM_DMAP_BASE + pa (<arch/kmem.h>). */
+static inline void *hal_paddr_to_kva(paddr_t pa)
+{
+#ifndef NDEBUG
+	if (__builtin_expect(pa >= KMEM_DMAP_SIZE, 0))
+		hal_paddr_bad(pa);
+#endif
+	return (void *)(KMEM_DMAP_BASE + pa);
 }
 
 #endif /* ARCH_SPECIAL_H */
