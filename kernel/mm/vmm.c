@@ -283,7 +283,8 @@ void vmm_update_vseg_ptes(vmm_t *vmm, const vseg_t *vseg)
 
 void vmm_destroy(vmm_t *vmm)
 {
-	vseg_t *vseg;
+	vseg_t *vseg, *batch[16]; /* freed a batch at a time: one kcm lock pair per batch */
+	uint32_t n = 0;
 
 	rwlock_wr_acquire(&vmm->vsl_lock);
 	while ((vseg = vsl_first(&vmm->vsl)) != NULL) {
@@ -291,8 +292,13 @@ void vmm_destroy(vmm_t *vmm)
 		vsl_remove(&vmm->vsl, vseg);
 		if (vmm_is_reference(vmm)) /* a copy's vsegs hold no file */
 			vmm_vseg_drop_file(vseg);
-		vseg_free(vseg);
+		batch[n++] = vseg;
+		if (n == ARRAY_SIZE(batch)) {
+			vseg_free_array(batch, n);
+			n = 0;
+		}
 	}
+	vseg_free_array(batch, n);
 	rwlock_wr_release(&vmm->vsl_lock);
 	hal_gpt_destroy(&vmm->gpt);
 }

@@ -316,10 +316,22 @@ error_t vmm_fork(vmm_t *child, xptr_t parent_xp)
 		rpc_send(GET_CXY(parent_xp), &desc);
 	}
 	/* Nobody sees the child yet: its VSL is filled without its lock. A vseg that cannot be
-	 * inserted gives back the pages shared for it at once (vmm_destroy only knows the VSL). */
-	for (uint32_t i = 0; i < job.vsegs_nr; i++) {
-		vseg_t *v = error ? NULL : vseg_alloc();
+	 * inserted gives back the pages shared for it at once (vmm_destroy only knows the VSL). The
+	 * descriptors come a batch at a time, one kcm lock pair each. */
+	vseg_t *batch[16];
+	uint32_t got = 0, used = 0;
 
+	for (uint32_t i = 0; i < job.vsegs_nr; i++) {
+		vseg_t *v = NULL;
+
+		if (!error && used == got) {
+			got = MIN((uint32_t)ARRAY_SIZE(batch), job.vsegs_nr - i);
+			used = 0;
+			if (vseg_alloc_array(batch, got))
+				got = 0;
+		}
+		if (!error && used < got)
+			v = batch[used++];
 		if (v) {
 			*v = job.vsegs[i];
 			memset(&v->node, 0, sizeof(v->node));
@@ -333,6 +345,7 @@ error_t vmm_fork(vmm_t *child, xptr_t parent_xp)
 		vmm_unmap_vseg(child, &job.vsegs[i], XPTR_NULL);
 		vmm_vseg_drop_file(&job.vsegs[i]);
 	}
+	vseg_free_array(batch + used, got - used); /* left by a failed insertion */
 	kmem_free(job.vsegs);
 	return job.error ? job.error : error;
 }
