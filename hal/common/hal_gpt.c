@@ -708,15 +708,20 @@ static pte_t *gpt_find_leaf(xptr_t gpt_xp, vpn_t *vpn, vpn_t end)
 	return NULL;
 }
 
-void hal_gpt_iter_init(gpt_iter_t *it, xptr_t gpt_xp, vpn_t start, vpn_t end, uint32_t flags)
+void hal_gpt_iter_range(gpt_iter_t *it, vpn_t start, vpn_t end)
 {
-	hal_gpt_cursor_init(&it->cursor, gpt_xp);
 	it->end = MIN(end, GPT_USER_VPN_END);
 	it->next = start;
-	it->locked = flags & GPT_ITER_LOCKED;
 	it->vpn = start;
 	it->attr = 0;
 	it->ppn = 0;
+}
+
+void hal_gpt_iter_init(gpt_iter_t *it, xptr_t gpt_xp, vpn_t start, vpn_t end, uint32_t flags)
+{
+	hal_gpt_cursor_init(&it->cursor, gpt_xp);
+	it->locked = flags & GPT_ITER_LOCKED;
+	hal_gpt_iter_range(it, start, end);
 }
 
 /* What the iteration @it stops at: a mapped PTE, or with GPT_ITER_LOCKED a locked one too. */

@@ -270,16 +270,16 @@ bool vmm_pte_clear(const gpt_pte_t *pte, ppn_t *ppn)
  * clear them, the GPT being destroyed with its tables right after and walked by no core any more,
  * and the frames freed go into @batch.
  */
-static void unmap_ptes(vmm_t *vmm, const vseg_t *vseg, xptr_t doomed_xp, frame_batch_t *batch)
+static void unmap_ptes(vmm_t *vmm, const vseg_t *vseg, xptr_t doomed_xp, frame_batch_t *batch,
+		       gpt_iter_t *it)
 {
 	bool owner = owns_frames(vmm, vseg) && vseg->type != VSEG_TYPE_TRAMP; /* the kernel's */
-	gpt_iter_t it;
 
-	for (hal_gpt_iter_init(&it, XPTR(local_cxy, &vmm->gpt), vseg->vpn_base,
-			       vseg->vpn_base + vseg->vpn_size, 0); hal_gpt_iter_next(&it);) {
-		ppn_t ppn = it.ppn;
+	for (hal_gpt_iter_range(it, vseg->vpn_base, vseg->vpn_base + vseg->vpn_size);
+	     hal_gpt_iter_next(it);) {
+		ppn_t ppn = it->ppn;
 
-		if (!batch && !vmm_pte_clear(&it.pte, &ppn))
+		if (!batch && !vmm_pte_clear(&it->pte, &ppn))
 			continue;
 		if (owner && vseg->type == VSEG_TYPE_FILE) /* the mapper's page: our hold goes */
 			vmm_doom_held(ppn, doomed_xp);
@@ -290,7 +290,10 @@ static void unmap_ptes(vmm_t *vmm, const vseg_t *vseg, xptr_t doomed_xp, frame_b
 
 void vmm_unmap_vseg(vmm_t *vmm, const vseg_t *vseg, xptr_t doomed_xp)
 {
-	unmap_ptes(vmm, vseg, doomed_xp, NULL);
+	gpt_iter_t it;
+
+	hal_gpt_iter_init(&it, XPTR(local_cxy, &vmm->gpt), 0, 0, 0);
+	unmap_ptes(vmm, vseg, doomed_xp, NULL, &it);
 }
 
 void vmm_update_vseg_ptes(vmm_t *vmm, const vseg_t *vseg)
@@ -310,11 +313,13 @@ void vmm_destroy(vmm_t *vmm)
 {
 	vseg_t *vseg, *batch[16]; /* freed a batch at a time: one kcm lock pair per batch */
 	frame_batch_t frames = { .n = 0 };
+	gpt_iter_t it; /* one for every vseg: they come in increasing order */
 	uint32_t n = 0;
 
+	hal_gpt_iter_init(&it, XPTR(local_cxy, &vmm->gpt), 0, 0, 0);
 	rwlock_wr_acquire(&vmm->vsl_lock);
 	while ((vseg = vsl_first(&vmm->vsl)) != NULL) {
-		unmap_ptes(vmm, vseg, XPTR_NULL, &frames);
+		unmap_ptes(vmm, vseg, XPTR_NULL, &frames, &it);
 		vsl_remove(&vmm->vsl, vseg);
 		if (vmm_is_reference(vmm)) /* a copy's vsegs hold no file */
 			vmm_vseg_drop_file(vseg);
