@@ -230,32 +230,6 @@ static void gpt_note_child(xptr_t entry_xp)
 }
 
 /*
- * The entries of a leaf table that may be mapped, summed up in its page's owner_xp the same way:
- * 0 while none may be, else bit 0 set with the lowest and highest index that a handle was ever
- * given out for (fields as KIDS_MIN and KIDS_MAX). Every entry that is mapped or locked lies in
- * that span, which was widened before the entry could become so (gpt_note_leaf) and only grows;
- * the iterator scans a leaf table over its span only (the sparse heads and tails of a process's
- * tables: a stack's top, a heap's start).
- */
-#define LEAF_SPAN(min, max) KIDS(1, min, max)
-
-/* Widen the span of the leaf table whose page is @page_xp to its entry @i, if needed. The
- * compare-and-swap orders it before the caller's lock or store of that entry. */
-static void gpt_note_leaf(xptr_t page_xp, uint32_t i)
-{
-	xptr_t span_xp = PAGE_XP(page_xp, owner_xp);
-	uint64_t old = hal_remote_lxp(span_xp), span;
-
-	while (!KIDS_NR(old) || i < KIDS_MIN(old) || i > KIDS_MAX(old)) {
-		span = KIDS_NR(old) ? LEAF_SPAN(MIN(KIDS_MIN(old), i), MAX(KIDS_MAX(old), i))
-				    : LEAF_SPAN(i, i);
-		if (hal_remote_atomic_cas64(span_xp, old, span))
-			return;
-		old = hal_remote_lxp(span_xp);
-	}
-}
-
-/*
  * Make the entry @entry_xp point at a table and return that table: the one another core installed
  * meanwhile, or a spare of @s installed by compare-and-swap (counted in tables_nr). The cas orders
  * the spare's zeroing before its publication.
@@ -384,8 +358,6 @@ static void gpt_free_below(cxy_t cxy, pte_t *table, xptr_t page_xp, int l, gpt_f
 		next_page = ppm_base2page(hal_kva_to_paddr(next));
 		if (l > 1)
 			gpt_free_below(cxy, next, next_page, l - 1, f);
-		else /* a leaf table's span: as the PPM hands pages out */
-			hal_remote_sxp(PAGE_XP(next_page, owner_xp), XPTR_NULL);
 		gpt_free_table(cxy, next, next_page, f);
 	}
 	hal_remote_sxp(PAGE_XP(page_xp, owner_xp), XPTR_NULL); /* as the PPM hands pages out */
@@ -419,15 +391,6 @@ static inline __attribute__((always_inline)) bool gpt_try_lock(xptr_t xp, pte_t 
 	return !(*old & PTE_LOCKED) && hal_remote_atomic_cas64(xp, *old, *old | PTE_LOCKED);
 }
 
-/* Before a lock taker's compare-and-swap on @pte: an entry it may map goes into its leaf table's
- * span (a mapped one is there already). */
-static inline void gpt_note_unmapped(const gpt_pte_t *pte)
-{
-	if (!(hal_remote_l64(pte->xp) & PTE_MAPPED_BITS))
-		gpt_note_leaf(gpt_table_page(pte->xp),
-			      (uint32_t)((uintptr_t)GET_PTR(pte->xp) % CONFIG_PAGE_SIZE / sizeof(pte_t)));
-}
-
 error_t hal_gpt_lock_pte(xptr_t gpt_xp, vpn_t vpn, gpt_pte_t *pte, uint32_t *attr, ppn_t *ppn)
 {
 	pte_t *leaf, old;
@@ -443,7 +406,6 @@ error_t hal_gpt_lock_pte(xptr_t gpt_xp, vpn_t vpn, gpt_pte_t *pte, uint32_t *att
 			return error;
 	}
 	gpt_handle(pte, gpt_xp, leaf, vpn);
-	gpt_note_unmapped(pte);
 	if (__builtin_expect(gpt_try_lock(pte->xp, &old), 1))
 		gpt_decode_inline(old, attr, ppn);
 	else
@@ -461,7 +423,6 @@ bool hal_gpt_lock_pte_if_present(xptr_t gpt_xp, vpn_t vpn, gpt_pte_t *pte, uint3
 	if (!leaf)
 		return false;
 	gpt_handle(pte, gpt_xp, leaf, vpn);
-	gpt_note_unmapped(pte);
 	hal_gpt_pte_lock(pte, attr, ppn);
 	return true;
 }
@@ -615,15 +576,6 @@ void hal_gpt_cursor_init(gpt_cursor_t *cursor, xptr_t gpt_xp)
 	cursor->gpt_xp = gpt_xp;
 	cursor->leaf = NULL;
 	cursor->leaf_base = 0;
-	cursor->leaf_page = XPTR_NULL;
-}
-
-/* Make @leaf, the leaf table that maps @vpn, the cursor's. */
-static void gpt_cursor_set(gpt_cursor_t *cursor, pte_t *leaf, vpn_t vpn)
-{
-	cursor->leaf = leaf;
-	cursor->leaf_base = vpn & ~(vpn_t)(PTE_ENTRIES - 1);
-	cursor->leaf_page = ppm_base2page(hal_kva_to_paddr(leaf));
 }
 
 /* True if the cursor's cached leaf table maps @vpn. */
@@ -642,10 +594,10 @@ error_t hal_gpt_cursor_pte(gpt_cursor_t *cursor, vpn_t vpn, gpt_pte_t *pte)
 
 		if (error)
 			return error;
-		gpt_cursor_set(cursor, leaf, vpn);
+		cursor->leaf = leaf;
+		cursor->leaf_base = vpn & ~(vpn_t)(PTE_ENTRIES - 1);
 	}
 	gpt_handle(pte, cursor->gpt_xp, cursor->leaf, vpn);
-	gpt_note_leaf(cursor->leaf_page, gpt_index(vpn, 0)); /* the caller stores into it */
 	return 0;
 }
 
@@ -754,28 +706,15 @@ static __attribute__((noinline)) bool gpt_iter_scan(gpt_iter_t *it)
 	while (v < it->end) {
 		size_t n, i;
 		pte_t *entry, value;
-		uint64_t span;
-		vpn_t lo, hi;
 
 		if (!gpt_cursor_hit(c, v)) {
-			pte_t *leaf = gpt_find_leaf(c->gpt_xp, &v, it->end);
-
-			if (!leaf)
+			c->leaf = gpt_find_leaf(c->gpt_xp, &v, it->end);
+			if (!c->leaf)
 				break;
-			gpt_cursor_set(c, leaf, v);
-		}
-		/* Only the table's span, read before its entries (gpt_note_leaf). */
-		span = hal_remote_lxp(PAGE_XP(c->leaf_page, owner_xp));
-		hal_fence();
-		lo = c->leaf_base + KIDS_MIN(span);
-		hi = KIDS_NR(span) ? MIN(c->leaf_base + KIDS_MAX(span) + 1, it->end) : 0;
-		v = MAX(v, lo);
-		if (v >= hi) { /* nothing from v on in this table */
-			v = c->leaf_base + PTE_ENTRIES;
-			continue;
+			c->leaf_base = v & ~(vpn_t)(PTE_ENTRIES - 1);
 		}
 		entry = c->leaf + (v - c->leaf_base);
-		n = hi - v;
+		n = MIN((vpn_t)PTE_ENTRIES - (v - c->leaf_base), it->end - v);
 		i = gpt_find(XPTR(cxy, entry), n, mask, &value);
 		if (i == n || !(value & mask)) { /* none, or it changed since the scan saw it */
 			v += i == n ? n : i + 1;

@@ -88,7 +88,6 @@ typedef struct gpt_cursor_s {
 	xptr_t gpt_xp;
 	vpn_t  leaf_base; /* first vpn the cached leaf table maps, if leaf != NULL */
 	pte_t *leaf;      /* the cached leaf table (GPT's cluster), NULL: none yet */
-	xptr_t leaf_page; /* its page descriptor (the span of its entries in use)  */
 } gpt_cursor_t;
 
 /* An iteration over the mapped PTEs of a range (hal_gpt_iter_init). */

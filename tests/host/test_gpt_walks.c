@@ -8,7 +8,6 @@
 #include <hal_gpt.h>
 #include <libk/bits.h>
 #include <libk/errno.h>
-#include <mm/page.h>
 #include <mm/ppm.h>
 
 #include "gpt_fixture.h"
@@ -164,57 +163,6 @@ HT_TEST(iter_stops_at_locked_ptes_only_when_asked)
 	hal_gpt_pte_unlock(&held);
 	hal_gpt_pte_unlock(&mapped_held);
 	hal_gpt_destroy(&gpt);
-	fix_teardown();
-}
-
-/* The owner_xp of the page descriptor of the leaf table that maps @vpn in @gpt (its span). */
-static xptr_t leaf_span(const gpt_t *gpt, vpn_t vpn)
-{
-	xptr_t page_xp = ppm_base2page((paddr_t)(uintptr_t)gfix_raw_leaf(gpt, vpn));
-
-	return page_xp == XPTR_NULL ? XPTR_NULL : ((page_t *)GET_PTR(page_xp))->owner_xp;
-}
-
-/* A leaf table is scanned over the span of the entries handed out in it: an entry locked (a fault
- * filling it) or reached by a cursor far outside what is mapped widens it first, so scans still
- * stop there; the span goes with the table at destroy (the PPM hands pages out with owner_xp 0). */
-HT_TEST(iter_scans_a_leaf_table_over_the_span_of_its_entries)
-{
-	gpt_t gpt;
-	xptr_t xp = XPTR(0, &gpt);
-	const vpn_t t = 7 * L0_SPAN; /* a leaf table's first vpn */
-	gpt_pte_t held, dst;
-	gpt_cursor_t cur;
-	gpt_iter_t it;
-	uint32_t a;
-	ppn_t p;
-
-	gfix_setup(1);
-	HT_REQUIRE(hal_gpt_create(&gpt) == 0);
-	HT_REQUIRE(gfix_map(xp, t + 200, R, t + 201) == 0);
-	HT_CHECK(leaf_span(&gpt, t) != XPTR_NULL);
-	HT_REQUIRE(hal_gpt_lock_pte(xp, t + 511, &held, &a, &p) == 0 && a == 0);
-	hal_gpt_iter_init(&it, xp, t, t + L0_SPAN, GPT_ITER_LOCKED);
-	HT_CHECK(hal_gpt_iter_next(&it) && it.vpn == t + 200);
-	HT_CHECK(hal_gpt_iter_next(&it) && it.vpn == t + 511 && it.attr == GPT_LOCKED);
-	HT_CHECK(!hal_gpt_iter_next(&it));
-	hal_gpt_pte_set(&held, R | GPT_MAPPED, t + 512);
-	hal_gpt_cursor_init(&cur, xp);
-	HT_REQUIRE(hal_gpt_cursor_pte(&cur, t, &dst) == 0);
-	hal_gpt_pte_store(&dst, R | GPT_MAPPED, t + 1);
-	HT_REQUIRE(hal_gpt_cursor_pte(&cur, 9 * L0_SPAN + 511, &dst) == 0); /* a new table's end */
-	hal_gpt_pte_store(&dst, R | GPT_MAPPED, 9 * L0_SPAN + 512);
-	vpn_t want[] = { t, t + 200, t + 511, 9 * L0_SPAN + 511 };
-	HT_CHECK(iteration_is(xp, &gpt, 0, VPN_END, want, 4));
-	HT_CHECK(iteration_is(xp, &gpt, t + 1, t + 511, want + 1, 1));
-	HT_CHECK(iteration_is(xp, &gpt, t + 201, 9 * L0_SPAN + 511, want + 2, 1));
-	/* unmapped again: the span stays (it only grows), the scan finds nothing there */
-	hal_gpt_pte_reset(&dst);
-	HT_CHECK(iteration_is(xp, &gpt, 8 * L0_SPAN, VPN_END, NULL, 0));
-	pte_t *leaf = gfix_raw_leaf(&gpt, t);
-	xptr_t page_xp = ppm_base2page((paddr_t)(uintptr_t)leaf);
-	hal_gpt_destroy(&gpt);
-	HT_CHECK(((page_t *)GET_PTR(page_xp))->owner_xp == XPTR_NULL);
 	fix_teardown();
 }
 
