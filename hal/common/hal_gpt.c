@@ -313,21 +313,33 @@ error_t hal_gpt_create(gpt_t *gpt)
 	return 0;
 }
 
-/* Free the table @table, a page of cluster @cxy, whose descriptor is @page_xp. */
-static void gpt_free_table(cxy_t cxy, pte_t *table, xptr_t page_xp)
+/* Table pages freed by destroy, a batch at a time (one PPM lock pair per batch). */
+typedef struct gpt_freeing_s {
+	xptr_t   page[16];
+	uint32_t n;
+	uint32_t freed; /* tables given back in all */
+} gpt_freeing_t;
+
+/* Free the table @table, a page of cluster @cxy whose descriptor is @page_xp, into @f. */
+static void gpt_free_table(cxy_t cxy, pte_t *table, xptr_t page_xp, gpt_freeing_t *f)
 {
 	if (page_xp == XPTR_NULL || GET_CXY(page_xp) != cxy)
 		panic("%s: table %lx is not a page of cluster %u", __func__,
 		      (unsigned long)hal_kva_to_paddr(table), cxy);
-	ppm_remote_free_pages(page_xp);
+	f->page[f->n++] = page_xp;
+	f->freed++;
+	if (f->n == ARRAY_SIZE(f->page)) {
+		ppm_remote_free_array(f->page, f->n);
+		f->n = 0;
+	}
 }
 
 /*
- * Free the tables below the level-@l table @table of cluster @cxy (descriptor @page_xp); count them
- * in *@freed. Only the entries its summary names are read (gpt_note_child): from the lowest one,
- * the next by a scan of the gap, and the last one at the highest index without a scan.
+ * Free the tables below the level-@l table @table of cluster @cxy (descriptor @page_xp) into @f.
+ * Only the entries its summary names are read (gpt_note_child): from the lowest one, the next by a
+ * scan of the gap, and the last one at the highest index without a scan.
  */
-static void gpt_free_below(cxy_t cxy, pte_t *table, xptr_t page_xp, int l, uint32_t *freed)
+static void gpt_free_below(cxy_t cxy, pte_t *table, xptr_t page_xp, int l, gpt_freeing_t *f)
 {
 	uint64_t kids = hal_remote_lxp(PAGE_XP(page_xp, owner_xp));
 	uint32_t left = KIDS_NR(kids), i = KIDS_MIN(kids);
@@ -345,9 +357,8 @@ static void gpt_free_below(cxy_t cxy, pte_t *table, xptr_t page_xp, int l, uint3
 		kassert(next != NULL && i <= KIDS_MAX(kids)); /* the summary names mapped entries */
 		next_page = ppm_base2page(hal_kva_to_paddr(next));
 		if (l > 1)
-			gpt_free_below(cxy, next, next_page, l - 1, freed);
-		gpt_free_table(cxy, next, next_page);
-		(*freed)++;
+			gpt_free_below(cxy, next, next_page, l - 1, f);
+		gpt_free_table(cxy, next, next_page, f);
 	}
 	hal_remote_sxp(PAGE_XP(page_xp, owner_xp), XPTR_NULL); /* as the PPM hands pages out */
 }
@@ -356,15 +367,15 @@ void hal_gpt_destroy(gpt_t *gpt)
 {
 	xptr_t gpt_xp = XPTR(local_cxy, gpt);
 	pte_t *root = hal_remote_lpt(GPT_F(gpt_xp, root));
-	uint32_t freed = 1; /* the root */
-
+	gpt_freeing_t f = { .n = 0, .freed = 0 };
 	xptr_t root_page;
 
 	kassert(root != NULL);
 	root_page = ppm_base2page(hal_kva_to_paddr(root));
-	gpt_free_below(local_cxy, root, root_page, GPT_ROOT_LEVEL, &freed);
-	gpt_free_table(local_cxy, root, root_page);
-	gpt_count_tables(gpt_xp, -(int32_t)freed);
+	gpt_free_below(local_cxy, root, root_page, GPT_ROOT_LEVEL, &f);
+	gpt_free_table(local_cxy, root, root_page, &f);
+	ppm_remote_free_array(f.page, f.n);
+	gpt_count_tables(gpt_xp, -(int32_t)f.freed);
 	kassert(hal_remote_l32(GPT_F(gpt_xp, tables_nr)) == 0);
 	hal_remote_spt(GPT_F(gpt_xp, root), NULL);
 	hal_remote_s64(GPT_F(gpt_xp, root_pa), 0);
@@ -649,15 +660,20 @@ static pte_t *gpt_find_leaf(xptr_t gpt_xp, vpn_t *vpn, vpn_t end)
 	return NULL;
 }
 
-void hal_gpt_iter_init(gpt_iter_t *it, xptr_t gpt_xp, vpn_t start, vpn_t end, uint32_t flags)
+void hal_gpt_iter_range(gpt_iter_t *it, vpn_t start, vpn_t end)
 {
-	hal_gpt_cursor_init(&it->cursor, gpt_xp);
 	it->end = MIN(end, GPT_USER_VPN_END);
 	it->next = start;
-	it->locked = flags & GPT_ITER_LOCKED;
 	it->vpn = start;
 	it->attr = 0;
 	it->ppn = 0;
+}
+
+void hal_gpt_iter_init(gpt_iter_t *it, xptr_t gpt_xp, vpn_t start, vpn_t end, uint32_t flags)
+{
+	hal_gpt_cursor_init(&it->cursor, gpt_xp);
+	it->locked = flags & GPT_ITER_LOCKED;
+	hal_gpt_iter_range(it, start, end);
 }
 
 /* What the iteration @it stops at: a mapped PTE, or with GPT_ITER_LOCKED a locked one too. */

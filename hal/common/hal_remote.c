@@ -63,7 +63,11 @@ size_t hal_remote_find64(xptr_t xp, size_t n, uint64_t mask)
 	const volatile uint64_t *w = hal_remote_kva(xp);
 	size_t i = 0;
 
-	/* Four words per test: page tables are mostly runs of empty entries. */
+	/* Eight words per test, then four: page tables are mostly runs of empty entries. */
+	for (; i + 8 <= n; i += 8)
+		if ((w[i] | w[i + 1] | w[i + 2] | w[i + 3] | w[i + 4] | w[i + 5] | w[i + 6] |
+		     w[i + 7]) & mask)
+			break;
 	for (; i + 4 <= n; i += 4)
 		if ((w[i] | w[i + 1] | w[i + 2] | w[i + 3]) & mask)
 			break;

@@ -223,6 +223,13 @@ error_t hal_gpt_cursor_pte(gpt_cursor_t *cursor, vpn_t vpn, gpt_pte_t *pte);
 void hal_gpt_iter_init(gpt_iter_t *it, xptr_t gpt_xp, vpn_t start, vpn_t end, uint32_t flags);
 bool hal_gpt_iter_next(gpt_iter_t *it);
 
+/*
+ * Move the iteration @it (same GPT, same flags) to [start, end), as a new hal_gpt_iter_init would,
+ * but keeping the leaf table it last reached: a range that starts in that table costs no walk from
+ * the root (the vsegs of an address space, taken in increasing order).
+ */
+void hal_gpt_iter_range(gpt_iter_t *it, vpn_t start, vpn_t end);
+
 /* ---- ranges ---- */
 
 /*

@@ -12,6 +12,7 @@
 #include <kern/printk.h>
 #include <libk/bits.h>
 #include <libk/busylock.h>
+#include <libk/errno.h>
 #include <libk/xlist.h>
 #include <mm/failnth.h>
 #include <mm/kcm.h>
@@ -112,20 +113,14 @@ static xptr_t kcm_get_slab(xptr_t kcm_xp, cxy_t cxy)
 	return kcm_slab_create(kcm_xp, cxy);
 }
 
-void *kcm_remote_alloc(cxy_t cxy, uint32_t order)
+/* One object of @kcm_xp (cluster @cxy, objects of 2^@order bytes), counted in objs_used; NULL if
+ * the PPM has no page for a new slab. Caller holds L and counts the call in alloc_calls. */
+static void *kcm_take(xptr_t kcm_xp, cxy_t cxy, uint32_t order)
 {
-	kassert(order >= CONFIG_KCM_MIN_ORDER && order <= CONFIG_KCM_MAX_ORDER);
-	if (failnth_should_fail()) /* the injection point of every kernel object */
-		return NULL;
-	xptr_t kcm_xp = cluster_kcm_xp(cxy, order);
-
-	remote_busylock_acquire(KCM_LOCK(kcm_xp));
 	xptr_t slab_xp = kcm_get_slab(kcm_xp, cxy);
-	if (slab_xp == XPTR_NULL) {
-		remote_busylock_release(KCM_LOCK(kcm_xp));
-		return NULL;
-	}
 
+	if (slab_xp == XPTR_NULL)
+		return NULL;
 	uint64_t map = hal_remote_l64(SLAB_F(slab_xp, busy_map));
 	kassert(map != ~0ull);
 	uint32_t slot = (uint32_t)__builtin_ctzll(~map);
@@ -135,10 +130,22 @@ void *kcm_remote_alloc(cxy_t cxy, uint32_t order)
 	if (free_nr == 0)
 		kcm_move(kcm_xp, slab_xp, KCM_ACTIVE, KCM_FULL);
 	xp_add64(KCM_F(kcm_xp, objs_used), 1);
-	xp_add64(KCM_F(kcm_xp, alloc_calls), 1);
-
-	remote_busylock_release(KCM_LOCK(kcm_xp));
 	return (char *)GET_PTR(slab_xp) + ((size_t)slot << order);
+}
+
+void *kcm_remote_alloc(cxy_t cxy, uint32_t order)
+{
+	kassert(order >= CONFIG_KCM_MIN_ORDER && order <= CONFIG_KCM_MAX_ORDER);
+	if (failnth_should_fail()) /* the injection point of every kernel object */
+		return NULL;
+	xptr_t kcm_xp = cluster_kcm_xp(cxy, order);
+
+	remote_busylock_acquire(KCM_LOCK(kcm_xp));
+	void *obj = kcm_take(kcm_xp, cxy, order);
+	if (obj)
+		xp_add64(KCM_F(kcm_xp, alloc_calls), 1);
+	remote_busylock_release(KCM_LOCK(kcm_xp));
+	return obj;
 }
 
 /* The kcm of cluster @cxy owning the slab page of @obj; *@page_xp gets the page. Panics if @obj is
@@ -204,21 +211,22 @@ static bool kcm_settle(xptr_t kcm_xp, xptr_t page_xp, xptr_t slab_xp, uint32_t f
 	return true;
 }
 
-void kcm_remote_free(cxy_t cxy, void *obj)
+/*
+ * Give @obj (slab page @page_xp of @kcm_xp) back, counted in objs_used and free_calls: panics
+ * (after releasing L) if it cannot be freed. Returns true if its slab left the kcm and the page must
+ * go back to the PPM. Caller holds L.
+ */
+static bool kcm_put(xptr_t kcm_xp, cxy_t cxy, xptr_t page_xp, void *obj)
 {
-	xptr_t page_xp;
-	xptr_t kcm_xp = kcm_of_object(cxy, obj, &page_xp);
 	xptr_t slab_xp = XPTR(cxy, ppm_page2kva(page_xp));
 	uint32_t slot = 0;
-
-	remote_busylock_acquire(KCM_LOCK(kcm_xp));
 	const char *why = kcm_check_free(kcm_xp, page_xp, slab_xp, obj, &slot);
+
 	if (why) {
 		remote_busylock_release(KCM_LOCK(kcm_xp));
 		panic("%s: %p of cluster %x (object size %u): %s", __func__, obj, cxy,
 		      1u << hal_remote_l32(KCM_F(kcm_xp, order)), why);
 	}
-
 #ifndef NDEBUG
 	/* Poison, as Linux's slab debugging: a use after free reads 0x6b... (a pointer into no
 	 * memory, a lock of no class), which faults or asserts at once instead of going unseen. */
@@ -230,10 +238,63 @@ void kcm_remote_free(cxy_t cxy, void *obj)
 	hal_remote_s32(SLAB_F(slab_xp, free_nr), free_nr);
 	xp_add64(KCM_F(kcm_xp, objs_used), -1);
 	xp_add64(KCM_F(kcm_xp, free_calls), 1);
-	if (kcm_settle(kcm_xp, page_xp, slab_xp, free_nr))
-		ppm_remote_free_pages(page_xp); /* lock order: kcm, then ppm */
+	return kcm_settle(kcm_xp, page_xp, slab_xp, free_nr);
+}
 
+void kcm_remote_free(cxy_t cxy, void *obj)
+{
+	xptr_t page_xp;
+	xptr_t kcm_xp = kcm_of_object(cxy, obj, &page_xp);
+
+	remote_busylock_acquire(KCM_LOCK(kcm_xp));
+	if (kcm_put(kcm_xp, cxy, page_xp, obj))
+		ppm_remote_free_pages(page_xp); /* lock order: kcm, then ppm */
 	remote_busylock_release(KCM_LOCK(kcm_xp));
+}
+
+error_t kcm_remote_alloc_array(cxy_t cxy, uint32_t order, void **objs, uint32_t n)
+{
+	kassert(order >= CONFIG_KCM_MIN_ORDER && order <= CONFIG_KCM_MAX_ORDER);
+	if (n == 0)
+		return 0;
+	if (failnth_should_fail()) /* one injection point: the array is one allocation */
+		return ENOMEM;
+	xptr_t kcm_xp = cluster_kcm_xp(cxy, order);
+	uint32_t i;
+
+	remote_busylock_acquire(KCM_LOCK(kcm_xp));
+	for (i = 0; i < n && (objs[i] = kcm_take(kcm_xp, cxy, order)) != NULL; i++)
+		;
+	if (i == n) {
+		xp_add64(KCM_F(kcm_xp, alloc_calls), n);
+	} else {
+		while (i--) { /* undone in reverse order; the frees are no calls of the caller's */
+			xptr_t page_xp = ppm_base2page(hal_kva_to_paddr(objs[i]));
+
+			if (kcm_put(kcm_xp, cxy, page_xp, objs[i]))
+				ppm_remote_free_pages(page_xp);
+			xp_add64(KCM_F(kcm_xp, free_calls), -1);
+		}
+	}
+	remote_busylock_release(KCM_LOCK(kcm_xp));
+	return i == n ? 0 : ENOMEM;
+}
+
+void kcm_remote_free_array(cxy_t cxy, void **objs, uint32_t n)
+{
+	uint32_t i = 0;
+
+	while (i < n) { /* a run of objects of one kcm under one lock pair */
+		xptr_t page_xp;
+		xptr_t kcm_xp = kcm_of_object(cxy, objs[i], &page_xp);
+
+		remote_busylock_acquire(KCM_LOCK(kcm_xp));
+		do {
+			if (kcm_put(kcm_xp, cxy, page_xp, objs[i]))
+				ppm_remote_free_pages(page_xp); /* lock order: kcm, then ppm */
+		} while (++i < n && kcm_of_object(cxy, objs[i], &page_xp) == kcm_xp);
+		remote_busylock_release(KCM_LOCK(kcm_xp));
+	}
 }
 
 void *kcm_alloc(uint32_t order)

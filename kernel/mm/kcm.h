@@ -101,6 +101,19 @@ void *kcm_remote_alloc(cxy_t cxy, uint32_t order);
  */
 void kcm_remote_free(cxy_t cxy, void *obj);
 
+/*
+ * Allocate @n objects of 2^@order bytes in cluster @cxy into @objs[0..n), under one lock pair (a
+ * fork's vsegs): as @n kcm_remote_alloc calls (counted so in alloc_calls), but one fault injection
+ * point. All or nothing: ENOMEM with none allocated (and the counters as they were).
+ */
+error_t kcm_remote_alloc_array(cxy_t cxy, uint32_t order, void **objs, uint32_t n);
+
+/*
+ * Give back @objs[0..n), objects of kcms of cluster @cxy: as @n kcm_remote_free calls (the same
+ * checks and panics), one lock pair per run of objects of the same kcm.
+ */
+void kcm_remote_free_array(cxy_t cxy, void **objs, uint32_t n);
+
 /* The same in the local cluster. */
 void *kcm_alloc(uint32_t order);
 void  kcm_free(void *obj);

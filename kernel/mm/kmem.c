@@ -5,6 +5,7 @@
 #include <hal_special.h>
 #include <kern/printk.h>
 #include <libk/bits.h>
+#include <libk/errno.h>
 #include <mm/kcm.h>
 #include <mm/kmem.h>
 #include <mm/page.h>
@@ -63,6 +64,19 @@ void kmem_remote_free(cxy_t cxy, void *ptr)
 	}
 	panic("%s: %p is not a live kmem object of cluster %x (double free, pointer inside an "
 	      "object, or foreign pointer; page flags %x)", __func__, ptr, cxy, flags);
+}
+
+error_t kmem_alloc_array(size_t size, void **objs, uint32_t n)
+{
+	if (size == 0 || size > (1ul << CONFIG_KCM_MAX_ORDER))
+		return EINVAL;
+	return kcm_remote_alloc_array(local_cxy, MAX(order_of(size), (uint32_t)CONFIG_KCM_MIN_ORDER),
+				      objs, n);
+}
+
+void kmem_free_array(void **objs, uint32_t n)
+{
+	kcm_remote_free_array(local_cxy, objs, n); /* it panics on what no slab holds */
 }
 
 void *kmem_alloc(size_t size, uint32_t flags)

@@ -36,6 +36,17 @@ void *kmem_remote_alloc(cxy_t cxy, size_t size, uint32_t flags);
  */
 void kmem_remote_free(cxy_t cxy, void *ptr);
 
+/*
+ * Allocate @n objects of @size bytes (at most 2^CONFIG_KCM_MAX_ORDER: kcm objects) in the local
+ * cluster into @objs[0..n), content undefined, under one kcm lock pair (kcm_remote_alloc_array):
+ * all or nothing, ENOMEM with none allocated; EINVAL for a size 0 or above the kcm's.
+ */
+error_t kmem_alloc_array(size_t size, void **objs, uint32_t n);
+
+/* Free @objs[0..n), local kcm objects (from kmem_alloc_array or small kmem_alloc calls), with
+ * kcm_remote_free_array's lock pairs; panics as kmem_free does on anything else. */
+void kmem_free_array(void **objs, uint32_t n);
+
 /* The same in the local cluster (kmem_free panics on an object of another cluster). */
 void *kmem_alloc(size_t size, uint32_t flags);
 void  kmem_free(void *ptr);

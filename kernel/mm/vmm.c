@@ -142,7 +142,21 @@ void vmm_doomed_init(vmm_doomed_t *doomed)
 
 static void doom_held_page(xptr_t page_xp, xptr_t doomed_xp);
 
-void vmm_doom_frame(ppn_t ppn, xptr_t doomed_xp)
+/* The frames a VMM's destruction gives back, freed a batch at a time (one PPM lock pair each). */
+typedef struct frame_batch_s {
+	xptr_t   page[16];
+	uint32_t n;
+} frame_batch_t;
+
+static void frame_batch_flush(frame_batch_t *b)
+{
+	ppm_remote_free_array(b->page, b->n);
+	b->n = 0;
+}
+
+/* vmm_doom_frame's work; with @batch (the GPT goes too: no TLB can reach the frame), a frame whose
+ * last user we are goes into it. */
+static void doom_frame(ppn_t ppn, xptr_t doomed_xp, frame_batch_t *batch)
 {
 	xptr_t page_xp = ppm_base2page(ppn << CONFIG_PAGE_SHIFT);
 
@@ -154,10 +168,20 @@ void vmm_doom_frame(ppn_t ppn, xptr_t doomed_xp)
 	if (vmm_frame_unshare(page_xp)) /* another process (a fork) still maps it */
 		return;
 
-	if (doomed_xp == XPTR_NULL)
+	if (batch) {
+		batch->page[batch->n++] = page_xp;
+		if (batch->n == ARRAY_SIZE(batch->page))
+			frame_batch_flush(batch);
+	} else if (doomed_xp == XPTR_NULL) {
 		ppm_remote_free_pages(page_xp);
-	else
+	} else {
 		xlist_add_last(DOOMED(doomed_xp, frames), PAGE_XP(page_xp, list));
+	}
+}
+
+void vmm_doom_frame(ppn_t ppn, xptr_t doomed_xp)
+{
+	doom_frame(ppn, doomed_xp, NULL);
 }
 
 /* A mapper page whose hold a change drops once no TLB can reach it. */
@@ -242,30 +266,34 @@ bool vmm_pte_clear(const gpt_pte_t *pte, ppn_t *ppn)
 }
 
 /*
- * vmm_unmap_vseg's work. @clear: clear the PTEs; vmm_destroy does not, the GPT being destroyed
- * with its tables right after and walked by no core any more.
+ * vmm_unmap_vseg's work. Without @batch, the PTEs are cleared; vmm_destroy passes one: it does not
+ * clear them, the GPT being destroyed with its tables right after and walked by no core any more,
+ * and the frames freed go into @batch.
  */
-static void unmap_ptes(vmm_t *vmm, const vseg_t *vseg, xptr_t doomed_xp, bool clear)
+static void unmap_ptes(vmm_t *vmm, const vseg_t *vseg, xptr_t doomed_xp, frame_batch_t *batch,
+		       gpt_iter_t *it)
 {
 	bool owner = owns_frames(vmm, vseg) && vseg->type != VSEG_TYPE_TRAMP; /* the kernel's */
-	gpt_iter_t it;
 
-	for (hal_gpt_iter_init(&it, XPTR(local_cxy, &vmm->gpt), vseg->vpn_base,
-			       vseg->vpn_base + vseg->vpn_size, 0); hal_gpt_iter_next(&it);) {
-		ppn_t ppn = it.ppn;
+	for (hal_gpt_iter_range(it, vseg->vpn_base, vseg->vpn_base + vseg->vpn_size);
+	     hal_gpt_iter_next(it);) {
+		ppn_t ppn = it->ppn;
 
-		if (clear && !vmm_pte_clear(&it.pte, &ppn))
+		if (!batch && !vmm_pte_clear(&it->pte, &ppn))
 			continue;
 		if (owner && vseg->type == VSEG_TYPE_FILE) /* the mapper's page: our hold goes */
 			vmm_doom_held(ppn, doomed_xp);
 		else if (owner)
-			vmm_doom_frame(ppn, doomed_xp);
+			doom_frame(ppn, doomed_xp, batch);
 	}
 }
 
 void vmm_unmap_vseg(vmm_t *vmm, const vseg_t *vseg, xptr_t doomed_xp)
 {
-	unmap_ptes(vmm, vseg, doomed_xp, true);
+	gpt_iter_t it;
+
+	hal_gpt_iter_init(&it, XPTR(local_cxy, &vmm->gpt), 0, 0, 0);
+	unmap_ptes(vmm, vseg, doomed_xp, NULL, &it);
 }
 
 void vmm_update_vseg_ptes(vmm_t *vmm, const vseg_t *vseg)
@@ -283,17 +311,27 @@ void vmm_update_vseg_ptes(vmm_t *vmm, const vseg_t *vseg)
 
 void vmm_destroy(vmm_t *vmm)
 {
-	vseg_t *vseg;
+	vseg_t *vseg, *batch[16]; /* freed a batch at a time: one kcm lock pair per batch */
+	frame_batch_t frames = { .n = 0 };
+	gpt_iter_t it; /* one for every vseg: they come in increasing order */
+	uint32_t n = 0;
 
+	hal_gpt_iter_init(&it, XPTR(local_cxy, &vmm->gpt), 0, 0, 0);
 	rwlock_wr_acquire(&vmm->vsl_lock);
 	while ((vseg = vsl_first(&vmm->vsl)) != NULL) {
-		unmap_ptes(vmm, vseg, XPTR_NULL, false);
+		unmap_ptes(vmm, vseg, XPTR_NULL, &frames, &it);
 		vsl_remove(&vmm->vsl, vseg);
 		if (vmm_is_reference(vmm)) /* a copy's vsegs hold no file */
 			vmm_vseg_drop_file(vseg);
-		vseg_free(vseg);
+		batch[n++] = vseg;
+		if (n == ARRAY_SIZE(batch)) {
+			vseg_free_array(batch, n);
+			n = 0;
+		}
 	}
+	vseg_free_array(batch, n);
 	rwlock_wr_release(&vmm->vsl_lock);
+	frame_batch_flush(&frames);
 	hal_gpt_destroy(&vmm->gpt);
 }
 

@@ -177,46 +177,43 @@ typedef struct fork_job_s {
 } fork_job_t;
 
 /*
- * Share the mapped pages of @vseg (parent's reference, local) with the child's GPT @child_gpt_xp,
- * a leaf table at a time: the parent's PTEs come from one scan (hal_gpt_iter), the child's entries
- * of one leaf table from one walk (a cursor). Each parent PTE is locked while it is shared (a fault
+ * Share the mapped pages of @vseg (parent's reference, local) with the child's GPT, a leaf table at
+ * a time: the parent's PTEs come from one scan (@it, an iteration over the parent's GPT), the
+ * child's entries of one leaf table from one walk (@child, a cursor on the child's GPT); both keep
+ * the leaf table they last reached from one vseg to the next. Each parent PTE is locked while it is shared (a fault
  * of another cluster may be changing it). A page becomes copy-on-write in both, read-only ones too
  * (a later mprotect must not make a shared frame writable), and its frame's forks counter counts the
  * child; a FILE page is the mapper's, shared as it is with one more hold.
  */
-static error_t share_vseg(vmm_t *parent, const vseg_t *vseg, xptr_t child_gpt_xp)
+static error_t share_vseg(const vseg_t *vseg, gpt_iter_t *it, gpt_cursor_t *child)
 {
-	gpt_cursor_t child;
-	gpt_iter_t it;
-
-	hal_gpt_cursor_init(&child, child_gpt_xp);
-	for (hal_gpt_iter_init(&it, XPTR(local_cxy, &parent->gpt), vseg->vpn_base,
-			       vseg->vpn_base + vseg->vpn_size, GPT_ITER_LOCKED); hal_gpt_iter_next(&it);) {
+	for (hal_gpt_iter_range(it, vseg->vpn_base, vseg->vpn_base + vseg->vpn_size);
+	     hal_gpt_iter_next(it);) {
 		gpt_pte_t dst;
 		uint32_t attr, cow_attr;
 		ppn_t ppn;
 		error_t error;
 
-		hal_gpt_pte_lock(&it.pte, &attr, &ppn);
+		hal_gpt_pte_lock(&it->pte, &attr, &ppn);
 		if (!(attr & GPT_MAPPED)) { /* a fault left it empty */
-			hal_gpt_pte_unlock(&it.pte);
+			hal_gpt_pte_unlock(&it->pte);
 			continue;
 		}
-		error = hal_gpt_cursor_pte(&child, it.vpn, &dst);
+		error = hal_gpt_cursor_pte(child, it->vpn, &dst);
 		if (error) {
-			hal_gpt_pte_unlock(&it.pte);
+			hal_gpt_pte_unlock(&it->pte);
 			return error;
 		}
 		if (vseg->type == VSEG_TYPE_FILE) {
 			hal_gpt_pte_store(&dst, attr, ppn);
 			vmm_file_hold_again(ppn); /* the child's PTE holds the mapper page too */
-			hal_gpt_pte_unlock(&it.pte);
+			hal_gpt_pte_unlock(&it->pte);
 			continue;
 		}
 		cow_attr = (attr & ~GPT_WRITABLE) | GPT_COW;
 		hal_gpt_pte_store(&dst, cow_attr, ppn);
 		hal_remote_atomic_add32(FORKS(frame_page(ppn)), 1);
-		hal_gpt_pte_set(&it.pte, cow_attr, ppn); /* and unlocks */
+		hal_gpt_pte_set(&it->pte, cow_attr, ppn); /* and unlocks */
 	}
 	return 0;
 }
@@ -244,12 +241,15 @@ static void mark_copy(xptr_t vmm_xp, void *arg)
 static void fork_in_parent(vmm_t *parent, fork_job_t *job)
 {
 	cxy_t child_cxy = GET_CXY(job->child_vmm);
-	xptr_t child_gpt_xp = VMM_XP(job->child_vmm, gpt);
+	gpt_cursor_t child;
+	gpt_iter_t it;
 	vseg_t *vseg;
 	uint32_t n = 0, max;
 	error_t error = 0;
 
 	kassert(vmm_is_reference(parent));
+	hal_gpt_iter_init(&it, XPTR(local_cxy, &parent->gpt), 0, 0, GPT_ITER_LOCKED);
+	hal_gpt_cursor_init(&child, VMM_XP(job->child_vmm, gpt));
 	__atomic_fetch_add(&parent->forks_in_progress, 1, __ATOMIC_ACQ_REL);
 	rwlock_rd_acquire(&parent->vsl_lock);
 	max = vsl_count(&parent->vsl);
@@ -270,7 +270,7 @@ static void fork_in_parent(vmm_t *parent, fork_job_t *job)
 		 * that fork copies, and the child's end gives back, only what the child touches. The
 		 * trampoline page is the kernel's, one per cluster: the child maps its cluster's. */
 		if (vseg->type != VSEG_TYPE_CODE && vseg->type != VSEG_TYPE_TRAMP)
-			error = share_vseg(parent, vseg, child_gpt_xp);
+			error = share_vseg(vseg, &it, &child);
 	}
 	job->vsegs_nr = n;
 	if (!error) { /* the child's allocators start where the parent's are */
@@ -316,10 +316,22 @@ error_t vmm_fork(vmm_t *child, xptr_t parent_xp)
 		rpc_send(GET_CXY(parent_xp), &desc);
 	}
 	/* Nobody sees the child yet: its VSL is filled without its lock. A vseg that cannot be
-	 * inserted gives back the pages shared for it at once (vmm_destroy only knows the VSL). */
-	for (uint32_t i = 0; i < job.vsegs_nr; i++) {
-		vseg_t *v = error ? NULL : vseg_alloc();
+	 * inserted gives back the pages shared for it at once (vmm_destroy only knows the VSL). The
+	 * descriptors come a batch at a time, one kcm lock pair each. */
+	vseg_t *batch[16];
+	uint32_t got = 0, used = 0;
 
+	for (uint32_t i = 0; i < job.vsegs_nr; i++) {
+		vseg_t *v = NULL;
+
+		if (!error && used == got) {
+			got = MIN((uint32_t)ARRAY_SIZE(batch), job.vsegs_nr - i);
+			used = 0;
+			if (vseg_alloc_array(batch, got))
+				got = 0;
+		}
+		if (!error && used < got)
+			v = batch[used++];
 		if (v) {
 			*v = job.vsegs[i];
 			memset(&v->node, 0, sizeof(v->node));
@@ -333,6 +345,7 @@ error_t vmm_fork(vmm_t *child, xptr_t parent_xp)
 		vmm_unmap_vseg(child, &job.vsegs[i], XPTR_NULL);
 		vmm_vseg_drop_file(&job.vsegs[i]);
 	}
+	vseg_free_array(batch + used, got - used); /* left by a failed insertion */
 	kmem_free(job.vsegs);
 	return job.error ? job.error : error;
 }

@@ -73,6 +73,23 @@ void vseg_free(vseg_t *vseg)
 	__atomic_fetch_sub(&vsegs_nr, 1, __ATOMIC_RELAXED);
 }
 
+error_t vseg_alloc_array(vseg_t **v, uint32_t n)
+{
+	error_t error = kmem_alloc_array(sizeof(vseg_t), (void **)v, n);
+
+	if (!error)
+		__atomic_fetch_add(&vsegs_nr, n, __ATOMIC_RELAXED);
+	return error;
+}
+
+void vseg_free_array(vseg_t **v, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		kassert(v[i] != NULL && v[i]->node.height == 0);
+	kmem_free_array((void **)v, n);
+	__atomic_fetch_sub(&vsegs_nr, n, __ATOMIC_RELAXED);
+}
+
 /* True if [@min, @max) is a valid range for a vseg of kind @user (user or kernel). */
 static bool range_ok(vaddr_t min, vaddr_t max, bool user)
 {

@@ -106,6 +106,16 @@ vseg_t *vseg_alloc(void);
 /* Free @vseg, allocated by vseg_alloc in the local cluster; it must be in no VSL (asserted). */
 void vseg_free(vseg_t *vseg);
 
+/*
+ * Allocate @n vsegs in the local cluster into @v[0..n), under one kcm lock pair (a fork's copies):
+ * their content is undefined, the caller fills each whole (node included) before any use. All or
+ * nothing: ENOMEM with none allocated.
+ */
+error_t vseg_alloc_array(vseg_t **v, uint32_t n);
+
+/* Free @v[0..n) as @n vseg_free calls would, under one kcm lock pair (vmm_destroy). */
+void vseg_free_array(vseg_t **v, uint32_t n);
+
 /* Vsegs allocated in cluster @cxy and not freed yet (in VSLs, or in flight): for leak checks. */
 uint32_t vseg_cluster_count(cxy_t cxy);
 

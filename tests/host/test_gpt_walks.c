@@ -166,6 +166,43 @@ HT_TEST(iter_stops_at_locked_ptes_only_when_asked)
 	fix_teardown();
 }
 
+/* One iteration moved from range to range (hal_gpt_iter_range) visits what a new one would: ranges
+ * in the leaf table it holds, after it, before it, in another cluster of tables, empty ones. */
+HT_TEST(iter_range_moves_an_iteration_keeping_its_leaf_table)
+{
+	static vpn_t v[256], want[256];
+	gpt_t gpt;
+	xptr_t xp = XPTR(0, &gpt);
+	gpt_iter_t it;
+	size_t n;
+
+	gfix_setup(1);
+	HT_REQUIRE(hal_gpt_create(&gpt) == 0);
+	n = interesting_vpns(v, 120);
+	for (size_t i = 0; i < n; i++)
+		HT_REQUIRE(gfix_map(xp, v[i], R, v[i] + 1) == 0);
+	hal_gpt_iter_init(&it, xp, 0, 0, 0);
+	HT_CHECK(!hal_gpt_iter_next(&it));
+	for (size_t w = 0; w < 300; w++) {
+		vpn_t a = rng() % 2 ? v[rng() % n] + rng() % 3 - 1 : rng() % VPN_END;
+		vpn_t b = rng() % 2 ? a + rng() % 700 : v[rng() % n] + 1;
+		vpn_t lo = MIN(a, b), hi = MAX(a, b);
+		size_t k = expected_in(v, n, lo, hi, want), got = 0;
+		bool ok = true;
+
+		for (hal_gpt_iter_range(&it, lo, hi); hal_gpt_iter_next(&it); got++)
+			ok &= got < k && it.vpn == want[got] && it.ppn == it.vpn + 1 &&
+			      GET_PTR(it.pte.xp) == gfix_raw_leaf(&gpt, it.vpn);
+		if (!ok || got != k) {
+			printf("# range [%lx, %lx) wrong\n", (unsigned long)lo, (unsigned long)hi);
+			HT_CHECK(false);
+			break;
+		}
+	}
+	hal_gpt_destroy(&gpt);
+	fix_teardown();
+}
+
 /* The caller changes the PTEs through the handles as it goes: what it unmaps is gone, what it maps
  * ahead of the scan is visited, what it maps behind is not. */
 HT_TEST(iter_follows_changes_made_through_it)

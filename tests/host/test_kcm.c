@@ -3,6 +3,7 @@
  * clusters (mm_fixture.h).
  */
 #include <libk/bits.h>
+#include <libk/errno.h>
 #include <mm/kcm.h>
 #include <mm/kmem.h>
 #include <mm/ppm.h>
@@ -388,5 +389,72 @@ HT_TEST(random_mixed_sizes_keep_their_content)
 		HT_CHECK(ppm_free(c) == free0[c]);
 	}
 	local_cxy = 0;
+	fix_teardown();
+}
+
+/* The array forms: the same objects and counters as single calls, all or nothing on exhaustion
+ * (everything taken so far given back), one injection point, and the same checks on free. */
+HT_TEST(arrays_allocate_all_or_nothing_and_free_in_runs)
+{
+	enum { N = 200, MORE = 1024 };
+	static void *objs[N], *more[MORE];
+	kcm_stats_t ks;
+
+	fix_setup(2, 1u << 20);
+	uint64_t free0 = ppm_free(0);
+	HT_REQUIRE(kcm_remote_alloc_array(0, 7, objs, N) == 0);
+	kcm_remote_stats(0, 7, &ks);
+	HT_CHECK(ks.objs_used == N && ks.alloc_calls == N && kcm_consistent(0));
+	for (int i = 0; i < N; i++) {
+		HT_CHECK(IS_ALIGNED((uintptr_t)objs[i], 128) && in_cluster(0, objs[i], 128));
+		memset(objs[i], i, 128);
+	}
+	for (int i = 0; i < N; i++) /* distinct: each kept its own bytes */
+		HT_CHECK(((uint8_t *)objs[i])[0] == (uint8_t)i && ((uint8_t *)objs[i])[127] == (uint8_t)i);
+	kcm_remote_free_array(0, objs, N);
+	kcm_remote_stats(0, 7, &ks);
+	HT_CHECK(ks.objs_used == 0 && ks.free_calls == N && kcm_consistent(0));
+
+	/* mixed kcms in one array: a run per kcm */
+	HT_REQUIRE(kmem_alloc_array(100, objs, 3) == 0 && kmem_alloc_array(40, objs + 3, 3) == 0);
+	objs[6] = kmem_alloc(120, 0);
+	HT_REQUIRE(objs[6] != NULL);
+	kmem_free_array(objs, 7);
+	kcm_remote_stats(0, 7, &ks);
+	HT_CHECK(ks.objs_used == 0 && kcm_consistent(0));
+	HT_CHECK(kmem_alloc_array(0, objs, 1) == EINVAL && kmem_alloc_array(4096, objs, 1) == EINVAL);
+	HT_CHECK(kcm_remote_alloc_array(0, 7, objs, 0) == 0);
+
+	/* one injection point per array */
+	fix_fail_nth(1);
+	HT_CHECK(kcm_remote_alloc_array(0, 7, objs, 5) == ENOMEM && fix_fail_points() == 1);
+	fix_fail_nth(0);
+	kcm_remote_stats(0, 7, &ks);
+	HT_CHECK(ks.objs_used == 0 && ks.alloc_calls == N + 4 && kcm_consistent(0));
+
+	/* exhaustion midway: nothing kept, counters as before */
+	size_t n = 0;
+	while (n < MORE && kcm_remote_alloc_array(0, 11, &more[n], 1) == 0)
+		n++;
+	HT_REQUIRE(n < MORE && ppm_free(0) == 0);
+	kcm_remote_free(0, more[--n]);
+	kcm_remote_stats(0, 11, &ks);
+	uint64_t used = ks.objs_used, calls = ks.alloc_calls, frees = ks.free_calls;
+	HT_CHECK(kcm_remote_alloc_array(0, 11, objs, 2) == ENOMEM);
+	kcm_remote_stats(0, 11, &ks);
+	HT_CHECK(ks.objs_used == used && ks.alloc_calls == calls && ks.free_calls == frees);
+	HT_CHECK(kcm_consistent(0));
+	kcm_remote_free_array(0, more, (uint32_t)n);
+
+	/* the checks of a single free: a double free in an array panics, its lock released */
+	HT_REQUIRE(kcm_remote_alloc_array(0, 7, objs, 2) == 0);
+	objs[2] = objs[0];
+	HT_EXPECT_PANIC(kcm_remote_free_array(0, objs, 3));
+	HT_CHECK(strstr(ht_panic_msg, "double free") != NULL && kcm_consistent(0));
+	HT_EXPECT_PANIC(kcm_remote_free_array(1, objs, 1)); /* an object of cluster 0 */
+	HT_CHECK(strstr(ht_panic_msg, "cluster 1") != NULL);
+	hal_enable_irq();
+	shrink_all(0);
+	HT_CHECK(ppm_free(0) == free0 && kcm_consistent(0));
 	fix_teardown();
 }
