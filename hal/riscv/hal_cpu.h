@@ -33,6 +33,7 @@ typedef struct hal_cpu_s {
 	uint64_t fpu_saves;  /* FP registers saved into a thread's area (fpu.c)     */
 	uint64_t fpu_restores; /* a thread's area loaded into the FP registers      */
 	uint64_t fpu_traps;  /* FP instructions that found the FPU off              */
+	uint32_t vec_vlenb;  /* VLEN / 8 if the page ops use V on this core, else 0 (pageops.c) */
 } __attribute__((aligned(64))) hal_cpu_t;
 
 extern hal_cpu_t hal_cpus[CONFIG_MAX_CORES_PER_CLUSTER];
@@ -57,6 +58,9 @@ void hal_cpu_init_phase0(hwid_t hartid);
  * The device itself is programmed once (@program_device, phase 0); each cluster then only maps it.
  */
 void hal_console_init(bool program_device);
+
+/* pageops.c: probe this core's V extension (hal_core_entry, before anything zeroes a page). */
+void riscv_pageops_core_init(void);
 
 /* trap.c: execute a CSR write that may not exist; false if it raised an illegal instruction. */
 bool riscv_probe_csr_write_stimecmp(uint64_t value);
