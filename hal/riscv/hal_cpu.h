@@ -43,6 +43,7 @@ _Static_assert(__builtin_offsetof(hal_cpu_t, emergency_sp) == HAL_CPU_EMERGENCY_
 _Static_assert(__builtin_offsetof(hal_cpu_t, kstack_top) == HAL_CPU_KSTACK_TOP, "trap.S layout");
 _Static_assert(__builtin_offsetof(hal_cpu_t, fpu_owner) == HAL_CPU_FPU_OWNER, "context.S layout");
 _Static_assert(__builtin_offsetof(hal_cpu_t, fpu_saves) == HAL_CPU_FPU_SAVES, "context.S layout");
+_Static_assert(__builtin_offsetof(hal_cpu_t, vec_vlenb) == HAL_CPU_VEC_VLENB, "pageops.S layout");
 
 static inline hal_cpu_t *hal_cpu_self(void)
 {

@@ -1,16 +1,22 @@
 /*
  * pageops.S - filling and copying pages with the V extension (pageops.c, docs/memory.md "Page ops").
  *
- * The kernel is built for rv64imac and runs with sstatus.VS = Off, so these two routines are the only
- * kernel code that touches a vector register: they enable V for the assembler here only, set VS to
- * Initial for their own duration and back to Off before returning. Caller: IRQs masked (an interrupt
- * handler or a switch in between would find VS on), this core has V (pageops.c checks both).
+ * The kernel is built for rv64imac and runs with sstatus.VS = Off, so these two routines are the
+ * only kernel code that touches a vector register: they enable V for the assembler here only. Each
+ * masks IRQs, reads this core's vlenb (hal_cpu_t.vec_vlenb, 0: no V), and either sets VS to Initial
+ * for its own work and back to Off, or goes to libk's memset/memcpy (the word loop). IRQs are given
+ * back as they were before returning: no interrupt handler, context switch or trap frame ever sees
+ * VS on, and the thread cannot move to another core between the check and the use.
  *
- * e8 with LMUL=8: one vse8.v stores VLEN bytes (128 at VLEN 128), the same for any fill byte. The main
- * loops move 4 register groups (4 * VLEN bytes) per turn with vl = VLMAX set once; a tail loop, with
- * vsetvli each turn, takes what is left when 4 * VLEN does not divide the size (VLEN >= 1024).
- * In:  a0 = destination, a1 = byte or source, a2 = size (bytes, > 0). Uses t0, t1 only, no stack.
+ * e8 with LMUL=8: one vse8.v stores VLEN bytes (128 at VLEN 128), the same for any fill byte. The
+ * main loops move 4 register groups (4 * VLEN bytes) per turn with vl = VLMAX set once; a tail loop,
+ * with vsetvli each turn, takes what is left when 4 * VLEN does not divide the size (VLEN >= 1024).
+ * In: a0 = destination, a1 = byte or source, a2 = size (bytes, > 0, at most HAL_PAGES_CHUNK: the
+ * caller cuts longer ranges). Uses t0-t2 only, no stack.
  */
+#include "trap_frame.h"
+
+#define SIE_BIT		2
 #define VS_INITIAL	(1 << 9)
 #define VS_MASK		(3 << 9)
 
@@ -22,6 +28,10 @@
 	.globl riscv_vec_set
 	.balign 4
 riscv_vec_set:
+	csrrci	t2, sstatus, SIE_BIT
+	lw	t0, HAL_CPU_VEC_VLENB(tp)
+	andi	t2, t2, SIE_BIT			/* the caller's IRQ state */
+	beqz	t0, 9f
 	li	t1, VS_INITIAL
 	csrs	sstatus, t1
 	vsetvli	t0, zero, e8, m8, ta, ma	/* t0 = VLMAX bytes */
@@ -46,7 +56,10 @@ riscv_vec_set:
 	j	2b
 3:	li	t1, VS_MASK
 	csrc	sstatus, t1
+	csrs	sstatus, t2
 	ret
+9:	csrs	sstatus, t2			/* no V on this core: the word loop */
+	tail	memset
 
 /*
  * riscv_vec_copy(void *dst, const void *src, size_t size). The registers are cleared before VS goes
@@ -55,6 +68,10 @@ riscv_vec_set:
 	.globl riscv_vec_copy
 	.balign 4
 riscv_vec_copy:
+	csrrci	t2, sstatus, SIE_BIT
+	lw	t0, HAL_CPU_VEC_VLENB(tp)
+	andi	t2, t2, SIE_BIT
+	beqz	t0, 9f
 	li	t1, VS_INITIAL
 	csrs	sstatus, t1
 	vsetvli	t0, zero, e8, m8, ta, ma
@@ -93,6 +110,9 @@ riscv_vec_copy:
 	vmv.v.i	v24, 0
 	li	t1, VS_MASK
 	csrc	sstatus, t1
+	csrs	sstatus, t2
 	ret
+9:	csrs	sstatus, t2
+	tail	memcpy
 
 	.option pop

@@ -5,26 +5,21 @@
  * Each core probes V once at boot (riscv_pageops_core_init): with sstatus.VS set, reading the vlenb
  * CSR works on a hart with V and raises an illegal instruction on one without, which the trap
  * handler skips while the core is probing (the same guard as the Sstc probe). The result is per
- * core, in its hal_cpu_t, and read with IRQs masked together with the operation, so a thread never
- * runs the vector code on a core other than the one that was checked.
+ * core, in its hal_cpu_t; pageops.S reads it with IRQs masked, together with the operation, so a
+ * thread never runs the vector code on a core other than the one that was checked.
  *
- * VS is on only inside pageops.S's routines and IRQs are masked around them: no interrupt handler,
+ * VS is on only inside pageops.S's routines and IRQs are masked there: no interrupt handler,
  * context switch or trap frame ever sees VS on, so neither the trap exit nor a switch can carry it
  * to user mode or to another thread (user programs are rv64gc and always run with VS = Off).
  */
-#include <hal_irqmask.h>
 #include <hal_pageops.h>
 #include <kern/printk.h>
-#include <libk/bits.h>
 #include <libk/string.h>
 
 #include "hal_cpu.h"
 #include "riscv.h"
 
 #define CSR_VLENB 0xc22
-
-void riscv_vec_set(void *dst, int byte, size_t size);
-void riscv_vec_copy(void *dst, const void *src, size_t size);
 
 void riscv_pageops_core_init(void)
 {
@@ -60,25 +55,19 @@ const char *hal_pageops_name(char *buf, size_t size)
 	return buf;
 }
 
+/* pageops.S: one chunk (at most HAL_PAGES_CHUNK bytes), IRQs masked inside, the word loop if this
+ * core has no V. */
+void riscv_vec_set(void *dst, int byte, size_t size);
+void riscv_vec_copy(void *dst, const void *src, size_t size);
+
 void hal_pages_set(void *dst, int byte, size_t size)
 {
 	uint8_t *d = dst;
 
 	hal_pages_check(dst, NULL, size);
-	while (size) {
-		size_t n = MIN(size, HAL_PAGES_CHUNK);
-		irqstate_t irq = hal_disable_irq();
-
-		if (hal_cpu_self()->vec_vlenb == 0) {
-			hal_restore_irq(irq);
-			memset(d, byte, size);
-			return;
-		}
-		riscv_vec_set(d, byte, n);
-		hal_restore_irq(irq);
-		d += n;
-		size -= n;
-	}
+	for (; size > HAL_PAGES_CHUNK; size -= HAL_PAGES_CHUNK, d += HAL_PAGES_CHUNK)
+		riscv_vec_set(d, byte, HAL_PAGES_CHUNK); /* IRQs open between chunks */
+	riscv_vec_set(d, byte, size);
 }
 
 void hal_pages_copy(void *dst, const void *src, size_t size)
@@ -87,19 +76,7 @@ void hal_pages_copy(void *dst, const void *src, size_t size)
 	const uint8_t *s = src;
 
 	hal_pages_check(dst, src, size);
-	while (size) {
-		size_t n = MIN(size, HAL_PAGES_CHUNK);
-		irqstate_t irq = hal_disable_irq();
-
-		if (hal_cpu_self()->vec_vlenb == 0) {
-			hal_restore_irq(irq);
-			memcpy(d, s, size);
-			return;
-		}
-		riscv_vec_copy(d, s, n);
-		hal_restore_irq(irq);
-		d += n;
-		s += n;
-		size -= n;
-	}
+	for (; size > HAL_PAGES_CHUNK; size -= HAL_PAGES_CHUNK, d += HAL_PAGES_CHUNK, s += HAL_PAGES_CHUNK)
+		riscv_vec_copy(d, s, HAL_PAGES_CHUNK);
+	riscv_vec_copy(d, s, size);
 }
