@@ -60,23 +60,36 @@ const char *hal_pageops_name(char *buf, size_t size)
 void riscv_vec_set(void *dst, int byte, size_t size);
 void riscv_vec_copy(void *dst, const void *src, size_t size);
 
+/* Longer ranges, chunk by chunk, IRQs open between chunks: apart, so that the common call (a
+ * page) is a compare and a tail call, without this loop's saved registers. */
+static __attribute__((noinline)) void set_chunks(uint8_t *d, int byte, size_t size)
+{
+	for (; size > HAL_PAGES_CHUNK; size -= HAL_PAGES_CHUNK, d += HAL_PAGES_CHUNK)
+		riscv_vec_set(d, byte, HAL_PAGES_CHUNK);
+	riscv_vec_set(d, byte, size);
+}
+
+static __attribute__((noinline)) void copy_chunks(uint8_t *d, const uint8_t *s, size_t size)
+{
+	for (; size > HAL_PAGES_CHUNK; size -= HAL_PAGES_CHUNK, d += HAL_PAGES_CHUNK, s += HAL_PAGES_CHUNK)
+		riscv_vec_copy(d, s, HAL_PAGES_CHUNK);
+	riscv_vec_copy(d, s, size);
+}
+
 void hal_pages_set(void *dst, int byte, size_t size)
 {
-	uint8_t *d = dst;
-
 	hal_pages_check(dst, NULL, size);
-	for (; size > HAL_PAGES_CHUNK; size -= HAL_PAGES_CHUNK, d += HAL_PAGES_CHUNK)
-		riscv_vec_set(d, byte, HAL_PAGES_CHUNK); /* IRQs open between chunks */
-	riscv_vec_set(d, byte, size);
+	if (size > HAL_PAGES_CHUNK)
+		set_chunks(dst, byte, size);
+	else
+		riscv_vec_set(dst, byte, size);
 }
 
 void hal_pages_copy(void *dst, const void *src, size_t size)
 {
-	uint8_t *d = dst;
-	const uint8_t *s = src;
-
 	hal_pages_check(dst, src, size);
-	for (; size > HAL_PAGES_CHUNK; size -= HAL_PAGES_CHUNK, d += HAL_PAGES_CHUNK, s += HAL_PAGES_CHUNK)
-		riscv_vec_copy(d, s, HAL_PAGES_CHUNK);
-	riscv_vec_copy(d, s, size);
+	if (size > HAL_PAGES_CHUNK)
+		copy_chunks(dst, src, size);
+	else
+		riscv_vec_copy(dst, src, size);
 }
