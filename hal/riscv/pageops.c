@@ -76,10 +76,16 @@ static __attribute__((noinline)) void copy_chunks(uint8_t *d, const uint8_t *s, 
 	riscv_vec_copy(d, s, size);
 }
 
+/*
+ * A core without V goes to the word loop at once: the flag read here, IRQs on, is only a hint
+ * (the word loop is right on any core); pageops.S reads it again with IRQs masked before it uses V.
+ */
 void hal_pages_set(void *dst, int byte, size_t size)
 {
 	hal_pages_check(dst, NULL, size);
-	if (size > HAL_PAGES_CHUNK)
+	if (hal_cpu_self()->vec_vlenb == 0)
+		memset(dst, byte, size);
+	else if (size > HAL_PAGES_CHUNK)
 		set_chunks(dst, byte, size);
 	else
 		riscv_vec_set(dst, byte, size);
@@ -88,7 +94,9 @@ void hal_pages_set(void *dst, int byte, size_t size)
 void hal_pages_copy(void *dst, const void *src, size_t size)
 {
 	hal_pages_check(dst, src, size);
-	if (size > HAL_PAGES_CHUNK)
+	if (hal_cpu_self()->vec_vlenb == 0)
+		memcpy(dst, src, size);
+	else if (size > HAL_PAGES_CHUNK)
 		copy_chunks(dst, src, size);
 	else
 		riscv_vec_copy(dst, src, size);
