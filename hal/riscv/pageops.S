@@ -8,11 +8,13 @@
  * back as they were before returning: no interrupt handler, context switch or trap frame ever sees
  * VS on, and the thread cannot move to another core between the check and the use.
  *
- * e8 with LMUL=8: one vse8.v stores VLEN bytes (128 at VLEN 128), the same for any fill byte. The
+ * SEW=64 with LMUL=8: one vse64.v stores VLEN bytes (128 at VLEN 128); the fill byte is splat at
+ * e8 first (the register bits are the same at e64). 64-bit elements rather than bytes: the same
+ * instructions, but QEMU's helpers move a vector element by element, 8 times fewer at e64. The
  * main loops move 4 register groups (4 * VLEN bytes) per turn with vl = VLMAX set once; a tail loop,
  * with vsetvli each turn, takes what is left when 4 * VLEN does not divide the size (VLEN >= 1024).
- * In: a0 = destination, a1 = byte or source, a2 = size (bytes, > 0, at most HAL_PAGES_CHUNK: the
- * caller cuts longer ranges). Uses t0-t2 only, no stack.
+ * In: a0 = destination, a1 = byte or source, a2 = size (bytes, a multiple of 8, > 0, at most
+ * HAL_PAGES_CHUNK: the caller cuts longer ranges). Uses t0-t2 and a3 only, no stack.
  */
 #include "trap_frame.h"
 
@@ -34,23 +36,27 @@ riscv_vec_set:
 	beqz	t0, 9f
 	li	t1, VS_INITIAL
 	csrs	sstatus, t1
-	vsetvli	t0, zero, e8, m8, ta, ma	/* t0 = VLMAX bytes */
-	vmv.v.x	v0, a1				/* every byte of v0..v7 */
+	vsetvli	t0, zero, e8, m8, ta, ma
+	vmv.v.x	v0, a1				/* every byte of v0..v7: the same bits at e64 */
+	vsetvli	t0, zero, e64, m8, ta, ma	/* t0 = VLMAX words */
+	slli	t0, t0, 3			/* bytes per store */
 	slli	t1, t0, 2			/* bytes per turn */
 	bltu	a2, t1, 2f
-1:	vse8.v	v0, (a0)
+1:	vse64.v	v0, (a0)
 	add	a0, a0, t0
-	vse8.v	v0, (a0)
+	vse64.v	v0, (a0)
 	add	a0, a0, t0
-	vse8.v	v0, (a0)
+	vse64.v	v0, (a0)
 	add	a0, a0, t0
-	vse8.v	v0, (a0)
+	vse64.v	v0, (a0)
 	add	a0, a0, t0
 	sub	a2, a2, t1
 	bgeu	a2, t1, 1b
 2:	beqz	a2, 3f
-	vsetvli	t0, a2, e8, m8, ta, ma		/* vl <= VLMAX: v0's first vl bytes are set */
-	vse8.v	v0, (a0)
+	srli	a3, a2, 3
+	vsetvli	t0, a3, e64, m8, ta, ma		/* vl <= VLMAX: v0's first vl words are set */
+	vse64.v	v0, (a0)
+	slli	t0, t0, 3
 	add	a0, a0, t0
 	sub	a2, a2, t0
 	j	2b
@@ -74,36 +80,39 @@ riscv_vec_copy:
 	beqz	t0, 9f
 	li	t1, VS_INITIAL
 	csrs	sstatus, t1
-	vsetvli	t0, zero, e8, m8, ta, ma
+	vsetvli	t0, zero, e64, m8, ta, ma
+	slli	t0, t0, 3
 	slli	t1, t0, 2
 	bltu	a2, t1, 2f
-1:	vle8.v	v0, (a1)
+1:	vle64.v	v0, (a1)
 	add	a1, a1, t0
-	vle8.v	v8, (a1)
+	vle64.v	v8, (a1)
 	add	a1, a1, t0
-	vle8.v	v16, (a1)
+	vle64.v	v16, (a1)
 	add	a1, a1, t0
-	vle8.v	v24, (a1)
+	vle64.v	v24, (a1)
 	add	a1, a1, t0
-	vse8.v	v0, (a0)
+	vse64.v	v0, (a0)
 	add	a0, a0, t0
-	vse8.v	v8, (a0)
+	vse64.v	v8, (a0)
 	add	a0, a0, t0
-	vse8.v	v16, (a0)
+	vse64.v	v16, (a0)
 	add	a0, a0, t0
-	vse8.v	v24, (a0)
+	vse64.v	v24, (a0)
 	add	a0, a0, t0
 	sub	a2, a2, t1
 	bgeu	a2, t1, 1b
 2:	beqz	a2, 3f
-	vsetvli	t0, a2, e8, m8, ta, ma
-	vle8.v	v0, (a1)
-	vse8.v	v0, (a0)
+	srli	a3, a2, 3
+	vsetvli	t0, a3, e64, m8, ta, ma
+	vle64.v	v0, (a1)
+	vse64.v	v0, (a0)
+	slli	t0, t0, 3
 	add	a1, a1, t0
 	add	a0, a0, t0
 	sub	a2, a2, t0
 	j	2b
-3:	vsetvli	t0, zero, e8, m8, ta, ma
+3:	vsetvli	t0, zero, e64, m8, ta, ma
 	vmv.v.i	v0, 0
 	vmv.v.i	v8, 0
 	vmv.v.i	v16, 0
