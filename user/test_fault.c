@@ -6,6 +6,8 @@
  *     test_fault kernel    read a kernel address                         SIGSEGV (139)
  *     test_fault code      write into its own code                       SIGSEGV (139)
  *     test_fault ill       execute an illegal instruction                SIGILL  (132)
+ *     test_fault vector    execute a vector instruction (RISC-V V, x86 AVX), which the kernel
+ *                          leaves off in user mode even when it uses V itself   SIGILL  (132)
  *     test_fault thread    a thread of the last cluster writes through NULL while threads of
  *                          every cluster wait or spin: all of them die   SIGSEGV (139)
  */
@@ -79,9 +81,11 @@ int main(int argc, char **argv)
 		*(volatile unsigned char *)(uintptr_t)main = 0;
 	else if (!strcmp(mode, "ill"))
 		uarch_illegal_instruction();
+	else if (!strcmp(mode, "vector"))
+		uarch_vector_instruction();
 	else if (!strcmp(mode, "thread"))
 		return thread_mode();
 	else
-		fprintf(stderr, "usage: test_fault null|kernel|code|ill|thread\n");
+		fprintf(stderr, "usage: test_fault null|kernel|code|ill|vector|thread\n");
 	return 1; /* still alive: the test fails on the status */
 }

@@ -9,6 +9,7 @@
  * line. The architecture's part is its layout (<arch/kmem.h>).
  */
 #include <hal_boot.h>
+#include <hal_pageops.h>
 #include <hal_remote.h>
 #include <hal_special.h>
 #include <kern/printk.h>
@@ -30,15 +31,32 @@ void *hal_remote_kva_debug(xptr_t xp)
 }
 #endif
 
+/* Whole pages (aligned, a multiple of the page size) go to the architecture's widest stores. */
+static inline bool whole_pages(uintptr_t addresses, size_t size)
+{
+	return size != 0 && ((addresses | size) & (CONFIG_PAGE_SIZE - 1)) == 0;
+}
+
 void hal_remote_memcpy(xptr_t dst, xptr_t src, size_t size)
 {
 	/* A replica is contiguous in physical memory, so one translation covers the whole range. */
-	memcpy(hal_remote_kva(dst), hal_remote_kva(src), size);
+	void *d = hal_remote_kva(dst);
+	const void *s = hal_remote_kva(src);
+
+	if (whole_pages((uintptr_t)d | (uintptr_t)s, size))
+		hal_pages_copy(d, s, size);
+	else
+		memcpy(d, s, size);
 }
 
 void hal_remote_memset(xptr_t dst, int byte, size_t size)
 {
-	memset(hal_remote_kva(dst), byte, size);
+	void *d = hal_remote_kva(dst);
+
+	if (whole_pages((uintptr_t)d, size))
+		hal_pages_set(d, byte, size);
+	else
+		memset(d, byte, size);
 }
 
 size_t hal_remote_strcpy(xptr_t dst, xptr_t src, size_t size)

@@ -2,6 +2,7 @@
  * hal_boot.c - bringing cores of a cluster into the kernel on RISC-V.
  */
 #include <hal_boot.h>
+#include <hal_pageops.h>
 #include <hal_special.h>
 #include <kern/printk.h>
 #include <libk/errno.h>
@@ -28,11 +29,17 @@ _Noreturn void hal_core_entry(uint64_t lid)
 	cpu->emergency_sp = (uint64_t)(uintptr_t)&emergency_stacks[lid][EMERGENCY_STACK_SIZE];
 	__asm__ volatile("mv tp, %0" ::"r"(cpu));
 	csr_write(sscratch, 0);
-	csr_clear(sstatus, SSTATUS_FS); /* the kernel runs with the FPU off (docs/fpu.md) */
+	/* The kernel runs with the FPU and V off (docs/fpu.md; docs/memory.md, "Page ops"). */
+	csr_clear(sstatus, SSTATUS_FS | SSTATUS_VS);
 	csr_write(stvec, (uintptr_t)hal_trap_entry);
 	sfence_vma_all();
+	riscv_pageops_core_init(); /* a probe that may trap: after stvec */
 	if (lid == 0)
 		hal_console_init(false);
+	if (lid == 0 && local_cxy == 0) {
+		char name[32];
+		printk("page ops: %s", hal_pageops_name(name, sizeof(name)));
+	}
 	kernel_init((lid_t)lid);
 	panic("%s: kernel_init returned", __func__);
 }

@@ -48,8 +48,9 @@ void hal_context_init(hal_context_t *ctx, void *stack_top, void (*entry)(void *)
 	ctx->regs[2] = (uint64_t)(uintptr_t)entry;             /* s0 */
 	ctx->regs[3] = (uint64_t)(uintptr_t)arg;               /* s1 */
 	ctx->regs[14] = top;                                   /* user frames go below (trap.S) */
-	/* sstatus: supervisor, IRQs off until the new thread enables them, no user access, FPU off. */
-	ctx->regs[15] = csr_read(sstatus) & ~(SSTATUS_SIE | SSTATUS_SUM | SSTATUS_FS);
+	/* sstatus: supervisor, IRQs off until the new thread enables them, no user access, FPU and V
+	 * off. */
+	ctx->regs[15] = csr_read(sstatus) & ~(SSTATUS_SIE | SSTATUS_SUM | SSTATUS_FS | SSTATUS_VS);
 	/* A reused stack holds a dead thread's frame and FP area: the frame's place says FS = Off
 	 * until hal_user_enter fills it (a switch reads it: context.S), the area says unused. */
 	((hal_trap_frame_t *)(uintptr_t)top - 1)->sstatus = 0;
@@ -124,7 +125,8 @@ static hal_trap_frame_t *set_user_frame(const hal_user_regs_t *regs, uintptr_t p
 	tf->x[10 - 1] = arg;
 	/* Return to user mode (SPP clear) with interrupts on (SPIE), user pages off limits (SUM);
 	 * off (SIE) until the sret, whoever calls with them on: trap.S restores this sstatus first. */
-	tf->sstatus = (csr_read(sstatus) & ~(SSTATUS_SPP | SSTATUS_SUM | SSTATUS_SIE)) | SSTATUS_SPIE;
+	tf->sstatus = (csr_read(sstatus) & ~(SSTATUS_SPP | SSTATUS_SUM | SSTATUS_SIE | SSTATUS_VS)) |
+		      SSTATUS_SPIE;
 	/* and its FP registers: a clone's parent's, or the initial state */
 	riscv_fpu_set(regs ? &regs->fpu : NULL);
 	return tf;

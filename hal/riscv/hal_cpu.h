@@ -33,6 +33,7 @@ typedef struct hal_cpu_s {
 	uint64_t fpu_saves;  /* FP registers saved into a thread's area (fpu.c)     */
 	uint64_t fpu_restores; /* a thread's area loaded into the FP registers      */
 	uint64_t fpu_traps;  /* FP instructions that found the FPU off              */
+	uint32_t vec_vlenb;  /* VLEN / 8 if the page ops use V on this core, else 0 (pageops.c) */
 } __attribute__((aligned(64))) hal_cpu_t;
 
 extern hal_cpu_t hal_cpus[CONFIG_MAX_CORES_PER_CLUSTER];
@@ -42,6 +43,7 @@ _Static_assert(__builtin_offsetof(hal_cpu_t, emergency_sp) == HAL_CPU_EMERGENCY_
 _Static_assert(__builtin_offsetof(hal_cpu_t, kstack_top) == HAL_CPU_KSTACK_TOP, "trap.S layout");
 _Static_assert(__builtin_offsetof(hal_cpu_t, fpu_owner) == HAL_CPU_FPU_OWNER, "context.S layout");
 _Static_assert(__builtin_offsetof(hal_cpu_t, fpu_saves) == HAL_CPU_FPU_SAVES, "context.S layout");
+_Static_assert(__builtin_offsetof(hal_cpu_t, vec_vlenb) == HAL_CPU_VEC_VLENB, "pageops.S layout");
 
 static inline hal_cpu_t *hal_cpu_self(void)
 {
@@ -57,6 +59,9 @@ void hal_cpu_init_phase0(hwid_t hartid);
  * The device itself is programmed once (@program_device, phase 0); each cluster then only maps it.
  */
 void hal_console_init(bool program_device);
+
+/* pageops.c: probe this core's V extension (hal_core_entry, before anything zeroes a page). */
+void riscv_pageops_core_init(void);
 
 /* trap.c: execute a CSR write that may not exist; false if it raised an illegal instruction. */
 bool riscv_probe_csr_write_stimecmp(uint64_t value);

@@ -18,6 +18,8 @@
 #define SSTATUS_FS_INITIAL (1UL << 13)
 #define SSTATUS_FS_CLEAN   (2UL << 13)
 #define SSTATUS_FS_DIRTY   (3UL << 13)
+#define SSTATUS_VS    (3UL << 9)   /* vector state, same encoding as FS (docs/memory.md, "Page ops") */
+#define SSTATUS_VS_INITIAL (1UL << 9)
 #define SSTATUS_SD    (1UL << 63)  /* read-only: some extension state (FS, VS, XS) is Dirty */
 
 /* sie / sip */

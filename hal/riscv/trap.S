@@ -23,6 +23,9 @@
  * The FP registers are not saved here: the kernel does not use them. It runs with sstatus.FS = Off
  * (an FP instruction by mistake traps), so the entry turns the FPU off once sstatus, whose FS field
  * tells the state of the user's FP registers, is in the frame; the exit restores it (docs/fpu.md).
+ * The same instruction clears VS: user mode never has V on, and the kernel turns it on only inside
+ * the page ops, IRQs masked (pageops.S); clearing it here too keeps a trap in the kernel from ever
+ * running its handler with V on.
  */
 #include "trap_frame.h"
 
@@ -32,7 +35,7 @@
 #define KSTACK_STACK_SIZE  (16 << 10)     /* CONFIG_KSTACK_SIZE                          */
 #define SSTATUS_SIE_BIT    0x2
 #define SSTATUS_SPP_BIT    0x100
-#define SSTATUS_FS_BITS    0x6000
+#define SSTATUS_FS_VS_BITS 0x6600         /* FS and VS: both Off in the kernel           */
 #define EXC_ECALL_U        8
 #define NR_CLONE           220            /* riscv64's clone (trap.c checks the table)   */
 
@@ -105,8 +108,8 @@ hal_trap_entry:
 	sd	t0, TF_FULL(sp)
 	csrr	t0, sepc
 	sd	t0, TF_SEPC(sp)
-	li	t1, SSTATUS_FS_BITS
-	csrrc	t0, sstatus, t1			/* and the kernel runs with the FPU off */
+	li	t1, SSTATUS_FS_VS_BITS
+	csrrc	t0, sstatus, t1			/* and the kernel runs with the FPU and V off */
 	sd	t0, TF_SSTATUS(sp)
 	csrr	t0, scause
 	sd	t0, TF_SCAUSE(sp)
@@ -149,8 +152,8 @@ from_user:
 	sd	t0, TF_REG(2)(sp)		/* the user's sp */
 	csrrw	t0, sscratch, zero		/* the user's tp; sscratch 0: we are in the kernel */
 	sd	t0, TF_REG(4)(sp)
-	li	t1, SSTATUS_FS_BITS
-	csrrc	t0, sstatus, t1			/* and the kernel runs with the FPU off */
+	li	t1, SSTATUS_FS_VS_BITS
+	csrrc	t0, sstatus, t1			/* and the kernel runs with the FPU and V off */
 	sd	t0, TF_SSTATUS(sp)
 	csrr	t1, stval
 	sd	t1, TF_STVAL(sp)

@@ -23,12 +23,13 @@
 #define FPU_FCSR             (32 * 8)  /* riscv_fpu_area_t fields used by fpu.S and context.S */
 #define FPU_RECENT           (33 * 8)
 
-/* hal_cpu_t fields used by trap.S and context.S (checked in hal_cpu.h). */
+/* hal_cpu_t fields used by trap.S, context.S and pageops.S (checked in hal_cpu.h). */
 #define HAL_CPU_SCRATCH      16
 #define HAL_CPU_EMERGENCY_SP 48
 #define HAL_CPU_KSTACK_TOP   56
 #define HAL_CPU_FPU_OWNER    88
 #define HAL_CPU_FPU_SAVES    96
+#define HAL_CPU_VEC_VLENB    120
 #define EMERGENCY_STACK_SIZE 4096
 
 /* hal_context_t: regs[14], the top of the thread's kernel stack (checked in hal_context.c). */

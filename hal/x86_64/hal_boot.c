@@ -8,6 +8,7 @@
  * local APIC; then kernel_init(lid).
  */
 #include <hal_boot.h>
+#include <hal_pageops.h>
 #include <hal_special.h>
 #include <kern/printk.h>
 #include <libk/errno.h>
@@ -38,6 +39,10 @@ _Noreturn void hal_core_entry(uint64_t lid)
 	while (cpu->hwid == boot_info.boot_hwid && lid != 0 &&
 	       !__atomic_load_n(&cpu->released, __ATOMIC_ACQUIRE))
 		cpu_relax();
+	if (lid == 0 && local_cxy == 0) {
+		char name[32];
+		printk("page ops: %s", hal_pageops_name(name, sizeof(name)));
+	}
 	kernel_init((lid_t)lid);
 	panic("%s: kernel_init returned", __func__);
 }

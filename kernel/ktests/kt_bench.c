@@ -4,6 +4,7 @@
  * run them under `-icount shift=0` (./archipel run --icount) for deterministic virtual time.
  * Cluster 0's lid 0 measures; the targets are the local cluster and the farthest one.
  */
+#include <hal_pageops.h>
 #include <hal_remote.h>
 #include <hal_special.h>
 #include <kern/cluster.h>
@@ -13,6 +14,7 @@
 #include <kern/sched.h>
 #include <kern/thread.h>
 #include <libk/busylock.h>
+#include <mm/ppm.h>
 
 #define OPS 200
 
@@ -152,6 +154,39 @@ static void bench_lock_uncontended(cxy_t where)
 	report(where == local_cxy ? "lock_local_uncontended" : "lock_remote_uncontended", t0, OPS);
 }
 
+/*
+ * One page zeroed and copied: through hal_remote_memset/memcpy (the page ops' path of this core:
+ * V's vector stores on a RISC-V core that has it) and through the word loop (memory.md, "Page ops").
+ */
+static void bench_pages(void)
+{
+	xptr_t block = ppm_alloc_pages(1);
+	uint8_t *p;
+	uint64_t t0;
+
+	if (block == XPTR_NULL)
+		return;
+	p = ppm_page2kva(block);
+	t0 = hal_get_time_ns();
+	for (int i = 0; i < OPS; i++)
+		hal_remote_memset(XPTR(local_cxy, p), 0, CONFIG_PAGE_SIZE);
+	report("page_zero", t0, OPS);
+	t0 = hal_get_time_ns();
+	for (int i = 0; i < OPS; i++)
+		hal_remote_memcpy(XPTR(local_cxy, p), XPTR(local_cxy, p + CONFIG_PAGE_SIZE),
+				  CONFIG_PAGE_SIZE);
+	report("page_copy", t0, OPS);
+	t0 = hal_get_time_ns();
+	for (int i = 0; i < OPS; i++)
+		hal_pages_word_set(p, 0, CONFIG_PAGE_SIZE);
+	report("page_zero_word", t0, OPS);
+	t0 = hal_get_time_ns();
+	for (int i = 0; i < OPS; i++)
+		hal_pages_word_copy(p, p + CONFIG_PAGE_SIZE, CONFIG_PAGE_SIZE);
+	report("page_copy_word", t0, OPS);
+	ppm_remote_free_pages(block);
+}
+
 KTEST_FLAGS(bench, core_mechanisms, KTEST_EXPLICIT)
 {
 	cxy_t far = farthest();
@@ -167,6 +202,7 @@ KTEST_FLAGS(bench, core_mechanisms, KTEST_EXPLICIT)
 		bench_wakeup(far);
 		bench_lock_uncontended(0);
 		bench_lock_uncontended(far);
+		bench_pages();
 	}
 	/* Contended: every core of every cluster takes cluster 0's lock at once. */
 	ktest_barrier(ctx);

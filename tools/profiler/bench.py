@@ -19,7 +19,8 @@ import sys
 VMBENCH = ["getpid", "anon_fault", "cow_fault", "fork_wait", "fork_exec_wait", "mmap_munmap",
            "mmap_touch_munmap_16", "brk_grow", "mprotect"]
 KTEST_BENCH = ["context_switch", "rpc_local", "rpc_remote", "wakeup_round_trip",
-               "lock_local_uncontended", "lock_remote_uncontended", "lock_contended_all_cores"]
+               "lock_local_uncontended", "lock_remote_uncontended", "lock_contended_all_cores",
+               "page_zero", "page_copy", "page_zero_word", "page_copy_word"]
 FAULTS = [("1", "local: a thread in the reference cluster"),
           ("2", "false: threads in the other clusters (min - max)"),
           ("3", "global: the reference has no PTE, resolved there then copied"),

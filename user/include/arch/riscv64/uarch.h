@@ -13,6 +13,8 @@
  *                           bytes, so that a handler can step over it (uarch_ucontext_skip);
  *   uarch_illegal_instruction()  executes an illegal instruction (SIGILL, ILL_ILLOPC) of
  *                           UARCH_FAULT_INSN_SIZE bytes and returns its address;
+ *   uarch_vector_instruction()   executes an instruction of the vector extension that the kernel
+ *                           keeps off in user mode (SIGILL, ILL_ILLOPC), even on a CPU that has it;
  *   uarch_misaligned_atomic(p)   an atomic access to p, misaligned, that raises SIGBUS
  *                           (BUS_ADRALN), of UARCH_FAULT_INSN_SIZE bytes;
  *   UARCH_ALIGNMENT_CHECK_OPTIONAL  1 if that access may also simply succeed (a CPU that checks
@@ -60,6 +62,13 @@ static inline uintptr_t uarch_illegal_instruction(void)
 	__asm__ volatile(".option push\n.option norvc\nlla %0, 1f\n1: .4byte 0\n.option pop"
 			 : "=r"(where)::"memory");
 	return where;
+}
+
+/* V's vsetvli: sstatus.VS is Off in user mode, so it traps even where QEMU's CPU has V. */
+static inline void uarch_vector_instruction(void)
+{
+	__asm__ volatile(".option push\n.option arch, +v\nvsetvli t0, zero, e8, m8, ta, ma\n.option pop"
+			 ::: "t0", "memory");
 }
 
 #define UARCH_ALIGNMENT_CHECK_OPTIONAL 0 /* Archipel emulates no misaligned atomic */

@@ -41,6 +41,12 @@ static inline uintptr_t uarch_illegal_instruction(void)
 	return where;
 }
 
+/* AVX's vzeroupper (VEX-encoded): the kernel enables no XSAVE state beyond SSE (CR4.OSXSAVE off). */
+static inline void uarch_vector_instruction(void)
+{
+	__asm__ volatile(".byte 0xc5, 0xf8, 0x77" ::: "memory");
+}
+
 /*
  * A misaligned locked add with RFLAGS.AC set: with CR0.AM (Linux sets it) the CPU raises an
  * alignment check in user mode, SIGBUS with BUS_ADRALN. AC is cleared again afterwards (the
