@@ -89,11 +89,15 @@ static void wait_stopped(uint32_t asked)
 	}
 }
 
-/* Stop every other online core; returns how many were asked. */
+/* Stop every other online core; returns how many were asked. Before the panicking core's cluster
+ * is up (phase 0 of the boot), other clusters' descriptors may not exist yet and reading them
+ * faults (a panic of phase 0 on 4x2 printed only "recursive panic"): nothing is stopped then. */
 static uint32_t stop_other_cores(void)
 {
 	uint32_t asked = 0;
 
+	if (hal_remote_l32(XPTR(local_cxy, &cluster_manager.cores_online)) == 0)
+		return 0;
 	for (cxy_t cxy = 0; cxy < cluster_count(); cxy++) {
 		for (lid_t lid = 0; lid < cluster_cores_of(cxy); lid++) {
 			if ((cxy == local_cxy && lid == hal_get_lid()) || !core_online(cxy, lid))
