@@ -119,6 +119,7 @@ static void *kcm_take(xptr_t kcm_xp, cxy_t cxy, uint32_t order)
 {
 	xptr_t slab_xp = kcm_get_slab(kcm_xp, cxy);
 
+	kassert(remote_busylock_is_held_by_me(KCM_LOCK(kcm_xp)));
 	if (slab_xp == XPTR_NULL)
 		return NULL;
 	uint64_t map = hal_remote_l64(SLAB_F(slab_xp, busy_map));
@@ -222,6 +223,7 @@ static bool kcm_put(xptr_t kcm_xp, cxy_t cxy, xptr_t page_xp, void *obj)
 	uint32_t slot = 0;
 	const char *why = kcm_check_free(kcm_xp, page_xp, slab_xp, obj, &slot);
 
+	kassert(remote_busylock_is_held_by_me(KCM_LOCK(kcm_xp)));
 	if (why) {
 		remote_busylock_release(KCM_LOCK(kcm_xp));
 		panic("%s: %p of cluster %x (object size %u): %s", __func__, obj, cxy,

@@ -623,6 +623,7 @@ static uint64_t take_block(const ppm_geo_t *g, uint32_t order)
 {
 	uint64_t idx;
 
+	kassert(remote_busylock_is_held_by_me(PPM_LOCK(g->ppm_xp)));
 	if (order == 0)
 		return cache_take(g);
 	idx = buddy_take(g, order);
@@ -702,6 +703,7 @@ static const char *ppm_check_free(const ppm_geo_t *g, xptr_t page_xp, uint64_t i
 /* Count @pages freed by @calls frees in @g's counters. Caller holds L. */
 static void free_counts(const ppm_geo_t *g, uint64_t pages, uint64_t calls)
 {
+	kassert(remote_busylock_is_held_by_me(PPM_LOCK(g->ppm_xp)));
 	xp_add64(PPM_F(g->ppm_xp, free_pages_nr), (int64_t)pages);
 	xp_add64(PPM_F(g->ppm_xp, alloc_pages_nr), -(int64_t)pages);
 	xp_add64(PPM_F(g->ppm_xp, free_calls), (int64_t)calls);
@@ -719,6 +721,7 @@ static void free_block_locked(const ppm_geo_t *g, xptr_t page_xp, uint64_t *page
 	const char *why;
 	uint32_t order;
 
+	kassert(remote_busylock_is_held_by_me(PPM_LOCK(g->ppm_xp)));
 	if (!geo_index(g, page_xp, &idx)) /* checked before the lock: cannot be */
 		panic("%s: %llx lost its descriptor", __func__, (unsigned long long)page_xp);
 	why = ppm_check_free(g, page_xp, idx);
