@@ -60,6 +60,30 @@ static void charge(thread_t *self, uint32_t mask, uint64_t ns)
 	}
 }
 
+/*
+ * charge() for a thread being switched out, which may be blocking: it must not be the one that
+ * brings the itimer to 0, since the signal and the reload happen on that thread's return to user
+ * mode (acct_user_return), which a thread asleep in sigsuspend waiting for that very signal never
+ * makes (test_timers stalled so, once in CI). The charge stops 1 ns short; the next tick of a
+ * running thread of the process ends it.
+ */
+static void charge_short_of_zero(thread_t *self, int which, uint64_t ns)
+{
+	xptr_t left_xp;
+	int64_t left, take;
+
+	if (!self->process || !ns ||
+	    !(hal_remote_l32(OWNER_XP(self, cpu_itimers)) & (1u << which)))
+		return;
+	left_xp = OWNER_XP(self, cpu_itimer_left[which]);
+	do {
+		left = (int64_t)hal_remote_l64(left_xp);
+		if (left <= 1)
+			return;
+		take = (int64_t)ns < left - 1 ? (int64_t)ns : left - 1;
+	} while (!hal_remote_atomic_cas64(left_xp, (uint64_t)left, (uint64_t)(left - take)));
+}
+
 /* a * b / c for a <= c without overflow: a and c lose low bits together (their ratio stays). */
 static uint64_t scale(uint64_t a, uint64_t b, uint64_t c)
 {
@@ -168,7 +192,7 @@ void acct_switch(thread_t *prev, thread_t *next, bool prev_blocked)
 	uint64_t ns = close_in_kernel(prev);
 
 	if (prev->type == THREAD_USER)
-		charge(prev, 1u << ACCT_ITIMER_PROF, ns);
+		charge_short_of_zero(prev, ACCT_ITIMER_PROF, ns);
 	if (prev_blocked)
 		prev->acct.nvcsw++;
 	else
