@@ -347,6 +347,104 @@ static void test_cpu_itimers(void)
 	block(SIGPROF, false);
 }
 
+/*
+ * The window of issue 14: the thread whose CPU time brings a CPU itimer to 0 blocks in the kernel
+ * right after, in sigsuspend waiting for that very signal, and no other thread of the process
+ * runs. Each round arms the itimer at 1 us, one shot, burns well over that (in user mode: a
+ * loop of some 10^5 instructions), then sleeps until the signal: the charge that ends it is the
+ * switch of that sleep (ITIMER_PROF), or the kernel entry of sigsuspend (ITIMER_VIRTUAL under
+ * acct=precise), or a tick on the way. When the expiry waited for the charged thread's return to
+ * user mode, the first round slept for ever. The itimer is then disarmed (a one-shot's expiry).
+ * ITIMER_REAL is a watchdog that turns such a sleep into a failed round, well inside the
+ * harness's silence limit; SIGALRM and the itimer's signal are blocked everywhere else.
+ */
+#define BLOCKING_ROUNDS   100
+#define ROUND_SPIN        20000
+#define WATCHDOG_SECONDS  20
+
+static volatile int watchdog_fired;
+
+static void on_watchdog(int sig)
+{
+	(void)sig;
+	watchdog_fired = 1;
+}
+
+typedef struct rounds_job {
+	int which, sig, done;
+	bool disarmed;
+} rounds_job_t;
+
+/* One round: arm, burn, sleep until the signal (or the watchdog). */
+static bool blocking_round(const rounds_job_t *job, const sigset_t *wait_mask)
+{
+	struct itimerval it = { { 0, 0 }, { 0, 1 } }, dog = { { 0, 0 }, { WATCHDOG_SECONDS, 0 } };
+	int before = got_count;
+
+	syscall(SYS_setitimer, ITIMER_REAL, &dog, NULL);
+	if (syscall(SYS_setitimer, job->which, &it, NULL) != 0)
+		return false;
+	for (int i = 0; i < ROUND_SPIN; i++)
+		spin_sink++;
+	while (got_count == before && !watchdog_fired)
+		sigsuspend(wait_mask);
+	return got_count != before;
+}
+
+/* BLOCKING_ROUNDS rounds in the calling thread (SIGALRM and job->sig blocked on entry). */
+static void *blocking_rounds(void *arg)
+{
+	rounds_job_t *job = arg;
+	struct itimerval none = { { 0, 0 }, { 0, 0 } }, cur;
+	sigset_t wait_mask;
+
+	sigprocmask(SIG_BLOCK, NULL, &wait_mask);
+	sigdelset(&wait_mask, job->sig);
+	sigdelset(&wait_mask, SIGALRM);
+	job->disarmed = true;
+	for (job->done = 0; job->done < BLOCKING_ROUNDS; job->done++) {
+		if (!blocking_round(job, &wait_mask))
+			break;
+		if (syscall(SYS_getitimer, job->which, &cur) != 0 || cur.it_value.tv_sec ||
+		    cur.it_value.tv_usec || cur.it_interval.tv_usec)
+			job->disarmed = false;
+	}
+	syscall(SYS_setitimer, ITIMER_REAL, &none, NULL);
+	syscall(SYS_setitimer, job->which, &none, NULL);
+	return NULL;
+}
+
+/* The rounds of @which in the main thread (the owner's cluster), then in a thread of the next
+ * cluster while the main thread waits for it. */
+static void test_blocking_expiry(int which, int sig, const char *name)
+{
+	rounds_job_t here = { .which = which, .sig = sig }, there = here;
+	unsigned int clusters, cores, node;
+	pthread_t t;
+
+	get_config(&clusters, &cores);
+	syscall(SYS_getcpu, NULL, &node, NULL);
+	handle(sig);
+	signal(SIGALRM, on_watchdog);
+	block(sig, true);
+	block(SIGALRM, true);
+	watchdog_fired = 0;
+	reset_got();
+	blocking_rounds(&here);
+	place_next((int)((node + 1) % clusters), -1);
+	if (!watchdog_fired && pthread_create(&t, NULL, blocking_rounds, &there) == 0)
+		pthread_join(t, NULL);
+	ktap_ok(here.done == BLOCKING_ROUNDS && there.done == BLOCKING_ROUNDS && here.disarmed &&
+		there.disarmed && got_count == 2 * BLOCKING_ROUNDS && got_code == SI_KERNEL,
+		"%s_expires_while_its_thread_blocks", name);
+	ktap_diag("%s: %d rounds in the owner's cluster, %d in cluster %u, %d signals%s", name,
+		  here.done, there.done, (node + 1) % clusters, got_count,
+		  watchdog_fired ? ": a round never got its signal (watchdog)" : "");
+	block(sig, false);
+	block(SIGALRM, false);
+	signal(SIGALRM, SIG_DFL);
+}
+
 /* exec: the POSIX timers go, ITIMER_REAL stays (the new image checks both). */
 static bool exec_round(void)
 {
@@ -410,10 +508,11 @@ static bool timers_round(void)
 int main(int argc, char **argv)
 {
 	struct memcheck quiet, base, now;
+	bool precise = argc > 1 && !strcmp(argv[1], "precise"); /* booted with acct=precise */
 
 	if (argc > 1 && !strcmp(argv[1], "exec-check"))
 		return exec_check();
-	ktap_plan(26);
+	ktap_plan(precise ? 28 : 27);
 	ktap_ok(memcheck_snapshot(&quiet), "memcheck_snapshot");
 	test_signal_timer();
 	test_none_and_default();
@@ -421,6 +520,11 @@ int main(int argc, char **argv)
 	test_timer_errors();
 	test_itimer();
 	test_cpu_itimers();
+	test_blocking_expiry(ITIMER_PROF, SIGPROF, "itimer_prof");
+	/* only kernel entries charge user time at once under acct=precise; by default a tick that
+	 * interrupts user code does, and the thread then goes back to user mode */
+	if (precise)
+		test_blocking_expiry(ITIMER_VIRTUAL, SIGVTALRM, "itimer_virtual");
 	ktap_ok(exec_round(), "exec_deletes_posix_timers_keeps_itimer");
 	ktap_ok(timers_round(), "timers_round");
 	ktap_ok(memcheck_settled(&quiet, &base) && timers_round() && memcheck_settled(&quiet, &now) &&

@@ -39,13 +39,18 @@ uint32_t acct_thread_work(void)
 /* A field of an acct_t reached by extended pointer. */
 #define ACCT_XP(xp, f) XPTR_FIELD(xp, acct_t, f)
 
-/* Charge @ns of CPU time to the process's armed CPU itimers in @mask (ACCT_ITIMER_* bits). */
-static void charge(thread_t *self, uint32_t mask, uint64_t ns)
+/*
+ * Charge @ns of CPU time to the process's armed CPU itimers in @mask (ACCT_ITIMER_* bits).
+ * Returns those this charge brought to 0 (one charge does, whichever core: the subtraction is
+ * atomic): the caller runs their expiry, itimer_expire, in its own context, since the thread
+ * charged may be on its way to a sleep that only their signal would end.
+ */
+static uint32_t charge(thread_t *self, uint32_t mask, uint64_t ns)
 {
-	uint32_t armed;
+	uint32_t armed, expired = 0;
 
 	if (!self->process || !ns)
-		return;
+		return 0;
 	armed = hal_remote_l32(OWNER_XP(self, cpu_itimers)) & mask;
 	for (int which = ACCT_ITIMER_VIRTUAL; which <= ACCT_ITIMER_PROF; which++) {
 		int64_t before;
@@ -53,35 +58,79 @@ static void charge(thread_t *self, uint32_t mask, uint64_t ns)
 			continue;
 		before = (int64_t)hal_remote_atomic_add64(OWNER_XP(self, cpu_itimer_left[which]),
 							  -(int64_t)ns);
-		if (before > 0 && before <= (int64_t)ns) { /* this charge brought it to 0 */
-			self->acct_expired |= 1u << which;
-			thread_post_work(XPTR(local_cxy, self), THREAD_WORK_ACCT);
-		}
+		if (before > 0 && before <= (int64_t)ns)
+			expired |= 1u << which;
 	}
+	return expired;
 }
 
 /*
- * charge() for a thread being switched out, which may be blocking: it must not be the one that
- * brings the itimer to 0, since the signal and the reload happen on that thread's return to user
- * mode (acct_user_return), which a thread asleep in sigsuspend waiting for that very signal never
- * makes (test_timers stalled so, once in CI). The charge stops 1 ns short; the next tick of a
- * running thread of the process ends it.
+ * The itimer @which of @owner_xp was brought to 0: reload it by its interval, or disarm it
+ * (caller holds the owner's sig_lock). Returns false if setitimer replaced the setting since
+ * (disarmed, or left > 0): the expiry is void then, as if setitimer had come first (Linux
+ * checks and sets its CPU itimers under one lock).
  */
-static void charge_short_of_zero(thread_t *self, int which, uint64_t ns)
+static bool reload(xptr_t owner_xp, int which)
 {
-	xptr_t left_xp;
-	int64_t left, take;
+	xptr_t left_xp = PROC_XP(owner_xp, cpu_itimer_left[which]);
+	uint64_t interval = hal_remote_l64(PROC_XP(owner_xp, cpu_itimer_interval[which]));
+	int64_t left, next;
 
-	if (!self->process || !ns ||
-	    !(hal_remote_l32(OWNER_XP(self, cpu_itimers)) & (1u << which)))
-		return;
-	left_xp = OWNER_XP(self, cpu_itimer_left[which]);
-	do {
+	kassert(remote_busylock_is_held_by_me(PROC_XP(owner_xp, sig_lock)));
+	if (!(hal_remote_l32(PROC_XP(owner_xp, cpu_itimers)) & (1u << which)))
+		return false;
+	if (!interval) {
+		if ((int64_t)hal_remote_l64(left_xp) > 0)
+			return false;
+		hal_remote_atomic_and32(PROC_XP(owner_xp, cpu_itimers), ~(1u << which));
+		return true;
+	}
+	do { /* charges go on meanwhile (atomic subtractions): the time past 0 counts */
 		left = (int64_t)hal_remote_l64(left_xp);
-		if (left <= 1)
-			return;
-		take = (int64_t)ns < left - 1 ? (int64_t)ns : left - 1;
-	} while (!hal_remote_atomic_cas64(left_xp, (uint64_t)left, (uint64_t)(left - take)));
+		if (left > 0)
+			return false;
+		/* a charge far past 0 starts a fresh period (Linux's next tick would signal again) */
+		next = left + (int64_t)interval > 0 ? left + (int64_t)interval : (int64_t)interval;
+	} while (!hal_remote_atomic_cas64(left_xp, (uint64_t)left, (uint64_t)next));
+	return true;
+}
+
+/*
+ * The expiry of the CPU itimers @expired (ACCT_ITIMER_* bits) of the process @pid, in the
+ * context whose charge brought them to 0: reloaded or disarmed, then SIGVTALRM / SIGPROF sent to
+ * the process. Busylocks only, no lock held by the caller: the tick's interrupt handler (the
+ * interrupted thread holds no busylock and its blocking locks rank below), a kernel entry or exit,
+ * a read of the figures, the end of a switch. The owner is found by its pid, under its cluster's
+ * process table lock: the charging thread may be switched out already.
+ */
+static void itimer_expire(pid_t pid, uint32_t expired)
+{
+	xptr_t plock, owner_xp = signal_owner_lock(pid, &plock);
+	uint32_t due = 0;
+
+	if (owner_xp == XPTR_NULL)
+		return; /* ended meanwhile: nobody to tell */
+	remote_busylock_acquire(PROC_XP(owner_xp, sig_lock));
+	for (int which = ACCT_ITIMER_VIRTUAL; which <= ACCT_ITIMER_PROF; which++)
+		if ((expired & (1u << which)) && reload(owner_xp, which))
+			due |= 1u << which;
+	remote_busylock_release(PROC_XP(owner_xp, sig_lock));
+	remote_busylock_release(plock);
+	for (int which = ACCT_ITIMER_VIRTUAL; which <= ACCT_ITIMER_PROF; which++) {
+		ksiginfo_t info = { .code = SI_KERNEL };
+		if (due & (1u << which))
+			signal_send_process(pid, which == ACCT_ITIMER_VIRTUAL ? SIGVTALRM : SIGPROF,
+					    &info);
+	}
+}
+
+/* charge() and, if it brought an itimer to 0, its expiry at once. */
+static void charge_now(thread_t *self, uint32_t mask, uint64_t ns)
+{
+	uint32_t expired = charge(self, mask, ns);
+
+	if (expired)
+		itimer_expire(self->process->pid, expired);
 }
 
 /* a * b / c for a <= c without overflow: a and c lose low bits together (their ratio stays). */
@@ -144,8 +193,8 @@ static void close_seen(thread_t *self, bool user)
 {
 	uint64_t ns = close_interval(self, user ? MODE_USER : MODE_SYSTEM);
 
-	charge(self, user ? 1u << ACCT_ITIMER_VIRTUAL | 1u << ACCT_ITIMER_PROF : 1u << ACCT_ITIMER_PROF,
-	       ns);
+	charge_now(self, user ? 1u << ACCT_ITIMER_VIRTUAL | 1u << ACCT_ITIMER_PROF :
+				1u << ACCT_ITIMER_PROF, ns);
 }
 
 /* A switch or a read of the figures ends it: in the kernel, but since when is known only with
@@ -187,12 +236,16 @@ void acct_tick(thread_t *self, bool user)
 		close_seen(self, user);
 }
 
-void acct_switch(thread_t *prev, thread_t *next, bool prev_blocked)
+void acct_switch(thread_t *prev, thread_t *next, bool prev_blocked, acct_owed_t *owed)
 {
 	uint64_t ns = close_in_kernel(prev);
 
-	if (prev->type == THREAD_USER)
-		charge_short_of_zero(prev, ACCT_ITIMER_PROF, ns);
+	/* ITIMER_PROF only: the mode of the interval is not known (tick accounting) or is the
+	 * kernel (precise). Its expiry waits for the scheduler's lock to be released: the signal
+	 * takes process and thread table locks, which rank below it. */
+	owed->expired = prev->type == THREAD_USER ? charge(prev, 1u << ACCT_ITIMER_PROF, ns) : 0;
+	if (owed->expired)
+		owed->pid = prev->process->pid;
 	if (prev_blocked)
 		prev->acct.nvcsw++;
 	else
@@ -200,9 +253,20 @@ void acct_switch(thread_t *prev, thread_t *next, bool prev_blocked)
 	next->acct_stamp = prev->acct_stamp;
 }
 
+void acct_switch_tail(acct_owed_t *owed)
+{
+	uint32_t expired = owed->expired;
+
+	if (!expired)
+		return;
+	owed->expired = 0;
+	itimer_expire(owed->pid, expired);
+}
+
 void acct_self(thread_t *self, acct_t *out)
 {
-	close_in_kernel(self); /* up to the system call that asks */
+	/* up to the system call that asks; in the kernel, or not seen: ITIMER_PROF's */
+	charge_now(self, 1u << ACCT_ITIMER_PROF, close_in_kernel(self));
 	*out = self->acct;
 }
 
@@ -276,53 +340,39 @@ void acct_reap(xptr_t parent_owner, xptr_t child_owner, acct_t *child_total)
 	acct_remote_add(PROC_XP(parent_owner, acct_children), child_total);
 }
 
+/* The setting of @which of @owner_xp now (caller holds the owner's sig_lock). */
+static void itimer_read(xptr_t owner_xp, int which, uint64_t *value_ns, uint64_t *interval_ns)
+{
+	int64_t left = (int64_t)hal_remote_l64(PROC_XP(owner_xp, cpu_itimer_left[which]));
+	bool armed = hal_remote_l32(PROC_XP(owner_xp, cpu_itimers)) & (1u << which);
+
+	kassert(remote_busylock_is_held_by_me(PROC_XP(owner_xp, sig_lock)));
+	*interval_ns = armed ? hal_remote_l64(PROC_XP(owner_xp, cpu_itimer_interval[which])) : 0;
+	/* brought to 0 by a charge whose expiry has not reloaded it yet: 1 ns, due */
+	*value_ns = armed ? (left > 0 ? (uint64_t)left : 1) : 0;
+}
+
 void acct_itimer_set(xptr_t owner_xp, int which, uint64_t value_ns, uint64_t interval_ns,
 		     uint64_t *old_value_ns, uint64_t *old_interval_ns)
 {
+	xptr_t lock = PROC_XP(owner_xp, sig_lock);
 	xptr_t left = PROC_XP(owner_xp, cpu_itimer_left[which]);
 	xptr_t interval = PROC_XP(owner_xp, cpu_itimer_interval[which]);
 	xptr_t armed = PROC_XP(owner_xp, cpu_itimers);
 
-	acct_itimer_get(owner_xp, which, old_value_ns, old_interval_ns);
+	remote_busylock_acquire(lock); /* no expiry reloads it meanwhile */
+	itimer_read(owner_xp, which, old_value_ns, old_interval_ns);
 	hal_remote_atomic_and32(armed, ~(1u << which)); /* no charge while it changes */
 	hal_remote_s64(interval, value_ns ? interval_ns : 0);
 	hal_remote_s64(left, value_ns);
 	if (value_ns)
 		hal_remote_atomic_or32(armed, 1u << which);
+	remote_busylock_release(lock);
 }
 
 void acct_itimer_get(xptr_t owner_xp, int which, uint64_t *value_ns, uint64_t *interval_ns)
 {
-	int64_t left = (int64_t)hal_remote_l64(PROC_XP(owner_xp, cpu_itimer_left[which]));
-	bool armed = hal_remote_l32(PROC_XP(owner_xp, cpu_itimers)) & (1u << which);
-
-	*interval_ns = armed ? hal_remote_l64(PROC_XP(owner_xp, cpu_itimer_interval[which])) : 0;
-	*value_ns = armed ? (left > 0 ? (uint64_t)left : 1) : 0; /* expired, not yet reloaded: 1 */
-}
-
-void acct_user_return(thread_t *self)
-{
-	uint32_t expired = self->acct_expired;
-
-	self->acct_expired = 0;
-	for (int which = ACCT_ITIMER_VIRTUAL; which <= ACCT_ITIMER_PROF; which++) {
-		ksiginfo_t info = { .code = SI_KERNEL };
-		uint64_t interval;
-		if (!(expired & (1u << which)))
-			continue;
-		/* the thread that brought it to 0 reloads it: the time spent past 0 counts */
-		interval = hal_remote_l64(OWNER_XP(self, cpu_itimer_interval[which]));
-		if (interval) {
-			xptr_t left_xp = OWNER_XP(self, cpu_itimer_left[which]);
-			int64_t left, next;
-			do { /* a charge far past 0 starts a fresh period */
-				left = (int64_t)hal_remote_l64(left_xp);
-				next = left + (int64_t)interval > 0 ? left + (int64_t)interval : (int64_t)interval;
-			} while (!hal_remote_atomic_cas64(left_xp, (uint64_t)left, (uint64_t)next));
-		} else {
-			hal_remote_atomic_and32(OWNER_XP(self, cpu_itimers), ~(1u << which));
-		}
-		signal_send_process(self->process->pid, which == ACCT_ITIMER_VIRTUAL ? SIGVTALRM : SIGPROF,
-				    &info);
-	}
+	remote_busylock_acquire(PROC_XP(owner_xp, sig_lock));
+	itimer_read(owner_xp, which, value_ns, interval_ns);
+	remote_busylock_release(PROC_XP(owner_xp, sig_lock));
 }

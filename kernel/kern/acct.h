@@ -61,11 +61,26 @@ void acct_tick(struct thread_s *self, bool user);
  * accounting only). */
 void acct_user_exit(struct thread_s *self);
 
-/* The core switches from @prev to @next (scheduler lock held, IRQs off); @prev_blocked says
- * whether @prev stops because it blocked (a voluntary switch). */
-void acct_switch(struct thread_s *prev, struct thread_s *next, bool prev_blocked);
+/* What a switch's charge owes once the scheduler's lock is released: the expiry of the CPU
+ * itimers it brought to 0 (one per core, in sched_t: acct_switch fills it, acct_switch_tail
+ * empties it, both on that core with IRQs off). */
+typedef struct acct_owed_s {
+	uint32_t expired; /* ACCT_ITIMER_* bits (0: nothing owed)                 */
+	uint32_t pid;     /* of the process whose itimers they are               */
+} acct_owed_t;
 
-/* The calling thread @self's figures up to now (its current interval closed), into @out. */
+/* The core switches from @prev to @next (scheduler lock held, IRQs off); @prev_blocked says
+ * whether @prev stops because it blocked (a voluntary switch). The expiry of an itimer the
+ * charge of @prev brought to 0 is left in *@owed. */
+void acct_switch(struct thread_s *prev, struct thread_s *next, bool prev_blocked,
+		 acct_owed_t *owed);
+
+/* The end of that switch, in the thread that now runs, the scheduler's lock released (IRQs off,
+ * no busylock held): the expiry *@owed (signal and reload), if any. */
+void acct_switch_tail(acct_owed_t *owed);
+
+/* The calling thread @self's figures up to now (its current interval closed, and charged to
+ * ITIMER_PROF: it may expire it, so no busylock held), into @out. */
 void acct_self(struct thread_s *self, acct_t *out);
 
 /* @self resolved a page fault (kernel_page_fault). */
@@ -87,10 +102,13 @@ void acct_reap(xptr_t parent_owner, xptr_t child_owner, acct_t *child_total);
 /*
  * ITIMER_VIRTUAL (user time) and ITIMER_PROF (user and system time) of a process count down the
  * CPU time of all its threads: each accounting step above charges the owner's armed timers (one
- * remote load when none is armed); the thread whose charge brings one to 0 reloads it with its
- * interval (or disarms it) and sends SIGVTALRM / SIGPROF (SI_KERNEL) to the process at its return
- * to user mode. Resolution: the accounting steps (ticks and switches; with acct=precise, kernel
- * entries and exits too).
+ * remote load when none is armed); the step whose charge brings one to 0 runs its expiry in its
+ * own context (the tick's interrupt handler, a kernel entry or exit, a read of the figures; a
+ * switch, once its scheduler lock is released): the timer is reloaded with its interval (or
+ * disarmed) and SIGVTALRM / SIGPROF (SI_KERNEL) is sent to the process, whatever the charged
+ * thread does next (it may be going to sleep until that very signal). Resolution: the accounting
+ * steps (ticks, switches and reads; with acct=precise, kernel entries and exits too). The
+ * settings are written under the owner's sig_lock, which the expiry takes to reload.
  */
 #define ACCT_ITIMER_VIRTUAL 1
 #define ACCT_ITIMER_PROF    2
@@ -100,9 +118,6 @@ void acct_reap(xptr_t parent_owner, xptr_t child_owner, acct_t *child_total);
 void acct_itimer_set(xptr_t owner_xp, int which, uint64_t value_ns, uint64_t interval_ns,
 		     uint64_t *old_value_ns, uint64_t *old_interval_ns);
 void acct_itimer_get(xptr_t owner_xp, int which, uint64_t *value_ns, uint64_t *interval_ns);
-
-/* kernel_user_return: the signals of the CPU itimers @self brought to 0 (thread context). */
-void acct_user_return(struct thread_s *self);
 
 /* @a += @b, field by field (maxrss: the larger). */
 void acct_add(acct_t *a, const acct_t *b);

@@ -75,7 +75,9 @@ static void detach(sched_t *s, thread_t *t)
 /*
  * After a switch, in the thread that now runs: destroy an exited predecessor, or hand a migrating
  * one (now switched out: its context is saved) to its new core, and drop the lock. The new core's
- * lock is taken after this one is released: two cores never hold each other's.
+ * lock is taken after this one is released: two cores never hold each other's. A CPU itimer the
+ * switch's charge brought to 0 expires here too, the lock released (its signal takes locks that
+ * rank below the scheduler's) and before the predecessor can run again.
  */
 void sched_switch_tail(void)
 {
@@ -91,6 +93,7 @@ void sched_switch_tail(void)
 		detach(s, moving);
 	}
 	busylock_release_raw(&s->lock);
+	acct_switch_tail(&s->acct_owed);
 	if (dead)
 		thread_destroy(dead);
 	if (moving) {
@@ -136,7 +139,7 @@ void sched_yield(void)
 		s->dead = prev;
 	else if (__atomic_load_n(&prev->blocked, __ATOMIC_RELAXED) & THREAD_BLOCKED_MIGRATE)
 		s->migrating = prev;
-	acct_switch(prev, next, __atomic_load_n(&prev->blocked, __ATOMIC_RELAXED) != 0);
+	acct_switch(prev, next, __atomic_load_n(&prev->blocked, __ATOMIC_RELAXED) != 0, &s->acct_owed);
 	s->current = next;
 	s->switches++;
 	next->switches++;

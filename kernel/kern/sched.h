@@ -15,6 +15,7 @@
 #define KERN_SCHED_H
 
 #include <hal_types.h>
+#include <kern/acct.h>
 #include <libk/busylock.h>
 #include <libk/list.h>
 
@@ -30,6 +31,7 @@ typedef struct sched_s {
 	struct thread_s  *current;     /* [C] the running thread                                */
 	struct thread_s  *dead;        /* [C] exited thread to destroy after the next switch    */
 	struct thread_s  *migrating;   /* [C] thread to hand to another core after the next switch */
+	acct_owed_t       acct_owed;   /* [C] CPU itimer expiry of the last switch (acct_switch_tail) */
 	const struct gpt_s *active_gpt;/* [C] user address space loaded (NULL: kernel table only) */
 	uint32_t          need_resched;/* [A] set by the tick or an IPI: switch at the next chance */
 	uint32_t          quantum_left;/* [C] ticks left to the current thread                  */

@@ -62,7 +62,6 @@ typedef enum thread_type_e {
 #define THREAD_WORK_RESCHED 0x1u /* its core's scheduler wants a switch (need_resched)      */
 #define THREAD_WORK_SIGNAL  0x2u /* signals to look at: one sent, a kill (exit_group, exec),
                                     a stop or continue, a mask, restart or restore to settle */
-#define THREAD_WORK_ACCT    0x4u /* CPU-time work: itimers that expired (acct.c)           */
 #define THREAD_WORK_MIGRATE 0x8u /* sched_setaffinity moves it to another core (migrate_to) */
 #define THREAD_WORK_STICKY  0x80000000u /* never cleared: every return does the work (the
                                     precise accounting of acct=precise)                     */
@@ -102,8 +101,6 @@ typedef struct thread_s {
 	uint64_t        acct_seen[2]; /* [O] ns of its intervals whose mode was seen (a tick's
 	                               sample, or a crossing under acct=precise): user, system;
 	                               acct's split of its CPU time follows their ratio    */
-	uint32_t        acct_expired; /* [O] CPU itimers it brought to 0: signalled at its
-	                               return to user mode (acct_user_return)              */
 	uint64_t        wakeups;    /* [A] times it was unblocked                         */
 	uint32_t        rpc_servers;/* [A] RPC servers still touching this client thread  */
 	struct gpt_s   *gpt;        /* [I] user address space (NULL: kernel thread)       */

@@ -152,11 +152,6 @@ void kernel_user_return(void)
 			hal_enable_irq();
 			thread_user_exit(self->kill_status);
 		}
-		if (self->acct_expired) { /* ITIMER_VIRTUAL/PROF reached 0: their signals first */
-			hal_enable_irq();
-			acct_user_return(self);
-			hal_disable_irq();
-		}
 		if (work & THREAD_WORK_MIGRATE) { /* another thread's sched_setaffinity excluded
 						   * this core */
 			uint32_t move_to = __atomic_exchange_n(&self->migrate_to, 0, __ATOMIC_ACQ_REL);
