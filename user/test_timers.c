@@ -3,11 +3,14 @@
  * timer arrives with its si_code, si_value, si_timerid and si_overrun; a periodic timer whose
  * signal stays blocked counts overruns (timer_getoverrun agrees in the handler); SIGEV_NONE,
  * SIGEV_THREAD_ID (to a thread of another cluster), TIMER_ABSTIME; setitimer repeats SIGALRM;
- * ITIMER_VIRTUAL and ITIMER_PROF run on the CPU time of a thread in another cluster; exec deletes the POSIX timers and keeps the interval timer; every bad input Linux defines; the
+ * ITIMER_VIRTUAL and ITIMER_PROF run on the CPU time of a thread in another cluster; their
+ * expiry reaches a process whose only running thread blocks right after its time ran out;
+ * exec deletes the POSIX timers and keeps the interval timer; every bad input Linux defines; the
  * leak check. Raw syscall(2) calls. Waits are for signals (sigsuspend), never for a time.
  *
  * `test_timers exec-check` is the program the exec test runs: it exits 0 if timer 0 is gone and
- * ITIMER_REAL is still armed.
+ * ITIMER_REAL is still armed. `test_timers precise` (a kernel booted with acct=precise) also
+ * plays the blocking case with ITIMER_VIRTUAL.
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -96,9 +96,10 @@ typedef struct process_s {
 	acct_t        acct_dead;    /* [A] figures of its threads that ended (acct.h)         */
 	acct_t        acct_children;/* [A] figures of its reaped children and theirs          */
 	xptr_t        ptimers_xp;   /* [A] its timers (kern/ptimer.c), made at the first one  */
-	uint32_t      cpu_itimers;  /* [A] ITIMER_VIRTUAL/PROF armed: bit 1 << which (acct.c) */
-	int64_t       cpu_itimer_left[3];     /* [A] ns of CPU time to the expiry, by which  */
-	uint64_t      cpu_itimer_interval[3]; /* [A] reload at expiry (0: disarm), by which  */
+	/* ITIMER_VIRTUAL/PROF (acct.c): set and reloaded under sig_lock, charged atomically ([A]) */
+	uint32_t      cpu_itimers;  /* [G][A] armed: bit 1 << which                            */
+	int64_t       cpu_itimer_left[3];     /* [G][A] ns of CPU time to the expiry, by which */
+	uint64_t      cpu_itimer_interval[3]; /* [G] reload at expiry (0: disarm), by which     */
 	/* reference only */
 	busylock_t    files_lock;   /* protects files, cloexec, cwd_xp                       */
 	xptr_t        files[CONFIG_MAX_FILES]; /* [F] open files by fd (XPTR_NULL: free)     */
