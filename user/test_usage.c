@@ -208,13 +208,19 @@ static bool children_round(void)
 static void working_child(void)
 {
 	pid_t grandchild = fork();
+	struct rusage ru;
 	int status;
 
-	if (grandchild == 0)
-		_exit(spin_cpu(30000000) ? 0 : 1);
-	if (grandchild < 0 || !spin_cpu(30000000) || waitpid(grandchild, &status, 0) != grandchild ||
-	    status != 0)
+	if (grandchild == 0) {
+		bool spun = spin_cpu(30000000);
+		ktap_diag("grandchild: utime %lu ns", (unsigned long)thread_utime());
+		_exit(spun ? 0 : 1);
+	}
+	if (grandchild < 0 || !spin_cpu(30000000) ||
+	    syscall(SYS_wait4, grandchild, &status, 0, &ru) != grandchild || status != 0)
 		_exit(1);
+	ktap_diag("child: utime %lu ns, its reaped grandchild's %lu ns", (unsigned long)thread_utime(),
+		  (unsigned long)tv_ns(ru.ru_utime));
 	_exit(0);
 }
 

@@ -147,7 +147,7 @@ static uint64_t scale(uint64_t a, uint64_t b, uint64_t c)
 
 /*
  * @self's figures after @ns more of CPU time: user and system times always add up to all of it,
- * split in the ratio of the time whose mode was seen, and neither ever goes down (Linux's
+ * split in the ratio of the samples of each mode, and neither ever goes down (Linux's
  * cputime_adjust). An interval closed by a switch or a read has no mode of its own under the
  * tick's sampling: charging it to system time, as a first version did, left a thread switched
  * out more often than once a tick (RPC servers on its core, its own reads of its figures) with
@@ -158,8 +158,8 @@ static void publish(thread_t *self, uint64_t ns)
 	uint64_t user = self->acct_seen[0], sys = self->acct_seen[1];
 	uint64_t total = self->acct.utime_ns + self->acct.stime_ns + ns, stime;
 
-	if (user + sys == total)
-		stime = sys; /* every interval's mode was seen (acct=precise): exact */
+	if (acct_precise)
+		stime = sys; /* every interval's mode was seen: exact */
 	else if (!sys)
 		stime = 0;
 	else if (!user)
@@ -176,13 +176,21 @@ static void publish(thread_t *self, uint64_t ns)
 
 enum mode { MODE_USER, MODE_SYSTEM, MODE_UNSEEN };
 
-/* The interval of @self since its stamp ends, spent in @mode (MODE_UNSEEN: not known). */
+/*
+ * The interval of @self since its stamp ends, spent in @mode (MODE_UNSEEN: not known). A tick's
+ * sample weighs one tick, whatever the length of the interval it closes (Linux's tick accounting
+ * counts ticks too): weighing it by that length, as a previous version did, squared the ratio of
+ * the two modes' mean uninterrupted stretches (a tick landing in a stretch sees on average half of
+ * it), so a thread whose user code is cut short by switches (RPC servers woken on its core by
+ * another cluster's poller) and whose system calls run long got a small part of its user time:
+ * test_usage's spinning child on 4x2 ran for tens of seconds without counting its 50 ms.
+ */
 static uint64_t close_interval(thread_t *self, enum mode mode)
 {
 	uint64_t now = hal_get_time_ns(), ns = now - self->acct_stamp;
 
 	if (mode != MODE_UNSEEN)
-		self->acct_seen[mode] += ns;
+		self->acct_seen[mode] += acct_precise ? ns : CONFIG_TICK_NS;
 	publish(self, ns);
 	self->acct_stamp = now;
 	return ns;

@@ -7,15 +7,14 @@
  * the tick's sample by default, as Linux's tick accounting: an interval that a tick closes was
  * seen in user mode if the tick interrupted user code, else in the kernel; one that a switch or
  * a read of the figures closes was not seen. The thread's user and system times always add up to
- * its CPU time, split in the ratio of the time seen in each mode, and never go down (Linux's
- * cputime_adjust). With `acct=precise` on the kernel command
- * line, every crossing closes an interval too (the trap path calls kernel_user_enter() on every
- * entry from user mode, hal_upcalls.h, and the return to user mode closes the kernel one): an
- * exact split, for one clock read per crossing, which the default keeps off the system call path
- * (issue 13). It also counts its page faults (minor:
- * every fault resolved; major: those that had to wait for a device, none on the RAM file system)
- * and its context switches (voluntary: it blocked; involuntary: it was preempted or yielded while
- * runnable).
+ * its CPU time, split in the ratio of the ticks that sampled each mode (one tick each, whatever
+ * the interval it closed), and never go down (Linux's cputime_adjust). With `acct=precise` on the
+ * kernel command line, every crossing closes an interval too (the trap path calls
+ * kernel_user_enter() on every entry from user mode, hal_upcalls.h, and the return to user mode
+ * closes the kernel one): an exact split, for one clock read per crossing, which the default keeps
+ * off the system call path (issue 13). It also counts its page faults (minor: every fault resolved;
+ * major: those that had to wait for a device, none on the RAM file system) and its context
+ * switches (voluntary: it blocked; involuntary: it was preempted or yielded while runnable).
  *
  * A process's figures are those of its live threads, in every cluster, plus those of its threads
  * that ended (added at their end, in the owner copy: acct_dead); its children's are those of the

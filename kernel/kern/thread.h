@@ -98,9 +98,9 @@ typedef struct thread_s {
 	                               mode (sched_setaffinity by another thread); 0: none */
 	lid_t           migrate_lid;/* [O] the core sched_migrate_self moves it to        */
 	uint64_t        acct_stamp; /* [O] start of the interval not yet in acct          */
-	uint64_t        acct_seen[2]; /* [O] ns of its intervals whose mode was seen (a tick's
-	                               sample, or a crossing under acct=precise): user, system;
-	                               acct's split of its CPU time follows their ratio    */
+	uint64_t        acct_seen[2]; /* [O] ns seen in each mode, user and system: one tick
+	                               per tick that sampled it, or each crossing's interval
+	                               under acct=precise; acct's split follows their ratio */
 	uint64_t        wakeups;    /* [A] times it was unblocked                         */
 	uint32_t        rpc_servers;/* [A] RPC servers still touching this client thread  */
 	struct gpt_s   *gpt;        /* [I] user address space (NULL: kernel thread)       */

@@ -7,3 +7,7 @@ archipel_host_test(test_acct_itimer
           kernel/libk/busylock.c kernel/libk/lockdep.c kernel/libk/xlist.c
   DEFINES CONFIG_DEBUG=1 hal_get_time_ns=fake_time_ns)
 target_link_libraries(test_acct_itimer PRIVATE libk_renamed pthread)
+
+# Host tests of the CPU time split (kernel/kern/acct.c, included by the test with a clock it sets):
+# the tick's samples, acct=precise's exact split, figures that never go down.
+archipel_host_test(test_acct SOURCES test_acct.c kernel/libk/cmdline.c)
