@@ -466,8 +466,10 @@ static void process_end(xptr_t ref_xp, int status)
 	hal_remote_s32(PROC_XP(ref_xp, exit_status), (uint32_t)status);
 	remote_busylock_release(lock_xp);
 	ptimer_process_exit(owner_xp); /* its timers stop with its last thread (Linux's exit_itimers) */
-	/* A victim of the OOM killer gives its memory back now, not when its parent reaps it. */
-	oom_process_end(hal_remote_l32(PROC_XP(ref_xp, pid)), PROC_XP(ref_xp, vmm));
+	/* Its memory goes back now, not when its parent reaps it: a zombie holds its descriptor only
+	 * (and an OOM victim's end gives the memory back whoever its parent is). */
+	process_exit_mm(ref_xp);
+	oom_process_end(hal_remote_l32(PROC_XP(ref_xp, pid)));
 	/* As Linux: the files close at the end, not when the parent reaps (a pipe's reader must see
 	 * EOF before it waits for the writer). No thread is left to use or open one. */
 	for (int fd = 0; fd < CONFIG_MAX_FILES; fd++)
@@ -544,11 +546,38 @@ int process_wait_end(xptr_t ref_xp)
 	return status;
 }
 
+void process_exit_mm(xptr_t ref_xp)
+{
+	xptr_t files_lock = PROC_XP(ref_xp, files_lock);
+	xptr_t exe, cwd;
+
+	kassert(hal_remote_l32(PROC_XP(ref_xp, threads_total)) == 0 &&
+		!hal_remote_l32(PROC_XP(ref_xp, mm_released)));
+	vmm_exit(PROC_XP(ref_xp, vmm));
+	exe = hal_remote_lxp(PROC_XP(ref_xp, exec_inode_xp));
+	hal_remote_sxp(PROC_XP(ref_xp, exec_inode_xp), XPTR_NULL);
+	if (exe != XPTR_NULL) /* after the VMM: its CODE and DATA read the file */
+		vfs_inode_put(exe);
+	remote_busylock_acquire(files_lock);
+	cwd = hal_remote_lxp(PROC_XP(ref_xp, cwd_xp));
+	hal_remote_sxp(PROC_XP(ref_xp, cwd_xp), XPTR_NULL);
+	remote_busylock_release(files_lock);
+	if (cwd != XPTR_NULL)
+		vfs_inode_put(cwd);
+	hal_remote_s32(PROC_XP(ref_xp, mm_released), 1);
+}
+
 void process_release(xptr_t ref_xp)
 {
 	process_t *p = GET_PTR(ref_xp);
 
 	kassert(GET_CXY(ref_xp) == local_cxy && p->threads_total == 0 && p->threads_nr == 0);
+	if (!p->mm_released) { /* it never had a thread: its files and memory go now */
+		for (int fd = 0; fd < CONFIG_MAX_FILES; fd++)
+			if (p->files[fd] != XPTR_NULL)
+				fd_close(ref_xp, fd);
+		process_exit_mm(ref_xp);
+	}
 	/*
 	 * The other copies went with their last thread, unless a display or a kill still holds one
 	 * for a moment (it then unlinks itself from our list): wait for them, and for the holds on
@@ -563,14 +592,7 @@ void process_release(xptr_t ref_xp)
 	}
 	list_unlink(&p->local_link);
 	busylock_release(&LOCAL_CLUSTER->processes_lock);
-	for (int fd = 0; fd < CONFIG_MAX_FILES; fd++)
-		if (p->files[fd] != XPTR_NULL)
-			fd_close(ref_xp, fd);
-	vfs_inode_put(p->cwd_xp);
 	unlink_copy(p);
-	vmm_destroy(&p->vmm);
-	if (p->exec_inode_xp != XPTR_NULL) /* after the VMM: its CODE and DATA read the file */
-		vfs_inode_put(p->exec_inode_xp);
 	oom_process_released(p->pid); /* before the pid can be given again */
 	lpid_free(PID_LPID(p->pid));
 	kmem_free(p);

@@ -106,6 +106,8 @@ typedef struct process_s {
 	xptr_t        cwd_xp;       /* [F] current directory (an inode reference held)       */
 	uint32_t      umask;        /* [A] file mode creation mask (umask(2); 022 at first)  */
 	xptr_t        exec_inode_xp;/* [X] the executable (an inode reference held)          */
+	uint32_t      mm_released;  /* [A] 1 once its address space, executable and directory
+				       went (process_exit_mm): a zombie holds only this descriptor */
 	k_sigaction_t sigactions[SIGNAL_NSIG]; /* [F] rt_sigaction's table                      */
 	busylock_t    exit_lock;    /* protects exited against the waiters' sleep            */
 	uint32_t      exited;       /* [E] 1 once the last thread is gone                    */
@@ -188,8 +190,18 @@ error_t process_kill_others(xptr_t ref_xp);
 /* Wait until the process whose reference is @ref_xp has ended; returns its status. */
 int process_wait_end(xptr_t ref_xp);
 
-/* Destroy the reference @ref_xp of a process that ended (its waiter read the status) or that never
- * had a thread (a failed exec): its files, its VMM, its pid. Caller: the reference's cluster. */
+/*
+ * The end of the process whose reference is @ref_xp, before its parent is told (Linux's exit_mm
+ * and exit_fs before exit_notify): its VMM is destroyed in the reference cluster (vmm_exit: frames,
+ * tables, vsegs), then its executable and current directory are given back. Frees only: it cannot
+ * fail. Caller: the process has no thread left (its last thread's end, or the release of a process
+ * that never had one), and calls it once.
+ */
+void process_exit_mm(xptr_t ref_xp);
+
+/* Destroy the reference @ref_xp of a process that ended (its waiter read the status; its memory
+ * went at its end) or that never had a thread (a failed exec: its files and memory go first): its
+ * pid and descriptor. Caller: the reference's cluster. */
 void process_release(xptr_t ref_xp);
 
 /*
