@@ -50,7 +50,7 @@ typedef struct process_s {
 	uint32_t      threads_nr;   /* [T] threads of the process in this cluster            */
 	uint32_t      holds;        /* [P] its threads, other holders, 1 for a reference     */
 	list_entry_t  threads_root; /* [T] those threads (thread_t.process_link)             */
-	list_entry_t  local_link;   /* [P] in the cluster's list of process copies           */
+	xlist_entry_t local_link;   /* [P] in the cluster's list of process copies           */
 	xlist_entry_t copies_link;  /* [C] in the owner's list of copies                     */
 	/* owner only */
 	busylock_t    copies_lock;  /* protects copies_root, copies_nr                       */
@@ -199,9 +199,14 @@ int process_wait_end(xptr_t ref_xp);
  */
 void process_exit_mm(xptr_t ref_xp);
 
-/* Destroy the reference @ref_xp of a process that ended (its waiter read the status; its memory
- * went at its end) or that never had a thread (a failed exec: its files and memory go first): its
- * pid and descriptor. Caller: the reference's cluster. */
+/*
+ * Destroy the reference @ref_xp of a process that ended (its waiter read the status; its memory
+ * went at its end, process_exit_mm) or that never had a thread (a failed exec or fork: its files
+ * and memory go first): its links, its pid, its descriptor. From any cluster, without an RPC:
+ * the reference's cluster table, pid table and kmem are reached under their own locks through
+ * the HAL. Frees only: it cannot fail. Waits (sleeps) while a display or a kill still holds a
+ * copy. Caller: no thread of the process is left, and nobody else releases it.
+ */
 void process_release(xptr_t ref_xp);
 
 /*
@@ -334,15 +339,9 @@ typedef struct rpc_process_kill_args_s {
 	uint32_t except;        /* trdid of the thread spared, or 0 */
 } rpc_process_kill_args_t;
 
-/* RPC_PROCESS_RELEASE: process_release of the reference @ref_xp, where it lives. */
-typedef struct rpc_process_release_args_s {
-	xptr_t ref_xp;
-} rpc_process_release_args_t;
-
 void process_rpc_thread_create(xptr_t desc_xp);
 void process_rpc_display(xptr_t desc_xp);
 void process_rpc_kill(xptr_t desc_xp);
 void process_rpc_fork(xptr_t desc_xp);
-void process_rpc_release(xptr_t desc_xp);
 
 #endif /* KERN_PROCESS_H */
