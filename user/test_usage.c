@@ -1,6 +1,7 @@
 /*
  * test_usage.c - the calls that tell a program about its resources and its placement, with Linux's
- * semantics and errors (KTAP): sysinfo, getrusage, wait4's rusage, times, umask,
+ * semantics and errors (KTAP): sysinfo, getrusage, wait4's rusage (and a zombie's memory, back before
+ * the reap), times, umask,
  * prctl(PR_SET_NAME/PR_GET_NAME),
  * getcpu, sched_getaffinity/sched_setaffinity, clock_getres and the CPU time clocks, and the ENOSYS
  * log (the harness looks for its line). Raw syscall(2) calls: glibc's wrappers check nothing first.
@@ -261,6 +262,101 @@ static void test_wait4_rusage(void)
 		"wait4_bad_rusage_efault_child_reaped");
 }
 
+#define ZOMBIE_PAGES 32
+
+/* Wait until ps sees @pid as a zombie; its figures then in *@info. False if it never is one. */
+static bool wait_zombie(pid_t pid, struct almos_process_info *info)
+{
+	for (int tries = 0; tries < 20000; tries++) {
+		if (get_process_info(pid, info) == 0 && info->state == 'Z')
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+/* True if every cluster of @now has @base's pages outside the caches, page tables and vsegs. */
+static bool memory_back(const struct memcheck *now, const struct memcheck *base)
+{
+	bool same = now->clusters == base->clusters;
+
+	for (unsigned int c = 0; c < now->clusters; c++) {
+		bool ok = now->pages[c] == base->pages[c] && now->pt_pages[c] == base->pt_pages[c] &&
+			  now->vsegs[c] == base->vsegs[c];
+		ktap_diag("cluster %u: pages outside the caches %lu, page tables %lu, vsegs %u; "
+			  "before the fork %lu, %lu, %u%s", c, (unsigned long)now->pages[c],
+			  (unsigned long)now->pt_pages[c], now->vsegs[c], (unsigned long)base->pages[c],
+			  (unsigned long)base->pt_pages[c], base->vsegs[c], ok ? "" : "  <- differs");
+		same &= ok;
+	}
+	return same;
+}
+
+/* A child in cluster @cxy that exits at once, waited for until it is a zombie; its pid or -1. */
+static pid_t idle_zombie(int cxy)
+{
+	struct almos_process_info info;
+	pid_t pid;
+
+	place_next(cxy, PLACE_ANY_CORE);
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	return pid > 0 && wait_zombie(pid, &info) ? pid : -1;
+}
+
+/*
+ * A zombie holds no memory (as Linux's exit_mm before exit_notify): once a child that mapped and
+ * wrote ZOMBIE_PAGES pages has ended, and before its parent reaps it, every cluster has the pages
+ * outside the caches, page tables and vsegs it had with a zombie that never touched anything
+ * (same cluster: all a zombie keeps is its descriptor), and ps shows it with none. The reap then
+ * still returns its status and its rusage: its CPU time (user and system together: how a loaded
+ * host's ticks split them is test_wait4_rusage's business), its faults, and exactly what
+ * RUSAGE_CHILDREN gained.
+ */
+static void test_zombie_holds_no_memory(const struct memcheck *quiet)
+{
+	struct memcheck base, zombie;
+	struct almos_process_info info;
+	struct rusage before, after, ru;
+	unsigned int clusters = 1, cores;
+	int status = -1;
+	bool is_zombie;
+	pid_t idle, pid;
+
+	memset(&info, 0xff, sizeof(info));
+	get_config(&clusters, &cores);
+	idle = idle_zombie((int)clusters - 1);
+	memcheck_settled(quiet, &base);
+	if (idle > 0)
+		waitpid(idle, &status, 0);
+	syscall(SYS_getrusage, RUSAGE_CHILDREN, &before);
+	place_next((int)clusters - 1, PLACE_ANY_CORE);
+	pid = fork();
+	if (pid == 0) {
+		char *p = mmap(NULL, ZOMBIE_PAGES * 4096, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			_exit(1);
+		for (int i = 0; i < ZOMBIE_PAGES; i++)
+			p[i * 4096] = 1;
+		_exit(spin_cpu(10000000) ? 42 : 1);
+	}
+	is_zombie = pid > 0 && wait_zombie(pid, &info);
+	ktap_diag("the zombie: vsegs %u, page tables %u, pages %lu", info.vsegs, info.pt_pages,
+		  (unsigned long)info.total_pages);
+	ktap_ok(idle > 0 && is_zombie && memcheck_settled(quiet, &zombie) &&
+		memory_back(&zombie, &base) && info.vsegs == 0 && info.pt_pages == 0 &&
+		info.total_pages == 0, "zombie_memory_back_before_reap");
+	memset(&ru, 0, sizeof(ru));
+	ktap_ok(pid > 0 && syscall(SYS_wait4, pid, &status, 0, &ru) == pid && WIFEXITED(status) &&
+		WEXITSTATUS(status) == 42 && syscall(SYS_getrusage, RUSAGE_CHILDREN, &after) == 0 &&
+		tv_ns(ru.ru_utime) + tv_ns(ru.ru_stime) >= 10000000 && ru.ru_minflt >= ZOMBIE_PAGES &&
+		tv_ns(ru.ru_utime) + 1000 >= tv_ns(after.ru_utime) - tv_ns(before.ru_utime) &&
+		tv_ns(after.ru_utime) - tv_ns(before.ru_utime) + 1000 >= tv_ns(ru.ru_utime),
+		"zombie_reaped_with_status_and_rusage");
+}
+
 /* A thread that reports where it runs until told to stop. */
 static void *where_am_i(void *arg)
 {
@@ -477,13 +573,14 @@ int main(void)
 {
 	struct memcheck quiet, base, now;
 
-	ktap_plan(34);
+	ktap_plan(36);
 	ktap_ok(memcheck_snapshot(&quiet), "memcheck_snapshot");
 	syscall(SYS_prctl, PR_SET_NAME, "test_usage", 0, 0, 0);
 	test_sysinfo();
 	test_rusage_self();
 	test_times();
 	test_wait4_rusage();
+	test_zombie_holds_no_memory(&quiet);
 	test_umask();
 	test_prctl();
 	test_placement();

@@ -44,7 +44,7 @@ void cluster_init(void)
 	cl->cxy = local_cxy;
 	busylock_init(&cl->threads_lock, "threads", LOCK_THREAD);
 	busylock_init(&cl->processes_lock, "processes", LOCK_PROCESS_STATE);
-	list_root_init(&cl->copies_root);
+	xlist_root_init(XPTR(local_cxy, &cl->copies_root));
 	cl->cores_nr = bc->cores_nr;
 	cl->mem_base = bc->mem_base;
 	cl->mem_size = bc->mem_size;

@@ -21,6 +21,7 @@
 #include <kern/rpc.h>
 #include <kern/sched.h>
 #include <libk/busylock.h>
+#include <libk/xlist.h>
 #include <mm/kcm.h>
 #include <mm/ppm.h>
 #include <params.h>
@@ -78,7 +79,9 @@ typedef struct cluster_s {
 	uint8_t  lpid_reserved[CONFIG_MAX_PROCESSES_PER_CLUSTER]; /* [Q] taken by a process
 						      being created, not yet in owned[]         */
 	uint32_t owned_nr;                           /* [Q] processes owned (pids in use)  */
-	list_entry_t copies_root;                    /* [Q] process copies in this cluster */
+	xlist_entry_t copies_root;                   /* [Q] process copies in this cluster
+						      (an xlist: a reap in another cluster
+						      unlinks a reference, process_release) */
 	uint32_t copies_nr;                          /* [Q] copies, until their memory is
 						      freed (leak checks wait for it)     */
 	tlb_stats_t tlb_stats;                       /* [A] shootdowns asked from this cluster */

@@ -53,20 +53,26 @@ static void lpid_publish(uint32_t lpid, process_t *process)
 	busylock_release(&cl->processes_lock);
 }
 
-/* Give @lpid back, published or only reserved. */
-static void lpid_free(uint32_t lpid)
-{
-	cluster_t *cl = LOCAL_CLUSTER;
+/* A field of cluster @cxy's cluster_t. */
+#define CLUSTER_XP(cxy, field) XPTR(cxy, &cluster_manager.field)
 
-	busylock_acquire(&cl->processes_lock);
-	if (cl->lpid_reserved[lpid]) {
-		cl->lpid_reserved[lpid] = 0;
+/* Give @lpid of cluster @cxy back, published or only reserved. Any cluster: the table is under
+ * its processes_lock, which the reap of another cluster takes as the owner cluster does. */
+static void lpid_free(cxy_t cxy, uint32_t lpid)
+{
+	xptr_t reserved = CLUSTER_XP(cxy, lpid_reserved[lpid]);
+	xptr_t owned = CLUSTER_XP(cxy, owned[lpid]);
+	xptr_t owned_nr = CLUSTER_XP(cxy, owned_nr);
+
+	remote_busylock_acquire(CLUSTER_XP(cxy, processes_lock));
+	if (hal_remote_lb(reserved)) {
+		hal_remote_sb(reserved, 0);
 	} else {
-		kassert(cl->owned[lpid] != NULL);
-		cl->owned[lpid] = NULL;
-		cl->owned_nr--;
+		kassert(hal_remote_lpt(owned) != NULL);
+		hal_remote_spt(owned, NULL);
+		hal_remote_s32(owned_nr, hal_remote_l32(owned_nr) - 1);
 	}
-	busylock_release(&cl->processes_lock);
+	remote_busylock_release(CLUSTER_XP(cxy, processes_lock));
 }
 
 /* Fields common to every copy; the VMM is initialised by the caller. */
@@ -77,6 +83,7 @@ static void process_init_common(process_t *p, pid_t pid, xptr_t ref_xp, xptr_t o
 	p->ref_xp = ref_xp;
 	p->owner_xp = owner_xp;
 	strlcpy(p->name, name, sizeof(p->name));
+	xlist_entry_init(XPTR(local_cxy, &p->local_link));
 	busylock_init(&p->threads_lock, "process.threads", LOCK_PROCESS_STATE);
 	list_root_init(&p->threads_root);
 	xlist_entry_init(XPTR(local_cxy, &p->copies_link));
@@ -93,13 +100,15 @@ static void link_copy(process_t *p)
 	remote_busylock_release(lock_xp);
 }
 
-static void unlink_copy(process_t *p)
+/* Unlink the copy @p_xp (any cluster) from its owner's list of copies. */
+static void unlink_copy(xptr_t p_xp)
 {
-	xptr_t lock_xp = PROC_XP(p->owner_xp, copies_lock);
+	xptr_t owner_xp = hal_remote_lxp(PROC_XP(p_xp, owner_xp));
+	xptr_t lock_xp = PROC_XP(owner_xp, copies_lock);
 
 	remote_busylock_acquire(lock_xp);
-	xlist_unlink(XPTR(local_cxy, &p->copies_link));
-	hal_remote_atomic_add32(PROC_XP(p->owner_xp, copies_nr), -1);
+	xlist_unlink(PROC_XP(p_xp, copies_link));
+	hal_remote_atomic_add32(PROC_XP(owner_xp, copies_nr), -1);
 	remote_busylock_release(lock_xp);
 }
 
@@ -108,18 +117,27 @@ static void unlink_copy(process_t *p)
  * now. Leak checks wait for the count before they read the free pages; counted down at the
  * unlink, it let them read while a core the host ran late was still freeing the copy's tables.
  */
-static void copies_uncount(void)
+static void copies_uncount(cxy_t cxy)
 {
-	busylock_acquire(&LOCAL_CLUSTER->processes_lock);
-	LOCAL_CLUSTER->copies_nr--;
-	busylock_release(&LOCAL_CLUSTER->processes_lock);
+	xptr_t nr = CLUSTER_XP(cxy, copies_nr);
+
+	remote_busylock_acquire(CLUSTER_XP(cxy, processes_lock));
+	hal_remote_s32(nr, hal_remote_l32(nr) - 1);
+	remote_busylock_release(CLUSTER_XP(cxy, processes_lock));
+}
+
+/* Put the local copy @p in the cluster's list of copies. Caller holds processes_lock. */
+static void add_local_locked(process_t *p)
+{
+	kassert(busylock_is_held_by_me(&LOCAL_CLUSTER->processes_lock));
+	xlist_add_last(CLUSTER_XP(local_cxy, copies_root), XPTR(local_cxy, &p->local_link));
+	LOCAL_CLUSTER->copies_nr++;
 }
 
 static void add_local(process_t *p)
 {
 	busylock_acquire(&LOCAL_CLUSTER->processes_lock);
-	list_add_last(&LOCAL_CLUSTER->copies_root, &p->local_link);
-	LOCAL_CLUSTER->copies_nr++;
+	add_local_locked(p);
 	busylock_release(&LOCAL_CLUSTER->processes_lock);
 }
 
@@ -190,7 +208,7 @@ error_t process_create(const char *name, process_t **out)
 			    name);
 	error = vmm_init(&p->vmm, XPTR_NULL);
 	if (error) {
-		lpid_free(lpid);
+		lpid_free(local_cxy, lpid);
 		kmem_free(p);
 		return error;
 	}
@@ -219,11 +237,11 @@ error_t process_create(const char *name, process_t **out)
 /* The local copy of @pid, one more count held on it; NULL if none. Caller holds processes_lock. */
 static process_t *hold_locked(pid_t pid)
 {
-	list_entry_t *e;
+	xptr_t e;
 
 	kassert(busylock_is_held_by_me(&LOCAL_CLUSTER->processes_lock));
-	LIST_FOREACH(&LOCAL_CLUSTER->copies_root, e) {
-		process_t *p = LIST_ELEMENT(e, process_t, local_link);
+	XLIST_FOREACH(CLUSTER_XP(local_cxy, copies_root), e) {
+		process_t *p = GET_PTR(XLIST_ELEMENT(e, process_t, local_link));
 		if (p->pid == pid) {
 			p->holds++;
 			return p;
@@ -250,13 +268,13 @@ void process_put_local(process_t *copy)
 	busylock_acquire(&LOCAL_CLUSTER->processes_lock);
 	gone = --copy->holds == 0 && copy->ref_xp != XPTR(local_cxy, copy);
 	if (gone)
-		list_unlink(&copy->local_link);
+		xlist_unlink(XPTR(local_cxy, &copy->local_link));
 	busylock_release(&LOCAL_CLUSTER->processes_lock);
 	if (gone) {
-		unlink_copy(copy);
+		unlink_copy(XPTR(local_cxy, copy));
 		vmm_destroy(&copy->vmm);
 		kmem_free(copy);
-		copies_uncount();
+		copies_uncount(local_cxy);
 	}
 }
 
@@ -307,8 +325,7 @@ error_t process_get_copy(xptr_t ref_xp, process_t **out)
 	other = hold_locked(pid);
 	if (!other) {
 		p->holds = 1; /* ours: given back after link_copy, so it is linked before it can go */
-		list_add_last(&LOCAL_CLUSTER->copies_root, &p->local_link);
-		LOCAL_CLUSTER->copies_nr++;
+		add_local_locked(p);
 	}
 	busylock_release(&LOCAL_CLUSTER->processes_lock);
 	if (other) {
@@ -466,8 +483,10 @@ static void process_end(xptr_t ref_xp, int status)
 	hal_remote_s32(PROC_XP(ref_xp, exit_status), (uint32_t)status);
 	remote_busylock_release(lock_xp);
 	ptimer_process_exit(owner_xp); /* its timers stop with its last thread (Linux's exit_itimers) */
-	/* A victim of the OOM killer gives its memory back now, not when its parent reaps it. */
-	oom_process_end(hal_remote_l32(PROC_XP(ref_xp, pid)), PROC_XP(ref_xp, vmm));
+	/* Its memory goes back now, not when its parent reaps it: a zombie holds its descriptor only
+	 * (and an OOM victim's end gives the memory back whoever its parent is). */
+	process_exit_mm(ref_xp);
+	oom_process_end(hal_remote_l32(PROC_XP(ref_xp, pid)));
 	/* As Linux: the files close at the end, not when the parent reaps (a pipe's reader must see
 	 * EOF before it waits for the writer). No thread is left to use or open one. */
 	for (int fd = 0; fd < CONFIG_MAX_FILES; fd++)
@@ -544,37 +563,73 @@ int process_wait_end(xptr_t ref_xp)
 	return status;
 }
 
-void process_release(xptr_t ref_xp)
+void process_exit_mm(xptr_t ref_xp)
 {
-	process_t *p = GET_PTR(ref_xp);
+	xptr_t files_lock = PROC_XP(ref_xp, files_lock);
+	xptr_t exe, cwd;
 
-	kassert(GET_CXY(ref_xp) == local_cxy && p->threads_total == 0 && p->threads_nr == 0);
+	kassert(hal_remote_l32(PROC_XP(ref_xp, threads_total)) == 0 &&
+		!hal_remote_l32(PROC_XP(ref_xp, mm_released)));
+	vmm_exit(PROC_XP(ref_xp, vmm));
+	exe = hal_remote_lxp(PROC_XP(ref_xp, exec_inode_xp));
+	hal_remote_sxp(PROC_XP(ref_xp, exec_inode_xp), XPTR_NULL);
+	if (exe != XPTR_NULL) /* after the VMM: its CODE and DATA read the file */
+		vfs_inode_put(exe);
+	remote_busylock_acquire(files_lock);
+	cwd = hal_remote_lxp(PROC_XP(ref_xp, cwd_xp));
+	hal_remote_sxp(PROC_XP(ref_xp, cwd_xp), XPTR_NULL);
+	remote_busylock_release(files_lock);
+	if (cwd != XPTR_NULL)
+		vfs_inode_put(cwd);
+	hal_remote_s32(PROC_XP(ref_xp, mm_released), 1);
+}
+
+/* Wait until the reference @ref_xp is the last copy and holds only its own count, then take it off
+ * its cluster's list. Caller holds nothing; returns with its cluster's processes_lock held. */
+static void take_off_table(xptr_t ref_xp)
+{
+	xptr_t table_lock = CLUSTER_XP(GET_CXY(ref_xp), processes_lock);
+
 	/*
 	 * The other copies went with their last thread, unless a display or a kill still holds one
 	 * for a moment (it then unlinks itself from our list): wait for them, and for the holds on
 	 * the reference, before taking it off the table. Without threads nothing makes new copies.
 	 */
 	for (;;) {
-		busylock_acquire(&LOCAL_CLUSTER->processes_lock);
-		if (p->holds == 1 && __atomic_load_n(&p->copies_nr, __ATOMIC_ACQUIRE) == 1)
+		remote_busylock_acquire(table_lock);
+		if (hal_remote_l32(PROC_XP(ref_xp, holds)) == 1 &&
+		    hal_remote_l32(PROC_XP(ref_xp, copies_nr)) == 1)
 			break;
-		busylock_release(&LOCAL_CLUSTER->processes_lock);
+		remote_busylock_release(table_lock);
 		thread_sleep_ns(100000);
 	}
-	list_unlink(&p->local_link);
-	busylock_release(&LOCAL_CLUSTER->processes_lock);
-	for (int fd = 0; fd < CONFIG_MAX_FILES; fd++)
-		if (p->files[fd] != XPTR_NULL)
-			fd_close(ref_xp, fd);
-	vfs_inode_put(p->cwd_xp);
-	unlink_copy(p);
-	vmm_destroy(&p->vmm);
-	if (p->exec_inode_xp != XPTR_NULL) /* after the VMM: its CODE and DATA read the file */
-		vfs_inode_put(p->exec_inode_xp);
-	oom_process_released(p->pid); /* before the pid can be given again */
-	lpid_free(PID_LPID(p->pid));
-	kmem_free(p);
-	copies_uncount();
+	hal_fence(); /* copies_nr is the copies lock's: what the last unlink did is seen after it */
+	xlist_unlink(PROC_XP(ref_xp, local_link));
+}
+
+void process_release(xptr_t ref_xp)
+{
+	cxy_t cxy = GET_CXY(ref_xp);
+	pid_t pid = hal_remote_l32(PROC_XP(ref_xp, pid));
+
+	kassert(hal_remote_l32(PROC_XP(ref_xp, threads_total)) == 0 &&
+		hal_remote_l32(PROC_XP(ref_xp, threads_nr)) == 0);
+	if (!hal_remote_l32(PROC_XP(ref_xp, mm_released))) {
+		/* it never had a thread: its files and memory go now */
+		for (int fd = 0; fd < CONFIG_MAX_FILES; fd++)
+			if (hal_remote_lxp(PROC_XP(ref_xp, files[fd])) != XPTR_NULL)
+				fd_close(ref_xp, fd);
+		process_exit_mm(ref_xp);
+	}
+	/* What is left is the descriptor, its links and its pid: freed from here through the
+	 * owner cluster's locks and allocators, without a round trip to it. */
+	take_off_table(ref_xp);
+	remote_busylock_release(CLUSTER_XP(cxy, processes_lock));
+	unlink_copy(ref_xp);
+	oom_process_released(pid); /* before the pid can be given again */
+	lpid_free(cxy, PID_LPID(pid));
+	kmem_remote_free(cxy, GET_PTR(ref_xp));
+	copies_uncount(cxy);
 }
 
 uint32_t process_owned_count(void)
@@ -591,7 +646,7 @@ void process_rpc_display(xptr_t desc_xp)
 {
 	rpc_process_display_args_t a;
 	bool owned_only;
-	list_entry_t *e;
+	xptr_t e;
 
 	rpc_args_get(desc_xp, &a, sizeof(a));
 	owned_only = a.owned_only != 0;
@@ -599,8 +654,8 @@ void process_rpc_display(xptr_t desc_xp)
 		   owned_only ? " (owned)" : "", LOCAL_CLUSTER->copies_nr, LOCAL_CLUSTER->owned_nr);
 	printk_raw("    pid      name             role       threads vsegs\n");
 	busylock_acquire(&LOCAL_CLUSTER->processes_lock);
-	LIST_FOREACH(&LOCAL_CLUSTER->copies_root, e) {
-		process_t *p = LIST_ELEMENT(e, process_t, local_link);
+	XLIST_FOREACH(CLUSTER_XP(local_cxy, copies_root), e) {
+		process_t *p = GET_PTR(XLIST_ELEMENT(e, process_t, local_link));
 		bool owner = p->owner_xp == XPTR(local_cxy, p);
 		if (owned_only && !owner)
 			continue;

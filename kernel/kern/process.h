@@ -50,7 +50,7 @@ typedef struct process_s {
 	uint32_t      threads_nr;   /* [T] threads of the process in this cluster            */
 	uint32_t      holds;        /* [P] its threads, other holders, 1 for a reference     */
 	list_entry_t  threads_root; /* [T] those threads (thread_t.process_link)             */
-	list_entry_t  local_link;   /* [P] in the cluster's list of process copies           */
+	xlist_entry_t local_link;   /* [P] in the cluster's list of process copies           */
 	xlist_entry_t copies_link;  /* [C] in the owner's list of copies                     */
 	/* owner only */
 	busylock_t    copies_lock;  /* protects copies_root, copies_nr                       */
@@ -107,6 +107,8 @@ typedef struct process_s {
 	xptr_t        cwd_xp;       /* [F] current directory (an inode reference held)       */
 	uint32_t      umask;        /* [A] file mode creation mask (umask(2); 022 at first)  */
 	xptr_t        exec_inode_xp;/* [X] the executable (an inode reference held)          */
+	uint32_t      mm_released;  /* [A] 1 once its address space, executable and directory
+				       went (process_exit_mm): a zombie holds only this descriptor */
 	k_sigaction_t sigactions[SIGNAL_NSIG]; /* [F] rt_sigaction's table                      */
 	busylock_t    exit_lock;    /* protects exited against the waiters' sleep            */
 	uint32_t      exited;       /* [E] 1 once the last thread is gone                    */
@@ -189,8 +191,23 @@ error_t process_kill_others(xptr_t ref_xp);
 /* Wait until the process whose reference is @ref_xp has ended; returns its status. */
 int process_wait_end(xptr_t ref_xp);
 
-/* Destroy the reference @ref_xp of a process that ended (its waiter read the status) or that never
- * had a thread (a failed exec): its files, its VMM, its pid. Caller: the reference's cluster. */
+/*
+ * The end of the process whose reference is @ref_xp, before its parent is told (Linux's exit_mm
+ * and exit_fs before exit_notify): its VMM is destroyed in the reference cluster (vmm_exit: frames,
+ * tables, vsegs), then its executable and current directory are given back. Frees only: it cannot
+ * fail. Caller: the process has no thread left (its last thread's end, or the release of a process
+ * that never had one), and calls it once.
+ */
+void process_exit_mm(xptr_t ref_xp);
+
+/*
+ * Destroy the reference @ref_xp of a process that ended (its waiter read the status; its memory
+ * went at its end, process_exit_mm) or that never had a thread (a failed exec or fork: its files
+ * and memory go first): its links, its pid, its descriptor. From any cluster, without an RPC:
+ * the reference's cluster table, pid table and kmem are reached under their own locks through
+ * the HAL. Frees only: it cannot fail. Waits (sleeps) while a display or a kill still holds a
+ * copy. Caller: no thread of the process is left, and nobody else releases it.
+ */
 void process_release(xptr_t ref_xp);
 
 /*
@@ -323,15 +340,9 @@ typedef struct rpc_process_kill_args_s {
 	uint32_t except;        /* trdid of the thread spared, or 0 */
 } rpc_process_kill_args_t;
 
-/* RPC_PROCESS_RELEASE: process_release of the reference @ref_xp, where it lives. */
-typedef struct rpc_process_release_args_s {
-	xptr_t ref_xp;
-} rpc_process_release_args_t;
-
 void process_rpc_thread_create(xptr_t desc_xp);
 void process_rpc_display(xptr_t desc_xp);
 void process_rpc_kill(xptr_t desc_xp);
 void process_rpc_fork(xptr_t desc_xp);
-void process_rpc_release(xptr_t desc_xp);
 
 #endif /* KERN_PROCESS_H */

@@ -72,28 +72,6 @@ pid_t process_ppid(xptr_t owner_xp)
 	return ppid;
 }
 
-/* Release the ended process @ref_xp where it lives. */
-static void release_anywhere(xptr_t ref_xp)
-{
-	rpc_process_release_args_t a = { .ref_xp = ref_xp };
-	rpc_desc_t desc = RPC_DESC(RPC_PROCESS_RELEASE, &a);
-
-	if (GET_CXY(ref_xp) == local_cxy) {
-		process_release(ref_xp);
-		return;
-	}
-	rpc_send(GET_CXY(ref_xp), &desc);
-}
-
-void process_rpc_release(xptr_t desc_xp)
-{
-	rpc_process_release_args_t a;
-
-	rpc_args_get(desc_xp, &a, sizeof(a));
-	process_release(a.ref_xp);
-	rpc_reply(desc_xp, NULL, 0, 0);
-}
-
 #define CLD_EXITED    1
 #define CLD_KILLED    2
 #define CLD_DUMPED    3
@@ -222,7 +200,7 @@ void process_family_exit(xptr_t owner_xp)
 			break;
 		remote_busylock_release(FAMILY_LOCK);
 		for (uint32_t i = 0; i < orphans_nr; i++)
-			release_anywhere(orphans[i]);
+			process_release(orphans[i]);
 		orphans_nr = 0;
 	}
 	if (new_parent != XPTR_NULL)
@@ -242,11 +220,11 @@ void process_family_exit(xptr_t owner_xp)
 	remote_busylock_release(FAMILY_LOCK);
 
 	for (uint32_t i = 0; i < orphans_nr; i++)
-		release_anywhere(orphans[i]);
+		process_release(orphans[i]);
 	if (waited_by_kernel)
 		process_mark_exited(owner_xp);
 	else if (reap_self)
-		release_anywhere(owner_xp);
+		process_release(owner_xp);
 }
 
 void process_child_event(xptr_t owner_xp)
@@ -543,7 +521,7 @@ int64_t process_wait_child(int64_t pid, int *status, uint32_t options, acct_t *u
 	}
 	remote_busylock_release(FAMILY_LOCK);
 	if (found != XPTR_NULL)
-		release_anywhere(found);
+		process_release(found);
 	return ret;
 }
 

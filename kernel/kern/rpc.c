@@ -40,7 +40,6 @@ static const struct {
 	[RPC_VMM_DISPLAY]   = { "VMM_DISPLAY", vmm_rpc_display },
 	[RPC_VMM_INVALIDATE] = { "VMM_INVALIDATE", vmm_rpc_invalidate },
 	[RPC_PROCESS_FORK] = { "PROCESS_FORK", process_rpc_fork },
-	[RPC_PROCESS_RELEASE] = { "PROCESS_RELEASE", process_rpc_release },
 	[RPC_PROCESS_INFO]  = { "PROCESS_INFO", sys_almos_rpc_process_info },
 	[RPC_ALMOS_REGIONS] = { "REGIONS", sys_almos_rpc_regions },
 	[RPC_FILE_SHRUNK]   = { "FILE_SHRUNK", vfs_rpc_file_shrunk },

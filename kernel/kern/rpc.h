@@ -45,7 +45,6 @@ typedef enum rpc_type_e {
 	RPC_PROCESS_KILL,       /* end the threads of a process copy (process.c)              */
 	RPC_EXEC_LOAD,          /* execve's new image into the reference VMM (sys_exec.c)     */
 	RPC_PROCESS_FORK,       /* make a forked process in the target cluster (process.c)    */
-	RPC_PROCESS_RELEASE,    /* destroy a reaped process in its reference (process.c)      */
 	RPC_PROCESS_INFO,       /* a process copy's figures (sys_almos_stats.c)               */
 	RPC_ALMOS_REGIONS,      /* the region list of a reference VMM (sys_almos_stats.c)     */
 	RPC_FILE_SHRUNK,        /* drop a process's mappings beyond a file's end (vfs_shrink.c) */

@@ -152,18 +152,16 @@ static bool victim_remove(pid_t pid)
 	return was;
 }
 
-void oom_process_end(uint32_t pid, xptr_t ref_vmm_xp)
+void oom_process_end(uint32_t pid)
 {
-	if (!victim_remove(pid))
-		return;
-	vmm_exit(ref_vmm_xp);
+	victim_remove(pid);
 	note_release();
 }
 
 void oom_process_released(uint32_t pid)
 {
 	victim_remove(pid);
-	note_release();
+	note_release(); /* a process that never had a thread gave its memory back only now */
 }
 
 /* ------------------------------------------------------------------------------------------- */
@@ -191,8 +189,8 @@ static void consider(oom_choice_t *c, const struct almos_process_info *info, uin
  * Look at every user process: the one holding the most pages (mapped in its reference page
  * table, page tables included: Linux's rss and page tables) is the victim. A process the kernel
  * started itself (no parent: the first user process) is one only if nothing else is. Ended
- * processes (zombies) are not candidates: killing them gives nothing back; nor are processes
- * another kill is ending (their memory comes back when they are reaped: wait for it).
+ * processes (zombies) are not candidates: they hold no memory any more (process_exit_mm); nor are
+ * processes another kill is ending (their memory comes back at their end: wait for it).
  */
 static void choose(oom_choice_t *c)
 {
@@ -228,7 +226,7 @@ static void choose(oom_choice_t *c)
  * List the victim of @c, then kill it and say so. Listed first, so that its end, however soon
  * the kill brings it, gives its memory back. A process that ended, or began to, since choose()
  * looked answers ESRCH: our kill is not what ends it, so it is taken off the list (its memory
- * comes back when it is reaped).
+ * comes back at its end).
  */
 static void kill_victim(const oom_choice_t *c)
 {

@@ -6,8 +6,8 @@
  * way, so a fault that finds no frame first takes one in another cluster (oom_fault_frame), and if
  * the whole machine is out of frames it calls the OOM killer (oom_page_fault): the process holding
  * the most memory is killed with SIGKILL, a console line says so, and the faulting thread waits
- * until an address space comes back (a victim's end releases its memory at once: vmm_exit; any
- * other process's when it is reaped), then takes its fault again. If the victim is the faulting
+ * until an address space comes back (every process's end releases its memory at once:
+ * process_exit_mm), then takes its fault again. If the victim is the faulting
  * process itself, it dies.
  *
  * The state of the killer is the machine's: it lives in cluster 0 (oom_init), reached by extended
@@ -44,14 +44,14 @@ xptr_t oom_fault_frame(const vseg_t *vseg, vpn_t vpn, cxy_t faulting_cxy);
 uint64_t oom_released(void);
 
 /*
- * The process @pid ended (process_end: no thread left), @ref_vmm_xp its reference VMM: if the
- * killer chose it, its memory goes back now (vmm_exit) and the memory waiters retry. Otherwise
- * nothing: an ended process's memory goes with its reference when its parent reaps it.
+ * The process @pid ended and its memory went back (process_end, after process_exit_mm): it is no
+ * victim any more, and the memory waiters retry.
  */
-void oom_process_end(uint32_t pid, xptr_t ref_vmm_xp);
+void oom_process_end(uint32_t pid);
 
-/* The reference of the process @pid was destroyed, its memory with it (process_release): the
- * memory waiters retry, and @pid is no victim any more (before the pid can name another). */
+/* The reference of the process @pid was destroyed (process_release): @pid is no victim any more
+ * (before the pid can name another), and the memory waiters retry (a process that never had a
+ * thread gives its memory back only then). */
 void oom_process_released(uint32_t pid);
 
 /*

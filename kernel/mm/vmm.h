@@ -106,8 +106,10 @@ void vmm_init_kernel(vmm_t *vmm);
 
 /*
  * Destroy a VMM copy of the local cluster: unmap everything, free the frames this copy owns (all
- * public frames for the reference: destroy the other copies first), the vsegs and the GPT.
- * Caller: no thread of the process runs in this cluster any more.
+ * public frames for the reference: destroy the other copies first, or leave them with no thread,
+ * as vmm_exit does), the vsegs and the GPT. Frees only: it cannot fail. The VSL is left empty
+ * and usable; the GPT is gone (nothing may walk it again). Caller: no thread of the process runs
+ * in this cluster any more; once per VMM.
  */
 void vmm_destroy(vmm_t *vmm);
 
@@ -451,13 +453,15 @@ int64_t vmm_msync(vmm_t *vmm, vaddr_t addr, uint64_t len, uint32_t flags);
 void vmm_reset(vmm_t *vmm);
 
 /*
- * The memory of an ended process goes back before its parent reaps it (Linux's exit_mm; here only
- * for a victim of the OOM killer, which must give its memory back whoever its parent is: mm/oom.h).
- * Every user vseg of the reference VMM @ref_vmm_xp goes as munmap removes it, its frames freed at
- * once (no TLB holds them: see vmm_destroy); the copies are left alone (they have no thread
- * left, and go with their last hold, forgetting the PTEs without freeing what the reference
- * owns). Runs in the reference cluster (the VMM_EXIT RPC when the caller is elsewhere). Caller:
- * the process has no thread left. May block.
+ * The memory of an ended process goes back before its parent is told of the end (Linux's exit_mm
+ * before exit_notify): the reference VMM @ref_vmm_xp is destroyed as vmm_destroy destroys it
+ * (every user vseg, the frames it owns or its share of them, its page tables, root included),
+ * and is left empty: an empty VSL that readers (displays, ps, the OOM killer's figures) may
+ * still lock and walk, and no GPT, which nothing walks any more but through a vseg. No frame is
+ * allocated: it cannot fail. The copies are left alone (they have no thread left, and go with
+ * their last hold, forgetting their PTEs without freeing what the reference owned). Runs in the
+ * reference cluster (the VMM_EXIT RPC when the caller is elsewhere). Caller: the process has no
+ * thread left (no TLB holds its pages: see vmm_destroy), and calls it once. May block.
  */
 void vmm_exit(xptr_t ref_vmm_xp);
 

@@ -280,17 +280,12 @@ void vmm_reset(vmm_t *vmm)
 /* vmm_exit in the reference cluster. */
 static void exit_local(vmm_t *vmm)
 {
-	change_t change;
-
 	kassert(vmm_is_reference(vmm));
-	vmm_change_init(&change);
-	rwlock_wr_acquire(&vmm->vsl_lock);
-	vmm_remove_range(vmm, &change, CONFIG_VMM_USER_MIN, CONFIG_VMM_USER_END);
-	rwlock_wr_release(&vmm->vsl_lock);
 	/* No TLB flush: no TLB can hold these pages. Each thread of the process left its address
 	 * space before it ended (sched_leave_user_space), and a core that switches address spaces
-	 * flushes its TLB (hal_gpt_activate); vmm_destroy relies on the same. */
-	vmm_free_doomed(XPTR(local_cxy, &change.doomed));
+	 * flushes its TLB (hal_gpt_activate). vmm_destroy is the batched path (a leaf table at a
+	 * time, one PPM or kcm lock pair per 16 frames or vsegs), tables included. */
+	vmm_destroy(vmm);
 }
 
 void vmm_exit(xptr_t ref_vmm_xp)
