@@ -87,6 +87,18 @@ void hal_cpu_wait_other(void);
 void hal_cpu_idle(void);
 
 /*
+ * At boot, with interrupts off, in a wait for another core (the boot barrier): sleep until an
+ * inter-processor interrupt (hal_ipi_send) reaches this core, or return spuriously; the caller
+ * looks again at what it waits for. The core then gives its processor back (an emulator's host
+ * thread sleeps) instead of spinning. Only IPIs need end the wait: the caller has not armed the
+ * tick yet (hal_timer_core_init). An IPI that ends the wait may be consumed without kernel_ipi()
+ * running: a caller that may have been sent a request meanwhile sends itself an IPI before it
+ * enables interrupts. kernel_ipi() may also run inside (an architecture that can only sleep with
+ * interrupts on).
+ */
+void hal_cpu_wait_ipi(void);
+
+/*
  * Stop the machine with @status: 0 means success, 1..255 a failure (a larger value counts as 255).
  * Every end of the machine goes through here: a panic (255), the end of the in-kernel tests (0 or 1),
  * reboot(2)'s power off (0), the end of the first user program (its exit status, 128 + S when killed

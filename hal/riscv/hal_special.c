@@ -62,6 +62,23 @@ void hal_cpu_idle(void)
 	__asm__ volatile("wfi" ::: "memory");
 }
 
+/*
+ * wfi ends when an interrupt enabled in sie is pending, whatever sstatus.SIE says: with SIE off,
+ * an IPI (sip.SSIP) wakes the hart without being taken. It stays pending then, and a later wfi
+ * would not sleep at all: so a pending one is consumed (cleared) first and the caller looks again,
+ * and only a hart with nothing pending sleeps. The caller re-sends itself an IPI before enabling
+ * interrupts, for a request whose SSIP this cleared (hal_special.h).
+ */
+void hal_cpu_wait_ipi(void)
+{
+	if (csr_read(sip) & SIE_SSIE) {
+		csr_clear(sip, SIE_SSIE);
+		hal_fence(); /* the IPI seen before the caller looks again */
+		return;
+	}
+	__asm__ volatile("wfi" ::: "memory");
+}
+
 void hal_icache_sync(void)
 {
 	__asm__ volatile("fence.i" ::: "memory");

@@ -67,6 +67,19 @@ void hal_cpu_idle(void)
 		cpu_relax();
 }
 
+/*
+ * x86 has no sleep that ends on a pending interrupt without taking it (hlt with IF clear waits
+ * for an NMI or INIT), and pause does not give the host's processor back under QEMU (TCG leaves
+ * its loop and comes straight back; only halted vCPUs sleep). So interrupts are on for the hlt
+ * alone: sti's one-instruction shadow keeps an interrupt from being taken before hlt, so one that
+ * is already pending ends the hlt instead of being missed. The IPI's handler (kernel_ipi) runs
+ * inside (a device interrupt would be served as in the idle loop); the tick is not armed yet.
+ */
+void hal_cpu_wait_ipi(void)
+{
+	__asm__ volatile("sti; hlt; cli" ::: "memory");
+}
+
 /* x86 keeps instruction fetches coherent with stores; the return to user mode (iretq) serializes
  * before code written for it runs. */
 void hal_icache_sync(void)

@@ -104,10 +104,35 @@ static void core_bringup(lid_t lid)
 	sched_init();
 	hal_ipi_core_init();
 	hal_irq_core_init();
-	hal_timer_core_init(CONFIG_TICK_NS);
 	rpc_core_init();
 	hal_remote_s32(XPTR(local_cxy, &core->online), 1);
 	hal_remote_atomic_add32(XPTR(local_cxy, &cluster_manager.cores_online), 1);
+}
+
+/*
+ * The boot barrier's waiters sleep (hal_cpu_wait_ipi) instead of spinning: while cluster 0 fills
+ * the root file system from the initramfs, 7 harts of 4x2 spinning took a loaded host's processors
+ * from the one doing the work (a boot silent for more than 30 s at load 35-48). The last core to
+ * arrive wakes every other with an IPI. The tick is armed only after the barrier: a tick pending
+ * with interrupts off would end every sleep at once.
+ */
+static void boot_barrier_wake_all(void)
+{
+	for (cxy_t c = 0; c < cluster_count(); c++) {
+		uint32_t n = cluster_cores_of(c);
+		uint32_t mask = n >= 32 ? ~0u : (1u << n) - 1;
+
+		if (c == local_cxy)
+			mask &= ~(1u << hal_get_lid());
+		if (mask)
+			hal_ipi_send_mask(c, mask);
+	}
+}
+
+static void boot_barrier_wait(void)
+{
+	xbarrier_wait_sleep(XPTR(0, &boot_barrier), cluster_total_cores(), hal_cpu_wait_ipi,
+			    boot_barrier_wake_all);
 }
 
 /* The first kernel thread of each core. */
@@ -130,13 +155,16 @@ void kernel_init(lid_t lid)
 	if (lid == 0)
 		ktimer_cluster_init(); /* the cluster's timers and their thread (ktimer.h) */
 
-	xbarrier_wait(XPTR(0, &boot_barrier), cluster_total_cores());
+	boot_barrier_wait();
 	if (local_cxy == 0 && lid == 0) {
 		boot_report();
 		hal_console_rx_init();
 		root_fs_init();
 	}
-	xbarrier_wait(XPTR(0, &boot_barrier), cluster_total_cores());
+	boot_barrier_wait();
+	hal_timer_core_init(CONFIG_TICK_NS);
+	/* a request whose IPI the barrier's sleep consumed is served once interrupts are on */
+	hal_ipi_send(local_cxy, lid);
 
 	if (thread_kernel_create(&kmain, THREAD_KERNEL, "kmain", lid, kernel_main, NULL))
 		panic("%s: cannot create the main thread of core [%x,%u]", __func__, local_cxy, lid);
