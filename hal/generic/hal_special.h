@@ -87,16 +87,17 @@ void hal_cpu_wait_other(void);
 void hal_cpu_idle(void);
 
 /*
- * At boot, with interrupts off, in a wait for another core (the boot barrier): sleep until an
- * inter-processor interrupt (hal_ipi_send) reaches this core, or return spuriously; the caller
- * looks again at what it waits for. The core then gives its processor back (an emulator's host
- * thread sleeps) instead of spinning. Only IPIs need end the wait: the caller has not armed the
- * tick yet (hal_timer_core_init). An IPI that ends the wait may be consumed without kernel_ipi()
- * running: a caller that may have been sent a request meanwhile sends itself an IPI before it
- * enables interrupts. kernel_ipi() may also run inside (an architecture that can only sleep with
- * interrupts on).
+ * Sleep until an interrupt is pending, then take it, with no wake-up lost. Called with interrupts
+ * off, after the caller looked at what it waits for: an interrupt that becomes pending after that
+ * look, before or during the sleep, ends the sleep (the check and the sleep are atomic with
+ * respect to it). Interrupts are then on for one moment, so that the pending ones are taken
+ * (kernel_tick, kernel_ipi, device handlers, and kernel_irq_exit, which may switch threads), and
+ * the call returns with interrupts off; the caller looks again. May return spuriously. The core
+ * gives its processor back meanwhile (an emulator's host thread sleeps) instead of spinning. An
+ * armed tick bounds the sleep: a wake-up IPI that is lost costs at most one tick period.
+ * Caller: interrupts off, a context that may take interrupts (its core's handlers initialised).
  */
-void hal_cpu_wait_ipi(void);
+void hal_cpu_wait_irq(void);
 
 /*
  * Stop the machine with @status: 0 means success, 1..255 a failure (a larger value counts as 255).

@@ -63,20 +63,17 @@ void hal_cpu_idle(void)
 }
 
 /*
- * wfi ends when an interrupt enabled in sie is pending, whatever sstatus.SIE says: with SIE off,
- * an IPI (sip.SSIP) wakes the hart without being taken. It stays pending then, and a later wfi
- * would not sleep at all: so a pending one is consumed (cleared) first and the caller looks again,
- * and only a hart with nothing pending sleeps. The caller re-sends itself an IPI before enabling
- * interrupts, for a request whose SSIP this cleared (hal_special.h).
+ * wfi ends when an interrupt enabled in sie becomes pending, whatever sstatus.SIE says (privileged
+ * spec, "Wait for Interrupt"): with SIE off, one that arrives between the caller's look and the
+ * wfi leaves wfi at once instead of being missed. Setting SIE then takes it: the spec has the
+ * interrupt conditions evaluated right after an explicit write to the CSR they depend on, so the
+ * trap comes before the csrc that follows. wfi may also return with nothing pending (a hint).
  */
-void hal_cpu_wait_ipi(void)
+void hal_cpu_wait_irq(void)
 {
-	if (csr_read(sip) & SIE_SSIE) {
-		csr_clear(sip, SIE_SSIE);
-		hal_fence(); /* the IPI seen before the caller looks again */
-		return;
-	}
-	__asm__ volatile("wfi" ::: "memory");
+	__asm__ volatile("wfi\n\t"
+			 "csrs sstatus, %0\n\t"
+			 "csrc sstatus, %0" :: "r"(SSTATUS_SIE) : "memory");
 }
 
 void hal_icache_sync(void)

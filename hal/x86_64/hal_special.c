@@ -68,14 +68,12 @@ void hal_cpu_idle(void)
 }
 
 /*
- * x86 has no sleep that ends on a pending interrupt without taking it (hlt with IF clear waits
- * for an NMI or INIT), and pause does not give the host's processor back under QEMU (TCG leaves
- * its loop and comes straight back; only halted vCPUs sleep). So interrupts are on for the hlt
- * alone: sti's one-instruction shadow keeps an interrupt from being taken before hlt, so one that
- * is already pending ends the hlt instead of being missed. The IPI's handler (kernel_ipi) runs
- * inside (a device interrupt would be served as in the idle loop); the tick is not armed yet.
+ * x86 has no sleep that ends on a pending interrupt without taking it (hlt with IF clear waits for
+ * an NMI or INIT). So interrupts are on for the hlt alone: sti delays their recognition by one
+ * instruction (SDM, STI), so an interrupt already pending, or arriving after the caller's look, is
+ * taken at the hlt and ends it instead of being missed; its handler runs there, then cli.
  */
-void hal_cpu_wait_ipi(void)
+void hal_cpu_wait_irq(void)
 {
 	__asm__ volatile("sti; hlt; cli" ::: "memory");
 }

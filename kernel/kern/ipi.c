@@ -78,7 +78,7 @@ void kernel_ipi(void)
 			if (waiters[c])
 				ipi_send_mask(c, waiters[c], IPI_TLB_ACK);
 	}
-	/* IPI_TLB_ACK needs nothing more: the interrupt has woken the waiter's wfi */
+	/* IPI_TLB_ACK and IPI_WAKE need nothing more: the interrupt has ended the waiter's sleep */
 }
 
 #define CORE_XP(cxy, lid, field) \
