@@ -123,14 +123,23 @@ static void core_bringup(lid_t lid)
  */
 static void boot_barrier_wake_all(void)
 {
+	unsigned long drop = 0;
+
+	/* `boot_drop_wakeup=1`: the requests are posted but their interrupts lost on purpose, so that
+	 * a test sees every waiter woken by its tick, and said (qemu.boot.lost_wakeup.*) */
+	cmdline_get_uint(boot_info.cmdline, "boot_drop_wakeup", &drop);
 	for (cxy_t c = 0; c < cluster_count(); c++) {
 		uint32_t n = cluster_cores_of(c);
 		uint32_t mask = n >= 32 ? ~0u : (1u << n) - 1;
 
 		if (c == local_cxy)
 			mask &= ~(1u << hal_get_lid());
-		if (mask)
+		if (mask && !drop)
 			ipi_send_mask(c, mask, IPI_WAKE);
+		for (lid_t lid = 0; drop && lid < n; lid++)
+			if (mask & (1u << lid))
+				hal_remote_atomic_or32(XPTR(c, &cluster_manager.core[lid].ipi_pending),
+						       IPI_WAKE);
 	}
 }
 
