@@ -146,14 +146,13 @@ static void boot_barrier_wake_all(void)
 static void boot_barrier_wait(void)
 {
 	core_t *core = cluster_current_core();
-	uint64_t ticks = core->sched.ticks;
+	uint64_t ticks = core->sched.ticks, wakes = core->ipi_wake;
 
 	xbarrier_wait_sleep(XPTR(0, &boot_barrier), cluster_total_cores(), hal_cpu_wait_irq,
 			    boot_barrier_wake_all);
-	/* The round is over and the wake-up was sent, but its interrupt not taken: a tick ended the
-	 * sleep (IPI_WAKE stays pending and is served as a request with nothing to do). */
-	if (core->sched.ticks != ticks &&
-	    (__atomic_load_n(&core->ipi_pending, __ATOMIC_ACQUIRE) & IPI_WAKE))
+	/* A tick ended the sleep after the round was over, before the wake-up's interrupt came: it
+	 * was lost, or its sender delayed (a loaded host may stop a virtual core between the two) */
+	if (core->sched.ticks != ticks && core->ipi_wake == wakes)
 		printk("boot barrier: core [%x,%u] woken by its tick, not by the wake-up IPI (lost or "
 		       "late)", local_cxy, hal_get_lid());
 }
