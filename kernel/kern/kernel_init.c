@@ -143,6 +143,14 @@ static void boot_barrier_wake_all(void)
 	}
 }
 
+/*
+ * A core that saw the round end after a tick woke it, before its wake-up IPI came: the IPI may be
+ * lost, or only late (a loaded host can stop the last core's virtual CPU between its bump of the
+ * generation and its IPIs). It waits for it a few more ticks, so that only a wake-up still missing
+ * then is said; a lost one costs this core BOOT_WAKE_GRACE_TICKS more.
+ */
+#define BOOT_WAKE_GRACE_TICKS 10
+
 static void boot_barrier_wait(void)
 {
 	core_t *core = cluster_current_core();
@@ -150,11 +158,14 @@ static void boot_barrier_wait(void)
 
 	xbarrier_wait_sleep(XPTR(0, &boot_barrier), cluster_total_cores(), hal_cpu_wait_irq,
 			    boot_barrier_wake_all);
-	/* A tick ended the sleep after the round was over, before the wake-up's interrupt came: it
-	 * was lost, or its sender delayed (a loaded host may stop a virtual core between the two) */
-	if (core->sched.ticks != ticks && core->ipi_wake == wakes)
-		printk("boot barrier: core [%x,%u] woken by its tick, not by the wake-up IPI (lost or "
-		       "late)", local_cxy, hal_get_lid());
+	if (core->sched.ticks == ticks || core->ipi_wake != wakes)
+		return; /* the last core (no sleep), or woken by its IPI */
+	ticks = core->sched.ticks;
+	while (core->ipi_wake == wakes && core->sched.ticks - ticks < BOOT_WAKE_GRACE_TICKS)
+		hal_cpu_wait_irq();
+	if (core->ipi_wake == wakes)
+		printk("boot barrier: core [%x,%u] woken by its tick, no wake-up IPI %u ticks later "
+		       "(lost)", local_cxy, hal_get_lid(), BOOT_WAKE_GRACE_TICKS);
 }
 
 /* The first kernel thread of each core. */
