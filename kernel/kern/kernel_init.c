@@ -117,9 +117,9 @@ static void core_bringup(lid_t lid)
  * the root file system from the initramfs, 7 harts of 4x2 spinning took a loaded host's processors
  * from the one doing the work (a boot silent for more than 30 s at load 35-48). The last core to
  * arrive wakes every other with IPI_WAKE. The tick, armed before (core_bringup), bounds each sleep:
- * a lost wake-up costs one tick period, and is said. Interrupts are taken inside the wait: the
- * handlers of this core are ready, and what they touch elsewhere (dqdt_update) dqdt_init touched
- * already. Docs: boot.md, "The boot barrier".
+ * a lost wake-up costs 1 + BOOT_WAKE_GRACE_TICKS tick periods, and is said. Interrupts are taken
+ * inside the wait: the handlers of this core are ready, and what they touch elsewhere
+ * (dqdt_update) dqdt_init touched already. Docs: boot.md, "The boot barrier".
  */
 static void boot_barrier_wake_all(void)
 {
