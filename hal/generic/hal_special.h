@@ -87,6 +87,19 @@ void hal_cpu_wait_other(void);
 void hal_cpu_idle(void);
 
 /*
+ * Sleep until an interrupt is pending, then take it, with no wake-up lost. Called with interrupts
+ * off, after the caller looked at what it waits for: an interrupt that becomes pending after that
+ * look, before or during the sleep, ends the sleep (the check and the sleep are atomic with
+ * respect to it). Interrupts are then on for one moment, so that the pending ones are taken
+ * (kernel_tick, kernel_ipi, device handlers, and kernel_irq_exit, which may switch threads), and
+ * the call returns with interrupts off; the caller looks again. May return spuriously. The core
+ * gives its processor back meanwhile (an emulator's host thread sleeps) instead of spinning. An
+ * armed tick bounds the sleep: a wake-up IPI that is lost costs at most one tick period.
+ * Caller: interrupts off, a context that may take interrupts (its core's handlers initialised).
+ */
+void hal_cpu_wait_irq(void);
+
+/*
  * Stop the machine with @status: 0 means success, 1..255 a failure (a larger value counts as 255).
  * Every end of the machine goes through here: a panic (255), the end of the in-kernel tests (0 or 1),
  * reboot(2)'s power off (0), the end of the first user program (its exit status, 128 + S when killed

@@ -62,6 +62,20 @@ void hal_cpu_idle(void)
 	__asm__ volatile("wfi" ::: "memory");
 }
 
+/*
+ * wfi ends when an interrupt enabled in sie becomes pending, whatever sstatus.SIE says (privileged
+ * spec, "Wait for Interrupt"): with SIE off, one that arrives between the caller's look and the
+ * wfi leaves wfi at once instead of being missed. Setting SIE then takes it: the spec has the
+ * interrupt conditions evaluated right after an explicit write to the CSR they depend on, so the
+ * trap comes before the csrc that follows. wfi may also return with nothing pending (a hint).
+ */
+void hal_cpu_wait_irq(void)
+{
+	__asm__ volatile("wfi\n\t"
+			 "csrs sstatus, %0\n\t"
+			 "csrc sstatus, %0" :: "r"(SSTATUS_SIE) : "memory");
+}
+
 void hal_icache_sync(void)
 {
 	__asm__ volatile("fence.i" ::: "memory");

@@ -67,6 +67,17 @@ void hal_cpu_idle(void)
 		cpu_relax();
 }
 
+/*
+ * x86 has no sleep that ends on a pending interrupt without taking it (hlt with IF clear waits for
+ * an NMI or INIT). So interrupts are on for the hlt alone: sti delays their recognition by one
+ * instruction (SDM, STI), so an interrupt already pending, or arriving after the caller's look, is
+ * taken at the hlt and ends it instead of being missed; its handler runs there, then cli.
+ */
+void hal_cpu_wait_irq(void)
+{
+	__asm__ volatile("sti; hlt; cli" ::: "memory");
+}
+
 /* x86 keeps instruction fetches coherent with stores; the return to user mode (iretq) serializes
  * before code written for it runs. */
 void hal_icache_sync(void)

@@ -47,6 +47,7 @@ typedef struct core_s {
 	uint64_t ipi_resched; /* [C] IPIs received, by request                  */
 	uint64_t ipi_rpc;     /* [C]                                            */
 	uint64_t ipi_test;    /* [C]                                            */
+	uint64_t ipi_wake;    /* [C] (the boot barrier's wake-ups)              */
 	uint64_t tlb_flushes; /* [A] TLB flushes asked by IPI_TLB and done       */
 	uint32_t tlb_waiters[CONFIG_MAX_CLUSTERS]; /* [A] by cluster: lids waiting for its flush */
 	uint32_t trace_syscalls; /* [A] 1: log every system call made on the core */

@@ -41,6 +41,8 @@ uint64_t ipi_received(uint32_t request)
 		return core->ipi_rpc;
 	case IPI_TEST:
 		return core->ipi_test;
+	case IPI_WAKE:
+		return core->ipi_wake;
 	default:
 		return 0;
 	}
@@ -61,6 +63,8 @@ void kernel_ipi(void)
 		core->ipi_rpc++;
 		rpc_server_wakeup();
 	}
+	if (requests & IPI_WAKE)
+		core->ipi_wake++; /* the boot barrier's look at it: kernel_init.c */
 	if (requests & IPI_TEST) {
 		core->ipi_test++;
 		if (ipi_test_hook)

@@ -16,6 +16,7 @@
 #define IPI_TLB     0x8u /* flush the TLB (ipi_flush_cluster_tlbs)              */
 #define IPI_TLB_ACK 0x10u /* a core asked to flush has done it: stop waiting    */
 #define IPI_STOP    0x20u /* a panic: stop for good (panic_stop_core)           */
+#define IPI_WAKE    0x40u /* the boot barrier's round is over: look again        */
 
 /*
  * Called by the IPI_TEST handler of this cluster's cores when set (per cluster): ktests that need

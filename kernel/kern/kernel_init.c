@@ -4,9 +4,10 @@
  * Each cluster's lid 0 arrives first (started by boot phase 0): it initialises its cluster manager
  * and interrupt controller, then starts its other cores. Every core then sets up its scheduler (its
  * boot context becomes its idle thread), IPIs, external interrupts, timer and RPC servers, and all
- * cores of the machine meet at a global barrier (in cluster 0). Cluster 0 prints the boot report;
- * then interrupts are enabled and each core starts a `kmain` thread, which runs the in-kernel tests
- * if the command line asks for them, while the boot context idles.
+ * cores of the machine meet at a global barrier (in cluster 0), where they sleep, taking their
+ * interrupts, until the last one wakes them. Cluster 0 prints the boot report and fills the root
+ * file system while the others wait at the barrier again; then each core starts a `kmain` thread,
+ * which runs the in-kernel tests if the command line asks for them, while the boot context idles.
  */
 #include <hal_boot.h>
 #include <hal_console.h>
@@ -19,6 +20,7 @@
 #include <fs/vfs.h>
 #include <kern/cluster.h>
 #include <kern/dqdt.h>
+#include <kern/ipi.h>
 #include <kern/ktest.h>
 #include <kern/launch.h>
 #include <kern/printk.h>
@@ -110,6 +112,62 @@ static void core_bringup(lid_t lid)
 	hal_remote_atomic_add32(XPTR(local_cxy, &cluster_manager.cores_online), 1);
 }
 
+/*
+ * The boot barrier's waiters sleep (hal_cpu_wait_irq) instead of spinning: while cluster 0 fills
+ * the root file system from the initramfs, 7 harts of 4x2 spinning took a loaded host's processors
+ * from the one doing the work (a boot silent for more than 30 s at load 35-48). The last core to
+ * arrive wakes every other with IPI_WAKE. The tick, armed before (core_bringup), bounds each sleep:
+ * a lost wake-up costs 1 + BOOT_WAKE_GRACE_TICKS tick periods, and is said. Interrupts are taken
+ * inside the wait: the handlers of this core are ready, and what they touch elsewhere
+ * (dqdt_update) dqdt_init touched already. Docs: boot.md, "The boot barrier".
+ */
+static void boot_barrier_wake_all(void)
+{
+	unsigned long drop = 0;
+
+	/* `boot_drop_wakeup=1`: the requests are posted but their interrupts lost on purpose, so that
+	 * a test sees every waiter woken by its tick, and said (qemu.boot.lost_wakeup.*) */
+	cmdline_get_uint(boot_info.cmdline, "boot_drop_wakeup", &drop);
+	for (cxy_t c = 0; c < cluster_count(); c++) {
+		uint32_t n = cluster_cores_of(c);
+		uint32_t mask = n >= 32 ? ~0u : (1u << n) - 1;
+
+		if (c == local_cxy)
+			mask &= ~(1u << hal_get_lid());
+		if (mask && !drop)
+			ipi_send_mask(c, mask, IPI_WAKE);
+		for (lid_t lid = 0; drop && lid < n; lid++)
+			if (mask & (1u << lid))
+				hal_remote_atomic_or32(XPTR(c, &cluster_manager.core[lid].ipi_pending),
+						       IPI_WAKE);
+	}
+}
+
+/*
+ * A core that saw the round end after a tick woke it, before its wake-up IPI came: the IPI may be
+ * lost, or only late (a loaded host can stop the last core's virtual CPU between its bump of the
+ * generation and its IPIs). It waits for it a few more ticks, so that only a wake-up still missing
+ * then is said; a lost one costs this core BOOT_WAKE_GRACE_TICKS more.
+ */
+#define BOOT_WAKE_GRACE_TICKS 10
+
+static void boot_barrier_wait(void)
+{
+	core_t *core = cluster_current_core();
+	uint64_t ticks = core->sched.ticks, wakes = core->ipi_wake;
+
+	xbarrier_wait_sleep(XPTR(0, &boot_barrier), cluster_total_cores(), hal_cpu_wait_irq,
+			    boot_barrier_wake_all);
+	if (core->sched.ticks == ticks || core->ipi_wake != wakes)
+		return; /* the last core (no sleep), or woken by its IPI */
+	ticks = core->sched.ticks;
+	while (core->ipi_wake == wakes && core->sched.ticks - ticks < BOOT_WAKE_GRACE_TICKS)
+		hal_cpu_wait_irq();
+	if (core->ipi_wake == wakes)
+		printk("boot barrier: core [%x,%u] woken by its tick, no wake-up IPI %u ticks later "
+		       "(lost)", local_cxy, hal_get_lid(), BOOT_WAKE_GRACE_TICKS);
+}
+
 /* The first kernel thread of each core. */
 static void kernel_main(void *arg)
 {
@@ -130,13 +188,13 @@ void kernel_init(lid_t lid)
 	if (lid == 0)
 		ktimer_cluster_init(); /* the cluster's timers and their thread (ktimer.h) */
 
-	xbarrier_wait(XPTR(0, &boot_barrier), cluster_total_cores());
+	boot_barrier_wait();
 	if (local_cxy == 0 && lid == 0) {
 		boot_report();
 		hal_console_rx_init();
 		root_fs_init();
 	}
-	xbarrier_wait(XPTR(0, &boot_barrier), cluster_total_cores());
+	boot_barrier_wait();
 
 	if (thread_kernel_create(&kmain, THREAD_KERNEL, "kmain", lid, kernel_main, NULL))
 		panic("%s: cannot create the main thread of core [%x,%u]", __func__, local_cxy, lid);
