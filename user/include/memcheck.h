@@ -110,6 +110,12 @@ static inline bool memcheck_settled(const struct memcheck *quiet, struct memchec
  * caller itself mapped meanwhile (its heap or a stack reaching one page deeper in a later round:
  * glibc's and the ABI's choices, not the kernel's) are its own, not a leak: then the pages outside
  * the caches must have gone down by exactly that many, all clusters together.
+ *
+ * Per cluster, so a work must write each page of its own from one cluster, or keep it where its
+ * page number says (the program's DATA, bss included): a stack or anonymous page that threads of
+ * two clusters write while a fork's or vfork's child still shares it (until that child is reaped)
+ * is copied into a frame of whichever writer's cluster comes first, and timing then moves it
+ * between rounds (test_races vforkreap and vforkstop run their helper thread on a stack in bss).
  */
 static inline bool memcheck_same(const struct memcheck *now, const struct memcheck *base)
 {
