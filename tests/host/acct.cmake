@@ -10,4 +10,7 @@ target_link_libraries(test_acct_itimer PRIVATE libk_renamed pthread)
 
 # Host tests of the CPU time split (kernel/kern/acct.c, included by the test with a clock it sets):
 # the tick's samples, acct=precise's exact split, figures that never go down.
-archipel_host_test(test_acct SOURCES test_acct.c kernel/libk/cmdline.c)
+archipel_host_test(test_acct
+  SOURCES test_acct.c kernel/libk/busylock.c kernel/libk/lockdep.c
+          kernel/libk/xlist.c)
+target_link_libraries(test_acct PRIVATE libk_renamed pthread)
