@@ -6,7 +6,7 @@
 # needs hal/riscv: its hal_tlb.c is not compiled, the fixture stands in for it), test_gpt_x86_64
 # with hal/x86_64/include first (4-level paging), after the host's stand-ins (tests/host/include).
 set(GPT_TEST_COMMON test_gpt.c test_gpt_walks.c gpt_fixture.c mm_fixture.c hal/common/hal_gpt.c
-    kernel/mm/ppm.c kernel/mm/kcm.c kernel/mm/kmem.c kernel/libk/xlist.c kernel/libk/busylock.c)
+    kernel/mm/ppm.c kernel/mm/ppm_pcp.c kernel/mm/kcm.c kernel/mm/kmem.c kernel/libk/xlist.c kernel/libk/busylock.c)
 
 function(archipel_gpt_test name arch)
   if(arch STREQUAL "riscv")
