@@ -15,6 +15,7 @@
  * Everything written into another cluster's memory goes through hal_remote_*.
  */
 #include <hal_boot.h>
+#include <hal_gpt.h>
 #include <hal_remote.h>
 #include <hal_special.h>
 #include <kern/printk.h>
@@ -215,7 +216,7 @@ void boot_build_clusters(paddr_t load_pa)
 	build_kernel_pt(0);
 	/* The loaded image is cluster 0's replica: its window maps the same pages as the early
 	 * table's, so the boot core goes on where it was, with the direct map of all memory. */
-	x86_mmu_switch_root(boot_info.cluster[0].pt_root_pa);
+	hal_mmu_switch_root(boot_info.cluster[0].pt_root_pa);
 	for (cxy_t c = 1; c < boot_info.clusters_nr; c++) {
 		replicate_image(c);
 		build_kernel_pt(c);

@@ -1,8 +1,8 @@
 /*
  * gpt_fixture_sv39.c - the RISC-V Sv39 part of the GPT host tests (gpt_fixture.h): the format as
  * the privileged specification states it, written without <arch/pte.h>'s helpers, and the tests of
- * the RISC-V code that only this architecture has (hal/riscv/hal_gpt_arch.c: the kernel root and
- * the switch of satp, recorded by the stand-in of hal_tlb.c's riscv_mmu_switch_root below).
+ * the code around the switch of satp (hal/common/hal_gpt_root.c: the kernel root, and the switch
+ * through hal_mmu_switch_root, which the stand-in of hal/riscv/hal_tlb.c's below records).
  */
 #include "gpt_fixture.h"
 #include "htest.h"
@@ -54,8 +54,8 @@ const gfix_arch_t gfix_arch = {
 static paddr_t switched_root;
 static int switch_calls;
 
-/* Stands in for hal_tlb.c's satp write on the host. */
-void riscv_mmu_switch_root(paddr_t root_pa)
+/* Stands in for hal/riscv/hal_tlb.c's satp write on the host. */
+void hal_mmu_switch_root(paddr_t root_pa)
 {
 	switched_root = root_pa;
 	switch_calls++;
