@@ -1,9 +1,7 @@
 /*
  * gpt_fixture_x86_64.c - the x86_64 part of the GPT host tests (gpt_fixture.h): 4-level paging as
  * the Intel SDM (vol. 3A, "4-Level Paging") and the AMD APM (vol. 2, "Long-Mode Page Translation")
- * state it, written without <arch/pte.h>'s helpers, and the kernel root of a cluster as
- * hal/common/hal_gpt_root.c gives it (boot_info's; that file is linked into test_gpt only, with
- * the stand-in of the switch of root).
+ * state it, written without <arch/pte.h>'s helpers.
  */
 #include "gpt_fixture.h"
 #include "htest.h"
@@ -55,12 +53,6 @@ const gfix_arch_t gfix_arch = {
 	.locked_bit = 1u << 10, .cow_bit = 1u << 9,
 	.entry_pa = x86_entry_pa, .leaf = x86_leaf, .attr = x86_attr,
 };
-
-/* hal/common/hal_gpt_root.c's: the cluster's kernel PML4, which the boot records. */
-paddr_t hal_gpt_kernel_root(cxy_t cxy)
-{
-	return boot_info.cluster[cxy].pt_root_pa;
-}
 
 HT_TEST(x86_64_arch_header_matches_the_manuals)
 {
