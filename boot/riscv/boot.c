@@ -66,65 +66,6 @@ static paddr_t replica_pa(cxy_t c, const void *image_addr)
 	return boot_info.cluster[c].image_pa + ((uintptr_t)image_addr - KIMAGE_VBASE);
 }
 
-static bool overlaps_reserved(paddr_t base, paddr_t size, paddr_t *end_of_hit)
-{
-	for (uint32_t i = 0; i < boot_info.rsvd_nr; i++) {
-		const boot_rsvd_t *r = &boot_info.rsvd[i];
-		if (base < r->base + r->size && r->base < base + size) {
-			*end_of_hit = r->base + r->size;
-			return true;
-		}
-	}
-	return false;
-}
-
-static void add_reserved(paddr_t base, paddr_t size)
-{
-	if (boot_info.rsvd_nr == CONFIG_MAX_RSVD_RANGES)
-		panic("%s: more than CONFIG_MAX_RSVD_RANGES (%d) reserved ranges", __func__,
-		      CONFIG_MAX_RSVD_RANGES);
-	boot_info.rsvd[boot_info.rsvd_nr++] = (boot_rsvd_t){ base, size };
-}
-
-/*
- * Step 2: choose each cluster's kernel region. Cluster 0 keeps the loaded image in place (with the
- * pristine copy); the others take the first 2 MiB-aligned place of their memory free of reserved
- * ranges. Panics when a cluster has no room.
- */
-static void place_kernel_regions(paddr_t load_pa)
-{
-	size_t pt_bytes = pt_pages() * CONFIG_PAGE_SIZE;
-
-	for (cxy_t c = 0; c < boot_info.clusters_nr; c++) {
-		boot_cluster_t *cl = &boot_info.cluster[c];
-		paddr_t mem_end = cl->mem_base + cl->mem_size;
-		paddr_t image_pa, image_bytes, hit;
-
-		if (c == 0) {
-			image_pa = load_pa;
-			image_bytes = (paddr_t)(_kimage_end - _kimage_start);
-			if (load_pa < cl->mem_base || load_pa >= mem_end)
-				panic("%s: kernel loaded at %lx, outside cluster 0's memory [%lx, %lx)",
-				      __func__, load_pa, cl->mem_base, mem_end);
-			if (overlaps_reserved(image_pa, image_bytes + pt_bytes, &hit))
-				panic("%s: cluster 0's kernel region [%lx, %lx) overlaps a reserved range",
-				      __func__, image_pa, image_pa + image_bytes + pt_bytes);
-		} else {
-			image_bytes = replica_size();
-			image_pa = ALIGN_UP(cl->mem_base, 1UL << 21);
-			while (overlaps_reserved(image_pa, image_bytes + pt_bytes, &hit))
-				image_pa = ALIGN_UP(hit, 1UL << 21);
-		}
-		if (image_pa + image_bytes + pt_bytes > mem_end)
-			panic("%s: no room for the kernel in cluster %u's memory [%lx, %lx)", __func__, c,
-			      cl->mem_base, mem_end);
-		cl->image_pa = image_pa;
-		cl->pt_root_pa = image_pa + image_bytes;
-		cl->kernel_end_pa = cl->pt_root_pa + pt_bytes;
-		add_reserved(image_pa, cl->kernel_end_pa - image_pa);
-	}
-}
-
 /* Step 3a: fill cluster @c's replica of the image (c != 0). */
 static void replicate_image(cxy_t c)
 {
@@ -257,7 +198,8 @@ _Noreturn void boot_phase0(hwid_t hartid, paddr_t dtb_pa, paddr_t load_pa)
 	       dtb_pa, boot_info.clusters_nr, boot_info.cores_nr);
 	log_ipi_path();
 
-	place_kernel_regions(load_pa);
+	/* Step 2: each cluster's kernel region (hal_boot.h) */
+	hal_boot_place_kernel_regions(load_pa, pt_pages() * CONFIG_PAGE_SIZE);
 	for (cxy_t c = 0; c < boot_info.clusters_nr; c++) {
 		if (c != 0)
 			replicate_image(c);

@@ -6,6 +6,8 @@
  * what names cores or nodes (distance map, interrupt controllers) and the rest. A step either
  * succeeds or writes its message and returns; nothing is allocated, so nothing needs undoing, and
  * info->magic is written last so that a half-filled boot_info_t is never taken for a valid one.
+ * The steps that read devices (interrupt controllers, ACLINT SSWIs, the console UART, the finisher)
+ * are in boot_fdt_dev.c; what the two files share is boot_fdt_ctx.h.
  */
 #include <hal_boot.h>
 #include <hal_types.h>
@@ -15,6 +17,7 @@
 #include <params.h>
 
 #include "boot_fdt.h"
+#include "boot_fdt_ctx.h"
 #include "fdt.h"
 
 _Static_assert(CONFIG_MAX_CLUSTERS <= 32, "NUMA node sets are 32-bit masks");
@@ -24,21 +27,8 @@ _Static_assert(CONFIG_MAX_HWID <= 0x10000, "core sort keys hold 16-bit hart ids"
 #define DIST_LOCAL      10      /* SLIT convention when there is no distance-map        */
 #define DIST_REMOTE     20
 
-/* The state of one boot_info_from_fdt() call. */
-typedef struct bctx_s {
-	fdt_t        fdt;
-	boot_info_t *info;
-	char        *err;
-	size_t       errlen;
-	bool         numa;      /* some cpu or memory node has numa-node-id: all must have one */
-	uint32_t     mem_mask;  /* NUMA nodes that have their memory range                     */
-	uint32_t     cpu_mask;  /* NUMA nodes that have a core                                 */
-} bctx_t;
-
 /* Write the message into the caller's buffer and return @code. */
-static error_t bfail(bctx_t *c, error_t code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static error_t bfail(bctx_t *c, error_t code, const char *fmt, ...)
+error_t bfail(bctx_t *c, error_t code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -51,7 +41,7 @@ static error_t bfail(bctx_t *c, error_t code, const char *fmt, ...)
 }
 
 /* @n's name for messages ("/" for the root). */
-static const char *nm(const bctx_t *c, fdt_node_t n)
+const char *bname(const bctx_t *c, fdt_node_t n)
 {
 	const char *name = fdt_node_name(&c->fdt, n);
 
@@ -84,15 +74,15 @@ static bool has_numa_ids(const bctx_t *c, fdt_node_t parent, const char *type)
 static error_t reg_error(bctx_t *c, fdt_node_t n, error_t error)
 {
 	if (error == ENOENT)
-		return bfail(c, ENOENT, "%s: missing or empty reg", nm(c, n));
+		return bfail(c, ENOENT, "%s: missing or empty reg", bname(c, n));
 	if (error == ERANGE)
-		return bfail(c, ERANGE, "%s: reg: parent's #address-cells or #size-cells above 2", nm(c, n));
+		return bfail(c, ERANGE, "%s: reg: parent's #address-cells or #size-cells above 2", bname(c, n));
 	return bfail(c, EINVAL, "%s: malformed reg (does not fit the parent's #address-cells/#size-cells)",
-		     nm(c, n));
+		     bname(c, n));
 }
 
 /* Entry @index of @n's reg, with a message naming @n when it is missing or malformed. */
-static error_t read_reg(bctx_t *c, fdt_node_t n, uint32_t index, uint64_t *base, uint64_t *size)
+error_t bfdt_read_reg(bctx_t *c, fdt_node_t n, uint32_t index, uint64_t *base, uint64_t *size)
 {
 	error_t error = fdt_read_reg(&c->fdt, n, index, base, size);
 
@@ -100,14 +90,14 @@ static error_t read_reg(bctx_t *c, fdt_node_t n, uint32_t index, uint64_t *base,
 }
 
 /* Optional one-cell property @name of @n in *val, @def when absent. */
-static error_t read_opt_u32(bctx_t *c, fdt_node_t n, const char *name, uint32_t *val, uint32_t def)
+error_t bfdt_read_opt_u32(bctx_t *c, fdt_node_t n, const char *name, uint32_t *val, uint32_t def)
 {
 	error_t error = fdt_read_u32(&c->fdt, n, name, val);
 
 	if (error == ENOENT)
 		*val = def;
 	else if (error)
-		return bfail(c, EINVAL, "%s: %s is not one cell", nm(c, n), name);
+		return bfail(c, EINVAL, "%s: %s is not one cell", bname(c, n), name);
 	return 0;
 }
 
@@ -121,11 +111,11 @@ static error_t node_id(bctx_t *c, fdt_node_t n, uint32_t *nid)
 		return 0;
 	error = fdt_read_u32(&c->fdt, n, "numa-node-id", nid);
 	if (error == ENOENT)
-		return bfail(c, ENOENT, "%s: missing numa-node-id (other nodes have one)", nm(c, n));
+		return bfail(c, ENOENT, "%s: missing numa-node-id (other nodes have one)", bname(c, n));
 	if (error)
-		return bfail(c, EINVAL, "%s: numa-node-id is not one cell", nm(c, n));
+		return bfail(c, EINVAL, "%s: numa-node-id is not one cell", bname(c, n));
 	if (*nid >= CONFIG_MAX_CLUSTERS)
-		return bfail(c, ERANGE, "%s: numa-node-id %u >= CONFIG_MAX_CLUSTERS (%u)", nm(c, n), *nid,
+		return bfail(c, ERANGE, "%s: numa-node-id %u >= CONFIG_MAX_CLUSTERS (%u)", bname(c, n), *nid,
 			     CONFIG_MAX_CLUSTERS);
 	return 0;
 }
@@ -144,15 +134,15 @@ static error_t add_memory(bctx_t *c, fdt_node_t n)
 		return reg_error(c, n, error);
 	error = node_id(c, n, &nid);
 	for (i = 0; !error && i < count; i++) {
-		error = read_reg(c, n, i, &base, &size);
+		error = bfdt_read_reg(c, n, i, &base, &size);
 		if (error || size == 0)
 			continue;
 		if (base + size < base)
-			return bfail(c, EINVAL, "%s: range [0x%llx, +0x%llx) wraps around", nm(c, n),
+			return bfail(c, EINVAL, "%s: range [0x%llx, +0x%llx) wraps around", bname(c, n),
 				     (unsigned long long)base, (unsigned long long)size);
 		if (c->mem_mask & (1u << nid))
 			return bfail(c, EINVAL, "%s: numa node %u has a second memory range (one per node)",
-				     nm(c, n), nid);
+				     bname(c, n), nid);
 		cl = &c->info->cluster[nid];
 		cl->mem_base = base;
 		cl->mem_size = size;
@@ -181,7 +171,7 @@ static error_t parse_memory(bctx_t *c)
 }
 
 /* The index in core[] of the core of hart @hwid, -1 if none. */
-static int find_core(const boot_info_t *info, uint64_t hwid)
+int bfdt_find_core(const boot_info_t *info, uint64_t hwid)
 {
 	uint32_t i;
 
@@ -201,22 +191,23 @@ static error_t add_cpu(bctx_t *c, fdt_node_t n)
 	error_t error;
 
 	if (info->cores_nr == CONFIG_MAX_CORES)
-		return bfail(c, E2BIG, "%s: more than CONFIG_MAX_CORES (%u) cpus", nm(c, n), CONFIG_MAX_CORES);
-	error = read_reg(c, n, 0, &hwid, &size);
+		return bfail(c, E2BIG, "%s: more than CONFIG_MAX_CORES (%u) cpus", bname(c, n),
+			     CONFIG_MAX_CORES);
+	error = bfdt_read_reg(c, n, 0, &hwid, &size);
 	if (!error)
 		error = node_id(c, n, &nid);
 	if (error)
 		return error;
 	if (hwid >= CONFIG_MAX_HWID)
-		return bfail(c, ERANGE, "%s: hart id %llu >= CONFIG_MAX_HWID (%u)", nm(c, n),
+		return bfail(c, ERANGE, "%s: hart id %llu >= CONFIG_MAX_HWID (%u)", bname(c, n),
 			     (unsigned long long)hwid, CONFIG_MAX_HWID);
-	if (find_core(info, hwid) >= 0)
-		return bfail(c, EINVAL, "%s: hart id %u used by two cpus", nm(c, n), (unsigned)hwid);
+	if (bfdt_find_core(info, hwid) >= 0)
+		return bfail(c, EINVAL, "%s: hart id %u used by two cpus", bname(c, n), (unsigned)hwid);
 	if (!(c->mem_mask & (1u << nid)))
-		return bfail(c, ENOENT, "%s: numa node %u has no memory node", nm(c, n), nid);
+		return bfail(c, ENOENT, "%s: numa node %u has no memory node", bname(c, n), nid);
 	if (info->cluster[nid].cores_nr == CONFIG_MAX_CORES_PER_CLUSTER)
 		return bfail(c, E2BIG, "%s: numa node %u has more than CONFIG_MAX_CORES_PER_CLUSTER (%u) cpus",
-			     nm(c, n), nid, CONFIG_MAX_CORES_PER_CLUSTER);
+			     bname(c, n), nid, CONFIG_MAX_CORES_PER_CLUSTER);
 	info->cluster[nid].cores_nr++;
 	c->cpu_mask |= 1u << nid;
 	info->arch.cpu_pos[info->cores_nr] = (riscv_cpu_pos_t){ MAP_NONE, MAP_NONE };
@@ -280,18 +271,18 @@ static error_t map_core(bctx_t *c, fdt_node_t cpus, fdt_node_t cl, fdt_node_t co
 	if (error == ENOENT)
 		return 0;  /* e.g. a core made of threads: no position for it */
 	if (error)
-		return bfail(c, EINVAL, "cpu-map/%s/%s: cpu is not one phandle", nm(c, cl), nm(c, co));
+		return bfail(c, EINVAL, "cpu-map/%s/%s: cpu is not one phandle", bname(c, cl), bname(c, co));
 	if (fdt_find_phandle(&c->fdt, ph, &cpu) || fdt_parent(&c->fdt, cpu, &parent) || parent != cpus ||
 	    fdt_read_reg(&c->fdt, cpu, 0, &hwid, &size))
 		return bfail(c, EINVAL, "cpu-map/%s/%s: cpu phandle 0x%x names no cpu node of /cpus",
-			     nm(c, cl), nm(c, co), ph);
-	i = find_core(c->info, hwid);
+			     bname(c, cl), bname(c, co), ph);
+	i = bfdt_find_core(c->info, hwid);
 	if (i < 0)
 		return 0;  /* a disabled cpu */
 	pos = &c->info->arch.cpu_pos[i];
 	if (pos->cluster != MAP_NONE)
-		return bfail(c, EINVAL, "cpu-map/%s/%s: hart %u already at cluster%u/core%u", nm(c, cl),
-			     nm(c, co), (unsigned)hwid, pos->cluster, pos->core);
+		return bfail(c, EINVAL, "cpu-map/%s/%s: hart %u already at cluster%u/core%u", bname(c, cl),
+			     bname(c, co), (unsigned)hwid, pos->cluster, pos->core);
 	pos->cluster = (uint16_t)ci;
 	pos->core = (uint16_t)mi;
 	return 0;
@@ -307,11 +298,11 @@ static error_t parse_cpu_map(bctx_t *c, fdt_node_t cpus)
 	if (fdt_find_path(&c->fdt, "/cpus/cpu-map", &map))
 		return 0;
 	for (e = fdt_first_child(&c->fdt, map, &cl); !e; e = fdt_next_sibling(&c->fdt, cl, &cl)) {
-		if (!name_index(nm(c, cl), "cluster", &ci))
+		if (!name_index(bname(c, cl), "cluster", &ci))
 			continue;
 		for (error = fdt_first_child(&c->fdt, cl, &co); !error;
 		     error = fdt_next_sibling(&c->fdt, co, &co)) {
-			if (!name_index(nm(c, co), "core", &mi))
+			if (!name_index(bname(c, co), "core", &mi))
 				continue;
 			if (++entries > CONFIG_MAX_HWID)
 				return bfail(c, E2BIG, "/cpus/cpu-map: more than CONFIG_MAX_HWID (%u) entries",
@@ -373,7 +364,7 @@ static error_t check_clusters(bctx_t *c, hwid_t boot_hwid)
 	}
 	c->info->clusters_nr = n;
 	sort_cores(c->info);
-	if (find_core(c->info, boot_hwid) < 0)
+	if (bfdt_find_core(c->info, boot_hwid) < 0)
 		return bfail(c, ENOENT, "boot hart %u is not an enabled cpu of /cpus", boot_hwid);
 	return 0;
 }
@@ -495,9 +486,9 @@ static error_t parse_reserved_memory(bctx_t *c)
 		if (error)
 			return reg_error(c, n, error);
 		for (i = 0; i < count; i++) {
-			error = read_reg(c, n, i, &base, &size);
+			error = bfdt_read_reg(c, n, i, &base, &size);
 			if (!error)
-				error = add_rsvd(c, base, size, nm(c, n));
+				error = add_rsvd(c, base, size, bname(c, n));
 			if (error)
 				return error;
 		}
@@ -522,282 +513,6 @@ static error_t parse_rsvd(bctx_t *c)
 	if (!error)
 		error = add_rsvd(c, info->initrd_start, info->initrd_end - info->initrd_start, "initrd");
 	return error;
-}
-
-/* ---- devices ---- */
-
-/* The hart id of the cpu whose riscv,cpu-intc node has phandle @ph (the cpu is its parent). */
-static error_t context_hart(bctx_t *c, fdt_node_t n, uint32_t ph, uint64_t *hwid)
-{
-	fdt_node_t intc, cpu;
-	uint32_t cells;
-	uint64_t size;
-
-	if (fdt_find_phandle(&c->fdt, ph, &intc))
-		return bfail(c, EINVAL, "%s: interrupts-extended: phandle 0x%x matches no node", nm(c, n), ph);
-	if (!fdt_is_compatible(&c->fdt, intc, "riscv,cpu-intc") ||
-	    fdt_read_u32(&c->fdt, intc, "#interrupt-cells", &cells) || cells != 1)
-		return bfail(c, EINVAL, "%s: interrupts-extended: phandle 0x%x is not a riscv,cpu-intc with "
-			     "#interrupt-cells 1", nm(c, n), ph);
-	if (fdt_parent(&c->fdt, intc, &cpu) || fdt_read_reg(&c->fdt, cpu, 0, hwid, &size))
-		return bfail(c, EINVAL, "%s: interrupts-extended: the cpu of %s has no valid reg", nm(c, n),
-			     nm(c, intc));
-	if (*hwid >= CONFIG_MAX_HWID)
-		return bfail(c, ERANGE, "%s: interrupts-extended: hart id %llu >= CONFIG_MAX_HWID (%u)",
-			     nm(c, n), (unsigned long long)*hwid, CONFIG_MAX_HWID);
-	return 0;
-}
-
-/* The contexts of controller @n: one <cpu-intc-phandle irq> pair of interrupts-extended each. A
- * controller with a supervisor context delivers interrupts to the kernel (@kernel). */
-static error_t parse_contexts(bctx_t *c, fdt_node_t n, riscv_irqc_t *q, bool *kernel)
-{
-	uint32_t i, ph, irq;
-	uint64_t hwid;
-	fdt_prop_t p;
-	error_t error;
-
-	if (fdt_get_prop(&c->fdt, n, "interrupts-extended", &p))
-		return 0;
-	if (p.len % 8)
-		return bfail(c, EINVAL, "%s: interrupts-extended is not a list of <cpu-intc irq> pairs",
-			     nm(c, n));
-	for (i = 0; !fdt_prop_cell(&p, 2 * i, &ph); i++) {
-		fdt_prop_cell(&p, 2 * i + 1, &irq);
-		if (q->ctx_nr == ARRAY_SIZE(q->ctx_hwid))
-			return bfail(c, E2BIG, "%s: more than %u contexts in interrupts-extended", nm(c, n),
-				     (unsigned)ARRAY_SIZE(q->ctx_hwid));
-		error = context_hart(c, n, ph, &hwid);
-		if (error)
-			return error;
-		q->ctx_hwid[q->ctx_nr] = (hwid_t)hwid;
-		q->ctx_irq[q->ctx_nr] = irq > 0xff ? 0xff : (uint8_t)irq;  /* 0xff: not 9 nor 11 */
-		q->ctx_nr++;
-		if (irq == RISCV_CTX_SUPERVISOR)
-			*kernel = true;
-	}
-	return 0;
-}
-
-/* Append interrupt controller @n of @kind to irqc[]: its generic entry and RISC-V's, same index. */
-static error_t add_irqc(bctx_t *c, fdt_node_t n, riscv_irqc_kind_t kind)
-{
-	const char *ndev = kind == RISCV_IRQC_PLIC ? "riscv,ndev" : "riscv,num-sources";
-	boot_info_t *info = c->info;
-	boot_irqc_t *g = &info->irqc[info->irqc_nr];
-	riscv_irqc_t *q = &info->arch.irqc[info->irqc_nr];
-	uint32_t cxy = 0;
-	error_t error;
-
-	if (info->irqc_nr == CONFIG_MAX_IRQ_CONTROLLERS)
-		return bfail(c, E2BIG, "%s: more than CONFIG_MAX_IRQ_CONTROLLERS (%u) interrupt controllers",
-			     nm(c, n), CONFIG_MAX_IRQ_CONTROLLERS);
-	error = read_reg(c, n, 0, &q->base, &q->size);
-	if (error)
-		return error;
-	error = fdt_read_u32(&c->fdt, n, ndev, &g->sources);
-	if (error)
-		return bfail(c, error, "%s: %s %s", nm(c, n), error == ENOENT ? "missing" : "malformed", ndev);
-	error = read_opt_u32(c, n, "numa-node-id", &cxy, 0);
-	if (!error && cxy >= info->clusters_nr)
-		return bfail(c, ERANGE, "%s: numa-node-id %u >= %u numa nodes", nm(c, n), cxy,
-			     info->clusters_nr);
-	if (!error)
-		error = read_opt_u32(c, n, "phandle", &q->phandle, 0);
-	if (!error)
-		error = parse_contexts(c, n, q, &g->kernel);
-	if (error)
-		return error;
-	q->kind = kind;
-	g->cxy = (cxy_t)cxy;
-	info->irqc_nr++;
-	return 0;
-}
-
-/* The kind of interrupt controller @n is, 0 if none that Archipel drives. */
-static riscv_irqc_kind_t irqc_kind(const bctx_t *c, fdt_node_t n)
-{
-	if (fdt_is_compatible(&c->fdt, n, "sifive,plic-1.0.0") || fdt_is_compatible(&c->fdt, n, "riscv,plic0"))
-		return RISCV_IRQC_PLIC;
-	if (fdt_is_compatible(&c->fdt, n, "riscv,aplic"))
-		return RISCV_IRQC_APLIC;
-	return 0;
-}
-
-/* Every enabled PLIC and APLIC, in document order. */
-static error_t parse_irqcs(bctx_t *c)
-{
-	riscv_irqc_kind_t kind;
-	fdt_node_t n = c->fdt.root;
-	error_t error;
-
-	do {
-		kind = irqc_kind(c, n);
-		if (kind != 0 && fdt_is_available(&c->fdt, n)) {
-			error = add_irqc(c, n, kind);
-			if (error)
-				return error;
-		}
-	} while (!fdt_next_node(&c->fdt, n, &n));
-	return 0;
-}
-
-/* ACLINT SSWI @n (riscv,aclint-sswi): the hart at position i of its interrupts-extended raises its
- * supervisor software interrupt (cpu-intc 1) by a write of 1 to the word at base + 4 * i. */
-static error_t add_sswi(bctx_t *c, fdt_node_t n)
-{
-	uint64_t base, size, hwid;
-	uint32_t i, ph, irq;
-	fdt_prop_t p;
-	error_t error;
-	int k;
-
-	error = read_reg(c, n, 0, &base, &size);
-	if (error)
-		return error;
-	if (fdt_get_prop(&c->fdt, n, "interrupts-extended", &p) || p.len % 8)
-		return bfail(c, EINVAL, "%s: interrupts-extended is not a list of <cpu-intc irq> pairs",
-			     nm(c, n));
-	for (i = 0; !fdt_prop_cell(&p, 2 * i, &ph); i++) {
-		fdt_prop_cell(&p, 2 * i + 1, &irq);
-		if (4ull * i + 4 > size)
-			return bfail(c, EINVAL, "%s: hart %u of interrupts-extended is past reg's size",
-				     nm(c, n), i);
-		error = context_hart(c, n, ph, &hwid);
-		if (error)
-			return error;
-		k = find_core(c->info, hwid);
-		if (irq == RISCV_IRQ_SSOFT && k >= 0)   /* k < 0: a disabled cpu */
-			c->info->arch.sswi_pa[k] = base + 4ull * i;
-	}
-	return 0;
-}
-
-/* Every enabled SSWI; a core that none names keeps sswi_pa 0 (its IPIs go through the SBI). */
-static error_t parse_sswis(bctx_t *c)
-{
-	fdt_node_t n = FDT_NODE_NONE;
-	error_t error;
-
-	while (!fdt_find_compatible(&c->fdt, n, "riscv,aclint-sswi", &n)) {
-		if (!fdt_is_available(&c->fdt, n))
-			continue;
-		error = add_sswi(c, n);
-		if (error)
-			return error;
-	}
-	return 0;
-}
-
-/* Whether @n is an enabled ns16550-compatible UART. */
-static bool is_uart(const bctx_t *c, fdt_node_t n)
-{
-	return (fdt_is_compatible(&c->fdt, n, "ns16550a") || fdt_is_compatible(&c->fdt, n, "ns16550")) &&
-	       fdt_is_available(&c->fdt, n);
-}
-
-/* The node /chosen stdout-path names: "/path[:options]" or "alias[:options]". */
-static error_t stdout_node(const bctx_t *c, fdt_node_t *node)
-{
-	const char *s, *path;
-	fdt_node_t ch, al;
-	fdt_prop_t p;
-	size_t len;
-	error_t error;
-
-	if (fdt_find_path(&c->fdt, "/chosen", &ch) || fdt_read_string(&c->fdt, ch, "stdout-path", &s))
-		return ENOENT;
-	for (len = 0; s[len] && s[len] != ':'; len++)
-		;
-	if (s[0] == '/')
-		return fdt_find_path_len(&c->fdt, s, len, node);
-	if (len == 0 || fdt_find_path(&c->fdt, "/aliases", &al))
-		return ENOENT;
-	for (error = fdt_first_prop(&c->fdt, al, &p); !error; error = fdt_next_prop(&c->fdt, &p))
-		if (strncmp(p.name, s, len) == 0 && p.name[len] == '\0' && !fdt_prop_string(&p, &path))
-			return fdt_find_path(&c->fdt, path, node);
-	return ENOENT;
-}
-
-/* The UART's interrupt: first cell of interrupts (the console's source), interrupt-parent its own
- * or an ancestor's. */
-static error_t uart_irq(bctx_t *c, fdt_node_t n, riscv_uart_t *u)
-{
-	fdt_node_t a = n;
-	fdt_prop_t p;
-	uint32_t depth;
-	error_t error;
-
-	if (!fdt_get_prop(&c->fdt, n, "interrupts", &p) && fdt_prop_cell(&p, 0, &c->info->console.source))
-		return bfail(c, EINVAL, "%s: empty interrupts", nm(c, n));
-	for (depth = 0; depth < FDT_MAX_DEPTH; depth++) {
-		error = fdt_read_u32(&c->fdt, a, "interrupt-parent", &u->irq_parent);
-		if (error != ENOENT)
-			return error ? bfail(c, EINVAL, "%s: interrupt-parent is not one phandle", nm(c, a)) : 0;
-		if (fdt_parent(&c->fdt, a, &a))
-			break;
-	}
-	return 0;
-}
-
-/* The console UART: stdout-path's node if an ns16550, else the first ns16550 (none: base 0). */
-static error_t parse_uart(bctx_t *c)
-{
-	riscv_uart_t *u = &c->info->arch.uart;
-	fdt_node_t n;
-	uint64_t clk;
-	error_t error;
-
-	if (stdout_node(c, &n) || !is_uart(c, n)) {
-		for (n = c->fdt.root; !is_uart(c, n);)
-			if (fdt_next_node(&c->fdt, n, &n))
-				return 0;
-	}
-	error = read_reg(c, n, 0, &u->base, &u->size);
-	if (!error)
-		error = uart_irq(c, n, u);
-	if (!error)
-		error = read_opt_u32(c, n, "reg-shift", &u->reg_shift, 0);
-	if (!error)
-		error = read_opt_u32(c, n, "reg-io-width", &u->reg_io_width, 1);
-	if (error)
-		return error;
-	error = fdt_read_number(&c->fdt, n, "clock-frequency", &clk);
-	if (error == ENOENT)
-		clk = 0;
-	else if (error || clk > UINT32_MAX)
-		return bfail(c, error ? EINVAL : ERANGE, "%s: clock-frequency is not a 32-bit number", nm(c, n));
-	u->clock_hz = (uint32_t)clk;
-	c->info->console.present = true;
-	return 0;
-}
-
-/*
- * The console's interrupt controller by its neutral id: the controller whose phandle the UART's
- * interrupt-parent names. A parent that is none of them (or no interrupt at all) leaves the console
- * without an interrupt: it still prints, it has no input.
- */
-static void resolve_console_irq(boot_info_t *info)
-{
-	info->console.irqc = BOOT_IRQC_NONE;
-	if (!info->console.present || info->arch.uart.irq_parent == 0 || info->console.source == 0)
-		return;
-	for (uint32_t i = 0; i < info->irqc_nr; i++)
-		if (info->arch.irqc[i].phandle == info->arch.uart.irq_parent) {
-			info->console.irqc = i;
-			return;
-		}
-}
-
-/* The sifive,test0 finisher (poweroff / reboot register), if any. */
-static error_t parse_finisher(bctx_t *c)
-{
-	uint64_t size;
-	fdt_node_t n;
-
-	if (fdt_find_compatible(&c->fdt, FDT_NODE_NONE, "sifive,test0", &n))
-		return 0;
-	return read_reg(c, n, 0, &c->info->arch.finisher_pa, &size);
 }
 
 error_t boot_info_from_fdt(const void *fdt, size_t avail, paddr_t fdt_pa, hwid_t boot_hwid,
@@ -835,15 +550,15 @@ error_t boot_info_from_fdt(const void *fdt, size_t avail, paddr_t fdt_pa, hwid_t
 	if (!error)
 		error = parse_rsvd(&c);
 	if (!error)
-		error = parse_irqcs(&c);
+		error = bfdt_parse_irqcs(&c);
 	if (!error)
-		error = parse_sswis(&c);
+		error = bfdt_parse_sswis(&c);
 	if (!error)
-		error = parse_uart(&c);
+		error = bfdt_parse_uart(&c);
 	if (!error)
-		error = parse_finisher(&c);
+		error = bfdt_parse_finisher(&c);
 	if (!error) {
-		resolve_console_irq(info);
+		bfdt_resolve_console_irq(info);
 		info->magic = BOOT_INFO_MAGIC;
 	}
 	return error;

@@ -15,6 +15,7 @@
  * Everything written into another cluster's memory goes through hal_remote_*.
  */
 #include <hal_boot.h>
+#include <hal_gpt.h>
 #include <hal_remote.h>
 #include <hal_special.h>
 #include <kern/printk.h>
@@ -59,62 +60,6 @@ static void kpt_shape(void)
 	kpt.dmap_pds = x86_has(X86_FEAT_PDPE1GB) ? LOW_4G / GIB : kpt.top / GIB;
 	kpt.img_pts = DIV_ROUND_UP(replica_size(), 1UL << PT_SHIFT(1));
 	kpt.pages = KPT_DMAP + kpt.dmap_pdpts + kpt.dmap_pds + kpt.img_pts;
-}
-
-static bool overlaps_reserved(paddr_t base, paddr_t size, paddr_t *end_of_hit)
-{
-	for (uint32_t i = 0; i < boot_info.rsvd_nr; i++) {
-		const boot_rsvd_t *r = &boot_info.rsvd[i];
-		if (base < r->base + r->size && r->base < base + size) {
-			*end_of_hit = r->base + r->size;
-			return true;
-		}
-	}
-	return false;
-}
-
-static void add_reserved(paddr_t base, paddr_t size)
-{
-	if (boot_info.rsvd_nr == CONFIG_MAX_RSVD_RANGES)
-		panic("%s: more than CONFIG_MAX_RSVD_RANGES (%d) reserved ranges", __func__,
-		      CONFIG_MAX_RSVD_RANGES);
-	boot_info.rsvd[boot_info.rsvd_nr++] = (boot_rsvd_t){ base, size };
-}
-
-/* Each cluster's kernel region: the loaded image for cluster 0 (with the pristine copy), the first
- * 2 MiB-aligned place free of reserved ranges for the others. */
-static void place_kernel_regions(paddr_t load_pa)
-{
-	size_t pt_bytes = kpt.pages * CONFIG_PAGE_SIZE;
-
-	for (cxy_t c = 0; c < boot_info.clusters_nr; c++) {
-		boot_cluster_t *cl = &boot_info.cluster[c];
-		paddr_t mem_end = cl->mem_base + cl->mem_size;
-		paddr_t image_pa, image_bytes, hit;
-
-		if (c == 0) {
-			image_pa = load_pa;
-			image_bytes = (paddr_t)(_kimage_end - _kimage_start);
-			if (load_pa < cl->mem_base || load_pa >= mem_end)
-				panic("%s: kernel loaded at %lx, outside cluster 0's memory [%lx, %lx)",
-				      __func__, load_pa, cl->mem_base, mem_end);
-			if (overlaps_reserved(image_pa, image_bytes + pt_bytes, &hit))
-				panic("%s: cluster 0's kernel region [%lx, %lx) overlaps a reserved range",
-				      __func__, image_pa, image_pa + image_bytes + pt_bytes);
-		} else {
-			image_bytes = replica_size();
-			image_pa = ALIGN_UP(cl->mem_base, 1UL << 21);
-			while (overlaps_reserved(image_pa, image_bytes + pt_bytes, &hit))
-				image_pa = ALIGN_UP(hit, 1UL << 21);
-		}
-		if (image_pa + image_bytes + pt_bytes > mem_end)
-			panic("%s: no room for the kernel in cluster %u's memory [%lx, %lx)", __func__, c,
-			      cl->mem_base, mem_end);
-		cl->image_pa = image_pa;
-		cl->pt_root_pa = ALIGN_UP(image_pa + image_bytes, CONFIG_PAGE_SIZE);
-		cl->kernel_end_pa = cl->pt_root_pa + pt_bytes;
-		add_reserved(image_pa, cl->kernel_end_pa - image_pa);
-	}
 }
 
 /* Cluster @c's replica of the image (c != 0): text and rodata from the loaded image, .data from
@@ -211,11 +156,11 @@ static void build_kernel_pt(cxy_t c)
 void boot_build_clusters(paddr_t load_pa)
 {
 	kpt_shape();
-	place_kernel_regions(load_pa);
+	hal_boot_place_kernel_regions(load_pa, kpt.pages * CONFIG_PAGE_SIZE);
 	build_kernel_pt(0);
 	/* The loaded image is cluster 0's replica: its window maps the same pages as the early
 	 * table's, so the boot core goes on where it was, with the direct map of all memory. */
-	x86_mmu_switch_root(boot_info.cluster[0].pt_root_pa);
+	hal_mmu_switch_root(boot_info.cluster[0].pt_root_pa);
 	for (cxy_t c = 1; c < boot_info.clusters_nr; c++) {
 		replicate_image(c);
 		build_kernel_pt(c);

@@ -106,4 +106,16 @@ void kernel_init(lid_t lid);
  */
 error_t hal_core_start(lid_t lid);
 
+/*
+ * Phase 0, on the boot core, once boot_info holds the clusters' memory and the reserved ranges:
+ * choose each cluster's kernel region and record it in boot_info.cluster[c] (image_pa,
+ * pt_root_pa, kernel_end_pa): the image, followed by @pt_bytes of kernel page table. Cluster 0
+ * keeps the image loaded at @load_pa in place (with its pristine copy of .data); every other
+ * cluster's replica takes the first 2 MiB-aligned place of its memory free of reserved ranges.
+ * Each region is then added to the reserved ranges. Panics when the loaded image is outside
+ * cluster 0's memory or overlaps a reserved range, when a cluster has no room, or when the
+ * reserved ranges are full. hal/common/hal_boot_regions.c, for every architecture.
+ */
+void hal_boot_place_kernel_regions(paddr_t load_pa, size_t pt_bytes);
+
 #endif /* HAL_BOOT_H */

@@ -29,7 +29,8 @@
  *                              architecture's implied bits;
  *   pte_leaf_attr(pte), pte_leaf_ppn(pte)
  *                              back: 0 for an unmapped leaf, GPT_LOCKED while locked.
- * The architecture's own code (hal/<arch>) provides hal_gpt_kernel_root() and hal_gpt_activate().
+ * hal/common/hal_gpt_root.c provides hal_gpt_kernel_root() and hal_gpt_activate(), over the
+ * architecture's hal_mmu_switch_root() (below).
  *
  * Handles and cursors. A walk from the root finds the location of a PTE: its *handle*
  * (gpt_pte_t). Tables are freed only by hal_gpt_destroy, so a handle stays valid as long as its
@@ -117,12 +118,20 @@ void hal_gpt_destroy(gpt_t *gpt);
 /* The user table pages of all the GPTs in cluster @cxy's memory (every tables_nr there summed). */
 uint32_t hal_gpt_cluster_tables(cxy_t cxy);
 
-/* [arch] The physical address of cluster @cxy's kernel root table (the kernel half of the roots). */
+/* The physical address of cluster @cxy's kernel root table (the kernel half of the roots). */
 paddr_t hal_gpt_kernel_root(cxy_t cxy);
 
-/* [arch] Use @gpt, a GPT of the local cluster, for user addresses on the calling core (and flush
- * its TLB); NULL: the local cluster's kernel table alone (no user mapping). */
+/* Use @gpt, a GPT of the local cluster, for user addresses on the calling core (and flush its
+ * TLB); NULL: the local cluster's kernel table alone (no user mapping). */
 void hal_gpt_activate(const gpt_t *gpt);
+
+/*
+ * [arch] Make the root table at @root_pa the calling core's translation root and flush its TLB of
+ * user translations (RISC-V: satp, Sv39, ASID 0; x86_64: CR3). The kernel switches through
+ * hal_gpt_activate; the boot calls it directly. In the architecture's hal_tlb.c, apart from the
+ * page-table code, so that the host tests of the GPT can stand in for it.
+ */
+void hal_mmu_switch_root(paddr_t root_pa);
 
 /* ---- one PTE, by vpn: one walk ---- */
 

@@ -21,7 +21,8 @@
  *                                maps all physical memory identically in every cluster); every
  *                                page-table walk and page conversion takes it, so it is inline.
  *                                Debug builds (NDEBUG unset) check that @pa is in the direct map
- *                                and call hal_paddr_bad(pa) if not.
+ *                                and call hal_paddr_bad(pa) if not. Every architecture's is
+ *                                hal_dmap.h's, over KMEM_DMAP_BASE/SIZE of its <arch/kmem.h>.
  */
 _Noreturn void hal_paddr_bad(paddr_t pa); /* panics: @pa is outside the direct map */
 #include <arch/special.h>

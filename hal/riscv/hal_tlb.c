@@ -4,6 +4,7 @@
  * Archipel uses no ASIDs (satp.ASID is always 0), so a flush covers every address space. The
  * sfence.vma also orders the core's earlier page-table stores before its later implicit walks.
  */
+#include <hal_gpt.h>
 #include <hal_tlb.h>
 #include <params.h>
 
@@ -22,7 +23,7 @@ void hal_tlb_flush_all(void)
 	sfence_vma_all();
 }
 
-void riscv_mmu_switch_root(paddr_t root_pa)
+void hal_mmu_switch_root(paddr_t root_pa)
 {
 	csr_write(satp, SATP_MODE_SV39 | ((root_pa >> CONFIG_PAGE_SHIFT) & SATP_PPN_MASK));
 	sfence_vma_all();

@@ -27,11 +27,4 @@
 #define PT_LEVEL_SHIFT(l) PTE_LEVEL_SHIFT(l)     /* level 2 = root (1 GiB), 1 (2 MiB), 0 (4 KiB) */
 #define PT_INDEX(va, l)   (((va) >> PT_LEVEL_SHIFT(l)) & (PT_ENTRIES - 1))
 
-/*
- * Make the root table at @root_pa the calling core's translation root (satp: Sv39, ASID 0) and
- * flush its TLB. In hal_tlb.c, apart from the page-table code, so that host tests of the GPT can
- * stand in for it.
- */
-void riscv_mmu_switch_root(paddr_t root_pa);
-
 #endif /* HAL_RISCV_MMU_H */

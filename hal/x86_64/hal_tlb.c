@@ -6,6 +6,7 @@
  * invlpg of a user page covers "all address spaces". Kernel mappings are global (CR4.PGE) where the
  * CPU has global pages: they survive the CR3 writes of context switches.
  */
+#include <hal_gpt.h>
 #include <hal_tlb.h>
 #include <params.h>
 
@@ -23,7 +24,8 @@ void hal_tlb_flush_all(void)
 	write_cr3(read_cr3());
 }
 
-void x86_mmu_switch_root(paddr_t root_pa)
+/* CR3: the non-global entries go with the write. */
+void hal_mmu_switch_root(paddr_t root_pa)
 {
 	write_cr3(root_pa);
 }

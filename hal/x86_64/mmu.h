@@ -65,10 +65,6 @@
 #include <hal_types.h>
 
 typedef uint64_t kpte_t;
-
-/* Make the root table at @root_pa the calling core's translation root (CR3) and flush its TLB of
- * non-global entries (hal_tlb.c). */
-void x86_mmu_switch_root(paddr_t root_pa);
 #endif
 
 #endif /* HAL_X86_64_MMU_H */

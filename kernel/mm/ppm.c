@@ -9,8 +9,6 @@
  * the cache (PG_CACHED, order 0), or a tail page of a block (none of them). Every access to the
  * ppm_t and the descriptors goes through hal_remote_*.
  */
-#include <hal_atomic.h>
-#include <hal_irqmask.h>
 #include <hal_remote.h>
 #include <hal_special.h>
 #include <kern/printk.h>
@@ -20,21 +18,14 @@
 #include <libk/xlist.h>
 #include <mm/failnth.h>
 #include <mm/ppm.h>
+#include <mm/ppm_pcp.h>
 
-#define PPM_F(ppm_xp, field)   XPTR_FIELD(ppm_xp, ppm_t, field)
 #define PPM_ROOT(ppm_xp, o)    (PPM_F(ppm_xp, free_root) + (o) * sizeof(xlist_entry_t))
 #define PPM_BLOCKS(ppm_xp, o)  (PPM_F(ppm_xp, free_blocks_nr) + (o) * sizeof(uint64_t))
 #define PPM_CACHE(ppm_xp, i)   (PPM_F(ppm_xp, cache) + (i) * sizeof(uint64_t))
-#define PPM_LOCK(ppm_xp)       PPM_F(ppm_xp, lock)
-#define PCP_F(ppm_xp, lid, f)  (PPM_F(ppm_xp, pcp) + (lid) * sizeof(ppm_pcp_t) + \
-				offsetof(ppm_pcp_t, f))
-_Static_assert(PPM_PCP_BATCH == 1u << PPM_CACHE_BATCH_ORDER && PPM_PCP_BATCH <= PPM_PCP_MAX,
-	       "a core's refill takes one block of the cache's batch order");
-#define PCP_IDX(ppm_xp, lid, i) (PCP_F(ppm_xp, lid, idx) + (i) * sizeof(uint64_t))
 
 #define PAGE_SHIFT  CONFIG_PAGE_SHIFT
 #define PAGE_SIZE   CONFIG_PAGE_SIZE
-#define NO_INDEX    UINT64_MAX
 
 _Static_assert(CONFIG_PPM_MAX_ORDER < 32, "orders are stored in 32 bits");
 
@@ -83,11 +74,6 @@ static inline const ppm_geo_t *ppm_geo_ref(cxy_t cxy, ppm_geo_t *buf)
 	return buf;
 }
 
-static xptr_t geo_page(const ppm_geo_t *g, uint64_t idx)
-{
-	return XPTR(g->cxy, g->tbl + idx);
-}
-
 /* Index of the descriptor @page_xp in @g's array; false if it is not one of its descriptors. */
 static bool geo_index(const ppm_geo_t *g, xptr_t page_xp, uint64_t *idx)
 {
@@ -108,11 +94,6 @@ static uint64_t geo_buddy(const ppm_geo_t *g, uint64_t idx, uint32_t order)
 	if (buddy_ppn < g->base_ppn || buddy_ppn - g->base_ppn + (1ull << order) > g->pages_nr)
 		return NO_INDEX;
 	return buddy_ppn - g->base_ppn;
-}
-
-static void xp_add64(xptr_t xp, int64_t delta)
-{
-	hal_remote_s64(xp, hal_remote_l64(xp) + (uint64_t)delta);
 }
 
 /* Make the pages [idx, idx + 2^order) a free block in the free list of @order. Caller holds L. */
@@ -331,7 +312,7 @@ error_t ppm_init(ppm_t *ppm, paddr_t base, paddr_t size, const boot_rsvd_t *rsvd
 
 /* Take a free block of @order out of the buddy (splitting a larger one); returns its index, or
  * NO_INDEX if there is none. Caller holds L. */
-static uint64_t buddy_take(const ppm_geo_t *g, uint32_t order)
+uint64_t ppm_buddy_take(const ppm_geo_t *g, uint32_t order)
 {
 	uint32_t o;
 	uint64_t idx;
@@ -385,16 +366,16 @@ static void cache_flush(const ppm_geo_t *g, uint64_t count)
 /* A free single page for an order-0 allocation: from the cache, refilled from the buddy with a
  * block of 2^PPM_CACHE_BATCH_ORDER pages when empty (or one page when no such block is left);
  * NO_INDEX if the cluster has no free page. Caller holds L. */
-static uint64_t cache_take(const ppm_geo_t *g)
+uint64_t ppm_cache_take(const ppm_geo_t *g)
 {
 	uint64_t n = hal_remote_l64(PPM_F(g->ppm_xp, cache_nr));
 
 	kassert(remote_busylock_is_held_by_me(PPM_LOCK(g->ppm_xp)));
 	if (n == 0) {
-		uint64_t block = buddy_take(g, PPM_CACHE_BATCH_ORDER);
+		uint64_t block = ppm_buddy_take(g, PPM_CACHE_BATCH_ORDER);
 
 		if (block == NO_INDEX)
-			return buddy_take(g, 0);
+			return ppm_buddy_take(g, 0);
 		/* cache_push's work for the whole block, the count written once */
 		for (uint64_t i = 1ull << PPM_CACHE_BATCH_ORDER; i-- > 1; n++) {
 			hal_remote_s32(PAGE_XP(geo_page(g, block + i), flags), PG_CACHED);
@@ -409,205 +390,12 @@ static uint64_t cache_take(const ppm_geo_t *g)
 }
 
 /* The single page @idx, just freed, goes to the cache (making room first). Caller holds L. */
-static void cache_give(const ppm_geo_t *g, uint64_t idx)
+void ppm_cache_give(const ppm_geo_t *g, uint64_t idx)
 {
 	kassert(remote_busylock_is_held_by_me(PPM_LOCK(g->ppm_xp)));
 	if (hal_remote_l64(PPM_F(g->ppm_xp, cache_nr)) >= PPM_CACHE_MAX)
 		cache_flush(g, 1ull << PPM_CACHE_BATCH_ORDER);
 	cache_push(g, idx);
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* the per-core stacks of single pages (ppm.h, docs/memory.md)                                 */
-/* ------------------------------------------------------------------------------------------ */
-
-/* The calling core's stack in the local cluster, entered: IRQs off (*@irq: the state to give
- * back to pcp_leave) and busy set. NULL if the core has none now (before its bring-up, or a core
- * holding the PPM lock is moving its pages): the caller takes the locked path. */
-static ppm_pcp_t *pcp_enter(const ppm_geo_t *g, irqstate_t *irq)
-{
-	ppm_pcp_t *pcp;
-
-	if (!hal_get_core_ptr()) /* hal_get_lid() is valid from the core's bring-up on */
-		return NULL;
-	*irq = hal_disable_irq();
-	pcp = &((ppm_t *)GET_PTR(g->ppm_xp))->pcp[hal_get_lid()];
-	if (hal_atomic_cas32(&pcp->busy, 0, 1))
-		return pcp;
-	hal_restore_irq(*irq);
-	return NULL;
-}
-
-static void pcp_leave(ppm_pcp_t *pcp, irqstate_t irq)
-{
-	hal_atomic_store32(&pcp->busy, 0);
-	hal_restore_irq(irq);
-}
-
-/* Move up to @n pages from the top of core @lid's stack (busy held) to the cache. Caller holds L. */
-static uint32_t pcp_spill_locked(const ppm_geo_t *g, lid_t lid, uint32_t n)
-{
-	uint32_t nr = hal_remote_l32(PCP_F(g->ppm_xp, lid, nr)), moved = 0;
-
-	kassert(remote_busylock_is_held_by_me(PPM_LOCK(g->ppm_xp)));
-	for (; moved < n && nr > 0; moved++)
-		cache_give(g, hal_remote_l64(PCP_IDX(g->ppm_xp, lid, --nr)));
-	hal_remote_s32(PCP_F(g->ppm_xp, lid, nr), nr);
-	xp_add64(PPM_F(g->ppm_xp, free_pages_nr), moved);
-	xp_add64(PPM_F(g->ppm_xp, alloc_pages_nr), -(int64_t)moved);
-	return moved;
-}
-
-/* Give every core's stack of @g's cluster back to the cache; returns how many pages moved. Caller
- * holds L: an owner inside its stack holds busy with IRQs off for a few instructions and never
- * waits for L there, so the wait ends. */
-static uint64_t pcp_drain_all(const ppm_geo_t *g)
-{
-	uint64_t moved = 0;
-
-	for (lid_t lid = 0; lid < CONFIG_MAX_CORES_PER_CLUSTER; lid++) {
-		xptr_t busy_xp = PCP_F(g->ppm_xp, lid, busy);
-		uint32_t rounds = 0;
-
-		if (hal_remote_l32(PCP_F(g->ppm_xp, lid, nr)) == 0)
-			continue; /* a page given meanwhile stays: ours are the pages seen empty-handed */
-		while (!hal_remote_atomic_cas32(busy_xp, 0, 1)) /* as a busylock waits */
-			if (++rounds % 32)
-				hal_cpu_relax();
-			else
-				hal_cpu_wait_other(); /* the owner may need this core's turn (icount) */
-		moved += pcp_spill_locked(g, lid, PPM_PCP_MAX);
-		hal_fence(); /* the moves before the release of busy */
-		hal_remote_s32(busy_xp, 0);
-	}
-	return moved;
-}
-
-/* Refill the calling core's stack with up to PPM_PCP_BATCH pages from the cache (itself refilled
- * from the buddy); false if the cluster has none. */
-static bool pcp_refill(const ppm_geo_t *g)
-{
-	irqstate_t irq = 0;
-	ppm_pcp_t *pcp;
-	uint32_t n = 0;
-	uint64_t idx;
-
-	remote_busylock_acquire(PPM_LOCK(g->ppm_xp));
-	pcp = pcp_enter(g, &irq); /* busy is only ever held by us (IRQs off) or by an L holder */
-	kassert(pcp != NULL); /* our callers checked that the core has a stack */
-	/* an empty stack (the usual case) takes a whole block of the buddy rather than the cache's
-	 * pages: a run of faults that frees nothing would otherwise pass every page through both */
-	idx = pcp->nr == 0 && hal_remote_l64(PPM_F(g->ppm_xp, cache_nr)) < PPM_PCP_BATCH ?
-		buddy_take(g, PPM_CACHE_BATCH_ORDER) : NO_INDEX;
-	for (uint32_t i = PPM_PCP_BATCH; idx != NO_INDEX && i-- > 0; n++) /* lowest page on top */
-		pcp->idx[n] = idx + i;
-	while (pcp->nr + n < PPM_PCP_BATCH && (idx = cache_take(g)) != NO_INDEX)
-		pcp->idx[pcp->nr + n++] = idx;
-	for (uint32_t i = pcp->nr; i < pcp->nr + n; i++) {
-		g->tbl[pcp->idx[i]].flags = PG_CACHED; /* also the heads of blocks taken whole */
-		g->tbl[pcp->idx[i]].order = 0;
-	}
-	pcp->nr += n;
-	xp_add64(PPM_F(g->ppm_xp, free_pages_nr), -(int64_t)n);
-	xp_add64(PPM_F(g->ppm_xp, alloc_pages_nr), n);
-	pcp_leave(pcp, irq);
-	remote_busylock_release(PPM_LOCK(g->ppm_xp));
-	return n != 0;
-}
-
-/* An order-0 allocation in the local cluster @g from the calling core's stack: XPTR_NULL if it is
- * empty (or a mover is inside). Small, so that the common case saves no register. */
-static inline xptr_t pcp_pop(const ppm_geo_t *g)
-{
-	irqstate_t irq = 0;
-	ppm_pcp_t *pcp = pcp_enter(g, &irq);
-	uint64_t idx;
-	page_t *page;
-
-	if (!pcp)
-		return XPTR_NULL;
-	if (!pcp->nr) {
-		pcp_leave(pcp, irq);
-		return XPTR_NULL;
-	}
-	idx = pcp->idx[--pcp->nr];
-	page = &g->tbl[idx];
-	kassert(page->flags == PG_CACHED && page->refcount == 0);
-	page->flags = PG_ALLOCATED;
-	page->owner_xp = XPTR_NULL;
-	page->forks = 0;
-	pcp->alloc_calls++;
-	pcp_leave(pcp, irq);
-	return geo_page(g, idx);
-}
-
-/* pcp_pop after a refill of the stack, when it found it empty. */
-static __attribute__((noinline)) xptr_t pcp_refill_pop(const ppm_geo_t *g)
-{
-	return pcp_refill(g) ? pcp_pop(g) : XPTR_NULL;
-}
-
-/* Make room in the calling core's stack: PPM_PCP_BATCH pages go to the cache. */
-static void pcp_spill(const ppm_geo_t *g)
-{
-	irqstate_t irq = 0;
-	ppm_pcp_t *pcp;
-
-	remote_busylock_acquire(PPM_LOCK(g->ppm_xp));
-	pcp = pcp_enter(g, &irq);
-	kassert(pcp != NULL);
-	pcp_spill_locked(g, hal_get_lid(), PPM_PCP_BATCH);
-	pcp_leave(pcp, irq);
-	remote_busylock_release(PPM_LOCK(g->ppm_xp));
-}
-
-/*
- * Push the frees @pages[0..@n) (checked descriptors of the local cluster @g) onto the calling
- * core's stack while each is a plain allocated single page and the stack has room; returns how
- * many it took, and in *@full whether it stopped on a full stack. What it leaves goes by the
- * locked path, which also reports whatever is wrong with it.
- */
-static uint32_t pcp_push_run(const ppm_geo_t *g, const xptr_t *pages, uint32_t n, bool *full)
-{
-	irqstate_t irq = 0;
-	ppm_pcp_t *pcp = pcp_enter(g, &irq);
-	uint32_t i = 0;
-
-	*full = false;
-	if (!pcp)
-		return 0;
-	for (; i < n; i++) {
-		page_t *page = GET_PTR(pages[i]);
-
-		if (page->flags != PG_ALLOCATED || page->order != 0 || page->refcount != 0)
-			break;
-		if (pcp->nr == PPM_PCP_MAX) {
-			*full = true;
-			break;
-		}
-		page->flags = PG_CACHED;
-		page->owner_xp = XPTR_NULL;
-		pcp->idx[pcp->nr++] = (uint64_t)(page - g->tbl);
-	}
-	pcp->free_calls += i;
-	pcp_leave(pcp, irq);
-	return i;
-}
-
-/* Free the run @pages[0..@n) of the local cluster @g onto the calling core's stack, spilling it
- * when full; returns how many it took. */
-static uint32_t pcp_free_run(const ppm_geo_t *g, const xptr_t *pages, uint32_t n)
-{
-	uint32_t done = 0;
-	bool full;
-
-	for (int round = 0; round < 2 && done < n; round++) {
-		done += pcp_push_run(g, pages + done, n - done, &full);
-		if (!full)
-			break;
-		pcp_spill(g);
-	}
-	return done;
 }
 
 xptr_t ppm_remote_alloc_pages(cxy_t cxy, uint32_t order)
@@ -625,11 +413,11 @@ static uint64_t take_block(const ppm_geo_t *g, uint32_t order)
 
 	kassert(remote_busylock_is_held_by_me(PPM_LOCK(g->ppm_xp)));
 	if (order == 0)
-		return cache_take(g);
-	idx = buddy_take(g, order);
+		return ppm_cache_take(g);
+	idx = ppm_buddy_take(g, order);
 	if (idx == NO_INDEX && hal_remote_l64(PPM_F(g->ppm_xp, cache_nr))) {
 		cache_flush(g, PPM_CACHE_MAX); /* the cached pages may complete a block */
-		idx = buddy_take(g, order);
+		idx = ppm_buddy_take(g, order);
 	}
 	return idx;
 }
@@ -643,7 +431,7 @@ static __attribute__((noinline)) xptr_t alloc_locked(cxy_t cxy, uint32_t order)
 
 	remote_busylock_acquire(PPM_LOCK(g->ppm_xp));
 	idx = take_block(g, order);
-	if (idx == NO_INDEX && pcp_drain_all(g)) /* the cores' stacks before a failure */
+	if (idx == NO_INDEX && ppm_pcp_drain_all(g)) /* the cores' stacks before a failure */
 		idx = take_block(g, order);
 	if (idx == NO_INDEX) {
 		remote_busylock_release(PPM_LOCK(g->ppm_xp));
@@ -669,9 +457,9 @@ xptr_t ppm_remote_alloc_block(cxy_t cxy, uint32_t order)
 	if (order == 0 && cxy == local_cxy && hal_get_core_ptr() && /* a running core ... */
 	    __atomic_load_n(&ppm_geo_ready[cxy], __ATOMIC_ACQUIRE)) { /* ... and a ready PPM */
 		const ppm_geo_t *g = &ppm_geo_cache[cxy];
-		xptr_t page_xp = pcp_pop(g);
+		xptr_t page_xp = ppm_pcp_pop(g);
 
-		if (page_xp != XPTR_NULL || (page_xp = pcp_refill_pop(g)) != XPTR_NULL)
+		if (page_xp != XPTR_NULL || (page_xp = ppm_pcp_refill_pop(g)) != XPTR_NULL)
 			return page_xp;
 	}
 	if (order > CONFIG_PPM_MAX_ORDER)
@@ -738,7 +526,7 @@ static void free_block_locked(const ppm_geo_t *g, xptr_t page_xp, uint64_t *page
 	hal_remote_s32(PAGE_XP(page_xp, flags), 0);
 	hal_remote_sxp(PAGE_XP(page_xp, owner_xp), XPTR_NULL);
 	if (order == 0)
-		cache_give(g, idx);
+		ppm_cache_give(g, idx);
 	else
 		ppm_merge_insert(g, idx, order);
 	*pages += 1ull << order;
@@ -769,7 +557,7 @@ void ppm_remote_free_array(const xptr_t *pages, uint32_t n)
 
 			while (end < n && GET_CXY(pages[end]) == cxy)
 				end++;
-			i += pcp_free_run(g, pages + i, end - i);
+			i += ppm_pcp_free_run(g, pages + i, end - i);
 			if (i == end)
 				continue;
 		}
@@ -787,7 +575,7 @@ void ppm_remote_drain(cxy_t cxy)
 
 	ppm_geo(cxy, &g);
 	remote_busylock_acquire(PPM_LOCK(g.ppm_xp));
-	pcp_drain_all(&g);
+	ppm_pcp_drain_all(&g);
 	cache_flush(&g, PPM_CACHE_MAX);
 	remote_busylock_release(PPM_LOCK(g.ppm_xp));
 }
@@ -828,20 +616,10 @@ xptr_t ppm_base2page_slow(paddr_t pa)
 	return geo_page(&g, (pa - g.base) >> PAGE_SHIFT);
 }
 
-/* The pages of cluster @ppm_xp's cores' stacks (one aligned load each). */
-static uint64_t pcp_pages(xptr_t ppm_xp)
-{
-	uint64_t nr = 0;
-
-	for (lid_t lid = 0; lid < CONFIG_MAX_CORES_PER_CLUSTER; lid++)
-		nr += hal_remote_l32(PCP_F(ppm_xp, lid, nr));
-	return nr;
-}
-
 void ppm_counts(cxy_t cxy, uint64_t *alloc_pages, uint64_t *free_pages)
 {
 	xptr_t ppm_xp = cluster_ppm_xp(cxy);
-	uint64_t stacked = pcp_pages(ppm_xp);
+	uint64_t stacked = ppm_pcp_pages(ppm_xp);
 
 	*alloc_pages = hal_remote_l64(PPM_F(ppm_xp, alloc_pages_nr)) - stacked;
 	*free_pages = hal_remote_l64(PPM_F(ppm_xp, free_pages_nr)) + stacked;
@@ -860,7 +638,7 @@ void ppm_stats(cxy_t cxy, ppm_stats_t *out)
 	out->alloc_calls = hal_remote_l64(PPM_F(ppm_xp, alloc_calls));
 	out->free_calls = hal_remote_l64(PPM_F(ppm_xp, free_calls));
 	out->cached_pages = hal_remote_l64(PPM_F(ppm_xp, cache_nr));
-	stacked = pcp_pages(ppm_xp); /* the cores' stacks: free pages */
+	stacked = ppm_pcp_pages(ppm_xp); /* the cores' stacks: free pages */
 	out->free_pages += stacked;
 	out->alloc_pages -= stacked;
 	out->cached_pages += stacked;

@@ -93,6 +93,6 @@ set(fdt_defines
 archipel_host_test(test_fdt SOURCES test_fdt.c fdt/fdt_writer.c boot/riscv/fdt.c
                    DEFINES ${fdt_defines})
 archipel_host_test(test_boot_fdt SOURCES test_boot_fdt.c fdt/fdt_writer.c fdt/fdt_machine.c boot/riscv/fdt.c
-                   boot/riscv/boot_fdt.c DEFINES ${fdt_defines})
+                   boot/riscv/boot_fdt.c boot/riscv/boot_fdt_dev.c DEFINES ${fdt_defines})
 add_dependencies(test_fdt fdt_test_inputs)
 add_dependencies(test_boot_fdt fdt_test_inputs)

@@ -1,6 +1,7 @@
 /*
  * gpt_fixture.c - simulated clusters with kernel page tables for host tests of the generic page
- * table (see gpt_fixture.h); the architecture's part is gpt_fixture_<arch>.c.
+ * table (see gpt_fixture.h), and the test of the switch of root that every architecture shares
+ * (hal/common/hal_gpt_root.c); the architecture's part is gpt_fixture_<arch>.c.
  */
 #include "gpt_fixture.h"
 #include "htest.h"
@@ -159,4 +160,35 @@ void kernel_lock_wait(uint32_t rounds)
 		const struct timespec us = { 0, 1000 };
 		nanosleep(&us, NULL);
 	}
+}
+
+static paddr_t switched_root;
+static int switch_calls;
+
+/* Stands in for the architecture's hal_mmu_switch_root (hal_tlb.c: satp, CR3) on the host. */
+void hal_mmu_switch_root(paddr_t root_pa)
+{
+	switched_root = root_pa;
+	switch_calls++;
+}
+
+/* hal_gpt_activate switches to the local GPT's root, refuses another cluster's, and NULL is the
+ * cluster's kernel root (hal_gpt_kernel_root: boot_info's). */
+HT_TEST(activate_the_local_gpt_only)
+{
+	gpt_t gpt0, gpt1;
+
+	gfix_setup(2);
+	HT_CHECK(hal_gpt_kernel_root(1) == (paddr_t)(uintptr_t)gfix_kroot[1]);
+	HT_REQUIRE(gfix_create_in(0, &gpt0) == 0 && gfix_create_in(1, &gpt1) == 0);
+	switch_calls = 0;
+	hal_gpt_activate(&gpt0);
+	HT_CHECK(switch_calls == 1 && switched_root == gpt0.root_pa);
+	HT_EXPECT_PANIC(hal_gpt_activate(&gpt1));
+	HT_CHECK(switch_calls == 1);
+	hal_gpt_activate(NULL); /* the kernel table alone */
+	HT_CHECK(switch_calls == 2 && switched_root == (paddr_t)(uintptr_t)gfix_kroot[0]);
+	gfix_destroy_in(0, &gpt0);
+	gfix_destroy_in(1, &gpt1);
+	fix_teardown();
 }

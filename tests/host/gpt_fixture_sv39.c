@@ -1,8 +1,6 @@
 /*
  * gpt_fixture_sv39.c - the RISC-V Sv39 part of the GPT host tests (gpt_fixture.h): the format as
- * the privileged specification states it, written without <arch/pte.h>'s helpers, and the tests of
- * the RISC-V code that only this architecture has (hal/riscv/hal_gpt_arch.c: the kernel root and
- * the switch of satp, recorded by the stand-in of hal_tlb.c's riscv_mmu_switch_root below).
+ * the privileged specification states it, written without <arch/pte.h>'s helpers.
  */
 #include "gpt_fixture.h"
 #include "htest.h"
@@ -51,16 +49,6 @@ const gfix_arch_t gfix_arch = {
 	.entry_pa = sv39_entry_pa, .leaf = sv39_leaf, .attr = sv39_attr,
 };
 
-static paddr_t switched_root;
-static int switch_calls;
-
-/* Stands in for hal_tlb.c's satp write on the host. */
-void riscv_mmu_switch_root(paddr_t root_pa)
-{
-	switched_root = root_pa;
-	switch_calls++;
-}
-
 HT_TEST(sv39_arch_header_matches_the_spec)
 {
 	HT_CHECK(PTE_LEVELS == 3 && PTE_ENTRIES == 512 && PTE_LEVEL_SHIFT(2) == 30);
@@ -70,25 +58,4 @@ HT_TEST(sv39_arch_header_matches_the_spec)
 	HT_CHECK(pte_table_paddr(pte_table(0x87654000)) == 0x87654000);
 	/* a valid entry with R, W or X maps a (huge) page instead of pointing at a table */
 	HT_CHECK(!pte_table_is_leaf(1) && pte_table_is_leaf(1 | 2) && pte_table_is_leaf(1 | 8));
-}
-
-/* hal_gpt_activate switches to the local GPT's root, refuses another cluster's, and NULL is the
- * cluster's kernel root (hal_gpt_kernel_root: boot_info's). */
-HT_TEST(sv39_activate_the_local_gpt_only)
-{
-	gpt_t gpt0, gpt1;
-
-	gfix_setup(2);
-	HT_CHECK(hal_gpt_kernel_root(1) == (paddr_t)(uintptr_t)gfix_kroot[1]);
-	HT_REQUIRE(gfix_create_in(0, &gpt0) == 0 && gfix_create_in(1, &gpt1) == 0);
-	switch_calls = 0;
-	hal_gpt_activate(&gpt0);
-	HT_CHECK(switch_calls == 1 && switched_root == gpt0.root_pa);
-	HT_EXPECT_PANIC(hal_gpt_activate(&gpt1));
-	HT_CHECK(switch_calls == 1);
-	hal_gpt_activate(NULL); /* the kernel table alone */
-	HT_CHECK(switch_calls == 2 && switched_root == (paddr_t)(uintptr_t)gfix_kroot[0]);
-	gfix_destroy_in(0, &gpt0);
-	gfix_destroy_in(1, &gpt1);
-	fix_teardown();
 }

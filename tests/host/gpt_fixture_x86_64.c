@@ -1,8 +1,7 @@
 /*
  * gpt_fixture_x86_64.c - the x86_64 part of the GPT host tests (gpt_fixture.h): 4-level paging as
  * the Intel SDM (vol. 3A, "4-Level Paging") and the AMD APM (vol. 2, "Long-Mode Page Translation")
- * state it, written without <arch/pte.h>'s helpers, and the kernel root of a cluster, which the
- * x86_64 HAL does not provide yet (hal_gpt_kernel_root: boot_info's, as RISC-V's does).
+ * state it, written without <arch/pte.h>'s helpers.
  */
 #include "gpt_fixture.h"
 #include "htest.h"
@@ -54,12 +53,6 @@ const gfix_arch_t gfix_arch = {
 	.locked_bit = 1u << 10, .cow_bit = 1u << 9,
 	.entry_pa = x86_entry_pa, .leaf = x86_leaf, .attr = x86_attr,
 };
-
-/* What the x86_64 HAL will provide: the cluster's kernel PML4, which its boot records. */
-paddr_t hal_gpt_kernel_root(cxy_t cxy)
-{
-	return boot_info.cluster[cxy].pt_root_pa;
-}
 
 HT_TEST(x86_64_arch_header_matches_the_manuals)
 {

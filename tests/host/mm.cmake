@@ -1,5 +1,5 @@
 # Host tests of the kernel lists and memory allocators (PPM, KCM, kmem) over simulated clusters.
-set(MM_TEST_SOURCES mm_fixture.c kernel/libk/xlist.c kernel/libk/busylock.c kernel/mm/ppm.c
+set(MM_TEST_SOURCES mm_fixture.c kernel/libk/xlist.c kernel/libk/busylock.c kernel/mm/ppm.c kernel/mm/ppm_pcp.c
     kernel/mm/kcm.c kernel/mm/kmem.c)
 
 archipel_host_test(test_list SOURCES test_list.c)

@@ -13,7 +13,7 @@ set(VFS_TEST_SOURCES
     kernel/fs/vfs_rename.c kernel/fs/vfs_meta.c
     kernel/kern/rwlock.c kernel/kern/queuelock.c kernel/kern/waitq.c
     kernel/libk/lockdep.c kernel/libk/xlist.c kernel/libk/busylock.c
-    kernel/mm/ppm.c kernel/mm/kcm.c kernel/mm/kmem.c)
+    kernel/mm/ppm.c kernel/mm/ppm_pcp.c kernel/mm/kcm.c kernel/mm/kmem.c)
 set(VFS_TEST_DIR ${CMAKE_CURRENT_BINARY_DIR}/cpio)
 
 archipel_host_test(test_vfs SOURCES test_vfs.c ${VFS_TEST_SOURCES}

@@ -8,7 +8,7 @@ set(VFS_TSAN_SOURCES
     kernel/fs/vfs_file.c kernel/fs/vfs_poll.c kernel/fs/pipe.c kernel/fs/devfs.c kernel/fs/ramfs.c kernel/fs/mapper.c kernel/fs/cpio.c
     kernel/kern/rwlock.c kernel/kern/queuelock.c kernel/kern/waitq.c
     kernel/libk/lockdep.c kernel/libk/xlist.c kernel/libk/busylock.c
-    kernel/mm/ppm.c kernel/mm/kcm.c kernel/mm/kmem.c)
+    kernel/mm/ppm.c kernel/mm/ppm_pcp.c kernel/mm/kcm.c kernel/mm/kmem.c)
 archipel_host_test(tsan.vfs ARGS concurrent SOURCES test_vfs_io.c ${VFS_TSAN_SOURCES}
   DEFINES CONFIG_DEBUG=1)
 target_link_libraries(tsan.vfs PRIVATE pthread)

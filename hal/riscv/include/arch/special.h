@@ -1,12 +1,13 @@
 /*
  * arch/special.h - RISC-V's inline part of hal_special.h (which says what this header must
- * provide): the running core's index, the spin hint and the fence, used by every lock.
+ * provide): the running core's index, the spin hint and the fence, used by every lock; the
+ * direct map's hal_paddr_to_kva is hal_dmap.h's.
  */
 #ifndef ARCH_SPECIAL_H
 #define ARCH_SPECIAL_H
 
+#include <hal_dmap.h>   /* hal_paddr_to_kva: the direct map every architecture shares */
 #include <hal_types.h>
-#include <arch/kmem.h>
 
 /* While a core runs kernel code, tp points to its hal_cpu_t (hal/riscv/hal_cpu.h), whose first
  * field is the core's lid, and the generic core pointer at the offset below (asserted there). */
@@ -37,16 +38,6 @@ static inline void hal_cpu_relax(void)
 static inline void hal_fence(void)
 {
 	__asm__ volatile("fence rw, rw" ::: "memory");
-}
-
-/* The direct map: physical address pa is at KMEM_DMAP_BASE + pa (<arch/kmem.h>). */
-static inline void *hal_paddr_to_kva(paddr_t pa)
-{
-#ifndef NDEBUG
-	if (__builtin_expect(pa >= KMEM_DMAP_SIZE, 0))
-		hal_paddr_bad(pa);
-#endif
-	return (void *)(KMEM_DMAP_BASE + pa);
 }
 
 #endif /* ARCH_SPECIAL_H */

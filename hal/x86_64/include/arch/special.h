@@ -1,12 +1,13 @@
 /*
  * arch/special.h - x86_64's inline part of hal_special.h (which says what this header must
- * provide): the running core's index, the spin hint and the fence, used by every lock.
+ * provide): the running core's index, the spin hint and the fence, used by every lock; the
+ * direct map's hal_paddr_to_kva is hal_dmap.h's.
  */
 #ifndef ARCH_SPECIAL_H
 #define ARCH_SPECIAL_H
 
+#include <hal_dmap.h>   /* hal_paddr_to_kva: the direct map every architecture shares */
 #include <hal_types.h>
-#include <arch/kmem.h>
 
 /* While a core runs kernel code, its GS base is its hal_cpu_t (hal/x86_64/hal_cpu.h), which holds
  * the core's lid and the generic core pointer at the offsets below (asserted there). */
@@ -38,16 +39,6 @@ static inline void hal_cpu_relax(void)
 static inline void hal_fence(void)
 {
 	__asm__ volatile("mfence" ::: "memory");
-}
-
-/* The direct map: physical address pa is at KMEM_DMAP_BASE + pa (<arch/kmem.h>). */
-static inline void *hal_paddr_to_kva(paddr_t pa)
-{
-#ifndef NDEBUG
-	if (__builtin_expect(pa >= KMEM_DMAP_SIZE, 0))
-		hal_paddr_bad(pa);
-#endif
-	return (void *)(KMEM_DMAP_BASE + pa);
 }
 
 #endif /* ARCH_SPECIAL_H */
