@@ -1,6 +1,7 @@
 /*
  * acct.c - CPU time and resource accounting (see acct.h).
  */
+#include <hal_irqmask.h>
 #include <hal_remote.h>
 #include <hal_special.h>
 #include <hal_upcalls.h>
@@ -187,12 +188,21 @@ enum mode { MODE_USER, MODE_SYSTEM, MODE_UNSEEN };
  */
 static uint64_t close_interval(thread_t *self, enum mode mode)
 {
+	/*
+	 * With IRQs off: the tick closes the current thread's interval from its interrupt handler,
+	 * and one that lands in the middle of a close from a system call (a read of the figures)
+	 * had its update overwritten by the interrupted one, computed from the figures before it:
+	 * the user time went down by the tick's share and the interval was counted twice (a
+	 * spinning grandchild of test_usage read its utime 37 ms lower than at its start).
+	 */
+	irqstate_t saved = hal_disable_irq();
 	uint64_t now = hal_get_time_ns(), ns = now - self->acct_stamp;
 
 	if (mode != MODE_UNSEEN)
 		self->acct_seen[mode] += acct_precise ? ns : CONFIG_TICK_NS;
 	publish(self, ns);
 	self->acct_stamp = now;
+	hal_restore_irq(saved);
 	return ns;
 }
 
