@@ -9,6 +9,7 @@
 #include <hal_special.h>
 #include <kern/printk.h>
 #include <kern/queuelock.h>
+#include <kern/rpc.h>
 #include <kern/sched.h>
 #include <kern/thread.h>
 
@@ -44,6 +45,7 @@ static __attribute__((noinline)) void acquire_slow(xptr_t lock_xp)
 {
 	thread_t *self = thread_current();
 	xptr_t self_xp = XPTR(local_cxy, self);
+	bool away = rpc_server_away_begin(); /* before the guard: it may create a thread */
 	uint32_t state;
 
 	remote_busylock_acquire(QL(lock_xp, guard));
@@ -51,20 +53,22 @@ static __attribute__((noinline)) void acquire_slow(xptr_t lock_xp)
 	if (!(state & QUEUELOCK_TAKEN)) {
 		hal_remote_sxp(QL(lock_xp, owner_xp), self_xp);
 		guard_leave(lock_xp, QUEUELOCK_TAKEN);
-		return;
+	} else {
+		if (hal_remote_lxp(QL(lock_xp, owner_xp)) == self_xp) {
+			remote_busylock_release(QL(lock_xp, guard));
+			panic("%s: thread %x acquires queuelock '%s' it owns", __func__, self->trdid,
+			      ql_name(lock_xp));
+		}
+		xlist_add_last(QL(lock_xp, waiters), XPTR(local_cxy, &self->wait_list));
+		thread_block(self_xp, THREAD_BLOCKED_WAITQ);
+		guard_leave(lock_xp, QUEUELOCK_TAKEN);
+		/* The releaser makes us the owner before it unblocks us. */
+		do
+			sched_yield();
+		while (hal_remote_lxp(QL(lock_xp, owner_xp)) != self_xp);
 	}
-	if (hal_remote_lxp(QL(lock_xp, owner_xp)) == self_xp) {
-		remote_busylock_release(QL(lock_xp, guard));
-		panic("%s: thread %x acquires queuelock '%s' it owns", __func__, self->trdid,
-		      ql_name(lock_xp));
-	}
-	xlist_add_last(QL(lock_xp, waiters), XPTR(local_cxy, &self->wait_list));
-	thread_block(self_xp, THREAD_BLOCKED_WAITQ);
-	guard_leave(lock_xp, QUEUELOCK_TAKEN);
-	/* The releaser makes us the owner before it unblocks us. */
-	do
-		sched_yield();
-	while (hal_remote_lxp(QL(lock_xp, owner_xp)) != self_xp);
+	if (away)
+		rpc_server_away_end();
 }
 
 void remote_queuelock_acquire(xptr_t lock_xp)

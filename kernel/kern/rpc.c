@@ -8,6 +8,7 @@
 #include <kern/ipi.h>
 #include <kern/printk.h>
 #include <kern/rpc.h>
+#include <kern/rwlock.h>
 #include <kern/sched.h>
 #include <kern/thread.h>
 #include <libk/errno.h>
@@ -140,44 +141,65 @@ static void wait_responses(volatile uint32_t *rsp, bool can_block)
 
 static error_t server_create(lid_t lid);
 
-/*
- * An RPC server of this core is about to wait for an RPC of its own (@begin), or is done waiting:
- * while it waits it is not a spare, and an idle server must be left to serve what comes meanwhile
- * (created now if there is none): a request that comes while the FIFO's only server waits would
- * otherwise wait for it, and its answer may be what that server waits for.
- */
-static void server_nested(bool begin)
+/* Give back a server counted by the caller whose creation failed. */
+static void server_uncount(rpc_server_pool_t *pool)
 {
-	core_t *core = cluster_current_core();
-	rpc_server_pool_t *pool = &core->rpc;
 	irqstate_t irq = hal_disable_irq();
-	bool spawn = false;
 
 	busylock_acquire(&pool->lock);
-	if (begin) {
-		pool->nested++;
-		spawn = pool->idle == 0 && pool->servers < CONFIG_RPC_SERVERS_MAX;
-		if (spawn)
-			pool->servers++;
-	} else {
-		pool->nested--;
-	}
+	pool->servers--;
 	busylock_release(&pool->lock);
 	hal_restore_irq(irq);
-	if (spawn && server_create(core->lid) != 0) {
-		irq = hal_disable_irq();
-		busylock_acquire(&pool->lock);
-		pool->servers--;
-		busylock_release(&pool->lock);
-		hal_restore_irq(irq);
+}
+
+bool rpc_server_away_begin(void)
+{
+	thread_t *self = thread_current();
+	core_t *core;
+	rpc_server_pool_t *pool;
+	irqstate_t irq;
+	bool spawn;
+
+	if (!self || self->type != THREAD_RPC)
+		return false;
+	core = cluster_current_core();
+	pool = &core->rpc;
+	irq = hal_disable_irq();
+	busylock_acquire(&pool->lock);
+	pool->away++;
+	spawn = pool->idle == 0 && pool->servers < CONFIG_RPC_SERVERS_MAX;
+	if (spawn)
+		pool->servers++;
+	busylock_release(&pool->lock);
+	hal_restore_irq(irq);
+	if (spawn) {
+		/* The spare is the pool's, not the work of the request being served: it does not
+		 * count on that client's fault injection (a failure here is no failure of its call). */
+		xptr_t failnth = failnth_adopt(XPTR_NULL);
+
+		if (server_create(core->lid) != 0)
+			server_uncount(pool);
+		failnth_restore(failnth);
 	}
+	return true;
+}
+
+void rpc_server_away_end(void)
+{
+	rpc_server_pool_t *pool = &cluster_current_core()->rpc;
+	irqstate_t irq = hal_disable_irq();
+
+	busylock_acquire(&pool->lock);
+	pool->away--;
+	busylock_release(&pool->lock);
+	hal_restore_irq(irq);
 }
 
 /* Post @n requests sharing one response counter and wait for them, blocking if @can_block. */
 static void send(uint32_t n, const cxy_t *cxy, rpc_desc_t *desc, bool can_block)
 {
 	volatile uint32_t responses = n;
-	bool server = can_block && thread_current()->type == THREAD_RPC;
+	bool away = false;
 	xptr_t failnth_xp = failnth_current(); /* the work done for us counts as ours */
 
 	for (uint32_t i = 0; i < n; i++) {
@@ -189,13 +211,13 @@ static void send(uint32_t n, const cxy_t *cxy, rpc_desc_t *desc, bool can_block)
 		desc[i].error = 0;
 	}
 	hal_fence(); /* the descriptors are complete before any server can see them */
-	if (server)
-		server_nested(true);
+	if (can_block)
+		away = rpc_server_away_begin(); /* a server waiting for its own RPC */
 	for (uint32_t i = 0; i < n; i++)
 		post(cxy[i], XPTR(local_cxy, &desc[i]), can_block);
 	wait_responses(&responses, can_block);
-	if (server)
-		server_nested(false);
+	if (away)
+		rpc_server_away_end();
 	/* The last server may still be on its way out of thread_unblock(): see serve(). */
 	while (__atomic_load_n(&thread_current()->rpc_servers, __ATOMIC_ACQUIRE) != 0)
 		hal_cpu_relax();
@@ -279,7 +301,7 @@ static bool wait_for_work(core_t *core, thread_t *self)
 	busylock_acquire(&pool->lock);
 	if (!remote_fifo_is_empty(XPTR(local_cxy, &core->rpc_fifo))) {
 		/* a request arrived meanwhile */
-	} else if (pool->servers - pool->nested > CONFIG_RPC_SERVERS_MIN) {
+	} else if (pool->servers - pool->away > CONFIG_RPC_SERVERS_MIN) {
 		pool->servers--;
 		stay = false;
 	} else {
@@ -303,13 +325,8 @@ static void server_loop(void *arg)
 	(void)arg;
 	for (;;) {
 		if (take_request(core, &desc_xp, &spawn)) {
-			if (spawn && server_create(core->lid) != 0) {
-				irqstate_t irq = hal_disable_irq();
-				busylock_acquire(&core->rpc.lock);
-				core->rpc.servers--;
-				busylock_release(&core->rpc.lock);
-				hal_restore_irq(irq);
-			}
+			if (spawn && server_create(core->lid) != 0)
+				server_uncount(&core->rpc);
 			serve(desc_xp);
 		} else if (!wait_for_work(core, self)) {
 			return; /* the thread exits */
@@ -392,7 +409,12 @@ static void service_sleep(xptr_t desc_xp)
 	rpc_sleep_args_t a;
 
 	rpc_args_get(desc_xp, &a, sizeof(a));
-	thread_sleep_ns(a.ns);
+	if (a.lock_xp != XPTR_NULL) {
+		remote_rwlock_rd_acquire(a.lock_xp);
+		remote_rwlock_rd_release(a.lock_xp);
+	} else {
+		thread_sleep_ns(a.ns);
+	}
 	a.proof = ~a.proof;
 	rpc_reply(desc_xp, &a, sizeof(a), 0);
 }

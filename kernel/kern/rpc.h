@@ -19,10 +19,11 @@
  * Server pool: each core starts one server thread; when a server takes a request and more are
  * waiting with no idle server left, it creates another (up to CONFIG_RPC_SERVERS_MAX), so a
  * service that blocks does not stall the FIFO; servers beyond CONFIG_RPC_SERVERS_MIN exit when they
- * find no work. A server that sends an RPC of its own (a munmap in the reference invalidating the
- * copies) first makes sure an idle server is left on its core, and servers do not count as spare
- * while they wait so: a request that comes while it waits, and that its own answer may depend on
- * (a copy's true fault, which holds the copy's VSL lock that the invalidation needs), is served.
+ * find no work. A server that waits for something other than work (an RPC of its own, a blocking
+ * lock: rpc_server_away_begin) first makes sure an idle server is left on its core, and servers do
+ * not count as spare while they wait so: a request that comes while it waits, and that its own
+ * answer may depend on (a copy's true fault, which holds the copy's VSL lock that an invalidation
+ * needs; any holder of a lock the server sleeps on), is served.
  */
 #ifndef KERN_RPC_H
 #define KERN_RPC_H
@@ -94,10 +95,12 @@ typedef struct rpc_echo_args_s {
 	uint64_t words[RPC_ECHO_WORDS];
 } rpc_echo_args_t;
 
-/* RPC_SLEEP (a test of a service that blocks): the server sleeps @ns, then complements @proof. */
+/* RPC_SLEEP (a test of a service that blocks): the server sleeps @ns or, if @lock_xp is not
+ * XPTR_NULL, takes that rwlock for reading and releases it; then complements @proof. */
 typedef struct rpc_sleep_args_s {
 	uint64_t ns;
 	uint64_t proof;
+	xptr_t   lock_xp;
 } rpc_sleep_args_t;
 
 /* RPC_THREAD_CREATE: a kernel thread of @type running @entry(@arg) on core @lid of the target
@@ -124,7 +127,8 @@ typedef struct rpc_server_pool_s {
 	busylock_t lock;           /* serializes the FIFO's single reader, protects the fields */
 	uint32_t   servers;        /* [L] server threads of this core                          */
 	uint32_t   idle;           /* [L] of which blocked waiting for work                    */
-	uint32_t   nested;         /* [L] of which waiting for an RPC of their own (rpc.c)      */
+	uint32_t   away;           /* [L] of which waiting for something else than work: their
+	                              own RPC, a blocking lock (rpc_server_away_begin)          */
 	uint64_t   created;        /* [L] server threads created since boot                    */
 	struct thread_s *idle_list[CONFIG_RPC_SERVERS_MAX]; /* [L] idle servers                */
 } rpc_server_pool_t;
@@ -169,6 +173,21 @@ extern void (*rpc_wait_hook)(uint32_t point, volatile uint32_t *rsp);
  * all of them.
  */
 void rpc_send_parallel(uint32_t n, const cxy_t *cxy, rpc_desc_t *desc);
+
+/*
+ * The calling thread is about to wait for something other than work: an RPC of its own, a blocking
+ * lock that another thread holds (rwlock.c, queuelock.c). If it is an RPC server, it is not one
+ * while it waits: a request that comes meanwhile would wait for it, and the answer may be what it
+ * waits for (the lock's holder, or a writer queued on it ahead of this reader, waiting for an RPC
+ * to this core: a copy's fault holds its VSL lock while its true fault is served). So the core
+ * must keep a server that can take requests: one is created if none is idle (up to
+ * CONFIG_RPC_SERVERS_MAX), and the pool does not count the waiting server as spare until
+ * rpc_server_away_end(). Returns true if the caller is a server (then it must call
+ * rpc_server_away_end() when done waiting), false otherwise (nothing was done). Caller: a thread
+ * that may block, no busylock held.
+ */
+bool rpc_server_away_begin(void);
+void rpc_server_away_end(void);
 
 /* The IPI handler's part: wake an idle server of the calling core (interrupt context). */
 void rpc_server_wakeup(void);

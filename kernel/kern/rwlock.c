@@ -12,6 +12,7 @@
 #include <hal_remote.h>
 #include <hal_special.h>
 #include <kern/printk.h>
+#include <kern/rpc.h>
 #include <kern/rwlock.h>
 #include <kern/sched.h>
 #include <kern/thread.h>
@@ -64,16 +65,19 @@ static void wait_in(xptr_t lock_xp, xptr_t root_xp, thread_t *self, uint32_t sta
 static __attribute__((noinline)) void rd_acquire_slow(xptr_t lock_xp)
 {
 	thread_t *self = thread_current();
+	bool away = rpc_server_away_begin(); /* before the guard: it may create a thread */
 	uint32_t state = guard_enter(lock_xp);
 
 	if (!(state & RWLOCK_WRITER) && xlist_is_empty(RW(lock_xp, wr_root))) {
 		guard_leave(lock_xp, state + 1);
-		return;
+	} else {
+		wait_in(lock_xp, RW(lock_xp, rd_root), self, state);
+		do
+			sched_yield();
+		while (xlist_is_linked(XPTR(local_cxy, &self->wait_list)));
 	}
-	wait_in(lock_xp, RW(lock_xp, rd_root), self, state);
-	do
-		sched_yield();
-	while (xlist_is_linked(XPTR(local_cxy, &self->wait_list)));
+	if (away)
+		rpc_server_away_end();
 }
 
 void remote_rwlock_rd_acquire(xptr_t lock_xp)
@@ -93,20 +97,23 @@ static __attribute__((noinline)) void wr_acquire_slow(xptr_t lock_xp)
 {
 	thread_t *self = thread_current();
 	xptr_t self_xp = XPTR(local_cxy, self);
+	bool away = rpc_server_away_begin();
 	uint32_t state = guard_enter(lock_xp);
 
 	if (!(state & RWLOCK_WRITER) && (state & RWLOCK_READERS_MASK) == 0) {
 		hal_remote_sxp(RW(lock_xp, writer_xp), self_xp);
 		guard_leave(lock_xp, state | RWLOCK_WRITER);
-		return;
+	} else {
+		if (hal_remote_lxp(RW(lock_xp, writer_xp)) == self_xp)
+			panic("%s: thread %x takes rwlock '%s' it holds as writer", __func__,
+			      self->trdid, rw_name(lock_xp));
+		wait_in(lock_xp, RW(lock_xp, wr_root), self, state);
+		do
+			sched_yield();
+		while (hal_remote_lxp(RW(lock_xp, writer_xp)) != self_xp);
 	}
-	if (hal_remote_lxp(RW(lock_xp, writer_xp)) == self_xp)
-		panic("%s: thread %x takes rwlock '%s' it holds as writer", __func__, self->trdid,
-		      rw_name(lock_xp));
-	wait_in(lock_xp, RW(lock_xp, wr_root), self, state);
-	do
-		sched_yield();
-	while (hal_remote_lxp(RW(lock_xp, writer_xp)) != self_xp);
+	if (away)
+		rpc_server_away_end();
 }
 
 void remote_rwlock_wr_acquire(xptr_t lock_xp)

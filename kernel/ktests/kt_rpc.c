@@ -7,6 +7,7 @@
 #include <kern/ipi.h>
 #include <kern/ktest.h>
 #include <kern/rpc.h>
+#include <kern/rwlock.h>
 #include <kern/sched.h>
 #include <kern/thread.h>
 #include <mm/kmem.h>
@@ -256,4 +257,78 @@ KTEST(rpc, no_lost_wakeup_between_look_and_block)
 	/* the case happened: the interrupt was sent after the block, and taken (on this core) */
 	KT_EXPECT(ctx, happened);
 	KT_EXPECT(ctx, ipi_received(IPI_RESCHED) > lw_ipis);
+}
+
+/*
+ * A server asleep on a blocking lock leaves a server to its core (rpc_server_away_begin): the
+ * holder of the lock may need an answer from that core before it lets go. Here the test holds an
+ * rwlock as writer; a first client's SLEEP request makes the target core's server wait for it (for
+ * reading); then a second client's ECHO to the same core must be answered while the lock is still
+ * held. Without the spare it waited behind the sleeping server: a fork sharing a parent's address
+ * space from the child's cluster slept on the parent's VSL lock, whose holder (a munmap) waited
+ * for an invalidation on that core (the fuzzer, 4x2).
+ */
+static rwlock_t al_lock;
+static uint32_t al_sleep_done; /* 1: the SLEEP request came back with its proof; 2: without */
+static uint32_t al_echo_done;
+
+static void al_sleep_client(void *arg)
+{
+	rpc_sleep_args_t a = { .proof = 0x5678, .lock_xp = XPTR(local_cxy, &al_lock) };
+	rpc_desc_t desc = RPC_DESC(RPC_SLEEP, &a);
+
+	rpc_send(*(cxy_t *)arg, &desc);
+	__atomic_store_n(&al_sleep_done, a.proof == ~(uint64_t)0x5678 ? 1 : 2, __ATOMIC_RELEASE);
+}
+
+static void al_echo_client(void *arg)
+{
+	rpc_echo_args_t a = { .words = { 42 } };
+	rpc_desc_t desc = RPC_DESC(RPC_ECHO, &a);
+
+	rpc_send(*(cxy_t *)arg, &desc);
+	__atomic_store_n(&al_echo_done, a.words[0] == ~(uint64_t)42 ? 1 : 2, __ATOMIC_RELEASE);
+}
+
+KTEST(rpc, server_asleep_on_a_lock_leaves_a_server)
+{
+	static cxy_t target;
+	lid_t server;
+	xptr_t pool_xp;
+	thread_t *sleeper = NULL, *echo = NULL;
+	bool answered;
+
+	if (ctx->cxy != 0 || ctx->lid != 0)
+		return;
+	target = (cxy_t)(cluster_count() - 1);
+	server = hal_get_lid() % cluster_cores_of(target); /* both clients post to this core */
+	pool_xp = XPTR(target, &cluster_manager.core[server].rpc);
+	al_sleep_done = 0;
+	al_echo_done = 0;
+	remote_rwlock_init(XPTR(local_cxy, &al_lock), "ktest.al", LOCK_TEST_A);
+	remote_rwlock_wr_acquire(XPTR(local_cxy, &al_lock));
+	KT_EXPECT_EQ(ctx, thread_kernel_create(&sleeper, THREAD_KERNEL, "al_sleep", ctx->lid,
+					       al_sleep_client, &target), 0);
+	if (sleeper)
+		thread_start(sleeper);
+	/* the target's server is in the lock's queue of readers */
+	KT_EXPECT(ctx, KTEST_WAIT_UNTIL(!xlist_is_empty(XPTR(local_cxy, &al_lock.rd_root))));
+	KT_EXPECT_EQ(ctx, hal_remote_l32(XPTR_FIELD(pool_xp, rpc_server_pool_t, away)), 1);
+	KT_EXPECT_EQ(ctx, thread_kernel_create(&echo, THREAD_KERNEL, "al_echo", ctx->lid,
+					       al_echo_client, &target), 0);
+	if (echo)
+		thread_start(echo);
+	answered = KTEST_WAIT_UNTIL(__atomic_load_n(&al_echo_done, __ATOMIC_ACQUIRE) != 0);
+	KT_EXPECT(ctx, answered); /* else it waited behind the sleeping server */
+	KT_EXPECT_EQ(ctx, __atomic_load_n(&al_sleep_done, __ATOMIC_ACQUIRE), 0); /* still asleep */
+	remote_rwlock_wr_release(XPTR(local_cxy, &al_lock));
+	KT_EXPECT(ctx, KTEST_WAIT_UNTIL(__atomic_load_n(&al_sleep_done, __ATOMIC_ACQUIRE) != 0 &&
+					__atomic_load_n(&al_echo_done, __ATOMIC_ACQUIRE) != 0));
+	KT_EXPECT_EQ(ctx, al_sleep_done, 1);
+	KT_EXPECT_EQ(ctx, al_echo_done, 1);
+	/* the spare goes once there is no work: one server again, none away */
+	KT_EXPECT(ctx, KTEST_WAIT_UNTIL(
+			       hal_remote_l32(XPTR_FIELD(pool_xp, rpc_server_pool_t, away)) == 0 &&
+			       hal_remote_l32(XPTR_FIELD(pool_xp, rpc_server_pool_t, servers)) ==
+				       CONFIG_RPC_SERVERS_MIN));
 }
