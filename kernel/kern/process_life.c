@@ -5,8 +5,8 @@
  * Fork runs in the cluster chosen for the child (the caller's placement hint, else the DQDT), by an
  * RPC when it is not the caller's: process_make_fork there creates the process (its pid comes from
  * that cluster, which becomes its owner and reference), copies the parent's files, directory and
- * signal actions, builds its address space with vmm_fork (copy on write, done where the parent's
- * reference lives), creates its thread and links it under its parent.
+ * signal actions, builds its address space with vmm_fork (copy on write, from there on the parent's
+ * reference wherever it lives: no second RPC), creates its thread and links it under its parent.
  *
  * The family lock. Every parent-child link of the machine is under one busylock in cluster 0 (like
  * Linux's tasklist lock): it is taken by fork, by the end of a process and by wait4 only, for a

@@ -40,7 +40,6 @@ static const struct {
 	[RPC_VMM_TRUE_FAULT] = { "VMM_FAULT", vmm_rpc_true_fault },
 	[RPC_VMM_DISPLAY]   = { "VMM_DISPLAY", vmm_rpc_display },
 	[RPC_VMM_INVALIDATE] = { "VMM_INVALIDATE", vmm_rpc_invalidate },
-	[RPC_VMM_FORK] = { "VMM_FORK", vmm_rpc_fork },
 	[RPC_PROCESS_FORK] = { "PROCESS_FORK", process_rpc_fork },
 	[RPC_PROCESS_INFO]  = { "PROCESS_INFO", sys_almos_rpc_process_info },
 	[RPC_ALMOS_REGIONS] = { "REGIONS", sys_almos_rpc_regions },

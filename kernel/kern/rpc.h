@@ -45,7 +45,6 @@ typedef enum rpc_type_e {
 	RPC_PROCESS_DISPLAY,    /* print the process copies of the cluster (process.c)        */
 	RPC_PROCESS_KILL,       /* end the threads of a process copy (process.c)              */
 	RPC_EXEC_LOAD,          /* execve's new image into the reference VMM (sys_exec.c)     */
-	RPC_VMM_FORK,           /* share the parent's address space with a child (vmm_fork.c) */
 	RPC_PROCESS_FORK,       /* make a forked process in the target cluster (process.c)    */
 	RPC_PROCESS_INFO,       /* a process copy's figures (sys_almos_stats.c)               */
 	RPC_ALMOS_REGIONS,      /* the region list of a reference VMM (sys_almos_stats.c)     */

@@ -314,12 +314,10 @@ typedef struct rpc_vmm_exit_args_s {
 	vmm_t *vmm;
 } rpc_vmm_exit_args_t;
 
-/* RPC_VMM_FORK's arguments are vmm_fork.c's own job (fork_job_t): only that file sends it. */
 void vmm_rpc_get_vseg(xptr_t desc_xp);     /* in the reference: copy a vseg to a copy      */
 void vmm_rpc_true_fault(xptr_t desc_xp);   /* in the reference: map a page for a copy      */
 void vmm_rpc_display(xptr_t desc_xp);      /* where the copy lives: print it               */
 void vmm_rpc_invalidate(xptr_t desc_xp);   /* in a copy: forget a range, flush the TLBs    */
-void vmm_rpc_fork(xptr_t desc_xp);         /* in the parent's reference: vmm_fork's work    */
 void vmm_rpc_exit(xptr_t desc_xp);         /* in the reference: vmm_exit's work            */
 
 /*

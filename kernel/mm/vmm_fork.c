@@ -1,9 +1,11 @@
 /*
  * vmm_fork.c - the address space of a fork, and copy on write (see vmm.h and docs/fork.md).
  *
- * Fork (vmm_fork). The child's reference VMM is created in the cluster the placement chose; the
- * sharing is done where the parent's reference lives (RPC_VMM_FORK), because its VSL is a tree of
- * local pointers. There, in three steps:
+ * Fork (vmm_fork). The child's reference VMM is created in the cluster the placement chose, and the
+ * sharing runs there too, on the parent's reference wherever it lives: its VSL (a tree of pointers
+ * local to its cluster) walked through extended pointers (vsl_remote_*), its locks taken remotely.
+ * (It once ran in the parent's cluster, by an RPC_VMM_FORK nested in the child's RPC_PROCESS_FORK:
+ * one more round trip per fork to another cluster.) In three steps:
  *   1. parent.forks_in_progress++: copy-on-write faults of the parent wait until step 3;
  *   2. with the parent's VSL read-locked (no munmap, mprotect or exec can change it), each vseg is
  *      copied into an array in the child's cluster, and each mapped PTE of the parent's reference
@@ -167,23 +169,23 @@ void vmm_global_update_pte(xptr_t ref_vmm_xp, vpn_t vpn, uint32_t attr, ppn_t pp
 /* ------------------------------------------------------------------------------------------- */
 /* fork                                                                                         */
 
-/* What vmm_rpc_fork needs, in the child's cluster. */
+/* What the sharing fills in, in the child's cluster (local). */
 typedef struct fork_job_s {
-	xptr_t   parent_vmm;  /* the parent's reference VMM                                   */
-	xptr_t   child_vmm;   /* the child's reference VMM                                    */
-	vseg_t  *vsegs;       /* [out] copies of the parent's vsegs, allocated in the child's cluster */
+	xptr_t   parent_vmm;  /* the parent's reference VMM, in any cluster                   */
+	xptr_t   child_vmm;   /* the child's reference VMM (local)                            */
+	vseg_t  *vsegs;       /* [out] copies of the parent's vsegs (local)                   */
 	uint32_t vsegs_nr;    /* [out]                                                         */
-	error_t  error;       /* [out]                                                         */
 } fork_job_t;
 
 /*
- * Share the mapped pages of @vseg (parent's reference, local) with the child's GPT, a leaf table at
- * a time: the parent's PTEs come from one scan (@it, an iteration over the parent's GPT), the
- * child's entries of one leaf table from one walk (@child, a cursor on the child's GPT); both keep
- * the leaf table they last reached from one vseg to the next. Each parent PTE is locked while it is shared (a fault
- * of another cluster may be changing it). A page becomes copy-on-write in both, read-only ones too
- * (a later mprotect must not make a shared frame writable), and its frame's forks counter counts the
- * child; a FILE page is the mapper's, shared as it is with one more hold.
+ * Share the mapped pages of @vseg (a copy of a vseg of the parent's reference) with the child's
+ * GPT, a leaf table at a time: the parent's PTEs come from one scan (@it, an iteration over the
+ * parent's reference GPT, in any cluster), the child's entries of one leaf table from one walk
+ * (@child, a cursor on the child's GPT); both keep the leaf table they last reached from one vseg
+ * to the next. Each parent PTE is locked while it is shared (a fault of another cluster may be
+ * changing it). A page becomes copy-on-write in both, read-only ones too (a later mprotect must not
+ * make a shared frame writable), and its frame's forks counter counts the child; a FILE page is the
+ * mapper's, shared as it is with one more hold.
  */
 static error_t share_vseg(const vseg_t *vseg, gpt_iter_t *it, gpt_cursor_t *child)
 {
@@ -225,96 +227,105 @@ static void mark_copy(xptr_t vmm_xp, void *arg)
 	xptr_t gpt_xp = VMM_XP(vmm_xp, gpt);
 
 	for (uint32_t i = 0; i < job->vsegs_nr; i++) {
-		xptr_t v = XPTR(GET_CXY(job->child_vmm), &job->vsegs[i]);
-		uint32_t type = hal_remote_l32(XPTR_FIELD(v, vseg_t, type));
-		uint32_t flags = hal_remote_l32(XPTR_FIELD(v, vseg_t, flags));
+		const vseg_t *v = &job->vsegs[i];
 
-		if (type == VSEG_TYPE_CODE || type == VSEG_TYPE_FILE || type == VSEG_TYPE_TRAMP ||
-		    (flags & (VSEG_PRIVATE | VSEG_WIPEONFORK)))
+		if (v->type == VSEG_TYPE_CODE || v->type == VSEG_TYPE_FILE || v->type == VSEG_TYPE_TRAMP ||
+		    (v->flags & (VSEG_PRIVATE | VSEG_WIPEONFORK)))
 			continue;
-		hal_gpt_set_cow(gpt_xp, hal_remote_l64(XPTR_FIELD(v, vseg_t, vpn_base)),
-				hal_remote_l64(XPTR_FIELD(v, vseg_t, vpn_size)));
+		hal_gpt_set_cow(gpt_xp, v->vpn_base, v->vpn_size);
 	}
 }
 
-/* vmm_fork's work, in the cluster of the parent's reference @parent (local). */
-static void fork_in_parent(vmm_t *parent, fork_job_t *job)
+/* Copy the parent's vsegs into job->vsegs (@max entries) and share their pages with the child's
+ * GPT; the caller holds the parent's VSL lock (read). Returns 0 or ENOMEM (a child's table). */
+static error_t share_vsegs(fork_job_t *job, uint32_t max)
 {
-	cxy_t child_cxy = GET_CXY(job->child_vmm);
+	xptr_t child_gpt_xp = VMM_XP(job->child_vmm, gpt);
 	gpt_cursor_t child;
 	gpt_iter_t it;
-	vseg_t *vseg;
-	uint32_t n = 0, max;
 	error_t error = 0;
+	xptr_t vseg_xp;
+	uint32_t n = 0;
 
-	kassert(vmm_is_reference(parent));
-	hal_gpt_iter_init(&it, XPTR(local_cxy, &parent->gpt), 0, 0, GPT_ITER_LOCKED);
-	hal_gpt_cursor_init(&child, VMM_XP(job->child_vmm, gpt));
-	__atomic_fetch_add(&parent->forks_in_progress, 1, __ATOMIC_ACQ_REL);
-	rwlock_rd_acquire(&parent->vsl_lock);
-	max = vsl_count(&parent->vsl);
-	job->vsegs = max ? kmem_remote_alloc(child_cxy, max * sizeof(vseg_t), KMEM_ZERO) : NULL;
-	if (max && !job->vsegs)
-		error = ENOMEM;
-	for (vseg = vsl_first(&parent->vsl); vseg && !error; vseg = vsl_next(vseg)) {
-		if (vseg->flags & VSEG_DONTFORK) /* madvise(MADV_DONTFORK): not the child's */
+	hal_gpt_iter_init(&it, VMM_XP(job->parent_vmm, gpt), 0, 0, GPT_ITER_LOCKED);
+	hal_gpt_cursor_init(&child, child_gpt_xp);
+	for (vseg_xp = vsl_remote_first(VMM_XP(job->parent_vmm, vsl)); vseg_xp != XPTR_NULL && !error;
+	     vseg_xp = vsl_remote_next(vseg_xp)) {
+		vseg_t *v = &job->vsegs[n];
+
+		kassert(n < max);
+		hal_remote_memcpy(XPTR(local_cxy, v), vseg_xp, sizeof(*v));
+		if (v->flags & VSEG_DONTFORK) /* madvise(MADV_DONTFORK): not the child's */
 			continue;
-		hal_remote_memcpy(XPTR(child_cxy, &job->vsegs[n]), XPTR(local_cxy, vseg),
-				  sizeof(*vseg));
 		n++;
-		vmm_vseg_hold_file(vseg); /* the child's vseg holds the file too */
-		if (vseg->flags & VSEG_WIPEONFORK) /* MADV_WIPEONFORK: the child's pages start empty */
+		vmm_vseg_hold_file(v); /* the child's vseg holds the file too */
+		if (v->flags & VSEG_WIPEONFORK) /* MADV_WIPEONFORK: the child's pages start empty */
 			continue;
 		/* CODE is replicated per cluster: the child faults in the pages it runs, each from
 		 * its cluster's replica, which is the page cache's page where that is (fill_pte), so
 		 * that fork copies, and the child's end gives back, only what the child touches. The
 		 * trampoline page is the kernel's, one per cluster: the child maps its cluster's. */
-		if (vseg->type != VSEG_TYPE_CODE && vseg->type != VSEG_TYPE_TRAMP)
-			error = share_vseg(vseg, &it, &child);
+		if (v->type != VSEG_TYPE_CODE && v->type != VSEG_TYPE_TRAMP)
+			error = share_vseg(v, &it, &child);
 	}
 	job->vsegs_nr = n;
-	if (!error) { /* the child's allocators start where the parent's are */
-		xptr_t stacks = VMM_XP(job->child_vmm, stacks);
-
-		busylock_acquire(&parent->stacks.lock);
-		hal_remote_s32(XPTR_FIELD(stacks, vspace_stack_t, used), parent->stacks.used);
-		hal_remote_memcpy(XPTR_FIELD(stacks, vspace_stack_t, bitmap),
-				  XPTR(local_cxy, parent->stacks.bitmap), sizeof(parent->stacks.bitmap));
-		busylock_release(&parent->stacks.lock);
-		hal_remote_s64(VMM_XP(job->child_vmm, brk_base), parent->brk_base);
-		hal_remote_s64(VMM_XP(job->child_vmm, brk_top), parent->brk_top);
-	}
-	rwlock_rd_release(&parent->vsl_lock);
-
-	/* Step 3, also after a failure: some pages of the parent may be copy-on-write already. */
-	for_each_copy(XPTR(local_cxy, parent), mark_copy, job);
-	vmm_shootdown(XPTR(local_cxy, parent));
-	__atomic_fetch_sub(&parent->forks_in_progress, 1, __ATOMIC_ACQ_REL);
-	job->error = error;
+	return error;
 }
 
-void vmm_rpc_fork(xptr_t desc_xp)
+/* The child's stack-slot and break allocators start where the parent's are. */
+static void copy_allocators(xptr_t parent_xp, vmm_t *child)
 {
-	fork_job_t job;
+	xptr_t stacks = VMM_XP(parent_xp, stacks);
 
-	rpc_args_get(desc_xp, &job, sizeof(job));
-	fork_in_parent(GET_PTR(job.parent_vmm), &job);
-	rpc_reply(desc_xp, &job, sizeof(job), 0);
+	remote_busylock_acquire(XPTR_FIELD(stacks, vspace_stack_t, lock));
+	child->stacks.used = hal_remote_l32(XPTR_FIELD(stacks, vspace_stack_t, used));
+	hal_remote_memcpy(XPTR(local_cxy, child->stacks.bitmap),
+			  XPTR_FIELD(stacks, vspace_stack_t, bitmap), sizeof(child->stacks.bitmap));
+	remote_busylock_release(XPTR_FIELD(stacks, vspace_stack_t, lock));
+	child->brk_base = hal_remote_l64(VMM_XP(parent_xp, brk_base));
+	child->brk_top = hal_remote_l64(VMM_XP(parent_xp, brk_top));
+}
+
+/*
+ * vmm_fork's sharing, run in the child's cluster on the parent's reference wherever it is: its VSL
+ * walked and its locks taken through extended pointers (the locks a server of the parent's cluster
+ * would take, in the same order), so that a child made in another cluster costs no RPC back to the
+ * parent's. Returns 0 or ENOMEM; job->vsegs / vsegs_nr say what was shared, also on a failure.
+ */
+static error_t fork_share(fork_job_t *job)
+{
+	xptr_t parent_xp = job->parent_vmm;
+	xptr_t lock_xp = VMM_XP(parent_xp, vsl_lock);
+	uint32_t max;
+	error_t error = 0;
+
+	kassert(hal_remote_lxp(VMM_XP(parent_xp, ref_xp)) == parent_xp);
+	hal_remote_atomic_add32(VMM_XP(parent_xp, forks_in_progress), 1);
+	remote_rwlock_rd_acquire(lock_xp);
+	max = hal_remote_l32(XPTR_FIELD(VMM_XP(parent_xp, vsl), vsl_t, count));
+	job->vsegs = max ? kmem_alloc(max * sizeof(vseg_t), KMEM_ZERO) : NULL;
+	if (max && !job->vsegs)
+		error = ENOMEM;
+	if (!error)
+		error = share_vsegs(job, max);
+	if (!error)
+		copy_allocators(parent_xp, GET_PTR(job->child_vmm));
+	remote_rwlock_rd_release(lock_xp);
+
+	/* Step 3, also after a failure: some pages of the parent may be copy-on-write already. */
+	for_each_copy(parent_xp, mark_copy, job);
+	vmm_shootdown(parent_xp);
+	hal_remote_atomic_add32(VMM_XP(parent_xp, forks_in_progress), -1);
+	return error;
 }
 
 error_t vmm_fork(vmm_t *child, xptr_t parent_xp)
 {
 	fork_job_t job = { .parent_vmm = parent_xp, .child_vmm = XPTR(local_cxy, child) };
-	error_t error = 0;
+	error_t share_error, error = 0;
 
 	kassert(vmm_is_reference(child) && vsl_count(&child->vsl) == 0);
-	if (GET_CXY(parent_xp) == local_cxy) {
-		fork_in_parent(GET_PTR(parent_xp), &job);
-	} else {
-		rpc_desc_t desc = RPC_DESC(RPC_VMM_FORK, &job);
-
-		rpc_send(GET_CXY(parent_xp), &desc);
-	}
+	share_error = fork_share(&job);
 	/* Nobody sees the child yet: its VSL is filled without its lock. A vseg that cannot be
 	 * inserted gives back the pages shared for it at once (vmm_destroy only knows the VSL). The
 	 * descriptors come a batch at a time, one kcm lock pair each. */
@@ -347,7 +358,7 @@ error_t vmm_fork(vmm_t *child, xptr_t parent_xp)
 	}
 	vseg_free_array(batch + used, got - used); /* left by a failed insertion */
 	kmem_free(job.vsegs);
-	return job.error ? job.error : error;
+	return share_error ? share_error : error;
 }
 
 /* ------------------------------------------------------------------------------------------- */

@@ -6,6 +6,7 @@
  * of every node differ in height by at most one and the height stays below 1.44 log2(n + 2).
  * Parent links make the ordered walk (vsl_next) possible without a stack.
  */
+#include <hal_remote.h>
 #include <kern/printk.h>
 #include <libk/bits.h>
 #include <libk/errno.h>
@@ -237,6 +238,41 @@ vseg_t *vsl_next(const vseg_t *vseg)
 	while (n->parent && n->parent->right == n)
 		n = n->parent;
 	return n->parent ? VSEG_OF(n->parent) : NULL;
+}
+
+/* The remote walk: the same steps as vsl_first / vsl_next, each pointer read in @cxy. */
+#define NODE_XP(cxy, n, field) XPTR((cxy), &(n)->field)
+
+static vsl_node_t *remote_leftmost(cxy_t cxy, vsl_node_t *n)
+{
+	vsl_node_t *left;
+
+	while (n && (left = hal_remote_lpt(NODE_XP(cxy, n, left))) != NULL)
+		n = left;
+	return n;
+}
+
+xptr_t vsl_remote_first(xptr_t vsl_xp)
+{
+	cxy_t cxy = GET_CXY(vsl_xp);
+	vsl_node_t *n = remote_leftmost(cxy, hal_remote_lpt(XPTR_FIELD(vsl_xp, vsl_t, root)));
+
+	return n ? XPTR(cxy, VSEG_OF(n)) : XPTR_NULL;
+}
+
+xptr_t vsl_remote_next(xptr_t vseg_xp)
+{
+	cxy_t cxy = GET_CXY(vseg_xp);
+	vsl_node_t *n = &((vseg_t *)GET_PTR(vseg_xp))->node, *right, *parent;
+
+	kassert(hal_remote_l32(NODE_XP(cxy, n, height)) != 0);
+	right = hal_remote_lpt(NODE_XP(cxy, n, right));
+	if (right)
+		return XPTR(cxy, VSEG_OF(remote_leftmost(cxy, right)));
+	while ((parent = hal_remote_lpt(NODE_XP(cxy, n, parent))) != NULL &&
+	       hal_remote_lpt(NODE_XP(cxy, parent, right)) == n)
+		n = parent;
+	return parent ? XPTR(cxy, VSEG_OF(parent)) : XPTR_NULL;
 }
 
 error_t vsl_find_gap(const vsl_t *vsl, vaddr_t zone_min, vaddr_t zone_max, vaddr_t size,

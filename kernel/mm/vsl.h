@@ -65,6 +65,16 @@ vseg_t *vsl_first(const vsl_t *vsl);
 vseg_t *vsl_next(const vseg_t *vseg);
 
 /*
+ * The same ordered walk on the VSL of another cluster, for fork's child (vmm_fork.c), which shares
+ * its parent's address space from its own cluster: @vsl_xp is a vsl_t anywhere, the results are
+ * extended pointers to its vsegs (XPTR_NULL at the end). The tree's pointers are local to its
+ * cluster; these read them through hal_remote_* (the one exception to "nothing here uses
+ * hal_remote_*"). Caller holds that VSL's lock (read, remote_rwlock) across the whole walk.
+ */
+xptr_t vsl_remote_first(xptr_t vsl_xp);
+xptr_t vsl_remote_next(xptr_t vseg_xp);
+
+/*
  * Lowest address @base such that [base, base + @size) lies inside [@zone_min, @zone_max), is free in
  * @vsl and base is a multiple of @align (first fit). @size > 0 and @align (a power of two) must be
  * multiples of the page size; zone bounds page aligned (asserted). Returns 0 with *base set, or

@@ -130,21 +130,26 @@ static void op_lookup_range(void)
 	HT_CHECK(vsl_lookup_range(&vsl, A(first), A(end)) == expect);
 }
 
+/* Both walks, the local one and the remote one (vsl_remote_*, fork's), visit the model's vsegs in
+ * address order. */
 static void op_walk(void)
 {
 	const vseg_t *v = vsl_first(&vsl);
+	xptr_t r = vsl_remote_first(XPTR(local_cxy, &vsl));
 	uint32_t n = 0;
 
 	for (int p = 0; p < PAGES; p++) {
 		if (owner[p] < 0 || (p > 0 && owner[p - 1] == owner[p]))
 			continue;
 		HT_CHECK(v == &pool[owner[p]]);
-		if (v == NULL)
+		HT_CHECK(r == XPTR(local_cxy, &pool[owner[p]]));
+		if (v == NULL || r == XPTR_NULL)
 			return;
 		v = vsl_next(v);
+		r = vsl_remote_next(r);
 		n++;
 	}
-	HT_CHECK(v == NULL);
+	HT_CHECK(v == NULL && r == XPTR_NULL);
 	HT_CHECK(n == vsl_count(&vsl));
 }
 
@@ -203,6 +208,7 @@ HT_TEST(vsl_random_ops_match_the_model)
 		if (in_vsl[s])
 			vsl_remove(&vsl, &pool[s]);
 	HT_CHECK(vsl_count(&vsl) == 0 && vsl.root == NULL && vsl_first(&vsl) == NULL);
+	HT_CHECK(vsl_remote_first(XPTR(local_cxy, &vsl)) == XPTR_NULL);
 }
 
 /* ---- directed tests ---- */
