@@ -169,6 +169,10 @@ void vmm_global_update_pte(xptr_t ref_vmm_xp, vpn_t vpn, uint32_t attr, ppn_t pp
 /* ------------------------------------------------------------------------------------------- */
 /* fork                                                                                         */
 
+/* The vsegs a fork copies on its stack (a process has ~6: code, data, heap, stack, trampoline, a
+ * mapping or two); more take one allocation: 1 300 instructions per fork with its free. */
+#define FORK_STACK_VSEGS 8
+
 /* What the sharing fills in, in the child's cluster (local). */
 typedef struct fork_job_s {
 	xptr_t   parent_vmm;  /* the parent's reference VMM, in any cluster                   */
@@ -290,9 +294,10 @@ static void copy_allocators(xptr_t parent_xp, vmm_t *child)
  * vmm_fork's sharing, run in the child's cluster on the parent's reference wherever it is: its VSL
  * walked and its locks taken through extended pointers (the locks a server of the parent's cluster
  * would take, in the same order), so that a child made in another cluster costs no RPC back to the
- * parent's. Returns 0 or ENOMEM; job->vsegs / vsegs_nr say what was shared, also on a failure.
+ * parent's. job->vsegs is @on_stack (FORK_STACK_VSEGS entries) if they fit, else allocated.
+ * Returns 0 or ENOMEM; job->vsegs / vsegs_nr say what was shared, also on a failure.
  */
-static error_t fork_share(fork_job_t *job)
+static error_t fork_share(fork_job_t *job, vseg_t *on_stack)
 {
 	xptr_t parent_xp = job->parent_vmm;
 	xptr_t lock_xp = VMM_XP(parent_xp, vsl_lock);
@@ -303,8 +308,8 @@ static error_t fork_share(fork_job_t *job)
 	hal_remote_atomic_add32(VMM_XP(parent_xp, forks_in_progress), 1);
 	remote_rwlock_rd_acquire(lock_xp);
 	max = hal_remote_l32(XPTR_FIELD(VMM_XP(parent_xp, vsl), vsl_t, count));
-	job->vsegs = max ? kmem_alloc(max * sizeof(vseg_t), KMEM_ZERO) : NULL;
-	if (max && !job->vsegs)
+	job->vsegs = max <= FORK_STACK_VSEGS ? on_stack : kmem_alloc(max * sizeof(vseg_t), 0);
+	if (!job->vsegs)
 		error = ENOMEM;
 	if (!error)
 		error = share_vsegs(job, max);
@@ -322,10 +327,11 @@ static error_t fork_share(fork_job_t *job)
 error_t vmm_fork(vmm_t *child, xptr_t parent_xp)
 {
 	fork_job_t job = { .parent_vmm = parent_xp, .child_vmm = XPTR(local_cxy, child) };
+	vseg_t on_stack[FORK_STACK_VSEGS];
 	error_t share_error, error = 0;
 
 	kassert(vmm_is_reference(child) && vsl_count(&child->vsl) == 0);
-	share_error = fork_share(&job);
+	share_error = fork_share(&job, on_stack);
 	/* Nobody sees the child yet: its VSL is filled without its lock. A vseg that cannot be
 	 * inserted gives back the pages shared for it at once (vmm_destroy only knows the VSL). The
 	 * descriptors come a batch at a time, one kcm lock pair each. */
@@ -357,7 +363,8 @@ error_t vmm_fork(vmm_t *child, xptr_t parent_xp)
 		vmm_vseg_drop_file(&job.vsegs[i]);
 	}
 	vseg_free_array(batch + used, got - used); /* left by a failed insertion */
-	kmem_free(job.vsegs);
+	if (job.vsegs != on_stack)
+		kmem_free(job.vsegs);
 	return share_error ? share_error : error;
 }
 
