@@ -427,6 +427,26 @@ bool hal_gpt_lock_pte_if_present(xptr_t gpt_xp, vpn_t vpn, gpt_pte_t *pte, uint3
 	return true;
 }
 
+gpt_try_t hal_gpt_try_lock_pte_if_present(xptr_t gpt_xp, vpn_t vpn, gpt_pte_t *pte,
+					   uint32_t *attr, ppn_t *ppn)
+{
+	pte_t *leaf = NULL;
+	pte_t old;
+
+	if (vpn < GPT_USER_VPN_END)
+		gpt_leaf_table(gpt_xp, vpn, false, &leaf);
+	if (!leaf)
+		return GPT_TRY_ABSENT;
+	gpt_handle(pte, gpt_xp, leaf, vpn);
+	do { /* a failed cas on an unlocked PTE is a hardware walker's A/D update: again */
+		old = hal_remote_l64(pte->xp);
+		if (old & PTE_LOCKED)
+			return GPT_TRY_BUSY;
+	} while (!hal_remote_atomic_cas64(pte->xp, old, old | PTE_LOCKED));
+	gpt_decode(old, attr, ppn);
+	return GPT_TRY_LOCKED;
+}
+
 void hal_gpt_get_pte(xptr_t gpt_xp, vpn_t vpn, uint32_t *attr, ppn_t *ppn)
 {
 	pte_t *leaf = NULL;
@@ -748,10 +768,13 @@ bool hal_gpt_iter_next(gpt_iter_t *it)
 
 /* ---- ranges ---- */
 
-void hal_gpt_set_cow(xptr_t gpt_xp, vpn_t vpn_base, vpn_t vpn_size)
+/* hal_gpt_set_cow and its try variant: a locked PTE is waited for if @wait, else skipped (the
+ * result is then false). */
+static bool set_cow(xptr_t gpt_xp, vpn_t vpn_base, vpn_t vpn_size, bool wait)
 {
 	vpn_t end = vpn_base + vpn_size;
 	uint32_t rounds = 0;
+	bool all = true;
 	gpt_iter_t it;
 
 	kassert(end >= vpn_base && end <= GPT_USER_VPN_END);
@@ -762,6 +785,10 @@ void hal_gpt_set_cow(xptr_t gpt_xp, vpn_t vpn_base, vpn_t vpn_size)
 			pte_t old = hal_remote_l64(it.pte.xp);
 
 			if (old & PTE_LOCKED) { /* a fault is filling it: let it finish, then mark it */
+				if (!wait) {
+					all = false;
+					break;
+				}
 				kernel_lock_wait(++rounds);
 				continue;
 			}
@@ -770,4 +797,15 @@ void hal_gpt_set_cow(xptr_t gpt_xp, vpn_t vpn_base, vpn_t vpn_size)
 				break;
 		}
 	}
+	return all;
+}
+
+void hal_gpt_set_cow(xptr_t gpt_xp, vpn_t vpn_base, vpn_t vpn_size)
+{
+	set_cow(gpt_xp, vpn_base, vpn_size, true);
+}
+
+bool hal_gpt_try_set_cow(xptr_t gpt_xp, vpn_t vpn_base, vpn_t vpn_size)
+{
+	return set_cow(gpt_xp, vpn_base, vpn_size, false);
 }

@@ -152,6 +152,22 @@ bool hal_gpt_lock_pte_if_present(xptr_t gpt_xp, vpn_t vpn, gpt_pte_t *pte, uint3
 				 ppn_t *ppn);
 
 /*
+ * Like hal_gpt_lock_pte_if_present, for a caller that must not wait for a PTE lock: one that masks
+ * IRQs (it holds a busylock). A PTE's lock holder may be a thread of the caller's own core,
+ * preempted in a fault with the PTE locked, which cannot run again before the caller lets go: the
+ * wait would never end. GPT_TRY_LOCKED: locked ([out] as above); GPT_TRY_ABSENT: no table for
+ * @vpn; GPT_TRY_BUSY: another thread holds it, nothing locked (the caller releases its busylocks,
+ * lets the holder run, then tries again).
+ */
+typedef enum gpt_try_e {
+	GPT_TRY_LOCKED,
+	GPT_TRY_ABSENT,
+	GPT_TRY_BUSY,
+} gpt_try_t;
+gpt_try_t hal_gpt_try_lock_pte_if_present(xptr_t gpt_xp, vpn_t vpn, gpt_pte_t *pte,
+					   uint32_t *attr, ppn_t *ppn);
+
+/*
  * Read a PTE without locking it; attr 0 (and ppn 0) if no table or not mapped. A mapped PTE
  * reports GPT_LOCKED while locked, and the attributes the architecture implies (both: GPT_SMALL,
  * GPT_ACCESSED always, GPT_DIRTY with GPT_WRITABLE; RISC-V: GPT_CACHABLE always and GPT_READABLE
@@ -248,5 +264,12 @@ void hal_gpt_iter_range(gpt_iter_t *it, vpn_t start, vpn_t end);
  * skipped. Caller: holds no PTE lock of this GPT (fork marks the copies of the parent with it).
  */
 void hal_gpt_set_cow(xptr_t gpt_xp, vpn_t vpn_base, vpn_t vpn_size);
+
+/*
+ * The same for a caller that must not wait (IRQs masked: hal_gpt_try_lock_pte_if_present says
+ * why): a locked PTE is left as it is, the others are marked. Returns false if one was locked:
+ * the caller lets its holder run and calls again (marking is idempotent).
+ */
+bool hal_gpt_try_set_cow(xptr_t gpt_xp, vpn_t vpn_base, vpn_t vpn_size);
 
 #endif /* HAL_GPT_H */

@@ -399,15 +399,21 @@ void sched_display(cxy_t cxy, lid_t lid, bool stacks)
 	hal_restore_irq(irq);
 }
 
-void kernel_lock_wait(uint32_t rounds)
+void sched_let_holders_run(void)
 {
 	thread_t *self = thread_current();
 
-	hal_cpu_relax();
-	if (rounds % 256 != 0 || !hal_irq_enabled() || !self || self->type == THREAD_IDLE)
+	if (!hal_irq_enabled() || !self || self->type == THREAD_IDLE)
 		return;
 	if (self->type == THREAD_USER)
 		sched_yield(); /* the holder, if a user thread of this core, is in the same round */
 	else
 		thread_sleep_ns(1); /* a tick: the user threads of this core run meanwhile */
+}
+
+void kernel_lock_wait(uint32_t rounds)
+{
+	hal_cpu_relax();
+	if (rounds % 256 == 0)
+		sched_let_holders_run();
 }

@@ -53,6 +53,15 @@ void sched_attach(struct thread_s *thread, lid_t lid);
  */
 void sched_yield(void);
 
+/*
+ * The caller found a lock that a thread holds while it may be preempted (a PTE lock: gpt.md), and
+ * lets the holder run in case it is a thread of this core: a user thread yields (the holder, if a
+ * user thread of this core, is in the same round); a kernel thread, which the scheduler would pick
+ * again first, sleeps until the next tick. Nothing if the caller cannot block (IRQs masked, the
+ * idle thread): kernel_lock_wait calls it every 256 rounds of a spin.
+ */
+void sched_let_holders_run(void);
+
 /* Timer tick of the calling core (interrupt context), which interrupted user code if @from_user:
  * wake sleepers, account the quantum and the CPU time (acct_tick). */
 void sched_tick(bool from_user);

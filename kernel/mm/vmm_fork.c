@@ -72,37 +72,46 @@ bool vmm_frame_unshare(xptr_t page_xp)
 	return true;
 }
 
-/* The GPT copies of the process whose reference VMM is @ref_vmm_xp, the reference's excluded. */
-typedef struct copies_s {
-	uint32_t n;
-	xptr_t   vmm[CONFIG_MAX_CLUSTERS];
-} copies_t;
-
-/* Run @fn on each VMM copy but the reference, with the owner's copies lock held (a copy leaves the
- * list, then is destroyed: under the lock, none of them goes). */
-static void for_each_copy(xptr_t ref_vmm_xp, void (*fn)(xptr_t vmm_xp, void *arg), void *arg)
+/*
+ * Run @fn on each VMM copy but the reference, with the owner's copies lock held (a copy leaves the
+ * list, then is destroyed: under the lock, none of them goes). That lock is a busylock: IRQs are
+ * masked, so @fn must not wait for a PTE lock, whose holder may be a thread of this core
+ * preempted in a fault (a fork's server marking the copy of its own cluster waited so for a
+ * thread that its own IPI had preempted in copy_pte: the core was lost, with every fork behind it;
+ * the fuzzer, 4x2). @fn returns false if it met such a PTE: the pass is then made again, once the
+ * lock is released and the holder has had a chance to run. So @fn must be idempotent.
+ */
+static void for_each_copy(xptr_t ref_vmm_xp, bool (*fn)(xptr_t vmm_xp, void *arg), void *arg)
 {
 	xptr_t proc_xp = PROC_OF_VMM(ref_vmm_xp);
 	xptr_t owner_xp = hal_remote_lxp(PROC_XP(proc_xp, owner_xp));
 	xptr_t lock = PROC_XP(owner_xp, copies_lock), e;
+	bool done;
 
-	remote_busylock_acquire(lock);
-	XLIST_FOREACH(PROC_XP(owner_xp, copies_root), e) {
-		xptr_t vmm_xp = PROC_XP(XLIST_ELEMENT(e, process_t, copies_link), vmm);
-		if (vmm_xp != ref_vmm_xp)
-			fn(vmm_xp, arg);
+	for (;;) {
+		done = true;
+		remote_busylock_acquire(lock);
+		XLIST_FOREACH(PROC_XP(owner_xp, copies_root), e) {
+			xptr_t vmm_xp = PROC_XP(XLIST_ELEMENT(e, process_t, copies_link), vmm);
+			if (vmm_xp != ref_vmm_xp && !fn(vmm_xp, arg))
+				done = false;
+		}
+		remote_busylock_release(lock);
+		if (done)
+			return;
+		sched_let_holders_run();
 	}
-	remote_busylock_release(lock);
 }
 
 /* Add the cores that may cache @vmm_xp's translations to @arg's masks, after the caller's PTE
  * changes (the fence: vmm_cores_to_flush says why). */
-static void collect_cores(xptr_t vmm_xp, void *arg)
+static bool collect_cores(xptr_t vmm_xp, void *arg)
 {
 	uint32_t *masks = arg;
 
 	hal_fence();
 	masks[GET_CXY(vmm_xp)] |= hal_remote_l32(VMM_XP(vmm_xp, cores_mask));
+	return true;
 }
 
 void vmm_shootdown(xptr_t ref_vmm_xp)
@@ -122,7 +131,7 @@ typedef struct pte_value_s {
 	uint32_t masks[CONFIG_MAX_CLUSTERS]; /* the cores that may cache them, by cluster */
 } pte_value_t;
 
-static void update_copy(xptr_t vmm_xp, void *arg)
+static bool update_copy(xptr_t vmm_xp, void *arg)
 {
 	pte_value_t *v = arg;
 	gpt_pte_t pte;
@@ -131,14 +140,21 @@ static void update_copy(xptr_t vmm_xp, void *arg)
 
 	if (v->copies++ == 0) /* the masks are needed once there is a copy */
 		memset(v->masks, 0, sizeof(v->masks));
-	/* Locked: a copy_pte in flight read the old value; it writes it first, then we overwrite. */
-	if (hal_gpt_lock_pte_if_present(VMM_XP(vmm_xp, gpt), v->vpn, &pte, &attr, &ppn)) {
+	/* Locked: a copy_pte in flight read the old value; it writes it first, then we overwrite
+	 * (after the pass made again: we may not wait for it here, for_each_copy says why). */
+	switch (hal_gpt_try_lock_pte_if_present(VMM_XP(vmm_xp, gpt), v->vpn, &pte, &attr, &ppn)) {
+	case GPT_TRY_BUSY:
+		return false;
+	case GPT_TRY_LOCKED:
 		if (attr & GPT_MAPPED)
 			hal_gpt_pte_set(&pte, v->attr, v->ppn);
 		else
 			hal_gpt_pte_unlock(&pte);
+		break;
+	case GPT_TRY_ABSENT:
+		break;
 	}
-	collect_cores(vmm_xp, v->masks); /* after the update: a core missed loads the new PTE */
+	return collect_cores(vmm_xp, v->masks); /* after the update: a core missed loads the new PTE */
 }
 
 void vmm_global_update_pte(xptr_t ref_vmm_xp, vpn_t vpn, uint32_t attr, ppn_t ppn)
@@ -224,11 +240,13 @@ static error_t share_vseg(const vseg_t *vseg, gpt_iter_t *it, gpt_cursor_t *chil
 	return 0;
 }
 
-/* A public vseg range the copies of the parent must mark copy-on-write. */
-static void mark_copy(xptr_t vmm_xp, void *arg)
+/* The public vsegs' ranges that a copy of the parent must mark copy-on-write (false: a PTE was
+ * locked, to be marked at the next pass; for_each_copy). */
+static bool mark_copy(xptr_t vmm_xp, void *arg)
 {
 	const fork_job_t *job = arg;
 	xptr_t gpt_xp = VMM_XP(vmm_xp, gpt);
+	bool all = true;
 
 	for (uint32_t i = 0; i < job->vsegs_nr; i++) {
 		const vseg_t *v = &job->vsegs[i];
@@ -236,8 +254,10 @@ static void mark_copy(xptr_t vmm_xp, void *arg)
 		if (v->type == VSEG_TYPE_CODE || v->type == VSEG_TYPE_FILE || v->type == VSEG_TYPE_TRAMP ||
 		    (v->flags & (VSEG_PRIVATE | VSEG_WIPEONFORK)))
 			continue;
-		hal_gpt_set_cow(gpt_xp, v->vpn_base, v->vpn_size);
+		if (!hal_gpt_try_set_cow(gpt_xp, v->vpn_base, v->vpn_size))
+			all = false;
 	}
+	return all;
 }
 
 /* Copy the parent's vsegs into job->vsegs (@max entries) and share their pages with the child's

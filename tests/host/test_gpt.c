@@ -604,6 +604,39 @@ HT_TEST(lock_if_present)
 	fix_teardown();
 }
 
+/* The callers that may not wait for a PTE lock (IRQs masked: vmm_fork.c's for_each_copy) are told
+ * that a PTE is busy instead, and the others are marked; the same call once it is free marks it. */
+HT_TEST(try_variants_do_not_wait_for_a_locked_pte)
+{
+	gpt_t gpt;
+	xptr_t xp = XPTR(0, &gpt);
+	uint32_t rw = GPT_READABLE | GPT_WRITABLE;
+	uint32_t cow_rw = (gfix_attr(rw) & ~GPT_WRITABLE) | GPT_COW;
+	gpt_pte_t pte, held;
+	uint32_t a;
+	ppn_t p;
+
+	gfix_setup(1);
+	HT_REQUIRE(hal_gpt_create(&gpt) == 0);
+	HT_REQUIRE(gfix_map(xp, 5 * L1_SPAN + 7, rw, 9) == 0);
+	HT_REQUIRE(gfix_map(xp, 5 * L1_SPAN + 8, rw, 10) == 0);
+	HT_CHECK(hal_gpt_try_lock_pte_if_present(xp, 2 * L1_SPAN, &pte, &a, &p) == GPT_TRY_ABSENT);
+	HT_REQUIRE(hal_gpt_try_lock_pte_if_present(xp, 5 * L1_SPAN + 7, &held, &a, &p) ==
+		   GPT_TRY_LOCKED);
+	HT_CHECK(a == gfix_attr(rw) && p == 9);
+	HT_CHECK(hal_gpt_try_lock_pte_if_present(xp, 5 * L1_SPAN + 7, &pte, &a, &p) == GPT_TRY_BUSY);
+
+	HT_CHECK(!hal_gpt_try_set_cow(xp, 5 * L1_SPAN, L0_SPAN)); /* 7 is held: left as it is */
+	HT_CHECK(gfix_pte_is(xp, 5 * L1_SPAN + 8, cow_rw, 10));
+	hal_gpt_pte_unlock(&held);
+	HT_CHECK(gfix_pte_is(xp, 5 * L1_SPAN + 7, gfix_attr(rw), 9));
+	HT_CHECK(hal_gpt_try_set_cow(xp, 5 * L1_SPAN, L0_SPAN));
+	HT_CHECK(gfix_pte_is(xp, 5 * L1_SPAN + 7, cow_rw, 9));
+	HT_CHECK(gfix_pte_is(xp, 5 * L1_SPAN + 8, cow_rw, 10));
+	hal_gpt_destroy(&gpt);
+	fix_teardown();
+}
+
 #define THREADS 4
 #define ROUNDS  64
 #define INCS    500
