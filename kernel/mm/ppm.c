@@ -38,6 +38,19 @@ _Static_assert(CONFIG_PPM_MAX_ORDER < 32, "orders are stored in 32 bits");
  */
 ppm_geo_t ppm_geo_cache[CONFIG_MAX_CLUSTERS];
 uint32_t  ppm_geo_ready[CONFIG_MAX_CLUSTERS];
+/* The same as a mask (bit c: ppm_geo_ready[c]), for the search of a frame's cluster: one acquire
+ * load, then only the ready geometries. */
+static uint32_t ppm_geo_ready_mask;
+_Static_assert(CONFIG_MAX_CLUSTERS <= 32, "ppm_geo_ready_mask has a bit per cluster");
+
+static void geo_set_ready(cxy_t cxy, bool ready)
+{
+	if (ready)
+		__atomic_fetch_or(&ppm_geo_ready_mask, 1u << cxy, __ATOMIC_RELEASE);
+	else
+		__atomic_fetch_and(&ppm_geo_ready_mask, ~(1u << cxy), __ATOMIC_RELEASE);
+	__atomic_store_n(&ppm_geo_ready[cxy], ready, __ATOMIC_RELEASE);
+}
 
 static __attribute__((noinline)) void ppm_geo_read(cxy_t cxy, ppm_geo_t *g)
 {
@@ -52,7 +65,7 @@ static __attribute__((noinline)) void ppm_geo_read(cxy_t cxy, ppm_geo_t *g)
 	g->tbl = hal_remote_lpt(PPM_F(g->ppm_xp, pages_tbl));
 	if (ready && cxy < CONFIG_MAX_CLUSTERS) {
 		ppm_geo_cache[cxy] = *g;
-		__atomic_store_n(&ppm_geo_ready[cxy], 1, __ATOMIC_RELEASE);
+		geo_set_ready(cxy, true);
 	}
 }
 
@@ -149,7 +162,7 @@ static void ppm_merge_insert(const ppm_geo_t *g, uint64_t idx, uint32_t order)
 static void ppm_reset(xptr_t ppm_xp)
 {
 	hal_remote_s32(PPM_F(ppm_xp, ready), 0);
-	__atomic_store_n(&ppm_geo_ready[local_cxy], 0, __ATOMIC_RELEASE);
+	geo_set_ready(local_cxy, false);
 	remote_busylock_init(PPM_LOCK(ppm_xp), "ppm", LOCK_PPM);
 	hal_remote_s64(PPM_F(ppm_xp, base), 0);
 	hal_remote_s64(PPM_F(ppm_xp, pages_nr), 0);
@@ -614,10 +627,12 @@ xptr_t ppm_base2page_slow(paddr_t pa)
 	/* Another cluster's frame (a fork shares its parent's, a reap frees its child's): one bounds
 	 * test per cached geometry, in place, instead of looking for the cluster and copying its
 	 * geometry (~90 instructions a call, 20 calls per fork to another cluster). */
-	for (cxy_t c = 0; c < CONFIG_MAX_CLUSTERS; c++) {
+	for (uint32_t ready = __atomic_load_n(&ppm_geo_ready_mask, __ATOMIC_ACQUIRE); ready;
+	     ready &= ready - 1) {
+		cxy_t c = (cxy_t)__builtin_ctzll(ready);
+
 		g = &ppm_geo_cache[c];
-		if (__atomic_load_n(&ppm_geo_ready[c], __ATOMIC_ACQUIRE) && pa >= g->base &&
-		    pa - g->base < (g->pages_nr << PAGE_SHIFT))
+		if (pa >= g->base && pa - g->base < (g->pages_nr << PAGE_SHIFT))
 			return XPTR(c, g->tbl + ((pa - g->base) >> PAGE_SHIFT));
 	}
 	g = ppm_geo_ref(cluster_of_paddr(pa), &buf); /* not cached yet, or outside every PPM */
