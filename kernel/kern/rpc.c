@@ -171,15 +171,8 @@ bool rpc_server_away_begin(void)
 		pool->servers++;
 	busylock_release(&pool->lock);
 	hal_restore_irq(irq);
-	if (spawn) {
-		/* The spare is the pool's, not the work of the request being served: it does not
-		 * count on that client's fault injection (a failure here is no failure of its call). */
-		xptr_t failnth = failnth_adopt(XPTR_NULL);
-
-		if (server_create(core->lid) != 0)
-			server_uncount(pool);
-		failnth_restore(failnth);
-	}
+	if (spawn && server_create(core->lid) != 0)
+		server_uncount(pool);
 	return true;
 }
 
