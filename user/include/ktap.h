@@ -14,8 +14,8 @@
  * core only", "# Totals: pass:1 fail:0 skip:1". Each line is flushed at once, so the results
  * interleave correctly with the kernel's console log and survive a crash of the program.
  * ktap_exit() returns the exit status: 0 only if the results were exactly the plan and none failed.
- * The state is private to the including file (one test program = one file) and not thread-safe:
- * report from one thread.
+ * The state is the program's, whichever of its files report (a weak definition that each including
+ * file emits and the linker makes one), and not thread-safe: report from one thread.
  */
 #ifndef ARCHIPEL_KTAP_H
 #define ARCHIPEL_KTAP_H
@@ -31,10 +31,11 @@ struct ktap_state {
 	int skipped;   /* of which "# SKIP" */
 };
 
+__attribute__((weak)) struct ktap_state ktap_program_state = { -1, 0, 0, 0 };
+
 static inline struct ktap_state *ktap_state(void)
 {
-	static struct ktap_state state = { -1, 0, 0, 0 };
-	return &state;
+	return &ktap_program_state;
 }
 
 /* Print the header and the plan: @n results will follow. */

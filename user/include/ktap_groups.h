@@ -32,8 +32,9 @@ struct ktap_group {
 	int checks; /* results of its first round */
 };
 
-static bool ktap_groups_quiet;      /* the second round: failures counted, not reported */
-static int ktap_groups_failures;
+/* The program's, whichever of its files check (weak, as ktap.h's state). */
+__attribute__((weak)) bool ktap_groups_quiet; /* the second round: failures counted, not reported */
+__attribute__((weak)) int ktap_groups_failures;
 
 /* A check: a KTAP result in the first round, counted (with a diagnostic) in the second. */
 static inline __attribute__((format(printf, 2, 3))) bool check(bool pass, const char *fmt, ...)
