@@ -29,6 +29,7 @@
  * (decrementing it), and reuses it once it is.
  */
 #include <hal_gpt.h>
+#include <hal_irqmask.h>
 #include <hal_remote.h>
 #include <hal_special.h>
 #include <hal_tlb.h>
@@ -99,6 +100,7 @@ static void for_each_copy(xptr_t ref_vmm_xp, bool (*fn)(xptr_t vmm_xp, void *arg
 		remote_busylock_release(lock);
 		if (done)
 			return;
+		kassert(hal_irq_enabled()); /* else the holder could never run: the pass would spin */
 		sched_let_holders_run();
 	}
 }
