@@ -14,8 +14,9 @@
  *      are not copied: the child faults in those it runs, from its cluster's replica (the page
  *      cache's page where it lives, vmm_code_hold_page);
  *   3. the lock released, every GPT copy of the parent marks the same pages copy-on-write
- *      (hal_gpt_set_cow, which waits for a PTE a fault is filling), then one TLB shootdown over
- *      every core that ran the parent; forks_in_progress--.
+ *      (hal_gpt_try_set_cow: a PTE a fault is filling is marked at a later pass, once the fault
+ *      is done; for_each_copy says why it is not waited for), then one TLB shootdown over every
+ *      core that ran the parent; forks_in_progress--.
  * The child's thread starts only after vmm_fork returned, so it never sees a page its parent's
  * threads still write. A copy-on-write fault of the parent during step 3 could otherwise copy a
  * frame that a sibling still writes through a stale writable PTE of another copy: the write would
