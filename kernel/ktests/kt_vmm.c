@@ -20,6 +20,7 @@
 #include <kern/cluster.h>
 #include <kern/ktest.h>
 #include <kern/process.h>
+#include <kern/rpc.h>
 #include <kern/thread.h>
 #include <libk/string.h>
 #include <mm/ppm.h>
@@ -187,7 +188,121 @@ static void scenario(ktest_ctx_t *ctx, vmm_protocol_t protocol)
 	process_release(XPTR(local_cxy, p));
 }
 
-KTEST(vmm, faults_under_both_protocols)
+/*
+ * The walk of a process's copies (vmm_fork.c's for_each_copy, under the owner's copies busylock:
+ * IRQs masked) must not wait for a PTE lock whose holder is a thread of its own core, preempted:
+ * that thread could never run again, and the core was lost (the fuzzer, 4x2: a fork's server
+ * marking the parent's copies spun on a PTE that a thread of its core held in copy_pte). Here a
+ * kernel thread H of cluster C holds the PTE of a page in the copy of C and sleeps; then a kernel
+ * thread W of the same core updates that page in every copy (vmm_global_update_pte, as a
+ * copy-on-write fault does, with the value it has): W must be done, after H let go.
+ */
+#define HOLD_NS 20000000ULL /* H's sleep with the PTE locked: W runs on H's core meanwhile */
+
+typedef struct hold_state_s {
+	xptr_t   copy_gpt; /* the GPT of the copy in cluster C */
+	xptr_t   ref_vmm;
+	vpn_t    vpn;
+	uint32_t attr;     /* the reference's PTE, which W writes in the copies again */
+	ppn_t    ppn;
+	uint32_t held;     /* set by H, written remotely */
+	uint32_t released;
+	uint32_t done;     /* set by W */
+} hold_state_t;
+
+static hold_state_t hold; /* in the coordinator's cluster: H and W get that cluster as argument */
+
+#define HOLD_XP(home, field) XPTR_FIELD(XPTR(home, &hold), hold_state_t, field)
+
+static void hold_pte(void *arg)
+{
+	cxy_t home = (cxy_t)(uintptr_t)arg;
+	gpt_pte_t pte;
+	uint32_t attr;
+	ppn_t ppn;
+
+	if (hal_gpt_lock_pte(hal_remote_lxp(HOLD_XP(home, copy_gpt)),
+			     hal_remote_l64(HOLD_XP(home, vpn)), &pte, &attr, &ppn))
+		return; /* the coordinator sees nothing held */
+	hal_remote_s32(HOLD_XP(home, held), 1);
+	thread_sleep_ns(HOLD_NS);
+	hal_remote_s32(HOLD_XP(home, released), 1);
+	hal_gpt_pte_unlock(&pte);
+}
+
+static void update_everywhere(void *arg)
+{
+	cxy_t home = (cxy_t)(uintptr_t)arg;
+
+	vmm_global_update_pte(hal_remote_lxp(HOLD_XP(home, ref_vmm)), hal_remote_l64(HOLD_XP(home, vpn)),
+			      hal_remote_l32(HOLD_XP(home, attr)), hal_remote_l64(HOLD_XP(home, ppn)));
+	hal_remote_s32(HOLD_XP(home, done), 1);
+}
+
+/* A kernel thread running @entry on core 0 of cluster @cxy, told this cluster. */
+static void start_on(ktest_ctx_t *ctx, cxy_t cxy, void (*entry)(void *), const char *name)
+{
+	rpc_thread_create_args_t a = { .entry = entry, .arg = (void *)(uintptr_t)local_cxy, .lid = 0,
+				       .type = THREAD_KERNEL, .name_xp = XPTR(local_cxy, (void *)name) };
+	rpc_desc_t desc = RPC_DESC(RPC_THREAD_CREATE, &a);
+
+	rpc_send(cxy, &desc);
+	KT_EXPECT_EQ(ctx, desc.error, 0);
+}
+
+static void preempted_holder(ktest_ctx_t *ctx)
+{
+	cxy_t c = (cxy_t)((local_cxy + 1) % cluster_count());
+	process_t *p;
+	xptr_t code, flag, copy_xp;
+
+	if (process_create("vmmhold", &p)) {
+		ktest_fail(ctx, __FILE__, __LINE__, "process_create failed");
+		return;
+	}
+	KT_EXPECT_EQ(ctx, vmm_create_vseg(&p->vmm, VSEG_TYPE_ANON, CODE_VA, CODE_VA + CONFIG_PAGE_SIZE,
+					  VSEG_USER | VSEG_READ | VSEG_EXEC, NULL, local_cxy, NULL), 0);
+	KT_EXPECT_EQ(ctx, vmm_create_vseg(&p->vmm, VSEG_TYPE_ANON, DATA_VA,
+					  GO_VA + CONFIG_PAGE_SIZE, VSEG_USER | VSEG_READ | VSEG_WRITE,
+					  NULL, local_cxy, NULL), 0);
+	code = prefault(ctx, p, CODE_VA);
+	flag = prefault(ctx, p, GO_VA);
+	hal_remote_memcpy(code, XPTR(local_cxy, hal_ktest_user_touch),
+			  (size_t)(hal_ktest_user_touch_end - hal_ktest_user_touch));
+	hal_icache_sync();
+	start_toucher(ctx, p, flag, 0, c, DATA_VA, 1); /* the page, mapped in the copy of C */
+	KT_EXPECT(ctx, wait_done(flag, 1));
+	copy_xp = copy_of(p, c);
+	KT_EXPECT(ctx, copy_xp != XPTR_NULL);
+	if (copy_xp != XPTR_NULL) {
+		hold = (hold_state_t){ .copy_gpt = VMM_XP(PROC_XP(copy_xp, vmm), gpt),
+				       .ref_vmm = XPTR(local_cxy, &p->vmm),
+				       .vpn = DATA_VA >> CONFIG_PAGE_SHIFT };
+		hal_gpt_get_pte(XPTR(local_cxy, &p->vmm.gpt), hold.vpn, &hold.attr, &hold.ppn);
+		KT_EXPECT(ctx, hold.attr & GPT_MAPPED);
+		hal_fence();
+		start_on(ctx, c, hold_pte, "hold");
+		KT_EXPECT(ctx, KTEST_WAIT_UNTIL(__atomic_load_n(&hold.held, __ATOMIC_ACQUIRE)));
+		start_on(ctx, c, update_everywhere, "update");
+		/* else W spins on core [c,0] with IRQs masked, for good: H never runs again */
+		KT_EXPECT(ctx, KTEST_WAIT_UNTIL(__atomic_load_n(&hold.done, __ATOMIC_ACQUIRE)));
+		KT_EXPECT(ctx, __atomic_load_n(&hold.released, __ATOMIC_ACQUIRE));
+	}
+	hal_remote_s64(flag + GO_OFF, 1); /* the toucher exits */
+	KT_EXPECT_EQ(ctx, process_wait_end(XPTR(local_cxy, p)), 0);
+	process_release(XPTR(local_cxy, p));
+}
+
+static void both_protocols(ktest_ctx_t *ctx)
+{
+	scenario(ctx, VMM_PROTOCOL_RPC);
+	scenario(ctx, VMM_PROTOCOL_DIRECT);
+	set_protocol(CONFIG_VMM_TRUE_FAULT_RPC ? VMM_PROTOCOL_RPC : VMM_PROTOCOL_DIRECT);
+}
+
+/* Run @body on core 0 of the reference cluster (1, or 0 on 1x1), then check that every cluster
+ * is back at the baseline taken before. */
+static void with_baseline(ktest_ctx_t *ctx, void (*body)(ktest_ctx_t *ctx))
 {
 	cxy_t ref = cluster_count() > 1 ? 1 : 0;
 
@@ -197,11 +312,8 @@ KTEST(vmm, faults_under_both_protocols)
 		base_threads[ctx->cxy] = thread_count();
 	}
 	ktest_barrier(ctx);
-	if (ctx->cxy == ref && ctx->lid == 0) {
-		scenario(ctx, VMM_PROTOCOL_RPC);
-		scenario(ctx, VMM_PROTOCOL_DIRECT);
-		set_protocol(CONFIG_VMM_TRUE_FAULT_RPC ? VMM_PROTOCOL_RPC : VMM_PROTOCOL_DIRECT);
-	}
+	if (ctx->cxy == ref && ctx->lid == 0)
+		body(ctx);
 	ktest_barrier(ctx);
 	if (ctx->lid == 0) {
 		/* The copies and threads of this cluster freed (counted until their memory is), by a
@@ -213,4 +325,16 @@ KTEST(vmm, faults_under_both_protocols)
 		KT_EXPECT_EQ(ctx, process_owned_count(), 1);
 		KT_EXPECT_EQ(ctx, ktest_free_pages(), baseline[ctx->cxy]);
 	}
+}
+
+KTEST(vmm, faults_under_both_protocols)
+{
+	with_baseline(ctx, both_protocols);
+}
+
+/* Needs a copy: a second cluster (on 1x1 the case cannot happen). */
+KTEST(vmm, copies_walk_lets_a_preempted_pte_holder_run)
+{
+	if (cluster_count() > 1)
+		with_baseline(ctx, preempted_holder);
 }
