@@ -128,19 +128,16 @@ static void expect_stats(ktest_ctx_t *ctx, process_t *p, cxy_t cxy, uint64_t loc
 			   st.local_faults, st.false_faults, st.global_faults, local, false_, global);
 }
 
-/* The whole scenario under the protocol @protocol, from the coordinator (a core of the reference). */
-static void scenario(ktest_ctx_t *ctx, vmm_protocol_t protocol)
+/* A process of this cluster with the toucher's code at CODE_VA and the data vseg [DATA_VA, GO_VA
+ * + one page); [out] @flag: its flag page. NULL (a failure reported) if it cannot be made. */
+static process_t *toucher_process(ktest_ctx_t *ctx, const char *name, xptr_t *flag)
 {
-	uint32_t n = cluster_count();
-	cxy_t ref = local_cxy, c1 = (cxy_t)((ref + 1) % n), c2 = (cxy_t)((ref + 2) % n);
 	process_t *p;
-	xptr_t code, flag;
-	uint64_t started = 0;
+	xptr_t code;
 
-	set_protocol(protocol);
-	if (process_create("vmmtest", &p)) {
+	if (process_create(name, &p)) {
 		ktest_fail(ctx, __FILE__, __LINE__, "process_create failed");
-		return;
+		return NULL;
 	}
 	KT_EXPECT_EQ(ctx, vmm_create_vseg(&p->vmm, VSEG_TYPE_ANON, CODE_VA, CODE_VA + CONFIG_PAGE_SIZE,
 					  VSEG_USER | VSEG_READ | VSEG_EXEC, NULL, local_cxy, NULL), 0);
@@ -148,10 +145,26 @@ static void scenario(ktest_ctx_t *ctx, vmm_protocol_t protocol)
 					  GO_VA + CONFIG_PAGE_SIZE, VSEG_USER | VSEG_READ | VSEG_WRITE,
 					  NULL, local_cxy, NULL), 0);
 	code = prefault(ctx, p, CODE_VA);
-	flag = prefault(ctx, p, GO_VA);
+	*flag = prefault(ctx, p, GO_VA);
 	hal_remote_memcpy(code, XPTR(local_cxy, hal_ktest_user_touch),
 			  (size_t)(hal_ktest_user_touch_end - hal_ktest_user_touch));
 	hal_icache_sync();
+	return p;
+}
+
+/* The whole scenario under the protocol @protocol, from the coordinator (a core of the reference). */
+static void scenario(ktest_ctx_t *ctx, vmm_protocol_t protocol)
+{
+	uint32_t n = cluster_count();
+	cxy_t ref = local_cxy, c1 = (cxy_t)((ref + 1) % n), c2 = (cxy_t)((ref + 2) % n);
+	process_t *p;
+	xptr_t flag;
+	uint64_t started = 0;
+
+	set_protocol(protocol);
+	p = toucher_process(ctx, "vmmtest", &flag);
+	if (!p)
+		return;
 
 	start_toucher(ctx, p, flag, 0, ref, DATA_VA, N);                  /* phase 1 */
 	KT_EXPECT(ctx, wait_done(flag, ++started));
@@ -254,22 +267,11 @@ static void preempted_holder(ktest_ctx_t *ctx)
 {
 	cxy_t c = (cxy_t)((local_cxy + 1) % cluster_count());
 	process_t *p;
-	xptr_t code, flag, copy_xp;
+	xptr_t flag, copy_xp;
 
-	if (process_create("vmmhold", &p)) {
-		ktest_fail(ctx, __FILE__, __LINE__, "process_create failed");
+	p = toucher_process(ctx, "vmmhold", &flag);
+	if (!p)
 		return;
-	}
-	KT_EXPECT_EQ(ctx, vmm_create_vseg(&p->vmm, VSEG_TYPE_ANON, CODE_VA, CODE_VA + CONFIG_PAGE_SIZE,
-					  VSEG_USER | VSEG_READ | VSEG_EXEC, NULL, local_cxy, NULL), 0);
-	KT_EXPECT_EQ(ctx, vmm_create_vseg(&p->vmm, VSEG_TYPE_ANON, DATA_VA,
-					  GO_VA + CONFIG_PAGE_SIZE, VSEG_USER | VSEG_READ | VSEG_WRITE,
-					  NULL, local_cxy, NULL), 0);
-	code = prefault(ctx, p, CODE_VA);
-	flag = prefault(ctx, p, GO_VA);
-	hal_remote_memcpy(code, XPTR(local_cxy, hal_ktest_user_touch),
-			  (size_t)(hal_ktest_user_touch_end - hal_ktest_user_touch));
-	hal_icache_sync();
 	start_toucher(ctx, p, flag, 0, c, DATA_VA, 1); /* the page, mapped in the copy of C */
 	KT_EXPECT(ctx, wait_done(flag, 1));
 	copy_xp = copy_of(p, c);
