@@ -5,12 +5,14 @@
  * SIGEV_THREAD_ID (to a thread of another cluster), TIMER_ABSTIME; setitimer repeats SIGALRM;
  * ITIMER_VIRTUAL and ITIMER_PROF run on the CPU time of a thread in another cluster; their
  * expiry reaches a process whose only running thread blocks right after its time ran out;
+ * POSIX timers on the CPU-time clocks (the process's, burnt in another cluster; a thread's, which
+ * another thread's time does not advance; overruns; TIMER_ABSTIME; a deleted one never fires);
  * exec deletes the POSIX timers and keeps the interval timer; every bad input Linux defines; the
  * leak check. Raw syscall(2) calls. Waits are for signals (sigsuspend), never for a time.
  *
- * `test_timers exec-check` is the program the exec test runs: it exits 0 if timer 0 is gone and
- * ITIMER_REAL is still armed. `test_timers precise` (a kernel booted with acct=precise) also
- * plays the blocking case with ITIMER_VIRTUAL.
+ * `test_timers exec-check` is the program the exec test runs: it exits 0 if timers 0 and 1 (a
+ * CPU-time one) are gone and ITIMER_REAL is still armed. `test_timers precise` (a kernel booted
+ * with acct=precise) also plays the blocking case with ITIMER_VIRTUAL.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -448,6 +450,152 @@ static void test_blocking_expiry(int which, int sig, const char *name)
 	signal(SIGALRM, SIG_DFL);
 }
 
+/*
+ * POSIX timers on CPU-time clocks. They count down CPU time, not the time of day: nothing can make
+ * one expire early, so each check below waits for CPU time burnt (read on the CPU-time clocks),
+ * never for a time.
+ */
+static uint64_t cpu_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Burn @ns of the calling thread's CPU time, in user mode but for the clock reads. */
+static void burn(uint64_t ns)
+{
+	uint64_t end = cpu_ns(CLOCK_THREAD_CPUTIME_ID) + ns;
+
+	while (cpu_ns(CLOCK_THREAD_CPUTIME_ID) < end)
+		for (int i = 0; i < 10000; i++)
+			spin_sink++;
+}
+
+static void *burner(void *ns)
+{
+	burn((uint64_t)(uintptr_t)ns);
+	return NULL;
+}
+
+static bool sig_pending(int sig)
+{
+	sigset_t s;
+
+	return sigpending(&s) == 0 && sigismember(&s, sig);
+}
+
+/* Take a pending, blocked @sig (its handler runs once). */
+static void take(int sig)
+{
+	block(sig, false);
+	block(sig, true);
+}
+
+#define CPU_PERIOD 20000000L /* 20 ms of CPU time */
+
+static void test_cpu_timers(void)
+{
+	struct sigevent ev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIG_T };
+	unsigned int clusters, cores, node;
+	struct itimerspec cur, old;
+	uint64_t start, now;
+	bool ok, before, pending;
+	pthread_t t;
+	long id;
+
+	get_config(&clusters, &cores);
+	syscall(SYS_getcpu, NULL, &node, NULL);
+	handle(SIG_T);
+	block(SIG_T, true);
+
+	/* The process's clock: a thread of another cluster burns it while this one sleeps. */
+	reset_got();
+	ev.sigev_value.sival_int = 99;
+	spin_stop = 0;
+	place_next((int)((node + 1) % clusters), -1);
+	pthread_create(&t, NULL, spinner, NULL);
+	start = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
+	ok = tcreate(CLOCK_PROCESS_CPUTIME_ID, &ev, &id) == 0 && (handler_timer = (timer_t)id, 1) &&
+	     tset(id, 0, CPU_PERIOD, CPU_PERIOD, NULL) == 0 && wait_count(SIG_T, 3);
+	now = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
+	ktap_ok(ok && got_code == SI_TIMER && got_timerid == id && got_value == 99 &&
+		now - start >= 3 * CPU_PERIOD, "cputime_process_timer_counts_every_cluster");
+	ktap_diag("3 expiries of a 20 ms process CPU timer after %llu ms of the process's CPU time",
+		  (unsigned long long)((now - start) / 1000000));
+	ktap_ok(syscall(SYS_timer_gettime, id, &cur) == 0 && cur.it_interval.tv_nsec == CPU_PERIOD &&
+		cur.it_value.tv_sec == 0 && cur.it_value.tv_nsec > 0 && cur.it_value.tv_nsec <= CPU_PERIOD &&
+		tset(id, 0, 0, 0, &old) == 0 && old.it_interval.tv_nsec == CPU_PERIOD &&
+		syscall(SYS_timer_gettime, id, &cur) == 0 && cur.it_value.tv_nsec == 0 &&
+		cur.it_value.tv_sec == 0, "cputime_timer_gettime_and_disarm");
+	spin_stop = 1;
+	pthread_join(t, NULL);
+	/* disarmed, then deleted while armed: no signal comes of either, whatever CPU time goes */
+	while (sig_pending(SIG_T))
+		take(SIG_T);
+	ok = tset(id, 0, 1000000, 1000000, NULL) == 0 && syscall(SYS_timer_delete, id) == 0;
+	reset_got();
+	burn(3 * CPU_PERIOD);
+	ktap_ok(ok && !sig_pending(SIG_T) && got_count == 0, "cputime_timer_deleted_never_fires");
+
+	/* A thread's clock: another thread's CPU time does not count, its own does. */
+	reset_got();
+	spin_stop = 0;
+	ev.sigev_notify = SIGEV_SIGNAL | SIGEV_THREAD_ID;
+	ev._sigev_un._tid = (int)syscall(SYS_gettid);
+	ok = tcreate(CLOCK_THREAD_CPUTIME_ID, &ev, &id) == 0 && (handler_timer = (timer_t)id, 1) &&
+	     tset(id, 0, CPU_PERIOD / 2, 0, NULL) == 0;
+	place_next((int)((node + 1) % clusters), -1);
+	/* another thread burns 5 periods of its CPU time while this one sleeps in the join */
+	pthread_create(&t, NULL, burner, (void *)(uintptr_t)(5 * CPU_PERIOD));
+	pthread_join(t, NULL);
+	ok = ok && !sig_pending(SIG_T);
+	before = ok;
+	burn(CPU_PERIOD / 2);
+	pending = sig_pending(SIG_T);
+	if (pending)
+		take(SIG_T);
+	ok = ok && pending && got_count == 1 && got_tid == ev._sigev_un._tid &&
+	     syscall(SYS_timer_gettime, id, &cur) == 0 && cur.it_value.tv_nsec == 0;
+	ktap_ok(ok, "cputime_thread_timer_counts_only_its_thread");
+	if (!ok)
+		ktap_diag("none before its own time: %d; then pending %d, %d signals to %d (self %d), "
+			  "%ld ns left", before, pending, got_count, got_tid, ev._sigev_un._tid,
+			  cur.it_value.tv_nsec);
+
+	/* Overruns: a 1 ms period while its signal stays blocked for 20 ms of CPU time. */
+	reset_got();
+	ok = tset(id, 0, 1000000, 1000000, NULL) == 0;
+	burn(CPU_PERIOD);
+	take(SIG_T);
+	ktap_ok(ok && got_count == 1 && got_overrun >= 5 && got_getoverrun == got_overrun,
+		"cputime_timer_overruns");
+	ktap_diag("overrun %d after 20 ms of CPU time of a 1 ms CPU timer", got_overrun);
+	syscall(SYS_timer_delete, id);
+
+	/* TIMER_ABSTIME on the process's clock: a time passed fires at once, a later one is due
+	 * in the difference. */
+	ev.sigev_notify = SIGEV_SIGNAL;
+	while (sig_pending(SIG_T)) /* the last expiries of the periodic one, before its delete */
+		take(SIG_T);
+	reset_got();
+	ok = tcreate(CLOCK_PROCESS_CPUTIME_ID, &ev, &id) == 0 && tset(id, TIMER_ABSTIME, 1, 0, NULL) == 0;
+	pending = sig_pending(SIG_T);
+	take(SIG_T);
+	now = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
+	before = ok && pending && got_count == 1;
+	ok = before && tset(id, TIMER_ABSTIME, (long)now + 1000000000L, 0, NULL) == 0 &&
+	     syscall(SYS_timer_gettime, id, &cur) == 0 &&
+	     (cur.it_value.tv_sec == 1 || cur.it_value.tv_nsec > 500000000L) && !sig_pending(SIG_T);
+	if (!ok)
+		ktap_diag("a time passed: pending %d, %d signals; a later one: %ld.%09ld left, pending %d",
+			  pending, got_count, (long)cur.it_value.tv_sec, cur.it_value.tv_nsec,
+			  sig_pending(SIG_T));
+	ktap_ok(ok && syscall(SYS_timer_delete, id) == 0, "cputime_timer_abstime");
+	block(SIG_T, false);
+}
+
 /* exec: the POSIX timers go, ITIMER_REAL stays (the new image checks both). */
 static bool exec_round(void)
 {
@@ -459,6 +607,8 @@ static bool exec_round(void)
 		long id;
 		struct itimerval it = { { 0, 0 }, { 100, 0 } };
 		tcreate(CLOCK_MONOTONIC, &ev, &id);
+		tset(id, 0, 100000000000L, 0, NULL);
+		tcreate(CLOCK_PROCESS_CPUTIME_ID, &ev, &id);
 		tset(id, 0, 100000000000L, 0, NULL);
 		signal(SIGALRM, SIG_IGN);
 		syscall(SYS_setitimer, ITIMER_REAL, &it, NULL);
@@ -473,7 +623,8 @@ static int exec_check(void)
 	struct itimerspec cur;
 	struct itimerval it;
 
-	if (!fails(syscall(SYS_timer_gettime, 0, &cur), EINVAL))
+	if (!fails(syscall(SYS_timer_gettime, 0, &cur), EINVAL) ||
+	    !fails(syscall(SYS_timer_gettime, 1, &cur), EINVAL))
 		return 1;
 	if (syscall(SYS_getitimer, ITIMER_REAL, &it) != 0 || it.it_value.tv_sec < 50)
 		return 2;
@@ -494,12 +645,18 @@ static bool timers_round(void)
 	reset_got();
 	ok = tcreate(CLOCK_MONOTONIC, &ev, &id) == 0 && tset(id, 0, 1000000, 1000000, NULL) == 0 &&
 	     wait_count(SIG_T, 2) && syscall(SYS_timer_delete, id) == 0;
+	ok = ok && tcreate(CLOCK_PROCESS_CPUTIME_ID, &ev, &id) == 0 &&
+	     tset(id, 0, 1000000, 1000000, NULL) == 0;
+	burn(3000000);
+	ok = ok && syscall(SYS_timer_delete, id) == 0;
+	while (sig_pending(SIG_T))
+		take(SIG_T);
 	block(SIG_T, false);
 	pid = fork();
 	if (pid == 0) {
 		struct itimerval it = { { 0, 0 }, { 100, 0 } };
 		for (int i = 0; i < 5; i++) {
-			tcreate(CLOCK_MONOTONIC, &ev, &id);
+			tcreate(i < 3 ? CLOCK_MONOTONIC : CLOCK_PROCESS_CPUTIME_ID + (i & 1), &ev, &id);
 			tset(id, 0, 100000000000L, 1000000000L, NULL);
 		}
 		syscall(SYS_setitimer, ITIMER_REAL, &it, NULL);
@@ -515,7 +672,7 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "exec-check"))
 		return exec_check();
-	ktap_plan(precise ? 28 : 27);
+	ktap_plan(precise ? 34 : 33);
 	ktap_ok(memcheck_snapshot(&quiet), "memcheck_snapshot");
 	test_signal_timer();
 	test_none_and_default();
@@ -523,6 +680,7 @@ int main(int argc, char **argv)
 	test_timer_errors();
 	test_itimer();
 	test_cpu_itimers();
+	test_cpu_timers();
 	test_blocking_expiry(ITIMER_PROF, SIGPROF, "itimer_prof");
 	/* only kernel entries charge user time at once under acct=precise; by default a tick that
 	 * interrupts user code does, and the thread then goes back to user mode */

@@ -8,6 +8,7 @@
 #include <kern/acct.h>
 #include <kern/printk.h>
 #include <kern/process.h>
+#include <kern/ptimer.h>
 #include <kern/thread.h>
 #include <libk/cmdline.h>
 #include <libk/string.h>
@@ -41,18 +42,22 @@ uint32_t acct_thread_work(void)
 #define ACCT_XP(xp, f) XPTR_FIELD(xp, acct_t, f)
 
 /*
- * Charge @ns of CPU time to the process's armed CPU itimers in @mask (ACCT_ITIMER_* bits).
- * Returns those this charge brought to 0 (one charge does, whichever core: the subtraction is
- * atomic): the caller runs their expiry, itimer_expire, in its own context, since the thread
- * charged may be on its way to a sleep that only their signal would end.
+ * Charge @ns of CPU time to the process's armed CPU itimers in @mask (ACCT_ITIMER_* bits) and to
+ * its armed timers on CPU-time clocks (every charge counts for them: all CPU time). Returns the
+ * itimers this charge brought to 0 (one charge does, whichever core: the subtraction is atomic),
+ * and in *@slots the POSIX timers it brought to 0: the caller runs their expiry, acct_expire, in
+ * its own context, since the thread charged may be on its way to a sleep that only their signal
+ * would end.
  */
-static uint32_t charge(thread_t *self, uint32_t mask, uint64_t ns)
+static uint32_t charge(thread_t *self, uint32_t mask, uint64_t ns, uint32_t *slots)
 {
-	uint32_t armed, expired = 0;
+	uint32_t all, armed, expired = 0;
 
+	*slots = 0;
 	if (!self->process || !ns)
 		return 0;
-	armed = hal_remote_l32(OWNER_XP(self, cpu_itimers)) & mask;
+	all = hal_remote_l32(OWNER_XP(self, cpu_itimers));
+	armed = all & mask;
 	for (int which = ACCT_ITIMER_VIRTUAL; which <= ACCT_ITIMER_PROF; which++) {
 		int64_t before;
 		if (!(armed & (1u << which)))
@@ -62,6 +67,8 @@ static uint32_t charge(thread_t *self, uint32_t mask, uint64_t ns)
 		if (before > 0 && before <= (int64_t)ns)
 			expired |= 1u << which;
 	}
+	if (all & (1u << ACCT_CPU_PTIMERS))
+		*slots = ptimer_cpu_charge(self->process->owner_xp, self->trdid, ns);
 	return expired;
 }
 
@@ -125,13 +132,23 @@ static void itimer_expire(pid_t pid, uint32_t expired)
 	}
 }
 
-/* charge() and, if it brought an itimer to 0, its expiry at once. */
+/* The expiry of what a charge of process @pid brought to 0: itimers @expired, POSIX timers
+ * @slots (in that order, as their charges came). */
+static void acct_expire(pid_t pid, uint32_t expired, uint32_t slots)
+{
+	if (expired)
+		itimer_expire(pid, expired);
+	if (slots)
+		ptimer_cpu_expire(pid, slots);
+}
+
+/* charge() and, if it brought a timer to 0, its expiry at once. */
 static void charge_now(thread_t *self, uint32_t mask, uint64_t ns)
 {
-	uint32_t expired = charge(self, mask, ns);
+	uint32_t slots, expired = charge(self, mask, ns, &slots);
 
-	if (expired)
-		itimer_expire(self->process->pid, expired);
+	if (expired || slots)
+		acct_expire(self->process->pid, expired, slots);
 }
 
 /* a * b / c for a <= c without overflow: a and c lose low bits together (their ratio stays). */
@@ -261,8 +278,10 @@ void acct_switch(thread_t *prev, thread_t *next, bool prev_blocked, acct_owed_t 
 	/* ITIMER_PROF only: the mode of the interval is not known (tick accounting) or is the
 	 * kernel (precise). Its expiry waits for the scheduler's lock to be released: the signal
 	 * takes process and thread table locks, which rank below it. */
-	owed->expired = prev->type == THREAD_USER ? charge(prev, 1u << ACCT_ITIMER_PROF, ns) : 0;
-	if (owed->expired)
+	owed->expired = owed->slots = 0;
+	if (prev->type == THREAD_USER)
+		owed->expired = charge(prev, 1u << ACCT_ITIMER_PROF, ns, &owed->slots);
+	if (owed->expired || owed->slots)
 		owed->pid = prev->process->pid;
 	if (prev_blocked)
 		prev->acct.nvcsw++;
@@ -273,12 +292,12 @@ void acct_switch(thread_t *prev, thread_t *next, bool prev_blocked, acct_owed_t 
 
 void acct_switch_tail(acct_owed_t *owed)
 {
-	uint32_t expired = owed->expired;
+	uint32_t expired = owed->expired, slots = owed->slots;
 
-	if (!expired)
+	if (!expired && !slots)
 		return;
-	owed->expired = 0;
-	itimer_expire(owed->pid, expired);
+	owed->expired = owed->slots = 0;
+	acct_expire(owed->pid, expired, slots);
 }
 
 void acct_self(thread_t *self, acct_t *out)

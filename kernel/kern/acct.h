@@ -65,7 +65,8 @@ void acct_user_exit(struct thread_s *self);
  * empties it, both on that core with IRQs off). */
 typedef struct acct_owed_s {
 	uint32_t expired; /* ACCT_ITIMER_* bits (0: nothing owed)                 */
-	uint32_t pid;     /* of the process whose itimers they are               */
+	uint32_t pid;     /* of the process whose timers they are                */
+	uint32_t slots;   /* POSIX timers on CPU-time clocks (ptimer.h), by slot   */
 } acct_owed_t;
 
 /* The core switches from @prev to @next (scheduler lock held, IRQs off); @prev_blocked says
@@ -111,6 +112,9 @@ void acct_reap(xptr_t parent_owner, xptr_t child_owner, acct_t *child_total);
  */
 #define ACCT_ITIMER_VIRTUAL 1
 #define ACCT_ITIMER_PROF    2
+/* Bit 1 << ACCT_CPU_PTIMERS of the owner's cpu_itimers: some POSIX timer on a CPU-time clock is
+ * armed (kern/ptimer.h): every charge counts for them too, and expires them the same way. */
+#define ACCT_CPU_PTIMERS    3
 
 /* setitimer / getitimer of @which (ACCT_ITIMER_*) of the process whose owner is @owner_xp:
  * ns to the expiry (0: disarm) and interval; the previous setting in *@old_*. */

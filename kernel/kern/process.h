@@ -97,7 +97,8 @@ typedef struct process_s {
 	acct_t        acct_children;/* [A] figures of its reaped children and theirs          */
 	xptr_t        ptimers_xp;   /* [A] its timers (kern/ptimer.c), made at the first one  */
 	/* ITIMER_VIRTUAL/PROF (acct.c): set and reloaded under sig_lock, charged atomically ([A]) */
-	uint32_t      cpu_itimers;  /* [G][A] armed: bit 1 << which                            */
+	uint32_t      cpu_itimers;  /* [G][A] armed: bit 1 << which; 1 << ACCT_CPU_PTIMERS: a
+				       POSIX timer on a CPU-time clock is (kern/ptimer.c)        */
 	int64_t       cpu_itimer_left[3];     /* [G][A] ns of CPU time to the expiry, by which */
 	uint64_t      cpu_itimer_interval[3]; /* [G] reload at expiry (0: disarm), by which     */
 	/* reference only */

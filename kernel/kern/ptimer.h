@@ -20,9 +20,14 @@
 
 #define PTIMER_MAX 32 /* POSIX timers of one process: timer_create fails with EAGAIN past it */
 
+/* The CPU-time clocks a timer may count (Linux's clock ids): every thread's CPU time, or one's. */
+#define PTIMER_CLOCK_PROCESS_CPU 2
+#define PTIMER_CLOCK_THREAD_CPU  3
+
 /* What timer_create asks (the sigevent decoded and checked by the caller). */
 typedef struct ptimer_spec_s {
-	uint32_t clock;   /* CLOCK_REALTIME, CLOCK_MONOTONIC or CLOCK_BOOTTIME                  */
+	uint32_t clock;   /* CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME, PTIMER_CLOCK_*_CPU */
+	uint32_t clock_tid; /* PTIMER_CLOCK_THREAD_CPU: the thread whose CPU time counts         */
 	uint32_t notify;  /* SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD, SIGEV_SIGNAL|SIGEV_THREAD_ID */
 	int32_t  signo;
 	uint64_t value;   /* sigev_value, delivered as si_value                                  */
@@ -40,9 +45,13 @@ typedef struct ptimer_setting_s {
  * EAGAIN (PTIMER_MAX timers), ENOMEM. */
 error_t ptimer_create(xptr_t owner_xp, const ptimer_spec_t *spec, bool default_value, int32_t *id);
 
-/* timer_settime: arm @id for @set (absolute deadline in ns since boot when @absolute), the
- * previous setting in *@old. EINVAL (no such timer). */
-error_t ptimer_settime(xptr_t owner_xp, int32_t id, const ptimer_setting_t *set, bool absolute,
+/* timer_settime: arm @id for @set (@set->value_ns 0: disarm), the previous setting in *@old.
+ * @how: PTIMER_ABSOLUTE, the value is a deadline in ns since boot (timers on the time of day);
+ * a CPU-time timer's value is always the CPU time left, the caller converts an absolute one, and
+ * says PTIMER_DUE if it has passed already: the timer expires at once. EINVAL (no such timer). */
+#define PTIMER_ABSOLUTE 1u
+#define PTIMER_DUE      2u
+error_t ptimer_settime(xptr_t owner_xp, int32_t id, const ptimer_setting_t *set, uint32_t how,
 		       ptimer_setting_t *old);
 
 /* timer_gettime: the current setting of @id. EINVAL. */
@@ -57,6 +66,20 @@ error_t ptimer_delete(xptr_t owner_xp, int32_t id);
 /* setitimer(ITIMER_REAL) / getitimer: the process's SIGALRM timer (SI_KERNEL). ENOMEM. */
 error_t ptimer_itimer_set(xptr_t owner_xp, const ptimer_setting_t *set, ptimer_setting_t *old);
 void    ptimer_itimer_get(xptr_t owner_xp, ptimer_setting_t *cur);
+
+/* The clock of timer @id and, for PTIMER_CLOCK_THREAD_CPU, its thread (its spec's); EINVAL. */
+error_t ptimer_clock(xptr_t owner_xp, int32_t id, uint32_t *clock, uint32_t *clock_tid);
+
+/*
+ * Timers on a CPU-time clock (PTIMER_CLOCK_*_CPU) have no kernel timer: the accounting steps
+ * (acct.c) charge them as they charge ITIMER_VIRTUAL/PROF, when the owner's cpu_itimers has the
+ * ACCT_CPU_PTIMERS bit. ptimer_cpu_charge: @ns of CPU time of thread @tid charged to the armed
+ * ones (lock-free); returns the slots this charge brought to 0, whose expiry the caller then runs,
+ * ptimer_cpu_expire (of process @pid), in its own context: no lock held but blocking ones, as
+ * itimer_expire (busylocks only: the tick's interrupt handler is one such context).
+ */
+uint32_t ptimer_cpu_charge(xptr_t owner_xp, uint32_t tid, uint64_t ns);
+void     ptimer_cpu_expire(uint32_t pid, uint32_t slots);
 
 /* exec: the POSIX timers go (the interval timer stays, as Linux). */
 void ptimer_exec(xptr_t owner_xp);

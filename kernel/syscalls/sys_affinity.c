@@ -15,6 +15,7 @@
  */
 #include <hal_remote.h>
 #include <hal_uspace.h>
+#include <kern/acct.h>
 #include <kern/cluster.h>
 #include <kern/process.h>
 #include <kern/sched.h>
@@ -84,6 +85,26 @@ bool syscall_thread_of_self(uint32_t tid)
 	if (lock != XPTR_NULL)
 		remote_busylock_release(lock);
 	return mine;
+}
+
+bool syscall_thread_cpu_ns(uint32_t tid, uint64_t *ns)
+{
+	thread_t *self = thread_current();
+	xptr_t t_xp, lock;
+	acct_t a;
+
+	if (tid == self->trdid) {
+		acct_self(self, &a);
+		*ns = a.utime_ns + a.stime_ns;
+		return true;
+	}
+	if (!syscall_thread_of_self(tid) || find_thread(tid, &t_xp, &lock))
+		return false;
+	/* its figures up to its last accounting step (its running interval is its own to close) */
+	*ns = hal_remote_l64(THREAD_XP(t_xp, acct.utime_ns)) + hal_remote_l64(THREAD_XP(t_xp, acct.stime_ns));
+	if (lock != XPTR_NULL)
+		remote_busylock_release(lock);
+	return true;
 }
 
 /* The lids thread @t_xp may run on (its affinity, 0 meaning every core of its cluster). */

@@ -6,7 +6,8 @@
  * posix-timers.c); the timers themselves are kern/ptimer.c's, in the owner cluster of the process.
  * Every clock counts from the boot (no RTC yet), so CLOCK_REALTIME, CLOCK_MONOTONIC and
  * CLOCK_BOOTTIME deadlines are the same ns count. ITIMER_VIRTUAL and ITIMER_PROF count the
- * process's CPU time (kern/acct.h).
+ * process's CPU time (kern/acct.h), and so do POSIX timers on CLOCK_PROCESS_CPUTIME_ID and
+ * CLOCK_THREAD_CPUTIME_ID (kern/ptimer.c: charged by the accounting).
  */
 #include <hal_special.h>
 #include <hal_uspace.h>
@@ -181,11 +182,15 @@ int64_t sys_timer_create(const uint64_t args[6])
 	memset(&spec, 0, sizeof(spec));
 	switch (args[0]) {
 	case CLOCK_REALTIME: case CLOCK_MONOTONIC: case CLOCK_BOOTTIME:
+	case PTIMER_CLOCK_PROCESS_CPU:
+		break;
+	case PTIMER_CLOCK_THREAD_CPU: /* the caller's CPU time */
+		spec.clock_tid = thread_current()->trdid;
 		break;
 	case CLOCK_MONOTONIC_RAW: case CLOCK_REALTIME_COARSE: case CLOCK_MONOTONIC_COARSE:
 		return -EOPNOTSUPP; /* clocks Linux cannot arm a timer on */
 	default:
-		return -EINVAL; /* unknown, and the CPU-time clocks (not supported: docs/timers.md) */
+		return -EINVAL; /* unknown (the ids of clock_getcpuclockid too: docs/timers.md) */
 	}
 	spec.clock = (uint32_t)args[0];
 	error = sigevent_spec(args[1], &spec, &default_value);
@@ -222,11 +227,40 @@ static void setting_itimerspec(const ptimer_setting_t *s, struct uabi_itimerspec
 	its->it_value.tv_nsec = (int64_t)(s->value_ns % UABI_NSEC_PER_SEC);
 }
 
+/*
+ * How ptimer_settime takes @set (PTIMER_*), in *@how. A CPU-time timer counts down the CPU time
+ * left: an absolute value (TIMER_ABSTIME) becomes the time left to it on the timer's clock now,
+ * or PTIMER_DUE if that time has come (it expires at once, as Linux's timer_settime fires it).
+ * EINVAL (no such timer, or its thread is gone).
+ */
+static error_t settime_how(xptr_t owner, int32_t id, bool absolute, ptimer_setting_t *set,
+			   uint32_t *how)
+{
+	uint32_t clock, tid;
+	uint64_t now;
+	error_t error = ptimer_clock(owner, id, &clock, &tid);
+
+	*how = absolute ? PTIMER_ABSOLUTE : 0;
+	if (error || !absolute || !set->value_ns ||
+	    (clock != PTIMER_CLOCK_PROCESS_CPU && clock != PTIMER_CLOCK_THREAD_CPU))
+		return error;
+	if (clock == PTIMER_CLOCK_PROCESS_CPU)
+		error = syscall_clock_read(PTIMER_CLOCK_PROCESS_CPU, &now);
+	else if (!syscall_thread_cpu_ns(tid, &now))
+		error = EINVAL;
+	if (error)
+		return error;
+	*how = set->value_ns <= now ? PTIMER_DUE : 0;
+	set->value_ns = set->value_ns <= now ? 0 : set->value_ns - now;
+	return 0;
+}
+
 int64_t sys_timer_settime(const uint64_t args[6])
 {
 	struct uabi_itimerspec its;
 	ptimer_setting_t set, old;
 	xptr_t owner = self_owner();
+	uint32_t how;
 	error_t error;
 
 	if (!args[2])
@@ -238,7 +272,10 @@ int64_t sys_timer_settime(const uint64_t args[6])
 		return -error;
 	if (owner == XPTR_NULL)
 		return -EINVAL;
-	error = ptimer_settime(owner, (int32_t)args[0], &set, (args[1] & TIMER_ABSTIME) != 0, &old);
+	error = settime_how(owner, (int32_t)args[0], (args[1] & TIMER_ABSTIME) != 0, &set, &how);
+	if (error)
+		return -error;
+	error = ptimer_settime(owner, (int32_t)args[0], &set, how, &old);
 	if (error)
 		return -error;
 	setting_itimerspec(&old, &its);

@@ -147,6 +147,10 @@ error_t syscall_clock_read(uint64_t clk, uint64_t *ns);
 /* True if @tid names a live thread of the calling process (sys_affinity.c). */
 bool syscall_thread_of_self(uint32_t tid);
 
+/* The CPU time of thread @tid of the caller's process, ns (the caller's own: up to now; another's:
+ * up to its last accounting step). False if there is no such thread. */
+bool syscall_thread_cpu_ns(uint32_t tid, uint64_t *ns);
+
 /* The calling process's umask (022 for a bare kernel-made thread). */
 uint32_t syscall_umask(void);
 
