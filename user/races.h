@@ -36,6 +36,7 @@ void group_pipeintr(void);
 void group_vforkstop(void);
 void group_tstop(void);
 void group_vforkign(void);
+void group_exittid(void);
 
 /* races_vm.c: address spaces and their copies */
 void group_cowdrop(void);

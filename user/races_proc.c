@@ -660,3 +660,59 @@ void group_vforkign(void)
 	munmap(vi_done, 4096);
 }
 
+/*
+ * exittid: the thread of a child process that is ending (its memory going back: a long end) is
+ * still in its cluster's thread table, but has left its process. timer_create's SIGEV_THREAD_ID
+ * looked up whose thread it was through that process, and read address 0 (seed 91, the fuzzer,
+ * 4x2). Each round: a child of another cluster touches EXITTID_PAGES pages, publishes its thread
+ * id and ends, while the parent asks for a timer aimed at that thread until the child can be
+ * reaped. A thread of another process is never the caller's: EINVAL each time.
+ */
+#define EXITTID_ROUNDS 20
+#define EXITTID_PAGES  2048
+
+void group_exittid(void)
+{
+	atomic_int *tid_at = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	long calls = 0, wrong = 0, round;
+
+	if (!check(tid_at != MAP_FAILED, "exittid: a shared page"))
+		return;
+	for (round = 0; round < EXITTID_ROUNDS; round++) {
+		struct sigevent ev = { .sigev_notify = SIGEV_SIGNAL | 4 /* SIGEV_THREAD_ID */,
+				       .sigev_signo = SIGUSR1 };
+		int status = -1, id = -1;
+		pid_t pid;
+
+		atomic_store(tid_at, 0);
+		place_next((int)((round + 1) % clusters), -1);
+		pid = fork();
+		if (pid == 0) {
+			char *mem = mmap(NULL, EXITTID_PAGES * 4096L, PROT_READ | PROT_WRITE,
+					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			for (long i = 0; mem != MAP_FAILED && i < EXITTID_PAGES; i++)
+				mem[i * 4096] = 1;
+			atomic_store(tid_at, (int)syscall(SYS_gettid));
+			_exit(0);
+		}
+		if (pid < 0)
+			break;
+		while (!atomic_load(tid_at) && waitpid(pid, &status, WNOHANG) == 0)
+			sched_yield();
+		ev._sigev_un._tid = atomic_load(tid_at);
+		do {
+			long r = syscall(SYS_timer_create, CLOCK_MONOTONIC, &ev, &id);
+			calls++;
+			if (r == 0) /* not ours: it must not be */
+				syscall(SYS_timer_delete, id);
+			if (r == 0 || errno != EINVAL)
+				wrong++;
+		} while (waitpid(pid, &status, WNOHANG) == 0);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			break;
+	}
+	munmap(tid_at, 4096);
+	check(round == EXITTID_ROUNDS && wrong == 0,
+	      "exittid: %ld rounds, %ld timer_create calls aimed at an ending child's thread, %ld not EINVAL",
+	      round, calls, wrong);
+}

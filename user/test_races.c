@@ -57,6 +57,9 @@
  *            the process must run on. A thread took the stop from its own set and stopped the
  *            process in two lock holds; a SIGCONT between the two was lost and the process stayed
  *            stopped until the next one (docs/signals.md, "The SIGCONT race").
+ * exittid    timer_create aimed (SIGEV_THREAD_ID) at the thread of a child process while the
+ *            child ends: that thread had left its process, and the lookup of whose it was read
+ *            address 0 (seed 91, the fuzzer, 4x2, once timers were in its calls).
  * vforkign   vforks of a process whose children reap themselves (SIGCHLD ignored, then
  *            SA_NOCLDWAIT): the child's end woke only a parent that would reap it, and the
  *            vfork parent slept for good (seed 29, the fuzzer, 4x2).
@@ -117,6 +120,7 @@ static const struct ktap_group groups[] = {
 	{ "vforkstop", group_vforkstop, 4 },
 	{ "vforkign", group_vforkign, 3 },
 	{ "tstop", group_tstop, 2 },
+	{ "exittid", group_exittid, 2 },
 };
 
 int main(int argc, char **argv)

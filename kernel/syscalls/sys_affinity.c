@@ -75,13 +75,16 @@ static error_t find_thread(uint32_t tid, xptr_t *t_xp, xptr_t *lock_xp)
 bool syscall_thread_of_self(uint32_t tid)
 {
 	thread_t *self = thread_current();
+	process_t *copy;
 	xptr_t t_xp, lock;
 	bool mine;
 
 	if (!self->process || find_thread(tid, &t_xp, &lock))
 		return false;
-	mine = hal_remote_l32(PROC_XP(XPTR(GET_CXY(t_xp), hal_remote_lpt(THREAD_XP(t_xp, process))),
-				      pid)) == self->process->pid;
+	/* a thread on its way out has left its process already (thread_leave_process, under the
+	 * table's lock we hold): it is nobody's */
+	copy = hal_remote_lpt(THREAD_XP(t_xp, process));
+	mine = copy && hal_remote_l32(PROC_XP(XPTR(GET_CXY(t_xp), copy), pid)) == self->process->pid;
 	if (lock != XPTR_NULL)
 		remote_busylock_release(lock);
 	return mine;
