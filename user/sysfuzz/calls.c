@@ -15,9 +15,11 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -351,6 +353,89 @@ static long some_tid(struct sf_ctx *c)
 	return none[sf_below(c, 5)];
 }
 
+/* POSIX and interval timers. Their signals are sf_sig's, to the worker itself (a SIGKILL timer
+ * ends it: the parent respawns it); values up to 20 ms, some bad. Pointers come from sf_ptr,
+ * not judged: Linux checks the clock, the sigevent and the timespec in an order of its own. */
+static __thread struct itimerspec tls_its[2];
+static __thread struct sigevent tls_ev;
+
+static long timer_id(struct sf_ctx *c)
+{
+	return sf_chance(c, 90) ? (long)sf_below(c, 34) : (long)sf_rand(c);
+}
+
+static long small_ns(struct sf_ctx *c)
+{
+	unsigned r = (unsigned)sf_below(c, 100);
+
+	return r < 30 ? 0 : r < 95 ? (long)(1 + sf_below(c, 20000000)) : sf_chance(c, 50) ? -1 : 1000000000L;
+}
+
+static void g_timer_create(struct sf_ctx *c, long a[6])
+{
+	static const int notify[] = { SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD, 4 /* THREAD_ID */, 4 | SIGEV_SIGNAL, 99 };
+	int kind;
+
+	a[0] = sf_chance(c, 90) ? (long)sf_below(c, 12) : (long)sf_rand(c);
+	memset(&tls_ev, 0, sizeof(tls_ev));
+	tls_ev.sigev_notify = notify[sf_below(c, 6)];
+	tls_ev.sigev_signo = (int)sf_sig(c);
+	tls_ev._sigev_un._tid = (int)some_tid(c);
+	tls_ev.sigev_value.sival_ptr = (void *)(uintptr_t)sf_rand(c);
+	a[1] = sf_chance(c, 70) ? (long)&tls_ev : sf_chance(c, 50) ? 0 : sf_ptr(c, sizeof(tls_ev), &kind);
+	a[2] = sf_chance(c, 80) ? (long)&tls_words[sf_below(c, 64)] : sf_ptr(c, 4, &kind);
+}
+
+static void g_timer_settime(struct sf_ctx *c, long a[6])
+{
+	struct itimerspec *its = &tls_its[0];
+	int kind;
+
+	a[0] = timer_id(c);
+	a[1] = sf_flags(c, 1); /* TIMER_ABSTIME */
+	its->it_value.tv_sec = sf_chance(c, 95) ? 0 : sf_chance(c, 50) ? -1 : 1;
+	its->it_value.tv_nsec = small_ns(c);
+	its->it_interval.tv_sec = 0;
+	its->it_interval.tv_nsec = sf_chance(c, 50) ? 0 : small_ns(c);
+	a[2] = sf_chance(c, 85) ? (long)its : sf_ptr(c, sizeof(*its), &kind);
+	a[3] = sf_chance(c, 50) ? 0 : sf_chance(c, 80) ? (long)&tls_its[1] : sf_ptr(c, sizeof(*its), &kind);
+}
+
+static void g_timer_id_ptr(struct sf_ctx *c, long a[6])
+{
+	int kind;
+
+	a[0] = timer_id(c);
+	a[1] = sf_chance(c, 80) ? (long)&tls_its[1] : sf_ptr(c, sizeof(tls_its[1]), &kind);
+}
+
+static void g_timer_id(struct sf_ctx *c, long a[6])
+{
+	a[0] = timer_id(c);
+}
+
+static void g_setitimer(struct sf_ctx *c, long a[6])
+{
+	struct itimerval *it = (struct itimerval *)&tls_its[0];
+	int kind;
+
+	a[0] = (long)sf_below(c, 4);
+	it->it_value.tv_sec = sf_chance(c, 95) ? 0 : -1;
+	it->it_value.tv_usec = small_ns(c) / 1000;
+	it->it_interval.tv_sec = 0;
+	it->it_interval.tv_usec = sf_chance(c, 50) ? 0 : small_ns(c) / 1000;
+	a[1] = sf_chance(c, 85) ? (long)it : sf_chance(c, 50) ? 0 : sf_ptr(c, sizeof(*it), &kind);
+	a[2] = sf_chance(c, 50) ? 0 : sf_chance(c, 80) ? (long)&tls_its[1] : sf_ptr(c, sizeof(*it), &kind);
+}
+
+static void g_getitimer(struct sf_ctx *c, long a[6])
+{
+	int kind;
+
+	a[0] = (long)sf_below(c, 4);
+	a[1] = sf_chance(c, 80) ? (long)&tls_its[1] : sf_ptr(c, sizeof(struct itimerval), &kind);
+}
+
 static void g_tgkill(struct sf_ctx *c, long a[6])
 {
 	a[0] = sf_pid(c);
@@ -601,6 +686,13 @@ const struct sf_call sf_calls[] = {
 	{ "kill", SYS_kill, 10, g_kill, NULL },
 	{ "tgkill", SYS_tgkill, 4, g_tgkill, NULL },
 	{ "tkill", SYS_tkill, 3, g_tkill, NULL },
+	{ "timer_create", SYS_timer_create, 3, g_timer_create, NULL },
+	{ "timer_settime", SYS_timer_settime, 3, g_timer_settime, NULL },
+	{ "timer_gettime", SYS_timer_gettime, 2, g_timer_id_ptr, NULL },
+	{ "timer_getoverrun", SYS_timer_getoverrun, 1, g_timer_id, NULL },
+	{ "timer_delete", SYS_timer_delete, 3, g_timer_id, NULL },
+	{ "setitimer", SYS_setitimer, 2, g_setitimer, NULL },
+	{ "getitimer", SYS_getitimer, 1, g_getitimer, NULL },
 	{ "rt_sigaction", SYS_rt_sigaction, 6, g_sigaction, NULL },
 	{ "rt_sigprocmask", SYS_rt_sigprocmask, 6, g_sigprocmask, NULL },
 	{ "rt_sigpending", SYS_rt_sigpending, 2, g_sigpending, NULL },

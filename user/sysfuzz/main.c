@@ -172,12 +172,13 @@ static void start_worker(unsigned w)
 	started++;
 }
 
-/* The signals a fuzzer sends that end a process by default: a death by another is a finding. */
+/* The signals a fuzzer sends that end a process by default (SIGVTALRM and SIGPROF: its own CPU
+ * itimers): a death by another is a finding. */
 static bool expected_death(int sig)
 {
 	return sig == SIGKILL || sig == SIGTERM || sig == SIGUSR1 || sig == SIGUSR2 ||
 	       sig == SIGHUP || sig == SIGINT || sig == SIGALRM || sig == SIGPIPE || sig == SIGQUIT ||
-	       sig == SIGIO || (sig >= 32 && sig <= 64);
+	       sig == SIGIO || sig == SIGVTALRM || sig == SIGPROF || (sig >= 32 && sig <= 64);
 }
 
 /* A worker ended with @status: judge it, and start another unless the phase is ending. */
