@@ -57,6 +57,8 @@ static uint32_t charge(thread_t *self, uint32_t mask, uint64_t ns, uint32_t *slo
 	if (!self->process || !ns)
 		return 0;
 	all = hal_remote_l32(OWNER_XP(self, cpu_itimers));
+	if (__builtin_expect(!all, 1))
+		return 0; /* nothing armed: the common case */
 	armed = all & mask;
 	for (int which = ACCT_ITIMER_VIRTUAL; which <= ACCT_ITIMER_PROF; which++) {
 		int64_t before;
@@ -133,8 +135,9 @@ static void itimer_expire(pid_t pid, uint32_t expired)
 }
 
 /* The expiry of what a charge of process @pid brought to 0: itimers @expired, POSIX timers
- * @slots (in that order, as their charges came). */
-static void acct_expire(pid_t pid, uint32_t expired, uint32_t slots)
+ * @slots (in that order, as their charges came). Out of line: the callers' common case has none,
+ * and should not pay for this one's frame. */
+static __attribute__((noinline)) void acct_expire(pid_t pid, uint32_t expired, uint32_t slots)
 {
 	if (expired)
 		itimer_expire(pid, expired);
@@ -294,7 +297,7 @@ void acct_switch_tail(acct_owed_t *owed)
 {
 	uint32_t expired = owed->expired, slots = owed->slots;
 
-	if (!expired && !slots)
+	if (__builtin_expect(!expired && !slots, 1))
 		return;
 	owed->expired = owed->slots = 0;
 	acct_expire(owed->pid, expired, slots);

@@ -627,10 +627,11 @@ xptr_t ppm_base2page_slow(paddr_t pa)
 	/* Another cluster's frame (a fork shares its parent's, a reap frees its child's): one bounds
 	 * test per cached geometry, in place, instead of looking for the cluster and copying its
 	 * geometry (~90 instructions a call, 20 calls per fork to another cluster). */
-	for (uint32_t ready = __atomic_load_n(&ppm_geo_ready_mask, __ATOMIC_ACQUIRE); ready;
-	     ready &= ready - 1) {
-		cxy_t c = (cxy_t)__builtin_ctzll(ready);
+	uint32_t ready = __atomic_load_n(&ppm_geo_ready_mask, __ATOMIC_ACQUIRE);
 
+	for (cxy_t c = 0; ready >> c; c++) { /* no ctz: a library call on cores without Zbb */
+		if (!(ready & (1u << c)))
+			continue;
 		g = &ppm_geo_cache[c];
 		if (pa >= g->base && pa - g->base < (g->pages_nr << PAGE_SHIFT))
 			return XPTR(c, g->tbl + ((pa - g->base) >> PAGE_SHIFT));
