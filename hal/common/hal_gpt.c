@@ -230,6 +230,47 @@ static void gpt_note_child(xptr_t entry_xp)
 }
 
 /*
+ * A leaf table's runs, summed up in its page's owner_xp (as an intermediate table's children are,
+ * above): bit r set if entries [r * GPT_RUN, (r + 1) * GPT_RUN) may hold a non-zero entry. The bit
+ * is set before an entry of the run can first go from 0 to anything: every handle on an entry
+ * (gpt_handle) is made with its run marked, by the cursor that makes it (cheaply: the cursor keeps
+ * its leaf's map) or by the lock that finds the entry 0, and an entry leaves 0 only through a
+ * handle (a lock or a store); an iterator's handles are on entries found non-zero, marked already.
+ * Bits are never cleared while the table lives (the PPM clears owner_xp when it hands the page
+ * out): a run whose bit is clear is all zeros. A scan reads the map once and the set
+ * runs only, so a leaf table with a few mapped pages (a stack's top, a heap's first pages) costs
+ * a few runs, not 512 entries; a scan that races with a first mapping may miss it, as it would
+ * have if it had passed that entry just before.
+ */
+#define GPT_RUN (PTE_ENTRIES / 64)
+_Static_assert(PTE_ENTRIES % 64 == 0, "a leaf table's runs fit a 64-bit map");
+
+/* The run map of the leaf table holding the entry at @entry_xp. */
+static inline xptr_t gpt_runs_of(xptr_t entry_xp)
+{
+	return PAGE_XP(gpt_table_page(entry_xp), owner_xp);
+}
+
+/* Mark the run of the leaf entry at @entry_xp, which is about to leave 0. */
+static __attribute__((noinline)) void gpt_note_run(xptr_t entry_xp)
+{
+	xptr_t runs_xp = gpt_runs_of(entry_xp);
+	uint64_t bit = 1ull << ((uintptr_t)GET_PTR(entry_xp) % CONFIG_PAGE_SIZE / sizeof(pte_t) /
+				GPT_RUN);
+
+	if (!(hal_remote_l64(runs_xp) & bit))
+		hal_remote_atomic_or64(runs_xp, bit);
+}
+
+/* The compare-and-swap of a leaf entry from @old to @value, its run marked first if @old is 0. */
+static inline __attribute__((always_inline)) bool gpt_leaf_cas(xptr_t xp, pte_t old, pte_t value)
+{
+	if (__builtin_expect(old == 0, 0))
+		gpt_note_run(xp);
+	return hal_remote_atomic_cas64(xp, old, value);
+}
+
+/*
  * Make the entry @entry_xp point at a table and return that table: the one another core installed
  * meanwhile, or a spare of @s installed by compare-and-swap (counted in tables_nr). The cas orders
  * the spare's zeroing before its publication.
@@ -388,7 +429,7 @@ void hal_gpt_destroy(gpt_t *gpt)
 static inline __attribute__((always_inline)) bool gpt_try_lock(xptr_t xp, pte_t *old)
 {
 	*old = hal_remote_l64(xp);
-	return !(*old & PTE_LOCKED) && hal_remote_atomic_cas64(xp, *old, *old | PTE_LOCKED);
+	return !(*old & PTE_LOCKED) && gpt_leaf_cas(xp, *old, *old | PTE_LOCKED);
 }
 
 error_t hal_gpt_lock_pte(xptr_t gpt_xp, vpn_t vpn, gpt_pte_t *pte, uint32_t *attr, ppn_t *ppn)
@@ -423,6 +464,8 @@ bool hal_gpt_lock_pte_if_present(xptr_t gpt_xp, vpn_t vpn, gpt_pte_t *pte, uint3
 	if (!leaf)
 		return false;
 	gpt_handle(pte, gpt_xp, leaf, vpn);
+	if (hal_remote_l64(pte->xp) == 0) /* the handle's run is marked (gpt_note_run) */
+		gpt_note_run(pte->xp);
 	hal_gpt_pte_lock(pte, attr, ppn);
 	return true;
 }
@@ -442,7 +485,7 @@ gpt_try_t hal_gpt_try_lock_pte_if_present(xptr_t gpt_xp, vpn_t vpn, gpt_pte_t *p
 		old = hal_remote_l64(pte->xp);
 		if (old & PTE_LOCKED)
 			return GPT_TRY_BUSY;
-	} while (!hal_remote_atomic_cas64(pte->xp, old, old | PTE_LOCKED));
+	} while (!gpt_leaf_cas(pte->xp, old, old | PTE_LOCKED));
 	gpt_decode(old, attr, ppn);
 	return GPT_TRY_LOCKED;
 }
@@ -596,6 +639,15 @@ void hal_gpt_cursor_init(gpt_cursor_t *cursor, xptr_t gpt_xp)
 	cursor->gpt_xp = gpt_xp;
 	cursor->leaf = NULL;
 	cursor->leaf_base = 0;
+	cursor->leaf_runs = XPTR_NULL;
+}
+
+/* Make @leaf, which maps @vpn, the cursor's leaf table. */
+static void gpt_cursor_set(gpt_cursor_t *cursor, pte_t *leaf, vpn_t vpn)
+{
+	cursor->leaf = leaf;
+	cursor->leaf_base = vpn & ~(vpn_t)(PTE_ENTRIES - 1);
+	cursor->leaf_runs = gpt_runs_of(XPTR(GET_CXY(cursor->gpt_xp), leaf));
 }
 
 /* True if the cursor's cached leaf table maps @vpn. */
@@ -606,6 +658,8 @@ static bool gpt_cursor_hit(const gpt_cursor_t *cursor, vpn_t vpn)
 
 error_t hal_gpt_cursor_pte(gpt_cursor_t *cursor, vpn_t vpn, gpt_pte_t *pte)
 {
+	uint64_t bit;
+
 	if (vpn >= GPT_USER_VPN_END)
 		return EINVAL;
 	if (!gpt_cursor_hit(cursor, vpn)) {
@@ -614,10 +668,12 @@ error_t hal_gpt_cursor_pte(gpt_cursor_t *cursor, vpn_t vpn, gpt_pte_t *pte)
 
 		if (error)
 			return error;
-		cursor->leaf = leaf;
-		cursor->leaf_base = vpn & ~(vpn_t)(PTE_ENTRIES - 1);
+		gpt_cursor_set(cursor, leaf, vpn);
 	}
 	gpt_handle(pte, cursor->gpt_xp, cursor->leaf, vpn);
+	bit = 1ull << ((vpn - cursor->leaf_base) / GPT_RUN); /* the handle's run is marked */
+	if (!(hal_remote_l64(cursor->leaf_runs) & bit))
+		hal_remote_atomic_or64(cursor->leaf_runs, bit);
 	return 0;
 }
 
@@ -637,6 +693,37 @@ static size_t gpt_find(xptr_t xp, size_t n, pte_t mask, pte_t *value)
 	i = hal_remote_find64(xp, n, mask);
 	*value = i < n ? hal_remote_l64(xp + i * sizeof(pte_t)) : 0;
 	return i;
+}
+
+/*
+ * gpt_find over the @n entries from index @from of the cursor @c's leaf table, reading only the
+ * runs its map names (gpt_note_run): the index of the first with a bit of @mask, relative to
+ * @from, @n if none; *@value as gpt_find's.
+ */
+static size_t gpt_find_in_runs(const gpt_cursor_t *c, size_t from, size_t n, pte_t mask,
+			       pte_t *value)
+{
+	xptr_t leaf_xp = XPTR(GET_CXY(c->gpt_xp), c->leaf);
+	uint64_t runs = hal_remote_l64(c->leaf_runs);
+	size_t i = from, end = from + n;
+
+	while (i < end) {
+		size_t run = i / GPT_RUN, stop, k;
+
+		if (!(runs >> run))
+			break; /* no run from here on */
+		run += (size_t)__builtin_ctzll(runs >> run);
+		i = MAX(i, run * GPT_RUN);
+		if (i >= end)
+			break;
+		stop = MIN(end, (run + 1) * GPT_RUN);
+		k = gpt_find(leaf_xp + i * sizeof(pte_t), stop - i, mask, value);
+		if (k < stop - i)
+			return i + k - from;
+		i = stop;
+	}
+	*value = 0;
+	return n;
 }
 
 /*
@@ -719,7 +806,6 @@ static bool gpt_iter_stop(gpt_iter_t *it, pte_t *entry, vpn_t v, pte_t value)
 static __attribute__((noinline)) bool gpt_iter_scan(gpt_iter_t *it)
 {
 	gpt_cursor_t *c = &it->cursor;
-	cxy_t cxy = GET_CXY(c->gpt_xp);
 	pte_t mask = gpt_iter_mask(it);
 	vpn_t v = it->next;
 
@@ -728,14 +814,17 @@ static __attribute__((noinline)) bool gpt_iter_scan(gpt_iter_t *it)
 		pte_t *entry, value;
 
 		if (!gpt_cursor_hit(c, v)) {
-			c->leaf = gpt_find_leaf(c->gpt_xp, &v, it->end);
-			if (!c->leaf)
+			pte_t *leaf = gpt_find_leaf(c->gpt_xp, &v, it->end);
+
+			if (!leaf) {
+				c->leaf = NULL;
 				break;
-			c->leaf_base = v & ~(vpn_t)(PTE_ENTRIES - 1);
+			}
+			gpt_cursor_set(c, leaf, v);
 		}
 		entry = c->leaf + (v - c->leaf_base);
 		n = MIN((vpn_t)PTE_ENTRIES - (v - c->leaf_base), it->end - v);
-		i = gpt_find(XPTR(cxy, entry), n, mask, &value);
+		i = gpt_find_in_runs(c, (size_t)(v - c->leaf_base), n, mask, &value);
 		if (i == n || !(value & mask)) { /* none, or it changed since the scan saw it */
 			v += i == n ? n : i + 1;
 			continue;

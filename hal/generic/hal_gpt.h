@@ -89,6 +89,7 @@ typedef struct gpt_cursor_s {
 	xptr_t gpt_xp;
 	vpn_t  leaf_base; /* first vpn the cached leaf table maps, if leaf != NULL */
 	pte_t *leaf;      /* the cached leaf table (GPT's cluster), NULL: none yet */
+	xptr_t leaf_runs; /* its map of runs that may hold entries (hal_gpt.c), if leaf != NULL */
 } gpt_cursor_t;
 
 /* An iteration over the mapped PTEs of a range (hal_gpt_iter_init). */

@@ -106,6 +106,10 @@ static inline uint32_t hal_remote_atomic_and32(xptr_t xp, uint32_t mask)
 {
 	return __atomic_fetch_and((uint32_t *)hal_remote_kva(xp), mask, __ATOMIC_SEQ_CST);
 }
+static inline uint64_t hal_remote_atomic_or64(xptr_t xp, uint64_t mask)
+{
+	return __atomic_fetch_or((uint64_t *)hal_remote_kva(xp), mask, __ATOMIC_SEQ_CST);
+}
 
 /* Copy @size bytes between any two clusters (regions must not overlap). */
 void hal_remote_memcpy(xptr_t dst, xptr_t src, size_t size);

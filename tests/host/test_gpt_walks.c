@@ -166,6 +166,53 @@ HT_TEST(iter_stops_at_locked_ptes_only_when_asked)
 	fix_teardown();
 }
 
+/* A leaf table's scans read only the runs its map names (hal_gpt.c, gpt_note_run): every way an
+ * entry leaves 0 marks its run first, so each is found, at either end of a run and of the table;
+ * an entry cleared again leaves a run that scans find empty. */
+HT_TEST(iter_finds_entries_made_by_every_path_in_any_run)
+{
+	const vpn_t base = 5 * L0_SPAN;
+	const vpn_t want[] = { base, base + 7, base + 8, base + 100, base + 300, base + 447,
+			       base + 448, base + 511 };
+	gpt_t gpt;
+	xptr_t xp = XPTR(0, &gpt);
+	gpt_cursor_t cursor;
+	gpt_pte_t pte;
+	uint32_t a;
+	ppn_t p;
+
+	gfix_setup(1);
+	HT_REQUIRE(hal_gpt_create(&gpt) == 0);
+	HT_CHECK(iteration_is(xp, &gpt, base, base + L0_SPAN, NULL, 0));
+	/* a fault's lock, which makes the leaf table */
+	HT_REQUIRE(hal_gpt_lock_pte(xp, want[3], &pte, &a, &p) == 0 && a == 0);
+	hal_gpt_pte_set(&pte, gfix_attr(R), want[3] + 1);
+	/* the locks that need the table there */
+	HT_REQUIRE(hal_gpt_lock_pte_if_present(xp, want[0], &pte, &a, &p) && a == 0);
+	hal_gpt_pte_set(&pte, gfix_attr(R), want[0] + 1);
+	HT_REQUIRE(hal_gpt_try_lock_pte_if_present(xp, want[7], &pte, &a, &p) == GPT_TRY_LOCKED);
+	hal_gpt_pte_set(&pte, gfix_attr(R), want[7] + 1);
+	/* a cursor's handles, stored without a lock (fork's child entries) */
+	hal_gpt_cursor_init(&cursor, xp);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		if (i == 0 || i == 3 || i == 7)
+			continue;
+		HT_REQUIRE(hal_gpt_cursor_pte(&cursor, want[i], &pte) == 0);
+		hal_gpt_pte_store(&pte, gfix_attr(R), want[i] + 1);
+	}
+	HT_CHECK(iteration_is(xp, &gpt, base, base + L0_SPAN, want, sizeof(want) / sizeof(want[0])));
+	HT_CHECK(iteration_is(xp, &gpt, base + 1, base + 448, want + 1, 5));
+	/* cleared again: their runs are still read, and found empty */
+	for (size_t i = 1; i < 3; i++) {
+		HT_REQUIRE(hal_gpt_cursor_pte(&cursor, want[i], &pte) == 0);
+		HT_CHECK(hal_gpt_pte_clear(&pte, &p) && p == want[i] + 1);
+	}
+	HT_CHECK(iteration_is(xp, &gpt, base + 1, base + 100, NULL, 0));
+	HT_CHECK(iteration_is(xp, &gpt, base, base + 101, (const vpn_t[]){ base, base + 100 }, 2));
+	hal_gpt_destroy(&gpt);
+	fix_teardown();
+}
+
 /* One iteration moved from range to range (hal_gpt_iter_range) visits what a new one would: ranges
  * in the leaf table it holds, after it, before it, in another cluster of tables, empty ones. */
 HT_TEST(iter_range_moves_an_iteration_keeping_its_leaf_table)
