@@ -43,8 +43,36 @@ uint32_t  ppm_geo_ready[CONFIG_MAX_CLUSTERS];
 static uint32_t ppm_geo_ready_mask;
 _Static_assert(CONFIG_MAX_CLUSTERS <= 32, "ppm_geo_ready_mask has a bit per cluster");
 
+/*
+ * Which cluster's PPM holds a physical address, by 64 MiB granules (this cluster's copy, for
+ * ppm_base2page_slow): 0 unknown, c + 1 cluster c's alone, GRANULE_SHARED two clusters' (a node's
+ * memory need not start on a granule). A hint filled as geometries become ready: the answer is
+ * checked against the cached geometry, and a miss falls back to the search.
+ */
+#define GRANULE_SHIFT  26
+#define GRANULES       1024 /* 64 GiB of physical addresses */
+#define GRANULE_SHARED 0xffffffffu
+static uint32_t ppm_granule[GRANULES]; /* 32-bit: a compare-and-swap of a byte is a library call */
+
+static void granules_note(const ppm_geo_t *g, bool ready)
+{
+	uint32_t mine = (uint32_t)g->cxy + 1;
+
+	if (!g->pages_nr)
+		return;
+	for (uint64_t i = g->base >> GRANULE_SHIFT;
+	     i <= (g->base + (g->pages_nr << PAGE_SHIFT) - 1) >> GRANULE_SHIFT && i < GRANULES; i++) {
+		uint32_t old = ready ? 0 : mine;
+
+		if (!__atomic_compare_exchange_n(&ppm_granule[i], &old, ready ? mine : 0, false,
+						 __ATOMIC_RELAXED, __ATOMIC_RELAXED) && ready && old != mine)
+			__atomic_store_n(&ppm_granule[i], GRANULE_SHARED, __ATOMIC_RELAXED);
+	}
+}
+
 static void geo_set_ready(cxy_t cxy, bool ready)
 {
+	granules_note(&ppm_geo_cache[cxy], ready);
 	if (ready)
 		__atomic_fetch_or(&ppm_geo_ready_mask, 1u << cxy, __ATOMIC_RELEASE);
 	else
@@ -619,23 +647,35 @@ paddr_t ppm_page2base_slow(xptr_t page_xp)
 	return g.base + (idx << PAGE_SHIFT);
 }
 
+/* @pa's descriptor if cluster @c's geometry is cached (@ready, its mask) and holds it, else
+ * XPTR_NULL. */
+static inline xptr_t geo_cached_page(cxy_t c, uint32_t ready, paddr_t pa)
+{
+	const ppm_geo_t *g = &ppm_geo_cache[c];
+
+	if (!(ready & (1u << c)) || pa < g->base || pa - g->base >= (g->pages_nr << PAGE_SHIFT))
+		return XPTR_NULL;
+	return XPTR(c, g->tbl + ((pa - g->base) >> PAGE_SHIFT));
+}
+
 xptr_t ppm_base2page_slow(paddr_t pa)
 {
+	uint32_t ready = __atomic_load_n(&ppm_geo_ready_mask, __ATOMIC_ACQUIRE);
+	uint32_t granule = pa >> GRANULE_SHIFT < GRANULES ?
+			  __atomic_load_n(&ppm_granule[pa >> GRANULE_SHIFT], __ATOMIC_RELAXED) : 0;
 	ppm_geo_t buf;
 	const ppm_geo_t *g;
+	xptr_t page_xp;
 
-	/* Another cluster's frame (a fork shares its parent's, a reap frees its child's): one bounds
-	 * test per cached geometry, in place, instead of looking for the cluster and copying its
-	 * geometry (~90 instructions a call, 20 calls per fork to another cluster). */
-	uint32_t ready = __atomic_load_n(&ppm_geo_ready_mask, __ATOMIC_ACQUIRE);
-
-	for (cxy_t c = 0; ready >> c; c++) { /* no ctz: a library call on cores without Zbb */
-		if (!(ready & (1u << c)))
-			continue;
-		g = &ppm_geo_cache[c];
-		if (pa >= g->base && pa - g->base < (g->pages_nr << PAGE_SHIFT))
-			return XPTR(c, g->tbl + ((pa - g->base) >> PAGE_SHIFT));
-	}
+	/* Another cluster's frame (a fork shares its parent's, a reap frees its child's, ~20 per
+	 * fork to another cluster): its granule names the cluster; else one bounds test per cached
+	 * geometry (no ctz: a library call on cores without Zbb). */
+	if (granule && granule != GRANULE_SHARED &&
+	    (page_xp = geo_cached_page((cxy_t)(granule - 1), ready, pa)) != XPTR_NULL)
+		return page_xp;
+	for (cxy_t c = 0; ready >> c; c++)
+		if ((page_xp = geo_cached_page(c, ready, pa)) != XPTR_NULL)
+			return page_xp;
 	g = ppm_geo_ref(cluster_of_paddr(pa), &buf); /* not cached yet, or outside every PPM */
 	if (pa < g->base || pa - g->base >= (g->pages_nr << PAGE_SHIFT))
 		return XPTR_NULL;
