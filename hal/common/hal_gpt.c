@@ -147,7 +147,8 @@ static pte_t *gpt_walk(xptr_t gpt_xp, vpn_t vpn, int *level)
  * (missing, or a leaf where a table should be) sends the caller to gpt_leaf_table, which installs
  * the missing tables or panics on the corrupt one.
  */
-static inline __attribute__((always_inline)) pte_t *gpt_leaf_lookup(xptr_t gpt_xp, vpn_t vpn)
+static inline __attribute__((always_inline)) pte_t *gpt_leaf_lookup(xptr_t gpt_xp, vpn_t vpn,
+								   paddr_t *leaf_pa)
 {
 	cxy_t cxy = GET_CXY(gpt_xp);
 	pte_t *table = hal_remote_lpt(GPT_F(gpt_xp, root));
@@ -157,7 +158,8 @@ static inline __attribute__((always_inline)) pte_t *gpt_leaf_lookup(xptr_t gpt_x
 
 		if (!(e & PTE_TABLE_BITS) || pte_table_is_leaf(e))
 			return NULL;
-		table = hal_paddr_to_kva(pte_table_paddr(e));
+		*leaf_pa = pte_table_paddr(e);
+		table = hal_paddr_to_kva(*leaf_pa);
 	}
 	return table;
 }
@@ -251,23 +253,36 @@ static inline xptr_t gpt_runs_of(xptr_t entry_xp)
 	return PAGE_XP(gpt_table_page(entry_xp), owner_xp);
 }
 
-/* Mark the run of the leaf entry at @entry_xp, which is about to leave 0. */
-static __attribute__((noinline)) void gpt_note_run(xptr_t entry_xp)
+/* The bit of the run of the leaf entry at @entry_xp. */
+static inline uint64_t gpt_run_bit(xptr_t entry_xp)
 {
-	xptr_t runs_xp = gpt_runs_of(entry_xp);
-	uint64_t bit = 1ull << ((uintptr_t)GET_PTR(entry_xp) % CONFIG_PAGE_SIZE / sizeof(pte_t) /
-				GPT_RUN);
+	return 1ull << ((uintptr_t)GET_PTR(entry_xp) % CONFIG_PAGE_SIZE / sizeof(pte_t) / GPT_RUN);
+}
 
+/* Mark @bit in the run map @runs_xp (a load when it is marked already: the common case). */
+static inline __attribute__((always_inline)) void gpt_mark_run(xptr_t runs_xp, uint64_t bit)
+{
 	if (!(hal_remote_l64(runs_xp) & bit))
 		hal_remote_atomic_or64(runs_xp, bit);
 }
 
-/* The compare-and-swap of a leaf entry from @old to @value, its run marked first if @old is 0. */
-static inline __attribute__((always_inline)) bool gpt_leaf_cas(xptr_t xp, pte_t old, pte_t value)
+/* Mark the run of the leaf entry at @entry_xp, which may be about to leave 0. */
+static __attribute__((noinline)) void gpt_note_run(xptr_t entry_xp)
 {
-	if (__builtin_expect(old == 0, 0))
-		gpt_note_run(xp);
-	return hal_remote_atomic_cas64(xp, old, value);
+	gpt_mark_run(gpt_runs_of(entry_xp), gpt_run_bit(entry_xp));
+}
+
+/* True if an entry of the run of the leaf entry at @entry_xp is not 0: the run is marked then
+ * (an entry leaves 0 only once its run is), and its map need not be found. One cache line. */
+static inline __attribute__((always_inline)) bool gpt_run_in_use(xptr_t entry_xp)
+{
+	/* one translation for the line (as hal_remote_find64); relaxed atomic loads: plain loads */
+	pte_t *w = hal_remote_kva(entry_xp & ~(xptr_t)(GPT_RUN * sizeof(pte_t) - 1));
+	pte_t any = 0;
+
+	for (size_t k = 0; k < GPT_RUN; k++)
+		any |= __atomic_load_n(&w[k], __ATOMIC_RELAXED);
+	return any != 0;
 }
 
 /*
@@ -424,33 +439,33 @@ void hal_gpt_destroy(gpt_t *gpt)
 
 /* ---- one PTE ---- */
 
-/* Take the lock of the entry at @xp if it is free, in one compare-and-swap; false if another core
- * holds it (or took it meanwhile). [out] the entry as it was. */
-static inline __attribute__((always_inline)) bool gpt_try_lock(xptr_t xp, pte_t *old)
-{
-	*old = hal_remote_l64(xp);
-	return !(*old & PTE_LOCKED) && gpt_leaf_cas(xp, *old, *old | PTE_LOCKED);
-}
-
 error_t hal_gpt_lock_pte(xptr_t gpt_xp, vpn_t vpn, gpt_pte_t *pte, uint32_t *attr, ppn_t *ppn)
 {
+	paddr_t leaf_pa = 0;
 	pte_t *leaf, old;
 
 	if (vpn >= GPT_USER_VPN_END)
 		return EINVAL;
 	/* A fault's one walk: the lookup, then its entry locked and read by the same cas. */
-	leaf = gpt_leaf_lookup(gpt_xp, vpn);
+	leaf = gpt_leaf_lookup(gpt_xp, vpn, &leaf_pa);
 	if (__builtin_expect(!leaf, 0)) {
 		error_t error = gpt_leaf_table(gpt_xp, vpn, true, &leaf);
 
 		if (error)
 			return error;
+		leaf_pa = hal_kva_to_paddr(leaf);
 	}
 	gpt_handle(pte, gpt_xp, leaf, vpn);
-	if (__builtin_expect(gpt_try_lock(pte->xp, &old), 1))
+	old = hal_remote_l64(pte->xp);
+	/* The handle's run is marked (the walk gave the leaf's frame: no conversion of its address);
+	 * an entry found 0 is the first fault on its page. */
+	if (old == 0 && !gpt_run_in_use(pte->xp))
+		gpt_mark_run(PAGE_XP(ppm_base2page(leaf_pa), owner_xp), gpt_run_bit(pte->xp));
+	if (__builtin_expect(!(old & PTE_LOCKED) &&
+			     hal_remote_atomic_cas64(pte->xp, old, old | PTE_LOCKED), 1))
 		gpt_decode_inline(old, attr, ppn);
 	else
-		hal_gpt_pte_lock(pte, attr, ppn); /* held by another core: wait */
+		hal_gpt_pte_lock(pte, attr, ppn); /* held by another core, or changed: wait, again */
 	return 0;
 }
 
@@ -481,11 +496,13 @@ gpt_try_t hal_gpt_try_lock_pte_if_present(xptr_t gpt_xp, vpn_t vpn, gpt_pte_t *p
 	if (!leaf)
 		return GPT_TRY_ABSENT;
 	gpt_handle(pte, gpt_xp, leaf, vpn);
+	if (hal_remote_l64(pte->xp) == 0) /* the handle's run is marked (gpt_note_run) */
+		gpt_note_run(pte->xp);
 	do { /* a failed cas on an unlocked PTE is a hardware walker's A/D update: again */
 		old = hal_remote_l64(pte->xp);
 		if (old & PTE_LOCKED)
 			return GPT_TRY_BUSY;
-	} while (!gpt_leaf_cas(pte->xp, old, old | PTE_LOCKED));
+	} while (!hal_remote_atomic_cas64(pte->xp, old, old | PTE_LOCKED));
 	gpt_decode(old, attr, ppn);
 	return GPT_TRY_LOCKED;
 }
@@ -642,12 +659,20 @@ void hal_gpt_cursor_init(gpt_cursor_t *cursor, xptr_t gpt_xp)
 	cursor->leaf_runs = XPTR_NULL;
 }
 
-/* Make @leaf, which maps @vpn, the cursor's leaf table. */
+/* Make @leaf, which maps @vpn, the cursor's leaf table (its run map found when first needed). */
 static void gpt_cursor_set(gpt_cursor_t *cursor, pte_t *leaf, vpn_t vpn)
 {
 	cursor->leaf = leaf;
 	cursor->leaf_base = vpn & ~(vpn_t)(PTE_ENTRIES - 1);
-	cursor->leaf_runs = gpt_runs_of(XPTR(GET_CXY(cursor->gpt_xp), leaf));
+	cursor->leaf_runs = XPTR_NULL;
+}
+
+/* The run map of the cursor's leaf table. */
+static xptr_t gpt_cursor_runs(gpt_cursor_t *cursor)
+{
+	if (cursor->leaf_runs == XPTR_NULL)
+		cursor->leaf_runs = gpt_runs_of(XPTR(GET_CXY(cursor->gpt_xp), cursor->leaf));
+	return cursor->leaf_runs;
 }
 
 /* True if the cursor's cached leaf table maps @vpn. */
@@ -658,8 +683,6 @@ static bool gpt_cursor_hit(const gpt_cursor_t *cursor, vpn_t vpn)
 
 error_t hal_gpt_cursor_pte(gpt_cursor_t *cursor, vpn_t vpn, gpt_pte_t *pte)
 {
-	uint64_t bit;
-
 	if (vpn >= GPT_USER_VPN_END)
 		return EINVAL;
 	if (!gpt_cursor_hit(cursor, vpn)) {
@@ -671,9 +694,7 @@ error_t hal_gpt_cursor_pte(gpt_cursor_t *cursor, vpn_t vpn, gpt_pte_t *pte)
 		gpt_cursor_set(cursor, leaf, vpn);
 	}
 	gpt_handle(pte, cursor->gpt_xp, cursor->leaf, vpn);
-	bit = 1ull << ((vpn - cursor->leaf_base) / GPT_RUN); /* the handle's run is marked */
-	if (!(hal_remote_l64(cursor->leaf_runs) & bit))
-		hal_remote_atomic_or64(cursor->leaf_runs, bit);
+	gpt_mark_run(gpt_cursor_runs(cursor), gpt_run_bit(pte->xp)); /* the handle's run is marked */
 	return 0;
 }
 
@@ -698,14 +719,18 @@ static size_t gpt_find(xptr_t xp, size_t n, pte_t mask, pte_t *value)
 /*
  * gpt_find over the @n entries from index @from of the cursor @c's leaf table, reading only the
  * runs its map names (gpt_note_run): the index of the first with a bit of @mask, relative to
- * @from, @n if none; *@value as gpt_find's.
+ * @from, @n if none; *@value as gpt_find's. A range of a run or less is read as it is: the map
+ * would cost more than it saves (an mprotect or munmap of a page or two).
  */
-static size_t gpt_find_in_runs(const gpt_cursor_t *c, size_t from, size_t n, pte_t mask,
-			       pte_t *value)
+static size_t gpt_find_in_runs(gpt_cursor_t *c, size_t from, size_t n, pte_t mask, pte_t *value)
 {
 	xptr_t leaf_xp = XPTR(GET_CXY(c->gpt_xp), c->leaf);
-	uint64_t runs = hal_remote_l64(c->leaf_runs);
 	size_t i = from, end = from + n;
+	uint64_t runs;
+
+	if (n <= GPT_RUN)
+		return gpt_find(leaf_xp + from * sizeof(pte_t), n, mask, value);
+	runs = hal_remote_l64(gpt_cursor_runs(c));
 
 	while (i < end) {
 		size_t run = i / GPT_RUN, stop, k;
