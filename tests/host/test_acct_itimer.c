@@ -75,22 +75,7 @@ error_t signal_send_process(uint32_t pid, int sig, const ksiginfo_t *info)
 	return 0;
 }
 
-/* The POSIX timers on CPU-time clocks (ptimer.c): none is ever armed here. */
-uint32_t ptimer_cpu_charge(xptr_t owner_xp, uint32_t tid, uint64_t ns)
-{
-	(void)owner_xp;
-	(void)tid;
-	(void)ns;
-	HT_CHECK(!"no POSIX CPU-time timer is armed");
-	return 0;
-}
-
-void ptimer_cpu_expire(uint32_t pid, uint32_t slots)
-{
-	(void)pid;
-	(void)slots;
-	HT_CHECK(!"no POSIX CPU-time timer is armed");
-}
+#include "ptimer_cpu_stubs.h"
 
 static thread_t th;
 
