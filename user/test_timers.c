@@ -7,8 +7,8 @@
  * expiry reaches a process whose only running thread blocks right after its time ran out;
  * POSIX timers on the CPU-time clocks (the process's, burnt in another cluster; a thread's, which
  * another thread's time does not advance; overruns; TIMER_ABSTIME; a deleted one never fires);
- * exec deletes the POSIX timers and keeps the interval timer; every bad input Linux defines; the
- * leak check. Raw syscall(2) calls. Waits are for signals (sigsuspend), never for a time.
+ * 1 ns periods leave the timer thread's core to the others; exec deletes the POSIX timers and
+ * keeps the interval timer; every bad input Linux defines; the leak check. Raw syscall(2) calls. Waits are for signals (sigsuspend), never for a time.
  *
  * `test_timers exec-check` is the program the exec test runs: it exits 0 if timers 0 and 1 (a
  * CPU-time one) are gone and ITIMER_REAL is still armed. `test_timers precise` (a kernel booted
@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -596,6 +597,52 @@ static void test_cpu_timers(void)
 	block(SIG_T, false);
 }
 
+/*
+ * Periods far below the timer thread's tick (1 ns is valid): a periodic timer re-armed for a time
+ * already past kept the owner cluster's timer thread running it for ever, and that core (core 0 of
+ * the cluster: the thread's) never ran a user thread again (the fuzzer, x86_64 4x2, seed 93). This
+ * thread runs on that very core meanwhile: a sleep there must end. The expiries of those periods
+ * are counted as overruns of the one signal pending.
+ */
+static void test_tiny_periods(void)
+{
+	struct sigevent ev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIG_T };
+	struct itimerval it = { { 0, 1 }, { 0, 1 } }, none = { { 0, 0 }, { 0, 0 } };
+	struct timespec nap = { 0, 30000000 };
+	cpu_set_t mine, first;
+	long id = -1;
+	bool ok;
+	int cpu = 0;
+
+	sched_getaffinity(0, sizeof(mine), &mine);
+	while (cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &mine))
+		cpu++;
+	CPU_ZERO(&first);
+	CPU_SET(cpu, &first);
+	ok = sched_setaffinity(0, sizeof(first), &first) == 0; /* the cluster's core 0 */
+	handle(SIG_T);
+	handle(SIGALRM);
+	block(SIG_T, true);
+	block(SIGALRM, true);
+	reset_got();
+	handler_timer = (timer_t)-1;
+	ok = ok && tcreate(CLOCK_MONOTONIC, &ev, &id) == 0 && tset(id, 0, 1, 1, NULL) == 0 &&
+	     syscall(SYS_setitimer, ITIMER_REAL, &it, NULL) == 0;
+	for (int i = 0; ok && i < 3; i++)
+		ok = nanosleep(&nap, NULL) == 0;
+	syscall(SYS_setitimer, ITIMER_REAL, &none, NULL);
+	ok = ok && syscall(SYS_timer_delete, id) == 0;
+	take(SIG_T);
+	ktap_ok(ok && got_count == 1 && got_code == SI_TIMER && got_overrun > 1000,
+		"timer_tiny_period_leaves_its_core");
+	ktap_diag("a 1 ns timer: overrun %d after 90 ms of sleep on the timer thread's core", got_overrun);
+	while (sig_pending(SIGALRM)) /* ITIMER_REAL's one */
+		take(SIGALRM);
+	sched_setaffinity(0, sizeof(mine), &mine);
+	block(SIG_T, false);
+	block(SIGALRM, false);
+}
+
 /* exec: the POSIX timers go, ITIMER_REAL stays (the new image checks both). */
 static bool exec_round(void)
 {
@@ -672,7 +719,7 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "exec-check"))
 		return exec_check();
-	ktap_plan(precise ? 34 : 33);
+	ktap_plan(precise ? 35 : 34);
 	ktap_ok(memcheck_snapshot(&quiet), "memcheck_snapshot");
 	test_signal_timer();
 	test_none_and_default();
@@ -681,6 +728,7 @@ int main(int argc, char **argv)
 	test_itimer();
 	test_cpu_itimers();
 	test_cpu_timers();
+	test_tiny_periods();
 	test_blocking_expiry(ITIMER_PROF, SIGPROF, "itimer_prof");
 	/* only kernel entries charge user time at once under acct=precise; by default a tick that
 	 * interrupts user code does, and the thread then goes back to user mode */

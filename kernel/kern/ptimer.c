@@ -7,7 +7,8 @@
  * fields, and is held across ktimer_cancel, which waits for a running expiry; the expiry itself
  * (fire, in the owner cluster's timer thread) takes no lock of the table: it reads the period and
  * writes the overruns atomically ([A]), and it never runs while a call holding the mutex has
- * cancelled its timer. Slot PTIMER_MAX is ITIMER_REAL's.
+ * cancelled its timer ([T]: written by the expiry only, and by a call once it cancelled it). Slot
+ * PTIMER_MAX is ITIMER_REAL's.
  *
  * A timer on a CPU-time clock has no kernel timer: the accounting steps of every cluster charge
  * the CPU time they close to its counter in the table (ptimer_cpu_charge, lock-free atomic
@@ -40,6 +41,7 @@ typedef struct ptimer_s {
 	int32_t  id;              /* [I] number, or -1 for ITIMER_REAL                    */
 	ptimer_spec_t spec;       /* [I]                                                  */
 	uint64_t interval;        /* [M] written, [A] read: period, ns (0: one shot)       */
+	uint64_t carried;         /* [T] periods its last re-arm skipped (ptimer_rearm)   */
 	int32_t  overrun_pending; /* [A] the overrun of its signal not yet delivered       */
 	int32_t  overrun_last;    /* [A] that of the last one delivered                   */
 } ptimer_t;
@@ -185,8 +187,14 @@ static void fire(ktimer_t *kt)
 	uint64_t interval = __atomic_load_n(&t->interval, __ATOMIC_RELAXED), periods = 1, next;
 
 	if (interval) {
-		periods = ptimer_periods(hal_remote_l64(XPTR(local_cxy, &kt->deadline)), interval,
-					 hal_get_time_ns(), &next);
+		uint64_t skipped;
+
+		/* A period below the tick, the timer thread's resolution, runs once a tick: due
+		 * again at once, it would keep the thread running it (ptimer_rearm). */
+		periods = ptimer_rearm(hal_remote_l64(XPTR(local_cxy, &kt->deadline)), interval,
+				       hal_get_time_ns(), interval < CONFIG_TICK_NS ? CONFIG_TICK_NS : 0,
+				       &next, &skipped) + t->carried;
+		t->carried = skipped;
 		ktimer_arm(XPTR(local_cxy, kt), next);
 	}
 	notify(XPTR(local_cxy, t), periods > INT32_MAX ? INT32_MAX : (int32_t)periods);
@@ -404,6 +412,7 @@ static void reset(xptr_t owner_xp, xptr_t tab, xptr_t t_xp, const ptimer_setting
 	hal_remote_s64(PT(t_xp, interval), cpu && interval > CPU_VALUE_MAX ? CPU_VALUE_MAX : interval);
 	hal_remote_s32(PT(t_xp, overrun_pending), 0);
 	hal_remote_s32(PT(t_xp, overrun_last), 0);
+	hal_remote_s64(PT(t_xp, carried), 0);
 	if (!set->value_ns && !due)
 		return;
 	if (!cpu) {

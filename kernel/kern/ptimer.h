@@ -101,4 +101,23 @@ static inline uint64_t ptimer_periods(uint64_t deadline, uint64_t interval, uint
 	return periods;
 }
 
+/* Pure: the re-arm of a periodic timer expiring at @now (ptimer_periods' figures), its next
+ * deadline no sooner than @now + @min_gap. The timer thread runs at once a timer already due when
+ * it looks again, so a period shorter than that look (1 ns is valid) would keep it running that
+ * timer for ever, and its core's user threads would never run again: the caller asks a gap of a
+ * tick for periods below the tick. The deadline moves on by whole periods; those it skips
+ * (*@skipped) are counted at the next expiry. */
+static inline uint64_t ptimer_rearm(uint64_t deadline, uint64_t interval, uint64_t now,
+				    uint64_t min_gap, uint64_t *next, uint64_t *skipped)
+{
+	uint64_t periods = ptimer_periods(deadline, interval, now, next);
+
+	*skipped = 0;
+	if (*next < now + min_gap) {
+		*skipped = (now + min_gap - *next + interval - 1) / interval;
+		*next += *skipped * interval;
+	}
+	return periods;
+}
+
 #endif /* KERN_PTIMER_H */

@@ -26,6 +26,25 @@ HT_TEST(periods_on_time_and_late)
 		 next == (1ULL << 40) + (1ULL << 60));
 }
 
+HT_TEST(rearm_never_sooner_than_the_gap)
+{
+	uint64_t next, skipped;
+
+	/* a period longer than the gap: ptimer_periods' figures, nothing skipped */
+	HT_CHECK(ptimer_rearm(1000, 100, 1050, 10, &next, &skipped) == 1 && next == 1100 && skipped == 0);
+	HT_CHECK(ptimer_rearm(1000, 100, 1090, 10, &next, &skipped) == 1 && next == 1100 && skipped == 0);
+	/* due within the gap: on by whole periods, the ones skipped counted apart */
+	HT_CHECK(ptimer_rearm(1000, 100, 1095, 20, &next, &skipped) == 1 && next == 1200 && skipped == 1);
+	/* 1 ns periods (valid): the next deadline is the gap away, each ns of it skipped */
+	HT_CHECK(ptimer_rearm(1000, 1, 1000, 10000000, &next, &skipped) == 1 &&
+		 next == 1000 + 10000000 && skipped == 10000000 - 1);
+	HT_CHECK(ptimer_rearm(1000, 1, 5000, 10000000, &next, &skipped) == 4001 &&
+		 next == 5000 + 10000000 && skipped == 10000000 - 1);
+	/* on the grid of the first deadline */
+	HT_CHECK(ptimer_rearm(1000, 3, 1001, 10, &next, &skipped) == 1 && next == 1012 &&
+		 (next - 1000) % 3 == 0 && skipped == 3);
+}
+
 HT_TEST(load_step_matches_linux)
 {
 	/* one runnable thread for one 5 s period from 0: Linux's avenrun[0] becomes 164 + 2047 >> 11 */
