@@ -224,6 +224,7 @@ static void cpu_unarm(xptr_t owner_xp, xptr_t tab, int32_t slot)
 {
 	uint32_t bit = 1u << slot;
 
+	kassert(remote_busylock_is_held_by_me(PROC_XP(owner_xp, sig_lock)));
 	if ((hal_remote_atomic_and32(TAB(tab, cpu_armed), ~bit) & ~bit) == 0)
 		hal_remote_atomic_and32(PROC_XP(owner_xp, cpu_itimers), ~(1u << ACCT_CPU_PTIMERS));
 }
@@ -234,6 +235,7 @@ static void cpu_disarm(xptr_t owner_xp, xptr_t tab, int32_t slot)
 {
 	xptr_t sig = PROC_XP(owner_xp, sig_lock);
 
+	kassert(remote_queuelock_is_owned_by_me(TAB(tab, mutex)));
 	remote_busylock_acquire(sig);
 	cpu_unarm(owner_xp, tab, slot);
 	remote_busylock_release(sig);
@@ -276,6 +278,7 @@ static bool cpu_reload(xptr_t owner_xp, xptr_t tab, int32_t slot, uint64_t inter
 	int64_t left, next;
 	uint64_t p;
 
+	kassert(remote_busylock_is_held_by_me(PROC_XP(owner_xp, sig_lock)));
 	do { /* charges go on meanwhile (atomic subtractions): the time past 0 counts */
 		left = (int64_t)hal_remote_l64(left_xp);
 		if (left > 0)
