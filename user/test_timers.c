@@ -579,7 +579,9 @@ static void test_cpu_timers(void)
 	ok = tset(id, 0, 1000000, 1000000, NULL) == 0;
 	burn(CPU_PERIOD);
 	take(SIG_T);
-	ktap_ok(ok && got_count == 1 && got_overrun >= 5 && got_getoverrun == got_overrun,
+	/* the timer runs on: a later expiry may deliver a second signal once unblocked (the
+	 * handler keeps the first one's figures) */
+	ktap_ok(ok && got_count >= 1 && got_overrun >= 5 && got_getoverrun == got_overrun,
 		"cputime_timer_overruns");
 	ktap_diag("overrun %d after 20 ms of CPU time of a 1 ms CPU timer", got_overrun);
 	syscall(SYS_timer_delete, id);
