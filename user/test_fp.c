@@ -9,7 +9,8 @@
  *                          registers read and changed through the ucontext, a frame with unknown
  *                          extension state refused; fork (the child starts with its parent's
  *                          values, then changes its own), pthread_create (the same), execve
- *                          (every register and the control word zero); on Archipel, threads that
+ *                          (every register and the control word zero), moves between cores
+ *                          (sched_setaffinity); on Archipel, threads that
  *                          touch no FP register cost no FP save, load or trap, and threads that
  *                          do are counted (get_cluster_info).
  *     test_fp eager        the same, the kernel's FP policy eager (x86_64's default, fpu=eager: a
@@ -26,6 +27,7 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -398,6 +400,56 @@ static bool test_fork(void)
 	       WEXITSTATUS(status) == 0;
 }
 
+/* ---- Moves between cores: the values go with the thread ---- */
+
+#define MOVE_ROUNDS 40 /* moves of the calling thread, to each core it may use in turn */
+
+/*
+ * The caller moves to each CPU of its affinity mask in turn (on Archipel: the cores of its
+ * cluster), MOVE_ROUNDS times, each move a sched_setaffinity made with every FP register loaded
+ * with a pattern of its own: the values must come back on the new core, and the thread must be
+ * there. A core's registers may hold the values the thread had when it last left that core
+ * (RISC-V), or its newest values may still be in the registers of the core it left (x86_64): the
+ * test catches a kernel that takes either for the thread's. -1: fewer than two CPUs, else the
+ * number of bad moves.
+ */
+static int test_moves(void)
+{
+	uint64_t in[FP_NREGS], out[FP_NREGS];
+	uint32_t ctrl, ctrl_out;
+	int cpus[CPU_SETSIZE], n = 0, bad = 0;
+	cpu_set_t allowed, one;
+
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0)
+		return -1;
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &allowed))
+			cpus[n++] = c;
+	if (n < 2)
+		return -1;
+	for (int r = 0; r < MOVE_ROUNDS; r++) {
+		unsigned int cpu = ~0u;
+		long ret;
+
+		CPU_ZERO(&one);
+		CPU_SET(cpus[r % n], &one);
+		pattern(5000u + (unsigned int)r, in, &ctrl);
+		ret = fp_syscall(SYS_sched_setaffinity, 0, sizeof(one), (long)&one, in, ctrl, out,
+				 &ctrl_out);
+		syscall(SYS_getcpu, &cpu, NULL, NULL);
+		if (ret != 0 || !same(in, out, FP_NREGS) || ctrl != ctrl_out ||
+		    cpu != (unsigned int)cpus[r % n]) {
+			if (bad++ < 3)
+				ktap_diag("move %d to CPU %d: result %ld, on CPU %u, FP registers %s", r,
+					  cpus[r % n], ret, cpu,
+					  same(in, out, FP_NREGS) && ctrl == ctrl_out ? "kept" : "changed");
+		}
+	}
+	sched_setaffinity(0, sizeof(allowed), &allowed);
+	ktap_diag("moves: %d between %d CPUs, %d bad", MOVE_ROUNDS, n, bad);
+	return bad;
+}
+
 static uint64_t thread_in[FP_NSAVED];
 static uint32_t thread_ctrl;
 
@@ -690,7 +742,7 @@ int main(int argc, char **argv)
 		return 1;
 
 	eager = argc > 1 && !strcmp(argv[1], "eager");
-	ktap_plan(13);
+	ktap_plan(14);
 	ktap_ok(fp_rounds(1, ROUNDS) == 0, "yield_and_nanosleep_keep_fp_registers");
 	ktap_ok(test_workers(), "processes_and_threads_per_core_keep_their_fp_registers");
 	ktap_ok(test_preempt(), "preempted_fp_loops_keep_their_registers");
@@ -703,6 +755,11 @@ int main(int argc, char **argv)
 	test_uc_reserved();
 	ktap_ok(test_fork(), "fork_child_inherits_then_diverges");
 	ktap_ok(test_thread(), "thread_inherits_then_diverges");
+	status = test_moves();
+	if (status < 0)
+		ktap_skip("moves_between_cores_keep_fp_registers", "fewer than two CPUs to move to");
+	else
+		ktap_ok(status == 0, "moves_between_cores_keep_fp_registers");
 	status = exec_mode("exec-check", NULL);
 	if (status == 99 && !archipel) /* qemu-user cannot exec a RISC-V program without binfmt */
 		ktap_skip("exec_resets_fp_registers", "execve of this program failed");

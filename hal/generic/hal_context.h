@@ -39,6 +39,10 @@
  *   reset      hal_user_regs_reset() (execve) puts the initial state back;
  *   signals    hal_signal_frame_push() saves it into the frame, rt_sigreturn's
  *              hal_signal_frame_pop() loads it back (hal_signal.h);
+ *   moved      hal_context_migrate(), on the core it leaves, once it is switched out there for the
+ *              last time before it runs on another core (sched_setaffinity): its values leave
+ *              that core's registers for its area, and the core forgets it, so that only the
+ *              thread's current core ever takes it for the owner of its registers;
  *   freed      hal_context_destroy(), on the thread's core, once it is switched out for good.
  * Saving and loading: a core's registers hold the values of the last user thread that used them.
  * hal_context_switch() saves the values of the thread it leaves only if that thread changed them
@@ -66,6 +70,17 @@ void hal_context_init(hal_context_t *ctx, void *stack_top, void (*entry)(void *)
  * kernel stack later is not taken for it. Caller: the thread's core, IRQs in any state.
  */
 void hal_context_destroy(hal_context_t *ctx);
+
+/*
+ * The thread of @ctx, switched out on the calling core, runs on another core from now on: its
+ * extended state is saved into its area if this core's registers hold newer values, this core
+ * forgets it, and its next core loads the area (at the switch-in or at its first FP instruction).
+ * Without it the core left keeps taking the thread for the owner of its registers: the thread
+ * brought back there runs with values it has changed since, and the core, when another thread
+ * takes its registers, writes into the area of a thread that may have ended meanwhile.
+ * Caller: the core left, IRQs masked, before another core can switch the thread in.
+ */
+void hal_context_migrate(hal_context_t *ctx);
 
 /*
  * Save the calling thread's context in @from and resume the one saved in @to, on the calling core.

@@ -170,6 +170,23 @@ void hal_context_destroy(hal_context_t *ctx)
 	hal_restore_irq(irq);
 }
 
+void hal_context_migrate(hal_context_t *ctx)
+{
+	hal_cpu_t *cpu = hal_cpu_self();
+	uint64_t top = ctx->regs[14];
+	riscv_fpu_area_t *area;
+
+	kassert(!hal_irq_enabled());
+	if (!top)
+		return;
+	area = riscv_fpu_area(top);
+	/* Switched out, so Dirty values were saved: its area is up to date. Off in its frame: the
+	 * registers of its next core are not its values, whatever its FS said here. */
+	set_fs(user_frame(area), SSTATUS_FS_OFF);
+	if (cpu->fpu_owner == area)
+		cpu->fpu_owner = NULL;
+}
+
 void hal_fpu_stats(cxy_t cxy, lid_t lid, hal_fpu_stats_t *stats)
 {
 	hal_cpu_t *cpu = &hal_cpus[lid]; /* in the replicated image: XPTR(cxy, ...) is cxy's own */

@@ -6,7 +6,8 @@
  * CR0.TS makes every FP instruction trap (#NM): the context switch sets it unless the thread
  * switched in owns the registers (x86_fpu_switch_in), so a thread that uses the FPU after another
  * one did traps once (x86_fpu_trap), which saves the owner's values into the owner's area (the
- * owner does not run: threads never leave their core) and loads the trapping thread's. So the
+ * owner does not run: a thread that moves to another core leaves its values in its area and the
+ * core forgets it, x86_fpu_migrate) and loads the trapping thread's. So the
  * registers are saved only when another thread needs them, loaded only when their thread uses
  * them, and a thread that never touches the FPU never pays either. x86 has no cheap "dirty" bit
  * without XSAVEOPT (qemu64 has neither XSAVE nor it), which is why the save waits for the next
@@ -237,6 +238,24 @@ void x86_fpu_forget(uint64_t kstack_top)
 	if (cpu->fpu_owner == area_of(kstack_top))
 		cpu->fpu_owner = NULL;
 	hal_restore_irq(irq);
+}
+
+void x86_fpu_migrate(uint64_t kstack_top)
+{
+	hal_cpu_t *cpu = hal_cpu_self();
+	hal_fpu_t *area = area_of(kstack_top);
+	bool ts = cpu->fpu_ts;
+
+	kassert(!hal_irq_enabled());
+	if (cpu->fpu_owner != area)
+		return; /* its values are in its area already */
+	/* the registers may be newer than its area (nothing is saved at a switch): save them */
+	set_ts(cpu, false);
+	fxsave(area);
+	area->in_use = 1;
+	cpu->fpu_saves++;
+	cpu->fpu_owner = NULL;
+	set_ts(cpu, ts);
 }
 
 void hal_fpu_stats(cxy_t cxy, lid_t lid, hal_fpu_stats_t *stats)

@@ -63,6 +63,12 @@ void hal_context_destroy(hal_context_t *ctx)
 	x86_fpu_forget(ctx->regs[CTX_KSTACK]);
 }
 
+void hal_context_migrate(hal_context_t *ctx)
+{
+	if (ctx->regs[CTX_KSTACK])
+		x86_fpu_migrate(ctx->regs[CTX_KSTACK]);
+}
+
 hal_trap_frame_t *x86_user_frame(void)
 {
 	hal_cpu_t *cpu = hal_cpu_self();

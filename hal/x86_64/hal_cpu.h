@@ -156,6 +156,8 @@ uint32_t x86_lapic_read(uint32_t reg);
  *   x86_fpu_get        the running thread's state into @fpu (its live registers saved first);
  *   x86_fpu_set        the running thread's state becomes @fpu (NULL: the initial state);
  *   x86_fpu_forget     the thread of @kstack_top is gone: its area is nobody's values now;
+ *   x86_fpu_migrate    the thread of @kstack_top, switched out, leaves this core: its live
+ *                      registers saved into its area, and the core no longer their owner;
  *   x86_fpu_core_init  CR0.TS set, no owner (each core, once).
  */
 void x86_fpu_switch_in(uint64_t kstack_top);
@@ -163,6 +165,7 @@ void x86_fpu_trap(void);
 void x86_fpu_get(hal_fpu_t *fpu);
 void x86_fpu_set(const hal_fpu_t *fpu);
 void x86_fpu_forget(uint64_t kstack_top);
+void x86_fpu_migrate(uint64_t kstack_top);
 void x86_fpu_core_init(void);
 /* The MXCSR bits a user state may set (FXSAVE's MXCSR_MASK; 0xffbf when it says 0). */
 uint32_t x86_fpu_mxcsr_mask(void);

@@ -97,6 +97,7 @@ void sched_switch_tail(void)
 	if (dead)
 		thread_destroy(dead);
 	if (moving) {
+		hal_context_migrate(&moving->ctx); /* IRQs still masked, on the core it leaves */
 		__atomic_store_n(&moving->lid, moving->migrate_lid, __ATOMIC_RELEASE);
 		sched_attach(moving, moving->migrate_lid);
 		thread_unblock(XPTR(local_cxy, moving), THREAD_BLOCKED_MIGRATE);
