@@ -201,10 +201,10 @@ void kernel_init(lid_t lid)
 	thread_start(kmain);
 	hal_enable_irq();
 	/* The idle thread. An interrupt's exit has already switched to the thread it woke (sched.md):
-	 * back here that thread has blocked again, so one look at the lists decides, and the pick of
-	 * sched_yield (a second scan) runs only when there is something to pick. */
+	 * back here that thread has blocked again, and the pick that chose idle found nothing else.
+	 * A thread made runnable since has asked this core to reschedule: one flag decides. */
 	for (;;) {
-		if (sched_has_runnable())
+		if (sched_resched_pending())
 			sched_yield();
 		else
 			hal_cpu_idle();

@@ -169,17 +169,9 @@ void sched_yield(void)
 	hal_restore_irq(irq);
 }
 
-bool sched_has_runnable(void)
+bool sched_resched_pending(void)
 {
-	sched_t *s = local_sched();
-	bool found = false;
-	irqstate_t irq = hal_disable_irq();
-
-	busylock_acquire_raw(&s->lock);
-	found = sched_policy_has_runnable(&s->k_root, &s->u_root, s->idle);
-	busylock_release_raw(&s->lock);
-	hal_restore_irq(irq);
-	return found;
+	return __atomic_load_n(&local_sched()->need_resched, __ATOMIC_RELAXED) != 0;
 }
 
 /* Wake the sleepers of one list whose deadline has passed (caller holds the lock). */

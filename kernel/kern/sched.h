@@ -76,8 +76,13 @@ void sched_resched_local(void);
 /* Ask core (@cxy, @lid) to reschedule (an IPI if it is not the calling core). */
 void sched_kick(cxy_t cxy, lid_t lid);
 
-/* True if a thread other than idle is runnable on the calling core. */
-bool sched_has_runnable(void);
+/*
+ * True if the calling core was asked to reschedule (need_resched) and has not picked since: the
+ * idle loop's look. Every thread made runnable asks its core (thread_unblock's sched_kick), and
+ * sched_yield clears the flag before its pick, so a core whose pick chose idle and whose flag is
+ * still clear has nothing to run.
+ */
+bool sched_resched_pending(void);
 
 /* Print the scheduler of core (@cxy, @lid): threads with state and blocking causes, current; with
  * @stacks, the kernel backtrace of each thread not running (a thread dump: where each waits). */
