@@ -121,8 +121,12 @@ hal_trap_entry:
 
 /*
  * hal_trap_return: resume the context of the frame at sp (a trap's, or one built by
- * hal_user_enter). Going back to user mode (SPP clear), sscratch gets this core's hal_cpu_t; s0-s11
- * come from the frame only if it holds them (`full`).
+ * hal_user_enter). Going back to user mode (SPP clear), sscratch gets this core's hal_cpu_t and tp
+ * the user's; s0-s11 come from the frame only if it holds them (`full`). Going back to the kernel,
+ * tp stays as it is: it is this core's hal_cpu_t, and the frame's may be another core's. A thread
+ * switched out inside an interrupt handler can resume on another core (a move, sched_migrate_self,
+ * preempted before its own switch): taking tp from the frame then gave it the core it left, and
+ * two harts ran on one core's scheduler (the riscv64 test_usage hangs of the eighth round).
  */
 	.globl hal_trap_return
 hal_trap_return:
@@ -133,12 +137,12 @@ hal_trap_return:
 	andi	t0, t0, SSTATUS_SPP_BIT
 	bnez	t0, 5f
 	csrw	sscratch, tp
+	ld	tp, TF_REG(4)(sp)		/* the user's */
 5:	ld	t0, TF_FULL(sp)
 	beqz	t0, restore_caller
 	LOAD_CALLEE_GPRS
 restore_caller:
 	LOAD_CALLER_GPRS
-	ld	x4, TF_REG(4)(sp)
 	ld	x2, TF_REG(2)(sp)		/* last: sp addressed the frame */
 	sret
 
@@ -188,6 +192,7 @@ from_user:
 	ld	t0, TF_SSTATUS(sp)
 	csrw	sstatus, t0
 	csrw	sscratch, tp
+	ld	tp, TF_REG(4)(sp)		/* the user's */
 	j	restore_caller
 
 user_trap:					/* any other trap from user mode */

@@ -104,6 +104,8 @@ void sched_switch_tail(void)
 	}
 }
 
+void (*sched_migrate_hook)(void);
+
 void sched_migrate_self(lid_t lid)
 {
 	thread_t *self = thread_current();
@@ -114,6 +116,8 @@ void sched_migrate_self(lid_t lid)
 	irq = hal_disable_irq();
 	self->migrate_lid = lid;
 	thread_block(XPTR(local_cxy, self), THREAD_BLOCKED_MIGRATE);
+	if (sched_migrate_hook)
+		sched_migrate_hook();
 	hal_restore_irq(irq);
 	sched_yield(); /* this one, or a preemption before it: either hands the thread over */
 }

@@ -102,6 +102,13 @@ void sched_leave_user_space(void);
  */
 void sched_migrate_self(lid_t lid);
 
+/*
+ * Test hook (ktests only, NULL otherwise): sched_migrate_self calls it with IRQs masked, once the
+ * caller is blocked for its move and before IRQs come back. A ktest makes an interrupt pending
+ * there, so that the move happens inside that interrupt (kt_sched.c).
+ */
+extern void (*sched_migrate_hook)(void);
+
 /* The core of the local cluster with the fewest threads. */
 lid_t sched_least_loaded_core(void);
 

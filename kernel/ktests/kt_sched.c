@@ -5,6 +5,7 @@
 #include <hal_special.h>
 #include <hal_timer.h>
 #include <kern/cluster.h>
+#include <kern/ipi.h>
 #include <kern/ktest.h>
 #include <kern/rpc.h>
 #include <kern/sched.h>
@@ -144,4 +145,62 @@ KTEST(sched, block_unblock_across_clusters)
 	while (!pp.pong_done)
 		sched_yield();
 	KT_EXPECT_EQ(ctx, pp.turn, 0);
+}
+
+/*
+ * A move between cores made inside an interrupt: the thread is blocked for its move when IRQs come
+ * back, and the interrupt then taken switches it out before its own sched_yield does (the hook
+ * makes a reschedule IPI pending right there, as a tick or a wake-up does by chance). The thread
+ * resumes on its new core inside that interrupt's handler and returns to the kernel through the
+ * trap's exit: from then on it must run as the new core (its lid, its scheduler). RISC-V took tp,
+ * the core's pointer, back from the trap frame, which held the core the thread had left: two harts
+ * then ran on one core's scheduler (riscv64 test_usage silent in CI, eighth round).
+ */
+static struct {
+	lid_t    from, to;
+	uint64_t ipis;       /* reschedule IPIs the old core had taken before the move */
+	uint32_t lid_seen;   /* hal_get_lid() after the move */
+	uint32_t lid_moved;  /* the thread's lid after the move */
+	uint32_t self_ok;    /* thread_current() is the mover after the move */
+	uint32_t done;
+} mv;
+
+static void mv_hook(void)
+{
+	ipi_send(local_cxy, hal_get_lid(), IPI_RESCHED); /* pending: IRQs are masked here */
+}
+
+static void mover(void *arg)
+{
+	thread_t *self = thread_current();
+
+	(void)arg;
+	sched_migrate_hook = mv_hook;
+	sched_migrate_self(mv.to);
+	sched_migrate_hook = NULL;
+	mv.lid_seen = hal_get_lid();
+	mv.lid_moved = self->lid;
+	mv.self_ok = thread_current() == self;
+	__atomic_store_n(&mv.done, 1, __ATOMIC_RELEASE);
+}
+
+KTEST(sched, move_inside_an_interrupt_runs_as_the_new_core)
+{
+	thread_t *t = NULL;
+
+	if (ctx->cxy != 0 || ctx->lid != 0 || cluster_manager.cores_nr < 2)
+		return;
+	mv = (typeof(mv)){ .from = 0, .to = 1 };
+	mv.ipis = __atomic_load_n(&cluster_manager.core[mv.from].ipi_resched, __ATOMIC_RELAXED);
+	KT_EXPECT_EQ(ctx, thread_kernel_create(&t, THREAD_KERNEL, "mover", mv.from, mover, NULL), 0);
+	if (!t)
+		return;
+	thread_start(t);
+	KT_EXPECT(ctx, KTEST_WAIT_UNTIL(__atomic_load_n(&mv.done, __ATOMIC_ACQUIRE)));
+	KT_EXPECT_EQ(ctx, mv.lid_moved, mv.to);
+	KT_EXPECT_EQ(ctx, mv.lid_seen, mv.to);
+	KT_EXPECT(ctx, mv.self_ok);
+	/* the move did go through the interrupt: the old core took the IPI the hook sent */
+	KT_EXPECT(ctx, __atomic_load_n(&cluster_manager.core[mv.from].ipi_resched,
+				       __ATOMIC_RELAXED) > mv.ipis);
 }
