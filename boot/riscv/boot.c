@@ -181,7 +181,7 @@ static void read_device_tree(hwid_t hartid, paddr_t dtb_pa, paddr_t load_pa)
 	if (avail > FDT_MAX_SIZE)
 		avail = FDT_MAX_SIZE;
 	error = boot_info_from_fdt(fdt, avail, dtb_pa, hartid, &boot_info, err, sizeof(err));
-	boot_info.cluster[0].image_pa = load_pa; /* hal_remote needs it for cluster 0's globals */
+	hal_boot_set_image_pa(0, load_pa); /* hal_remote needs it for cluster 0's globals */
 	if (error)
 		panic("boot: bad device tree at %lx: %s (error %d)", dtb_pa, err, error);
 }
@@ -191,7 +191,7 @@ _Noreturn void boot_phase0(hwid_t hartid, paddr_t dtb_pa, paddr_t load_pa)
 	cxy_t self = (cxy_t)-1;
 
 	hal_cpu_init_phase0(hartid);
-	boot_info.cluster[0].image_pa = load_pa;
+	hal_boot_set_image_pa(0, load_pa);
 	read_device_tree(hartid, dtb_pa, load_pa);
 	hal_console_init(true);
 	printk("Archipel booting on hart %u, device tree at %lx, %u clusters, %u cores", hartid,

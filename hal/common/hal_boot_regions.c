@@ -4,6 +4,7 @@
  * cluster's kernel page table, in the cluster's own memory and clear of every reserved range, and
  * then reserved itself so that the cluster's PPM never hands it out.
  */
+#include <arch/kmem.h>
 #include <hal_boot.h>
 #include <kern/printk.h>
 #include <libk/bits.h>
@@ -34,6 +35,12 @@ static void add_reserved(paddr_t base, paddr_t size)
 	boot_info.rsvd[boot_info.rsvd_nr++] = (boot_rsvd_t){ base, size };
 }
 
+void hal_boot_set_image_pa(cxy_t cxy, paddr_t pa)
+{
+	boot_info.cluster[cxy].image_pa = pa;
+	boot_info.image_offset[cxy] = KMEM_DMAP_BASE + pa - KMEM_KIMAGE_VBASE;
+}
+
 void hal_boot_place_kernel_regions(paddr_t load_pa, size_t pt_bytes)
 {
 	for (cxy_t c = 0; c < boot_info.clusters_nr; c++) {
@@ -59,7 +66,7 @@ void hal_boot_place_kernel_regions(paddr_t load_pa, size_t pt_bytes)
 		if (image_pa + image_bytes + pt_bytes > mem_end)
 			panic("%s: no room for the kernel in cluster %u's memory [%lx, %lx)", __func__, c,
 			      cl->mem_base, mem_end);
-		cl->image_pa = image_pa;
+		hal_boot_set_image_pa(c, image_pa);
 		cl->pt_root_pa = ALIGN_UP(image_pa + image_bytes, CONFIG_PAGE_SIZE);
 		cl->kernel_end_pa = cl->pt_root_pa + pt_bytes;
 		add_reserved(image_pa, cl->kernel_end_pa - image_pa);

@@ -24,10 +24,12 @@ void *hal_remote_kva_debug(xptr_t xp)
 	cxy_t cxy = GET_CXY(xp);
 
 	__atomic_fetch_add(&remote_accesses, 1, __ATOMIC_RELAXED);
-	if (va - KMEM_KIMAGE_VBASE >= CONFIG_KIMAGE_MAX_SIZE)
+	if (!hal_in_image_window(va))
 		return (void *)va;
-	kassert(cxy < CONFIG_MAX_CLUSTERS && boot_info.cluster[cxy].image_pa != 0);
-	return (void *)(KMEM_DMAP_BASE + boot_info.cluster[cxy].image_pa + (va - KMEM_KIMAGE_VBASE));
+	kassert(cxy < CONFIG_MAX_CLUSTERS && boot_info.cluster[cxy].image_pa != 0 &&
+		boot_info.image_offset[cxy] == KMEM_DMAP_BASE + boot_info.cluster[cxy].image_pa -
+					       KMEM_KIMAGE_VBASE);
+	return (void *)(va + boot_info.image_offset[cxy]);
 }
 #endif
 

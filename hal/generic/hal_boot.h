@@ -77,6 +77,10 @@ typedef struct boot_info_s {
 	hwid_t         boot_hwid;                   /* core that entered the kernel      */
 	uint64_t       timebase_hz;                 /* frequency of hal_get_cycles()     */
 	boot_cluster_t cluster[CONFIG_MAX_CLUSTERS];
+	/* cluster[c].image_pa as hal_remote's translation wants it: the direct-map address of the
+	 * replica minus the image window's base (hal_remote_replica.h); set with image_pa only, by
+	 * hal_boot_set_image_pa() */
+	uint64_t       image_offset[CONFIG_MAX_CLUSTERS];
 	boot_core_t    core[CONFIG_MAX_CORES];      /* sorted by (cxy, lid)              */
 	uint8_t        distance[CONFIG_MAX_CLUSTERS][CONFIG_MAX_CLUSTERS]; /* SLIT-style, 10 = local */
 	uint32_t       rsvd_nr;
@@ -92,6 +96,10 @@ typedef struct boot_info_s {
 
 /* This cluster's copy of the machine description (read-only after boot). */
 extern boot_info_t boot_info;
+
+/* Record @pa as cluster @cxy's image replica (boot_info.cluster[cxy].image_pa and what follows
+ * from it): the only way the boot code sets it. */
+void hal_boot_set_image_pa(cxy_t cxy, paddr_t pa);
 
 /*
  * Entry of the generic kernel on each core once the MMU is on, the core's stack is set and its

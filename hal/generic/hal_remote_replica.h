@@ -35,6 +35,19 @@ void *hal_remote_kva_debug(xptr_t xp);
 #define HAL_REMOTE_LOAD(T, p)      (*(volatile T *)(p))
 #define HAL_REMOTE_STORE(T, p, v)  (*(volatile T *)(p) = (v))
 
+/* The image window is CONFIG_KIMAGE_MAX_SIZE bytes at a multiple of its size: an address is in it
+ * if its bits above the size are the window's (one arithmetic shift and a small constant where a
+ * subtraction and a comparison took two large ones). */
+#define KIMAGE_WINDOW_SHIFT (__builtin_ctzl(CONFIG_KIMAGE_MAX_SIZE))
+_Static_assert((CONFIG_KIMAGE_MAX_SIZE & (CONFIG_KIMAGE_MAX_SIZE - 1)) == 0 &&
+	       KMEM_KIMAGE_VBASE % CONFIG_KIMAGE_MAX_SIZE == 0, "the image window is aligned");
+
+static inline bool hal_in_image_window(uintptr_t va)
+{
+	return (intptr_t)va >> KIMAGE_WINDOW_SHIFT ==
+	       (intptr_t)KMEM_KIMAGE_VBASE >> KIMAGE_WINDOW_SHIFT;
+}
+
 static inline void *hal_remote_kva(xptr_t xp)
 {
 	uintptr_t va = (uintptr_t)GET_PTR(xp);
@@ -45,9 +58,9 @@ static inline void *hal_remote_kva(xptr_t xp)
 #ifdef CONFIG_DEBUG
 	return hal_remote_kva_debug(xp);
 #else
-	if (va - KMEM_KIMAGE_VBASE >= CONFIG_KIMAGE_MAX_SIZE)
+	if (!hal_in_image_window(va))
 		return (void *)va;
-	return (void *)(KMEM_DMAP_BASE + boot_info.cluster[cxy].image_pa + (va - KMEM_KIMAGE_VBASE));
+	return (void *)(va + boot_info.image_offset[cxy]);
 #endif
 }
 
