@@ -658,21 +658,16 @@ static inline xptr_t geo_cached_page(cxy_t c, uint32_t ready, paddr_t pa)
 	return XPTR(c, g->tbl + ((pa - g->base) >> PAGE_SHIFT));
 }
 
-xptr_t ppm_base2page_slow(paddr_t pa)
+/* The search of ppm_base2page_slow when the granule did not tell (shared by two clusters, not
+ * noted yet, or outside every PPM): one bounds test per cached geometry (no ctz: a library call
+ * on cores without Zbb), then the PPM of the cluster the platform says. */
+static __attribute__((noinline)) xptr_t base2page_search(paddr_t pa)
 {
 	uint32_t ready = __atomic_load_n(&ppm_geo_ready_mask, __ATOMIC_ACQUIRE);
-	uint32_t granule = pa >> GRANULE_SHIFT < GRANULES ?
-			  __atomic_load_n(&ppm_granule[pa >> GRANULE_SHIFT], __ATOMIC_RELAXED) : 0;
 	ppm_geo_t buf;
 	const ppm_geo_t *g;
 	xptr_t page_xp;
 
-	/* Another cluster's frame (a fork shares its parent's, a reap frees its child's, ~20 per
-	 * fork to another cluster): its granule names the cluster; else one bounds test per cached
-	 * geometry (no ctz: a library call on cores without Zbb). */
-	if (granule && granule != GRANULE_SHARED &&
-	    (page_xp = geo_cached_page((cxy_t)(granule - 1), ready, pa)) != XPTR_NULL)
-		return page_xp;
 	for (cxy_t c = 0; ready >> c; c++)
 		if ((page_xp = geo_cached_page(c, ready, pa)) != XPTR_NULL)
 			return page_xp;
@@ -680,6 +675,27 @@ xptr_t ppm_base2page_slow(paddr_t pa)
 	if (pa < g->base || pa - g->base >= (g->pages_nr << PAGE_SHIFT))
 		return XPTR_NULL;
 	return geo_page(g, (pa - g->base) >> PAGE_SHIFT);
+}
+
+xptr_t ppm_base2page_slow(paddr_t pa)
+{
+	uint64_t granule = pa >> GRANULE_SHIFT;
+
+	/* Another cluster's frame (a fork shares its parent's, a reap frees its child's, ~20 per
+	 * fork to another cluster): its granule names the cluster (0, unknown, and GRANULE_SHARED
+	 * wrap past the clusters), whose geometry is cached once ready. Straight and without a
+	 * frame: the search is out of line. */
+	if (granule < GRANULES) {
+		uint32_t c = __atomic_load_n(&ppm_granule[granule], __ATOMIC_RELAXED) - 1;
+
+		if (c < CONFIG_MAX_CLUSTERS && __atomic_load_n(&ppm_geo_ready[c], __ATOMIC_ACQUIRE)) {
+			const ppm_geo_t *g = &ppm_geo_cache[c];
+
+			if (pa >= g->base && pa - g->base < (g->pages_nr << PAGE_SHIFT))
+				return XPTR((cxy_t)c, g->tbl + ((pa - g->base) >> PAGE_SHIFT));
+		}
+	}
+	return base2page_search(pa);
 }
 
 void ppm_counts(cxy_t cxy, uint64_t *alloc_pages, uint64_t *free_pages)
