@@ -10,10 +10,10 @@
  * paravirtual spinlocks (virt_spin_lock: "fair locks have horrible lock 'holder' preemption
  * issues"). Critical sections are short, so no waiter is passed over for long.
  *
- * The uncontended path is short and straight: mask IRQs, check the owner, one compare-and-swap,
- * record the owner; release in reverse. Everything else (the wait, the panics) is out of line. The
- * lock checker runs in debug builds only (lockdep.h: its calls and their arguments vanish from
- * release builds); the owner checks stay in both.
+ * The uncontended path is short and straight: mask IRQs, one compare-and-swap of the word that
+ * names the holder, keep the IRQ state; release: check the word, clear it. Everything else (the
+ * wait, the panics) is out of line. The lock checker runs in debug builds only (lockdep.h: its
+ * calls and their arguments vanish from release builds); the holder checks stay in both.
  */
 #include <hal_irqmask.h>
 #include <hal_remote.h>
@@ -26,15 +26,15 @@
 /* Spins on a taken lock before the waiter lets the other cores run (hal_cpu_wait_other). */
 #define BUSYLOCK_SPINS_BEFORE_YIELD 32
 
-static inline uint32_t my_owner_id(void)
+/* The holder word of a lock this core holds. */
+static inline uint32_t my_holder_id(void)
 {
-	return ((uint32_t)local_cxy << 16) | hal_get_lid();
+	return (((uint32_t)local_cxy << 16) | hal_get_lid()) + 1;
 }
 
 void remote_busylock_init(xptr_t lock_xp, const char *name, lock_class_t cls)
 {
-	hal_remote_s32(LOCK_FIELD(lock_xp, taken), 0);
-	hal_remote_s32(LOCK_FIELD(lock_xp, owner), BUSYLOCK_NO_OWNER);
+	hal_remote_s32(LOCK_FIELD(lock_xp, holder), 0);
 	hal_remote_s32(LOCK_FIELD(lock_xp, cls), cls);
 	hal_remote_spt(LOCK_FIELD(lock_xp, name), (void *)name);
 }
@@ -50,33 +50,40 @@ static __attribute__((noinline, cold, noreturn)) void double_acquire(xptr_t lock
 	      local_cxy, hal_get_lid());
 }
 
-static __attribute__((noinline, cold, noreturn)) void foreign_release(xptr_t lock_xp, uint32_t owner)
+static __attribute__((noinline, cold, noreturn)) void foreign_release(xptr_t lock_xp,
+								     uint32_t holder)
 {
-	panic("%s: lock '%s' released by core [%x,%u] but held by %x", __func__, lock_name(lock_xp),
-	      local_cxy, hal_get_lid(), owner);
+	if (!holder)
+		panic("%s: lock '%s' released by core [%x,%u] but free", __func__,
+		      lock_name(lock_xp), local_cxy, hal_get_lid());
+	panic("%s: lock '%s' released by core [%x,%u] but held by core [%x,%u]", __func__,
+	      lock_name(lock_xp), local_cxy, hal_get_lid(), (holder - 1) >> 16,
+	      (holder - 1) & 0xffffu);
 }
 
-/* Record the caller as the holder; the lock is its own. */
-static inline void spin_own(xptr_t lock_xp, irqstate_t saved, uint32_t me)
+/* The lock is the caller's: keep the IRQ state to restore at its release. */
+static inline void spin_own(xptr_t lock_xp, irqstate_t saved)
 {
 	hal_fence(); /* the critical section reads nothing before the lock is ours */
-	hal_remote_s32(LOCK_FIELD(lock_xp, owner), me);
 	hal_remote_s64(LOCK_FIELD(lock_xp, saved_irq), saved);
 }
 
 /*
- * Wait until the lock is free and take it. Waiters only read the word while it is taken (test and
- * test-and-set): the compare-and-swap, which takes the line exclusively, is tried only when the
- * lock looks free. After a while the waiter lets the other cores run (hal_cpu_wait_other: under an
+ * The compare-and-swap found the lock held: wait until it is free and take it. Waiters only read
+ * the word while it is held (test and test-and-set): the compare-and-swap, which takes the line
+ * exclusively, is tried only when the lock looks free. A word that names this core is a double
+ * acquire. After a while the waiter lets the other cores run (hal_cpu_wait_other: under an
  * emulator that runs the cores one at a time, the holder may be waiting for this core's turn to
  * end). Out of line and called last, so that the uncontended path calls nothing.
  */
 static __attribute__((noinline)) void spin_wait(xptr_t lock_xp, irqstate_t saved, uint32_t me)
 {
-	uint32_t spins = 0;
+	uint32_t spins = 0, holder;
 
 	do {
-		while (hal_remote_l32(LOCK_FIELD(lock_xp, taken))) {
+		while ((holder = hal_remote_l32(LOCK_FIELD(lock_xp, holder))) != 0) {
+			if (holder == me)
+				double_acquire(lock_xp);
 			if (++spins < BUSYLOCK_SPINS_BEFORE_YIELD) {
 				hal_cpu_relax();
 			} else {
@@ -84,26 +91,25 @@ static __attribute__((noinline)) void spin_wait(xptr_t lock_xp, irqstate_t saved
 				spins = 0;
 			}
 		}
-	} while (!hal_remote_atomic_cas32(LOCK_FIELD(lock_xp, taken), 0, 1));
-	spin_own(lock_xp, saved, me);
+	} while (!hal_remote_atomic_cas32(LOCK_FIELD(lock_xp, holder), 0, me));
+	spin_own(lock_xp, saved);
 }
 
-/* Take the lock; IRQs are already masked, @saved is the state to restore at release. */
+/* Take the lock; IRQs are already masked, @saved is the state to restore at release. One
+ * compare-and-swap when it is free: the word it writes names the holder. */
 static inline void spin_acquire(xptr_t lock_xp, irqstate_t saved)
 {
-	uint32_t me = my_owner_id();
+	uint32_t me = my_holder_id();
 
-	if (__builtin_expect(hal_remote_l32(LOCK_FIELD(lock_xp, owner)) == me, 0))
-		double_acquire(lock_xp);
-	if (__builtin_expect(!hal_remote_atomic_cas32(LOCK_FIELD(lock_xp, taken), 0, 1), 0))
+	if (__builtin_expect(!hal_remote_atomic_cas32(LOCK_FIELD(lock_xp, holder), 0, me), 0))
 		spin_wait(lock_xp, saved, me);
 	else
-		spin_own(lock_xp, saved, me);
+		spin_own(lock_xp, saved);
 }
 
 void remote_busylock_acquire(xptr_t lock_xp)
 {
-	/* IRQs go off first: an interrupt must never find the lock recorded but not taken. */
+	/* IRQs go off first: an interrupt on this core must never find the lock held by it. */
 	irqstate_t saved = hal_disable_irq();
 
 	if (!lockdep_acquire(lock_xp, lock_name(lock_xp),
@@ -116,15 +122,14 @@ void remote_busylock_acquire(xptr_t lock_xp)
 
 static inline void spin_release(xptr_t lock_xp)
 {
-	uint32_t owner = hal_remote_l32(LOCK_FIELD(lock_xp, owner));
+	uint32_t holder = hal_remote_l32(LOCK_FIELD(lock_xp, holder));
 
-	if (__builtin_expect(owner != my_owner_id(), 0))
-		foreign_release(lock_xp, owner);
+	if (__builtin_expect(holder != my_holder_id(), 0))
+		foreign_release(lock_xp, holder);
 
-	irqstate_t saved = hal_remote_l64(LOCK_FIELD(lock_xp, saved_irq));
-	hal_remote_s32(LOCK_FIELD(lock_xp, owner), BUSYLOCK_NO_OWNER);
-	hal_fence(); /* every write of the critical section is visible before the next holder runs */
-	hal_remote_s32(LOCK_FIELD(lock_xp, taken), 0);
+	irqstate_t saved = hal_remote_l64(LOCK_FIELD(lock_xp, saved_irq)); /* before the next holder's */
+	hal_fence(); /* every access of the critical section is done before the next holder runs */
+	hal_remote_s32(LOCK_FIELD(lock_xp, holder), 0);
 	hal_restore_irq(saved);
 }
 
@@ -147,7 +152,7 @@ void remote_busylock_release_raw(xptr_t lock_xp)
 
 bool remote_busylock_is_held_by_me(xptr_t lock_xp)
 {
-	return hal_remote_l32(LOCK_FIELD(lock_xp, owner)) == my_owner_id();
+	return hal_remote_l32(LOCK_FIELD(lock_xp, holder)) == my_holder_id();
 }
 
 void busylock_init(busylock_t *lock, const char *name, lock_class_t cls)

@@ -7,8 +7,9 @@
  * docs/locks.md says why, the cores of a loaded host's QEMU stall a fair lock). The remote version
  * takes an extended pointer to
  * a lock that may live in any cluster; the local version is the same lock reached through
- * XPTR(local_cxy, lock). The holder is recorded ((cxy << 16) | lid of its core): acquiring a lock the
- * core already holds, or releasing one it does not hold, panics.
+ * XPTR(local_cxy, lock). The lock is one word that names its holder (((cxy << 16) | lid) + 1 of
+ * its core, 0 when free), taken by one compare-and-swap: acquiring a lock the core already holds,
+ * or releasing one it does not hold, panics.
  *
  * Rules: never sleep, block or yield while holding a busylock; release on the core that acquired.
  * Each lock has a class (lockdep.h); debug builds check the order of classes and the other rules.
@@ -22,17 +23,15 @@
 #include <hal_irqmask.h>
 #include <libk/lockdep.h>
 
-#define BUSYLOCK_NO_OWNER 0xffffffffu
-
 typedef struct busylock_s {
-	uint32_t     taken;     /* 1 while held: set by compare-and-swap from 0, 0 at release */
-	uint32_t     owner;     /* (cxy << 16) | lid of the holder, BUSYLOCK_NO_OWNER if free */
+	uint32_t     holder;    /* 0 if free, else ((cxy << 16) | lid) + 1 of the holding core:
+	                           set by compare-and-swap from 0, 0 at release              */
 	lock_class_t cls;       /* lock class, for the order checks                         */
 	const char  *name;      /* for diagnostics                                          */
 	irqstate_t   saved_irq; /* IRQ state of the holder before acquire (holder only)     */
 } busylock_t;
 
-#define BUSYLOCK_INITIALIZER(n, c) { 0, BUSYLOCK_NO_OWNER, (c), (n), 0 }
+#define BUSYLOCK_INITIALIZER(n, c) { 0, (c), (n), 0 }
 
 void busylock_init(busylock_t *lock, const char *name, lock_class_t cls);
 void busylock_acquire(busylock_t *lock);

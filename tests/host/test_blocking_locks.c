@@ -22,9 +22,9 @@ HT_TEST(queuelock_fast_path_uses_one_word)
 	queuelock_init(&l, "ql", LOCK_TEST_A);
 	queuelock_acquire(&l);
 	HT_CHECK(l.state == QUEUELOCK_TAKEN && l.owner_xp == self_xp);
-	HT_CHECK(l.guard.taken == 0); /* the guard was not taken */
+	HT_CHECK(l.guard.holder == 0); /* the guard was not taken */
 	queuelock_release(&l);
-	HT_CHECK(l.state == 0 && l.owner_xp == XPTR_NULL && l.guard.taken == 0);
+	HT_CHECK(l.state == 0 && l.owner_xp == XPTR_NULL && l.guard.holder == 0);
 }
 
 #ifndef CONFIG_DEBUG
@@ -39,7 +39,7 @@ HT_TEST(queuelock_misuse_panics)
 	queuelock_acquire(&l);
 	HT_EXPECT_PANIC(queuelock_acquire(&l)); /* the slow path finds the caller as the owner */
 	HT_CHECK(strstr(ht_panic_msg, "it owns") != NULL);
-	HT_CHECK(l.guard.owner == BUSYLOCK_NO_OWNER); /* released before the panic */
+	HT_CHECK(l.guard.holder == 0); /* released before the panic */
 	hal_enable_irq();
 	l.state = QUEUELOCK_TAKEN; /* the failed acquire left the waiters bit: no one waits */
 	queuelock_release(&l);
@@ -78,7 +78,7 @@ HT_TEST(rwlock_fast_paths_use_one_word)
 	HT_CHECK(l.state == RWLOCK_WRITER && l.writer_xp == self_xp);
 	rwlock_wr_release(&l);
 	HT_CHECK(l.state == 0 && l.writer_xp == XPTR_NULL);
-	HT_CHECK(l.guard.taken == 0); /* no path went through the guard */
+	HT_CHECK(l.guard.holder == 0); /* no path went through the guard */
 }
 
 #ifndef CONFIG_DEBUG
@@ -89,7 +89,7 @@ HT_TEST(rwlock_misuse_panics)
 	rwlock_init(&l, "rw.bad", LOCK_TEST_A);
 	HT_EXPECT_PANIC(rwlock_rd_release(&l));
 	HT_CHECK(strstr(ht_panic_msg, "no reader holds it") != NULL);
-	HT_CHECK(l.guard.owner == BUSYLOCK_NO_OWNER);
+	HT_CHECK(l.guard.holder == 0);
 	hal_enable_irq();
 	HT_EXPECT_PANIC(rwlock_wr_release(&l));
 	HT_CHECK(strstr(ht_panic_msg, "not its writer") != NULL);

@@ -51,7 +51,7 @@ static bool kcm_consistent(cxy_t cxy)
 		kcm_t *k = &fix_clusters[cxy].kcm[o - CONFIG_KCM_MIN_ORDER];
 		uint64_t busy = 0;
 
-		if (k->lock.owner != BUSYLOCK_NO_OWNER || k->pages_nr[KCM_EMPTY] > CONFIG_KCM_EMPTY_PAGES_MAX)
+		if (k->lock.holder != 0 || k->pages_nr[KCM_EMPTY] > CONFIG_KCM_EMPTY_PAGES_MAX)
 			return false;
 		for (int l = 0; l < KCM_LISTS_NR; l++) {
 			xptr_t root_xp = XPTR(cxy, &k->root[l]), iter_xp;

@@ -78,7 +78,7 @@ static bool ppm_consistent(cxy_t cxy)
 	uint64_t free_pages = 0;
 	ppm_stats_t s;
 
-	if (ppm->lock.owner != BUSYLOCK_NO_OWNER)
+	if (ppm->lock.holder != 0)
 		return false;
 	for (uint32_t o = 0; o <= MAX_ORDER; o++) {
 		xptr_t root_xp = XPTR(cxy, &ppm->free_root[o]), iter_xp;
@@ -173,7 +173,7 @@ HT_TEST(init_reserves_every_overlapped_page)
 	const size_t size = 1u << 20;
 	const uint64_t pages = size / PAGE;
 	boot_rsvd_t rsvd[] = {
-		{ 5 * PAGE + 100, 3000 },           /* inside page 5                    */
+		{ 3 * PAGE + 100, 3000 },           /* inside page 3                    */
 		{ 10 * PAGE - 1, 2 },               /* one byte of pages 9 and 10       */
 		{ 20 * PAGE, PAGE },                /* exactly page 20, not 21          */
 		{ size - 1, 100 },                  /* last page, and beyond the range  */
@@ -187,9 +187,10 @@ HT_TEST(init_reserves_every_overlapped_page)
 
 	fix_teardown();
 	HT_REQUIRE(fix_cluster_setup(0, size, 1u << 20, 0, rsvd, ARRAY_SIZE(rsvd)) == 0);
-	rsvd_expected[0] = rsvd_expected[5] = rsvd_expected[9] = rsvd_expected[10] = true;
+	rsvd_expected[0] = rsvd_expected[3] = rsvd_expected[9] = rsvd_expected[10] = true;
 	rsvd_expected[20] = rsvd_expected[pages - 1] = true;
-	/* the array is in the first run of non-reserved pages long enough to hold it */
+	/* the array is in the first run of non-reserved pages long enough to hold it: not pages 1-2
+	 * (it needs 4 or more), pages 4-8 if it needs 5 or fewer, else after page 10 */
 	uint64_t tbl_idx = ((uintptr_t)ppm->pages_tbl - fix_clusters[0].base) / PAGE, want = 0;
 	for (uint64_t run = 0, i = 0; i < pages && run < ppm->tbl_pages_nr; i++) {
 		run = rsvd_expected[i] ? 0 : run + 1;
@@ -224,7 +225,11 @@ HT_TEST(init_reserves_every_overlapped_page)
 
 HT_TEST(init_fails_on_too_small_or_bad_ranges)
 {
-	boot_rsvd_t odd[32];
+	/* one page more than a page of descriptors describes, so that the array needs two, and every
+	 * odd page reserved: no two consecutive pages for it */
+	const uint64_t n = PAGE / sizeof(page_t) + 1;
+	boot_rsvd_t odd[PAGE / sizeof(page_t) / 2 + 1];
+	uint32_t odd_nr = 0;
 	boot_rsvd_t all = { 0, 64 * PAGE };
 
 	fix_teardown();
@@ -232,9 +237,9 @@ HT_TEST(init_fails_on_too_small_or_bad_ranges)
 	HT_CHECK(fix_cluster_setup(0, PAGE, PAGE, 0, NULL, 0) == ENOMEM); /* only the array fits */
 	HT_CHECK(ppm_alloc_pages(0) == XPTR_NULL);
 	HT_CHECK(fix_cluster_setup(0, 64 * PAGE, PAGE, 0, &all, 1) == ENOMEM);
-	for (int i = 0; i < 32; i++) /* every odd page: no two consecutive pages for the array */
-		odd[i] = (boot_rsvd_t){ (paddr_t)(2 * i + 1) * PAGE, 1 };
-	HT_CHECK(fix_cluster_setup(0, 64 * PAGE, PAGE, 0, odd, 32) == ENOMEM);
+	for (uint64_t i = 1; i < n; i += 2)
+		odd[odd_nr++] = (boot_rsvd_t){ (paddr_t)i * PAGE, 1 };
+	HT_CHECK(fix_cluster_setup(0, n * PAGE, PAGE, 0, odd, odd_nr) == ENOMEM);
 	HT_CHECK(ppm_alloc_pages(0) == XPTR_NULL);
 	HT_CHECK(fix_cluster_setup(0, 64 * PAGE, PAGE, 100, NULL, 0) == EINVAL);
 	HT_CHECK(fix_cluster_setup(0, 64 * PAGE + 1, PAGE, 0, NULL, 0) == EINVAL);

@@ -68,7 +68,7 @@ HT_TEST(stack_slots_are_handed_out_lowest_first_until_enomem)
 	for (uint32_t i = 0; i < CONFIG_VMM_STACK_SLOTS; i++)
 		vspace_stack_free(&stacks, i);
 	HT_CHECK(vspace_stack_used(&stacks) == 0);
-	HT_CHECK(stacks.lock.owner == BUSYLOCK_NO_OWNER);
+	HT_CHECK(stacks.lock.holder == 0);
 }
 
 HT_TEST(stack_free_of_a_bad_or_free_slot_panics)
@@ -82,7 +82,7 @@ HT_TEST(stack_free_of_a_bad_or_free_slot_panics)
 	HT_REQUIRE(vspace_stack_alloc(&stacks, &slot, &base, &size) == 0);
 	vspace_stack_free(&stacks, slot);
 	HT_EXPECT_PANIC(vspace_stack_free(&stacks, slot)); /* double free */
-	HT_CHECK(stacks.lock.owner == BUSYLOCK_NO_OWNER);  /* released before the panic */
+	HT_CHECK(stacks.lock.holder == 0);  /* released before the panic */
 	HT_CHECK(vspace_stack_used(&stacks) == 0);
 }
 
@@ -136,7 +136,7 @@ HT_TEST(mmap_first_fit_from_the_zone_start)
 	map(Z - 2 * PAGE, PAGE);
 	HT_REQUIRE(vspace_mmap_alloc(&mm, &vsl, PAGE, 0, false, &base) == 0 && base == ZP(5));
 	HT_CHECK(mm.alloc_nr == 3 && mm.fail_nr == 0);
-	HT_CHECK(mm.lock.owner == BUSYLOCK_NO_OWNER);
+	HT_CHECK(mm.lock.holder == 0);
 }
 
 HT_TEST(mmap_hint_is_honoured_only_when_free_and_in_the_zone)
