@@ -153,6 +153,9 @@ class DriverTest(unittest.TestCase):
         stdin is a pipe carrying it and the fake QEMU echoes what it reads."""
         env = dict(os.environ, PATH=self.bin + os.pathsep + os.environ["PATH"], FAKE_STATUS=str(status),
                    ARCHIPEL_QEMU=os.path.join(self.bin, "fake-qemu"), FAKE_QEMU_RECORD=self.record)
+        # the driver under test has its own load, or none: not the busy processes of a
+        # `./archipel test --load` that runs this self-test (the fake ctest would log them)
+        env.pop("ARCHIPEL_LOAD_PIDS", None)
         if input is not None:
             env["FAKE_ECHO_INPUT"] = "1"
         if os.path.exists(self.record):
