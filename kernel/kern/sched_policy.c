@@ -48,9 +48,3 @@ thread_t *sched_policy_pick(list_entry_t *k_root, list_entry_t *u_root, thread_t
 		t = pick_in(u_root, true, current);
 	return t ? t : idle;
 }
-
-bool sched_policy_has_runnable(list_entry_t *k_root, list_entry_t *u_root, thread_t *idle)
-{
-	kassert(idle->type == THREAD_IDLE);
-	return sched_policy_pick(k_root, u_root, idle, idle) != idle;
-}

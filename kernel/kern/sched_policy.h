@@ -25,7 +25,4 @@
 thread_t *sched_policy_pick(list_entry_t *k_root, list_entry_t *u_root, thread_t *current,
 			    thread_t *idle);
 
-/* True if a thread of @k_root or @u_root is runnable (so idle should give way). Same lock. */
-bool sched_policy_has_runnable(list_entry_t *k_root, list_entry_t *u_root, thread_t *idle);
-
 #endif /* KERN_SCHED_POLICY_H */

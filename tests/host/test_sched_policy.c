@@ -50,7 +50,6 @@ HT_TEST(empty_lists_give_idle)
 {
 	reset();
 	HT_CHECK(pick(&idle) == &idle);
-	HT_CHECK(!sched_policy_has_runnable(&k_root, &u_root, &idle));
 }
 
 HT_TEST(all_blocked_gives_idle)
@@ -64,7 +63,6 @@ HT_TEST(all_blocked_gives_idle)
 	HT_CHECK(pick(&idle) == &idle);
 	HT_CHECK(pick(k) == &idle); /* a running thread that just blocked itself */
 	HT_CHECK(pick(u) == &idle);
-	HT_CHECK(!sched_policy_has_runnable(&k_root, &u_root, &idle));
 }
 
 HT_TEST(kernel_before_user)
@@ -77,7 +75,6 @@ HT_TEST(kernel_before_user)
 	HT_CHECK(pick(&idle) == k);
 	HT_CHECK(pick(u) == k);
 	HT_CHECK(pick(k) == k); /* only kernel thread: stays, the user thread waits */
-	HT_CHECK(sched_policy_has_runnable(&k_root, &u_root, &idle));
 	k->blocked = THREAD_BLOCKED_SLEEP;
 	HT_CHECK(pick(k) == u);
 }
@@ -226,16 +223,16 @@ HT_TEST(kernel_current_blocked_user_from_head)
 	HT_CHECK(pick(k) == u[1]);
 }
 
-HT_TEST(has_runnable_ignores_idle_and_blocked)
+HT_TEST(idle_gives_way_only_to_a_runnable_thread)
 {
 	thread_t *u;
 
 	reset();
 	u = attach(0, THREAD_USER, THREAD_BLOCKED_NEW);
 	attach(1, THREAD_KERNEL, THREAD_BLOCKED_NEW);
-	HT_CHECK(!sched_policy_has_runnable(&k_root, &u_root, &idle));
+	HT_CHECK(pick(&idle) == &idle);
 	u->blocked = 0;
-	HT_CHECK(sched_policy_has_runnable(&k_root, &u_root, &idle));
+	HT_CHECK(pick(&idle) == u);
 }
 
 HT_TEST(unlinked_current_is_caught)
