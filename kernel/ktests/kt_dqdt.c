@@ -23,8 +23,13 @@
  * reading, however quiet the machine.
  */
 
-/* Report @c's counters and read its leaf, while @c's PPM counters (@stats) held still around
- * both: the leaf then holds exactly those counters (no bias is left by the other cases). */
+/*
+ * Report @c's counters and read its leaf, until the leaf holds exactly @c's PPM counters (@stats)
+ * and they held still around the reading. One report may not be enough: the cluster's own periodic
+ * report (dqdt_tick) can count the pages before ours and store its older count after ours (each
+ * report stores what it counted), leaving the leaf one report behind until the next one. False if
+ * the leaf never catches up within the hang bound.
+ */
 static bool leaf_reported(cxy_t c, dqdt_load_t *leaf, ppm_stats_t *stats)
 {
 	ppm_stats_t after;
@@ -32,7 +37,9 @@ static bool leaf_reported(cxy_t c, dqdt_load_t *leaf, ppm_stats_t *stats)
 	return KTEST_WAIT_UNTIL((ppm_stats(c, stats), dqdt_update(c), dqdt_leaf_load(c, leaf),
 				 ppm_stats(c, &after),
 				 stats->alloc_pages == after.alloc_pages &&
-				 stats->free_pages == after.free_pages));
+				 stats->free_pages == after.free_pages &&
+				 leaf->pages == stats->alloc_pages &&
+				 leaf->free_pages == stats->free_pages));
 }
 
 /* Every leaf, the root, then every leaf again, until both leaf readings agree: a report adds to
@@ -90,8 +97,6 @@ KTEST(dqdt, leaves_and_root_agree)
 						  threads == hal_remote_l32(threads_xp))));
 		KT_EXPECT_EQ(ctx, leaf.threads, threads);
 		KT_EXPECT(ctx, leaf_reported(c, &leaf, &stats));
-		KT_EXPECT_EQ(ctx, leaf.pages, stats.alloc_pages);
-		KT_EXPECT_EQ(ctx, leaf.free_pages, stats.free_pages);
 		KT_EXPECT(ctx, leaf.free_pages > 0 && leaf.pages > 0);
 	}
 	expect_tree_adds_up(ctx);
@@ -114,14 +119,10 @@ KTEST(dqdt, pages_follow_allocations)
 		if (block == XPTR_NULL)
 			return;
 		KT_EXPECT(ctx, leaf_reported(c, &leaf1, &stats1));
-		KT_EXPECT_EQ(ctx, leaf1.pages, stats1.alloc_pages);
-		KT_EXPECT_EQ(ctx, leaf1.free_pages, stats1.free_pages);
 		KT_EXPECT(ctx, stats1.alloc_calls > stats0.alloc_calls);
 		expect_tree_adds_up(ctx);
 		ppm_remote_free_pages(block);
 		KT_EXPECT(ctx, leaf_reported(c, &leaf1, &stats1));
-		KT_EXPECT_EQ(ctx, leaf1.pages, stats1.alloc_pages);
-		KT_EXPECT_EQ(ctx, leaf1.free_pages, stats1.free_pages);
 		expect_tree_adds_up(ctx);
 	}
 }
