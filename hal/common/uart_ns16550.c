@@ -84,11 +84,13 @@ void hal_console_write(const char *buf, size_t len)
 /*
  * Interrupt handler (a core of cluster 0, IRQs off): move the bytes of the receive FIFO into the
  * ring, then call the hook if something was queued. Emptying the FIFO deasserts the interrupt; if
- * the ring fills first, the interrupt is turned off until hal_console_getc() makes room.
+ * the ring fills first, the interrupt is turned off until hal_console_getc() makes room. Answers
+ * whether the UART had bytes waiting.
  */
-static void uart_rx_interrupt(void *unused)
+static bool uart_rx_interrupt(void *unused)
 {
 	uint32_t head, tail, queued = 0;
+	bool waiting = false;
 	void (*hook)(void);
 
 	(void)unused;
@@ -97,6 +99,7 @@ static void uart_rx_interrupt(void *unused)
 	head = hal_remote_l32(RX_XP(head));
 	tail = hal_remote_l32(RX_XP(tail));
 	while (hal_uart_read(UART_LSR) & LSR_DR) {
+		waiting = true;
 		if (tail - head == UART_RX_BUF_SIZE) {
 			hal_uart_write(UART_IER, 0x00); /* the rest waits in the UART */
 			hal_remote_sb(RX_XP(throttled), 1);
@@ -113,6 +116,7 @@ static void uart_rx_interrupt(void *unused)
 	hook = hal_remote_lpt(RX_XP(hook));
 	if (queued && hook)
 		hook();
+	return waiting;
 }
 
 /*

@@ -13,9 +13,20 @@
 
 #include <hal_types.h>
 
-/* Handler of one interrupt source: runs on the target core, IRQs off, in interrupt context
- * (must not block, sleep or yield; may take busylocks and wake threads up). */
-typedef void (*hal_irq_handler_t)(void *arg);
+/*
+ * Handler of one interrupt source: runs on the target core, IRQs off, in interrupt context (must
+ * not block, sleep or yield; may take busylocks and wake threads up). Returns true if its device
+ * had something to say (the handler found work and quieted the device), false if not.
+ *
+ * A source whose handler answers false HAL_IRQ_UNANSWERED_LIMIT times in a row is a wire stuck
+ * asserted: a level-triggered line that no handler can lower would otherwise interrupt its core
+ * forever (its timer, lower in priority, starved with everything else). The HAL then masks it for
+ * good and says so on the console; the registration stays (a second one is still EBUSY). One
+ * answer of true starts the count again, so an occasional spurious interrupt costs nothing.
+ */
+typedef bool (*hal_irq_handler_t)(void *arg);
+
+#define HAL_IRQ_UNANSWERED_LIMIT 1000
 
 /*
  * Initialise the local cluster's interrupt controller (all sources masked). Runs once per cluster,
@@ -40,6 +51,15 @@ void hal_irq_core_init(void);
  */
 error_t hal_irq_register(uint32_t controller, uint32_t source, lid_t lid, hal_irq_handler_t handler,
 			 void *arg);
+
+/*
+ * For the tests: make registered source @source of controller @controller (the calling cluster's)
+ * behave as a wire stuck asserted, which its handler cannot lower. 0 on success; EOPNOTSUPP where
+ * the controller cannot be made to (only the RISC-V APLIC can: a source switched to level-low
+ * sensing on a wire that nothing drives); EINVAL for a controller or source hal_irq_register()
+ * refuses, or one without a handler.
+ */
+error_t hal_irq_test_stuck(uint32_t controller, uint32_t source);
 
 /* Counters of the calling cluster's controller: interrupts taken since boot (all sources). */
 uint64_t hal_irq_count(void);

@@ -17,7 +17,7 @@
  *     source for that hart (0 if none) and clears its pending bit - a level-sensitive source that
  *     is still asserted stays pending. There is no completion step;
  *   - every device of QEMU virt signals a level-high wire (interrupt type 4 in the device tree), so
- *     every source is configured level-high.
+ *     every source is configured level-high (the tests' stuck wire aside: aplic_stuck).
  */
 #include <kern/printk.h>
 #include <libk/bits.h>
@@ -29,6 +29,7 @@
 #define APLIC_DOMAINCFG         0x0000u
 #define APLIC_SOURCECFG(src)    (0x0000u + 4u * (src))   /* src 1..1023: 0x0004.. */
 #define APLIC_CLRIE(word)       (0x1f00u + 4u * (word))
+#define APLIC_SETIPNUM          0x1cdcu
 #define APLIC_SETIENUM          0x1edcu
 #define APLIC_CLRIENUM          0x1fdcu
 #define APLIC_TARGET(src)       (0x3000u + 4u * (src))   /* src 1..1023: 0x3004.. */
@@ -44,7 +45,9 @@
 
 /* sourcecfg source modes (D = 0). */
 #define SOURCECFG_SM_INACTIVE   0u
+#define SOURCECFG_SM_EDGE_RISE  4u
 #define SOURCECFG_SM_LEVEL_HIGH 6u
+#define SOURCECFG_SM_LEVEL_LOW  7u
 #define SOURCECFG_SM_MASK       7u
 
 /* target[i] in direct mode, and the claimi / topi layout. */
@@ -126,6 +129,19 @@ static void aplic_complete(const irq_chip_t *chip, lid_t lid, uint32_t src)
 	(void)src;
 }
 
+/*
+ * A wire stuck asserted, for the tests: level-low sensing on a wire that nothing drives (its input
+ * stays 0) keeps the source pending after every claim. The pending bit of a level source cannot be
+ * set by software, hence the detour: pending set as an edge source, then the level-low mode, in
+ * which the rectified input (1) keeps it pending.
+ */
+static void aplic_stuck(const irq_chip_t *chip, uint32_t src)
+{
+	irq_reg_write(chip, APLIC_SOURCECFG(src), SOURCECFG_SM_EDGE_RISE);
+	irq_reg_write(chip, APLIC_SETIPNUM, src);
+	irq_reg_write(chip, APLIC_SOURCECFG(src), SOURCECFG_SM_LEVEL_LOW);
+}
+
 const irq_driver_t aplic_driver = {
 	.name = "aplic",
 	.init = aplic_init,
@@ -135,4 +151,5 @@ const irq_driver_t aplic_driver = {
 	.mask = aplic_mask,
 	.claim = aplic_claim,
 	.complete = aplic_complete,
+	.stuck = aplic_stuck,
 };

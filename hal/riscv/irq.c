@@ -25,9 +25,10 @@
 #include "riscv.h"
 
 typedef struct irq_slot_s {
-	hal_irq_handler_t handler; /* NULL: no handler */
+	hal_irq_handler_t handler;    /* NULL: no handler */
 	void             *arg;
-	lid_t             lid;     /* the core the source is routed to */
+	lid_t             lid;        /* the core the source is routed to */
+	uint32_t          unanswered; /* handler calls in a row that found nothing ([C] of lid) */
 } irq_slot_t;
 
 typedef struct irq_core_stats_s {
@@ -151,6 +152,20 @@ static void irq_unexpected(irq_chip_t *chip, uint32_t source)
 		chip->drv->name, source);
 }
 
+/* Run @source's handler; mask the source if it has not answered HAL_IRQ_UNANSWERED_LIMIT times. */
+static void irq_handle(irq_chip_t *chip, uint32_t source, irq_slot_t *slot,
+		       hal_irq_handler_t handler)
+{
+	if (handler(slot->arg)) {
+		slot->unanswered = 0;
+	} else if (++slot->unanswered == HAL_IRQ_UNANSWERED_LIMIT) {
+		chip->drv->mask(chip, source);
+		pr_warn("%s: cluster %u: %s source %u: %u interrupts in a row that its handler did "
+			"not answer (a wire stuck asserted): masked", __func__, local_cxy,
+			chip->drv->name, source, HAL_IRQ_UNANSWERED_LIMIT);
+	}
+}
+
 void riscv_irq_external(void)
 {
 	irq_chip_t *chip = &irq_cluster.chip;
@@ -163,13 +178,31 @@ void riscv_irq_external(void)
 		hal_irq_handler_t handler = __atomic_load_n(&slot->handler, __ATOMIC_ACQUIRE);
 
 		if (source < IRQ_MAX_SOURCES && handler)
-			handler(slot->arg);
+			irq_handle(chip, source, slot, handler);
 		else
 			irq_unexpected(chip, source);
 		chip->drv->complete(chip, lid, source);
 		__atomic_store_n(&irq_cluster.core[lid].taken, irq_cluster.core[lid].taken + 1,
 				 __ATOMIC_RELAXED);
 	}
+}
+
+error_t hal_irq_test_stuck(uint32_t controller, uint32_t source)
+{
+	irq_chip_t *chip = &irq_cluster.chip;
+	error_t error = 0;
+
+	if (!chip->drv || controller != chip->id || source == 0 || source > chip->sources)
+		return EINVAL;
+	busylock_acquire(&irq_cluster.lock);
+	if (!irq_cluster.slot[source].handler)
+		error = EINVAL;
+	else if (!chip->drv->stuck)
+		error = EOPNOTSUPP;
+	else
+		chip->drv->stuck(chip, source);
+	busylock_release(&irq_cluster.lock);
+	return error;
 }
 
 uint64_t hal_irq_count(void)

@@ -60,6 +60,9 @@ typedef struct irq_driver_s {
 	uint32_t (*claim)(const irq_chip_t *chip, lid_t lid);
 	/* Signal the end of the handling of a claimed @source. */
 	void (*complete)(const irq_chip_t *chip, lid_t lid, uint32_t source);
+	/* For the tests (hal_irq_test_stuck): make configured @source a wire stuck asserted, which
+	 * claiming does not lower. NULL if the controller cannot be made to. */
+	void (*stuck)(const irq_chip_t *chip, uint32_t source);
 } irq_driver_t;
 
 extern const irq_driver_t plic_driver;

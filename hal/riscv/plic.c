@@ -98,4 +98,5 @@ const irq_driver_t plic_driver = {
 	.mask = plic_mask,
 	.claim = plic_claim,
 	.complete = plic_complete,
+	.stuck = NULL, /* a PLIC's pending bits are the devices' alone */
 };

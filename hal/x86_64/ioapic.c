@@ -38,9 +38,10 @@
 #define IRQ_MAX_INPUTS (VEC_IRQ_LAST - VEC_IRQ_BASE + 1)
 
 typedef struct irq_slot_s {
-	hal_irq_handler_t handler; /* NULL: no handler */
+	hal_irq_handler_t handler;    /* NULL: no handler */
 	void             *arg;
-	lid_t             lid;     /* the core the input is routed to */
+	lid_t             lid;        /* the core the input is routed to */
+	uint32_t          unanswered; /* handler calls in a row that found nothing ([C] of lid) */
 } irq_slot_t;
 
 typedef struct irq_core_stats_s {
@@ -163,7 +164,16 @@ void x86_irq_interrupt(uint32_t vector)
 	lid_t lid = hal_get_lid();
 
 	if (input < irq_cluster.inputs && handler) {
-		handler(slot->arg);
+		if (handler(slot->arg)) {
+			slot->unanswered = 0;
+		} else if (++slot->unanswered == HAL_IRQ_UNANSWERED_LIMIT) {
+			busylock_acquire(&irq_cluster.lock);
+			mask_input(input);
+			busylock_release(&irq_cluster.lock);
+			pr_warn("%s: cluster %u: IOAPIC input %u: %u interrupts in a row that its "
+				"handler did not answer (a wire stuck asserted): masked", __func__,
+				local_cxy, input, HAL_IRQ_UNANSWERED_LIMIT);
+		}
 	} else if (input < irq_cluster.inputs) { /* a stray wire: silence it rather than loop */
 		busylock_acquire(&irq_cluster.lock);
 		mask_input(input);
@@ -174,6 +184,16 @@ void x86_irq_interrupt(uint32_t vector)
 	x86_lapic_eoi(); /* a level-triggered input's EOI reaches the IOAPIC through it */
 	__atomic_store_n(&irq_cluster.core[lid].taken, irq_cluster.core[lid].taken + 1,
 			 __ATOMIC_RELAXED);
+}
+
+/* QEMU's IOAPIC takes its inputs from the devices alone (and ignores the polarity bit). */
+error_t hal_irq_test_stuck(uint32_t controller, uint32_t source)
+{
+	if (irq_cluster.id == BOOT_IRQC_NONE || controller != irq_cluster.id)
+		return EINVAL;
+	if (source == 0 || source > irq_cluster.inputs || !irq_cluster.slot[source - 1].handler)
+		return EINVAL;
+	return EOPNOTSUPP;
 }
 
 uint64_t hal_irq_count(void)

@@ -7,16 +7,25 @@
  */
 #include <hal_boot.h>
 #include <hal_interrupt.h>
+#include <hal_remote.h>
 #include <kern/cluster.h>
 #include <kern/ktest.h>
 #include <libk/errno.h>
 
-static uint32_t test_handler_calls;
-
-static void test_handler(void *arg)
+/* A handler with no device behind it: it never has anything to answer. */
+static bool test_handler(void *arg)
 {
 	(void)arg;
-	test_handler_calls++;
+	return false;
+}
+
+/* The same, counting its calls in the uint32_t at @arg (written by one core, read by another). */
+static bool counting_handler(void *arg)
+{
+	uint32_t *calls = arg;
+
+	__atomic_store_n(calls, *calls + 1, __ATOMIC_RELAXED);
+	return false;
 }
 
 /* The id of this cluster's controller, BOOT_IRQC_NONE if none. */
@@ -58,9 +67,10 @@ KTEST(irq, register_rejects_bad_arguments)
 }
 
 /*
- * The last source of each controller (QEMU virt wires no device to it, so it never fires) can be
- * registered once; the second registration is refused. The registration stays (there is no
- * unregistration), harmless for a source that nothing drives.
+ * The last source of each controller can be registered once; the second registration is refused.
+ * The registration stays (there is no unregistration). QEMU virt wires no device to that source,
+ * but it is not always quiet: on QEMU 7.2's APLIC of node 3 its input has been seen asserted, and
+ * the handler, which cannot answer it, was then called until the HAL masked it (docs/traps.md).
  */
 KTEST(irq, second_registration_busy)
 {
@@ -74,5 +84,40 @@ KTEST(irq, second_registration_busy)
 	KT_EXPECT_EQ(ctx, hal_irq_register(q, boot_info.irqc[q].sources, 0, test_handler, NULL), EBUSY);
 	if (con->present && con->irqc == q) /* the console registered its interrupt at boot */
 		KT_EXPECT_EQ(ctx, hal_irq_register(q, con->source, 0, test_handler, NULL), EBUSY);
-	KT_EXPECT_EQ(ctx, test_handler_calls, 0);
+}
+
+static uint32_t stuck_calls;
+
+/*
+ * A wire stuck asserted, which its handler cannot answer, is masked after exactly
+ * HAL_IRQ_UNANSWERED_LIMIT calls, and its core goes on (it takes its ticks again: an interrupt
+ * storm starves the timer). Before the limit existed, such a wire held its core in the interrupt
+ * handler for good: the ktest barrier then waited for it forever. The next-to-last source (the
+ * last is second_registration_busy's), on the cluster's last core; where the controller cannot
+ * fake a stuck wire (a PLIC, an IOAPIC), only the registration is checked.
+ */
+KTEST(irq, stuck_wire_is_masked)
+{
+	uint32_t q = local_controller();
+	lid_t last = cluster_cores_of(local_cxy) - 1;
+	xptr_t ticks_xp = XPTR(local_cxy, &cluster_manager.core[last].sched.ticks);
+	uint32_t source;
+	uint64_t ticks;
+	error_t error;
+
+	if (ctx->lid != 0 || q == BOOT_IRQC_NONE)
+		return;
+	source = boot_info.irqc[q].sources - 1;
+	KT_EXPECT_EQ(ctx, hal_irq_test_stuck(q, source), EINVAL); /* no handler yet */
+	KT_EXPECT_EQ(ctx, hal_irq_register(q, source, last, counting_handler, &stuck_calls), 0);
+	error = hal_irq_test_stuck(q, source);
+	if (error == EOPNOTSUPP)
+		return;
+	KT_EXPECT_EQ(ctx, error, 0);
+	KT_EXPECT(ctx, KTEST_WAIT_UNTIL(__atomic_load_n(&stuck_calls, __ATOMIC_RELAXED) >=
+					HAL_IRQ_UNANSWERED_LIMIT));
+	ticks = hal_remote_l64(ticks_xp);
+	KT_EXPECT(ctx, KTEST_WAIT_UNTIL(hal_remote_l64(ticks_xp) >= ticks + 2));
+	KT_EXPECT_EQ(ctx, __atomic_load_n(&stuck_calls, __ATOMIC_RELAXED), HAL_IRQ_UNANSWERED_LIMIT);
+	KT_EXPECT_EQ(ctx, hal_irq_register(q, source, last, counting_handler, &stuck_calls), EBUSY);
 }
