@@ -69,8 +69,9 @@ KTEST(irq, register_rejects_bad_arguments)
 /*
  * The last source of each controller can be registered once; the second registration is refused.
  * The registration stays (there is no unregistration). QEMU virt wires no device to that source,
- * but it is not always quiet: on QEMU 7.2's APLIC of node 3 its input has been seen asserted, and
- * the handler, which cannot answer it, was then called until the HAL masked it (docs/traps.md).
+ * but it is not always quiet: QEMU 7.2's APLIC starts with its sources' state uninitialised, so
+ * an undriven wire may read asserted; the handler, which cannot answer it, is then called until
+ * the HAL masks the source (docs/traps.md, "A wire stuck asserted").
  */
 KTEST(irq, second_registration_busy)
 {
