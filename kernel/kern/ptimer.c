@@ -136,7 +136,7 @@ static void notify(xptr_t t_xp, int32_t expiries)
 	xptr_t lock = XPTR_NULL, th_xp = XPTR_NULL, pending_xp = PT(t_xp, overrun_pending);
 	ksiginfo_t info;
 	bool merged, whole;
-	int32_t old;
+	int32_t old, last = 0;
 
 	hal_remote_memcpy(XPTR(local_cxy, &spec), PT(t_xp, spec), sizeof(spec));
 	info = (ksiginfo_t){ .code = SI_TIMER, .timerid = id, .value = spec.value,
@@ -158,9 +158,13 @@ static void notify(xptr_t t_xp, int32_t expiries)
 	/* A new signal: the previous one was delivered with the overrun counted so far. Stored
 	 * before the send, and the new count after it, so that timer_getoverrun (which reads the
 	 * first while a signal is pending, the second once it is not) never sees the new count
-	 * before the new signal is pending. */
+	 * before the new signal is pending. The new count is an atomic adjustment, not a store: an
+	 * expiry told between the send and here (a tick interrupting this, another core's charge)
+	 * has merged into the new signal and added to the count, which a store would lose, leaving
+	 * the delivered si_overrun one above timer_getoverrun. */
 	if (!merged) {
-		hal_remote_s32(PT(t_xp, overrun_last), hal_remote_l32(pending_xp));
+		last = (int32_t)hal_remote_l32(pending_xp);
+		hal_remote_s32(PT(t_xp, overrun_last), (uint32_t)last);
 		hal_fence();
 	}
 	if (!merged && th_xp != XPTR_NULL && !whole)
@@ -171,7 +175,7 @@ static void notify(xptr_t t_xp, int32_t expiries)
 		signal_send_process(pid, spec.signo, &info);
 	if (!merged) {
 		hal_fence();
-		hal_remote_s32(pending_xp, (uint32_t)(expiries - 1));
+		hal_remote_atomic_add32(pending_xp, (expiries - 1) - last);
 		return;
 	}
 	do { /* two expiries of a CPU-time timer may tell at once (different cores): atomic */
