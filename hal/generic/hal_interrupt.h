@@ -28,6 +28,17 @@ typedef bool (*hal_irq_handler_t)(void *arg);
 
 #define HAL_IRQ_UNANSWERED_LIMIT 1000
 
+/* For the HAL's dispatchers: count a handler's @answered in its source's @unanswered (written by
+ * the target core only); true when the limit is just reached and the source must be masked. */
+static inline bool hal_irq_note_answer(uint32_t *unanswered, bool answered)
+{
+	if (answered) {
+		*unanswered = 0;
+		return false;
+	}
+	return ++*unanswered == HAL_IRQ_UNANSWERED_LIMIT;
+}
+
 /*
  * Initialise the local cluster's interrupt controller (all sources masked). Runs once per cluster,
  * on its lid 0, before any hal_irq_register() of that cluster.

@@ -152,20 +152,6 @@ static void irq_unexpected(irq_chip_t *chip, uint32_t source)
 		chip->drv->name, source);
 }
 
-/* Run @source's handler; mask the source if it has not answered HAL_IRQ_UNANSWERED_LIMIT times. */
-static void irq_handle(irq_chip_t *chip, uint32_t source, irq_slot_t *slot,
-		       hal_irq_handler_t handler)
-{
-	if (handler(slot->arg)) {
-		slot->unanswered = 0;
-	} else if (++slot->unanswered == HAL_IRQ_UNANSWERED_LIMIT) {
-		chip->drv->mask(chip, source);
-		pr_warn("%s: cluster %u: %s source %u: %u interrupts in a row that its handler did "
-			"not answer (a wire stuck asserted): masked", __func__, local_cxy,
-			chip->drv->name, source, HAL_IRQ_UNANSWERED_LIMIT);
-	}
-}
-
 void riscv_irq_external(void)
 {
 	irq_chip_t *chip = &irq_cluster.chip;
@@ -177,10 +163,14 @@ void riscv_irq_external(void)
 		irq_slot_t *slot = &irq_cluster.slot[source < IRQ_MAX_SOURCES ? source : 0];
 		hal_irq_handler_t handler = __atomic_load_n(&slot->handler, __ATOMIC_ACQUIRE);
 
-		if (source < IRQ_MAX_SOURCES && handler)
-			irq_handle(chip, source, slot, handler);
-		else
+		if (!(source < IRQ_MAX_SOURCES && handler)) {
 			irq_unexpected(chip, source);
+		} else if (hal_irq_note_answer(&slot->unanswered, handler(slot->arg))) {
+			chip->drv->mask(chip, source);
+			pr_warn("%s: cluster %u: %s source %u: %u interrupts in a row that its handler "
+				"did not answer (a wire stuck asserted): masked", __func__, local_cxy,
+				chip->drv->name, source, HAL_IRQ_UNANSWERED_LIMIT);
+		}
 		chip->drv->complete(chip, lid, source);
 		__atomic_store_n(&irq_cluster.core[lid].taken, irq_cluster.core[lid].taken + 1,
 				 __ATOMIC_RELAXED);

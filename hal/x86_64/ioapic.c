@@ -164,9 +164,7 @@ void x86_irq_interrupt(uint32_t vector)
 	lid_t lid = hal_get_lid();
 
 	if (input < irq_cluster.inputs && handler) {
-		if (handler(slot->arg)) {
-			slot->unanswered = 0;
-		} else if (++slot->unanswered == HAL_IRQ_UNANSWERED_LIMIT) {
+		if (hal_irq_note_answer(&slot->unanswered, handler(slot->arg))) {
 			busylock_acquire(&irq_cluster.lock);
 			mask_input(input);
 			busylock_release(&irq_cluster.lock);
